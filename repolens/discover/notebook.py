@@ -1,0 +1,71 @@
+"""Jupyter notebooks as Python: the code cells joined into one virtual module, with a line map.
+
+IPython syntax (`%magic`, `!shell`, `?help`, `%%cell magics`) is not Python: those lines become
+`pass` statements (same line count, so positions map back), and a cell magic blanks its cell.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+_MAGIC_LINE = re.compile(r"^(\s*)([%!?]|\w[\w.]*\?\??\s*$)")
+
+
+class NotebookError(ValueError):
+    """The file is not a readable notebook (bad JSON, no cells)."""
+
+
+@dataclass(frozen=True)
+class NotebookCell:
+    index: int  # position among all the notebook's cells (as Jupyter numbers them from 0)
+    first_line: int  # 1-based line of the cell's first line in the virtual module
+    line_count: int
+
+
+@dataclass(frozen=True)
+class NotebookSource:
+    code: str
+    cells: tuple[NotebookCell, ...]
+
+    def locate(self, line: int) -> tuple[int, int]:
+        """Map a virtual-module line to (cell index, 1-based line inside the cell)."""
+        for cell in self.cells:
+            if cell.first_line <= line < cell.first_line + cell.line_count:
+                return cell.index, line - cell.first_line + 1
+        last = self.cells[-1] if self.cells else NotebookCell(0, 1, 1)
+        return last.index, max(1, line - last.first_line + 1)
+
+
+def _neutralize(line: str) -> str:
+    m = _MAGIC_LINE.match(line)
+    if not m:
+        return line
+    return f"{m.group(1)}pass  # ipython: {line.strip()}"
+
+
+def load_notebook(text: str) -> NotebookSource:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"broken notebook: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
+        raise NotebookError("broken notebook: no 'cells' list")
+    lines: list[str] = []
+    cells: list[NotebookCell] = []
+    for index, cell in enumerate(doc["cells"]):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(str(s) for s in source)
+        cell_lines = str(source).splitlines() or [""]
+        if cell_lines[0].lstrip().startswith("%%"):
+            cell_lines = [f"pass  # ipython cell magic: {cell_lines[0].strip()}"] + [""] * (len(cell_lines) - 1)
+        else:
+            cell_lines = [_neutralize(l) for l in cell_lines]
+        cells.append(NotebookCell(index, len(lines) + 1, len(cell_lines)))
+        lines.extend(cell_lines)
+    code = "\n".join(lines) + ("\n" if lines else "")
+    return NotebookSource(code, tuple(cells))

@@ -1,0 +1,74 @@
+"""Read one source file into text, whatever its bytes: BOM, coding cookie, CRLF, Latin-1, too big.
+
+Every problem becomes a one-line `problem` on the result; nothing raises for bad content.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import os
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+# Past this size a file is almost surely generated (protobufs, vendored bundles); parsing it
+# with libcst would cost seconds and its findings would be noise.
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceText:
+    text: str | None  # None when the file could not be read or was skipped
+    encoding: str = "utf-8"
+    bom: bool = False
+    newline: str = "\n"
+    size: int = 0
+    digest: str = ""  # sha256 of the raw bytes: the cache key's content part
+    problem: str | None = None  # one readable line; set also when text is usable but lossy
+    lossy: bool = False  # text was decoded with replacements: never write it back
+
+
+def decode_source(data: bytes) -> tuple[str, str, bool, str | None, bool]:
+    """Return (text, encoding, bom, problem, lossy) for a Python file's bytes."""
+    bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # unknown or conflicting coding cookie
+        text = data.decode("utf-8", errors="replace")
+        return text, "utf-8", bom, f"bad encoding declaration ({exc}); read as UTF-8", True
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        text = data.decode("latin-1")
+        return text, "latin-1", bom, f"not valid {encoding}; read as Latin-1", True
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, "utf-8" if encoding == "utf-8-sig" else encoding, bom, None, False
+
+
+def read_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            return SourceText(
+                None, size=size,
+                problem=f"skipped: {size / 1e6:.1f} MB is larger than the {max_bytes / 1e6:.1f} MB limit (generated file?)",
+            )
+        data = p.read_bytes()
+    except OSError as exc:
+        return SourceText(None, problem=f"unreadable: {exc.strerror or exc}")
+    text, encoding, bom, problem, lossy = decode_source(data)
+    newline = "\r\n" if b"\r\n" in data[:65536] else "\n"
+    return SourceText(
+        text, encoding=encoding, bom=bom, newline=newline, size=len(data),
+        digest=hashlib.sha256(data).hexdigest(), problem=problem, lossy=lossy,
+    )
+
+
+def encode_source(text: str, like: SourceText) -> bytes:
+    """Encode text back the way the original file was stored (encoding and BOM kept)."""
+    data = text.encode(like.encoding)
+    return codecs.BOM_UTF8 + data if like.bom else data

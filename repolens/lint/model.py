@@ -1,0 +1,75 @@
+"""The data lint produces: severities, findings (the JSON contract), rule examples."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, Mapping
+
+FixSafety = Literal["safe", "unsafe"]
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+    @classmethod
+    def parse(cls, value: str) -> "Severity":
+        v = value.strip().lower()
+        aliases = {"e": "error", "w": "warning", "i": "info", "warn": "warning"}
+        return cls(aliases.get(v, v))
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One finding. Field order is the sort order: path, line, column, rule."""
+
+    path: str  # posix, relative to the project root
+    line: int
+    column: int  # 1-based, like ruff and editors
+    rule: str
+    name: str = field(compare=False)
+    severity: Severity = field(compare=False)
+    end_line: int = field(compare=False)
+    end_column: int = field(compare=False)
+    message: str = field(compare=False)
+    fixable: bool = field(default=False, compare=False)
+    fix_safety: FixSafety | None = field(default=None, compare=False)
+    cell: int | None = field(default=None, compare=False)  # notebook cell index, when in a notebook
+
+    def to_json(self) -> dict[str, Any]:
+        """The SPEC's JSON contract (plus `cell` for notebooks)."""
+        data: dict[str, Any] = {
+            "rule": self.rule, "name": self.name, "severity": self.severity.value,
+            "path": self.path, "line": self.line, "column": self.column,
+            "end_line": self.end_line, "end_column": self.end_column,
+            "message": self.message, "fixable": self.fixable,
+        }
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data
+
+
+@dataclass(frozen=True)
+class Example:
+    """A code example embedded in a rule; the test suite runs every one.
+
+    `code` is the file under test (named `path` inside a throwaway project that also holds
+    `files`, so project facts and file-name heuristics can be exercised). An invalid example
+    must produce at least one finding of its rule in `code`; if `fixed` is given, applying the
+    rule's fixes (unsafe ones included) must turn `code` into exactly `fixed`.
+    """
+
+    code: str
+    fixed: str | None = None
+    path: str = "example.py"
+    files: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,122 @@
+"""The rule base class: one small, self-describing class per rule (Fixit's shape, ruff's docs).
+
+A rule is a libcst batchable visitor. The engine parses a file once, builds an import-alias
+table, and walks the tree once with every enabled rule. A rule reports through `self.report`,
+optionally with a replacement node: its autofix.
+
+Subclass contract (checked by the registry):
+- docstring with the sections "## What it does", "## Why is this bad?", "## Example", "## Use instead";
+- `code` (e.g. "RL101"), `name` (kebab-case), `severity`, `default_enabled`, `source`;
+- `valid` and `invalid`: at least one `Example` each;
+- optional `needles`: substrings of which a file must contain at least one for the rule to run
+  (the cheap text pre-filter), `fix_safety` ("safe"/"unsafe") when the rule offers fixes,
+  `options` (defaults of the settings a user can change in `[tool.repolens.rules.<code>]`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping, Sequence
+
+import libcst as cst
+from libcst.metadata import CodeRange, PositionProvider
+
+from repolens.lint.facts import ProjectFacts
+from repolens.lint.model import Example, FixSafety, Severity
+from repolens.pyindex.aliases import AliasTable, cst_dotted_name
+
+DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead")
+
+
+@dataclass
+class FileContext:
+    """What a rule may know about the file it checks and the project around it."""
+
+    path: str  # posix, relative to the project root
+    source: str
+    aliases: AliasTable
+    facts: ProjectFacts = field(default_factory=ProjectFacts)
+    target_version: tuple[int, ...] | None = None  # the project's torch version, if configured
+
+
+@dataclass(frozen=True)
+class Report:
+    """A raw report from a rule, before suppression, selection and formatting."""
+
+    code: str
+    message: str
+    position: CodeRange
+    node: cst.CSTNode
+    replacement: cst.CSTNode | cst.RemovalSentinel | None = None
+    fix_safety: FixSafety | None = None
+
+
+class Rule(cst.BatchableCSTVisitor):
+    METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = (PositionProvider,)
+
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    severity: ClassVar[Severity] = Severity.WARNING
+    default_enabled: ClassVar[bool] = True
+    source: ClassVar[str] = ""  # the seed line or public reference the rule comes from
+    message: ClassVar[str] = ""  # default message
+    needles: ClassVar[tuple[str, ...]] = ()
+    fix_safety: ClassVar[FixSafety | None] = None
+    options: ClassVar[Mapping[str, Any]] = {}
+    valid: ClassVar[Sequence[Example]] = ()
+    invalid: ClassVar[Sequence[Example]] = ()
+
+    def __init__(self, context: FileContext, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self.context = context
+        self.settings: dict[str, Any] = {**self.options, **(options or {})}
+        self.reports: list[Report] = []
+
+    # -- helpers for rule authors -------------------------------------------------------------
+    @property
+    def facts(self) -> ProjectFacts:
+        return self.context.facts
+
+    def qualified_name(self, node: cst.CSTNode | None) -> str | None:
+        """The import-resolved dotted name of a Name/Attribute chain (`nn.ReLU` -> `torch.nn.ReLU`)."""
+        return self.context.aliases.resolve(cst_dotted_name(node))
+
+    def is_name(self, node: cst.CSTNode | None, *qualified: str) -> bool:
+        return self.context.aliases.matches(cst_dotted_name(node), *qualified)
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str | None = None,
+        *,
+        replacement: cst.CSTNode | cst.RemovalSentinel | None = None,
+        fix_node: cst.CSTNode | None = None,
+        fix_safety: FixSafety | None = None,
+    ) -> None:
+        """Report `node`. `replacement` replaces `fix_node` (default: `node`) when fixing."""
+        self.reports.append(
+            Report(
+                code=self.code,
+                message=message or self.message,
+                position=self.get_metadata(PositionProvider, node),
+                node=fix_node if fix_node is not None else node,
+                replacement=replacement,
+                fix_safety=(fix_safety or self.fix_safety or "safe") if replacement is not None else None,
+            )
+        )
+
+    @classmethod
+    def doc(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        """First paragraph of "What it does", for rule listings and SARIF shortDescription."""
+        doc = cls.doc()
+        start = doc.find(DOC_SECTIONS[0])
+        if start == -1:
+            return cls.name
+        body = doc[start + len(DOC_SECTIONS[0]) :].strip().split("\n\n", 1)[0]
+        return " ".join(body.split())

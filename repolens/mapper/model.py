@@ -1,0 +1,107 @@
+"""The data `repolens map` returns. `RepoMap.to_json()` is the SPEC's JSON contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["data", "model", "train", "eval", "utils", "config", "test", "script"]
+ROLES: tuple[Role, ...] = ("data", "model", "train", "eval", "utils", "config", "test", "script")
+
+
+@dataclass(frozen=True)
+class FileRole:
+    path: str  # posix, relative to the root
+    role: Role
+    secondary: tuple[Role, ...] = ()
+    confidence: float = 0.0
+    signals: tuple[str, ...] = ()  # what decided it, in words a reader understands
+    lines: int = 0
+    parsed: bool = True  # False when the file did not parse: its role comes from what could be read
+    problem: str | None = None  # one readable line when the file could not be read cleanly
+
+
+@dataclass(frozen=True)
+class Entrypoint:
+    path: str
+    kind: str  # readme-command | shell-script | console-script | main-guard | ...
+    command: str | None
+    evidence: str  # where it came from: "README.md:42", "pyproject.toml [project.scripts]" ...
+
+
+@dataclass(frozen=True)
+class ReadingStep:
+    path: str
+    why: str
+    line: int | None = None  # where to start reading, when it is a definition
+    symbol: str | None = None
+    core: bool = False  # the model the repository is about
+
+
+@dataclass(frozen=True)
+class CallEdge:
+    source: str  # "train.py:main"
+    target: str  # "models/net.py:Net"
+    line: int
+
+
+@dataclass(frozen=True)
+class CardItem:
+    ok: bool
+    evidence: str  # what was found, or what is missing
+
+
+@dataclass(frozen=True)
+class GitFileInfo:
+    commits: int
+    last_change: str  # ISO date
+
+
+@dataclass(frozen=True)
+class GitInfo:
+    head: str
+    files: dict[str, GitFileInfo] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RepoMap:
+    root: str
+    files: tuple[FileRole, ...]
+    entrypoints: tuple[Entrypoint, ...]
+    reading_order: tuple[ReadingStep, ...]
+    calls: tuple[CallEdge, ...]
+    environment: dict[str, str | None]
+    card: dict[str, CardItem]
+    git: GitInfo | None = None
+    problems: tuple[str, ...] = ()  # one line per file or folder that could not be read cleanly
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "root": self.root,
+            "files": [
+                {"path": f.path, "role": f.role, "secondary": list(f.secondary),
+                 "confidence": round(f.confidence, 2), "signals": list(f.signals), "lines": f.lines,
+                 "parsed": f.parsed, **({"problem": f.problem} if f.problem else {})}
+                for f in self.files
+            ],
+            "entrypoints": [
+                {"path": e.path, "kind": e.kind, "command": e.command, "evidence": e.evidence}
+                for e in self.entrypoints
+            ],
+            "reading_order": [
+                {"path": s.path, "why": s.why,
+                 **({"line": s.line} if s.line is not None else {}),
+                 **({"symbol": s.symbol} if s.symbol else {}),
+                 **({"core": True} if s.core else {})}
+                for s in self.reading_order
+            ],
+            "calls": [{"from": c.source, "to": c.target, "line": c.line} for c in self.calls],
+            "environment": dict(self.environment),
+            "card": {k: {"ok": v.ok, "evidence": v.evidence} for k, v in self.card.items()},
+            "git": None if self.git is None else {
+                "head": self.git.head,
+                "files": {p: {"commits": g.commits, "last_change": g.last_change}
+                          for p, g in sorted(self.git.files.items())},
+            },
+            "problems": list(self.problems),
+        }
