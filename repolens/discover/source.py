@@ -9,6 +9,7 @@ import codecs
 import hashlib
 import io
 import os
+import stat
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,11 @@ def decode_source(data: bytes) -> tuple[str, str, bool, str | None, bool]:
 def read_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
     p = Path(path)
     try:
-        size = p.stat().st_size
+        st = p.stat()
+        size = st.st_size
+        if not stat.S_ISREG(st.st_mode):
+            # A FIFO or device named *.py would block or stream forever: never open it.
+            return SourceText(None, problem="skipped: not a regular file")
         if size > max_bytes:
             return SourceText(
                 None, size=size,

@@ -94,6 +94,8 @@ def apply_fixes(module: cst.Module, reports: Sequence[Report], *, unsafe: bool =
             continue
         if id(r.node) in chosen:
             continue
+        if adds_keyword_to_star_call(r.node, r.replacement):
+            continue  # the keyword may already arrive through *args/**kwargs: TypeError at run time
         chosen[id(r.node)] = r.replacement
         taken.append(r.node)
     if not chosen:
@@ -107,6 +109,27 @@ def apply_fixes(module: cst.Module, reports: Sequence[Report], *, unsafe: bool =
     for key in nested:
         chosen.pop(key, None)
     return module.visit(_ApplyFixes(chosen)), len(chosen)
+
+
+def _star_call_keywords(node: cst.CSTNode) -> list[set[str]]:
+    calls = [n for n in [node, *_descendants(node)] if isinstance(n, cst.Call)]
+    return [{a.keyword.value for a in c.args if a.keyword is not None}
+            for c in calls if any(a.star for a in c.args)]
+
+
+def adds_keyword_to_star_call(node: cst.CSTNode, replacement: Any) -> bool:
+    """Would this fix add a keyword to a call that passes `*args`/`**kwargs`?
+
+    Such a call may already carry the keyword (`DataLoader(ds, **cfg)` with cfg holding
+    pin_memory): adding it raises "got multiple values for keyword argument" at run time.
+    The engine refuses the fix whatever the rule says.
+    """
+    if not isinstance(replacement, cst.CSTNode):
+        return False
+    before = _star_call_keywords(node)
+    after = _star_call_keywords(replacement)
+    known = set().union(*before) if before else set()
+    return any(kw - known for kw in after)
 
 
 def _descendants(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -125,11 +148,13 @@ def lint_text(
     rules: Sequence[type[Rule]],
     facts: ProjectFacts | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    target_version: tuple[int, ...] | None = None,
 ) -> tuple[cst.Module, tuple[Report, ...]]:
     """Parse and lint one text. Raises libcst.ParserSyntaxError when it does not parse."""
     module = cst.parse_module(source)
     context = FileContext(path=path, source=source, aliases=collect_aliases(module, module_package(path)),
-                          facts=facts or ProjectFacts())
+                          facts=facts or ProjectFacts(), target_version=target_version)
     active = [r for r in rules if not r.needles or any(n in source for n in r.needles)]
     return module, run_rules(module, context, active, options)
 

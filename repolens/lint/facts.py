@@ -9,8 +9,10 @@ can be cached per file content and merged.
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Iterable, Mapping
 
 from repolens.pyindex.aliases import AliasTable, ast_dotted_name
@@ -20,9 +22,15 @@ MODULE_BASES = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module", "
 DATASET_BASES = frozenset({"torch.utils.data.Dataset", "torch.utils.data.IterableDataset",
                            "torch.utils.data.dataset.Dataset", "torchvision.datasets.VisionDataset",
                            "torchvision.datasets.vision.VisionDataset"})
+ITERABLE_DATASET_BASES = frozenset({"torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset",
+                                    "torch.utils.data.datapipes.datapipe.IterDataPipe", "torchdata.datapipes.iter.IterDataPipe"})
 SCIENTIFIC_IMAGE_MODULES = frozenset({"nibabel", "pydicom", "SimpleITK", "rasterio", "osgeo", "gdal",
                                       "tifffile", "medpy", "monai"})
 _CUDA_TEXT = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|cuda\.is_available\(|device_count\(""")
+# Any sign that the project scales image pixels somewhere (RL104 stays silent in such a project
+# when it cannot see where a decoded image's tensor goes).
+_IMAGE_SCALING_TEXT = re.compile(r"/\s*255\b|\bdiv_?\(\s*255|\b(?:Normalize|ToTensor|ConvertImageDtype|convert_image_dtype"
+                                 r"|ToDtype|normalize|to_tensor)\b|\*\s*\(?\s*1\.?0?\s*/\s*255")
 _INIT_TEXT = re.compile(r"\binit\.(?:xavier|kaiming|normal_|uniform_|trunc_normal_|orthogonal_|constant_|zeros_|ones_)"
                         r"|\b_init_weights\b|\breset_parameters\b|\binit_weights\b")
 
@@ -35,8 +43,13 @@ class FileFacts:
     uses_cuda: bool = False
     calls_init: bool = False
     imports: frozenset[str] = frozenset()  # top-level module names imported
+    scales_images: bool = False  # `/ 255`, `.div(255)`, Normalize, ToTensor ... appear in the text
+    light_datasets: frozenset[str] = frozenset()  # classes whose __getitem__ only indexes memory
     # class name -> qualified base names as written/resolved in this file
     classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # (line, 1-based column, message) when `ast` cannot parse the file: lets the engine report
+    # RL000 for a file whose parse the text pre-filter skipped
+    syntax_error: tuple[int, int, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,9 @@ class ProjectFacts:
     imports: frozenset[str] = frozenset()
     module_classes: frozenset[str] = frozenset()  # class names that are nn.Module subclasses
     dataset_classes: frozenset[str] = frozenset()  # class names that are Dataset subclasses
+    iterable_dataset_classes: frozenset[str] = frozenset()  # IterableDataset subclasses (no shuffle)
+    image_scaling_files: tuple[str, ...] = ()  # files that scale pixel values somewhere (RL104)
+    light_dataset_classes: frozenset[str] = frozenset()  # __getitem__ only slices memory (RL102)
 
     @property
     def reads_scientific_images(self) -> bool:
@@ -57,14 +73,38 @@ class ProjectFacts:
         return bool(self.init_files)
 
 
+# Calls that a __getitem__ may make and still only index data already in memory.
+_LIGHT_CALLS = frozenset({"len", "min", "max", "int", "float", "slice", "range", "tuple", "list", "dict",
+                          "divmod", "abs", "isinstance", "super", "__getitem__"})
+
+
+def _is_light_getitem(cls: ast.ClassDef) -> bool:
+    for item in cls.body:
+        if isinstance(item, ast.FunctionDef) and item.name == "__getitem__":
+            calls = [n for n in ast.walk(item) if isinstance(n, ast.Call)]
+            return all((ast_dotted_name(c.func) or "").rsplit(".", 1)[-1] in _LIGHT_CALLS for c in calls)
+    return False
+
+
+def text_uses_cuda(text: str) -> bool:
+    """Does this text move anything to CUDA (`.cuda(`, a "cuda" device, cuda.is_available())?"""
+    return bool(_CUDA_TEXT.search(text))
+
+
 def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
+    syntax_error: tuple[int, int, str] | None = None
     if tree is None:
         try:
             tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+        except SyntaxError as exc:
             tree = None
+            syntax_error = (exc.lineno or 1, exc.offset or 1, exc.msg or "invalid syntax")
+        except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+            tree = None
+            syntax_error = (1, 1, str(exc) or type(exc).__name__)
     imports: set[str] = set()
     classes: dict[str, tuple[str, ...]] = {}
+    light: set[str] = set()
     if tree is not None:
         aliases = AliasTable.from_ast(tree)
         for node in ast.walk(tree):
@@ -75,12 +115,17 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
             elif isinstance(node, ast.ClassDef):
                 bases = tuple(filter(None, (aliases.resolve(ast_dotted_name(b)) for b in node.bases)))
                 classes[node.name] = bases
+                if _is_light_getitem(node):
+                    light.add(node.name)
     return FileFacts(
         path=path,
         uses_cuda=bool(_CUDA_TEXT.search(text)),
         calls_init=bool(_INIT_TEXT.search(text)),
+        scales_images=bool(_IMAGE_SCALING_TEXT.search(text)),
+        light_datasets=frozenset(light),
         imports=frozenset(imports),
         classes=classes,
+        syntax_error=syntax_error,
     )
 
 
@@ -113,9 +158,52 @@ def merge_facts(per_file: Iterable[FileFacts]) -> ProjectFacts:
         imports=frozenset().union(*(f.imports for f in per_file)) if per_file else frozenset(),
         module_classes=_subclasses(all_classes, MODULE_BASES),
         dataset_classes=_subclasses(all_classes, DATASET_BASES),
+        iterable_dataset_classes=_subclasses(all_classes, ITERABLE_DATASET_BASES),
+        image_scaling_files=tuple(f.path for f in per_file if f.scales_images),
+        light_dataset_classes=frozenset().union(*(f.light_datasets for f in per_file)) if per_file else frozenset(),
     )
 
 
 def collect_facts(sources: Mapping[str, str]) -> ProjectFacts:
     """Facts for a set of files given as {posix path: text}."""
     return merge_facts(file_facts(path, text) for path, text in sources.items())
+
+
+# -- serialisation, for the cache (JSON: a cache must never execute anything) -------------------
+def facts_to_json(facts: FileFacts) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for f in fields(FileFacts):
+        value = getattr(facts, f.name)
+        if isinstance(value, frozenset):
+            value = {"__set__": sorted(value)}
+        elif isinstance(value, Mapping):
+            value = {"__map__": {k: list(v) if isinstance(v, (tuple, list)) else v for k, v in value.items()}}
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def facts_from_json(data: Mapping[str, object]) -> FileFacts:
+    kw: dict[str, object] = {}
+    for f in fields(FileFacts):
+        if f.name not in data:
+            raise ValueError(f"cached facts lack {f.name}")
+        value = data[f.name]
+        if isinstance(value, dict) and "__set__" in value:
+            value = frozenset(value["__set__"])
+        elif isinstance(value, dict) and "__map__" in value:
+            value = {k: tuple(v) if isinstance(v, list) else v for k, v in value["__map__"].items()}
+        elif isinstance(value, list):
+            value = tuple(value)
+        kw[f.name] = value
+    return FileFacts(**kw)  # type: ignore[arg-type]
+
+
+def project_facts_digest(facts: ProjectFacts) -> str:
+    """A stable digest of the merged facts (sets sorted: str hashes differ between processes)."""
+    payload = {}
+    for f in fields(ProjectFacts):
+        value = getattr(facts, f.name)
+        payload[f.name] = sorted(value) if isinstance(value, frozenset) else value
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=repr).encode()).hexdigest()[:20]

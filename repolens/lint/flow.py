@@ -1,0 +1,297 @@
+"""Flow helpers for the model, training and performance rules.
+
+What these rules need beyond syntax: where a node sits (which class, which function), whether a
+class is an nn.Module, what a local name was bound to, and what happens, in source order, in the
+body of a training loop. Everything here is deliberately simple and conservative: when an
+answer is not certain, the helpers answer "unknown" and the rules stay silent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import libcst as cst
+
+from repolens.lint.helpers import target_names, walk
+from repolens.lint.rule import Rule
+from repolens.pyindex.aliases import cst_dotted_name
+
+# torch.nn names that are Capitalised but are not Modules one constructs as layers.
+_NN_NOT_MODULES = frozenset({"Parameter", "UninitializedParameter", "UninitializedBuffer", "Buffer",
+                             "ParameterList", "ParameterDict", "init", "functional", "utils", "parallel",
+                             "modules", "Module"})
+# libraries whose classes are, by construction, nn.Modules (only their Capitalised names count).
+_NN_PREFIXES = ("torch.nn.",)
+SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under `node` in source order, not entering nested functions, classes, lambdas."""
+    return walk(node, into_scopes=False)
+
+
+def calls(node: cst.CSTNode) -> Iterator[cst.Call]:
+    return (n for n in nodes(node) if isinstance(n, cst.Call))
+
+
+def method_name(call: cst.Call) -> str | None:
+    """`x.forward(...)` -> `forward`; None when the callee is not an attribute."""
+    return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+
+
+def receiver(call: cst.Call) -> cst.BaseExpression | None:
+    """`opt.step()` -> `opt`; None when the callee is not an attribute."""
+    return call.func.value if isinstance(call.func, cst.Attribute) else None
+
+
+# -- modules --------------------------------------------------------------------------------------
+def is_torch_nn_class(qualified: str | None) -> bool:
+    """`torch.nn.Linear`, `torch.nn.modules.conv.Conv2d`: a Capitalised torch.nn layer class."""
+    if not qualified or not qualified.startswith(_NN_PREFIXES):
+        return False
+    last = qualified.rsplit(".", 1)[-1]
+    return last[:1].isupper() and last not in _NN_NOT_MODULES
+
+
+def is_module_base(rule: Rule, base: cst.BaseExpression) -> bool:
+    qualified = rule.qualified_name(base)
+    if not qualified:
+        return False
+    if qualified in ("torch.nn.Module", "torch.nn.modules.module.Module") or is_torch_nn_class(qualified):
+        return True
+    last = qualified.rsplit(".", 1)[-1]
+    return last in rule.facts.module_classes
+
+
+def is_module_class(rule: Rule, node: cst.ClassDef) -> bool:
+    """A class whose bases make it an nn.Module: torch.nn classes or the repo's Module classes."""
+    return node.name.value in rule.facts.module_classes or any(is_module_base(rule, b.value) for b in node.bases)
+
+
+def is_module_construction(rule: Rule, node: cst.CSTNode | None) -> bool:
+    """`nn.Linear(...)`, `torch.nn.Conv2d(...)`, `MyBlock(...)` (a Module class of this repo)."""
+    if not isinstance(node, cst.Call):
+        return False
+    dotted = cst_dotted_name(node.func)
+    if dotted is None:
+        return False
+    if is_torch_nn_class(rule.qualified_name(node.func)):
+        return True
+    last = dotted.rsplit(".", 1)[-1]
+    return last in rule.facts.module_classes
+
+
+# -- scope tracking -------------------------------------------------------------------------------
+class ScopedRule(Rule):
+    """A Rule that knows its enclosing classes and functions.
+
+    Subclasses that define visit/leave methods for ClassDef or FunctionDef must call super().
+    """
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.class_stack: list[cst.ClassDef] = []
+        self.function_stack: list[cst.FunctionDef] = []
+        self._module_class: dict[int, bool] = {}
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.class_stack.append(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.class_stack.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.function_stack.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.function_stack.pop()
+
+    def class_is_module(self, node: cst.ClassDef) -> bool:
+        key = id(node)
+        if key not in self._module_class:
+            self._module_class[key] = is_module_class(self, node)
+        return self._module_class[key]
+
+    @property
+    def in_module_class(self) -> bool:
+        """Inside (a method of) the innermost enclosing class, and that class is an nn.Module."""
+        return bool(self.class_stack) and self.class_is_module(self.class_stack[-1])
+
+    @property
+    def current_function(self) -> cst.FunctionDef | None:
+        return self.function_stack[-1] if self.function_stack else None
+
+
+# -- local names ----------------------------------------------------------------------------------
+def assigned_values(scope: cst.CSTNode, name: str) -> list[cst.BaseExpression | None]:
+    """Every binding of the simple name `name` in `scope` (not nested scopes), in source order.
+
+    A binding whose value is unknown (a loop target, `with ... as`, an augmented assignment, a
+    tuple unpacking, a parameter, `global`) is recorded as None, so "exactly one known value"
+    is easy to ask for.
+    """
+    out: list[cst.BaseExpression | None] = []
+    if isinstance(scope, cst.FunctionDef):
+        params = scope.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        if any(p.name.value == name for p in every):
+            out.append(None)
+    for n in nodes(scope.body if isinstance(scope, cst.FunctionDef) else scope):
+        if isinstance(n, cst.Assign):
+            for t in n.targets:
+                if isinstance(t.target, cst.Name) and t.target.value == name:
+                    out.append(n.value)
+                elif name in target_names(t.target):
+                    out.append(None)
+        elif isinstance(n, cst.AnnAssign) and isinstance(n.target, cst.Name) and n.target.value == name:
+            out.append(n.value)
+        elif isinstance(n, cst.AugAssign) and isinstance(n.target, cst.Name) and n.target.value == name:
+            out.append(None)
+        elif isinstance(n, cst.NamedExpr) and isinstance(n.target, cst.Name) and n.target.value == name:
+            out.append(n.value)
+        elif isinstance(n, (cst.For, cst.CompFor)) and name in target_names(n.target):
+            out.append(None)
+        elif isinstance(n, cst.WithItem) and n.asname is not None and name in target_names(n.asname.name):
+            out.append(None)
+        elif isinstance(n, (cst.Global, cst.Nonlocal)) and any(g.name.value == name for g in n.names):
+            out.append(None)
+        elif isinstance(n, cst.ExceptHandler) and n.name is not None and name in target_names(n.name.name):
+            out.append(None)
+    return out
+
+
+def single_value(scope: cst.CSTNode, name: str) -> cst.BaseExpression | None:
+    """The value of `name` when `scope` binds it exactly once, from a known expression."""
+    values = assigned_values(scope, name)
+    return values[0] if len(values) == 1 else None
+
+
+def self_attribute(node: cst.CSTNode | None) -> str | None:
+    """`self.layers` -> `layers`; else None."""
+    if (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
+            and node.value.value == "self"):
+        return node.attr.value
+    return None
+
+
+def class_methods(node: cst.ClassDef) -> list[cst.FunctionDef]:
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    return [s for s in body if isinstance(s, cst.FunctionDef)]
+
+
+def self_attribute_values(node: cst.ClassDef, attr: str) -> list[cst.BaseExpression | None]:
+    """Every assignment `self.<attr> = value` in the class's methods (None for unknown bindings)."""
+    out: list[cst.BaseExpression | None] = []
+    for method in class_methods(node):
+        for n in nodes(method.body):
+            if isinstance(n, cst.Assign):
+                for t in n.targets:
+                    if self_attribute(t.target) == attr:
+                        out.append(n.value)
+                    elif any(self_attribute(e.value) == attr for e in getattr(t.target, "elements", ())):
+                        out.append(None)
+            elif isinstance(n, (cst.AnnAssign, cst.AugAssign)) and self_attribute(n.target) == attr:
+                out.append(n.value if isinstance(n, cst.AnnAssign) else None)
+    return out
+
+
+# -- training loops -------------------------------------------------------------------------------
+BACKWARD, STEP, ZERO_GRAD = "backward", "step", "zero_grad"
+_OPTIMIZER_NAME = re.compile(r"(?:^|_)(?:optim|optimi[sz]er|opt)(?:$|_|\d)|optimi[sz]er", re.IGNORECASE)
+_ZERO_GRAD_NAME = re.compile(r"zero_?grad|clear_?grad|reset_?grad", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LoopEvent:
+    kind: str  # BACKWARD, STEP, ZERO_GRAD
+    node: cst.CSTNode
+    guard: tuple[int, ...]  # ids of the conditional blocks (inside the loop) that hold the event
+    nested: bool = False  # inside a loop nested in this one
+    owner: str | None = None  # the optimizer / module name the call is made on
+
+
+@dataclass
+class LoopFlow:
+    loop: cst.For | cst.While
+    events: list[LoopEvent] = field(default_factory=list)
+
+    def of(self, kind: str, *, nested: bool = False) -> list[LoopEvent]:
+        return [e for e in self.events if e.kind == kind and (nested or not e.nested)]
+
+
+def is_optimizer_name(name: str | None) -> bool:
+    if not name:
+        return False
+    last = name.rsplit(".", 1)[-1]
+    return bool(_OPTIMIZER_NAME.search(last)) and "sched" not in last.lower()
+
+
+def classify_call(call: cst.Call) -> tuple[str, str | None] | None:
+    """What a call does to gradients: (kind, owner) or None."""
+    name = method_name(call)
+    owner = cst_dotted_name(receiver(call))
+    if name is None:
+        func = cst_dotted_name(call.func)
+        if func and _ZERO_GRAD_NAME.search(func.rsplit(".", 1)[-1]):
+            return ZERO_GRAD, None
+        if func in ("torch.autograd.backward", "autograd.backward"):
+            return BACKWARD, None
+        return None
+    if name in ("backward", "manual_backward"):  # loss.backward(), accelerator.backward(loss) ...
+        return BACKWARD, owner
+    if _ZERO_GRAD_NAME.search(name):
+        return ZERO_GRAD, owner
+    if name == "step":
+        if is_optimizer_name(owner):
+            return STEP, owner
+        # `scaler.step(optimizer)`: a GradScaler steps the optimizer it is given.
+        if owner and "scaler" in owner.rsplit(".", 1)[-1].lower() and call.args:
+            return STEP, cst_dotted_name(call.args[0].value)
+    return None
+
+
+def _is_grad_reset(node: cst.CSTNode) -> bool:
+    """`p.grad = None`, `p.grad.zero_()`, `p.grad.data.zero_()`, `p.grad.detach_()`."""
+    if isinstance(node, cst.Assign):
+        return any(isinstance(t.target, cst.Attribute) and t.target.attr.value == "grad" for t in node.targets)
+    if isinstance(node, cst.Call) and method_name(node) in ("zero_", "detach_", "fill_"):
+        dotted = cst_dotted_name(receiver(node)) or ""
+        return ".grad" in f".{dotted}"
+    return False
+
+
+def loop_flow(loop: cst.For | cst.While) -> LoopFlow:
+    """The gradient events of one loop's body, in source order, with their guards.
+
+    Guards are the `if`/`try`/`match` blocks inside the loop that hold an event (a `with`
+    block is transparent). Events of nested loops are kept, marked `nested`; nested functions
+    and classes are not entered (a closure's backward is not this loop's).
+    """
+    flow = LoopFlow(loop)
+
+    def visit(node: cst.CSTNode, guard: tuple[int, ...], nested: bool) -> None:
+        if isinstance(node, SCOPES):
+            return
+        if isinstance(node, cst.Call):
+            kind = classify_call(node)
+            if kind is not None:
+                flow.events.append(LoopEvent(kind[0], node, guard, nested, kind[1]))
+            elif _is_grad_reset(node):
+                flow.events.append(LoopEvent(ZERO_GRAD, node, guard, nested))
+        elif _is_grad_reset(node):
+            flow.events.append(LoopEvent(ZERO_GRAD, node, guard, nested))
+        if isinstance(node, (cst.For, cst.While)) and node is not loop:
+            nested = True
+        if isinstance(node, (cst.If, cst.Try, cst.TryStar, cst.Match, cst.Else, cst.ExceptHandler,
+                             cst.ExceptStarHandler, cst.Finally, cst.MatchCase)) and node is not loop:
+            guard = (*guard, id(node))
+        if isinstance(node, cst.IfExp):
+            guard = (*guard, id(node))
+        for child in node.children:
+            visit(child, guard, nested)
+
+    visit(loop.body, (), False)
+    return flow

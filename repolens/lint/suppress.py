@@ -1,0 +1,127 @@
+"""`# repolens: ignore[RL101, RL102]` comments: reading them, and writing them for `--add-suppressions`.
+
+A finding is suppressed by a comment on its first line, or on the first or last line of the
+logical line (statement) that holds it: a long call split over lines can carry the comment
+where a formatter leaves it. Comments are found with `tokenize`, so text inside strings never counts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from repolens.lint.selection import matches_any
+
+MARKER = "repolens:"
+_COMMENT = re.compile(r"#\s*repolens:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
+ALL = ("ALL",)
+
+
+@dataclass(frozen=True)
+class SuppressionMap:
+    comments: Mapping[int, tuple[str, ...]]  # line -> selectors ("ALL" for a bare ignore)
+    starts: Sequence[int]  # first line of every logical line, sorted
+    ends: Sequence[int]  # last line of the same logical lines
+
+    def statement(self, line: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.starts, line) - 1
+        if i >= 0 and self.starts[i] <= line <= self.ends[i]:
+            return self.starts[i], self.ends[i]
+        return line, line
+
+    def suppresses(self, line: int, code: str, name: str) -> bool:
+        first, last = self.statement(line)
+        for ln in {line, first, last}:
+            selectors = self.comments.get(ln)
+            if selectors is not None and matches_any(selectors, code, name):
+                return True
+        return False
+
+
+def _parse_selectors(group: str | None) -> tuple[str, ...]:
+    if group is None:
+        return ALL
+    parts = tuple(p.strip() for p in group.split(",") if p.strip())
+    return parts or ALL
+
+
+def logical_lines(source: str) -> tuple[list[int], list[int], dict[int, str]]:
+    """(starts, ends, comments by line) of a source that tokenizes; best effort otherwise."""
+    starts: list[int] = []
+    ends: list[int] = []
+    comments: dict[int, str] = {}
+    start: int | None = None
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                comments[tok.start[0]] = tok.string
+                continue
+            if tok.type in (tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER):
+                continue
+            if tok.type == tokenize.NEWLINE:
+                if start is not None:
+                    starts.append(start)
+                    ends.append(tok.start[0])
+                start = None
+                continue
+            if start is None:
+                start = tok.start[0]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return starts, ends, comments
+
+
+def suppression_map(source: str) -> SuppressionMap | None:
+    """None when the file has no suppression comment at all (the common, cheap case)."""
+    if MARKER not in source:
+        return None
+    starts, ends, comments = logical_lines(source)
+    parsed: dict[int, tuple[str, ...]] = {}
+    for line, text in comments.items():
+        m = _COMMENT.search(text)
+        if m:
+            parsed[line] = _parse_selectors(m.group(1))
+    if not parsed:
+        return None
+    return SuppressionMap(parsed, starts, ends)
+
+
+def add_suppressions(source: str, findings: Iterable[tuple[int, str]]) -> str:
+    """Write `# repolens: ignore[CODE]` for each (line, code) at the end of its logical line.
+
+    The end of a logical line is the one place where a comment is always legal (never inside a
+    multi-line string or after a backslash). An existing repolens comment there is extended.
+    """
+    starts, ends, comments = logical_lines(source)
+    by_line: dict[int, set[str]] = {}
+    for line, code in findings:
+        i = bisect.bisect_right(starts, line) - 1
+        target = ends[i] if i >= 0 and starts[i] <= line <= ends[i] else line
+        by_line.setdefault(target, set()).add(code)
+    if not by_line:
+        return source
+    lines = source.splitlines(keepends=True)
+    for line, codes in by_line.items():
+        if line < 1 or line > len(lines):
+            continue
+        raw = lines[line - 1]
+        body = raw.rstrip("\r\n")
+        ending = raw[len(body):]
+        comment = comments.get(line)
+        m = _COMMENT.search(comment) if comment else None
+        if m:
+            existing = _parse_selectors(m.group(1))
+            if existing == ALL:
+                continue
+            merged = ", ".join(sorted(set(existing) | codes))
+            col = body.rfind(comment)  # the comment token is the line's tail
+            new_comment = comment[: m.start()] + f"# repolens: ignore[{merged}]" + comment[m.end():]
+            body = body[:col] + new_comment
+        else:
+            body = body + f"  # repolens: ignore[{', '.join(sorted(codes))}]"
+        lines[line - 1] = body + ending
+    return "".join(lines)

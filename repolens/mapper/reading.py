@@ -1,0 +1,157 @@
+"""The reading order an expert would give a newcomer, each step with its reason.
+
+README (and the paper it links), the main entrypoint (a training script over an evaluation one),
+then the files it reaches through the call graph: config, data, model, training loop, evaluation,
+utilities last. The core model file (the model the entrypoint builds, else the largest nn.Module
+hierarchy) is marked. A library with no entry script starts from that core file.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from repolens.mapper.callgraph import Reached, call_graph
+from repolens.mapper.model import CallEdge, Entrypoint, FileRole, ReadingStep
+from repolens.mapper.project import Project
+
+_ORDER = {"config": 0, "data": 1, "model": 2, "train": 3, "eval": 4, "script": 5, "utils": 6, "test": 7}
+_ENTRY_PREF = {"train": 0, "eval": 1, "script": 2, "data": 3, "config": 4, "utils": 5, "model": 6, "test": 7}
+_KIND_STRENGTH = {"readme-command": 0, "console-script": 1, "shell-script": 2, "main-guard": 3, "script-body": 3}
+MAX_STEPS = 14
+
+
+def main_entrypoint(entrypoints: list[Entrypoint], roles: dict[str, FileRole]) -> Entrypoint | None:
+    """The train script over eval; documented evidence over a bare __main__ guard."""
+    if not entrypoints:
+        return None
+    def key(item: tuple[int, Entrypoint]) -> tuple[int, int, int]:
+        i, e = item
+        role = roles[e.path].role if e.path in roles else "script"
+        strength = _KIND_STRENGTH.get(e.kind, 3)
+        weak = strength == 3
+        return (weak, _ENTRY_PREF.get(role, 5), i)
+    best = min(enumerate(entrypoints), key=key)[1]
+    if best.kind == "main-guard" and roles.get(best.path) and roles[best.path].role in ("model", "test", "utils"):
+        return None  # a model's smoke test is no entry to a project
+    return best
+
+
+def module_class_lines(project: Project, rel: str) -> int:
+    s = project.summaries[rel]
+    return sum(c.end_line - c.line + 1 for c in s.classes if project.class_kind(rel, c) == "module")
+
+
+def core_file(project: Project, roles: dict[str, FileRole], reached: list[Reached]) -> tuple[str, str | None, int | None] | None:
+    """(rel, class, line) of the model the entrypoint builds, else of the largest nn.Module file."""
+    for r in reached:  # breadth-first: the nearest model class the entrypoint uses
+        d = r.definition
+        if d.kind != "class":
+            continue
+        s = project.summaries[d.rel]
+        cls = next((c for c in s.classes if c.name == d.name), None)
+        if cls is not None and project.class_kind(d.rel, cls) == "module" and not d.name.lower().endswith("loss"):
+            # Prefer the biggest module class in the same reach depth (a net over its blocks).
+            peers = []
+            for r2 in reached:
+                if r2.depth != r.depth or r2.definition.kind != "class":
+                    continue
+                s2 = project.summaries[r2.definition.rel]
+                c2 = next((c for c in s2.classes if c.name == r2.definition.name), None)
+                if c2 is not None and project.class_kind(r2.definition.rel, c2) == "module":
+                    peers.append((c2.end_line - c2.line, r2.definition))
+            size, best = max(peers, key=lambda p: p[0])
+            return best.rel, best.name, best.line
+    candidates = [(module_class_lines(project, rel), rel) for rel, fr in roles.items() if fr.role == "model"]
+    candidates = [c for c in candidates if c[0] > 0]
+    if not candidates:
+        return None
+    _, rel = max(candidates, key=lambda c: (c[0], len(project.importers.get(c[1], ())), c[1]))
+    s = project.summaries[rel]
+    mods = [c for c in s.classes if project.class_kind(rel, c) == "module"]
+    biggest = max(mods, key=lambda c: c.end_line - c.line) if mods else None
+    return rel, biggest.name if biggest else None, biggest.line if biggest else None
+
+
+def reading_order(project: Project, roles: dict[str, FileRole], entrypoints: list[Entrypoint],
+                  readme: str | None, papers: list[str]) -> tuple[list[ReadingStep], list[CallEdge]]:
+    steps: list[ReadingStep] = []
+    if readme:
+        why = "what the project does, how to install and run it"
+        if papers:
+            why += "; the paper: " + ", ".join(papers[:2])
+        steps.append(ReadingStep(readme, why))
+    main = main_entrypoint(entrypoints, roles)
+    edges: list[CallEdge] = []
+    reached: list[Reached] = []
+    if main is not None:
+        edges, reached = call_graph(project, main.path)
+    core = core_file(project, roles, reached)
+    if main is not None:
+        role = roles[main.path].role if main.path in roles else "script"
+        what = {"train": "the training entrypoint", "eval": "the evaluation entrypoint"}.get(role, "the entrypoint")
+        s = project.summaries.get(main.path)
+        start = None
+        for f in (s.functions if s else ()):
+            if f.name == "main":
+                start = f.line
+        steps.append(ReadingStep(main.path, f"{what} ({main.kind}, {main.evidence}): start here and follow "
+                                             "what it calls", start, "main" if start else None,
+                                 core=bool(core and core[0] == main.path)))
+    elif core is not None:
+        steps.append(ReadingStep(core[0], "no entry script: a library; start from its core model"
+                                          + (f" {core[1]}" if core[1] else ""), core[2], core[1], core=True))
+
+    # Files the entrypoint reaches, grouped: the first definition reached in each file is where to start.
+    by_file: dict[str, list[Reached]] = defaultdict(list)
+    for r in reached:
+        by_file[r.definition.rel].append(r)
+    listed = {s.path for s in steps}
+    entry_path = main.path if main else None
+    candidates = []
+    for rel, rs in by_file.items():
+        if rel in listed or rel == entry_path:
+            continue
+        role = roles[rel].role
+        pick = _pick(project, rel, rs)
+        candidates.append((_ORDER.get(role, 6), min(x.depth for x in rs), rel, pick, rs))
+    candidates.sort(key=lambda c: (c[0], c[1], c[2]))
+    for _, _, rel, pick, rs in candidates:
+        d = pick.definition
+        role = roles[rel].role
+        names = sorted({x.definition.name.split(".", 1)[0] for x in rs if x.definition.kind != "variable"})
+        also = f" (also {', '.join(n for n in names if n != d.name.split('.', 1)[0])[:80]})" if len(names) > 1 else ""
+        verb = {"model": "the model", "data": "the data", "train": "the training loop", "eval": "the evaluation",
+                "config": "the configuration", "utils": "a helper", "script": "tooling", "test": "a test helper"}
+        why = f"defines {d.name}, {verb.get(role, role)} that {pick.via} uses at {pick.via.split(':')[0]}:{pick.line}{also}"
+        is_core = bool(core and core[0] == rel)
+        symbol, line = d.name, d.line
+        if is_core and core[1]:
+            symbol, line = core[1], core[2]
+            why = (f"defines {core[1]}, the core model: {pick.via} builds it through {d.name} "
+                   f"at {pick.via.split(':')[0]}:{pick.line}" if core[1] != d.name
+                   else f"defines {d.name}, the core model that {pick.via} builds at {pick.via.split(':')[0]}:{pick.line}")
+        steps.append(ReadingStep(rel, why, line, symbol, core=is_core))
+        if len(steps) >= MAX_STEPS:
+            break
+    listed = {s.path for s in steps}
+    if core is not None and core[0] not in listed:
+        steps.append(ReadingStep(core[0], f"the core model {core[1] or ''}: the largest nn.Module hierarchy".replace("  ", " "),
+                                 core[2], core[1], core=True))
+    # The evaluation entrypoint, when the main one trains ("evaluate.py" over "sample.py").
+    for e in sorted(entrypoints, key=lambda e: not any(k in e.path.rsplit("/", 1)[-1] for k in ("eval", "test", "val"))):
+        if e.path not in {s.path for s in steps} and roles.get(e.path) and roles[e.path].role == "eval" \
+                and e.kind != "main-guard":
+            steps.append(ReadingStep(e.path, f"the evaluation entrypoint ({e.kind}, {e.evidence})"))
+            break
+    return steps, edges
+
+
+def _pick(project: Project, rel: str, rs: list[Reached]) -> Reached:
+    """The definition to start a file at: a model class over a helper function, nearest first."""
+    def key(r: Reached) -> tuple[int, int, int]:
+        s = project.summaries[r.definition.rel]
+        cls = next((c for c in s.classes if c.name == r.definition.name), None)
+        kind = project.class_kind(rel, cls) if cls else ""
+        return (r.definition.kind == "variable", r.depth, 0 if kind in ("module", "dataset") else 1,
+                r.definition.line)
+    return min(rs, key=key)

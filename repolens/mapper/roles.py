@@ -1,0 +1,364 @@
+"""A role for every file: evidence from names, imports, class kinds, calls and the import graph.
+
+Each piece of evidence adds a weight to one role and a signal a reader understands ("class
+ResNet(nn.Module)", "calls loss.backward() and optimizer.step()", "folder models/"). Names and
+folders are only a prior (about a third of what code evidence weighs), so `test.py` that loads a
+checkpoint and scores it under `torch.no_grad()` reads as eval, not as a unit test.
+The weights were tuned on the layouts in `tests/data/layouts/` and on real package trees; the
+scores are documented in `benchmarks/map_accuracy.py`'s output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from repolens.mapper.model import ROLES, FileRole, Role
+from repolens.mapper.project import Project
+from repolens.mapper.summary import FileSummary
+
+# -- name priors ------------------------------------------------------------------------------
+_FOLDER_PRIOR: dict[str, Role] = {}
+for _role, _names in {
+    "model": "models model nets net networks network arch archs backbone backbones layers modules heads "
+             "necks blocks nn modeling architectures losses loss",
+    "data": "data datasets dataset dataloader dataloaders loaders loader transforms augment augmentation "
+            "augmentations preprocessing preprocess io",
+    "train": "trainer trainers training train engine optim optimizer optimizers scheduler schedulers solver",
+    "eval": "eval evaluation evaluate inference val validation benchmarks benchmark demo demos predict",
+    "utils": "utils util helpers helper common misc lib tools",
+    "config": "config configs cfg conf settings hparams",
+    "test": "tests test unittests unittest testing",
+    "script": "scripts docs doc bin examples tutorials export exporters deploy deployment conversion",
+}.items():
+    for _n in _names.split():
+        _FOLDER_PRIOR[_n] = _role  # type: ignore[assignment]
+
+_NAME_PRIOR: dict[str, Role] = {}
+for _role, _names in {
+    "model": "model models net network resnet resnets vgg vit transformer unet gan layer layers block blocks "
+             "attention module modules backbone head heads encoder decoder mlp conv loss losses arch embedding "
+             "embeddings densenet efficientnet mobilenet alexnet inception bert gpt llama yolo detr lenet "
+             "cnn rnn lstm gru autoencoder vae diffusion unet modeling convnext swin deit",
+    "data": "data dataset datasets dataloader dataloaders loader loaders transform transforms augment "
+            "augmentation augmentations preprocess preprocessing prepare collate sampler samplers tokenizer "
+            "tokenization reader mixup cutmix imagenet cifar mnist coco voc build_dataset",
+    "train": "train trainer training finetune pretrain fit optim optimizer optimizers scheduler schedulers "
+             "lr_scheduler engine solver",
+    "eval": "eval evaluate evaluation evaluator val validate validation validator infer inference predict "
+            "predictor demo sample sampling generate benchmark bench test tester",
+    "utils": "utils util helpers helper misc common logger logging log meter meters metric metrics "
+             "checkpoint checkpoints dist distributed visualize visualization vis viz plot plotting plots "
+             "registry timer files file env ops tools callbacks summary profiler",
+    "config": "config configs cfg settings defaults hparams hyperparameters options opts args arguments "
+              "constants configurator configuration",
+    "script": "setup export exporter convert download onnx deploy hubconf launch run install release "
+              "conf upload compile serve server app",
+}.items():
+    for _n in _names.split():
+        _NAME_PRIOR[_n] = _role  # type: ignore[assignment]
+
+_DATA_IMPORTS = ("torch.utils.data", "torchvision.transforms", "torchvision.datasets", "PIL", "cv2",
+                 "albumentations", "datasets", "h5py", "pandas", "torchaudio", "tokenizers", "imageio",
+                 "skimage", "webdataset", "lmdb", "pycocotools")
+_CONFIG_IMPORTS = ("yacs", "omegaconf", "ml_collections", "hydra", "configargparse")
+_PLOT_IMPORTS = ("matplotlib", "seaborn", "visdom", "tensorboardX", "torch.utils.tensorboard", "wandb")
+_TRANSFORM_CLASS = re.compile(r"Augment|Transform(?!er)|^Random|Resize|Crop|Flip|Jitter|Normaliz|ToTensor|Erasing|"
+                              r"MixUp|Mixup|CutMix|Cutmix|Grayscale|Posterize|Solarize")
+_CLASS_SUFFIX = re.compile(r"(Trainer|Training|Validator|Evaluator|Predictor|Tester|Inferencer|Exporter|Dataset|"
+                           r"DataModule|DataLoader|Sampler|Tracker)s?$")
+_CLASS_SUFFIX_ROLE = {"trainer": "train", "training": "train", "validator": "eval", "evaluator": "eval",
+                      "predictor": "eval", "tester": "eval", "inferencer": "eval", "exporter": "script",
+                      "dataset": "data", "datamodule": "data", "dataloader": "data", "sampler": "data",
+                      "tracker": "eval"}
+
+
+def _tokens(stem: str) -> list[str]:
+    low = stem.lower()
+    parts = [p for p in re.split(r"[_\-\d.]+", low) if p]
+    return [low, *parts]
+
+
+@dataclass
+class _Score:
+    points: dict[str, float] = field(default_factory=lambda: {r: 0.0 for r in ROLES})
+    signals: dict[str, list[str]] = field(default_factory=lambda: {r: [] for r in ROLES})
+    fallback: dict[str, float] = field(default_factory=lambda: {r: 0.0 for r in ROLES})
+
+    def add(self, role: str, weight: float, signal: str, *, fallback: bool = False) -> None:
+        self.points[role] += weight
+        if fallback:
+            self.fallback[role] += weight
+        if signal not in self.signals[role]:
+            self.signals[role].append(signal)
+
+
+def _has_import(s: FileSummary, prefixes: tuple[str, ...]) -> list[str]:
+    return sorted({m for m in s.imports for p in prefixes if m == p or m.startswith(p + ".")})
+
+
+def _short_base(base: str) -> str:
+    parts = base.split(".")
+    if base.startswith("torch.nn.") and len(parts) == 3:
+        return f"nn.{parts[-1]}"
+    return parts[-1]
+
+
+def score_file(s: FileSummary, project: Project) -> _Score:
+    sc = _Score()
+    rel = s.rel
+    parts = rel.split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    folders = [p.lower() for p in parts[:-1]]
+
+    # Names and folders: a prior.
+    for distance, folder in enumerate(reversed(folders)):  # the nearest folder speaks loudest
+        role = _FOLDER_PRIOR.get(folder)
+        if role:
+            sc.add(role, 1.2 * 0.6 ** distance, f"folder {folder}/")
+            break
+    if stem.startswith("test_") or stem.endswith("_test") or stem == "conftest":
+        sc.add("test", 2.5, f"file name {parts[-1]}")
+    elif stem == "setup" and len(parts) == 1:
+        sc.add("script", 3.0, "setup.py at the root")
+    elif stem not in ("__init__", "__main__"):
+        for tok in _tokens(stem):
+            role = _NAME_PRIOR.get(tok)
+            if role:
+                sc.add(role, 1.0, f"file name {parts[-1]}")
+                break
+    if stem == "__main__":
+        sc.add("script", 1.0, "package __main__")
+    bench = [t for t in _tokens(stem) if t in ("bench", "benchmark", "benchmarks", "profile", "profiling",
+                                              "throughput", "speed")]
+
+    # Classes, resolved through aliases and through subclasses elsewhere in the repo.
+    in_transforms = any(t in ("transforms", "transform", "augment", "augmentation", "augmentations")
+                        for t in [*folders, *_tokens(stem)])
+    kinds = Counter()
+    for c in s.classes:
+        kind = project.class_kind(rel, c)
+        if kind == "module" and (_TRANSFORM_CLASS.search(c.name) or in_transforms):
+            kind = "transform"  # torchvision-style transforms are nn.Modules, but they are data code
+        kinds[kind] += 1
+        base = _short_base(c.bases[0]) if c.bases else ""
+        suffix = _CLASS_SUFFIX.search(c.name)
+        if suffix and kind != "module":
+            role = _CLASS_SUFFIX_ROLE[suffix.group(1).lower()]
+            sc.add(role, 1.0, f"class {c.name}")
+        if kind == "module":
+            if c.name.lower().endswith("loss") or "loss" in c.name.lower():
+                sc.add("model", 1.5, f"class {c.name}({base}): a module loss")
+            else:
+                sc.add("model", 2.0, f"class {c.name}({base})")
+        elif kind == "dataset":
+            sc.add("data", 2.5, f"class {c.name}({base})")
+        elif kind == "transform":
+            sc.add("data", 1.5, f"class {c.name}({base})")
+        elif kind == "config":
+            sc.add("config", 2.0, f"config class {c.name}")
+        elif kind == "test":
+            sc.add("test", 2.5, f"class {c.name}({base})")
+        elif "__getitem__" in c.methods and "__len__" in c.methods:
+            sc.add("data", 1.5, f"class {c.name} defines __getitem__ and __len__")
+        elif "__call__" in c.methods and re.search(r"transform|augment|random|resize|crop|flip|normalize|collate",
+                                                   c.name, re.I):
+            sc.add("data", 1.2, f"class {c.name} is a callable transform")
+    # Cap: a file of twenty layer classes is not twenty times more a model file.
+    for role in ("model", "data", "config", "test"):
+        sc.points[role] = min(sc.points[role], 5.0)
+    if kinds["module"] and not s.parsed:
+        sc.add("model", 0.5, "nn.Module text")
+    if not s.classes and "forward" in s.features and "getitem" not in s.features:
+        sc.add("model", 0.5, "defines forward()")
+
+    # Calls: the verbs of a training or evaluation program.
+    f = s.features
+    if "backward" in f and "optimizer_step" in f:
+        sc.add("train", 3.5, "calls loss.backward() and optimizer.step()")
+    elif "backward" in f:
+        sc.add("train", 1.5, "calls .backward()")
+    elif "optimizer_step" in f:
+        sc.add("train", 1.5, "calls optimizer.step()")
+    if "zero_grad" in f:
+        sc.add("train", 0.5, "calls zero_grad()")
+    if bench and s.top_other + (1 if "main_guard" in f else 0) > 0:
+        # Timing training steps is benchmarking, which the label set files under eval.
+        sc.add("eval", 1.0 + sc.points["train"], f"benchmarking script ({parts[-1]})")
+    if "training_step" in f:
+        sc.add("train", 1.5, "defines training_step")
+    if "optimizer" in f and "backward" in f:
+        sc.add("train", 0.5, "builds a torch.optim optimizer")
+    if "scheduler" in f:
+        sc.add("train", 0.4, "builds an LR scheduler")
+    evalish = [("no_grad", "runs under torch.no_grad()"), ("eval_call", "calls model.eval()")]
+    ev = [txt for key, txt in evalish if key in f]
+    if ev:
+        weight = 0.8 * len(ev) if "backward" in f else 1.2 * len(ev)
+        sc.add("eval", weight, " and ".join(ev))
+    if "inference_runtime" in f and "export" not in f:
+        sc.add("eval", 1.0, "runs an exported model (onnxruntime / TensorRT / OpenVINO ...)")
+    if "predict_call" in f and "backward" not in f:
+        sc.add("eval", 0.6, "runs model.predict() / track()")
+    if "load" in f and ev and "backward" not in f:
+        sc.add("eval", 0.6, "loads a checkpoint")
+    if "export" in f:
+        sc.add("script", 1.5, "exports the model (onnx / torchscript)")
+    if "setup_call" in f:
+        sc.add("script", 2.0, "calls setup()")
+    if "dataloader" in f and not ("backward" in f or ev):
+        sc.add("data", 0.8, "builds a DataLoader")
+
+    # Imports.
+    data_imps = _has_import(s, _DATA_IMPORTS)
+    if data_imps:
+        sc.add("data", min(1.0, 0.4 * len(data_imps)), "imports " + ", ".join(data_imps[:3]))
+    cfg_imps = _has_import(s, _CONFIG_IMPORTS)
+    if cfg_imps and s.top_defs <= 2:
+        sc.add("config", 1.5, "imports " + ", ".join(cfg_imps[:2]))
+    plot_imps = _has_import(s, _PLOT_IMPORTS)
+    if plot_imps and not kinds["module"]:
+        sc.add("utils", 0.5, "imports " + ", ".join(plot_imps[:2]))
+    test_imps = _has_import(s, ("pytest", "unittest", "hypothesis", "torch.testing"))
+    if test_imps and s.test_functions:
+        sc.add("test", 2.5, f"{s.test_functions} test functions with {test_imps[0]}")
+    elif s.test_functions >= 2 and "test_assert" in f:
+        sc.add("test", 2.0, f"{s.test_functions} test functions with asserts")
+    elif test_imps:
+        sc.add("test", 0.8, f"imports {test_imps[0]}")
+
+    # Shape of the module: plain assignments (config) or a runnable script.
+    stmts = s.top_assigns + s.top_defs + s.top_other
+    if s.parsed and s.top_assigns >= 3 and s.top_assigns >= 0.75 * stmts and not kinds["module"] \
+            and "main_guard" not in f:
+        sc.add("config", 3.0, f"{s.top_assigns} plain assignments and little else")
+    runnable = "main_guard" in f or s.top_other >= 3
+    if runnable:
+        what = "a __main__ guard" if "main_guard" in f else "module-level script code"
+        cli = " with argparse" if ("argparse" in f or "cli" in f) else ""
+        # A runnable file is a train/eval program if it does that work, else other tooling.
+        if sc.points["train"] >= 1.5:
+            sc.add("train", 1.0, f"runnable: {what}{cli}")
+        elif sc.points["eval"] >= 1.0:
+            sc.add("eval", 1.0, f"runnable: {what}{cli}")
+        elif not kinds["module"] and not kinds["dataset"]:
+            sc.add("script", 0.8 + (0.4 if cli else 0), f"runnable: {what}{cli}")
+
+    # Who imports it.
+    importers = sorted(project.importers.get(rel, ()))
+    if importers:
+        test_like = [i for i in importers if _looks_like_test(i)]
+        if len(test_like) == len(importers) and "test_function" not in f and not kinds["module"]:
+            sc.add("test", 1.5, "imported only by tests: " + ", ".join(importers[:3]))
+        elif len(importers) >= 4 and sc.points["model"] < 2 and sc.points["data"] < 2:
+            sc.add("utils", 0.6, f"imported by {len(importers)} files", fallback=True)
+
+    # Fallback: a module of plain functions and no stronger evidence is a helper module.
+    if s.parsed and s.top_defs and not runnable:
+        sc.add("utils", 0.7, "library functions", fallback=True)
+    elif not s.parsed and not any(sc.points.values()):
+        sc.add("utils", 0.3, "unparsed: nothing else to go on")
+    return sc
+
+
+def _looks_like_test(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" or any(
+        p in ("tests", "test", "testing") for p in rel.split("/")[:-1])
+
+
+def _importer_note(rel: str, project: Project) -> str | None:
+    importers = sorted(project.importers.get(rel, ()))
+    if not importers:
+        return None
+    names = ", ".join(importers[:3]) + (f" and {len(importers) - 3} more" if len(importers) > 3 else "")
+    return f"imported by {names}"
+
+
+def assign_roles(project: Project) -> dict[str, FileRole]:
+    scores = {rel: score_file(s, project) for rel, s in project.summaries.items()}
+    first = {rel: _decide(rel, project.summaries[rel], sc, project) for rel, sc in scores.items()}
+    # Second pass: what the first pass learnt about other files is evidence too.
+    by_folder: dict[str, list[str]] = {}
+    for rel in first:
+        by_folder.setdefault(rel.rsplit("/", 1)[0] if "/" in rel else "", []).append(rel)
+    for rel, sc in scores.items():
+        s = project.summaries[rel]
+        # A class deriving from a repo class inherits that file's role (DetectionTrainer(BaseTrainer)).
+        inherited = 0.0
+        for c in s.classes:
+            for base in c.bases:
+                d = project.resolve(base, rel)
+                if d is None or d.kind != "class" or d.rel == rel:
+                    continue
+                base_role = first[d.rel].role
+                if base_role in ("train", "eval", "data", "script", "config") and inherited < 2.5:
+                    sc.add(base_role, 1.5, f"class {c.name}({d.name}) from {d.rel} ({base_role})")
+                    inherited += 1.5
+                break
+        # Files in one folder usually share a job: a weak vote of the confidently-labelled siblings.
+        folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        # Only siblings with evidence of their own vote: "a module of functions" is no evidence.
+        sib = [first[p] for p in by_folder[folder]
+               if p != rel and not p.endswith("__init__.py") and first[p].confidence >= 0.5
+               and scores[p].points[first[p].role] - scores[p].fallback[first[p].role] >= 1.0]
+        if folder and len(sib) >= 3:
+            role, n = Counter(r.role for r in sib).most_common(1)[0]
+            share = n / len(sib)
+            if share >= 0.6:
+                sc.add(role, 1.2 * share, f"{n} of {len(sib)} files in {folder}/ are {role}")
+    out = {rel: _decide(rel, project.summaries[rel], sc, project) for rel, sc in scores.items()}
+    # Re-export-only __init__.py files take the role of what they re-export, else of their package.
+    for rel, s in project.summaries.items():
+        if not (rel.endswith("__init__.py") and s.top_defs <= 1 and s.top_other <= 2):
+            continue
+        if out[rel].confidence >= 0.8 and out[rel].role != "utils":
+            continue  # an __init__ with real content of its own keeps its role
+        folder = rel[: -len("__init__.py")]
+        targets = [project.module_rel(m, rel) for m in s.imports if m.startswith(_module_prefix(folder))]
+        exported = Counter(out[t].role for t in set(targets) if t and t != rel and t in out)
+        sib = Counter(r.role for p, r in out.items()
+                      if p.startswith(folder) and p != rel and not p.endswith("__init__.py"))
+        role = None
+        if exported:
+            role, n = exported.most_common(1)[0]
+            why = f"package __init__ re-exporting {role} code"
+            if n < 0.6 * sum(exported.values()):
+                role = None  # a mixed package: its own evidence (the folder name) decides
+        elif sib:
+            role, n = sib.most_common(1)[0]
+            why = f"package __init__ of {folder or './'}: mostly {role} files"
+            if n < 0.6 * sum(sib.values()):
+                role = None
+        if role is None:
+            continue
+        prior = out[rel]
+        out[rel] = FileRole(rel, role, tuple(x for x in prior.secondary if x != role), 0.6, (why,),
+                            prior.lines, prior.parsed, prior.problem)
+    return out
+
+
+def _module_prefix(folder: str) -> str:
+    return folder.rstrip("/").replace("/", ".")
+
+
+def _decide(rel: str, s: FileSummary, sc: _Score, project: Project) -> FileRole:
+    ranked = sorted(ROLES, key=lambda r: (-sc.points[r], ROLES.index(r)))
+    best = ranked[0]
+    top = sc.points[best]
+    if top <= 0:
+        best, top = "utils", 0.0
+        signals = ["no signal: an empty or trivial file"]
+    else:
+        signals = list(sc.signals[best])
+    second = sc.points[ranked[1]]
+    confidence = 0.3 if top <= 0 else min(0.99, 0.35 + 0.65 * (top - second) / top * min(1.0, top / 3))
+    if not s.parsed:
+        confidence *= 0.6
+    secondary = tuple(r for r in ranked[1:] if sc.points[r] >= 1.5 and sc.points[r] >= 0.5 * top)
+    note = _importer_note(rel, project)
+    if note and best in ("model", "data", "utils", "config", "test"):
+        signals.append(note)
+    return FileRole(rel, best, secondary, round(confidence, 2), tuple(signals[:6]), s.lines, s.parsed,
+                    s.problem)

@@ -1,0 +1,395 @@
+"""One file, read once, reduced to the facts the map needs: a picklable `FileSummary`.
+
+Built with the standard `ast` module (about ten times faster than libcst; the map needs no concrete
+syntax) in a worker process. Everything repo-wide (which class is an nn.Module through a chain of
+repo classes, who imports whom) is decided later from these summaries, in the parent.
+A file that does not parse still yields a summary from its text (names, regexes), `parsed=False`.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repolens.discover.notebook import NotebookError, load_notebook
+from repolens.discover.source import read_source
+from repolens.pyindex.aliases import AliasTable, ast_dotted_name
+
+# Call-site facts: which verbs of a training / evaluation program a file uses.
+_OPTIM_RECEIVER = re.compile(r"optim|opt$|^opt|solver", re.I)
+_MODELISH_RECEIVER = re.compile(r"model|net|module|encoder|decoder|backbone|ema|generator|discriminator|^m$", re.I)
+_TEXT_FEATURES = {
+    "backward": re.compile(r"\.backward\("),
+    "optimizer_step": re.compile(r"optim\w*\.step\(|opt\w*\.step\("),
+    "zero_grad": re.compile(r"\.zero_grad\("),
+    "no_grad": re.compile(r"no_grad\(|inference_mode\("),
+    "eval_call": re.compile(r"\.eval\(\)"),
+    "main_guard": re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]""", re.M),
+    "argparse": re.compile(r"\bargparse\b|ArgumentParser\("),
+    "nn_module_text": re.compile(r"\(\s*(?:nn\.)?Module\s*\)"),
+    "dataset_text": re.compile(r"\(\s*(?:data\.)?(?:Iterable)?Dataset\s*\)"),
+    "getitem": re.compile(r"def\s+__getitem__"),
+    "forward": re.compile(r"def\s+forward\s*\("),
+    "test_function": re.compile(r"^\s*def\s+test_\w*\(", re.M),
+    "pytest": re.compile(r"^\s*import\s+pytest|^\s*from\s+pytest|unittest", re.M),
+}
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    name: str
+    line: int
+    end_line: int
+    bases: tuple[str, ...]  # qualified through the file's aliases ("torch.nn.Module", "pkg.mod.Base")
+    methods: tuple[str, ...]
+    field_count: int = 0  # annotated class-level fields (dataclass-style configs)
+    decorators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FuncInfo:
+    name: str  # "main", "Trainer.fit"; "<module>" for module-level code
+    line: int
+    end_line: int
+    uses: tuple[tuple[str, int], ...]  # (qualified dotted name, first line) of bound names it uses
+    kind: str = "function"  # "function" (or method, or class body) | "variable" (a module-level registry)
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    rel: str
+    kind: str  # python | notebook
+    lines: int = 0
+    parsed: bool = True
+    problem: str | None = None
+    package: str = ""  # dotted folder, for relative imports
+    imports: tuple[str, ...] = ()  # absolute dotted modules it imports (`from a import b` gives a and a.b)
+    star_imports: tuple[str, ...] = ()  # modules it `from m import *`s, in order
+    aliases: tuple[tuple[str, str], ...] = ()  # local name -> qualified (imports and own definitions)
+    classes: tuple[ClassInfo, ...] = ()
+    functions: tuple[FuncInfo, ...] = ()
+    features: frozenset[str] = frozenset()
+    calls: tuple[str, ...] = ()  # distinct qualified callees (for optimizer / DataLoader / setup() facts)
+    top_assigns: int = 0  # module-level statements by kind (config files are mostly assignments)
+    top_defs: int = 0
+    top_other: int = 0
+    test_functions: int = 0
+    docstring: str = ""
+    main_guard_line: int | None = None
+    text_head: str = field(default="", repr=False)  # for unparsed files: what could be read
+
+
+def _decorator_names(decorators: list[ast.expr], table: AliasTable) -> tuple[str, ...]:
+    out = []
+    for d in decorators:
+        node = d.func if isinstance(d, ast.Call) else d
+        out.append(table.resolve(ast_dotted_name(node)) or "")
+    return tuple(x for x in out if x)
+
+
+_BUILTINS = frozenset(dir(builtins)) | {"self", "cls"}
+
+
+class _Collector(ast.NodeVisitor):
+    """One walk over the tree: classes, functions with the names they use, call facts."""
+
+    def __init__(self, table: AliasTable, bound: set[str], stars: bool = False) -> None:
+        self.table = table
+        self.bound = bound  # names that stand for something importable or defined here
+        self.stars = stars  # unbound names may come from a `from m import *`
+        self.classes: list[ClassInfo] = []
+        self.functions: list[FuncInfo] = []
+        self.features: set[str] = set()
+        self.calls: set[str] = set()
+        self._scope: list[str] = []
+        self._uses: list[dict[str, int]] = [{}]  # module-level first
+
+    # -- scopes ---------------------------------------------------------------------------------
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        bases = tuple(self.table.resolve(ast_dotted_name(b)) or "" for b in node.bases)
+        methods = tuple(n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        fields = sum(1 for n in node.body if isinstance(n, ast.AnnAssign))
+        if not self._scope:
+            self.classes.append(ClassInfo(node.name, node.lineno, node.end_lineno or node.lineno,
+                                          tuple(b for b in bases if b), methods, fields,
+                                          _decorator_names(node.decorator_list, self.table)))
+        self._scope.append(node.name)
+        self._uses.append({})
+        for b in [*node.bases, *node.decorator_list]:
+            self.visit(b)
+        for stmt in node.body:
+            self.visit(stmt)
+        uses = self._uses.pop()
+        self._scope.pop()
+        if len(self._scope) == 0:
+            self.functions.append(FuncInfo(node.name, node.lineno, node.end_lineno or node.lineno,
+                                           tuple(uses.items())))
+
+    def _visit_func(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for d in node.decorator_list:
+            self.visit(d)
+        for d in node.args.defaults + node.args.kw_defaults:
+            if d is not None:
+                self.visit(d)
+        if node.name in ("forward", "__getitem__", "training_step", "validation_step"):
+            self.features.add(node.name.strip("_"))
+        self._scope.append(node.name)
+        self._uses.append({})
+        for stmt in node.body:
+            self.visit(stmt)
+        uses = self._uses.pop()
+        self._scope.pop()
+        if len(self._scope) <= 1:  # top-level functions and methods
+            qual = ".".join([*self._scope, node.name])
+            self.functions.append(FuncInfo(qual, node.lineno, node.end_lineno or node.lineno,
+                                           tuple(uses.items())))
+        elif uses:  # nested function: its uses belong to the enclosing one
+            for k, v in uses.items():
+                self._uses[-1].setdefault(k, v)
+
+    visit_FunctionDef = _visit_func
+    visit_AsyncFunctionDef = _visit_func
+
+    # -- uses -----------------------------------------------------------------------------------
+    def _use(self, node: ast.AST) -> None:
+        dotted = ast_dotted_name(node)
+        if not dotted:
+            return
+        head = dotted.partition(".")[0]
+        if head in self.bound:
+            q = self.table.resolve(dotted)
+            if q:
+                self._uses[-1].setdefault(q, node.lineno)  # type: ignore[attr-defined]
+        elif self.stars and head[:1].isalpha() and head not in _BUILTINS:
+            self._uses[-1].setdefault("*." + dotted, node.lineno)  # type: ignore[attr-defined]
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._use(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, ast.Load) and ast_dotted_name(node):
+            self._use(node)
+            return  # the whole chain is one use
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        dotted = ast_dotted_name(func)
+        if dotted is None and isinstance(func, ast.Attribute):
+            # `scaler.scale(loss).backward()`: judge the verb by its name, the receiver by its call.
+            inner = func.value.func if isinstance(func.value, ast.Call) else func.value
+            dotted = f"{ast_dotted_name(inner) or '_'}.{func.attr}"
+        if dotted:
+            q = self.table.resolve(dotted) or dotted
+            self.calls.add(q)
+            last = dotted.rsplit(".", 1)[-1]
+            recv = dotted.rsplit(".", 2)[-2] if "." in dotted else ""
+            if last == "step" and recv in ("scaler", "scale", "accelerator", "amp_scaler") and node.args:
+                recv = ast_dotted_name(node.args[0]) or recv  # scaler.step(optimizer)
+            if last == "backward":
+                self.features.add("backward")
+            elif last == "step" and _OPTIM_RECEIVER.search(recv):
+                self.features.add("optimizer_step")
+            elif last == "zero_grad":
+                self.features.add("zero_grad")
+            elif last in ("no_grad", "inference_mode") or q in ("torch.no_grad", "torch.inference_mode"):
+                self.features.add("no_grad")
+            elif last == "eval" and recv and not node.args and _MODELISH_RECEIVER.search(recv):
+                self.features.add("eval_call")
+            elif last == "train" and recv and _MODELISH_RECEIVER.search(recv):
+                self.features.add("train_call")
+            elif last in ("predict", "track", "infer") and recv and _MODELISH_RECEIVER.search(recv):
+                self.features.add("predict_call")
+            if q.startswith("torch.optim.") and "lr_scheduler" not in q:
+                self.features.add("optimizer")
+            elif "lr_scheduler" in q:
+                self.features.add("scheduler")
+            elif q.endswith("DataLoader"):
+                self.features.add("dataloader")
+            elif q.endswith("ArgumentParser") or q in ("fire.Fire", "hydra.main", "typer.Typer", "click.command"):
+                self.features.add("cli")
+            elif q in ("torch.save",) or last in ("save_checkpoint",):
+                self.features.add("save")
+            elif q in ("torch.load", "torch.hub.load_state_dict_from_url") or last == "load_state_dict":
+                self.features.add("load")
+            elif q.startswith(("torch.onnx.export", "torch.jit.trace", "torch.jit.script", "torch.export.export",
+                               "coremltools.convert", "onnx.save", "torch.onnx.dynamo_export")) \
+                    or last in ("export_onnx", "export_torchscript"):
+                self.features.add("export")
+            elif last in ("InferenceSession", "Interpreter", "compile_model", "deserialize_cuda_engine",
+                          "create_execution_context") or q.startswith(("tensorrt.Runtime", "openvino.Core")):
+                self.features.add("inference_runtime")
+            elif q in ("setuptools.setup", "distutils.core.setup", "setup"):
+                self.features.add("setup_call")
+            elif q.startswith(("matplotlib", "plt.")):
+                self.features.add("plot")
+            elif q.startswith("unittest.main") or q.startswith("pytest."):
+                self.features.add("pytest")
+        self.generic_visit(node)
+
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            d = ast_dotted_name(item.context_expr.func if isinstance(item.context_expr, ast.Call) else item.context_expr)
+            if d and d.rsplit(".", 1)[-1] in ("no_grad", "inference_mode"):
+                self.features.add("no_grad")
+            if d and d.rsplit(".", 1)[-1] in ("autocast",):
+                self.features.add("autocast")
+        self.generic_visit(node)
+
+    def visit_Assert(self, node: ast.Assert) -> None:
+        if self._scope and self._scope[0].startswith(("test", "Test")):
+            self.features.add("test_assert")
+        self.generic_visit(node)
+
+
+def _is_main_guard(stmt: ast.stmt) -> bool:
+    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
+        return False
+    parts = [stmt.test.left, *stmt.test.comparators]
+    names = {ast_dotted_name(p) for p in parts}
+    consts = {p.value for p in parts if isinstance(p, ast.Constant)}
+    return "__name__" in names and "__main__" in consts
+
+
+def _is_plain_value(node: ast.AST | None) -> bool:
+    """Literals, names, attribute chains, simple calls of those (`dict(a=1)`): a config value."""
+    if node is None:
+        return True
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.Lambda, ast.ListComp, ast.DictComp, ast.GeneratorExp, ast.SetComp,
+                            ast.Await, ast.Yield, ast.NamedExpr)):
+            return False
+    return True
+
+
+def _package_of(rel: str) -> str:
+    parts = rel.split("/")[:-1]
+    return ".".join(parts)
+
+
+def summarize_source(rel: str, code: str, kind: str = "python", problem: str | None = None) -> FileSummary:
+    lines = code.count("\n") + (0 if code.endswith("\n") or not code else 1)
+    package = _package_of(rel)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences in old code are not our business
+            tree = ast.parse(code, filename=rel)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return _summarize_text(rel, code, kind, lines, package, problem, exc)
+
+    table = AliasTable.from_ast(tree, package)
+    imports: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imports.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = table._absolute(node.module or "", node.level)  # noqa: SLF001 - same package
+            imports.add(base)
+            imports.update(f"{base}.{a.name}" for a in node.names if a.name != "*")
+    module = ".".join([*package.split("."), Path(rel).stem]) if package else Path(rel).stem
+    if module.endswith(".__init__"):
+        module = module[: -len(".__init__")]
+    top_assigns = top_defs = top_other = 0
+    main_line = None
+    defined: list[str] = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # docstrings
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            top_defs += 1
+            defined.append(stmt.name)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and _is_plain_value(stmt.value):
+            top_assigns += 1
+            for t in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                if isinstance(t, ast.Name):
+                    defined.append(t.id)
+        elif _is_main_guard(stmt):
+            main_line = stmt.lineno
+        elif isinstance(stmt, ast.If) or isinstance(stmt, ast.Try):
+            continue  # import fallbacks, version switches
+        else:
+            top_other += 1
+    for name in defined:
+        table.add_local(name, f"{module}.{name}")
+    bound = set(table.names)
+    stars = tuple(table._star_modules)  # noqa: SLF001
+    coll = _Collector(table, bound, bool(stars))
+    coll.visit(tree)
+    functions = list(coll.functions)
+    # Module-level registries (`_MODELS = {"resnet20": resnet20}`) are followed like functions.
+    seen_funcs = {f.name for f in functions}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and stmt.targets[0].id not in seen_funcs and isinstance(stmt.value, (ast.Dict, ast.List, ast.Tuple, ast.Call, ast.Name, ast.Attribute)):
+            sub = _Collector(table, bound, bool(stars))
+            sub.visit(stmt.value)
+            if sub._uses[0]:  # noqa: SLF001
+                functions.append(FuncInfo(stmt.targets[0].id, stmt.lineno, stmt.end_lineno or stmt.lineno,
+                                          tuple(sub._uses[0].items()), "variable"))  # noqa: SLF001
+    if coll._uses[0]:  # noqa: SLF001 - module-level code (the __main__ guard, script bodies)
+        functions.append(FuncInfo("<module>", 1, lines, tuple(coll._uses[0].items())))  # noqa: SLF001
+    features = set(coll.features)
+    if main_line is not None:
+        features.add("main_guard")
+    if any(m == "argparse" or m.startswith("argparse.") for m in imports):
+        features.add("argparse")
+    test_functions = sum(1 for f in coll.functions if f.name.rsplit(".", 1)[-1].startswith("test"))
+    doc = ast.get_docstring(tree) or ""
+    return FileSummary(
+        rel=rel, kind=kind, lines=lines, parsed=True, problem=problem, package=package,
+        imports=tuple(sorted(imports)), star_imports=stars, aliases=tuple(sorted(table.names.items())),
+        classes=tuple(coll.classes), functions=tuple(functions), features=frozenset(features),
+        calls=tuple(sorted(coll.calls)), top_assigns=top_assigns, top_defs=top_defs, top_other=top_other,
+        test_functions=test_functions, docstring=doc.strip().splitlines()[0][:200] if doc.strip() else "",
+        main_guard_line=main_line,
+    )
+
+
+_TEXT_CLASS = re.compile(r"^class\s+(\w+)\s*(?:\(([^)]*)\))?\s*:", re.M)
+_TEXT_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
+
+
+def _summarize_text(rel: str, code: str, kind: str, lines: int, package: str, problem: str | None,
+                    exc: BaseException) -> FileSummary:
+    """What can be read from a file that does not parse: regexes over its text."""
+    if isinstance(exc, SyntaxError):
+        why = f"does not parse: {exc.msg} (line {exc.lineno})"
+        if re.search(r"^\s*print\s+[^(=\s]|^\s*exec\s+\"|except\s+\w+\s*,\s*\w+\s*:", code, re.M):
+            why += "; looks like Python 2"
+    else:
+        why = f"does not parse: {type(exc).__name__}"
+    features = {name for name, rx in _TEXT_FEATURES.items() if rx.search(code)}
+    classes = []
+    for m in _TEXT_CLASS.finditer(code):
+        line = code.count("\n", 0, m.start()) + 1
+        bases = tuple(b.strip() for b in (m.group(2) or "").split(",") if b.strip())
+        classes.append(ClassInfo(m.group(1), line, line, bases, ()))
+    imports = tuple(sorted({(m.group(1) or m.group(2)) for m in _TEXT_IMPORT.finditer(code)}))
+    return FileSummary(
+        rel=rel, kind=kind, lines=lines, parsed=False,
+        problem="; ".join(p for p in (problem, why) if p), package=package, imports=imports,
+        classes=tuple(classes), features=frozenset(features),
+        test_functions=len(re.findall(r"^\s*def\s+test", code, re.M)),
+        main_guard_line=None, text_head=code[:2000],
+    )
+
+
+def summarize_file(path: str, rel: str, kind: str) -> FileSummary:
+    """Read and summarise one file; never raises for bad content."""
+    src = read_source(path)
+    if src.text is None:
+        return FileSummary(rel=rel, kind=kind, parsed=False, problem=src.problem)
+    code = src.text
+    if kind == "notebook":
+        try:
+            code = load_notebook(code).code
+        except NotebookError as exc:
+            return FileSummary(rel=rel, kind=kind, parsed=False, problem=str(exc))
+    return summarize_source(rel, code, kind, src.problem)

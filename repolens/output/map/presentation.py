@@ -1,0 +1,210 @@
+"""What every human format of `repolens map` shows, computed once: labels, colours, the folder
+tree, locations. The rich, markdown and html modules only lay these out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from repolens.mapper.model import ROLES, CardItem, FileRole, ReadingStep, RepoMap
+
+# One colour per role, the same in the terminal, the HTML page and the Mermaid diagram.
+ROLE_COLOURS: dict[str, str] = {
+    "data": "#2e7d32",
+    "model": "#7b1fa2",
+    "train": "#c62828",
+    "eval": "#e65100",
+    "utils": "#546e7a",
+    "config": "#00838f",
+    "test": "#6d6d6d",
+    "script": "#1565c0",
+}
+
+ROLE_MEANINGS: dict[str, str] = {
+    "data": "datasets, loaders, transforms",
+    "model": "nn.Module definitions",
+    "train": "training scripts and loops",
+    "eval": "evaluation, inference, benchmarks",
+    "utils": "helpers: logging, metrics, checkpoints",
+    "config": "configuration in Python",
+    "test": "unit tests",
+    "script": "other runnable tooling",
+}
+
+# The Papers-with-Code completeness checklist, in its own order.
+CARD_LABELS: dict[str, str] = {
+    "dependencies": "Dependencies specified",
+    "training_code": "Training code",
+    "evaluation_code": "Evaluation code",
+    "pretrained_weights": "Pretrained weights linked",
+    "results": "Results, with the command that reproduces them",
+}
+
+ENTRYPOINT_KINDS: dict[str, str] = {
+    "readme-command": "README command",
+    "docs-command": "docs command",
+    "console-script": "console script",
+    "shell-script": "shell script",
+    "main-guard": "__main__ guard",
+}
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+def repo_name(root: str) -> str:
+    """A readable name for the header: the folder's name, or the last part of a git URL."""
+    text = root.rstrip("/\\")
+    if re.match(r"^[\w+.-]+://|^[\w.-]+@[\w.-]+:", text):
+        last = re.split(r"[/:]", text)[-1]
+        return last[:-4] if last.endswith(".git") else last or text
+    name = Path(text).name if text not in ("", ".", "..") else Path(text or ".").resolve().name
+    return name or text or "."
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """Untrusted text on one line: newlines, tabs and other control characters become a space."""
+    return _CONTROL.sub(" ", text)
+
+
+def short_head(head: str) -> str:
+    return head[:10]
+
+
+def entrypoint_kind(kind: str) -> str:
+    return ENTRYPOINT_KINDS.get(kind, kind)
+
+
+def card_items(repo_map: RepoMap) -> list[tuple[str, str, CardItem]]:
+    """(key, label, item): the known checklist items in checklist order, then any others."""
+    known = [k for k in CARD_LABELS if k in repo_map.card]
+    extra = [k for k in repo_map.card if k not in CARD_LABELS]
+    return [(k, card_label(k), repo_map.card[k]) for k in known + extra]
+
+
+def card_label(key: str) -> str:
+    return CARD_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def card_score(repo_map: RepoMap) -> tuple[int, int]:
+    return sum(1 for item in repo_map.card.values() if item.ok), len(repo_map.card)
+
+
+def step_location(step: ReadingStep) -> str:
+    """`path:line` when the step points at a definition, else the path."""
+    return f"{step.path}:{step.line}" if step.line is not None else step.path
+
+
+def core_step(repo_map: RepoMap) -> ReadingStep | None:
+    return next((s for s in repo_map.reading_order if s.core), None)
+
+
+def confidence_text(confidence: float) -> str:
+    return f"{round(confidence * 100):d}%"
+
+
+def is_uncertain(confidence: float) -> bool:
+    return confidence < 0.5
+
+
+def environment_rows(repo_map: RepoMap) -> list[tuple[str, str]]:
+    return [(name, spec if spec else "not declared") for name, spec in repo_map.environment.items()]
+
+
+def role_counts(repo_map: RepoMap) -> list[tuple[str, int]]:
+    counts = {role: 0 for role in ROLES}
+    for f in repo_map.files:
+        counts[f.role] = counts.get(f.role, 0) + 1
+    return [(role, n) for role, n in counts.items() if n]
+
+
+def files_by_role(repo_map: RepoMap) -> list[FileRole]:
+    order = {role: i for i, role in enumerate(ROLES)}
+    return sorted(repo_map.files, key=lambda f: (order.get(f.role, len(order)), f.path))
+
+
+def git_note(repo_map: RepoMap, path: str) -> str | None:
+    """'12 commits, last 2024-01-01' for a file with history."""
+    if repo_map.git is None or path not in repo_map.git.files:
+        return None
+    info = repo_map.git.files[path]
+    plural = "commit" if info.commits == 1 else "commits"
+    return f"{info.commits} {plural}" + (f", last {info.last_change}" if info.last_change else "")
+
+
+def hot_files(repo_map: RepoMap, limit: int = 5) -> list[tuple[str, int, str]]:
+    """The most often changed files: where the project's work happens."""
+    if repo_map.git is None:
+        return []
+    rows = sorted(repo_map.git.files.items(), key=lambda kv: (-kv[1].commits, kv[0]))
+    return [(p, g.commits, g.last_change) for p, g in rows[:limit] if g.commits > 1]
+
+
+def summary_line(repo_map: RepoMap) -> str:
+    n_files = len(repo_map.files)
+    parts = [f"{n_files} Python file{'s' if n_files != 1 else ''}"]
+    n_entry = len(repo_map.entrypoints)
+    parts.append(f"{n_entry} entrypoint{'s' if n_entry != 1 else ''}")
+    core = core_step(repo_map)
+    if core is not None:
+        parts.append(f"core model: {core.symbol + ' in ' if core.symbol else ''}{core.path}")
+    return " · ".join(parts)
+
+
+@dataclass
+class Folder:
+    """A folder of the file tree: its sub-folders, then its files, both sorted by name."""
+
+    name: str
+    path: str  # posix, "" for the root
+    folders: list[Folder] = field(default_factory=list)
+    files: list[FileRole] = field(default_factory=list)
+
+    def count(self) -> int:
+        return len(self.files) + sum(f.count() for f in self.folders)
+
+
+def file_tree(repo_map: RepoMap) -> Folder:
+    root = Folder(name="", path="")
+    index: dict[str, Folder] = {"": root}
+    for f in sorted(repo_map.files, key=lambda f: f.path):
+        parent = root
+        parts = PurePosixPath(f.path).parts[:-1]
+        for i, part in enumerate(parts):
+            key = "/".join(parts[: i + 1])
+            if key not in index:
+                index[key] = Folder(name=part, path=key)
+                parent.folders.append(index[key])
+            parent = index[key]
+        parent.files.append(f)
+    _sort(root)
+    return root
+
+
+def _sort(folder: Folder) -> None:
+    folder.folders.sort(key=lambda d: d.name)
+    folder.files.sort(key=lambda f: PurePosixPath(f.path).name)
+    for sub in folder.folders:
+        _sort(sub)
+
+
+# Signals that only repeat where a file sits; the tree already shows that.
+_NAME_PRIORS = ("folder ", "file name ")
+
+
+def telling_signal(f: FileRole) -> str | None:
+    """The first signal that says more than the file's name or folder, for a one-line summary."""
+    return next((s for s in f.signals if not s.startswith(_NAME_PRIORS)), f.signals[0] if f.signals else None)
+
+
+def file_name(f: FileRole) -> str:
+    return PurePosixPath(f.path).name
+
+
+def problems_shown(repo_map: RepoMap) -> tuple[list[str], int]:
+    """The problems to list, and how many more were left out."""
+    shown = list(repo_map.problems[:MAX_PROBLEMS_SHOWN])
+    return shown, len(repo_map.problems) - len(shown)

@@ -1,0 +1,110 @@
+"""With no model named: find nn.Module classes whose constructor needs no arguments (static, `ast`).
+
+Nothing is imported or executed here; the child process builds the candidate and infers its input
+from its first layer. The top-level model is preferred: a class that no other candidate builds.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from repolens.discover import files as discover_files
+from repolens.discover.source import read_source
+
+_MODULE_BASE_NAMES = {"Module", "nn.Module", "torch.nn.Module"}
+_SKIP_PARTS = {"tests", "test", "testing", "docs", "examples", "benchmarks", "scripts"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    target: str  # "rel/path.py:Class"
+    path: str
+    line: int
+    name: str
+    why: str
+    built_by_others: bool
+    size: int  # lines of the class body: bigger networks first among equals
+
+
+def _base_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_base_name(node.value)}.{node.attr}"
+    return ""
+
+
+def _init_needs_args(cls: ast.ClassDef) -> bool | None:
+    """True/False from the class's own __init__; None when it has none (it inherits one)."""
+    for item in cls.body:
+        if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+            args = item.args
+            positional = args.posonlyargs + args.args
+            required = len(positional) - len(args.defaults) - 1  # minus self
+            kw_required = sum(1 for d in args.kw_defaults if d is None)
+            return required > 0 or kw_required > 0
+    return None
+
+
+def _called_names(cls: ast.ClassDef) -> set[str]:
+    return {n.func.id if isinstance(n.func, ast.Name) else n.func.attr
+            for n in ast.walk(cls) if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))}
+
+
+def find_candidates(root: str | Path) -> list[Candidate]:
+    root = Path(root)
+    classes: dict[str, tuple[str, ast.ClassDef]] = {}
+    for entry in discover_files.discover(root).python_files:
+        rel = entry.rel
+        parts = set(Path(rel).parts[:-1])
+        if parts & _SKIP_PARTS or Path(rel).name.startswith("test_"):
+            continue
+        text = read_source(entry.path).text
+        if text is None:
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                classes.setdefault(node.name, (rel, node))
+    # nn.Module subclasses, through the project's own base classes (to a fixpoint)
+    modules: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, (_, node) in classes.items():
+            if name in modules:
+                continue
+            bases = {_base_name(b) for b in node.bases}
+            if bases & _MODULE_BASE_NAMES or {b.rsplit(".", 1)[-1] for b in bases} & modules:
+                modules.add(name)
+                changed = True
+
+    def needs_args(name: str, seen: frozenset[str] = frozenset()) -> bool:
+        rel, node = classes[name]
+        own = _init_needs_args(node)
+        if own is not None:
+            return own
+        for base in node.bases:
+            b = _base_name(base).rsplit(".", 1)[-1]
+            if b in modules and b not in seen:
+                return needs_args(b, seen | {name})
+        return False
+
+    built: set[str] = set()
+    for name in modules:
+        built |= _called_names(classes[name][1]) - {name}
+    out = []
+    for name in sorted(modules):
+        if needs_args(name):
+            continue
+        rel, node = classes[name]
+        size = (node.end_lineno or node.lineno) - node.lineno
+        why = f"{rel}:{node.lineno}: class {name}(nn.Module) needs no constructor arguments"
+        out.append(Candidate(f"{rel}:{name}", rel, node.lineno, name, why, name in built, size))
+    out.sort(key=lambda c: (c.built_by_others, -c.size, c.path, c.line))
+    return out

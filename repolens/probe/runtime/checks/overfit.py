@@ -1,0 +1,114 @@
+"""RT005 overfit eight samples; RT014 the trained model must do worse on zeroed inputs.
+
+Karpathy, "A Recipe for Training Neural Networks": "overfit one batch" and "input-independent
+baseline"; the source notes: "if the model cannot overfit 7-8 samples, ... the model has a bug".
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+
+import torch
+
+from repolens.probe.model import finding
+from repolens.probe.runtime.run import Run
+from repolens.probe.runtime.step import forward, training_without_dropout
+
+
+def _sync(run: Run) -> None:
+    if run.device == "cuda":
+        torch.cuda.synchronize()
+
+
+def check_overfit(run: Run) -> dict | None:
+    th = run.spec.thresholds
+    params = [p for p in run.model.parameters() if p.requires_grad]
+    if not params:
+        run.skip("RT005", "the model has no trainable parameters")
+        return None
+    opt = torch.optim.Adam(params, lr=th.overfit_lr)
+    curve: list[float] = []
+    times: list[float] = []
+    initial = None
+    target = None
+    passed = False
+    if run.device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    with training_without_dropout(run.model):
+        for step in range(max(run.spec.steps, 1)):
+            run.phase = f"overfit step {step + 1}"
+            _sync(run)
+            start = time.perf_counter()
+            opt.zero_grad(set_to_none=True)
+            _, loss, _ = forward(run)
+            value = float(loss.detach())
+            if not math.isfinite(value):
+                curve.append(value)
+                break
+            loss.backward()
+            opt.step()
+            _sync(run)
+            times.append(time.perf_counter() - start)
+            curve.append(value)
+            if initial is None:
+                initial = value
+                target = th.overfit_ratio * abs(initial)
+            if value <= target:
+                passed = True
+                break
+    with torch.no_grad(), training_without_dropout(run.model):
+        _, loss, _ = forward(run)
+    final = float(loss)
+    passed = passed or (target is not None and final <= target)
+    result = {"steps": len(curve), "max_steps": run.spec.steps, "lr": th.overfit_lr, "optimizer": "Adam",
+              "samples": int(run.inputs.shape[0]), "initial_loss": initial, "final_loss": final,
+              "best_loss": min((c for c in curve if math.isfinite(c)), default=None),
+              "target": target, "passed": passed,
+              "curve": [curve[i] for i in range(0, len(curve), max(1, len(curve) // 20))]}
+    run.measure("overfit", result)
+    if times:
+        steady = times[1:] or times
+        run.measure("step_time_ms", statistics.median(steady) * 1000)
+    if run.device == "cuda":
+        run.measurements.setdefault("gpu", {})["peak_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+        run.measurements["gpu"]["step_time_ms"] = run.measurements.get("step_time_ms")
+    if not passed:
+        why = ("the loss became NaN/Inf" if curve and not math.isfinite(curve[-1])
+               else f"the loss went from {initial:.4g} to {final:.4g}, not below {target:.4g} "
+                    f"({th.overfit_ratio:.0%} of the initial)")
+        run.add(finding("RT005", "warning", f"cannot overfit {result['samples']} samples in {len(curve)} Adam steps "
+                        f"(lr {th.overfit_lr:g}): {why}. Too few parameters, a bug in the model, or a bug in the "
+                        "data/loss"))
+    return result
+
+
+def check_baseline(run: Run, overfit: dict | None) -> None:
+    """RT014: zeroing the inputs must undo a clear share of what training gained."""
+    if overfit is None or overfit.get("initial_loss") is None:
+        run.skip("RT014", "no overfit run to compare with")
+        return
+    zeros = torch.zeros_like(run.inputs)
+    with torch.no_grad(), training_without_dropout(run.model):
+        _, real, _ = forward(run)
+        _, zero, _ = forward(run, zeros)
+    real_v, zero_v, initial = float(real), float(zero), float(overfit["initial_loss"])
+    gain = initial - real_v
+    result = {"real_loss": real_v, "zeroed_loss": zero_v, "initial_loss": initial}
+    run.measure("baseline", result)
+    if not (math.isfinite(real_v) and math.isfinite(zero_v)):
+        run.skip("RT014", "the loss is not finite")
+        return
+    margin = run.spec.thresholds.baseline_margin
+    if gain <= 0.05 * abs(initial):
+        # an untrained model is near-uniform whatever its input: no verdict (RT005 reports the failure)
+        run.skip("RT014", "the overfit run did not lower the loss, so there is no learned dependence to test")
+        return
+    fires = zero_v - real_v < margin * gain
+    why = (f"zeroed inputs give loss {zero_v:.4g} vs {real_v:.4g} on the real ones, keeping "
+           f"{(initial - zero_v) / gain:.0%} of the training gain (initial {initial:.4g})")
+    if fires:
+        run.add(finding("RT014", "warning", f"the model's predictions barely depend on its input: {why}. It fits "
+                        "its targets from something else (batch position, a leaked label, a constant); Karpathy's "
+                        "input-independent baseline"))

@@ -1,0 +1,91 @@
+import libcst as cst
+
+from repolens.lint import Example, Rule, Severity
+from repolens.lint.helpers import (DATALOADER, TRAIN, BindingTracker, dataloader_arg, dataloader_role,
+                                   dataset_class_name, has_star_args, is_synthetic_dataset, literal)
+
+# In-memory datasets: indexing is a tensor slice, worker processes only add start-up and IPC cost.
+IN_MEMORY_DATASETS = frozenset({"TensorDataset", "StackDataset"})
+
+
+class DataLoaderNumWorkers(BindingTracker, Rule):
+    """
+    ## What it does
+    Flags a training `DataLoader(...)` with no `num_workers` (the default is 0) or a literal
+    `num_workers=0`.
+
+    A loader counts as a training loader when the evidence says so: the name it is bound to
+    (`train_loader`, `trainloader`, `loaders["train"]`, returned from `train_dataloader()`), the
+    dataset it loads (`train_set`, `CIFAR10(..., train=True)`, `load_dataset(..., split="train")`),
+    the loader factory it sits in (`get_train_loader`), or a literal `shuffle=True`. Loaders with no
+    such evidence, or evidence of evaluation, are not checked.
+
+    It stays silent for any non-literal `num_workers` (`args.workers`), for calls that pass
+    `*args` / `**kwargs`, for in-memory datasets (`TensorDataset`, or a project class whose
+    `__getitem__` only slices data already in memory: workers would add start-up and IPC cost), and for synthetic data (`RandomDataset`,
+    `FakeData`, demo classes).
+
+    ## Why is this bad?
+    With `num_workers=0` the main process loads and augments every batch between training steps,
+    so the GPU idles while images are decoded. The seed notes: "`num_workers` = 4 x number of GPUs".
+
+    ## Example
+    ```python
+    train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+    ```
+
+    ## Use instead
+    ```python
+    train_loader = DataLoader(train_set, batch_size=64, shuffle=True,
+                              num_workers=4 * max(1, torch.cuda.device_count()))
+    ```
+
+    No fix: the right number depends on the machine's cores and memory.
+    """
+
+    code = "RL102"
+    name = "dataloader-num-workers"
+    severity = Severity.WARNING
+    source = "seed notes, Tuning experience: 'num_workers = 4 x number of GPUs'; PyTorch Performance Tuning Guide"
+    message = "training DataLoader loads batches in the main process (num_workers=0): the GPU waits for data (seed: 4 x number of GPUs)"
+    needles = ("DataLoader",)
+    valid = (
+        Example("from torch.utils.data import DataLoader\n"
+                "train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=8)\n"),
+        Example("from torch.utils.data import DataLoader as DL\n"
+                "train_loader = DL(train_set, shuffle=True, num_workers=args.workers)\n"),
+        # An evaluation loader: not this rule's business.
+        Example("import torch\nval_loader = torch.utils.data.DataLoader(val_set, batch_size=64)\n"),
+        # No evidence that it is a training loader.
+        Example("from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=64)\n"),
+        Example("from torch.utils.data import DataLoader\ndef make(train_set, **kw):\n"
+                "    train_loader = DataLoader(train_set, **kw)\n"),
+        Example("import torch.utils.data as tud\n"
+                "train_loader = tud.DataLoader(tud.TensorDataset(x, y), shuffle=True)\n"),
+        Example("from torch.utils.data import DataLoader\n"
+                "def train_dataloader(self):\n    return DataLoader(Blocks(self.tokens), batch_size=8)\n",
+                files={"blocks.py": "class Blocks(Dataset):\n    def __getitem__(self, i):\n"
+                                    "        return self.data[i * 8:(i + 1) * 8]\n"}),
+    )
+    invalid = (
+        Example("from torch.utils.data import DataLoader\n"
+                "train_loader = DataLoader(train_set, batch_size=64, shuffle=True)\n"),
+        Example("import torch as t\nfrom torchvision import datasets\n"
+                "ds = datasets.CIFAR10('data', train=True)\nloader = t.utils.data.DataLoader(ds, num_workers=0)\n"),
+        Example("from torch.utils.data import DataLoader as DL\n"
+                "class Data:\n    def train_dataloader(self):\n        return DL(self.ds, batch_size=8)\n"),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.is_name(node.func, *DATALOADER) or has_star_args(node):
+            return
+        arg = dataloader_arg(node, "num_workers")
+        if arg is not None and literal(arg.value) != 0:
+            return
+        if dataloader_role(self, node, shuffle_says_train=True) != TRAIN:
+            return
+        cls = dataset_class_name(node, self)
+        if is_synthetic_dataset(node, self) or cls in IN_MEMORY_DATASETS or cls in self.facts.light_dataset_classes:
+            return
+        self.report(node if arg is None else arg)
+

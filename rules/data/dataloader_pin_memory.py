@@ -1,0 +1,114 @@
+import libcst as cst
+
+from repolens.lint import Example, Rule, Severity
+from repolens.lint.facts import text_uses_cuda
+from repolens.lint.helpers import (DATALOADER, BindingTracker, add_keyword, dataloader_arg, dataloader_role,
+                                   has_star_args, is_synthetic_dataset, keyword_arg, literal)
+
+_CUDA = "import torch\ndevice = torch.device('cuda')\n"
+
+
+class DataLoaderPinMemory(BindingTracker, Rule):
+    """
+    ## What it does
+    Flags a `torch.utils.data.DataLoader(...)` without `pin_memory=True` in a project that moves
+    tensors to CUDA (anything calls `.cuda()`, names a `"cuda"` device or asks
+    `torch.cuda.is_available()`).
+
+    The loader must also be one whose batches plausibly reach the GPU: a training or evaluation
+    loader (`train_loader = ...`, `def val_dataloader()`, `DataLoader(test_set)`), or any loader in
+    a file that itself uses CUDA. A helper loader elsewhere in a library (torchvision uses one to
+    read video timestamps in parallel) is left alone, and so are loaders over synthetic data
+    (`RandomDataset`, `FakeData`, a `BoringDataModule`).
+
+    It stays silent when `pin_memory` is any non-literal expression (`pin_memory=args.pin_mem`,
+    `pin_memory=torch.cuda.is_available()`: the author decides at run time), when the call passes
+    `*args` / `**kwargs` (the keyword may be in there), and in projects with no sign of CUDA.
+    Subclasses and wrappers of DataLoader are not checked (their signature is unknown).
+    A literal `pin_memory=False` is flagged with its own message but not fixed: it may be a
+    deliberate choice (little host memory, tensors already on the GPU).
+
+    ## Why is this bad?
+    Without pinned (page-locked) memory every host-to-device copy of a batch is first copied from
+    pageable memory into a pinned staging buffer, then to the GPU, and it cannot overlap with
+    compute. The seed notes: "`pin_memory=True` ... the batch sits in page-locked memory and goes
+    straight to CUDA". Pinned batches are also what makes `.to(device, non_blocking=True)`
+    asynchronous (see RL103).
+
+    ## Example
+    ```python
+    loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=8)
+    ```
+
+    ## Use instead
+    ```python
+    loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=8, pin_memory=True)
+    ```
+
+    The fix adds `pin_memory=True` (safe: it changes where the batch lives on the host, not its
+    values). It is offered only for a missing keyword, never for a literal `False`.
+    """
+
+    code = "RL101"
+    name = "dataloader-pin-memory"
+    severity = Severity.WARNING
+    source = ("seed notes, Tuning experience: 'Faster training: pin_memory=True ...'; "
+              "PyTorch Performance Tuning Guide: 'Use pinned memory'")
+    message = "DataLoader without pin_memory=True in a project that moves tensors to CUDA: batches take an extra pageable-to-pinned copy"
+    needles = ("DataLoader",)
+    fix_safety = "safe"
+    valid = (
+        Example(_CUDA + "from torch.utils.data import DataLoader\n"
+                "loader = DataLoader(ds, batch_size=32, pin_memory=True)\n"),
+        # Non-literal: decided at run time.
+        Example(_CUDA + "import torch.utils.data as tud\n"
+                "loader = tud.DataLoader(ds, pin_memory=torch.cuda.is_available())\n"),
+        # May arrive through **kwargs.
+        Example(_CUDA + "from torch.utils.data import DataLoader as DL\n"
+                "def make(ds, **kw):\n    return DL(ds, batch_size=4, **kw)\n"),
+        # A CPU-only project: pinning buys nothing.
+        Example("from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=32)\n"),
+        # Passed by position (8th parameter).
+        Example(_CUDA + "import torch as t\n"
+                "loader = t.utils.data.DataLoader(ds, 32, True, None, None, 4, None, True)\n"),
+        # A helper loader in a file without CUDA, not a train/eval loader (batches never reach a GPU).
+        Example("from torch.utils.data import DataLoader\n"
+                "def scan(paths):\n    return list(DataLoader(Timestamps(paths), collate_fn=list))\n",
+                path="video.py", files={"train.py": "model.cuda()\n"}),
+        # Synthetic data in a demo module.
+        Example(_CUDA + "from torch.utils.data import DataLoader\n"
+                "class BoringModel:\n    def train_dataloader(self):\n        return DataLoader(RandomDataset(32))\n"),
+        # Another project's DataLoader class with the same name.
+        Example(_CUDA + "from mylib import DataLoader\nloader = DataLoader(ds)\n"),
+    )
+    invalid = (
+        Example(_CUDA + "from torch.utils.data import DataLoader\n"
+                "loader = DataLoader(ds, batch_size=32, shuffle=True)\n",
+                fixed=_CUDA + "from torch.utils.data import DataLoader\n"
+                "loader = DataLoader(ds, batch_size=32, shuffle=True, pin_memory=True)\n"),
+        Example("import torch\nfrom torch.utils.data import DataLoader as DL\n"
+                "train_loader = DL(\n    ds,\n    batch_size=32,\n)\n",
+                fixed="import torch\nfrom torch.utils.data import DataLoader as DL\n"
+                "train_loader = DL(\n    ds,\n    batch_size=32,\n    pin_memory=True,\n)\n",
+                path="data.py", files={"train.py": "model.cuda()\n"}),
+        Example(_CUDA + "import torch.utils.data\n"
+                "loader = torch.utils.data.DataLoader(ds, pin_memory=False)\n"),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.facts.uses_cuda or not self.is_name(node.func, *DATALOADER) or has_star_args(node):
+            return
+        if is_synthetic_dataset(node, self):
+            return
+        if dataloader_role(self, node) is None and not text_uses_cuda(self.context.source):
+            return
+        arg = dataloader_arg(node, "pin_memory")
+        if arg is None:
+            if keyword_arg(node, "pin_memory_device") is not None:
+                msg = "DataLoader sets pin_memory_device but not pin_memory=True: the device setting has no effect"
+                self.report(node, msg, replacement=add_keyword(node, "pin_memory", "True"))
+            else:
+                self.report(node, replacement=add_keyword(node, "pin_memory", "True"))
+        elif literal(arg.value) is False:
+            self.report(arg, "DataLoader(pin_memory=False) in a project that moves tensors to CUDA: "
+                             "batches take an extra pageable-to-pinned copy (kept as written: it may be deliberate)")

@@ -1,0 +1,99 @@
+import libcst as cst
+
+from repolens.lint import Example, Rule, Severity
+from repolens.lint.helpers import (DATALOADER, EVAL, TRAIN, BindingTracker, dataloader_arg, dataloader_role,
+                                   dataset_class_name, has_star_args, is_synthetic_dataset, literal)
+
+# Datasets that stream: DataLoader refuses shuffle=True for them (the dataset orders itself).
+STREAMING_HINTS = ("Iterable", "Stream", "WebDataset", "DataPipe", "IterDataPipe")
+
+
+class DataLoaderShuffle(BindingTracker, Rule):
+    """
+    ## What it does
+    Flags a training `DataLoader(...)` that neither shuffles (`shuffle=True`) nor takes a
+    `sampler` / `batch_sampler`; and, with a message of its own, an evaluation loader with a
+    literal `shuffle=True`.
+
+    Training and evaluation loaders are recognised as in RL102 (bound name, dataset name or
+    split arguments, loader factory name), never by the `shuffle` argument itself.
+    It stays silent for a non-literal `shuffle`, for calls that pass `*args` / `**kwargs`, for
+    datasets that stream (IterableDataset subclasses of the project, `WebDataset`, datapipes:
+    shuffling is theirs to do, and `shuffle=True` is an error there), and for synthetic data.
+
+    The engine reports both variants at the rule's severity (warning); the evaluation variant is
+    advice (shuffling evaluation data changes nothing but the order of logged samples and the
+    reproducibility of per-batch metrics).
+
+    ## Why is this bad?
+    Without shuffling every epoch sees the samples in the same order, often sorted by class or
+    by source: batches are not i.i.d., the gradient is biased within an epoch and the loss curve
+    shows the file order instead of learning.
+
+    ## Example
+    ```python
+    train_loader = DataLoader(train_set, batch_size=64, num_workers=8)
+    ```
+
+    ## Use instead
+    ```python
+    train_loader = DataLoader(train_set, batch_size=64, num_workers=8, shuffle=True)
+    # or, distributed:
+    train_loader = DataLoader(train_set, batch_size=64, sampler=DistributedSampler(train_set))
+    ```
+    """
+
+    code = "RL108"
+    name = "dataloader-shuffle"
+    severity = Severity.WARNING
+    source = "Karpathy, 'A Recipe for Training Neural Networks' (data pipeline); PyTorch DataLoader docs"
+    message = "training DataLoader without shuffle=True or a sampler: every epoch sees the samples in the same order"
+    eval_message = "evaluation DataLoader with shuffle=True: evaluation order should be deterministic (info)"
+    needles = ("DataLoader",)
+    valid = (
+        Example("from torch.utils.data import DataLoader\n"
+                "train_loader = DataLoader(train_set, batch_size=64, shuffle=True)\n"),
+        Example("from torch.utils.data import DataLoader as DL\nfrom torch.utils.data import DistributedSampler\n"
+                "train_loader = DL(train_set, batch_size=64, sampler=DistributedSampler(train_set))\n"),
+        Example("import torch as t\n"
+                "train_loader = t.utils.data.DataLoader(train_set, shuffle=sampler is None, sampler=sampler)\n"),
+        Example("from torch.utils.data import DataLoader\nval_loader = DataLoader(val_set, batch_size=64)\n"),
+        Example("from torch.utils.data import DataLoader, IterableDataset\n"
+                "class Stream(IterableDataset):\n    pass\n"
+                "train_loader = DataLoader(Stream(), batch_size=64)\n"),
+        Example("from torch.utils.data import DataLoader\ndef f(train_set, **kw):\n"
+                "    train_loader = DataLoader(train_set, **kw)\n"),
+    )
+    invalid = (
+        Example("from torch.utils.data import DataLoader\ntrain_loader = DataLoader(train_set, batch_size=64)\n"),
+        Example("import torch.utils.data as tud\nfrom torchvision import datasets\n"
+                "loader = tud.DataLoader(datasets.MNIST('.', train=True), batch_size=64, shuffle=False)\n"),
+        Example("import torch\ntest_loader = torch.utils.data.DataLoader(test_set, batch_size=64, shuffle=True)\n"),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.is_name(node.func, *DATALOADER) or has_star_args(node):
+            return
+        role = dataloader_role(self, node)
+        if role is None or is_synthetic_dataset(node, self):
+            return
+        shuffle = dataloader_arg(node, "shuffle")
+        value = literal(shuffle.value) if shuffle is not None else False
+        if role == EVAL:
+            if value is True:
+                self.report(shuffle, self.eval_message)
+            return
+        if value is not False and value is not None:
+            return  # True, or decided at run time
+        if dataloader_arg(node, "sampler") is not None or dataloader_arg(node, "batch_sampler") is not None:
+            return
+        if self._streams(node):
+            return
+        assert role == TRAIN
+        self.report(node if shuffle is None else shuffle)
+
+    def _streams(self, node: cst.Call) -> bool:
+        cls = dataset_class_name(node, self)
+        if cls is None:
+            return False
+        return cls in self.facts.iterable_dataset_classes or any(h in cls for h in STREAMING_HINTS)

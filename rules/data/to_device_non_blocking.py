@@ -1,0 +1,213 @@
+import libcst as cst
+
+from repolens.lint import Example, Rule, Severity
+from repolens.lint.helpers import (DATALOADER, BindingTracker, add_keyword, call_name, dotted, has_star_args,
+                                   keyword_arg, last_segment, literal, name_tokens, positional_args, target_names)
+
+# Wrappers whose first argument is what the loop really iterates.
+ITER_WRAPPERS = frozenset({"enumerate", "tqdm", "iter", "track", "progress_bar", "islice", "auto"})
+DEVICE_TOKENS = frozenset({"device", "dev", "gpu", "cuda", "rank", "local_rank"})
+
+
+class ToDeviceNonBlocking(BindingTracker, Rule):
+    """
+    ## What it does
+    Flags `.to(device)` / `.cuda()` of a batch inside a loop over a DataLoader without
+    `non_blocking=True`.
+
+    A loop over a DataLoader is `for ... in X` where X (possibly wrapped in `enumerate`, `tqdm`,
+    `iter`) is a `DataLoader(...)` call, a name this file assigned a `DataLoader(...)` to, or a
+    name like `train_loader`, `self.val_dataloader`, `dl`. A batch is a name bound by the loop
+    target, an item of it (`batch["image"]`, `batch[0]`), a name unpacked from it in the loop
+    (`inputs, labels = data`), or a comprehension variable over it
+    (`{k: v.to(device) for k, v in batch.items()}`). The destination must look like a device
+    (`device`, `self.device`, `"cuda:0"`, `torch.device("cuda")`, `rank`), never `"cpu"` or a dtype.
+
+    Not flagged: `model.to(device)` and tensors made inside the loop, calls that already pass
+    `non_blocking` (any value), `*args` / `**kwargs`, or more than one positional argument.
+
+    ## Why is this bad?
+    A host-to-device copy from pinned memory with `non_blocking=True` runs asynchronously and
+    overlaps with the GPU work already queued; without it, every step waits for its copy. The seed
+    notes: "`data.to(device, non_blocking=True)`", the pair of `pin_memory=True` (RL101).
+
+    ## Example
+    ```python
+    for images, labels in train_loader:
+        images, labels = images.to(device), labels.to(device)
+    ```
+
+    ## Use instead
+    ```python
+    for images, labels in train_loader:
+        images = images.to(device, non_blocking=True)
+        labels = labels.to(device, non_blocking=True)
+    ```
+
+    The fix adds `non_blocking=True` and is safe for these host-to-device copies: CUDA stream
+    order guarantees that the kernels that use the batch run after the copy, and from pageable
+    (unpinned) memory the copy stays synchronous. Device-to-host copies (`.to("cpu")`, `.cpu()`),
+    where a non-blocking copy can be read before it lands, are never flagged nor fixed.
+    """
+
+    code = "RL103"
+    name = "to-device-non-blocking"
+    severity = Severity.INFO
+    source = "seed notes, Tuning experience: 'data.to(device, non_blocking=True)'; PyTorch Performance Tuning Guide"
+    message = "batch copied to the device without non_blocking=True: the copy from pinned memory cannot overlap with compute"
+    needles = (".to(", ".cuda(")
+    fix_safety = "safe"
+    valid = (
+        Example("for x, y in train_loader:\n    x = x.to(device, non_blocking=True)\n    model.to(device)\n"),
+        Example("for x, y in train_loader:\n    out = model(x).to('cpu')\n    x.to(torch.float16)\n"),
+        Example("for step in range(10):\n    x = torch.zeros(3).to(device)\n"),
+        Example("for batch in loader:\n    batch = batch.to(device, **kw)\n"),
+        Example("for batch in loader:\n    mask = torch.ones(4).cuda()\n"),
+        Example("for path in paths:\n    img = load(path).to(device)\n"),
+    )
+    invalid = (
+        Example("import torch\nfor images, labels in train_loader:\n"
+                "    images, labels = images.to(device), labels.to(device)\n",
+                fixed="import torch\nfor images, labels in train_loader:\n"
+                "    images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)\n"),
+        Example("from torch.utils.data import DataLoader as DL\ndl = DL(ds)\n"
+                "for i, data in enumerate(dl):\n    inputs, labels = data\n    inputs = inputs.cuda()\n",
+                fixed="from torch.utils.data import DataLoader as DL\ndl = DL(ds)\n"
+                "for i, data in enumerate(dl):\n    inputs, labels = data\n    inputs = inputs.cuda(non_blocking=True)\n"),
+        Example("from tqdm import tqdm\nfor batch in tqdm(self.val_dataloader):\n"
+                "    batch = {k: v.to(self.device) for k, v in batch.items()}\n",
+                fixed="from tqdm import tqdm\nfor batch in tqdm(self.val_dataloader):\n"
+                "    batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}\n"),
+        Example("import torch as t\nfor batch in loader:\n    x = batch['image'].to(t.device('cuda'))\n"),
+    )
+
+    def __init__(self, context, options=None) -> None:
+        super().__init__(context, options)
+        self._loader_names: set[str] = set()
+        self._loops: list[set[str] | None] = []
+
+    # -- which names are loaders, which are batches --------------------------------------------
+    def _is_loader(self, expr: cst.BaseExpression) -> bool:
+        while isinstance(expr, cst.Call) and call_name(expr) in ITER_WRAPPERS and positional_args(expr):
+            expr = positional_args(expr)[0].value
+        if isinstance(expr, cst.Call):
+            return self.is_name(expr.func, *DATALOADER)
+        name = dotted(expr)
+        if name is None:
+            return False
+        if name in self._loader_names:
+            return True
+        tokens = name_tokens(last_segment(expr) or "")
+        return any(t.endswith("loader") or t == "dl" for t in tokens)
+
+    def _batch_names(self) -> set[str]:
+        names: set[str] = set()
+        for frame in self._loops:
+            if frame:
+                names |= frame
+        return names
+
+    def _is_batch(self, expr: cst.BaseExpression) -> bool:
+        # Only a name or an item of it: `batch["x"].float().to(...)` makes a new (pageable) tensor.
+        node = expr
+        while isinstance(node, cst.Subscript):
+            node = node.value
+        return isinstance(node, cst.Name) and node.value in self._batch_names()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        super().visit_Assign(node)
+        if isinstance(node.value, cst.Call) and self.is_name(node.value.func, *DATALOADER):
+            for t in node.targets:
+                key = dotted(t.target)
+                if key:
+                    self._loader_names.add(key)
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        # After the value was visited: `x, y = x.to(dev), y.to(dev)` must see x and y as batches.
+        frame = next((f for f in reversed(self._loops) if f is not None), None)
+        if frame is None:
+            return
+        value = original_node.value
+        values = [e.value for e in value.elements] if isinstance(value, cst.Tuple) else [value]
+        from_batch = any(self._derived_from_batch(v) for v in values)
+        for t in original_node.targets:
+            for name in target_names(t.target):
+                if from_batch:
+                    frame.add(name)
+                else:
+                    frame.discard(name)
+
+    def _derived_from_batch(self, expr: cst.BaseExpression) -> bool:
+        """`data`, `batch["x"]`, `x.to(dev)`, `{k: v.to(dev) for k, v in batch.items()}`."""
+        if isinstance(expr, (cst.DictComp, cst.ListComp, cst.GeneratorExp)):
+            it = expr.for_in.iter
+            return self._derived_from_batch(it)
+        while isinstance(expr, (cst.Call, cst.Attribute, cst.Subscript)):
+            expr = expr.func if isinstance(expr, cst.Call) else expr.value
+        return isinstance(expr, cst.Name) and expr.value in self._batch_names()
+
+    def visit_For(self, node: cst.For) -> None:
+        self._loops.append(set(target_names(node.target)) if self._is_loader(node.iter) else None)
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._loops.pop()
+
+    def _enter_comprehension(self, node: cst.BaseComp | cst.DictComp) -> None:
+        comp = node.for_in
+        it = comp.iter
+        if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value in ("items", "values"):
+            it = it.func.value
+        self._loops.append(set(target_names(comp.target)) if self._batch_names() and self._is_batch(it) else None)
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._enter_comprehension(node)
+
+    def leave_ListComp(self, original_node: cst.ListComp) -> None:
+        self._loops.pop()
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._enter_comprehension(node)
+
+    def leave_DictComp(self, original_node: cst.DictComp) -> None:
+        self._loops.pop()
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._enter_comprehension(node)
+
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
+        self._loops.pop()
+
+    # -- the copy itself ------------------------------------------------------------------------
+    def _is_device(self, expr: cst.BaseExpression) -> bool:
+        value = literal(expr)
+        if isinstance(value, str):
+            return value.startswith("cuda")
+        if isinstance(expr, cst.Call) and self.is_name(expr.func, "torch.device"):
+            args = positional_args(expr)
+            first = literal(args[0].value) if args else None
+            return not (isinstance(first, str) and first.startswith("cpu"))
+        name = last_segment(expr)
+        if not name:
+            return False
+        tokens = name_tokens(name)
+        return "cpu" not in tokens and (bool(set(tokens) & DEVICE_TOKENS) or name.endswith("device"))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self._loops or not isinstance(node.func, cst.Attribute):
+            return
+        method = node.func.attr.value
+        if method not in ("to", "cuda") or not self._is_batch(node.func.value):
+            return
+        if has_star_args(node) or keyword_arg(node, "non_blocking") is not None:
+            return
+        positional = positional_args(node)
+        if len(positional) > 1:
+            return
+        if method == "to":
+            dest = positional[0].value if positional else None
+            if dest is None:
+                kw = keyword_arg(node, "device")
+                dest = kw.value if kw is not None else None
+            if dest is None or not self._is_device(dest):
+                return
+        self.report(node, replacement=add_keyword(node, "non_blocking", "True"))

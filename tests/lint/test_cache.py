@@ -1,0 +1,114 @@
+"""The cache: a warm run over an unchanged tree parses nothing; changes and corruption are handled."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from repolens.lint.config import load_config
+from repolens.lint.engine import lint_targets
+from repolens.lint.settings import resolve_settings
+from repolens.lint.targets import collect_targets
+
+from _lintkit import write
+
+
+def run(root: Path, **kw):
+    settings = resolve_settings(load_config(root / "pyproject.toml"), **kw.pop("selection", {}))
+    targets = collect_targets([root], settings.root, exclude=settings.exclude).targets
+    return lint_targets(targets, settings, **kw)
+
+
+def test_warm_run_parses_no_file_and_gives_the_same_findings(project):
+    for i in range(5):
+        write(project / f"m{i}.py", "print(1)\n")
+    cold = run(project)
+    warm = run(project)
+    assert cold.parsed_files == 5 and cold.cached_files == 0
+    assert warm.parsed_files == 0 and warm.cached_files == 5
+    assert warm.findings == cold.findings
+
+
+def test_cache_folder_is_tagged_and_ignored_by_git(project):
+    write(project / "a.py", "print(1)\n")
+    run(project)
+    cache = project / ".repolens_cache"
+    assert (cache / ".gitignore").read_text().strip().endswith("*")
+    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_changed_file_is_linted_again_and_the_others_come_from_the_cache(project):
+    write(project / "a.py", "print(1)\n")
+    b = write(project / "b.py", "print(1)\n")
+    run(project)
+    b.write_text("x = 1\nprint(2)\nprint(3)\n")
+    again = run(project)
+    assert again.parsed_files == 1 and again.cached_files == 1
+    assert [(f.path, f.line) for f in again.findings] == [("a.py", 1), ("b.py", 2), ("b.py", 3)]
+
+
+def test_a_change_in_project_facts_invalidates_the_results(project):
+    write(project / "train.py", "fit()\n")
+    first = run(project, selection={"select": ["TST004"]})
+    write(project / "gpu.py", "x.cuda()\n")  # a new file changes the project facts
+    second = run(project, selection={"select": ["TST004"]})
+    assert first.findings == () and [f.path for f in second.findings] == ["train.py"]
+
+
+def test_different_settings_do_not_share_results(project):
+    write(project / "a.py", "print(1)\nimport torch\ntorch.load(p)\n")
+    run(project, selection={"select": ["TST001"]})
+    other = run(project, selection={"select": ["TST003"]})
+    assert other.parsed_files == 1 and [f.rule for f in other.findings] == ["TST003"]
+
+
+def test_corrupt_cache_files_are_ignored(project):
+    write(project / "a.py", "print(1)\n")
+    cold = run(project)
+    for path in (project / ".repolens_cache").rglob("*.json"):
+        path.write_text("{not json")
+    again = run(project)
+    assert again.findings == cold.findings and again.parsed_files == 1
+    entries = next((project / ".repolens_cache").rglob("lint-*.json"))
+    data = json.loads(entries.read_text())
+    data["entries"]["a.py"]["r"] = [["garbage"]]
+    entries.write_text(json.dumps(data))
+    assert run(project).findings == cold.findings
+
+
+def test_cache_file_from_a_clone_never_runs_code(project):
+    """The cache is JSON: a planted file is data at worst, never executed."""
+    write(project / "a.py", "print(1)\n")
+    run(project)
+    entries = next((project / ".repolens_cache").rglob("lint-*.json"))
+    assert json.loads(entries.read_text())["entries"]["a.py"]["r"][0][4] == "TST001"
+
+
+def test_no_cache_and_cache_dir(project, tmp_path, cli):
+    write(project / "a.py", "print(1)\n")
+    cli("lint", project, "--no-cache")
+    assert not (project / ".repolens_cache").exists()
+    elsewhere = tmp_path / "c"
+    cli("lint", project, "--cache-dir", elsewhere)
+    assert (elsewhere / "CACHEDIR.TAG").exists() and not (project / ".repolens_cache").exists()
+
+
+def test_fix_on_a_warm_cache_still_fixes(project, cli):
+    path = write(project / "a.py", "from torch.utils.data import DataLoader\nDataLoader(ds)\n")
+    cli("lint", project)
+    cli("lint", project, "--fix")
+    assert "pin_memory=True" in path.read_text()
+    # after the fix the cache holds the new content's results
+    result = cli("lint", project, "--format", "json")
+    assert json.loads(result.stdout) == []
+
+
+def test_same_size_same_mtime_edit_is_the_known_limit_of_stat_checks(project):
+    """Documented trade (as in ruff): the cache trusts size+mtime; a touch makes it re-read."""
+    a = write(project / "a.py", "print(1)\n")
+    run(project)
+    st = a.stat()
+    a.write_text("x=(1)\n")  # same size
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    assert run(project).findings == ()
