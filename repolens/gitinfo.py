@@ -17,7 +17,7 @@ from pathlib import Path
 from repolens.mapper.model import GitFileInfo, GitInfo
 
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:)", re.I)
-_MARK = "\x1erepolens-commit\x1f"
+_MARK = "@@repolens-commit@@ "  # a line no file path starts with
 
 
 class GitError(RuntimeError):
@@ -91,7 +91,7 @@ def git_info(path: str | os.PathLike[str]) -> GitInfo | None:
     counts: dict[str, int] = {}
     last: dict[str, str] = {}
     date = ""
-    for line in str(out).splitlines():
+    for line in str(out).split("\n"):  # not splitlines(): paths may hold odd characters
         if line.startswith(_MARK):
             date = line[len(_MARK):][:10]
             continue

@@ -16,11 +16,12 @@ from typing import List, Optional
 import typer
 
 from repolens.lint.baseline import BaselineError, filter_new, fingerprints, read_baseline, write_baseline
-from repolens.lint.changed import ChangedFilesError, changed_since, staged_files
+from repolens.lint.cache import CACHE_DIR_NAME, prepare_cache_dir
+from repolens.lint.catalogue import load_catalogue
 from repolens.lint.config import FAIL_ON_VALUES, ConfigError, LintConfig, find_config, load_config, \
     parse_target_version
 from repolens.lint.model import Severity
-from repolens.lint.registry import RuleLoadError, load_all_rules
+from repolens.lint.registry import RuleLoadError
 from repolens.lint.selection import split_selectors
 from repolens.lint.settings import SYNTAX_ERROR, LintSettings, resolve_settings
 from repolens.lint.source_lines import SourceLineReader
@@ -83,12 +84,17 @@ def _emit(text: str, output: Path | None) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(text if not text or text.endswith("\n") else text + "\n")
         sys.stdout.flush()
 
 
 def _runtime_available() -> bool:
-    return importlib.util.find_spec("repolens.probe.api") is not None
+    """The probe package and its entry for lint (`probe_cmd.probe_project`) are present."""
+    if importlib.util.find_spec("repolens.probe") is None:
+        return False
+    from repolens.cli import probe_cmd
+
+    return hasattr(probe_cmd, "probe_project")
 
 
 def register(app: typer.Typer) -> None:
@@ -174,7 +180,7 @@ def _catalogue(config: Path | None) -> list:  # type: ignore[type-arg]
         cfg_path = config or find_config(Path.cwd())
         if cfg_path is not None:
             folders = load_config(cfg_path).extend_rules
-        rules = load_all_rules(folders)
+        rules = load_catalogue(folders)
     except (ConfigError, RuleLoadError) as exc:
         raise _fail(str(exc)) from None
     return sorted([SYNTAX_ERROR, *rules], key=lambda r: r.code)
@@ -218,6 +224,9 @@ def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsa
         raise _fail("--staged and --since exclude each other")
     if runtime and not _runtime_available():
         raise _fail("--runtime: the runtime probe is not available yet in this version (use `repolens probe`)")
+    if runtime and (fmt != "text" or diff or output is not None):
+        raise _fail("--runtime prints the probe's report after the findings: text format only, "
+                    "no --diff/--output (for JSON use `repolens probe --format json`)")
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise _fail(f"no such file or folder: {', '.join(missing)}")
@@ -226,9 +235,10 @@ def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsa
         cfg = load_lint_config(paths, config)
         if cfg.path is None:
             cfg = LintConfig(root=_project_root(paths, None))
+        cache_folder = None if no_cache else prepare_cache_dir(cache_dir or cfg.root / CACHE_DIR_NAME)
         settings = resolve_settings(
             cfg, select=split_selectors(select), extend_select=split_selectors(extend_select) or (),
-            ignore=split_selectors(ignore) or (), fail_on=fail_on,
+            ignore=split_selectors(ignore) or (), fail_on=fail_on, catalogue_cache=cache_folder,
         )
         if target_version is not None:
             try:
@@ -241,6 +251,8 @@ def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsa
     all_targets = collect_targets(paths, settings.root, exclude=settings.exclude, force_exclude=force_exclude)
     targets = list(all_targets.targets)
     if staged or since:
+        from repolens.lint.changed import ChangedFilesError, changed_since, staged_files  # gitpython: only here
+
         try:
             _top, changed = staged_files(paths[0]) if staged else changed_since(paths[0], since)
         except ChangedFilesError as exc:
@@ -299,9 +311,13 @@ def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsa
     _emit(text, output)
 
     threshold = _threshold(settings.fail_on)
-    if threshold is not None and any(f.severity.rank >= threshold for f in findings):
-        return 1
-    return 0
+    code = 1 if threshold is not None and any(f.severity.rank >= threshold for f in findings) else 0
+    if runtime:
+        from repolens.cli import probe_cmd
+
+        sys.stdout.flush()
+        code = max(code, probe_cmd.probe_project(settings.root, fmt="rich"))
+    return code
 
 
 def _with_target(settings: LintSettings, version: tuple[int, ...]) -> LintSettings:

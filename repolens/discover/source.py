@@ -36,7 +36,12 @@ def decode_source(data: bytes) -> tuple[str, str, bool, str | None, bool]:
     bom = data.startswith(codecs.BOM_UTF8)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:  # unknown or conflicting coding cookie
+    except SyntaxError as exc:  # unknown or conflicting coding cookie, or no cookie and not UTF-8
+        if "invalid or missing" in str(exc):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:  # legacy bytes with no declaration: Latin-1 never fails
+                return data.decode("latin-1"), "latin-1", bom, "not valid UTF-8; read as Latin-1", True
         text = data.decode("utf-8", errors="replace")
         return text, "utf-8", bom, f"bad encoding declaration ({exc}); read as UTF-8", True
     try:

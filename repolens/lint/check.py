@@ -62,6 +62,8 @@ def run_rules(
     options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[Report, ...]:
     options = options or {}
+    if context.module is None:
+        context.module = module  # positions are computed from it on first use
     visitors = [rule(context, options.get(rule.code)) for rule in rules]
     if not visitors:
         return ()

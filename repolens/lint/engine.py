@@ -13,32 +13,24 @@ Nothing here prints; the CLI presents `LintRun`.
 
 from __future__ import annotations
 
-import difflib
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
-
-import libcst as cst
+from typing import Any, Callable, Sequence
 
 from repolens import __version__
 from repolens.discover.notebook import NotebookError, NotebookSource, load_notebook
-from repolens.discover.source import SourceText, encode_source, read_source
-from repolens.lint.atomic import write_atomic
+from repolens.discover.source import SourceText, read_source
 from repolens.lint.cache import CACHE_DIR_NAME, JsonStore, prepare_cache_dir, same_file
-from repolens.lint.check import apply_fixes, collect_aliases, module_package, run_rules
 from repolens.lint.facts import (FileFacts, ProjectFacts, facts_from_json, facts_to_json, file_facts,
                                  merge_facts, project_facts_digest)
 from repolens.lint.model import Finding
-from repolens.lint.rule import FileContext, Report, Rule
-from repolens.lint.settings import SYNTAX_ERROR, LintSettings
-from repolens.lint.suppress import suppression_map
+from repolens.lint.settings import LintSettings
 from repolens.lint.targets import Target
 
 # Below this many files to parse, process start-up costs more than it saves.
 PARALLEL_THRESHOLD = 48
-MAX_FIX_ROUNDS = 10
 
 FixMode = str  # "none" | "fix" | "diff"
 
@@ -115,10 +107,7 @@ def _facts_job(target: Target) -> tuple[str, FileFacts | None, str, int, int, st
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    import multiprocessing
-
-    # fork: the workers inherit the rule classes loaded by path (they are not importable by name)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context())
 
 
 def _workers(n_jobs: int, jobs: int | None) -> int:
@@ -158,232 +147,18 @@ def gather_facts(
     return merge_facts(per_file.values()), per_file
 
 
-# -- per-file lint ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Job:
-    settings: LintSettings
-    facts: ProjectFacts
-    file_facts: dict[str, FileFacts]
-    fix_mode: FixMode
-    unsafe: bool
-
-
-_STATE: _Job | None = None
-
-
-def _init_worker(job: _Job) -> None:
-    global _STATE
-    _STATE = job
-
-
-def _lint_in_worker(target: Target) -> FileResult:
-    assert _STATE is not None
-    return lint_target(target, _STATE)
-
-
-def _finding(rule: type[Rule], settings: LintSettings, rel: str, report: Report,
-             nb: NotebookSource | None) -> Finding:
-    start, end = report.position.start, report.position.end
-    line, end_line, cell = start.line, end.line, None
-    if nb is not None:
-        cell, line = nb.locate(start.line)
-        end_cell, end_line = nb.locate(end.line)
-        if end_cell != cell:
-            end_line = line
-    return Finding(
-        path=rel, line=line, column=start.column + 1, rule=rule.code, name=rule.name,
-        severity=settings.severity_of(rule), end_line=end_line, end_column=end.column + 1,
-        message=report.message, fixable=report.replacement is not None,
-        fix_safety=report.fix_safety, cell=cell,
-    )
-
-
-def _syntax_finding(settings: LintSettings, rel: str, line: int, column: int, message: str,
-                    nb: NotebookSource | None) -> Finding:
-    cell = None
-    if nb is not None:
-        cell, line = nb.locate(line)
-    return Finding(path=rel, line=line, column=max(1, column), rule=SYNTAX_ERROR.code, name=SYNTAX_ERROR.name,
-                   severity=settings.severity_of(SYNTAX_ERROR), end_line=line, end_column=max(1, column) + 1,
-                   message=f"syntax error: {message}", cell=cell)
-
-
-def _run_rules_isolated(module: cst.Module, context: FileContext, rules: Sequence[type[Rule]],
-                        options: Any) -> tuple[tuple[Report, ...], list[str]]:
-    """All rules in one traversal; if one crashes, rerun them one by one to keep the others' reports."""
-    try:
-        return run_rules(module, context, rules, options), []
-    except Exception:  # a rule bug must not lose the whole file
-        reports: list[Report] = []
-        problems: list[str] = []
-        for rule in rules:
-            try:
-                reports.extend(run_rules(module, context, [rule], options))
-            except Exception as exc:
-                problems.append(f"{context.path}: rule {rule.code} crashed ({type(exc).__name__}: {exc}); "
-                                "its findings for this file are missing")
-        return tuple(reports), problems
-
-
-def _kept(reports: Iterable[Report], by_code: dict[str, type[Rule]], settings: LintSettings, rel: str,
-          code: str, line_of: Callable[[Report], int]) -> list[Report]:
-    """Reports that survive per-file-ignores and suppression comments."""
-    smap = suppression_map(code)
-    out = []
-    for r in reports:
-        rule = by_code[r.code]
-        if settings.is_ignored(rel, rule.code, rule.name):
-            continue
-        if smap is not None and smap.suppresses(line_of(r), rule.code, rule.name):
-            continue
-        out.append(r)
-    return out
-
-
-def _active_rules(settings: LintSettings, code: str) -> list[type[Rule]]:
-    """The text pre-filter: a rule runs only when one of its needles occurs in the file."""
-    return [r for r in settings.rules if not r.needles or any(n in code for n in r.needles)]
-
-
-def _lint_code(code: str, rel: str, rules: Sequence[type[Rule]], job: _Job
-               ) -> tuple[cst.Module, list[Report], list[str]]:
-    module = cst.parse_module(code)
-    context = FileContext(path=rel, source=code, aliases=collect_aliases(module, module_package(rel)),
-                          facts=job.facts, target_version=job.settings.target_version)
-    reports, problems = _run_rules_isolated(module, context, rules, job.settings.options)
-    by_code = {r.code: r for r in rules}
-    kept = _kept(reports, by_code, job.settings, rel, code, lambda r: r.position.start.line)
-    return module, kept, problems
-
-
-def _compiles(code: str, rel: str) -> str | None:
-    """None when `code` compiles (no `exec`: compile only checks it), else the error."""
-    try:
-        compile(code, rel, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        return str(exc)
-    return None
-
-
-def _fix(code: str, rel: str, rules: Sequence[type[Rule]], job: _Job, module: cst.Module,
-         reports: list[Report]) -> tuple[str, int, str | None]:
-    """Fix until a round changes nothing. Returns (new code, fixes applied, refusal reason)."""
-    original = code
-    total = 0
-    for _ in range(MAX_FIX_ROUNDS):
-        new_module, applied = apply_fixes(module, reports, unsafe=job.unsafe)
-        if not applied:
-            break
-        new_code = new_module.code
-        if new_code == code:
-            break
-        total += applied
-        code = new_code
-        try:
-            module, reports, _ = _lint_code(code, rel, _active_rules(job.settings, code), job)
-        except cst.ParserSyntaxError as exc:
-            return original, 0, f"fixes skipped: the fixed code would not parse ({exc.message})"
-    if code != original:
-        err = _compiles(code, rel)
-        if err is not None and _compiles(original, rel) is None:
-            return original, 0, f"fixes skipped: the fixed code would not compile ({err})"
-    return code, total, None
-
-
-def _unified_diff(rel: str, before: str, after: str) -> str:
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        fromfile=f"a/{rel}", tofile=f"b/{rel}"))
-
-
-def lint_target(target: Target, job: _Job) -> FileResult:
-    settings = job.settings
-    rel = target.rel
-    mtime, size = _stat(target.path)
-    loaded = _load(target)
-    base = FileResult(rel=rel, mtime_ns=mtime, size=size, digest=loaded.source.digest)
-    problems = [f"{rel}: {loaded.problem}"] if loaded.problem else []
-    code = loaded.code
-    if code is None:
-        return replace(base, problems=tuple(problems), cacheable=False)
-    nb = loaded.notebook
-    active = _active_rules(settings, code)
-    if not active:
-        # nothing can match: no parse. `ast` (facts pass) still tells whether the file parses.
-        ff = job.file_facts.get(rel)
-        findings: tuple[Finding, ...] = ()
-        if settings.report_syntax_errors and ff is not None and ff.syntax_error is not None:
-            line, col, msg = ff.syntax_error
-            if not settings.is_ignored(rel, SYNTAX_ERROR.code, SYNTAX_ERROR.name):
-                findings = (_syntax_finding(settings, rel, line, col, msg, nb),)
-        return replace(base, findings=findings, problems=tuple(problems))
-    try:
-        module, reports, rule_problems = _lint_code(code, rel, active, job)
-    except cst.ParserSyntaxError as exc:
-        findings = ()
-        if settings.report_syntax_errors and not settings.is_ignored(rel, SYNTAX_ERROR.code, SYNTAX_ERROR.name):
-            ff = job.file_facts.get(rel)
-            if ff is not None and ff.syntax_error is not None:
-                line, col, msg = ff.syntax_error  # CPython's position and wording are the familiar ones
-            else:
-                line, col = exc.raw_line, exc.raw_column + 1
-                msg = exc.message.split(": ", 1)[-1] if exc.message.startswith("parser error") else exc.message
-            findings = (_syntax_finding(settings, rel, line, col, msg, nb),)
-        return replace(base, findings=findings, problems=tuple(problems), parsed=True)
-    except (RecursionError, MemoryError) as exc:
-        problems.append(f"{rel}: skipped: too deeply nested to parse ({type(exc).__name__})")
-        return replace(base, problems=tuple(problems), parsed=True, cacheable=False)
-    problems.extend(rule_problems)
-
-    fixes_applied = 0
-    diff = None
-    wants_fix = job.fix_mode in ("fix", "diff") and any(
-        r.replacement is not None and (job.unsafe or r.fix_safety != "unsafe") for r in reports)
-    if wants_fix:
-        if nb is not None:
-            pass  # fixes are not mapped back into notebook cells (docs/lint.md says so)
-        elif loaded.source.lossy:
-            problems.append(f"{rel}: fixes skipped: the file was decoded with replacements, writing it back would lose bytes")
-        else:
-            new_code, fixes_applied, refusal = _fix(code, rel, active, job, module, reports)
-            if refusal:
-                problems.append(f"{rel}: {refusal}")
-            if new_code != code:
-                if job.fix_mode == "diff":
-                    diff = _unified_diff(rel, code, new_code)
-                else:
-                    try:
-                        write_atomic(target.path, encode_source(new_code, loaded.source))
-                    except OSError as exc:
-                        problems.append(f"{rel}: fixes not written: {exc.strerror or exc}")
-                        fixes_applied = 0
-                    else:
-                        code = new_code
-                        module, reports, _ = _lint_code(code, rel, _active_rules(settings, code), job)
-                        mtime, size = _stat(target.path)
-                        import hashlib
-
-                        digest = hashlib.sha256(encode_source(code, loaded.source)).hexdigest()
-                        base = replace(base, mtime_ns=mtime, size=size, digest=digest)
-
-    by_code = {r.code: r for r in active}
-    findings = tuple(_finding(by_code[r.code], settings, rel, r, nb) for r in reports)
-    return replace(base, findings=findings, problems=tuple(problems), parsed=True,
-                   fixes_applied=fixes_applied, diff=diff, cacheable=diff is None)
-
-
 # -- cache encoding ---------------------------------------------------------------------------
 def _encode_findings(findings: Sequence[Finding]) -> list[list[Any]]:
     return [[f.line, f.column, f.end_line, f.end_column, f.rule, f.message, f.fixable, f.fix_safety, f.cell]
             for f in findings]
 
 
-def _decode_findings(rows: Any, rel: str, settings: LintSettings) -> tuple[Finding, ...]:
-    by_code = settings.rule_by_code()
+def _decode_findings(rows: Any, rel: str, by_code: dict[str, Any]) -> tuple[Finding, ...]:
     out = []
     for line, column, end_line, end_column, code, message, fixable, safety, cell in rows:
         rule = by_code[code]
         out.append(Finding(path=rel, line=int(line), column=int(column), rule=code, name=rule.name,
-                           severity=settings.severity_of(rule), end_line=int(end_line),
+                           severity=rule.severity, end_line=int(end_line),
                            end_column=int(end_column), message=str(message), fixable=bool(fixable),
                            fix_safety=safety, cell=cell))
     return tuple(out)
@@ -421,6 +196,7 @@ def lint_targets(
     facts_key = project_facts_digest(project_facts)
     lint_store = JsonStore(folder / f"lint-{settings.fingerprint()}.json", __version__) if folder else None
 
+    by_code = settings.rule_by_code()  # severities as configured
     results: list[FileResult] = []
     todo: list[Target] = []
     cached = 0
@@ -430,7 +206,7 @@ def lint_targets(
             entry = None  # something to fix: lint it for real
         if entry is not None and entry.get("f") == facts_key and same_file(entry, *_stat(t.path)):
             try:
-                results.append(FileResult(rel=t.rel, findings=_decode_findings(entry["r"], t.rel, settings),
+                results.append(FileResult(rel=t.rel, findings=_decode_findings(entry["r"], t.rel, by_code),
                                           mtime_ns=entry["m"], size=entry["s"], digest=entry.get("d", "")))
                 cached += 1
                 continue
@@ -438,26 +214,30 @@ def lint_targets(
                 pass  # corrupt entry: lint again
         todo.append(t)
 
-    job = _Job(settings, project_facts, per_file, fix_mode, unsafe_fixes)
     done = len(results)
     total = len(targets)
     if progress:
         progress(done, total)
-    workers = _workers(len(todo), jobs)
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(),
-                                 initializer=_init_worker, initargs=(job,)) as ex:
-            for res in ex.map(_lint_in_worker, todo, chunksize=8):
-                results.append(res)
+    if todo:
+        # libcst and the rule classes are needed only now (a warm run never gets here)
+        from repolens.lint import filelint
+
+        job = filelint.make_job(settings, project_facts, per_file, fix_mode, unsafe_fixes)
+        workers = _workers(len(todo), jobs)
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(),
+                                     initializer=filelint._init_worker, initargs=(job,)) as ex:
+                for res in ex.map(filelint._lint_in_worker, todo, chunksize=8):
+                    results.append(res)
+                    done += 1
+                    if progress:
+                        progress(done, total)
+        else:
+            for t in todo:
+                results.append(filelint.lint_target(t, job))
                 done += 1
                 if progress:
                     progress(done, total)
-    else:
-        for t in todo:
-            results.append(lint_target(t, job))
-            done += 1
-            if progress:
-                progress(done, total)
 
     if lint_store is not None:
         for res in results:
@@ -487,4 +267,5 @@ def lint_targets(
 def _fork_context():  # type: ignore[no-untyped-def]
     import multiprocessing
 
+    # fork: the workers inherit the rule classes loaded by path (they are not importable by name)
     return multiprocessing.get_context("fork")

@@ -13,9 +13,18 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, fields
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
-from repolens.pyindex.aliases import AliasTable, ast_dotted_name
+if TYPE_CHECKING:
+    from repolens.pyindex.aliases import AliasTable
+
+
+def ast_dotted_name(node: ast.AST | None) -> str | None:
+    # the alias module imports libcst, which a warm (cached) run never needs: import on first use
+    from repolens.pyindex.aliases import ast_dotted_name as dotted
+
+    return dotted(node)
+
 
 MODULE_BASES = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module", "lightning.LightningModule",
                           "pytorch_lightning.LightningModule", "lightning.pytorch.LightningModule"})
@@ -27,10 +36,20 @@ ITERABLE_DATASET_BASES = frozenset({"torch.utils.data.IterableDataset", "torch.u
 SCIENTIFIC_IMAGE_MODULES = frozenset({"nibabel", "pydicom", "SimpleITK", "rasterio", "osgeo", "gdal",
                                       "tifffile", "medpy", "monai"})
 _CUDA_TEXT = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|cuda\.is_available\(|device_count\(""")
-# Any sign that the project scales image pixels somewhere (RL104 stays silent in such a project
-# when it cannot see where a decoded image's tensor goes).
+# Signs of pixel scaling (RL104 stays silent about a Dataset's returned tensor in a project that
+# scales pixels somewhere other than right after its own decoding, e.g. in the training loop).
 _IMAGE_SCALING_TEXT = re.compile(r"/\s*255\b|\bdiv_?\(\s*255|\b(?:Normalize|ToTensor|ConvertImageDtype|convert_image_dtype"
                                  r"|ToDtype|normalize|to_tensor)\b|\*\s*\(?\s*1\.?0?\s*/\s*255")
+_DECODE_TEXT = re.compile(r"imread|imdecode|Image\.open|read_image|decode_image|decode_jpeg|decode_png")
+# Transform names that never rescale pixel values; a pipeline made only of these keeps 0-255 input.
+NON_SCALING_TRANSFORMS = frozenset({
+    "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip", "CenterCrop", "Resize", "RandomResizedCrop", "Pad",
+    "RandomRotation", "RandomAffine", "ColorJitter", "Grayscale", "RandomGrayscale", "RandomErasing", "FiveCrop",
+    "TenCrop", "RandomPerspective", "GaussianBlur", "RandAugment", "AutoAugment", "TrivialAugmentWide", "AugMix",
+    "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness", "RandomAutocontrast",
+    "RandomEqualize", "ElasticTransform", "PILToTensor", "HorizontalFlip", "VerticalFlip"})
+_TRANSFORM_FACTORY_TEXT = re.compile(r"\b(?:create_transform|transforms_factory|ImageProcessor|FeatureExtractor"
+                                     r"|Lambda)\b|\.transforms\(\)")
 _INIT_TEXT = re.compile(r"\binit\.(?:xavier|kaiming|normal_|uniform_|trunc_normal_|orthogonal_|constant_|zeros_|ones_)"
                         r"|\b_init_weights\b|\breset_parameters\b|\binit_weights\b")
 
@@ -43,8 +62,12 @@ class FileFacts:
     uses_cuda: bool = False
     calls_init: bool = False
     imports: frozenset[str] = frozenset()  # top-level module names imported
-    scales_images: bool = False  # `/ 255`, `.div(255)`, Normalize, ToTensor ... appear in the text
+    scales_images: bool = False  # `/ 255`, Normalize, ToTensor ... outside a function that decodes its own images
     light_datasets: frozenset[str] = frozenset()  # classes whose __getitem__ only indexes memory
+    # Compose([...]) pipelines made only of NON_SCALING_TRANSFORMS, and all other transform
+    # pipelines or factories (which may scale)
+    non_scaling_pipelines: int = 0
+    other_pipelines: int = 0
     # class name -> qualified base names as written/resolved in this file
     classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # (line, 1-based column, message) when `ast` cannot parse the file: lets the engine report
@@ -61,8 +84,15 @@ class ProjectFacts:
     module_classes: frozenset[str] = frozenset()  # class names that are nn.Module subclasses
     dataset_classes: frozenset[str] = frozenset()  # class names that are Dataset subclasses
     iterable_dataset_classes: frozenset[str] = frozenset()  # IterableDataset subclasses (no shuffle)
-    image_scaling_files: tuple[str, ...] = ()  # files that scale pixel values somewhere (RL104)
+    image_scaling_files: tuple[str, ...] = ()  # files that scale pixels apart from their own decoding (RL104)
     light_dataset_classes: frozenset[str] = frozenset()  # __getitem__ only slices memory (RL102)
+    non_scaling_pipelines: int = 0  # transform pipelines that provably keep pixel values (RL104)
+    other_pipelines: int = 0  # transform pipelines / factories that may scale
+
+    @property
+    def transforms_never_scale(self) -> bool:
+        """Every transform pipeline in the project is visible and none rescales pixels."""
+        return self.non_scaling_pipelines > 0 and self.other_pipelines == 0
 
     @property
     def reads_scientific_images(self) -> bool:
@@ -86,12 +116,53 @@ def _is_light_getitem(cls: ast.ClassDef) -> bool:
     return False
 
 
+def _scales_outside_decoders(text: str, tree: ast.AST | None) -> bool:
+    """Is there pixel scaling that is not inside a function which decodes its own images?"""
+    scaling_lines = [text.count("\n", 0, m.start()) + 1 for m in _IMAGE_SCALING_TEXT.finditer(text)]
+    if not scaling_lines:
+        return False
+    if tree is None or not _DECODE_TEXT.search(text):
+        return True
+    lines = text.splitlines()
+    spans = sorted(((n.lineno, n.end_lineno or n.lineno) for n in ast.walk(tree)
+                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), key=lambda s: s[1] - s[0])
+    for line in scaling_lines:
+        span = next((s for s in spans if s[0] <= line <= s[1]), None)  # innermost function
+        if span is None or not any(_DECODE_TEXT.search(l) for l in lines[span[0] - 1:span[1]]):
+            return True
+    return False
+
+
+def _pipelines(tree: ast.AST, aliases: AliasTable, text: str) -> tuple[int, int]:
+    """(non-scaling Compose pipelines, other pipelines or transform factories) of a file."""
+    non_scaling = other = 0
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = aliases.resolve(ast_dotted_name(node.func)) or ""
+        if not name.endswith(".Compose") or not name.startswith(("torchvision.", "albumentations.")):
+            continue
+        items = node.args[0] if node.args else None
+        if isinstance(items, (ast.List, ast.Tuple)) and items.elts and all(
+                isinstance(e, ast.Call) and (ast_dotted_name(e.func) or "").rsplit(".", 1)[-1] in NON_SCALING_TRANSFORMS
+                for e in items.elts):
+            non_scaling += 1
+        else:
+            other += 1
+    if _TRANSFORM_FACTORY_TEXT.search(text) or _IMAGE_SCALING_TEXT.search(text) and re.search(
+            r"\b(?:ToTensor|Normalize|ConvertImageDtype|ToDtype)\b", text):
+        other += 1
+    return non_scaling, other
+
+
 def text_uses_cuda(text: str) -> bool:
     """Does this text move anything to CUDA (`.cuda(`, a "cuda" device, cuda.is_available())?"""
     return bool(_CUDA_TEXT.search(text))
 
 
 def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
+    from repolens.pyindex.aliases import AliasTable
+
     syntax_error: tuple[int, int, str] | None = None
     if tree is None:
         try:
@@ -105,6 +176,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
     imports: set[str] = set()
     classes: dict[str, tuple[str, ...]] = {}
     light: set[str] = set()
+    pipelines = (0, 0)
     if tree is not None:
         aliases = AliasTable.from_ast(tree)
         for node in ast.walk(tree):
@@ -117,11 +189,15 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
                 classes[node.name] = bases
                 if _is_light_getitem(node):
                     light.add(node.name)
+        if "Compose" in text or "transform" in text:
+            pipelines = _pipelines(tree, aliases, text)
     return FileFacts(
         path=path,
         uses_cuda=bool(_CUDA_TEXT.search(text)),
         calls_init=bool(_INIT_TEXT.search(text)),
-        scales_images=bool(_IMAGE_SCALING_TEXT.search(text)),
+        scales_images=_scales_outside_decoders(text, tree),
+        non_scaling_pipelines=pipelines[0],
+        other_pipelines=pipelines[1],
         light_datasets=frozenset(light),
         imports=frozenset(imports),
         classes=classes,
@@ -161,6 +237,8 @@ def merge_facts(per_file: Iterable[FileFacts]) -> ProjectFacts:
         iterable_dataset_classes=_subclasses(all_classes, ITERABLE_DATASET_BASES),
         image_scaling_files=tuple(f.path for f in per_file if f.scales_images),
         light_dataset_classes=frozenset().union(*(f.light_datasets for f in per_file)) if per_file else frozenset(),
+        non_scaling_pipelines=sum(f.non_scaling_pipelines for f in per_file),
+        other_pipelines=sum(f.other_pipelines for f in per_file),
     )
 
 

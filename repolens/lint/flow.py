@@ -295,3 +295,130 @@ def loop_flow(loop: cst.For | cst.While) -> LoopFlow:
 
     visit(loop.body, (), False)
     return flow
+
+
+# -- what feeds a loss? ---------------------------------------------------------------------------
+def file_bindings(module: cst.Module) -> dict[str, list[cst.BaseExpression]]:
+    """Every `dotted = value` assignment in the file (all scopes), keyed by the dotted target."""
+    out: dict[str, list[cst.BaseExpression]] = {}
+    for n in walk(module):
+        if isinstance(n, cst.Assign):
+            for t in n.targets:
+                key = cst_dotted_name(t.target)
+                if key:
+                    out.setdefault(key, []).append(n.value)
+        elif isinstance(n, cst.AnnAssign) and n.value is not None:
+            key = cst_dotted_name(n.target)
+            if key:
+                out.setdefault(key, []).append(n.value)
+    return out
+
+
+class LossInputRule(ScopedRule):
+    """Base of the rules "this producer's output is fed to that loss" (RL307, RL308).
+
+    Producers: functions (`PRODUCER_FUNCS`, qualified), tensor methods (`PRODUCER_METHODS`) and
+    module classes (`PRODUCER_MODULES`: an instance bound in this file, or built inline).
+    Losses: functions (`LOSS_FUNCS`) and criterion instances of `LOSS_MODULES` bound in this file
+    (every binding of the name is that class). The loss input is matched directly or through one
+    local name that the enclosing function binds exactly once.
+    """
+
+    PRODUCER_FUNCS: frozenset[str] = frozenset()
+    PRODUCER_METHODS: frozenset[str] = frozenset()
+    PRODUCER_MODULES: frozenset[str] = frozenset()
+    LOSS_FUNCS: frozenset[str] = frozenset()
+    LOSS_MODULES: frozenset[str] = frozenset()
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._bindings = file_bindings(node)
+
+    def _instance_of(self, func: cst.BaseExpression, classes: frozenset[str]) -> str | None:
+        """The class of `classes` that the callee `func` is an instance of, if provable."""
+        if isinstance(func, cst.Call):  # nn.Softmax(dim=1)(x)
+            q = self.qualified_name(func.func)
+            return q if q in classes else None
+        key = cst_dotted_name(func)
+        values = self._bindings.get(key or "", [])
+        found = {self.qualified_name(v.func) if isinstance(v, cst.Call) else None for v in values}
+        if len(found) == 1:
+            q = found.pop()
+            return q if q in classes else None
+        return None
+
+    def loss_input(self, call: cst.Call) -> cst.BaseExpression | None:
+        """The prediction argument of a loss call, or None when `call` is not one of our losses."""
+        qualified = self.qualified_name(call.func)
+        if qualified not in self.LOSS_FUNCS and self._instance_of(call.func, self.LOSS_MODULES) is None:
+            return None
+        for arg in call.args:
+            if arg.star:
+                return None
+            if arg.keyword is None or arg.keyword.value == "input":
+                return arg.value
+        return None
+
+    def producer(self, expr: cst.BaseExpression | None) -> cst.Call | None:
+        """The producer call that `expr` is (directly or through one local name), else None."""
+        if isinstance(expr, cst.Name) and self.current_function is not None:
+            expr = single_value(self.current_function, expr.value)
+        if not isinstance(expr, cst.Call):
+            return None
+        qualified = self.qualified_name(expr.func)
+        if qualified in self.PRODUCER_FUNCS:
+            return expr
+        if method_name(expr) in self.PRODUCER_METHODS:
+            recv = receiver(expr)
+            head = (cst_dotted_name(recv) or "").split(".")[0]
+            # `x.softmax(1)` on a tensor; not `scipy.special.softmax(...)` (an imported module)
+            is_self = isinstance(recv, cst.Name) and recv.value in ("self", "cls")  # a method of the class
+            if not is_self and not (head and self.context.aliases.is_bound(head)):
+                return expr
+        if self._instance_of(expr.func, self.PRODUCER_MODULES) is not None:
+            return expr
+        return None
+
+
+def backpropagated(call: cst.Call) -> set[str]:
+    """Names a backward call differentiates: `loss.backward()`, `scaler.scale(loss).backward()`,
+    `accelerator.backward(loss)`, `self.manual_backward(loss)`."""
+    names: set[str] = set()
+    recv = receiver(call)
+    if isinstance(recv, cst.Name):
+        names.add(recv.value)
+    elif isinstance(recv, cst.Call) and method_name(recv) == "scale" and recv.args:
+        if isinstance(recv.args[0].value, cst.Name):
+            names.add(recv.args[0].value.value)
+    if call.args and call.args[0].keyword is None and isinstance(call.args[0].value, cst.Name):
+        names.add(call.args[0].value.value)
+    return names
+
+
+
+class TrainingLoopRule(Rule):
+    """Base of the rules that read one training loop's gradient events (RL301, RL323, RL324)."""
+
+    def visit_For(self, node: cst.For) -> None:
+        self._check_loop(node)
+
+    def visit_While(self, node: cst.While) -> None:
+        self._check_loop(node)
+
+    def _check_loop(self, node: cst.For | cst.While) -> None:
+        flow = loop_flow(node)
+        if flow.of(BACKWARD) and flow.of(STEP):
+            self.check_loop(flow)
+
+    def check_loop(self, flow: LoopFlow) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @staticmethod
+    def step_owners(flow: LoopFlow) -> set[str | None]:
+        return {e.owner for e in flow.of(STEP)}
+
+    @staticmethod
+    def same_optimizer(zero: LoopEvent, step: LoopEvent, owners: set[str | None]) -> bool:
+        """Does `zero` clear the gradients `step` uses? Unknown (several optimizers) counts as no."""
+        if is_optimizer_name(zero.owner):
+            return zero.owner == step.owner
+        return len(owners) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import ChainMap
 from typing import Any, Iterable, Iterator, Mapping
 
 import libcst as cst
@@ -58,19 +59,25 @@ def add_keyword(call: cst.Call, name: str, value: str) -> cst.Call:
     if not args:
         return call.with_changes(args=[new_arg])
     last = args[-1]
-    if isinstance(last.comma, cst.Comma):
-        # Trailing comma: the call is laid out one argument a line. The new argument takes the
-        # old last comma (the line break before ")"); the old last one gets a separator like the
-        # others (or the whitespace after "(" when it was the only argument).
-        if len(args) > 1 and isinstance(args[-2].comma, cst.Comma):
-            sep = args[-2].comma
-        else:
-            sep = cst.Comma(whitespace_after=call.whitespace_before_args)
-        args[-1] = last.with_changes(comma=sep)
-        args.append(new_arg.with_changes(comma=last.comma))
-    else:
+    if not isinstance(last.comma, cst.Comma):
         args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         args.append(new_arg)
+        return call.with_changes(args=args)
+    after = last.comma.whitespace_after
+    if not isinstance(after, cst.ParenthesizedWhitespace):  # `f(a, b,)` on one line
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        args.append(new_arg.with_changes(comma=last.comma))
+        return call.with_changes(args=args)
+    # One argument a line with a trailing comma: the new argument goes on its own line, indented
+    # like the others; a comment after the old last argument stays on its line.
+    line = next((a.comma.whitespace_after for a in reversed(args[:-1])
+                 if isinstance(a.comma, cst.Comma) and isinstance(a.comma.whitespace_after, cst.ParenthesizedWhitespace)),
+                call.whitespace_before_args)
+    indent = line.last_line if isinstance(line, cst.ParenthesizedWhitespace) else cst.SimpleWhitespace("")
+    args[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=cst.ParenthesizedWhitespace(
+        first_line=after.first_line, empty_lines=after.empty_lines, indent=True, last_line=indent)))
+    args.append(new_arg.with_changes(comma=cst.Comma(whitespace_after=cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), empty_lines=(), indent=after.indent, last_line=after.last_line))))
     return call.with_changes(args=args)
 
 
@@ -113,8 +120,13 @@ def last_segment(node: cst.CSTNode | None) -> str | None:
 
 
 def call_name(call: cst.Call) -> str | None:
-    """Last segment of the called name: `T.RandomCrop(...)` -> `RandomCrop`."""
-    return last_segment(call.func) if not isinstance(call.func, cst.Subscript) else None
+    """Last segment of the called name: `T.RandomCrop(...)` -> `RandomCrop`, `x.float().div(2)` -> `div`."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return None
 
 
 def root_name(node: cst.CSTNode) -> str | None:
@@ -242,7 +254,10 @@ class BindingTracker:
     - `binding_of(node)`: the name an expression is bound to: an assignment target
       (`train_loader = ...`, `self.val_tfms = ...`), a keyword (`train_dataloader=...`), a dict key
       (`{"val": ...}`), or, for a returned value, the enclosing function's name.
-    - `assigned[dotted]`: the last value assigned to a simple name or attribute, in source order.
+    - `assigned[dotted]`: the last value assigned to a simple name or attribute, in source order,
+      scoped like Python's names: a function's locals and parameters hide the module's, and
+      vanish when it ends; `self.x` attributes are kept file-wide (set in `__init__` or `setup`,
+      read in another method).
     - `function_stack`: names of the enclosing functions.
 
     Subclasses that define the same visit methods must call super().
@@ -251,7 +266,7 @@ class BindingTracker:
     def _ensure_tracker(self) -> None:
         if not hasattr(self, "_bindings"):
             self._bindings: dict[int, str] = {}
-            self.assigned: dict[str, cst.BaseExpression] = {}
+            self.assigned: ChainMap[str, cst.BaseExpression] = ChainMap()
             self.function_stack: list[str] = []
             self.class_stack: list[str] = []
 
@@ -270,7 +285,10 @@ class BindingTracker:
             self._bindings.setdefault(id(value), name)
         key = cst_dotted_name(target)
         if key:
-            self.assigned[key] = value
+            if key.startswith("self."):
+                self.assigned.maps[-1][key] = value
+            else:
+                self.assigned[key] = value
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._ensure_tracker()
@@ -301,9 +319,14 @@ class BindingTracker:
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._ensure_tracker()
         self.function_stack.append(node.name.value)
+        self.assigned = self.assigned.new_child()
+        params = node.params
+        for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+            self.assigned[p.name.value] = p.name  # a parameter hides outer assignments
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.function_stack.pop()
+        self.assigned = self.assigned.parents
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._ensure_tracker()

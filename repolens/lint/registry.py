@@ -16,9 +16,12 @@ import inspect
 import re
 import sys
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-from repolens.lint.rule import DOC_SECTIONS, Rule
+from repolens.lint.catalogue import DOC_SECTIONS
+
+if TYPE_CHECKING:  # the Rule module imports libcst: loaded only when rule files are
+    from repolens.lint.rule import Rule
 
 BUILTIN_CODE = re.compile(r"^RL\d{3}$")
 USER_CODE = re.compile(r"^[A-Z]+\d+$")
@@ -45,6 +48,8 @@ _LOADED: dict[str, list[type[Rule]]] = {}
 
 
 def _load_file(path: Path) -> list[type[Rule]]:
+    from repolens.lint.rule import Rule
+
     resolved = path.resolve()
     try:
         stat = resolved.stat()

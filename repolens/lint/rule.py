@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Sequence
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from repolens.lint.facts import ProjectFacts
 from repolens.lint.model import Example, FixSafety, Severity
 from repolens.pyindex.aliases import AliasTable, cst_dotted_name
 
 DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead")
+_NO_DEFAULT: Any = object()
 
 
 @dataclass
@@ -37,6 +38,20 @@ class FileContext:
     aliases: AliasTable
     facts: ProjectFacts = field(default_factory=ProjectFacts)
     target_version: tuple[int, ...] | None = None  # the project's torch version, if configured
+    module: cst.Module | None = None  # the parsed file (set by the engine)
+    _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, init=False, repr=False)
+
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        """Every node's position, computed on first use and shared by all rules of the file.
+
+        Positions cost a full code generation of the file (as much as the rules themselves), and
+        most files have no finding: they are computed only when a rule reports or asks.
+        """
+        if self._positions is None:
+            if self.module is None:
+                raise RuntimeError("FileContext.module is not set: positions need the parsed module")
+            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self._positions
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,8 @@ class Report:
 
 
 class Rule(cst.BatchableCSTVisitor):
-    METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = (PositionProvider,)
+    # PositionProvider is answered lazily (FileContext.positions), not resolved for every file.
+    METADATA_DEPENDENCIES: ClassVar[tuple[Any, ...]] = ()
 
     code: ClassVar[str] = ""
     name: ClassVar[str] = ""
@@ -84,6 +100,21 @@ class Rule(cst.BatchableCSTVisitor):
     def is_name(self, node: cst.CSTNode | None, *qualified: str) -> bool:
         return self.context.aliases.matches(cst_dotted_name(node), *qualified)
 
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        """Where `node` is in the file (1-based lines, 0-based columns)."""
+        return self.context.positions()[node]
+
+    def get_metadata(self, key: Any, node: cst.CSTNode, default: Any = _NO_DEFAULT) -> Any:
+        """libcst's metadata access; `PositionProvider` works without declaring it (lazily)."""
+        if key is PositionProvider and PositionProvider not in self.metadata:
+            positions = self.context.positions()
+            if default is _NO_DEFAULT:
+                return positions[node]
+            return positions.get(node, default)
+        if default is _NO_DEFAULT:
+            return super().get_metadata(key, node)
+        return super().get_metadata(key, node, default)
+
     def report(
         self,
         node: cst.CSTNode,
@@ -98,7 +129,7 @@ class Rule(cst.BatchableCSTVisitor):
             Report(
                 code=self.code,
                 message=message or self.message,
-                position=self.get_metadata(PositionProvider, node),
+                position=self.position(node),
                 node=fix_node if fix_node is not None else node,
                 replacement=replacement,
                 fix_safety=(fix_safety or self.fix_safety or "safe") if replacement is not None else None,

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
-from repolens.lint.rule import Rule
+# A rule is anything with `.code`, `.name` and `.default_enabled`: a Rule class or a RuleInfo.
+Rule = Any
 
 _PREFIX = re.compile(r"^[A-Z]+\d*$")
 EXACT = 1000
@@ -24,7 +25,7 @@ class SelectionError(ValueError):
     """A selector names no rule."""
 
 
-def specificity(selector: str, rule: type[Rule]) -> int | None:
+def specificity(selector: str, rule: Rule) -> int | None:
     """How specifically `selector` names `rule` (None: it does not)."""
     if selector == "ALL":
         return 0
@@ -35,7 +36,7 @@ def specificity(selector: str, rule: type[Rule]) -> int | None:
     return None
 
 
-def check_selectors(selectors: Iterable[str], rules: Sequence[type[Rule]], where: str,
+def check_selectors(selectors: Iterable[str], rules: Sequence[Rule], where: str,
                     extra_codes: Iterable[str] = ()) -> None:
     """Raise SelectionError for a selector that matches no rule (ruff refuses unknown codes)."""
     extra = set(extra_codes)
@@ -64,12 +65,12 @@ class SelectionLayer:
     ignore: tuple[str, ...] = ()
 
 
-def _best(selectors: Iterable[str], rule: type[Rule]) -> int:
+def _best(selectors: Iterable[str], rule: Rule) -> int:
     scores = [s for s in (specificity(sel, rule) for sel in selectors) if s is not None]
     return max(scores) if scores else -1
 
 
-def select_rules(rules: Sequence[type[Rule]], layers: Sequence[SelectionLayer]) -> list[type[Rule]]:
+def select_rules(rules: Sequence[Rule], layers: Sequence[SelectionLayer]) -> list[Rule]:
     enabled = {r.code for r in rules if r.default_enabled}
     for layer in layers:
         new: set[str] = set()

@@ -9,27 +9,23 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from repolens import __version__
+from repolens.lint.catalogue import SYNTAX_ERROR, RuleInfo, load_catalogue, rule_classes
 from repolens.lint.config import ConfigError, LintConfig
 from repolens.lint.model import Severity
-from repolens.lint.registry import builtin_rules_dir, load_all_rules, rule_file
-from repolens.lint.rule import Rule
 from repolens.lint.selection import (SelectionError, SelectionLayer, check_selectors, matches_any,
                                      select_rules)
-from repolens.lint.syntax_error import SyntaxErrorRule
-
-SYNTAX_ERROR = SyntaxErrorRule
 
 
 @dataclass(frozen=True)
 class LintSettings:
     root: Path
-    rules: tuple[type[Rule], ...]  # the enabled rules, sorted by code
-    catalogue: tuple[type[Rule], ...]  # every loaded rule (RL000 included), sorted by code
+    rules: tuple[RuleInfo, ...]  # the enabled rules, sorted by code
+    catalogue: tuple[RuleInfo, ...]  # every loaded rule (RL000 included), sorted by code
     rule_dirs: tuple[Path, ...] = ()  # the user's rule folders (the built-in one is implied)
     severity: Mapping[str, Severity] = field(default_factory=dict)
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -43,11 +39,16 @@ class LintSettings:
     def codes(self) -> tuple[str, ...]:
         return tuple(r.code for r in self.rules)
 
-    def rule_by_code(self) -> dict[str, type[Rule]]:
-        return {r.code: r for r in self.catalogue}
+    def rule_by_code(self) -> dict[str, RuleInfo]:
+        """Every rule by code, with the configured severity (what formatters and SARIF show)."""
+        return {r.code: replace(r, severity=self.severity_of(r)) for r in self.catalogue}
 
-    def severity_of(self, rule: type[Rule]) -> Severity:
+    def severity_of(self, rule: RuleInfo) -> Severity:
         return self.severity.get(rule.code, rule.severity)
+
+    def rule_classes(self) -> list[Any]:
+        """The enabled rules' classes (loads their files: only when a file must really be linted)."""
+        return rule_classes(self.rules)
 
     def ignored_for_path(self, rel: str) -> tuple[str, ...]:
         """Selectors that per-file-ignores applies to this file (ruff: glob on the path or file name)."""
@@ -69,7 +70,7 @@ class LintSettings:
         h.update(__version__.encode())
         for rule in self.rules:
             h.update(rule.code.encode())
-            h.update(_file_digest(rule_file(rule)).encode())
+            h.update(_file_digest(rule.file).encode())
         h.update(json.dumps({
             "severity": {k: v.value for k, v in sorted(self.severity.items())},
             "options": {k: dict(v) for k, v in sorted(self.options.items())},
@@ -78,6 +79,12 @@ class LintSettings:
             "syntax": self.report_syntax_errors,
         }, sort_keys=True, default=repr).encode())
         return h.hexdigest()[:20]
+
+
+def _class_file(rule: Any) -> str:
+    from repolens.lint.registry import rule_file
+
+    return rule_file(rule)
 
 
 _DIGESTS: dict[str, str] = {}
@@ -99,15 +106,20 @@ def resolve_settings(
     extend_select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     fail_on: str | None = None,
-    rules: Sequence[type[Rule]] | None = None,
+    rules: Sequence[Any] | None = None,
+    catalogue_cache: Path | None = None,
 ) -> LintSettings:
-    """Combine the config file and the command line. Raises ConfigError (the CLI exits 2).
+    """Combine the config file and the command line. Raises ConfigError (the CLI exits 2) and
+    RuleLoadError (a rule file is invalid).
 
-    `rules` replaces the loaded catalogue (tests pass their own tiny rules).
+    `rules` (classes or RuleInfo) replaces the loaded catalogue: tests pass their own tiny rules.
+    `catalogue_cache` is a folder where the rules' metadata may be cached.
     """
     if rules is None:
-        rules = load_all_rules(config.extend_rules)
-    rules = sorted(rules, key=lambda r: r.code)
+        infos = load_catalogue(config.extend_rules, catalogue_cache)
+    else:
+        infos = [r if isinstance(r, RuleInfo) else RuleInfo.from_class(r, _class_file(r)) for r in rules]
+    rules = sorted(infos, key=lambda r: r.code)
     catalogue = sorted([SYNTAX_ERROR, *[r for r in rules if r.code != SYNTAX_ERROR.code]], key=lambda r: r.code)
     where = str(config.path) if config.path else "config"
     engine = (SYNTAX_ERROR.code, SYNTAX_ERROR.name)
@@ -157,4 +169,4 @@ def resolve_settings(
     )
 
 
-__all__ = ["LintSettings", "resolve_settings", "SYNTAX_ERROR", "builtin_rules_dir"]
+__all__ = ["LintSettings", "resolve_settings", "SYNTAX_ERROR"]

@@ -72,6 +72,7 @@ def _ancestor_gitignores(root: Path, folder: Path) -> list[str]:
         gi = base / ".gitignore"
         if gi.is_file():
             sub = rel_to(root, base)
+            sub = "" if sub == "." else sub
             try:
                 raw = gi.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:

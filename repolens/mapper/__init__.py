@@ -3,6 +3,17 @@
     from repolens.mapper import build_map, MapError
     repo_map = build_map("path/or/git-url", jobs=None, progress=None)
     repo_map.to_json()  # the SPEC's JSON contract
+
+Stages, one module each: `summary` (one `ast` pass per file, in worker processes) -> `project`
+(modules, imports, class kinds across files) -> `roles` -> `docs` + `entrypoints` -> `callgraph`
++ `reading` -> `card` (checklist and environment) -> `build` (orchestration, clone, git).
+
+Known imprecision (see also benchmarks/map_accuracy.py for measured agreement):
+- roles are weighted evidence, not certainty; framework code (trainer plumbing, strategies,
+  inference backends, trackers) is where they disagree most with an expert;
+- the call graph follows names bound by imports and module-level definitions; calls through
+  attributes of objects (`self.model(x)`, `trainer.fit()`) are not followed;
+- `python -c ...`, Makefiles, notebooks' shell cells and CI files are not read for entrypoints.
 """
 
 from repolens.mapper.build import MapError, build_map

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -49,7 +50,11 @@ def summarize_all(files: tuple[DiscoveredFile, ...], *, jobs: int | None = None,
         return out
     chunks = [items[i:i + _CHUNK] for i in range(0, total, _CHUNK)]
     done = 0
-    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
+    # forkserver: workers fork from a clean server process, never from a caller that runs threads
+    # (the CLI's progress bar refreshes in one), which plain fork would copy mid-lock.
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=ctx) as pool:
         futures = [pool.submit(_summarize_chunk, c) for c in chunks]
         for fut in as_completed(futures):
             part = fut.result()
@@ -111,7 +116,9 @@ def _build(label: str, path: Path, *, jobs: int | None, progress: Progress | Non
     readme = find_readme(root, other_rels)
     steps, edges = reading_order(project, roles, entrypoints, readme, paper_links(docs))
     py_rels = set(project.summaries)
-    card = repo_card(root, other_rels, py_rels, roles, entrypoints, docs)
+    evaluates = frozenset(r for r, s in project.summaries.items()
+                          if {"no_grad", "eval_call"} <= s.features and roles[r].role in ("train", "script"))
+    card = repo_card(root, other_rels, py_rels, roles, entrypoints, docs, evaluates)
     env = environment(root, other_rels, py_rels)
     git = None
     if not single_file:

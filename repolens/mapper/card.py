@@ -27,13 +27,14 @@ _NAMES = {"torch": "torch", "pytorch": "torch", "torchvision": "torchvision", "p
           "cudatoolkit": "cuda", "pytorch-cuda": "cuda", "cuda-toolkit": "cuda", "cuda": "cuda",
           "cuda-version": "cuda"}
 _WEIGHTS = re.compile(
-    r"https?://\S*(?:github\.com/\S+/releases/download|drive\.google\.com|huggingface\.co/|dropbox\.com|"
+    r"https?://\S*(?:github\.com/\S+/releases\b|drive\.google\.com|huggingface\.co/|dropbox\.com|"
     r"download\.pytorch\.org/models|zenodo\.org|onedrive|1drv\.ms|pan\.baidu)\S*|"
     r"https?://\S+\.(?:pth|pt|ckpt|safetensors|pth\.tar|h5|bin)\b|\bfrom_pretrained\(|\btorch\.hub\.load\(",
     re.I,
 )
+_WEIGHT_WORDS = re.compile(r"pre-?trained|weights|checkpoints?\b|model zoo", re.I)
 _RUN_LINE = re.compile(r"^\s*(?:\$\s*)?(?:python3?|bash|sh|torchrun|accelerate|deepspeed|make)\s+\S")
-_METRIC = re.compile(r"\b(?:acc(?:uracy)?|top-?[15]|map|mAP|bleu|rouge|ppl|perplexity|f1|iou|miou|psnr|ssim|"
+_METRIC = re.compile(r"\b(?:acc(?:uracy)?|top-?[15]|map|mAP|AP|AR|bleu|rouge|ppl|perplexity|f1|iou|miou|psnr|ssim|"
                      r"fid|loss|error|auc|wer|score|results?)\b", re.I)
 
 
@@ -185,7 +186,9 @@ def _tables(lines: tuple[str, ...]) -> list[tuple[int, int]]:
 
 
 def repo_card(root: Path, other_rels: list[str], py_rels: set[str], roles: dict[str, FileRole],
-              entrypoints: list[Entrypoint], docs: list[Doc]) -> dict[str, CardItem]:
+              entrypoints: list[Entrypoint], docs: list[Doc],
+              evaluates: frozenset[str] = frozenset()) -> dict[str, CardItem]:
+    """`evaluates`: files that run an evaluation loop (no_grad / eval()) whatever their primary role."""
     deps = dependency_sources(root, other_rels, py_rels)
     if not deps and docs:  # a `pip install torch numpy` line in the README is a (weak) specification
         for lineno, line in enumerate(docs[0].lines, 1):
@@ -208,6 +211,10 @@ def repo_card(root: Path, other_rels: list[str], py_rels: set[str], roles: dict[
             how = f" (entrypoint, {ep.evidence})" if ep else ""
             more = f" and {len(files) - 1} more" if len(files) > 1 else ""
             card[key] = CardItem(True, f"{first.path}{how}{more}")
+        elif role == "eval" and evaluates:
+            inside = sorted(evaluates, key=lambda p: (p not in ep_by_path, p))[0]
+            card[key] = CardItem(True, f"{inside} evaluates inside the {roles[inside].role} script "
+                                       "(no separate evaluation script)")
         else:
             card[key] = CardItem(False, f"no {label} script or loop found")
     readme = docs[0] if docs else None
@@ -215,8 +222,10 @@ def repo_card(root: Path, other_rels: list[str], py_rels: set[str], roles: dict[
     if readme:
         for lineno, line in enumerate(readme.lines, 1):
             m = _WEIGHTS.search(line)
+            if m is None and _WEIGHT_WORDS.search(line):
+                m = re.search(r"https?://[^\s)>\]]+", line)  # any link on a "pretrained weights" line
             if m:
-                weights = f"{readme.rel}:{lineno} {m.group(0)[:120]}"
+                weights = f"{readme.rel}:{lineno} {m.group(0).rstrip(').,>]`')[:120]}"
                 break
     card["pretrained_weights"] = CardItem(True, weights) if weights else CardItem(
         False, "no link to released weights (GitHub releases, Drive, Hugging Face, .pth) in the README")

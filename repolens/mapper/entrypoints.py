@@ -80,8 +80,8 @@ def parse_command(cmd: str) -> tuple[str, str] | None:
             continue
         if tok.endswith(".py"):
             return "script", tok
-        if tok in ("python", "python3"):
-            j += 1
+        if tok in ("python", "python3") or tok.startswith("$"):
+            j += 1  # shell words before the script: `$(dirname "$0")/train.py` splits in two
             continue
         return None  # `python setup.py`-like cases are caught above; anything else is not a program
     return None
@@ -89,7 +89,7 @@ def parse_command(cmd: str) -> tuple[str, str] | None:
 
 def _script_rel(script: str, base_folder: str, known: set[str]) -> str | None:
     s = script.strip("'\"")
-    s = re.sub(r"^(?:\./|\$\w+/|\$\{\w+\}/)", "", s)
+    s = re.sub(r"^(?:\./|\$\w+/|\$\{\w+\}/|.*\)/)", "", s)  # ./x.py, $DIR/x.py, $(dirname "$0")/x.py
     for cand in (f"{base_folder}/{s}" if base_folder else s, s):
         cand = str(Path(cand).as_posix())
         if cand in known:
@@ -191,6 +191,11 @@ def _setup_py_scripts(path: Path) -> list[tuple[str, str]]:
     return out
 
 
+def _clean(cmd: str) -> str:
+    """A command as a user would type it: no trailing shell comment, no markdown backticks."""
+    return re.sub(r"\s+#.*$", "", cmd.strip()).strip().strip("`").strip()
+
+
 def _command_lines(lines: tuple[str, ...] | list[str]) -> list[tuple[int, str]]:
     """(1-based line, command) for each python-running command, joining `\\` continuations."""
     out: list[tuple[int, str]] = []
@@ -202,7 +207,7 @@ def _command_lines(lines: tuple[str, ...] | list[str]) -> list[tuple[int, str]]:
             i += 1
             line = line.rstrip()[:-1] + " " + lines[i].strip()
         for m in _CMD_START.finditer(line):
-            out.append((start + 1, m.group(1).strip().rstrip("`")))
+            out.append((start + 1, _clean(m.group(1))))
         i += 1
     return out
 
@@ -234,7 +239,7 @@ def find_entrypoints(root: Path, project: Project, roles: dict[str, FileRole], d
                 m = pat.search(line)
                 if m and not line.lstrip().startswith(("pip ", "#")) and "install" not in line:
                     found.append(Entrypoint(script_names[m.group(1)], "readme-command",
-                                            line.strip().strip("`$ ").strip(), f"{doc.rel}:{lineno}"))
+                                            _clean(line[m.start(1):]), f"{doc.rel}:{lineno}"))
         found[start:] = sorted(found[start:], key=lambda e: int(e.evidence.rsplit(":", 1)[1]))
 
     # 2. Console scripts from packaging metadata.

@@ -19,11 +19,14 @@ _MODULE_EXACT = frozenset({
     "pytorch_lightning.LightningModule", "lightning.pytorch.LightningModule", "pl.LightningModule",
     "transformers.PreTrainedModel", "transformers.modeling_utils.PreTrainedModel",
     "timm.models.layers.Module", "flax.linen.Module", "nn.Module", "Module",
+    # OpenMMLab's bases are nn.Modules too (mmengine / mmcv).
+    "mmengine.model.BaseModel", "mmengine.model.BaseModule", "mmengine.model.base_model.BaseModel",
+    "mmcv.runner.BaseModule", "mmcv.runner.base_module.BaseModule",
 })
 _MODULE_PREFIXES = ("torch.nn.", "torchvision.models.", "timm.models.", "timm.layers.", "transformers.models.")
 _NOT_MODULE_PREFIXES = ("torch.nn.functional", "torch.nn.init", "torch.nn.utils", "torch.nn.parameter")
 _DATASET_SUFFIXES = ("Dataset", "Sampler", "DataLoader", "DataModule", "IterableDataset")
-_DATASET_PREFIXES = ("torch.utils.data.", "torchvision.datasets.", "datasets.", "torchdata.")
+_DATASET_PREFIXES = ("torch.utils.data.", "torchvision.datasets.", "datasets.", "torchdata.", "mmengine.dataset.")
 _TRANSFORM_PREFIXES = ("torchvision.transforms", "albumentations")
 _CONFIG_EXACT_SUFFIXES = ("Config", "PretrainedConfig", "CfgNode", "Configuration", "Args", "Arguments")
 

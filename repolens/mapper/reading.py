@@ -119,7 +119,11 @@ def reading_order(project: Project, roles: dict[str, FileRole], entrypoints: lis
         d = pick.definition
         role = roles[rel].role
         names = sorted({x.definition.name.split(".", 1)[0] for x in rs if x.definition.kind != "variable"})
-        also = f" (also {', '.join(n for n in names if n != d.name.split('.', 1)[0])[:80]})" if len(names) > 1 else ""
+        others = [n for n in names if n != d.name.split(".", 1)[0]]
+        also = ""
+        if others:
+            more = f" and {len(others) - 4} more" if len(others) > 4 else ""
+            also = f" (also {', '.join(others[:4])}{more})"
         verb = {"model": "the model", "data": "the data", "train": "the training loop", "eval": "the evaluation",
                 "config": "the configuration", "utils": "a helper", "script": "tooling", "test": "a test helper"}
         why = f"defines {d.name}, {verb.get(role, role)} that {pick.via} uses at {pick.via.split(':')[0]}:{pick.line}{also}"

@@ -27,10 +27,10 @@ for _role, _names in {
             "augmentations preprocessing preprocess io",
     "train": "trainer trainers training train engine optim optimizer optimizers scheduler schedulers solver",
     "eval": "eval evaluation evaluate inference val validation benchmarks benchmark demo demos predict",
-    "utils": "utils util helpers helper common misc lib tools",
+    "utils": "utils util helpers helper common misc lib",
     "config": "config configs cfg conf settings hparams",
     "test": "tests test unittests unittest testing",
-    "script": "scripts docs doc bin examples tutorials export exporters deploy deployment conversion",
+    "script": "scripts tools docs doc bin examples tutorials export exporters deploy deployment conversion",
 }.items():
     for _n in _names.split():
         _FOLDER_PRIOR[_n] = _role  # type: ignore[assignment]
@@ -144,9 +144,10 @@ def score_file(s: FileSummary, project: Project) -> _Score:
         kinds[kind] += 1
         base = _short_base(c.bases[0]) if c.bases else ""
         suffix = _CLASS_SUFFIX.search(c.name)
-        if suffix and kind != "module":
+        if suffix and kind not in ("module", "dataset"):
+            # The class's name says what it does (DetectionTrainer): weaker than its bases.
             role = _CLASS_SUFFIX_ROLE[suffix.group(1).lower()]
-            sc.add(role, 1.0, f"class {c.name}")
+            sc.add(role, 1.0, f"class {c.name}" + (f"({base})" if base else ""))
         if kind == "module":
             if c.name.lower().endswith("loss") or "loss" in c.name.lower():
                 sc.add("model", 1.5, f"class {c.name}({base}): a module loss")
@@ -183,6 +184,10 @@ def score_file(s: FileSummary, project: Project) -> _Score:
         sc.add("train", 1.5, "calls optimizer.step()")
     if "zero_grad" in f:
         sc.add("train", 0.5, "calls zero_grad()")
+    if "train_launch" in f:
+        sc.add("train", 2.0, "launches training (trainer.fit() / runner.train())")
+    if "eval_launch" in f and "train_launch" not in f:
+        sc.add("eval", 2.0, "launches evaluation (trainer.test() / runner.test())")
     if bench and s.top_other + (1 if "main_guard" in f else 0) > 0:
         # Timing training steps is benchmarking, which the label set files under eval.
         sc.add("eval", 1.0 + sc.points["train"], f"benchmarking script ({parts[-1]})")
@@ -229,10 +234,12 @@ def score_file(s: FileSummary, project: Project) -> _Score:
         sc.add("test", 0.8, f"imports {test_imps[0]}")
 
     # Shape of the module: plain assignments (config) or a runnable script.
-    stmts = s.top_assigns + s.top_defs + s.top_other
+    stmts = s.top_assigns + s.top_defs + s.top_other + s.top_computed
     if s.parsed and s.top_assigns >= 3 and s.top_assigns >= 0.75 * stmts and not kinds["module"] \
             and "main_guard" not in f:
         sc.add("config", 3.0, f"{s.top_assigns} plain assignments and little else")
+    elif s.parsed and s.top_assigns and s.top_assigns == stmts and not s.classes:
+        sc.add("config", 1.5 + 0.3 * s.top_assigns, f"only plain assignments ({s.top_assigns})")
     runnable = "main_guard" in f or s.top_other >= 3
     if runnable:
         what = "a __main__ guard" if "main_guard" in f else "module-level script code"
@@ -303,14 +310,15 @@ def assign_roles(project: Project) -> dict[str, FileRole]:
         sib = [first[p] for p in by_folder[folder]
                if p != rel and not p.endswith("__init__.py") and first[p].confidence >= 0.5
                and scores[p].points[first[p].role] - scores[p].fallback[first[p].role] >= 1.0]
-        if folder and len(sib) >= 3:
+        if folder and len(sib) >= 3 and not rel.endswith("__init__.py"):
             role, n = Counter(r.role for r in sib).most_common(1)[0]
             share = n / len(sib)
-            if share >= 0.6:
+            if share >= 0.7:
                 sc.add(role, 1.2 * share, f"{n} of {len(sib)} files in {folder}/ are {role}")
     out = {rel: _decide(rel, project.summaries[rel], sc, project) for rel, sc in scores.items()}
     # Re-export-only __init__.py files take the role of what they re-export, else of their package.
-    for rel, s in project.summaries.items():
+    # Deepest packages first, so a parent sees what its sub-packages turned out to be.
+    for rel, s in sorted(project.summaries.items(), key=lambda kv: -kv[0].count("/")):
         if not (rel.endswith("__init__.py") and s.top_defs <= 1 and s.top_other <= 2):
             continue
         if out[rel].confidence >= 0.8 and out[rel].role != "utils":
@@ -324,7 +332,7 @@ def assign_roles(project: Project) -> dict[str, FileRole]:
         if exported:
             role, n = exported.most_common(1)[0]
             why = f"package __init__ re-exporting {role} code"
-            if n < 0.6 * sum(exported.values()):
+            if n < 0.75 * sum(exported.values()):
                 role = None  # a mixed package: its own evidence (the folder name) decides
         elif sib:
             role, n = sib.most_common(1)[0]
@@ -356,7 +364,7 @@ def _decide(rel: str, s: FileSummary, sc: _Score, project: Project) -> FileRole:
     confidence = 0.3 if top <= 0 else min(0.99, 0.35 + 0.65 * (top - second) / top * min(1.0, top / 3))
     if not s.parsed:
         confidence *= 0.6
-    secondary = tuple(r for r in ranked[1:] if sc.points[r] >= 1.5 and sc.points[r] >= 0.5 * top)
+    secondary = tuple(r for r in ranked[1:] if sc.points[r] >= 1.5 and sc.points[r] >= 0.3 * top)
     note = _importer_note(rel, project)
     if note and best in ("model", "data", "utils", "config", "test"):
         signals.append(note)

@@ -22,6 +22,7 @@ from repolens.pyindex.aliases import AliasTable, ast_dotted_name
 # Call-site facts: which verbs of a training / evaluation program a file uses.
 _OPTIM_RECEIVER = re.compile(r"optim|opt$|^opt|solver", re.I)
 _MODELISH_RECEIVER = re.compile(r"model|net|module|encoder|decoder|backbone|ema|generator|discriminator|^m$", re.I)
+_RUNNER_RECEIVER = re.compile(r"trainer|runner|engine|learner|^fabric$", re.I)
 _TEXT_FEATURES = {
     "backward": re.compile(r"\.backward\("),
     "optimizer_step": re.compile(r"optim\w*\.step\(|opt\w*\.step\("),
@@ -77,6 +78,7 @@ class FileSummary:
     top_assigns: int = 0  # module-level statements by kind (config files are mostly assignments)
     top_defs: int = 0
     top_other: int = 0
+    top_computed: int = 0  # module-level assignments of computed values
     test_functions: int = 0
     docstring: str = ""
     main_guard_line: int | None = None
@@ -205,6 +207,12 @@ class _Collector(ast.NodeVisitor):
                 self.features.add("train_call")
             elif last in ("predict", "track", "infer") and recv and _MODELISH_RECEIVER.search(recv):
                 self.features.add("predict_call")
+            if recv and _RUNNER_RECEIVER.search(recv):
+                # Framework-driven programs: Lightning's trainer.fit(), mmengine's runner.train().
+                if last in ("fit", "train"):
+                    self.features.add("train_launch")
+                elif last in ("test", "validate", "val", "evaluate", "predict"):
+                    self.features.add("eval_launch")
             if q.startswith("torch.optim.") and "lr_scheduler" not in q:
                 self.features.add("optimizer")
             elif "lr_scheduler" in q:
@@ -256,15 +264,41 @@ def _is_main_guard(stmt: ast.stmt) -> bool:
     return "__name__" in names and "__main__" in consts
 
 
+_CONTAINER_CALLS = frozenset({"dict", "list", "tuple", "set", "frozenset", "float", "int", "str", "bool", "Path"})
+
+
 def _is_plain_value(node: ast.AST | None) -> bool:
-    """Literals, names, attribute chains, simple calls of those (`dict(a=1)`): a config value."""
+    """Literals, names, attribute chains, containers and `dict(a=1)`: a configuration value.
+
+    A call of anything else (`RequirementCache("torch>=2")`) is computation, not configuration.
+    """
     if node is None:
         return True
     for sub in ast.walk(node):
         if isinstance(sub, (ast.Lambda, ast.ListComp, ast.DictComp, ast.GeneratorExp, ast.SetComp,
                             ast.Await, ast.Yield, ast.NamedExpr)):
             return False
+        if isinstance(sub, ast.Call):
+            name = ast_dotted_name(sub.func) or ""
+            if name.rsplit(".", 1)[-1] not in _CONTAINER_CALLS and not name.endswith(("join", "getenv", "get")):
+                return False
     return True
+
+
+def _statements(body: list[ast.stmt]):
+    """Every statement, nested ones included (function bodies, if/try/with/for blocks)."""
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        for name in ("body", "orelse", "finalbody"):
+            sub = getattr(stmt, name, None)
+            if sub and isinstance(sub, list):
+                stack.extend(reversed(sub))
+        for handler in getattr(stmt, "handlers", ()) or ():
+            stack.extend(reversed(handler.body))
+        for case in getattr(stmt, "cases", ()) or ():
+            stack.extend(reversed(case.body))
 
 
 def _package_of(rel: str) -> str:
@@ -282,19 +316,25 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return _summarize_text(rel, code, kind, lines, package, problem, exc)
 
-    table = AliasTable.from_ast(tree, package)
+    # Imports are statements: walking statement lists (not every expression node) finds them all
+    # at a fraction of ast.walk's cost, which matters on a 1.2-million-line tree.
+    table = AliasTable(package)
     imports: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
+            for a in node.names:
+                table.add_import(a.name, a.asname)
             imports.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                table.add_from(node.module or "", a.name, a.asname, node.level)
             base = table._absolute(node.module or "", node.level)  # noqa: SLF001 - same package
             imports.add(base)
             imports.update(f"{base}.{a.name}" for a in node.names if a.name != "*")
     module = ".".join([*package.split("."), Path(rel).stem]) if package else Path(rel).stem
     if module.endswith(".__init__"):
         module = module[: -len(".__init__")]
-    top_assigns = top_defs = top_other = 0
+    top_assigns = top_defs = top_other = top_computed = 0
     main_line = None
     defined: list[str] = []
     for stmt in tree.body:
@@ -302,6 +342,11 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
             continue
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             continue  # docstrings
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and all(
+            isinstance(t, ast.Name) and t.id.startswith("__") and t.id.endswith("__")
+            for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+        ):
+            continue  # `__all__`, `__version__`: module metadata, not configuration
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             top_defs += 1
             defined.append(stmt.name)
@@ -314,6 +359,11 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
             main_line = stmt.lineno
         elif isinstance(stmt, ast.If) or isinstance(stmt, ast.Try):
             continue  # import fallbacks, version switches
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            top_computed += 1  # `X = compute()`: neither configuration nor script code on its own
+            for t in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                if isinstance(t, ast.Name):
+                    defined.append(t.id)
         else:
             top_other += 1
     for name in defined:
@@ -347,6 +397,7 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
         imports=tuple(sorted(imports)), star_imports=stars, aliases=tuple(sorted(table.names.items())),
         classes=tuple(coll.classes), functions=tuple(functions), features=frozenset(features),
         calls=tuple(sorted(coll.calls)), top_assigns=top_assigns, top_defs=top_defs, top_other=top_other,
+        top_computed=top_computed,
         test_functions=test_functions, docstring=doc.strip().splitlines()[0][:200] if doc.strip() else "",
         main_guard_line=main_line,
     )

@@ -52,6 +52,13 @@ def main(argv: list[str]) -> int:
             kind="usage", phase="importing torch", message=str(exc),
             hint="repolens probe needs torch: pip install 'repolens[runtime]'")))
         return 0
+    except Terminated:  # the time limit ran out before torch finished importing
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _write(result_path, _fallback(spec, ProbeFailure(
+            kind="timeout", phase="importing torch",
+            message=f"no result within the time limit ({spec.timeout:g} s): torch itself was still importing",
+            hint="raise --timeout (importing a CUDA build of torch can take several seconds)")))
+        return 0
     from repolens.probe.runtime.failure import failure_from_exception
     from repolens.probe.runtime.run import Run
     from repolens.probe.runtime.session import report_of, run_session

@@ -45,15 +45,15 @@ _FAULT_FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\S+)')
 
 
 def _fault_location(stderr: str, root: str) -> str | None:
-    """The innermost user frame from faulthandler's dump ("most recent call first")."""
+    """The innermost frame of the user's project in faulthandler's dump ("most recent call first")."""
+    probe_dir = str(Path(__file__).resolve().parent)
     for path, line, _func in _FAULT_FRAME.findall(stderr):
-        if "site-packages" in path or f"{os.sep}repolens{os.sep}probe{os.sep}" in path:
+        full = os.path.abspath(path)
+        if full.startswith(probe_dir) or "site-packages" in full:
             continue
-        try:
-            rel = os.path.relpath(path, root)
-        except ValueError:
-            rel = path
-        return f"{path if rel.startswith('..') else rel}:{line}"
+        rel = os.path.relpath(full, root)
+        if not rel.startswith(".."):
+            return f"{rel.replace(os.sep, '/')}:{line}"
     return None
 
 
@@ -71,8 +71,8 @@ def _crash_report(spec: ProbeSpec, returncode: int | None, timed_out: bool, crum
     top = stack[-1] if stack else None
     if timed_out:
         kind = "timeout"
-        message = (f"no result within the time limit ({spec.timeout:g} s); the process did not stop on SIGTERM "
-                   "and was killed (stuck in native code?)")
+        message = f"no result within the time limit ({spec.timeout:g} s): the process was stopped" + (
+            " with SIGKILL (it ignored SIGTERM: stuck in native code?)" if returncode == -signal.SIGKILL else "")
         hint = "raise --timeout, shrink --input, or look for a deadlock in native code"
     elif returncode is not None and returncode < 0:
         kind = "crash"
@@ -119,11 +119,11 @@ def run_probe(spec: ProbeSpec) -> ProbeReport:
             try:
                 proc.wait(timeout=spec.timeout)
             except subprocess.TimeoutExpired:
+                timed_out = True
                 _signal_group(proc, signal.SIGTERM)
                 try:
                     proc.wait(timeout=GRACE_S)
                 except subprocess.TimeoutExpired:
-                    timed_out = True
                     _signal_group(proc, signal.SIGKILL)
                     proc.wait()
             finally:

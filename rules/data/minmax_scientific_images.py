@@ -53,7 +53,7 @@ class MinMaxScientificImages(BindingTracker, Rule):
     source = ("seed notes, Data augmentation: 'medical and remote-sensing images must NOT simply be "
               "min-max scaled to 0-1 by their pixel values'")
     message = "per-image min-max scaling of medical/remote-sensing data: values lose their physical meaning"
-    needles = ("min",)
+    needles = ("min(", "ptp(")
     valid = (
         # Ordinary photos: min-max is harmless there.
         Example("import cv2\nimg = cv2.imread(p)\nimg = (img - img.min()) / (img.max() - img.min())\n"),

@@ -1,4 +1,5 @@
 import libcst as cst
+from libcst.metadata import PositionProvider
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import (FIXED, TRAIN, BindingTracker, code_of, dataset_transform, dotted, is_compose,
@@ -88,5 +89,7 @@ class NoTrainAugmentation(BindingTracker, Rule):
             return
         if pipeline_kind(self, target)[0] == FIXED:
             self._reported.add(id(target))
-            where = f"`{code_of(value)}`" if key else "its pipeline"
-            self.report(arg, f"training dataset gets {where}, which holds no random augmentation")
+            line = self.get_metadata(PositionProvider, node).start.line
+            where = f"`{code_of(value)}`" if key else "the pipeline"
+            # Reported at the pipeline: that is what to change.
+            self.report(target, f"{where} feeds a training dataset (line {line}) and holds no random augmentation")

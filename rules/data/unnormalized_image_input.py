@@ -16,9 +16,12 @@ TO_TENSOR = ("torch.from_numpy", "torch.tensor", "torch.as_tensor", "torch.Tenso
 SCALING_CALLS = frozenset({"ToTensor", "Normalize", "ConvertImageDtype", "convert_image_dtype", "normalize",
                            "to_tensor", "div", "div_", "true_divide", "mul", "mul_", "sub", "sub_",
                            "standardize", "rescale", "Rescale", "ToFloat"})
-MAYBE_SCALING_TOKENS = frozenset({"transform", "transforms", "tfm", "tfms", "aug", "augment", "augmentation",
-                                  "augmentations", "preprocess", "preprocessing", "processor", "normalize", "norm",
-                                  "pipeline", "standardize", "scale", "rescale", "prepare"})
+# A call of a transform pipeline (`self.transform(img)`) may normalize, unless every pipeline of
+# the project is visible and none scales (ProjectFacts.transforms_never_scale).
+PIPELINE_TOKENS = frozenset({"transform", "transforms", "tfm", "tfms", "aug", "augment", "augmentation",
+                             "augmentations", "pipeline"})
+MAYBE_SCALING_TOKENS = frozenset({"preprocess", "preprocessing", "processor", "normalize", "norm",
+                                  "standardize", "scale", "rescale", "prepare"})
 MODEL_TOKENS = frozenset({"model", "net", "network", "backbone", "encoder", "classifier", "detector", "forward"})
 
 
@@ -47,12 +50,15 @@ class UnnormalizedImageInput(Rule):
     `ToDtype(scale=True)`, division, `.div(255)`, mean subtraction.
 
     It also flags a Dataset's `__getitem__` that returns such a tensor, but only in a project
-    where no file scales pixels anywhere (no `/ 255`, `.div(255)`, `Normalize`, `ToTensor`...):
-    many projects (YOLO-style trainers) return uint8 tensors on purpose and scale them on the GPU.
+    that scales pixels nowhere else (no `/ 255`, `.div(255)`, `Normalize`, `ToTensor`... outside
+    functions that decode and scale their own images): many projects (YOLO-style trainers) return
+    uint8 tensors on purpose and scale them on the GPU in the training step.
 
     The analysis is a conservative data flow inside one function. It stays silent as soon as the
-    function calls anything that may normalize (a name with transform / aug / preprocess / norm /
-    processor / scale in it, `self.transform(img)` included), divides or multiplies by a float,
+    function calls anything that may normalize (a name with preprocess / norm / processor / scale
+    in it; a transform such as `self.transform(img)` too, unless every transform pipeline of the
+    project is a visible `Compose([...])` of transforms that never rescale, such as crops and
+    flips), divides, subtracts a mean or multiplies by a float,
     or when the tensor goes somewhere it cannot see (returned from an ordinary function, stored,
     passed to a helper). Pipelines such as `Compose([PILToTensor()])` are not analysed.
 
@@ -83,8 +89,7 @@ class UnnormalizedImageInput(Rule):
     severity = Severity.WARNING
     source = "seed notes, Tuning experience: 'Normalize the data'; Karpathy's recipe (verify the input to the net)"
     message = "decoded image reaches the model as raw 0-255 values: no scaling (ToTensor, Normalize, /255) on its way"
-    needles = ("imread", "Image.open", "read_image", "decode_image", "decode_jpeg", "decode_png", "imdecode",
-               "Image\n", "Image,", "Image ")
+    needles = ("imread", "imdecode", "Image.open", "read_image", "decode_image", "decode_jpeg", "decode_png")
     valid = (
         Example("import cv2, torch\ndef infer(model, path):\n    img = cv2.imread(path)\n"
                 "    x = torch.from_numpy(img).permute(2, 0, 1).float() / 255.0\n    return model(x[None])\n"),
@@ -96,6 +101,10 @@ class UnnormalizedImageInput(Rule):
         Example("import cv2, torch\nclass DS(Dataset):\n    def __getitem__(self, i):\n"
                 "        img = cv2.imread(self.files[i])\n        return torch.from_numpy(img)\n",
                 files={"trainer.py": "imgs = batch['img'].float() / 255\n"}),
+        # A transform from a library factory may normalize.
+        Example("import cv2, torch\nimport timm.data\nclass DS(Dataset):\n    def __getitem__(self, i):\n"
+                "        img = torch.from_numpy(cv2.imread(self.files[i]))\n        return self.transform(img)\n",
+                files={"t.py": "import timm.data\ntf = timm.data.create_transform(224)\n"}),
         Example("import torchvision.io as io\nfrom torchvision.transforms import v2\n"
                 "def predict(model, p):\n    x = io.read_image(p)\n"
                 "    x = v2.ToDtype(torch.float32, scale=True)(x)\n    return model(x[None])\n"),
@@ -109,6 +118,12 @@ class UnnormalizedImageInput(Rule):
         Example("from torchvision.io import read_image\nfrom torch.utils.data import Dataset\n"
                 "class Images(Dataset):\n    def __getitem__(self, i):\n"
                 "        x = read_image(self.files[i])\n        return x.float(), self.labels[i]\n"),
+        # The project's only pipelines crop and flip: the transform provably keeps 0-255.
+        Example("import cv2, torch\nclass DS(Dataset):\n    def __getitem__(self, i):\n"
+                "        img = torch.from_numpy(cv2.imread(self.files[i])).permute(2, 0, 1).float()\n"
+                "        if self.transform is not None:\n            img = self.transform(img)\n        return img\n",
+                files={"t.py": "from torchvision import transforms as T\n"
+                               "train_tf = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()])\n"}),
     )
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -141,7 +156,10 @@ class UnnormalizedImageInput(Rule):
                 return scale is not None and literal(scale.value) is not False
             if isinstance(node.func, cst.Call):  # T.Normalize(...)(x), v2.ToDtype(..., scale=True)(x)
                 return self._may_scale(node.func)
-            return bool(set(name_tokens(name)) & MAYBE_SCALING_TOKENS)
+            tokens = set(name_tokens(name))
+            if tokens & PIPELINE_TOKENS and not self.facts.transforms_never_scale:
+                return True
+            return bool(tokens & MAYBE_SCALING_TOKENS)
         if isinstance(node, cst.BinaryOperation):
             if isinstance(node.operator, cst.Divide):
                 return True
@@ -169,34 +187,41 @@ class UnnormalizedImageInput(Rule):
         if any(self._may_scale(n) for n in nodes):
             return
         raw: set[str] = set()
-        tensors: set[str] = set()
+        tensors: dict[str, cst.CSTNode] = {}  # tensor name -> where the image became a tensor
 
-        def carries_tensor(expr: cst.CSTNode) -> bool:
-            sub = list(walk(expr, into_scopes=False))
-            if _names(expr) & tensors:
-                return True
-            return any(self._is_conversion(n) and (
-                self.is_name(n.func, *TENSOR_DECODERS) or any(self._is_decode(m) for m in walk(n))
-                or bool(_names(n) & raw)) for n in sub)
+        def tensor_origin(expr: cst.CSTNode) -> cst.CSTNode | None:
+            for name in sorted(_names(expr) & tensors.keys()):
+                return tensors[name]
+            for n in walk(expr, into_scopes=False):
+                if self._is_conversion(n) and (self.is_name(n.func, *TENSOR_DECODERS)
+                                               or any(self._is_decode(m) for m in walk(n)) or bool(_names(n) & raw)):
+                    return n
+            return None
 
         for n in nodes:
             if isinstance(n, cst.Assign):
                 value = n.value
-                is_tensor = carries_tensor(value)
-                is_raw = is_tensor or any(self._is_decode(m) for m in walk(value)) or bool(_names(value) & raw)
+                origin = tensor_origin(value)
+                is_raw = origin is not None or any(self._is_decode(m) for m in walk(value)) or bool(_names(value) & raw)
                 for t in n.targets:
                     for name in _target_names(t.target):
-                        (tensors.add if is_tensor else tensors.discard)(name)
+                        if origin is not None:
+                            tensors[name] = origin
+                        else:
+                            tensors.pop(name, None)
                         (raw.add if is_raw else raw.discard)(name)
             elif isinstance(n, cst.Call) and self._is_model_call(n):
                 for arg in n.args:
-                    if carries_tensor(arg.value):
-                        self.report(arg)
+                    origin = tensor_origin(arg.value)
+                    if origin is not None:
+                        self.report(origin, f"decoded image reaches `{call_name(n)}` as raw 0-255 values: "
+                                            "no scaling (ToTensor, Normalize, /255) on its way")
                         return
             elif isinstance(n, cst.Return) and n.value is not None and function == "__getitem__":
-                if not self.facts.image_scaling_files and carries_tensor(n.value):
-                    self.report(n, "Dataset returns a decoded image as raw 0-255 values and nothing in the "
-                                   "project scales pixels (no ToTensor, Normalize, /255)")
+                origin = tensor_origin(n.value)
+                if origin is not None and not self.facts.image_scaling_files:
+                    self.report(origin, "Dataset returns a decoded image as raw 0-255 values and the project scales "
+                                        "pixels nowhere else (no ToTensor, Normalize, /255 outside decoders)")
                     return
 
 

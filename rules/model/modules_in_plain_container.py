@@ -150,7 +150,7 @@ class Tower(t.nn.Module):
         for b in self.blocks:
             x = b(x)
         return x
-""", files={"blocks.py": "import torch\\nclass Block(torch.nn.Module):\\n    pass\\n"}, fixed="""
+""", files={"blocks.py": "import torch\nclass Block(torch.nn.Module):\n    pass\n"}, fixed="""
 import torch as t
 from blocks import Block
 

@@ -54,7 +54,7 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     source = ("PyTorch docs, torch.load: 'weights_only=False ... can result in arbitrary code execution'; "
               "TorchFix TOR102")
     message = "torch.load without weights_only=True unpickles arbitrary objects: a malicious checkpoint runs code on load"
-    needles = ("load",)
+    needles = ("load(",)
     fix_safety = "unsafe"
     valid = (
         Example("import torch\nsd = torch.load('m.pt', weights_only=True)\n"),

@@ -112,3 +112,45 @@ def test_same_size_same_mtime_edit_is_the_known_limit_of_stat_checks(project):
     a.write_text("x=(1)\n")  # same size
     os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
     assert run(project).findings == ()
+
+
+def test_rule_catalogue_is_cached_and_refreshed_when_a_rule_file_changes(project, tiny_rules):
+    from repolens.lint.catalogue import load_catalogue
+
+    cache = project / "c"
+    cache.mkdir()
+    first = {r.code: r for r in load_catalogue([tiny_rules], cache)}
+    assert (cache / "rules.json").exists() and first["TST001"].cls is not None
+    again = {r.code: r for r in load_catalogue([tiny_rules], cache)}
+    assert again["TST001"].cls is None and again["TST001"] == first["TST001"]  # metadata only, from JSON
+    path = tiny_rules / "tiny.py"
+    path.write_text(path.read_text().replace('message = "print() call"', 'message = "a print() call here"'))
+    changed = {r.code: r for r in load_catalogue([tiny_rules], cache)}
+    assert changed["TST001"].message == "a print() call here"
+
+
+def test_warm_run_imports_neither_libcst_nor_the_rules(project, tmp_path):
+    """Timing-free evidence that a warm run does no parse: libcst is never even imported."""
+    import subprocess
+    import sys
+
+    write(project / "a.py", "print(1)\n")
+    script = f"""
+import sys
+from pathlib import Path
+from repolens.lint.config import load_config
+from repolens.lint.engine import lint_targets
+from repolens.lint.settings import resolve_settings
+from repolens.lint.targets import collect_targets
+from repolens.lint.cache import prepare_cache_dir
+
+root = Path({str(project)!r})
+cfg = load_config(root / "pyproject.toml")
+settings = resolve_settings(cfg, catalogue_cache=prepare_cache_dir(root / ".repolens_cache"))
+run = lint_targets(collect_targets([root], root).targets, settings)
+print(run.parsed_files, len(run.findings), "libcst" in sys.modules)
+"""
+    cold = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    warm = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert cold.stdout.split() == ["1", "1", "True"], cold.stderr
+    assert warm.stdout.split() == ["0", "1", "False"], warm.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import git
-import pytest
 
 from _lintkit import write
 

@@ -201,10 +201,40 @@ def test_output_file_and_output_format_alias(project, cli, tmp_path):
     assert json.loads(out.read_text())[0]["rule"] == "TST001"
 
 
-def test_runtime_option_says_when_the_probe_is_unavailable(project, cli):
-    from repolens.cli.lint_cmd import _runtime_available
-
+def test_runtime_option_needs_the_text_format(project, cli):
     write(project / "a.py", "x = 1\n")
+    result = cli("lint", project, "--runtime", "--no-cache", "--format", "json")
+    assert result.exit_code == 2 and "--runtime" in result.stderr
+
+
+@pytest.mark.slow
+def test_runtime_runs_the_probe_after_the_findings(project, cli):
+    pytest.importorskip("torch")
+    write(project / "model.py", """\
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 3)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    write(project / "a.py", "print(1)\n")
     result = cli("lint", project, "--runtime", "--no-cache")
-    if not _runtime_available():
-        assert result.exit_code == 2 and "not available yet" in result.stderr
+    assert "a.py:1:1: TST001" in result.stdout
+    assert "initial loss" in result.stdout  # the probe's report follows the findings
+    assert result.exit_code == 1
+
+
+def test_excludes_and_root_gitignore_apply_when_a_subfolder_is_linted(project, cli):
+    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text() + 'exclude = ["src/gen"]\n')
+    write(project / ".gitignore", "build/\n/src/tmp_*.py\n")
+    write(project / "src" / "build" / "a.py", "print(1)\n")
+    write(project / "src" / "gen" / "b.py", "print(1)\n")
+    write(project / "src" / "tmp_c.py", "print(1)\n")
+    write(project / "src" / "keep.py", "print(1)\n")
+    _, found = lint_json(cli, project / "src")
+    assert [f["path"] for f in found] == ["src/keep.py"]

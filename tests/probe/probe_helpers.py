@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 
 
@@ -16,6 +15,7 @@ from repolens.probe.model import ProbeReport, ProbeSpec  # noqa: E402
 
 MODELS = Path(__file__).parent / "models"
 REPO = Path(__file__).resolve().parents[2]
+DEVICE = os.environ.get("REPOLENS_PROBE_TEST_DEVICE", "cpu")
 _cache: dict[tuple, ProbeReport] = {}
 
 
@@ -25,7 +25,8 @@ def probe_here(target: str, file: str = "zoo.py", **options) -> ProbeReport:
     from repolens.probe.runtime.session import report_of, run_session
 
     options.setdefault("steps", 300)
-    options.setdefault("device", "cpu")
+    # scripts/gpu_check.sh runs the suite with REPOLENS_PROBE_TEST_DEVICE=cuda
+    options.setdefault("device", DEVICE)
     key = (target, file, tuple(sorted((k, repr(v)) for k, v in options.items())))
     if key not in _cache:
         spec = ProbeSpec(model=f"{MODELS / file}:{target}", root=str(MODELS), **options)

@@ -145,7 +145,7 @@ def test_select_runs_only_the_named_checks():
 
 
 def test_out_of_memory_is_reported_with_module_and_kind():
-    report = probe_here("HugeAllocation", file="broken.py")
+    report = probe_here("HugeAllocation", file="broken.py")  # on CUDA: torch.cuda.OutOfMemoryError
     assert report.failure is not None and report.failure.kind == "out-of-memory"
     assert report.failure.location.startswith("broken.py:")
     assert report.exit_code() == 1
@@ -177,5 +177,5 @@ def test_clean_model_compiles_without_graph_breaks():
 
 
 def test_compile_check_is_skipped_on_cpu_by_default():
-    report = probe_here("MLPClassifier")
+    report = probe_here("MLPClassifier", device="cpu")
     assert "RT012" in report.measurements["skipped"]

@@ -39,6 +39,10 @@ def check_graph_breaks(run: Run) -> None:
         dynamo.reset()
     reasons = [_reason_text(r) for r in getattr(explanation, "break_reasons", [])]
     count = int(getattr(explanation, "graph_break_count", len(reasons)))
+    if count < 0 or (count and not reasons):
+        # dynamo gave up on the frame without recording why (seen with cuDNN LSTMs): no verdict
+        run.skip("RT012", f"torch._dynamo.explain gave no usable result (graph_break_count={count})")
+        return
     run.measure("compile", {"graphs": int(getattr(explanation, "graph_count", 0)), "graph_breaks": count,
                             "reasons": reasons[:20]})
     if count:

@@ -55,8 +55,9 @@ def check_uncalled(run: Run) -> set[int]:
             run.add(finding("RT001", "info", f"{name} ({type(module).__name__}, no parameters) is never called in "
                             "forward (a functional call may be used instead; if it is a Dropout, it is not applied)",
                             name))
-    called = sum(1 for _, m in run.model.named_modules() if id(m) in run.tracer.called)
-    run.measure("modules", {"total": sum(1 for _ in run.model.modules()), "called": called, "never_called": listed})
+    modules = [m for m in run.model.modules() if not isinstance(m, _CONTAINERS)]
+    called = sum(1 for m in modules if id(m) in run.tracer.called)
+    run.measure("modules", {"total": len(modules), "called": called, "never_called": listed})
     return covered
 
 

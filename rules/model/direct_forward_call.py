@@ -1,0 +1,157 @@
+"""RL209 direct-forward-call: `module.forward(x)` instead of `module(x)`."""
+
+import libcst as cst
+
+from repolens.lint import Example, Severity
+from repolens.lint.flow import (ScopedRule, is_module_construction, method_name, receiver, self_attribute,
+                                self_attribute_values, single_value)
+
+
+class DirectForwardCall(ScopedRule):
+    """
+    ## What it does
+    Flags `m.forward(...)` where `m` is known to be an `nn.Module`: an attribute the class sets to a
+    module (`self.encoder = Encoder()`), a local name bound once to a module construction, or a
+    parameter annotated `nn.Module`.
+
+    Not flagged: `super().forward(...)`, `Base.forward(self, ...)` and `type(m).forward(m, ...)`
+    (explicit calls of a parent's implementation), `self.forward(...)` (a class calling its own
+    forward, typically from `__call__` or a helper on purpose), and receivers whose type is not
+    visible in the file (`self.backend.forward(...)` where `backend` arrives as an argument,
+    a loop variable over a ModuleList): the rule says nothing it cannot show.
+
+    ## Why is this bad?
+    `nn.Module.__call__` runs the forward pre-hooks and hooks, backward hooks, and the machinery
+    that features rely on: `torch.compile`/FX tracing of submodules, DDP/FSDP hooks, quantization
+    observers, pruning masks, activation checkpointing wrappers and profiler annotations.
+    Calling `.forward` directly silently skips all of them.
+
+    The fix (`m.forward(x)` -> `m(x)`) is marked unsafe: hooks that were skipped start running.
+
+    ## Example
+    ```python
+    import torch.nn as nn
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Linear(8, 8)
+
+        def forward(self, x):
+            return self.encoder.forward(x)
+    ```
+
+    ## Use instead
+    ```python
+    import torch.nn as nn
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Linear(8, 8)
+
+        def forward(self, x):
+            return self.encoder(x)
+    ```
+    """
+
+    code = "RL209"
+    name = "direct-forward-call"
+    severity = Severity.WARNING
+    source = ("PyTorch docs, torch.nn.Module.forward: \"one should call the Module instance afterwards instead "
+              "of this since the former takes care of running the registered hooks while the latter silently "
+              "ignores them\"")
+    message = "`{recv}.forward(...)` skips the module's hooks (and compile/DDP/quantization wrappers); call `{recv}(...)`"
+    needles = (".forward(",)
+    fix_safety = "unsafe"
+
+    valid = [
+        Example("""
+import torch.nn as nn
+
+class Base(nn.Module):
+    def forward(self, x):
+        return x
+
+class Child(Base):
+    def forward(self, x):
+        x = super().forward(x)
+        x = Base.forward(self, x)
+        return type(self).__mro__[1].forward(self, x)
+
+    def predict(self, x):
+        return self.forward(x)          # a class calling its own forward
+"""),
+        Example("""
+from torch import nn
+
+class Wrapper(nn.Module):
+    def __init__(self, backend):
+        super().__init__()
+        self.backend = backend          # type unknown: could be an ONNX session
+
+    def forward(self, x):
+        return self.backend.forward(x)
+
+def run(session, x):
+    return session.forward(x)           # not known to be a Module
+"""),
+    ]
+    invalid = [
+        Example("""
+import torch.nn as nn
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return self.encoder.forward(x)
+""", fixed="""
+import torch.nn as nn
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return self.encoder(x)
+"""),
+        Example("""
+import torch as t
+from models import ResNet
+
+def evaluate(x):
+    model = ResNet()
+    return model.forward(x)
+
+def probe(layer: t.nn.Module, x):
+    return layer.forward(x)
+""", files={"models.py": "import torch\nclass ResNet(torch.nn.Module):\n    pass\n"}),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if method_name(node) != "forward":
+            return
+        recv = receiver(node)
+        if self._known_module(recv):
+            recv_code = cst.Module([]).code_for_node(recv)
+            self.report(node, self.message.format(recv=recv_code), replacement=node.with_changes(func=recv))
+
+    def _known_module(self, recv) -> bool:
+        attr = self_attribute(recv)
+        if attr is not None:
+            if not self.class_stack:
+                return False
+            values = self_attribute_values(self.class_stack[-1], attr)
+            return bool(values) and all(is_module_construction(self, v) for v in values)
+        if isinstance(recv, cst.Name) and recv.value != "self" and self.current_function is not None:
+            function = self.current_function
+            for param in (*function.params.params, *function.params.kwonly_params, *function.params.posonly_params):
+                if param.name.value == recv.value:
+                    return param.annotation is not None and self.is_name(
+                        param.annotation.annotation, "torch.nn.Module", "torch.nn.modules.module.Module")
+            return is_module_construction(self, single_value(function, recv.value))
+        return False

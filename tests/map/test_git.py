@@ -1,0 +1,93 @@
+"""Git facts through gitpython, on real repositories made in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from repolens import gitinfo
+from repolens.mapper import MapError, build_map
+
+pytestmark = pytest.mark.skipif(subprocess.run(["git", "--version"], capture_output=True).returncode != 0,
+                                reason="git is not installed")
+
+
+def git(cwd: Path, *args: str, date: str = "2024-01-02T10:00:00") -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date,
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@e"}
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "model.py").write_text("import torch.nn as nn\nclass Net(nn.Module):\n    pass\n")
+    (root / "train.py").write_text("print('v1')\n")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "one", date="2024-01-02T10:00:00")
+    (root / "train.py").write_text("print('v2')\n")
+    git(root, "commit", "-q", "-am", "two", date="2024-03-05T10:00:00")
+    return root
+
+
+def test_per_file_commits_and_last_change_in_one_log_pass(repo: Path):
+    info = gitinfo.git_info(repo)
+    assert info is not None and len(info.head) == 40
+    assert info.files["train.py"].commits == 2
+    assert info.files["train.py"].last_change == "2024-03-05"
+    assert info.files["model.py"].commits == 1
+    assert info.files["model.py"].last_change == "2024-01-02"
+
+
+def test_subfolder_of_a_repo_gets_paths_relative_to_itself(repo: Path):
+    sub = repo / "pkg"
+    sub.mkdir()
+    (sub / "a.py").write_text("x = 1\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "three", date="2024-04-01T10:00:00")
+    m = build_map(str(sub))
+    assert m.git is not None and set(m.git.files) == {"a.py"}
+
+
+def test_plain_folder_has_no_git(tmp_path: Path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    assert build_map(str(tmp_path)).git is None
+    assert gitinfo.is_git_repo(tmp_path) is False
+
+
+def test_git_url_is_cloned_to_a_temporary_folder_and_removed(repo: Path, monkeypatch, tmp_path: Path):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    m = build_map(f"file://{repo}")
+    assert m.root == f"file://{repo}"
+    assert {f.path for f in m.files} == {"model.py", "train.py"}
+    assert m.git is not None and m.git.files["train.py"].commits == 2
+    assert list(scratch.iterdir()) == []  # the clone is gone
+
+
+def test_bare_repository_path_is_cloned(repo: Path, tmp_path: Path):
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(bare)], check=True)
+    m = build_map(str(bare))
+    assert {f.path for f in m.files} == {"model.py", "train.py"}
+
+
+def test_url_that_cannot_be_cloned_is_a_map_error(tmp_path: Path):
+    with pytest.raises(MapError, match="cannot clone"):
+        build_map(f"file://{tmp_path}/nowhere.git")
+
+
+def test_url_detection():
+    assert gitinfo.looks_like_git_url("https://github.com/a/b")
+    assert gitinfo.looks_like_git_url("git@github.com:a/b.git")
+    assert gitinfo.looks_like_git_url("file:///tmp/x")
+    assert gitinfo.looks_like_git_url("some/path.git")
+    assert not gitinfo.looks_like_git_url("some/folder")

@@ -1,0 +1,5 @@
+import nibabel as nib
+
+
+def load_volume(path):
+    return nib.load(path).get_fdata()
