@@ -5,7 +5,7 @@
     REPOLENS_REALCODE=/path/to/unpacked/wheels python benchmarks/map_accuracy.py --check
 
 A labels file is JSON: {"project", "root", "labelled", "roles": {path: role}, "entrypoints": [path],
-optional "main_entrypoint", "core", "notes"}. `root` is relative to this checkout or starts with
+optional "main_entrypoint", "core", "notes", "heldout"}. `root` is relative to this checkout or starts with
 `$REPOLENS_REALCODE/` (unpacked real packages; projects whose root is missing are skipped and said so).
 Acceptance (issue 2): roles agree on >= 90 % of the labelled files per project (averaged over
 projects), >= 85 % of the documented entrypoints are found.
@@ -59,7 +59,7 @@ def score(labels: dict, *, jobs: int | None = None) -> dict:
     documented = labels.get("entrypoints", [])
     missed = [p for p in documented if p not in found_paths]
     result = {
-        "project": labels["project"],
+        "project": ("[held out] " if labels.get("heldout") else "") + labels["project"],
         "files_labelled": len(labels["roles"]),
         "files_mapped": len(predicted),
         "role_accuracy": agree / len(labels["roles"]) if labels["roles"] else None,

@@ -308,6 +308,9 @@ def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsa
         text = ""
     else:
         text = _render(findings, fmt, settings, color)
+        if quiet and fmt == "text":  # findings only, like ruff -q: drop the closing summary line
+            body, _, _summary = text.rstrip("\n").rpartition("\n")
+            text = body.rstrip("\n") + "\n" if body else ""
     _emit(text, output)
 
     threshold = _threshold(settings.fail_on)

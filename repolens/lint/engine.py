@@ -225,9 +225,11 @@ def lint_targets(
         job = filelint.make_job(settings, project_facts, per_file, fix_mode, unsafe_fixes)
         workers = _workers(len(todo), jobs)
         if workers > 1:
+            # biggest files first, one at a time: no worker is left with a long file at the end
+            todo.sort(key=lambda t: -_stat(t.path)[1])
             with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(),
                                      initializer=filelint._init_worker, initargs=(job,)) as ex:
-                for res in ex.map(filelint._lint_in_worker, todo, chunksize=8):
+                for res in ex.map(filelint._lint_in_worker, todo, chunksize=1):
                     results.append(res)
                     done += 1
                     if progress:

@@ -536,3 +536,20 @@ def dataset_transform(call: cst.Call) -> cst.Arg | None:
         if arg is not None:
             return arg
     return None
+
+
+# Wrappers whose first argument is what a `for` loop really iterates.
+ITER_WRAPPERS = frozenset({"enumerate", "tqdm", "iter", "track", "progress_bar", "islice", "auto"})
+
+
+def unwrap_iter(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`enumerate(tqdm(loader))` -> `loader`."""
+    while isinstance(expr, cst.Call) and call_name(expr) in ITER_WRAPPERS and positional_args(expr):
+        expr = positional_args(expr)[0].value
+    return expr
+
+
+def moves_to_device(node: cst.CSTNode) -> bool:
+    """Does this code call `.to(...)` or `.cuda(...)` anywhere?"""
+    return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("to", "cuda")
+               for n in walk(node))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from repolens.mapper.docs import Doc
 from repolens.mapper.model import CardItem, Entrypoint, FileRole
+from repolens.mapper.weights import find_weights_link
 
 try:
     import tomllib
@@ -26,13 +27,6 @@ _CUDA_INDEX = re.compile(r"download\.pytorch\.org/whl/(cu\d+)")
 _NAMES = {"torch": "torch", "pytorch": "torch", "torchvision": "torchvision", "python": "python",
           "cudatoolkit": "cuda", "pytorch-cuda": "cuda", "cuda-toolkit": "cuda", "cuda": "cuda",
           "cuda-version": "cuda"}
-_WEIGHTS = re.compile(
-    r"https?://\S*(?:github\.com/\S+/releases\b|drive\.google\.com|huggingface\.co/|dropbox\.com|"
-    r"download\.pytorch\.org/models|zenodo\.org|onedrive|1drv\.ms|pan\.baidu)\S*|"
-    r"https?://\S+\.(?:pth|pt|ckpt|safetensors|pth\.tar|h5|bin)\b|\bfrom_pretrained\(|\btorch\.hub\.load\(",
-    re.I,
-)
-_WEIGHT_WORDS = re.compile(r"pre-?trained|weights|checkpoints?\b|model zoo", re.I)
 _RUN_LINE = re.compile(r"^\s*(?:\$\s*)?(?:python3?|bash|sh|torchrun|accelerate|deepspeed|make)\s+\S")
 _METRIC = re.compile(r"\b(?:acc(?:uracy)?|top-?[15]|map|mAP|AP|AR|bleu|rouge|ppl|perplexity|f1|iou|miou|psnr|ssim|"
                      r"fid|loss|error|auc|wer|score|results?)\b", re.I)
@@ -218,17 +212,11 @@ def repo_card(root: Path, other_rels: list[str], py_rels: set[str], roles: dict[
         else:
             card[key] = CardItem(False, f"no {label} script or loop found")
     readme = docs[0] if docs else None
-    weights = None
-    if readme:
-        for lineno, line in enumerate(readme.lines, 1):
-            m = _WEIGHTS.search(line)
-            if m is None and _WEIGHT_WORDS.search(line):
-                m = re.search(r"https?://[^\s)>\]]+", line)  # any link on a "pretrained weights" line
-            if m:
-                weights = f"{readme.rel}:{lineno} {m.group(0).rstrip(').,>]`')[:120]}"
-                break
+    weights = find_weights_link(readme.rel, readme.lines) if readme else None
     card["pretrained_weights"] = CardItem(True, weights) if weights else CardItem(
-        False, "no link to released weights (GitHub releases, Drive, Hugging Face, .pth) in the README")
+        False, "no link to released weights in the README (GitHub releases, Drive, Hugging Face, Zenodo, "
+        "Dropbox, a .pth / .pt / .ckpt / .safetensors file, or a link under a Pretrained / Model zoo / "
+        "Checkpoints heading)")
     results = None
     if readme:
         for first, last in _tables(readme.lines):

@@ -95,8 +95,11 @@ def reading_order(project: Project, roles: dict[str, FileRole], entrypoints: lis
             if f.name == "main":
                 start = f.line
         steps.append(ReadingStep(main.path, f"{what} ({main.kind}, {main.evidence}): start here and follow "
-                                             "what it calls", start, "main" if start else None,
-                                 core=bool(core and core[0] == main.path)))
+                                             "what it calls", start, "main" if start else None))
+        if core is not None and core[0] == main.path and core[1]:
+            # A one-file project: the core is the nn.Module class in the entry file, not its main().
+            steps.append(ReadingStep(main.path, f"defines {core[1]}, the core model (an nn.Module in the "
+                                                "entry file itself)", core[2], core[1], core=True))
     elif core is not None:
         steps.append(ReadingStep(core[0], "no entry script: a library; start from its core model"
                                           + (f" {core[1]}" if core[1] else ""), core[2], core[1], core=True))

@@ -22,18 +22,26 @@ from repolens.mapper.summary import FileSummary
 _FOLDER_PRIOR: dict[str, Role] = {}
 for _role, _names in {
     "model": "models model nets net networks network arch archs backbone backbones layers modules heads "
-             "necks blocks nn modeling architectures losses loss",
+             "necks blocks nn modeling architectures losses loss quantizers quantization",
     "data": "data datasets dataset dataloader dataloaders loaders loader transforms augment augmentation "
-            "augmentations preprocessing preprocess io",
-    "train": "trainer trainers training train engine optim optimizer optimizers scheduler schedulers solver",
-    "eval": "eval evaluation evaluate inference val validation benchmarks benchmark demo demos predict",
-    "utils": "utils util helpers helper common misc lib",
+            "augmentations preprocessing preprocess io processors",
+    "train": "trainer trainers training train engine optim optimizer optimizers scheduler schedulers solver "
+             "loops tuner tuning optimization",
+    "eval": "eval evaluation evaluate inference val validation benchmarks benchmark demo demos predict "
+            "trackers tracker tracking serve serving pipelines",
+    # Runtime plumbing of a framework (how and where code runs) is helper code, not training logic.
+    "utils": "utils util helpers helper common misc lib strategies accelerators plugins launchers "
+             "environments collectives profilers profiler loggers precision",
     "config": "config configs cfg conf settings hparams",
     "test": "tests test unittests unittest testing",
     "script": "scripts tools docs doc bin examples tutorials export exporters deploy deployment conversion",
 }.items():
     for _n in _names.split():
         _FOLDER_PRIOR[_n] = _role  # type: ignore[assignment]
+# Folders that say "helpers" without saying which: a file's own name or code outweighs them.
+_GENERIC_FOLDERS = frozenset("utils util helpers helper common misc lib".split())
+# File names that say "helpers of this package": they serve the package they sit in.
+_HELPER_STEMS = frozenset("utils util helpers helper common misc _utils _helpers _common _misc".split())
 
 _NAME_PRIOR: dict[str, Role] = {}
 for _role, _names in {
@@ -45,16 +53,17 @@ for _role, _names in {
             "augmentation augmentations preprocess preprocessing prepare collate sampler samplers tokenizer "
             "tokenization reader mixup cutmix imagenet cifar mnist coco voc build_dataset",
     "train": "train trainer training finetune pretrain fit optim optimizer optimizers scheduler schedulers "
-             "lr_scheduler engine solver",
+             "lr_scheduler engine solver tuner tune tuning loop early_stopping",
     "eval": "eval evaluate evaluation evaluator val validate validation validator infer inference predict "
-            "predictor demo sample sampling generate benchmark bench test tester",
+            "predictor prediction demo sample sampling generate generation benchmark bench test tester "
+            "track tracker tracking serve server serving pipeline",
     "utils": "utils util helpers helper misc common logger logging log meter meters metric metrics "
              "checkpoint checkpoints dist distributed visualize visualization vis viz plot plotting plots "
              "registry timer files file env ops tools callbacks summary profiler",
     "config": "config configs cfg settings defaults hparams hyperparameters options opts args arguments "
               "constants configurator configuration",
     "script": "setup export exporter convert download onnx deploy hubconf launch run install release "
-              "conf upload compile serve server app",
+              "conf upload compile app cli",
 }.items():
     for _n in _names.split():
         _NAME_PRIOR[_n] = _role  # type: ignore[assignment]
@@ -85,11 +94,17 @@ class _Score:
     points: dict[str, float] = field(default_factory=lambda: {r: 0.0 for r in ROLES})
     signals: dict[str, list[str]] = field(default_factory=lambda: {r: [] for r in ROLES})
     fallback: dict[str, float] = field(default_factory=lambda: {r: 0.0 for r in ROLES})
+    name_role: str | None = None  # what the file's own name suggests
+    folder_role: str | None = None  # what its nearest known folder suggests
 
-    def add(self, role: str, weight: float, signal: str, *, fallback: bool = False) -> None:
+    prior: dict[str, float] = field(default_factory=lambda: {r: 0.0 for r in ROLES})
+
+    def add(self, role: str, weight: float, signal: str, *, fallback: bool = False, prior: bool = False) -> None:
         self.points[role] += weight
         if fallback:
             self.fallback[role] += weight
+        if prior:  # names and folders: they decide a role, but say nothing about what else the code does
+            self.prior[role] += weight
         if signal not in self.signals[role]:
             self.signals[role].append(signal)
 
@@ -113,20 +128,38 @@ def score_file(s: FileSummary, project: Project) -> _Score:
     folders = [p.lower() for p in parts[:-1]]
 
     # Names and folders: a prior.
+    folder_role = name_role = None
+    topic_role = None  # the nearest specific folder, looking through generic ones (models/utils/)
     for distance, folder in enumerate(reversed(folders)):  # the nearest folder speaks loudest
         role = _FOLDER_PRIOR.get(folder)
-        if role:
-            sc.add(role, 1.2 * 0.6 ** distance, f"folder {folder}/")
-            break
+        if not role:
+            continue
+        if folder in _GENERIC_FOLDERS:
+            if folder_role is None:
+                sc.add(role, 0.6 * 0.6 ** distance, f"folder {folder}/", prior=True)
+                folder_role = role
+            continue
+        if folder_role is None:
+            sc.add(role, 1.2 * 0.6 ** distance, f"folder {folder}/", prior=True)
+            folder_role = role
+        elif distance <= 1:
+            sc.add(role, 0.7, f"in the {folder}/ package", prior=True)
+        topic_role = role if distance <= 1 else None
+        break
     if stem.startswith("test_") or stem.endswith("_test") or stem == "conftest":
         sc.add("test", 2.5, f"file name {parts[-1]}")
     elif stem == "setup" and len(parts) == 1:
         sc.add("script", 3.0, "setup.py at the root")
+    elif stem.lower() in _HELPER_STEMS and topic_role:
+        # `models/utils.py`: the helpers of the models package are model code.
+        sc.add(topic_role, 1.2, f"helper module of a {topic_role} package ({parts[-1]})", prior=True)
+        name_role = topic_role
     elif stem not in ("__init__", "__main__"):
         for tok in _tokens(stem):
-            role = _NAME_PRIOR.get(tok)
+            role = name_prior(tok)
             if role:
-                sc.add(role, 1.0, f"file name {parts[-1]}")
+                sc.add(role, 1.0, f"file name {parts[-1]}", prior=True)
+                name_role = role
                 break
     if stem == "__main__":
         sc.add("script", 1.0, "package __main__")
@@ -169,6 +202,7 @@ def score_file(s: FileSummary, project: Project) -> _Score:
     # Cap: a file of twenty layer classes is not twenty times more a model file.
     for role in ("model", "data", "config", "test"):
         sc.points[role] = min(sc.points[role], 5.0)
+    _docstring_votes(s, sc)
     if kinds["module"] and not s.parsed:
         sc.add("model", 0.5, "nn.Module text")
     if not s.classes and "forward" in s.features and "getitem" not in s.features:
@@ -184,7 +218,12 @@ def score_file(s: FileSummary, project: Project) -> _Score:
         sc.add("train", 1.5, "calls optimizer.step()")
     if "zero_grad" in f:
         sc.add("train", 0.5, "calls zero_grad()")
-    if "train_launch" in f:
+    runnable = "main_guard" in f or s.top_other >= 3
+    if "train_launch" in f and ("eval_launch" in f or kinds["module"]) and not runnable:
+        # A library facade that drives training, validation and prediction (`Model.train()`,
+        # `Model.val()`): what it launches says little about what it is.
+        sc.add("train", 0.5, "launches training and evaluation (a facade)")
+    elif "train_launch" in f:
         sc.add("train", 2.0, "launches training (trainer.fit() / runner.train())")
     if "eval_launch" in f and "train_launch" not in f:
         sc.add("eval", 2.0, "launches evaluation (trainer.test() / runner.test())")
@@ -201,15 +240,24 @@ def score_file(s: FileSummary, project: Project) -> _Score:
     ev = [txt for key, txt in evalish if key in f]
     if ev:
         weight = 0.8 * len(ev) if "backward" in f else 1.2 * len(ev)
+        if ev == ["calls model.eval()"]:
+            weight = 0.7  # switching a model to eval mode alone (builders do it) is not evaluating it
         sc.add("eval", weight, " and ".join(ev))
+        if "no_grad" not in f and not kinds["module"] and "backward" not in f:
+            built = _repo_modules_built(s, project)
+            if len(built) >= 2:
+                sc.add("model", 1.5, "builds the models " + ", ".join(built[:3]) + " (a model factory)")
     if "inference_runtime" in f and "export" not in f:
         sc.add("eval", 1.0, "runs an exported model (onnxruntime / TensorRT / OpenVINO ...)")
     if "predict_call" in f and "backward" not in f:
-        sc.add("eval", 0.6, "runs model.predict() / track()")
+        sc.add("eval", 1.5, "runs model.predict() / track()")
     if "load" in f and ev and "backward" not in f:
         sc.add("eval", 0.6, "loads a checkpoint")
     if "export" in f:
         sc.add("script", 1.5, "exports the model (onnx / torchscript)")
+        if "script" in (name_role, folder_role):
+            # nn.Modules in an exporter wrap the model for tracing; they are not the network.
+            sc.points["model"] *= 0.5
     if "setup_call" in f:
         sc.add("script", 2.0, "calls setup()")
     if "dataloader" in f and not ("backward" in f or ev):
@@ -240,7 +288,6 @@ def score_file(s: FileSummary, project: Project) -> _Score:
         sc.add("config", 3.0, f"{s.top_assigns} plain assignments and little else")
     elif s.parsed and s.top_assigns and s.top_assigns == stmts and not s.classes:
         sc.add("config", 1.5 + 0.3 * s.top_assigns, f"only plain assignments ({s.top_assigns})")
-    runnable = "main_guard" in f or s.top_other >= 3
     if runnable:
         what = "a __main__ guard" if "main_guard" in f else "module-level script code"
         cli = " with argparse" if ("argparse" in f or "cli" in f) else ""
@@ -250,7 +297,9 @@ def score_file(s: FileSummary, project: Project) -> _Score:
         elif sc.points["eval"] >= 1.0:
             sc.add("eval", 1.0, f"runnable: {what}{cli}")
         elif not kinds["module"] and not kinds["dataset"]:
-            sc.add("script", 0.8 + (0.4 if cli else 0), f"runnable: {what}{cli}")
+            # A guard without a CLI under a module of definitions is a demo of the module, weak.
+            weight = 1.2 if cli else (0.4 if s.top_defs >= 1 and "main_guard" in f else 0.8)
+            sc.add("script", weight, f"runnable: {what}{cli}")
 
     # Who imports it.
     importers = sorted(project.importers.get(rel, ()))
@@ -262,11 +311,62 @@ def score_file(s: FileSummary, project: Project) -> _Score:
             sc.add("utils", 0.6, f"imported by {len(importers)} files", fallback=True)
 
     # Fallback: a module of plain functions and no stronger evidence is a helper module.
-    if s.parsed and s.top_defs and not runnable:
-        sc.add("utils", 0.7, "library functions", fallback=True)
+    # ...unless its own name says which stage it serves (tuner.py, tracker.py).
+    if s.parsed and s.top_defs and not runnable and name_role in (None, "utils", "script"):
+        sc.add("utils", 0.5, "library functions", fallback=True)
     elif not s.parsed and not any(sc.points.values()):
         sc.add("utils", 0.3, "unparsed: nothing else to go on")
+    sc.name_role = name_role
+    sc.folder_role = folder_role
     return sc
+
+
+def name_prior(token: str) -> Role | None:
+    """The role a file-name token suggests; plurals count as their singular (`benchmarks`)."""
+    role = _NAME_PRIOR.get(token)
+    if role is None and len(token) > 3 and token.endswith("s"):
+        role = _NAME_PRIOR.get(token[:-1])
+    return role
+
+
+# The author's own words in the first line of the module's and the classes' docstrings.
+_DOC_VOCAB: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("eval", re.compile(r"\binferenc|\bpredict(?:ion|ions|or|s)?\b|\btrack(?:er|ers|ing)\b|\bevaluat|"
+                        r"\bbenchmark", re.I)),
+    ("train", re.compile(r"\btrain(?:ing|er)?\b|\bfine-?tun|\bhyperparameter (?:search|tuning|optimi)", re.I)),
+    ("data", re.compile(r"\bdatasets?\b|\bdata ?loaders?\b|\baugment|\btokeni[sz]|\bpreprocess", re.I)),
+    ("utils", re.compile(r"\blog(?:ger|gers|ging)\b|\bprogress bar|\bcheckpoint|\bplot|\bprofil", re.I)),
+    ("script", re.compile(r"\bexport(?:s|er|ing)?\b|\bconver(?:t|sion)\b", re.I)),
+)
+
+
+def _docstring_votes(s: FileSummary, sc: _Score) -> None:
+    texts = [("module docstring", s.docstring)] + [(f"class {c.name} docstring", c.doc) for c in s.classes]
+    got: dict[str, float] = {}
+    for where, text in texts:
+        if not text:
+            continue
+        for role, rx in _DOC_VOCAB:
+            m = rx.search(text)
+            if m and got.get(role, 0.0) < 1.2:
+                weight = 0.8 if where == "module docstring" else 0.6
+                got[role] = got.get(role, 0.0) + weight
+                sc.add(role, weight, f'{where} says "{m.group(0)}"')
+
+
+def _repo_modules_built(s: FileSummary, project: Project) -> list[str]:
+    """Repo nn.Module classes this file calls (instantiates)."""
+    out: list[str] = []
+    for q in s.calls:
+        if "." not in q or q.startswith(("torch.", "nn.")):
+            continue
+        d = project.resolve(q, s.rel)
+        if d is None or d.kind != "class" or d.rel == s.rel:
+            continue
+        cls = next((c for c in project.summaries[d.rel].classes if c.name == d.name), None)
+        if cls is not None and project.class_kind(d.rel, cls) == "module" and d.name not in out:
+            out.append(d.name)
+    return out
 
 
 def _looks_like_test(rel: str) -> bool:
@@ -314,7 +414,9 @@ def assign_roles(project: Project) -> dict[str, FileRole]:
             role, n = Counter(r.role for r in sib).most_common(1)[0]
             share = n / len(sib)
             if share >= 0.7:
-                sc.add(role, 1.2 * share, f"{n} of {len(sib)} files in {folder}/ are {role}")
+                # A file whose own name says otherwise (tuner.py among helpers) hears its siblings less.
+                weight = 0.6 if sc.name_role and sc.name_role != role else 1.2
+                sc.add(role, weight * share, f"{n} of {len(sib)} files in {folder}/ are {role}")
     out = {rel: _decide(rel, project.summaries[rel], sc, project) for rel, sc in scores.items()}
     # Re-export-only __init__.py files take the role of what they re-export, else of their package.
     # Deepest packages first, so a parent sees what its sub-packages turned out to be.
@@ -339,6 +441,13 @@ def assign_roles(project: Project) -> dict[str, FileRole]:
             why = f"package __init__ of {folder or './'}: mostly {role} files"
             if n < 0.6 * sum(sib.values()):
                 role = None
+        if role is None and exported:
+            # A package exporting a mix (a task's trainer, validator and predictor): its folder says.
+            for folder_name in reversed([p.lower() for p in rel.split("/")[:-1]]):
+                role = _FOLDER_PRIOR.get(folder_name)
+                if role:
+                    why = f"package __init__ re-exporting mixed code, in folder {folder_name}/"
+                    break
         if role is None:
             continue
         prior = out[rel]
@@ -364,7 +473,10 @@ def _decide(rel: str, s: FileSummary, sc: _Score, project: Project) -> FileRole:
     confidence = 0.3 if top <= 0 else min(0.99, 0.35 + 0.65 * (top - second) / top * min(1.0, top / 3))
     if not s.parsed:
         confidence *= 0.6
-    secondary = tuple(r for r in ranked[1:] if sc.points[r] >= 1.5 and sc.points[r] >= 0.3 * top)
+    # Secondary roles: what else the code itself does (a train script that also evaluates);
+    # a file name alone (`mnist.py` sounds like data) is no secondary job.
+    code = {r: sc.points[r] - sc.prior[r] for r in ROLES}
+    secondary = tuple(r for r in ranked[1:] if code[r] >= 1.5 and code[r] >= 0.25 * top)
     note = _importer_note(rel, project)
     if note and best in ("model", "data", "utils", "config", "test"):
         signals.append(note)

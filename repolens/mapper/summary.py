@@ -49,6 +49,7 @@ class ClassInfo:
     methods: tuple[str, ...]
     field_count: int = 0  # annotated class-level fields (dataclass-style configs)
     decorators: tuple[str, ...] = ()
+    doc: str = ""  # first line of the docstring: the author's own word on what the class is for
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,11 @@ class _Collector(ast.NodeVisitor):
         methods = tuple(n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
         fields = sum(1 for n in node.body if isinstance(n, ast.AnnAssign))
         if not self._scope:
+            doc = (ast.get_docstring(node, clean=False) or "").strip()
             self.classes.append(ClassInfo(node.name, node.lineno, node.end_lineno or node.lineno,
                                           tuple(b for b in bases if b), methods, fields,
-                                          _decorator_names(node.decorator_list, self.table)))
+                                          _decorator_names(node.decorator_list, self.table),
+                                          doc.split("\n", 1)[0][:160]))
         self._scope.append(node.name)
         self._uses.append({})
         for b in [*node.bases, *node.decorator_list]:
@@ -194,7 +197,10 @@ class _Collector(ast.NodeVisitor):
             if last == "step" and recv in ("scaler", "scale", "accelerator", "amp_scaler") and node.args:
                 recv = ast_dotted_name(node.args[0]) or recv  # scaler.step(optimizer)
             if last == "backward":
-                self.features.add("backward")
+                # A `backward` method that calls `.backward()` delegates (strategies, precision
+                # plugins, autograd Functions): plumbing, not a training step.
+                if not any(sc.lstrip("_").endswith("backward") for sc in self._scope):
+                    self.features.add("backward")
             elif last == "step" and _OPTIM_RECEIVER.search(recv):
                 self.features.add("optimizer_step")
             elif last == "zero_grad":

@@ -1,9 +1,9 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.facts import text_uses_cuda
-from repolens.lint.helpers import (DATALOADER, BindingTracker, add_keyword, dataloader_arg, dataloader_role,
-                                   has_star_args, is_synthetic_dataset, keyword_arg, literal)
+from repolens.lint.helpers import (DATALOADER, BindingTracker, add_keyword, dataloader_arg, dataloader_role, dotted,
+                                   has_star_args, is_synthetic_dataset, keyword_arg, literal, moves_to_device,
+                                   unwrap_iter)
 
 _CUDA = "import torch\ndevice = torch.device('cuda')\n"
 
@@ -16,10 +16,12 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     `torch.cuda.is_available()`).
 
     The loader must also be one whose batches plausibly reach the GPU: a training or evaluation
-    loader (`train_loader = ...`, `def val_dataloader()`, `DataLoader(test_set)`), or any loader in
-    a file that itself uses CUDA. A helper loader elsewhere in a library (torchvision uses one to
-    read video timestamps in parallel) is left alone, and so are loaders over synthetic data
-    (`RandomDataset`, `FakeData`, a `BoringDataModule`).
+    loader (`train_loader = ...`, `def val_dataloader()`, `DataLoader(test_set)`, a literal
+    `shuffle=True`), or a loader
+    that this file iterates with a `for` loop whose body calls `.to(...)` / `.cuda()`. Other
+    loaders are left alone: torchvision uses one to read video timestamps in parallel,
+    transformers' inference pipelines hand theirs to an iterator on a run-time device. Loaders
+    over synthetic data (`RandomDataset`, `FakeData`, a `BoringDataModule`) are skipped too.
 
     It stays silent when `pin_memory` is any non-literal expression (`pin_memory=args.pin_mem`,
     `pin_memory=torch.cuda.is_available()`: the author decides at run time), when the call passes
@@ -92,16 +94,44 @@ class DataLoaderPinMemory(BindingTracker, Rule):
                 "train_loader = DL(\n    ds,\n    batch_size=32,\n    pin_memory=True,\n)\n",
                 path="data.py", files={"train.py": "model.cuda()\n"}),
         Example(_CUDA + "import torch.utils.data\n"
-                "loader = torch.utils.data.DataLoader(ds, pin_memory=False)\n"),
+                "train_loader = torch.utils.data.DataLoader(ds, pin_memory=False)\n"),
+        # No name says what it is for, but its batches go to the device in this file.
+        Example("import torch\nfrom torch.utils.data import DataLoader\n"
+                "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8)\n"
+                "    for x in dl:\n        model(x.cuda())\n",
+                fixed="import torch\nfrom torch.utils.data import DataLoader\n"
+                "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8, pin_memory=True)\n"
+                "    for x in dl:\n        model(x.cuda())\n"),
     )
+
+    def __init__(self, context, options=None) -> None:
+        super().__init__(context, options)
+        self._pending: list[tuple[str, cst.Call]] = []  # role-less loaders, by bound name
+        self._moved: set[str] = set()  # loader names whose loop body moves batches to a device
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.facts.uses_cuda or not self.is_name(node.func, *DATALOADER) or has_star_args(node):
             return
         if is_synthetic_dataset(node, self):
             return
-        if dataloader_role(self, node) is None and not text_uses_cuda(self.context.source):
+        if dataloader_role(self, node, shuffle_says_train=True) is None:
+            name = self.binding_of(node)
+            if name:
+                self._pending.append((name, node))
             return
+        self._check(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        name = dotted(unwrap_iter(node.iter))
+        if name and moves_to_device(node.body):
+            self._moved.add(name.rsplit(".", 1)[-1])
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for name, node in self._pending:
+            if name in self._moved:
+                self._check(node)
+
+    def _check(self, node: cst.Call) -> None:
         arg = dataloader_arg(node, "pin_memory")
         if arg is None:
             if keyword_arg(node, "pin_memory_device") is not None:

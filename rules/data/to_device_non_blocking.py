@@ -2,10 +2,9 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import (DATALOADER, BindingTracker, add_keyword, call_name, dotted, has_star_args,
-                                   keyword_arg, last_segment, literal, name_tokens, positional_args, target_names)
+                                   keyword_arg, last_segment, literal, name_tokens, positional_args, target_names,
+                                   unwrap_iter)
 
-# Wrappers whose first argument is what the loop really iterates.
-ITER_WRAPPERS = frozenset({"enumerate", "tqdm", "iter", "track", "progress_bar", "islice", "auto"})
 DEVICE_TOKENS = frozenset({"device", "dev", "gpu", "cuda", "rank", "local_rank"})
 
 
@@ -88,8 +87,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
 
     # -- which names are loaders, which are batches --------------------------------------------
     def _is_loader(self, expr: cst.BaseExpression) -> bool:
-        while isinstance(expr, cst.Call) and call_name(expr) in ITER_WRAPPERS and positional_args(expr):
-            expr = positional_args(expr)[0].value
+        expr = unwrap_iter(expr)
         if isinstance(expr, cst.Call):
             return self.is_name(expr.func, *DATALOADER)
         name = dotted(expr)

@@ -1,5 +1,7 @@
 """RL211 modules-in-plain-container: sub-modules kept in a list/dict/tuple attribute."""
 
+import re
+
 import libcst as cst
 
 from repolens.lint import Example, Severity
@@ -7,6 +9,12 @@ from repolens.lint.flow import (ScopedRule, class_methods, is_module_constructio
                                 self_attribute)
 from repolens.lint.helpers import dotted, literal, NOT_LITERAL
 
+# Modules without parameters or buffers whose loss is harmless (a dict of criteria, a list of
+# activations): a plain container of only these is not flagged. Dropout is not here: a plain
+# list hides it from `.eval()`.
+STATELESS = re.compile(r"Loss$|^(?:ReLU6?|LeakyReLU|R?ReLU|P?ELU|SELU|CELU|GELU|SiLU|Mish|Sigmoid|LogSigmoid|Tanh|"
+                       r"Tanhshrink|Softmax|LogSoftmax|Softmax2d|Softmin|Softplus|Softsign|Hardtanh|Hardswish|"
+                       r"Hardsigmoid|Hardshrink|Softshrink|Identity|Flatten|Unflatten)$")
 CONTAINERS = ("torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.Sequential",
               "torch.nn.modules.container.ModuleList", "torch.nn.modules.container.ModuleDict",
               "torch.nn.modules.container.Sequential")
@@ -75,6 +83,7 @@ class MLP(nn.Module):
         self.body = nn.Sequential(*layers)
         self.heads = nn.ModuleList([nn.Linear(8, 2), nn.Linear(8, 3)])
         self.sizes = [8, 8, 2]                             # not modules
+        self.criteria = {"ce": nn.CrossEntropyLoss(), "l1": nn.L1Loss()}   # parameterless losses
 """),
         Example("""
 from torch import nn
@@ -191,22 +200,29 @@ class Tower(t.nn.Module):
                         replacement=self._fix(stmt.value, kind))
 
     # -- what is a plain container of modules? --------------------------------------------------
+    def _stateful_module(self, node) -> bool:
+        """A module construction whose loss matters (it has, or may have, parameters or modes)."""
+        if not is_module_construction(self, node):
+            return False
+        qualified = self.qualified_name(node.func) or ""
+        return not (qualified.startswith("torch.nn.") and STATELESS.search(qualified.rsplit(".", 1)[-1]))
+
     def _plain_container_of_modules(self, value, init, attr) -> str | None:
         if isinstance(value, (cst.List, cst.Tuple)):
-            if any(is_module_construction(self, e.value) for e in value.elements if not isinstance(e, cst.StarredElement)):
+            if any(self._stateful_module(e.value) for e in value.elements if not isinstance(e, cst.StarredElement)):
                 return "list" if isinstance(value, cst.List) else "tuple"
         elif isinstance(value, cst.Dict):
-            if any(isinstance(e, cst.DictElement) and is_module_construction(self, e.value) for e in value.elements):
+            if any(isinstance(e, cst.DictElement) and self._stateful_module(e.value) for e in value.elements):
                 return "dict"
-        elif isinstance(value, cst.ListComp) and is_module_construction(self, value.elt):
+        elif isinstance(value, cst.ListComp) and self._stateful_module(value.elt):
             return "list"
-        elif isinstance(value, cst.DictComp) and is_module_construction(self, value.value):
+        elif isinstance(value, cst.DictComp) and self._stateful_module(value.value):
             return "dict"
         if isinstance(value, cst.List) and not value.elements:
             # `self.x = []` then `self.x.append(nn.Linear(...))` in __init__
             for call in (n for n in nodes(init) if isinstance(n, cst.Call)):
                 if (method_name(call) in ("append", "extend", "insert") and self_attribute(receiver(call)) == attr
-                        and any(is_module_construction(self, a.value) for a in call.args)):
+                        and any(self._stateful_module(a.value) for a in call.args)):
                     return "list"
         return None
 

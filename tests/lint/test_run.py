@@ -184,6 +184,7 @@ def test_exit_codes_from_a_real_process(project):
                           capture_output=True, text=True)
     assert proc.returncode == 1, proc.stderr
     assert "a.py:1:1: TST001" in proc.stdout
+    assert "Found" not in proc.stdout  # --quiet: findings only, no summary
 
 
 def test_statistics_counts_per_rule(project, cli):
