@@ -155,11 +155,6 @@ def _pipelines(tree: ast.AST, aliases: AliasTable, text: str) -> tuple[int, int]
     return non_scaling, other
 
 
-def text_uses_cuda(text: str) -> bool:
-    """Does this text move anything to CUDA (`.cuda(`, a "cuda" device, cuda.is_available())?"""
-    return bool(_CUDA_TEXT.search(text))
-
-
 def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
     from repolens.pyindex.aliases import AliasTable
 

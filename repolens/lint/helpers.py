@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import ChainMap
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 import libcst as cst
 
@@ -241,13 +241,6 @@ def role_of_expr(expr: cst.CSTNode | None, assigned: Mapping[str, cst.BaseExpres
     return None
 
 
-def first_role(*roles: str | None) -> str | None:
-    for r in roles:
-        if r:
-            return r
-    return None
-
-
 class BindingTracker:
     """Mixin for rules: where does an expression go, and what was a name last assigned?
 
@@ -334,10 +327,6 @@ class BindingTracker:
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_stack.pop()
-
-
-def any_name_in(names: Iterable[str], text: str) -> bool:
-    return any(n in text for n in names)
 
 
 # -- DataLoader calls --------------------------------------------------------------------------------

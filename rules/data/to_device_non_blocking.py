@@ -1,7 +1,7 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import (DATALOADER, BindingTracker, add_keyword, call_name, dotted, has_star_args,
+from repolens.lint.helpers import (DATALOADER, BindingTracker, add_keyword, dotted, has_star_args,
                                    keyword_arg, last_segment, literal, name_tokens, positional_args, target_names,
                                    unwrap_iter)
 
