@@ -50,6 +50,12 @@ NON_SCALING_TRANSFORMS = frozenset({
     "RandomEqualize", "ElasticTransform", "PILToTensor", "HorizontalFlip", "VerticalFlip"})
 _TRANSFORM_FACTORY_TEXT = re.compile(r"\b(?:create_transform|transforms_factory|ImageProcessor|FeatureExtractor"
                                      r"|Lambda)\b|\.transforms\(\)")
+# Where a model's weights may come from other than PyTorch's default init (RL202): loaded
+# weights, pretrained builders, or a function applied to every submodule.
+_WEIGHTS_TEXT = re.compile(r"load_state_dict\(|from_pretrained\(|\bweights\s*=|pretrained\s*=\s*True|torch\.load\("
+                           r"|hub\.load\(|load_checkpoint\(|load_weights\(|\.apply\(")
+_BATCHNORM_TEXT = re.compile(r"BatchNorm[123]d|SyncBatchNorm")
+_IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][\w.]*$")
 _INIT_TEXT = re.compile(r"\binit\.(?:xavier|kaiming|normal_|uniform_|trunc_normal_|orthogonal_|constant_|zeros_|ones_)"
                         r"|\b_init_weights\b|\breset_parameters\b|\binit_weights\b")
 
@@ -70,6 +76,19 @@ class FileFacts:
     other_pipelines: int = 0
     # class name -> qualified base names as written/resolved in this file
     classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    loads_weights: bool = False  # load_state_dict, from_pretrained, weights=, pretrained=True, .apply( (RL202)
+    uses_batchnorm: bool = False  # a BatchNorm layer is named (RL210)
+    # attribute names read anywhere (`x.name` in load context, `getattr(x, "name")`, identifier
+    # segments of string constants such as state_dict keys) and the constant prefixes of
+    # f-strings (`f"layer{i}"` -> "layer"): what RL204 needs to call a submodule unused
+    attribute_reads: frozenset[str] = frozenset()
+    attribute_prefixes: frozenset[str] = frozenset()
+    built_in_classes: frozenset[str] = frozenset()  # names called inside a class body (RL202 roots)
+    # training-entrypoint context (repolens/lint/trainfacts.py): tags such as "seed", "scheduler",
+    # "logging", "cudnn"; classes holding Dropout/BatchNorm; functions called after `.eval()`
+    train_signals: frozenset[str] = frozenset()
+    stochastic_classes: frozenset[str] = frozenset()
+    eval_mode_callees: frozenset[str] = frozenset()
     # (line, 1-based column, message) when `ast` cannot parse the file: lets the engine report
     # RL000 for a file whose parse the text pre-filter skipped
     syntax_error: tuple[int, int, str] | None = None
@@ -88,6 +107,14 @@ class ProjectFacts:
     light_dataset_classes: frozenset[str] = frozenset()  # __getitem__ only slices memory (RL102)
     non_scaling_pipelines: int = 0  # transform pipelines that provably keep pixel values (RL104)
     other_pipelines: int = 0  # transform pipelines / factories that may scale
+    train_signals: frozenset[str] = frozenset()  # trainfacts tags present anywhere (RL311-RL313, RL319, RL320, RL401)
+    stochastic_classes: frozenset[str] = frozenset()  # classes holding Dropout / BatchNorm (RL305)
+    eval_mode_callees: frozenset[str] = frozenset()  # functions some caller runs after `.eval()` (RL305)
+    weight_loading_files: tuple[str, ...] = ()  # files that load weights or apply a function to modules (RL202)
+    batchnorm_files: tuple[str, ...] = ()  # files that name a BatchNorm layer (RL210)
+    attribute_reads: frozenset[str] = frozenset()  # attribute names read anywhere (RL204)
+    attribute_prefixes: frozenset[str] = frozenset()  # f-string prefixes of dynamic names (RL204)
+    built_in_classes: frozenset[str] = frozenset()  # names called inside some class body (RL202)
 
     @property
     def transforms_never_scale(self) -> bool:
@@ -155,6 +182,33 @@ def _pipelines(tree: ast.AST, aliases: AliasTable, text: str) -> tuple[int, int]
     return non_scaling, other
 
 
+def _attribute_uses(tree: ast.AST) -> tuple[set[str], set[str], set[str]]:
+    """(attribute names read, f-string prefixes, names called inside class bodies) of a file."""
+    reads: set[str] = set()
+    prefixes: set[str] = set()
+    built: set[str] = set()
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                  if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Store):
+            reads.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            if len(node.value) < 200 and _IDENTIFIER_PATH.match(node.value):
+                reads.update(node.value.split("."))
+        elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+            head = str(node.values[0].value).rsplit(".", 1)[-1]
+            if head.isidentifier():
+                prefixes.add(head)
+        elif isinstance(node, ast.ClassDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call):
+                    name = ast_dotted_name(inner.func)
+                    if name:
+                        built.add(name.rsplit(".", 1)[-1])
+    return reads, prefixes, built
+
+
 def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
     from repolens.pyindex.aliases import AliasTable
 
@@ -172,7 +226,11 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
     classes: dict[str, tuple[str, ...]] = {}
     light: set[str] = set()
     pipelines = (0, 0)
+    reads: set[str] = set()
+    prefixes: set[str] = set()
+    built: set[str] = set()
     if tree is not None:
+        reads, prefixes, built = _attribute_uses(tree)
         aliases = AliasTable.from_ast(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -196,8 +254,24 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
         light_datasets=frozenset(light),
         imports=frozenset(imports),
         classes=classes,
+        loads_weights=bool(_WEIGHTS_TEXT.search(text)),
+        uses_batchnorm=bool(_BATCHNORM_TEXT.search(text)),
+        attribute_reads=frozenset(reads),
+        attribute_prefixes=frozenset(prefixes),
+        built_in_classes=frozenset(built),
+        **_train_facts(text, tree),
         syntax_error=syntax_error,
     )
+
+
+def _train_facts(text: str, tree: ast.AST | None) -> dict[str, frozenset[str]]:
+    from repolens.lint import trainfacts
+
+    if tree is None:
+        return {"train_signals": trainfacts.signals_of(text)}
+    return {"train_signals": trainfacts.signals_of(text),
+            "stochastic_classes": trainfacts.stochastic_classes(tree, text),
+            "eval_mode_callees": trainfacts.eval_mode_callees(tree)}
 
 
 def _subclasses(all_classes: Mapping[str, set[str]], roots: frozenset[str]) -> frozenset[str]:
@@ -234,6 +308,14 @@ def merge_facts(per_file: Iterable[FileFacts]) -> ProjectFacts:
         light_dataset_classes=frozenset().union(*(f.light_datasets for f in per_file)) if per_file else frozenset(),
         non_scaling_pipelines=sum(f.non_scaling_pipelines for f in per_file),
         other_pipelines=sum(f.other_pipelines for f in per_file),
+        train_signals=frozenset().union(*(f.train_signals for f in per_file)) if per_file else frozenset(),
+        stochastic_classes=frozenset().union(*(f.stochastic_classes for f in per_file)) if per_file else frozenset(),
+        eval_mode_callees=frozenset().union(*(f.eval_mode_callees for f in per_file)) if per_file else frozenset(),
+        weight_loading_files=tuple(f.path for f in per_file if f.loads_weights),
+        batchnorm_files=tuple(f.path for f in per_file if f.uses_batchnorm),
+        attribute_reads=frozenset().union(*(f.attribute_reads for f in per_file)) if per_file else frozenset(),
+        attribute_prefixes=frozenset().union(*(f.attribute_prefixes for f in per_file)) if per_file else frozenset(),
+        built_in_classes=frozenset().union(*(f.built_in_classes for f in per_file)) if per_file else frozenset(),
     )
 
 

@@ -22,7 +22,9 @@ class TensorCreatedThenMoved(Rule):
     `.to(other_tensor)` are not device moves the rule can prove, and are left alone.
 
     `torch.tensor(data).to(device)` and `torch.as_tensor` / `from_numpy` are not flagged: their
-    data lives on the host, so a host-to-device copy happens even with `device=`.
+    data lives on the host, so a host-to-device copy happens even with `device=`. Nor is a factory
+    given a `generator=`: a generator belongs to one device, so drawing from a CPU generator and
+    then moving is the way to get the same numbers on every device.
 
     The fix moves the device into the factory call (`.cuda()` becomes `device="cuda"`). It is
     safe for the deterministic factories; for the random ones it is marked unsafe because the
@@ -77,6 +79,13 @@ import torch as t
 def g(shape, **kw):
     return t.zeros(shape, **kw).cuda(), t.empty(3, device="cpu").cuda()
 """),
+        Example("""
+import torch
+
+def noise_like(out, gen):
+    # a seeded CPU generator: same numbers on every device
+    return torch.randn(out.shape, generator=gen).to(out.device, out.dtype)
+"""),
     ]
     invalid = [
         Example("""
@@ -119,7 +128,9 @@ def g(x, b):
         if not isinstance(factory, cst.Call):
             return
         qualified = self.qualified_name(factory.func)
-        if qualified not in QUALIFIED or has_star_args(factory) or keyword_arg(factory, "device") is not None:
+        if qualified not in QUALIFIED or has_star_args(factory):
+            return
+        if keyword_arg(factory, "device") is not None or keyword_arg(factory, "generator") is not None:
             return
         device = self._device(node)
         if device is None:

@@ -16,7 +16,15 @@ from repolens.lint.facts import collect_facts
 from repolens.lint.registry import builtin_rules_dir, load_rules_from
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
-RULES = [r for d in ("model", "train", "perf") for r in load_rules_from(builtin_rules_dir() / d)]
+# The training / evaluation / entrypoint rules of tests/rules/train_more have their own answer-key
+# test there (several are off by default or fire, truly, at the key's "may fire" places).
+TRAIN_MORE = {"RL302", "RL304", "RL305", "RL309", "RL310", "RL311", "RL312", "RL313", "RL315", "RL316", "RL317",
+              "RL318", "RL319", "RL320", "RL321", "RL325", "RL401", "RL403"}
+# Likewise RL202-RL213 (tests/rules/model_more/test_planted_model_more.py): RL202 and RL206 fire,
+# truly, on mnist's Net (the key's "Other findings that may fire and are true").
+MODEL_MORE = {"RL202", "RL203", "RL204", "RL205", "RL206", "RL210", "RL212", "RL213"}
+RULES = [r for d in ("model", "train", "perf") for r in load_rules_from(builtin_rules_dir() / d)
+         if r.code not in TRAIN_MORE | MODEL_MORE]
 CODES = {r.code for r in RULES}
 ROW = re.compile(r"^\|\s*(?:(?P<project>[a-z_]+)\s*\|\s*)?(?P<where>[\w/.]+\.py):(?P<line>\d+)\s*\|.*?\|\s*(?P<code>RL\d{3})\b")
 NOT_ROW = re.compile(r"^\|\s*(?P<code>RL\d{3})\s*\|\s*(?P<where>[\w/.]+\.py):(?P<line>\d+)\s*\|")

@@ -1,0 +1,221 @@
+"""Helpers of the training, evaluation and entrypoint rules (RL302-RL325, RL401, RL403).
+
+Built on `flow.py` (read-only here): a training loop is a loop whose body (nested loops
+included, nested functions not) calls `backward()` and an optimizer `step()`. On top of that:
+gradient-off contexts (`torch.no_grad()` ...), train/eval mode switches, the `__main__` guard,
+and "is this file a training entrypoint". As in `flow.py`, an uncertain answer is "no", so the
+rules stay silent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+import libcst as cst
+
+from repolens.lint.flow import BACKWARD, STEP, loop_flow, method_name, nodes
+from repolens.lint.helpers import literal, walk
+from repolens.lint.rule import Rule
+from repolens.pyindex.aliases import cst_dotted_name
+
+GRAD_OFF = ("torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.inference_mode",
+            "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode")
+SET_GRAD_ENABLED = ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
+                    "torch.autograd.grad_mode.set_grad_enabled")
+_TEST_PATH = re.compile(r"(?:^|/)(?:tests?|testing)/|(?:^|/)test_[^/]*\.py$|_test\.py$|(?:^|/)conftest\.py$")
+
+
+def is_test_path(path: str) -> bool:
+    """Unit tests are neither training scripts nor evaluation code."""
+    return bool(_TEST_PATH.search(path))
+
+
+# -- gradient-off contexts ------------------------------------------------------------------------
+def is_grad_off(rule: Any, expr: cst.BaseExpression | None) -> bool:
+    """`torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)` (or the bare
+    decorator `@torch.no_grad`)."""
+    if expr is None:
+        return False
+    func = expr.func if isinstance(expr, cst.Call) else expr
+    last = (cst_dotted_name(func) or "").rsplit(".", 1)[-1]
+    # project wrappers count too: ultralytics' `smart_inference_mode()`, `torch_no_grad` helpers
+    if rule.is_name(func, *GRAD_OFF) or "no_grad" in last or "inference_mode" in last:
+        if isinstance(expr, cst.Call) and expr.args and expr.args[0].keyword is None:
+            return literal(expr.args[0].value) is not False  # inference_mode(False) turns it off
+        return True
+    if isinstance(expr, cst.Call) and rule.is_name(func, *SET_GRAD_ENABLED) and expr.args:
+        return literal(expr.args[0].value) is False
+    return False
+
+
+def grad_off_decorated(rule: Any, fn: cst.FunctionDef) -> bool:
+    return any(is_grad_off(rule, d.decorator) for d in fn.decorators)
+
+
+def sets_grad_off(rule: Any, node: cst.CSTNode) -> bool:
+    """A `torch.set_grad_enabled(False)` statement (not a `with`) anywhere in `node`'s own scope."""
+    return any(isinstance(n, cst.Expr) and is_grad_off(rule, n.value) for n in nodes(node))
+
+
+def grad_off_with(rule: Any, node: cst.With) -> bool:
+    return any(is_grad_off(rule, item.item) for item in node.items)
+
+
+# -- train / eval mode --------------------------------------------------------------------------
+def is_eval_switch(call: cst.CSTNode) -> bool:
+    """`m.eval()`, `m.train(False)`, `m.train(mode=False)`."""
+    if not isinstance(call, cst.Call):
+        return False
+    name = method_name(call)
+    if name == "eval":
+        return not call.args
+    if name == "train":
+        return len(call.args) == 1 and literal(call.args[0].value) is False
+    return False
+
+
+def is_train_switch(call: cst.CSTNode) -> bool:
+    """`m.train()`, `m.train(True)`, `m.train(mode)`: anything but a literal False."""
+    if not isinstance(call, cst.Call) or method_name(call) != "train":
+        return False
+    return len(call.args) <= 1 and not (call.args and literal(call.args[0].value) is False)
+
+
+def switch_owner(call: cst.Call) -> str | None:
+    """`model.eval()` -> `model`; `model.module.eval()` -> `model`."""
+    recv = call.func.value if isinstance(call.func, cst.Attribute) else None
+    dotted = cst_dotted_name(recv)
+    return dotted.split(".")[0] if dotted else None
+
+
+# -- functions of a file ------------------------------------------------------------------------
+def functions_by_name(module: cst.Module) -> dict[str, list[cst.FunctionDef]]:
+    """Every function and method of the file by name (a name may be defined more than once)."""
+    out: dict[str, list[cst.FunctionDef]] = {}
+    for n in walk(module):
+        if isinstance(n, cst.FunctionDef):
+            out.setdefault(n.name.value, []).append(n)
+    return out
+
+
+def called_name(call: cst.Call) -> str | None:
+    """`train_one_epoch(...)` -> `train_one_epoch`; `self.validate(...)` -> `validate`."""
+    if isinstance(call.func, cst.Name):
+        return call.func.value
+    if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) \
+            and call.func.value.value in ("self", "cls"):
+        return call.func.attr.value
+    return None
+
+
+_EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "val", "valid", "validate", "validation", "test",
+                         "testing"})
+_TRAIN_WORDS = frozenset({"train", "training", "fit", "trainer"})
+
+
+def is_eval_function_name(name: str) -> bool:
+    """`evaluate`, `validate`, `test`, `run_validation`, `eval_epoch`; not `train_and_validate`."""
+    from repolens.lint.helpers import name_tokens
+
+    tokens = set(name_tokens(name))
+    return bool(tokens & _EVAL_WORDS) and not tokens & _TRAIN_WORDS
+
+
+def param_names(fn: cst.FunctionDef) -> list[str]:
+    p = fn.params
+    return [x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params)]
+
+
+# -- loops ------------------------------------------------------------------------------------
+def is_training_loop(loop: cst.For | cst.While) -> bool:
+    """A loop whose body (nested loops included) calls backward() and an optimizer step()."""
+    flow = loop_flow(loop)
+    return bool(flow.of(BACKWARD, nested=True)) and bool(flow.of(STEP, nested=True))
+
+
+def loops_in(node: cst.CSTNode) -> Iterator[cst.For | cst.While]:
+    return (n for n in walk(node) if isinstance(n, (cst.For, cst.While)))
+
+
+def training_loops(node: cst.CSTNode) -> list[cst.For | cst.While]:
+    """Outermost training loops under `node` (a loop inside a training loop is not listed again)."""
+    out: list[cst.For | cst.While] = []
+    covered: set[int] = set()
+    for loop in loops_in(node):
+        if id(loop) in covered:
+            continue
+        if is_training_loop(loop):
+            out.append(loop)
+            covered |= {id(n) for n in walk(loop)}
+    return out
+
+
+def is_main_guard(node: cst.CSTNode) -> bool:
+    """`if __name__ == "__main__":` (either operand order)."""
+    if not isinstance(node, cst.If) or not isinstance(node.test, cst.Comparison):
+        return False
+    test = node.test
+    if len(test.comparisons) != 1 or not isinstance(test.comparisons[0].operator, cst.Equal):
+        return False
+    sides = {cst_dotted_name(test.left) or literal(test.left),
+             cst_dotted_name(test.comparisons[0].comparator) or literal(test.comparisons[0].comparator)}
+    return sides == {"__name__", "__main__"}
+
+
+def entry_anchor(module: cst.Module, path: str) -> cst.CSTNode | None:
+    """Where a training entrypoint starts, or None when the file is not one.
+
+    A training entrypoint is a file (not a unit test) that runs a training loop (backward and an
+    optimizer step in one loop) and either has a `__main__` guard (the anchor) or runs the loop
+    at module level (the loop is the anchor: a notebook-style script).
+    """
+    if is_test_path(path):
+        return None
+    loops = training_loops(module)
+    if not loops:
+        return None
+    for stmt in module.body:
+        if is_main_guard(stmt):
+            return stmt
+    top = {id(n) for n in module.body}
+    for loop in loops:
+        if id(loop) in top:
+            return loop
+    return None
+
+
+# -- optimizers -------------------------------------------------------------------------------
+# torch.optim class -> (position of weight_decay, its default). LBFGS and SparseAdam have none.
+OPTIMIZER_WEIGHT_DECAY = {
+    "SGD": (4, 0), "Adam": (4, 0), "AdamW": (4, 0.01), "RMSprop": (4, 0), "Adagrad": (3, 0), "Adadelta": (4, 0),
+    "Adamax": (4, 0), "NAdam": (4, 0), "RAdam": (4, 0), "ASGD": (5, 0),
+}
+
+
+def torch_optimizer(rule: Any, call: cst.Call) -> str | None:
+    """`torch.optim.SGD(...)` under any import style -> "SGD"; else None."""
+    qualified = rule.qualified_name(call.func) or ""
+    parts = qualified.split(".")
+    if len(parts) >= 3 and parts[:2] == ["torch", "optim"] and parts[-1] in OPTIMIZER_WEIGHT_DECAY:
+        return parts[-1]
+    return None
+
+
+class TrainingEntrypointRule(Rule):
+    """Base of the rules that judge a training entrypoint against the whole project.
+
+    `missing()` answers from the project's facts (a seed in `utils/seed.py` counts for
+    `train.py`); the finding is reported once per entrypoint file, at its `__main__` guard (or
+    its module-level training loop).
+    """
+
+    def missing(self) -> bool:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if not self.missing():
+            return
+        anchor = entry_anchor(node, self.context.path)
+        if anchor is not None:
+            self.report(anchor.test if isinstance(anchor, cst.If) else anchor)

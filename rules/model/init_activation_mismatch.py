@@ -1,0 +1,189 @@
+"""RL203 init-activation-mismatch: Xavier init in a ReLU net, or He init in a Tanh/Sigmoid net."""
+
+import re
+
+import libcst as cst
+
+from repolens.lint import Example, Severity
+from repolens.lint.flow import ScopedRule
+from repolens.lint.helpers import argument, code_of, literal, walk
+
+RELU = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_",
+                  "prelu", "rrelu"})
+SATURATING = frozenset({"Tanh", "Sigmoid", "tanh", "sigmoid", "tanh_", "sigmoid_"})
+OTHER = frozenset({"GELU", "SiLU", "ELU", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid", "Hardtanh", "Softplus",
+                   "Softsign", "LogSigmoid", "GLU", "gelu", "silu", "elu", "selu", "celu", "mish", "hardswish",
+                   "hardsigmoid", "hardtanh", "softplus", "glu", "swish"})
+XAVIER = ("torch.nn.init.xavier_uniform_", "torch.nn.init.xavier_normal_", "torch.nn.init.xavier_uniform",
+          "torch.nn.init.xavier_normal")
+KAIMING = ("torch.nn.init.kaiming_uniform_", "torch.nn.init.kaiming_normal_", "torch.nn.init.kaiming_uniform",
+           "torch.nn.init.kaiming_normal")
+# The activation is chosen at run time: the rule cannot know which one the model uses.
+CONFIGURABLE = re.compile(r"act_layer|act_fn|activation|ACT2FN|get_act|nonlinearity\s*=\s*[^\"'\s]")
+
+
+class InitActivationMismatch(ScopedRule):
+    """
+    ## What it does
+    Flags a Xavier/Glorot initialisation (`nn.init.xavier_uniform_/xavier_normal_`) of
+    convolution weights in a file whose activations are all of the ReLU family (ReLU, ReLU6,
+    LeakyReLU, PReLU, as modules or functions), and a He/Kaiming initialisation with the ReLU
+    gain (`nonlinearity` left at its default or `"relu"`/`"leaky_relu"`) in a file whose
+    activations are all Tanh/Sigmoid. "Convolution weights" means the call's argument names a conv
+    (`self.conv1.weight`) or the call sits under an `isinstance(m, nn.Conv2d)` test (Kaiming: also
+    Linear). A file with other activations (GELU, SiLU...) or a configurable one (`act_layer`,
+    `activation=`) is left alone.
+
+    ## Why is this bad?
+    Each scheme keeps the variance of activations constant through depth for one kind of
+    nonlinearity: Xavier for symmetric, saturating ones (Tanh), He for ReLU, which zeroes half of
+    its input and so needs twice the variance. With Xavier in a deep ReLU net the signal shrinks
+    by about half a layer and the first layers barely learn; with He in a Tanh net the
+    pre-activations are too large and the units saturate. The seed notes: "Initialize convolution
+    weights with Xavier (for Tanh) or He normal (for ReLU)".
+
+    ## Example
+    ```python
+    import torch.nn as nn
+
+    def init_weights(m):
+        if isinstance(m, nn.Conv2d):
+            nn.init.xavier_uniform_(m.weight)
+
+    net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.Conv2d(16, 16, 3), nn.ReLU())
+    net.apply(init_weights)
+    ```
+
+    ## Use instead
+    ```python
+    import torch.nn as nn
+
+    def init_weights(m):
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+
+    net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.Conv2d(16, 16, 3), nn.ReLU())
+    net.apply(init_weights)
+    ```
+    """
+
+    code = "RL203"
+    name = "init-activation-mismatch"
+    severity = Severity.WARNING
+    source = ("notes.en.md, Tuning experience: \"Initialize convolution weights with Xavier (for Tanh) or He "
+              "normal (for ReLU).\"")
+    message = "{init} in a model whose activations are {acts}: use {advice}"
+    needles = ("xavier_", "kaiming_")
+
+    valid = [
+        Example("""
+import torch.nn as nn
+
+def init_weights(m):
+    if isinstance(m, nn.Conv2d):
+        nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+
+net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU())
+"""),
+        Example("""
+from torch import nn
+
+class Attn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.qkv = nn.Linear(8, 24)
+        self.mlp = nn.Sequential(nn.Linear(8, 32), nn.GELU(), nn.Linear(32, 8))
+        nn.init.xavier_uniform_(self.qkv.weight)      # a linear projection, GELU model
+"""),
+        Example("""
+import torch.nn as nn
+
+class Rnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(8, 8, 3)
+        self.act = nn.Tanh()
+        nn.init.xavier_normal_(self.conv.weight)      # Xavier for Tanh: right
+"""),
+    ]
+    invalid = [
+        Example("""
+import torch.nn as nn
+
+def init_weights(m):
+    if isinstance(m, nn.Conv2d):
+        nn.init.xavier_uniform_(m.weight)
+
+net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.Conv2d(16, 16, 3), nn.ReLU())
+net.apply(init_weights)
+"""),
+        Example("""
+import torch
+from torch.nn import init
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(3, 8, 3)
+        self.fc = torch.nn.Linear(8, 1)
+        init.kaiming_normal_(self.conv1.weight)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc(torch.tanh(self.conv1(x)).mean((2, 3))))
+"""),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._kinds: set[str] | None = None
+        self._parents: dict[int, cst.CSTNode] = {}
+
+    def _activation_kinds(self) -> set[str]:
+        if self._kinds is None:
+            kinds: set[str] = set()
+            for n in walk(self.context.module):  # type: ignore[arg-type]
+                for child in n.children:
+                    self._parents[id(child)] = n
+                name = None
+                if isinstance(n, (cst.Attribute, cst.Name)):
+                    q = self.qualified_name(n) or ""
+                    if q.startswith("torch."):
+                        name = q.rsplit(".", 1)[-1]
+                    elif isinstance(n, cst.Attribute) and n.attr.value in ("relu", "relu_", "sigmoid", "tanh"):
+                        name = n.attr.value  # tensor methods: x.relu()
+                if name in RELU:
+                    kinds.add("relu")
+                elif name in SATURATING:
+                    kinds.add("saturating")
+                elif name in OTHER:
+                    kinds.add("other")
+            self._kinds = kinds
+        return self._kinds
+
+    def visit_Call(self, node: cst.Call) -> None:
+        is_xavier = self.is_name(node.func, *XAVIER)
+        is_kaiming = self.is_name(node.func, *KAIMING)
+        if not (is_xavier or is_kaiming) or not node.args or CONFIGURABLE.search(self.context.source):
+            return
+        kinds = self._activation_kinds()
+        target = code_of(node.args[0].value).lower()
+        test = self._enclosing_test(node)
+        if is_xavier and kinds == {"relu"} and ("conv" in target or "Conv" in test):
+            self.report(node, self.message.format(init="Xavier init of conv weights", acts="ReLU-family",
+                                                  advice="`nn.init.kaiming_normal_(w, nonlinearity=\"relu\")`"))
+        elif is_kaiming and kinds == {"saturating"} and (
+                "conv" in target or "Conv" in test or "Linear" in test or "fc" in target or "linear" in target):
+            gain = argument(node, "nonlinearity", 3)
+            if gain is None or literal(gain.value) in ("relu", "leaky_relu"):
+                self.report(node, self.message.format(init="He (Kaiming) init with the ReLU gain",
+                                                      acts="Tanh/Sigmoid", advice="`nn.init.xavier_normal_(w)`"))
+
+    def _enclosing_test(self, node: cst.CSTNode) -> str:
+        self._activation_kinds()
+        n = self._parents.get(id(node))
+        while n is not None and not isinstance(n, (cst.FunctionDef, cst.Module)):
+            if isinstance(n, (cst.If, cst.Else)):
+                test = getattr(n, "test", None)
+                if test is not None:
+                    return code_of(test)
+            n = self._parents.get(id(n))
+        return ""

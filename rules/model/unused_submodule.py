@@ -1,0 +1,216 @@
+"""RL204 unused-submodule: a submodule built in `__init__` that nothing in the repo ever reads."""
+
+import ast
+import re
+
+import libcst as cst
+
+from repolens.lint import Example, Severity
+from repolens.lint.facts import file_facts
+from repolens.lint.flow import ScopedRule, class_methods, is_module_construction, is_torch_nn_class, nodes, self_attribute
+
+# Modules without parameters whose loss is harmless: an unused one is dead code, not a bug.
+STATELESS = re.compile(r"Loss$|Pool\dd$|^Dropout|^(?:ReLU6?|LeakyReLU|R?ReLU|P?ELU|SELU|CELU|GELU|SiLU|Mish|Sigmoid|"
+                       r"LogSigmoid|Tanh|Tanhshrink|Softmax|LogSoftmax|Softmax2d|Softmin|Softplus|Softsign|Hardtanh|"
+                       r"Hardswish|Hardsigmoid|Hardshrink|Softshrink|Identity|Flatten|Unflatten|Upsample\w*|"
+                       r"PixelShuffle|PixelUnshuffle|ZeroPad\dd|ConstantPad\dd|ReflectionPad\dd|ReplicationPad\dd)$")
+# Ways a class can reach its submodules without naming them: the rule stays silent on such a class.
+DYNAMIC = re.compile(r"\bgetattr\(|\bsetattr\(|\.children\(|named_children\(|\.modules\(|named_modules\(|\b_modules\b"
+                     r"|__dict__|\bvars\(|get_submodule\(|__getattr__|\bdelattr\(|state_dict|\bjit\.")
+MODULE = ("torch.nn.Module", "torch.nn.modules.module.Module")
+
+
+class UnusedSubmodule(ScopedRule):
+    """
+    ## What it does
+    Flags `self.x = SomeModule(...)` in the `__init__` of an `nn.Module` (a torch.nn layer with
+    parameters, or a Module class of the repository) when the attribute name `x` is never read
+    anywhere in the repository: not as `self.x` in any method of the class, its parents or its
+    subclasses, not as `model.x` in any other file, not as a string (`getattr(self, "x")`,
+    state-dict keys such as `"x.weight"`), and not through an f-string name (`f"layer{i}"`).
+
+    It stays silent on a class that can reach its submodules without naming them
+    (`getattr`/`setattr`, `self.children()`, `self.modules()`, `named_modules`, `_modules`,
+    `__dict__`, `state_dict`, `torch.jit`), on subclasses of `nn.Sequential` and other torch.nn
+    classes, on classes whose parent is a class from outside the repository (its code may use the
+    attribute), and on parameterless modules (activations, pooling, dropout, Identity, losses).
+
+    ## Why is this bad?
+    A sub-network that is built but never called still counts in `parameters()`, is saved in
+    every checkpoint, takes optimizer state and, under DDP, raises "Expected to have finished
+    reduction" because its parameters never get a gradient. Mostly it is a bug: a block that was
+    meant to be wired into `forward` and was forgotten, so the model trained is not the model
+    designed (the seed notes: "a sub-network is defined and then forgotten, never wired into the
+    main network").
+
+    ## Example
+    ```python
+    import torch.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Conv2d(3, 16, 3)
+            self.attention = nn.Conv2d(16, 16, 1)
+            self.fc = nn.Linear(16, 10)
+
+        def forward(self, x):
+            return self.fc(self.features(x).mean((2, 3)))
+    ```
+
+    ## Use instead
+    ```python
+    import torch.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Conv2d(3, 16, 3)
+            self.attention = nn.Conv2d(16, 16, 1)
+            self.fc = nn.Linear(16, 10)
+
+        def forward(self, x):
+            x = self.features(x)
+            x = x * self.attention(x).sigmoid()
+            return self.fc(x.mean((2, 3)))
+    ```
+    Or delete the unused layer. `repolens probe` (RT001) confirms at run time which submodules
+    `forward` never calls.
+    """
+
+    code = "RL204"
+    name = "unused-submodule"
+    severity = Severity.ERROR
+    source = ("notes.en.md, Network checklist: \"sometimes a sub-network is defined and then forgotten, never "
+              "wired into the main network\"")
+    message = "`self.{attr}` (`{cls}`) is built in `__init__` but never used anywhere in the repository"
+    needles = ("self.",)
+
+    valid = [
+        Example("""
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.fc = nn.Linear(8, 2)
+        self.act = nn.ReLU()                  # parameterless: unused is harmless
+
+    def forward(self, x):
+        return self.fc(self.conv(x).mean((2, 3)))
+"""),
+        Example("""
+from torch import nn
+
+class Stages(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer1 = nn.Linear(4, 4)
+        self.layer2 = nn.Linear(4, 4)
+        self.aux = nn.Linear(4, 2)
+
+    def forward(self, x):
+        for i in (1, 2):
+            x = getattr(self, f"layer{i}")(x)     # dynamic access: silent on the class
+        return x
+"""),
+        Example("""
+import torch
+
+class Backbone(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = torch.nn.Linear(8, 8)
+        self.head = torch.nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.proj(x)
+""", files={"train.py": "def logits(model, x):\n    return model.head(model(x))\n"}),
+    ]
+    invalid = [
+        Example("""
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Conv2d(3, 16, 3)
+        self.attention = nn.Conv2d(16, 16, 1)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        return self.fc(self.features(x).mean((2, 3)))
+"""),
+        Example("""
+import torch as t
+from .blocks import SqueezeExcite
+
+class ResNet(t.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = t.nn.Conv2d(3, 16, 3)
+        self.se = SqueezeExcite(16)
+        self.fc = t.nn.Linear(16, 10)
+
+    def forward(self, x):
+        return self.fc(self.stem(x).flatten(1))
+""", path="models/resnet.py", files={"models/blocks.py": (
+            "import torch\nclass SqueezeExcite(torch.nn.Module):\n"
+            "    def __init__(self, c):\n        super().__init__()\n        self.fc = torch.nn.Linear(c, c)\n"
+            "    def forward(self, x):\n        return x * self.fc(x).sigmoid()\n")}),
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._local_reads: tuple[set[str], set[str]] | None = None
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        super().visit_ClassDef(node)
+        if not self.class_is_module(node) or not self._bases_are_visible(node):
+            return
+        init = next((m for m in class_methods(node) if m.name.value == "__init__"), None)
+        if init is None:
+            return
+        candidates = []
+        for n in nodes(init.body):
+            if isinstance(n, cst.Assign) and len(n.targets) == 1:
+                attr = self_attribute(n.targets[0].target)
+                if attr and self._stateful_module(n.value) and not self._is_read(attr):
+                    candidates.append((attr, n))
+        if not candidates or DYNAMIC.search(self.context.module.code_for_node(node)):  # type: ignore[union-attr]
+            return
+        for attr, assign in candidates:
+            cls = (self.qualified_name(assign.value.func) or "").rsplit(".", 1)[-1]
+            self.report(assign, self.message.format(attr=attr, cls=cls))
+
+    def _bases_are_visible(self, node: cst.ClassDef) -> bool:
+        """Every base is nn.Module itself or a Module class of this repository."""
+        if not node.bases:
+            return False
+        for base in node.bases:
+            qualified = self.qualified_name(base.value) or ""
+            if qualified in MODULE:
+                continue
+            if is_torch_nn_class(qualified) or qualified.rsplit(".", 1)[-1] not in self.facts.module_classes:
+                return False
+        return True
+
+    def _stateful_module(self, value) -> bool:
+        if not is_module_construction(self, value):
+            return False
+        qualified = self.qualified_name(value.func) or ""
+        return not (is_torch_nn_class(qualified) and STATELESS.search(qualified.rsplit(".", 1)[-1]))
+
+    def _is_read(self, attr: str) -> bool:
+        facts = self.facts
+        if attr in facts.attribute_reads or any(attr.startswith(p) for p in facts.attribute_prefixes if p):
+            return True
+        if self._local_reads is None:  # the file's own reads, for a run without project facts
+            try:
+                f = file_facts(self.context.path, self.context.source, ast.parse(self.context.source))
+                self._local_reads = (set(f.attribute_reads), set(f.attribute_prefixes))
+            except (SyntaxError, ValueError, RecursionError):
+                self._local_reads = ({attr}, set())
+        reads, prefixes = self._local_reads
+        return attr in reads or any(attr.startswith(p) for p in prefixes if p)

@@ -1,0 +1,81 @@
+"""RL401 cudnn-benchmark: a CUDA conv-net training entrypoint that never lets cuDNN pick its algorithms."""
+
+from repolens.lint import Example, Severity
+from repolens.lint.trainflow import TrainingEntrypointRule
+
+_MAIN = """
+def main():
+    model = nn.Conv2d(3, 8, 3).cuda()
+    for x, y in loader:
+        optimizer.zero_grad()
+        criterion(model(x.cuda()), y.cuda()).backward()
+        optimizer.step()
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+class CudnnBenchmark(TrainingEntrypointRule):
+    """
+    ## What it does
+    Flags a training entrypoint (a non-test file with a `__main__` guard, or module-level code,
+    that runs a loop with `backward()` and an optimizer step) in a project that moves tensors to
+    CUDA, builds convolutions (`Conv2d`/`Conv3d`, torchvision or timm models, a ResNet) and never
+    mentions `torch.backends.cudnn.benchmark`. A project that sets `cudnn.deterministic = True` or
+    `torch.use_deterministic_algorithms(True)` has chosen reproducibility and is not flagged;
+    neither is one that sets `benchmark` to any value anywhere (the whole project is searched).
+
+    ## Why is this bad?
+    With `benchmark = True`, cuDNN times several convolution algorithms for each input shape on
+    first use and keeps the fastest; with fixed input sizes (image classification) this commonly
+    speeds convolutions up by 10-30 %. The default (`False`) uses a heuristic choice.
+    If input sizes change every batch (detection with variable image sizes, variable sequence
+    lengths), benchmarking re-runs for every new shape: leave it off there, and say so by setting
+    it to `False` explicitly.
+
+    ## Example
+    ```python
+    def main():
+        device = torch.device("cuda")
+        model = torchvision.models.resnet50().to(device)
+        train(model, loader)
+    ```
+
+    ## Use instead
+    ```python
+    def main():
+        torch.backends.cudnn.benchmark = True
+        device = torch.device("cuda")
+        model = torchvision.models.resnet50().to(device)
+        train(model, loader)
+    ```
+    """
+
+    code = "RL401"
+    name = "cudnn-benchmark"
+    severity = Severity.INFO
+    source = ("PyTorch Performance Tuning Guide: \"Enable cuDNN auto-tuner\" (torch.backends.cudnn.benchmark = True)")
+    message = "CUDA conv-net training entrypoint that never sets torch.backends.cudnn.benchmark (True for fixed input sizes)"
+    needles = ("backward",)
+
+    valid = [
+        Example("import torch\nimport torch.nn as nn\ntorch.backends.cudnn.benchmark = True\n" + _MAIN),
+        # CPU-only project.
+        Example("import torch.nn as nn\n" + _MAIN.replace(".cuda()", "")),
+        # Set in another file; or reproducibility chosen instead.
+        Example("import torch.nn as nn\n" + _MAIN, path="train.py",
+                files={"utils/env.py": "import torch\ntorch.backends.cudnn.deterministic = True\n"}),
+        # No convolutions: a transformer language model.
+        Example("import torch.nn as nn\n" + _MAIN.replace("nn.Conv2d(3, 8, 3)", "nn.Linear(8, 8)")),
+    ]
+    invalid = [
+        Example("import torch\nimport torch.nn as nn\n" + _MAIN, path="train.py"),
+        Example("import torch\nfrom torchvision import models\nmodel = models.resnet18().to('cuda')\n"
+                "for x, y in loader:\n    opt.zero_grad()\n    model(x.cuda()).sum().backward()\n    opt.step()\n",
+                path="train_resnet.py"),
+    ]
+
+    def missing(self) -> bool:
+        signals = self.facts.train_signals
+        return self.facts.uses_cuda and "conv" in signals and "cudnn" not in signals

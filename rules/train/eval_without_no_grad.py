@@ -1,0 +1,183 @@
+"""RL304 eval-without-no-grad: an evaluation loop that records the autograd graph."""
+
+import libcst as cst
+
+from repolens.lint import Example, Rule, Severity
+from repolens.lint.flow import method_name, nodes
+from repolens.lint.helpers import dotted, walk
+from repolens.lint.trainflow import (called_name, grad_off_decorated, grad_off_with, is_eval_switch, is_test_path,
+                                     sets_grad_off)
+
+
+class EvalWithoutNoGrad(Rule):
+    """
+    ## What it does
+    Flags a function that puts a model in eval mode (`model.eval()`, `model.train(False)`) and
+    then, in a loop, calls that model outside `torch.no_grad()` / `torch.inference_mode()`.
+    The function is skipped when it is decorated with `@torch.no_grad()` /
+    `@torch.inference_mode()`, calls `torch.set_grad_enabled(False)`, computes gradients on
+    purpose in that loop (`backward`, `autograd.grad`, `requires_grad`: saliency maps,
+    adversarial evaluation), or when this file calls it inside a no-grad block. It reads one file: a function
+    that another file calls under `no_grad` is not seen (see docs/rules-train-more.md).
+
+    ## Why is this bad?
+    `model.eval()` only switches Dropout and BatchNorm; it does not stop autograd. Every forward
+    pass keeps its activations for a backward pass that never comes: evaluation uses several
+    times the memory it needs (smaller batches, or out-of-memory errors) and runs slower.
+
+    ## Example
+    ```python
+    def evaluate(model, loader):
+        model.eval()
+        correct = 0
+        for x, y in loader:
+            correct += (model(x).argmax(1) == y).sum().item()
+        return correct
+    ```
+
+    ## Use instead
+    ```python
+    @torch.no_grad()
+    def evaluate(model, loader):
+        model.eval()
+        correct = 0
+        for x, y in loader:
+            correct += (model(x).argmax(1) == y).sum().item()
+        return correct
+    ```
+    """
+
+    code = "RL304"
+    name = "eval-without-no-grad"
+    severity = Severity.WARNING
+    source = ("PyTorch docs, Autograd mechanics \"Locally disabling gradient computation\": use no_grad / "
+              "inference_mode for evaluation; Zhang et al. 2022, ML code smells")
+    message = "`{model}` runs in an evaluation loop outside torch.no_grad()/inference_mode(): activations are kept for a backward that never comes"
+    needles = (".eval()", ".train(False)", ".train(mode=False)")
+
+    valid = [
+        Example("""
+import torch
+
+@torch.no_grad()
+def evaluate(model, loader):
+    model.eval()
+    for x, y in loader:
+        out = model(x)
+
+def validate(model, loader):
+    model.eval()
+    with torch.inference_mode():
+        for x, y in loader:
+            out = model(x)
+"""),
+        Example("""
+import torch
+
+def saliency(model, loader):
+    model.eval()
+    for x, y in loader:
+        x.requires_grad_(True)
+        model(x).max().backward()
+
+def test(net, loader):
+    net.eval()
+    for x, _ in loader:
+        yield net(x)
+
+def main(model, loader):
+    with torch.no_grad():
+        list(test(model, loader))
+"""),
+        Example("""
+from torch import no_grad as ng
+
+def evaluate(model, loader):
+    model.eval()
+    for x, y in loader:
+        with ng():
+            out = model(x)
+"""),
+    ]
+    invalid = [
+        Example("""
+import torch
+
+def evaluate(model, loader, device):
+    model.eval()
+    correct = 0
+    for x, y in loader:
+        out = model(x.to(device))
+        correct += (out.argmax(1) == y).sum().item()
+    return correct
+"""),
+        Example("""
+import torch as t
+
+class Trainer:
+    def validate(self):
+        self.model.eval()
+        with t.no_grad():
+            warm = self.model(self.example)
+        for batch in self.val_loader:
+            self.model(batch)
+"""),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._skip = is_test_path(self.context.path)
+        # functions this file calls inside a no-grad block or a no-grad function
+        self._called_grad_off: set[str] = set()
+        for n in walk(node):
+            if (isinstance(n, cst.With) and grad_off_with(self, n)) or (
+                    isinstance(n, cst.FunctionDef) and grad_off_decorated(self, n)):
+                body = n.body
+                self._called_grad_off |= {called_name(c) for c in walk(body) if isinstance(c, cst.Call)} - {None}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self._skip or grad_off_decorated(self, node) or node.name.value in self._called_grad_off:
+            return
+        own = list(nodes(node.body))
+        switches = [n for n in own if is_eval_switch(n)]
+        if not switches or sets_grad_off(self, node.body):
+            return
+        models = {dotted(n.func.value) for n in switches} - {None}
+        first = own.index(switches[0])
+        shielded = {id(d) for w in own if isinstance(w, cst.With) and grad_off_with(self, w) for d in walk(w)}
+        for loop in (n for n in own[first:] if isinstance(n, (cst.For, cst.While)) and id(n) not in shielded):
+            if _computes_gradients(list(nodes(loop.body))):
+                continue  # gradients on purpose: saliency, adversarial evaluation
+            call = self._first_model_call(loop.body, models)
+            if call is not None:
+                self.report(call, self.message.format(model=dotted(call.func)))
+                return
+
+    def _first_model_call(self, body: cst.CSTNode, models: set[str]) -> cst.Call | None:
+        stack: list[cst.CSTNode] = [body]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            if isinstance(n, cst.With) and grad_off_with(self, n):
+                continue
+            if isinstance(n, cst.Call):
+                name = dotted(n.func)
+                if name and any(name == m or m.startswith(name + ".") for m in models):
+                    return n
+            stack.extend(reversed(n.children))
+        return None
+
+
+def _computes_gradients(own: list[cst.CSTNode]) -> bool:
+    for n in own:
+        if isinstance(n, cst.Call):
+            name = method_name(n) or dotted(n.func) or ""
+            if name in ("backward", "requires_grad_", "manual_backward") or name.endswith("autograd.grad"):
+                return True
+            if name == "grad" and "autograd" in (dotted(n.func) or ""):
+                return True
+        if isinstance(n, cst.Attribute) and n.attr.value in ("requires_grad", "grad"):
+            return True
+        if isinstance(n, cst.Name) and n.value in ("enable_grad",):
+            return True
+    return False

@@ -1,0 +1,194 @@
+"""RL317 grad-accumulation-unscaled: accumulated gradients of a loss not divided by the number of steps."""
+
+import libcst as cst
+
+from repolens.lint import Example, Rule, Severity
+from repolens.lint.flow import BACKWARD, STEP, loop_flow, method_name, nodes, receiver
+from repolens.lint.helpers import code_of, target_names, walk
+
+
+class GradAccumulationUnscaled(Rule):
+    """
+    ## What it does
+    Flags gradient accumulation whose loss is not scaled: in one loop, the optimizer step sits
+    under a modulo condition (`if (i + 1) % accum_steps == 0:`) while `loss.backward()` (or
+    `scaler.scale(loss).backward()`) runs every iteration, and `loss`, bound in the loop, is never
+    divided or multiplied: no `/`, `.div(`, `/=`, `*=` on it and no mention of the accumulation
+    count (`accum_steps`) in its computation. `accelerator.backward(loss)`, DeepSpeed's
+    `engine.backward(loss)` and Lightning's `manual_backward` scale the loss themselves and are
+    not flagged; nor is a loss whose computation this loop does not show.
+
+    ## Why is this bad?
+    `backward()` adds gradients up. Accumulating N micro-batches without dividing each loss by N
+    gives a gradient N times larger than the one of the large batch it stands for: the effective
+    learning rate is multiplied by N, and changing `accum_steps` silently changes the
+    optimisation (the seed notes recommend accumulation for large batches; this is how it goes
+    wrong).
+
+    ## Example
+    ```python
+    for i, (x, y) in enumerate(loader):
+        loss = criterion(model(x), y)
+        loss.backward()
+        if (i + 1) % accum_steps == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+    ```
+
+    ## Use instead
+    ```python
+    for i, (x, y) in enumerate(loader):
+        loss = criterion(model(x), y) / accum_steps
+        loss.backward()
+        if (i + 1) % accum_steps == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+    ```
+    """
+
+    code = "RL317"
+    name = "grad-accumulation-unscaled"
+    severity = Severity.WARNING
+    source = ("seed notes: 'Batch size: a large batch is good for small objects; use gradient accumulation'; "
+              "HF Accelerate docs, gradient accumulation: \"the loss is divided by gradient_accumulation_steps\"")
+    message = "gradient accumulation (step every `{divisor}` iterations) with `{loss}` not divided by `{divisor}`: the gradient is {divisor}x too large"
+    needles = ("%",)
+
+    valid = [
+        Example("""
+def train(model, loader, optimizer, criterion, accum):
+    for i, (x, y) in enumerate(loader):
+        loss = criterion(model(x), y)
+        (loss / accum).backward()
+        if (i + 1) % accum == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+"""),
+        Example("""
+import torch
+
+def train(model, loader, opt, scaler, args):
+    for step, batch in enumerate(loader):
+        with torch.autocast("cuda"):
+            outputs = model(**batch)
+            loss = outputs.loss
+            loss = loss / args.gradient_accumulation_steps
+        scaler.scale(loss).backward()
+        if step % args.gradient_accumulation_steps == 0:
+            scaler.step(opt)
+            scaler.update()
+            opt.zero_grad()
+"""),
+        Example("""
+def train(model, loader, optimizer, accelerator, accum):
+    for step, batch in enumerate(loader):
+        loss = model(**batch).loss
+        accelerator.backward(loss)
+        if step % accum == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+"""),
+    ]
+    invalid = [
+        Example("""
+def train(model, loader, optimizer, criterion, accum_steps):
+    for i, (x, y) in enumerate(loader):
+        loss = criterion(model(x), y)
+        loss.backward()
+        if (i + 1) % accum_steps == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+"""),
+        Example("""
+import torch
+
+def train(model, loader, opt, scaler, cfg):
+    for step, batch in enumerate(loader):
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            outputs = model(**batch)
+            loss = outputs.loss
+        scaler.scale(loss).backward()
+        if (step + 1) % cfg.grad_accum == 0:
+            scaler.unscale_(opt)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            scaler.step(opt)
+            scaler.update()
+            opt.zero_grad(set_to_none=True)
+"""),
+    ]
+
+    def visit_For(self, node: cst.For) -> None:
+        self._check(node)
+
+    def visit_While(self, node: cst.While) -> None:
+        self._check(node)
+
+    def _check(self, loop: cst.For | cst.While) -> None:
+        flow = loop_flow(loop)
+        steps, backwards = flow.of(STEP), flow.of(BACKWARD)
+        if not steps or not backwards:
+            return
+        modulo_ifs = {id(n): n for n in nodes(loop.body) if isinstance(n, cst.If) and _modulo(n.test) is not None}
+        step = next((s for s in steps if any(g in modulo_ifs for g in s.guard)), None)
+        if step is None:
+            return
+        guard = next(modulo_ifs[g] for g in step.guard if g in modulo_ifs)
+        divisor = _modulo(guard.test)
+        for event in backwards:
+            if id(guard) in event.guard:
+                continue  # backward only on the stepping iterations: no accumulation
+            loss = _backpropagated_name(event.node)
+            if loss is None or self._scaled(loop.body, loss, divisor):
+                continue
+            self.report(event.node, self.message.format(loss=loss, divisor=divisor))
+            return
+
+    @staticmethod
+    def _scaled(body: cst.CSTNode, loss: str, divisor: str) -> bool:
+        bound = False
+        for n in nodes(body):
+            if isinstance(n, cst.AugAssign) and code_of(n.target) == loss:
+                if isinstance(n.operator, (cst.DivideAssign, cst.MultiplyAssign, cst.FloorDivideAssign)):
+                    return True
+                bound = True
+            elif isinstance(n, (cst.Assign, cst.AnnAssign)):
+                targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
+                if any(loss in target_names(t) for t in targets) and n.value is not None:
+                    bound = True
+                    if _divides(n.value, divisor):
+                        return True
+        return not bound  # a loss this loop does not compute: unknown
+
+
+def _modulo(test: cst.BaseExpression) -> str | None:
+    """`(i + 1) % accum == 0` -> "accum" (the divisor's code)."""
+    for n in walk(test):
+        if isinstance(n, cst.BinaryOperation) and isinstance(n.operator, cst.Modulo):
+            right = n.right
+            if isinstance(right, cst.Integer) and right.value in ("1", "2"):
+                return None  # `% 2`: alternating steps (GANs), not accumulation
+            return code_of(right)
+    return None
+
+
+def _divides(value: cst.BaseExpression, divisor: str) -> bool:
+    for n in walk(value):
+        if isinstance(n, cst.BinaryOperation) and isinstance(n.operator, (cst.Divide, cst.Multiply, cst.FloorDivide)):
+            return True
+        if isinstance(n, cst.Call) and method_name(n) in ("div", "div_", "mul", "mul_", "true_divide"):
+            return True
+    return divisor in code_of(value) or "accum" in code_of(value).lower()
+
+
+def _backpropagated_name(call: cst.Call) -> str | None:
+    """`loss.backward()` / `scaler.scale(loss).backward()` -> "loss"; else None (other APIs scale)."""
+    if method_name(call) != "backward" or any(a.keyword is None for a in call.args):
+        return None
+    recv = receiver(call)
+    if isinstance(recv, cst.Call) and method_name(recv) == "scale" and recv.args:
+        recv = recv.args[0].value
+    if isinstance(recv, cst.Name):
+        return recv.value
+    if isinstance(recv, cst.Attribute) and isinstance(recv.value, cst.Name) and recv.value.value != "self":
+        return code_of(recv)
+    return None

@@ -1,0 +1,216 @@
+"""RL305 missing-eval-mode: evaluation with Dropout/BatchNorm in training mode, or training left in eval mode."""
+
+import libcst as cst
+
+from repolens.lint import Example, Rule, Severity
+from repolens.lint.flow import nodes
+from repolens.lint.helpers import dotted, name_tokens, walk
+from repolens.lint.trainflow import (called_name, functions_by_name, is_eval_function_name, is_eval_switch,
+                                     is_test_path, is_train_switch, training_loops)
+
+_MODEL_TOKENS = ("model", "net", "network", "encoder", "decoder", "classifier", "backbone", "gpt", "generator")
+_NOT_EVAL_FUNCTIONS = ("_step", "_epoch_end", "_batch_end")  # Lightning hooks: the trainer sets eval mode
+
+
+class MissingEvalMode(Rule):
+    """
+    ## What it does
+    Flags two mistakes with `model.eval()` / `model.train()`:
+
+    1. An evaluation function (named `evaluate`, `validate`, `test`, `eval_epoch` ...) that loops
+       over data calling a model it receives as a parameter (`model`, `net`, `encoder` ...), when
+       nothing puts that model in eval mode: the function calls no `.eval()` / `.train(...)`, and
+       no caller anywhere in the project calls it after a `.eval()`. The model must be one whose
+       output depends on the mode: its annotation names a project class with Dropout/BatchNorm, or,
+       unannotated, the project defines such a class. Files that load models with
+       `from_pretrained` (which returns them in eval mode), unit tests and Lightning hooks
+       (`validation_step`: the trainer switches modes) are skipped.
+    2. A training loop (backward and an optimizer step) that switches to eval mode (`model.eval()`,
+       or a call to a function of this file that does and never switches back) and contains no
+       `.train()` call to restore training mode: every later step trains with Dropout off and
+       BatchNorm statistics frozen.
+
+    ## Why is this bad?
+    In training mode Dropout drops activations at random and BatchNorm normalises with the
+    statistics of the current batch and updates its running averages. Evaluating in that mode
+    gives noisy, pessimistic metrics that change from run to run (and corrupts BatchNorm's running
+    statistics with validation data); training in eval mode silently removes the regularisation.
+
+    ## Example
+    ```python
+    def evaluate(model: GPT, loader):
+        with torch.no_grad():
+            for x, y in loader:
+                _, loss = model(x, y)
+    ```
+
+    ## Use instead
+    ```python
+    def evaluate(model: GPT, loader):
+        model.eval()
+        with torch.no_grad():
+            for x, y in loader:
+                _, loss = model(x, y)
+        model.train()
+    ```
+    """
+
+    code = "RL305"
+    name = "missing-eval-mode"
+    severity = Severity.ERROR
+    source = ("PyTorch docs, nn.Module.eval: \"This has an effect only on certain modules ... Dropout, BatchNorm\"; "
+              "Zhang et al. 2022 ML code smells; Karpathy, \"A Recipe for Training Neural Networks\"")
+    message = "`{model}` is evaluated without model.eval(): Dropout/BatchNorm run in training mode"
+    restore_message = "`{switch}` inside the training loop and no `.train()` after it: later steps train in eval mode"
+    needles = ("eval", "valid", "test", "Eval", "Valid", "Test")
+
+    _GPT = "import torch\nimport torch.nn as nn\n\nclass GPT(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.drop = nn.Dropout(0.1)\n\n"
+    valid = [
+        Example(_GPT + """
+def evaluate(model: GPT, loader):
+    model.eval()
+    with torch.no_grad():
+        for x, y in loader:
+            _, loss = model(x, y)
+    model.train()
+"""),
+        Example(_GPT + """
+def evaluate(model, loader):
+    for x, y in loader:
+        model(x)
+
+def main(model, loader):
+    model.eval()
+    evaluate(model, loader)
+"""),
+        Example(_GPT + """
+def train(model, loader, optimizer):
+    for step, (x, y) in enumerate(loader):
+        model(x).sum().backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        if step % 100 == 0:
+            model.eval()
+            estimate(model)
+            model.train()
+"""),
+        Example("""
+import torch
+
+class Plain(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(4, 2)
+
+def evaluate(model: Plain, loader):
+    with torch.no_grad():
+        for x, y in loader:
+            model(x)
+"""),
+    ]
+    invalid = [
+        Example(_GPT + """
+def evaluate(model: GPT, loader, device):
+    total = 0.0
+    with torch.no_grad():
+        for x, y in loader:
+            _, loss = model(x.to(device), y.to(device))
+            total += loss.item()
+    return total
+"""),
+        Example(_GPT + """
+def validate(model, loader):
+    model.eval()
+    with torch.no_grad():
+        return sum(model(x).sum().item() for x, _ in loader)
+
+def fit(model, loader, val_loader, opt):
+    model.train()
+    for step, (x, y) in enumerate(loader):
+        opt.zero_grad()
+        model(x).sum().backward()
+        opt.step()
+        if step % 500 == 0:
+            validate(model, val_loader)
+"""),
+        Example("""
+from torchvision import models
+
+def test_epoch(net, loader):
+    for images, labels in loader:
+        net(images)
+
+net = models.resnet18()
+""", files={"model.py": "import torch.nn as nn\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm1d(8)\n"}),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._skip = is_test_path(self.context.path)
+        self._functions = functions_by_name(node)
+        self._pretrained = "from_pretrained" in self.context.source
+        self._reported: set[int] = set()
+        if not self._skip:
+            for loop in training_loops(node):
+                self._check_restore(loop)
+
+    # -- 1. evaluation without eval mode --------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        name = node.name.value
+        if self._skip or self._pretrained or not is_eval_function_name(name) or name.startswith("on_") \
+                or name.endswith(_NOT_EVAL_FUNCTIONS) or name in self.facts.eval_mode_callees:
+            return
+        if "predict" in name_tokens(name) or "inference" in name_tokens(name):
+            return  # inference helpers are often handed a model already in eval mode
+        own = list(nodes(node.body))
+        if any(isinstance(n, cst.Call) and (is_eval_switch(n) or is_train_switch(n) or _is_backward(n)) for n in own):
+            return
+        models = {p.name.value: p for p in (*node.params.params, *node.params.kwonly_params)
+                  if any(t in p.name.value.lower() for t in _MODEL_TOKENS) and self._stochastic(p)}
+        if not models:
+            return
+        for loop in (n for n in own if isinstance(n, (cst.For, cst.While, cst.CompFor))):
+            body = loop.body if not isinstance(loop, cst.CompFor) else None
+            scope = body if body is not None else node.body
+            for call in (c for c in nodes(scope) if isinstance(c, cst.Call)):
+                if isinstance(call.func, cst.Name) and call.func.value in models:
+                    self.report(call, self.message.format(model=call.func.value))
+                    return
+
+    def _stochastic(self, param: cst.Param) -> bool:
+        """Does the model's output depend on train/eval mode, as far as the project shows?"""
+        if param.annotation is not None:
+            annotated = (dotted(param.annotation.annotation) or "").rsplit(".", 1)[-1]
+            if annotated in self.facts.module_classes or annotated in self.facts.stochastic_classes:
+                return annotated in self.facts.stochastic_classes
+        return bool(self.facts.stochastic_classes)
+
+    # -- 2. eval mode never restored inside a training loop ----------------------------------------
+    def _check_restore(self, loop: cst.For | cst.While) -> None:
+        switch: cst.Call | None = None
+        for n in walk(loop.body):
+            if not isinstance(n, cst.Call):
+                continue
+            if is_train_switch(n):
+                return
+            name = called_name(n)
+            if name and "train" in name.lower():
+                return  # a helper named for training may switch back; unknown
+            if is_eval_switch(n):
+                switch = switch or n
+            elif name in self._functions:
+                bodies = [c for f in self._functions[name] for c in walk(f.body) if isinstance(c, cst.Call)]
+                if any(is_train_switch(c) for c in bodies):
+                    return
+                if any(is_eval_switch(c) for c in bodies):
+                    switch = switch or n
+        if switch is not None and id(switch) not in self._reported:
+            self._reported.add(id(switch))
+            self.report(switch, self.restore_message.format(switch=_code(switch)))
+
+
+def _is_backward(call: cst.Call) -> bool:
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value == "backward"
+
+
+def _code(call: cst.Call) -> str:
+    return cst.Module([]).code_for_node(call).split("\n", 1)[0]

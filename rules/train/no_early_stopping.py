@@ -1,0 +1,87 @@
+"""RL313 no-early-stopping: an epoch loop that validates but never stops early (off by default)."""
+
+import libcst as cst
+
+from repolens.lint import Example, Rule, Severity
+from repolens.lint.flow import nodes
+from repolens.lint.helpers import name_tokens, target_names
+from repolens.lint.trainflow import called_name, is_eval_function_name, is_test_path, is_training_loop
+
+
+class NoEarlyStopping(Rule):
+    """
+    ## What it does
+    Flags a loop over epochs (`for epoch in ...`) that trains (a training loop inside, or a call
+    to a function named for training: `train_one_epoch`, `train`) and validates (a call named
+    `validate`, `evaluate`, `test` ...) every epoch, with no `break` or `return` in the loop and
+    no "best" value tracked in it (`best_acc = ...`, `is_best`: keeping the best checkpoint is
+    model selection), in a project with no early-stopping sign (`EarlyStopping`, `early_stop`,
+    `patience`, `should_stop`). Off by default: training for a fixed budget is a valid choice.
+    Unit tests are skipped.
+
+    ## Why is this bad?
+    Once the validation loss stops improving, further epochs overfit and waste compute. Early
+    stopping (stop after `patience` epochs without improvement) or at least keeping the best
+    checkpoint makes the run end at the model that generalises best.
+
+    ## Example
+    ```python
+    for epoch in range(epochs):
+        train_one_epoch(model, train_loader, optimizer)
+        val_loss = validate(model, val_loader)
+    ```
+
+    ## Use instead
+    ```python
+    best, bad_epochs = float("inf"), 0
+    for epoch in range(epochs):
+        train_one_epoch(model, train_loader, optimizer)
+        val_loss = validate(model, val_loader)
+        if val_loss < best:
+            best, bad_epochs = val_loss, 0
+            torch.save(model.state_dict(), "best.pt")
+        else:
+            bad_epochs += 1
+            if bad_epochs >= patience:
+                break
+    ```
+    """
+
+    code = "RL313"
+    name = "no-early-stopping"
+    severity = Severity.INFO
+    default_enabled = False
+    source = "seed notes: 'Warm-up / early stopping'"
+    message = "epoch loop with validation but no early stopping and no best-checkpoint tracking"
+    needles = ("epoch",)
+
+    valid = [
+        Example("for epoch in range(epochs):\n    train_one_epoch(model, loader, opt)\n"
+                "    val = validate(model, val_loader)\n    if stopper.step(val):\n        break\n"),
+        Example("for epoch in range(epochs):\n    train(model, loader, opt)\n    acc = evaluate(model, val_loader)\n"
+                "    is_best = acc > best_acc\n    best_acc = max(acc, best_acc)\n"),
+        Example("for epoch in range(epochs):\n    train(model, loader, opt)\n", path="fit.py"),
+    ]
+    invalid = [
+        Example("for epoch in range(epochs):\n    train_one_epoch(model, loader, opt)\n"
+                "    val_loss = validate(model, val_loader)\n    print(epoch, val_loss)\n"),
+        Example("def main():\n    for epoch in range(1, args.epochs + 1):\n        train(args, model, device, train_loader, optimizer, epoch)\n"
+                "        test(model, device, test_loader)\n        scheduler.step()\n"),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._skip = is_test_path(self.context.path) or "early_stop" in self.facts.train_signals
+
+    def visit_For(self, node: cst.For) -> None:
+        if self._skip or not any("epoch" in t for t in target_names(node.target)):
+            return
+        own = list(nodes(node.body))
+        if any(isinstance(n, (cst.Break, cst.Return)) for n in own):
+            return
+        if any(isinstance(n, cst.Name) and "best" in name_tokens(n.value) for n in own):
+            return
+        names = [called_name(n) for n in own if isinstance(n, cst.Call)]
+        trains = is_training_loop(node) or any(n and "train" in name_tokens(n) for n in names)
+        validates = any(n and is_eval_function_name(n) for n in names)
+        if trains and validates:
+            self.report(node, self.message)

@@ -1,0 +1,176 @@
+"""RL302 scheduler-before-optimizer: `scheduler.step()` before `optimizer.step()` in one iteration."""
+
+import libcst as cst
+
+from repolens.lint import Example, Rule, Severity
+from repolens.lint.flow import STEP, classify_call, method_name, receiver
+from repolens.lint.helpers import dotted, walk
+from repolens.lint.trainflow import called_name, functions_by_name
+
+_BRANCHES = (cst.If, cst.Try, cst.TryStar, cst.Match, cst.IfExp, cst.For, cst.While, cst.BooleanOperation)
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class SchedulerBeforeOptimizer(Rule):
+    """
+    ## What it does
+    Flags `scheduler.step()` (no arguments, on a name containing `sched`, or on a name bound in
+    this file to a `torch.optim.lr_scheduler` class) that runs unconditionally in a loop body
+    before the first optimizer step of the same iteration: an `optimizer.step()` /
+    `scaler.step(optimizer)` later in the body (nested loops included), or a call to a function
+    of this file that steps an optimizer. A scheduler step after the optimizer step, under a
+    condition, or with arguments (`scheduler.step(epoch)`, `ReduceLROnPlateau.step(metric)`,
+    timm's `step(epoch)` API) is not flagged.
+
+    ## Why is this bad?
+    Since PyTorch 1.1 the scheduler must step after the optimizer. Stepping it first skips the
+    first value of the schedule: the warm-up or the initial learning rate is never used, and
+    every later epoch runs one step ahead of the intended schedule (PyTorch warns "Detected call
+    of `lr_scheduler.step()` before `optimizer.step()`").
+
+    ## Example
+    ```python
+    for epoch in range(epochs):
+        scheduler.step()
+        for x, y in loader:
+            optimizer.zero_grad()
+            criterion(model(x), y).backward()
+            optimizer.step()
+    ```
+
+    ## Use instead
+    ```python
+    for epoch in range(epochs):
+        for x, y in loader:
+            optimizer.zero_grad()
+            criterion(model(x), y).backward()
+            optimizer.step()
+        scheduler.step()
+    ```
+    """
+
+    code = "RL302"
+    name = "scheduler-before-optimizer"
+    severity = Severity.WARNING
+    source = ("PyTorch docs, torch.optim \"How to adjust learning rate\": \"learning rate scheduling should be "
+              "applied after optimizer's update\"; seed notes: OneCycleLR / ReduceLROnPlateau")
+    message = "`{sched}.step()` runs before the optimizer step of the same iteration: the first value of the schedule is skipped"
+    needles = ("sched", "lr_scheduler")
+
+    valid = [
+        Example("""
+def train(model, loader, optimizer, scheduler, criterion, epochs):
+    for epoch in range(epochs):
+        for x, y in loader:
+            optimizer.zero_grad()
+            criterion(model(x), y).backward()
+            optimizer.step()
+        scheduler.step()
+"""),
+        Example("""
+from torch.optim import lr_scheduler
+
+def fit(model, loader, opt, epochs, val):
+    plateau = lr_scheduler.ReduceLROnPlateau(opt)
+    sched = lr_scheduler.StepLR(opt, 10)
+    for epoch in range(epochs):
+        plateau.step(val())
+        if epoch > 0:
+            sched.step()
+        for x, y in loader:
+            opt.zero_grad()
+            model(x, y).backward()
+            opt.step()
+"""),
+    ]
+    invalid = [
+        Example("""
+def train(model, loader, optimizer, scheduler, criterion, epochs):
+    for epoch in range(epochs):
+        scheduler.step()
+        for x, y in loader:
+            optimizer.zero_grad()
+            criterion(model(x), y).backward()
+            optimizer.step()
+"""),
+        Example("""
+import torch.optim as optim
+
+def train_one_epoch(model, loader, opt):
+    for x, y in loader:
+        opt.zero_grad()
+        model(x, y).backward()
+        opt.step()
+
+def main(model, loader, epochs):
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    lr_policy = optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
+    for epoch in range(epochs):
+        lr_policy.step()
+        train_one_epoch(model, loader, opt)
+"""),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._functions = functions_by_name(node)
+        self._schedulers = {dotted(t.target) for n in walk(node) if isinstance(n, cst.Assign)
+                            and isinstance(n.value, cst.Call)
+                            and (self.qualified_name(n.value.func) or "").startswith("torch.optim.lr_scheduler.")
+                            for t in n.targets} - {None}
+        self._steppers = {name for name, fns in self._functions.items()
+                          if any(_steps_optimizer(f.body) for f in fns)}
+
+    def visit_For(self, node: cst.For) -> None:
+        self._check(node)
+
+    def visit_While(self, node: cst.While) -> None:
+        self._check(node)
+
+    def _check(self, loop: cst.For | cst.While) -> None:
+        # a step inside `with warnings.catch_warnings():` silences PyTorch's warning about this
+        # very order: a deliberate schedule offset (ultralytics' trainer), not a mistake
+        silenced = {id(d) for w in walk(loop.body) if isinstance(w, cst.With)
+                    and any((dotted(i.item.func) if isinstance(i.item, cst.Call) else "") in
+                            ("warnings.catch_warnings", "catch_warnings") for i in w.items) for d in walk(w)}
+        for n, conditional in _ordered(loop.body):
+            if not isinstance(n, cst.Call):
+                continue
+            kind = classify_call(n)
+            if kind is not None and kind[0] == STEP or called_name(n) in self._steppers:
+                return  # the optimizer steps first
+            if not conditional and id(n) not in silenced and self._is_scheduler_step(n):
+                rest = _after(loop.body, n)
+                if any(isinstance(m, cst.Call) and ((classify_call(m) or ("",))[0] == STEP
+                                                    or called_name(m) in self._steppers) for m in rest):
+                    self.report(n, self.message.format(sched=dotted(receiver(n))))
+                return
+
+    def _is_scheduler_step(self, call: cst.Call) -> bool:
+        if method_name(call) != "step" or call.args:
+            return False
+        owner = dotted(receiver(call))
+        if not owner:
+            return False
+        return "sched" in owner.rsplit(".", 1)[-1].lower() or owner in self._schedulers
+
+
+def _ordered(body: cst.CSTNode):
+    """Nodes of a loop body in source order with "is it under a condition or a nested loop?"."""
+    stack: list[tuple[cst.CSTNode, bool]] = [(body, False)]
+    while stack:
+        n, conditional = stack.pop()
+        if isinstance(n, _SCOPES):
+            continue
+        yield n, conditional
+        inner = conditional or (isinstance(n, _BRANCHES) and n is not body)
+        stack.extend((c, inner) for c in reversed(n.children))
+
+
+def _after(body: cst.CSTNode, node: cst.CSTNode) -> list[cst.CSTNode]:
+    order = [n for n, _ in _ordered(body)]
+    return order[order.index(node) + 1:]
+
+
+def _steps_optimizer(body: cst.CSTNode) -> bool:
+    return any(isinstance(n, cst.Call) and (classify_call(n) or ("",))[0] == STEP
+               for n, _ in _ordered(body))

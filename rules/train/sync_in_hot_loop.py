@@ -1,0 +1,125 @@
+"""RL321 sync-in-hot-loop: a CPU-GPU synchronisation on every training step."""
+
+import libcst as cst
+
+from repolens.lint import Example, Severity
+from repolens.lint.flow import BACKWARD, STEP, TrainingLoopRule, method_name
+from repolens.lint.trainflow import is_test_path
+
+SYNC_METHODS = frozenset({"item", "cpu", "numpy", "tolist"})
+_CONDITIONS = (cst.If, cst.IfExp, cst.Try, cst.TryStar, cst.Match, cst.For, cst.While, cst.BooleanOperation,
+               cst.CompFor, cst.ListComp, cst.GeneratorExp, cst.DictComp, cst.SetComp)
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class SyncInHotLoop(TrainingLoopRule):
+    """
+    ## What it does
+    Flags `.item()`, `.cpu()`, `.numpy()` and `.tolist()` that run unconditionally on every
+    iteration of a training loop (a loop whose own body calls `backward()` and an optimizer
+    step), in a project that moves tensors to CUDA. Calls under an `if` (a logging condition
+    such as `if step % log_every == 0:`), in a nested loop or comprehension, or in a nested
+    function are not flagged; in a chain (`loss.detach().cpu().numpy()`) only the outer call is
+    reported. Unit tests are skipped.
+
+    ## Why is this bad?
+    Reading a CUDA tensor's value on the host waits for every queued GPU kernel to finish: the
+    CPU can no longer run ahead and queue the next step while the GPU computes, so the GPU idles
+    between steps. One sync per step can cost a noticeable share of the step time on small
+    models; accumulate on the device and read the value only when logging.
+
+    ## Example
+    ```python
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x.cuda()), y.cuda())
+        loss.backward()
+        optimizer.step()
+        running_loss += loss.item()
+    ```
+
+    ## Use instead
+    ```python
+    running_loss = torch.zeros((), device="cuda")
+    for step, (x, y) in enumerate(loader):
+        optimizer.zero_grad()
+        loss = criterion(model(x.cuda()), y.cuda())
+        loss.backward()
+        optimizer.step()
+        running_loss += loss.detach()
+        if step % log_every == 0:
+            print(running_loss.item() / (step + 1))
+    ```
+    """
+
+    code = "RL321"
+    name = "sync-in-hot-loop"
+    severity = Severity.INFO
+    source = ("PyTorch Performance Tuning Guide: \"Avoid unnecessary CPU-GPU synchronization\" "
+              "(tensor.item(), .cpu(), .numpy(), print of a CUDA tensor)")
+    message = "`.{method}()` on every training step forces a CPU-GPU sync: accumulate on the device and read it only when logging"
+    needles = ("backward",)
+
+    _CUDA = "import torch\ndevice = torch.device('cuda')\n"
+    valid = [
+        Example(_CUDA + """
+def train(model, loader, optimizer, criterion, log_every):
+    running = torch.zeros((), device=device)
+    for step, (x, y) in enumerate(loader):
+        optimizer.zero_grad()
+        loss = criterion(model(x.to(device)), y.to(device))
+        loss.backward()
+        optimizer.step()
+        running += loss.detach()
+        if step % log_every == 0:
+            print(running.item())
+"""),
+        # CPU-only project: there is no device to wait for.
+        Example("""
+def train(model, loader, optimizer, criterion):
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        print(loss.item())
+"""),
+    ]
+    invalid = [
+        Example(_CUDA + """
+def train(model, loader, optimizer, criterion):
+    total = 0.0
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x.to(device)), y.to(device))
+        loss.backward()
+        optimizer.step()
+        total += loss.item()
+"""),
+        Example(_CUDA + """
+def train(model, loader, opt, scaler, history):
+    for batch in loader:
+        opt.zero_grad()
+        loss = model(**batch).loss
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        history.append(loss.detach().cpu().numpy())
+"""),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._skip = is_test_path(self.context.path) or not self.facts.uses_cuda
+
+    def check_loop(self, flow) -> None:
+        if self._skip or not flow.of(BACKWARD) or not flow.of(STEP):
+            return
+        stack: list[cst.CSTNode] = [flow.loop.body]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, _SCOPES) or (isinstance(n, _CONDITIONS) and n is not flow.loop.body):
+                continue
+            if isinstance(n, cst.Call) and method_name(n) in SYNC_METHODS and not n.args:
+                self.report(n, self.message.format(method=method_name(n)))
+                continue  # the inner calls of a chain are the same sync
+            stack.extend(reversed(n.children))
