@@ -54,8 +54,9 @@ NOTEBOOK = {
         {"cell_type": "markdown", "metadata": {}, "source": ["# Look at the data\n"]},
         {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
          "source": ["import torch\n", "from torch.utils.data import DataLoader\n",
-                    "dl = DataLoader(list(range(8)), batch_size=2, num_workers=2)\n",
-                    "x = next(iter(dl)).cuda()\n"]},
+                    "train_dl = DataLoader(dataset, batch_size=2, shuffle=True, num_workers=2)\n",
+                    "for x in train_dl:\n",
+                    "    x = x.cuda(non_blocking=True)\n"]},
     ],
     "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5,
 }
@@ -161,7 +162,7 @@ def test_try_repo_repolens_hook_fails_on_a_finding_in_a_script_and_a_notebook(ho
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "train.py:6:14: RL101" in output
-    assert "explore.ipynb:cell 2:3:6: RL101" in output
+    assert "explore.ipynb:cell 2:3:12: RL101" in output
 
 
 def test_repolens_hook_passes_on_clean_code_and_honours_exclude_for_named_files(hook_repo, precommit_env, tmp_path):
