@@ -25,7 +25,7 @@ from repolens.discover.source import SourceText, read_source
 from repolens.lint.cache import CACHE_DIR_NAME, JsonStore, prepare_cache_dir, same_file
 from repolens.lint.facts import (FileFacts, ProjectFacts, facts_from_json, facts_to_json, file_facts,
                                  merge_facts, project_facts_digest)
-from repolens.lint.model import Finding
+from repolens.lint.model import Finding, Severity
 from repolens.lint.settings import LintSettings
 from repolens.lint.targets import Target
 
@@ -149,16 +149,16 @@ def gather_facts(
 
 # -- cache encoding ---------------------------------------------------------------------------
 def _encode_findings(findings: Sequence[Finding]) -> list[list[Any]]:
-    return [[f.line, f.column, f.end_line, f.end_column, f.rule, f.message, f.fixable, f.fix_safety, f.cell]
-            for f in findings]
+    return [[f.line, f.column, f.end_line, f.end_column, f.rule, f.message, f.fixable, f.fix_safety, f.cell,
+             f.severity.value] for f in findings]
 
 
 def _decode_findings(rows: Any, rel: str, by_code: dict[str, Any]) -> tuple[Finding, ...]:
     out = []
-    for line, column, end_line, end_column, code, message, fixable, safety, cell in rows:
+    for line, column, end_line, end_column, code, message, fixable, safety, cell, severity in rows:
         rule = by_code[code]
         out.append(Finding(path=rel, line=int(line), column=int(column), rule=code, name=rule.name,
-                           severity=rule.severity, end_line=int(end_line),
+                           severity=Severity(severity), end_line=int(end_line),
                            end_column=int(end_column), message=str(message), fixable=bool(fixable),
                            fix_safety=safety, cell=cell))
     return tuple(out)

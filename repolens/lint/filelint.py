@@ -69,7 +69,7 @@ def _finding(rule: Any, settings: LintSettings, rel: str, report: Report,
             end_line = line
     return Finding(
         path=rel, line=line, column=start.column + 1, rule=rule.code, name=rule.name,
-        severity=settings.severity_of(rule), end_line=end_line, end_column=end.column + 1,
+        severity=settings.severity.get(rule.code) or report.severity or rule.severity, end_line=end_line, end_column=end.column + 1,
         message=report.message, fixable=report.replacement is not None,
         fix_safety=report.fix_safety, cell=cell,
     )

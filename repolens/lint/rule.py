@@ -64,6 +64,7 @@ class Report:
     node: cst.CSTNode
     replacement: cst.CSTNode | cst.RemovalSentinel | None = None
     fix_safety: FixSafety | None = None
+    severity: Severity | None = None  # a variant's own severity; None: the rule's
 
 
 class Rule(cst.BatchableCSTVisitor):
@@ -123,8 +124,13 @@ class Rule(cst.BatchableCSTVisitor):
         replacement: cst.CSTNode | cst.RemovalSentinel | None = None,
         fix_node: cst.CSTNode | None = None,
         fix_safety: FixSafety | None = None,
+        severity: Severity | None = None,
     ) -> None:
-        """Report `node`. `replacement` replaces `fix_node` (default: `node`) when fixing."""
+        """Report `node`. `replacement` replaces `fix_node` (default: `node`) when fixing.
+
+        `severity` is for a rule with a milder variant (RL108: an eval loader that shuffles is
+        info, a training loader that does not is a warning); a user's severity override wins.
+        """
         self.reports.append(
             Report(
                 code=self.code,
@@ -133,6 +139,7 @@ class Rule(cst.BatchableCSTVisitor):
                 node=fix_node if fix_node is not None else node,
                 replacement=replacement,
                 fix_safety=(fix_safety or self.fix_safety or "safe") if replacement is not None else None,
+                severity=severity,
             )
         )
 

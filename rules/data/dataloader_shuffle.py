@@ -48,7 +48,7 @@ class DataLoaderShuffle(BindingTracker, Rule):
     severity = Severity.WARNING
     source = "Karpathy, 'A Recipe for Training Neural Networks' (data pipeline); PyTorch DataLoader docs"
     message = "training DataLoader without shuffle=True or a sampler: every epoch sees the samples in the same order"
-    eval_message = "evaluation DataLoader with shuffle=True: evaluation order should be deterministic (info)"
+    eval_message = "evaluation DataLoader with shuffle=True: evaluation order should be deterministic"
     needles = ("DataLoader",)
     valid = (
         Example("from torch.utils.data import DataLoader\n"
@@ -81,7 +81,7 @@ class DataLoaderShuffle(BindingTracker, Rule):
         value = literal(shuffle.value) if shuffle is not None else False
         if role == EVAL:
             if value is True:
-                self.report(shuffle, self.eval_message)
+                self.report(shuffle, self.eval_message, severity=Severity.INFO)
             return
         if value is not False and value is not None:
             return  # True, or decided at run time
