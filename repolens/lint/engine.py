@@ -26,6 +26,7 @@ from repolens.lint.cache import CACHE_DIR_NAME, JsonStore, prepare_cache_dir, sa
 from repolens.lint.facts import (FileFacts, ProjectFacts, facts_from_json, facts_to_json, file_facts,
                                  merge_facts, project_facts_digest)
 from repolens.lint.model import Finding, Severity
+from repolens.lint.scopes import project_scopes
 from repolens.lint.settings import LintSettings
 from repolens.lint.targets import Target
 
@@ -191,9 +192,16 @@ def lint_targets(
     """Lint `targets`. `fact_targets` (default: the targets) feed the project-facts pass."""
     folder = prepare_cache_dir(cache_folder(settings, cache_dir)) if use_cache else None
     facts_store = JsonStore(folder / "facts.json", __version__) if folder else None
-    project_facts, per_file = gather_facts(fact_targets if fact_targets is not None else targets,
-                                           facts_store, jobs=jobs)
-    facts_key = project_facts_digest(project_facts)
+    fact_targets = fact_targets if fact_targets is not None else targets
+    project_facts, per_file = gather_facts(fact_targets, facts_store, jobs=jobs)
+    # Facts are merged per project (a folder with its own pyproject, requirements, .git ...).
+    scope_of = project_scopes(settings.root, [t.rel for t in (*fact_targets, *targets)])
+    scoped: dict[str, list[FileFacts]] = {}
+    for rel, ff in per_file.items():
+        scoped.setdefault(scope_of[rel], []).append(ff)
+    facts_by_scope = {scope: merge_facts(files) for scope, files in scoped.items()}
+    facts_keys = {scope: project_facts_digest(f) for scope, f in facts_by_scope.items()}
+    empty_key = project_facts_digest(ProjectFacts())
     lint_store = JsonStore(folder / f"lint-{settings.fingerprint()}.json", __version__) if folder else None
 
     by_code = settings.rule_by_code()  # severities as configured
@@ -204,7 +212,8 @@ def lint_targets(
         entry = lint_store.get(t.rel) if lint_store is not None else None
         if entry is not None and fix_mode != "none" and _has_fix(entry, unsafe_fixes):
             entry = None  # something to fix: lint it for real
-        if entry is not None and entry.get("f") == facts_key and same_file(entry, *_stat(t.path)):
+        if entry is not None and entry.get("f") == facts_keys.get(scope_of[t.rel], empty_key) \
+                and same_file(entry, *_stat(t.path)):
             try:
                 results.append(FileResult(rel=t.rel, findings=_decode_findings(entry["r"], t.rel, by_code),
                                           mtime_ns=entry["m"], size=entry["s"], digest=entry.get("d", "")))
@@ -222,7 +231,7 @@ def lint_targets(
         # libcst and the rule classes are needed only now (a warm run never gets here)
         from repolens.lint import filelint
 
-        job = filelint.make_job(settings, project_facts, per_file, fix_mode, unsafe_fixes)
+        job = filelint.make_job(settings, facts_by_scope, scope_of, per_file, fix_mode, unsafe_fixes)
         workers = _workers(len(todo), jobs)
         if workers > 1:
             # biggest files first, one at a time: no worker is left with a long file at the end
@@ -244,7 +253,8 @@ def lint_targets(
     if lint_store is not None:
         for res in results:
             if res.cacheable and res.size >= 0 and res.mtime_ns and not res.problems:
-                lint_store.put(res.rel, {"m": res.mtime_ns, "s": res.size, "d": res.digest, "f": facts_key,
+                lint_store.put(res.rel, {"m": res.mtime_ns, "s": res.size, "d": res.digest,
+                                         "f": facts_keys.get(scope_of[res.rel], empty_key),
                                          "r": _encode_findings(res.findings)})
         lint_store.save()
     if facts_store is not None:

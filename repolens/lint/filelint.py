@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import libcst as cst
 
@@ -33,16 +33,21 @@ FixMode = str  # "none" | "fix" | "diff"
 @dataclass(frozen=True)
 class _Job:
     settings: LintSettings
-    facts: ProjectFacts
+    facts_by_scope: Mapping[str, ProjectFacts]  # merged facts of each project under the root
+    scope_of: Mapping[str, str]  # file -> its project's folder
     file_facts: dict[str, FileFacts]
     fix_mode: FixMode
     unsafe: bool
     rules: tuple[type[Rule], ...]  # the enabled rules' classes
 
 
-def make_job(settings: LintSettings, facts: ProjectFacts, file_facts: dict[str, FileFacts],
-             fix_mode: FixMode, unsafe: bool) -> "_Job":
-    return _Job(settings, facts, file_facts, fix_mode, unsafe, tuple(settings.rule_classes()))
+    def facts_for(self, rel: str) -> ProjectFacts:
+        return self.facts_by_scope.get(self.scope_of.get(rel, ""), ProjectFacts())
+
+
+def make_job(settings: LintSettings, facts_by_scope: Mapping[str, ProjectFacts], scope_of: Mapping[str, str],
+             file_facts: dict[str, FileFacts], fix_mode: FixMode, unsafe: bool) -> "_Job":
+    return _Job(settings, facts_by_scope, scope_of, file_facts, fix_mode, unsafe, tuple(settings.rule_classes()))
 
 
 _STATE: _Job | None = None
@@ -126,7 +131,7 @@ def _lint_code(code: str, rel: str, rules: Sequence[type[Rule]], job: _Job
                ) -> tuple[cst.Module, list[Report], list[str]]:
     module = cst.parse_module(code)
     context = FileContext(path=rel, source=code, aliases=collect_aliases(module, module_package(rel)),
-                          facts=job.facts, target_version=job.settings.target_version)
+                          facts=job.facts_for(rel), target_version=job.settings.target_version)
     reports, problems = _run_rules_isolated(module, context, rules, job.settings.options)
     by_code = {r.code: r for r in rules}
     kept = _kept(reports, by_code, job.settings, rel, code, lambda r: r.position.start.line)
