@@ -19,7 +19,8 @@ Known imprecision (see also benchmarks/map_accuracy.py for measured agreement):
 - `python -c ...`, Makefiles, notebooks' shell cells and CI files are not read for entrypoints.
 """
 
-from repolens.mapper.build import MapError, build_map
+from typing import Any
+
 from repolens.mapper.model import (
     ROLES, CallEdge, CardItem, Entrypoint, FileRole, GitFileInfo, GitInfo, ReadingStep, RepoMap, Role,
 )
@@ -28,3 +29,13 @@ __all__ = [
     "ROLES", "CallEdge", "CardItem", "Entrypoint", "FileRole", "GitFileInfo", "GitInfo", "MapError",
     "ReadingStep", "RepoMap", "Role", "build_map",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The analysis stages load on first use: `repolens.mapper.model` alone (what formatters and
+    # other commands import) stays cheap.
+    if name in ("MapError", "build_map"):
+        from repolens.mapper import build
+
+        return getattr(build, name)
+    raise AttributeError(name)

@@ -1,5 +1,8 @@
-"""Cheap name resolution shared by map (on `ast` trees) and lint (on libcst trees)."""
+"""Cheap name resolution shared by map (on `ast` trees) and lint (on libcst trees).
 
-from repolens.pyindex.aliases import AliasTable, ast_dotted_name, cst_dotted_name
+`aliases` needs no libcst; `cst_names` holds the libcst side, loaded only by lint.
+"""
 
-__all__ = ["AliasTable", "ast_dotted_name", "cst_dotted_name"]
+from repolens.pyindex.aliases import AliasTable, ast_dotted_name
+
+__all__ = ["AliasTable", "ast_dotted_name"]

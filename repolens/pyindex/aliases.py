@@ -10,8 +10,10 @@ real code almost never defeats (nobody rebinds `nn`).
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING, Any
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 
 class AliasTable:
@@ -61,8 +63,11 @@ class AliasTable:
                     table.add_from(node.module or "", a.name, a.asname, node.level)
         return table
 
-    def visit_cst_import(self, node: cst.Import | cst.ImportFrom) -> None:
+    def visit_cst_import(self, node: "cst.Import | cst.ImportFrom") -> None:
         """Feed one libcst import statement (call from a visitor's visit_Import/visit_ImportFrom)."""
+        import libcst as cst
+
+        from repolens.pyindex.cst_names import cst_dotted_name
         if isinstance(node, cst.Import):
             for a in node.names:
                 asname = a.asname.name.value if a.asname and isinstance(a.asname.name, cst.Name) else None
@@ -109,18 +114,6 @@ class AliasTable:
         return dict(self._names)
 
 
-def cst_dotted_name(node: cst.CSTNode | None) -> str | None:
-    """`a.b.c` for a Name/Attribute chain, else None (calls, subscripts ...)."""
-    parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-        return ".".join(reversed(parts))
-    return None
-
-
 def ast_dotted_name(node: ast.AST | None) -> str | None:
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
@@ -130,3 +123,12 @@ def ast_dotted_name(node: ast.AST | None) -> str | None:
         parts.append(node.id)
         return ".".join(reversed(parts))
     return None
+
+
+def __getattr__(name: str) -> Any:
+    # `cst_dotted_name` needs libcst; map and a warm lint never do, so it loads on first use.
+    if name == "cst_dotted_name":
+        from repolens.pyindex.cst_names import cst_dotted_name
+
+        return cst_dotted_name
+    raise AttributeError(name)

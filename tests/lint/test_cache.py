@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from repolens.lint.config import load_config
@@ -154,3 +156,11 @@ print(run.parsed_files, len(run.findings), "libcst" in sys.modules)
     warm = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert cold.stdout.split() == ["1", "1", "True"], cold.stderr
     assert warm.stdout.split() == ["0", "1", "False"], warm.stderr
+
+
+def test_the_cli_loads_neither_libcst_nor_git_until_a_command_needs_them():
+    # `repolens --help`, `map` and a warm `lint` never pay for libcst's import; map never for git
+    # unless the folder is a repository.
+    code = "import sys, repolens.cli; print('libcst' in sys.modules, 'git' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
