@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import os
 import sys
 from pathlib import Path
@@ -147,16 +148,19 @@ def register(app: typer.Typer) -> None:
             return
         if fmt != "text":
             raise _fail(f"unknown format {fmt!r} (expected text or json)")
-        from rich.console import Console
-        from rich.table import Table
+        import shutil
 
-        table = Table(show_lines=False, box=None, pad_edge=False)
-        for col in ("code", "name", "severity", "default", "fix", "summary"):
-            table.add_column(col, overflow="fold")
+        # One line per rule, as `ruff rule --all` lists them; `repolens explain CODE` has the rest.
+        width = shutil.get_terminal_size((120, 24)).columns
+        name_width = max(len(row["name"]) for row in rows) if rows else 4
+        header = f"{'code':<6} {'name':<{name_width}} {'severity':<8} {'on/off':<6} {'fix':<6} summary"
+        lines = [header]
         for row in rows:
-            table.add_row(row["code"], row["name"], row["severity"], "on" if row["default"] else "off",
-                          row["fixable"] or "-", row["summary"])
-        Console(soft_wrap=False).print(table)
+            first_sentence = re.split(r"(?<=[.:])\s", row["summary"], maxsplit=1)[0].rstrip(":")
+            line = (f"{row['code']:<6} {row['name']:<{name_width}} {row['severity']:<8} "
+                    f"{'on' if row['default'] else 'off':<6} {row['fixable'] or '-':<6} {first_sentence}")
+            lines.append(line if len(line) <= width else line[: max(width - 1, 40)] + "…")
+        typer.echo("\n".join(lines))
 
     @app.command("explain")
     def explain_command(
