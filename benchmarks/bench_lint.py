@@ -3,6 +3,8 @@
     python benchmarks/bench_lint.py                       # downloads torchvision, timm, transformers wheels
     python benchmarks/bench_lint.py torchvision=/path/to/src/torchvision timm=/path/... --runs 3
     python benchmarks/bench_lint.py ... --anchors-on torchvision   # anchors are slow: pick the trees
+    python benchmarks/bench_lint.py ... --anchors torchfix         # and the anchors
+    python benchmarks/profile_rules.py PATH                        # where the time goes, per rule
 
 For every tree: repolens cold (empty cache) and warm (unchanged tree, filled cache), TorchFix and
 Fixit (default rules), each the median of N runs: wall time, CPU time (user+sys of the process
@@ -176,6 +178,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
     ap.add_argument("--anchors-on", default="torchvision",
                     help="comma-separated tree names to run TorchFix and Fixit on ('all', or '' for none)")
+    ap.add_argument("--anchors", default="torchfix,fixit",
+                    help="which anchors to run on the --anchors-on trees (comma-separated; default both)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     args = ap.parse_args()
 
@@ -201,7 +205,7 @@ def main() -> int:
         if name == "transformers":
             print(f"memory        : {cold['rss_mb']:.0f} MB peak (target < 1024 MB)")
         if name in anchors_on:
-            for anchor in ("torchfix", "fixit"):
+            for anchor in [a for a in args.anchors.split(",") if a in ANCHOR_PINS]:
                 runs = [measure(anchor_command(anchor, tree)) for _ in range(args.runs)]
                 m = median_of(runs)
                 row[anchor] = m

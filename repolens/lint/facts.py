@@ -12,6 +12,7 @@ import ast
 import hashlib
 import json
 import re
+from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Iterable, Mapping
 
@@ -56,6 +57,25 @@ _WEIGHTS_TEXT = re.compile(r"load_state_dict\(|from_pretrained\(|\bweights\s*=|p
                            r"|hub\.load\(|load_checkpoint\(|load_weights\(|\.apply\(")
 _BATCHNORM_TEXT = re.compile(r"BatchNorm[123]d|SyncBatchNorm")
 _IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][\w.]*$")
+# Substrings without which each pattern above cannot match: a substring test is far cheaper than
+# an alternation tried at every position of a file that holds none of them.
+_NEEDLES = {
+    "cuda": ("cuda", "device_count("),
+    "init": ("init.", "_init_weights", "reset_parameters", "init_weights"),
+    "weights": ("load_state_dict(", "from_pretrained(", "weights", "pretrained", "torch.load(", "hub.load(",
+                "load_checkpoint(", "load_weights(", ".apply("),
+    "batchnorm": ("BatchNorm",),
+    "scaling": ("255", "Normalize", "ToTensor", "ConvertImageDtype", "convert_image_dtype", "ToDtype", "normalize",
+                "to_tensor"),
+    "factory": ("create_transform", "transforms_factory", "ImageProcessor", "FeatureExtractor", "Lambda",
+                ".transforms()"),
+}
+
+
+def _has(text: str, needles: str, pattern: re.Pattern[str]) -> bool:
+    return any(n in text for n in _NEEDLES[needles]) and pattern.search(text) is not None
+
+
 _INIT_TEXT = re.compile(r"\binit\.(?:xavier|kaiming|normal_|uniform_|trunc_normal_|orthogonal_|constant_|zeros_|ones_)"
                         r"|\b_init_weights\b|\breset_parameters\b|\binit_weights\b")
 
@@ -143,16 +163,18 @@ def _is_light_getitem(cls: ast.ClassDef) -> bool:
     return False
 
 
-def _scales_outside_decoders(text: str, tree: ast.AST | None) -> bool:
-    """Is there pixel scaling that is not inside a function which decodes its own images?"""
-    scaling_lines = [text.count("\n", 0, m.start()) + 1 for m in _IMAGE_SCALING_TEXT.finditer(text)]
-    if not scaling_lines:
+def _scales_outside_decoders(text: str, spans: list[tuple[int, int]] | None) -> bool:
+    """Is there pixel scaling that is not inside a function which decodes its own images?
+
+    `spans`: (first, last) lines of every function of the file (None when it does not parse).
+    """
+    if not _has(text, "scaling", _IMAGE_SCALING_TEXT):
         return False
-    if tree is None or not _DECODE_TEXT.search(text):
+    if spans is None or not _DECODE_TEXT.search(text):
         return True
+    scaling_lines = [text.count("\n", 0, m.start()) + 1 for m in _IMAGE_SCALING_TEXT.finditer(text)]
     lines = text.splitlines()
-    spans = sorted(((n.lineno, n.end_lineno or n.lineno) for n in ast.walk(tree)
-                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), key=lambda s: s[1] - s[0])
+    spans = sorted(spans, key=lambda s: s[1] - s[0])
     for line in scaling_lines:
         span = next((s for s in spans if s[0] <= line <= s[1]), None)  # innermost function
         if span is None or not any(_DECODE_TEXT.search(l) for l in lines[span[0] - 1:span[1]]):
@@ -160,12 +182,10 @@ def _scales_outside_decoders(text: str, tree: ast.AST | None) -> bool:
     return False
 
 
-def _pipelines(tree: ast.AST, aliases: AliasTable, text: str) -> tuple[int, int]:
+def _pipelines(calls: list[ast.Call], aliases: AliasTable, text: str) -> tuple[int, int]:
     """(non-scaling Compose pipelines, other pipelines or transform factories) of a file."""
     non_scaling = other = 0
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in calls:
         name = aliases.resolve(ast_dotted_name(node.func)) or ""
         if not name.endswith(".Compose") or not name.startswith(("torchvision.", "albumentations.")):
             continue
@@ -176,40 +196,101 @@ def _pipelines(tree: ast.AST, aliases: AliasTable, text: str) -> tuple[int, int]
             non_scaling += 1
         else:
             other += 1
-    if _TRANSFORM_FACTORY_TEXT.search(text) or _IMAGE_SCALING_TEXT.search(text) and re.search(
+    if _has(text, "factory", _TRANSFORM_FACTORY_TEXT) or _has(text, "scaling", _IMAGE_SCALING_TEXT) and re.search(
             r"\b(?:ToTensor|Normalize|ConvertImageDtype|ToDtype)\b", text):
         other += 1
     return non_scaling, other
 
 
-def _attribute_uses(tree: ast.AST) -> tuple[set[str], set[str], set[str]]:
-    """(attribute names read, f-string prefixes, names called inside class bodies) of a file."""
-    reads: set[str] = set()
-    prefixes: set[str] = set()
-    built: set[str] = set()
-    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
-                  if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                  and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Store):
-            reads.add(node.attr)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-            if len(node.value) < 200 and _IDENTIFIER_PATH.match(node.value):
-                reads.update(node.value.split("."))
-        elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
-            head = str(node.values[0].value).rsplit(".", 1)[-1]
-            if head.isidentifier():
-                prefixes.add(head)
-        elif isinstance(node, ast.ClassDef):
-            for inner in ast.walk(node):
-                if isinstance(inner, ast.Call):
-                    name = ast_dotted_name(inner.func)
+# Fields that never hold a node worth visiting (expression contexts are shared singletons).
+_SKIP_FIELDS = frozenset({"ctx"})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DOCSTRING_OWNERS = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class _Walk:
+    """Everything the facts need from a file's `ast`, gathered in ONE breadth-first walk.
+
+    Breadth-first and in field order, like `ast.walk`, so that anything order-sensitive (imports
+    feeding the alias table, two classes of the same name) comes out as `ast.walk` gave it.
+    """
+
+    def __init__(self, tree: ast.AST) -> None:
+        self.imports: list[ast.Import | ast.ImportFrom] = []
+        self.classes: list[ast.ClassDef] = []
+        self.calls: list[ast.Call] = []
+        self.spans: list[tuple[int, int]] = []  # function line spans
+        self.reads: set[str] = set()
+        self.prefixes: set[str] = set()
+        self.built: set[str] = set()  # names called anywhere inside a class
+        # calls of each `eval_mode_callees` scope (the module, each function; not class bodies or
+        # lambdas), keyed by the scope's id
+        self.scope_calls: dict[int, list[ast.Call]] = {}
+        self._run(tree)
+
+    def _run(self, tree: ast.AST) -> None:
+        docstrings: set[int] = set()
+        queue = deque([(tree, False, id(tree))])  # (node, inside a class, scope id or 0)
+        popleft, append = queue.popleft, queue.append
+        fields_of = _FIELDS
+        AST, Attribute, Constant, JoinedStr, Call = ast.AST, ast.Attribute, ast.Constant, ast.JoinedStr, ast.Call
+        Store, ClassDef, Lambda = ast.Store, ast.ClassDef, ast.Lambda
+        reads, calls, scope_calls, built = self.reads, self.calls, self.scope_calls, self.built
+        while queue:
+            node, in_class, scope = popleft()
+            cls = type(node)
+            if cls is Attribute:
+                if not isinstance(node.ctx, Store):
+                    reads.add(node.attr)
+            elif cls is Call:
+                calls.append(node)
+                if scope:
+                    scope_calls.setdefault(scope, []).append(node)
+                if in_class:
+                    name = ast_dotted_name(node.func)
                     if name:
                         built.add(name.rsplit(".", 1)[-1])
-    return reads, prefixes, built
+            elif cls is Constant:
+                value = node.value
+                if isinstance(value, str) and id(node) not in docstrings:
+                    if len(value) < 200 and _IDENTIFIER_PATH.match(value):
+                        reads.update(value.split("."))
+            elif cls is JoinedStr:
+                if node.values and isinstance(node.values[0], Constant):
+                    head = str(node.values[0].value).rsplit(".", 1)[-1]
+                    if head.isidentifier():
+                        self.prefixes.add(head)
+            elif cls is ast.Import or cls is ast.ImportFrom:
+                self.imports.append(node)
+            if isinstance(node, _DOCSTRING_OWNERS):
+                body = node.body
+                if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, Constant):
+                    docstrings.add(id(body[0].value))
+                if cls is ClassDef:
+                    self.classes.append(node)
+                    in_class = True
+                    scope = 0  # a class body is no scope of its own (eval_mode_callees)
+                elif cls is not ast.Module:
+                    self.spans.append((node.lineno, node.end_lineno or node.lineno))
+                    scope = id(node)
+            elif cls is Lambda:
+                scope = 0
+            names = fields_of.get(cls)
+            if names is None:
+                names = fields_of[cls] = tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
+            for name in names:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, AST):
+                            append((item, in_class, scope))
+                elif isinstance(value, AST):
+                    append((value, in_class, scope))
 
 
 def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
+    from repolens.lint import trainfacts
     from repolens.pyindex.aliases import AliasTable
 
     syntax_error: tuple[int, int, str] | None = None
@@ -226,52 +307,49 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
     classes: dict[str, tuple[str, ...]] = {}
     light: set[str] = set()
     pipelines = (0, 0)
-    reads: set[str] = set()
-    prefixes: set[str] = set()
-    built: set[str] = set()
+    walked: _Walk | None = None
+    train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text)}
     if tree is not None:
-        reads, prefixes, built = _attribute_uses(tree)
-        aliases = AliasTable.from_ast(tree)
-        for node in ast.walk(tree):
+        walked = _Walk(tree)
+        aliases = AliasTable()
+        for node in walked.imports:  # in ast.walk order, as AliasTable.from_ast feeds them
             if isinstance(node, ast.Import):
+                for a in node.names:
+                    aliases.add_import(a.name, a.asname)
                 imports.update(a.name.split(".")[0] for a in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                imports.add(node.module.split(".")[0])
-            elif isinstance(node, ast.ClassDef):
-                bases = tuple(filter(None, (aliases.resolve(ast_dotted_name(b)) for b in node.bases)))
-                classes[node.name] = bases
-                if _is_light_getitem(node):
-                    light.add(node.name)
+            else:
+                for a in node.names:
+                    aliases.add_from(node.module or "", a.name, a.asname, node.level)
+                if node.module and node.level == 0:
+                    imports.add(node.module.split(".")[0])
+        for node in walked.classes:
+            bases = tuple(filter(None, (aliases.resolve(ast_dotted_name(b)) for b in node.bases)))
+            classes[node.name] = bases
+            if _is_light_getitem(node):
+                light.add(node.name)
         if "Compose" in text or "transform" in text:
-            pipelines = _pipelines(tree, aliases, text)
+            pipelines = _pipelines(walked.calls, aliases, text)
+        train["stochastic_classes"] = trainfacts.stochastic_classes_of(
+            text, [(c.name, c.lineno, c.end_lineno or c.lineno) for c in walked.classes])
+        train["eval_mode_callees"] = trainfacts.eval_mode_callees_of(walked.scope_calls.values())
     return FileFacts(
         path=path,
-        uses_cuda=bool(_CUDA_TEXT.search(text)),
-        calls_init=bool(_INIT_TEXT.search(text)),
-        scales_images=_scales_outside_decoders(text, tree),
+        uses_cuda=_has(text, "cuda", _CUDA_TEXT),
+        calls_init=_has(text, "init", _INIT_TEXT),
+        scales_images=_scales_outside_decoders(text, walked.spans if walked is not None else None),
         non_scaling_pipelines=pipelines[0],
         other_pipelines=pipelines[1],
         light_datasets=frozenset(light),
         imports=frozenset(imports),
         classes=classes,
-        loads_weights=bool(_WEIGHTS_TEXT.search(text)),
-        uses_batchnorm=bool(_BATCHNORM_TEXT.search(text)),
-        attribute_reads=frozenset(reads),
-        attribute_prefixes=frozenset(prefixes),
-        built_in_classes=frozenset(built),
-        **_train_facts(text, tree),
+        loads_weights=_has(text, "weights", _WEIGHTS_TEXT),
+        uses_batchnorm=_has(text, "batchnorm", _BATCHNORM_TEXT),
+        attribute_reads=frozenset(walked.reads) if walked else frozenset(),
+        attribute_prefixes=frozenset(walked.prefixes) if walked else frozenset(),
+        built_in_classes=frozenset(walked.built) if walked else frozenset(),
+        **train,
         syntax_error=syntax_error,
     )
-
-
-def _train_facts(text: str, tree: ast.AST | None) -> dict[str, frozenset[str]]:
-    from repolens.lint import trainfacts
-
-    if tree is None:
-        return {"train_signals": trainfacts.signals_of(text)}
-    return {"train_signals": trainfacts.signals_of(text),
-            "stochastic_classes": trainfacts.stochastic_classes(tree, text),
-            "eval_mode_callees": trainfacts.eval_mode_callees(tree)}
 
 
 def _subclasses(all_classes: Mapping[str, set[str]], roots: frozenset[str]) -> frozenset[str]:

@@ -14,7 +14,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from repolens.lint.helpers import target_names, walk
+from repolens.lint.helpers import children_of, per_file, target_names, walk
 from repolens.lint.rule import Rule
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -184,17 +184,38 @@ def class_methods(node: cst.ClassDef) -> list[cst.FunctionDef]:
 
 def self_attribute_values(node: cst.ClassDef, attr: str) -> list[cst.BaseExpression | None]:
     """Every assignment `self.<attr> = value` in the class's methods (None for unknown bindings)."""
-    out: list[cst.BaseExpression | None] = []
+    return list(self_attribute_bindings(node).get(attr, ()))
+
+
+# class id -> (class, bindings); rules ask about many attributes of the same class
+_BINDINGS: dict[int, tuple[cst.ClassDef, dict[str, list[cst.BaseExpression | None]]]] = {}
+
+
+def self_attribute_bindings(node: cst.ClassDef) -> dict[str, list[cst.BaseExpression | None]]:
+    """`self_attribute_values` for every attribute of the class at once: one walk per class."""
+    cached = _BINDINGS.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    out: dict[str, list[cst.BaseExpression | None]] = {}
     for method in class_methods(node):
         for n in nodes(method.body):
             if isinstance(n, cst.Assign):
                 for t in n.targets:
-                    if self_attribute(t.target) == attr:
-                        out.append(n.value)
-                    elif any(self_attribute(e.value) == attr for e in getattr(t.target, "elements", ())):
-                        out.append(None)
-            elif isinstance(n, (cst.AnnAssign, cst.AugAssign)) and self_attribute(n.target) == attr:
-                out.append(n.value if isinstance(n, cst.AnnAssign) else None)
+                    attr = self_attribute(t.target)
+                    if attr is not None:
+                        out.setdefault(attr, []).append(n.value)
+                        continue
+                    # `self.a, self.b = ...`: each attribute once per target, value unknown
+                    for inner in dict.fromkeys(self_attribute(e.value) for e in getattr(t.target, "elements", ())):
+                        if inner is not None:
+                            out.setdefault(inner, []).append(None)
+            elif isinstance(n, (cst.AnnAssign, cst.AugAssign)):
+                attr = self_attribute(n.target)
+                if attr is not None:
+                    out.setdefault(attr, []).append(n.value if isinstance(n, cst.AnnAssign) else None)
+    if len(_BINDINGS) > 512:  # a cache for the file at hand, not a store: the id keeps the class alive
+        _BINDINGS.clear()
+    _BINDINGS[id(node)] = (node, out)
     return out
 
 
@@ -290,7 +311,7 @@ def loop_flow(loop: cst.For | cst.While) -> LoopFlow:
             guard = (*guard, id(node))
         if isinstance(node, cst.IfExp):
             guard = (*guard, id(node))
-        for child in node.children:
+        for child in children_of(node):
             visit(child, guard, nested)
 
     visit(loop.body, (), False)
@@ -300,6 +321,10 @@ def loop_flow(loop: cst.For | cst.While) -> LoopFlow:
 # -- what feeds a loss? ---------------------------------------------------------------------------
 def file_bindings(module: cst.Module) -> dict[str, list[cst.BaseExpression]]:
     """Every `dotted = value` assignment in the file (all scopes), keyed by the dotted target."""
+    return per_file(module, "file_bindings", _file_bindings)
+
+
+def _file_bindings(module: cst.Module) -> dict[str, list[cst.BaseExpression]]:
     out: dict[str, list[cst.BaseExpression]] = {}
     for n in walk(module):
         if isinstance(n, cst.Assign):
@@ -331,7 +356,12 @@ class LossInputRule(ScopedRule):
     LOSS_MODULES: frozenset[str] = frozenset()
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._bindings = file_bindings(node)
+        self._module = node
+
+    @property
+    def _bindings(self) -> dict[str, list[cst.BaseExpression]]:
+        # on first use only: most files never get as far as asking what a name is bound to
+        return file_bindings(self._module)
 
     def _instance_of(self, func: cst.BaseExpression, classes: frozenset[str]) -> str | None:
         """The class of `classes` that the callee `func` is an instance of, if provable."""

@@ -9,6 +9,7 @@ other file facts; `facts.py` merges them into the project's facts.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 # tag -> what in a file's text shows it. Deliberately broad: a tag present anywhere in the
@@ -31,23 +32,65 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     "early_stop": re.compile(r"early_?stop|EarlyStopping|patience|should_stop|stop_training", re.IGNORECASE),
 }
 _STOCHASTIC_TEXT = re.compile(r"Dropout|BatchNorm|drop_path|DropPath|\bdropout\b|\bSyncBatchNorm\b|DropBlock")
+_STOCHASTIC_NEEDLES = ("Dropout", "BatchNorm", "drop_path", "DropPath", "dropout", "DropBlock")
+
+
+# Substrings without which a signal's pattern cannot match (compared case-folded for the
+# IGNORECASE patterns): most files have none of them, and a substring test is far cheaper than
+# the pattern's alternation tried at every position.
+_SIGNAL_NEEDLES: dict[str, tuple[str, ...]] = {
+    "seed": ("seed", "enable_full_determinism"),
+    "scheduler": ("sched", "lr'", 'lr"', "_lr", "lr_", "learning", "warmup", "onecycle", "cosineannealing"),
+    "cudnn": ("cudnn", "deterministic", "benchmark"),
+    "conv": ("Conv", "torchvision", "timm", "resnet", "ResNet"),
+    "warmup": ("warm", "linearlr", "sequentiallr", "chainedscheduler", "onecyclelr", "cycliclr"),
+    "early_stop": ("early", "stop", "patience"),
+    "logging": ("logging.", "getLogger", "logger", "SummaryWriter", "tensorboard", "wandb", "mlflow", "neptune",
+                "comet_ml", "clearml", "aim", "dvclive", "csv.writer", "DictWriter", "json.dump", ".to_csv(",
+                "log_dict(", "self.log(", "fabric.log", "loguru", "CSVLogger", ".log_metric", "trackio", "Logger",
+                "add_scalar", ".log("),
+}
+_FOLDED = frozenset({"scheduler", "warmup", "early_stop"})  # the IGNORECASE patterns
 
 
 def signals_of(text: str) -> frozenset[str]:
-    return frozenset(tag for tag, pattern in SIGNALS.items() if pattern.search(text))
+    folded = text.casefold()
+    if "\u0131" in folded:  # re's IGNORECASE also equates dotless i with i; casefold does not
+        folded = folded.replace("\u0131", "i")
+    found = []
+    for tag, pattern in SIGNALS.items():
+        needles = _SIGNAL_NEEDLES.get(tag)
+        if needles is not None:
+            haystack = folded if tag in _FOLDED else text
+            if not any(n in haystack for n in needles):
+                continue
+        if pattern.search(text):
+            found.append(tag)
+    return frozenset(found)
 
 
-def stochastic_classes(tree: ast.AST, text: str) -> frozenset[str]:
-    """Classes whose body names Dropout / BatchNorm / drop-path: eval mode changes their output."""
-    if not _STOCHASTIC_TEXT.search(text):
+def stochastic_classes_of(text: str, classes: list[tuple[str, int, int]]) -> frozenset[str]:
+    """Classes whose body names Dropout / BatchNorm / drop-path: eval mode changes their output.
+
+    `classes`: (name, first line, last line) of each class. The pattern never matches across a
+    line break, so a class qualifies when one of its lines holds a match.
+    """
+    if not classes or not any(n in text for n in _STOCHASTIC_NEEDLES) or not _STOCHASTIC_TEXT.search(text):
         return frozenset()
+    lines = text.splitlines()  # the numbering the per-class slices always used
+    joined = "\n".join(lines)
+    hit_lines: list[int] = []  # 0-based indices of the lines holding a match, ascending
+    line = pos = 0
+    for m in _STOCHASTIC_TEXT.finditer(joined):
+        line += joined.count("\n", pos, m.start())
+        pos = m.start()
+        if not hit_lines or hit_lines[-1] != line:
+            hit_lines.append(line)
     out = set()
-    lines = text.splitlines()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            body = "\n".join(lines[node.lineno - 1:node.end_lineno or node.lineno])
-            if _STOCHASTIC_TEXT.search(body):
-                out.add(node.name)
+    for name, first, last in classes:
+        i = bisect.bisect_left(hit_lines, first - 1)  # 0-based line indices first-1 .. last-1
+        if i < len(hit_lines) and hit_lines[i] <= last - 1:
+            out.add(name)
     return frozenset(out)
 
 
@@ -73,19 +116,18 @@ def _is_mode_switch(call: ast.Call) -> bool:
     return False
 
 
-def eval_mode_callees(tree: ast.AST) -> frozenset[str]:
+def eval_mode_callees_of(scope_calls) -> frozenset[str]:  # type: ignore[no-untyped-def]
     """Names of functions called, in some function or at module level, after an `.eval()` switch.
 
     RL305 stays silent about an evaluation function that some caller anywhere in the project
-    calls after putting the model in eval mode.
+    calls after putting the model in eval mode. `scope_calls`: the calls of each scope (the
+    module, each function; nested functions, classes and lambdas are scopes apart), as
+    `facts._Walk` collects them.
     """
     out: set[str] = set()
-    scopes = [tree, *(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))]
-    for scope in scopes:
-        calls = sorted((n for n in _own_nodes(scope) if isinstance(n, ast.Call)),
-                       key=lambda c: (c.lineno, c.col_offset))
+    for calls in scope_calls:
         switched = False
-        for call in calls:
+        for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
             if _is_mode_switch(call):
                 switched = True
             elif switched:
@@ -93,13 +135,3 @@ def eval_mode_callees(tree: ast.AST) -> frozenset[str]:
                 if name:
                     out.add(name)
     return frozenset(out)
-
-
-def _own_nodes(scope: ast.AST):
-    """Nodes of one scope, not entering nested functions, classes or lambdas."""
-    stack = list(ast.iter_child_nodes(scope))
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))

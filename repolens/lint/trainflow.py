@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import libcst as cst
 
 from repolens.lint.flow import BACKWARD, STEP, loop_flow, method_name, nodes
-from repolens.lint.helpers import literal, walk
+from repolens.lint.helpers import literal, per_file, walk
 from repolens.lint.rule import Rule
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -92,6 +92,12 @@ def switch_owner(call: cst.Call) -> str | None:
 # -- functions of a file ------------------------------------------------------------------------
 def functions_by_name(module: cst.Module) -> dict[str, list[cst.FunctionDef]]:
     """Every function and method of the file by name (a name may be defined more than once)."""
+    if isinstance(module, cst.Module):
+        return per_file(module, "functions_by_name", _functions_by_name)
+    return _functions_by_name(module)
+
+
+def _functions_by_name(module: cst.CSTNode) -> dict[str, list[cst.FunctionDef]]:
     out: dict[str, list[cst.FunctionDef]] = {}
     for n in walk(module):
         if isinstance(n, cst.FunctionDef):
@@ -138,8 +144,20 @@ def loops_in(node: cst.CSTNode) -> Iterator[cst.For | cst.While]:
     return (n for n in walk(node) if isinstance(n, (cst.For, cst.While)))
 
 
-def training_loops(node: cst.CSTNode) -> list[cst.For | cst.While]:
-    """Outermost training loops under `node` (a loop inside a training loop is not listed again)."""
+def training_loops(node: cst.CSTNode, source: str | None = None) -> list[cst.For | cst.While]:
+    """Outermost training loops under `node` (a loop inside a training loop is not listed again).
+
+    `source`, the file's text, lets a file that never says `backward` or `step` (no training loop
+    can be written without both) answer without a walk.
+    """
+    if source is not None and ("backward" not in source or "step" not in source):
+        return []
+    if isinstance(node, cst.Module):  # asked by several rules of the same file
+        return list(per_file(node, "training_loops", _training_loops))
+    return _training_loops(node)
+
+
+def _training_loops(node: cst.CSTNode) -> list[cst.For | cst.While]:
     out: list[cst.For | cst.While] = []
     covered: set[int] = set()
     for loop in loops_in(node):
@@ -163,7 +181,7 @@ def is_main_guard(node: cst.CSTNode) -> bool:
     return sides == {"__name__", "__main__"}
 
 
-def entry_anchor(module: cst.Module, path: str) -> cst.CSTNode | None:
+def entry_anchor(module: cst.Module, path: str, source: str | None = None) -> cst.CSTNode | None:
     """Where a training entrypoint starts, or None when the file is not one.
 
     A training entrypoint is a file (not a unit test) that runs a training loop (backward and an
@@ -172,7 +190,7 @@ def entry_anchor(module: cst.Module, path: str) -> cst.CSTNode | None:
     """
     if is_test_path(path):
         return None
-    loops = training_loops(module)
+    loops = training_loops(module, source)
     if not loops:
         return None
     for stmt in module.body:
@@ -216,6 +234,6 @@ class TrainingEntrypointRule(Rule):
     def visit_Module(self, node: cst.Module) -> None:
         if not self.missing():
             return
-        anchor = entry_anchor(node, self.context.path)
+        anchor = entry_anchor(node, self.context.path, self.context.source)
         if anchor is not None:
             self.report(anchor.test if isinstance(anchor, cst.If) else anchor)

@@ -7,7 +7,7 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.flow import (ScopedRule, class_methods, layer_sequence, nn_layer, nodes, self_attribute,
                                 self_attribute_values)
-from repolens.lint.helpers import add_keyword, argument, dotted, has_star_args, literal
+from repolens.lint.helpers import add_keyword, argument, children_of, dotted, has_star_args, literal
 
 CONV = re.compile(r"^Conv(?:Transpose)?[123]d$")
 BATCHNORM = re.compile(r"^(?:BatchNorm[123]d|SyncBatchNorm)$")
@@ -170,20 +170,31 @@ class Tdnn(Module):
                             convs[attr] = n.value
                         elif BATCHNORM.match(kind):
                             norms[attr] = kind
+        methods = None  # (method, parent map, nodes) of each method: built once, if any conv
         for attr, conv in convs.items():
-            bn = self._only_feeds_batchnorm(node, attr, norms)
+            if methods is None:
+                methods = self._method_parents(node)
+            bn = self._only_feeds_batchnorm(methods, attr, norms)
             if bn:
                 self._check_conv(conv, bn)
 
-    def _only_feeds_batchnorm(self, cls: cst.ClassDef, attr: str, norms: dict) -> str | None:
-        """The BatchNorm class when every call of `self.<attr>` goes straight into one of `norms`."""
-        found: set[str] = set()
+    @staticmethod
+    def _method_parents(cls: cst.ClassDef):
+        out = []
         for method in class_methods(cls):
             parents: dict[int, cst.CSTNode] = {}
-            for n in nodes(method.body):
-                for child in n.children:
+            own = list(nodes(method.body))
+            for n in own:
+                for child in children_of(n):
                     parents[id(child)] = n
-            for n in nodes(method.body):
+            out.append((method, parents, own))
+        return out
+
+    def _only_feeds_batchnorm(self, methods, attr: str, norms: dict) -> str | None:
+        """The BatchNorm class when every call of `self.<attr>` goes straight into one of `norms`."""
+        found: set[str] = set()
+        for method, parents, own in methods:
+            for n in own:
                 if self_attribute(n) != attr:
                     continue
                 parent = parents.get(id(n))

@@ -7,7 +7,7 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.flow import (ScopedRule, class_methods, layer_sequence, nn_layer, nodes, self_attribute,
                                 self_attribute_values)
-from repolens.lint.helpers import argument, dotted, literal
+from repolens.lint.helpers import argument, children_of, dotted, literal, walk
 
 # Layers whose output is a 2-D/3-D feature map (N, C, H, W[, D]).
 FEATURE_MAP = re.compile(r"^(?:Conv(?:Transpose)?[23]d|BatchNorm[23]d|InstanceNorm[23]d|(?:Max|Avg|LP)Pool[23]d)$")
@@ -176,9 +176,16 @@ class Block(Module):
         if not dropouts:
             return
         for method in class_methods(node):
+            holders = _holders(method.body, dropouts)
+            if not holders:
+                continue  # no dropout call in this method: none of its blocks can report
             for block in (n for n in nodes(method.body) if isinstance(n, cst.IndentedBlock)):
+                if id(block) not in holders:
+                    continue
                 body = list(block.body)
                 for i, stmt in enumerate(body):
+                    if id(stmt) not in holders:
+                        continue  # holds no call of a dropout layer
                     for call in (c for c in nodes(stmt) if isinstance(c, cst.Call)):
                         attr = self_attribute(call.func)
                         if attr in dropouts and len(call.args) == 1 and not call.args[0].star:
@@ -231,3 +238,22 @@ class Block(Module):
         if id(node) not in self._seen:
             self._seen.add(id(node))
             self.report(node, self.message.format(after=after))
+
+
+def _holders(body: cst.CSTNode, dropouts: set[str]) -> set[int]:
+    """ids of the nodes under `body` (nested scopes included) that hold a `self.<dropout>(...)`
+    call, the calls themselves included: statements outside this set cannot report."""
+    parents: dict[int, cst.CSTNode] = {}
+    calls = []
+    for n in walk(body):
+        for child in children_of(n):
+            parents[id(child)] = n
+        if isinstance(n, cst.Call) and self_attribute(n.func) in dropouts:
+            calls.append(n)
+    out: set[int] = set()
+    for call in calls:
+        x: cst.CSTNode | None = call
+        while x is not None and id(x) not in out:
+            out.add(id(x))
+            x = parents.get(id(x))
+    return out

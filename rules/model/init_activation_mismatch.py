@@ -6,7 +6,7 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.flow import ScopedRule
-from repolens.lint.helpers import argument, code_of, literal, walk
+from repolens.lint.helpers import argument, children_of, code_of, literal, walk
 
 RELU = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_",
                   "prelu", "rrelu"})
@@ -141,7 +141,7 @@ class Net(torch.nn.Module):
         if self._kinds is None:
             kinds: set[str] = set()
             for n in walk(self.context.module):  # type: ignore[arg-type]
-                for child in n.children:
+                for child in children_of(n):
                     self._parents[id(child)] = n
                 name = None
                 if isinstance(n, (cst.Attribute, cst.Name)):

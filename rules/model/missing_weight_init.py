@@ -7,6 +7,7 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.facts import _INIT_TEXT, _WEIGHTS_TEXT
 from repolens.lint.flow import ScopedRule, class_methods, is_torch_nn_class, nn_layer, nodes
+from repolens.lint.helpers import children_of
 
 LAYERS = re.compile(r"^(?:Lazy)?(?:Conv(?:Transpose)?[123]d|Linear|Bilinear)$")
 MODULE = ("torch.nn.Module", "torch.nn.modules.module.Module")
@@ -189,7 +190,7 @@ def _all(node: cst.CSTNode):
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(n.children)
+        stack.extend(children_of(n))
 
 
 def _walk_classes(module):

@@ -20,6 +20,10 @@ CONTAINERS = ("torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.Sequential
               "torch.nn.modules.container.Sequential")
 
 
+# the values `_plain_container_of_modules` can call a plain container
+_CONTAINER_NODES = (cst.List, cst.Tuple, cst.Dict, cst.ListComp, cst.DictComp)
+
+
 class ModulesInPlainContainer(ScopedRule):
     """
     ## What it does
@@ -184,16 +188,21 @@ class Tower(t.nn.Module):
         init = next((m for m in class_methods(node) if m.name.value == "__init__"), None)
         if init is None:
             return
-        if self._registers_by_hand(node):
-            return
+        candidates = []
         for stmt in nodes(init):
             if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1):
                 continue
             attr = self_attribute(stmt.targets[0].target)
-            if attr is None:
+            if attr is None or not isinstance(stmt.value, _CONTAINER_NODES):
                 continue
             kind = self._plain_container_of_modules(stmt.value, init, attr)
-            if kind is None or self._wrapped_later(node, attr, stmt):
+            if kind is not None:
+                candidates.append((stmt, attr, kind))
+        # the walks of the whole class only for a class that has a candidate (few have)
+        if not candidates or self._registers_by_hand(node):
+            return
+        for stmt, attr, kind in candidates:
+            if self._wrapped_later(node, attr, stmt):
                 continue
             container = "nn.ModuleDict" if kind == "dict" else "nn.ModuleList"
             self.report(stmt.value, self.message.format(attr=attr, kind=kind, container=container),

@@ -8,7 +8,7 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.flow import (ScopedRule, class_methods, is_torch_nn_class, method_name, nodes, receiver,
                                 self_attribute, self_attribute_values)
-from repolens.lint.helpers import dotted
+from repolens.lint.helpers import children_of, dotted
 from repolens.lint.helpers import add_keyword, has_star_args, keyword_arg, positional_args
 
 # class -> index of `inplace` among the positional parameters
@@ -198,7 +198,10 @@ class Block(nn.Module):
     # tensor from a layer whose backward does not need its output (conv, linear, norm, pool,
     # dropout) or from an addition. Elsewhere (a shared input, after a sigmoid) it stays silent.
     def _safe_activations(self, cls: cst.ClassDef):
-        for n in _class_nodes(cls):
+        own = list(_class_nodes(cls))
+        if not any(self._is_activation(n) for n in own if isinstance(n, cst.Call)):
+            return  # every candidate below is an activation call of the class: none, no more walks
+        for n in own:
             if isinstance(n, (cst.List, cst.Tuple)):
                 yield from self._after_safe_layer([e.value for e in n.elements])
             elif isinstance(n, cst.Call) and self._is_layer_sequence(n):
@@ -244,16 +247,29 @@ class Block(nn.Module):
         if len(self_attribute_values(cls, attr)) != 1:
             return False
         uses = 0
+        for prev, stmt, n in self._self_uses(cls).get(attr, ()):
+            if _is_assignment_target(stmt, n):
+                continue
+            uses += 1
+            if not self._safe_use(cls, prev, stmt, n):
+                return False
+        return uses > 0
+
+    def _self_uses(self, cls: cst.ClassDef) -> dict[str, list]:
+        """attr -> (previous statement, statement, node) of every `self.<attr>` in the class's
+        statements, in source order: one walk per class, however many activations it holds."""
+        if self._uses_of is not None and self._uses_of[0] is cls:
+            return self._uses_of[1]
+        out: dict[str, list] = {}
         for method in class_methods(cls):
             for block in (n for n in nodes(method) if isinstance(n, cst.IndentedBlock)):
                 for prev, stmt in zip([None, *block.body], block.body):
                     for n in _statement_nodes(stmt):
-                        if self_attribute(n) != attr or _is_assignment_target(stmt, n):
-                            continue
-                        uses += 1
-                        if not self._safe_use(cls, prev, stmt, n):
-                            return False
-        return uses > 0
+                        attr = self_attribute(n)
+                        if attr is not None:
+                            out.setdefault(attr, []).append((prev, stmt, n))
+        self._uses_of = (cls, out)
+        return out
 
     def _safe_use(self, cls, prev, stmt, attr_node) -> bool:
         call = _called_with(stmt, attr_node)
@@ -306,16 +322,17 @@ class Block(nn.Module):
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self._seen: set[int] = set()
+        self._uses_of: tuple[cst.ClassDef, dict[str, list]] | None = None
 
 
 def _class_nodes(cls: cst.ClassDef):
     """Nodes of a class body, not entering nested classes (they are checked on their own)."""
-    stack = list(reversed(cls.body.children))
+    stack = list(reversed(children_of(cls.body)))
     while stack:
         n = stack.pop()
         yield n
         if not isinstance(n, cst.ClassDef):
-            stack.extend(reversed(n.children))
+            stack.extend(reversed(children_of(n)))
 
 
 def _self_assignments(cls: cst.ClassDef):

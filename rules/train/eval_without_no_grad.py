@@ -4,7 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.flow import method_name, nodes
-from repolens.lint.helpers import dotted, walk
+from repolens.lint.helpers import children_of, dotted, walk
 from repolens.lint.trainflow import (called_name, grad_off_decorated, grad_off_with, is_eval_switch, is_test_path,
                                      sets_grad_off)
 
@@ -164,7 +164,7 @@ class Trainer:
                 name = dotted(n.func)
                 if name and any(name == m or m.startswith(name + ".") for m in models):
                     return n
-            stack.extend(reversed(n.children))
+            stack.extend(reversed(children_of(n)))
         return None
 
 

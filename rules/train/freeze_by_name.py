@@ -4,7 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Severity, Rule
 from repolens.lint.flow import method_name
-from repolens.lint.helpers import target_names, walk
+from repolens.lint.helpers import children_of, target_names, walk
 
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
@@ -86,7 +86,7 @@ class FreezeByName(Rule):
             if node.orelse is not None:
                 self._scan(node.orelse, name, [*tests, node.test])
             return
-        for child in node.children:
+        for child in children_of(node):
             self._scan(child, name, tests)
 
 

@@ -146,11 +146,13 @@ net = models.resnet18()
 
     def visit_Module(self, node: cst.Module) -> None:
         self._skip = is_test_path(self.context.path)
-        self._functions = functions_by_name(node)
         self._pretrained = "from_pretrained" in self.context.source
         self._reported: set[int] = set()
         if not self._skip:
-            for loop in training_loops(node):
+            loops = training_loops(node, self.context.source)
+            if loops:
+                self._functions = functions_by_name(node)
+            for loop in loops:
                 self._check_restore(loop)
 
     # -- 1. evaluation without eval mode --------------------------------------------------------
@@ -161,12 +163,12 @@ net = models.resnet18()
             return
         if "predict" in name_tokens(name) or "inference" in name_tokens(name):
             return  # inference helpers are often handed a model already in eval mode
-        own = list(nodes(node.body))
-        if any(isinstance(n, cst.Call) and (is_eval_switch(n) or is_train_switch(n) or _is_backward(n)) for n in own):
-            return
         models = {p.name.value: p for p in (*node.params.params, *node.params.kwonly_params)
                   if any(t in p.name.value.lower() for t in _MODEL_TOKENS) and self._stochastic(p)}
-        if not models:
+        if not models:  # checked before any walk of the body: most functions take no model
+            return
+        own = list(nodes(node.body))
+        if any(isinstance(n, cst.Call) and (is_eval_switch(n) or is_train_switch(n) or _is_backward(n)) for n in own):
             return
         for loop in (n for n in own if isinstance(n, (cst.For, cst.While, cst.CompFor))):
             body = loop.body if not isinstance(loop, cst.CompFor) else None

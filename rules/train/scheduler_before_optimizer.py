@@ -4,7 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.flow import STEP, classify_call, method_name, receiver
-from repolens.lint.helpers import dotted, walk
+from repolens.lint.helpers import children_of, dotted, walk
 from repolens.lint.trainflow import called_name, functions_by_name
 
 _BRANCHES = (cst.If, cst.Try, cst.TryStar, cst.Match, cst.IfExp, cst.For, cst.While, cst.BooleanOperation)
@@ -163,7 +163,7 @@ def _ordered(body: cst.CSTNode):
             continue
         yield n, conditional
         inner = conditional or (isinstance(n, _BRANCHES) and n is not body)
-        stack.extend((c, inner) for c in reversed(n.children))
+        stack.extend((c, inner) for c in reversed(children_of(n)))
 
 
 def _after(body: cst.CSTNode, node: cst.CSTNode) -> list[cst.CSTNode]:

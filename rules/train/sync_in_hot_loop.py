@@ -4,6 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.flow import BACKWARD, STEP, TrainingLoopRule, method_name
+from repolens.lint.helpers import children_of
 from repolens.lint.trainflow import is_test_path
 
 SYNC_METHODS = frozenset({"item", "cpu", "numpy", "tolist"})
@@ -122,4 +123,4 @@ def train(model, loader, opt, scaler, history):
             if isinstance(n, cst.Call) and method_name(n) in SYNC_METHODS and not n.args:
                 self.report(n, self.message.format(method=method_name(n)))
                 continue  # the inner calls of a chain are the same sync
-            stack.extend(reversed(n.children))
+            stack.extend(reversed(children_of(n)))

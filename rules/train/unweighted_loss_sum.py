@@ -68,8 +68,12 @@ class UnweightedLossSum(ScopedRule):
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._bindings = file_bindings(node)
+        self._module = node
         self._inner: set[int] = set()
+
+    @property
+    def _bindings(self):  # type: ignore[no-untyped-def]
+        return file_bindings(self._module)  # on first use only (memoized per file)
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if not isinstance(node.operator, cst.Add) or id(node) in self._inner:
@@ -77,8 +81,18 @@ class UnweightedLossSum(ScopedRule):
         terms = _terms(node, self._inner)
         if len(terms) < 2:
             return
-        kinds = [self._kind(t) for t in terms]
-        if None in kinds or len(set(kinds)) < 2:
+        # any term of unknown kind settles it: the cheap cases first, a local name's lookup (a walk
+        # of the function) last, and stop at the first unknown
+        if not all(isinstance(t, (cst.Name, cst.Call)) for t in terms):
+            return
+        known = {}
+        for t in sorted(terms, key=lambda t: isinstance(t, cst.Name)):
+            kind = self._kind(t)
+            if kind is None:
+                return
+            known[id(t)] = kind
+        kinds = [known[id(t)] for t in terms]
+        if len(set(kinds)) < 2:
             return
         self.report(node, self.message.format(kinds=" + ".join(dict.fromkeys(kinds))))
 
