@@ -95,6 +95,7 @@ class ScopedRule(Rule):
         self.class_stack: list[cst.ClassDef] = []
         self.function_stack: list[cst.FunctionDef] = []
         self._module_class: dict[int, bool] = {}
+        _BINDINGS.clear()  # rules are made anew for each file: drop the previous file's classes
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.class_stack.append(node)
@@ -213,7 +214,7 @@ def self_attribute_bindings(node: cst.ClassDef) -> dict[str, list[cst.BaseExpres
                 attr = self_attribute(n.target)
                 if attr is not None:
                     out.setdefault(attr, []).append(n.value if isinstance(n, cst.AnnAssign) else None)
-    if len(_BINDINGS) > 512:  # a cache for the file at hand, not a store: the id keeps the class alive
+    if len(_BINDINGS) > 512:  # a cache for the file at hand (cleared per file), not a store
         _BINDINGS.clear()
     _BINDINGS[id(node)] = (node, out)
     return out
