@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Mapping
 
 FixSafety = Literal["safe", "unsafe"]
+# The sections every rule doc must have (ruff's shape), checked by the registry.
+DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead")
 
 
 class Severity(str, enum.Enum):

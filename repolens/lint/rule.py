@@ -22,10 +22,9 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from repolens.lint.facts import ProjectFacts
-from repolens.lint.model import Example, FixSafety, Severity
+from repolens.lint.model import DOC_SECTIONS, Example, FixSafety, Severity
 from repolens.pyindex.aliases import AliasTable, cst_dotted_name
 
-DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead")
 _NO_DEFAULT: Any = object()
 
 

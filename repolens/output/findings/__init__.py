@@ -8,10 +8,12 @@ the findings (plus the source files they point at), returning the text the CLI p
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from repolens.lint.model import Finding
-from repolens.lint.rule import Rule
+
+if TYPE_CHECKING:  # the rule classes need libcst; formatting never does
+    from repolens.lint.rule import Rule
 from repolens.output.findings.github import render_github
 from repolens.output.findings.json import render_json
 from repolens.output.findings.sarif import render_sarif

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from repolens.discover.source import read_source
 from repolens.lint.model import Finding, Severity
-from repolens.lint.rule import Rule
+
+if TYPE_CHECKING:  # the rule classes need libcst; formatting never does
+    from repolens.lint.rule import Rule
 
 # Codes the engine itself reports, with no rule class behind them.
 ENGINE_CODES: Mapping[str, str] = {

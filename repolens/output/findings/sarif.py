@@ -17,15 +17,17 @@ import hashlib
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from urllib.parse import quote
 
 from repolens import __version__
-from repolens.lint.model import Finding, Severity
-from repolens.lint.rule import DOC_SECTIONS, Rule
+from repolens.lint.model import DOC_SECTIONS, Finding, Severity
 from repolens.output.findings._common import (
     ENGINE_CODES, SourceLines, display_cell, ordered, rule_name, rule_severity,
 )
+
+if TYPE_CHECKING:  # the rule classes need libcst; formatting never does
+    from repolens.lint.rule import Rule
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"

@@ -10,10 +10,12 @@ The marker: `[*]` some of the findings have a safe fix, `[-]` only unsafe fixes 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from repolens.lint.model import Finding
-from repolens.lint.rule import Rule
+
+if TYPE_CHECKING:  # the rule classes need libcst; formatting never does
+    from repolens.lint.rule import Rule
 from repolens.output.findings._common import has_safe_fix, has_unsafe_fix, rule_name
 
 

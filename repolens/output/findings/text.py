@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
 from repolens.lint.model import Finding, Severity
-from repolens.lint.rule import Rule
+
+if TYPE_CHECKING:  # the rule classes need libcst; formatting never does
+    from repolens.lint.rule import Rule
 from repolens.output.findings._common import (
     SourceLines, display_cell, has_safe_fix, has_unsafe_fix, ordered,
 )
