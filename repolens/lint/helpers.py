@@ -7,7 +7,6 @@ here is pure (no I/O) and works on libcst nodes, so rules stay small and read li
 from __future__ import annotations
 
 import ast
-import ast as _ast
 import inspect as _inspect
 import re
 import textwrap as _textwrap
@@ -191,30 +190,30 @@ def _visit_plan(cls: type) -> tuple[tuple[str, str], ...] | None:
     if owner is None:
         return None
     try:
-        tree = _ast.parse(_textwrap.dedent(_inspect.getsource(owner.__dict__["_visit_and_replace_children"])))
+        tree = ast.parse(_textwrap.dedent(_inspect.getsource(owner.__dict__["_visit_and_replace_children"])))
     except (OSError, TypeError, SyntaxError):
         return None
     body = tree.body[0].body
-    if body and isinstance(body[0], _ast.Expr) and isinstance(body[0].value, _ast.Constant):
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]  # docstring
-    if len(body) == 1 and isinstance(body[0], _ast.Return) and isinstance(body[0].value, _ast.Name) \
+    if len(body) == 1 and isinstance(body[0], ast.Return) and isinstance(body[0].value, ast.Name) \
             and body[0].value.id == "self":
         return ()
-    if not body or not isinstance(body[-1], _ast.Return) or not isinstance(body[-1].value, _ast.Call) \
+    if not body or not isinstance(body[-1], ast.Return) or not isinstance(body[-1].value, ast.Call) \
             or body[-1].value.args:
         return None
     for stmt in body[:-1]:  # `names = self.names`: a local alias, nothing visited
-        if not (isinstance(stmt, _ast.Assign) and isinstance(stmt.value, _ast.Attribute)
-                and isinstance(stmt.value.value, _ast.Name) and stmt.value.value.id == "self"):
+        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Attribute)
+                and isinstance(stmt.value.value, ast.Name) and stmt.value.value.id == "self"):
             return None
     plan = []
     for kw in body[-1].value.keywords:
         v = kw.value
-        if isinstance(v, _ast.Attribute) and isinstance(v.value, _ast.Name) and v.value.id == "self":
+        if isinstance(v, ast.Attribute) and isinstance(v.value, ast.Name) and v.value.id == "self":
             continue  # a plain value copied as is (`star="*"`): not a node
-        visits = [c for c in _ast.walk(v) if isinstance(c, _ast.Call) and isinstance(c.func, _ast.Name)
+        visits = [c for c in ast.walk(v) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
                   and c.func.id in _VISIT_KINDS]
-        fields = {c.args[1].value if len(c.args) >= 3 and isinstance(c.args[1], _ast.Constant) else None
+        fields = {c.args[1].value if len(c.args) >= 3 and isinstance(c.args[1], ast.Constant) else None
                   for c in visits}
         if fields != {kw.arg}:
             return None
