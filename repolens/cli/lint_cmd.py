@@ -356,7 +356,7 @@ def _stderr_console():  # type: ignore[no-untyped-def]
 
 def _write_suppressions(findings, targets) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     from repolens.discover.source import encode_source, read_source
-    from repolens.lint.atomic import write_atomic
+    from repolens.atomic import write_atomic
 
     by_rel = {t.rel: t for t in targets}
     per_file: dict[str, list[tuple[int, str]]] = {}

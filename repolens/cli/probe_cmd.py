@@ -6,6 +6,7 @@ picks the exit code: 0 nothing at or above warning, 1 findings or the user's cod
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any, Optional
@@ -16,6 +17,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from repolens.output import write_atomic
 from repolens.probe import (ProbeConfigError, ProbeReport, ProbeUnavailable, build_spec, find_candidates,
                             find_project_root, load_options, run_probe, torch_available)
 
@@ -145,13 +147,15 @@ def _emit(report: ProbeReport, fmt: str, output: Optional[Path], layers: bool) -
     if fmt == "json":
         text = json.dumps(report.to_json(), indent=2)
         if output:
-            output.write_text(text + "\n", encoding="utf-8")
+            write_atomic(output, text + "\n")
         else:
             typer.echo(text)
         return
     if output:
-        with output.open("w", encoding="utf-8") as fh:
-            render_rich(report, Console(file=fh, width=120, no_color=True), layers)
+        # Rendered in memory, then written atomically like every --output file.
+        buffer = io.StringIO()
+        render_rich(report, Console(file=buffer, width=120, no_color=True), layers)
+        write_atomic(output, buffer.getvalue())
     else:
         render_rich(report, Console(), layers)
 

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from repolens.lint.atomic import write_atomic
+from repolens.atomic import write_atomic
 from repolens.lint.model import Finding
 
 FORMAT = "repolens-baseline"

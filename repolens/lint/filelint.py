@@ -15,7 +15,7 @@ import libcst as cst
 
 from repolens.discover.notebook import NotebookSource
 from repolens.discover.source import encode_source
-from repolens.lint.atomic import write_atomic
+from repolens.atomic import write_atomic
 from repolens.lint.check import apply_fixes, collect_aliases, module_package, run_rules
 from repolens.lint.engine import FileResult, _load, _stat
 from repolens.lint.facts import FileFacts, ProjectFacts

@@ -6,7 +6,7 @@ import json
 import os
 import stat
 
-from repolens.lint.atomic import write_atomic
+from repolens.atomic import write_atomic
 
 from _lintkit import write
 

@@ -1,6 +1,7 @@
 """Atomic file writes: a temp file in the same folder, fsync, os.replace, permissions kept.
 
 A crash or a full disk at any moment leaves either the old file or the new one, never half.
+Used by `lint --fix` / `--add-suppressions` / `--baseline` and by every command's `--output FILE`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     path = Path(path)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
@@ -36,3 +37,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+    return path
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """UTF-8 text, newlines as given (no translation)."""
+    return write_atomic(path, text.encode("utf-8"))
