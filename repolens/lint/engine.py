@@ -17,7 +17,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from repolens import __version__
 from repolens.discover.notebook import NotebookError, NotebookSource, load_notebook
@@ -61,7 +61,7 @@ class LintRun:
     diffs: tuple[str, ...] = ()  # unified diffs (in --diff mode)
     parsed_files: int = 0  # files libcst parsed in this run (0 on a fully warm run)
     cached_files: int = 0  # files whose results came from the cache
-    facts: ProjectFacts = field(default_factory=ProjectFacts)
+    facts: Mapping[str, ProjectFacts] = field(default_factory=dict)  # per project folder ("" = root)
 
 
 def finding_sort_key(f: Finding) -> tuple[Any, ...]:
@@ -121,7 +121,8 @@ def _workers(n_jobs: int, jobs: int | None) -> int:
 
 def gather_facts(
     targets: Sequence[Target], store: JsonStore | None = None, *, jobs: int | None = None,
-) -> tuple[ProjectFacts, dict[str, FileFacts]]:
+) -> dict[str, FileFacts]:
+    """Each file's facts (from the cache when its size and mtime match); merged per project by the caller."""
     per_file: dict[str, FileFacts] = {}
     todo: list[Target] = []
     for t in targets:
@@ -145,7 +146,7 @@ def gather_facts(
         per_file[rel] = facts
         if store is not None:
             store.put(rel, {"m": mtime, "s": size, "d": digest, "facts": facts_to_json(facts)})
-    return merge_facts(per_file.values()), per_file
+    return per_file
 
 
 # -- cache encoding ---------------------------------------------------------------------------
@@ -193,7 +194,7 @@ def lint_targets(
     folder = prepare_cache_dir(cache_folder(settings, cache_dir)) if use_cache else None
     facts_store = JsonStore(folder / "facts.json", __version__) if folder else None
     fact_targets = fact_targets if fact_targets is not None else targets
-    project_facts, per_file = gather_facts(fact_targets, facts_store, jobs=jobs)
+    per_file = gather_facts(fact_targets, facts_store, jobs=jobs)
     # Facts are merged per project (a folder with its own pyproject, requirements, .git ...).
     scope_of = project_scopes(settings.root, [t.rel for t in (*fact_targets, *targets)])
     scoped: dict[str, list[FileFacts]] = {}
@@ -272,7 +273,7 @@ def lint_targets(
         diffs=tuple(r.diff for r in sorted(results, key=lambda r: r.rel) if r.diff),
         parsed_files=sum(1 for r in results if r.parsed),
         cached_files=cached,
-        facts=project_facts,
+        facts=facts_by_scope,
     )
 
 
