@@ -5,7 +5,6 @@ This is the engine's core, used for real files and for the rules' embedded examp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import libcst as cst
@@ -48,12 +47,6 @@ def collect_aliases(module: cst.Module, package: str | None = None) -> AliasTabl
                 else:
                     stack.append(child)
     return table
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    reports: tuple[Report, ...]
-    module: cst.Module
 
 
 def run_rules(
@@ -159,10 +152,19 @@ def lint_text(
 ) -> tuple[cst.Module, tuple[Report, ...]]:
     """Parse and lint one text. Raises libcst.ParserSyntaxError when it does not parse."""
     module = cst.parse_module(source)
-    context = FileContext(path=path, source=source, aliases=collect_aliases(module, module_package(path)),
-                          facts=facts or ProjectFacts(), target_version=target_version)
-    active = [r for r in rules if not r.needles or any(n in source for n in r.needles)]
-    return module, run_rules(module, context, active, options)
+    context = file_context(module, source, path, facts or ProjectFacts(), target_version)
+    return module, run_rules(module, context, active_rules(rules, source), options)
+
+
+def active_rules(rules: Sequence[type[Rule]], source: str) -> list[type[Rule]]:
+    """The text pre-filter: a rule runs only when one of its needles occurs in the file."""
+    return [r for r in rules if not r.needles or any(n in source for n in r.needles)]
+
+
+def file_context(module: cst.Module, source: str, path: str, facts: ProjectFacts,
+                 target_version: tuple[int, ...] | None) -> FileContext:
+    return FileContext(path=path, source=source, aliases=collect_aliases(module, module_package(path)),
+                       facts=facts, target_version=target_version, module=module)
 
 
 def fix_text(

@@ -16,7 +16,7 @@ import libcst as cst
 from repolens.discover.notebook import NotebookSource
 from repolens.discover.source import encode_source
 from repolens.atomic import write_atomic
-from repolens.lint.check import apply_fixes, collect_aliases, module_package, run_rules
+from repolens.lint.check import active_rules, apply_fixes, file_context, run_rules
 from repolens.lint.engine import FileResult, _load, _stat
 from repolens.lint.facts import FileFacts, ProjectFacts
 from repolens.lint.model import Finding
@@ -122,16 +122,10 @@ def _kept(reports: Iterable[Report], by_code: dict[str, type[Rule]], settings: L
     return out
 
 
-def _active_rules(job: _Job, code: str) -> list[type[Rule]]:
-    """The text pre-filter: a rule runs only when one of its needles occurs in the file."""
-    return [r for r in job.rules if not r.needles or any(n in code for n in r.needles)]
-
-
 def _lint_code(code: str, rel: str, rules: Sequence[type[Rule]], job: _Job
                ) -> tuple[cst.Module, list[Report], list[str]]:
     module = cst.parse_module(code)
-    context = FileContext(path=rel, source=code, aliases=collect_aliases(module, module_package(rel)),
-                          facts=job.facts_for(rel), target_version=job.settings.target_version)
+    context = file_context(module, code, rel, job.facts_for(rel), job.settings.target_version)
     reports, problems = _run_rules_isolated(module, context, rules, job.settings.options)
     by_code = {r.code: r for r in rules}
     kept = _kept(reports, by_code, job.settings, rel, code, lambda r: r.position.start.line)
@@ -162,7 +156,7 @@ def _fix(code: str, rel: str, rules: Sequence[type[Rule]], job: _Job, module: cs
         total += applied
         code = new_code
         try:
-            module, reports, _ = _lint_code(code, rel, _active_rules(job, code), job)
+            module, reports, _ = _lint_code(code, rel, active_rules(job.rules, code), job)
         except cst.ParserSyntaxError as exc:
             return original, 0, f"fixes skipped: the fixed code would not parse ({exc.message})"
     if code != original:
@@ -188,7 +182,7 @@ def lint_target(target: Target, job: _Job) -> FileResult:
     if code is None:
         return replace(base, problems=tuple(problems), cacheable=False)
     nb = loaded.notebook
-    active = _active_rules(job, code)
+    active = active_rules(job.rules, code)
     if not active:
         # nothing can match: no parse. `ast` (facts pass) still tells whether the file parses.
         ff = job.file_facts.get(rel)
@@ -240,7 +234,7 @@ def lint_target(target: Target, job: _Job) -> FileResult:
                         fixes_applied = 0
                     else:
                         code = new_code
-                        module, reports, _ = _lint_code(code, rel, _active_rules(job, code), job)
+                        module, reports, _ = _lint_code(code, rel, active_rules(job.rules, code), job)
                         mtime, size = _stat(target.path)
                         digest = hashlib.sha256(encode_source(code, loaded.source)).hexdigest()
                         base = replace(base, mtime_ns=mtime, size=size, digest=digest)
