@@ -11,19 +11,18 @@ need a second file or a configured version are tested as they run for real.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from annotated_cases import parse_annotations
 from repolens.lint.check import fix_text, lint_text
 from repolens.lint.facts import collect_facts
 from repolens.lint.registry import load_builtin_rules
 
 PROJECTS = Path(__file__).parent / "projects"
 RULES_BY_NAME = {r.name: r for r in load_builtin_rules()}
-_ANNOTATION = re.compile(r"^\s*#\s*(ruleid|ok):\s*(.+?)\s*$")
 
 
 def _sources(project: Path) -> dict[str, str]:
@@ -41,25 +40,14 @@ def _target_version(project: Path) -> tuple[int, ...] | None:
 
 def annotations(text: str) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
     """({(rule name, line)} that must fire, {(rule name, line)} that must not)."""
-    lines = text.splitlines()
-    expected: set[tuple[str, int]] = set()
-    forbidden: set[tuple[str, int]] = set()
-    for i, line in enumerate(lines):
-        m = _ANNOTATION.match(line)
-        if not m:
-            continue
-        target = i + 1
-        while target < len(lines) and lines[target].strip().startswith("#"):
-            target += 1
-        for name in (n.strip() for n in m.group(2).split(",")):
-            (expected if m.group(1) == "ruleid" else forbidden).add((name, target + 1))
-    return expected, forbidden
+    must, must_not = parse_annotations(text, RULES_BY_NAME)
+    return {(n, line) for line, n in must}, {(n, line) for line, n in must_not}
 
 
 def _cases():
     for project in sorted(p for p in PROJECTS.iterdir() if p.is_dir()):
         for path, text in _sources(project).items():
-            if any(_ANNOTATION.match(line) for line in text.splitlines()):  # others are support files
+            if any(annotations(text)):  # the others are support files
                 yield pytest.param(project, path, id=f"{project.name}/{path}")
 
 

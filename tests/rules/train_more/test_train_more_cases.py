@@ -9,11 +9,11 @@ must be annotated: unannotated findings fail too.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
+from annotated_cases import parse_annotations, strip_annotations
 from repolens.lint.check import lint_text
 from repolens.lint.facts import collect_facts
 from repolens.lint.registry import builtin_rules_dir, load_rules_from
@@ -24,20 +24,10 @@ CODES = ("RL302", "RL304", "RL305", "RL309", "RL310", "RL311", "RL312", "RL313",
 RULES = [r for d in ("train", "perf") for r in load_rules_from(builtin_rules_dir() / d) if r.code in CODES]
 BY_NAME = {r.name: r for r in RULES}
 NAME_OF = {r.code: r.name for r in RULES}
-STRIP = re.compile(r"#\s*(?:ruleid|ok):.*")
-ANNOTATION = re.compile(r"\b(ruleid|ok):\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)")
 
 
 def annotations(text: str) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
-    must, must_not = set(), set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.lstrip().startswith("#"):
-            continue
-        for kind, names in ANNOTATION.findall(line):
-            for name in (n.strip() for n in names.split(",")):
-                assert name in BY_NAME, f"line {number}: unknown rule name {name!r}"
-                (must if kind == "ruleid" else must_not).add((number + 1, name))
-    return must, must_not
+    return parse_annotations(text, BY_NAME)
 
 
 def test_every_rule_of_this_pack_is_loaded() -> None:
@@ -47,9 +37,7 @@ def test_every_rule_of_this_pack_is_loaded() -> None:
 @pytest.mark.parametrize("project", sorted(p for p in CASES.iterdir() if p.is_dir()), ids=lambda p: p.name)
 def test_findings_match_ruleid_and_ok_annotations(project: Path) -> None:
     annotated = {p.relative_to(project).as_posix(): p.read_text(encoding="utf-8") for p in sorted(project.rglob("*.py"))}
-    # the annotations name rules ("no-seed", "no-lr-scheduler"): blank them out so that they do
-    # not count as the project-wide text signals some rules look for
-    sources = {path: STRIP.sub("#", text) for path, text in annotated.items()}
+    sources = {path: strip_annotations(text) for path, text in annotated.items()}
     facts = collect_facts(sources)
     for path, text in sources.items():
         must, must_not = annotations(annotated[path])
