@@ -16,7 +16,9 @@ from repolens.mapper.card import environment, repo_card
 from repolens.mapper.docs import find_readme, paper_links, read_docs
 from repolens.mapper.entrypoints import find_entrypoints
 from repolens.mapper.model import RepoMap
-from repolens.mapper.project import Project
+from repolens.mapper.context import MapContext
+from repolens.project.environment import declared_environment
+from repolens.project.model import ProjectModel
 from repolens.mapper.reading import reading_order
 from repolens.mapper.roles import assign_roles
 from repolens.mapper.summary import FileSummary, summarize_file
@@ -108,18 +110,20 @@ def _build(label: str, path: Path, *, jobs: int | None, progress: Progress | Non
     for s in summaries:
         if s.problem:
             problems.append(f"{s.rel}: {s.problem}")
-    project = Project({s.rel: s for s in summaries})
-    roles = assign_roles(project)
     other_rels = [] if single_file else [f.rel for f in disc.others]
+    py_rels = {s.rel for s in summaries}
+    model = ProjectModel([s.info for s in summaries if s.info is not None],
+                         declared_environment(root, other_rels, py_rels))
+    project = MapContext({s.rel: s for s in summaries}, model)
+    roles = assign_roles(project)
     docs = read_docs(root, other_rels)
     entrypoints = find_entrypoints(root, project, roles, docs, other_rels)
     readme = find_readme(root, other_rels)
     steps, edges = reading_order(project, roles, entrypoints, readme, paper_links(docs))
-    py_rels = set(project.summaries)
     evaluates = frozenset(r for r, s in project.summaries.items()
                           if {"no_grad", "eval_call"} <= s.features and roles[r].role in ("train", "script"))
     card = repo_card(root, other_rels, py_rels, roles, entrypoints, docs, evaluates)
-    env = environment(root, other_rels, py_rels)
+    env = environment(model)
     git = None
     if not single_file:
         git = gitinfo.git_info(root)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from repolens.mapper.model import CallEdge
-from repolens.mapper.project import Definition, Project
+from repolens.mapper.context import MapContext
+from repolens.project.model import Definition
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Reached:
     line: int  # where `via` uses it
 
 
-def _functions_of(project: Project, rel: str, name: str | None):
+def _functions_of(project: MapContext, rel: str, name: str | None):
     """The FuncInfos that make up a definition (a class is its body plus its methods)."""
     s = project.summaries[rel]
     if name is None:
@@ -30,7 +31,7 @@ def _functions_of(project: Project, rel: str, name: str | None):
     return [f for f in s.functions if f.name == name or f.name.startswith(name + ".")]
 
 
-def call_graph(project: Project, entry: str, *, max_depth: int = 3, max_edges: int = 400
+def call_graph(project: MapContext, entry: str, *, max_depth: int = 3, max_edges: int = 400
                ) -> tuple[list[CallEdge], list[Reached]]:
     """Edges out of `entry` (a rel path) and the definitions reached, in breadth-first order."""
     edges: list[CallEdge] = []
@@ -45,7 +46,7 @@ def call_graph(project: Project, entry: str, *, max_depth: int = 3, max_edges: i
             for func in _functions_of(project, rel, name):
                 src = f"{rel}:{func.name}"
                 for qualified, line in func.uses:
-                    defn = project.resolve(qualified, rel)
+                    defn = project.model.resolve(qualified, rel)
                     if defn is None:
                         continue
                     owner = defn.name.split(".", 1)[0]

@@ -6,12 +6,12 @@ setup.py (statically, with `ast`), setup.cfg and the README. Nothing is installe
 
 from __future__ import annotations
 
-import ast
-import configparser
 import re
 from pathlib import Path
 
 from repolens.mapper.docs import Doc
+from repolens.project.environment import ENV_KEYS, setup_cfg_options, setup_keyword
+from repolens.project.model import ProjectModel
 from repolens.mapper.model import CardItem, Entrypoint, FileRole
 from repolens.mapper.weights import find_weights_link
 
@@ -20,28 +20,9 @@ try:
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-ENV_KEYS = ("python", "torch", "torchvision", "cuda")
-_REQ = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:\[[^\]]*\])?\s*((?:[<>=!~]=?|===)\s*[^;#\s]+(?:\s*,\s*[<>=!~]=?\s*[^;#\s,]+)*)?")
-_CONDA = re.compile(r"^\s*-\s*(?:[\w\-]+::)?([A-Za-z0-9_.\-]+)\s*(?:([<>=!~]=?|=)\s*([^\s#]+))?")
-_CUDA_INDEX = re.compile(r"download\.pytorch\.org/whl/(cu\d+)")
-_NAMES = {"torch": "torch", "pytorch": "torch", "torchvision": "torchvision", "python": "python",
-          "cudatoolkit": "cuda", "pytorch-cuda": "cuda", "cuda-toolkit": "cuda", "cuda": "cuda",
-          "cuda-version": "cuda"}
 _RUN_LINE = re.compile(r"^\s*(?:\$\s*)?(?:python3?|bash|sh|torchrun|accelerate|deepspeed|make)\s+\S")
 _METRIC = re.compile(r"\b(?:acc(?:uracy)?|top-?[15]|map|mAP|AP|AR|bleu|rouge|ppl|perplexity|f1|iou|miou|psnr|ssim|"
                      r"fid|loss|error|auc|wer|score|results?)\b", re.I)
-
-
-def _requirement_lines(text: str) -> list[tuple[str, str | None]]:
-    out = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith(("#", "-r", "--")):
-            continue
-        m = _REQ.match(line)
-        if m:
-            out.append((m.group(1).lower(), (m.group(2) or "").replace(" ", "") or None))
-    return out
 
 
 def dependency_sources(root: Path, other_rels: list[str], py_rels: set[str]) -> list[str]:
@@ -57,107 +38,21 @@ def dependency_sources(root: Path, other_rels: list[str], py_rels: set[str]) -> 
                 found.append("pyproject.toml")
         except (OSError, tomllib.TOMLDecodeError, AttributeError):
             pass
-    if "setup.py" in py_rels and _setup_kw(root / "setup.py", "install_requires"):
+    if "setup.py" in py_rels and setup_keyword(root / "setup.py", "install_requires"):
         found.append("setup.py")
-    if "setup.cfg" in found and not _setup_cfg(root).get("install_requires"):
+    if "setup.cfg" in found and not setup_cfg_options(root).get("install_requires"):
         found.remove("setup.cfg")
     return sorted(set(found), key=found.index)
 
 
-def _setup_kw(path: Path, key: str) -> object:
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, SyntaxError, ValueError):
-        return None
-    names = {s.targets[0].id: s.value for s in tree.body
-             if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            for kw in node.keywords:
-                if kw.arg == key:
-                    val = kw.value
-                    if isinstance(val, ast.Name) and val.id in names:
-                        val = names[val.id]
-                    try:
-                        return ast.literal_eval(val)
-                    except (ValueError, SyntaxError, TypeError):
-                        return "<computed>"
-    return None
-
-
-def _setup_cfg(root: Path) -> dict[str, str]:
-    cfg = configparser.ConfigParser(interpolation=None)
-    try:
-        cfg.read_string((root / "setup.cfg").read_text(encoding="utf-8", errors="replace"))
-    except (OSError, configparser.Error):
-        return {}
-    return dict(cfg["options"]) if cfg.has_section("options") else {}
-
-
-def environment(root: Path, other_rels: list[str], py_rels: set[str]) -> dict[str, str | None]:
-    """Declared python / torch / torchvision / cuda versions; the first declaration found wins."""
-    env: dict[str, str | None] = {k: None for k in ENV_KEYS}
-
-    def put(name: str, spec: str | None) -> None:
-        key = _NAMES.get(name.lower())
-        if key and env[key] is None:
-            env[key] = spec or "any"
-
-    def read(rel: str) -> str:
-        try:
-            return (root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-
-    if "pyproject.toml" in other_rels:
-        try:
-            data = tomllib.loads(read("pyproject.toml"))
-        except tomllib.TOMLDecodeError:
-            data = {}
-        proj = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
-        if isinstance(proj.get("requires-python"), str):
-            put("python", proj["requires-python"])
-        for dep in proj.get("dependencies", []) or []:
-            for name, spec in _requirement_lines(str(dep)):
-                put(name, spec)
-        poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
-        if isinstance(poetry, dict):
-            for name, spec in poetry.items():
-                put(name, spec if isinstance(spec, str) else (spec or {}).get("version"))
-    if "setup.py" in py_rels:
-        py = _setup_kw(root / "setup.py", "python_requires")
-        if isinstance(py, str):
-            put("python", py)
-        reqs = _setup_kw(root / "setup.py", "install_requires")
-        if isinstance(reqs, (list, tuple)):
-            for dep in reqs:
-                for name, spec in _requirement_lines(str(dep)):
-                    put(name, spec)
-    if "setup.cfg" in other_rels:
-        opts = _setup_cfg(root)
-        if opts.get("python_requires"):
-            put("python", opts["python_requires"].strip())
-        for name, spec in _requirement_lines(opts.get("install_requires", "")):
-            put(name, spec)
-    for rel in other_rels:
-        if re.fullmatch(r"(?:requirements/)?requirements[\w.\-]*\.(?:txt|in)", rel):
-            text = read(rel)
-            for name, spec in _requirement_lines(text):
-                put(name, spec)
-            m = _CUDA_INDEX.search(text)
-            if m and env["cuda"] is None:
-                env["cuda"] = m.group(1)
-    for rel in ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml"):
-        if rel in other_rels:
-            for line in read(rel).splitlines():
-                m = _CONDA.match(line)
-                if m:
-                    op, ver = m.group(2), m.group(3)
-                    put(m.group(1), None if not ver else (f"=={ver}" if op == "=" else f"{op}{ver}"))
-                else:
-                    for name, spec in _requirement_lines(line.strip().lstrip("-").strip()):
-                        if name in ("torch", "torchvision"):
-                            put(name, spec)
+def environment(model: ProjectModel) -> dict[str, str | None]:
+    """Declared python / torch / torchvision / cuda versions (the JSON contract's `environment`), and
+    `torch_min`: the lowest torch the project is written for, declared or implied by the APIs it uses
+    (the default of lint's `target-version`), with its evidence."""
+    declared = model.environment
+    env: dict[str, str | None] = {k: (declared[k].spec if k in declared else None) for k in ENV_KEYS}
+    version = model.torch_version
+    env["torch_min"] = f"{version} ({version.evidence[-1]})" if version.minimum else None
     return env
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from repolens.mapper.docs import Doc
 from repolens.mapper.model import Entrypoint, FileRole
-from repolens.mapper.project import Project
+from repolens.mapper.context import MapContext
 
 try:
     import tomllib
@@ -98,8 +98,8 @@ def _script_rel(script: str, base_folder: str, known: set[str]) -> str | None:
     return min(tails, key=len) if tails else None
 
 
-def _module_rel(module: str, project: Project) -> str | None:
-    rel = project.module_rel(module)
+def _module_rel(module: str, project: MapContext) -> str | None:
+    rel = project.model.module_rel(module)
     if rel is not None and rel.endswith("__init__.py"):
         main = rel[: -len("__init__.py")] + "__main__.py"
         if main in project.summaries:
@@ -107,12 +107,12 @@ def _module_rel(module: str, project: Project) -> str | None:
     return rel
 
 
-def _console_target(spec: str, project: Project) -> str | None:
+def _console_target(spec: str, project: MapContext) -> str | None:
     module = spec.split(":", 1)[0].strip()
-    return project.module_rel(module) if module else None
+    return project.model.module_rel(module) if module else None
 
 
-def console_scripts(root: Path, project: Project, known_other: set[str]) -> list[tuple[str, str, str]]:
+def console_scripts(root: Path, project: MapContext, known_other: set[str]) -> list[tuple[str, str, str]]:
     """(name, target rel, evidence) from pyproject, setup.cfg and setup.py."""
     out: list[tuple[str, str, str]] = []
     if "pyproject.toml" in known_other:
@@ -212,7 +212,7 @@ def _command_lines(lines: tuple[str, ...] | list[str]) -> list[tuple[int, str]]:
     return out
 
 
-def find_entrypoints(root: Path, project: Project, roles: dict[str, FileRole], docs: list[Doc],
+def find_entrypoints(root: Path, project: MapContext, roles: dict[str, FileRole], docs: list[Doc],
                      other_rels: list[str]) -> list[Entrypoint]:
     known_py = set(project.summaries)
     known_other = set(other_rels)

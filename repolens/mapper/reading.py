@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from repolens.mapper.callgraph import Reached, call_graph
 from repolens.mapper.model import CallEdge, Entrypoint, FileRole, ReadingStep
-from repolens.mapper.project import Project
+from repolens.mapper.context import MapContext
 
 _ORDER = {"config": 0, "data": 1, "model": 2, "train": 3, "eval": 4, "script": 5, "utils": 6, "test": 7}
 _ENTRY_PREF = {"train": 0, "eval": 1, "script": 2, "data": 3, "config": 4, "utils": 5, "model": 6, "test": 7}
@@ -36,12 +36,12 @@ def main_entrypoint(entrypoints: list[Entrypoint], roles: dict[str, FileRole]) -
     return best
 
 
-def module_class_lines(project: Project, rel: str) -> int:
+def module_class_lines(project: MapContext, rel: str) -> int:
     s = project.summaries[rel]
-    return sum(c.end_line - c.line + 1 for c in s.classes if project.class_kind(rel, c) == "module")
+    return sum(c.end_line - c.line + 1 for c in s.classes if project.model.class_kind(rel, c.name) == "module")
 
 
-def core_file(project: Project, roles: dict[str, FileRole], reached: list[Reached]) -> tuple[str, str | None, int | None] | None:
+def core_file(project: MapContext, roles: dict[str, FileRole], reached: list[Reached]) -> tuple[str, str | None, int | None] | None:
     """(rel, class, line) of the model the entrypoint builds, else of the largest nn.Module file."""
     for r in reached:  # breadth-first: the nearest model class the entrypoint uses
         d = r.definition
@@ -49,7 +49,7 @@ def core_file(project: Project, roles: dict[str, FileRole], reached: list[Reache
             continue
         s = project.summaries[d.rel]
         cls = next((c for c in s.classes if c.name == d.name), None)
-        if cls is not None and project.class_kind(d.rel, cls) == "module" and not d.name.lower().endswith("loss"):
+        if cls is not None and project.model.class_kind(d.rel, cls.name) == "module" and not d.name.lower().endswith("loss"):
             # Prefer the biggest module class in the same reach depth (a net over its blocks).
             peers = []
             for r2 in reached:
@@ -57,7 +57,7 @@ def core_file(project: Project, roles: dict[str, FileRole], reached: list[Reache
                     continue
                 s2 = project.summaries[r2.definition.rel]
                 c2 = next((c for c in s2.classes if c.name == r2.definition.name), None)
-                if c2 is not None and project.class_kind(r2.definition.rel, c2) == "module":
+                if c2 is not None and project.model.class_kind(r2.definition.rel, c2.name) == "module":
                     peers.append((c2.end_line - c2.line, r2.definition))
             size, best = max(peers, key=lambda p: p[0])
             return best.rel, best.name, best.line
@@ -65,14 +65,14 @@ def core_file(project: Project, roles: dict[str, FileRole], reached: list[Reache
     candidates = [c for c in candidates if c[0] > 0]
     if not candidates:
         return None
-    _, rel = max(candidates, key=lambda c: (c[0], len(project.importers.get(c[1], ())), c[1]))
+    _, rel = max(candidates, key=lambda c: (c[0], len(project.model.importers.get(c[1], ())), c[1]))
     s = project.summaries[rel]
-    mods = [c for c in s.classes if project.class_kind(rel, c) == "module"]
+    mods = [c for c in s.classes if project.model.class_kind(rel, c.name) == "module"]
     biggest = max(mods, key=lambda c: c.end_line - c.line) if mods else None
     return rel, biggest.name if biggest else None, biggest.line if biggest else None
 
 
-def reading_order(project: Project, roles: dict[str, FileRole], entrypoints: list[Entrypoint],
+def reading_order(project: MapContext, roles: dict[str, FileRole], entrypoints: list[Entrypoint],
                   readme: str | None, papers: list[str]) -> tuple[list[ReadingStep], list[CallEdge]]:
     steps: list[ReadingStep] = []
     if readme:
@@ -153,12 +153,12 @@ def reading_order(project: Project, roles: dict[str, FileRole], entrypoints: lis
     return steps, edges
 
 
-def _pick(project: Project, rel: str, rs: list[Reached]) -> Reached:
+def _pick(project: MapContext, rel: str, rs: list[Reached]) -> Reached:
     """The definition to start a file at: a model class over a helper function, nearest first."""
     def key(r: Reached) -> tuple[int, int, int]:
         s = project.summaries[r.definition.rel]
         cls = next((c for c in s.classes if c.name == r.definition.name), None)
-        kind = project.class_kind(rel, cls) if cls else ""
+        kind = project.model.class_kind(rel, cls.name) if cls else ""
         return (r.definition.kind == "variable", r.depth, 0 if kind in ("module", "dataset") else 1,
                 r.definition.line)
     return min(rs, key=key)

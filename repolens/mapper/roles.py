@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from repolens.mapper.model import ROLES, FileRole, Role
-from repolens.mapper.project import Project
+from repolens.mapper.context import MapContext
 from repolens.mapper.summary import FileSummary
 
 # -- name priors ------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def _short_base(base: str) -> str:
     return parts[-1]
 
 
-def score_file(s: FileSummary, project: Project) -> _Score:
+def score_file(s: FileSummary, project: MapContext) -> _Score:
     sc = _Score()
     rel = s.rel
     parts = rel.split("/")
@@ -175,7 +175,7 @@ def score_file(s: FileSummary, project: Project) -> _Score:
                         for t in [*folders, *_tokens(stem)])
     kinds = Counter()
     for c in s.classes:
-        kind = project.class_kind(rel, c)
+        kind = project.model.class_kind(rel, c.name)
         if kind == "module" and (_TRANSFORM_CLASS.search(c.name) or in_transforms):
             kind = "transform"  # torchvision-style transforms are nn.Modules, but they are data code
         kinds[kind] += 1
@@ -306,7 +306,7 @@ def score_file(s: FileSummary, project: Project) -> _Score:
             sc.add("script", weight, f"runnable: {what}{cli}")
 
     # Who imports it.
-    importers = sorted(project.importers.get(rel, ()))
+    importers = sorted(project.model.importers.get(rel, ()))
     if importers:
         test_like = [i for i in importers if _looks_like_test(i)]
         if len(test_like) == len(importers) and "test_function" not in f and not kinds["module"]:
@@ -358,17 +358,17 @@ def _docstring_votes(s: FileSummary, sc: _Score) -> None:
                 sc.add(role, weight, f'{where} says "{m.group(0)}"')
 
 
-def _repo_modules_built(s: FileSummary, project: Project) -> list[str]:
+def _repo_modules_built(s: FileSummary, project: MapContext) -> list[str]:
     """Repo nn.Module classes this file calls (instantiates)."""
     out: list[str] = []
     for q in s.calls:
         if "." not in q or q.startswith(("torch.", "nn.")):
             continue
-        d = project.resolve(q, s.rel)
+        d = project.model.resolve(q, s.rel)
         if d is None or d.kind != "class" or d.rel == s.rel:
             continue
         cls = next((c for c in project.summaries[d.rel].classes if c.name == d.name), None)
-        if cls is not None and project.class_kind(d.rel, cls) == "module" and d.name not in out:
+        if cls is not None and project.model.class_kind(d.rel, cls.name) == "module" and d.name not in out:
             out.append(d.name)
     return out
 
@@ -379,15 +379,15 @@ def _looks_like_test(rel: str) -> bool:
         p in ("tests", "test", "testing") for p in rel.split("/")[:-1])
 
 
-def _importer_note(rel: str, project: Project) -> str | None:
-    importers = sorted(project.importers.get(rel, ()))
+def _importer_note(rel: str, project: MapContext) -> str | None:
+    importers = sorted(project.model.importers.get(rel, ()))
     if not importers:
         return None
     names = ", ".join(importers[:3]) + (f" and {len(importers) - 3} more" if len(importers) > 3 else "")
     return f"imported by {names}"
 
 
-def assign_roles(project: Project) -> dict[str, FileRole]:
+def assign_roles(project: MapContext) -> dict[str, FileRole]:
     scores = {rel: score_file(s, project) for rel, s in project.summaries.items()}
     first = {rel: _decide(rel, project.summaries[rel], sc, project) for rel, sc in scores.items()}
     # Second pass: what the first pass learnt about other files is evidence too.
@@ -400,7 +400,7 @@ def assign_roles(project: Project) -> dict[str, FileRole]:
         inherited = 0.0
         for c in s.classes:
             for base in c.bases:
-                d = project.resolve(base, rel)
+                d = project.model.resolve(base, rel)
                 if d is None or d.kind != "class" or d.rel == rel:
                     continue
                 base_role = first[d.rel].role
@@ -430,7 +430,7 @@ def assign_roles(project: Project) -> dict[str, FileRole]:
         if out[rel].confidence >= 0.8 and out[rel].role != "utils":
             continue  # an __init__ with real content of its own keeps its role
         folder = rel[: -len("__init__.py")]
-        targets = [project.module_rel(m, rel) for m in s.imports if m.startswith(_module_prefix(folder))]
+        targets = [project.model.module_rel(m, rel) for m in s.imports if m.startswith(_module_prefix(folder))]
         exported = Counter(out[t].role for t in set(targets) if t and t != rel and t in out)
         sib = Counter(r.role for p, r in out.items()
                       if p.startswith(folder) and p != rel and not p.endswith("__init__.py"))
@@ -464,7 +464,7 @@ def _module_prefix(folder: str) -> str:
     return folder.rstrip("/").replace("/", ".")
 
 
-def _decide(rel: str, s: FileSummary, sc: _Score, project: Project) -> FileRole:
+def _decide(rel: str, s: FileSummary, sc: _Score, project: MapContext) -> FileRole:
     ranked = sorted(ROLES, key=lambda r: (-sc.points[r], ROLES.index(r)))
     best = ranked[0]
     top = sc.points[best]

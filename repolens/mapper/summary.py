@@ -12,11 +12,11 @@ import ast
 import builtins
 import re
 import warnings
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
 from repolens.discover.notebook import NotebookError, load_notebook
 from repolens.discover.source import read_source
+from repolens.project.moduleinfo import ClassInfo, ModuleInfo, module_info, unparsed_info
 from repolens.pyindex.aliases import AliasTable, ast_dotted_name
 
 # Call-site facts: which verbs of a training / evaluation program a file uses.
@@ -41,18 +41,6 @@ _TEXT_FEATURES = {
 
 
 @dataclass(frozen=True)
-class ClassInfo:
-    name: str
-    line: int
-    end_line: int
-    bases: tuple[str, ...]  # qualified through the file's aliases ("torch.nn.Module", "pkg.mod.Base")
-    methods: tuple[str, ...]
-    field_count: int = 0  # annotated class-level fields (dataclass-style configs)
-    decorators: tuple[str, ...] = ()
-    doc: str = ""  # first line of the docstring: the author's own word on what the class is for
-
-
-@dataclass(frozen=True)
 class FuncInfo:
     name: str  # "main", "Trainer.fit"; "<module>" for module-level code
     line: int
@@ -68,11 +56,7 @@ class FileSummary:
     lines: int = 0
     parsed: bool = True
     problem: str | None = None
-    package: str = ""  # dotted folder, for relative imports
-    imports: tuple[str, ...] = ()  # absolute dotted modules it imports (`from a import b` gives a and a.b)
-    star_imports: tuple[str, ...] = ()  # modules it `from m import *`s, in order
-    aliases: tuple[tuple[str, str], ...] = ()  # local name -> qualified (imports and own definitions)
-    classes: tuple[ClassInfo, ...] = ()
+    info: ModuleInfo | None = None  # the file's part of the project model (imports, classes, bindings)
     functions: tuple[FuncInfo, ...] = ()
     features: frozenset[str] = frozenset()
     calls: tuple[str, ...] = ()  # distinct qualified callees (for optimizer / DataLoader / setup() facts)
@@ -85,13 +69,14 @@ class FileSummary:
     main_guard_line: int | None = None
     text_head: str = field(default="", repr=False)  # for unparsed files: what could be read
 
+    # The project model's record holds the file's imports and classes; the map reads them there.
+    @property
+    def classes(self) -> tuple[ClassInfo, ...]:
+        return self.info.classes if self.info is not None else ()
 
-def _decorator_names(decorators: list[ast.expr], table: AliasTable) -> tuple[str, ...]:
-    out = []
-    for d in decorators:
-        node = d.func if isinstance(d, ast.Call) else d
-        out.append(table.resolve(ast_dotted_name(node)) or "")
-    return tuple(x for x in out if x)
+    @property
+    def imports(self) -> tuple[str, ...]:
+        return self.info.imports if self.info is not None else ()
 
 
 _BUILTINS = frozenset(dir(builtins)) | {"self", "cls"}
@@ -104,7 +89,6 @@ class _Collector(ast.NodeVisitor):
         self.table = table
         self.bound = bound  # names that stand for something importable or defined here
         self.stars = stars  # unbound names may come from a `from m import *`
-        self.classes: list[ClassInfo] = []
         self.functions: list[FuncInfo] = []
         self.features: set[str] = set()
         self.calls: set[str] = set()
@@ -113,15 +97,6 @@ class _Collector(ast.NodeVisitor):
 
     # -- scopes ---------------------------------------------------------------------------------
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        bases = tuple(self.table.resolve(ast_dotted_name(b)) or "" for b in node.bases)
-        methods = tuple(n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
-        fields = sum(1 for n in node.body if isinstance(n, ast.AnnAssign))
-        if not self._scope:
-            doc = (ast.get_docstring(node, clean=False) or "").strip()
-            self.classes.append(ClassInfo(node.name, node.lineno, node.end_lineno or node.lineno,
-                                          tuple(b for b in bases if b), methods, fields,
-                                          _decorator_names(node.decorator_list, self.table),
-                                          doc.split("\n", 1)[0][:160]))
         self._scope.append(node.name)
         self._uses.append({})
         for b in [*node.bases, *node.decorator_list]:
@@ -291,22 +266,6 @@ def _is_plain_value(node: ast.AST | None) -> bool:
     return True
 
 
-def _statements(body: list[ast.stmt]):
-    """Every statement, nested ones included (function bodies, if/try/with/for blocks)."""
-    stack = list(reversed(body))
-    while stack:
-        stmt = stack.pop()
-        yield stmt
-        for name in ("body", "orelse", "finalbody"):
-            sub = getattr(stmt, name, None)
-            if sub and isinstance(sub, list):
-                stack.extend(reversed(sub))
-        for handler in getattr(stmt, "handlers", ()) or ():
-            stack.extend(reversed(handler.body))
-        for case in getattr(stmt, "cases", ()) or ():
-            stack.extend(reversed(case.body))
-
-
 def _package_of(rel: str) -> str:
     parts = rel.split("/")[:-1]
     return ".".join(parts)
@@ -322,27 +281,13 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return _summarize_text(rel, code, kind, lines, package, problem, exc)
 
-    # Imports are statements: walking statement lists (not every expression node) finds them all
-    # at a fraction of ast.walk's cost, which matters on a 1.2-million-line tree.
+    # The project model's record: imports, aliases (own definitions included), classes, bindings.
+    info = module_info(rel, code, tree)
     table = AliasTable(package)
-    imports: set[str] = set()
-    for node in _statements(tree.body):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                table.add_import(a.name, a.asname)
-            imports.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            for a in node.names:
-                table.add_from(node.module or "", a.name, a.asname, node.level)
-            base = table._absolute(node.module or "", node.level)  # noqa: SLF001 - same package
-            imports.add(base)
-            imports.update(f"{base}.{a.name}" for a in node.names if a.name != "*")
-    module = ".".join([*package.split("."), Path(rel).stem]) if package else Path(rel).stem
-    if module.endswith(".__init__"):
-        module = module[: -len(".__init__")]
+    for name, qualified in info.aliases:
+        table.add_local(name, qualified)
     top_assigns = top_defs = top_other = top_computed = 0
     main_line = None
-    defined: list[str] = []
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)):
             continue
@@ -355,27 +300,18 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
             continue  # `__all__`, `__version__`: module metadata, not configuration
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             top_defs += 1
-            defined.append(stmt.name)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and _is_plain_value(stmt.value):
             top_assigns += 1
-            for t in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
-                if isinstance(t, ast.Name):
-                    defined.append(t.id)
         elif _is_main_guard(stmt):
             main_line = stmt.lineno
         elif isinstance(stmt, ast.If) or isinstance(stmt, ast.Try):
             continue  # import fallbacks, version switches
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             top_computed += 1  # `X = compute()`: neither configuration nor script code on its own
-            for t in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
-                if isinstance(t, ast.Name):
-                    defined.append(t.id)
         else:
             top_other += 1
-    for name in defined:
-        table.add_local(name, f"{module}.{name}")
     bound = set(table.names)
-    stars = tuple(table._star_modules)  # noqa: SLF001
+    stars = info.star_imports
     coll = _Collector(table, bound, bool(stars))
     coll.visit(tree)
     functions = list(coll.functions)
@@ -394,14 +330,13 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
     features = set(coll.features)
     if main_line is not None:
         features.add("main_guard")
-    if any(m == "argparse" or m.startswith("argparse.") for m in imports):
+    if any(m == "argparse" or m.startswith("argparse.") for m in info.imports):
         features.add("argparse")
     test_functions = sum(1 for f in coll.functions if f.name.rsplit(".", 1)[-1].startswith("test"))
     doc = ast.get_docstring(tree) or ""
     return FileSummary(
-        rel=rel, kind=kind, lines=lines, parsed=True, problem=problem, package=package,
-        imports=tuple(sorted(imports)), star_imports=stars, aliases=tuple(sorted(table.names.items())),
-        classes=tuple(coll.classes), functions=tuple(functions), features=frozenset(features),
+        rel=rel, kind=kind, lines=lines, parsed=True, problem=problem, info=info,
+        functions=tuple(functions), features=frozenset(features),
         calls=tuple(sorted(coll.calls)), top_assigns=top_assigns, top_defs=top_defs, top_other=top_other,
         top_computed=top_computed,
         test_functions=test_functions, docstring=doc.strip().splitlines()[0][:200] if doc.strip() else "",
@@ -431,8 +366,9 @@ def _summarize_text(rel: str, code: str, kind: str, lines: int, package: str, pr
     imports = tuple(sorted({(m.group(1) or m.group(2)) for m in _TEXT_IMPORT.finditer(code)}))
     return FileSummary(
         rel=rel, kind=kind, lines=lines, parsed=False,
-        problem="; ".join(p for p in (problem, why) if p), package=package, imports=imports,
-        classes=tuple(classes), features=frozenset(features),
+        problem="; ".join(p for p in (problem, why) if p),
+        info=replace(unparsed_info(rel, code, tuple(classes)), imports=imports),
+        features=frozenset(features),
         test_functions=len(re.findall(r"^\s*def\s+test", code, re.M)),
         main_guard_line=None, text_head=code[:2000],
     )

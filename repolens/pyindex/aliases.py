@@ -23,7 +23,8 @@ class AliasTable:
         self._package = package  # dotted package of the file, for relative imports
 
     # -- building ---------------------------------------------------------------------------
-    def _absolute(self, module: str, level: int) -> str:
+    def absolute(self, module: str, level: int) -> str:
+        """The absolute dotted module of a (possibly relative) import in this file."""
         if level == 0:
             return module
         if self._package is not None:
@@ -41,7 +42,7 @@ class AliasTable:
             self._names[top] = top
 
     def add_from(self, module: str, name: str, asname: str | None = None, level: int = 0) -> None:
-        base = self._absolute(module, level)
+        base = self.absolute(module, level)
         if name == "*":
             self._star_modules.append(base)
             return
@@ -112,6 +113,10 @@ class AliasTable:
     @property
     def names(self) -> dict[str, str]:
         return dict(self._names)
+
+    @property
+    def star_modules(self) -> tuple[str, ...]:
+        return tuple(self._star_modules)
 
 
 def ast_dotted_name(node: ast.AST | None) -> str | None:

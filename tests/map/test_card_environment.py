@@ -15,13 +15,25 @@ def test_environment_from_requirements_environment_yml_and_pyproject(make_projec
         "train.py": TRAIN,
     })
     env = build_map(str(root)).environment
-    assert env == {"python": ">=3.9", "torch": ">=2.0,<2.5", "torchvision": "==0.16", "cuda": "cu118"}
+    assert env == {"python": ">=3.9", "torch": ">=2.0,<2.5", "torchvision": "==0.16", "cuda": "cu118",
+                   "torch_min": ">=2.0 (requirements.txt:2: torch>=2.0,<2.5)"}
+
+
+def test_torch_min_is_implied_by_the_apis_the_project_uses(make_project):
+    # requirements say torch>=2.0, but torch.accelerator exists only from 2.6: the code says 2.6
+    root = make_project({
+        "requirements.txt": "torch>=2.0\n",
+        "train.py": "import torch\ndevice = torch.accelerator.current_accelerator()\n" + TRAIN,
+    })
+    env = build_map(str(root)).environment
+    assert env["torch"] == ">=2.0"
+    assert env["torch_min"] == ">=2.6 (train.py:2: torch.accelerator needs torch>=2.6)"
 
 
 def test_plain_folder_without_declarations_gives_nulls_and_missing_card_items(make_project):
     root = make_project({"model.py": "import torch.nn as nn\nclass N(nn.Module):\n    pass\n"})
     m = build_map(str(root))
-    assert m.environment == {"python": None, "torch": None, "torchvision": None, "cuda": None}
+    assert m.environment == {"python": None, "torch": None, "torchvision": None, "cuda": None, "torch_min": None}
     assert m.card["dependencies"].ok is False
     assert m.card["training_code"].ok is False
     assert m.card["results"].evidence == "no results table in the README"

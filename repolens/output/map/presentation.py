@@ -111,7 +111,9 @@ def is_uncertain(confidence: float) -> bool:
 
 
 def environment_rows(repo_map: RepoMap) -> list[tuple[str, str]]:
-    return [(name, spec if spec else "not declared") for name, spec in repo_map.environment.items()]
+    labels = {"torch_min": "torch (written for)"}
+    return [(labels.get(name, name), spec if spec else ("unknown" if name in labels else "not declared"))
+            for name, spec in repo_map.environment.items()]
 
 
 def role_counts(repo_map: RepoMap) -> list[tuple[str, int]]:

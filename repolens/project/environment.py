@@ -1,0 +1,172 @@
+"""The environment a project declares: python / torch / torchvision / cuda versions, with evidence.
+
+Read from the repository's own files (requirements*.txt, environment.yml, pyproject.toml, setup.py
+read with `ast`, setup.cfg); nothing is installed or run. The map shows the declarations; the project
+model turns torch's into the version range that lint's `target-version` defaults to.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+ENV_KEYS = ("python", "torch", "torchvision", "cuda")
+_REQ = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:\[[^\]]*\])?\s*((?:[<>=!~]=?|===)\s*[^;#\s]+(?:\s*,\s*[<>=!~]=?\s*[^;#\s,]+)*)?")
+_CONDA = re.compile(r"^\s*-\s*(?:[\w\-]+::)?([A-Za-z0-9_.\-]+)\s*(?:([<>=!~]=?|=)\s*([^\s#]+))?")
+_CUDA_INDEX = re.compile(r"download\.pytorch\.org/whl/(cu\d+)")
+_NAMES = {"torch": "torch", "pytorch": "torch", "torchvision": "torchvision", "python": "python",
+          "cudatoolkit": "cuda", "pytorch-cuda": "cuda", "cuda-toolkit": "cuda", "cuda": "cuda",
+          "cuda-version": "cuda"}
+
+
+def requirement_lines(text: str) -> list[tuple[str, str | None]]:
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", "-r", "--")):
+            continue
+        m = _REQ.match(line)
+        if m:
+            out.append((m.group(1).lower(), (m.group(2) or "").replace(" ", "") or None))
+    return out
+
+
+def setup_keyword(path: Path, key: str) -> object:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    names = {s.targets[0].id: s.value for s in tree.body
+             if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg == key:
+                    val = kw.value
+                    if isinstance(val, ast.Name) and val.id in names:
+                        val = names[val.id]
+                    try:
+                        return ast.literal_eval(val)
+                    except (ValueError, SyntaxError, TypeError):
+                        return "<computed>"
+    return None
+
+
+def setup_cfg_options(root: Path) -> dict[str, str]:
+    cfg = configparser.ConfigParser(interpolation=None)
+    try:
+        cfg.read_string((root / "setup.cfg").read_text(encoding="utf-8", errors="replace"))
+    except (OSError, configparser.Error):
+        return {}
+    return dict(cfg["options"]) if cfg.has_section("options") else {}
+
+
+@dataclass(frozen=True)
+class Declaration:
+    spec: str  # ">=2.0", "==2.6.0", "any"
+    evidence: str  # "requirements.txt:3", "pyproject.toml [project.dependencies]"
+
+
+def _line_in(text: str, name: str) -> int:
+    for i, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"^\s*-?\s*(?:[\w\-]+::)?{re.escape(name)}\b", line, re.I):
+            return i
+    return 0
+
+
+def declared_environment(root: Path, other_rels: list[str] | set[str], py_rels: set[str]) -> dict[str, Declaration]:
+    """Declared python / torch / torchvision / cuda versions; the first declaration found wins."""
+    env: dict[str, Declaration] = {}
+
+    def put(name: str, spec: str | None, where: str) -> None:
+        key = _NAMES.get(name.lower())
+        if key and key not in env:
+            env[key] = Declaration(spec or "any", where)
+
+    def read(rel: str) -> str:
+        try:
+            return (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    if "pyproject.toml" in other_rels:
+        try:
+            data = tomllib.loads(read("pyproject.toml"))
+        except tomllib.TOMLDecodeError:
+            data = {}
+        proj = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
+        if isinstance(proj.get("requires-python"), str):
+            put("python", proj["requires-python"], "pyproject.toml [project.requires-python]")
+        for dep in proj.get("dependencies", []) or []:
+            for name, spec in requirement_lines(str(dep)):
+                put(name, spec, "pyproject.toml [project.dependencies]")
+        tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
+        poetry = tool.get("poetry", {}).get("dependencies", {}) if isinstance(tool.get("poetry"), dict) else {}
+        if isinstance(poetry, dict):
+            for name, spec in poetry.items():
+                put(name, spec if isinstance(spec, str) else (spec or {}).get("version"),
+                    "pyproject.toml [tool.poetry.dependencies]")
+    if "setup.py" in py_rels:
+        py = setup_keyword(root / "setup.py", "python_requires")
+        if isinstance(py, str):
+            put("python", py, "setup.py python_requires")
+        reqs = setup_keyword(root / "setup.py", "install_requires")
+        if isinstance(reqs, (list, tuple)):
+            for dep in reqs:
+                for name, spec in requirement_lines(str(dep)):
+                    put(name, spec, "setup.py install_requires")
+    if "setup.cfg" in other_rels:
+        opts = setup_cfg_options(root)
+        if opts.get("python_requires"):
+            put("python", opts["python_requires"].strip(), "setup.cfg python_requires")
+        for name, spec in requirement_lines(opts.get("install_requires", "")):
+            put(name, spec, "setup.cfg install_requires")
+    for rel in sorted(other_rels):
+        if re.fullmatch(r"(?:requirements/)?requirements[\w.\-]*\.(?:txt|in)", rel):
+            text = read(rel)
+            for name, spec in requirement_lines(text):
+                put(name, spec, f"{rel}:{_line_in(text, name)}")
+            m = _CUDA_INDEX.search(text)
+            if m:
+                put("cuda", m.group(1), f"{rel}:{text.count(chr(10), 0, m.start()) + 1}")
+    for rel in ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml"):
+        if rel in other_rels:
+            text = read(rel)
+            for i, line in enumerate(text.splitlines(), 1):
+                m = _CONDA.match(line)
+                if m:
+                    op, ver = m.group(2), m.group(3)
+                    put(m.group(1), None if not ver else (f"=={ver}" if op == "=" else f"{op}{ver}"), f"{rel}:{i}")
+                else:
+                    for name, spec in requirement_lines(line.strip().lstrip("-").strip()):
+                        if name in ("torch", "torchvision"):
+                            put(name, spec, f"{rel}:{i}")
+    return env
+
+
+_VERSION = re.compile(r"(\d+)(?:\.(\d+))?")
+
+
+def minimum_version(spec: str) -> tuple[int, int] | None:
+    """The lowest release a specifier admits: ">=2.6,<3" -> (2, 6); "==2.6.0" -> (2, 6); "<2" -> None."""
+    best: tuple[int, int] | None = None
+    for part in spec.split(","):
+        part = part.strip()
+        m = re.match(r"^(>=|==|~=|===|>|=)?\s*v?(\d+(?:\.\d+)*)", part)
+        if not m or (m.group(1) is None and not part[:1].isdigit()):
+            continue
+        v = _VERSION.match(m.group(2))
+        if v is None:
+            continue
+        found = (int(v.group(1)), int(v.group(2) or 0))
+        if best is None or found > best:
+            best = found
+    return best

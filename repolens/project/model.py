@@ -1,0 +1,316 @@
+"""The project model: one picture of a repository that map, lint and probe all read.
+
+Built from the per-file `ModuleInfo` records (and the environment the project declares), it answers
+the questions that need more than one file, each with the file:line evidence behind the answer:
+
+- where an import leads (a script's own folder first, as `python train.py` puts it on sys.path,
+  then the repository root, then any package deeper in the tree: `src/` layouts, `tools/` scripts),
+  following re-exports in `__init__.py` and star imports;
+- what a class is (Module, Dataset, ...) through its bases across files and the framework table;
+- whether the project runs on a GPU, and which torch releases it is written for;
+- what a `**name` dict holds, what `self.<attr>` was given, which attributes are iterated by
+  training loops.
+
+Answers are memoised per model; the model is immutable once built, so worker processes can share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Iterable, Mapping
+
+from repolens.project import frameworks
+from repolens.project.environment import Declaration, minimum_version
+from repolens.project.moduleinfo import ClassInfo, KwargsDict, LoopOver, ModuleInfo
+
+# Class-name endings that make a dataclass-like class a configuration object.
+_CONFIG_SUFFIXES = ("Config", "PretrainedConfig", "CfgNode", "Configuration", "Args", "Arguments")
+
+
+@dataclass(frozen=True)
+class Definition:
+    rel: str
+    name: str  # "ResNet", "build_model", "Trainer.fit"
+    line: int
+    kind: str  # "class" | "function" | "variable"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A project-level answer and the places that gave it ("train.py:12: moves tensors with .cuda()")."""
+
+    value: bool
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TorchVersion:
+    minimum: tuple[int, int] | None  # the lowest torch release the project is written for
+    evidence: tuple[str, ...] = ()  # "requirements.txt:3 torch>=2.6", "train.py:5 torch.accelerator (2.6)"
+
+    def at_least(self, version: tuple[int, ...]) -> bool:
+        return self.minimum is not None and self.minimum >= tuple(version[:2])
+
+    def __str__(self) -> str:
+        return f">={self.minimum[0]}.{self.minimum[1]}" if self.minimum else "unknown"
+
+
+class ProjectModel:
+    def __init__(self, infos: Mapping[str, ModuleInfo] | Iterable[ModuleInfo],
+                 environment: Mapping[str, Declaration] | None = None) -> None:
+        items = infos.values() if isinstance(infos, Mapping) else infos
+        self.infos: dict[str, ModuleInfo] = {i.rel: i for i in sorted(items, key=lambda i: i.rel)}
+        self.environment: dict[str, Declaration] = dict(environment or {})
+        self.modules: dict[str, str] = {}  # full dotted module -> rel
+        self.by_suffix: dict[str, list[str]] = {}  # every dotted tail -> rels
+        for rel, info in self.infos.items():
+            if not info.module:
+                continue
+            self.modules.setdefault(info.module, rel)
+            parts = info.module.split(".")
+            for i in range(1, len(parts)):
+                self.by_suffix.setdefault(".".join(parts[i:]), []).append(rel)
+        self._class_kind: dict[tuple[str, str], str] = {}
+        self._aliases: dict[str, dict[str, str]] = {}
+        self._classes: dict[str, dict[str, ClassInfo]] = {}
+        self._qualified_kind: dict[tuple[str, str], str] = {}
+
+    # -- modules ----------------------------------------------------------------------------
+    def module_rel(self, dotted: str, from_rel: str | None = None) -> str | None:
+        """The repository file a dotted module name means, seen from `from_rel`."""
+        if from_rel is not None and "/" in from_rel:
+            folder = from_rel.rsplit("/", 1)[0]
+            own = self.infos.get(from_rel)
+            prefix = own.package if own is not None and own.package else folder.replace("/", ".")
+            sibling = self.modules.get(f"{prefix}.{dotted}")
+            if sibling is not None:
+                return sibling
+        if dotted in self.modules:
+            return self.modules[dotted]
+        cands = self.by_suffix.get(dotted)
+        if cands:
+            return min(cands, key=lambda r: (r.count("/"), r))
+        return None
+
+    def split_symbol(self, qualified: str, from_rel: str | None = None) -> tuple[str, str] | None:
+        """`models.resnet.ResNet` -> ("models/resnet.py", "ResNet"): the longest module prefix."""
+        parts = qualified.split(".")
+        for i in range(len(parts), 0, -1):
+            rel = self.module_rel(".".join(parts[:i]), from_rel)
+            if rel is not None:
+                return rel, ".".join(parts[i:])
+        return None
+
+    def aliases(self, rel: str) -> dict[str, str]:
+        got = self._aliases.get(rel)
+        if got is None:
+            info = self.infos.get(rel)
+            got = info.alias_table() if info is not None else {}
+            self._aliases[rel] = got
+        return got
+
+    def classes(self, rel: str) -> dict[str, ClassInfo]:
+        got = self._classes.get(rel)
+        if got is None:
+            info = self.infos.get(rel)
+            got = {c.name: c for c in info.classes} if info is not None else {}
+            self._classes[rel] = got
+        return got
+
+    def resolve(self, qualified: str, from_rel: str | None = None, depth: int = 6) -> Definition | None:
+        """The repository definition a qualified name stands for, following re-exports."""
+        if depth <= 0:
+            return None
+        if qualified.startswith("*."):  # an unbound name in a file with `from m import *`
+            info = self.infos.get(from_rel or "")
+            for star in info.star_imports if info is not None else ():
+                found = self.resolve(f"{star}.{qualified[2:]}", from_rel, depth - 1)
+                if found is not None:
+                    return found
+            return None
+        split = self.split_symbol(qualified, from_rel)
+        if split is None:
+            return None
+        rel, rest = split
+        if not rest:
+            return None  # a module, not a definition
+        info = self.infos[rel]
+        head, _, tail = rest.partition(".")
+        cls = self.classes(rel).get(head)
+        if cls is not None:
+            if tail:
+                meth = f"{head}.{tail.partition('.')[0]}"
+                for name, line in info.functions:
+                    if name == meth:
+                        return Definition(rel, name, line, "function")
+            return Definition(rel, cls.name, cls.line, "class")
+        for name, line in info.functions:
+            if name == head:
+                return Definition(rel, name, line, "function")
+        target = self.aliases(rel).get(head)
+        if target and target != f"{info.module}.{head}" and target != qualified:
+            return self.resolve(f"{target}.{tail}" if tail else target, rel, depth - 1)
+        for name, line in info.variables:
+            if name == head:
+                return Definition(rel, name, line, "variable")
+        if info.star_imports and target is None:
+            return self.resolve(f"*.{rest}", rel, depth - 1)
+        return None
+
+    def qualify(self, written: str, rel: str) -> str:
+        """A dotted name as written in `rel`, through that file's imports and own definitions."""
+        head, _, rest = written.partition(".")
+        target = self.aliases(rel).get(head)
+        if target is None:
+            info = self.infos.get(rel)
+            if info is not None and info.star_imports:
+                return "*." + written
+            return written
+        return f"{target}.{rest}" if rest else target
+
+    @cached_property
+    def importers(self) -> dict[str, set[str]]:
+        """rel -> the repository files that import it."""
+        out: dict[str, set[str]] = {}
+        for rel, info in self.infos.items():
+            for mod in info.imports:
+                if not mod or mod.startswith("."):
+                    continue
+                target = self.module_rel(mod, rel)
+                if target is None and "." in mod:
+                    target = self.module_rel(mod.rsplit(".", 1)[0], rel)
+                if target is not None and target != rel:
+                    out.setdefault(target, set()).add(rel)
+        return out
+
+    # -- classes ----------------------------------------------------------------------------
+    def class_kind(self, rel: str, name: str, _seen: frozenset[tuple[str, str]] = frozenset()) -> str:
+        """What the class `name` defined in `rel` is, through its bases across files ("" unknown)."""
+        key = (rel, name)
+        if key in self._class_kind:
+            return self._class_kind[key]
+        cls = self.classes(rel).get(name)
+        if cls is None or key in _seen or len(_seen) > 12:
+            return ""
+        kind = ""
+        for base in cls.bases:
+            kind = self._base_kind(rel, base, _seen | {key})
+            if kind:
+                break
+        if not kind and cls.name.endswith(_CONFIG_SUFFIXES) and (
+                cls.field_count >= 2 or any(d.endswith("dataclass") for d in cls.decorators)):
+            kind = frameworks.CONFIG
+        self._class_kind[key] = kind
+        return kind
+
+    def _base_kind(self, rel: str, base: str, seen: frozenset[tuple[str, str]]) -> str:
+        kind = frameworks.external_kind(base)
+        if kind:
+            return kind
+        defn = self.resolve(base, rel)
+        if defn is not None and defn.kind == "class":
+            return self.class_kind(defn.rel, defn.name, seen)
+        info = self.infos.get(rel)
+        if info is not None and not info.parsed and base.endswith("Module"):
+            return frameworks.MODULE  # read from text only: trust the name
+        last = base.rsplit(".", 1)[-1]
+        if last.endswith("IterableDataset"):
+            return frameworks.ITERABLE_DATASET
+        if last.endswith("Dataset"):
+            return frameworks.DATASET
+        if last.endswith(("Config", "PretrainedConfig")) and "." in base:
+            return frameworks.CONFIG
+        return ""
+
+    def kind_of(self, written: str | None, rel: str) -> str:
+        """The kind of the class a dotted name written in `rel` stands for (`nn.Linear`, `Head`)."""
+        if not written:
+            return ""
+        key = (rel, written)
+        got = self._qualified_kind.get(key)
+        if got is not None:
+            return got
+        qualified = self.qualify(written, rel)
+        kind = frameworks.external_kind(qualified) if not qualified.startswith("*.") else ""
+        if not kind:
+            defn = self.resolve(qualified, rel)
+            if defn is not None and defn.kind == "class":
+                kind = self.class_kind(defn.rel, defn.name)
+        self._qualified_kind[key] = kind
+        return kind
+
+    def classes_of_kind(self, *kinds: str) -> list[tuple[str, str]]:
+        """(rel, class name) of every repository class of one of `kinds`."""
+        return [(rel, c.name) for rel, info in self.infos.items() for c in info.classes
+                if self.class_kind(rel, c.name) in kinds]
+
+    # -- project facts ----------------------------------------------------------------------
+    @cached_property
+    def gpu(self) -> Fact:
+        """Does the project run on a GPU? Any evidence counts: `.cuda()`, "cuda" device strings,
+        `torch.accelerator`, Hugging Face accelerate, Lightning's accelerator/gpus, NCCL, GPU options."""
+        evidence = tuple(f"{rel}:{e.line}: {e.detail}" for rel, info in self.infos.items() for e in info.devices)
+        return Fact(bool(evidence), evidence)
+
+    @cached_property
+    def torch_version(self) -> TorchVersion:
+        """The lowest torch release the project is written for: declared, or implied by the APIs it uses."""
+        best: tuple[int, int] | None = None
+        evidence: list[str] = []
+        declared = self.environment.get("torch")
+        if declared is not None:
+            found = minimum_version(declared.spec)
+            if found is not None:
+                best = found
+                evidence.append(f"{declared.evidence}: torch{declared.spec}")
+        for rel, info in self.infos.items():
+            for e in info.torch_apis:
+                major, _, minor = e.what.partition(".")
+                implied = (int(major), int(minor or 0))
+                if best is None or implied > best:
+                    best = implied
+                    evidence.append(f"{rel}:{e.line}: {e.detail} needs torch>={e.what}")
+        return TorchVersion(best, tuple(evidence))
+
+    @cached_property
+    def registers_safe_globals(self) -> Fact:
+        """The project allow-lists types for `torch.load(weights_only=True)`: it is written for safe loading."""
+        evidence = tuple(f"{rel}:{e.line}: {e.detail}" for rel, info in self.infos.items() for e in info.torch_apis
+                         if e.detail.endswith("safe_globals"))
+        return Fact(bool(evidence), evidence)
+
+    def kwargs_dict(self, rel: str, scope: str, name: str) -> KwargsDict | None:
+        """What `**name` passes in `scope` of `rel` (falling back to a module-level dict of that name)."""
+        info = self.infos.get(rel)
+        if info is None:
+            return None
+        found = None
+        for d in info.kwargs_dicts:
+            if d.name == name and d.scope == scope:
+                return d
+            if d.name == name and d.scope == "<module>":
+                found = d
+        return found
+
+    @cached_property
+    def _loops_by_attr(self) -> dict[str, list[tuple[str, LoopOver]]]:
+        out: dict[str, list[tuple[str, LoopOver]]] = {}
+        for rel, info in self.infos.items():
+            for loop in info.loops:
+                out.setdefault(loop.attr, []).append((rel, loop))
+        return out
+
+    def loops_over(self, attr: str) -> list[tuple[str, LoopOver]]:
+        """Every loop of the project over an attribute or name called `attr`, with its file."""
+        return self._loops_by_attr.get(attr, [])
+
+    def binding(self, rel: str, owner: str, attr: str) -> str | None:
+        """What `self.<attr>` was given in a method of class `owner` of `rel` (the first binding)."""
+        info = self.infos.get(rel)
+        if info is None:
+            return None
+        for b in info.bindings:
+            if b.owner == owner and b.attr == attr:
+                return b.value
+        return None

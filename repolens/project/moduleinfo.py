@@ -1,0 +1,515 @@
+"""One file's part of the project model: what it imports, defines and binds, with line evidence.
+
+Built from the stdlib `ast` by walking statements only (never every expression node), so that lint's
+facts pass and the map's summaries can both afford it on every file. Everything repo-wide (what a
+base class is through a chain of repo classes, where an import leads, whether the project uses a
+GPU) is decided in `repolens.project.model` from these records.
+
+Kept picklable and JSON-serialisable (plain tuples and strings): lint caches it per file content.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, fields
+from typing import Any, Iterator, Mapping
+
+from repolens.pyindex.aliases import AliasTable, ast_dotted_name
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    name: str
+    line: int
+    end_line: int
+    bases: tuple[str, ...]  # qualified through the file's aliases ("torch.nn.Module", "pkg.mod.Base")
+    methods: tuple[str, ...]
+    field_count: int = 0  # annotated class-level fields (dataclass-style configs)
+    decorators: tuple[str, ...] = ()
+    doc: str = ""  # first line of the docstring: the author's own word on what the class is for
+
+
+@dataclass(frozen=True)
+class Binding:
+    """`self.<attr> = <value>` in a method of `owner`: what the attribute was given.
+
+    `value` is the qualified callee for a call (`torch.utils.data.DataLoader`, `models.Net`),
+    `param:<name>` for a parameter of the method, `list:<callee>` for a list/tuple of calls.
+    """
+
+    owner: str
+    attr: str
+    value: str
+    line: int
+
+
+@dataclass(frozen=True)
+class KwargsDict:
+    """A dict bound to a name in one scope, as `**name` would pass it: its keys and their literals.
+
+    `conditional` lists the keys that only some paths set (`if use_cuda: kw.update(...)`);
+    `complete` is False when some binding of the name could not be read (a computed dict).
+    """
+
+    scope: str  # "<module>", "main", "Trainer.fit"
+    name: str
+    keys: tuple[tuple[str, str], ...]  # (key, source text of its value)
+    conditional: tuple[str, ...]
+    complete: bool
+    line: int
+
+
+@dataclass(frozen=True)
+class LoopOver:
+    """`for ... in <attr>` somewhere (through enumerate / tqdm / zip ...): which attribute is iterated."""
+
+    attr: str  # the last attribute (`self.train_loader` -> "train_loader"; `loader` for a bare name)
+    scope: str
+    line: int
+    trains: bool  # the loop body calls `.backward(` (a training loop)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One observation with its place: ("gpu", 12, "`.cuda()`"), ("torch>=2.6", 3, "torch.accelerator")."""
+
+    what: str
+    line: int
+    detail: str
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    rel: str
+    module: str  # dotted module name from the path (`pkg/sub/mod.py` -> "pkg.sub.mod"); "" if not importable
+    package: str  # dotted folder, for relative imports
+    parsed: bool = True
+    imports: tuple[str, ...] = ()  # absolute dotted modules imported (`from a import b` gives a and a.b)
+    star_imports: tuple[str, ...] = ()  # modules it `from m import *`s, in order
+    aliases: tuple[tuple[str, str], ...] = ()  # local name -> qualified (imports and own definitions)
+    classes: tuple[ClassInfo, ...] = ()  # module-level classes (also those inside if/try blocks)
+    functions: tuple[tuple[str, int], ...] = ()  # module-level functions and methods ("Net.forward", line)
+    variables: tuple[tuple[str, int], ...] = ()  # module-level assigned names
+    bindings: tuple[Binding, ...] = ()
+    kwargs_dicts: tuple[KwargsDict, ...] = ()
+    loops: tuple[LoopOver, ...] = ()
+    returns: tuple[tuple[str, str], ...] = ()  # (function, qualified callee it returns a call of): factories
+    devices: tuple[Evidence, ...] = ()  # evidence of GPU use
+    torch_apis: tuple[Evidence, ...] = ()  # APIs that imply a torch version (what = "2.6")
+
+    def alias_table(self) -> dict[str, str]:
+        return dict(self.aliases)
+
+    # -- cache encoding (JSON: a cache must never execute anything) ---------------------------
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in _NESTED:
+                value = [[getattr(item, g.name) for g in fields(item)] for item in value]
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "ModuleInfo":
+        kw: dict[str, Any] = {}
+        for f in fields(cls):
+            value = data[f.name]
+            if f.name in _NESTED:
+                item_cls = _NESTED[f.name]
+                value = tuple(item_cls(*(_tuplify(v) for v in row)) for row in value)
+            else:
+                value = _tuplify(value)
+            kw[f.name] = value
+        return cls(**kw)
+
+
+_NESTED: dict[str, type] = {"classes": ClassInfo, "bindings": Binding, "kwargs_dicts": KwargsDict,
+                            "loops": LoopOver, "devices": Evidence, "torch_apis": Evidence}
+
+
+def _tuplify(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_tuplify(v) for v in value)
+    return value
+
+
+# -- evidence read from the text ------------------------------------------------------------------
+# Each pattern is a kind of evidence that the project runs on a GPU; the text is searched only when
+# one of the needles occurs (a substring test is far cheaper than a regex over a whole file).
+_GPU_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("cuda", re.compile(r"\.cuda\(\s*\)|\.cuda\(\s*non_blocking|\.cuda\([\w.]*\)"), "moves tensors with .cuda()"),
+    ("cuda", re.compile(r"""(?<![\w.])f?["']cuda(?::[\w{}.\[\]]*)?["']"""), "names the CUDA device"),
+    ("cuda", re.compile(r"cuda\.is_available\(|device_count\("), "checks for CUDA"),
+    ("accelerator", re.compile(r"\btorch\.accelerator\b"), "uses torch.accelerator"),
+    ("accelerate", re.compile(r"^\s*(?:from\s+accelerate\b|import\s+accelerate\b)", re.M),
+     "uses Hugging Face accelerate"),
+    ("lightning", re.compile(r"""\baccelerator\s*=\s*["'](?:gpu|cuda|auto)["']|\bgpus\s*=\s*(?!None\b|0\b)[\w\[(-]"""),
+     "asks Lightning for GPUs"),
+    ("cuda", re.compile(r"""["']--(?:gpu_ids|gpu-ids|gpus|gpu)["']"""), "has a GPU option"),
+    ("cuda", re.compile(r"""init_process_group\(\s*(?:backend\s*=\s*)?["']nccl["']"""), "uses NCCL"),
+)
+_GPU_NEEDLES = ("cuda", "accelerat", "gpu", "device_count", "nccl")
+# APIs that exist only from a torch release on: using them says the project needs that release.
+TORCH_API_MINIMUM: dict[str, tuple[int, int]] = {
+    "torch.accelerator": (2, 6),
+    "torch.serialization.safe_globals": (2, 5),
+    "torch.serialization.add_safe_globals": (2, 4),
+    "torch.amp.GradScaler": (2, 3),
+    "torch.nn.attention.sdpa_kernel": (2, 3),
+    "torch.export.export": (2, 1),
+    "torch.compile": (2, 0),
+}
+_API_TEXT = re.compile(r"\b(?:torch\.accelerator|(?:torch\.serialization\.)?(?:add_)?safe_globals|torch\.amp\.GradScaler"
+                       r"|sdpa_kernel|torch\.export\.export|torch\.compile)\b")
+
+
+def _line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _gpu_evidence(text: str) -> tuple[Evidence, ...]:
+    if not any(n in text for n in _GPU_NEEDLES):
+        return ()
+    out = []
+    for what, pattern, detail in _GPU_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            out.append(Evidence(what, _line_of(text, m.start()), f"{detail}: `{m.group(0).strip()}`"))
+    return tuple(out)
+
+
+def _api_evidence(text: str, aliases: Mapping[str, str]) -> tuple[Evidence, ...]:
+    if "torch" not in text and "safe_globals" not in text:
+        return ()
+    seen: set[str] = set()
+    out = []
+    for m in _API_TEXT.finditer(text):
+        written = m.group(0)
+        api = written
+        if not api.startswith("torch."):
+            api = aliases.get(api, "")
+            if api not in TORCH_API_MINIMUM:
+                continue
+        if api in seen:
+            continue
+        seen.add(api)
+        major, minor = TORCH_API_MINIMUM[api]
+        out.append(Evidence(f"{major}.{minor}", _line_of(text, m.start()), api))
+    return tuple(out)
+
+
+# -- the statement walk --------------------------------------------------------------------------
+def module_name(rel: str) -> str:
+    """`pkg/sub/mod.py` -> `pkg.sub.mod`; `pkg/__init__.py` -> `pkg`; "" when not importable."""
+    if not rel.endswith(".py"):
+        return ""
+    parts = rel[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    if not parts or not all(p.isidentifier() for p in parts):
+        return ""
+    return ".".join(parts)
+
+
+def package_of(rel: str) -> str:
+    return ".".join(rel.split("/")[:-1])
+
+
+def _nested_bodies(stmt: ast.stmt) -> Iterator[tuple[list[ast.stmt], bool]]:
+    """The statement lists under a compound statement, with whether they run only conditionally."""
+    if isinstance(stmt, ast.If):
+        yield stmt.body, True
+        yield stmt.orelse, True
+    elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+        yield stmt.body, True
+        yield stmt.orelse, True
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        yield stmt.body, False
+    elif isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        yield stmt.body, False
+        for h in stmt.handlers:
+            yield h.body, True
+        yield stmt.orelse, True
+        yield stmt.finalbody, False
+    elif isinstance(stmt, getattr(ast, "Match", ())):
+        for case in stmt.cases:  # type: ignore[attr-defined]
+            yield case.body, True
+
+
+def _statements(body: list[ast.stmt], conditional: bool = False) -> Iterator[tuple[ast.stmt, bool]]:
+    """Every statement of a scope (not of nested functions or classes), with its conditionality."""
+    for stmt in body:
+        yield stmt, conditional
+        for sub, cond in _nested_bodies(stmt):
+            yield from _statements(sub, conditional or cond)
+
+
+_ITER_WRAPPERS = frozenset({"enumerate", "tqdm", "zip", "iter", "islice", "track", "progress_bar", "cycle",
+                            "auto_tqdm", "trange"})
+
+
+def _iterated_attr(expr: ast.expr) -> str | None:
+    """`self.train_loader`, `enumerate(loader)`, `tqdm(self.data.loader, ...)` -> the iterated name."""
+    while isinstance(expr, ast.Call) and expr.args:
+        name = (ast_dotted_name(expr.func) or "").rsplit(".", 1)[-1]
+        if name not in _ITER_WRAPPERS:
+            return None
+        expr = expr.args[0]
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    if isinstance(expr, ast.Name):
+        return expr.id
+    return None
+
+
+def _literal_keys(node: ast.expr | None, text: str) -> dict[str, str] | None:
+    """The constant keys of a dict display or `dict(a=1)`, with their values' source; None if unknown."""
+    if isinstance(node, ast.Dict):
+        if any(k is None or not (isinstance(k, ast.Constant) and isinstance(k.value, str)) for k in node.keys):
+            return None  # `{**other}` or a computed key
+        return {k.value: (ast.get_source_segment(text, v) or "?") for k, v in zip(node.keys, node.values)}  # type: ignore[union-attr]
+    if isinstance(node, ast.Call) and ast_dotted_name(node.func) == "dict" and not node.args:
+        if any(kw.arg is None for kw in node.keywords):
+            return None
+        return {kw.arg: (ast.get_source_segment(text, kw.value) or "?") for kw in node.keywords if kw.arg}
+    return None
+
+
+class _ScopeReader:
+    """Reads one scope's statements: kwargs dicts, loops, self bindings, returned calls."""
+
+    def __init__(self, info: "_Builder", scope: str, owner: str | None, params: set[str]) -> None:
+        self.b = info
+        self.scope = scope
+        self.owner = owner
+        self.params = params
+        self.dicts: dict[str, dict[str, Any]] = {}
+
+    def _dict(self, name: str, line: int) -> dict[str, Any]:
+        return self.dicts.setdefault(name, {"keys": {}, "cond": set(), "complete": True, "line": line})
+
+    def read(self, body: list[ast.stmt]) -> None:
+        b = self.b
+        for stmt, cond in _statements(body):
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    self._assign(target, stmt.value, stmt.lineno, cond)
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                self._assign(stmt.target, stmt.value, stmt.lineno, cond)
+            elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) \
+                    and stmt.target.id in self.dicts and isinstance(stmt.op, ast.BitOr):
+                self._update(stmt.target.id, stmt.value, cond)
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                call = stmt.value
+                if isinstance(call.func, ast.Attribute) and call.func.attr == "update" \
+                        and isinstance(call.func.value, ast.Name) and call.func.value.id in self.dicts:
+                    self._update(call.func.value.id, call.args[0] if call.args else None, cond,
+                                 {kw.arg: ast.get_source_segment(b.text, kw.value) or "?" for kw in call.keywords if kw.arg})
+            elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+                attr = _iterated_attr(stmt.iter)
+                if attr:
+                    end = stmt.end_lineno or stmt.lineno
+                    segment = "\n".join(b.lines[stmt.lineno - 1:end])
+                    b.loops.append(LoopOver(attr, self.scope, stmt.lineno, ".backward(" in segment))
+            elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Call):
+                callee = b.qualify(stmt.value.func)
+                if callee:
+                    b.returns.append((self.scope, callee))
+        for name, d in self.dicts.items():
+            b.kwargs_dicts.append(KwargsDict(self.scope, name, tuple(sorted(d["keys"].items())),
+                                             tuple(sorted(d["cond"])), d["complete"], d["line"]))
+
+    def _assign(self, target: ast.expr, value: ast.expr, line: int, cond: bool) -> None:
+        b = self.b
+        if isinstance(target, ast.Name):
+            keys = _literal_keys(value, b.text)
+            if keys is not None:
+                d = self._dict(target.id, line)
+                if not cond:
+                    d["keys"].clear()
+                    d["cond"].clear()
+                d["keys"].update(keys)
+                if cond:
+                    d["cond"].update(keys)
+            elif target.id in self.dicts:
+                self.dicts[target.id]["complete"] = False
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id in self.dicts:
+            key = target.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                d = self.dicts[target.value.id]
+                d["keys"][key.value] = ast.get_source_segment(b.text, value) or "?"
+                if cond:
+                    d["cond"].add(key.value)
+            else:
+                self.dicts[target.value.id]["complete"] = False
+        elif self.owner and isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                and target.value.id == "self":
+            bound = self._binding_value(value)
+            if bound:
+                b.bindings.append(Binding(self.owner, target.attr, bound, line))
+
+    def _update(self, name: str, value: ast.expr | None, cond: bool, extra: dict[str, str] | None = None) -> None:
+        d = self.dicts[name]
+        keys = dict(extra or {})
+        if value is not None:
+            got = _literal_keys(value, self.b.text)
+            if got is None and isinstance(value, ast.Name) and value.id in self.dicts:
+                other = self.dicts[value.id]
+                got = dict(other["keys"])
+                if not other["complete"]:
+                    d["complete"] = False
+                if cond is False:
+                    d["cond"].update(other["cond"])
+            if got is None:
+                d["complete"] = False
+                got = {}
+            keys.update(got)
+        d["keys"].update(keys)
+        if cond:
+            d["cond"].update(keys)
+
+    def _binding_value(self, value: ast.expr) -> str | None:
+        b = self.b
+        if isinstance(value, ast.Call):
+            callee = b.qualify(value.func)
+            return callee or None
+        if isinstance(value, ast.Name) and value.id in self.params:
+            return f"param:{value.id}"
+        if isinstance(value, (ast.List, ast.Tuple)) and value.elts and all(isinstance(e, ast.Call) for e in value.elts):
+            callee = b.qualify(value.elts[0].func)  # type: ignore[attr-defined]
+            return f"list:{callee}" if callee else None
+        return None
+
+
+class _Builder:
+    def __init__(self, rel: str, tree: ast.Module, text: str) -> None:
+        self.rel = rel
+        self.text = text
+        self.lines = text.splitlines()
+        self.package = package_of(rel)
+        self.module = module_name(rel)
+        self.table = AliasTable(self.package)
+        self.imports: set[str] = set()
+        self.classes: list[ClassInfo] = []
+        self.functions: list[tuple[str, int]] = []
+        self.variables: list[tuple[str, int]] = []
+        self.bindings: list[Binding] = []
+        self.kwargs_dicts: list[KwargsDict] = []
+        self.loops: list[LoopOver] = []
+        self.returns: list[tuple[str, str]] = []
+        self._tree = tree
+
+    def qualify(self, node: ast.expr) -> str:
+        return self.table.resolve(ast_dotted_name(node)) or ""
+
+    def build(self) -> ModuleInfo:
+        tree = self._tree
+        scopes: list[tuple[list[ast.stmt], str, str | None, set[str]]] = [(tree.body, "<module>", None, set())]
+        defined: list[str] = []
+        # Imports anywhere in the module's statements (also inside functions: lazy imports).
+        for stmt, _ in _statements_deep(tree.body):
+            if isinstance(stmt, ast.Import):
+                for a in stmt.names:
+                    self.table.add_import(a.name, a.asname)
+                    self.imports.add(a.name)
+            elif isinstance(stmt, ast.ImportFrom):
+                base = self.table.absolute(stmt.module or "", stmt.level)
+                for a in stmt.names:
+                    self.table.add_from(stmt.module or "", a.name, a.asname, stmt.level)
+                self.imports.add(base)
+                self.imports.update(f"{base}.{a.name}" for a in stmt.names if a.name != "*")
+        for stmt, _ in _statements(tree.body):
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions.append((stmt.name, stmt.lineno))
+                defined.append(stmt.name)
+                scopes.append((stmt.body, stmt.name, None, _params(stmt)))
+            elif isinstance(stmt, ast.ClassDef):
+                defined.append(stmt.name)
+                self.classes.append(self._class(stmt))
+                for item in stmt.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        qual = f"{stmt.name}.{item.name}"
+                        self.functions.append((qual, item.lineno))
+                        scopes.append((item.body, qual, stmt.name, _params(item)))
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        defined.append(t.id)
+                        self.variables.append((t.id, stmt.lineno))
+        if self.module:
+            for name in defined:
+                self.table.add_local(name, f"{self.module}.{name}")
+        # Class bases were qualified before the local names were known: bases defined in this
+        # same file (`class B(A)` with A below or above) resolve to this module's names now.
+        self.classes = [_requalify(c, self.table) for c in self.classes]
+        for body, scope, owner, params in scopes:
+            _ScopeReader(self, scope, owner, params).read(body)
+        aliases = self.table.names
+        return ModuleInfo(
+            rel=self.rel, module=self.module, package=self.package, parsed=True,
+            imports=tuple(sorted(self.imports)), star_imports=tuple(self.table.star_modules),
+            aliases=tuple(sorted(aliases.items())), classes=tuple(self.classes),
+            functions=tuple(self.functions), variables=tuple(self.variables),
+            bindings=tuple(self.bindings), kwargs_dicts=tuple(self.kwargs_dicts), loops=tuple(self.loops),
+            returns=tuple(self.returns), devices=_gpu_evidence(self.text),
+            torch_apis=_api_evidence(self.text, aliases),
+        )
+
+    def _class(self, node: ast.ClassDef) -> ClassInfo:
+        methods = tuple(n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        field_count = sum(1 for n in node.body if isinstance(n, ast.AnnAssign))
+        decorators = tuple(filter(None, (self.qualify(d.func if isinstance(d, ast.Call) else d)
+                                         for d in node.decorator_list)))
+        doc = (ast.get_docstring(node, clean=False) or "").strip()
+        return ClassInfo(node.name, node.lineno, node.end_lineno or node.lineno,
+                         tuple(_base_names(node.bases)), methods, field_count, decorators,
+                         doc.split("\n", 1)[0][:160])
+
+
+def _base_names(bases: list[ast.expr]) -> list[str]:
+    """Bases as written (`nn.Module`, `Dataset[int]` -> `Dataset`); qualified later."""
+    out = []
+    for b in bases:
+        if isinstance(b, ast.Subscript):  # `Dataset[int]`, `Generic[T]`
+            b = b.value
+        name = ast_dotted_name(b)
+        if name:
+            out.append(name)
+    return out
+
+
+def _requalify(c: ClassInfo, table: AliasTable) -> ClassInfo:
+    bases = tuple(filter(None, (table.resolve(b) for b in c.bases)))
+    return ClassInfo(c.name, c.line, c.end_line, bases, c.methods, c.field_count, c.decorators, c.doc)
+
+
+def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    a = fn.args
+    return {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]}
+
+
+def _statements_deep(body: list[ast.stmt]) -> Iterator[tuple[ast.stmt, bool]]:
+    """Every statement, inside functions and classes too (imports can be anywhere)."""
+    for stmt, cond in _statements(body):
+        yield stmt, cond
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield from _statements_deep(stmt.body)
+
+
+def module_info(rel: str, text: str, tree: ast.Module | None = None) -> ModuleInfo:
+    """The file's record; a file that does not parse gives an empty, `parsed=False` one."""
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return unparsed_info(rel, text)
+    return _Builder(rel, tree, text).build()
+
+
+def unparsed_info(rel: str, text: str, classes: tuple[ClassInfo, ...] = ()) -> ModuleInfo:
+    """What is known of a file that does not parse: its place and text evidence (no structure)."""
+    return ModuleInfo(rel=rel, module=module_name(rel), package=package_of(rel), parsed=False,
+                      classes=classes, devices=_gpu_evidence(text))
