@@ -163,6 +163,8 @@ def active_rules(rules: Sequence[type[Rule]], source: str) -> list[type[Rule]]:
 
 def file_context(module: cst.Module, source: str, path: str, facts: ProjectFacts,
                  target_version: tuple[int, ...] | None) -> FileContext:
+    if target_version is None:  # explicit configuration wins; else the torch the project is written for
+        target_version = facts.model.torch_version.minimum
     return FileContext(path=path, source=source, aliases=collect_aliases(module, module_package(path)),
                        facts=facts, target_version=target_version, module=module)
 

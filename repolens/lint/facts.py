@@ -16,6 +16,11 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from repolens.project import frameworks
+from repolens.project.environment import Declaration, declared_environment_in
+from repolens.project.model import ProjectModel
+from repolens.project.moduleinfo import ModuleInfo, module_info, unparsed_info
+
 if TYPE_CHECKING:
     from repolens.pyindex.aliases import AliasTable
 
@@ -27,16 +32,8 @@ def ast_dotted_name(node: ast.AST | None) -> str | None:
     return dotted(node)
 
 
-MODULE_BASES = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module", "lightning.LightningModule",
-                          "pytorch_lightning.LightningModule", "lightning.pytorch.LightningModule"})
-DATASET_BASES = frozenset({"torch.utils.data.Dataset", "torch.utils.data.IterableDataset",
-                           "torch.utils.data.dataset.Dataset", "torchvision.datasets.VisionDataset",
-                           "torchvision.datasets.vision.VisionDataset"})
-ITERABLE_DATASET_BASES = frozenset({"torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset",
-                                    "torch.utils.data.datapipes.datapipe.IterDataPipe", "torchdata.datapipes.iter.IterDataPipe"})
 SCIENTIFIC_IMAGE_MODULES = frozenset({"nibabel", "pydicom", "SimpleITK", "rasterio", "osgeo", "gdal",
                                       "tifffile", "medpy", "monai"})
-_CUDA_TEXT = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|cuda\.is_available\(|device_count\(""")
 # Signs of pixel scaling (RL104 stays silent about a Dataset's returned tensor in a project that
 # scales pixels somewhere other than right after its own decoding, e.g. in the training loop).
 _IMAGE_SCALING_TEXT = re.compile(r"/\s*255\b|\bdiv_?\(\s*255|\b(?:Normalize|ToTensor|ConvertImageDtype|convert_image_dtype"
@@ -60,7 +57,6 @@ _IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][\w.]*$")
 # Substrings without which each pattern above cannot match: a substring test is far cheaper than
 # an alternation tried at every position of a file that holds none of them.
 _NEEDLES = {
-    "cuda": ("cuda", "device_count("),
     "init": ("init.", "_init_weights", "reset_parameters", "init_weights"),
     "weights": ("load_state_dict(", "from_pretrained(", "weights", "pretrained", "torch.load(", "hub.load(",
                 "load_checkpoint(", "load_weights(", ".apply("),
@@ -85,7 +81,8 @@ class FileFacts:
     """What one file contributes to the project's facts (cacheable by content)."""
 
     path: str
-    uses_cuda: bool = False
+    # the file's part of the project model (imports, classes, bindings, device and version evidence)
+    info: ModuleInfo | None = None
     calls_init: bool = False
     imports: frozenset[str] = frozenset()  # top-level module names imported
     scales_images: bool = False  # `/ 255`, Normalize, ToTensor ... outside a function that decodes its own images
@@ -94,8 +91,6 @@ class FileFacts:
     # pipelines or factories (which may scale)
     non_scaling_pipelines: int = 0
     other_pipelines: int = 0
-    # class name -> qualified base names as written/resolved in this file
-    classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     loads_weights: bool = False  # load_state_dict, from_pretrained, weights=, pretrained=True, .apply( (RL202)
     uses_batchnorm: bool = False  # a BatchNorm layer is named (RL210)
     # attribute names read anywhere (`x.name` in load context, `getattr(x, "name")`, identifier
@@ -116,13 +111,12 @@ class FileFacts:
 
 @dataclass(frozen=True)
 class ProjectFacts:
-    uses_cuda: bool = False
-    cuda_evidence: tuple[str, ...] = ()  # paths of files that move tensors to CUDA
+    """What the rules may know of the project around a file: the shared project model (class kinds
+    across files, GPU use, torch version, `**kwargs` dicts, loops) and lint's own per-file signals."""
+
+    model: ProjectModel = field(default_factory=lambda: ProjectModel(()))
     init_files: tuple[str, ...] = ()  # files that call nn.init / define an init routine
     imports: frozenset[str] = frozenset()
-    module_classes: frozenset[str] = frozenset()  # class names that are nn.Module subclasses
-    dataset_classes: frozenset[str] = frozenset()  # class names that are Dataset subclasses
-    iterable_dataset_classes: frozenset[str] = frozenset()  # IterableDataset subclasses (no shuffle)
     image_scaling_files: tuple[str, ...] = ()  # files that scale pixels apart from their own decoding (RL104)
     light_dataset_classes: frozenset[str] = frozenset()  # __getitem__ only slices memory (RL102)
     non_scaling_pipelines: int = 0  # transform pipelines that provably keep pixel values (RL104)
@@ -135,6 +129,22 @@ class ProjectFacts:
     attribute_reads: frozenset[str] = frozenset()  # attribute names read anywhere (RL204)
     attribute_prefixes: frozenset[str] = frozenset()  # f-string prefixes of dynamic names (RL204)
     built_in_classes: frozenset[str] = frozenset()  # names called inside some class body (RL202)
+
+    @property
+    def uses_cuda(self) -> bool:
+        """The project runs on a GPU (any evidence: see `ProjectModel.gpu`)."""
+        return self.model.gpu.value
+
+    @property
+    def cuda_evidence(self) -> tuple[str, ...]:
+        return self.model.gpu.evidence
+
+    def kind_of(self, written: str | None, rel: str) -> str:
+        """What the class a dotted name written in file `rel` stands for is ("module", "dataset" ...)."""
+        return self.model.kind_of(written, rel)
+
+    def is_module(self, written: str | None, rel: str) -> bool:
+        return self.model.kind_of(written, rel) == frameworks.MODULE
 
     @property
     def transforms_never_scale(self) -> bool:
@@ -304,7 +314,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
             tree = None
             syntax_error = (1, 1, str(exc) or type(exc).__name__)
     imports: set[str] = set()
-    classes: dict[str, tuple[str, ...]] = {}
+    info = module_info(path, text, tree) if tree is not None else unparsed_info(path, text)
     light: set[str] = set()
     pipelines = (0, 0)
     walked: _Walk | None = None
@@ -323,8 +333,6 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
                 if node.module and node.level == 0:
                     imports.add(node.module.split(".")[0])
         for node in walked.classes:
-            bases = tuple(filter(None, (aliases.resolve(ast_dotted_name(b)) for b in node.bases)))
-            classes[node.name] = bases
             if _is_light_getitem(node):
                 light.add(node.name)
         if "Compose" in text or "transform" in text:
@@ -334,14 +342,13 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
         train["eval_mode_callees"] = trainfacts.eval_mode_callees_of(walked.scope_calls.values())
     return FileFacts(
         path=path,
-        uses_cuda=_has(text, "cuda", _CUDA_TEXT),
+        info=info,
         calls_init=_has(text, "init", _INIT_TEXT),
         scales_images=_scales_outside_decoders(text, walked.spans if walked is not None else None),
         non_scaling_pipelines=pipelines[0],
         other_pipelines=pipelines[1],
         light_datasets=frozenset(light),
         imports=frozenset(imports),
-        classes=classes,
         loads_weights=_has(text, "weights", _WEIGHTS_TEXT),
         uses_batchnorm=_has(text, "batchnorm", _BATCHNORM_TEXT),
         attribute_reads=frozenset(walked.reads) if walked else frozenset(),
@@ -352,36 +359,14 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
     )
 
 
-def _subclasses(all_classes: Mapping[str, set[str]], roots: frozenset[str]) -> frozenset[str]:
-    """Class names reachable from `roots` through the repo's inheritance (by last name segment)."""
-    found: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for name, bases in all_classes.items():
-            if name in found:
-                continue
-            if bases & roots or any(b.rsplit(".", 1)[-1] in found for b in bases):
-                found.add(name)
-                changed = True
-    return frozenset(found)
-
-
-def merge_facts(per_file: Iterable[FileFacts]) -> ProjectFacts:
+def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declaration] | None = None) -> ProjectFacts:
+    """The project's facts from its files' facts and the versions it declares."""
     per_file = sorted(per_file, key=lambda f: f.path)
-    all_classes: dict[str, set[str]] = {}
-    for f in per_file:
-        for name, bases in f.classes.items():
-            all_classes.setdefault(name, set()).update(bases)
-    cuda = tuple(f.path for f in per_file if f.uses_cuda)
+    model = ProjectModel([f.info for f in per_file if f.info is not None], environment)
     return ProjectFacts(
-        uses_cuda=bool(cuda),
-        cuda_evidence=cuda,
+        model=model,
         init_files=tuple(f.path for f in per_file if f.calls_init),
         imports=frozenset().union(*(f.imports for f in per_file)) if per_file else frozenset(),
-        module_classes=_subclasses(all_classes, MODULE_BASES),
-        dataset_classes=_subclasses(all_classes, DATASET_BASES),
-        iterable_dataset_classes=_subclasses(all_classes, ITERABLE_DATASET_BASES),
         image_scaling_files=tuple(f.path for f in per_file if f.scales_images),
         light_dataset_classes=frozenset().union(*(f.light_datasets for f in per_file)) if per_file else frozenset(),
         non_scaling_pipelines=sum(f.non_scaling_pipelines for f in per_file),
@@ -398,8 +383,11 @@ def merge_facts(per_file: Iterable[FileFacts]) -> ProjectFacts:
 
 
 def collect_facts(sources: Mapping[str, str]) -> ProjectFacts:
-    """Facts for a set of files given as {posix path: text}."""
-    return merge_facts(file_facts(path, text) for path, text in sources.items())
+    """Facts for a set of files given as {posix path: text}; requirement and pyproject files among
+    them declare the environment, Python files are analysed."""
+    py = {p: t for p, t in sources.items() if p.endswith((".py", ".ipynb"))}
+    return merge_facts((file_facts(path, text) for path, text in py.items()),
+                       declared_environment_in(sources))
 
 
 # -- serialisation, for the cache (JSON: a cache must never execute anything) -------------------
@@ -407,7 +395,9 @@ def facts_to_json(facts: FileFacts) -> dict[str, object]:
     out: dict[str, object] = {}
     for f in fields(FileFacts):
         value = getattr(facts, f.name)
-        if isinstance(value, frozenset):
+        if isinstance(value, ModuleInfo):
+            value = {"__info__": value.to_json()}
+        elif isinstance(value, frozenset):
             value = {"__set__": sorted(value)}
         elif isinstance(value, Mapping):
             value = {"__map__": {k: list(v) if isinstance(v, (tuple, list)) else v for k, v in value.items()}}
@@ -423,7 +413,9 @@ def facts_from_json(data: Mapping[str, object]) -> FileFacts:
         if f.name not in data:
             raise ValueError(f"cached facts lack {f.name}")
         value = data[f.name]
-        if isinstance(value, dict) and "__set__" in value:
+        if isinstance(value, dict) and "__info__" in value:
+            value = ModuleInfo.from_json(value["__info__"])
+        elif isinstance(value, dict) and "__set__" in value:
             value = frozenset(value["__set__"])
         elif isinstance(value, dict) and "__map__" in value:
             value = {k: tuple(v) if isinstance(v, list) else v for k, v in value["__map__"].items()}
@@ -435,8 +427,10 @@ def facts_from_json(data: Mapping[str, object]) -> FileFacts:
 
 def project_facts_digest(facts: ProjectFacts) -> str:
     """A stable digest of the merged facts (sets sorted: str hashes differ between processes)."""
-    payload = {}
+    payload: dict[str, object] = {}
     for f in fields(ProjectFacts):
         value = getattr(facts, f.name)
+        if isinstance(value, ProjectModel):
+            value = value.answers_digest()
         payload[f.name] = sorted(value) if isinstance(value, frozenset) else value
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=repr).encode()).hexdigest()[:20]

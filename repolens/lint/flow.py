@@ -61,13 +61,12 @@ def is_module_base(rule: Rule, base: cst.BaseExpression) -> bool:
         return False
     if qualified in ("torch.nn.Module", "torch.nn.modules.module.Module") or is_torch_nn_class(qualified):
         return True
-    last = qualified.rsplit(".", 1)[-1]
-    return last in rule.facts.module_classes
+    return rule.class_kind(base) == "module"
 
 
 def is_module_class(rule: Rule, node: cst.ClassDef) -> bool:
     """A class whose bases make it an nn.Module: torch.nn classes or the repo's Module classes."""
-    return node.name.value in rule.facts.module_classes or any(is_module_base(rule, b.value) for b in node.bases)
+    return rule.class_kind(node.name.value) == "module" or any(is_module_base(rule, b.value) for b in node.bases)
 
 
 def is_module_construction(rule: Rule, node: cst.CSTNode | None) -> bool:
@@ -79,8 +78,7 @@ def is_module_construction(rule: Rule, node: cst.CSTNode | None) -> bool:
         return False
     if is_torch_nn_class(rule.qualified_name(node.func)):
         return True
-    last = dotted.rsplit(".", 1)[-1]
-    return last in rule.facts.module_classes
+    return rule.class_kind(dotted) == "module"
 
 
 # -- scope tracking -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import inspect as _inspect
 import re
 import textwrap as _textwrap
 from collections import ChainMap
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 import libcst as cst
 
@@ -25,6 +25,34 @@ _EMPTY = cst.Module([])
 def has_star_args(call: cst.Call) -> bool:
     """True when the call passes `*args` or `**kwargs`: any keyword may already be in there."""
     return any(a.star for a in call.args)
+
+
+def scope_name(function_stack: Sequence[str], class_stack: Sequence[str]) -> str | None:
+    """The project model's name of the scope being visited: "<module>", "main", "Trainer.fit";
+    None inside a nested function (the model reads top-level functions and methods only)."""
+    if not function_stack:
+        return "<module>"
+    if len(function_stack) == 1:
+        return f"{class_stack[-1]}.{function_stack[0]}" if class_stack else function_stack[0]
+    return None
+
+
+def star_kwargs(rule: Any, call: cst.Call) -> Any:
+    """The dict a call's single `**name` passes, when the project model read it whole.
+
+    `DataLoader(ds, **train_kwargs)` with `train_kwargs = {"batch_size": 64}` (and any
+    `.update({...})` of it in the same scope) gives that `KwargsDict`: its keys, the source of
+    their values, and which keys only some paths set. None for `*args`, several `**`, a dict the
+    model could not read completely, or a scope it does not read.
+    """
+    stars = [a for a in call.args if a.star]
+    if len(stars) != 1 or stars[0].star != "**" or not isinstance(stars[0].value, cst.Name):
+        return None
+    scope = scope_name(getattr(rule, "function_stack", ()), getattr(rule, "class_stack", ()))
+    if scope is None:
+        return None
+    found = rule.facts.model.kwargs_dict(rule.context.path, scope, stars[0].value.value)
+    return found if found is not None and found.complete else None
 
 
 def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
@@ -405,6 +433,7 @@ class BindingTracker:
     def _ensure_tracker(self) -> None:
         if not hasattr(self, "_bindings"):
             self._bindings: dict[int, str] = {}
+            self._self_bound: set[int] = set()  # values assigned to a `self.<attr>`
             self.assigned: ChainMap[str, cst.BaseExpression] = ChainMap()
             self.function_stack: list[str] = []
             self.class_stack: list[str] = []
@@ -425,6 +454,7 @@ class BindingTracker:
         key = cst_dotted_name(target)
         if key:
             if key.startswith("self."):
+                self._self_bound.add(id(value))
                 self.assigned.maps[-1][key] = value
             else:
                 self.assigned[key] = value
@@ -520,9 +550,28 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
             role = role_of_name(fn)
             if role:
                 return role
+    role = _role_from_loops(tracker, call)
+    if role:
+        return role
     if shuffle_says_train:
         shuffle = dataloader_arg(call, "shuffle")
         if shuffle is not None and literal(shuffle.value) is True:
+            return TRAIN
+    return None
+
+
+def _role_from_loops(tracker: BindingTracker, call: cst.Call) -> str | None:
+    """TRAIN when a training loop of the project iterates the name the loader is bound to: the
+    same file's loops over that name, or, for a `self.<attr>` loader, any file's loops over that
+    attribute (`self.loader` set in `__init__`, iterated by `Trainer.fit` elsewhere)."""
+    name = tracker.binding_of(call)
+    facts = getattr(tracker, "facts", None)
+    if not name or facts is None:
+        return None
+    here = tracker.context.path  # type: ignore[attr-defined]
+    attribute = id(call) in tracker._self_bound
+    for rel, loop in facts.model.loops_over(name):
+        if loop.trains and (rel == here or attribute and loop.attribute):
             return TRAIN
     return None
 

@@ -36,7 +36,9 @@ class FileContext:
     source: str
     aliases: AliasTable
     facts: ProjectFacts = field(default_factory=ProjectFacts)
-    target_version: tuple[int, ...] | None = None  # the project's torch version, if configured
+    # the project's torch version: `target-version` when configured, else the lowest release the
+    # project declares or whose APIs it uses (ProjectModel.torch_version)
+    target_version: tuple[int, ...] | None = None
     module: cst.Module | None = None  # the parsed file (set by the engine)
     _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, init=False, repr=False)
 
@@ -96,6 +98,12 @@ class Rule(cst.BatchableCSTVisitor):
     def qualified_name(self, node: cst.CSTNode | None) -> str | None:
         """The import-resolved dotted name of a Name/Attribute chain (`nn.ReLU` -> `torch.nn.ReLU`)."""
         return self.context.aliases.resolve(cst_dotted_name(node))
+
+    def class_kind(self, node: cst.CSTNode | str | None) -> str:
+        """What the class named by `node` (or a dotted name written in this file) is, through the
+        project model: "module", "dataset", "iterable-dataset", "optimizer" ... or "" when unknown."""
+        written = node if isinstance(node, str) or node is None else cst_dotted_name(node)
+        return self.facts.kind_of(written, self.context.path)
 
     def is_name(self, node: cst.CSTNode | None, *qualified: str) -> bool:
         return self.context.aliases.matches(cst_dotted_name(node), *qualified)

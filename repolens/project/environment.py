@@ -12,6 +12,7 @@ import configparser
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 try:
     import tomllib
@@ -41,8 +42,16 @@ def requirement_lines(text: str) -> list[tuple[str, str | None]]:
 
 def setup_keyword(path: Path, key: str) -> object:
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, SyntaxError, ValueError):
+        return setup_keyword_in(path.read_text(encoding="utf-8", errors="replace"), key)
+    except OSError:
+        return None
+
+
+def setup_keyword_in(text: str, key: str) -> object:
+    """The literal value of `key=` in a setup.py's setup() call, read with `ast` (never run)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
         return None
     names = {s.targets[0].id: s.value for s in tree.body
              if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)}
@@ -61,10 +70,17 @@ def setup_keyword(path: Path, key: str) -> object:
 
 
 def setup_cfg_options(root: Path) -> dict[str, str]:
+    try:
+        return setup_cfg_options_in((root / "setup.cfg").read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return {}
+
+
+def setup_cfg_options_in(text: str) -> dict[str, str]:
     cfg = configparser.ConfigParser(interpolation=None)
     try:
-        cfg.read_string((root / "setup.cfg").read_text(encoding="utf-8", errors="replace"))
-    except (OSError, configparser.Error):
+        cfg.read_string(text)
+    except configparser.Error:
         return {}
     return dict(cfg["options"]) if cfg.has_section("options") else {}
 
@@ -84,7 +100,29 @@ def _line_in(text: str, name: str) -> int:
 
 def declared_environment(root: Path, other_rels: list[str] | set[str], py_rels: set[str]) -> dict[str, Declaration]:
     """Declared python / torch / torchvision / cuda versions; the first declaration found wins."""
+    def read(rel: str) -> str:
+        try:
+            return (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    names = [r for r in other_rels if is_declaration_file(r)] + [r for r in py_rels if r == "setup.py"]
+    return declared_environment_in({rel: read(rel) for rel in names})
+
+
+def is_declaration_file(rel: str) -> bool:
+    """A file that can declare the project's framework versions."""
+    return rel in _DECLARATION_FILES or re.fullmatch(r"(?:requirements/)?requirements[\w.\-]*\.(?:txt|in)", rel) is not None
+
+
+_DECLARATION_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "environment.yml", "environment.yaml", "conda.yml",
+                      "conda.yaml")
+
+
+def declared_environment_in(texts: Mapping[str, str]) -> dict[str, Declaration]:
+    """The same, from the texts of the declaration files ({rel: text}); other entries are ignored."""
     env: dict[str, Declaration] = {}
+    other_rels = set(texts)
 
     def put(name: str, spec: str | None, where: str) -> None:
         key = _NAMES.get(name.lower())
@@ -92,10 +130,7 @@ def declared_environment(root: Path, other_rels: list[str] | set[str], py_rels: 
             env[key] = Declaration(spec or "any", where)
 
     def read(rel: str) -> str:
-        try:
-            return (root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
+        return texts.get(rel, "")
 
     if "pyproject.toml" in other_rels:
         try:
@@ -114,17 +149,17 @@ def declared_environment(root: Path, other_rels: list[str] | set[str], py_rels: 
             for name, spec in poetry.items():
                 put(name, spec if isinstance(spec, str) else (spec or {}).get("version"),
                     "pyproject.toml [tool.poetry.dependencies]")
-    if "setup.py" in py_rels:
-        py = setup_keyword(root / "setup.py", "python_requires")
+    if "setup.py" in other_rels:
+        py = setup_keyword_in(read("setup.py"), "python_requires")
         if isinstance(py, str):
             put("python", py, "setup.py python_requires")
-        reqs = setup_keyword(root / "setup.py", "install_requires")
+        reqs = setup_keyword_in(read("setup.py"), "install_requires")
         if isinstance(reqs, (list, tuple)):
             for dep in reqs:
                 for name, spec in requirement_lines(str(dep)):
                     put(name, spec, "setup.py install_requires")
     if "setup.cfg" in other_rels:
-        opts = setup_cfg_options(root)
+        opts = setup_cfg_options_in(read("setup.cfg"))
         if opts.get("python_requires"):
             put("python", opts["python_requires"].strip(), "setup.cfg python_requires")
         for name, spec in requirement_lines(opts.get("install_requires", "")):
@@ -170,3 +205,21 @@ def minimum_version(spec: str) -> tuple[int, int] | None:
         if best is None or found > best:
             best = found
     return best
+
+
+def declared_environment_at(folder: Path) -> dict[str, Declaration]:
+    """What the project rooted at `folder` declares (its own declaration files, not its subprojects')."""
+    rels: list[str] = []
+    for sub in ("", "requirements/"):
+        try:
+            names = sorted(p.name for p in (folder / sub).iterdir() if p.is_file())
+        except OSError:
+            continue
+        rels.extend(f"{sub}{n}" for n in names if is_declaration_file(f"{sub}{n}"))
+    texts = {}
+    for rel in rels:
+        try:
+            texts[rel] = (folder / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    return declared_environment_in(texts)

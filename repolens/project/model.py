@@ -245,6 +245,30 @@ class ProjectModel:
         return [(rel, c.name) for rel, info in self.infos.items() for c in info.classes
                 if self.class_kind(rel, c.name) in kinds]
 
+    def answers_digest(self) -> str:
+        """A digest of what the model can answer across files, for caches keyed on it.
+
+        It leaves out what only changes the file itself (lines, local names): editing one file
+        must not invalidate every other file's cached lint results. It covers the modules, the
+        imports, every class's kind, the project facts, and what `self` attributes were given.
+        """
+        import hashlib
+        import json
+
+        per_file = []
+        for rel, info in self.infos.items():
+            own = f"{info.module}."
+            per_file.append([
+                rel, info.module, list(info.star_imports),
+                sorted((k, v) for k, v in info.aliases if not v.startswith(own)),
+                sorted((c.name, self.class_kind(rel, c.name)) for c in info.classes),
+                sorted({(b.owner, b.attr, b.value) for b in info.bindings}),
+                sorted({(lp.attr, lp.trains) for lp in info.loops}),
+            ])
+        payload = [per_file, self.gpu.value, self.torch_version.minimum, self.registers_safe_globals.value,
+                   sorted((k, d.spec) for k, d in self.environment.items())]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
     # -- project facts ----------------------------------------------------------------------
     @cached_property
     def gpu(self) -> Fact:

@@ -68,6 +68,7 @@ class LoopOver:
     scope: str
     line: int
     trains: bool  # the loop body calls `.backward(` (a training loop)
+    attribute: bool = False  # iterates an attribute (`self.loader`, `data.loader`), not a local name
 
 
 @dataclass(frozen=True)
@@ -250,17 +251,18 @@ _ITER_WRAPPERS = frozenset({"enumerate", "tqdm", "zip", "iter", "islice", "track
                             "auto_tqdm", "trange"})
 
 
-def _iterated_attr(expr: ast.expr) -> str | None:
-    """`self.train_loader`, `enumerate(loader)`, `tqdm(self.data.loader, ...)` -> the iterated name."""
+def _iterated_attr(expr: ast.expr) -> tuple[str, bool] | None:
+    """`self.train_loader`, `enumerate(loader)`, `tqdm(self.data.loader, ...)` -> (the iterated
+    name, whether it is an attribute)."""
     while isinstance(expr, ast.Call) and expr.args:
         name = (ast_dotted_name(expr.func) or "").rsplit(".", 1)[-1]
         if name not in _ITER_WRAPPERS:
             return None
         expr = expr.args[0]
     if isinstance(expr, ast.Attribute):
-        return expr.attr
+        return expr.attr, True
     if isinstance(expr, ast.Name):
-        return expr.id
+        return expr.id, False
     return None
 
 
@@ -308,11 +310,11 @@ class _ScopeReader:
                     self._update(call.func.value.id, call.args[0] if call.args else None, cond,
                                  {kw.arg: ast.get_source_segment(b.text, kw.value) or "?" for kw in call.keywords if kw.arg})
             elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-                attr = _iterated_attr(stmt.iter)
-                if attr:
+                found = _iterated_attr(stmt.iter)
+                if found:
                     end = stmt.end_lineno or stmt.lineno
                     segment = "\n".join(b.lines[stmt.lineno - 1:end])
-                    b.loops.append(LoopOver(attr, self.scope, stmt.lineno, ".backward(" in segment))
+                    b.loops.append(LoopOver(found[0], self.scope, stmt.lineno, ".backward(" in segment, found[1]))
             elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Call):
                 callee = b.qualify(stmt.value.func)
                 if callee:

@@ -3,7 +3,7 @@ import libcst as cst
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import (DATALOADER, BindingTracker, add_keyword, dataloader_arg, dataloader_role, dotted,
                                    has_star_args, is_synthetic_dataset, keyword_arg, literal, moves_to_device,
-                                   unwrap_iter)
+                                   star_kwargs, unwrap_iter)
 
 _CUDA = "import torch\ndevice = torch.device('cuda')\n"
 
@@ -110,7 +110,9 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         self._moved: set[str] = set()  # loader names whose loop body moves batches to a device
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.facts.uses_cuda or not self.is_name(node.func, *DATALOADER) or has_star_args(node):
+        if not self.facts.uses_cuda or not self.is_name(node.func, *DATALOADER):
+            return
+        if has_star_args(node) and self._through_dict(node):
             return
         if is_synthetic_dataset(node, self):
             return
@@ -130,6 +132,20 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         for name, node in self._pending:
             if name in self._moved:
                 self._check(node)
+
+    def _through_dict(self, node: cst.Call) -> bool:
+        """A call with `**name`: judged here through the dict the project model read (True: done)."""
+        star = star_kwargs(self, node)
+        if star is None:
+            return True  # the keyword may be in there: say nothing
+        keys = dict(star.keys)
+        if "pin_memory" in keys or dataloader_role(self, node, shuffle_says_train=True) is None \
+                or is_synthetic_dataset(node, self):
+            return True  # set (on the paths that set it), or not a known training/eval loader
+        self.report(node, f"DataLoader(**{star.name}) in a project that moves tensors to CUDA: the dict "
+                          f"`{star.name}` (line {star.line}) has no pin_memory=True, so every batch takes an "
+                          f"extra pageable-to-pinned copy; add \"pin_memory\": True to it")
+        return True
 
     def _check(self, node: cst.Call) -> None:
         arg = dataloader_arg(node, "pin_memory")

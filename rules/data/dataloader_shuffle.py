@@ -2,7 +2,7 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import (DATALOADER, EVAL, TRAIN, BindingTracker, dataloader_arg, dataloader_role,
-                                   dataset_class_name, has_star_args, is_synthetic_dataset, literal)
+                                   dataset_class_name, has_star_args, is_synthetic_dataset, literal, star_kwargs)
 
 # Datasets that stream: DataLoader refuses shuffle=True for them (the dataset orders itself).
 STREAMING_HINTS = ("Iterable", "Stream", "WebDataset", "DataPipe", "IterDataPipe")
@@ -72,7 +72,10 @@ class DataLoaderShuffle(BindingTracker, Rule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.is_name(node.func, *DATALOADER) or has_star_args(node):
+        if not self.is_name(node.func, *DATALOADER):
+            return
+        if has_star_args(node):
+            self._through_dict(node)
             return
         role = dataloader_role(self, node)
         if role is None or is_synthetic_dataset(node, self):
@@ -92,8 +95,25 @@ class DataLoaderShuffle(BindingTracker, Rule):
         assert role == TRAIN
         self.report(node if shuffle is None else shuffle)
 
+    def _through_dict(self, node: cst.Call) -> None:
+        """`DataLoader(ds, **kw)`: judged through the dict the project model read, when it did."""
+        star = star_kwargs(self, node)
+        if star is None or dataloader_role(self, node) != TRAIN or is_synthetic_dataset(node, self):
+            return
+        keys = dict(star.keys)
+        if "sampler" in keys or "batch_sampler" in keys or self._streams(node):
+            return
+        value = keys.get("shuffle")
+        if value is None or value.strip() == "False":
+            self.report(node, f"training DataLoader(**{star.name}): the dict `{star.name}` (line {star.line}) "
+                              "never sets shuffle=True, so every epoch sees the samples in the same order")
+        elif value.strip() == "True" and "shuffle" in star.conditional:
+            self.report(node, f"training DataLoader(**{star.name}): shuffle=True is added to `{star.name}` "
+                              f"only on some paths (line {star.line} and its updates): on the others "
+                              "(often CPU runs) the training data is never shuffled")
+
     def _streams(self, node: cst.Call) -> bool:
         cls = dataset_class_name(node, self)
         if cls is None:
             return False
-        return cls in self.facts.iterable_dataset_classes or any(h in cls for h in STREAMING_HINTS)
+        return self.class_kind(cls) == "iterable-dataset" or any(h in cls for h in STREAMING_HINTS)

@@ -178,7 +178,7 @@ class UnnormalizedImageInput(Rule):
             return True
         name = call_name(node) or ""
         tokens = set(name_tokens(name))
-        return bool(tokens & MODEL_TOKENS) or name in self.facts.module_classes
+        return bool(tokens & MODEL_TOKENS) or self.class_kind(node.func) == "module"
 
     def _analyse(self, body: cst.CSTNode, function: str | None) -> None:
         nodes = list(walk(body, into_scopes=False))

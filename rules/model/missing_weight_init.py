@@ -168,7 +168,7 @@ class Mlp(Module):
             qualified = self.qualified_name(base.value) or ""
             if qualified in MODULE:
                 continue
-            if is_torch_nn_class(qualified) or qualified.rsplit(".", 1)[-1] not in self.facts.module_classes:
+            if is_torch_nn_class(qualified) or self.class_kind(base.value) != "module":
                 return False  # nn.Sequential & co., or a parent from another library (it may init)
         return bool(node.bases)
 

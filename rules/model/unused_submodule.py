@@ -192,7 +192,7 @@ class ResNet(t.nn.Module):
             qualified = self.qualified_name(base.value) or ""
             if qualified in MODULE:
                 continue
-            if is_torch_nn_class(qualified) or qualified.rsplit(".", 1)[-1] not in self.facts.module_classes:
+            if is_torch_nn_class(qualified) or self.class_kind(base.value) != "module":
                 return False
         return True
 

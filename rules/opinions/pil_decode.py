@@ -4,9 +4,9 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.flow import ScopedRule
-from repolens.lint.facts import DATASET_BASES
 
 OPEN = ("PIL.Image.open",)
+DATASET_KINDS = ("dataset", "iterable-dataset")
 
 
 class PilDecode(ScopedRule):
@@ -91,6 +91,6 @@ class Photos(BaseSet):
         if not self.class_stack or not self.is_name(node.func, *OPEN):
             return
         cls = self.class_stack[-1]
-        if cls.name.value in self.facts.dataset_classes or any(
-                (self.qualified_name(b.value) or "") in DATASET_BASES for b in cls.bases):
+        if self.class_kind(cls.name.value) in DATASET_KINDS or any(
+                self.class_kind(b.value) in DATASET_KINDS for b in cls.bases):
             self.report(node)

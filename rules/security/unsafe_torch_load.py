@@ -15,9 +15,13 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     Flags `torch.load(...)` without `weights_only=True`, and, with its own message, an explicit
     `weights_only=False`.
 
-    When the project's target torch version (`target-version` in `[tool.repolens]`) is 2.6 or
-    newer, a missing keyword is fine (the default is already `True`) and only an explicit
-    `weights_only=False` is reported. With no target version the rule assumes an older torch.
+    When the project's torch version is 2.6 or newer, a missing keyword is fine (the default is
+    already `True`) and only an explicit `weights_only=False` is reported. The version is
+    `target-version` in `[tool.repolens]` when set, else the lowest torch the project declares
+    (requirements*.txt, pyproject, setup.py/cfg, environment.yml) or whose APIs it uses
+    (`torch.accelerator` needs 2.6). A project that registers types with
+    `torch.serialization.add_safe_globals` / `safe_globals` is written for weights-only loading
+    and is treated the same way. With no version known the rule assumes an older torch.
 
     It stays silent when `weights_only` is a non-literal expression (the caller decides), when the
     call passes `*args` / `**kwargs` (the keyword may be in there: adding it would raise
@@ -123,6 +127,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         target = self._target()
         if target is not None and target >= SAFE_DEFAULT_SINCE:
             return
+        if self.facts.model.registers_safe_globals.value:
+            return  # the project allow-lists types for weights_only loading: it is written for torch >= 2.6
         if argument(node, "pickle_module", 2) is not None or self._type_error_handlers:
             return
         if self._tensor_buffer(node):

@@ -181,8 +181,9 @@ net = models.resnet18()
     def _stochastic(self, param: cst.Param) -> bool:
         """Does the model's output depend on train/eval mode, as far as the project shows?"""
         if param.annotation is not None:
-            annotated = (dotted(param.annotation.annotation) or "").rsplit(".", 1)[-1]
-            if annotated in self.facts.module_classes or annotated in self.facts.stochastic_classes:
+            written = dotted(param.annotation.annotation) or ""
+            annotated = written.rsplit(".", 1)[-1]
+            if self.class_kind(written) == "module" or annotated in self.facts.stochastic_classes:
                 return annotated in self.facts.stochastic_classes
         return bool(self.facts.stochastic_classes)
 
