@@ -1,0 +1,266 @@
+"""The project model that map and lint share (issue: one project model for map and lint).
+
+Each test writes a small realistic project to a temporary folder and runs the real commands on it
+(`repolens lint` through its CLI, `build_map` for the map), so what is checked is what a user sees.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from repolens.mapper import build_map
+from repolens.project import ProjectModel, module_info
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def lint(root: Path, *args: str) -> list[dict]:
+    proc = subprocess.run([sys.executable, "-m", "repolens", "lint", str(root), "--format", "json", "--no-cache", *args],
+                          capture_output=True, text=True, cwd=root)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def found(findings: list[dict], rule: str) -> list[tuple[str, int]]:
+    return sorted((f["path"], f["line"]) for f in findings if f["rule"] == rule)
+
+
+FRAMEWORK_BASES = {
+    "transformers": ("from transformers import PreTrainedModel", "PreTrainedModel"),
+    "mmengine": ("from mmengine.model import BaseModule", "BaseModule"),
+    "lightning": ("import lightning as L", "L.LightningModule"),
+}
+
+
+@pytest.mark.parametrize("framework", sorted(FRAMEWORK_BASES))
+def test_framework_model_classes_are_modules_to_lint_and_models_to_the_map(tmp_path, framework):
+    imp, base = FRAMEWORK_BASES[framework]
+    root = write(tmp_path / framework, {
+        "models/heads.py": f"""
+            import torch.nn as nn
+            {imp}
+
+
+            class Heads({base}):
+                def __init__(self, config):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 8)
+                    self.act = nn.ReLU()
+                    self.extra = [nn.Linear(8, 8) for _ in range(3)]
+
+                def forward(self, x):
+                    x = self.act(self.fc(x))
+                    return sum(layer(x) for layer in self.extra)
+            """,
+    })
+    findings = lint(root, "--select", "RL201,RL211")
+    assert found(findings, "RL201") == [("models/heads.py", 9)]
+    assert found(findings, "RL211") == [("models/heads.py", 10)]  # never registered: never trained
+    roles = {f.path: f.role for f in build_map(str(root)).files}
+    assert roles["models/heads.py"] == "model"
+
+
+def test_a_module_subclass_through_a_repo_base_in_another_file(tmp_path):
+    root = write(tmp_path / "p", {
+        "pkg/__init__.py": "from .base import Block\n",
+        "pkg/base.py": "from transformers import PreTrainedModel\nclass Block(PreTrainedModel):\n    pass\n",
+        "pkg/net.py": """
+            import torch.nn as nn
+            from pkg import Block
+
+
+            class Net(Block):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = [nn.Conv2d(3, 3, 3), nn.Conv2d(3, 3, 3)]
+            """,
+    })
+    assert found(lint(root, "--select", "RL211"), "RL211") == [("pkg/net.py", 8)]
+
+
+def test_same_named_classes_in_two_files_do_not_leak_into_each_other(tmp_path):
+    root = write(tmp_path / "p", {
+        "model.py": """
+            import torch.nn as nn
+
+
+            class Head(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(4, 2)
+
+                def forward(self, x):
+                    return self.fc(x)
+            """,
+        # A plain registry object that happens to be called Head too: its list of layers is a
+        # recipe handed to a builder, not submodules of a Module.
+        "builders.py": """
+            import torch.nn as nn
+
+
+            class Head:
+                def __init__(self):
+                    self.layers = [nn.Linear(4, 4), nn.ReLU()]
+
+                def build(self):
+                    return nn.Sequential(*self.layers)
+            """,
+    })
+    findings = lint(root, "--select", "RL211,RL201")
+    assert found(findings, "RL211") == []
+    assert found(findings, "RL201") == []
+
+
+def test_a_loader_bound_to_self_in_init_and_iterated_by_a_training_loop_elsewhere(tmp_path):
+    root = write(tmp_path / "p", {
+        "data.py": """
+            from torch.utils.data import DataLoader
+
+
+            class Data:
+                def __init__(self, dataset):
+                    self.loader = DataLoader(dataset, batch_size=32, num_workers=4)
+            """,
+        "trainer.py": """
+            class Trainer:
+                def __init__(self, model, data, optimizer):
+                    self.model, self.data, self.optimizer = model, data, optimizer
+
+                def fit(self):
+                    for x, y in self.data.loader:
+                        self.optimizer.zero_grad()
+                        loss = self.model(x, y)
+                        loss.backward()
+                        self.optimizer.step()
+            """,
+    })
+    # A neutral name ("loader"): the training loop that iterates it says it is the training loader.
+    assert found(lint(root, "--select", "RL108"), "RL108") == [("data.py", 6)]
+
+
+def test_dataloader_keywords_are_read_through_a_dict_literal(tmp_path):
+    root = write(tmp_path / "p", {
+        "train.py": """
+            import torch
+            from torch.utils.data import DataLoader
+
+            device = torch.device("cuda")
+
+
+            def main(train_set, model, optimizer):
+                train_kwargs = {"batch_size": 64, "num_workers": 4}
+                train_loader = DataLoader(train_set, **train_kwargs)
+                pinned_kwargs = {"batch_size": 64, "num_workers": 4, "pin_memory": True, "shuffle": True}
+                other_loader = DataLoader(train_set, **pinned_kwargs)
+                for x, y in train_loader:
+                    loss = model(x.to(device), y.to(device))
+                    loss.backward()
+                    optimizer.step()
+            """,
+    })
+    findings = lint(root, "--select", "RL101,RL108")
+    assert found(findings, "RL101") == [("train.py", 9)]  # the dict has no pin_memory
+    assert found(findings, "RL108") == [("train.py", 9)]  # nor shuffle
+    assert all(not f["fixable"] for f in findings)  # keywords travel in the dict: never added twice
+    message = next(f["message"] for f in findings if f["rule"] == "RL101")
+    assert "train_kwargs" in message and "line 8" in message
+
+
+def test_a_torch_accelerator_project_is_a_gpu_project(tmp_path):
+    root = write(tmp_path / "p", {
+        "train.py": """
+            import torch
+            from torch.utils.data import DataLoader
+
+            device = torch.accelerator.current_accelerator()
+
+
+            def main(train_set):
+                train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=2)
+                return train_loader
+            """,
+    })
+    assert found(lint(root, "--select", "RL101"), "RL101") == [("train.py", 8)]
+    info = module_info("train.py", (root / "train.py").read_text())
+    model = ProjectModel([info])
+    assert model.gpu.value and "train.py:4: uses torch.accelerator" in model.gpu.evidence[0]
+
+
+@pytest.mark.parametrize(("requirements", "fires"), [("torch>=2.6\n", False), ("torch>=2.1,<3\n", True),
+                                                     ("", True)])
+def test_rl501_reads_the_torch_version_the_project_declares(tmp_path, requirements, fires):
+    files = {"load.py": "import torch\nstate = torch.load('ckpt.pt', map_location='cpu')\n"}
+    if requirements:
+        files["requirements.txt"] = requirements
+    root = write(tmp_path / "p", files)
+    assert bool(found(lint(root, "--select", "RL501"), "RL501")) is fires
+
+
+def test_rl501_is_silent_in_a_project_written_for_weights_only_loading(tmp_path):
+    root = write(tmp_path / "p", {
+        "ckpt.py": """
+            import argparse
+            import torch
+
+            torch.serialization.add_safe_globals([argparse.Namespace])
+
+
+            def load(path):
+                return torch.load(path, map_location="cpu")
+            """,
+    })
+    assert found(lint(root, "--select", "RL501"), "RL501") == []
+
+
+def test_explicit_target_version_wins_over_the_declared_one(tmp_path):
+    root = write(tmp_path / "p", {
+        "requirements.txt": "torch>=2.6\n",
+        "pyproject.toml": '[project]\nname = "p"\n[tool.repolens]\ntarget-version = "2.1"\n',
+        "load.py": "import torch\nstate = torch.load('ckpt.pt')\n",
+    })
+    assert found(lint(root, "--select", "RL501"), "RL501") == [("load.py", 2)]
+
+
+def test_model_records_bindings_kwargs_and_evidence():
+    text = textwrap.dedent("""
+        import torch.nn as nn
+        from .blocks import Block as B
+
+
+        class Net(nn.Module):
+            def __init__(self, inner):
+                super().__init__()
+                self.inner = inner
+                self.block = B(3)
+                self.heads = [nn.Linear(2, 2), nn.Linear(2, 2)]
+
+
+        def main(use_cuda):
+            kw = dict(batch_size=8)
+            if use_cuda:
+                kw.update({"pin_memory": True})
+            kw["num_workers"] = 2
+        """)
+    info = module_info("pkg/net.py", text)
+    assert info.module == "pkg.net" and info.package == "pkg"
+    bindings = {(b.owner, b.attr): b.value for b in info.bindings}
+    assert bindings == {("Net", "inner"): "param:inner", ("Net", "block"): "pkg.blocks.Block",
+                        ("Net", "heads"): "list:torch.nn.Linear"}
+    (kw,) = info.kwargs_dicts
+    assert (kw.scope, kw.name, kw.complete) == ("main", "kw", True)
+    assert dict(kw.keys) == {"batch_size": "8", "pin_memory": "True", "num_workers": "2"}
+    assert kw.conditional == ("pin_memory",)
+    # JSON round trip (the lint cache stores it)
+    assert type(info).from_json(json.loads(json.dumps(info.to_json()))) == info
