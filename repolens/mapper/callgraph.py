@@ -3,6 +3,8 @@
 A "use" is a call or a reference of a name bound by an import or a module-level definition,
 resolved to the repo file and line that defines it (through `__init__.py` re-exports). Followed
 breadth-first a few levels, so the reading order can walk from `train.py:main` to the model class.
+A registry by name through `importlib.import_module("models." + name + "_model")` reaches the
+classes of every module that pattern matches (the project model reads the pattern).
 Static and approximate by design: attribute calls on objects (`self.model(x)`) are not followed.
 """
 
@@ -31,6 +33,21 @@ def _functions_of(project: MapContext, rel: str, name: str | None):
     return [f for f in s.functions if f.name == name or f.name.startswith(name + ".")]
 
 
+def _dynamic_uses(project: MapContext, rel: str, scope: str) -> list[tuple[str, int]]:
+    """The classes an `importlib.import_module` registry in `scope` may return, as uses: every class
+    of every module the name pattern matches (which one runs is decided by a run-time option)."""
+    model = project.model
+    info = model.infos.get(rel)
+    if info is None or not info.dynamic_imports:
+        return []
+    line = next((d.line for d in info.dynamic_imports if d.scope == scope), 0)
+    out = []
+    for target in model.dynamic_targets(rel, scope)[:40]:
+        mod = model.infos[target].module
+        out.extend((f"{mod}.{c.name}", line) for c in model.infos[target].classes)
+    return out
+
+
 def call_graph(project: MapContext, entry: str, *, max_depth: int = 3, max_edges: int = 400
                ) -> tuple[list[CallEdge], list[Reached]]:
     """Edges out of `entry` (a rel path) and the definitions reached, in breadth-first order."""
@@ -45,7 +62,7 @@ def call_graph(project: MapContext, entry: str, *, max_depth: int = 3, max_edges
         for rel, name in frontier:
             for func in _functions_of(project, rel, name):
                 src = f"{rel}:{func.name}"
-                for qualified, line in func.uses:
+                for qualified, line in [*func.uses, *_dynamic_uses(project, rel, func.name)]:
                     defn = project.model.resolve(qualified, rel)
                     if defn is None:
                         continue

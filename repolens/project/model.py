@@ -329,6 +329,20 @@ class ProjectModel:
         """Every loop of the project over an attribute or name called `attr`, with its file."""
         return self._loops_by_attr.get(attr, [])
 
+    def dynamic_targets(self, rel: str, scope: str) -> list[str]:
+        """The repository modules an `importlib.import_module` in `scope` of `rel` may load (rels)."""
+        info = self.infos.get(rel)
+        out: list[str] = []
+        for d in info.dynamic_imports if info is not None else ():
+            if d.scope != scope:
+                continue
+            for module, target in sorted(self.modules.items()):
+                tails = [module] + [module.split(".", i)[-1] for i in range(1, module.count(".") + 1)]
+                if any(t.startswith(d.prefix) and t.endswith(d.suffix) and len(t) > len(d.prefix) + len(d.suffix)
+                       for t in tails) and target not in out:
+                    out.append(target)
+        return out
+
     def binding(self, rel: str, owner: str, attr: str) -> str | None:
         """What `self.<attr>` was given in a method of class `owner` of `rel` (the first binding)."""
         info = self.infos.get(rel)

@@ -72,6 +72,17 @@ class LoopOver:
 
 
 @dataclass(frozen=True)
+class DynamicImport:
+    """`importlib.import_module("models." + name + "_model")` in `scope`: any module whose dotted
+    name starts with `prefix` and ends with `suffix` may be the one imported (a registry by name)."""
+
+    scope: str
+    prefix: str
+    suffix: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Evidence:
     """One observation with its place: ("gpu", 12, "`.cuda()`"), ("torch>=2.6", 3, "torch.accelerator")."""
 
@@ -96,6 +107,7 @@ class ModuleInfo:
     kwargs_dicts: tuple[KwargsDict, ...] = ()
     loops: tuple[LoopOver, ...] = ()
     returns: tuple[tuple[str, str], ...] = ()  # (function, qualified callee it returns a call of): factories
+    dynamic_imports: tuple[DynamicImport, ...] = ()
     devices: tuple[Evidence, ...] = ()  # evidence of GPU use
     torch_apis: tuple[Evidence, ...] = ()  # APIs that imply a torch version (what = "2.6")
 
@@ -127,7 +139,8 @@ class ModuleInfo:
 
 
 _NESTED: dict[str, type] = {"classes": ClassInfo, "bindings": Binding, "kwargs_dicts": KwargsDict,
-                            "loops": LoopOver, "devices": Evidence, "torch_apis": Evidence}
+                            "loops": LoopOver, "devices": Evidence, "torch_apis": Evidence,
+                            "dynamic_imports": DynamicImport}
 
 
 def _tuplify(value: Any) -> Any:
@@ -288,6 +301,7 @@ class _ScopeReader:
         self.owner = owner
         self.params = params
         self.dicts: dict[str, dict[str, Any]] = {}
+        self.strings: dict[str, tuple[str, str]] = {}  # name -> (constant prefix, constant suffix)
 
     def _dict(self, name: str, line: int) -> dict[str, Any]:
         return self.dicts.setdefault(name, {"keys": {}, "cond": set(), "complete": True, "line": line})
@@ -319,12 +333,40 @@ class _ScopeReader:
                 callee = b.qualify(stmt.value.func)
                 if callee:
                     b.returns.append((self.scope, callee))
+            value = getattr(stmt, "value", None)
+            if isinstance(value, ast.Call) and b.qualify(value.func) == "importlib.import_module" and value.args:
+                pattern = self._pattern(value.args[0])
+                if pattern is not None and (pattern[0] or pattern[1]):
+                    b.dynamic_imports.append(DynamicImport(self.scope, pattern[0], pattern[1], stmt.lineno))
         for name, d in self.dicts.items():
             b.kwargs_dicts.append(KwargsDict(self.scope, name, tuple(sorted(d["keys"].items())),
                                              tuple(sorted(d["cond"])), d["complete"], d["line"]))
 
+    def _pattern(self, expr: ast.expr) -> tuple[str, str] | None:
+        """(constant prefix, constant suffix) of a string built from pieces: "a." + x + "_m", f"a.{x}"."""
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return expr.value, ""
+        if isinstance(expr, ast.Name):
+            return self.strings.get(expr.id)
+        if isinstance(expr, ast.JoinedStr) and expr.values:
+            first, last = expr.values[0], expr.values[-1]
+            prefix = first.value if isinstance(first, ast.Constant) else ""
+            suffix = last.value if isinstance(last, ast.Constant) and len(expr.values) > 1 else ""
+            return str(prefix), str(suffix)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left, right = self._pattern(expr.left), self._pattern(expr.right)
+            prefix = left[0] if left is not None and not left[1] else (left[0] if left else "")
+            suffix = right[1] if right is not None and right[1] else (
+                right[0] if right is not None and isinstance(expr.right, ast.Constant) else "")
+            return prefix, suffix
+        return None
+
     def _assign(self, target: ast.expr, value: ast.expr, line: int, cond: bool) -> None:
         b = self.b
+        if isinstance(target, ast.Name) and isinstance(value, (ast.BinOp, ast.JoinedStr)):
+            pattern = self._pattern(value)
+            if pattern is not None:
+                self.strings[target.id] = pattern
         if isinstance(target, ast.Name):
             keys = _literal_keys(value, b.text)
             if keys is not None:
@@ -401,6 +443,7 @@ class _Builder:
         self.kwargs_dicts: list[KwargsDict] = []
         self.loops: list[LoopOver] = []
         self.returns: list[tuple[str, str]] = []
+        self.dynamic_imports: list[DynamicImport] = []
         self._tree = tree
 
     def qualify(self, node: ast.expr) -> str:
@@ -456,7 +499,8 @@ class _Builder:
             aliases=tuple(sorted(aliases.items())), classes=tuple(self.classes),
             functions=tuple(self.functions), variables=tuple(self.variables),
             bindings=tuple(self.bindings), kwargs_dicts=tuple(self.kwargs_dicts), loops=tuple(self.loops),
-            returns=tuple(self.returns), devices=_gpu_evidence(self.text),
+            returns=tuple(self.returns), dynamic_imports=tuple(self.dynamic_imports),
+            devices=_gpu_evidence(self.text),
             torch_apis=_api_evidence(self.text, aliases),
         )
 

@@ -264,3 +264,58 @@ def test_model_records_bindings_kwargs_and_evidence():
     assert kw.conditional == ("pin_memory",)
     # JSON round trip (the lint cache stores it)
     assert type(info).from_json(json.loads(json.dumps(info.to_json()))) == info
+
+
+def test_the_map_follows_an_importlib_registry_to_the_model_files(tmp_path):
+    # pix2pix/CycleGAN style: `create_model(opt)` imports "models.<name>_model" by name.
+    root = write(tmp_path / "gan", {
+        "README.md": "# GAN\npython train.py --model cycle_gan\n",
+        "train.py": """
+            from models import create_model
+
+            if __name__ == "__main__":
+                model = create_model(None)
+                model.optimize_parameters()
+            """,
+        "models/__init__.py": """
+            import importlib
+
+
+            def find_model_using_name(model_name):
+                model_filename = "models." + model_name + "_model"
+                modellib = importlib.import_module(model_filename)
+                return getattr(modellib, model_name.title() + "Model")
+
+
+            def create_model(opt):
+                return find_model_using_name(opt.model)(opt)
+            """,
+        "models/cycle_gan_model.py": """
+            from . import networks
+
+
+            class CycleGANModel:
+                def __init__(self, opt):
+                    self.netG = networks.ResnetGenerator()
+
+                def optimize_parameters(self):
+                    self.netG(self.real).mean().backward()
+            """,
+        "models/networks.py": """
+            import torch.nn as nn
+
+
+            class ResnetGenerator(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Conv2d(3, 64, 7), nn.ReLU(True), nn.Conv2d(64, 3, 7))
+
+                def forward(self, x):
+                    return self.body(x)
+            """,
+    })
+    repo_map = build_map(str(root))
+    order = [s.path for s in repo_map.reading_order]
+    assert "models/cycle_gan_model.py" in order  # reached only through the registry
+    core = [s for s in repo_map.reading_order if getattr(s, "core", False)]
+    assert [(s.path, s.symbol) for s in core] == [("models/networks.py", "ResnetGenerator")]
