@@ -165,7 +165,9 @@ def file_context(module: cst.Module, source: str, path: str, facts: ProjectFacts
                  target_version: tuple[int, ...] | None) -> FileContext:
     if target_version is None:  # explicit configuration wins; else the torch the project is written for
         target_version = facts.model.torch_version.minimum
-    return FileContext(path=path, source=source, aliases=collect_aliases(module, module_package(path)),
+    info = facts.model.infos.get(path)  # its package as the project model sees it (relative imports)
+    package = info.package if info is not None else module_package(path)
+    return FileContext(path=path, source=source, aliases=collect_aliases(module, package),
                        facts=facts, target_version=target_version, module=module)
 
 

@@ -13,6 +13,7 @@ Nothing here prints; the CLI presents `LintRun`.
 
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from repolens.lint.scopes import project_scopes
 from repolens.lint.settings import LintSettings
 from repolens.lint.targets import Target
 from repolens.project.environment import declared_environment_at
+from repolens.project.moduleinfo import import_prefix
 
 # Below this many files to parse, process start-up costs more than it saves.
 PARALLEL_THRESHOLD = 48
@@ -100,12 +102,12 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 # -- facts pass -------------------------------------------------------------------------------
-def _facts_job(target: Target) -> tuple[str, FileFacts | None, str, int, int, str | None]:
+def _facts_job(target: Target, prefix: str = "") -> tuple[str, FileFacts | None, str, int, int, str | None]:
     mtime, size = _stat(target.path)
     loaded = _load(target)
     if loaded.code is None:
         return target.rel, None, loaded.source.digest, mtime, size, loaded.problem
-    return target.rel, file_facts(target.rel, loaded.code), loaded.source.digest, mtime, size, None
+    return target.rel, file_facts(target.rel, loaded.code, prefix=prefix), loaded.source.digest, mtime, size, None
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -121,7 +123,7 @@ def _workers(n_jobs: int, jobs: int | None) -> int:
 
 
 def gather_facts(
-    targets: Sequence[Target], store: JsonStore | None = None, *, jobs: int | None = None,
+    targets: Sequence[Target], store: JsonStore | None = None, *, jobs: int | None = None, prefix: str = "",
 ) -> dict[str, FileFacts]:
     """Each file's facts (from the cache when its size and mtime match); merged per project by the caller."""
     per_file: dict[str, FileFacts] = {}
@@ -138,9 +140,9 @@ def gather_facts(
     workers = _workers(len(todo), jobs)
     if workers > 1:
         with _pool(workers) as ex:
-            results = list(ex.map(_facts_job, todo, chunksize=16))
+            results = list(ex.map(functools.partial(_facts_job, prefix=prefix), todo, chunksize=16))
     else:
-        results = [_facts_job(t) for t in todo]
+        results = [_facts_job(t, prefix) for t in todo]
     for rel, facts, digest, mtime, size, _problem in results:
         if facts is None:
             continue
@@ -195,7 +197,7 @@ def lint_targets(
     folder = prepare_cache_dir(cache_folder(settings, cache_dir)) if use_cache else None
     facts_store = JsonStore(folder / "facts.json", __version__) if folder else None
     fact_targets = fact_targets if fact_targets is not None else targets
-    per_file = gather_facts(fact_targets, facts_store, jobs=jobs)
+    per_file = gather_facts(fact_targets, facts_store, jobs=jobs, prefix=import_prefix(settings.root))
     # Facts are merged per project (a folder with its own pyproject, requirements, .git ...).
     scope_of = project_scopes(settings.root, [t.rel for t in (*fact_targets, *targets)])
     scoped: dict[str, list[FileFacts]] = {}

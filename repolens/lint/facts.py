@@ -299,7 +299,8 @@ class _Walk:
                     append((value, in_class, scope))
 
 
-def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
+def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = "") -> FileFacts:
+    """One file's facts. `prefix`: the dotted package the lint root is part of (relative imports)."""
     from repolens.lint import trainfacts
     from repolens.pyindex.aliases import AliasTable
 
@@ -314,7 +315,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
             tree = None
             syntax_error = (1, 1, str(exc) or type(exc).__name__)
     imports: set[str] = set()
-    info = module_info(path, text, tree) if tree is not None else unparsed_info(path, text)
+    info = module_info(path, text, tree, prefix) if tree is not None else unparsed_info(path, text, prefix=prefix)
     light: set[str] = set()
     pipelines = (0, 0)
     walked: _Walk | None = None

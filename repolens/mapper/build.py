@@ -19,6 +19,7 @@ from repolens.mapper.model import RepoMap
 from repolens.mapper.context import MapContext
 from repolens.project.environment import declared_environment
 from repolens.project.model import ProjectModel
+from repolens.project.moduleinfo import import_prefix
 from repolens.mapper.reading import reading_order
 from repolens.mapper.roles import assign_roles
 from repolens.mapper.summary import FileSummary, summarize_file
@@ -33,14 +34,15 @@ class MapError(Exception):
     """Unusable arguments: a missing path, a URL or repository that cannot be cloned."""
 
 
-def _summarize_chunk(items: list[tuple[str, str, str]]) -> list[FileSummary]:
-    return [summarize_file(path, rel, kind) for path, rel, kind in items]
+def _summarize_chunk(items: list[tuple[str, str, str, str]]) -> list[FileSummary]:
+    return [summarize_file(path, rel, kind, prefix) for path, rel, kind, prefix in items]
 
 
 def summarize_all(files: tuple[DiscoveredFile, ...], *, jobs: int | None = None,
-                  progress: Progress | None = None) -> list[FileSummary]:
-    """One summary per file, read once, in worker processes when the tree is big enough."""
-    items = [(str(f.path), f.rel, f.kind) for f in files]
+                  progress: Progress | None = None, prefix: str = "") -> list[FileSummary]:
+    """One summary per file, read once, in worker processes when the tree is big enough.
+    `prefix`: the dotted package the mapped folder is part of (`import_prefix`)."""
+    items = [(str(f.path), f.rel, f.kind, prefix) for f in files]
     total = len(items)
     jobs = jobs or os.cpu_count() or 1
     out: list[FileSummary] = []
@@ -104,7 +106,8 @@ def _build(label: str, path: Path, *, jobs: int | None, progress: Progress | Non
     if single_file:
         problems.append(f"{label} is a file, not a folder: mapping that file alone")
     problems.extend(disc.problems)
-    summaries = summarize_all(disc.files, jobs=jobs, progress=progress)
+    summaries = summarize_all(disc.files, jobs=jobs, progress=progress,
+                              prefix="" if single_file else import_prefix(root))
     if not summaries:
         problems.append("no Python files or notebooks found" + (" (empty folder)" if not disc.others else ""))
     for s in summaries:

@@ -271,7 +271,8 @@ def _package_of(rel: str) -> str:
     return ".".join(parts)
 
 
-def summarize_source(rel: str, code: str, kind: str = "python", problem: str | None = None) -> FileSummary:
+def summarize_source(rel: str, code: str, kind: str = "python", problem: str | None = None,
+                     prefix: str = "") -> FileSummary:
     lines = code.count("\n") + (0 if code.endswith("\n") or not code else 1)
     package = _package_of(rel)
     try:
@@ -282,7 +283,7 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
         return _summarize_text(rel, code, kind, lines, package, problem, exc)
 
     # The project model's record: imports, aliases (own definitions included), classes, bindings.
-    info = module_info(rel, code, tree)
+    info = module_info(rel, code, tree, prefix)
     table = AliasTable(package)
     for name, qualified in info.aliases:
         table.add_local(name, qualified)
@@ -374,7 +375,7 @@ def _summarize_text(rel: str, code: str, kind: str, lines: int, package: str, pr
     )
 
 
-def summarize_file(path: str, rel: str, kind: str) -> FileSummary:
+def summarize_file(path: str, rel: str, kind: str, prefix: str = "") -> FileSummary:
     """Read and summarise one file; never raises for bad content."""
     src = read_source(path)
     if src.text is None:
@@ -385,4 +386,4 @@ def summarize_file(path: str, rel: str, kind: str) -> FileSummary:
             code = load_notebook(code).code
         except NotebookError as exc:
             return FileSummary(rel=rel, kind=kind, parsed=False, problem=str(exc))
-    return summarize_source(rel, code, kind, src.problem)
+    return summarize_source(rel, code, kind, src.problem, prefix)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from repolens.pyindex.aliases import AliasTable, ast_dotted_name
@@ -215,20 +216,35 @@ def _api_evidence(text: str, aliases: Mapping[str, str]) -> tuple[Evidence, ...]
 
 
 # -- the statement walk --------------------------------------------------------------------------
-def module_name(rel: str) -> str:
-    """`pkg/sub/mod.py` -> `pkg.sub.mod`; `pkg/__init__.py` -> `pkg`; "" when not importable."""
+def module_name(rel: str, prefix: str = "") -> str:
+    """`pkg/sub/mod.py` -> `pkg.sub.mod`; `pkg/__init__.py` -> `pkg`; "" when not importable.
+    `prefix`: the package the analysed folder itself is part of (see `import_prefix`)."""
     if not rel.endswith(".py"):
         return ""
     parts = rel[:-3].split("/")
     if parts[-1] == "__init__":
         parts = parts[:-1]
-    if not parts or not all(p.isidentifier() for p in parts):
+    if not all(p.isidentifier() for p in parts) or not parts and not prefix:
         return ""
-    return ".".join(parts)
+    return ".".join([*([prefix] if prefix else []), *parts])
 
 
-def package_of(rel: str) -> str:
-    return ".".join(rel.split("/")[:-1])
+def package_of(rel: str, prefix: str = "") -> str:
+    return ".".join([*([prefix] if prefix else []), *rel.split("/")[:-1]])
+
+
+def import_prefix(root: Path) -> str:
+    """The dotted package that the folder `root` is, when it sits inside a package.
+
+    Linting `torchvision/` from inside it must resolve `from ..utils import x` in
+    `models/resnet.py` as Python does (`torchvision.utils`), not from the folder it was run in.
+    """
+    parts: list[str] = []
+    folder = root.resolve()
+    while (folder / "__init__.py").is_file() and folder.name.isidentifier() and len(parts) < 32:
+        parts.append(folder.name)
+        folder = folder.parent
+    return ".".join(reversed(parts))
 
 
 def _nested_bodies(stmt: ast.stmt) -> Iterator[tuple[list[ast.stmt], bool]]:
@@ -428,12 +444,12 @@ class _ScopeReader:
 
 
 class _Builder:
-    def __init__(self, rel: str, tree: ast.Module, text: str) -> None:
+    def __init__(self, rel: str, tree: ast.Module, text: str, prefix: str = "") -> None:
         self.rel = rel
         self.text = text
         self.lines = text.splitlines()
-        self.package = package_of(rel)
-        self.module = module_name(rel)
+        self.package = package_of(rel, prefix)
+        self.module = module_name(rel, prefix)
         self.table = AliasTable(self.package)
         self.imports: set[str] = set()
         self.classes: list[ClassInfo] = []
@@ -545,17 +561,18 @@ def _statements_deep(body: list[ast.stmt]) -> Iterator[tuple[ast.stmt, bool]]:
             yield from _statements_deep(stmt.body)
 
 
-def module_info(rel: str, text: str, tree: ast.Module | None = None) -> ModuleInfo:
-    """The file's record; a file that does not parse gives an empty, `parsed=False` one."""
+def module_info(rel: str, text: str, tree: ast.Module | None = None, prefix: str = "") -> ModuleInfo:
+    """The file's record; a file that does not parse gives an empty, `parsed=False` one.
+    `prefix`: the dotted package the analysed root folder is (`import_prefix`), "" for none."""
     if tree is None:
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return unparsed_info(rel, text)
-    return _Builder(rel, tree, text).build()
+            return unparsed_info(rel, text, prefix=prefix)
+    return _Builder(rel, tree, text, prefix).build()
 
 
-def unparsed_info(rel: str, text: str, classes: tuple[ClassInfo, ...] = ()) -> ModuleInfo:
+def unparsed_info(rel: str, text: str, classes: tuple[ClassInfo, ...] = (), prefix: str = "") -> ModuleInfo:
     """What is known of a file that does not parse: its place and text evidence (no structure)."""
-    return ModuleInfo(rel=rel, module=module_name(rel), package=package_of(rel), parsed=False,
+    return ModuleInfo(rel=rel, module=module_name(rel, prefix), package=package_of(rel, prefix), parsed=False,
                       classes=classes, devices=_gpu_evidence(text))

@@ -319,3 +319,25 @@ def test_the_map_follows_an_importlib_registry_to_the_model_files(tmp_path):
     assert "models/cycle_gan_model.py" in order  # reached only through the registry
     core = [s for s in repo_map.reading_order if getattr(s, "core", False)]
     assert [(s.path, s.symbol) for s in core] == [("models/networks.py", "ResnetGenerator")]
+
+
+def test_relative_imports_resolve_the_same_from_inside_the_package(tmp_path):
+    root = write(tmp_path / "repo", {
+        "pkg/__init__.py": "",
+        "pkg/base.py": "from torch.utils.data import Dataset\n\n\nclass BaseSet(Dataset):\n    pass\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/photos.py": """
+            from PIL import Image
+
+            from ..base import BaseSet
+
+
+            class Photos(BaseSet):
+                def __getitem__(self, i):
+                    return Image.open(self.paths[i])
+            """,
+    })
+    from_parent = found(lint(root, "--select", "RL903"), "RL903")
+    from_inside = found(lint(root / "pkg", "--select", "RL903"), "RL903")
+    assert from_parent == [("pkg/sub/photos.py", 8)]
+    assert from_inside == [("sub/photos.py", 8)]  # `..base` is pkg.base, not a top-level `base`
