@@ -16,6 +16,8 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
+
 if TYPE_CHECKING:
     from repolens.pyindex.aliases import AliasTable
 
@@ -42,13 +44,6 @@ _CUDA_TEXT = re.compile(r"""\.cuda\(|["']cuda(?::\d+)?["']|cuda\.is_available\(|
 _IMAGE_SCALING_TEXT = re.compile(r"/\s*255\b|\bdiv_?\(\s*255|\b(?:Normalize|ToTensor|ConvertImageDtype|convert_image_dtype"
                                  r"|ToDtype|normalize|to_tensor)\b|\*\s*\(?\s*1\.?0?\s*/\s*255")
 _DECODE_TEXT = re.compile(r"imread|imdecode|Image\.open|read_image|decode_image|decode_jpeg|decode_png")
-# Transform names that never rescale pixel values; a pipeline made only of these keeps 0-255 input.
-NON_SCALING_TRANSFORMS = frozenset({
-    "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip", "CenterCrop", "Resize", "RandomResizedCrop", "Pad",
-    "RandomRotation", "RandomAffine", "ColorJitter", "Grayscale", "RandomGrayscale", "RandomErasing", "FiveCrop",
-    "TenCrop", "RandomPerspective", "GaussianBlur", "RandAugment", "AutoAugment", "TrivialAugmentWide", "AugMix",
-    "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness", "RandomAutocontrast",
-    "RandomEqualize", "ElasticTransform", "PILToTensor", "HorizontalFlip", "VerticalFlip"})
 _TRANSFORM_FACTORY_TEXT = re.compile(r"\b(?:create_transform|transforms_factory|ImageProcessor|FeatureExtractor"
                                      r"|Lambda)\b|\.transforms\(\)")
 # Where a model's weights may come from other than PyTorch's default init (RL202): loaded

@@ -6,10 +6,12 @@ import re
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import (ScopedRule, class_methods, is_torch_nn_class, method_name, nodes, receiver,
-                                self_attribute, self_attribute_values)
-from repolens.lint.helpers import children_of, dotted
-from repolens.lint.helpers import add_keyword, has_star_args, keyword_arg, positional_args
+from repolens.lint.bindings import self_attribute_values
+from repolens.lint.helpers import (add_keyword, class_methods, dotted, has_star_args, keyword_arg, method_name,
+                                   positional_args, receiver, self_attribute)
+from repolens.lint.knowledge.nn import is_torch_nn_class
+from repolens.lint.scoped import ScopedRule
+from repolens.lint.traverse import children_of, nodes
 
 # class -> index of `inplace` among the positional parameters
 INPLACE_POSITION = {"ReLU": 0, "ReLU6": 0, "SiLU": 0, "LeakyReLU": 1, "ELU": 1, "Hardtanh": 2}

@@ -3,7 +3,7 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import ScopedRule
+from repolens.lint.scoped import ScopedRule
 from repolens.lint.facts import DATASET_BASES
 
 OPEN = ("PIL.Image.open",)
