@@ -1,6 +1,10 @@
 """The test API: lint or fix one source text with a set of rules, outside a project run.
 
-Used by the rules' embedded examples, the rule tests and the benchmarks.
+Thin wrappers over the per-file pipeline (`repolens.lint.pipeline.lint_source` / `fix_source`),
+so a rule's examples and tests see what `repolens lint` and `lint --fix` do: the needles
+pre-filter, suppression comments, per-file-ignores, the fix loop with its re-parse, compile check
+and `**kwargs` guard. Two deliberate differences: a crashing rule raises here (the CLI drops its
+findings for the file and warns), and so does a fix the CLI would refuse (`FixRefused`).
 """
 
 from __future__ import annotations
@@ -10,10 +14,20 @@ from typing import Any, Mapping, Sequence
 import libcst as cst
 
 from repolens.lint.facts import ProjectFacts
-from repolens.lint.fixes import apply_fixes
-from repolens.lint.parse import parse
+from repolens.lint.pipeline import TextJob, fix_source, lint_source
 from repolens.lint.rule import Report, Rule
-from repolens.lint.rulepass import active_rules, run_rules
+from repolens.lint.settings import path_ignores
+
+
+class FixRefused(Exception):
+    """The fix loop refused the fixes (the fixed code would not parse or compile)."""
+
+
+def _job(path: str, rules: Sequence[type[Rule]], facts: ProjectFacts | None,
+         options: Mapping[str, Mapping[str, Any]] | None, target_version: tuple[int, ...] | None,
+         per_file_ignores: Mapping[str, Sequence[str]] | None) -> TextJob:
+    ignored = path_ignores((per_file_ignores or {}).items(), path)
+    return TextJob(tuple(rules), facts or ProjectFacts(), options or {}, target_version, ignored, isolate=False)
 
 
 def lint_text(
@@ -24,10 +38,15 @@ def lint_text(
     options: Mapping[str, Mapping[str, Any]] | None = None,
     *,
     target_version: tuple[int, ...] | None = None,
+    per_file_ignores: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[cst.Module, tuple[Report, ...]]:
-    """Parse and lint one text. Raises libcst.ParserSyntaxError when it does not parse."""
-    module, context = parse(source, path, facts or ProjectFacts(), target_version)
-    return module, run_rules(module, context, active_rules(rules, source), options)
+    """Parse and lint one text: the reports `repolens lint` would turn into findings.
+
+    Raises libcst.ParserSyntaxError when it does not parse.
+    """
+    module, reports, _ = lint_source(source, path, _job(path, rules, facts, options, target_version,
+                                                        per_file_ignores))
+    return module, tuple(reports)
 
 
 def fix_text(
@@ -38,17 +57,13 @@ def fix_text(
     options: Mapping[str, Mapping[str, Any]] | None = None,
     *,
     unsafe: bool = False,
-    max_rounds: int = 10,
+    target_version: tuple[int, ...] | None = None,
+    per_file_ignores: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
-    """Apply fixes until a round changes nothing; the result always re-parses."""
-    for _ in range(max_rounds):
-        module, reports = lint_text(source, path, rules, facts, options)
-        new_module, applied = apply_fixes(module, reports, unsafe=unsafe)
-        if not applied:
-            return source
-        new_source = new_module.code
-        cst.parse_module(new_source)  # a fix must never produce code that does not parse
-        if new_source == source:
-            return source
-        source = new_source
-    return source
+    """The text `repolens lint --fix` (`--unsafe-fixes` with `unsafe`) would write."""
+    job = _job(path, rules, facts, options, target_version, per_file_ignores)
+    module, reports, _ = lint_source(source, path, job)
+    fixed, _, refusal = fix_source(source, path, job, module, reports, unsafe=unsafe)
+    if refusal is not None:
+        raise FixRefused(refusal)
+    return fixed

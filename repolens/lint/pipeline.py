@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import libcst as cst
 
@@ -23,7 +23,7 @@ from repolens.lint.fixes import fix_loop, unified_diff
 from repolens.lint.model import FileResult, Finding
 from repolens.lint.parse import file_stat, load_target, parse
 from repolens.lint.rule import Report, Rule
-from repolens.lint.rulepass import active_rules, run_rules_isolated
+from repolens.lint.rulepass import active_rules, run_rules, run_rules_isolated
 from repolens.lint.settings import SYNTAX_ERROR, LintSettings
 from repolens.lint.suppress import unsuppressed
 from repolens.lint.targets import Target
@@ -45,6 +45,10 @@ class _Job:
 
     def facts_for(self, rel: str) -> ProjectFacts:
         return self.facts_by_scope.get(self.scope_of.get(rel, ""), ProjectFacts())
+
+    def text_job(self, rel: str) -> "TextJob":
+        return TextJob(self.rules, self.facts_for(rel), self.settings.options, self.settings.target_version,
+                       self.settings.ignored_for_path(rel))
 
 
 def make_job(settings: LintSettings, facts_by_scope: Mapping[str, ProjectFacts], scope_of: Mapping[str, str],
@@ -92,21 +96,44 @@ def _syntax_finding(settings: LintSettings, rel: str, line: int, column: int, me
                    message=f"syntax error: {message}", cell=cell)
 
 
-def _lint_code(code: str, rel: str, rules: Sequence[type[Rule]], job: _Job
-               ) -> tuple[cst.Module, list[Report], list[str]]:
-    module, context = parse(code, rel, job.facts_for(rel), job.settings.target_version)
-    reports, problems = run_rules_isolated(module, context, rules, job.settings.options)
-    by_code = {r.code: r for r in rules}
-    kept = unsuppressed(reports, by_code, job.settings, rel, code, lambda r: r.position.start.line)
+# -- one text: parse, rules, suppressions, fixes (the engine and the test API both run these) -----
+@dataclass(frozen=True)
+class TextJob:
+    """How to lint one text: the enabled rules and what they are judged with."""
+
+    rules: Sequence[type[Rule]]
+    facts: ProjectFacts
+    options: Mapping[str, Mapping[str, Any]]
+    target_version: tuple[int, ...] | None
+    ignored: tuple[str, ...] = ()  # the per-file-ignores selectors that apply to this file
+    isolate: bool = True  # a crashing rule loses its findings (engine) instead of raising (tests)
+
+
+def lint_source(code: str, rel: str, job: TextJob, active: Sequence[type[Rule]] | None = None
+                ) -> tuple[cst.Module, list[Report], list[str]]:
+    """Parse `code` and run the rules whose needles occur in it (`active`, when the caller has
+    them already); the reports that survive per-file-ignores and suppression comments, and the
+    problems (crashed rules). Raises libcst.ParserSyntaxError when the text does not parse."""
+    if active is None:
+        active = active_rules(job.rules, code)
+    module, context = parse(code, rel, job.facts, job.target_version)
+    if job.isolate:
+        reports, problems = run_rules_isolated(module, context, active, job.options)
+    else:
+        reports, problems = run_rules(module, context, active, job.options), []
+    by_code = {r.code: r for r in active}
+    kept = unsuppressed(reports, by_code, job.ignored, rel, code, lambda r: r.position.start.line)
     return module, kept, problems
 
 
-def _relint(rel: str, job: _Job) -> Callable[[str], tuple[cst.Module, list[Report]]]:
-    """How the fix loop lints each new text: as the first round did (needles, suppressions)."""
+def fix_source(code: str, rel: str, job: TextJob, module: cst.Module, reports: Sequence[Report], *,
+               unsafe: bool) -> tuple[str, int, str | None]:
+    """THE fix loop over `lint_source`: (new code, fixes applied, refusal reason)."""
     def relint(text: str) -> tuple[cst.Module, list[Report]]:
-        module, reports, _ = _lint_code(text, rel, active_rules(job.rules, text), job)
-        return module, reports
-    return relint
+        new_module, new_reports, _ = lint_source(text, rel, job)
+        return new_module, new_reports
+
+    return fix_loop(code, rel, module, reports, relint, unsafe=unsafe)
 
 
 def lint_target(target: Target, job: _Job) -> FileResult:
@@ -120,6 +147,7 @@ def lint_target(target: Target, job: _Job) -> FileResult:
     if code is None:
         return replace(base, problems=tuple(problems), cacheable=False)
     nb = loaded.notebook
+    text_job = job.text_job(rel)
     active = active_rules(job.rules, code)
     if not active:
         # nothing can match: no parse. `ast` (facts pass) still tells whether the file parses.
@@ -131,7 +159,7 @@ def lint_target(target: Target, job: _Job) -> FileResult:
                 findings = (_syntax_finding(settings, rel, line, col, msg, nb),)
         return replace(base, findings=findings, problems=tuple(problems))
     try:
-        module, reports, rule_problems = _lint_code(code, rel, active, job)
+        module, reports, rule_problems = lint_source(code, rel, text_job, active)
     except cst.ParserSyntaxError as exc:
         findings = ()
         if settings.report_syntax_errors and not settings.is_ignored(rel, SYNTAX_ERROR.code, SYNTAX_ERROR.name):
@@ -158,8 +186,7 @@ def lint_target(target: Target, job: _Job) -> FileResult:
         elif loaded.source.lossy:
             problems.append(f"{rel}: fixes skipped: the file was decoded with replacements, writing it back would lose bytes")
         else:
-            new_code, fixes_applied, refusal = fix_loop(code, rel, module, reports, _relint(rel, job),
-                                                        unsafe=job.unsafe)
+            new_code, fixes_applied, refusal = fix_source(code, rel, text_job, module, reports, unsafe=job.unsafe)
             if refusal:
                 problems.append(f"{rel}: {refusal}")
             if new_code != code:
@@ -173,12 +200,12 @@ def lint_target(target: Target, job: _Job) -> FileResult:
                         fixes_applied = 0
                     else:
                         code = new_code
-                        module, reports, _ = _lint_code(code, rel, active_rules(job.rules, code), job)
+                        module, reports, _ = lint_source(code, rel, text_job)
                         mtime, size = file_stat(target.path)
                         digest = hashlib.sha256(encode_source(code, loaded.source)).hexdigest()
                         base = replace(base, mtime_ns=mtime, size=size, digest=digest)
 
-    by_code = {r.code: r for r in active}
+    by_code = {r.code: r for r in job.rules}  # a fix may have woken a rule that `active` lacks
     findings = tuple(_finding(by_code[r.code], settings, rel, r, nb) for r in reports)
     return replace(base, findings=findings, problems=tuple(problems), parsed=True,
                    fixes_applied=fixes_applied, diff=diff, cacheable=diff is None)

@@ -21,7 +21,6 @@ from repolens.lint.selection import matches_any
 
 if TYPE_CHECKING:
     from repolens.lint.rule import Report, Rule
-    from repolens.lint.settings import LintSettings
 
 MARKER = "repolens:"
 _COMMENT = re.compile(r"#\s*repolens:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
@@ -97,14 +96,15 @@ def suppression_map(source: str) -> SuppressionMap | None:
     return SuppressionMap(parsed, starts, ends)
 
 
-def unsuppressed(reports: Iterable[Report], by_code: Mapping[str, type[Rule]], settings: LintSettings, rel: str,
+def unsuppressed(reports: Iterable[Report], by_code: Mapping[str, type[Rule]], ignored: Sequence[str], rel: str,
                  code: str, line_of: Callable[[Report], int]) -> list[Report]:
-    """Reports that survive per-file-ignores and suppression comments."""
+    """Reports that survive per-file-ignores (`ignored`: the selectors that apply to `rel`) and
+    suppression comments."""
     smap = suppression_map(code)
     out = []
     for r in reports:
         rule = by_code[r.code]
-        if settings.is_ignored(rel, rule.code, rule.name):
+        if ignored and matches_any(ignored, rule.code, rule.name):
             continue
         if smap is not None and smap.suppresses(line_of(r), rule.code, rule.name):
             continue
