@@ -14,7 +14,7 @@ from collections import ChainMap
 import libcst as cst
 
 from repolens.lint.helpers import class_methods, last_segment, literal, self_attribute, target_names
-from repolens.lint.traverse import nodes, per_file, walk
+from repolens.lint.traverse import nodes, per_file, statement_nodes, walk
 from repolens.pyindex.aliases import cst_dotted_name
 
 
@@ -157,11 +157,36 @@ def self_attribute_values(node: cst.ClassDef, attr: str) -> list[cst.BaseExpress
 
 # class id -> (class, bindings); rules ask about many attributes of the same class
 _BINDINGS: dict[int, tuple[cst.ClassDef, dict[str, list[cst.BaseExpression | None]]]] = {}
+# class id -> (class, uses): the other side, where each attribute is read (or written)
+Use = tuple[cst.BaseStatement | None, cst.BaseStatement, cst.Attribute]  # (previous statement, statement, node)
+_USES: dict[int, tuple[cst.ClassDef, dict[str, list[Use]]]] = {}
 
 
 def clear_class_bindings() -> None:
     """Forget the previous file's classes (called when a file's rules are made)."""
     _BINDINGS.clear()
+    _USES.clear()
+
+
+def self_attribute_uses(node: cst.ClassDef) -> dict[str, list[Use]]:
+    """attr -> (previous statement, statement, node) of every `self.<attr>` in the statements of
+    the class's methods, in source order (assignment targets included: `is_assignment_target`
+    tells them apart). One walk per class, however many attributes a rule asks about."""
+    cached = _USES.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    out: dict[str, list[Use]] = {}
+    for method in class_methods(node):
+        for block in (n for n in nodes(method) if isinstance(n, cst.IndentedBlock)):
+            for prev, stmt in zip([None, *block.body], block.body):
+                for n in statement_nodes(stmt):
+                    attr = self_attribute(n)
+                    if attr is not None:
+                        out.setdefault(attr, []).append((prev, stmt, n))  # type: ignore[arg-type]
+    if len(_USES) > 512:  # a cache for the file at hand (cleared per file), not a store
+        _USES.clear()
+    _USES[id(node)] = (node, out)
+    return out
 
 
 def self_attribute_bindings(node: cst.ClassDef) -> dict[str, list[cst.BaseExpression | None]]:

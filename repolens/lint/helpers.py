@@ -173,6 +173,28 @@ def class_methods(node: cst.ClassDef) -> list[cst.FunctionDef]:
     return [s for s in body if isinstance(s, cst.FunctionDef)]
 
 
+def is_assignment_target(stmt: cst.CSTNode, node: cst.CSTNode) -> bool:
+    """Is `node` the target of an assignment in the simple statement `stmt`?"""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        for small in stmt.body:
+            if isinstance(small, cst.Assign) and any(t.target is node for t in small.targets):
+                return True
+            if isinstance(small, (cst.AnnAssign, cst.AugAssign)) and small.target is node:
+                return True
+    return False
+
+
+def appended(stmt: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
+    """`layers.append(x)` as a statement -> ("layers", x)."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr):
+        call = stmt.body[0].value
+        if isinstance(call, cst.Call) and method_name(call) == "append" and len(call.args) == 1:
+            owner = dotted(receiver(call))
+            if owner:
+                return owner, call.args[0].value
+    return None
+
+
 # Wrappers whose first argument is what a `for` loop really iterates.
 ITER_WRAPPERS = frozenset({"enumerate", "tqdm", "iter", "track", "progress_bar", "islice", "auto"})
 

@@ -46,6 +46,28 @@ def calls(node: cst.CSTNode) -> Iterator[cst.Call]:
     return (n for n in nodes(node) if isinstance(n, cst.Call))
 
 
+def class_nodes(cls: cst.ClassDef) -> Iterator[cst.CSTNode]:
+    """Nodes of a class body in source order, its methods included, not entering nested classes."""
+    stack = list(reversed(children_of(cls.body)))
+    while stack:
+        n = stack.pop()
+        yield n
+        if not isinstance(n, cst.ClassDef):
+            stack.extend(reversed(children_of(n)))
+
+
+def statement_nodes(stmt: cst.CSTNode) -> list[cst.CSTNode]:
+    """Nodes of one statement; a compound statement contributes only its header expressions."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return list(nodes(stmt))
+    heads = [getattr(stmt, a) for a in ("test", "iter", "items") if getattr(stmt, a, None) is not None]
+    out: list[cst.CSTNode] = []
+    for h in heads:
+        for part in (h if isinstance(h, (list, tuple)) else [h]):
+            out.extend(nodes(part))
+    return out
+
+
 # -- fast children ------------------------------------------------------------------------------
 # libcst's `node.children` rebuilds the node through `_visit_and_replace_children` (a new node,
 # validated) to learn its children: about 8 us a node, and rules walk subtrees often. The fields
