@@ -128,7 +128,7 @@ def bench_name_resolution(tree: Path, limit: int = 40) -> dict[str, float]:
     import libcst as cst
     from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
-    from repolens.lint.check import collect_aliases
+    from repolens.lint.parse import collect_aliases
     from repolens.pyindex.aliases import cst_dotted_name
 
     modules = []

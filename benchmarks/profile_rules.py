@@ -4,7 +4,7 @@
     python benchmarks/profile_rules.py PATH --sample 300               # a fixed random sample of files
     python benchmarks/profile_rules.py PATH --rules RL201,RL3 --top 10 # some rules (codes or prefixes)
     python benchmarks/profile_rules.py PATH --rules DEFAULT            # what a plain `repolens lint` runs
-    python benchmarks/profile_rules.py PATH --fast-traversal           # walk with helpers.visit_batched
+    python benchmarks/profile_rules.py PATH --fast-traversal           # walk with traverse.visit_batched
 
 Each file is read and parsed once (libcst); the facts pass runs over the same files first (as a
 run does). Then all selected rules walk the tree in ONE batched traversal, as in a real run, and
@@ -89,13 +89,14 @@ def main() -> int:
     ap.add_argument("--rules", default="ALL",
                     help="comma-separated codes, code prefixes or names; ALL (default) or DEFAULT (the rules on by default)")
     ap.add_argument("--fast-traversal", action="store_true",
-                    help="traverse with repolens.lint.helpers.visit_batched instead of libcst's visit_batched")
+                    help="traverse with repolens.lint.traverse.visit_batched instead of libcst's visit_batched")
     ap.add_argument("--top", type=int, default=0, help="print only the N slowest rules")
     args = ap.parse_args()
 
     import libcst as cst
 
-    from repolens.lint.check import collect_aliases, module_package, run_rules
+    from repolens.lint.parse import collect_aliases, module_package
+    from repolens.lint.rulepass import run_rules
     from repolens.lint.facts import file_facts, merge_facts
     from repolens.lint.registry import load_builtin_rules
     from repolens.lint.rule import FileContext
@@ -168,7 +169,7 @@ def main() -> int:
         before = dict(clock)
         t = time.perf_counter()
         if args.fast_traversal:
-            from repolens.lint.helpers import visit_batched
+            from repolens.lint.traverse import visit_batched
 
             visitors = [timed[r.code](context, None) for r in active]
             if not visit_batched(module, visitors):

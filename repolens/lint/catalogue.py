@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from repolens import __version__
-from repolens.lint.model import Example, Severity
-
-DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead")
+from repolens.lint.model import DOC_SECTIONS, Example, Severity
 
 
 def doc_summary(doc: str, fallback: str) -> str:

@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from repolens import __version__
-from repolens.discover.notebook import NotebookError, NotebookSource, load_notebook
-from repolens.discover.source import SourceText, read_source
 from repolens.lint.cache import CACHE_DIR_NAME, JsonStore, prepare_cache_dir, same_file
 from repolens.lint.facts import (FileFacts, ProjectFacts, facts_from_json, facts_to_json, file_facts,
                                  merge_facts, project_facts_digest)
-from repolens.lint.model import Finding, Severity
+from repolens.lint.model import FileResult, Finding, Severity
+from repolens.lint.parse import file_stat, load_target
 from repolens.lint.scopes import project_scopes
 from repolens.lint.settings import LintSettings
 from repolens.lint.targets import Target
@@ -37,20 +36,6 @@ from repolens.project.moduleinfo import import_prefix
 PARALLEL_THRESHOLD = 48
 
 FixMode = str  # "none" | "fix" | "diff"
-
-
-@dataclass(frozen=True)
-class FileResult:
-    rel: str
-    findings: tuple[Finding, ...] = ()
-    problems: tuple[str, ...] = ()
-    mtime_ns: int = 0
-    size: int = 0
-    digest: str = ""
-    parsed: bool = False  # libcst parsed this file in this run
-    fixes_applied: int = 0
-    diff: str | None = None
-    cacheable: bool = True
 
 
 @dataclass(frozen=True)
@@ -71,40 +56,10 @@ def finding_sort_key(f: Finding) -> tuple[Any, ...]:
     return (f.path, -1 if f.cell is None else f.cell, f.line, f.column, f.rule, f.end_line, f.end_column, f.message)
 
 
-# -- reading ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Loaded:
-    source: SourceText
-    code: str | None  # Python text (a notebook's code cells joined)
-    notebook: NotebookSource | None = None
-    problem: str | None = None
-
-
-def _load(target: Target) -> _Loaded:
-    src = read_source(target.path)
-    if src.text is None:
-        return _Loaded(src, None, problem=src.problem)
-    if target.kind == "notebook":
-        try:
-            nb = load_notebook(src.text)
-        except NotebookError as exc:
-            return _Loaded(src, None, problem=str(exc))
-        return _Loaded(src, nb.code, nb, problem=src.problem)
-    return _Loaded(src, src.text, problem=src.problem)
-
-
-def _stat(path: Path) -> tuple[int, int]:
-    try:
-        st = path.stat()
-        return st.st_mtime_ns, st.st_size
-    except OSError:
-        return 0, -1
-
-
 # -- facts pass -------------------------------------------------------------------------------
 def _facts_job(target: Target, prefix: str = "") -> tuple[str, FileFacts | None, str, int, int, str | None]:
-    mtime, size = _stat(target.path)
-    loaded = _load(target)
+    mtime, size = file_stat(target.path)
+    loaded = load_target(target)
     if loaded.code is None:
         return target.rel, None, loaded.source.digest, mtime, size, loaded.problem
     return target.rel, file_facts(target.rel, loaded.code, prefix=prefix), loaded.source.digest, mtime, size, None
@@ -130,7 +85,7 @@ def gather_facts(
     todo: list[Target] = []
     for t in targets:
         entry = store.get(t.rel) if store is not None else None
-        if entry is not None and same_file(entry, *_stat(t.path)):
+        if entry is not None and same_file(entry, *file_stat(t.path)):
             try:
                 per_file[t.rel] = facts_from_json(entry["facts"])
                 continue
@@ -218,7 +173,7 @@ def lint_targets(
         if entry is not None and fix_mode != "none" and _has_fix(entry, unsafe_fixes):
             entry = None  # something to fix: lint it for real
         if entry is not None and entry.get("f") == facts_keys.get(scope_of[t.rel], empty_key) \
-                and same_file(entry, *_stat(t.path)):
+                and same_file(entry, *file_stat(t.path)):
             try:
                 results.append(FileResult(rel=t.rel, findings=_decode_findings(entry["r"], t.rel, by_code),
                                           mtime_ns=entry["m"], size=entry["s"], digest=entry.get("d", "")))
@@ -234,23 +189,23 @@ def lint_targets(
         progress(done, total)
     if todo:
         # libcst and the rule classes are needed only now (a warm run never gets here)
-        from repolens.lint import filelint
+        from repolens.lint import pipeline
 
-        job = filelint.make_job(settings, facts_by_scope, scope_of, per_file, fix_mode, unsafe_fixes)
+        job = pipeline.make_job(settings, facts_by_scope, scope_of, per_file, fix_mode, unsafe_fixes)
         workers = _workers(len(todo), jobs)
         if workers > 1:
             # biggest files first, one at a time: no worker is left with a long file at the end
-            todo.sort(key=lambda t: -_stat(t.path)[1])
+            todo.sort(key=lambda t: -file_stat(t.path)[1])
             with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(),
-                                     initializer=filelint._init_worker, initargs=(job,)) as ex:
-                for res in ex.map(filelint._lint_in_worker, todo, chunksize=1):
+                                     initializer=pipeline._init_worker, initargs=(job,)) as ex:
+                for res in ex.map(pipeline._lint_in_worker, todo, chunksize=1):
                     results.append(res)
                     done += 1
                     if progress:
                         progress(done, total)
         else:
             for t in todo:
-                results.append(filelint.lint_target(t, job))
+                results.append(pipeline.lint_target(t, job))
                 done += 1
                 if progress:
                     progress(done, total)

@@ -16,6 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
 from repolens.project import frameworks
 from repolens.project.environment import Declaration, declared_environment_in
 from repolens.project.model import ProjectModel
@@ -39,13 +40,6 @@ SCIENTIFIC_IMAGE_MODULES = frozenset({"nibabel", "pydicom", "SimpleITK", "raster
 _IMAGE_SCALING_TEXT = re.compile(r"/\s*255\b|\bdiv_?\(\s*255|\b(?:Normalize|ToTensor|ConvertImageDtype|convert_image_dtype"
                                  r"|ToDtype|normalize|to_tensor)\b|\*\s*\(?\s*1\.?0?\s*/\s*255")
 _DECODE_TEXT = re.compile(r"imread|imdecode|Image\.open|read_image|decode_image|decode_jpeg|decode_png")
-# Transform names that never rescale pixel values; a pipeline made only of these keeps 0-255 input.
-NON_SCALING_TRANSFORMS = frozenset({
-    "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip", "CenterCrop", "Resize", "RandomResizedCrop", "Pad",
-    "RandomRotation", "RandomAffine", "ColorJitter", "Grayscale", "RandomGrayscale", "RandomErasing", "FiveCrop",
-    "TenCrop", "RandomPerspective", "GaussianBlur", "RandAugment", "AutoAugment", "TrivialAugmentWide", "AugMix",
-    "RandomInvert", "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness", "RandomAutocontrast",
-    "RandomEqualize", "ElasticTransform", "PILToTensor", "HorizontalFlip", "VerticalFlip"})
 _TRANSFORM_FACTORY_TEXT = re.compile(r"\b(?:create_transform|transforms_factory|ImageProcessor|FeatureExtractor"
                                      r"|Lambda)\b|\.transforms\(\)")
 # Where a model's weights may come from other than PyTorch's default init (RL202): loaded

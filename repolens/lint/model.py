@@ -1,4 +1,4 @@
-"""The data lint produces: severities, findings (the JSON contract), rule examples."""
+"""The data lint produces: severities, findings (the JSON contract), per-file results, rule examples."""
 
 from __future__ import annotations
 
@@ -75,3 +75,19 @@ class Example:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One file's outcome in a run: its findings, problems and the cache key of its content."""
+
+    rel: str
+    findings: tuple[Finding, ...] = ()
+    problems: tuple[str, ...] = ()
+    mtime_ns: int = 0
+    size: int = 0
+    digest: str = ""
+    parsed: bool = False  # libcst parsed this file in this run
+    fixes_applied: int = 0
+    diff: str | None = None
+    cacheable: bool = True

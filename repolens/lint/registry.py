@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from repolens.lint.catalogue import DOC_SECTIONS
+from repolens.lint.model import DOC_SECTIONS
 
 if TYPE_CHECKING:  # the Rule module imports libcst: loaded only when rule files are
     from repolens.lint.rule import Rule

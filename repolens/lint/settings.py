@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from repolens import __version__
 from repolens.lint.catalogue import SYNTAX_ERROR, RuleInfo, load_catalogue, rule_classes
@@ -52,14 +52,7 @@ class LintSettings:
 
     def ignored_for_path(self, rel: str) -> tuple[str, ...]:
         """Selectors that per-file-ignores applies to this file (ruff: glob on the path or file name)."""
-        out: list[str] = []
-        base = rel.rsplit("/", 1)[-1]
-        for glob, codes in self.per_file_ignores:
-            g = glob[2:] if glob.startswith("./") else glob
-            if (fnmatch.fnmatchcase(rel, g) or ("/" not in g.rstrip("/") and fnmatch.fnmatchcase(base, g))
-                    or rel.startswith(g.rstrip("/") + "/")):  # a folder covers everything below it
-                out.extend(codes)
-        return tuple(out)
+        return path_ignores(self.per_file_ignores, rel)
 
     def is_ignored(self, rel: str, code: str, name: str) -> bool:
         return matches_any(self.ignored_for_path(rel), code, name)
@@ -79,6 +72,19 @@ class LintSettings:
             "syntax": self.report_syntax_errors,
         }, sort_keys=True, default=repr).encode())
         return h.hexdigest()[:20]
+
+
+def path_ignores(per_file_ignores: Iterable[tuple[str, Sequence[str]]], rel: str) -> tuple[str, ...]:
+    """The selectors of the per-file-ignores whose glob matches `rel` (the path or the file name;
+    a folder covers everything below it)."""
+    out: list[str] = []
+    base = rel.rsplit("/", 1)[-1]
+    for glob, codes in per_file_ignores:
+        g = glob[2:] if glob.startswith("./") else glob
+        if (fnmatch.fnmatchcase(rel, g) or ("/" not in g.rstrip("/") and fnmatch.fnmatchcase(base, g))
+                or rel.startswith(g.rstrip("/") + "/")):  # a folder covers everything below it
+            out.extend(codes)
+    return tuple(out)
 
 
 def _class_file(rule: Any) -> str:

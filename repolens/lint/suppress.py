@@ -1,4 +1,7 @@
-"""`# repolens: ignore[RL101, RL102]` comments: reading them, and writing them for `--add-suppressions`.
+"""Stage 5, suppressions: `# repolens: ignore[RL101, RL102]` comments and per-file-ignores.
+
+Reading the comments, dropping the reports they (or a per-file-ignore) silence, and writing the
+comments for `--add-suppressions`.
 
 A finding is suppressed by a comment on its first line, or on the first or last line of the
 logical line (statement) that holds it: a long call split over lines can carry the comment
@@ -12,9 +15,12 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from repolens.lint.selection import matches_any
+
+if TYPE_CHECKING:
+    from repolens.lint.rule import Report, Rule
 
 MARKER = "repolens:"
 _COMMENT = re.compile(r"#\s*repolens:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
@@ -88,6 +94,22 @@ def suppression_map(source: str) -> SuppressionMap | None:
     if not parsed:
         return None
     return SuppressionMap(parsed, starts, ends)
+
+
+def unsuppressed(reports: Iterable[Report], by_code: Mapping[str, type[Rule]], ignored: Sequence[str], rel: str,
+                 code: str, line_of: Callable[[Report], int]) -> list[Report]:
+    """Reports that survive per-file-ignores (`ignored`: the selectors that apply to `rel`) and
+    suppression comments."""
+    smap = suppression_map(code)
+    out = []
+    for r in reports:
+        rule = by_code[r.code]
+        if ignored and matches_any(ignored, rule.code, rule.name):
+            continue
+        if smap is not None and smap.suppresses(line_of(r), rule.code, rule.name):
+            continue
+        out.append(r)
+    return out
 
 
 def add_suppressions(source: str, findings: Iterable[tuple[int, str]]) -> str:

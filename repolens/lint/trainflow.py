@@ -1,9 +1,9 @@
 """Helpers of the training, evaluation and entrypoint rules (RL302-RL325, RL401, RL403).
 
-Built on `flow.py` (read-only here): a training loop is a loop whose body (nested loops
+Built on `loops.py` (read-only here): a training loop is a loop whose body (nested loops
 included, nested functions not) calls `backward()` and an optimizer `step()`. On top of that:
 gradient-off contexts (`torch.no_grad()` ...), train/eval mode switches, the `__main__` guard,
-and "is this file a training entrypoint". As in `flow.py`, an uncertain answer is "no", so the
+and "is this file a training entrypoint". As in `loops.py`, an uncertain answer is "no", so the
 rules stay silent.
 """
 
@@ -14,8 +14,10 @@ from typing import Any, Iterator
 
 import libcst as cst
 
-from repolens.lint.flow import BACKWARD, STEP, loop_flow, method_name, nodes
-from repolens.lint.helpers import literal, per_file, walk
+from repolens.lint.helpers import literal, method_name
+from repolens.lint.knowledge.training import BACKWARD, STEP
+from repolens.lint.loops import loop_flow
+from repolens.lint.traverse import nodes, per_file, walk
 from repolens.lint.rule import Rule
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -122,7 +124,7 @@ _TRAIN_WORDS = frozenset({"train", "training", "fit", "trainer"})
 
 def is_eval_function_name(name: str) -> bool:
     """`evaluate`, `validate`, `test`, `run_validation`, `eval_epoch`; not `train_and_validate`."""
-    from repolens.lint.helpers import name_tokens
+    from repolens.lint.roles import name_tokens
 
     tokens = set(name_tokens(name))
     return bool(tokens & _EVAL_WORDS) and not tokens & _TRAIN_WORDS
@@ -200,23 +202,6 @@ def entry_anchor(module: cst.Module, path: str, source: str | None = None) -> cs
     for loop in loops:
         if id(loop) in top:
             return loop
-    return None
-
-
-# -- optimizers -------------------------------------------------------------------------------
-# torch.optim class -> (position of weight_decay, its default). LBFGS and SparseAdam have none.
-OPTIMIZER_WEIGHT_DECAY = {
-    "SGD": (4, 0), "Adam": (4, 0), "AdamW": (4, 0.01), "RMSprop": (4, 0), "Adagrad": (3, 0), "Adadelta": (4, 0),
-    "Adamax": (4, 0), "NAdam": (4, 0), "RAdam": (4, 0), "ASGD": (5, 0),
-}
-
-
-def torch_optimizer(rule: Any, call: cst.Call) -> str | None:
-    """`torch.optim.SGD(...)` under any import style -> "SGD"; else None."""
-    qualified = rule.qualified_name(call.func) or ""
-    parts = qualified.split(".")
-    if len(parts) >= 3 and parts[:2] == ["torch", "optim"] and parts[-1] in OPTIMIZER_WEIGHT_DECAY:
-        return parts[-1]
     return None
 
 

@@ -1,8 +1,10 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import (DATALOADER, TRAIN, BindingTracker, dataloader_arg, dataloader_role,
-                                   dataset_class_name, has_star_args, is_synthetic_dataset, literal)
+from repolens.lint.bindings import BindingTracker
+from repolens.lint.helpers import has_star_args, literal
+from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
+from repolens.lint.roles import TRAIN, dataloader_role, dataset_class_name, is_synthetic_dataset
 
 # In-memory datasets: indexing is a tensor slice, worker processes only add start-up and IPC cost.
 IN_MEMORY_DATASETS = frozenset({"TensorDataset", "StackDataset"})

@@ -1,9 +1,11 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import (DATALOADER, BindingTracker, add_keyword, dataloader_arg, dataloader_role, dotted,
-                                   has_star_args, is_synthetic_dataset, keyword_arg, literal, moves_to_device,
+from repolens.lint.bindings import BindingTracker
+from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_arg, literal, moves_to_device,
                                    star_kwargs, unwrap_iter)
+from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
+from repolens.lint.roles import dataloader_role, is_synthetic_dataset
 
 _CUDA = "import torch\ndevice = torch.device('cuda')\n"
 

@@ -1,8 +1,10 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import (DATALOADER, EVAL, TRAIN, BindingTracker, dataloader_arg, dataloader_role,
-                                   dataset_class_name, has_star_args, is_synthetic_dataset, literal, star_kwargs)
+from repolens.lint.bindings import BindingTracker
+from repolens.lint.helpers import has_star_args, literal, star_kwargs
+from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
+from repolens.lint.roles import EVAL, TRAIN, dataloader_role, dataset_class_name, is_synthetic_dataset
 
 # Datasets that stream: DataLoader refuses shuffle=True for them (the dataset orders itself).
 STREAMING_HINTS = ("Iterable", "Stream", "WebDataset", "DataPipe", "IterDataPipe")

@@ -1,7 +1,8 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import BindingTracker, code_of, dotted, positional_args
+from repolens.lint.bindings import BindingTracker
+from repolens.lint.helpers import code_of, dotted, positional_args
 
 _MIN_FUNCS = ("numpy.min", "numpy.amin", "numpy.nanmin", "torch.min", "torch.amin")
 _MAX_FUNCS = ("numpy.max", "numpy.amax", "numpy.nanmax", "torch.max", "torch.amax")

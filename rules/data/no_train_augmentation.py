@@ -2,8 +2,11 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import (FIXED, TRAIN, BindingTracker, code_of, dataset_transform, dotted, is_compose,
-                                   pipeline_kind, pipeline_role, role_of_call_arguments, role_of_name)
+from repolens.lint.bindings import BindingTracker
+from repolens.lint.helpers import code_of, dotted
+from repolens.lint.knowledge.transforms import FIXED
+from repolens.lint.augmentations import dataset_transform, is_compose, pipeline_kind, pipeline_role
+from repolens.lint.roles import TRAIN, role_of_call_arguments, role_of_name
 
 
 class NoTrainAugmentation(BindingTracker, Rule):

@@ -1,8 +1,11 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import (EVAL, RANDOM, BindingTracker, call_name, code_of, dataset_transform, dotted,
-                                   is_compose, pipeline_kind, pipeline_role, role_of_call_arguments, role_of_name)
+from repolens.lint.bindings import BindingTracker
+from repolens.lint.helpers import call_name, code_of, dotted
+from repolens.lint.knowledge.transforms import RANDOM
+from repolens.lint.augmentations import dataset_transform, is_compose, pipeline_kind, pipeline_role
+from repolens.lint.roles import EVAL, role_of_call_arguments, role_of_name
 
 
 class RandomAugmentationInEval(BindingTracker, Rule):

@@ -1,9 +1,11 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import (DATALOADER, BindingTracker, add_keyword, dotted, has_star_args,
-                                   keyword_arg, last_segment, literal, name_tokens, positional_args, target_names,
-                                   unwrap_iter)
+from repolens.lint.bindings import BindingTracker
+from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_arg, last_segment, literal,
+                                   positional_args, target_names, unwrap_iter)
+from repolens.lint.knowledge.dataloader import DATALOADER
+from repolens.lint.roles import name_tokens
 
 DEVICE_TOKENS = frozenset({"device", "dev", "gpu", "cuda", "rank", "local_rank"})
 

@@ -1,7 +1,9 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import call_name, keyword_arg, literal, name_tokens, walk
+from repolens.lint.helpers import call_name, keyword_arg, literal
+from repolens.lint.roles import name_tokens
+from repolens.lint.traverse import walk
 
 DECODERS = ("cv2.imread", "cv2.imdecode", "PIL.Image.open", "torchvision.io.read_image", "torchvision.io.decode_image",
             "torchvision.io.decode_jpeg", "torchvision.io.decode_png", "torchvision.io.image.read_image",

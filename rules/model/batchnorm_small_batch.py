@@ -5,7 +5,10 @@ from __future__ import annotations
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import DATALOADER, TRAIN, BindingTracker, dataloader_arg, dataloader_role, literal
+from repolens.lint.bindings import BindingTracker
+from repolens.lint.helpers import literal
+from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
+from repolens.lint.roles import TRAIN, dataloader_role
 
 SMALL = 8
 

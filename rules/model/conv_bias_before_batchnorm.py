@@ -5,9 +5,12 @@ import re
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import (ScopedRule, class_methods, layer_sequence, nn_layer, nodes, self_attribute,
-                                self_attribute_values)
-from repolens.lint.helpers import add_keyword, argument, children_of, dotted, has_star_args, literal
+from repolens.lint.bindings import self_attribute_values
+from repolens.lint.helpers import (add_keyword, argument, class_methods, dotted, has_star_args, literal,
+                                   self_attribute)
+from repolens.lint.layers import layer_sequence, nn_layer
+from repolens.lint.scoped import ScopedRule
+from repolens.lint.traverse import children_of, nodes
 
 CONV = re.compile(r"^Conv(?:Transpose)?[123]d$")
 BATCHNORM = re.compile(r"^(?:BatchNorm[123]d|SyncBatchNorm)$")

@@ -3,8 +3,10 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import (ScopedRule, is_module_construction, method_name, receiver, self_attribute,
-                                self_attribute_values, single_value)
+from repolens.lint.bindings import self_attribute_values, single_value
+from repolens.lint.classes import is_module_construction
+from repolens.lint.helpers import method_name, receiver, self_attribute
+from repolens.lint.scoped import ScopedRule
 
 
 class DirectForwardCall(ScopedRule):

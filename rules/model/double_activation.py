@@ -3,7 +3,8 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import ScopedRule, layer_sequence, nn_layer
+from repolens.lint.layers import layer_sequence, nn_layer
+from repolens.lint.scoped import ScopedRule
 
 ACTIVATIONS = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "SELU", "CELU", "GELU", "SiLU",
                          "Mish", "Sigmoid", "Tanh", "Hardtanh", "Hardswish", "Hardsigmoid", "Softplus", "Softsign",

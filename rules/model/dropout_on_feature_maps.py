@@ -5,9 +5,11 @@ import re
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import (ScopedRule, class_methods, layer_sequence, nn_layer, nodes, self_attribute,
-                                self_attribute_values)
-from repolens.lint.helpers import argument, children_of, dotted, literal, walk
+from repolens.lint.bindings import self_attribute_values
+from repolens.lint.helpers import argument, class_methods, dotted, literal, self_attribute
+from repolens.lint.layers import layer_sequence, nn_layer
+from repolens.lint.scoped import ScopedRule
+from repolens.lint.traverse import children_of, nodes, walk
 
 # Layers whose output is a 2-D/3-D feature map (N, C, H, W[, D]).
 FEATURE_MAP = re.compile(r"^(?:Conv(?:Transpose)?[23]d|BatchNorm[23]d|InstanceNorm[23]d|(?:Max|Avg|LP)Pool[23]d)$")

@@ -5,8 +5,9 @@ import re
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import ScopedRule
-from repolens.lint.helpers import argument, children_of, code_of, literal, walk
+from repolens.lint.scoped import ScopedRule
+from repolens.lint.helpers import argument, code_of, literal
+from repolens.lint.traverse import children_of, walk
 
 RELU = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_",
                   "prelu", "rrelu"})

@@ -6,8 +6,11 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.facts import _INIT_TEXT, _WEIGHTS_TEXT
-from repolens.lint.flow import ScopedRule, class_methods, is_torch_nn_class, nn_layer, nodes
-from repolens.lint.helpers import children_of
+from repolens.lint.helpers import class_methods
+from repolens.lint.knowledge.nn import is_torch_nn_class
+from repolens.lint.layers import nn_layer
+from repolens.lint.scoped import ScopedRule
+from repolens.lint.traverse import children_of, nodes
 
 LAYERS = re.compile(r"^(?:Lazy)?(?:Conv(?:Transpose)?[123]d|Linear|Bilinear)$")
 MODULE = ("torch.nn.Module", "torch.nn.modules.module.Module")

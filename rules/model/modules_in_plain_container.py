@@ -5,9 +5,11 @@ import re
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import (ScopedRule, class_methods, is_module_construction, method_name, nodes, receiver,
-                                self_attribute)
-from repolens.lint.helpers import dotted, literal, NOT_LITERAL
+from repolens.lint.classes import is_module_construction
+from repolens.lint.helpers import (NOT_LITERAL, class_methods, dotted, literal, method_name, receiver,
+                                   self_attribute)
+from repolens.lint.scoped import ScopedRule
+from repolens.lint.traverse import nodes
 
 # Modules without parameters or buffers whose loss is harmless (a dict of criteria, a list of
 # activations): a plain container of only these is not flagged. Dropout is not here: a plain

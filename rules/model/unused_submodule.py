@@ -7,7 +7,11 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.facts import file_facts
-from repolens.lint.flow import ScopedRule, class_methods, is_module_construction, is_torch_nn_class, nodes, self_attribute
+from repolens.lint.classes import is_module_construction
+from repolens.lint.helpers import class_methods, self_attribute
+from repolens.lint.knowledge.nn import is_torch_nn_class
+from repolens.lint.scoped import ScopedRule
+from repolens.lint.traverse import nodes
 
 # Modules without parameters whose loss is harmless: an unused one is dead code, not a bug.
 STATELESS = re.compile(r"Loss$|Pool\dd$|^Dropout|^(?:ReLU6?|LeakyReLU|R?ReLU|P?ELU|SELU|CELU|GELU|SiLU|Mish|Sigmoid|"

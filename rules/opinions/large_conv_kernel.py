@@ -5,7 +5,7 @@ import re
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import ScopedRule
+from repolens.lint.scoped import ScopedRule
 from repolens.lint.helpers import argument, code_of, literal
 
 CONV2D = ("torch.nn.Conv2d", "torch.nn.modules.conv.Conv2d")

@@ -3,7 +3,7 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import ScopedRule
+from repolens.lint.scoped import ScopedRule
 
 OPEN = ("PIL.Image.open",)
 DATASET_KINDS = ("dataset", "iterable-dataset")

@@ -3,8 +3,8 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.flow import method_name, receiver
-from repolens.lint.helpers import add_keyword, code_of, has_star_args, keyword_arg, literal, NOT_LITERAL
+from repolens.lint.helpers import (NOT_LITERAL, add_keyword, code_of, has_star_args, keyword_arg, literal,
+                                   method_name, receiver)
 
 FACTORIES = frozenset({"zeros", "ones", "empty", "full", "arange", "eye", "linspace", "logspace",
                        "rand", "randn", "randint", "randperm"})

@@ -1,8 +1,10 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import (BindingTracker, add_keyword, argument, calls_in, call_name, code_of, dotted,
-                                   has_star_args, keyword_arg, literal)
+from repolens.lint.bindings import BindingTracker
+from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
+                                   literal)
+from repolens.lint.traverse import calls_in
 
 TORCH_LOAD = ("torch.load", "torch.serialization.load")
 # torch.load's default became weights_only=True in this release.

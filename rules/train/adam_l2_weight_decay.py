@@ -4,7 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import NOT_LITERAL, argument, has_star_args, keyword_arg, literal
-from repolens.lint.trainflow import OPTIMIZER_WEIGHT_DECAY, torch_optimizer
+from repolens.lint.knowledge.optimizers import OPTIMIZER_WEIGHT_DECAY, torch_optimizer
 
 
 class AdamL2WeightDecay(Rule):

@@ -3,10 +3,10 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.flow import method_name, nodes
-from repolens.lint.helpers import children_of, dotted, walk
+from repolens.lint.helpers import dotted, method_name
 from repolens.lint.trainflow import (called_name, grad_off_decorated, grad_off_with, is_eval_switch, is_test_path,
                                      sets_grad_off)
+from repolens.lint.traverse import children_of, nodes, walk
 
 
 class EvalWithoutNoGrad(Rule):

@@ -3,8 +3,8 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity, Rule
-from repolens.lint.flow import method_name
-from repolens.lint.helpers import children_of, target_names, walk
+from repolens.lint.helpers import method_name, target_names
+from repolens.lint.traverse import children_of, walk
 
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 

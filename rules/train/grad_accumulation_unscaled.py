@@ -3,8 +3,10 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.flow import BACKWARD, STEP, loop_flow, method_name, nodes, receiver
-from repolens.lint.helpers import code_of, target_names, walk
+from repolens.lint.helpers import code_of, method_name, receiver, target_names
+from repolens.lint.knowledge.training import BACKWARD, STEP
+from repolens.lint.loops import loop_flow
+from repolens.lint.traverse import nodes, walk
 
 
 class GradAccumulationUnscaled(Rule):

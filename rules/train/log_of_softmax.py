@@ -3,7 +3,8 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import LossInputRule, method_name
+from repolens.lint.helpers import method_name
+from repolens.lint.losses import LossInputRule
 
 LOG_FUNCS = ("torch.log", "torch.Tensor.log")
 

@@ -3,8 +3,10 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.flow import BACKWARD, backpropagated, loop_flow, method_name, nodes
-from repolens.lint.helpers import dotted
+from repolens.lint.helpers import dotted, method_name
+from repolens.lint.knowledge.training import BACKWARD, backpropagated
+from repolens.lint.loops import loop_flow
+from repolens.lint.traverse import nodes
 
 DETACHING_METHODS = frozenset({"item", "detach", "tolist", "numpy"})
 DETACHING_FUNCS = frozenset({"float", "int"})

@@ -3,10 +3,11 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.flow import nodes
-from repolens.lint.helpers import dotted, name_tokens, walk
+from repolens.lint.helpers import dotted
+from repolens.lint.roles import name_tokens
 from repolens.lint.trainflow import (called_name, functions_by_name, is_eval_function_name, is_eval_switch,
                                      is_test_path, is_train_switch, training_loops)
+from repolens.lint.traverse import nodes, walk
 
 _MODEL_TOKENS = ("model", "net", "network", "encoder", "decoder", "classifier", "backbone", "gpt", "generator")
 _NOT_EVAL_FUNCTIONS = ("_step", "_epoch_end", "_batch_end")  # Lightning hooks: the trainer sets eval mode

@@ -1,7 +1,8 @@
 """RL301 missing-zero-grad: a training loop that never clears the gradients."""
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import BACKWARD, STEP, ZERO_GRAD, TrainingLoopRule
+from repolens.lint.knowledge.training import BACKWARD, STEP, ZERO_GRAD
+from repolens.lint.loops import TrainingLoopRule
 
 
 class MissingZeroGrad(TrainingLoopRule):

@@ -3,8 +3,9 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.flow import nodes
-from repolens.lint.helpers import name_tokens, target_names
+from repolens.lint.traverse import nodes
+from repolens.lint.helpers import target_names
+from repolens.lint.roles import name_tokens
 from repolens.lint.trainflow import called_name, is_eval_function_name, is_test_path, is_training_loop
 
 

@@ -3,7 +3,7 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import ScopedRule
+from repolens.lint.scoped import ScopedRule
 from repolens.lint.helpers import argument, has_star_args
 from repolens.lint.trainflow import is_test_path, training_loops
 

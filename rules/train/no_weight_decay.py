@@ -3,9 +3,11 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import ScopedRule, method_name
-from repolens.lint.helpers import argument, has_star_args, literal, walk
-from repolens.lint.trainflow import OPTIMIZER_WEIGHT_DECAY, is_test_path, torch_optimizer
+from repolens.lint.helpers import argument, has_star_args, literal, method_name
+from repolens.lint.knowledge.optimizers import OPTIMIZER_WEIGHT_DECAY, torch_optimizer
+from repolens.lint.scoped import ScopedRule
+from repolens.lint.trainflow import is_test_path
+from repolens.lint.traverse import walk
 
 _PARAM_WRAPPERS = ("filter", "list", "chain", "itertools.chain")
 

@@ -3,9 +3,10 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.flow import STEP, classify_call, method_name, receiver
-from repolens.lint.helpers import children_of, dotted, walk
+from repolens.lint.helpers import dotted, method_name, receiver
+from repolens.lint.knowledge.training import STEP, classify_call
 from repolens.lint.trainflow import called_name, functions_by_name
+from repolens.lint.traverse import children_of, walk
 
 _BRANCHES = (cst.If, cst.Try, cst.TryStar, cst.Match, cst.IfExp, cst.For, cst.While, cst.BooleanOperation)
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)

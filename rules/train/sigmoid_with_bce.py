@@ -3,7 +3,7 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import LossInputRule
+from repolens.lint.losses import LossInputRule
 
 
 class SigmoidWithBce(LossInputRule):

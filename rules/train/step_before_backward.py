@@ -1,7 +1,8 @@
 """RL324 step-before-backward: the step runs before the gradients of its iteration exist."""
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import BACKWARD, STEP, ZERO_GRAD, TrainingLoopRule
+from repolens.lint.knowledge.training import BACKWARD, STEP, ZERO_GRAD
+from repolens.lint.loops import TrainingLoopRule
 
 
 class StepBeforeBackward(TrainingLoopRule):

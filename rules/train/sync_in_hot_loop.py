@@ -3,8 +3,10 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import BACKWARD, STEP, TrainingLoopRule, method_name
-from repolens.lint.helpers import children_of
+from repolens.lint.helpers import method_name
+from repolens.lint.knowledge.training import BACKWARD, STEP
+from repolens.lint.loops import TrainingLoopRule
+from repolens.lint.traverse import children_of
 from repolens.lint.trainflow import is_test_path
 
 SYNC_METHODS = frozenset({"item", "cpu", "numpy", "tolist"})

@@ -3,8 +3,11 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import (DATALOADER, EVAL, TRAIN, BindingTracker, argument, dataloader_arg, dataloader_role,
-                                   dotted, has_star_args, keyword_arg, walk)
+from repolens.lint.bindings import BindingTracker
+from repolens.lint.helpers import argument, dotted, has_star_args, keyword_arg
+from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
+from repolens.lint.roles import EVAL, TRAIN, dataloader_role
+from repolens.lint.traverse import walk
 from repolens.lint.trainflow import is_test_path
 
 RANDOM_SPLIT = ("torch.utils.data.random_split", "torch.utils.data.dataset.random_split")

@@ -3,7 +3,8 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import ScopedRule, file_bindings, single_value
+from repolens.lint.bindings import file_bindings, single_value
+from repolens.lint.scoped import ScopedRule
 from repolens.lint.helpers import dotted
 
 LOSS_FUNCTIONS = frozenset({

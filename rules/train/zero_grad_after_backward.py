@@ -1,7 +1,8 @@
 """RL323 zero-grad-after-backward: gradients cleared between backward() and step()."""
 
 from repolens.lint import Example, Severity
-from repolens.lint.flow import BACKWARD, STEP, ZERO_GRAD, TrainingLoopRule
+from repolens.lint.knowledge.training import BACKWARD, STEP, ZERO_GRAD
+from repolens.lint.loops import TrainingLoopRule
 
 
 class ZeroGradAfterBackward(TrainingLoopRule):

@@ -61,7 +61,8 @@ def test_positions_work_with_and_without_declaring_the_provider(rule):
 
 
 def test_a_file_without_reports_never_computes_positions():
-    from repolens.lint.check import collect_aliases, run_rules
+    from repolens.lint.parse import collect_aliases
+    from repolens.lint.rulepass import run_rules
     from repolens.lint.rule import FileContext
 
     module = cst.parse_module("x = 1\n")

@@ -10,7 +10,7 @@ import pytest
 from libcst.metadata import MetadataWrapper
 
 from repolens.lint import facts, trainfacts
-from repolens.lint.helpers import children_of, visit_batched, walk
+from repolens.lint.traverse import children_of, visit_batched, walk
 
 ROOT = Path(__file__).resolve().parents[2]
 

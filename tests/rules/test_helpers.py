@@ -5,7 +5,9 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from repolens.lint.helpers import EVAL, TRAIN, add_keyword, has_star_args, literal, role_of_name
+from repolens.lint.helpers import add_keyword, has_star_args, literal
+
+from repolens.lint.roles import EVAL, TRAIN, role_of_name
 
 
 def _added(code: str) -> str:

@@ -1,4 +1,7 @@
-"""Lint one file: read, pre-filter, ONE libcst parse, all rules in one traversal, fixes.
+"""One file's way through the stages: read and parse, rules, suppressions, fixes, findings.
+
+    parse.load -> rulepass.active_rules (needles) -> parse.parse -> rulepass.run_rules_isolated
+    -> suppress.unsuppressed -> fixes.fix_loop (when asked) -> findings
 
 This is the part of a run that needs libcst and the rule classes; `repolens.lint.engine` imports
 it only when some file is not answered by the cache, so a warm run never pays for either.
@@ -6,26 +9,25 @@ it only when some file is not answered by the cache, so a warm run never pays fo
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import libcst as cst
 
 from repolens.discover.notebook import NotebookSource
 from repolens.discover.source import encode_source
 from repolens.atomic import write_atomic
-from repolens.lint.check import active_rules, apply_fixes, file_context, run_rules
-from repolens.lint.engine import FileResult, _load, _stat
 from repolens.lint.facts import FileFacts, ProjectFacts
-from repolens.lint.model import Finding
-from repolens.lint.rule import FileContext, Report, Rule
+from repolens.lint.fixes import fix_loop, unified_diff
+from repolens.lint.model import FileResult, Finding
+from repolens.lint.parse import file_stat, load_target, parse
+from repolens.lint.rule import Report, Rule
+from repolens.lint.rulepass import active_rules, run_rules, run_rules_isolated
 from repolens.lint.settings import SYNTAX_ERROR, LintSettings
-from repolens.lint.suppress import suppression_map
+from repolens.lint.suppress import unsuppressed
 from repolens.lint.targets import Target
 
-MAX_FIX_ROUNDS = 10
 FixMode = str  # "none" | "fix" | "diff"
 
 
@@ -43,6 +45,10 @@ class _Job:
 
     def facts_for(self, rel: str) -> ProjectFacts:
         return self.facts_by_scope.get(self.scope_of.get(rel, ""), ProjectFacts())
+
+    def text_job(self, rel: str) -> "TextJob":
+        return TextJob(self.rules, self.facts_for(rel), self.settings.options, self.settings.target_version,
+                       self.settings.ignored_for_path(rel))
 
 
 def make_job(settings: LintSettings, facts_by_scope: Mapping[str, ProjectFacts], scope_of: Mapping[str, str],
@@ -90,98 +96,58 @@ def _syntax_finding(settings: LintSettings, rel: str, line: int, column: int, me
                    message=f"syntax error: {message}", cell=cell)
 
 
-def _run_rules_isolated(module: cst.Module, context: FileContext, rules: Sequence[type[Rule]],
-                        options: Any) -> tuple[tuple[Report, ...], list[str]]:
-    """All rules in one traversal; if one crashes, rerun them one by one to keep the others' reports."""
-    try:
-        return run_rules(module, context, rules, options), []
-    except Exception:  # a rule bug must not lose the whole file
-        reports: list[Report] = []
-        problems: list[str] = []
-        for rule in rules:
-            try:
-                reports.extend(run_rules(module, context, [rule], options))
-            except Exception as exc:
-                problems.append(f"{context.path}: rule {rule.code} crashed ({type(exc).__name__}: {exc}); "
-                                "its findings for this file are missing")
-        return tuple(reports), problems
+# -- one text: parse, rules, suppressions, fixes (the engine and the test API both run these) -----
+@dataclass(frozen=True)
+class TextJob:
+    """How to lint one text: the enabled rules and what they are judged with."""
+
+    rules: Sequence[type[Rule]]
+    facts: ProjectFacts
+    options: Mapping[str, Mapping[str, Any]]
+    target_version: tuple[int, ...] | None
+    ignored: tuple[str, ...] = ()  # the per-file-ignores selectors that apply to this file
+    isolate: bool = True  # a crashing rule loses its findings (engine) instead of raising (tests)
 
 
-def _kept(reports: Iterable[Report], by_code: dict[str, type[Rule]], settings: LintSettings, rel: str,
-          code: str, line_of: Callable[[Report], int]) -> list[Report]:
-    """Reports that survive per-file-ignores and suppression comments."""
-    smap = suppression_map(code)
-    out = []
-    for r in reports:
-        rule = by_code[r.code]
-        if settings.is_ignored(rel, rule.code, rule.name):
-            continue
-        if smap is not None and smap.suppresses(line_of(r), rule.code, rule.name):
-            continue
-        out.append(r)
-    return out
-
-
-def _lint_code(code: str, rel: str, rules: Sequence[type[Rule]], job: _Job
-               ) -> tuple[cst.Module, list[Report], list[str]]:
-    module = cst.parse_module(code)
-    context = file_context(module, code, rel, job.facts_for(rel), job.settings.target_version)
-    reports, problems = _run_rules_isolated(module, context, rules, job.settings.options)
-    by_code = {r.code: r for r in rules}
-    kept = _kept(reports, by_code, job.settings, rel, code, lambda r: r.position.start.line)
+def lint_source(code: str, rel: str, job: TextJob, active: Sequence[type[Rule]] | None = None
+                ) -> tuple[cst.Module, list[Report], list[str]]:
+    """Parse `code` and run the rules whose needles occur in it (`active`, when the caller has
+    them already); the reports that survive per-file-ignores and suppression comments, and the
+    problems (crashed rules). Raises libcst.ParserSyntaxError when the text does not parse."""
+    if active is None:
+        active = active_rules(job.rules, code)
+    module, context = parse(code, rel, job.facts, job.target_version)
+    if job.isolate:
+        reports, problems = run_rules_isolated(module, context, active, job.options)
+    else:
+        reports, problems = run_rules(module, context, active, job.options), []
+    by_code = {r.code: r for r in active}
+    kept = unsuppressed(reports, by_code, job.ignored, rel, code, lambda r: r.position.start.line)
     return module, kept, problems
 
 
-def _compiles(code: str, rel: str) -> str | None:
-    """None when `code` compiles (no `exec`: compile only checks it), else the error."""
-    try:
-        compile(code, rel, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        return str(exc)
-    return None
+def fix_source(code: str, rel: str, job: TextJob, module: cst.Module, reports: Sequence[Report], *,
+               unsafe: bool) -> tuple[str, int, str | None]:
+    """THE fix loop over `lint_source`: (new code, fixes applied, refusal reason)."""
+    def relint(text: str) -> tuple[cst.Module, list[Report]]:
+        new_module, new_reports, _ = lint_source(text, rel, job)
+        return new_module, new_reports
 
-
-def _fix(code: str, rel: str, rules: Sequence[type[Rule]], job: _Job, module: cst.Module,
-         reports: list[Report]) -> tuple[str, int, str | None]:
-    """Fix until a round changes nothing. Returns (new code, fixes applied, refusal reason)."""
-    original = code
-    total = 0
-    for _ in range(MAX_FIX_ROUNDS):
-        new_module, applied = apply_fixes(module, reports, unsafe=job.unsafe)
-        if not applied:
-            break
-        new_code = new_module.code
-        if new_code == code:
-            break
-        total += applied
-        code = new_code
-        try:
-            module, reports, _ = _lint_code(code, rel, active_rules(job.rules, code), job)
-        except cst.ParserSyntaxError as exc:
-            return original, 0, f"fixes skipped: the fixed code would not parse ({exc.message})"
-    if code != original:
-        err = _compiles(code, rel)
-        if err is not None and _compiles(original, rel) is None:
-            return original, 0, f"fixes skipped: the fixed code would not compile ({err})"
-    return code, total, None
-
-
-def _unified_diff(rel: str, before: str, after: str) -> str:
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        fromfile=f"a/{rel}", tofile=f"b/{rel}"))
+    return fix_loop(code, rel, module, reports, relint, unsafe=unsafe)
 
 
 def lint_target(target: Target, job: _Job) -> FileResult:
     settings = job.settings
     rel = target.rel
-    mtime, size = _stat(target.path)
-    loaded = _load(target)
+    mtime, size = file_stat(target.path)
+    loaded = load_target(target)
     base = FileResult(rel=rel, mtime_ns=mtime, size=size, digest=loaded.source.digest)
     problems = [f"{rel}: {loaded.problem}"] if loaded.problem else []
     code = loaded.code
     if code is None:
         return replace(base, problems=tuple(problems), cacheable=False)
     nb = loaded.notebook
+    text_job = job.text_job(rel)
     active = active_rules(job.rules, code)
     if not active:
         # nothing can match: no parse. `ast` (facts pass) still tells whether the file parses.
@@ -193,7 +159,7 @@ def lint_target(target: Target, job: _Job) -> FileResult:
                 findings = (_syntax_finding(settings, rel, line, col, msg, nb),)
         return replace(base, findings=findings, problems=tuple(problems))
     try:
-        module, reports, rule_problems = _lint_code(code, rel, active, job)
+        module, reports, rule_problems = lint_source(code, rel, text_job, active)
     except cst.ParserSyntaxError as exc:
         findings = ()
         if settings.report_syntax_errors and not settings.is_ignored(rel, SYNTAX_ERROR.code, SYNTAX_ERROR.name):
@@ -220,12 +186,12 @@ def lint_target(target: Target, job: _Job) -> FileResult:
         elif loaded.source.lossy:
             problems.append(f"{rel}: fixes skipped: the file was decoded with replacements, writing it back would lose bytes")
         else:
-            new_code, fixes_applied, refusal = _fix(code, rel, active, job, module, reports)
+            new_code, fixes_applied, refusal = fix_source(code, rel, text_job, module, reports, unsafe=job.unsafe)
             if refusal:
                 problems.append(f"{rel}: {refusal}")
             if new_code != code:
                 if job.fix_mode == "diff":
-                    diff = _unified_diff(rel, code, new_code)
+                    diff = unified_diff(rel, code, new_code)
                 else:
                     try:
                         write_atomic(target.path, encode_source(new_code, loaded.source))
@@ -234,12 +200,12 @@ def lint_target(target: Target, job: _Job) -> FileResult:
                         fixes_applied = 0
                     else:
                         code = new_code
-                        module, reports, _ = _lint_code(code, rel, active_rules(job.rules, code), job)
-                        mtime, size = _stat(target.path)
+                        module, reports, _ = lint_source(code, rel, text_job)
+                        mtime, size = file_stat(target.path)
                         digest = hashlib.sha256(encode_source(code, loaded.source)).hexdigest()
                         base = replace(base, mtime_ns=mtime, size=size, digest=digest)
 
-    by_code = {r.code: r for r in active}
+    by_code = {r.code: r for r in job.rules}  # a fix may have woken a rule that `active` lacks
     findings = tuple(_finding(by_code[r.code], settings, rel, r, nb) for r in reports)
     return replace(base, findings=findings, problems=tuple(problems), parsed=True,
                    fixes_applied=fixes_applied, diff=diff, cacheable=diff is None)

@@ -1,0 +1,239 @@
+"""Local-name bindings: what a name or `self.<attr>` was assigned, in one scope, a class, or a file.
+
+Three views of the same question, for the rules' different needs: `BindingTracker` (a visitor
+mixin: the value last assigned so far, in source order), `assigned_values` / `single_value` (every
+binding of a name in one scope: "exactly one known value"), and `self_attribute_bindings` /
+`file_bindings` (every assignment of a class's attributes, or of the whole file). Conservative: a
+binding whose value is unknown is recorded as None.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+
+import libcst as cst
+
+from repolens.lint.helpers import class_methods, last_segment, literal, self_attribute, target_names
+from repolens.lint.traverse import nodes, per_file, statement_nodes, walk
+from repolens.pyindex.aliases import cst_dotted_name
+
+
+class BindingTracker:
+    """Mixin for rules: where does an expression go, and what was a name last assigned?
+
+    - `binding_of(node)`: the name an expression is bound to: an assignment target
+      (`train_loader = ...`, `self.val_tfms = ...`), a keyword (`train_dataloader=...`), a dict key
+      (`{"val": ...}`), or, for a returned value, the enclosing function's name.
+    - `assigned[dotted]`: the last value assigned to a simple name or attribute, in source order,
+      scoped like Python's names: a function's locals and parameters hide the module's, and
+      vanish when it ends; `self.x` attributes are kept file-wide (set in `__init__` or `setup`,
+      read in another method).
+    - `function_stack`: names of the enclosing functions.
+
+    Subclasses that define the same visit methods must call super().
+    """
+
+    def _ensure_tracker(self) -> None:
+        if not hasattr(self, "_bindings"):
+            self._bindings: dict[int, str] = {}
+            self._self_bound: set[int] = set()  # values assigned to a `self.<attr>`
+            self.assigned: ChainMap[str, cst.BaseExpression] = ChainMap()
+            self.function_stack: list[str] = []
+            self.class_stack: list[str] = []
+
+    def binding_of(self, node: cst.CSTNode) -> str | None:
+        self._ensure_tracker()
+        return self._bindings.get(id(node))
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)) \
+                and len(target.elements) == len(value.elements):
+            for t, v in zip(target.elements, value.elements):
+                self._bind(t.value, v.value)
+            return
+        name = last_segment(target)
+        if name:
+            self._bindings.setdefault(id(value), name)
+        key = cst_dotted_name(target)
+        if key:
+            if key.startswith("self."):
+                self._self_bound.add(id(value))
+                self.assigned.maps[-1][key] = value
+            else:
+                self.assigned[key] = value
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._ensure_tracker()
+        for t in node.targets:
+            self._bind(t.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._ensure_tracker()
+        if node.value is not None:
+            self._bind(node.target, node.value)
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        self._ensure_tracker()
+        if node.keyword is not None:
+            self._bindings.setdefault(id(node.value), node.keyword.value)
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        self._ensure_tracker()
+        key = literal(node.key)
+        if isinstance(key, str):
+            self._bindings.setdefault(id(node.value), key)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self._ensure_tracker()
+        if node.value is not None and self.function_stack:
+            self._bindings.setdefault(id(node.value), self.function_stack[-1])
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._ensure_tracker()
+        self.function_stack.append(node.name.value)
+        self.assigned = self.assigned.new_child()
+        params = node.params
+        for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+            self.assigned[p.name.value] = p.name  # a parameter hides outer assignments
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.function_stack.pop()
+        self.assigned = self.assigned.parents
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._ensure_tracker()
+        self.class_stack.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.class_stack.pop()
+
+
+def assigned_values(scope: cst.CSTNode, name: str) -> list[cst.BaseExpression | None]:
+    """Every binding of the simple name `name` in `scope` (not nested scopes), in source order.
+
+    A binding whose value is unknown (a loop target, `with ... as`, an augmented assignment, a
+    tuple unpacking, a parameter, `global`) is recorded as None, so "exactly one known value"
+    is easy to ask for.
+    """
+    out: list[cst.BaseExpression | None] = []
+    if isinstance(scope, cst.FunctionDef):
+        params = scope.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        if any(p.name.value == name for p in every):
+            out.append(None)
+    for n in nodes(scope.body if isinstance(scope, cst.FunctionDef) else scope):
+        if isinstance(n, cst.Assign):
+            for t in n.targets:
+                if isinstance(t.target, cst.Name) and t.target.value == name:
+                    out.append(n.value)
+                elif name in target_names(t.target):
+                    out.append(None)
+        elif isinstance(n, cst.AnnAssign) and isinstance(n.target, cst.Name) and n.target.value == name:
+            out.append(n.value)
+        elif isinstance(n, cst.AugAssign) and isinstance(n.target, cst.Name) and n.target.value == name:
+            out.append(None)
+        elif isinstance(n, cst.NamedExpr) and isinstance(n.target, cst.Name) and n.target.value == name:
+            out.append(n.value)
+        elif isinstance(n, (cst.For, cst.CompFor)) and name in target_names(n.target):
+            out.append(None)
+        elif isinstance(n, cst.WithItem) and n.asname is not None and name in target_names(n.asname.name):
+            out.append(None)
+        elif isinstance(n, (cst.Global, cst.Nonlocal)) and any(g.name.value == name for g in n.names):
+            out.append(None)
+        elif isinstance(n, cst.ExceptHandler) and n.name is not None and name in target_names(n.name.name):
+            out.append(None)
+    return out
+
+
+def single_value(scope: cst.CSTNode, name: str) -> cst.BaseExpression | None:
+    """The value of `name` when `scope` binds it exactly once, from a known expression."""
+    values = assigned_values(scope, name)
+    return values[0] if len(values) == 1 else None
+
+
+def self_attribute_values(node: cst.ClassDef, attr: str) -> list[cst.BaseExpression | None]:
+    """Every assignment `self.<attr> = value` in the class's methods (None for unknown bindings)."""
+    return list(self_attribute_bindings(node).get(attr, ()))
+
+
+# class id -> (class, bindings); rules ask about many attributes of the same class
+_BINDINGS: dict[int, tuple[cst.ClassDef, dict[str, list[cst.BaseExpression | None]]]] = {}
+# class id -> (class, uses): the other side, where each attribute is read (or written)
+Use = tuple[cst.BaseStatement | None, cst.BaseStatement, cst.Attribute]  # (previous statement, statement, node)
+_USES: dict[int, tuple[cst.ClassDef, dict[str, list[Use]]]] = {}
+
+
+def clear_class_bindings() -> None:
+    """Forget the previous file's classes (called when a file's rules are made)."""
+    _BINDINGS.clear()
+    _USES.clear()
+
+
+def self_attribute_uses(node: cst.ClassDef) -> dict[str, list[Use]]:
+    """attr -> (previous statement, statement, node) of every `self.<attr>` in the statements of
+    the class's methods, in source order (assignment targets included: `is_assignment_target`
+    tells them apart). One walk per class, however many attributes a rule asks about."""
+    cached = _USES.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    out: dict[str, list[Use]] = {}
+    for method in class_methods(node):
+        for block in (n for n in nodes(method) if isinstance(n, cst.IndentedBlock)):
+            for prev, stmt in zip([None, *block.body], block.body):
+                for n in statement_nodes(stmt):
+                    attr = self_attribute(n)
+                    if attr is not None:
+                        out.setdefault(attr, []).append((prev, stmt, n))  # type: ignore[arg-type]
+    if len(_USES) > 512:  # a cache for the file at hand (cleared per file), not a store
+        _USES.clear()
+    _USES[id(node)] = (node, out)
+    return out
+
+
+def self_attribute_bindings(node: cst.ClassDef) -> dict[str, list[cst.BaseExpression | None]]:
+    """`self_attribute_values` for every attribute of the class at once: one walk per class."""
+    cached = _BINDINGS.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    out: dict[str, list[cst.BaseExpression | None]] = {}
+    for method in class_methods(node):
+        for n in nodes(method.body):
+            if isinstance(n, cst.Assign):
+                for t in n.targets:
+                    attr = self_attribute(t.target)
+                    if attr is not None:
+                        out.setdefault(attr, []).append(n.value)
+                        continue
+                    # `self.a, self.b = ...`: each attribute once per target, value unknown
+                    for inner in dict.fromkeys(self_attribute(e.value) for e in getattr(t.target, "elements", ())):
+                        if inner is not None:
+                            out.setdefault(inner, []).append(None)
+            elif isinstance(n, (cst.AnnAssign, cst.AugAssign)):
+                attr = self_attribute(n.target)
+                if attr is not None:
+                    out.setdefault(attr, []).append(n.value if isinstance(n, cst.AnnAssign) else None)
+    if len(_BINDINGS) > 512:  # a cache for the file at hand (cleared per file), not a store
+        _BINDINGS.clear()
+    _BINDINGS[id(node)] = (node, out)
+    return out
+
+
+def file_bindings(module: cst.Module) -> dict[str, list[cst.BaseExpression]]:
+    """Every `dotted = value` assignment in the file (all scopes), keyed by the dotted target."""
+    return per_file(module, "file_bindings", _file_bindings)
+
+
+def _file_bindings(module: cst.Module) -> dict[str, list[cst.BaseExpression]]:
+    out: dict[str, list[cst.BaseExpression]] = {}
+    for n in walk(module):
+        if isinstance(n, cst.Assign):
+            for t in n.targets:
+                key = cst_dotted_name(t.target)
+                if key:
+                    out.setdefault(key, []).append(n.value)
+        elif isinstance(n, cst.AnnAssign) and n.value is not None:
+            key = cst_dotted_name(n.target)
+            if key:
+                out.setdefault(key, []).append(n.value)
+    return out

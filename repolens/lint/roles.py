@@ -1,0 +1,177 @@
+"""Is this a training or an evaluation thing? Roles of names, datasets, loaders and pipelines.
+
+A role is read from the strongest evidence in the file: the name a value is bound to
+(`train_loader`, `val_tfms`), a split argument (`train=False`, `split="val"`), the value a name was
+assigned, or the factory function it is built in (`get_val_loader`). None means "cannot tell":
+rules stay silent then.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+import libcst as cst
+
+from repolens.lint.bindings import BindingTracker
+from repolens.lint.helpers import call_name, keyword_arg, last_segment, literal
+from repolens.lint.knowledge.dataloader import dataloader_arg
+from repolens.pyindex.aliases import cst_dotted_name
+
+_SPLIT = re.compile(r"[^0-9a-zA-Z]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+_SUFFIX = r"(?:set|sets|loader|loaders|data|dataset|datasets|ds|dl|transforms?|tfms?|tf|augs?|split|iter)?"
+_TRAIN = re.compile(rf"^(?:train|training|trainval|trn){_SUFFIX}$")
+_EVAL = re.compile(rf"^(?:val|valid|validation|test|testing|eval|evaluation|holdout|infer|inference"
+                   rf"|predict|prediction){_SUFFIX}$")
+TRAIN, EVAL = "train", "eval"
+
+SPLIT_KEYWORDS = ("split", "subset", "image_set", "mode", "phase", "stage", "set_name", "partition")
+TRAIN_FLAG_KEYWORDS = ("train", "is_train", "is_training", "training")
+
+
+def name_tokens(name: str) -> list[str]:
+    return [t.lower() for t in _SPLIT.split(name) if t]
+
+
+def role_of_name(name: str | None) -> str | None:
+    """TRAIN for `train_loader`, `trainset`, `x_train`; EVAL for `val_tfms`, `testloader`; else None.
+
+    None when both kinds appear (`train_val_split`) or a token says test-time augmentation.
+    """
+    if not name:
+        return None
+    tokens = name_tokens(name)
+    if "tta" in tokens:  # test-time augmentation: random at evaluation on purpose
+        return None
+    roles = {TRAIN for t in tokens if _TRAIN.match(t)} | {EVAL for t in tokens if _EVAL.match(t)}
+    return roles.pop() if len(roles) == 1 else None
+
+
+def role_of_split_value(value: Any) -> str | None:
+    if isinstance(value, str):
+        return role_of_name(value)
+    return None
+
+
+def role_of_call_arguments(call: cst.Call) -> str | None:
+    """`train=False` / `split="val"` / `image_set="train"` / `is_training=True` on a dataset call."""
+    roles: set[str] = set()
+    for kw in TRAIN_FLAG_KEYWORDS:
+        arg = keyword_arg(call, kw)
+        if arg is not None:
+            value = literal(arg.value)
+            if value is True:
+                roles.add(TRAIN)
+            elif value is False:
+                roles.add(EVAL)
+    for kw in SPLIT_KEYWORDS:
+        arg = keyword_arg(call, kw)
+        if arg is not None:
+            role = role_of_split_value(literal(arg.value))
+            if role:
+                roles.add(role)
+    return roles.pop() if len(roles) == 1 else None
+
+
+def role_of_expr(expr: cst.CSTNode | None, assigned: Mapping[str, cst.BaseExpression] | None = None,
+                 depth: int = 0) -> str | None:
+    """Role of a dataset-like expression: its name, its split arguments, or what it was assigned."""
+    if expr is None or depth > 3:
+        return None
+    if isinstance(expr, cst.Call):
+        role = role_of_call_arguments(expr)
+        if role:
+            return role
+        return role_of_name(call_name(expr))
+    role = role_of_name(last_segment(expr))
+    if role:
+        return role
+    key = cst_dotted_name(expr)
+    if assigned is not None and key and key in assigned:
+        return role_of_expr(assigned[key], assigned, depth + 1)
+    return None
+
+_SYNTHETIC = re.compile(r"random|dummy|fake|synthetic|boring", re.IGNORECASE)
+_FACTORY_TOKENS = frozenset({"loader", "loaders", "dataloader", "dataloaders", "data", "dataset", "datasets"})
+
+
+def _resolved_dataset(expr: cst.CSTNode | None, assigned: Mapping[str, cst.BaseExpression]) -> cst.CSTNode | None:
+    """Follow a dataset name to the value last assigned to it (one or two hops)."""
+    for _ in range(3):
+        key = cst_dotted_name(expr) if expr is not None else None
+        if key is None or key not in assigned:
+            return expr
+        expr = assigned[key]
+    return expr
+
+
+def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_train: bool = False) -> str | None:
+    """TRAIN / EVAL / None for a DataLoader call, from the strongest evidence available.
+
+    In order: the name it is bound to (`train_loader = ...`, `"val": DataLoader(...)`, returned
+    from `train_dataloader()`), the dataset it loads (`train_set`, `CIFAR10(train=False)`,
+    `load_dataset(split="validation")`), the enclosing loader factory's name (`get_val_loader`),
+    and, only when asked, a literal `shuffle=True`.
+    """
+    role = role_of_name(tracker.binding_of(call))
+    if role:
+        return role
+    dataset = dataloader_arg(call, "dataset")
+    if dataset is not None:
+        role = role_of_expr(dataset.value, tracker.assigned)
+        if role:
+            return role
+    for fn in reversed(tracker.function_stack):
+        tokens = set(name_tokens(fn))
+        if tokens & _FACTORY_TOKENS or any(_TRAIN.match(t) or _EVAL.match(t) for t in tokens if t.endswith(("loader", "set"))):
+            role = role_of_name(fn)
+            if role:
+                return role
+    role = _role_from_loops(tracker, call)
+    if role:
+        return role
+    if shuffle_says_train:
+        shuffle = dataloader_arg(call, "shuffle")
+        if shuffle is not None and literal(shuffle.value) is True:
+            return TRAIN
+    return None
+
+
+def _role_from_loops(tracker: BindingTracker, call: cst.Call) -> str | None:
+    """TRAIN when a training loop of the project iterates the name the loader is bound to: the
+    same file's loops over that name, or, for a `self.<attr>` loader, any file's loops over that
+    attribute (`self.loader` set in `__init__`, iterated by `Trainer.fit` elsewhere)."""
+    name = tracker.binding_of(call)
+    facts = getattr(tracker, "facts", None)
+    if not name or facts is None:
+        return None
+    here = tracker.context.path  # type: ignore[attr-defined]
+    attribute = id(call) in tracker._self_bound
+    for rel, loop in facts.model.loops_over(name):
+        if loop.trains and (rel == here or attribute and loop.attribute):
+            return TRAIN
+    return None
+
+
+def dataset_class_name(call: cst.Call, tracker: BindingTracker) -> str | None:
+    """The class (or factory) name of the dataset a DataLoader loads, when the file shows it."""
+    dataset = dataloader_arg(call, "dataset")
+    if dataset is None:
+        return None
+    expr = _resolved_dataset(dataset.value, tracker.assigned)
+    if isinstance(expr, cst.Call):
+        return call_name(expr)
+    return None
+
+
+def is_synthetic_dataset(call: cst.Call, tracker: BindingTracker) -> bool:
+    """Random/dummy/fake data (demos, tests, benchmarks): order and loading speed don't matter.
+
+    Judged by the dataset's name or class (`RandomDataset`, `FakeData`, `self.random_train`) and
+    by the enclosing class (`BoringDataModule`).
+    """
+    dataset = dataloader_arg(call, "dataset")
+    names = list(tracker.class_stack)
+    if dataset is not None:
+        names += [last_segment(dataset.value) or "", dataset_class_name(call, tracker) or ""]
+    return any(_SYNTHETIC.search(n) for n in names)
