@@ -96,14 +96,26 @@ def materialise(entry: dict, cache: Path, mirrors: Path | None) -> str:
     return f"cloned from {'mirror' if not source.startswith('https:') else source}"
 
 
-def copy_tree(name: str, dest: Path, cache: str | None = None) -> Path:
-    """A fresh copy of a materialised tree (with its .git, so git's file list still applies)."""
+def copy_tree(name: str, dest: Path, cache: str | None = None, *, writable: list[str] | None = None) -> Path:
+    """A fresh copy of a materialised tree (with its .git, so git's file list still applies).
+
+    With `writable`, every file is hard-linked (instant, no space) except the listed paths, which are
+    real copies: only those may be modified in the copy.
+    """
     src = tree(name, cache)
     if src is None:
         raise FileNotFoundError(f"{name} is not materialised; run benchmarks/realrepos.py first")
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(src, dest, symlinks=True)
+    if writable is None:
+        shutil.copytree(src, dest, symlinks=True)
+        return dest
+    shutil.copytree(src, dest, symlinks=True, copy_function=os.link)
+    for rel in writable:
+        target = dest / rel
+        if target.exists():
+            target.unlink()
+            shutil.copy2(src / rel, target)
     return dest
 
 
