@@ -73,7 +73,10 @@ def score(labels: dict, *, jobs: int | None = None) -> dict:
         return {"project": labels["project"], "skipped": f"root not found: {labels['root']}"}
     if labels.get("commit") and head_commit(root) != labels["commit"]:
         return {"project": labels["project"], "skipped": f"{root} is not at the labelled commit {labels['commit'][:10]}"}
-    repo_map = build_map(str(root), jobs=jobs)
+    try:
+        repo_map = build_map(str(root), jobs=jobs)
+    except Exception as err:  # a crash on a real tree is a result to report, not a reason to stop
+        return {"project": labels["project"], "skipped": f"map crashed: {type(err).__name__}: {err}"}
     predicted = {f.path: f for f in repo_map.files}
     wrong = []
     agree = 0
