@@ -13,7 +13,10 @@ history). The source of each repository is, in order:
    of `git clone --bare https://github.com/<owner>/<name>` also works);
 2. otherwise `https://github.com/<owner>/<name>` (needs network).
 
-A tree that is already there at the right commit is left alone, so re-running is cheap. The repos
+A tree that is already there at the right commit is left alone, so re-running is cheap. Offline
+snapshots may lack a few large binary blobs (images, weights); git then leaves those files out of the
+checkout (`git status` shows them deleted). No `.py`, config or README file is affected in the
+recorded corpus. The repos
 themselves are never committed to this project. Other benchmark scripts find the cache through
 `REPOLENS_REALREPOS` (`realrepos.tree(name)`), and `realrepos.copy_tree` makes a fresh scratch copy
 (for planting mistakes).
