@@ -15,8 +15,9 @@ history). The source of each repository is, in order:
 
 A tree that is already there at the right commit is left alone, so re-running is cheap. Offline
 snapshots may lack a few large binary blobs (images, weights); git then leaves those files out of the
-checkout (`git status` shows them deleted). No `.py`, config or README file is affected in the
-recorded corpus. The repos
+checkout (`git status` shows them deleted). In the recorded corpus no `.py`, config or README file
+is affected; two large non-code files are (hkproj/pytorch-transformer's `Colab_Train.ipynb` and a
+data file of yunjey/pytorch-tutorial), neither in a labelled, judged or planted repository. The repos
 themselves are never committed to this project. Other benchmark scripts find the cache through
 `REPOLENS_REALREPOS` (`realrepos.tree(name)`), and `realrepos.copy_tree` makes a fresh scratch copy
 (for planting mistakes).
