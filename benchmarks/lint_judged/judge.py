@@ -1,0 +1,169 @@
+"""Re-run `repolens lint` (default selection) over the real-repository corpus and compare with the
+hand judgements kept in `benchmarks/lint_judged/judgements.json`.
+
+    python benchmarks/realrepos.py CACHE --mirrors DIR        # once: check the corpus out
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py            # report
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --update   # add new findings, unjudged
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --only facebookresearch/dino -v
+
+Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
+source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
+A judgement is one of
+
+- `right-worth`: the finding is true and an expert would change this line in this project;
+- `right-not-worth`: true, but not worth a change here (a toy demo, a deliberate choice, a one-off);
+- `wrong`: the finding is false;
+
+with a note saying why. The report gives, per rule and in total: findings now, judged, right-worth,
+right-not-worth, wrong; the findings not judged yet (new since the judgement, e.g. from a new rule);
+and the judged findings that are gone (a rule changed or was removed from the default selection).
+Only repositories listed in the judgement file's `repos` are linted (`--add-repo` adds one). The
+judgements were made on the commits recorded there; a tree at another commit is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import realrepos  # noqa: E402
+
+JUDGEMENTS = HERE / "judgements.json"
+VERDICTS = ("right-worth", "right-not-worth", "wrong")
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def lint(tree: Path) -> list[dict]:
+    """Default-selection findings of the repolens in this checkout, as its JSON contract gives them."""
+    done = subprocess.run([sys.executable, "-m", "repolens", "lint", ".", "--format", "json", "--no-cache",
+                           "--fail-on", "never", "-q"], cwd=tree, capture_output=True, text=True, check=False)
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"repolens lint failed in {tree}: {done.stderr.strip()[-400:]}")
+    return json.loads(done.stdout or "[]")
+
+
+def keyed(repo: str, commit: str, tree: Path, findings: list[dict]) -> list[dict]:
+    """The findings with their stable keys (and source lines), in the linter's order."""
+    lines: dict[str, list[str]] = {}
+    seen: Counter = Counter()
+    out = []
+    for f in findings:
+        if f["path"] not in lines:
+            try:
+                lines[f["path"]] = (tree / f["path"]).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines[f["path"]] = []
+        src = lines[f["path"]]
+        text = normalise(src[f["line"] - 1]) if 0 < f["line"] <= len(src) else ""
+        base = f"{repo}|{f['rule']}|{f['path']}|{text}"
+        seen[base] += 1
+        out.append({"key": f"{base}|{seen[base]}", "repo": repo, "commit": commit, "path": f["path"],
+                    "line": f["line"], "rule": f["rule"], "source": text, "message": f["message"]})
+    return out
+
+
+def load() -> dict:
+    if JUDGEMENTS.exists():
+        return json.loads(JUDGEMENTS.read_text(encoding="utf-8"))
+    return {"repos": {}, "findings": []}
+
+
+def save(data: dict) -> None:
+    data["findings"].sort(key=lambda j: (j["repo"], j["path"], j["line"], j["rule"], j["key"]))
+    JUDGEMENTS.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def current(data: dict, only: list[str] | None) -> tuple[list[dict], list[str]]:
+    found, skipped = [], []
+    for repo, commit in sorted(data["repos"].items()):
+        if only and repo not in only:
+            continue
+        tree = realrepos.tree(repo)
+        if tree is None:
+            skipped.append(f"{repo}: not materialised")
+            continue
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tree, capture_output=True, text=True).stdout.strip()
+        if head != commit:
+            skipped.append(f"{repo}: tree at {head[:10]}, judged at {commit[:10]}")
+            continue
+        found.extend(keyed(repo, commit, tree, lint(tree)))
+    return found, skipped
+
+
+def table(now: list[dict], judged: dict[str, dict]) -> list[tuple]:
+    """Rows (rule, findings, judged, right-worth, right-not-worth, wrong) plus a total row."""
+    per: dict[str, Counter] = defaultdict(Counter)
+    for f in now:
+        c = per[f["rule"]]
+        c["findings"] += 1
+        verdict = judged.get(f["key"], {}).get("verdict")
+        if verdict in VERDICTS:
+            c["judged"] += 1
+            c[verdict] += 1
+    rows = [(rule, c["findings"], c["judged"], *(c[v] for v in VERDICTS)) for rule, c in sorted(per.items())]
+    total = tuple(sum(r[i] for r in rows) for i in range(1, 6))
+    return rows + [("total", *total)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--update", action="store_true",
+                    help="add findings not judged yet (verdict null) and refresh the lines of judged ones")
+    ap.add_argument("--add-repo", nargs="*", default=[], help="owner/name to add to the judged set (manifest commit)")
+    ap.add_argument("--only", nargs="*", default=None, help="only these repositories")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list unjudged and gone findings")
+    ap.add_argument("--json", action="store_true", help="print the table and changes as JSON")
+    args = ap.parse_args(argv)
+    data = load()
+    for repo in args.add_repo:
+        data["repos"][repo] = realrepos.commit_of(repo)
+    now, skipped = current(data, args.only)
+    judged = {j["key"]: j for j in data["findings"]}
+    now_keys = {f["key"] for f in now}
+    linted = {f["repo"] for f in now} | {r for r in data["repos"] if not args.only or r in args.only}
+    linted -= {s.split(":")[0] for s in skipped}
+    new = [f for f in now if judged.get(f["key"], {}).get("verdict") not in VERDICTS]
+    gone = [j for j in data["findings"] if j["repo"] in linted and j["key"] not in now_keys
+            and j.get("verdict") in VERDICTS]
+    rows = table(now, judged)
+    if args.update:
+        for f in now:
+            if f["key"] in judged:
+                judged[f["key"]].update(line=f["line"], message=f["message"])
+            else:
+                data["findings"].append({**f, "verdict": None, "note": ""})
+        save(data)
+    if args.json:
+        print(json.dumps({"table": rows, "unjudged": new, "gone": gone, "skipped": skipped}, indent=1))
+        return 0
+    for s in skipped:
+        print(f"skipped {s}")
+    print(f"{'rule':8s} {'findings':>8s} {'judged':>7s} {'right-worth':>12s} {'not-worth':>10s} {'wrong':>6s}")
+    for rule, n, j, worth, not_worth, wrong in rows:
+        print(f"{rule:8s} {n:8d} {j:7d} {worth:12d} {not_worth:10d} {wrong:6d}")
+    _, n, j, worth, not_worth, wrong = rows[-1]
+    if j:
+        print(f"right {(worth + not_worth) / j:.1%}, worth acting on {worth / j:.1%} of {j} judged findings")
+    print(f"{len(new)} findings not judged yet; {len(gone)} judged findings gone"
+          + ("" if not args.update else f"; {JUDGEMENTS.name} updated"))
+    if args.verbose:
+        for f in new:
+            print(f"  new   {f['repo']} {f['path']}:{f['line']} {f['rule']}  {f['source'][:90]}")
+        for j in gone:
+            print(f"  gone  {j['repo']} {j['path']}:{j['line']} {j['rule']} ({j['verdict']})  {j['source'][:90]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
