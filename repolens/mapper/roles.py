@@ -431,7 +431,7 @@ def assign_roles(project: Project) -> dict[str, FileRole]:
             continue  # an __init__ with real content of its own keeps its role
         folder = rel[: -len("__init__.py")]
         targets = [project.module_rel(m, rel) for m in s.imports if m.startswith(_module_prefix(folder))]
-        exported = Counter(out[t].role for t in set(targets) if t and t != rel and t in out)
+        exported = Counter(out[t].role for t in sorted({t for t in targets if t}) if t != rel and t in out)
         sib = Counter(r.role for p, r in out.items()
                       if p.startswith(folder) and p != rel and not p.endswith("__init__.py"))
         role = None
