@@ -91,3 +91,45 @@ def test_url_detection():
     assert gitinfo.looks_like_git_url("file:///tmp/x")
     assert gitinfo.looks_like_git_url("some/path.git")
     assert not gitinfo.looks_like_git_url("some/folder")
+
+
+def test_a_tracked_file_that_gitignore_matches_is_mapped_and_an_ignored_untracked_one_is_not(repo: Path):
+    # A datasets/ folder of preparation scripts, committed before the ignore rule was written.
+    (repo / "datasets").mkdir()
+    (repo / "datasets" / "prepare_coco.py").write_text("import json\nprint(json.dumps({}))\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "datasets")
+    (repo / ".gitignore").write_text("datasets/\n*.ckpt.py\nscratch/\n")
+    (repo / "datasets" / "cache_dump.py").write_text("x = 1\n")  # untracked under an ignored folder
+    (repo / "run.ckpt.py").write_text("x = 1\n")  # untracked, ignored by pattern
+    (repo / "new_eval.py").write_text("print('new')\n")  # untracked, not ignored: it is listed
+    (repo / "scratch").mkdir()
+    (repo / "scratch" / "try.py").write_text("x = 1\n")
+    paths = {f.path for f in build_map(str(repo)).files}
+    assert paths == {"model.py", "train.py", "datasets/prepare_coco.py", "new_eval.py"}
+
+
+def test_the_git_list_is_used_from_a_subfolder_and_a_plain_folder_still_honours_gitignore(repo: Path, tmp_path: Path):
+    (repo / "pkg").mkdir()
+    (repo / "pkg" / "kept.py").write_text("x = 1\n")
+    (repo / "pkg" / "gen.py").write_text("x = 1\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "pkg")
+    (repo / "pkg" / ".gitignore").write_text("gen.py\n")  # tracked before the rule: still mapped
+    assert {f.path for f in build_map(str(repo / "pkg")).files} == {"kept.py", "gen.py"}
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / ".gitignore").write_text("gen/\n")
+    (plain / "gen").mkdir()
+    (plain / "gen" / "out.py").write_text("x = 1\n")
+    (plain / "a.py").write_text("x = 1\n")
+    assert {f.path for f in build_map(str(plain)).files} == {"a.py"}
+
+
+def test_a_submodule_like_nested_repository_is_walked(repo: Path):
+    nested = repo / "third_party" / "lib"
+    nested.mkdir(parents=True)
+    git(nested, "init", "-q", "-b", "main")
+    (nested / "layers.py").write_text("import torch.nn as nn\nclass L(nn.Module):\n    pass\n")
+    paths = {f.path for f in build_map(str(repo)).files}
+    assert "third_party/lib/layers.py" in paths
