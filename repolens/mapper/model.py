@@ -61,6 +61,9 @@ class GitFileInfo:
 class GitInfo:
     head: str
     files: dict[str, GitFileInfo] = field(default_factory=dict)
+    # The mapped folder at HEAD on its GitHub / GitLab origin (`https://github.com/o/r/blob/<sha>`),
+    # when it has one: a file's page is `{web}/{path}`, a line `{web}/{path}#L{line}`.
+    web: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class RepoMap:
             "card": {k: {"ok": v.ok, "evidence": v.evidence} for k, v in self.card.items()},
             "git": None if self.git is None else {
                 "head": self.git.head,
+                "web": self.git.web,
                 "files": {p: {"commits": g.commits, "last_change": g.last_change}
                           for p, g in sorted(self.git.files.items())},
             },

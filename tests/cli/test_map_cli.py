@@ -184,3 +184,23 @@ def test_progress_bar_shows_on_a_terminal_only_for_the_rich_format(tmp_path):
     assert code == 0
     assert b"mapping" not in err
     json.loads(out)
+
+
+def test_a_clone_shows_a_cloning_state_before_the_file_count(tmp_path):
+    source = git.Repo.init(tmp_path / "src")
+    (tmp_path / "src" / "train.py").write_text("print('hi')\n")
+    source.index.add(["train.py"])
+    source.index.commit("first")
+    bare = tmp_path / "bare.git"
+    source.clone(str(bare), bare=True)
+    out, err, code = _run_with_terminal_stderr(str(bare), "-o", str(tmp_path / "map.txt"))
+    assert code == 0
+    assert f"cloning {bare}".encode() in err
+    assert err.index(b"cloning") < err.rindex(b"mapping")
+
+
+def test_clone_timeout_is_an_option_and_an_unreachable_url_exits_2():
+    result = run("ssh://git@127.0.0.1:1/x.git", "--clone-timeout", "20")
+    assert result.exit_code == 2
+    assert "cannot clone ssh://git@127.0.0.1:1/x.git: " in result.stderr
+    assert run("x", "--clone-timeout", "0").exit_code == 2  # at least a second
