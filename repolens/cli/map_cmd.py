@@ -6,6 +6,7 @@ arguments (a missing path, a clone that failed, an unknown format).
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,6 +67,14 @@ def _progress(enabled: bool) -> Iterator[Optional[_Bar]]:
         yield _Bar(bar, bar.add_task("starting", total=None, unit=""))
 
 
+def _piped_width() -> int:
+    """COLUMNS when it is a sensible width (`COLUMNS=$COLUMNS repolens map | less`), else 100."""
+    from repolens.output.map.rich_view import MIN_WIDTH, WIDTH
+
+    raw = os.environ.get("COLUMNS", "").strip()
+    return max(MIN_WIDTH, int(raw)) if raw.isdigit() and int(raw) > 0 else WIDTH
+
+
 def _report_problems(problems: tuple[str, ...], err: Console) -> None:
     """For machine formats on stdout: the problems on stderr, briefly."""
     if not problems:
@@ -106,15 +115,17 @@ def run_map(target: str, fmt: Optional[str], output: Optional[Path], jobs: Optio
         return 0
 
     if chosen == "rich":
-        from repolens.output.map.rich_view import WIDTH, map_renderable
+        from repolens.output.map.rich_view import map_renderable
 
-        # The Problems section is part of the map itself. The map is laid out for 100 columns:
-        # narrower on a narrow terminal, never wider; piped, it is plain 100-column text.
+        # The Problems section is part of the map itself. On a terminal the map takes its width;
+        # piped, the width COLUMNS says (100 without it), as plain text.
         console = Console(highlight=False)
         if console.is_terminal:
-            console.width = min(console.width, WIDTH)
             console.print(map_renderable(repo_map))
             return 0
+        sys.stdout.write(render_map(repo_map, chosen, width=_piped_width()))
+        sys.stdout.flush()
+        return 0
     sys.stdout.write(render_map(repo_map, chosen))
     sys.stdout.flush()
     if chosen == "json":

@@ -13,12 +13,15 @@ from repolens import gitinfo
 from repolens.discover import discover
 from repolens.discover.files import DiscoveredFile
 from repolens.mapper.card import environment, repo_card
-from repolens.mapper.docs import find_readme, paper_links, read_docs
+from repolens.mapper.commands import read_shell_scripts, shell_script_commands
+from repolens.mapper.docs import find_readme, own_paper, read_docs
 from repolens.mapper.entrypoints import find_entrypoints
 from repolens.mapper.model import RepoMap
 from repolens.mapper.project import Project
 from repolens.mapper.reading import reading_order
+from repolens.mapper.reading_tiers import split_tiers
 from repolens.mapper.roles import assign_roles
+from repolens.mapper.support import support_files
 from repolens.mapper.summary import FileSummary, summarize_file
 
 Progress = Callable[[int, int], None]
@@ -122,9 +125,13 @@ def _build(label: str, path: Path, *, jobs: int | None, progress: Progress | Non
     roles = assign_roles(project)
     other_rels = [] if single_file else [f.rel for f in disc.others]
     docs = read_docs(root, other_rels)
-    entrypoints = find_entrypoints(root, project, roles, docs, other_rels)
+    scripts = read_shell_scripts(root, other_rels)
+    scripts_run = shell_script_commands(scripts)
+    entrypoints = find_entrypoints(root, project, roles, docs, other_rels, scripts_run)
+    supports = support_files(root, project, other_rels, docs, scripts, scripts_run)
     readme = find_readme(root, other_rels)
-    steps, edges = reading_order(project, roles, entrypoints, readme, paper_links(docs))
+    steps, edges = reading_order(project, roles, entrypoints, readme, own_paper(docs))
+    steps = split_tiers(steps, roles)
     py_rels = set(project.summaries)
     evaluates = frozenset(r for r, s in project.summaries.items()
                           if {"no_grad", "eval_call"} <= s.features and roles[r].role in ("train", "script"))
@@ -146,4 +153,5 @@ def _build(label: str, path: Path, *, jobs: int | None, progress: Progress | Non
         card=card,
         git=git,
         problems=tuple(problems),
+        support_files=tuple(supports),
     )

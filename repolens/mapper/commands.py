@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from repolens.mapper.docs import Doc
+
 # A command line that runs python code. Launchers take options before the script.
 CMD_START = re.compile(
     r"(?:^|[\s`$>(;&|])((?:CUDA_VISIBLE_DEVICES=\S+\s+|OMP_NUM_THREADS=\S+\s+|PYTHONPATH=\S+\s+)*"
@@ -174,17 +176,22 @@ def command_lines(source: str, lines: Iterable[str], *, shell: bool) -> list[Com
     return out
 
 
-def shell_script_commands(root: Path, other_rels: Iterable[str]) -> list[CommandLine]:
-    """The python-running commands of every shell script in the repository, by script then line."""
-    out: list[CommandLine] = []
+def read_shell_scripts(root: Path, other_rels: Iterable[str]) -> list[Doc]:
+    """Every shell script of the repository, read once (past 500 kB it is generated, not a launcher)."""
+    out: list[Doc] = []
     for rel in sorted(r for r in other_rels if r.endswith(SHELL_SUFFIXES)):
         try:
             text = (root / rel).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if len(text) <= 500_000:  # past that it is generated or data, not a launcher
-            out.extend(command_lines(rel, text.splitlines(), shell=True))
+        if len(text) <= 500_000:
+            out.append(Doc(rel, tuple(text.splitlines())))
     return out
+
+
+def shell_script_commands(scripts: list[Doc]) -> list[CommandLine]:
+    """The python-running commands of the scripts, by script then line."""
+    return [cmd for doc in scripts for cmd in command_lines(doc.rel, doc.lines, shell=True)]
 
 
 class PathIndex:

@@ -14,7 +14,9 @@ import re
 import shlex
 from pathlib import Path
 
-from repolens.mapper.commands import CommandLine, PathIndex, clean, command_lines, shell_script_commands
+from repolens.mapper.commands import (
+    CommandLine, PathIndex, clean, command_lines, read_shell_scripts, shell_script_commands,
+)
 from repolens.mapper.docs import Doc
 from repolens.mapper.model import Entrypoint, FileRole
 from repolens.mapper.project import Project
@@ -216,7 +218,7 @@ def find_entrypoints(root: Path, project: Project, roles: dict[str, FileRole], d
 
     # 3. Shell scripts that call python.
     if scripts_run is None:
-        scripts_run = shell_script_commands(root, other_rels)
+        scripts_run = shell_script_commands(read_shell_scripts(root, other_rels))
     for cmd in scripts_run:
         target = program_of(cmd, paths, project)
         if target:

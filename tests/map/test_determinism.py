@@ -14,7 +14,7 @@ from multi_project import multi_project_tree
 from repolens.mapper import build_map
 from repolens.mapper.build import SERIAL_BELOW
 from repolens.discover import discover
-from repolens.mapper.commands import PathIndex, command_lines, shell_script_commands
+from repolens.mapper.commands import PathIndex, command_lines, read_shell_scripts, shell_script_commands
 from repolens.mapper.entrypoints import program_of
 from repolens.mapper.project import Project
 from repolens.mapper.summary import summarize_file
@@ -44,7 +44,7 @@ def test_each_script_command_is_attributed_to_the_main_py_of_its_folder(tmp_path
     project = Project({f.rel: summarize_file(str(f.path), f.rel, f.kind) for f in discover(tree).files})
     paths = PathIndex(project.summaries)
     others = [f.rel for f in discover(tree, include_others=True).others]
-    runs = {f"{c.source}:{c.line}": program_of(c, paths, project) for c in shell_script_commands(tree, others)}
+    runs = {f"{c.source}:{c.line}": program_of(c, paths, project) for c in shell_script_commands(read_shell_scripts(tree, others))}
     expected = {f"{name}/run.sh:3": f"{name}/main.py" for name in EXAMPLES}
     expected.update({f"run_all.sh:{i}": f"{name}/main.py" for i, name in enumerate(EXAMPLES, 2)})
     assert runs == expected  # and nothing from the commented-out lines

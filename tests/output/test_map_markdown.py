@@ -11,7 +11,8 @@ from map_samples import HOSTILE_NAME, empty_map, hostile_map, image_classifier_m
 from repolens.mapper import build_map
 from repolens.mapper.model import CallEdge, ReadingStep, RepoMap
 from repolens.output.map.markdown_doc import map_to_markdown, md_code, md_text
-from repolens.output.map.mermaid import MAX_NODES, label, reading_flowchart
+from repolens.output.map.graph import MAX_NODES
+from repolens.output.map.mermaid import label, reading_flowchart
 
 # The statements our flowcharts may contain, each in the strict form GitHub's Mermaid accepts.
 _ID = r"n\d+"

@@ -20,7 +20,8 @@ from rich.tree import Tree
 from repolens.mapper.model import FileRole, RepoMap
 from repolens.output.map import presentation as p
 
-WIDTH = 100
+WIDTH = 100  # piped or written to a file without COLUMNS
+MIN_WIDTH = 40  # narrower than this, no table can hold a path and its reason
 
 
 def map_renderable(repo_map: RepoMap) -> RenderableType:
