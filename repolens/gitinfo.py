@@ -113,7 +113,7 @@ def _origin_url(repo) -> str | None:  # repo: git.Repo
         return None
 
 
-_REMOTE = re.compile(r"^(?:(?:https?|ssh|git\+ssh)://(?:[^/@]*@)?([^/:]+)(?::\d+)?/|(?:[\w.-]+@)?([^/:]+):(?!/))"
+_REMOTE = re.compile(r"^(?:(?:https?|ssh|git\+ssh)://(?:[^/@]*@)?([\w.-]+)(?::\d+)?/|(?:[\w.-]+@)?([\w.-]+):(?!/))"
                      r"([\w.-]+(?:/[\w.-]+)+)/?$", re.I)
 
 
