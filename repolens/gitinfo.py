@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,27 +102,100 @@ def git_info(path: str | os.PathLike[str]) -> GitInfo | None:
         rel = line[len(prefix):]
         counts[rel] = counts.get(rel, 0) + 1
         last.setdefault(rel, date)  # newest first: the first date seen is the last change
-    return GitInfo(head=head, files={p: GitFileInfo(counts[p], last[p]) for p in counts})
+    return GitInfo(head=head, files={p: GitFileInfo(counts[p], last[p]) for p in counts},
+                   web=web_base(_origin_url(repo), head, "" if sub in ("", ".") else sub))
+
+
+def _origin_url(repo) -> str | None:  # repo: git.Repo
+    try:
+        return next((r.url for r in repo.remotes if r.name == "origin"), None)
+    except (ValueError, OSError, AttributeError):  # a broken remote section in the config
+        return None
+
+
+_REMOTE = re.compile(r"^(?:(?:https?|ssh|git\+ssh)://(?:[^/@]*@)?([\w.-]+)(?::\d+)?/|(?:[\w.-]+@)?([\w.-]+):(?!/))"
+                     r"([\w.-]+(?:/[\w.-]+)+)/?$", re.I)
+
+
+def web_base(remote: str | None, head: str, sub: str = "") -> str | None:
+    """The web address of `sub` at commit `head` on GitHub or GitLab, or None for other remotes.
+
+    `git@github.com:owner/repo.git`, `ssh://git@github.com/owner/repo`, `https://user:token@...`
+    all give `https://github.com/owner/repo/blob/<head>`; credentials are never copied.
+    """
+    if not remote or not head:
+        return None
+    m = _REMOTE.match(remote.strip())
+    if m is None:
+        return None
+    host = (m.group(1) or m.group(2)).lower()
+    label = host.split(".", 1)[0]
+    if host in ("github.com", "www.github.com") or label == "github":
+        blob = "blob"
+    elif host == "gitlab.com" or label == "gitlab":
+        blob = "-/blob"
+    else:
+        return None
+    path = m.group(3).removesuffix(".git")
+    base = f"https://{host.removeprefix('www.')}/{path}/{blob}/{head}"
+    return f"{base}/{sub}" if sub else base
+
+
+DEFAULT_CLONE_TIMEOUT_S = 300
+
+
+def redact(url: str) -> str:
+    """A URL without the secrets it may carry: an https URL's user part (often a token), any
+    other URL's password (`ssh://git@host` keeps its plain user name)."""
+    url = re.sub(r"^(https?://)[^/@]*@", r"\1", url, flags=re.I)
+    return re.sub(r"^([a-z][a-z0-9+.-]*://[^/@:]*):[^/@]*@", r"\1@", url, flags=re.I)
+
+
+def _clone_env(timeout: float) -> dict[str, str]:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
+    if "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
+        # Never ask for a password or a host key (nobody is there to answer), and give up on a
+        # host that does not answer instead of waiting for the TCP timeout (minutes).
+        connect = max(1, min(int(timeout), 20))
+        env["GIT_SSH_COMMAND"] = f"ssh -o BatchMode=yes -o ConnectTimeout={connect}"
+    return env
+
+
+_BOILERPLATE = ("Please make sure you have the correct access rights", "and the repository exists")
+
+
+def _git_reason(stderr: str) -> str:
+    """git's own reason for a failure: the tail of what it wrote, without its standard advice."""
+    lines = [line.strip() for line in stderr.splitlines()
+             if line.strip() and not line.strip().startswith(_BOILERPLATE)]
+    return " / ".join(redact(line) for line in lines[-3:])[:500] or "git gave no reason"
 
 
 @contextmanager
-def cloned(source: str) -> Iterator[Path]:
+def cloned(source: str, *, timeout: float = DEFAULT_CLONE_TIMEOUT_S) -> Iterator[Path]:
     """Clone a git URL or a local repository into a temporary folder, removed afterwards.
 
-    The full history is fetched (per-file commit counts need it).
+    The full history is fetched (per-file commit counts need it). Gives up after `timeout`
+    seconds, killing git and its helpers; the error carries git's own reason.
     """
-    import git
-
     tmp = Path(tempfile.mkdtemp(prefix="repolens-clone-"))
     dest = tmp / "repo"
+    shown = redact(source)
     try:
+        command = ["git", "-c", "core.fsmonitor=false", "clone", "--no-tags", "--quiet", "--", source, str(dest)]
         try:
-            git.Repo.clone_from(source, dest, multi_options=["--no-tags", "--quiet"],
-                                env={"GIT_TERMINAL_PROMPT": "0"})
-        except git.GitCommandError as exc:
-            detail = (exc.stderr or "").strip().splitlines()
-            reason = detail[-1].strip() if detail else str(exc)
-            raise GitError(f"cannot clone {source}: {reason.removeprefix('stderr: ').strip(chr(39))}") from exc
+            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, env=_clone_env(timeout), start_new_session=True)
+        except OSError as exc:
+            raise GitError(f"cannot clone {shown}: cannot run git: {exc.strerror or exc}") from exc
+        try:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # git and its ssh / https helpers, all of them
+            proc.communicate()
+            raise GitError(f"cannot clone {shown}: no result after {timeout:g} s (the clone time limit)") from None
+        if proc.returncode != 0:
+            raise GitError(f"cannot clone {shown}: {_git_reason(err.decode('utf-8', 'replace'))}")
         yield dest
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -6,20 +6,19 @@ arguments (a missing path, a clone that failed, an unknown format).
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Iterator, Optional
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
+from repolens.gitinfo import DEFAULT_CLONE_TIMEOUT_S
 from repolens.output import write_atomic
 from repolens.output.map import FORMATS, SUFFIX_FORMATS, MapFormat, render_map
-
-ProgressCallback = Callable[[int, int], None]
-
 
 def _stderr() -> Console:
     # highlight=False: the message is plain text; soft_wrap: one logical line whatever the width.
@@ -38,22 +37,42 @@ def pick_format(fmt: Optional[str], output: Optional[Path]) -> MapFormat:
     return "rich"
 
 
+class _Bar:
+    """The progress callbacks `build_map` takes, drawn as one transient line."""
+
+    def __init__(self, bar, task) -> None:  # bar: rich.progress.Progress
+        self.bar = bar
+        self.task = task
+
+    def stage(self, text: str) -> None:
+        # "cloning URL" has no count to show; "mapping" counts files once the total is known.
+        self.bar.update(self.task, description=text, total=None, completed=0,
+                        unit="files" if text == "mapping" else "")
+        self.bar.refresh()  # a stage is news: draw it now, not at the next tick
+
+    def update(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total)
+
+
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Optional[ProgressCallback]]:
-    """A transient progress bar on stderr, or no callback at all."""
+def _progress(enabled: bool) -> Iterator[Optional[_Bar]]:
+    """A transient progress line on stderr (what is happening, then files mapped), or nothing."""
     if not enabled:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("mapping"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
                   TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("map", total=None)
+        yield _Bar(bar, bar.add_task("starting", total=None, unit=""))
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
 
-        yield update
+def _piped_width() -> int:
+    """COLUMNS when it is a sensible width (`COLUMNS=$COLUMNS repolens map | less`), else 100."""
+    from repolens.output.map.rich_view import MIN_WIDTH, WIDTH
+
+    raw = os.environ.get("COLUMNS", "").strip()
+    return max(MIN_WIDTH, int(raw)) if raw.isdigit() and int(raw) > 0 else WIDTH
 
 
 def _report_problems(problems: tuple[str, ...], err: Console) -> None:
@@ -68,15 +87,17 @@ def _report_problems(problems: tuple[str, ...], err: Console) -> None:
         err.print(Text(f"  ... and {len(problems) - 10} more in the JSON's \"problems\"", style="yellow"))
 
 
-def run_map(target: str, fmt: Optional[str], output: Optional[Path], jobs: Optional[int]) -> int:
+def run_map(target: str, fmt: Optional[str], output: Optional[Path], jobs: Optional[int],
+            clone_timeout: float = DEFAULT_CLONE_TIMEOUT_S) -> int:
     from repolens.mapper import MapError, build_map
 
     chosen = pick_format(fmt, output)
     err = _stderr()
     show_progress = chosen == "rich" and sys.stderr.isatty()
     try:
-        with _progress(show_progress) as progress:
-            repo_map = build_map(target, jobs=jobs, progress=progress)
+        with _progress(show_progress) as bar:
+            repo_map = build_map(target, jobs=jobs, progress=bar.update if bar else None,
+                                 status=bar.stage if bar else None, clone_timeout=clone_timeout)
     except MapError as exc:
         err.print(Text(f"repolens map: error: {exc}", style="bold red"))
         return 2
@@ -94,15 +115,17 @@ def run_map(target: str, fmt: Optional[str], output: Optional[Path], jobs: Optio
         return 0
 
     if chosen == "rich":
-        from repolens.output.map.rich_view import WIDTH, map_renderable
+        from repolens.output.map.rich_view import map_renderable
 
-        # The Problems section is part of the map itself. The map is laid out for 100 columns:
-        # narrower on a narrow terminal, never wider; piped, it is plain 100-column text.
+        # The Problems section is part of the map itself. On a terminal the map takes its width;
+        # piped, the width COLUMNS says (100 without it), as plain text.
         console = Console(highlight=False)
         if console.is_terminal:
-            console.width = min(console.width, WIDTH)
             console.print(map_renderable(repo_map))
             return 0
+        sys.stdout.write(render_map(repo_map, chosen, width=_piped_width()))
+        sys.stdout.flush()
+        return 0
     sys.stdout.write(render_map(repo_map, chosen))
     sys.stdout.flush()
     if chosen == "json":
@@ -121,8 +144,11 @@ def register(app: typer.Typer) -> None:
             None, "--output", "-o", dir_okay=False, help="Write the map to FILE (atomically) instead of stdout."),
         jobs: Optional[int] = typer.Option(
             None, "--jobs", "-j", min=1, help="Worker processes for reading files. Default: all cores."),
+        clone_timeout: float = typer.Option(
+            DEFAULT_CLONE_TIMEOUT_S, "--clone-timeout", min=1, metavar="SECONDS",
+            help="Give up on cloning a git URL after this many seconds."),
     ) -> None:
         """Map a repository: file roles, entrypoints, where to start reading, repo card, environment."""
-        code = run_map(target, fmt, output, jobs)
+        code = run_map(target, fmt, output, jobs, clone_timeout)
         if code:
             raise typer.Exit(code)

@@ -1,8 +1,10 @@
 """Walk a project folder: the Python files and notebooks to analyse, and the other files map reads.
 
-Honours `.gitignore` files (root and nested) and the caller's exclude patterns, skips the folders
-no one wants analysed (VCS, virtual environments, caches), survives symlink loops and unreadable
-folders, and reports each problem as one line instead of failing.
+In a git work tree the list is git's (tracked files, even those a `.gitignore` matches, plus
+untracked files that are not ignored); elsewhere `.gitignore` files (root and nested) are honoured
+by a walk of the folder. Either way the caller's exclude patterns apply, the folders no one wants
+analysed (VCS, virtual environments, caches) are skipped, symlink loops and unreadable folders
+are survived, and each problem is reported as one line instead of failing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal
 
+from repolens.discover.gitfiles import git_listed
 from repolens.discover.ignore import IgnoreMatcher, parse_patterns
 
 FileKind = Literal["python", "notebook", "other"]
@@ -70,6 +73,7 @@ def discover(
     """List a folder's Python files and notebooks (and, optionally, everything else).
 
     `root` may also be a single file: it is returned alone, relative to its folder.
+    With `respect_gitignore` and `root` in a git work tree, the list is git's (see gitfiles.py).
     Raises FileNotFoundError for a missing path (the CLI turns it into exit code 2).
     """
     root_path = Path(root)
@@ -84,51 +88,101 @@ def discover(
         return Discovery(root_path.parent, (entry,))
 
     matcher = IgnoreMatcher(parse_patterns(list(exclude)))
-    files: list[DiscoveredFile] = []
-    others: list[DiscoveredFile] = []
-    problems: list[str] = []
-    seen_dirs: set[str] = set()
+    listing = _Listing(root_path, include_others)
+    listed = git_listed(root_path) if respect_gitignore else None
+    if listed is None:
+        listing.walk(root_path, matcher, respect_gitignore)
+    else:
+        listing.take_git(listed, matcher)
+    listing.files.sort(key=lambda f: f.rel)
+    listing.others.sort(key=lambda f: f.rel)
+    return Discovery(root_path, tuple(listing.files), tuple(listing.others), tuple(listing.problems))
 
-    def on_error(err: OSError) -> None:
-        problems.append(f"cannot read folder {err.filename}: {err.strerror}")
 
-    for dirpath, dirnames, filenames in os.walk(root_path, followlinks=True, onerror=on_error):
-        real = os.path.realpath(dirpath)
-        rel_dir = Path(dirpath).relative_to(root_path).as_posix()
-        rel_dir = "" if rel_dir == "." else rel_dir
-        if real in seen_dirs:
-            problems.append(f"symlink loop or duplicate folder skipped: {rel_dir or '.'}")
-            dirnames[:] = []
-            continue
-        seen_dirs.add(real)
-        if respect_gitignore and ".gitignore" in filenames:
-            matcher.extend(parse_patterns(_read_ignore_file(Path(dirpath, ".gitignore")), rel_dir))
+def _skipped_folder(name: str) -> bool:
+    return name in SKIP_DIRS or name.endswith(".egg-info")
 
-        keep = []
-        for d in sorted(dirnames):
-            rel = f"{rel_dir}/{d}" if rel_dir else d
-            if d in SKIP_DIRS or d.endswith(".egg-info") or matcher.ignored(rel, True):
+
+class _Listing:
+    """The files found so far under one root, and the problems met finding them."""
+
+    def __init__(self, root: Path, include_others: bool) -> None:
+        self.root = root
+        self.include_others = include_others
+        self.files: list[DiscoveredFile] = []
+        self.others: list[DiscoveredFile] = []
+        self.problems: list[str] = []
+        self._venv: dict[str, bool] = {}
+
+    def add(self, full: Path, rel: str) -> None:
+        if full.is_symlink() and not full.exists():
+            self.problems.append(f"broken symlink skipped: {rel}")
+            return
+        kind = _kind(full.name)
+        if kind != "other":
+            self.files.append(DiscoveredFile(full, rel, kind))
+        elif self.include_others:
+            self.others.append(DiscoveredFile(full, rel, kind))
+
+    def _in_venv(self, folder: str) -> bool:
+        """Whether a folder (relative, posix) is, or is inside, a virtual environment."""
+        if not folder:
+            return False
+        got = self._venv.get(folder)
+        if got is None:
+            parent = folder.rsplit("/", 1)[0] if "/" in folder else ""
+            got = self._in_venv(parent) or (self.root / folder / "pyvenv.cfg").exists()
+            self._venv[folder] = got
+        return got
+
+    def take_git(self, listed: list[str], matcher: IgnoreMatcher) -> None:
+        """git's own list; only the caller's excludes and the never-analysed folders apply."""
+        for rel in listed:
+            is_dir = rel.endswith("/")
+            rel = rel.rstrip("/")
+            parts = rel.split("/")
+            if any(_skipped_folder(part) for part in parts[:-1] if part) or (is_dir and _skipped_folder(parts[-1])):
                 continue
-            if (Path(dirpath) / d / "pyvenv.cfg").exists():  # a virtual environment under any name
+            folders = ["/".join(parts[:i]) for i in range(1, len(parts))]
+            if any(matcher.ignored(f, True) for f in folders) or matcher.ignored(rel, is_dir):
                 continue
-            keep.append(d)
-        dirnames[:] = keep
+            if self._in_venv("/".join(parts[:-1])) or is_dir and self._in_venv(rel):
+                continue
+            if is_dir:  # a submodule or a nested repository: git lists none of its files
+                self.walk(self.root / rel, matcher, True)
+            elif (self.root / rel).exists() or (self.root / rel).is_symlink():  # deleted, not yet committed
+                self.add(self.root / rel, rel)
 
-        for name in sorted(filenames):
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            if matcher.ignored(rel, False):
-                continue
-            full = Path(dirpath, name)
-            if full.is_symlink() and not full.exists():
-                problems.append(f"broken symlink skipped: {rel}")
-                continue
-            kind = _kind(name)
-            if kind == "other":
-                if include_others:
-                    others.append(DiscoveredFile(full, rel, kind))
-            else:
-                files.append(DiscoveredFile(full, rel, kind))
+    def walk(self, start: Path, matcher: IgnoreMatcher, respect_gitignore: bool) -> None:
+        """The file system under `start`, honouring nested `.gitignore` files."""
+        seen_dirs: set[str] = set()
 
-    files.sort(key=lambda f: f.rel)
-    others.sort(key=lambda f: f.rel)
-    return Discovery(root_path, tuple(files), tuple(others), tuple(problems))
+        def on_error(err: OSError) -> None:
+            self.problems.append(f"cannot read folder {err.filename}: {err.strerror}")
+
+        for dirpath, dirnames, filenames in os.walk(start, followlinks=True, onerror=on_error):
+            real = os.path.realpath(dirpath)
+            rel_dir = Path(dirpath).relative_to(self.root).as_posix()
+            rel_dir = "" if rel_dir == "." else rel_dir
+            if real in seen_dirs:
+                self.problems.append(f"symlink loop or duplicate folder skipped: {rel_dir or '.'}")
+                dirnames[:] = []
+                continue
+            seen_dirs.add(real)
+            if respect_gitignore and ".gitignore" in filenames:
+                matcher.extend(parse_patterns(_read_ignore_file(Path(dirpath, ".gitignore")), rel_dir))
+
+            keep = []
+            for d in sorted(dirnames):
+                rel = f"{rel_dir}/{d}" if rel_dir else d
+                if _skipped_folder(d) or matcher.ignored(rel, True):
+                    continue
+                if (Path(dirpath) / d / "pyvenv.cfg").exists():  # a virtual environment under any name
+                    continue
+                keep.append(d)
+            dirnames[:] = keep
+
+            for name in sorted(filenames):
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                if not matcher.ignored(rel, False):
+                    self.add(Path(dirpath, name), rel)

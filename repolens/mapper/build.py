@@ -13,7 +13,8 @@ from repolens import gitinfo
 from repolens.discover import discover
 from repolens.discover.files import DiscoveredFile
 from repolens.mapper.card import environment, repo_card
-from repolens.mapper.docs import find_readme, paper_links, read_docs
+from repolens.mapper.commands import read_shell_scripts, shell_script_commands
+from repolens.mapper.docs import find_readme, own_paper, read_docs
 from repolens.mapper.entrypoints import find_entrypoints
 from repolens.mapper.model import RepoMap
 from repolens.mapper.context import MapContext
@@ -21,10 +22,13 @@ from repolens.project.environment import declared_environment
 from repolens.project.model import ProjectModel
 from repolens.project.moduleinfo import import_prefix
 from repolens.mapper.reading import reading_order
+from repolens.mapper.reading_tiers import split_tiers
 from repolens.mapper.roles import assign_roles
+from repolens.mapper.support import support_files
 from repolens.mapper.summary import FileSummary, summarize_file
 
 Progress = Callable[[int, int], None]
+Status = Callable[[str], None]  # what the run is doing now: "cloning https://...", "mapping"
 # Below this many files, starting worker processes costs more than it saves.
 SERIAL_BELOW = 48
 _CHUNK = 24
@@ -71,13 +75,15 @@ def summarize_all(files: tuple[DiscoveredFile, ...], *, jobs: int | None = None,
 
 
 @contextmanager
-def _materialize(target: str) -> Iterator[tuple[Path, bool]]:
+def _materialize(target: str, clone_timeout: float, status: Status | None) -> Iterator[tuple[Path, bool]]:
     """The folder to analyse: the path itself, or a temporary clone of a URL / bare repository."""
     path = Path(target).expanduser()
     local_repo = path.exists() and (gitinfo.is_bare_repo(path) or path.name.endswith(".git") and path.is_dir())
     if gitinfo.looks_like_git_url(target) and (not path.exists() or local_repo) or local_repo:
+        if status:
+            status(f"cloning {gitinfo.redact(target)}")
         try:
-            with gitinfo.cloned(str(path) if local_repo else target) as dest:
+            with gitinfo.cloned(str(path) if local_repo else target, timeout=clone_timeout) as dest:
                 yield dest, True
         except gitinfo.GitError as exc:
             raise MapError(str(exc)) from exc
@@ -87,9 +93,16 @@ def _materialize(target: str) -> Iterator[tuple[Path, bool]]:
     yield path, False
 
 
-def build_map(target: str, *, jobs: int | None = None, progress: Progress | None = None) -> RepoMap:
-    """Map a folder, a single file, a local git repository or a git URL. Never imports the code."""
-    with _materialize(str(target)) as (path, _cloned):
+def build_map(target: str, *, jobs: int | None = None, progress: Progress | None = None,
+              status: Status | None = None, clone_timeout: float = gitinfo.DEFAULT_CLONE_TIMEOUT_S) -> RepoMap:
+    """Map a folder, a single file, a local git repository or a git URL. Never imports the code.
+
+    `status` hears each stage ("cloning URL", then "mapping"); `progress` the files read so far.
+    A clone that has not finished after `clone_timeout` seconds is a MapError.
+    """
+    with _materialize(str(target), clone_timeout, status) as (path, _cloned):
+        if status:
+            status("mapping")
         return _build(str(target), path, jobs=jobs, progress=progress)
 
 
@@ -120,9 +133,13 @@ def _build(label: str, path: Path, *, jobs: int | None, progress: Progress | Non
     project = MapContext({s.rel: s for s in summaries}, model)
     roles = assign_roles(project)
     docs = read_docs(root, other_rels)
-    entrypoints = find_entrypoints(root, project, roles, docs, other_rels)
+    scripts = read_shell_scripts(root, other_rels)
+    scripts_run = shell_script_commands(scripts)
+    entrypoints = find_entrypoints(root, project, roles, docs, other_rels, scripts_run)
+    supports = support_files(root, project, other_rels, docs, scripts, scripts_run)
     readme = find_readme(root, other_rels)
-    steps, edges = reading_order(project, roles, entrypoints, readme, paper_links(docs))
+    steps, edges = reading_order(project, roles, entrypoints, readme, own_paper(docs))
+    steps = split_tiers(steps, roles)
     evaluates = frozenset(r for r, s in project.summaries.items()
                           if {"no_grad", "eval_call"} <= s.features and roles[r].role in ("train", "script"))
     card = repo_card(root, other_rels, py_rels, roles, entrypoints, docs, evaluates)
@@ -132,7 +149,7 @@ def _build(label: str, path: Path, *, jobs: int | None, progress: Progress | Non
         git = gitinfo.git_info(root)
         if git is not None:
             keep = py_rels | set(other_rels)
-            git = type(git)(git.head, {p: g for p, g in git.files.items() if p in keep})
+            git = type(git)(git.head, {p: g for p, g in git.files.items() if p in keep}, git.web)
     return RepoMap(
         root=label,
         files=tuple(roles[s.rel] for s in summaries),
@@ -143,4 +160,5 @@ def _build(label: str, path: Path, *, jobs: int | None, progress: Progress | Non
         card=card,
         git=git,
         problems=tuple(problems),
+        support_files=tuple(supports),
     )

@@ -72,7 +72,9 @@ def call_graph(project: MapContext, entry: str, *, max_depth: int = 3, max_edges
                     if defn.rel == rel and owner == func.name.split(".", 1)[0]:
                         continue
                     key = (src, f"{defn.rel}:{defn.name}")
-                    if key not in seen_edges and len(edges) < max_edges:
+                    # Only functions and classes are called; a module-level variable (`RANK`, a
+                    # registry dict) is followed for what it holds but is no call of its own.
+                    if defn.kind != "variable" and key not in seen_edges and len(edges) < max_edges:
                         seen_edges.add(key)
                         edges.append(CallEdge(src, f"{defn.rel}:{defn.name}", line))
                     dkey = (defn.rel, defn.name)

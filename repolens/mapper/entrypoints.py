@@ -14,6 +14,9 @@ import re
 import shlex
 from pathlib import Path
 
+from repolens.mapper.commands import (
+    CommandLine, PathIndex, clean, command_lines, read_shell_scripts, shell_script_commands,
+)
 from repolens.mapper.docs import Doc
 from repolens.mapper.model import Entrypoint, FileRole
 from repolens.mapper.context import MapContext
@@ -23,12 +26,6 @@ try:
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-# A command line that runs python code. Launchers take options before the script.
-_CMD_START = re.compile(
-    r"(?:^|[\s`$>(;&|])((?:CUDA_VISIBLE_DEVICES=\S+\s+|OMP_NUM_THREADS=\S+\s+|PYTHONPATH=\S+\s+)*"
-    r"(?:python(?:3(?:\.\d+)?)?|torchrun|accelerate\s+launch|deepspeed|horovodrun|mpirun|srun|"
-    r"uv\s+run|poetry\s+run)\s[^`\n]*)"
-)
 _LAUNCH_MODULES = ("torch.distributed.launch", "torch.distributed.run", "accelerate.commands.launch")
 _OPTS_WITH_VALUE = re.compile(r"^--?(?:nproc[_-]per[_-]node|nnodes|node[_-]rank|master[_-]addr|master[_-]port|"
                               r"num[_-]processes|num[_-]gpus|num[_-]machines|config[_-]file|include|"
@@ -85,17 +82,6 @@ def parse_command(cmd: str) -> tuple[str, str] | None:
             continue
         return None  # `python setup.py`-like cases are caught above; anything else is not a program
     return None
-
-
-def _script_rel(script: str, base_folder: str, known: set[str]) -> str | None:
-    s = script.strip("'\"")
-    s = re.sub(r"^(?:\./|\$\w+/|\$\{\w+\}/|.*\)/)", "", s)  # ./x.py, $DIR/x.py, $(dirname "$0")/x.py
-    for cand in (f"{base_folder}/{s}" if base_folder else s, s):
-        cand = str(Path(cand).as_posix())
-        if cand in known:
-            return cand
-    tails = [k for k in known if k.endswith("/" + s)]
-    return min(tails, key=len) if tails else None
 
 
 def _module_rel(module: str, project: MapContext) -> str | None:
@@ -191,55 +177,39 @@ def _setup_py_scripts(path: Path) -> list[tuple[str, str]]:
     return out
 
 
-def _clean(cmd: str) -> str:
-    """A command as a user would type it: no trailing shell comment, no markdown backticks."""
-    return re.sub(r"\s+#.*$", "", cmd.strip()).strip().strip("`").strip()
-
-
-def _command_lines(lines: tuple[str, ...] | list[str]) -> list[tuple[int, str]]:
-    """(1-based line, command) for each python-running command, joining `\\` continuations."""
-    out: list[tuple[int, str]] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        start = i
-        while line.rstrip().endswith("\\") and i + 1 < len(lines):
-            i += 1
-            line = line.rstrip()[:-1] + " " + lines[i].strip()
-        for m in _CMD_START.finditer(line):
-            out.append((start + 1, _clean(m.group(1))))
-        i += 1
-    return out
+def program_of(cmd: CommandLine, paths: PathIndex, project: MapContext) -> str | None:
+    """The repository file a command line runs, or None."""
+    parsed = parse_command(cmd.text)
+    if parsed is None:
+        return None
+    if parsed[0] == "script":
+        return paths.resolve(parsed[1], cmd.bases)
+    return _module_rel(parsed[1], project)
 
 
 def find_entrypoints(root: Path, project: MapContext, roles: dict[str, FileRole], docs: list[Doc],
-                     other_rels: list[str]) -> list[Entrypoint]:
-    known_py = set(project.summaries)
+                     other_rels: list[str], scripts_run: list[CommandLine] | None = None) -> list[Entrypoint]:
+    """`scripts_run`: the commands of the repository's shell scripts, when the caller has read them."""
     known_other = set(other_rels)
+    paths = PathIndex(project.summaries)
     found: list[Entrypoint] = []
     scripts = console_scripts(root, project, known_other)
     script_names = {name: target for name, target, _ in scripts}
 
     # 1. The README and the docs it links, in reading order.
-    for doc_index, doc in enumerate(docs):
+    for doc in docs:
         start = len(found)
-        base = doc.rel.rsplit("/", 1)[0] if "/" in doc.rel else ""
-        for lineno, cmd in _command_lines(doc.lines):
-            parsed = parse_command(cmd)
-            rel = None
-            if parsed and parsed[0] == "script":
-                rel = _script_rel(parsed[1], base, known_py)
-            elif parsed:
-                rel = _module_rel(parsed[1], project)
+        for cmd in command_lines(doc.rel, doc.lines, shell=False):
+            rel = program_of(cmd, paths, project)
             if rel and rel != "setup.py":
-                found.append(Entrypoint(rel, "readme-command", cmd, f"{doc.rel}:{lineno}"))
+                found.append(Entrypoint(rel, "readme-command", cmd.text, f"{doc.rel}:{cmd.line}"))
         if script_names:
             pat = re.compile(r"(?:^|[\s`$>])(" + "|".join(re.escape(n) for n in script_names) + r")(?=\s|`|$)")
             for lineno, line in enumerate(doc.lines, 1):
                 m = pat.search(line)
                 if m and not line.lstrip().startswith(("pip ", "#")) and "install" not in line:
                     found.append(Entrypoint(script_names[m.group(1)], "readme-command",
-                                            _clean(line[m.start(1):]), f"{doc.rel}:{lineno}"))
+                                            clean(line[m.start(1):]), f"{doc.rel}:{lineno}"))
         found[start:] = sorted(found[start:], key=lambda e: int(e.evidence.rsplit(":", 1)[1]))
 
     # 2. Console scripts from packaging metadata.
@@ -247,23 +217,12 @@ def find_entrypoints(root: Path, project: MapContext, roles: dict[str, FileRole]
         found.append(Entrypoint(target, "console-script", name, evidence))
 
     # 3. Shell scripts that call python.
-    for rel in sorted(r for r in other_rels if r.endswith((".sh", ".bash", ".slurm"))):
-        try:
-            text = (root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        if len(text) > 500_000:
-            continue
-        base = rel.rsplit("/", 1)[0] if "/" in rel else ""
-        for lineno, cmd in _command_lines(text.splitlines()):
-            parsed = parse_command(cmd)
-            target = None
-            if parsed and parsed[0] == "script":
-                target = _script_rel(parsed[1], "", known_py) or _script_rel(parsed[1], base, known_py)
-            elif parsed:
-                target = _module_rel(parsed[1], project)
-            if target:
-                found.append(Entrypoint(target, "shell-script", cmd, f"{rel}:{lineno}"))
+    if scripts_run is None:
+        scripts_run = shell_script_commands(read_shell_scripts(root, other_rels))
+    for cmd in scripts_run:
+        target = program_of(cmd, paths, project)
+        if target:
+            found.append(Entrypoint(target, "shell-script", cmd.text, f"{cmd.source}:{cmd.line}"))
 
     # 4. __main__ guards: weak evidence, ranked by what the file is (model smoke tests last).
     rank = {"train": 0, "eval": 1, "script": 2, "data": 3, "config": 4, "utils": 5, "model": 6, "test": 7}

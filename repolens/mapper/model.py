@@ -30,12 +30,32 @@ class Entrypoint:
 
 
 @dataclass(frozen=True)
+class Usage:
+    path: str  # the file that reads or runs it: a .py file, a shell script, the README
+    line: int
+    how: str  # "argparse default", "string literal", "hydra config", "argument of train.py", ...
+
+
+@dataclass(frozen=True)
+class SupportFile:
+    """A configuration file or shell script that drives the code."""
+
+    path: str
+    role: Role  # "config" (YAML / JSON / TOML) or "script" (a shell script)
+    format: str  # yaml | json | toml | shell
+    lines: int
+    used_by: tuple[Usage, ...] = ()  # who reads it (configs) or runs it (scripts)
+    runs: tuple[Usage, ...] = ()  # for a shell script: the Python files it runs, at its own lines
+
+
+@dataclass(frozen=True)
 class ReadingStep:
     path: str
     why: str
     line: int | None = None  # where to start reading, when it is a definition
     symbol: str | None = None
     core: bool = False  # the model the repository is about
+    tier: str = "first"  # "first": the files that carry the project; "then": to read after them
 
 
 @dataclass(frozen=True)
@@ -61,6 +81,9 @@ class GitFileInfo:
 class GitInfo:
     head: str
     files: dict[str, GitFileInfo] = field(default_factory=dict)
+    # The mapped folder at HEAD on its GitHub / GitLab origin (`https://github.com/o/r/blob/<sha>`),
+    # when it has one: a file's page is `{web}/{path}`, a line `{web}/{path}#L{line}`.
+    web: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +97,7 @@ class RepoMap:
     card: dict[str, CardItem]
     git: GitInfo | None = None
     problems: tuple[str, ...] = ()  # one line per file or folder that could not be read cleanly
+    support_files: tuple[SupportFile, ...] = ()  # configs and shell scripts, sorted by path
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +108,12 @@ class RepoMap:
                  "parsed": f.parsed, **({"problem": f.problem} if f.problem else {})}
                 for f in self.files
             ],
+            "support_files": [
+                {"path": f.path, "role": f.role, "format": f.format, "lines": f.lines,
+                 "used_by": [{"path": u.path, "line": u.line, "how": u.how} for u in f.used_by],
+                 "runs": [{"path": u.path, "line": u.line, "how": u.how} for u in f.runs]}
+                for f in self.support_files
+            ],
             "entrypoints": [
                 {"path": e.path, "kind": e.kind, "command": e.command, "evidence": e.evidence}
                 for e in self.entrypoints
@@ -92,7 +122,7 @@ class RepoMap:
                 {"path": s.path, "why": s.why,
                  **({"line": s.line} if s.line is not None else {}),
                  **({"symbol": s.symbol} if s.symbol else {}),
-                 **({"core": True} if s.core else {})}
+                 **({"core": True} if s.core else {}), "tier": s.tier}
                 for s in self.reading_order
             ],
             "calls": [{"from": c.source, "to": c.target, "line": c.line} for c in self.calls],
@@ -100,6 +130,7 @@ class RepoMap:
             "card": {k: {"ok": v.ok, "evidence": v.evidence} for k, v in self.card.items()},
             "git": None if self.git is None else {
                 "head": self.git.head,
+                "web": self.git.web,
                 "files": {p: {"commits": g.commits, "last_change": g.last_change}
                           for p, g in sorted(self.git.files.items())},
             },

@@ -344,6 +344,16 @@ _DOC_VOCAB: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def _whole_word(text: str, m: re.Match[str]) -> str:
+    """The words a match sits in: the vocabulary matches stems ("inferenc"), a reader wants words."""
+    start, end = m.start(), m.end()
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-_"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] in "-_"):
+        end += 1
+    return text[start:end]
+
+
 def _docstring_votes(s: FileSummary, sc: _Score) -> None:
     texts = [("module docstring", s.docstring)] + [(f"class {c.name} docstring", c.doc) for c in s.classes]
     got: dict[str, float] = {}
@@ -355,7 +365,7 @@ def _docstring_votes(s: FileSummary, sc: _Score) -> None:
             if m and got.get(role, 0.0) < 1.2:
                 weight = 0.8 if where == "module docstring" else 0.6
                 got[role] = got.get(role, 0.0) + weight
-                sc.add(role, weight, f'{where} says "{m.group(0)}"')
+                sc.add(role, weight, f'{where} says "{_whole_word(text, m)}"')
 
 
 def _repo_modules_built(s: FileSummary, project: MapContext) -> list[str]:
@@ -431,7 +441,7 @@ def assign_roles(project: MapContext) -> dict[str, FileRole]:
             continue  # an __init__ with real content of its own keeps its role
         folder = rel[: -len("__init__.py")]
         targets = [project.model.module_rel(m, rel) for m in s.imports if m.startswith(_module_prefix(folder))]
-        exported = Counter(out[t].role for t in set(targets) if t and t != rel and t in out)
+        exported = Counter(out[t].role for t in sorted({t for t in targets if t}) if t != rel and t in out)
         sib = Counter(r.role for p, r in out.items()
                       if p.startswith(folder) and p != rel and not p.endswith("__init__.py"))
         role = None

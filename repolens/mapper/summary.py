@@ -60,6 +60,9 @@ class FileSummary:
     functions: tuple[FuncInfo, ...] = ()
     features: frozenset[str] = frozenset()
     calls: tuple[str, ...] = ()  # distinct qualified callees (for optimizer / DataLoader / setup() facts)
+    # String literals that name a config file or shell script: (text, line, how), how being
+    # "string literal", "argparse default" or "hydra config" (config_path/config_name joined).
+    path_literals: tuple[tuple[str, int, str], ...] = ()
     top_assigns: int = 0  # module-level statements by kind (config files are mostly assignments)
     top_defs: int = 0
     top_other: int = 0
@@ -92,6 +95,8 @@ class _Collector(ast.NodeVisitor):
         self.functions: list[FuncInfo] = []
         self.features: set[str] = set()
         self.calls: set[str] = set()
+        self.path_literals: list[tuple[str, int, str]] = []
+        self._claimed: set[int] = set()  # literals already recorded with a better "how"
         self._scope: list[str] = []
         self._uses: list[dict[str, int]] = [{}]  # module-level first
 
@@ -157,9 +162,33 @@ class _Collector(ast.NodeVisitor):
             return  # the whole chain is one use
         self.generic_visit(node)
 
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if id(node) not in self._claimed and isinstance(node.value, str) and _names_a_support_file(node.value):
+            self.path_literals.append((node.value, node.lineno, "string literal"))
+
+    def _note_config_arguments(self, node: ast.Call, last: str) -> None:
+        """`add_argument(default="configs/a.yaml")`, `@hydra.main(config_path=..., config_name=...)`."""
+        kw = {k.arg: k.value for k in node.keywords if k.arg}
+        if last == "add_argument":
+            value = kw.get("default")
+            if isinstance(value, ast.Constant) and isinstance(value.value, str) and _names_a_support_file(value.value):
+                self.path_literals.append((value.value, value.lineno, "argparse default"))
+                self._claimed.add(id(value))
+        elif last in ("main", "initialize", "compose", "initialize_config_dir") and (
+                "config_path" in kw or "config_name" in kw):
+            folder, name = kw.get("config_path"), kw.get("config_name")
+            folder_text = folder.value if isinstance(folder, ast.Constant) and isinstance(folder.value, str) else ""
+            if isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value:
+                file = name.value if name.value.endswith((".yaml", ".yml")) else name.value + ".yaml"
+                joined = f"{folder_text.rstrip('/')}/{file}" if folder_text else file
+                self.path_literals.append((joined, node.lineno, "hydra config"))
+                self._claimed.update({id(name)} | ({id(folder)} if folder is not None else set()))
+
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         dotted = ast_dotted_name(func)
+        if isinstance(func, (ast.Attribute, ast.Name)):
+            self._note_config_arguments(node, func.attr if isinstance(func, ast.Attribute) else func.id)
         if dotted is None and isinstance(func, ast.Attribute):
             # `scaler.scale(loss).backward()`: judge the verb by its name, the receiver by its call.
             inner = func.value.func if isinstance(func.value, ast.Call) else func.value
@@ -234,6 +263,15 @@ class _Collector(ast.NodeVisitor):
         if self._scope and self._scope[0].startswith(("test", "Test")):
             self.features.add("test_assert")
         self.generic_visit(node)
+
+
+SUPPORT_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".sh", ".bash", ".slurm", ".zsh")
+
+
+def _names_a_support_file(text: str) -> bool:
+    """`configs/train.yaml`, `run.sh`: one path-like word that ends with a config or script suffix."""
+    return 4 < len(text) < 300 and text.lower().endswith(SUPPORT_SUFFIXES) and not any(c.isspace() for c in text) \
+        and "{" not in text and "*" not in text
 
 
 def _is_main_guard(stmt: ast.stmt) -> bool:
@@ -338,7 +376,7 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
     return FileSummary(
         rel=rel, kind=kind, lines=lines, parsed=True, problem=problem, info=info,
         functions=tuple(functions), features=frozenset(features),
-        calls=tuple(sorted(coll.calls)), top_assigns=top_assigns, top_defs=top_defs, top_other=top_other,
+        calls=tuple(sorted(coll.calls)), path_literals=tuple(coll.path_literals), top_assigns=top_assigns, top_defs=top_defs, top_other=top_other,
         top_computed=top_computed,
         test_functions=test_functions, docstring=doc.strip().splitlines()[0][:200] if doc.strip() else "",
         main_guard_line=main_line,

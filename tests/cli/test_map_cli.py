@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
 import re
 import select
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import git
@@ -184,3 +187,58 @@ def test_progress_bar_shows_on_a_terminal_only_for_the_rich_format(tmp_path):
     assert code == 0
     assert b"mapping" not in err
     json.loads(out)
+
+
+def test_a_clone_shows_a_cloning_state_before_the_file_count(tmp_path):
+    source = git.Repo.init(tmp_path / "src")
+    (tmp_path / "src" / "train.py").write_text("print('hi')\n")
+    source.index.add(["train.py"])
+    source.index.commit("first")
+    bare = tmp_path / "bare.git"
+    source.clone(str(bare), bare=True)
+    out, err, code = _run_with_terminal_stderr(str(bare), "-o", str(tmp_path / "map.txt"))
+    assert code == 0
+    assert f"cloning {bare}".encode() in err
+    assert err.index(b"cloning") < err.rindex(b"mapping")
+
+
+def test_clone_timeout_is_an_option_and_an_unreachable_url_exits_2():
+    result = run("ssh://git@127.0.0.1:1/x.git", "--clone-timeout", "20")
+    assert result.exit_code == 2
+    assert "cannot clone ssh://git@127.0.0.1:1/x.git: " in result.stderr
+    assert run("x", "--clone-timeout", "0").exit_code == 2  # at least a second
+
+
+@pytest.mark.parametrize(("columns", "widest"), [("60", 60), ("140", 140), (None, 100)])
+def test_piped_rich_map_takes_its_width_from_columns(columns, widest):
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    if columns:
+        env["COLUMNS"] = columns
+    out = subprocess.run([sys.executable, "-m", "repolens", "map", "fixtures/image_classifier"], cwd=REPO,
+                         capture_output=True, text=True, env=env, timeout=120, check=True).stdout
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) == widest  # the header panel spans the full width
+
+
+def test_rich_map_on_a_terminal_takes_the_terminal_width():
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 72, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen([sys.executable, "-m", "repolens", "map", "fixtures/image_classifier"], cwd=REPO,
+                            stdout=follower, stderr=subprocess.DEVNULL, env={**env, "TERM": "xterm"})
+    os.close(follower)
+    seen = b""
+    while select.select([leader], [], [], 60)[0]:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(timeout=60)
+    os.close(leader)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.decode("utf-8", "replace"))
+    lines = [line.rstrip() for line in text.replace("\r", "").splitlines()]
+    assert "Start here" in text
+    assert max(len(line) for line in lines) == 72

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -91,3 +93,107 @@ def test_url_detection():
     assert gitinfo.looks_like_git_url("file:///tmp/x")
     assert gitinfo.looks_like_git_url("some/path.git")
     assert not gitinfo.looks_like_git_url("some/folder")
+
+
+def test_a_tracked_file_that_gitignore_matches_is_mapped_and_an_ignored_untracked_one_is_not(repo: Path):
+    # A datasets/ folder of preparation scripts, committed before the ignore rule was written.
+    (repo / "datasets").mkdir()
+    (repo / "datasets" / "prepare_coco.py").write_text("import json\nprint(json.dumps({}))\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "datasets")
+    (repo / ".gitignore").write_text("datasets/\n*.ckpt.py\nscratch/\n")
+    (repo / "datasets" / "cache_dump.py").write_text("x = 1\n")  # untracked under an ignored folder
+    (repo / "run.ckpt.py").write_text("x = 1\n")  # untracked, ignored by pattern
+    (repo / "new_eval.py").write_text("print('new')\n")  # untracked, not ignored: it is listed
+    (repo / "scratch").mkdir()
+    (repo / "scratch" / "try.py").write_text("x = 1\n")
+    paths = {f.path for f in build_map(str(repo)).files}
+    assert paths == {"model.py", "train.py", "datasets/prepare_coco.py", "new_eval.py"}
+
+
+def test_the_git_list_is_used_from_a_subfolder_and_a_plain_folder_still_honours_gitignore(repo: Path, tmp_path: Path):
+    (repo / "pkg").mkdir()
+    (repo / "pkg" / "kept.py").write_text("x = 1\n")
+    (repo / "pkg" / "gen.py").write_text("x = 1\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "pkg")
+    (repo / "pkg" / ".gitignore").write_text("gen.py\n")  # tracked before the rule: still mapped
+    assert {f.path for f in build_map(str(repo / "pkg")).files} == {"kept.py", "gen.py"}
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / ".gitignore").write_text("gen/\n")
+    (plain / "gen").mkdir()
+    (plain / "gen" / "out.py").write_text("x = 1\n")
+    (plain / "a.py").write_text("x = 1\n")
+    assert {f.path for f in build_map(str(plain)).files} == {"a.py"}
+
+
+def test_a_submodule_like_nested_repository_is_walked(repo: Path):
+    nested = repo / "third_party" / "lib"
+    nested.mkdir(parents=True)
+    git(nested, "init", "-q", "-b", "main")
+    (nested / "layers.py").write_text("import torch.nn as nn\nclass L(nn.Module):\n    pass\n")
+    paths = {f.path for f in build_map(str(repo)).files}
+    assert "third_party/lib/layers.py" in paths
+
+
+def test_a_clone_reports_its_stages(repo: Path, tmp_path: Path):
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(bare)], check=True)
+    stages: list[str] = []
+    build_map(str(bare), status=stages.append)
+    assert stages == [f"cloning {bare}", "mapping"]
+
+
+def test_a_failed_clone_says_why_in_gits_own_words(tmp_path: Path):
+    with pytest.raises(MapError) as info:
+        build_map(f"file://{tmp_path}/nowhere.git")
+    message = str(info.value)
+    assert message.startswith(f"cannot clone file://{tmp_path}/nowhere.git: fatal:")
+    assert "does not appear to be a git repository" in message or "not a git repository" in message
+
+
+def test_an_unreachable_ssh_url_fails_without_waiting_or_prompting(tmp_path: Path):
+    # Port 1 refuses at once; BatchMode keeps ssh from asking for a password or a host key.
+    result = subprocess.run(
+        [sys.executable, "-m", "repolens", "map", "ssh://git@127.0.0.1:1/x.git", "--format", "json"],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "cannot clone ssh://git@127.0.0.1:1/x.git: " in result.stderr
+    reason = result.stderr.split("x.git: ", 1)[1].strip()
+    assert reason and reason != "git gave no reason"
+
+
+def test_a_clone_that_gets_no_answer_stops_at_the_time_limit(tmp_path: Path):
+    with socket.socket() as server:  # accepts the connection, never says a word
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        with pytest.raises(MapError, match=r"no result after 2 s \(the clone time limit\)"):
+            build_map(f"git://127.0.0.1:{port}/x.git", clone_timeout=2)
+
+
+def test_credentials_in_a_url_never_reach_the_error_message():
+    with pytest.raises(MapError) as info:
+        build_map("https://user:s3cret-token@127.0.0.1:1/x.git", clone_timeout=30)
+    assert "s3cret" not in str(info.value)
+    assert "cannot clone https://127.0.0.1:1/x.git" in str(info.value)
+
+
+@pytest.mark.parametrize(("remote", "web"), [
+    ("git@github.com:owner/repo.git", "https://github.com/owner/repo/blob/HEADSHA"),
+    ("ssh://git@github.com:22/owner/repo", "https://github.com/owner/repo/blob/HEADSHA"),
+    ("https://user:token@github.com/owner/repo.git", "https://github.com/owner/repo/blob/HEADSHA"),
+    ("https://gitlab.com/group/sub/repo.git", "https://gitlab.com/group/sub/repo/-/blob/HEADSHA"),
+    ("https://bitbucket.org/owner/repo.git", None),
+    ("/srv/git/repo.git", None),
+])
+def test_web_address_of_a_remote(remote: str, web: str | None):
+    assert gitinfo.web_base(remote, "HEADSHA") == web
+
+
+def test_the_map_of_a_clone_links_to_its_github_origin(repo: Path):
+    git(repo, "remote", "add", "origin", "git@github.com:owner/repo.git")
+    m = build_map(str(repo))
+    assert m.git is not None and m.git.web == f"https://github.com/owner/repo/blob/{m.git.head}"
+    assert m.to_json()["git"]["web"] == m.git.web

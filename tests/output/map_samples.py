@@ -12,6 +12,8 @@ from repolens.mapper.model import (
     GitInfo,
     ReadingStep,
     RepoMap,
+    SupportFile,
+    Usage,
 )
 
 
@@ -50,7 +52,7 @@ def image_classifier_map(root: str = "fixtures/image_classifier") -> RepoMap:
         ReadingStep("models/resnet.py", "the network train.py:main builds: the core of the project",
                     40, "ResNet", core=True),
         ReadingStep("models/heads.py", "the classifier head ResNet uses", 6, "LinearHead"),
-        ReadingStep("utils/metrics.py", "helpers: accuracy", 3, "accuracy"),
+        ReadingStep("utils/metrics.py", "helpers: accuracy", 3, "accuracy", tier="then"),
     )
     calls = (
         CallEdge("train.py:main", "data/cifar.py:CIFAR10Folder", 66),
@@ -70,6 +72,12 @@ def image_classifier_map(root: str = "fixtures/image_classifier") -> RepoMap:
         "pretrained_weights": CardItem(False, "no link to weights in README.md"),
         "results": CardItem(True, "README.md:30 results table; command at README.md:21"),
     }
+    support = (
+        SupportFile("configs/cifar10.yaml", "config", "yaml", 12,
+                    (Usage("README.md", 14, "argument of train.py"), Usage("train.py", 30, "argparse default"))),
+        SupportFile("scripts/train_cifar.sh", "script", "shell", 20, (Usage("README.md", 34, "named in the docs"),),
+                    (Usage("train.py", 11, "python train.py --epochs 164"),)),
+    )
     git = GitInfo(
         head="3f9c2a1b7d4e8f6a5c3b2a1908f7e6d5c4b3a291",
         files={
@@ -90,6 +98,7 @@ def image_classifier_map(root: str = "fixtures/image_classifier") -> RepoMap:
         card=card,
         git=git,
         problems=("scripts/broken_export.py:3: syntax error (invalid syntax); role guessed from its name",),
+        support_files=support,
     )
 
 
@@ -119,8 +128,10 @@ def hostile_map() -> RepoMap:
                CallEdge('q"uote/end.py:main', f"{evil}:X<T>", 4)),
         environment={"torch<script>": "<2.0>"},
         card={"dependencies": CardItem(False, "<script>alert(4)</script>")},
-        git=GitInfo(head="<sha>", files={evil: GitFileInfo(2, "<date>")}),
+        git=GitInfo(head="<sha>", files={evil: GitFileInfo(2, "<date>")}, web='https://github.com/o/r"><script>/blob/x'),
         problems=("<script>alert(5)</script>.py: could not decode",),
+        support_files=(SupportFile("<script>alert(6)</script>.yaml", "config", "yaml", 1,
+                                   (Usage(evil, 2, "<b>argparse</b> default"),)),),
     )
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
 from map_samples import HOSTILE_NAME, empty_map, hostile_map, image_classifier_map
 
-from repolens.output.map.html_page import map_to_html
+from repolens.mapper.model import GitInfo
+from repolens.output.map.html_page import _SCRIPT, map_to_html
 
 
 class _Page(HTMLParser):
@@ -28,26 +33,39 @@ class _Page(HTMLParser):
 # The only elements the page is built from; anything else came from the repository.
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "span", "p", "nav",
                 "a", "main", "section", "ol", "li", "div", "code", "table", "thead", "tbody", "tr", "th", "td",
-                "ul", "details", "summary", "footer"}
+                "ul", "details", "summary", "footer", "h3", "input", "select", "option", "colgroup", "col",
+                "script", "svg", "defs", "marker", "path", "g", "rect", "text"}
 
 
 def test_page_has_every_section_with_an_anchor():
     page = _Page(map_to_html(image_classifier_map()))
     ids = [attrs.get("id") for tag, attrs in page.tags if tag == "section"]
-    assert ids == ["start-here", "entrypoints", "files", "calls", "card", "environment", "problems"]
-    assert [attrs["href"] for tag, attrs in page.tags if tag == "a"] == [f"#{i}" for i in ids]
+    assert ids == ["start-here", "diagram", "entrypoints", "configs-and-scripts", "files", "calls", "card",
+                   "environment", "problems"]
+    assert [attrs["href"] for tag, attrs in page.tags if tag == "a"][:len(ids)] == [f"#{i}" for i in ids]
 
 
-def test_page_is_self_contained_with_no_script_and_no_network():
+def test_the_only_script_is_the_pages_own_and_the_csp_allows_nothing_else():
+    markup = map_to_html(hostile_map())
+    page = _Page(markup)
+    assert [attrs for tag, attrs in page.tags if tag == "script"] == [{}]  # inline, no src
+    assert markup.count("<script>") == 1 and f"<script>{_SCRIPT}</script>" in markup
+    csp = next(a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    digest = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
+    assert csp.startswith("default-src 'none';") and f"script-src 'sha256-{digest}'" in csp
+    assert "unsafe-inline'" not in csp.split("script-src", 1)[1]
+
+
+def test_page_is_self_contained_with_no_network():
     markup = map_to_html(image_classifier_map())
     page = _Page(markup)
     assert {tag for tag, _ in page.tags} <= ALLOWED_TAGS
-    assert not any(tag in {"script", "link", "img", "iframe", "object"} for tag, _ in page.tags)
+    assert not any(tag in {"link", "img", "iframe", "object"} for tag, _ in page.tags)
     for _, attrs in page.tags:
         for name, value in attrs.items():
             assert name not in {"src", "srcset"} and not name.startswith("on")
             assert "http:" not in (value or "") and "https:" not in (value or "")
-    assert "@import" not in markup and "url(" not in markup
+    assert "@import" not in markup and not re.search(r"url\((?!#)", markup)  # url(#arrow): the SVG marker
     csp = next(a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
     assert csp.startswith("default-src 'none'")
 
@@ -64,14 +82,52 @@ def test_file_tree_is_collapsible_folders_with_role_coloured_badges():
 
 def test_reading_order_marks_the_core_model():
     markup = map_to_html(image_classifier_map())
-    assert '<li class="core"><code class="loc">models/resnet.py:40</code> <code class="sym">ResNet</code> ' \
-           '<span class="core-badge">★ core model</span>' in markup
+    assert ('<li value="5" class="core" data-path="models/resnet.py" data-role="model"><a class="loc" '
+            'href="models/resnet.py"><code>models/resnet.py:40</code></a> <code class="sym">ResNet</code> '
+            '<span class="core-badge">★ core model</span>') in markup
+
+
+def test_the_then_tier_has_its_own_heading_and_numbers_run_on():
+    markup = map_to_html(image_classifier_map())
+    assert "<h3>Then " in markup
+    assert re.search(r'<li value="7" data-path="utils/metrics.py"', markup.split("<h3>Then ", 1)[1])
+
+
+def test_links_go_to_the_remote_at_head_for_committed_files_and_stay_relative_otherwise():
+    base = image_classifier_map()
+    web = "https://github.com/o/r/blob/" + base.git.head
+    markup = map_to_html(replace(base, git=GitInfo(base.git.head, base.git.files, web)))
+    assert f'href="{web}/train.py#L58"' in markup  # a reading step: file and line
+    assert f'href="{web}/models/resnet.py#L40"' in markup
+    assert 'href="data/transforms.py"' in markup  # no history: not known to be on the remote
+    assert f'href="{web}/README.md"' not in markup
+    relative = map_to_html(base)
+    assert "https://github.com" not in relative and 'href="train.py"' in relative
+
+
+def test_the_diagram_is_an_inline_svg_with_a_box_per_file_of_the_reading_path():
+    page = _Page(map_to_html(image_classifier_map()))
+    svgs = [a for t, a in page.tags if t == "svg"]
+    assert len(svgs) == 1 and svgs[0]["class"] == "diagram"
+    boxes = [a["data-path"] for t, a in page.tags if t in ("a", "g") and a.get("class") == "node"]
+    assert boxes[:6] == ["README.md", "train.py", "data/cifar.py", "data/transforms.py", "models/resnet.py",
+                         "models/heads.py"]
+    assert {"utils/checkpoint.py", "utils/metrics.py"} <= set(boxes)  # reached through calls
+    links = {a["data-path"]: a["href"] for t, a in page.tags if t == "a" and a.get("class") == "node"}
+    ids = {a["data-path"]: a["id"] for t, a in page.tags if t == "li" and "file" in (a.get("class") or "")}
+    assert links["train.py"] == f"#{ids['train.py']}"
+
+
+def test_a_hostile_remote_address_stays_an_escaped_attribute():
+    markup = map_to_html(hostile_map())
+    assert '"><script>' not in markup.replace("<script>" + _SCRIPT, "")
 
 
 def test_a_file_named_like_a_script_tag_cannot_inject_markup():
     markup = map_to_html(hostile_map())
     page = _Page(markup)
-    assert {tag for tag, _ in page.tags} <= ALLOWED_TAGS  # no <script>, <img>, <b>, <i> from the data
+    assert {tag for tag, _ in page.tags} <= ALLOWED_TAGS  # no <img>, <b>, <i> from the data
+    assert [tag for tag, _ in page.tags].count("script") == 1  # the page's own, nothing from the data
     assert not any(name.startswith("on") for _, attrs in page.tags for name in attrs)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;.py" in markup
     text = "".join(page.text)

@@ -26,8 +26,8 @@ def test_json_output_matches_the_documented_schema_for_every_sample():
 
 def test_top_level_keys_are_exactly_the_contract_in_its_order():
     data = json.loads(map_to_json(image_classifier_map()))
-    assert list(data) == ["root", "files", "entrypoints", "reading_order", "calls", "environment", "card",
-                          "git", "problems"]
+    assert list(data) == ["root", "files", "support_files", "entrypoints", "reading_order", "calls",
+                          "environment", "card", "git", "problems"]
 
 
 def test_every_nested_object_has_exactly_its_documented_keys():
@@ -40,16 +40,21 @@ def test_every_nested_object_has_exactly_its_documented_keys():
     assert all(set(item) == {"ok", "evidence"} for item in data["card"].values())
     assert set(data["card"]) == {"dependencies", "training_code", "evaluation_code", "pretrained_weights",
                                  "results"}
-    assert set(data["git"]) == {"head", "files"}
+    assert set(data["git"]) == {"head", "web", "files"}
+    assert data["support_files"]
+    for f in data["support_files"]:
+        assert set(f) == {"path", "role", "format", "lines", "used_by", "runs"}
+        assert all(set(u) == {"path", "line", "how"} for u in f["used_by"] + f["runs"])
     assert all(set(g) == {"commits", "last_change"} for g in data["git"]["files"].values())
 
 
 def test_reading_step_optional_keys_appear_only_when_set():
     steps = json.loads(map_to_json(image_classifier_map()))["reading_order"]
-    assert steps[0] == {"path": "README.md", "why": "what the project does and how to run it"}
+    assert steps[0] == {"path": "README.md", "why": "what the project does and how to run it", "tier": "first"}
     core = [s for s in steps if s.get("core")]
     assert core == [{"path": "models/resnet.py", "why": core[0]["why"], "line": 40, "symbol": "ResNet",
-                     "core": True}]
+                     "core": True, "tier": "first"}]
+    assert [s["tier"] for s in steps][-1] == "then"
 
 
 def test_missing_values_are_null_not_absent():
@@ -92,6 +97,11 @@ def test_the_schema_rejects_an_unknown_key_and_a_wrong_type():
     data = json.loads(map_to_json(image_classifier_map()))
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**data, "extra": 1}, SCHEMA)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**data, "support_files": [{**data["support_files"][0], "role": "model"}]}, SCHEMA)
+    steps = [{**data["reading_order"][0], "tier": "later"}]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**data, "reading_order": steps}, SCHEMA)
     data["files"][0]["confidence"] = "high"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, SCHEMA)

@@ -11,7 +11,8 @@ from map_samples import HOSTILE_NAME, empty_map, hostile_map, image_classifier_m
 from repolens.mapper import build_map
 from repolens.mapper.model import CallEdge, ReadingStep, RepoMap
 from repolens.output.map.markdown_doc import map_to_markdown, md_code, md_text
-from repolens.output.map.mermaid import MAX_NODES, label, reading_flowchart
+from repolens.output.map.graph import MAX_NODES
+from repolens.output.map.mermaid import label, reading_flowchart
 
 # The statements our flowcharts may contain, each in the strict form GitHub's Mermaid accepts.
 _ID = r"n\d+"
@@ -63,8 +64,19 @@ def test_reading_map_has_title_and_sections_in_order():
     text = map_to_markdown(image_classifier_map())
     assert text.startswith("# Reading map: image\\_classifier\n")
     headings = re.findall(r"^## (.+)$", text, flags=re.M)
-    assert headings == ["Start here", "Reading path", "Entrypoints", "Files by role", "Repo card (4/5)",
-                        "Environment", "Problems"]
+    assert headings == ["Start here", "Reading path", "Entrypoints", "Configs and scripts", "Files by role",
+                        "Repo card (4/5)", "Environment", "Problems"]
+
+
+def test_the_then_tier_and_the_configs_and_scripts_are_shown():
+    text = map_to_markdown(image_classifier_map())
+    start = text.split("## Start here", 1)[1].split("## Reading path", 1)[0]
+    first, then = start.split("**Then**", 1)
+    assert "6. " in first and "utils/metrics.py" not in first
+    assert "\n7. **[`utils/metrics.py:3`](utils/metrics.py#L3)**" in then
+    configs = text.split("## Configs and scripts", 1)[1].split("## Files by role", 1)[0]
+    assert "| [`configs/cifar10.yaml`](configs/cifar10.yaml) | config | 12 | read by README.md:14 " in configs
+    assert "runs train.py" in configs
 
 
 def test_reading_order_is_a_numbered_list_with_links_to_file_and_line_and_the_core_marked():

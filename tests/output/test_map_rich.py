@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from map_samples import empty_map, hostile_map, image_classifier_map
 from rich.console import Console
 
+from repolens.mapper.model import SupportFile
 from repolens.output.map import render_map
 from repolens.output.map.rich_view import map_renderable, map_to_text
 
@@ -105,3 +107,21 @@ def test_terminal_rendering_colours_role_badges():
         map_renderable(image_classifier_map()))
     assert "\x1b[" in buffer.getvalue()
     assert "123;31;162" in buffer.getvalue()  # the model badge's purple, #7b1fa2
+
+
+def test_the_then_tier_and_the_configs_and_scripts_are_shown():
+    text = map_to_text(image_classifier_map(), width=100)
+    start = text.split("Start here", 1)[1].split("Entrypoints", 1)[0]
+    first, then = start.split("Then", 1)
+    assert "models/resnet.py:40" in first and "utils/metrics.py" not in first
+    assert "7.  utils/metrics.py:3" in then
+    configs = text.split("Configs and scripts", 1)[1].split("Files", 1)[0]
+    assert "configs/cifar10.yaml" in configs and "read by README.md:14 (argument of train.py)" in configs
+
+
+def test_a_folder_of_configs_nobody_names_is_one_line():
+    base = image_classifier_map()
+    zoo = tuple(SupportFile(f"configs/zoo/m{i}.yaml", "config", "yaml", 3) for i in range(40))
+    text = map_to_text(replace(base, support_files=base.support_files + zoo), width=100)
+    assert "configs/zoo/" in text and "40 more config files that no code or command names" in text
+    assert "m17.yaml" not in text

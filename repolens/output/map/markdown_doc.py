@@ -51,7 +51,11 @@ def map_to_markdown(repo_map: RepoMap) -> str:
 
     out += ["## Start here", ""]
     if repo_map.reading_order:
-        out += [f"{i}. {_step(step)}" for i, step in enumerate(repo_map.reading_order, 1)]
+        first, then = p.reading_tiers(repo_map)
+        out += [f"{i}. {_step(step)}" for i, step in first]
+        if then:
+            out += ["", f"**{p.THEN_TITLE}**: {md_text(p.THEN_NOTE)}", ""]
+            out += [f"{i}. {_step(step)}" for i, step in then]
     else:
         out.append("No reading order could be built (no README, entrypoint or model found).")
     out.append("")
@@ -74,6 +78,14 @@ def map_to_markdown(repo_map: RepoMap) -> str:
         out.append("No entrypoint found: no README command, console script, shell script or "
                    "`__main__` guard.")
     out.append("")
+
+    if repo_map.support_files:
+        out += ["## Configs and scripts", "", "| File | Role | Lines | Who uses it |", "| --- | --- | --- | --- |"]
+        for row in p.support_rows(repo_map):
+            name = md_link(row.path, row.path, in_table=True) if row.file else md_code(row.path, in_table=True)
+            lines = str(row.file.lines) if row.file else "-"
+            out.append(f"| {name} | {row.role} | {lines} | {md_text(p.support_summary(row))} |")
+        out.append("")
 
     out += ["## Files by role", ""]
     if repo_map.files:

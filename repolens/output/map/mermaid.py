@@ -7,13 +7,10 @@ Markdown around it could read as syntax is written as a Mermaid entity code (`#q
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from repolens.mapper.model import RepoMap
 from repolens.output.map import presentation as p
+from repolens.output.map.graph import reading_graph
 
-MAX_NODES = 24
-MAX_CALL_EDGES = 30
 MAX_LABEL = 60
 
 # Characters written as entity codes. "#" first: the other replacements introduce "#".
@@ -40,71 +37,12 @@ def label(text: str) -> str:
     return text
 
 
-@dataclass
-class _Node:
-    node_id: str
-    path: str
-    steps: list[int] = field(default_factory=list)
-    symbols: list[str] = field(default_factory=list)
-    core: bool = False
-
-    def text(self) -> str:
-        head = f"{', '.join(map(str, self.steps))}. " if self.steps else ""
-        tail = f" · {', '.join(self.symbols)}" if self.symbols else ""
-        star = "★ " if self.core else ""
-        return f"{star}{head}{self.path}{tail}"
-
-
-def split_ref(ref: str) -> tuple[str, str]:
-    """'models/net.py:Net' -> ('models/net.py', 'Net'); a ref without a symbol is a path."""
-    path, sep, symbol = ref.rpartition(":")
-    return (path, symbol) if sep and path else (ref, "")
-
-
 def reading_flowchart(repo_map: RepoMap) -> str | None:
     """The diagram's source (without the ``` fence), or None when there is no reading path."""
-    nodes: dict[str, _Node] = {}
-
-    def node_for(path: str) -> _Node | None:
-        if path not in nodes:
-            if len(nodes) >= MAX_NODES:
-                return None
-            nodes[path] = _Node(f"n{len(nodes)}", path)
-        return nodes[path]
-
-    path_order: list[str] = []
-    for number, step in enumerate(repo_map.reading_order, 1):
-        node = node_for(step.path)
-        if node is None:
-            break
-        node.steps.append(number)
-        if step.symbol and step.symbol not in node.symbols:
-            node.symbols.append(step.symbol)
-        node.core = node.core or step.core
-        if not path_order or path_order[-1] != step.path:
-            path_order.append(step.path)
-    if not nodes:
+    graph = reading_graph(repo_map)
+    if graph is None:
         return None
-
-    # Calls between files, grouped by file pair, starting only from files on the reading path.
-    on_path = set(nodes)
-    pairs: dict[tuple[str, str], list[str]] = {}
-    for call in repo_map.calls:
-        src, _ = split_ref(call.source)
-        dst, symbol = split_ref(call.target)
-        if src == dst or src not in on_path:
-            continue
-        callees = pairs.setdefault((src, dst), [])
-        if symbol and symbol not in callees:
-            callees.append(symbol)
-    call_edges: list[tuple[_Node, _Node, list[str]]] = []
-    for (src, dst), callees in pairs.items():
-        if len(call_edges) >= MAX_CALL_EDGES:
-            break
-        target = node_for(dst)
-        if target is not None:
-            call_edges.append((nodes[src], target, callees))
-
+    nodes, path_order, call_edges = graph.nodes, graph.path_order, graph.call_edges
     roles = {f.path: f.role for f in repo_map.files}
     lines = ["flowchart TD"]
     for node in nodes.values():

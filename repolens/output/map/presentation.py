@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from repolens.mapper.model import ROLES, CardItem, FileRole, ReadingStep, RepoMap
+from repolens.mapper.model import ROLES, CardItem, FileRole, ReadingStep, RepoMap, SupportFile, Usage
 
 # One colour per role, the same in the terminal, the HTML page and the Mermaid diagram.
 ROLE_COLOURS: dict[str, str] = {
@@ -123,9 +123,11 @@ def role_counts(repo_map: RepoMap) -> list[tuple[str, int]]:
     return [(role, n) for role, n in counts.items() if n]
 
 
+ROLE_ORDER: dict[str, int] = {role: i for i, role in enumerate(ROLES)}
+
+
 def files_by_role(repo_map: RepoMap) -> list[FileRole]:
-    order = {role: i for i, role in enumerate(ROLES)}
-    return sorted(repo_map.files, key=lambda f: (order.get(f.role, len(order)), f.path))
+    return sorted(repo_map.files, key=lambda f: (ROLE_ORDER.get(f.role, len(ROLE_ORDER)), f.path))
 
 
 def git_note(repo_map: RepoMap, path: str) -> str | None:
@@ -210,3 +212,68 @@ def problems_shown(repo_map: RepoMap) -> tuple[list[str], int]:
     """The problems to list, and how many more were left out."""
     shown = list(repo_map.problems[:MAX_PROBLEMS_SHOWN])
     return shown, len(repo_map.problems) - len(shown)
+
+
+def reading_tiers(repo_map: RepoMap) -> tuple[list[tuple[int, ReadingStep]], list[tuple[int, ReadingStep]]]:
+    """(number, step) of the first tier and of the "then" tier; numbers run on across both."""
+    numbered = list(enumerate(repo_map.reading_order, 1))
+    return [x for x in numbered if x[1].tier != "then"], [x for x in numbered if x[1].tier == "then"]
+
+
+THEN_TITLE = "Then"
+THEN_NOTE = "helpers, tooling and the rest of the path, when you need them"
+
+# A folder of configs nobody names (a model zoo of 200 YAML files) is one line, not 200.
+MAX_UNNAMED_PER_FOLDER = 5
+
+
+def usage_text(u: Usage) -> str:
+    return f"{u.path}:{u.line} ({u.how})"
+
+
+@dataclass
+class SupportRow:
+    """One line of the configs-and-scripts table: a file, or a folder of files nobody names."""
+
+    path: str
+    role: str
+    file: SupportFile | None  # None for a folder summary
+    count: int = 1
+
+
+def support_rows(repo_map: RepoMap) -> list[SupportRow]:
+    """Named files and scripts one by one; a folder's unnamed configs together past a few."""
+    unnamed: dict[str, list[SupportFile]] = {}
+    for f in repo_map.support_files:
+        if f.role == "config" and not f.used_by:
+            unnamed.setdefault(f.path.rsplit("/", 1)[0] if "/" in f.path else "", []).append(f)
+    crowded = {folder for folder, files in unnamed.items() if len(files) > MAX_UNNAMED_PER_FOLDER}
+    rows: list[SupportRow] = []
+    done: set[str] = set()
+    for f in repo_map.support_files:
+        folder = f.path.rsplit("/", 1)[0] if "/" in f.path else ""
+        if f.role == "config" and not f.used_by and folder in crowded:
+            if folder not in done:
+                done.add(folder)
+                rows.append(SupportRow(f"{folder}/" if folder else "./", "config", None, len(unnamed[folder])))
+            continue
+        rows.append(SupportRow(f.path, f.role, f))
+    return rows
+
+
+def support_summary(row: SupportRow) -> str:
+    """What the row says after its path: who uses the file, or why it is listed."""
+    if row.file is None:
+        return f"{row.count} more config files that no code or command names"
+    f = row.file
+    parts = []
+    if f.used_by:
+        verb = "run by" if f.role == "script" else "read by"
+        parts.append(f"{verb} " + ", ".join(usage_text(u) for u in f.used_by[:4])
+                     + (f" and {len(f.used_by) - 4} more" if len(f.used_by) > 4 else ""))
+    if f.runs:
+        runs = sorted(dict.fromkeys(u.path for u in f.runs))
+        parts.append("runs " + ", ".join(runs[:4]) + (f" and {len(runs) - 4} more" if len(runs) > 4 else ""))
+    if not parts:
+        parts.append("no code or command names it" if f.role == "config" else "runs no Python file of the repository")
+    return "; ".join(parts)

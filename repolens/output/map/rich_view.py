@@ -17,16 +17,19 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from repolens.mapper.model import FileRole, RepoMap
+from repolens.mapper.model import FileRole, ReadingStep, RepoMap
 from repolens.output.map import presentation as p
 
-WIDTH = 100
+WIDTH = 100  # piped or written to a file without COLUMNS
+MIN_WIDTH = 40  # narrower than this, no table can hold a path and its reason
 
 
 def map_renderable(repo_map: RepoMap) -> RenderableType:
     parts: list[RenderableType] = [_header(repo_map)]
     parts += _section("Start here", _start_here(repo_map))
     parts += _section("Entrypoints", _entrypoints(repo_map))
+    if repo_map.support_files:
+        parts += _section("Configs and scripts", _support(repo_map))
     parts += _section("Files", _files(repo_map))
     ok, total = p.card_score(repo_map)
     parts += _section(f"Repo card  {ok}/{total}", _card(repo_map))
@@ -73,10 +76,18 @@ def _header(repo_map: RepoMap) -> RenderableType:
 def _start_here(repo_map: RepoMap) -> RenderableType:
     if not repo_map.reading_order:
         return Text("No reading order could be built (no README, entrypoint or model found).", style="dim")
+    first, then = p.reading_tiers(repo_map)
+    parts: list[RenderableType] = [_steps(first)]
+    if then:
+        parts += [Text.assemble((p.THEN_TITLE, "bold"), (f"  {p.THEN_NOTE}", "dim")), _steps(then)]
+    return Group(*parts)
+
+
+def _steps(numbered: list[tuple[int, ReadingStep]]) -> RenderableType:
     table = Table(box=None, show_header=False, padding=(0, 1))
     table.add_column("#", justify="right", style="bold", no_wrap=True)
     table.add_column("step", overflow="fold")
-    for i, step in enumerate(repo_map.reading_order, 1):
+    for i, step in numbered:
         text = Text()  # spans, not a base style: the why line must not inherit the bold
         text.append(p.one_line(p.step_location(step)), style="bold")
         if step.symbol:
@@ -86,6 +97,22 @@ def _start_here(repo_map: RepoMap) -> RenderableType:
         text.append("\n")
         text.append(p.one_line(step.why), style="dim")
         table.add_row(f"{i}.", text)
+    return table
+
+
+def _support(repo_map: RepoMap) -> RenderableType:
+    table = Table(box=None, show_header=False, padding=(0, 1))
+    table.add_column("file", overflow="fold")
+    for row in p.support_rows(repo_map):
+        text = Text()
+        text.append(p.one_line(row.path), style="bold")
+        text.append("  ")
+        text.append_text(role_badge(row.role))
+        if row.file is not None:
+            text.append(f" {row.file.lines} lines", style="dim")
+        text.append("\n")
+        text.append(p.one_line(p.support_summary(row)), style="dim")
+        table.add_row(text)
     return table
 
 
