@@ -17,6 +17,7 @@ from repolens.mapper.docs import find_readme, paper_links, read_docs
 from repolens.mapper.entrypoints import find_entrypoints
 from repolens.mapper.model import RepoMap
 from repolens.mapper.project import Project
+from repolens.mapper.recipe import extract_recipe, training_entrypoint
 from repolens.mapper.reading import reading_order
 from repolens.mapper.roles import assign_roles
 from repolens.mapper.summary import FileSummary, summarize_file
@@ -136,4 +137,5 @@ def _build(label: str, path: Path, *, jobs: int | None, progress: Progress | Non
         card=card,
         git=git,
         problems=tuple(problems),
+        recipe=extract_recipe(root, project, training_entrypoint(entrypoints, roles)),
     )

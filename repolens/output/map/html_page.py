@@ -12,6 +12,7 @@ import html
 from repolens import __version__
 from repolens.mapper.model import FileRole, RepoMap
 from repolens.output.map import presentation as p
+from repolens.output.map.recipe_rows import NO_RECIPE, recipe_heading, recipe_rows
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -34,6 +35,7 @@ def map_to_html(repo_map: RepoMap) -> str:
     sections = [
         ("start-here", "Start here", _start_here(repo_map)),
         ("entrypoints", "Entrypoints", _entrypoints(repo_map)),
+        ("recipe", "Training recipe", _recipe(repo_map)),
         ("files", "Files", _files(repo_map)),
         ("calls", "Calls", _calls(repo_map)),
         ("card", f"Repo card {ok}/{total}", _card(repo_map)),
@@ -100,6 +102,25 @@ def _entrypoints(repo_map: RepoMap) -> str:
         rows.append(f'<tr><td><code class="path">{_e(e.path)}</code></td><td>{command}</td>'
                     f'<td class="nowrap">{_e(p.entrypoint_kind(e.kind))}</td><td class="muted">{_e(e.evidence)}</td></tr>')
     return ("<table>\n<thead><tr><th>File</th><th>Run it with</th><th>Found as</th><th>Evidence</th></tr></thead>\n"
+            "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
+
+
+def _recipe(repo_map: RepoMap) -> str:
+    recipe = repo_map.recipe
+    if recipe is None:
+        return f'<p class="muted">{_e(NO_RECIPE)}</p>'
+    rows = []
+    for row in recipe_rows(recipe):
+        if not row.lines:
+            rows.append(f'<tr class="absent"><td>{_e(row.label)}</td><td><span class="warn">absent</span></td>'
+                        f'<td></td><td class="muted">{_e(row.advice)}</td></tr>')
+        for i, line in enumerate(row.lines):
+            label = _e(row.label) if i == 0 else ""
+            rows.append(f"<tr><td>{label}</td><td><code>{_e(line.value)}</code></td>"
+                        f'<td class="nowrap"><code class="loc">{_e(line.evidence)}</code></td>'
+                        f'<td class="muted">{_e(line.detail)}</td></tr>')
+    return (f'<p class="muted">{_e(recipe_heading(recipe))}</p>\n<table class="recipe">\n'
+            "<thead><tr><th>Field</th><th>Value</th><th>Where</th><th>How it is set</th></tr></thead>\n"
             "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
 
 

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from repolens.mapper.model import ReadingStep, RepoMap
 from repolens.output.map import presentation as p
 from repolens.output.map.mermaid import reading_flowchart
+from repolens.output.map.recipe_rows import NO_RECIPE, recipe_heading, recipe_rows
 
 _PROSE_SPECIALS = re.compile(r"([\\`*_\[\]<>|~&#!{}])")
 
@@ -75,6 +76,8 @@ def map_to_markdown(repo_map: RepoMap) -> str:
                    "`__main__` guard.")
     out.append("")
 
+    out += _recipe_section(repo_map)
+
     out += ["## Files by role", ""]
     if repo_map.files:
         out.append(" · ".join(f"**{role}** {n}" for role, n in p.role_counts(repo_map)))
@@ -136,3 +139,21 @@ def _step(step: ReadingStep) -> str:
     if step.core:
         text += " ⭐ **core model**"
     return f"{text}: {md_text(step.why)}"
+
+
+def _recipe_section(repo_map: RepoMap) -> list[str]:
+    out = ["## Training recipe", ""]
+    recipe = repo_map.recipe
+    if recipe is None:
+        return out + [NO_RECIPE, ""]
+    out += [md_text(recipe_heading(recipe)) + ".", "", "| Field | Value | Where | How it is set |",
+            "| --- | --- | --- | --- |"]
+    for row in recipe_rows(recipe):
+        if not row.lines:
+            out.append(f"| {md_text(row.label)} | absent | - | {md_text(row.advice)} |")
+        for i, line in enumerate(row.lines):
+            label = md_text(row.label) if i == 0 else ""
+            path, _, num = line.evidence.rpartition(":")
+            where = md_link(line.evidence, path, int(num), in_table=True) if num.isdigit() else md_text(line.evidence)
+            out.append(f"| {label} | {md_code(line.value, in_table=True)} | {where} | {md_text(line.detail) or '-'} |")
+    return out + [""]

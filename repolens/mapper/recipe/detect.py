@@ -1,0 +1,496 @@
+"""Findings of one Python file: which call, loop or name says what about the training recipe.
+
+Each finding carries a rank (0: the call that does it, such as `torch.optim.AdamW(...)`; 1: a
+framework argument such as `Trainer(max_epochs=...)`; 2: a name that is only read, such as
+`args.warmup_epochs`) so that the strongest evidence of the nearest file wins when they are merged.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from repolens.mapper.recipe.model import RecipeValue
+from repolens.mapper.recipe.values import Resolved, Resolver, SourceFile
+from repolens.pyindex.aliases import ast_dotted_name
+
+OPTIMIZERS = frozenset({
+    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "LBFGS", "SparseAdam",
+    "ASGD", "Rprop", "Lion", "LAMB", "Lamb", "LARS", "Lars", "Adafactor", "FusedAdam", "FusedLAMB", "FusedSGD",
+    "AdamW8bit", "Adam8bit", "PagedAdamW", "PagedAdamW8bit", "SophiaG", "Adan", "AdaBelief", "Muon", "Shampoo",
+    "AdamWScheduleFree", "SGDScheduleFree", "Prodigy", "DAdaptAdam",
+})
+# torch.optim defaults, for the hyperparameters a call leaves out (torch 2.x signatures).
+TORCH_OPTIM_DEFAULTS: dict[str, dict[str, str]] = {
+    "SGD": {"lr": "0.001", "momentum": "0", "weight_decay": "0"},
+    "Adam": {"lr": "0.001", "betas": "(0.9, 0.999)", "weight_decay": "0"},
+    "AdamW": {"lr": "0.001", "betas": "(0.9, 0.999)", "weight_decay": "0.01"},
+    "RMSprop": {"lr": "0.01", "momentum": "0", "weight_decay": "0"},
+    "Adagrad": {"lr": "0.01", "weight_decay": "0"},
+}
+OPTIM_PARAMS = ("lr", "weight_decay", "betas", "momentum")
+SCHEDULERS = frozenset({
+    "StepLR", "MultiStepLR", "CosineAnnealingLR", "OneCycleLR", "LambdaLR", "ReduceLROnPlateau", "SequentialLR",
+    "LinearLR", "ExponentialLR", "CosineAnnealingWarmRestarts", "PolynomialLR", "CyclicLR", "ConstantLR",
+    "ChainedScheduler", "MultiplicativeLR", "CosineLRScheduler", "StepLRScheduler", "MultiStepLRScheduler",
+    "PlateauLRScheduler", "PolyLRScheduler", "TanhLRScheduler", "WarmupCosineSchedule", "WarmupLinearSchedule",
+    "LinearWarmupCosineAnnealingLR", "CosineAnnealingWarmupRestarts", "WarmupMultiStepLR", "WarmupCosineLR",
+})
+_SCHEDULE_FUNC = re.compile(r"^(?:get_\w*schedul\w*|create_scheduler(?:_v2)?|cosine_scheduler|adjust_learning_rate|"
+                            r"adjust_lr|lr_schedule\w*|build_lr_scheduler|build_scheduler|make_scheduler|"
+                            r"warmup_cosine\w*|poly_lr\w*|get_lr|cosine_lr)$")
+_LOSS_F = frozenset({
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "kl_div", "huber_loss", "cosine_embedding_loss", "margin_ranking_loss",
+    "triplet_margin_loss", "ctc_loss", "poisson_nll_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+    "hinge_embedding_loss", "sigmoid_focal_loss", "gaussian_nll_loss",
+})
+_SEED_QUALIFIED = frozenset({
+    "torch.manual_seed", "torch.cuda.manual_seed", "torch.cuda.manual_seed_all", "random.seed", "numpy.random.seed",
+    "torch.random.manual_seed", "tensorflow.random.set_seed",
+})
+_SEED_FUNC = re.compile(r"^(?:set_|setup_|fix_|init_|make_|seed_)?(?:random_|global_|all_)?seeds?(?:_everything|_all|_torch)?$")
+_LOGGERS: dict[str, str] = {  # qualified-name prefix -> what a reader calls it
+    "torch.utils.tensorboard": "TensorBoard", "tensorboardX": "TensorBoard", "wandb": "wandb", "mlflow": "mlflow",
+    "visdom": "visdom", "comet_ml": "Comet", "neptune": "Neptune", "clearml": "ClearML", "aim": "Aim",
+    "swanlab": "SwanLab", "dvclive": "DVCLive",
+}
+_LIGHTNING_LOGGERS = {"TensorBoardLogger": "TensorBoard", "WandbLogger": "wandb", "CSVLogger": "CSV",
+                      "MLFlowLogger": "mlflow", "CometLogger": "Comet", "NeptuneLogger": "Neptune"}
+_SAVE_FUNCS = frozenset({
+    "save_checkpoint", "save_pretrained", "save_model", "save_state", "save_weights", "save_on_master",
+    "save_networks", "save_ckpt", "save_model_checkpoint", "save_file", "save_checkpoints", "save_state_dict",
+})
+_TRANSFORM_PREFIXES = ("torchvision.transforms", "albumentations", "kornia.augmentation", "monai.transforms",
+                       "timm.data", "torchaudio.transforms")
+_RANDOM_AUG = re.compile(r"Random|Flip|Jitter|Augment|Mixup|CutMix|Erasing|Cutout|Crop|Rotate|Affine|Blur|Solarize|Noise")
+# Functions whose findings are not the training recipe (evaluation, sampling, lr range tests).
+_NON_TRAIN_SCOPE = re.compile(r"^(?:test|eval|evaluat|valid|val_|val$|infer|predict|bench|find_lr|lr_find|"
+                              r"visuali|sampl|generat|demo|export|inspect|debug)", re.I)
+_EPOCHS_NAME = re.compile(r"^(?:n|num|max|total|train|nb|number_of)_?epochs$|^epochs$|^n_epochs(?:_decay)?$|^nepochs?$")
+_ITERS_NAME = re.compile(r"^(?:max|num|n|total|train|nb)_?(?:iters?|iterations|steps|train_steps|training_steps|updates)$"
+                         r"|^max_iter$|^iterations$|^niter(?:_decay)?$|^total_iters$")
+_BATCH_NAME = re.compile(r"^(?:train_|per_device_train_|global_|total_|micro_|per_gpu_train_)?batch_?size$|^bs$|^batchsize$")
+_ACCUM_NAME = re.compile(r"^(?:grad(?:ient)?_?acc\w*|accum\w*|accumulat\w*|update_freq|accumulate_grad_batches)$")
+_WARMUP_NAME = re.compile(r"warm_?up", re.I)
+_ACCUM_KWARGS = ("accumulate_grad_batches", "gradient_accumulation_steps", "grad_accum_steps", "accum_iter",
+                 "update_freq", "accumulation_steps")
+
+
+@dataclass(frozen=True)
+class Finding:
+    field: str
+    rank: int
+    value: RecipeValue
+    train_scope: bool  # False inside evaluation / sampling / lr-finder functions
+
+
+def _short(q: str) -> str:
+    return q.rsplit(".", 1)[-1]
+
+
+class Detector:
+    def __init__(self, sf: SourceFile, resolver: Resolver) -> None:
+        self.sf = sf
+        self.resolver = resolver
+        self.found: list[Finding] = []
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _when(self, node: ast.AST) -> str | None:
+        cur, child = self.sf.parents.get(id(node)), node
+        while cur is not None and not isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+            if isinstance(cur, ast.If) and child in cur.body and not _is_main_guard(cur):
+                test = cur.test
+                text = f"if {self.sf.segment(test, 60)}"
+                target = test.operand if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) else test
+                if isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)):
+                    got = self.resolver.resolve(self.sf, target)
+                    if got.value is not None and got.source != "literal":
+                        text += f" ({got.source} {got.value})"
+                return text
+            child, cur = cur, self.sf.parents.get(id(cur))
+        return None
+
+    def _train_scope(self, node: ast.AST) -> bool:
+        return not any(_NON_TRAIN_SCOPE.search(name) for name in self.sf.function_names(node))
+
+    def add(self, field: str, rank: int, node: ast.AST, value: str, written: str, source: str = "literal",
+            value_at: str | None = None) -> None:
+        rv = RecipeValue(value, written, self.sf.loc(node), source, value_at, self._when(node))
+        self.found.append(Finding(field, rank, rv, self._train_scope(node)))
+
+    def add_resolved(self, field: str, rank: int, node: ast.AST, expr: ast.expr, prefix: str = "") -> Resolved:
+        got = self.resolver.resolve(self.sf, expr)
+        written = self.sf.segment(expr)
+        value = got.value if got.value is not None else written
+        self.add(field, rank, node, prefix + value, written, got.source, got.at)
+        return got
+
+    # -- the walk -------------------------------------------------------------------------------
+    def run(self) -> list[Finding]:
+        for node in ast.walk(self.sf.tree):
+            if isinstance(node, ast.Call):
+                self._call(node)
+            elif isinstance(node, ast.For):
+                self._for(node)
+            elif isinstance(node, ast.If):
+                self._accumulation_if(node)
+            elif isinstance(node, ast.Assign):
+                self._assign(node)
+            elif isinstance(node, (ast.Attribute, ast.Name, ast.Subscript)) and isinstance(getattr(node, "ctx", None), ast.Load):
+                self._read(node)
+        return self.found
+
+    def _call(self, node: ast.Call) -> None:
+        q = self.sf.qualify(node.func)
+        last = _short(q) if q else (node.func.attr if isinstance(node.func, ast.Attribute) else "")
+        kws = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+        if not last:
+            return
+        if q.startswith("torch.optim.") and "lr_scheduler" not in q and last[:1].isupper() or last in OPTIMIZERS:
+            self._optimizer(node, last, kws)
+        elif last in ("create_optimizer", "create_optimizer_v2") or q.endswith("optim.create_optimizer"):
+            opt = kws.get("opt") or kws.get("optimizer_name")
+            if opt is not None:
+                self.add_resolved("optimizer", 0, node, opt, "timm ")
+            else:
+                self.add("optimizer", 0, node, f"{last}(...)", self.sf.segment(node))
+            self._optim_params(node, kws, None)
+        elif "lr_scheduler" in q and last[:1].isupper() or last in SCHEDULERS:
+            self.add("lr_schedule", 0, node, last, self.sf.segment(node))
+            if last == "LinearLR" and isinstance(self.sf.parents.get(id(node)), (ast.List, ast.Tuple)) or "Warmup" in last:
+                self.add("warmup", 0, node, last, self.sf.segment(node))
+        elif _SCHEDULE_FUNC.match(last) and not (last == "get_lr" and node.args == [] and isinstance(node.func, ast.Attribute)):
+            self.add("lr_schedule", 0, node, last, self.sf.segment(node))
+            if "warmup" in last:
+                self.add("warmup", 0, node, last, self.sf.segment(node))
+        elif last in ("DataLoader",) or q.endswith(".DataLoader"):
+            self._dataloader(node, kws)
+        elif q in _SEED_QUALIFIED or _SEED_FUNC.match(last) or last == "manual_seed":
+            arg = node.args[0] if node.args else kws.get("seed")
+            if arg is not None:
+                self.add_resolved("seed", 0, node, arg)
+            else:
+                self.add("seed", 0, node, f"{last}()", self.sf.segment(node))
+        elif q.endswith(("autocast", "amp.autocast")) or last == "autocast":
+            dtype = kws.get("dtype") or (node.args[1] if len(node.args) > 1 else None)
+            text = f"autocast ({self.sf.segment(dtype)})" if dtype is not None else "autocast"
+            self.add("precision", 0, node, text, self.sf.segment(node))
+        elif last == "GradScaler":
+            self.add("precision", 0, node, "GradScaler (fp16 loss scaling)", self.sf.segment(node))
+        elif q in ("torch.compile",) or (last == "compile" and q.startswith("torch")):
+            self.add("compile", 0, node, "torch.compile", self.sf.segment(node))
+        elif last in ("DistributedDataParallel", "DDP") or last in ("FullyShardedDataParallel", "FSDP", "fully_shard"):
+            kind = "DDP" if last in ("DistributedDataParallel", "DDP") else "FSDP"
+            self.add("distributed", 0, node, kind, self.sf.segment(node))
+        elif last == "DataParallel":
+            self.add("distributed", 0, node, "DataParallel", self.sf.segment(node))
+        elif last == "init_process_group":
+            backend = kws.get("backend") or (node.args[0] if node.args else None)
+            text = "torch.distributed"
+            if backend is not None:
+                got = self.resolver.resolve(self.sf, backend)
+                text += f" ({got.value or self.sf.segment(backend)})"
+            self.add("distributed", 1, node, text, self.sf.segment(node))
+        elif q.startswith("deepspeed.") and last == "initialize":
+            self.add("distributed", 0, node, "DeepSpeed", self.sf.segment(node))
+        elif q.startswith("horovod") and last == "init":
+            self.add("distributed", 0, node, "Horovod", self.sf.segment(node))
+        elif last == "Accelerator" or last == "Fabric":
+            self._accelerator(node, last, kws)
+        elif last == "Trainer" and (q.startswith(("lightning", "pytorch_lightning", "pl.")) or "max_epochs" in kws
+                                    or "accelerator" in kws or "precision" in kws):
+            self._lightning_trainer(node, kws)
+        elif last in ("TrainingArguments", "Seq2SeqTrainingArguments") or last == "SFTConfig":
+            self._hf_arguments(node, kws)
+        elif last == "HfArgumentParser":
+            self.add("optimizer", 3, node, "AdamW (HF Trainer default optim adamw_torch)", self.sf.segment(node), "library-default")
+        elif last in _LIGHTNING_LOGGERS and q.startswith(("lightning", "pytorch_lightning", "pl.")):
+            self.add("logging", 0, node, _LIGHTNING_LOGGERS[last], self.sf.segment(node))
+        elif last == "ModelCheckpoint":
+            self.add("checkpointing", 0, node, "ModelCheckpoint", self.sf.segment(node))
+        elif q == "torch.save" or last in _SAVE_FUNCS:
+            self.add("checkpointing", 0, node, q if q == "torch.save" else last, self.sf.segment(node, 80))
+        elif last == "Compose" or q.endswith("create_transform") or last in ("Mixup", "RandAugment", "TrivialAugmentWide", "AutoAugment") and not self._inside_compose(node):
+            self._augmentations(node, last, kws)
+        elif self._loss(node, q, last):
+            pass
+        else:
+            self._logger_call(node, q, last)
+        for name in _ACCUM_KWARGS:
+            if name in kws and last not in ("Accelerator", "Trainer", "TrainingArguments", "Seq2SeqTrainingArguments"):
+                self.add_resolved("grad_accumulation", 1, node, kws[name], f"{name}=")
+
+    def _inside_compose(self, node: ast.AST) -> bool:
+        cur = self.sf.parents.get(id(node))
+        while cur is not None and not isinstance(cur, ast.stmt):
+            if isinstance(cur, ast.Call) and _short(self.sf.qualify(cur.func)) == "Compose":
+                return True
+            cur = self.sf.parents.get(id(cur))
+        return False
+
+    def _optimizer(self, node: ast.Call, last: str, kws: dict[str, ast.expr]) -> None:
+        if last in ("Optimizer", "AveragedModel", "SWALR") or last.endswith(("Scheduler", "Closure")):
+            return
+        self.add("optimizer", 0, node, last, self.sf.segment(node, 80))
+        self._optim_params(node, kws, last)
+
+    def _optim_params(self, node: ast.Call, kws: dict[str, ast.expr], cls: str | None) -> None:
+        if "lr" not in kws and len(node.args) > 1 and cls is not None:
+            kws = {**kws, "lr": node.args[1]}  # torch optimizers: (params, lr, ...)
+        has_star = any(kw.arg is None for kw in node.keywords)
+        groups = self._param_groups(node)
+        for name in OPTIM_PARAMS:
+            if name in kws:
+                self.add_resolved(name, 0, node, kws[name])
+            elif groups and name in groups:
+                self.add_resolved(name, 0, groups[name], groups[name], "param group ")
+            elif cls in TORCH_OPTIM_DEFAULTS and name in TORCH_OPTIM_DEFAULTS[cls] and not has_star and groups is not None:
+                self.add(name, 2, node, TORCH_OPTIM_DEFAULTS[cls][name], f"{cls} default", "library-default")
+
+    def _param_groups(self, node: ast.Call) -> dict[str, ast.expr] | None:
+        """Hyperparameters set per parameter group (`[{"params": decay, "weight_decay": wd}, ...]`) in
+        the function that builds the optimizer: the first group's non-zero value. None when the
+        optimizer gets something other than plain parameters and no group dict is visible (its groups
+        may then set anything, so the library default would be a guess)."""
+        if not node.args:
+            return {}
+        first = node.args[0]
+        out: dict[str, ast.expr] = {}
+        for sub in ast.walk(self.sf.scope_of(node)):
+            if isinstance(sub, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "params" for k in sub.keys):
+                for k, v in zip(sub.keys, sub.values):
+                    if isinstance(k, ast.Constant) and k.value in OPTIM_PARAMS and k.value not in out \
+                            and self.sf.segment(v) not in ("0", "0.0"):
+                        out[k.value] = v
+        if out:
+            return out
+        plain = isinstance(first, ast.Call) and isinstance(first.func, ast.Attribute) and first.func.attr == "parameters" \
+            or "param" in self.sf.segment(first, 60).lower() and "group" not in self.sf.segment(first, 60).lower()
+        return {} if plain else None
+
+    def _dataloader(self, node: ast.Call, kws: dict[str, ast.expr]) -> None:
+        batch = kws.get("batch_size") or (node.args[1] if len(node.args) > 1 else None)
+        if batch is None:
+            return
+        names = " ".join(filter(None, [self.sf.segment(node.args[0], 60) if node.args else "",
+                                       self._target_name(node)] + self.sf.function_names(node)[:1])).lower()
+        rank = 0 if "train" in names or "shuffle" in kws and self.sf.segment(kws["shuffle"]) != "False" else 1
+        if re.search(r"val|test|eval", names) and "train" not in names:
+            rank = 3
+        self.add_resolved("batch_size", rank, node, batch)
+
+    def _target_name(self, node: ast.AST) -> str:
+        parent = self.sf.parents.get(id(node))
+        if isinstance(parent, ast.Assign):
+            return " ".join(self.sf.segment(t, 40) for t in parent.targets)
+        return ""
+
+    def _accelerator(self, node: ast.Call, last: str, kws: dict[str, ast.expr]) -> None:
+        self.add("distributed", 1, node, "accelerate" if last == "Accelerator" else "Lightning Fabric",
+                 self.sf.segment(node, 80))
+        for kw, fld, prefix in (("mixed_precision", "precision", "mixed_precision="), ("precision", "precision", "precision="),
+                                ("gradient_accumulation_steps", "grad_accumulation", ""), ("log_with", "logging", "")):
+            if kw in kws:
+                self.add_resolved(fld, 1, node, kws[kw], prefix)
+
+    def _lightning_trainer(self, node: ast.Call, kws: dict[str, ast.expr]) -> None:
+        mapping = (("max_epochs", "epochs", ""), ("max_steps", "iterations", "max_steps="),
+                   ("accumulate_grad_batches", "grad_accumulation", ""), ("precision", "precision", "precision="),
+                   ("strategy", "distributed", "Lightning strategy="), ("logger", "logging", "logger="))
+        for kw, fld, prefix in mapping:
+            if kw in kws:
+                self.add_resolved(fld, 1, node, kws[kw], prefix)
+        if "max_epochs" not in kws and "max_steps" not in kws:
+            self.add("epochs", 3, node, "1000 (Lightning default max_epochs)", "Trainer(...)", "library-default")
+        if "logger" not in kws:
+            self.add("logging", 3, node, "TensorBoard or CSV (Lightning default logger)", "Trainer(...)", "library-default")
+        if "enable_checkpointing" not in kws:
+            self.add("checkpointing", 3, node, "last epoch (Lightning default ModelCheckpoint)", "Trainer(...)",
+                     "library-default")
+        if "devices" in kws and "strategy" not in kws:
+            self.add_resolved("distributed", 2, node, kws["devices"], "Lightning devices=")
+
+    def _hf_arguments(self, node: ast.Call, kws: dict[str, ast.expr]) -> None:
+        mapping = (("learning_rate", "lr", ""), ("weight_decay", "weight_decay", ""), ("optim", "optimizer", ""),
+                   ("lr_scheduler_type", "lr_schedule", ""), ("warmup_steps", "warmup", "warmup_steps="),
+                   ("warmup_ratio", "warmup", "warmup_ratio="), ("num_train_epochs", "epochs", ""),
+                   ("max_steps", "iterations", "max_steps="), ("per_device_train_batch_size", "batch_size", "per device "),
+                   ("gradient_accumulation_steps", "grad_accumulation", ""), ("fp16", "precision", "fp16="),
+                   ("bf16", "precision", "bf16="), ("torch_compile", "compile", "torch_compile="),
+                   ("deepspeed", "distributed", "DeepSpeed "), ("fsdp", "distributed", "FSDP "), ("seed", "seed", ""),
+                   ("report_to", "logging", "report_to="), ("save_strategy", "checkpointing", "save_strategy="),
+                   ("save_steps", "checkpointing", "save_steps="))
+        for kw, fld, prefix in mapping:
+            if kw in kws:
+                self.add_resolved(fld, 1, node, kws[kw], prefix)
+        defaults = (("optim", "optimizer", "AdamW (HF default optim adamw_torch)"), ("learning_rate", "lr", "5e-05"),
+                    ("lr_scheduler_type", "lr_schedule", "linear (HF default)"), ("num_train_epochs", "epochs", "3"),
+                    ("per_device_train_batch_size", "batch_size", "8 per device"), ("seed", "seed", "42"),
+                    ("weight_decay", "weight_decay", "0.0"))
+        for kw, fld, value in defaults:
+            if kw not in kws and not any(k.arg is None for k in node.keywords):
+                self.add(fld, 3, node, value, f"{_short(self.sf.qualify(node.func))} default", "library-default")
+
+    def _augmentations(self, node: ast.Call, last: str, kws: dict[str, ast.expr]) -> None:
+        if last != "Compose":
+            self.add("augmentations", 1, node, last if last != "create_transform" else "timm create_transform",
+                     self.sf.segment(node, 80))
+            return
+        scope = self.sf.scope_of(node)
+        names: list[tuple[int, int, str]] = []
+        for sub in ast.walk(scope):
+            if isinstance(sub, ast.Call) and sub is not node:
+                q = self.sf.qualify(sub.func)
+                short = _short(q)
+                if (q.startswith(_TRANSFORM_PREFIXES) or q.split(".", 1)[0] in ("T", "A", "K", "transforms", "v2")) \
+                        and short[:1].isupper() and short != "Compose":
+                    names.append((sub.lineno, sub.col_offset, short))
+        names.sort()
+        listed = list(dict.fromkeys(n for *_, n in names))
+        if not listed:
+            return
+        where = " ".join([self._target_name(node), *self.sf.function_names(node)[:1]]).lower()
+        randomness = sum(1 for n in listed if _RANDOM_AUG.search(n))
+        rank = 0 if "train" in where or randomness else 2
+        if re.search(r"val|test|eval|infer", where) and "train" not in where:
+            rank = 4
+        self.add("augmentations", rank, node, ", ".join(listed), f"{self.sf.segment(node.func)}([...])")
+
+    def _loss(self, node: ast.Call, q: str, last: str) -> bool:
+        if q.startswith("torch.nn.functional.") and last in _LOSS_F or q.startswith("F.") and last in _LOSS_F:
+            self.add("loss", 0, node, f"F.{last}", self.sf.segment(node, 80))
+            return True
+        if (q.startswith("torch.nn.") or q.startswith("nn.")) and last.endswith("Loss"):
+            self.add("loss", 0, node, last, self.sf.segment(node, 80))
+            return True
+        if re.match(r"^[A-Z]\w*(?:Loss|Criterion)$", last):
+            self.add("loss", 0, node, last, self.sf.segment(node, 80))
+            return True
+        return False
+
+    def _logger_call(self, node: ast.Call, q: str, last: str) -> None:
+        for prefix, name in _LOGGERS.items():
+            if q == prefix or q.startswith(prefix + "."):
+                if name in ("wandb", "mlflow", "Neptune", "ClearML", "Aim", "SwanLab") and last not in (
+                        "init", "start_run", "Run", "init_run", "Task", "log", "log_metrics", "log_metric", "Experiment"):
+                    return
+                self.add("logging", 0, node, name, self.sf.segment(node, 80))
+                return
+        if last == "SummaryWriter":
+            self.add("logging", 0, node, "TensorBoard", self.sf.segment(node, 80))
+        elif q in ("csv.writer", "csv.DictWriter"):
+            self.add("logging", 1, node, "CSV", self.sf.segment(node, 80))
+        elif q in ("json.dumps", "json.dump") and node.args and re.search(
+                r"log|stats|metric", self.sf.segment(node.args[0], 60), re.I):
+            self.add("logging", 1, node, "JSON log", self.sf.segment(node, 80))
+        elif q in ("logging.basicConfig", "logging.FileHandler") and self.sf.level == 0:
+            self.add("logging", 2, node, "Python logging", self.sf.segment(node, 80))
+        elif last in ("half",) and isinstance(node.func, ast.Attribute) and not node.args \
+                and re.search(r"model|net", self.sf.segment(node.func.value, 40), re.I):
+            self.add("precision", 1, node, "fp16 (model.half())", self.sf.segment(node, 80))
+        elif q.endswith("amp.initialize"):
+            level = next((kw.value for kw in node.keywords if kw.arg == "opt_level"), None)
+            text = "apex amp" + (f" ({self.sf.segment(level)})" if level is not None else "")
+            self.add("precision", 0, node, text, self.sf.segment(node, 80))
+        elif last == "set_float32_matmul_precision":
+            self.add("precision", 2, node, "TF32 matmul", self.sf.segment(node, 80))
+
+    def _for(self, node: ast.For) -> None:
+        if not isinstance(node.iter, ast.Call) or self.sf.qualify(node.iter.func) not in ("range", "tqdm.trange", "trange"):
+            return
+        target = self.sf.segment(node.target, 40).lower()
+        args = node.iter.args
+        if not args:
+            return
+        stop = args[0] if len(args) == 1 else args[1]
+        start = args[0] if len(args) > 1 else None
+        if "epoch" in target:
+            fld = "epochs"
+        elif re.fullmatch(r"(it|iter|iteration|iter_num|step|global_step|i_iter|itr|update|train_step|n_iter)", target):
+            fld = "iterations"
+        else:
+            return
+        got = self.resolver.resolve(self.sf, stop)
+        written = self.sf.segment(node.iter, 80)
+        value = got.value
+        source, at = got.source, got.at
+        if start is not None and value is not None:
+            first = self.resolver.resolve(self.sf, start)
+            try:
+                a, b = float(first.value or ""), float(value)
+                if a != 0:
+                    value, source = _fmt(b - a), "computed"
+            except ValueError:
+                pass
+        self.add(fld, 0, node, value if value is not None else self.sf.segment(stop), written, source, at)
+
+    def _accumulation_if(self, node: ast.If) -> None:
+        test = node.test
+        if not (isinstance(test, ast.Compare) and isinstance(test.left, ast.BinOp) and isinstance(test.left.op, ast.Mod)):
+            return
+        steps = any(isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "step"
+                    and re.search(r"optim|opt\b|opt_|scaler", self.sf.segment(sub.func.value, 40), re.I)
+                    for stmt in node.body for sub in ast.walk(stmt))
+        if steps:
+            self.add_resolved("grad_accumulation", 0, node, test.left.right)
+
+    def _assign(self, node: ast.Assign) -> None:
+        for t in node.targets:
+            # `param_group["lr"] = lr`: a schedule written by hand.
+            if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and t.slice.value == "lr":
+                self.add("lr_schedule", 1, node, "manual (param_group['lr'] assigned)", self.sf.segment(node, 80))
+            # `torch.backends.cuda.matmul.allow_tf32 = True`
+            if isinstance(t, ast.Attribute) and t.attr == "allow_tf32" and self.sf.segment(node.value) == "True":
+                self.add("precision", 2, node, "TF32 matmul", self.sf.segment(node, 80))
+
+    def _read(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Attribute) and isinstance(self.sf.parents.get(id(node)), ast.Attribute):
+            return  # only the outermost attribute of a chain
+        if isinstance(node, ast.Name) and isinstance(self.sf.parents.get(id(node)), (ast.Attribute, ast.Subscript)):
+            return
+        if isinstance(node, ast.Attribute):
+            name = node.attr
+        elif isinstance(node, ast.Name):
+            name = node.id
+        elif isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            name = node.slice.value
+        else:
+            return
+        if isinstance(node, ast.Attribute) and (ast_dotted_name(node) or "").startswith(("torch.", "self.optimizer")):
+            if name in ("bfloat16", "float16") and isinstance(self.sf.parents.get(id(node)), (ast.Call, ast.keyword)):
+                self.add("precision", 1, node, name, self.sf.segment(self.sf.parents[id(node)], 80))
+            return
+        low = name.lower()
+        fld = None
+        if _WARMUP_NAME.search(low):
+            fld = "warmup"
+        elif _EPOCHS_NAME.match(low):
+            fld = "epochs"
+        elif _ITERS_NAME.match(low):
+            fld = "iterations"
+        elif _BATCH_NAME.match(low):
+            fld = "batch_size"
+        elif _ACCUM_NAME.match(low):
+            fld = "grad_accumulation"
+        elif low in ("amp", "use_amp", "fp16", "bf16", "mixed_precision", "half"):
+            fld = "precision"
+        if fld is None:
+            return
+        got = self.resolver.resolve(self.sf, node)  # type: ignore[arg-type]
+        if got.value is None and isinstance(node, ast.Name):
+            return  # a local loop variable, a parameter: not evidence of anything
+        written = self.sf.segment(node)
+        value = got.value if got.value is not None else written
+        if fld == "precision":
+            value = f"{name}={value}"
+        self.add(fld, 2, node, value, written, got.source, got.at)
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    return "__name__" in ast.unparse(node.test) and "__main__" in ast.unparse(node.test)
