@@ -105,3 +105,22 @@ def test_terminal_rendering_colours_role_badges():
         map_renderable(image_classifier_map()))
     assert "\x1b[" in buffer.getvalue()
     assert "123;31;162" in buffer.getvalue()  # the model badge's purple, #7b1fa2
+
+
+def test_recipe_section_shows_values_where_and_how_and_absent_fields_with_advice():
+    text = map_to_text(image_classifier_map())
+    section = text.split("Training recipe", 1)[1].split("Files ", 1)[0]
+    lr = next(line for line in section.splitlines() if "Learning rate" in line)
+    assert "0.1" in lr and "train.py:124" in lr and "argparse default at train.py:31" in lr
+    seed = next(line for line in section.splitlines() if line.strip().startswith("Seed"))
+    assert "absent" in seed and "no seed" in seed
+    assert "TensorBoard" in section and "JSON log" in section
+
+
+def test_recipe_markup_from_the_repository_prints_as_itself():
+    text = map_to_text(hostile_map(), width=200)
+    assert "<b>Adam</b> | `x`" in text and "[red]opt[/red]" in text
+
+
+def test_no_training_entrypoint_says_so_in_the_terminal():
+    assert "No training entrypoint found" in map_to_text(empty_map())

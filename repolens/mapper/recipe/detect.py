@@ -159,12 +159,11 @@ class Detector:
             self._optim_params(node, kws, None)
         elif "lr_scheduler" in q and last[:1].isupper() or last in SCHEDULERS:
             self.add("lr_schedule", 0, node, last, self.sf.segment(node))
-            if last == "LinearLR" and isinstance(self.sf.parents.get(id(node)), (ast.List, ast.Tuple)) or "Warmup" in last:
-                self.add("warmup", 0, node, last, self.sf.segment(node))
+            linear_first = last == "LinearLR" and isinstance(self.sf.parents.get(id(node)), (ast.List, ast.Tuple))
+            self._warmup(node, kws, last, linear_first or "warmup" in last.lower())
         elif _SCHEDULE_FUNC.match(last) and not (last == "get_lr" and node.args == [] and isinstance(node.func, ast.Attribute)):
             self.add("lr_schedule", 0, node, last, self.sf.segment(node))
-            if "warmup" in last:
-                self.add("warmup", 0, node, last, self.sf.segment(node))
+            self._warmup(node, kws, last, "warmup" in last)
         elif last in ("DataLoader",) or q.endswith(".DataLoader"):
             self._dataloader(node, kws)
         elif q in _SEED_QUALIFIED or _SEED_FUNC.match(last) or last == "manual_seed":
@@ -221,6 +220,17 @@ class Detector:
         for name in _ACCUM_KWARGS:
             if name in kws and last not in ("Accelerator", "Trainer", "TrainingArguments", "Seq2SeqTrainingArguments"):
                 self.add_resolved("grad_accumulation", 1, node, kws[name], f"{name}=")
+
+    def _warmup(self, node: ast.Call, kws: dict[str, ast.expr], last: str, named: bool) -> None:
+        """A scheduler's warm-up: its `*warmup*` argument (`num_warmup_steps=args.warmup_steps`), else
+        the second positional argument of a `*_with_warmup` function, else its name says it."""
+        arg = next((v for k, v in kws.items() if "warmup" in k.lower()), None)
+        if arg is None and named and last.startswith("get_") and len(node.args) > 1:
+            arg = node.args[1]
+        if arg is not None:
+            self.add_resolved("warmup", 0, node, arg)
+        elif named:
+            self.add("warmup", 0, node, last, self.sf.segment(node))
 
     def _inside_compose(self, node: ast.AST) -> bool:
         cur = self.sf.parents.get(id(node))
@@ -459,8 +469,11 @@ class Detector:
         else:
             return
         if isinstance(node, ast.Attribute) and (ast_dotted_name(node) or "").startswith(("torch.", "self.optimizer")):
-            if name in ("bfloat16", "float16") and isinstance(self.sf.parents.get(id(node)), (ast.Call, ast.keyword)):
-                self.add("precision", 1, node, name, self.sf.segment(self.sf.parents[id(node)], 80))
+            parent = self.sf.parents.get(id(node))
+            call = self.sf.parents.get(id(parent)) if isinstance(parent, ast.keyword) else parent
+            if name in ("bfloat16", "float16") and isinstance(call, ast.Call) \
+                    and not self.sf.qualify(call.func).endswith("autocast"):  # autocast says it already
+                self.add("precision", 1, node, name, self.sf.segment(call, 80))
             return
         low = name.lower()
         fld = None

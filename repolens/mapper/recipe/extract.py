@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 import warnings
 from pathlib import Path
 
@@ -32,12 +33,17 @@ MAX_PER_FIELD = 4
 MAX_CONFIG_FILES = 12
 _MULTI = frozenset({"logging", "checkpointing", "distributed", "precision"})
 _CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+_TRAIN_NAME = re.compile(r"train|finetune|fine_tune|pretrain", re.I)
 
 
 def training_entrypoint(entrypoints: list[Entrypoint] | tuple[Entrypoint, ...],
                         roles: dict[str, FileRole]) -> Entrypoint | None:
-    """The first entrypoint whose file is a training program (entrypoints come strongest first)."""
-    return next((e for e in entrypoints if e.path in roles and roles[e.path].role == "train"), None)
+    """The first entrypoint whose file is a training program (entrypoints come strongest first); failing
+    that, the first whose file name says it trains (`train.py` whose role came out as data because it
+    also builds the DataLoader)."""
+    found = next((e for e in entrypoints if e.path in roles and roles[e.path].role == "train"), None)
+    return found or next((e for e in entrypoints if _TRAIN_NAME.search(e.path.rsplit("/", 1)[-1])
+                          and e.path.endswith((".py", ".ipynb"))), None)
 
 
 def extract_recipe(root: Path, project: Project, entrypoint: Entrypoint | None) -> Recipe | None:

@@ -45,6 +45,7 @@ SOURCES: tuple[str, ...] = (
     "dict-default",       # a dict literal of defaults: DEFAULTS = {"lr": 0.1}
     "function-default",   # a parameter default: def build(lr=0.1)
     "library-default",    # not passed: the library's own default (torch.optim.Adam lr=0.001)
+    "computed",           # arithmetic on resolved numbers: args.lr * args.batch_size / 256, range(1, n + 1)
     "unresolved",         # an expression repolens does not evaluate
 )
 

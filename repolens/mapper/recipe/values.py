@@ -321,6 +321,10 @@ class Resolver:
                 got = self._self_attr(sf, node, keys[0], depth)
                 if got is not None:
                     return got
+            if root == "self" and len(keys) == 2 and keys[0] in ("hparams", "hyperparameters"):
+                got = self._init_param(sf, node, keys[1], depth)  # Lightning: save_hyperparameters()
+                if got is not None:
+                    return got
             if keys:
                 got = self.values.lookup([k for k in keys if k not in ("hparams", "hyperparameters")], keyed=keyed)
                 if got is not None:
@@ -384,16 +388,18 @@ class Resolver:
             return got
         return Resolved(None, "unresolved")
 
-    def _from_callers(self, sf: SourceFile, func: ast.AST, param: str, depth: int) -> Resolved | None:
-        """The argument the first resolvable call of `func` (in the files read) passes for `param`."""
-        name = getattr(func, "name", "")
+    def _from_callers(self, sf: SourceFile, func: ast.AST, param: str, depth: int,
+                      callee: str | None = None) -> Resolved | None:
+        """The argument the first resolvable call of `func` (in the files read) passes for `param`.
+        Calls are matched by name (`callee`: the class name for a constructor)."""
+        name = callee or getattr(func, "name", "")
         args = getattr(func, "args", None)
         if not name or args is None or depth > 3:
             return None
         positional = [a.arg for a in args.posonlyargs + args.args]
         for caller, call in self.calls_to(name):
             index = positional.index(param) if param in positional else None
-            if index is not None and positional[:1] in (["self"], ["cls"]) and isinstance(call.func, ast.Attribute):
+            if index is not None and positional[:1] in (["self"], ["cls"]) and (isinstance(call.func, ast.Attribute) or callee):
                 index -= 1
             expr = next((kw.value for kw in call.keywords if kw.arg == param), None)
             if expr is None and index is not None and 0 <= index < len(call.args) \
@@ -417,6 +423,23 @@ class Resolver:
                         if callee:
                             self._calls.setdefault(callee, []).append((sf, node))
         return self._calls.get(name, [])
+
+    def _init_param(self, sf: SourceFile, node: ast.AST, param: str, depth: int) -> Resolved | None:
+        """`self.hparams.lr` in a class whose __init__ takes `lr`: what its constructor calls pass, or
+        the parameter's default."""
+        klass = sf.parents.get(id(node))
+        while klass is not None and not isinstance(klass, ast.ClassDef):
+            klass = sf.parents.get(id(klass))
+        init = next((n for n in getattr(klass, "body", []) if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+        if klass is None or init is None or param not in sf.params.get(id(init), {}):
+            return None
+        passed = self._from_callers(sf, init, param, depth, callee=klass.name)
+        if passed is not None:
+            return passed
+        default = sf.params[id(init)][param]
+        if default is not None and _is_literal(default):
+            return Resolved(sf.segment(default), "function-default", sf.loc(default))
+        return None
 
     def _self_attr(self, sf: SourceFile, node: ast.AST, attr: str, depth: int) -> Resolved | None:
         cur = sf.parents.get(id(node))
@@ -465,6 +488,8 @@ def _access_path(node: ast.expr) -> tuple[str, list[str], bool] | None:
             cur = cur.value
         else:
             break
+    if isinstance(cur, ast.Call) and isinstance(cur.func, ast.Name) and not cur.args:
+        cur = cur.func  # `TrainConfig().batch_size`: the class's default
     if not isinstance(cur, ast.Name) or not keys:
         return None
     return cur.id, list(reversed(keys)), keyed

@@ -150,7 +150,7 @@ def _recipe_section(repo_map: RepoMap) -> list[str]:
             "| --- | --- | --- | --- |"]
     for row in recipe_rows(recipe):
         if not row.lines:
-            out.append(f"| {md_text(row.label)} | absent | - | {md_text(row.advice)} |")
+            out.append(f"| {md_text(row.label)} | absent | - | {md_text(row.advice) or '-'} |")
         for i, line in enumerate(row.lines):
             label = md_text(row.label) if i == 0 else ""
             path, _, num = line.evidence.rpartition(":")

@@ -32,7 +32,7 @@ class RecipeRow:
     field: str
     label: str
     lines: tuple[RecipeLine, ...]  # empty: absent
-    advice: str  # for an absent field: what that means; "" otherwise
+    advice: str  # for an absent field worth a sentence: what that means; "" otherwise
 
 
 def _detail(v: RecipeValue) -> str:
@@ -53,7 +53,7 @@ def recipe_rows(recipe: Recipe) -> list[RecipeRow]:
     for name in FIELDS:
         values = found.get(name, ())
         lines = tuple(RecipeLine(v.value, _detail(v), v.evidence) for v in values)
-        out.append(RecipeRow(name, LABELS[name], lines, "" if lines else ADVICE.get(name, "absent")))
+        out.append(RecipeRow(name, LABELS[name], lines, "" if lines else ADVICE.get(name, "")))
     return out
 
 

@@ -205,7 +205,7 @@ def _recipe(repo_map: RepoMap) -> RenderableType:
         cell = Text()
         if not row.lines:
             cell.append("absent", style="yellow")
-            if row.advice != "absent":
+            if row.advice:
                 cell.append(p.one_line(f"  {row.advice}"), style="dim")
         for i, line in enumerate(row.lines):
             if i:
