@@ -137,5 +137,5 @@ def _build(label: str, path: Path, *, jobs: int | None, progress: Progress | Non
         card=card,
         git=git,
         problems=tuple(problems),
-        recipe=extract_recipe(root, project, training_entrypoint(entrypoints, roles)),
+        recipe=extract_recipe(root, project, training_entrypoint(entrypoints, roles, project)),
     )

@@ -40,6 +40,8 @@ SCHEDULERS = frozenset({
 _SCHEDULE_FUNC = re.compile(r"^(?:get_\w*schedul\w*|create_scheduler(?:_v2)?|cosine_scheduler|adjust_learning_rate|"
                             r"adjust_lr|lr_schedule\w*|build_lr_scheduler|build_scheduler|make_scheduler|"
                             r"warmup_cosine\w*|poly_lr\w*|get_lr|cosine_lr)$")
+# A project's own scheduler classes: WarmUpLR, PolyLR, CosineWarmupScheduler.
+_SCHEDULER_CLASS = re.compile(r"^[A-Z]\w*[a-z](?:LR|LRScheduler|LrScheduler|Scheduler)$")
 _LOSS_F = frozenset({
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div", "huber_loss", "cosine_embedding_loss", "margin_ranking_loss",
@@ -73,7 +75,8 @@ _ITERS_NAME = re.compile(r"^(?:max|num|n|total|train|nb)_?(?:iters?|iterations|s
                          r"|^max_iter$|^iterations$|^niter(?:_decay)?$|^total_iters$")
 _BATCH_NAME = re.compile(r"^(?:train_|per_device_train_|global_|total_|micro_|per_gpu_train_)?batch_?size$|^bs$|^batchsize$")
 _ACCUM_NAME = re.compile(r"^(?:grad(?:ient)?_?acc\w*|accum\w*|accumulat\w*|update_freq|accumulate_grad_batches)$")
-_WARMUP_NAME = re.compile(r"warm_?up", re.I)
+_WARMUP_NAME = re.compile(r"warm_?up|^warm(?:_epochs?|_iters?|_steps)?$", re.I)
+_LR_NAME = re.compile(r"^(?:lr|learning_rate|base_lr|blr|lr0|init_lr|max_lr|peak_lr)$", re.I)
 _ACCUM_KWARGS = ("accumulate_grad_batches", "gradient_accumulation_steps", "grad_accum_steps", "accum_iter",
                  "update_freq", "accumulation_steps")
 
@@ -97,19 +100,70 @@ class Detector:
         self.found: list[Finding] = []
 
     # -- helpers --------------------------------------------------------------------------------
-    def _when(self, node: ast.AST) -> str | None:
+    def _when(self, node: ast.AST) -> tuple[str | None, bool | None, bool]:
+        """The innermost `if` the node runs under, in words; whether its test holds with the values as
+        resolved (None: not known); whether it chooses between alternatives (a comparison) rather
+        than switching a feature on (a flag)."""
         cur, child = self.sf.parents.get(id(node)), node
         while cur is not None and not isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
-            if isinstance(cur, ast.If) and child in cur.body and not _is_main_guard(cur):
+            if isinstance(cur, ast.If) and (child in cur.body or child in cur.orelse) and not _is_main_guard(cur):
                 test = cur.test
-                text = f"if {self.sf.segment(test, 60)}"
+                text = f"if {self.sf.segment(test, 60)}" if child in cur.body else f"unless {self.sf.segment(test, 60)}"
+                holds = self._holds(test)
                 target = test.operand if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) else test
+                if isinstance(target, ast.Compare):
+                    target = target.left
                 if isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)):
                     got = self.resolver.resolve(self.sf, target)
                     if got.value is not None and got.source != "literal":
                         text += f" ({got.source} {got.value})"
-                return text
+                if child in cur.orelse and holds is not None:
+                    holds = not holds
+                choice = any(isinstance(sub, ast.Compare) for sub in ast.walk(test))
+                return text, holds, choice
             child, cur = cur, self.sf.parents.get(id(cur))
+        return None, None, False
+
+    def _holds(self, test: ast.expr) -> bool | None:
+        """`args.optimizer == "adamw"`, `args.amp`, `not args.no_seed`, with the resolved default."""
+        if isinstance(test, ast.BoolOp):
+            parts = [self._holds(v) for v in test.values]
+            decisive = isinstance(test.op, ast.Or)  # any True decides an `or`, any False an `and`
+            if decisive in parts:
+                return decisive
+            return None if None in parts else not decisive
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self._holds(test.operand)
+            return None if inner is None else not inner
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            left = self.resolver.resolve(self.sf, test.left)
+            right = test.comparators[0]
+            if left.value is None or left.source == "literal":
+                return None
+            value = _plain(left.value)
+            try:
+                const = ast.literal_eval(right)
+            except (ValueError, SyntaxError, TypeError):
+                return None
+            op = test.ops[0]
+            if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(const, (str, int, float)):
+                same = value == str(const)
+                return same if isinstance(op, ast.Eq) else not same
+            if isinstance(op, (ast.In, ast.NotIn)) and isinstance(const, (list, tuple, set)):
+                inside = value in {str(c) for c in const}
+                return inside if isinstance(op, ast.In) else not inside
+            return None
+        if isinstance(test, (ast.Name, ast.Attribute, ast.Subscript)):
+            got = self.resolver.resolve(self.sf, test)
+            if got.value is None or got.source == "literal":
+                return None
+            value = _plain(got.value)
+            if value in ("True", "False", "None", ""):
+                return value == "True"
+            try:
+                return float(value) != 0
+            except ValueError:
+                return None
         return None
 
     def _train_scope(self, node: ast.AST) -> bool:
@@ -117,7 +171,12 @@ class Detector:
 
     def add(self, field: str, rank: int, node: ast.AST, value: str, written: str, source: str = "literal",
             value_at: str | None = None) -> None:
-        rv = RecipeValue(value, written, self.sf.loc(node), source, value_at, self._when(node))
+        when, holds, choice = self._when(node)
+        rv = RecipeValue(value, written, self.sf.loc(node), source, value_at, when)
+        if holds is False and choice:
+            return  # an alternative not taken with these values: `if args.optimizer == "sgd"` when it is adamw
+        if holds is False:
+            rank += 3  # an opt-in feature that is off by default (`if args.amp:`): said, with its condition
         self.found.append(Finding(field, rank, rv, self._train_scope(node)))
 
     def add_resolved(self, field: str, rank: int, node: ast.AST, expr: ast.expr, prefix: str = "") -> Resolved:
@@ -154,13 +213,18 @@ class Detector:
             opt = kws.get("opt") or kws.get("optimizer_name")
             if opt is not None:
                 self.add_resolved("optimizer", 0, node, opt, "timm ")
-            else:
+                self._optim_params(node, kws, None)
+            elif not self._from_namespace(node, {"opt": "optimizer", "lr": "lr", "weight_decay": "weight_decay",
+                                                 "opt_betas": "betas", "momentum": "momentum"}, "timm "):
                 self.add("optimizer", 0, node, f"{last}(...)", self.sf.segment(node))
-            self._optim_params(node, kws, None)
-        elif "lr_scheduler" in q and last[:1].isupper() or last in SCHEDULERS:
+        elif "lr_scheduler" in q and last[:1].isupper() or last in SCHEDULERS or _SCHEDULER_CLASS.match(last) \
+                and "optim" in self.sf.segment(node.args[0] if node.args else kws.get("optimizer", node.func), 40):
             self.add("lr_schedule", 0, node, last, self.sf.segment(node))
             linear_first = last == "LinearLR" and isinstance(self.sf.parents.get(id(node)), (ast.List, ast.Tuple))
             self._warmup(node, kws, last, linear_first or "warmup" in last.lower())
+        elif last in ("create_scheduler", "create_scheduler_v2") and self._from_namespace(
+                node, {"sched": "lr_schedule", "warmup_epochs": "warmup", "epochs": "epochs"}, "timm "):
+            pass
         elif _SCHEDULE_FUNC.match(last) and not (last == "get_lr" and node.args == [] and isinstance(node.func, ast.Attribute)):
             self.add("lr_schedule", 0, node, last, self.sf.segment(node))
             self._warmup(node, kws, last, "warmup" in last)
@@ -220,6 +284,23 @@ class Detector:
         for name in _ACCUM_KWARGS:
             if name in kws and last not in ("Accelerator", "Trainer", "TrainingArguments", "Seq2SeqTrainingArguments"):
                 self.add_resolved("grad_accumulation", 1, node, kws[name], f"{name}=")
+
+    def _from_namespace(self, node: ast.Call, names: dict[str, str], prefix: str) -> bool:
+        """timm's `create_optimizer(args, model)`: the factory reads `args.opt`, `args.lr`, ...; their
+        values are the namespace's (argparse defaults, the command line)."""
+        if not node.args or not isinstance(node.args[0], ast.Name):
+            return False
+        ns = node.args[0].id
+        found = False
+        for attr, fld in names.items():
+            got = self.resolver.values.lookup([attr], keyed=False)
+            if got is None or got.value is None:
+                continue
+            first = fld in ("optimizer", "lr_schedule")
+            self.add(fld, 0 if first else 1, node, (prefix if first else "") + _plain(got.value),
+                     f"{ns}.{attr}", got.source, got.at)
+            found = True
+        return found
 
     def _warmup(self, node: ast.Call, kws: dict[str, ast.expr], last: str, named: bool) -> None:
         """A scheduler's warm-up: its `*warmup*` argument (`num_warmup_steps=args.warmup_steps`), else
@@ -350,7 +431,13 @@ class Detector:
             return
         scope = self.sf.scope_of(node)
         names: list[tuple[int, int, str]] = []
-        for sub in ast.walk(scope):
+        direct = node.args[0] if node.args and isinstance(node.args[0], (ast.List, ast.Tuple)) else None
+        for elt in direct.elts if direct is not None else ():
+            if isinstance(elt, ast.Call):  # project transforms too: Compose([PadSquare(), DefaultAug()])
+                short = _short(self.sf.qualify(elt.func))
+                if short[:1].isupper():
+                    names.append((elt.lineno, elt.col_offset, short))
+        for sub in ast.walk(scope if not names else node):
             if isinstance(sub, ast.Call) and sub is not node:
                 q = self.sf.qualify(sub.func)
                 short = _short(q)
@@ -375,7 +462,7 @@ class Detector:
         if (q.startswith("torch.nn.") or q.startswith("nn.")) and last.endswith("Loss"):
             self.add("loss", 0, node, last, self.sf.segment(node, 80))
             return True
-        if re.match(r"^[A-Z]\w*(?:Loss|Criterion)$", last):
+        if re.match(r"^[A-Z]\w*(?:Loss|Criterion|CrossEntropy)$", last):  # timm's SoftTargetCrossEntropy too
             self.add("loss", 0, node, last, self.sf.segment(node, 80))
             return True
         return False
@@ -489,16 +576,25 @@ class Detector:
             fld = "grad_accumulation"
         elif low in ("amp", "use_amp", "fp16", "bf16", "mixed_precision", "half"):
             fld = "precision"
+        elif _LR_NAME.match(low) and not isinstance(node, ast.Name):
+            fld = "lr"  # `args.lr * batch / 256` feeding a hand-written schedule
         if fld is None:
             return
         got = self.resolver.resolve(self.sf, node)  # type: ignore[arg-type]
-        if got.value is None and isinstance(node, ast.Name):
-            return  # a local loop variable, a parameter: not evidence of anything
+        if isinstance(node, ast.Name) and got.value is None or got.source == "function-default":
+            return  # a local loop variable, a parameter: not evidence of the recipe
+        if fld in ("iterations", "epochs", "batch_size") and got.source == "literal" and got.value == "0":
+            return  # `n_iter = 0`: a counter, not a count
         written = self.sf.segment(node)
         value = got.value if got.value is not None else written
         if fld == "precision":
             value = f"{name}={value}"
         self.add(fld, 2, node, value, written, got.source, got.at)
+
+
+def _plain(text: str) -> str:
+    text = text.strip()
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" else text
 
 
 def _fmt(x: float) -> str:

@@ -36,14 +36,21 @@ _CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 _TRAIN_NAME = re.compile(r"train|finetune|fine_tune|pretrain", re.I)
 
 
-def training_entrypoint(entrypoints: list[Entrypoint] | tuple[Entrypoint, ...],
-                        roles: dict[str, FileRole]) -> Entrypoint | None:
-    """The first entrypoint whose file is a training program (entrypoints come strongest first); failing
-    that, the first whose file name says it trains (`train.py` whose role came out as data because it
-    also builds the DataLoader)."""
+def training_entrypoint(entrypoints: list[Entrypoint] | tuple[Entrypoint, ...], roles: dict[str, FileRole],
+                        project: Project | None = None) -> Entrypoint | None:
+    """The first entrypoint whose file is a training program (entrypoints come strongest first).
+
+    Failing that: the first whose file name says it trains (a `train.py` whose role came out as data
+    because it also builds the DataLoader), then the first README / shell command whose file imports
+    a training file of the project (`run.py` that builds `simclr.py`'s trainer)."""
     found = next((e for e in entrypoints if e.path in roles and roles[e.path].role == "train"), None)
-    return found or next((e for e in entrypoints if _TRAIN_NAME.search(e.path.rsplit("/", 1)[-1])
-                          and e.path.endswith((".py", ".ipynb"))), None)
+    found = found or next((e for e in entrypoints if _TRAIN_NAME.search(e.path.rsplit("/", 1)[-1])
+                           and e.path.endswith((".py", ".ipynb"))), None)
+    if found is None and project is not None:
+        found = next((e for e in entrypoints if e.kind in ("readme-command", "shell-script")
+                      and e.path in project.summaries
+                      and any(roles[r].role == "train" for r in _imported(project, e.path) if r in roles)), None)
+    return found
 
 
 def extract_recipe(root: Path, project: Project, entrypoint: Entrypoint | None) -> Recipe | None:
@@ -198,8 +205,9 @@ def _choose(name: str, cands: list[tuple[int, Finding]]) -> tuple[RecipeValue, .
 
 
 def _distinct(cands: list[tuple[int, Finding]]) -> tuple[RecipeValue, ...]:
+    resolved = [c for c in cands if c[1].value.source != "unresolved"]
     seen: dict[str, RecipeValue] = {}
-    for _, f in cands:
+    for _, f in resolved or cands:  # a resolved value makes unresolved look-alikes noise
         seen.setdefault(f.value.value, f.value)
     return tuple(seen.values())[:MAX_PER_FIELD]
 

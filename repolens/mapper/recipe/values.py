@@ -147,6 +147,10 @@ class Values:
                 for k, v in zip(node.keys, node.values):
                     if isinstance(k, ast.Constant) and isinstance(k.value, str) and _is_literal(v):
                         self.dicts.setdefault(k.value, (sf.segment(v), sf.loc(v)))
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and node.targets[0].id.isupper() and isinstance(sf.scope_of(node), ast.Module) and _is_literal(node.value):
+                # Module constants of a settings module: `EPOCH = 200`, read as `settings.EPOCH`.
+                self.dicts.setdefault(node.targets[0].id, (sf.segment(node.value), sf.loc(node.value)))
             elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute) \
                     and isinstance(sf.scope_of(node), ast.Module) and _is_literal(node.value):
                 dotted = ast_dotted_name(node.targets[0])  # yacs / ml_collections: `_C.SOLVER.BASE_LR = 0.1`
@@ -299,6 +303,9 @@ _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, as
         ast.FloorDiv: operator.floordiv, ast.Pow: operator.pow}
 
 
+_OP_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Pow: "**"}
+
+
 class Resolver:
     def __init__(self, values: Values, files: list[SourceFile] | None = None) -> None:
         self.values = values
@@ -343,6 +350,12 @@ class Resolver:
                 except (ArithmeticError, ValueError, OverflowError):
                     return Resolved(None, "unresolved")
                 return Resolved(_format_number(result), "computed")
+            told = left if left.value is not None and left.source != "literal" else right
+            if told.value is not None and told.source != "literal":
+                # `args.seed + utils.get_rank()`: the known part substituted, the rest as written.
+                lt = left.value if left.value is not None else sf.segment(node.left, 40)
+                rt = right.value if right.value is not None else sf.segment(node.right, 40)
+                return Resolved(f"{lt} {_OP_TEXT[type(node.op)]} {rt}", told.source, told.at)
         if isinstance(node, (ast.Tuple, ast.List)) and node.elts:  # betas=(args.beta1, args.beta2)
             parts = [self.resolve(sf, e, depth + 1) for e in node.elts]
             if all(p.value is not None for p in parts):
