@@ -30,6 +30,13 @@ TORCH_OPTIM_DEFAULTS: dict[str, dict[str, str]] = {
     "Adagrad": {"lr": "0.01", "weight_decay": "0"},
 }
 OPTIM_PARAMS = ("lr", "weight_decay", "betas", "momentum")
+_POSITIONAL: dict[str, tuple[str, ...]] = {
+    "SGD": ("params", "lr", "momentum", "dampening", "weight_decay"),
+    "Adam": ("params", "lr", "betas", "eps", "weight_decay"),
+    "AdamW": ("params", "lr", "betas", "eps", "weight_decay"),
+    "RMSprop": ("params", "lr", "alpha", "eps", "weight_decay", "momentum"),
+    "Adagrad": ("params", "lr", "lr_decay", "weight_decay"),
+}
 SCHEDULERS = frozenset({
     "StepLR", "MultiStepLR", "CosineAnnealingLR", "OneCycleLR", "LambdaLR", "ReduceLROnPlateau", "SequentialLR",
     "LinearLR", "ExponentialLR", "CosineAnnealingWarmRestarts", "PolynomialLR", "CyclicLR", "ConstantLR",
@@ -167,7 +174,15 @@ class Detector:
         return None
 
     def _train_scope(self, node: ast.AST) -> bool:
-        return not any(_NON_TRAIN_SCOPE.search(name) for name in self.sf.function_names(node))
+        if any(_NON_TRAIN_SCOPE.search(name) for name in self.sf.function_names(node)):
+            return False
+        if self.sf.level > 0:  # an imported module's own `__main__` demo is not this run
+            cur = self.sf.parents.get(id(node))
+            while cur is not None:
+                if isinstance(cur, ast.If) and _is_main_guard(cur):
+                    return False
+                cur = self.sf.parents.get(id(cur))
+        return True
 
     def add(self, field: str, rank: int, node: ast.AST, value: str, written: str, source: str = "literal",
             value_at: str | None = None) -> None:
@@ -225,7 +240,7 @@ class Detector:
         elif last in ("create_scheduler", "create_scheduler_v2") and self._from_namespace(
                 node, {"sched": "lr_schedule", "warmup_epochs": "warmup", "epochs": "epochs"}, "timm "):
             pass
-        elif _SCHEDULE_FUNC.match(last) and not (last == "get_lr" and node.args == [] and isinstance(node.func, ast.Attribute)):
+        elif _SCHEDULE_FUNC.match(last) and self._about_lr(node, last):
             self.add("lr_schedule", 0, node, last, self.sf.segment(node))
             self._warmup(node, kws, last, "warmup" in last)
         elif last in ("DataLoader",) or q.endswith(".DataLoader"):
@@ -285,6 +300,17 @@ class Detector:
             if name in kws and last not in ("Accelerator", "Trainer", "TrainingArguments", "Seq2SeqTrainingArguments"):
                 self.add_resolved("grad_accumulation", 1, node, kws[name], f"{name}=")
 
+    def _about_lr(self, node: ast.Call, last: str) -> bool:
+        """A schedule-like function that schedules the learning rate: its name says lr, it gets the
+        optimizer, or its result is stored as one (`lr_schedule = cosine_scheduler(...)`). A
+        diffusion model's `get_named_beta_schedule` does none of these."""
+        if last == "get_lr" and not node.args and isinstance(node.func, ast.Attribute):
+            return False  # scheduler.get_lr(): reading it, not making one
+        if re.search(r"lr|learning_rate", last):
+            return True
+        args = " ".join(self.sf.segment(a, 60) for a in [*node.args, *(kw.value for kw in node.keywords)])
+        return bool(re.search(r"optim|\bopt\b", args) or re.search(r"lr|learning_rate", self._target_name(node), re.I))
+
     def _from_namespace(self, node: ast.Call, names: dict[str, str], prefix: str) -> bool:
         """timm's `create_optimizer(args, model)`: the factory reads `args.opt`, `args.lr`, ...; their
         values are the namespace's (argparse defaults, the command line)."""
@@ -328,8 +354,9 @@ class Detector:
         self._optim_params(node, kws, last)
 
     def _optim_params(self, node: ast.Call, kws: dict[str, ast.expr], cls: str | None) -> None:
-        if "lr" not in kws and len(node.args) > 1 and cls is not None:
-            kws = {**kws, "lr": node.args[1]}  # torch optimizers: (params, lr, ...)
+        for name, arg in zip(_POSITIONAL.get(cls or "", ("params", "lr")), node.args):
+            if name in OPTIM_PARAMS and name not in kws:
+                kws = {**kws, name: arg}  # Adam(params, lr, betas, eps, weight_decay), as torch orders them
         has_star = any(kw.arg is None for kw in node.keywords)
         groups = self._param_groups(node)
         for name in OPTIM_PARAMS:
@@ -581,6 +608,8 @@ class Detector:
         if fld is None:
             return
         got = self.resolver.resolve(self.sf, node)  # type: ignore[arg-type]
+        if self.sf.level > 1:
+            return  # a name read two imports away says little about this run
         if isinstance(node, ast.Name) and got.value is None or got.source == "function-default":
             return  # a local loop variable, a parameter: not evidence of the recipe
         if fld in ("iterations", "epochs", "batch_size") and got.source == "literal" and got.value == "0":

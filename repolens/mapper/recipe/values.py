@@ -143,7 +143,9 @@ class Values:
                         value = _field_default(value)
                         if value is not None:
                             self.classes.setdefault(target.id, (sf.segment(value), sf.loc(value)))
-            elif isinstance(node, ast.Dict) and node.keys and isinstance(sf.scope_of(node), ast.Module):
+            elif isinstance(node, ast.Dict) and node.keys and (isinstance(sf.scope_of(node), ast.Module)
+                                                               or isinstance(sf.parents.get(id(node)), ast.Return)):
+                # Module-level dicts and dicts a config function returns (`def get_config(): return {...}`).
                 for k, v in zip(node.keys, node.values):
                     if isinstance(k, ast.Constant) and isinstance(k.value, str) and _is_literal(v):
                         self.dicts.setdefault(k.value, (sf.segment(v), sf.loc(v)))
@@ -207,7 +209,7 @@ class Values:
         i = start
         while i < len(tokens):
             tok = tokens[i]
-            if tok.startswith("--") or (tok.startswith("-") and len(tok) == 2 and not tok[1].isdigit()):
+            if tok.startswith("-") and len(tok) > 1 and not (tok[1].isdigit() or tok[1] == "."):  # -b, --lr, -warmup
                 name, eq, value = tok.partition("=")
                 if not eq:
                     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
@@ -285,11 +287,16 @@ def _field_default(value: ast.expr) -> ast.expr | None:
 
 
 def _is_literal(node: ast.expr) -> bool:
+    """A value written out: literals, and arithmetic of number literals (`10**-4`, `1e-3 * 2`)."""
     try:
         ast.literal_eval(node)
         return True
     except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
-        return False
+        pass
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        return _is_literal(node.left) and _is_literal(node.right) and all(
+            isinstance(n.value, (int, float)) for n in ast.walk(node) if isinstance(n, ast.Constant))
+    return False
 
 
 def _number(text: str) -> float | None:
@@ -362,6 +369,9 @@ class Resolver:
                 told = next((p for p in parts if p.source != "literal"), parts[0])
                 text = ", ".join(p.value or "" for p in parts)
                 return Resolved(f"({text})" if isinstance(node, ast.Tuple) else f"[{text}]", told.source, told.at)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("int", "float") \
+                and len(node.args) == 1 and not node.keywords:
+            return self.resolve(sf, node.args[0], depth + 1)  # int(args.global_batch_size // world_size)
         if isinstance(node, ast.IfExp):  # `x if cond else y`: the value when the condition is unknown is not known
             return Resolved(None, "unresolved")
         return Resolved(None, "unresolved")
