@@ -123,7 +123,9 @@ def environment(root: Path, other_rels: list[str], py_rels: set[str]) -> dict[st
         poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
         if isinstance(poetry, dict):
             for name, spec in poetry.items():
-                put(name, spec if isinstance(spec, str) else (spec or {}).get("version"))
+                if isinstance(spec, list):  # poetry's multiple constraints: [{version=..., python=...}, ...]
+                    spec = next((x for x in spec if isinstance(x, dict)), None)
+                put(name, spec if isinstance(spec, str) else (spec or {}).get("version") if isinstance(spec, (dict, type(None))) else None)
     if "setup.py" in py_rels:
         py = _setup_kw(root / "setup.py", "python_requires")
         if isinstance(py, str):

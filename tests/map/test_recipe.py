@@ -426,3 +426,50 @@ def test_yaml_reader_nesting_lists_comments_and_what_it_skips():
     flat = read_yaml("a: 1  # one\nb:\n  c: 'x # not a comment'\n  d: [1, 2]\ne:\n  - 3\n  - 4\n"
                      "f: &anchor 5\ng: |\n  text\n---\nh: 9\n")
     assert flat == {"a": ("1", 1), "b.c": ("x # not a comment", 3), "b.d": ("[1, 2]", 4), "e": ("[3, 4]", 5)}
+
+
+def test_module_level_settings_read_inside_main(make_project):
+    root = make_project({
+        "README.md": "python train.py\n",
+        "train.py": '''
+            import torch
+            batch_size = 8  # batch size
+            lr = 1e-3
+            momentum = 0.9
+            def main():
+                global lr
+                opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+                loader = torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=True)
+            if __name__ == "__main__":
+                main()
+        ''',
+    })
+    rec = recipe(root)
+    assert [(v.value, v.value_at) for v in rec["lr"]] == [("1e-3", "train.py:3")]
+    assert values(rec, "momentum") == ["0.9"] and values(rec, "batch_size") == ["8"]
+
+
+def test_defaults_dict_fed_to_argparse_and_flags_set_in_a_readme_variable(make_project):
+    root = make_project({
+        "README.md": 'TRAIN_FLAGS="--lr 3e-4 --batch_size 256"\n\n```\npython train.py $TRAIN_FLAGS\n```\n',
+        "train.py": '''
+            import argparse
+            import torch
+            def create_argparser():
+                defaults = dict(lr=1e-4, batch_size=1, weight_decay=0.05)
+                parser = argparse.ArgumentParser()
+                for k, v in defaults.items():
+                    parser.add_argument(f"--{k}", default=v, type=type(v))
+                return parser
+            def main():
+                args = create_argparser().parse_args()
+                opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+                loader = DataLoader(ds, batch_size=args.batch_size, shuffle=True)
+            if __name__ == "__main__":
+                main()
+        ''',
+    })
+    rec = recipe(root)
+    assert [(v.value, v.source) for v in rec["lr"]] == [("3e-4", "command")]
+    assert values(rec, "batch_size") == ["256"]
+    assert [(v.value, v.source) for v in rec["weight_decay"]] == [("0.05", "dict-default")]

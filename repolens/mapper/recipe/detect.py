@@ -174,18 +174,23 @@ class Detector:
         return None
 
     def _train_scope(self, node: ast.AST) -> bool:
-        if any(_NON_TRAIN_SCOPE.search(name) for name in self.sf.function_names(node)):
+        return not any(_NON_TRAIN_SCOPE.search(name) for name in self.sf.function_names(node))
+
+    def _imported_demo(self, node: ast.AST) -> bool:
+        """Inside an imported module's own `__main__` block: that module's demo, not this run."""
+        if self.sf.level == 0:
             return False
-        if self.sf.level > 0:  # an imported module's own `__main__` demo is not this run
-            cur = self.sf.parents.get(id(node))
-            while cur is not None:
-                if isinstance(cur, ast.If) and _is_main_guard(cur):
-                    return False
-                cur = self.sf.parents.get(id(cur))
-        return True
+        cur = self.sf.parents.get(id(node))
+        while cur is not None:
+            if isinstance(cur, ast.If) and _is_main_guard(cur):
+                return True
+            cur = self.sf.parents.get(id(cur))
+        return False
 
     def add(self, field: str, rank: int, node: ast.AST, value: str, written: str, source: str = "literal",
             value_at: str | None = None) -> None:
+        if self._imported_demo(node):
+            return
         when, holds, choice = self._when(node)
         rv = RecipeValue(value, written, self.sf.loc(node), source, value_at, when)
         if holds is False and choice:
@@ -413,12 +418,34 @@ class Detector:
             if kw in kws:
                 self.add_resolved(fld, 1, node, kws[kw], prefix)
 
+    def _config_kwargs(self, node: ast.Call, names: set[str]) -> set[str]:
+        """`Trainer(**config["trainer_params"])`: the keys of that config section, as keyword arguments
+        read from the config file. Returns the names it found."""
+        found: set[str] = set()
+        for kw in node.keywords:
+            path = _config_path(kw.value) if kw.arg is None else None
+            if not path:
+                continue
+            prefix = ".".join(path) + "."
+            for key, (value, at) in self.resolver.values.configs.items():
+                name = key[len(prefix):] if key.startswith(prefix) else ""
+                if name in names and name not in found:
+                    found.add(name)
+                    self._config_hits.append((name, value, at, f"**{self.sf.segment(kw.value, 50)}"))
+        return found
+
     def _lightning_trainer(self, node: ast.Call, kws: dict[str, ast.expr]) -> None:
         mapping = (("max_epochs", "epochs", ""), ("max_steps", "iterations", "max_steps="),
                    ("accumulate_grad_batches", "grad_accumulation", ""), ("precision", "precision", "precision="),
                    ("strategy", "distributed", "Lightning strategy="), ("logger", "logging", "logger="))
+        self._config_hits: list[tuple[str, str, str, str]] = []
+        from_config = self._config_kwargs(node, {kw for kw, _, _ in mapping})
+        for name, value, at, written in self._config_hits:
+            fld, prefix = next((f, p) for k, f, p in mapping if k == name)
+            self.add(fld, 1, node, prefix + value, written, "config-file", at)
+        kws = {**{k: node for k in from_config}, **kws}  # present, for the defaults below
         for kw, fld, prefix in mapping:
-            if kw in kws:
+            if kw in kws and kw not in from_config:
                 self.add_resolved(fld, 1, node, kws[kw], prefix)
         if "max_epochs" not in kws and "max_steps" not in kws:
             self.add("epochs", 3, node, "1000 (Lightning default max_epochs)", "Trainer(...)", "library-default")
@@ -608,6 +635,10 @@ class Detector:
         if fld is None:
             return
         got = self.resolver.resolve(self.sf, node)  # type: ignore[arg-type]
+        if got.value is None and isinstance(node, ast.Name) and fld in ("warmup", "epochs", "iterations"):
+            assigned = self.resolver.assigned(self.sf, node)  # `warmup_steps = 10 * len(loader)`
+            if assigned is not None:
+                got = Resolved(self.sf.segment(assigned, 60), "unresolved", self.sf.loc(assigned))
         if self.sf.level > 1:
             return  # a name read two imports away says little about this run
         if isinstance(node, ast.Name) and got.value is None or got.source == "function-default":
@@ -619,6 +650,22 @@ class Detector:
         if fld == "precision":
             value = f"{name}={value}"
         self.add(fld, 2, node, value, written, got.source, got.at)
+
+
+def _config_path(node: ast.expr) -> list[str] | None:
+    """`config["trainer_params"]` / `cfg.trainer` -> ["trainer_params"]: the section a `**` expands."""
+    keys: list[str] = []
+    cur = node
+    while True:
+        if isinstance(cur, ast.Subscript) and isinstance(cur.slice, ast.Constant) and isinstance(cur.slice.value, str):
+            keys.append(cur.slice.value)
+            cur = cur.value
+        elif isinstance(cur, ast.Attribute):
+            keys.append(cur.attr)
+            cur = cur.value
+        else:
+            break
+    return list(reversed(keys)) if isinstance(cur, ast.Name) and keys else None
 
 
 def _plain(text: str) -> str:

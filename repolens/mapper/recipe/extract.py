@@ -165,7 +165,8 @@ def _load_configs(root: Path, entry: SourceFile, entrypoint: Entrypoint, values:
 
     if entrypoint.command:
         evidence = entrypoint.evidence if entrypoint.kind != "main-guard" else entry.rel
-        for path in values.add_command(entrypoint.command, evidence):
+        command = _expand_variables(root, entrypoint.command, evidence)
+        for path in values.add_command(command, evidence):
             load(_within(root, path, base))
     for node in ast.walk(entry.tree):
         if isinstance(node, ast.Call) and (ast_dotted_name(node.func) or "").endswith("hydra.main") \
@@ -182,6 +183,25 @@ def _load_configs(root: Path, entry: SourceFile, entrypoint: Entrypoint, values:
                 and len(node.value) < 200:
             load(_within(root, node.value, base))
     return loaded
+
+
+_SHELL_VAR = re.compile(r"""^\s*(?:export\s+)?([A-Za-z_]\w*)=(?:"([^"]*)"|'([^']*)'|(\S*))\s*$""", re.M)
+
+
+def _expand_variables(root: Path, command: str, evidence: str) -> str:
+    """`python train.py $TRAIN_FLAGS`: the flags a README or shell script sets just above, in place
+    (`TRAIN_FLAGS="--lr 3e-4 --batch_size 256"`). Only variables assigned in the same file."""
+    if "$" not in command:
+        return command
+    rel = evidence.rsplit(":", 1)[0]
+    try:
+        text = (root / rel).read_text(encoding="utf-8", errors="replace")[:500_000]
+    except OSError:
+        return command
+    found: dict[str, str] = {}
+    for m in _SHELL_VAR.finditer(text):
+        found.setdefault(m.group(1), next(g for g in m.groups()[1:] if g is not None))
+    return re.sub(r"\$\{?(\w+)\}?", lambda m: found.get(m.group(1), m.group(0)), command)
 
 
 # -- merging ----------------------------------------------------------------------------------

@@ -143,9 +143,16 @@ class Values:
                         value = _field_default(value)
                         if value is not None:
                             self.classes.setdefault(target.id, (sf.segment(value), sf.loc(value)))
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+                # `defaults = dict(lr=3e-4, batch_size=1)` (then fed to argparse in a loop)
+                for kw in node.keywords:
+                    if kw.arg and _is_literal(kw.value):
+                        self.dicts.setdefault(kw.arg, (sf.segment(kw.value), sf.loc(kw.value)))
             elif isinstance(node, ast.Dict) and node.keys and (isinstance(sf.scope_of(node), ast.Module)
-                                                               or isinstance(sf.parents.get(id(node)), ast.Return)):
-                # Module-level dicts and dicts a config function returns (`def get_config(): return {...}`).
+                                                               or isinstance(sf.parents.get(id(node)), ast.Return)
+                                                               or _config_target(sf, node)):
+                # Module-level dicts, dicts a config function returns (`def get_config(): return {...}`),
+                # dicts of defaults built in a function (`params = {"lr": 2e-4}`).
                 for k, v in zip(node.keys, node.values):
                     if isinstance(k, ast.Constant) and isinstance(k.value, str) and _is_literal(v):
                         self.dicts.setdefault(k.value, (sf.segment(v), sf.loc(v)))
@@ -276,6 +283,15 @@ def _is_config_class(node: ast.ClassDef, sf: SourceFile) -> bool:
     return decorated or bool(_CONFIG_CLASS.search(node.name))
 
 
+_CONFIG_NAME = re.compile(r"default|config|cfg|param|hparam|hyper|setting|opt|args|kwargs", re.I)
+
+
+def _config_target(sf: SourceFile, node: ast.Dict) -> bool:
+    parent = sf.parents.get(id(node))
+    return isinstance(parent, ast.Assign) and any(
+        isinstance(t, ast.Name) and _CONFIG_NAME.search(t.id) for t in parent.targets)
+
+
 def _field_default(value: ast.expr) -> ast.expr | None:
     """`field(default=0.1)` -> 0.1; a plain literal -> itself; anything computed -> None."""
     if isinstance(value, ast.Call) and (ast_dotted_name(value.func) or "").endswith("field"):
@@ -376,6 +392,12 @@ class Resolver:
             return Resolved(None, "unresolved")
         return Resolved(None, "unresolved")
 
+    def assigned(self, sf: SourceFile, node: ast.Name) -> ast.expr | None:
+        """The last value assigned to a local name before `node`, in its function."""
+        cands = sf.assigns.get(id(sf.scope_of(node)), {}).get(node.id, [])
+        before = [v for ln, v in cands if ln <= node.lineno]
+        return before[-1] if before else None
+
     def _with_at(self, r: Resolved, sf: SourceFile, node: ast.AST) -> Resolved:
         if r.source == "literal":
             return Resolved(r.value, "literal", sf.loc(node))
@@ -389,7 +411,9 @@ class Resolver:
         line = node.lineno
         for sc in (scope, sf.tree):
             cands = sf.assigns.get(id(sc), {}).get(node.id, [])
-            before = [v for ln, v in cands if ln <= line] if sc is scope else cands
+            # In its own function a name has the value last assigned before the use; a module-level
+            # name read inside a function has its module value (assigned anywhere at the top).
+            before = [v for ln, v in cands if ln <= line or sc is not scope]
             if before:
                 value = before[-1]
                 got = self.resolve(sf, value, depth + 1)
