@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from repolens.pyindex.aliases import ast_dotted_name
 
 Keyed = dict[str, tuple[str, str]]  # key -> (value as written, "file:line")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # lines as Python's tokenizer counts them
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,30 @@ class SourceFile:
     self_assigns: dict[int, dict[str, list[tuple[int, ast.expr]]]] = field(default_factory=dict)  # class -> attr -> ...
     params: dict[int, dict[str, ast.expr | None]] = field(default_factory=dict)  # function -> param -> default
 
+    lines: list[bytes] = field(default_factory=list, repr=False)
+
     def segment(self, node: ast.AST, limit: int = 120) -> str:
-        text = ast.get_source_segment(self.text, node) or ast.unparse(node)
+        """The source of a node, on one line. (`ast.get_source_segment` splits the whole file on
+        every call: quadratic on a long training script.)"""
+        text = self._source(node) or ast.unparse(node)
         text = " ".join(text.split())
         return text if len(text) <= limit else text[: limit - 3] + "..."
+
+    def _source(self, node: ast.AST) -> str | None:
+        try:
+            l0, l1 = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined,operator]
+            c0, c1 = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        except (AttributeError, TypeError):
+            return None
+        if not self.lines:
+            self.lines = [ln.encode("utf-8") for ln in _LINE.findall(self.text)]  # offsets are in UTF-8 bytes
+        if c1 is None or not 0 <= l0 <= l1 < len(self.lines):
+            return None
+        if l0 == l1:
+            raw = self.lines[l0][c0:c1]
+        else:
+            raw = self.lines[l0][c0:] + b"".join(self.lines[l0 + 1:l1]) + self.lines[l1][:c1]
+        return raw.decode("utf-8", errors="replace")
 
     def loc(self, node: ast.AST) -> str:
         return f"{self.rel}:{getattr(node, 'lineno', 1)}"
