@@ -473,3 +473,15 @@ def test_defaults_dict_fed_to_argparse_and_flags_set_in_a_readme_variable(make_p
     assert [(v.value, v.source) for v in rec["lr"]] == [("3e-4", "command")]
     assert values(rec, "batch_size") == ["256"]
     assert [(v.value, v.source) for v in rec["weight_decay"]] == [("0.05", "dict-default")]
+
+
+def test_recipe_json_is_the_same_bytes_whatever_the_hash_seed():
+    import subprocess
+    import sys
+
+    code = ("import json; from repolens.mapper import build_map; "
+            f"print(json.dumps(build_map({str(REPO / 'fixtures' / 'tiny_lm')!r}, jobs=1).to_json()['recipe']))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("0", "1", "2")}
+    assert len(outs) == 1 and '"optimizer"' in outs.pop()

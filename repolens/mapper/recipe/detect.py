@@ -11,82 +11,38 @@ import ast
 import re
 from dataclasses import dataclass
 
+from repolens.mapper.recipe.conditions import Conditions
+from repolens.mapper.recipe.frameworks import FrameworkCalls
 from repolens.mapper.recipe.model import RecipeValue
-from repolens.mapper.recipe.values import Resolved, Resolver, SourceFile
+from repolens.mapper.recipe.names import (
+    ACCUM_KWARGS,
+    ACCUM_NAME,
+    BATCH_NAME,
+    EPOCHS_NAME,
+    ITERS_NAME,
+    LIGHTNING_LOGGERS,
+    LOGGERS,
+    LOSS_F,
+    LR_NAME,
+    OPTIMIZERS,
+    OPTIM_PARAMS,
+    POSITIONAL,
+    RANDOM_AUG,
+    SAVE_FUNCS,
+    SCHEDULERS,
+    SCHEDULER_CLASS,
+    SCHEDULE_FUNC,
+    SEED_FUNC,
+    SEED_QUALIFIED,
+    TORCH_OPTIM_DEFAULTS,
+    TRANSFORM_PREFIXES,
+    WARMUP_NAME,
+    short_name,
+)
+from repolens.mapper.recipe.resolve import Resolver
+from repolens.mapper.recipe.source import SourceFile
+from repolens.mapper.recipe.values import Resolved
 from repolens.pyindex.aliases import ast_dotted_name
-
-OPTIMIZERS = frozenset({
-    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "LBFGS", "SparseAdam",
-    "ASGD", "Rprop", "Lion", "LAMB", "Lamb", "LARS", "Lars", "Adafactor", "FusedAdam", "FusedLAMB", "FusedSGD",
-    "AdamW8bit", "Adam8bit", "PagedAdamW", "PagedAdamW8bit", "SophiaG", "Adan", "AdaBelief", "Muon", "Shampoo",
-    "AdamWScheduleFree", "SGDScheduleFree", "Prodigy", "DAdaptAdam",
-})
-# torch.optim defaults, for the hyperparameters a call leaves out (torch 2.x signatures).
-TORCH_OPTIM_DEFAULTS: dict[str, dict[str, str]] = {
-    "SGD": {"lr": "0.001", "momentum": "0", "weight_decay": "0"},
-    "Adam": {"lr": "0.001", "betas": "(0.9, 0.999)", "weight_decay": "0"},
-    "AdamW": {"lr": "0.001", "betas": "(0.9, 0.999)", "weight_decay": "0.01"},
-    "RMSprop": {"lr": "0.01", "momentum": "0", "weight_decay": "0"},
-    "Adagrad": {"lr": "0.01", "weight_decay": "0"},
-}
-OPTIM_PARAMS = ("lr", "weight_decay", "betas", "momentum")
-_POSITIONAL: dict[str, tuple[str, ...]] = {
-    "SGD": ("params", "lr", "momentum", "dampening", "weight_decay"),
-    "Adam": ("params", "lr", "betas", "eps", "weight_decay"),
-    "AdamW": ("params", "lr", "betas", "eps", "weight_decay"),
-    "RMSprop": ("params", "lr", "alpha", "eps", "weight_decay", "momentum"),
-    "Adagrad": ("params", "lr", "lr_decay", "weight_decay"),
-}
-SCHEDULERS = frozenset({
-    "StepLR", "MultiStepLR", "CosineAnnealingLR", "OneCycleLR", "LambdaLR", "ReduceLROnPlateau", "SequentialLR",
-    "LinearLR", "ExponentialLR", "CosineAnnealingWarmRestarts", "PolynomialLR", "CyclicLR", "ConstantLR",
-    "ChainedScheduler", "MultiplicativeLR", "CosineLRScheduler", "StepLRScheduler", "MultiStepLRScheduler",
-    "PlateauLRScheduler", "PolyLRScheduler", "TanhLRScheduler", "WarmupCosineSchedule", "WarmupLinearSchedule",
-    "LinearWarmupCosineAnnealingLR", "CosineAnnealingWarmupRestarts", "WarmupMultiStepLR", "WarmupCosineLR",
-})
-_SCHEDULE_FUNC = re.compile(r"^(?:get_\w*schedul\w*|create_scheduler(?:_v2)?|cosine_scheduler|adjust_learning_rate|"
-                            r"adjust_lr|lr_schedule\w*|build_lr_scheduler|build_scheduler|make_scheduler|"
-                            r"warmup_cosine\w*|poly_lr\w*|get_lr|cosine_lr)$")
-# A project's own scheduler classes: WarmUpLR, PolyLR, CosineWarmupScheduler.
-_SCHEDULER_CLASS = re.compile(r"^[A-Z]\w*[a-z](?:LR|LRScheduler|LrScheduler|Scheduler)$")
-_LOSS_F = frozenset({
-    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "kl_div", "huber_loss", "cosine_embedding_loss", "margin_ranking_loss",
-    "triplet_margin_loss", "ctc_loss", "poisson_nll_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
-    "hinge_embedding_loss", "sigmoid_focal_loss", "gaussian_nll_loss",
-})
-_SEED_QUALIFIED = frozenset({
-    "torch.manual_seed", "torch.cuda.manual_seed", "torch.cuda.manual_seed_all", "random.seed", "numpy.random.seed",
-    "torch.random.manual_seed", "tensorflow.random.set_seed",
-})
-_SEED_FUNC = re.compile(r"^(?:set_|setup_|fix_|init_|make_|seed_)?(?:random_|global_|all_)?seeds?(?:_everything|_all|_torch)?$")
-_LOGGERS: dict[str, str] = {  # qualified-name prefix -> what a reader calls it
-    "torch.utils.tensorboard": "TensorBoard", "tensorboardX": "TensorBoard", "wandb": "wandb", "mlflow": "mlflow",
-    "visdom": "visdom", "comet_ml": "Comet", "neptune": "Neptune", "clearml": "ClearML", "aim": "Aim",
-    "swanlab": "SwanLab", "dvclive": "DVCLive",
-}
-_LIGHTNING_LOGGERS = {"TensorBoardLogger": "TensorBoard", "WandbLogger": "wandb", "CSVLogger": "CSV",
-                      "MLFlowLogger": "mlflow", "CometLogger": "Comet", "NeptuneLogger": "Neptune"}
-_SAVE_FUNCS = frozenset({
-    "save_checkpoint", "save_pretrained", "save_model", "save_state", "save_weights", "save_on_master",
-    "save_networks", "save_ckpt", "save_model_checkpoint", "save_file", "save_checkpoints", "save_state_dict",
-})
-_TRANSFORM_PREFIXES = ("torchvision.transforms", "albumentations", "kornia.augmentation", "monai.transforms",
-                       "timm.data", "torchaudio.transforms")
-_RANDOM_AUG = re.compile(r"Random|Flip|Jitter|Augment|Mixup|CutMix|Erasing|Cutout|Crop|Rotate|Affine|Blur|Solarize|Noise")
-# Functions whose findings are not the training recipe (evaluation, sampling, lr range tests).
-_NON_TRAIN_SCOPE = re.compile(r"^(?:test|eval|evaluat|valid|val_|val$|infer|predict|bench|find_lr|lr_find|"
-                              r"visuali|sampl|generat|demo|export|inspect|debug)", re.I)
-_EPOCHS_NAME = re.compile(r"^(?:n|num|max|total|train|nb|number_of)_?epochs$|^epochs$|^n_epochs(?:_decay)?$|^nepochs?$")
-_ITERS_NAME = re.compile(r"^(?:max|num|n|total|train|nb)_?(?:iters?|iterations|steps|train_steps|training_steps|updates)$"
-                         r"|^max_iter$|^iterations$|^niter(?:_decay)?$|^total_iters$")
-_BATCH_NAME = re.compile(r"^(?:train_|per_device_train_|global_|total_|micro_|per_gpu_train_)?batch_?size$|^bs$|^batchsize$")
-_ACCUM_NAME = re.compile(r"^(?:grad(?:ient)?_?acc\w*|accum\w*|accumulat\w*|update_freq|accumulate_grad_batches)$")
-_WARMUP_NAME = re.compile(r"warm_?up|^warm(?:_epochs?|_iters?|_steps)?$", re.I)
-_LR_NAME = re.compile(r"^(?:lr|learning_rate|base_lr|blr|lr0|init_lr|max_lr|peak_lr)$", re.I)
-_ACCUM_KWARGS = ("accumulate_grad_batches", "gradient_accumulation_steps", "grad_accum_steps", "accum_iter",
-                 "update_freq", "accumulation_steps")
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -96,97 +52,16 @@ class Finding:
     train_scope: bool  # False inside evaluation / sampling / lr-finder functions
 
 
-def _short(q: str) -> str:
-    return q.rsplit(".", 1)[-1]
 
 
-class Detector:
+
+class Detector(Conditions, FrameworkCalls):
     def __init__(self, sf: SourceFile, resolver: Resolver) -> None:
         self.sf = sf
         self.resolver = resolver
         self.found: list[Finding] = []
 
     # -- helpers --------------------------------------------------------------------------------
-    def _when(self, node: ast.AST) -> tuple[str | None, bool | None, bool]:
-        """The innermost `if` the node runs under, in words; whether its test holds with the values as
-        resolved (None: not known); whether it chooses between alternatives (a comparison) rather
-        than switching a feature on (a flag)."""
-        cur, child = self.sf.parents.get(id(node)), node
-        while cur is not None and not isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
-            if isinstance(cur, ast.If) and (child in cur.body or child in cur.orelse) and not _is_main_guard(cur):
-                test = cur.test
-                text = f"if {self.sf.segment(test, 60)}" if child in cur.body else f"unless {self.sf.segment(test, 60)}"
-                holds = self._holds(test)
-                target = test.operand if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) else test
-                if isinstance(target, ast.Compare):
-                    target = target.left
-                if isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)):
-                    got = self.resolver.resolve(self.sf, target)
-                    if got.value is not None and got.source != "literal":
-                        text += f" ({got.source} {got.value})"
-                if child in cur.orelse and holds is not None:
-                    holds = not holds
-                choice = any(isinstance(sub, ast.Compare) for sub in ast.walk(test))
-                return text, holds, choice
-            child, cur = cur, self.sf.parents.get(id(cur))
-        return None, None, False
-
-    def _holds(self, test: ast.expr) -> bool | None:
-        """`args.optimizer == "adamw"`, `args.amp`, `not args.no_seed`, with the resolved default."""
-        if isinstance(test, ast.BoolOp):
-            parts = [self._holds(v) for v in test.values]
-            decisive = isinstance(test.op, ast.Or)  # any True decides an `or`, any False an `and`
-            if decisive in parts:
-                return decisive
-            return None if None in parts else not decisive
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            inner = self._holds(test.operand)
-            return None if inner is None else not inner
-        if isinstance(test, ast.Compare) and len(test.ops) == 1:
-            left = self.resolver.resolve(self.sf, test.left)
-            right = test.comparators[0]
-            if left.value is None or left.source == "literal":
-                return None
-            value = _plain(left.value)
-            try:
-                const = ast.literal_eval(right)
-            except (ValueError, SyntaxError, TypeError):
-                return None
-            op = test.ops[0]
-            if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(const, (str, int, float)):
-                same = value == str(const)
-                return same if isinstance(op, ast.Eq) else not same
-            if isinstance(op, (ast.In, ast.NotIn)) and isinstance(const, (list, tuple, set)):
-                inside = value in {str(c) for c in const}
-                return inside if isinstance(op, ast.In) else not inside
-            return None
-        if isinstance(test, (ast.Name, ast.Attribute, ast.Subscript)):
-            got = self.resolver.resolve(self.sf, test)
-            if got.value is None or got.source == "literal":
-                return None
-            value = _plain(got.value)
-            if value in ("True", "False", "None", ""):
-                return value == "True"
-            try:
-                return float(value) != 0
-            except ValueError:
-                return None
-        return None
-
-    def _train_scope(self, node: ast.AST) -> bool:
-        return not any(_NON_TRAIN_SCOPE.search(name) for name in self.sf.function_names(node))
-
-    def _imported_demo(self, node: ast.AST) -> bool:
-        """Inside an imported module's own `__main__` block: that module's demo, not this run."""
-        if self.sf.level == 0:
-            return False
-        cur = self.sf.parents.get(id(node))
-        while cur is not None:
-            if isinstance(cur, ast.If) and _is_main_guard(cur):
-                return True
-            cur = self.sf.parents.get(id(cur))
-        return False
-
     def add(self, field: str, rank: int, node: ast.AST, value: str, written: str, source: str = "literal",
             value_at: str | None = None) -> None:
         if self._imported_demo(node):
@@ -223,7 +98,7 @@ class Detector:
 
     def _call(self, node: ast.Call) -> None:
         q = self.sf.qualify(node.func)
-        last = _short(q) if q else (node.func.attr if isinstance(node.func, ast.Attribute) else "")
+        last = short_name(q) if q else (node.func.attr if isinstance(node.func, ast.Attribute) else "")
         kws = {kw.arg: kw.value for kw in node.keywords if kw.arg}
         if not last:
             return
@@ -237,7 +112,7 @@ class Detector:
             elif not self._from_namespace(node, {"opt": "optimizer", "lr": "lr", "weight_decay": "weight_decay",
                                                  "opt_betas": "betas", "momentum": "momentum"}, "timm "):
                 self.add("optimizer", 0, node, f"{last}(...)", self.sf.segment(node))
-        elif "lr_scheduler" in q and last[:1].isupper() or last in SCHEDULERS or _SCHEDULER_CLASS.match(last) \
+        elif "lr_scheduler" in q and last[:1].isupper() or last in SCHEDULERS or SCHEDULER_CLASS.match(last) \
                 and "optim" in self.sf.segment(node.args[0] if node.args else kws.get("optimizer", node.func), 40):
             self.add("lr_schedule", 0, node, last, self.sf.segment(node))
             linear_first = last == "LinearLR" and isinstance(self.sf.parents.get(id(node)), (ast.List, ast.Tuple))
@@ -245,12 +120,12 @@ class Detector:
         elif last in ("create_scheduler", "create_scheduler_v2") and self._from_namespace(
                 node, {"sched": "lr_schedule", "warmup_epochs": "warmup", "epochs": "epochs"}, "timm "):
             pass
-        elif _SCHEDULE_FUNC.match(last) and self._about_lr(node, last):
+        elif SCHEDULE_FUNC.match(last) and self._about_lr(node, last):
             self.add("lr_schedule", 0, node, last, self.sf.segment(node))
             self._warmup(node, kws, last, "warmup" in last)
         elif last in ("DataLoader",) or q.endswith(".DataLoader"):
             self._dataloader(node, kws)
-        elif q in _SEED_QUALIFIED or _SEED_FUNC.match(last) or last == "manual_seed":
+        elif q in SEED_QUALIFIED or SEED_FUNC.match(last) or last == "manual_seed":
             arg = node.args[0] if node.args else kws.get("seed")
             if arg is not None:
                 self.add_resolved("seed", 0, node, arg)
@@ -289,11 +164,11 @@ class Detector:
             self._hf_arguments(node, kws)
         elif last == "HfArgumentParser":
             self.add("optimizer", 3, node, "AdamW (HF Trainer default optim adamw_torch)", self.sf.segment(node), "library-default")
-        elif last in _LIGHTNING_LOGGERS and q.startswith(("lightning", "pytorch_lightning", "pl.")):
-            self.add("logging", 0, node, _LIGHTNING_LOGGERS[last], self.sf.segment(node))
+        elif last in LIGHTNING_LOGGERS and q.startswith(("lightning", "pytorch_lightning", "pl.")):
+            self.add("logging", 0, node, LIGHTNING_LOGGERS[last], self.sf.segment(node))
         elif last == "ModelCheckpoint":
             self.add("checkpointing", 0, node, "ModelCheckpoint", self.sf.segment(node))
-        elif q == "torch.save" or last in _SAVE_FUNCS:
+        elif q == "torch.save" or last in SAVE_FUNCS:
             self.add("checkpointing", 0, node, q if q == "torch.save" else last, self.sf.segment(node, 80))
         elif last == "Compose" or q.endswith("create_transform") or last in ("Mixup", "RandAugment", "TrivialAugmentWide", "AutoAugment") and not self._inside_compose(node):
             self._augmentations(node, last, kws)
@@ -301,7 +176,7 @@ class Detector:
             pass
         else:
             self._logger_call(node, q, last)
-        for name in _ACCUM_KWARGS:
+        for name in ACCUM_KWARGS:
             if name in kws and last not in ("Accelerator", "Trainer", "TrainingArguments", "Seq2SeqTrainingArguments"):
                 self.add_resolved("grad_accumulation", 1, node, kws[name], f"{name}=")
 
@@ -315,23 +190,6 @@ class Detector:
             return True
         args = " ".join(self.sf.segment(a, 60) for a in [*node.args, *(kw.value for kw in node.keywords)])
         return bool(re.search(r"optim|\bopt\b", args) or re.search(r"lr|learning_rate", self._target_name(node), re.I))
-
-    def _from_namespace(self, node: ast.Call, names: dict[str, str], prefix: str) -> bool:
-        """timm's `create_optimizer(args, model)`: the factory reads `args.opt`, `args.lr`, ...; their
-        values are the namespace's (argparse defaults, the command line)."""
-        if not node.args or not isinstance(node.args[0], ast.Name):
-            return False
-        ns = node.args[0].id
-        found = False
-        for attr, fld in names.items():
-            got = self.resolver.values.lookup([attr], keyed=False)
-            if got is None or got.value is None:
-                continue
-            first = fld in ("optimizer", "lr_schedule")
-            self.add(fld, 0 if first else 1, node, (prefix if first else "") + _plain(got.value),
-                     f"{ns}.{attr}", got.source, got.at)
-            found = True
-        return found
 
     def _warmup(self, node: ast.Call, kws: dict[str, ast.expr], last: str, named: bool) -> None:
         """A scheduler's warm-up: its `*warmup*` argument (`num_warmup_steps=args.warmup_steps`), else
@@ -347,7 +205,7 @@ class Detector:
     def _inside_compose(self, node: ast.AST) -> bool:
         cur = self.sf.parents.get(id(node))
         while cur is not None and not isinstance(cur, ast.stmt):
-            if isinstance(cur, ast.Call) and _short(self.sf.qualify(cur.func)) == "Compose":
+            if isinstance(cur, ast.Call) and short_name(self.sf.qualify(cur.func)) == "Compose":
                 return True
             cur = self.sf.parents.get(id(cur))
         return False
@@ -359,7 +217,7 @@ class Detector:
         self._optim_params(node, kws, last)
 
     def _optim_params(self, node: ast.Call, kws: dict[str, ast.expr], cls: str | None) -> None:
-        for name, arg in zip(_POSITIONAL.get(cls or "", ("params", "lr")), node.args):
+        for name, arg in zip(POSITIONAL.get(cls or "", ("params", "lr")), node.args):
             if name in OPTIM_PARAMS and name not in kws:
                 kws = {**kws, name: arg}  # Adam(params, lr, betas, eps, weight_decay), as torch orders them
         has_star = any(kw.arg is None for kw in node.keywords)
@@ -410,74 +268,6 @@ class Detector:
             return " ".join(self.sf.segment(t, 40) for t in parent.targets)
         return ""
 
-    def _accelerator(self, node: ast.Call, last: str, kws: dict[str, ast.expr]) -> None:
-        self.add("distributed", 1, node, "accelerate" if last == "Accelerator" else "Lightning Fabric",
-                 self.sf.segment(node, 80))
-        for kw, fld, prefix in (("mixed_precision", "precision", "mixed_precision="), ("precision", "precision", "precision="),
-                                ("gradient_accumulation_steps", "grad_accumulation", ""), ("log_with", "logging", "")):
-            if kw in kws:
-                self.add_resolved(fld, 1, node, kws[kw], prefix)
-
-    def _config_kwargs(self, node: ast.Call, names: set[str]) -> set[str]:
-        """`Trainer(**config["trainer_params"])`: the keys of that config section, as keyword arguments
-        read from the config file. Returns the names it found."""
-        found: set[str] = set()
-        for kw in node.keywords:
-            path = _config_path(kw.value) if kw.arg is None else None
-            if not path:
-                continue
-            prefix = ".".join(path) + "."
-            for key, (value, at) in self.resolver.values.configs.items():
-                name = key[len(prefix):] if key.startswith(prefix) else ""
-                if name in names and name not in found:
-                    found.add(name)
-                    self._config_hits.append((name, value, at, f"**{self.sf.segment(kw.value, 50)}"))
-        return found
-
-    def _lightning_trainer(self, node: ast.Call, kws: dict[str, ast.expr]) -> None:
-        mapping = (("max_epochs", "epochs", ""), ("max_steps", "iterations", "max_steps="),
-                   ("accumulate_grad_batches", "grad_accumulation", ""), ("precision", "precision", "precision="),
-                   ("strategy", "distributed", "Lightning strategy="), ("logger", "logging", "logger="))
-        self._config_hits: list[tuple[str, str, str, str]] = []
-        from_config = self._config_kwargs(node, {kw for kw, _, _ in mapping})
-        for name, value, at, written in self._config_hits:
-            fld, prefix = next((f, p) for k, f, p in mapping if k == name)
-            self.add(fld, 1, node, prefix + value, written, "config-file", at)
-        kws = {**{k: node for k in from_config}, **kws}  # present, for the defaults below
-        for kw, fld, prefix in mapping:
-            if kw in kws and kw not in from_config:
-                self.add_resolved(fld, 1, node, kws[kw], prefix)
-        if "max_epochs" not in kws and "max_steps" not in kws:
-            self.add("epochs", 3, node, "1000 (Lightning default max_epochs)", "Trainer(...)", "library-default")
-        if "logger" not in kws:
-            self.add("logging", 3, node, "TensorBoard or CSV (Lightning default logger)", "Trainer(...)", "library-default")
-        if "enable_checkpointing" not in kws:
-            self.add("checkpointing", 3, node, "last epoch (Lightning default ModelCheckpoint)", "Trainer(...)",
-                     "library-default")
-        if "devices" in kws and "strategy" not in kws:
-            self.add_resolved("distributed", 2, node, kws["devices"], "Lightning devices=")
-
-    def _hf_arguments(self, node: ast.Call, kws: dict[str, ast.expr]) -> None:
-        mapping = (("learning_rate", "lr", ""), ("weight_decay", "weight_decay", ""), ("optim", "optimizer", ""),
-                   ("lr_scheduler_type", "lr_schedule", ""), ("warmup_steps", "warmup", "warmup_steps="),
-                   ("warmup_ratio", "warmup", "warmup_ratio="), ("num_train_epochs", "epochs", ""),
-                   ("max_steps", "iterations", "max_steps="), ("per_device_train_batch_size", "batch_size", "per device "),
-                   ("gradient_accumulation_steps", "grad_accumulation", ""), ("fp16", "precision", "fp16="),
-                   ("bf16", "precision", "bf16="), ("torch_compile", "compile", "torch_compile="),
-                   ("deepspeed", "distributed", "DeepSpeed "), ("fsdp", "distributed", "FSDP "), ("seed", "seed", ""),
-                   ("report_to", "logging", "report_to="), ("save_strategy", "checkpointing", "save_strategy="),
-                   ("save_steps", "checkpointing", "save_steps="))
-        for kw, fld, prefix in mapping:
-            if kw in kws:
-                self.add_resolved(fld, 1, node, kws[kw], prefix)
-        defaults = (("optim", "optimizer", "AdamW (HF default optim adamw_torch)"), ("learning_rate", "lr", "5e-05"),
-                    ("lr_scheduler_type", "lr_schedule", "linear (HF default)"), ("num_train_epochs", "epochs", "3"),
-                    ("per_device_train_batch_size", "batch_size", "8 per device"), ("seed", "seed", "42"),
-                    ("weight_decay", "weight_decay", "0.0"))
-        for kw, fld, value in defaults:
-            if kw not in kws and not any(k.arg is None for k in node.keywords):
-                self.add(fld, 3, node, value, f"{_short(self.sf.qualify(node.func))} default", "library-default")
-
     def _augmentations(self, node: ast.Call, last: str, kws: dict[str, ast.expr]) -> None:
         if last != "Compose":
             self.add("augmentations", 1, node, last if last != "create_transform" else "timm create_transform",
@@ -488,14 +278,14 @@ class Detector:
         direct = node.args[0] if node.args and isinstance(node.args[0], (ast.List, ast.Tuple)) else None
         for elt in direct.elts if direct is not None else ():
             if isinstance(elt, ast.Call):  # project transforms too: Compose([PadSquare(), DefaultAug()])
-                short = _short(self.sf.qualify(elt.func))
+                short = short_name(self.sf.qualify(elt.func))
                 if short[:1].isupper():
                     names.append((elt.lineno, elt.col_offset, short))
         for sub in ast.walk(scope if not names else node):
             if isinstance(sub, ast.Call) and sub is not node:
                 q = self.sf.qualify(sub.func)
-                short = _short(q)
-                if (q.startswith(_TRANSFORM_PREFIXES) or q.split(".", 1)[0] in ("T", "A", "K", "transforms", "v2")) \
+                short = short_name(q)
+                if (q.startswith(TRANSFORM_PREFIXES) or q.split(".", 1)[0] in ("T", "A", "K", "transforms", "v2")) \
                         and short[:1].isupper() and short != "Compose":
                     names.append((sub.lineno, sub.col_offset, short))
         names.sort()
@@ -503,14 +293,14 @@ class Detector:
         if not listed:
             return
         where = " ".join([self._target_name(node), *self.sf.function_names(node)[:1]]).lower()
-        randomness = sum(1 for n in listed if _RANDOM_AUG.search(n))
+        randomness = sum(1 for n in listed if RANDOM_AUG.search(n))
         rank = 0 if "train" in where or randomness else 2
         if re.search(r"val|test|eval|infer", where) and "train" not in where:
             rank = 4
         self.add("augmentations", rank, node, ", ".join(listed), f"{self.sf.segment(node.func)}([...])")
 
     def _loss(self, node: ast.Call, q: str, last: str) -> bool:
-        if q.startswith("torch.nn.functional.") and last in _LOSS_F or q.startswith("F.") and last in _LOSS_F:
+        if q.startswith("torch.nn.functional.") and last in LOSS_F or q.startswith("F.") and last in LOSS_F:
             self.add("loss", 0, node, f"F.{last}", self.sf.segment(node, 80))
             return True
         if (q.startswith("torch.nn.") or q.startswith("nn.")) and last.endswith("Loss"):
@@ -522,7 +312,7 @@ class Detector:
         return False
 
     def _logger_call(self, node: ast.Call, q: str, last: str) -> None:
-        for prefix, name in _LOGGERS.items():
+        for prefix, name in LOGGERS.items():
             if q == prefix or q.startswith(prefix + "."):
                 if name in ("wandb", "mlflow", "Neptune", "ClearML", "Aim", "SwanLab") and last not in (
                         "init", "start_run", "Run", "init_run", "Task", "log", "log_metrics", "log_metric", "Experiment"):
@@ -618,19 +408,19 @@ class Detector:
             return
         low = name.lower()
         fld = None
-        if _WARMUP_NAME.search(low):
+        if WARMUP_NAME.search(low):
             fld = "warmup"
-        elif _EPOCHS_NAME.match(low):
+        elif EPOCHS_NAME.match(low):
             fld = "epochs"
-        elif _ITERS_NAME.match(low):
+        elif ITERS_NAME.match(low):
             fld = "iterations"
-        elif _BATCH_NAME.match(low):
+        elif BATCH_NAME.match(low):
             fld = "batch_size"
-        elif _ACCUM_NAME.match(low):
+        elif ACCUM_NAME.match(low):
             fld = "grad_accumulation"
         elif low in ("amp", "use_amp", "fp16", "bf16", "mixed_precision", "half"):
             fld = "precision"
-        elif _LR_NAME.match(low) and not isinstance(node, ast.Name):
+        elif LR_NAME.match(low) and not isinstance(node, ast.Name):
             fld = "lr"  # `args.lr * batch / 256` feeding a hand-written schedule
         if fld is None:
             return
@@ -652,30 +442,8 @@ class Detector:
         self.add(fld, 2, node, value, written, got.source, got.at)
 
 
-def _config_path(node: ast.expr) -> list[str] | None:
-    """`config["trainer_params"]` / `cfg.trainer` -> ["trainer_params"]: the section a `**` expands."""
-    keys: list[str] = []
-    cur = node
-    while True:
-        if isinstance(cur, ast.Subscript) and isinstance(cur.slice, ast.Constant) and isinstance(cur.slice.value, str):
-            keys.append(cur.slice.value)
-            cur = cur.value
-        elif isinstance(cur, ast.Attribute):
-            keys.append(cur.attr)
-            cur = cur.value
-        else:
-            break
-    return list(reversed(keys)) if isinstance(cur, ast.Name) and keys else None
 
-
-def _plain(text: str) -> str:
-    text = text.strip()
-    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" else text
 
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-def _is_main_guard(node: ast.If) -> bool:
-    return "__name__" in ast.unparse(node.test) and "__main__" in ast.unparse(node.test)

@@ -24,7 +24,9 @@ from repolens.mapper.project import Project
 from repolens.mapper.recipe.configs import hydra_files, read_config
 from repolens.mapper.recipe.detect import Detector, Finding
 from repolens.mapper.recipe.model import FIELDS, Recipe, RecipeValue
-from repolens.mapper.recipe.values import Resolver, SourceFile, Values, index_file
+from repolens.mapper.recipe.resolve import Resolver
+from repolens.mapper.recipe.source import SourceFile, index_file
+from repolens.mapper.recipe.values import Values
 from repolens.pyindex.aliases import ast_dotted_name
 
 MAX_FILES = 30
