@@ -485,3 +485,71 @@ def test_recipe_json_is_the_same_bytes_whatever_the_hash_seed():
                            env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout
             for seed in ("0", "1", "2")}
     assert len(outs) == 1 and '"optimizer"' in outs.pop()
+
+
+def test_alternatives_follow_the_defaults_through_elif_chains_and_lower(make_project):
+    root = make_project({
+        "README.md": "python train.py\n",
+        "optim.py": '''
+            import torch
+            class Algo:
+                def __init__(self, model, lr=None, eps=None):
+                    self.optimizer = torch.optim.RMSprop(model.parameters(), lr, eps=eps, alpha=0.99)
+        ''',
+        "train.py": '''
+            import argparse
+            import torch
+            from timm.loss import LabelSmoothingCrossEntropy, SoftTargetCrossEntropy
+            from optim import Algo
+            def main():
+                p = argparse.ArgumentParser()
+                p.add_argument("--opt", default="AdamW")
+                p.add_argument("--mixup", type=float, default=0.8)
+                p.add_argument("--smoothing", type=float, default=0.1)
+                p.add_argument("--lr", type=float, default=7e-4)
+                args = p.parse_args()
+                name = args.opt.lower()
+                if name == "sgd":
+                    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+                elif name == "adamw":
+                    opt = torch.optim.AdamW(model.parameters(), lr=args.lr)
+                if args.mixup > 0.:
+                    criterion = SoftTargetCrossEntropy()
+                elif args.smoothing > 0.:
+                    criterion = LabelSmoothingCrossEntropy(smoothing=args.smoothing)
+                else:
+                    criterion = torch.nn.CrossEntropyLoss()
+                agent = Algo(model, lr=args.lr, eps=1e-5)
+            if __name__ == "__main__":
+                main()
+        ''',
+    })
+    rec = recipe(root)
+    assert values(rec, "optimizer") == ["AdamW"]  # the sgd branch is not taken with opt=AdamW
+    assert values(rec, "loss") == ["SoftTargetCrossEntropy"]  # mixup 0.8 > 0: the elif and else are not taken
+    assert rec["optimizer"][0].when == 'if name == "adamw" (argparse-default "adamw")'
+
+
+def test_a_constructor_parameter_takes_what_the_entrypoint_passes(make_project):
+    root = make_project({
+        "README.md": "python train.py\n",
+        "algo.py": '''
+            import torch
+            class Algo:
+                def __init__(self, model, lr=None, eps=None):
+                    self.optimizer = torch.optim.RMSprop(model.parameters(), lr, eps=eps, alpha=0.99)
+        ''',
+        "train.py": '''
+            import argparse
+            from algo import Algo
+            if __name__ == "__main__":
+                p = argparse.ArgumentParser()
+                p.add_argument("--lr", type=float, default=7e-4)
+                args = p.parse_args()
+                agent = Algo(model, lr=args.lr, eps=1e-5)
+        ''',
+    })
+    rec = recipe(root)
+    assert values(rec, "optimizer") == ["RMSprop"]
+    # Not the parameter default None: what `Algo(...)` passes, resolved to the argparse default.
+    assert [(v.value, v.source, v.value_at) for v in rec["lr"]] == [("7e-4", "argparse-default", "train.py:5")]

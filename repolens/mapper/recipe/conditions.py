@@ -21,28 +21,39 @@ class Conditions:
     resolver: Resolver
 
     def _when(self, node: ast.AST) -> tuple[str | None, bool | None, bool]:
-        """The innermost `if` the node runs under, in words; whether its test holds with the values as
-        resolved (None: not known); whether it chooses between alternatives (a comparison) rather
-        than switching a feature on (a flag)."""
+        """The innermost `if` the node runs under, in words; whether it runs with the values as
+        resolved (False when any enclosing `if` / `elif` / `else` in its function is not taken, None
+        when not known); whether a comparison decides it (an alternative, as opposed to a flag that
+        switches a feature on)."""
+        text: str | None = None
+        holds: bool | None = True
+        choice = False
         cur, child = self.sf.parents.get(id(node)), node
         while cur is not None and not isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
             if isinstance(cur, ast.If) and (child in cur.body or child in cur.orelse) and not _is_main_guard(cur):
-                test = cur.test
-                text = f"if {self.sf.segment(test, 60)}" if child in cur.body else f"unless {self.sf.segment(test, 60)}"
-                holds = self._holds(test)
-                target = test.operand if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) else test
-                if isinstance(target, ast.Compare):
-                    target = target.left
-                if isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)):
-                    got = self.resolver.resolve(self.sf, target)
-                    if got.value is not None and got.source != "literal":
-                        text += f" ({got.source} {got.value})"
-                if child in cur.orelse and holds is not None:
-                    holds = not holds
-                choice = any(isinstance(sub, ast.Compare) for sub in ast.walk(test))
-                return text, holds, choice
+                taken = self._holds(cur.test)
+                if child in cur.orelse and taken is not None:
+                    taken = not taken
+                if text is None:
+                    text = self._describe(cur.test, child in cur.body)
+                if taken is False:
+                    return text, False, any(isinstance(sub, ast.Compare) for sub in ast.walk(cur.test))
+                if taken is None:
+                    holds = None
+                choice = choice or any(isinstance(sub, ast.Compare) for sub in ast.walk(cur.test))
             child, cur = cur, self.sf.parents.get(id(cur))
-        return None, None, False
+        return text, (holds if text is not None else None), choice
+
+    def _describe(self, test: ast.expr, in_body: bool) -> str:
+        text = f"if {self.sf.segment(test, 60)}" if in_body else f"unless {self.sf.segment(test, 60)}"
+        target = test.operand if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) else test
+        if isinstance(target, ast.Compare):
+            target = target.left
+        if isinstance(target, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+            got = self.resolver.resolve(self.sf, target)
+            if got.value is not None and got.source != "literal":
+                text += f" ({got.source} {got.value})"
+        return text
 
     def _holds(self, test: ast.expr) -> bool | None:
         """`args.optimizer == "adamw"`, `args.amp`, `not args.no_seed`, with the resolved default."""
@@ -66,6 +77,19 @@ class Conditions:
             except (ValueError, SyntaxError, TypeError):
                 return None
             op = test.ops[0]
+            if isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) and isinstance(const, (int, float)):
+                try:
+                    number = float(value)
+                except ValueError:
+                    return None
+                return {ast.Gt: number > const, ast.GtE: number >= const,
+                        ast.Lt: number < const, ast.LtE: number <= const}[type(op)]
+            if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(const, (int, float)) and not isinstance(const, bool):
+                try:
+                    same = float(value) == const
+                except ValueError:
+                    return None
+                return same if isinstance(op, ast.Eq) else not same
             if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(const, (str, int, float)):
                 same = value == str(const)
                 return same if isinstance(op, ast.Eq) else not same

@@ -73,6 +73,12 @@ class Resolver:
                 told = next((p for p in parts if p.source != "literal"), parts[0])
                 text = ", ".join(p.value or "" for p in parts)
                 return Resolved(f"({text})" if isinstance(node, ast.Tuple) else f"[{text}]", told.source, told.at)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("lower", "upper") \
+                and not node.args:  # `config.TRAIN.OPTIMIZER.NAME.lower()`
+            got = self.resolve(sf, node.func.value, depth + 1)
+            if got.value is not None:
+                text = getattr(got.value, node.func.attr)()
+                return Resolved(text, got.source, got.at)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("int", "float") \
                 and len(node.args) == 1 and not node.keywords:
             return self.resolve(sf, node.args[0], depth + 1)  # int(args.global_batch_size // world_size)
@@ -108,7 +114,9 @@ class Resolver:
                 return self._with_at(got, sf, value)
             params = sf.params.get(id(sc))
             if params is not None and node.id in params:
-                passed = self._from_callers(sf, sc, node.id, depth)
+                klass = sf.parents.get(id(sc)) if getattr(sc, "name", "") == "__init__" else None
+                callee = klass.name if isinstance(klass, ast.ClassDef) else None  # `PPO(..., lr=args.lr)`
+                passed = self._from_callers(sf, sc, node.id, depth, callee=callee)
                 if passed is not None:
                     return passed
                 default = params[node.id]
