@@ -553,3 +553,25 @@ def test_a_constructor_parameter_takes_what_the_entrypoint_passes(make_project):
     assert values(rec, "optimizer") == ["RMSprop"]
     # Not the parameter default None: what `Algo(...)` passes, resolved to the argparse default.
     assert [(v.value, v.source, v.value_at) for v in rec["lr"]] == [("7e-4", "argparse-default", "train.py:5")]
+
+
+def test_a_project_schedule_function_says_its_shape(make_project):
+    root = make_project({
+        "README.md": "python train.py\n",
+        "util.py": '''
+            import math
+            def adjust_learning_rate(args, optimizer, epoch):
+                lr = args.lr * 0.5 * (1.0 + math.cos(math.pi * epoch / args.epochs))
+                for g in optimizer.param_groups:
+                    g["lr"] = lr
+        ''',
+        "train.py": '''
+            import torch
+            from util import adjust_learning_rate
+            if __name__ == "__main__":
+                opt = torch.optim.SGD(model.parameters(), lr=0.1)
+                for epoch in range(90):
+                    adjust_learning_rate(args, opt, epoch)
+        ''',
+    })
+    assert values(recipe(root), "lr_schedule") == ["adjust_learning_rate (cosine)"]

@@ -121,7 +121,7 @@ class Detector(Conditions, FrameworkCalls):
                 node, {"sched": "lr_schedule", "warmup_epochs": "warmup", "epochs": "epochs"}, "timm "):
             pass
         elif SCHEDULE_FUNC.match(last) and self._about_lr(node, last):
-            self.add("lr_schedule", 0, node, last, self.sf.segment(node))
+            self.add("lr_schedule", 0, node, self._schedule_shape(last), self.sf.segment(node))
             self._warmup(node, kws, last, "warmup" in last)
         elif last in ("DataLoader",) or q.endswith(".DataLoader"):
             self._dataloader(node, kws)
@@ -179,6 +179,19 @@ class Detector(Conditions, FrameworkCalls):
         for name in ACCUM_KWARGS:
             if name in kws and last not in ("Accelerator", "Trainer", "TrainingArguments", "Seq2SeqTrainingArguments"):
                 self.add_resolved("grad_accumulation", 1, node, kws[name], f"{name}=")
+
+    def _schedule_shape(self, name: str) -> str:
+        """A project's own schedule function, with the shape its body computes when it says so:
+        `adjust_learning_rate (cosine)` when it calls `cos`, `(step)` for `gamma ** n` decay."""
+        found = self.resolver.definition(name)
+        if found is None or "cos" in name:
+            return name
+        calls = {short_name(found[0].qualify(n.func)) for n in ast.walk(found[1]) if isinstance(n, ast.Call)}
+        if "cos" in calls:
+            return f"{name} (cosine)"
+        if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) for n in ast.walk(found[1])):
+            return f"{name} (step / exponential decay)"
+        return name
 
     def _about_lr(self, node: ast.Call, last: str) -> bool:
         """A schedule-like function that schedules the learning rate: its name says lr, it gets the

@@ -22,6 +22,7 @@ class Resolver:
         self.values = values
         self.files = files or []
         self._calls: dict[str, list[tuple[SourceFile, ast.Call]]] | None = None
+        self._defs: dict[str, tuple[SourceFile, ast.FunctionDef]] | None = None
 
     def resolve(self, sf: SourceFile, node: ast.expr | None, depth: int = 0) -> Resolved:
         if node is None:
@@ -154,6 +155,16 @@ class Resolver:
             if got.value is not None:
                 return self._with_at(got, caller, expr)
         return None
+
+    def definition(self, name: str) -> tuple[SourceFile, ast.FunctionDef] | None:
+        """The first function called `name` in the files read (entrypoint first)."""
+        if self._defs is None:
+            self._defs = {}
+            for sf in self.files:
+                for node in ast.walk(sf.tree):
+                    if isinstance(node, ast.FunctionDef):
+                        self._defs.setdefault(node.name, (sf, node))
+        return self._defs.get(name)
 
     def calls_to(self, name: str) -> list[tuple[SourceFile, ast.Call]]:
         if self._calls is None:
