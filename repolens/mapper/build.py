@@ -21,6 +21,7 @@ from repolens.mapper.context import MapContext
 from repolens.project.environment import declared_environment
 from repolens.project.model import ProjectModel
 from repolens.project.moduleinfo import import_prefix
+from repolens.mapper.recipe import extract_recipe, training_entrypoint
 from repolens.mapper.reading import reading_order
 from repolens.mapper.reading_tiers import split_tiers
 from repolens.mapper.roles import assign_roles
@@ -161,4 +162,5 @@ def _build(label: str, path: Path, *, jobs: int | None, progress: Progress | Non
         git=git,
         problems=tuple(problems),
         support_files=tuple(supports),
+        recipe=extract_recipe(root, project, training_entrypoint(entrypoints, roles, project)),
     )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from repolens.mapper.recipe.model import Recipe
 
 Role = Literal["data", "model", "train", "eval", "utils", "config", "test", "script"]
 ROLES: tuple[Role, ...] = ("data", "model", "train", "eval", "utils", "config", "test", "script")
@@ -98,6 +101,7 @@ class RepoMap:
     git: GitInfo | None = None
     problems: tuple[str, ...] = ()  # one line per file or folder that could not be read cleanly
     support_files: tuple[SupportFile, ...] = ()  # configs and shell scripts, sorted by path
+    recipe: Recipe | None = None  # the training recipe of the main training entrypoint, if there is one
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -135,4 +139,5 @@ class RepoMap:
                           for p, g in sorted(self.git.files.items())},
             },
             "problems": list(self.problems),
+            "recipe": None if self.recipe is None else self.recipe.to_json(),
         }

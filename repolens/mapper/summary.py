@@ -81,6 +81,10 @@ class FileSummary:
     def imports(self) -> tuple[str, ...]:
         return self.info.imports if self.info is not None else ()
 
+    @property
+    def aliases(self) -> tuple[tuple[str, str], ...]:
+        return self.info.aliases if self.info is not None else ()
+
 
 _BUILTINS = frozenset(dir(builtins)) | {"self", "cls"}
 

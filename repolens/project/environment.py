@@ -147,8 +147,10 @@ def declared_environment_in(texts: Mapping[str, str]) -> dict[str, Declaration]:
         poetry = tool.get("poetry", {}).get("dependencies", {}) if isinstance(tool.get("poetry"), dict) else {}
         if isinstance(poetry, dict):
             for name, spec in poetry.items():
-                put(name, spec if isinstance(spec, str) else (spec or {}).get("version"),
-                    "pyproject.toml [tool.poetry.dependencies]")
+                if isinstance(spec, list):  # poetry's multiple constraints: [{version=..., python=...}, ...]
+                    spec = next((x for x in spec if isinstance(x, dict)), None)
+                version = spec if isinstance(spec, str) else spec.get("version") if isinstance(spec, dict) else None
+                put(name, version if isinstance(version, str) else None, "pyproject.toml [tool.poetry.dependencies]")
     if "setup.py" in other_rels:
         py = setup_keyword_in(read("setup.py"), "python_requires")
         if isinstance(py, str):

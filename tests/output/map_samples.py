@@ -15,6 +15,22 @@ from repolens.mapper.model import (
     SupportFile,
     Usage,
 )
+from repolens.mapper.recipe.model import FIELDS, Recipe, RecipeValue
+
+
+def sample_recipe() -> Recipe:
+    """What extract_recipe gives for the image classifier: some fields found, the rest absent."""
+    found = {
+        "optimizer": (RecipeValue("SGD", "torch.optim.SGD(...)", "train.py:124", "literal"),),
+        "lr": (RecipeValue("0.1", "args.lr", "train.py:124", "argparse-default", "train.py:31"),),
+        "lr_schedule": (RecipeValue("MultiStepLR", "MultiStepLR(optimizer, milestones=args.milestones)",
+                                    "train.py:131", "literal"),),
+        "precision": (RecipeValue("autocast", "torch.autocast('cuda')", "train.py:70", "literal",
+                                  when="if args.amp (argparse-default False)"),),
+        "logging": (RecipeValue("TensorBoard", "SummaryWriter(log_dir)", "utils/logger.py:34", "literal"),
+                    RecipeValue("JSON log", "json.dumps(log_stats)", "train.py:160", "literal")),
+    }
+    return Recipe("train.py", ("train.py", "utils/logger.py"), tuple((f, found.get(f, ())) for f in FIELDS))
 
 
 def image_classifier_map(root: str = "fixtures/image_classifier") -> RepoMap:
@@ -99,6 +115,7 @@ def image_classifier_map(root: str = "fixtures/image_classifier") -> RepoMap:
         git=git,
         problems=("scripts/broken_export.py:3: syntax error (invalid syntax); role guessed from its name",),
         support_files=support,
+        recipe=sample_recipe(),
     )
 
 
@@ -132,6 +149,9 @@ def hostile_map() -> RepoMap:
         problems=("<script>alert(5)</script>.py: could not decode",),
         support_files=(SupportFile("<script>alert(6)</script>.yaml", "config", "yaml", 1,
                                    (Usage(evil, 2, "<b>argparse</b> default"),)),),
+        recipe=Recipe(evil, (evil,), tuple(
+            (f, (RecipeValue("<b>Adam</b> | `x`", "[red]opt[/red]", f"{evil}:3", "literal",
+                             when='if "<i>"'),) if f == "optimizer" else ()) for f in FIELDS)),
     )
 
 

@@ -40,7 +40,7 @@ ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "h1"
 def test_page_has_every_section_with_an_anchor():
     page = _Page(map_to_html(image_classifier_map()))
     ids = [attrs.get("id") for tag, attrs in page.tags if tag == "section"]
-    assert ids == ["start-here", "diagram", "entrypoints", "configs-and-scripts", "files", "calls", "card",
+    assert ids == ["start-here", "diagram", "entrypoints", "recipe", "configs-and-scripts", "files", "calls", "card",
                    "environment", "problems"]
     assert [attrs["href"] for tag, attrs in page.tags if tag == "a"][:len(ids)] == [f"#{i}" for i in ids]
 
@@ -140,3 +140,22 @@ def test_empty_map_page_explains_each_empty_section():
     for sentence in ("No reading order could be built", "No entrypoint found", "No Python files or notebooks",
                      "No calls between the files", "No checklist was scored", "No framework versions declared"):
         assert sentence in text
+
+
+def test_recipe_table_shows_values_with_their_source_and_absent_fields_with_advice():
+    page = map_to_html(image_classifier_map())
+    section = page.split('<section id="recipe">', 1)[1].split("</section>", 1)[0]
+    assert "<code>0.1</code>" in section and "args.lr, argparse default at train.py:31" in section
+    assert '<code class="loc">train.py:124</code>' in section
+    seed_row = next(row for row in section.split("<tr") if ">Seed<" in row)
+    assert "absent" in seed_row and "RL320" in seed_row
+
+
+def test_recipe_text_from_the_repository_is_escaped():
+    section = map_to_html(hostile_map()).split('<section id="recipe">', 1)[1].split("</section>", 1)[0]
+    assert "<b>Adam</b>" not in section and "&lt;b&gt;Adam&lt;/b&gt;" in section
+    assert "&lt;i&gt;" in section
+
+
+def test_no_training_entrypoint_says_so():
+    assert "No training entrypoint found" in map_to_html(empty_map())

@@ -10,6 +10,7 @@ import pytest
 from map_samples import empty_map, hostile_map, image_classifier_map
 
 from repolens.mapper import build_map
+from repolens.mapper.recipe import FIELDS
 from repolens.output.map import render_map
 from repolens.output.map.json_doc import map_to_json
 
@@ -27,7 +28,7 @@ def test_json_output_matches_the_documented_schema_for_every_sample():
 def test_top_level_keys_are_exactly_the_contract_in_its_order():
     data = json.loads(map_to_json(image_classifier_map()))
     assert list(data) == ["root", "files", "support_files", "entrypoints", "reading_order", "calls",
-                          "environment", "card", "git", "problems"]
+                          "environment", "card", "git", "problems", "recipe"]
 
 
 def test_every_nested_object_has_exactly_its_documented_keys():
@@ -105,3 +106,23 @@ def test_the_schema_rejects_an_unknown_key_and_a_wrong_type():
     data["files"][0]["confidence"] = "high"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, SCHEMA)
+
+
+def test_recipe_lists_every_field_in_order_and_names_the_absent_ones_with_advice():
+    recipe = json.loads(map_to_json(image_classifier_map()))["recipe"]
+    assert list(recipe) == ["entrypoint", "files", "fields", "absent"]
+    assert list(recipe["fields"]) == list(FIELDS)
+    assert recipe["fields"]["lr"] == [{"value": "0.1", "written": "args.lr", "evidence": "train.py:124",
+                                       "source": "argparse-default", "value_at": "train.py:31"}]
+    assert recipe["fields"]["precision"][0]["when"] == "if args.amp (argparse-default False)"
+    absent = {a["field"]: a.get("advice") for a in recipe["absent"]}
+    assert "seed" in absent and "RL320" in absent["seed"]
+    assert "lr" not in absent and absent["betas"] is None
+    assert json.loads(map_to_json(empty_map()))["recipe"] is None
+
+
+def test_recipe_of_the_fixture_validates_and_reads_the_readme_command(tmp_path):
+    data = json.loads(render_map(build_map(str(REPO / "fixtures" / "image_classifier"), jobs=1), "json"))
+    jsonschema.validate(data, SCHEMA)
+    lr = data["recipe"]["fields"]["lr"][0]
+    assert (lr["value"], lr["source"], lr["value_at"]) == ("0.1", "command", "README.md:31")

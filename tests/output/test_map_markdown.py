@@ -64,7 +64,7 @@ def test_reading_map_has_title_and_sections_in_order():
     text = map_to_markdown(image_classifier_map())
     assert text.startswith("# Reading map: image\\_classifier\n")
     headings = re.findall(r"^## (.+)$", text, flags=re.M)
-    assert headings == ["Start here", "Reading path", "Entrypoints", "Configs and scripts", "Files by role",
+    assert headings == ["Start here", "Reading path", "Entrypoints", "Training recipe", "Configs and scripts", "Files by role",
                         "Repo card (4/5)", "Environment", "Problems"]
 
 
@@ -190,3 +190,20 @@ def test_reading_maps_of_the_real_fixtures_hold_a_flowchart_that_parses(fixture)
     nodes = check_mermaid(blocks[0])
     assert nodes["n0"] == "1. README.md"
     assert any(label.startswith("★ ") for label in nodes.values())  # the core model is marked
+
+
+def test_recipe_table_links_each_value_to_its_line_and_says_absent_with_advice():
+    text = map_to_markdown(image_classifier_map())
+    assert "| Learning rate | `0.1` | [`train.py:124`](train.py#L124) | args.lr, argparse default at train.py:31 |" in text
+    # Two logging values: the label only on the first row.
+    assert "|  | `JSON log` | [`train.py:160`](train.py#L160) | json.dumps(log\\_stats) |" in text
+    assert "| Betas | absent | - | - |" in text
+    seed = next(line for line in text.splitlines() if line.startswith("| Seed |"))
+    assert "| absent |" in seed and "RL320" in seed
+
+
+def test_recipe_text_cannot_break_the_table():
+    text = map_to_markdown(hostile_map())
+    row = next(line for line in text.splitlines() if line.startswith("| Optimizer |"))
+    assert len(re.split(r"(?<!\\)\|", row)) == 6  # four cells: every pipe inside them is escaped
+    assert "\\[red\\]opt" in row and '"\\<i\\>"' in row

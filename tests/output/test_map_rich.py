@@ -125,3 +125,22 @@ def test_a_folder_of_configs_nobody_names_is_one_line():
     text = map_to_text(replace(base, support_files=base.support_files + zoo), width=100)
     assert "configs/zoo/" in text and "40 more config files that no code or command names" in text
     assert "m17.yaml" not in text
+
+
+def test_recipe_section_shows_values_where_and_how_and_absent_fields_with_advice():
+    text = map_to_text(image_classifier_map())
+    section = text.split("Training recipe", 1)[1].split("Files ", 1)[0]
+    lr = next(line for line in section.splitlines() if "Learning rate" in line)
+    assert "0.1" in lr and "train.py:124" in lr and "argparse default at train.py:31" in lr
+    seed = next(line for line in section.splitlines() if line.strip().startswith("Seed"))
+    assert "absent" in seed and "no seed" in seed
+    assert "TensorBoard" in section and "JSON log" in section
+
+
+def test_recipe_markup_from_the_repository_prints_as_itself():
+    text = map_to_text(hostile_map(), width=200)
+    assert "<b>Adam</b> | `x`" in text and "[red]opt[/red]" in text
+
+
+def test_no_training_entrypoint_says_so_in_the_terminal():
+    assert "No training entrypoint found" in map_to_text(empty_map())

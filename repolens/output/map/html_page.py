@@ -21,6 +21,7 @@ from repolens.mapper.model import FileRole, ReadingStep, RepoMap
 from repolens.output.map import presentation as p
 from repolens.output.map.graph import split_ref
 from repolens.output.map.svg_diagram import reading_svg
+from repolens.output.map.recipe_rows import NO_RECIPE, recipe_heading, recipe_rows
 
 
 def _e(text: str) -> str:
@@ -67,6 +68,7 @@ def map_to_html(repo_map: RepoMap) -> str:
         ("start-here", "Start here", _start_here(repo_map)),
         ("diagram", "Reading path", _diagram(repo_map, anchors)),
         ("entrypoints", "Entrypoints", _entrypoints(repo_map)),
+        ("recipe", "Training recipe", _recipe(repo_map)),
     ]
     if repo_map.support_files:
         sections.append(("configs-and-scripts", "Configs and scripts", _support(repo_map, anchors)))
@@ -203,6 +205,25 @@ def _support(repo_map: RepoMap, anchors: dict[str, str]) -> str:
     return ('<table class="support">\n<colgroup><col class="c-file"><col></colgroup>\n'
             "<thead><tr><th>File</th><th>Who reads or runs it</th></tr></thead>\n<tbody>\n"
             + "\n".join(rows) + "\n</tbody>\n</table>")
+
+
+def _recipe(repo_map: RepoMap) -> str:
+    recipe = repo_map.recipe
+    if recipe is None:
+        return f'<p class="muted">{_e(NO_RECIPE)}</p>'
+    rows = []
+    for row in recipe_rows(recipe):
+        if not row.lines:
+            rows.append(f'<tr class="absent"><td>{_e(row.label)}</td><td><span class="warn">absent</span></td>'
+                        f'<td></td><td class="muted">{_e(row.advice)}</td></tr>')
+        for i, line in enumerate(row.lines):
+            label = _e(row.label) if i == 0 else ""
+            rows.append(f"<tr><td>{label}</td><td><code>{_e(line.value)}</code></td>"
+                        f'<td class="nowrap"><code class="loc">{_e(line.evidence)}</code></td>'
+                        f'<td class="muted">{_e(line.detail)}</td></tr>')
+    return (f'<p class="muted">{_e(recipe_heading(recipe))}</p>\n<table class="recipe">\n'
+            "<thead><tr><th>Field</th><th>Value</th><th>Where</th><th>How it is set</th></tr></thead>\n"
+            "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
 
 
 def _files(repo_map: RepoMap, anchors: dict[str, str]) -> str:

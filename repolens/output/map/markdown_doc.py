@@ -12,6 +12,7 @@ from urllib.parse import quote
 from repolens.mapper.model import ReadingStep, RepoMap
 from repolens.output.map import presentation as p
 from repolens.output.map.mermaid import reading_flowchart
+from repolens.output.map.recipe_rows import NO_RECIPE, recipe_heading, recipe_rows
 
 _PROSE_SPECIALS = re.compile(r"([\\`*_\[\]<>|~&#!{}])")
 
@@ -79,6 +80,7 @@ def map_to_markdown(repo_map: RepoMap) -> str:
                    "`__main__` guard.")
     out.append("")
 
+    out += _recipe_section(repo_map)
     if repo_map.support_files:
         out += ["## Configs and scripts", "", "| File | Role | Lines | Who uses it |", "| --- | --- | --- | --- |"]
         for row in p.support_rows(repo_map):
@@ -148,3 +150,21 @@ def _step(step: ReadingStep) -> str:
     if step.core:
         text += " ⭐ **core model**"
     return f"{text}: {md_text(step.why)}"
+
+
+def _recipe_section(repo_map: RepoMap) -> list[str]:
+    out = ["## Training recipe", ""]
+    recipe = repo_map.recipe
+    if recipe is None:
+        return out + [NO_RECIPE, ""]
+    out += [md_text(recipe_heading(recipe)) + ".", "", "| Field | Value | Where | How it is set |",
+            "| --- | --- | --- | --- |"]
+    for row in recipe_rows(recipe):
+        if not row.lines:
+            out.append(f"| {md_text(row.label)} | absent | - | {md_text(row.advice) or '-'} |")
+        for i, line in enumerate(row.lines):
+            label = md_text(row.label) if i == 0 else ""
+            path, _, num = line.evidence.rpartition(":")
+            where = md_link(line.evidence, path, int(num), in_table=True) if num.isdigit() else md_text(line.evidence)
+            out.append(f"| {label} | {md_code(line.value, in_table=True)} | {where} | {md_text(line.detail) or '-'} |")
+    return out + [""]

@@ -19,6 +19,7 @@ from rich.tree import Tree
 
 from repolens.mapper.model import FileRole, ReadingStep, RepoMap
 from repolens.output.map import presentation as p
+from repolens.output.map.recipe_rows import NO_RECIPE, recipe_heading, recipe_rows
 
 WIDTH = 100  # piped or written to a file without COLUMNS
 MIN_WIDTH = 40  # narrower than this, no table can hold a path and its reason
@@ -28,6 +29,7 @@ def map_renderable(repo_map: RepoMap) -> RenderableType:
     parts: list[RenderableType] = [_header(repo_map)]
     parts += _section("Start here", _start_here(repo_map))
     parts += _section("Entrypoints", _entrypoints(repo_map))
+    parts += _section("Training recipe", _recipe(repo_map))
     if repo_map.support_files:
         parts += _section("Configs and scripts", _support(repo_map))
     parts += _section("Files", _files(repo_map))
@@ -217,3 +219,27 @@ def _problems(repo_map: RepoMap) -> RenderableType:
     if more:
         lines.append(Text(f"... and {more} more (all of them are in --format json)", style="dim"))
     return Group(*lines)
+
+
+def _recipe(repo_map: RepoMap) -> RenderableType:
+    recipe = repo_map.recipe
+    if recipe is None:
+        return Text(NO_RECIPE, style="dim")
+    table = Table(box=None, show_header=False, padding=(0, 1))
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for row in recipe_rows(recipe):
+        cell = Text()
+        if not row.lines:
+            cell.append("absent", style="yellow")
+            if row.advice:
+                cell.append(p.one_line(f"  {row.advice}"), style="dim")
+        for i, line in enumerate(row.lines):
+            if i:
+                cell.append("\n")
+            cell.append(p.one_line(line.value), style="green")
+            cell.append(p.one_line(f"  {line.evidence}"), style="dim")
+            if line.detail:
+                cell.append(p.one_line(f"  ({line.detail})"), style="dim")
+        table.add_row(_t(row.label), cell)
+    return Group(_t(recipe_heading(recipe), "dim"), table)
