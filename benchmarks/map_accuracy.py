@@ -1,7 +1,7 @@
 """Score `repolens map` against an expert's labels: role agreement and entrypoint recall.
 
     python benchmarks/map_accuracy.py                      # every benchmarks/labels/*.json
-    python benchmarks/map_accuracy.py benchmarks/labels/layout-nanogpt.json -v   # with disagreements
+    python benchmarks/map_accuracy.py benchmarks/labels/layout-mmdet-style.json -v   # with disagreements
     REPOLENS_REALCODE=/path/to/unpacked/wheels python benchmarks/map_accuracy.py --check
 
 A labels file is JSON: {"project", "root", "labelled", "roles": {path: role}, "entrypoints": [path],

@@ -3,7 +3,7 @@
     REPOLENS_REALCODE=/path/to/unpacked/wheels python benchmarks/labels/sample_heldout.py
 
 transformers: 60 files from the package's source, excluding `models/<name>/` folders except 10
-model folders drawn at random (seed 2). yolov5 (the `yolov5` 7.0.14 wheel): 40 files (seed 3).
+model folders drawn at random (seed 2).
 The files were labelled from their source before the mapper was run on them, and the mapper was
 never tuned on them (see README.md beside this file).
 """
@@ -35,5 +35,3 @@ if __name__ == "__main__":
     base = Path(os.environ["REPOLENS_REALCODE"])
     for f in transformers_sample(base / "transformers"):
         print("transformers", f)
-    for f in tree_sample(base / "yolov5", 40, 3):
-        print("yolov5", f)

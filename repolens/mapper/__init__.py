@@ -11,8 +11,8 @@ Stages, one module each: `summary` (one `ast` pass per file, in worker processes
 Known imprecision (see also benchmarks/map_accuracy.py for measured agreement):
 - roles are weighted evidence, not certainty (the labelling guideline they are measured against is
   benchmarks/labels/README.md). Measured agreement: 94 % (timm), 93 % (torchvision), 94 %
-  (ultralytics), 82 % (lightning sample) on trees that were tuned on; 73 % (transformers sample) and
-  78 % (yolov5 sample) on held-out sets. Framework plumbing (callbacks, summaries, loop helpers) and
+  (ultralytics), 82 % (lightning sample) on trees that were tuned on; 73 % (transformers sample)
+  held out; on 13 labelled real research repositories see benchmarks/labels/README.md. Framework plumbing (callbacks, summaries, loop helpers) and
   library code whose job only its docs say (generation engines, serving, quantizers) disagree most;
 - the call graph follows names bound by imports and module-level definitions; calls through
   attributes of objects (`self.model(x)`, `trainer.fit()`) are not followed;
