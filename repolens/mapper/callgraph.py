@@ -33,6 +33,20 @@ def _functions_of(project: MapContext, rel: str, name: str | None):
     return [f for f in s.functions if f.name == name or f.name.startswith(name + ".")]
 
 
+def _module_dict_uses(project: MapContext, rel: str, uses: tuple[tuple[str, int], ...]) -> list[tuple[str, int]]:
+    """`models.__dict__[args.arch]` (torchvision and DINO style): every definition of that module."""
+    out = []
+    for qualified, line in uses:
+        if not qualified.endswith(".__dict__"):
+            continue
+        target = project.model.module_rel(qualified[: -len(".__dict__")], rel)
+        info = project.model.infos.get(target) if target else None
+        if info is not None:
+            out.extend((f"{info.module}.{c.name}", line) for c in info.classes)
+            out.extend((f"{info.module}.{n}", line) for n, _ in info.functions if "." not in n)
+    return out
+
+
 def _dynamic_uses(project: MapContext, rel: str, scope: str) -> list[tuple[str, int]]:
     """The classes an `importlib.import_module` registry in `scope` may return, as uses: every class
     of every module the name pattern matches (which one runs is decided by a run-time option)."""
@@ -62,7 +76,8 @@ def call_graph(project: MapContext, entry: str, *, max_depth: int = 3, max_edges
         for rel, name in frontier:
             for func in _functions_of(project, rel, name):
                 src = f"{rel}:{func.name}"
-                for qualified, line in [*func.uses, *_dynamic_uses(project, rel, func.name)]:
+                for qualified, line in [*func.uses, *_dynamic_uses(project, rel, func.name),
+                                        *_module_dict_uses(project, rel, func.uses)]:
                     defn = project.model.resolve(qualified, rel)
                     if defn is None:
                         continue

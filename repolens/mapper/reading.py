@@ -8,6 +8,7 @@ hierarchy) is marked. A library with no entry script starts from that core file.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from repolens.mapper.callgraph import Reached, call_graph
@@ -41,26 +42,46 @@ def module_class_lines(project: MapContext, rel: str) -> int:
     return sum(c.end_line - c.line + 1 for c in s.classes if project.model.class_kind(rel, c.name) == "module")
 
 
-def core_file(project: MapContext, roles: dict[str, FileRole], reached: list[Reached]) -> tuple[str, str | None, int | None] | None:
-    """(rel, class, line) of the model the entrypoint builds, else of the largest nn.Module file."""
-    for r in reached:  # breadth-first: the nearest model class the entrypoint uses
-        d = r.definition
-        if d.kind != "class":
+_NOT_CORE = re.compile(r"(?:loss|criterion|wrapper|head|ema)$", re.I)
+
+
+def hierarchy_lines(project: MapContext, rel: str, name: str, _seen: set[tuple[str, str]] | None = None,
+                    depth: int = 0) -> int:
+    """Lines of a Module class and of the repository Module classes it builds, transitively: a
+    network over its blocks (UNet over Up/Down), whatever file each part sits in."""
+    seen = _seen if _seen is not None else set()
+    cls = project.model.classes(rel).get(name)
+    if cls is None or (rel, name) in seen or depth > 5:
+        return 0
+    seen.add((rel, name))
+    total = cls.end_line - cls.line + 1
+    s = project.summaries.get(rel)
+    for func in (s.functions if s else ()):
+        if not func.name.startswith(name + "."):
             continue
-        s = project.summaries[d.rel]
-        cls = next((c for c in s.classes if c.name == d.name), None)
-        if cls is not None and project.model.class_kind(d.rel, cls.name) == "module" and not d.name.lower().endswith("loss"):
-            # Prefer the biggest module class in the same reach depth (a net over its blocks).
-            peers = []
-            for r2 in reached:
-                if r2.depth != r.depth or r2.definition.kind != "class":
-                    continue
-                s2 = project.summaries[r2.definition.rel]
-                c2 = next((c for c in s2.classes if c.name == r2.definition.name), None)
-                if c2 is not None and project.model.class_kind(r2.definition.rel, c2.name) == "module":
-                    peers.append((c2.end_line - c2.line, r2.definition))
-            size, best = max(peers, key=lambda p: p[0])
-            return best.rel, best.name, best.line
+        for qualified, _ in func.uses:
+            d = project.model.resolve(qualified, rel)
+            if d is not None and d.kind == "class" and project.model.class_kind(d.rel, d.name) == "module":
+                total += hierarchy_lines(project, d.rel, d.name, seen, depth + 1)
+    return total
+
+
+def core_file(project: MapContext, roles: dict[str, FileRole], reached: list[Reached]) -> tuple[str, str | None, int | None] | None:
+    """(rel, class, line) of the model the entrypoint builds, else of the largest nn.Module file.
+
+    Among the Module classes the entrypoint reaches (through calls, factories, registries), the one
+    with the largest hierarchy: the network, not one of its blocks, nor a loss, a wrapper or a head
+    that the network is handed to."""
+    best: tuple[int, int, str, str, int] | None = None
+    for r in reached:
+        d = r.definition
+        if d.kind != "class" or _NOT_CORE.search(d.name) or project.model.class_kind(d.rel, d.name) != "module":
+            continue
+        key = (hierarchy_lines(project, d.rel, d.name), -r.depth, d.rel, d.name, d.line)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    if best is not None:
+        return best[2], best[3], best[4]
     candidates = [(module_class_lines(project, rel), rel) for rel, fr in roles.items() if fr.role == "model"]
     candidates = [c for c in candidates if c[0] > 0]
     if not candidates:
@@ -68,7 +89,7 @@ def core_file(project: MapContext, roles: dict[str, FileRole], reached: list[Rea
     _, rel = max(candidates, key=lambda c: (c[0], len(project.model.importers.get(c[1], ())), c[1]))
     s = project.summaries[rel]
     mods = [c for c in s.classes if project.model.class_kind(rel, c.name) == "module"]
-    biggest = max(mods, key=lambda c: c.end_line - c.line) if mods else None
+    biggest = max(mods, key=lambda c: hierarchy_lines(project, rel, c.name)) if mods else None
     return rel, biggest.name if biggest else None, biggest.line if biggest else None
 
 

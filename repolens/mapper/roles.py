@@ -52,7 +52,7 @@ for _role, _names in {
     "model": "model models net network resnet resnets vgg vit transformer unet gan layer layers block blocks "
              "attention module modules backbone head heads encoder decoder mlp conv loss losses arch embedding "
              "embeddings densenet efficientnet mobilenet alexnet inception bert gpt llama yolo detr lenet "
-             "cnn rnn lstm gru autoencoder vae diffusion unet modeling convnext swin deit",
+             "cnn rnn lstm gru autoencoder vae diffusion unet modeling convnext swin deit hubconf",
     "data": "data dataset datasets dataloader dataloaders loader loaders transform transforms augment "
             "augmentation augmentations preprocess preprocessing prepare collate sampler samplers tokenizer "
             "tokenization reader mixup cutmix imagenet cifar mnist coco voc build_dataset",
@@ -66,7 +66,7 @@ for _role, _names in {
              "registry timer files file env ops tools callbacks summary profiler",
     "config": "config configs cfg settings defaults hparams hyperparameters options opts args arguments "
               "constants configurator configuration",
-    "script": "setup export exporter convert download onnx deploy hubconf launch run install release "
+    "script": "setup export exporter convert download onnx deploy launch run install release "
               "conf upload compile app cli",
 }.items():
     for _n in _names.split():
@@ -234,6 +234,12 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
     if bench and s.top_other + (1 if "main_guard" in f else 0) > 0:
         # Timing training steps is benchmarking, which the label set files under eval.
         sc.add("eval", 1.0 + sc.points["train"], f"benchmarking script ({parts[-1]})")
+    if "train_call" in f and "backward" not in f:
+        # `train_one_epoch(model, loader, ...)` from a script: it drives training from elsewhere.
+        sc.add("train", 2.5 if runnable else 1.0, "calls a training function (train_one_epoch() ...)")
+    if "launcher" in f:
+        # submitit / SLURM launchers start the real training script: plumbing (the label set's utils).
+        sc.add("utils", 4.0, "a cluster launcher (submitit): it runs another script")
     if "training_step" in f:
         sc.add("train", 1.5, "defines training_step")
     if "optimizer" in f and "backward" in f:

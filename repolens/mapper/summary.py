@@ -22,6 +22,7 @@ from repolens.pyindex.aliases import AliasTable, ast_dotted_name
 # Call-site facts: which verbs of a training / evaluation program a file uses.
 _OPTIM_RECEIVER = re.compile(r"optim|opt$|^opt|solver", re.I)
 _MODELISH_RECEIVER = re.compile(r"model|net|module|encoder|decoder|backbone|ema|generator|discriminator|^m$", re.I)
+_TRAIN_FUNCTION = re.compile(r"^_?train(?:_\w+)?$")
 _RUNNER_RECEIVER = re.compile(r"trainer|runner|engine|learner|^fabric$", re.I)
 _TEXT_FEATURES = {
     "backward": re.compile(r"\.backward\("),
@@ -221,6 +222,10 @@ class _Collector(ast.NodeVisitor):
                 self.features.add("train_call")
             elif last in ("predict", "track", "infer") and recv and _MODELISH_RECEIVER.search(recv):
                 self.features.add("predict_call")
+            if _TRAIN_FUNCTION.match(last) and "." not in dotted and dotted in self.bound:
+                self.features.add("train_call")  # a bare `train_one_epoch(...)`, not `model.train()`
+            if q.startswith("submitit."):
+                self.features.add("launcher")
             if recv and _RUNNER_RECEIVER.search(recv):
                 # Framework-driven programs: Lightning's trainer.fit(), mmengine's runner.train().
                 if last in ("fit", "train"):

@@ -39,6 +39,9 @@ _put(MODULE,
      "mmengine.model.BaseModel", "mmengine.model.BaseModule", "mmengine.model.base_model.BaseModel",
      "mmengine.model.base_module.BaseModule", "mmcv.runner.BaseModule", "mmcv.runner.base_module.BaseModule",
      "mmdet.models.detectors.BaseDetector", "timm.models.layers.Module")
+# `nn.Module` / `Module` left unresolved: `nn` or `Module` came through a star import
+# (`from .parts import *`), which binds them as the conventional torch names.
+_put(MODULE, "nn.Module", "Module")
 _put(ITERABLE_DATASET,
      "torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset",
      "torch.utils.data.datapipes.datapipe.IterDataPipe", "torchdata.datapipes.iter.IterDataPipe",
