@@ -180,6 +180,6 @@ def _pick(project: MapContext, rel: str, rs: list[Reached]) -> Reached:
         s = project.summaries[r.definition.rel]
         cls = next((c for c in s.classes if c.name == r.definition.name), None)
         kind = project.model.class_kind(rel, cls.name) if cls else ""
-        return (r.definition.kind == "variable", r.depth, 0 if kind in ("module", "dataset") else 1,
+        return (r.definition.kind == "variable", r.depth, 0 if kind in ("module", "dataset", "iterable-dataset") else 1,
                 r.definition.line)
     return min(rs, key=key)

@@ -55,14 +55,15 @@ for _role, _names in {
              "cnn rnn lstm gru autoencoder vae diffusion unet modeling convnext swin deit hubconf",
     "data": "data dataset datasets dataloader dataloaders loader loaders transform transforms augment "
             "augmentation augmentations preprocess preprocessing prepare collate sampler samplers tokenizer "
-            "tokenization reader mixup cutmix imagenet cifar mnist coco voc build_dataset",
+            "tokenization reader mixup cutmix imagenet cifar mnist coco voc build_dataset bpe",
     "train": "train trainer training finetune pretrain fit optim optimizer optimizers scheduler schedulers "
              "lr_scheduler engine solver tuner tune tuning loop early_stopping",
     "eval": "eval evaluate evaluation evaluator val validate validation validator infer inference predict "
             "predictor prediction demo sample sampling generate generation benchmark bench test tester "
-            "track tracker tracking serve server serving pipeline",
+            "track tracker tracking serve server serving pipeline translate translator",
     "utils": "utils util helpers helper misc common logger logging log meter meters metric metrics "
              "checkpoint checkpoints dist distributed visualize visualization vis viz plot plotting plots "
+             "tmux slurm sbatch submitit launcher "
              "registry timer files file env ops tools callbacks summary profiler",
     "config": "config configs cfg settings defaults hparams hyperparameters options opts args arguments "
               "constants configurator configuration",
@@ -174,8 +175,11 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
     in_transforms = any(t in ("transforms", "transform", "augment", "augmentation", "augmentations")
                         for t in [*folders, *_tokens(stem)])
     kinds = Counter()
+    before_classes = dict(sc.points)
     for c in s.classes:
         kind = project.model.class_kind(rel, c.name)
+        if kind == "iterable-dataset":
+            kind = "dataset"  # for roles, a stream is data like any dataset
         if kind == "module" and (_TRANSFORM_CLASS.search(c.name) or in_transforms):
             kind = "transform"  # torchvision-style transforms are nn.Modules, but they are data code
         kinds[kind] += 1
@@ -206,6 +210,13 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
     # Cap: a file of twenty layer classes is not twenty times more a model file.
     for role in ("model", "data", "config", "test"):
         sc.points[role] = min(sc.points[role], 5.0)
+    from_classes = {r: sc.points[r] - before_classes[r] for r in ("model", "data")}
+    class_lines = sum(c.end_line - c.line + 1 for c in s.classes)
+    if name_role == "utils" and s.lines and class_lines < 0.25 * s.lines:
+        # utils.py with a small wrapper class among many helpers: most of its code is helpers.
+        for r, pts in from_classes.items():
+            sc.points[r] -= 0.7 * pts
+        from_classes = {r: 0.3 * pts for r, pts in from_classes.items()}
     _docstring_votes(s, sc)
     if kinds["module"] and not s.parsed:
         sc.add("model", 0.5, "nn.Module text")
@@ -240,6 +251,10 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
     if "launcher" in f:
         # submitit / SLURM launchers start the real training script: plumbing (the label set's utils).
         sc.add("utils", 4.0, "a cluster launcher (submitit): it runs another script")
+    factories = _model_factories(s, project)
+    if factories and not kinds["module"]:
+        sc.add("model", min(2.5, 1.0 + 0.5 * len(factories)),
+               "model factories: " + ", ".join(f"{fn}() returns {cls}" for fn, cls in factories[:2]))
     if "training_step" in f:
         sc.add("train", 1.5, "defines training_step")
     if "optimizer" in f and "backward" in f:
@@ -310,6 +325,17 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
             # A guard without a CLI under a module of definitions is a demo of the module, weak.
             weight = 1.2 if cli else (0.4 if s.top_defs >= 1 and "main_guard" in f else 0.8)
             sc.add("script", weight, f"runnable: {what}{cli}")
+
+    if name_role == "eval" and "backward" in f and "main_guard" in f and sc.points["train"] >= sc.points["eval"]:
+        # Linear-probe / fine-tune evaluation protocols train a classifier to measure a model: the
+        # script's own name says what it is for.
+        sc.add("eval", sc.points["train"] - sc.points["eval"] + 1.0,
+               "an evaluation protocol that trains a probe (the script's name says eval)")
+    # A training or evaluation script that also defines its Dataset or a small model: the script's
+    # purpose outranks the helper classes it carries.
+    if runnable and ("argparse" in f or "cli" in f) and max(sc.points["train"], sc.points["eval"]) >= 2.0:
+        for r, pts in from_classes.items():
+            sc.points[r] -= 0.6 * pts
 
     # Who imports it.
     importers = sorted(project.model.importers.get(rel, ()))
@@ -457,14 +483,17 @@ def assign_roles(project: MapContext) -> dict[str, FileRole]:
             if n < 0.75 * sum(exported.values()):
                 role = None  # a mixed package: its own evidence (the folder name) decides
         elif sib:
-            role, n = sib.most_common(1)[0]
+            (role, n), *rest = sib.most_common(2)
             why = f"package __init__ of {folder or './'}: mostly {role} files"
-            if n < 0.6 * sum(sib.values()):
+            empty = not s.imports and s.top_defs == 0 and s.top_other == 0
+            # An empty __init__ takes its folder's plurality (the labelling guideline's rule b);
+            # one with imports of its own needs a clear majority.
+            if n < 0.6 * sum(sib.values()) and not (empty and (not rest or n > rest[0][1])):
                 role = None
         if role is None and exported:
             # A package exporting a mix (a task's trainer, validator and predictor): its folder says.
             for folder_name in reversed([p.lower() for p in rel.split("/")[:-1]]):
-                role = _FOLDER_PRIOR.get(folder_name)
+                role = _FOLDER_PRIOR.get(folder_name) or name_prior(folder_name)
                 if role:
                     why = f"package __init__ re-exporting mixed code, in folder {folder_name}/"
                     break
@@ -473,6 +502,18 @@ def assign_roles(project: MapContext) -> dict[str, FileRole]:
         prior = out[rel]
         out[rel] = FileRole(rel, role, tuple(x for x in prior.secondary if x != role), 0.6, (why,),
                             prior.lines, prior.parsed, prior.problem)
+    return out
+
+
+def _model_factories(s: FileSummary, project: MapContext) -> list[tuple[str, str]]:
+    """(function, class) for the file's top-level functions that return a Module of the repository."""
+    out = []
+    for fn, callee in (s.info.returns if s.info is not None else ()):
+        if "." in fn:
+            continue  # methods: forward() returning a submodule's call is no factory
+        d = project.model.resolve(callee, s.rel)
+        if d is not None and d.kind == "class" and project.model.class_kind(d.rel, d.name) == "module":
+            out.append((fn, d.name))
     return out
 
 

@@ -23,7 +23,7 @@ from repolens.pyindex.aliases import AliasTable, ast_dotted_name
 _OPTIM_RECEIVER = re.compile(r"optim|opt$|^opt|solver", re.I)
 _MODELISH_RECEIVER = re.compile(r"model|net|module|encoder|decoder|backbone|ema|generator|discriminator|^m$", re.I)
 _TRAIN_FUNCTION = re.compile(r"^_?train(?:_\w+)?$")
-_RUNNER_RECEIVER = re.compile(r"trainer|runner|engine|learner|^fabric$", re.I)
+_RUNNER_RECEIVER = re.compile(r"trainer|runner|engine|learner|^fabric$|^agent$|^algo$", re.I)
 _TEXT_FEATURES = {
     "backward": re.compile(r"\.backward\("),
     "optimizer_step": re.compile(r"optim\w*\.step\(|opt\w*\.step\("),
@@ -228,7 +228,7 @@ class _Collector(ast.NodeVisitor):
                 self.features.add("launcher")
             if recv and _RUNNER_RECEIVER.search(recv):
                 # Framework-driven programs: Lightning's trainer.fit(), mmengine's runner.train().
-                if last in ("fit", "train"):
+                if last in ("fit", "train") or last == "update" and recv.lower() in ("agent", "algo"):
                     self.features.add("train_launch")
                 elif last in ("test", "validate", "val", "evaluate", "predict"):
                     self.features.add("eval_launch")
