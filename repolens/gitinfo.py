@@ -182,7 +182,9 @@ def cloned(source: str, *, timeout: float = DEFAULT_CLONE_TIMEOUT_S) -> Iterator
     dest = tmp / "repo"
     shown = redact(source)
     try:
-        command = ["git", "-c", "core.fsmonitor=false", "clone", "--no-tags", "--quiet", "--", source, str(dest)]
+        # protocol.ext.allow=never: an `ext::` "URL" would run a command; never, whatever the config.
+        command = ["git", "-c", "core.fsmonitor=false", "-c", "protocol.ext.allow=never", "clone", "--no-tags",
+                   "--quiet", "--", source, str(dest)]
         try:
             proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, env=_clone_env(timeout), start_new_session=True)

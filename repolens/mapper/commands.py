@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,17 +56,24 @@ def clean(cmd: str) -> str:
     return re.sub(r"\s+#.*$", "", cmd.strip()).strip().strip("`").strip()
 
 
-def _command_end(text: str) -> int:
-    """Where one command ends: an unquoted `;`, `&&`, `||`, `|`, `&` or an unbalanced `)`."""
+def _unquoted(text: str) -> Iterator[tuple[int, str]]:
+    """(index, character) of the characters outside shell quotes."""
     quote = ""
-    depth = 0
     for i, ch in enumerate(text):
         if quote:
             if ch == quote:
                 quote = ""
         elif ch in "\"'":
             quote = ch
-        elif ch == "(":
+        else:
+            yield i, ch
+
+
+def _command_end(text: str) -> int:
+    """Where one command ends: an unquoted `;`, `&&`, `||`, `|`, `&` or an unbalanced `)`."""
+    depth = 0
+    for i, ch in _unquoted(text):
+        if ch == "(":
             depth += 1
         elif ch == ")":
             if depth == 0:
@@ -79,14 +86,8 @@ def _command_end(text: str) -> int:
 
 def strip_shell_comment(line: str) -> str:
     """The line up to an unquoted `#` that starts a word: what the shell runs."""
-    quote = ""
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#" and (i == 0 or line[i - 1].isspace()):
+    for i, ch in _unquoted(line):
+        if ch == "#" and (i == 0 or line[i - 1].isspace()):
             return line[:i]
     return line
 

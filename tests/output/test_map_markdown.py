@@ -75,7 +75,7 @@ def test_the_then_tier_and_the_configs_and_scripts_are_shown():
     assert "6. " in first and "utils/metrics.py" not in first
     assert "\n7. **[`utils/metrics.py:3`](utils/metrics.py#L3)**" in then
     configs = text.split("## Configs and scripts", 1)[1].split("## Files by role", 1)[0]
-    assert "| [`configs/cifar10.yaml`](configs/cifar10.yaml) | config | 12 | read by README.md:14 " in configs
+    assert "| [`configs/cifar10.yaml`](configs/cifar10.yaml) | config | 12 | used at README.md:14 " in configs
     assert "runs train.py" in configs
 
 

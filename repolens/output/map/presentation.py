@@ -264,11 +264,11 @@ def support_rows(repo_map: RepoMap) -> list[SupportRow]:
 def support_summary(row: SupportRow) -> str:
     """What the row says after its path: who uses the file, or why it is listed."""
     if row.file is None:
-        return f"{row.count} more config files that no code or command names"
+        return f"{row.count} config files that no code or command names"
     f = row.file
     parts = []
     if f.used_by:
-        verb = "run by" if f.role == "script" else "read by"
+        verb = "run from" if f.role == "script" else "used at"
         parts.append(f"{verb} " + ", ".join(usage_text(u) for u in f.used_by[:4])
                      + (f" and {len(f.used_by) - 4} more" if len(f.used_by) > 4 else ""))
     if f.runs:

@@ -22,6 +22,7 @@ COL_GAP = 120
 PAD = 16
 _CHARS = 44  # what fits on one line of a box at 12 px
 _DOC_FILL = "#eceff1"
+MIN_SHOWN_W = 540
 
 
 def _e(text: str) -> str:
@@ -62,7 +63,9 @@ def reading_svg(repo_map: RepoMap, anchors: dict[str, str]) -> str | None:
         return PAD + col * (BOX_W + COL_GAP), PAD + row * ROW_H
 
     parts = [f'<svg class="diagram" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" role="img" aria-labelledby="diagram-title">',
+             f'width="{width}" height="{height}" role="img" aria-labelledby="diagram-title" '
+             # On a phone the diagram keeps a readable size and its box scrolls sideways.
+             f'style="min-width: {min(width, MIN_SHOWN_W)}px">',
              '<title id="diagram-title">Reading path: files in reading order, thick arrows; calls, dashed</title>',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" '
              'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#607d8b"/></marker></defs>']
