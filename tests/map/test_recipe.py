@@ -575,3 +575,26 @@ def test_a_project_schedule_function_says_its_shape(make_project):
         ''',
     })
     assert values(recipe(root), "lr_schedule") == ["adjust_learning_rate (cosine)"]
+
+
+def test_optional_seed_and_a_criterion_that_is_not_named_loss(make_project):
+    root = make_project({
+        "README.md": "python train.py\n",
+        "train.py": '''
+            import argparse
+            import torch
+            import torch.nn as nn
+            if __name__ == "__main__":
+                p = argparse.ArgumentParser()
+                p.add_argument("--seed", type=int, default=None)
+                args = p.parse_args()
+                if args.seed is not None:
+                    torch.manual_seed(args.seed)
+                criterion = nn.CosineSimilarity(dim=1).cuda()
+                opt = torch.optim.SGD(model.parameters(), lr=0.05)
+        ''',
+    })
+    rec = recipe(root)
+    seed = rec["seed"][0]  # opt-in: kept with its condition, which says it is off by default
+    assert (seed.value, seed.when) == ("None", "if args.seed is not None (argparse-default None)")
+    assert values(rec, "loss") == ["CosineSimilarity"]

@@ -37,10 +37,10 @@ class Conditions:
                 if text is None:
                     text = self._describe(cur.test, child in cur.body)
                 if taken is False:
-                    return text, False, any(isinstance(sub, ast.Compare) for sub in ast.walk(cur.test))
+                    return text, False, _chooses(cur.test)
                 if taken is None:
                     holds = None
-                choice = choice or any(isinstance(sub, ast.Compare) for sub in ast.walk(cur.test))
+                choice = choice or _chooses(cur.test)
             child, cur = cur, self.sf.parents.get(id(cur))
         return text, (holds if text is not None else None), choice
 
@@ -66,6 +66,13 @@ class Conditions:
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             inner = self._holds(test.operand)
             return None if inner is None else not inner
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)) \
+                and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+            got = self.resolver.resolve(self.sf, test.left)  # `if args.seed is not None:`
+            if got.value is None or got.source == "literal":
+                return None
+            is_none = got.value == "None"
+            return is_none if isinstance(test.ops[0], ast.Is) else not is_none
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             left = self.resolver.resolve(self.sf, test.left)
             right = test.comparators[0]
@@ -123,6 +130,13 @@ class Conditions:
                 return True
             cur = self.sf.parents.get(id(cur))
         return False
+
+
+def _chooses(test: ast.expr) -> bool:
+    """A comparison picks one alternative (`args.optimizer == "sgd"`); `is None` / `is not None`
+    switches an optional feature on, like a flag (`if args.seed is not None:`)."""
+    return any(isinstance(sub, ast.Compare) and not all(isinstance(op, (ast.Is, ast.IsNot)) for op in sub.ops)
+               for sub in ast.walk(test))
 
 
 def _is_main_guard(node: ast.If) -> bool:

@@ -276,7 +276,11 @@ class Detector(Conditions, FrameworkCalls):
         self.add_resolved("batch_size", rank, node, batch)
 
     def _target_name(self, node: ast.AST) -> str:
+        """What the value is stored as: `criterion = nn.X().cuda()` -> "criterion"."""
         parent = self.sf.parents.get(id(node))
+        while isinstance(parent, (ast.Attribute, ast.Call)) and (
+                isinstance(parent, ast.Attribute) or parent.func is node):
+            node, parent = parent, self.sf.parents.get(id(parent))  # through .cuda(), .to(device)
         if isinstance(parent, ast.Assign):
             return " ".join(self.sf.segment(t, 40) for t in parent.targets)
         return ""
@@ -321,6 +325,9 @@ class Detector(Conditions, FrameworkCalls):
             return True
         if re.match(r"^[A-Z]\w*(?:Loss|Criterion|CrossEntropy)$", last):  # timm's SoftTargetCrossEntropy too
             self.add("loss", 0, node, last, self.sf.segment(node, 80))
+            return True
+        if last[:1].isupper() and re.search(r"criterion|loss_fn|loss_func|lossfn", self._target_name(node), re.I):
+            self.add("loss", 0, node, last, self.sf.segment(node, 80))  # `criterion = nn.CosineSimilarity(dim=1)`
             return True
         return False
 
