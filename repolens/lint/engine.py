@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from repolens import __version__
-from repolens.lint.cache import CACHE_DIR_NAME, JsonStore, prepare_cache_dir, same_file
+from repolens.lint.cache import JsonStore, cache_location, same_file
 from repolens.lint.facts import (FileFacts, ProjectFacts, facts_from_json, facts_to_json, file_facts,
                                  merge_facts, project_facts_digest)
 from repolens.lint.model import FileResult, Finding, Severity
@@ -129,10 +129,6 @@ def _has_fix(entry: dict[str, Any], unsafe: bool) -> bool:
 
 
 # -- the run ----------------------------------------------------------------------------------
-def cache_folder(settings: LintSettings, cache_dir: Path | None) -> Path:
-    return Path(cache_dir) if cache_dir is not None else settings.root / CACHE_DIR_NAME
-
-
 def lint_targets(
     targets: Sequence[Target],
     settings: LintSettings,
@@ -146,7 +142,7 @@ def lint_targets(
     progress: Callable[[int, int], None] | None = None,
 ) -> LintRun:
     """Lint `targets`. `fact_targets` (default: the targets) feed the project-facts pass."""
-    folder = prepare_cache_dir(cache_folder(settings, cache_dir)) if use_cache else None
+    folder = cache_location(settings.root, cache_dir, use_cache=use_cache)
     facts_store = JsonStore(folder / "facts.json", __version__) if folder else None
     fact_targets = fact_targets if fact_targets is not None else targets
     per_file = gather_facts(fact_targets, facts_store, jobs=jobs)
