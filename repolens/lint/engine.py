@@ -1,14 +1,19 @@
-"""One lint run over a project: facts pass, per-file lint (cached, in parallel), fixes, baseline.
+"""One lint run over a project: the facts pass, then every file's pipeline (cached, in parallel).
 
-The stages, in order:
-1. `collect_targets` turned the paths into files (the caller does it: it owns git filtering);
-2. facts: one cheap `ast` pass per file (cached by content), merged into ProjectFacts;
-3. per file: read robustly, skip the parse when no enabled rule's needles occur in the text,
-   ONE libcst parse, all rules in one batched traversal, suppressions and per-file-ignores,
-   fixes when asked (written atomically, re-parsed and compiled first);
-4. baseline filtering and the final sort, so two runs print the same bytes.
-
-Nothing here prints; the CLI presents `LintRun`.
+The stages of one file's way, each in its own module:
+1. discover: `targets.collect_targets` (+ `changed` for --staged/--since) turns paths into files;
+   the caller does it, it owns git filtering;
+2. parse: `parse.load_target` reads a file or notebook robustly (`parse.parse`: ONE libcst parse,
+   the import-alias table, the FileContext);
+3. facts: `facts.file_facts`, one cheap `ast` pass per file (cached by content), merged per
+   project into ProjectFacts (here);
+4. rules: `rulepass` runs the rules whose needles occur in the text, all in one traversal;
+5. suppressions: `suppress` drops what comments and per-file-ignores silence;
+6. fixes: `fixes.fix_loop`, when asked (written atomically, re-parsed and compiled first);
+7. output: `repolens.output.findings` renders the sorted findings (the CLI calls it).
+`pipeline` strings 2 and 4-6 together for one file; this module adds the cache, the worker
+processes and the final sort (two runs print the same bytes). Baseline filtering is
+`baseline.apply_baseline`. Nothing here prints; the CLI presents `LintRun`.
 """
 
 from __future__ import annotations
