@@ -16,8 +16,8 @@ from typing import List, Optional
 
 import typer
 
-from repolens.lint.baseline import BaselineError, filter_new, fingerprints, read_baseline, write_baseline
-from repolens.lint.cache import CACHE_DIR_NAME, prepare_cache_dir
+from repolens.lint.baseline import BaselineError, apply_baseline
+from repolens.lint.cache import cache_location
 from repolens.lint.catalogue import load_catalogue
 from repolens.lint.config import FAIL_ON_VALUES, ConfigError, LintConfig, find_config, load_config, \
     parse_target_version
@@ -25,8 +25,7 @@ from repolens.lint.model import Severity
 from repolens.lint.registry import RuleLoadError
 from repolens.lint.selection import split_selectors
 from repolens.lint.settings import SYNTAX_ERROR, LintSettings, resolve_settings
-from repolens.lint.source_lines import SourceLineReader
-from repolens.lint.suppress import add_suppressions as add_suppression_comments
+from repolens.lint.suppress import write_suppressions
 from repolens.lint.targets import collect_targets
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -239,7 +238,7 @@ def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsa
         cfg = load_lint_config(paths, config)
         if cfg.path is None:
             cfg = LintConfig(root=_project_root(paths, None))
-        cache_folder = None if no_cache else prepare_cache_dir(cache_dir or cfg.root / CACHE_DIR_NAME)
+        cache_folder = cache_location(cfg.root, cache_dir, use_cache=not no_cache)
         settings = resolve_settings(
             cfg, select=split_selectors(select), extend_select=split_selectors(extend_select) or (),
             ignore=split_selectors(ignore) or (), fail_on=fail_on, catalogue_cache=cache_folder,
@@ -286,24 +285,24 @@ def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsa
               f"in {len(run.fixed_files)} file{'s' if len(run.fixed_files) != 1 else ''}.")
 
     if add_suppressions:
-        added, files = _write_suppressions(findings, targets)
+        written = write_suppressions(findings, targets, skip_rules=(SYNTAX_ERROR.code,))
+        for problem in written.problems:
+            _warn(problem)
+        added, files = written.added, written.files
         if not quiet:
             _warn(f"Added {added} suppression comment{'s' if added != 1 else ''} to {files} file{'s' if files != 1 else ''}.")
         return 0
 
     if baseline is not None:
-        reader = SourceLineReader({t.rel: t for t in targets})
-        prints = fingerprints(findings, reader.line)
-        if not baseline.exists():
-            write_baseline(baseline, findings, prints)
+        try:
+            outcome = apply_baseline(baseline, findings, targets)
+        except BaselineError as exc:
+            raise _fail(str(exc)) from None
+        if outcome.written:
             if not quiet:
                 _warn(f"Wrote a baseline of {len(findings)} finding{'s' if len(findings) != 1 else ''} to {baseline}.")
             return 0
-        try:
-            known = read_baseline(baseline)
-        except BaselineError as exc:
-            raise _fail(str(exc)) from None
-        findings = filter_new(findings, prints, known)
+        findings = list(outcome.findings)
 
     color = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     if statistics:
@@ -352,28 +351,3 @@ def _stderr_console():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
     return Console(stderr=True)
-
-
-def _write_suppressions(findings, targets) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    from repolens.discover.source import encode_source, read_source
-    from repolens.atomic import write_atomic
-
-    by_rel = {t.rel: t for t in targets}
-    per_file: dict[str, list[tuple[int, str]]] = {}
-    for f in findings:
-        t = by_rel.get(f.path)
-        if t is None or t.kind != "python" or f.rule == SYNTAX_ERROR.code:
-            continue  # notebooks and unparsable files are left alone
-        per_file.setdefault(f.path, []).append((f.line, f.rule))
-    added = files = 0
-    for rel, items in sorted(per_file.items()):
-        src = read_source(by_rel[rel].path)
-        if src.text is None or src.lossy:
-            _warn(f"{rel}: suppressions not written: the file cannot be rewritten losslessly")
-            continue
-        new = add_suppression_comments(src.text, items)
-        if new != src.text:
-            write_atomic(by_rel[rel].path, encode_source(new, src))
-            added += len({(line, code) for line, code in items})
-            files += 1
-    return added, files

@@ -1,4 +1,4 @@
-"""The lint engine. Rule authors import from here: `from repolens.lint import Rule, Example, Severity`.
+"""The lint engine. Rule authors import from here: `from repolens.lint import Rule, Example, Expected, Severity`.
 
 The names are resolved on first use: `Rule` needs libcst, which a warm (cached) run never imports.
 """
@@ -9,15 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from repolens.lint.facts import ProjectFacts
-    from repolens.lint.model import Example, Finding, Severity
+    from repolens.lint.model import Example, Expected, Finding, Severity
     from repolens.lint.rule import FileContext, Rule
 
 _WHERE = {
-    "Example": "repolens.lint.model", "Finding": "repolens.lint.model", "Severity": "repolens.lint.model",
+    "Example": "repolens.lint.model", "Expected": "repolens.lint.model", "Finding": "repolens.lint.model",
+    "Severity": "repolens.lint.model",
     "FileContext": "repolens.lint.rule", "Rule": "repolens.lint.rule", "ProjectFacts": "repolens.lint.facts",
 }
 
-__all__ = ["Example", "FileContext", "Finding", "ProjectFacts", "Rule", "Severity"]
+__all__ = ["Example", "Expected", "FileContext", "Finding", "ProjectFacts", "Rule", "Severity"]
 
 
 def __getattr__(name: str) -> Any:

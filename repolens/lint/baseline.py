@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from repolens.atomic import write_atomic
 from repolens.lint.model import Finding
+from repolens.lint.source_lines import SourceLineReader
+from repolens.lint.targets import Target
 
 FORMAT = "repolens-baseline"
 
@@ -58,3 +61,23 @@ def read_baseline(path: Path) -> set[str]:
 
 def filter_new(findings: Sequence[Finding], prints: Iterable[str], known: set[str]) -> list[Finding]:
     return [f for f, fp in zip(findings, prints) if fp not in known]
+
+
+@dataclass(frozen=True)
+class BaselineOutcome:
+    findings: tuple[Finding, ...]  # the findings to report: those not in the baseline
+    written: bool = False  # the baseline did not exist: it was written with every finding
+
+
+def apply_baseline(path: Path, findings: Sequence[Finding], targets: Sequence[Target]) -> BaselineOutcome:
+    """`--baseline FILE`: write it when missing, else keep only the findings it does not hold.
+
+    `findings` must be in the run's (sorted) order; `targets` give the source lines fingerprinted.
+    Raises BaselineError when the file exists but is not a baseline.
+    """
+    reader = SourceLineReader({t.rel: t for t in targets})
+    prints = fingerprints(findings, reader.line)
+    if not Path(path).exists():
+        write_baseline(path, findings, prints)
+        return BaselineOutcome(tuple(findings), written=True)
+    return BaselineOutcome(tuple(filter_new(findings, prints, read_baseline(path))))

@@ -41,6 +41,14 @@ def prepare_cache_dir(folder: Path) -> Path | None:
         return None
 
 
+def cache_location(root: Path, cache_dir: Path | None = None, *, use_cache: bool = True) -> Path | None:
+    """The run's cache folder (`cache_dir`, default `.repolens_cache` at the project root), ready
+    to use; None without a cache (`--no-cache`) or when it cannot be written."""
+    if not use_cache:
+        return None
+    return prepare_cache_dir(Path(cache_dir) if cache_dir is not None else root / CACHE_DIR_NAME)
+
+
 class JsonStore:
     """One JSON object of entries keyed by relative path, loaded once and saved once."""
 

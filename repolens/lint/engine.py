@@ -1,14 +1,19 @@
-"""One lint run over a project: facts pass, per-file lint (cached, in parallel), fixes, baseline.
+"""One lint run over a project: the facts pass, then every file's pipeline (cached, in parallel).
 
-The stages, in order:
-1. `collect_targets` turned the paths into files (the caller does it: it owns git filtering);
-2. facts: one cheap `ast` pass per file (cached by content), merged into ProjectFacts;
-3. per file: read robustly, skip the parse when no enabled rule's needles occur in the text,
-   ONE libcst parse, all rules in one batched traversal, suppressions and per-file-ignores,
-   fixes when asked (written atomically, re-parsed and compiled first);
-4. baseline filtering and the final sort, so two runs print the same bytes.
-
-Nothing here prints; the CLI presents `LintRun`.
+The stages of one file's way, each in its own module:
+1. discover: `targets.collect_targets` (+ `changed` for --staged/--since) turns paths into files;
+   the caller does it, it owns git filtering;
+2. parse: `parse.load_target` reads a file or notebook robustly (`parse.parse`: ONE libcst parse,
+   the import-alias table, the FileContext);
+3. facts: `facts.file_facts`, one cheap `ast` pass per file (cached by content), merged per
+   project into ProjectFacts (here);
+4. rules: `rulepass` runs the rules whose needles occur in the text, all in one traversal;
+5. suppressions: `suppress` drops what comments and per-file-ignores silence;
+6. fixes: `fixes.fix_loop`, when asked (written atomically, re-parsed and compiled first);
+7. output: `repolens.output.findings` renders the sorted findings (the CLI calls it).
+`pipeline` strings 2 and 4-6 together for one file; this module adds the cache, the worker
+processes and the final sort (two runs print the same bytes). Baseline filtering is
+`baseline.apply_baseline`. Nothing here prints; the CLI presents `LintRun`.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from repolens import __version__
-from repolens.lint.cache import CACHE_DIR_NAME, JsonStore, prepare_cache_dir, same_file
+from repolens.lint.cache import JsonStore, cache_location, same_file
 from repolens.lint.facts import (FileFacts, ProjectFacts, facts_from_json, facts_to_json, file_facts,
                                  merge_facts, project_facts_digest)
 from repolens.lint.model import FileResult, Finding, Severity
@@ -132,10 +137,6 @@ def _has_fix(entry: dict[str, Any], unsafe: bool) -> bool:
 
 
 # -- the run ----------------------------------------------------------------------------------
-def cache_folder(settings: LintSettings, cache_dir: Path | None) -> Path:
-    return Path(cache_dir) if cache_dir is not None else settings.root / CACHE_DIR_NAME
-
-
 def lint_targets(
     targets: Sequence[Target],
     settings: LintSettings,
@@ -149,7 +150,7 @@ def lint_targets(
     progress: Callable[[int, int], None] | None = None,
 ) -> LintRun:
     """Lint `targets`. `fact_targets` (default: the targets) feed the project-facts pass."""
-    folder = prepare_cache_dir(cache_folder(settings, cache_dir)) if use_cache else None
+    folder = cache_location(settings.root, cache_dir, use_cache=use_cache)
     facts_store = JsonStore(folder / "facts.json", __version__) if folder else None
     fact_targets = fact_targets if fact_targets is not None else targets
     per_file = gather_facts(fact_targets, facts_store, jobs=jobs, prefix=import_prefix(settings.root))

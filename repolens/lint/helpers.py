@@ -178,6 +178,7 @@ def target_names(target: cst.BaseExpression) -> list[str]:
         return target_names(target.value)
     return []
 
+
 def method_name(call: cst.Call) -> str | None:
     """`x.forward(...)` -> `forward`; None when the callee is not an attribute."""
     return call.func.attr.value if isinstance(call.func, cst.Attribute) else None

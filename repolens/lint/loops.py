@@ -69,7 +69,6 @@ def loop_flow(loop: cst.For | cst.While) -> LoopFlow:
     return flow
 
 
-
 class TrainingLoopRule(Rule):
     """Base of the rules that read one training loop's gradient events (RL301, RL323, RL324)."""
 

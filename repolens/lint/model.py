@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, Sequence
 
 FixSafety = Literal["safe", "unsafe"]
 # The sections every rule doc must have (ruff's shape), checked by the registry.
@@ -58,13 +59,34 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Expected:
+    """A finding an invalid example must produce: its line (1-based, in `Example.code` as
+    written: a code that starts with a newline has an empty line 1) and, optionally, its message:
+    a substring, or a regular expression searched in it when `regex` is true."""
+
+    line: int
+    message: str | None = None
+    regex: bool = False
+
+    def matches(self, line: int, message: str) -> bool:
+        if line != self.line:
+            return False
+        if self.message is None:
+            return True
+        return bool(re.search(self.message, message)) if self.regex else self.message in message
+
+
+@dataclass(frozen=True)
 class Example:
     """A code example embedded in a rule; the test suite runs every one.
 
     `code` is the file under test (named `path` inside a throwaway project that also holds
-    `files`, so project facts and file-name heuristics can be exercised). An invalid example
-    must produce at least one finding of its rule in `code`; if `fixed` is given, applying the
-    rule's fixes (unsafe ones included) must turn `code` into exactly `fixed`.
+    `files`, so project facts and file-name heuristics can be exercised). It runs through the
+    per-file pipeline `repolens lint` uses (suppression comments included). An invalid example
+    must produce at least one finding of its rule in `code`; with `expect`, exactly the findings
+    listed there (Fixit's `Invalid` with a range and a message). If `fixed` is given, applying the
+    rule's fixes (unsafe ones included) must turn `code` into exactly `fixed`, and fixing that
+    again must change nothing.
     """
 
     code: str
@@ -72,6 +94,13 @@ class Example:
     path: str = "example.py"
     files: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    expect: Sequence[Expected] = ()
+
+    def __post_init__(self) -> None:
+        # `(line, message)` pairs for short, and dicts when read back from the catalogue cache
+        items = [e if isinstance(e, Expected) else Expected(**e) if isinstance(e, Mapping) else Expected(*e)
+                 for e in self.expect]
+        object.__setattr__(self, "expect", tuple(items))
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -118,8 +118,31 @@ def rule_problems(rule: type[Rule], *, builtin: bool) -> list[str]:
         problems.append("has no valid example (`valid = [Example(...)]`)")
     if not rule.invalid:
         problems.append("has no invalid example (`invalid = [Example(...)]`)")
+    problems.extend(_expectation_problems(rule))
     if rule.fix_safety not in (None, "safe", "unsafe"):
         problems.append(f"fix_safety {rule.fix_safety!r} must be 'safe', 'unsafe' or None")
+    return problems
+
+
+def _expectation_problems(rule: type[Rule]) -> list[str]:
+    """`Example.expect` must fit its code: only on invalid examples, on lines the code has, with
+    regular expressions that compile (whether the rule meets them is for the example run)."""
+    import re
+
+    problems: list[str] = []
+    for i, example in enumerate(rule.valid):
+        if example.expect:
+            problems.append(f"valid example {i} expects findings (`expect` is for invalid examples)")
+    for i, example in enumerate(rule.invalid):
+        lines = len(example.code.splitlines())
+        for e in example.expect:
+            if not 1 <= e.line <= lines:
+                problems.append(f"invalid example {i} expects a finding on line {e.line}, its code has {lines}")
+            if e.regex and e.message is not None:
+                try:
+                    re.compile(e.message)
+                except re.error as exc:
+                    problems.append(f"invalid example {i}: expected message {e.message!r} is not a regex ({exc})")
     return problems
 
 

@@ -14,13 +14,15 @@ import bisect
 import io
 import re
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from repolens.lint.selection import matches_any
 
 if TYPE_CHECKING:
+    from repolens.lint.model import Finding
     from repolens.lint.rule import Report, Rule
+    from repolens.lint.targets import Target
 
 MARKER = "repolens:"
 _COMMENT = re.compile(r"#\s*repolens:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
@@ -147,3 +149,43 @@ def add_suppressions(source: str, findings: Iterable[tuple[int, str]]) -> str:
             body = body + f"  # repolens: ignore[{', '.join(sorted(codes))}]"
         lines[line - 1] = body + ending
     return "".join(lines)
+
+
+@dataclass(frozen=True)
+class SuppressionsWritten:
+    added: int = 0  # (line, rule) comments written
+    files: int = 0  # files changed
+    problems: tuple[str, ...] = field(default=())  # "path: why not" for files left alone
+
+
+def write_suppressions(findings: Iterable[Finding], targets: Sequence[Target], *,
+                       skip_rules: Iterable[str] = ()) -> SuppressionsWritten:
+    """`--add-suppressions`: write a comment for every finding into its file (atomically).
+
+    Notebooks, files that cannot be rewritten losslessly and findings of `skip_rules` (a syntax
+    error: the file does not parse) are left alone.
+    """
+    from repolens.atomic import write_atomic
+    from repolens.discover.source import encode_source, read_source
+
+    skip = set(skip_rules)
+    by_rel = {t.rel: t for t in targets}
+    per_file: dict[str, list[tuple[int, str]]] = {}
+    for f in findings:
+        t = by_rel.get(f.path)
+        if t is None or t.kind != "python" or f.rule in skip:
+            continue
+        per_file.setdefault(f.path, []).append((f.line, f.rule))
+    added = files = 0
+    problems: list[str] = []
+    for rel, items in sorted(per_file.items()):
+        src = read_source(by_rel[rel].path)
+        if src.text is None or src.lossy:
+            problems.append(f"{rel}: suppressions not written: the file cannot be rewritten losslessly")
+            continue
+        new = add_suppressions(src.text, items)
+        if new != src.text:
+            write_atomic(by_rel[rel].path, encode_source(new, src))
+            added += len(set(items))
+            files += 1
+    return SuppressionsWritten(added, files, tuple(problems))

@@ -17,6 +17,7 @@ import libcst as cst
 from repolens.lint.helpers import literal, method_name
 from repolens.lint.knowledge.training import BACKWARD, STEP
 from repolens.lint.loops import loop_flow
+from repolens.lint.roles import name_tokens
 from repolens.lint.traverse import nodes, per_file, walk
 from repolens.lint.rule import Rule
 from repolens.pyindex.aliases import cst_dotted_name
@@ -124,8 +125,6 @@ _TRAIN_WORDS = frozenset({"train", "training", "fit", "trainer"})
 
 def is_eval_function_name(name: str) -> bool:
     """`evaluate`, `validate`, `test`, `run_validation`, `eval_epoch`; not `train_and_validate`."""
-    from repolens.lint.roles import name_tokens
-
     tokens = set(name_tokens(name))
     return bool(tokens & _EVAL_WORDS) and not tokens & _TRAIN_WORDS
 

@@ -37,6 +37,7 @@ def walk(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode
 def calls_in(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.Call]:
     return (n for n in walk(node, into_scopes=into_scopes) if isinstance(n, cst.Call))
 
+
 def nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under `node` in source order, not entering nested functions, classes, lambdas."""
     return walk(node, into_scopes=False)

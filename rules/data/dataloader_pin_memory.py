@@ -89,14 +89,16 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "loader = DataLoader(ds, batch_size=32, shuffle=True)\n",
                 fixed=_CUDA + "from torch.utils.data import DataLoader\n"
-                "loader = DataLoader(ds, batch_size=32, shuffle=True, pin_memory=True)\n"),
+                "loader = DataLoader(ds, batch_size=32, shuffle=True, pin_memory=True)\n",
+                expect=[(4, "DataLoader without pin_memory=True in a project that moves tensors to CUDA")]),
         Example("import torch\nfrom torch.utils.data import DataLoader as DL\n"
                 "train_loader = DL(\n    ds,\n    batch_size=32,\n)\n",
                 fixed="import torch\nfrom torch.utils.data import DataLoader as DL\n"
                 "train_loader = DL(\n    ds,\n    batch_size=32,\n    pin_memory=True,\n)\n",
                 path="data.py", files={"train.py": "model.cuda()\n"}),
         Example(_CUDA + "import torch.utils.data\n"
-                "train_loader = torch.utils.data.DataLoader(ds, pin_memory=False)\n"),
+                "train_loader = torch.utils.data.DataLoader(ds, pin_memory=False)\n",
+                expect=[(4, "DataLoader(pin_memory=False) in a project that moves tensors to CUDA")]),
         # No name says what it is for, but its batches go to the device in this file.
         Example("import torch\nfrom torch.utils.data import DataLoader\n"
                 "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8)\n"

@@ -149,7 +149,7 @@ class MultiHead(nn.Module):
         super().__init__()
         self.heads = nn.ModuleDict({"cls": nn.Linear(8, 10), "box": nn.Linear(8, 4)})
         self.pair = (nn.Linear(8, 8), nn.ReLU())
-"""),
+""", expect=[(7, "`self.heads` holds modules in a plain dict"), (8, "`self.pair` holds modules in a plain tuple")]),
         Example("""
 import torch as t
 from blocks import Block

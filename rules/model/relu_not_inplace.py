@@ -158,7 +158,7 @@ from torch import nn
 class Stem(nn.Sequential):
     def __init__(self):
         super().__init__(nn.Conv2d(3, 8, 3), nn.LeakyReLU(0.2, inplace=True), nn.BatchNorm2d(8), nn.Hardtanh(-1.0, 1.0, inplace=True))
-"""),
+""", expect=[(6, "`LeakyReLU()` without `inplace=True`"), (6, "`Hardtanh()` without `inplace=True`")]),
         Example("""
 import torch as t
 from models.base import BaseNet
@@ -171,7 +171,8 @@ class Head(BaseNet):
             layers.append(t.nn.Linear(8, 8))
             layers.append(t.nn.SiLU())
         self.mlp = t.nn.Sequential(*layers)
-""", files={"models/base.py": "import torch\nclass BaseNet(torch.nn.Module):\n    pass\n"}),
+""", files={"models/base.py": "import torch\nclass BaseNet(torch.nn.Module):\n    pass\n"},
+                expect=[(11, "`SiLU()` without `inplace=True`")]),
         Example("""
 from torch import nn
 

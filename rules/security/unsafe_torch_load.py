@@ -1,6 +1,6 @@
 import libcst as cst
 
-from repolens.lint import Example, Rule, Severity
+from repolens.lint import Example, Expected, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
                                    literal)
@@ -81,7 +81,13 @@ class UnsafeTorchLoad(BindingTracker, Rule):
                 fixed="import torch\nsd = torch.load('m.pt', map_location='cpu', weights_only=True)\n"),
         Example("from torch import load\nsd = load(\n    path,\n    map_location=dev,\n)\n",
                 fixed="from torch import load\nsd = load(\n    path,\n    map_location=dev,\n    weights_only=True,\n)\n"),
-        Example("import torch as t\nsd = t.load('m.pt', weights_only=False)\n"),
+        Example("import torch as t\nsd = t.load('m.pt', weights_only=False)\n",
+                expect=[Expected(2, r"^torch\.load\(weights_only=False\).*\(no fix offered\)$", regex=True)]),
+        # A suppressed call is neither reported nor fixed (the per-file pipeline's suppressions).
+        Example("import torch\nold = torch.load('old.pt')  # repolens: ignore[RL501]\nsd = torch.load('m.pt')\n",
+                fixed="import torch\nold = torch.load('old.pt')  # repolens: ignore[RL501]\n"
+                "sd = torch.load('m.pt', weights_only=True)\n",
+                expect=[(3, "torch.load without weights_only=True")]),
         Example("import torch\nsd = torch.load('m.pt', weights_only=False)\n", options={"target_version": "2.6"}),
     )
     options = {"target_version": None}

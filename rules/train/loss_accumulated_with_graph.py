@@ -127,7 +127,7 @@ def train(model, loader, opt, scaler):
         scaler.step(opt)
         scaler.update()
         epoch_loss = epoch_loss + l * x.size(0)
-"""),
+""", expect=[(15, "`epoch_loss += l` keeps the autograd graph")]),
     ]
 
     def visit_For(self, node: cst.For) -> None:

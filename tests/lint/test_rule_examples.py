@@ -1,12 +1,13 @@
-"""Every embedded example of every built-in rule is a test (Fixit's convention)."""
+"""Every embedded example of every built-in rule is a test (Fixit's convention), run through the
+per-file pipeline and checked against what it states (`repolens.lint.examples`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from repolens.lint.check import fix_text, lint_text
-from repolens.lint.facts import collect_facts
-from repolens.lint.registry import load_builtin_rules
+from repolens.lint import Example, Expected
+from repolens.lint.examples import example_problems
+from repolens.lint.registry import load_builtin_rules, rule_problems
 
 RULES = load_builtin_rules()
 
@@ -17,26 +18,48 @@ def _cases(kind: str):
             yield pytest.param(rule, example, id=f"{rule.code}-{rule.name}-{kind}{i}")
 
 
-def _run(rule, example):
-    files = {**example.files, example.path: example.code}
-    facts = collect_facts(files)
-    options = {rule.code: dict(example.options)}
-    _, reports = lint_text(example.code, example.path, [rule], facts, options)
-    return facts, options, [r for r in reports if r.code == rule.code]
-
-
 @pytest.mark.parametrize(("rule", "example"), list(_cases("valid")))
 def test_valid_example_has_no_finding(rule, example):
-    _, _, reports = _run(rule, example)
-    assert reports == [], [f"{r.position.start.line}: {r.message}" for r in reports]
+    assert example_problems(rule, example, valid=True) == []
 
 
 @pytest.mark.parametrize(("rule", "example"), list(_cases("invalid")))
 def test_invalid_example_is_flagged_and_fixed_as_documented(rule, example):
-    facts, options, reports = _run(rule, example)
-    assert reports, f"{rule.code} found nothing in its invalid example"
-    if example.fixed is not None:
-        fixed = fix_text(example.code, example.path, [rule], facts, options, unsafe=True)
-        assert fixed == example.fixed
-        # A second fix changes nothing: fixes are idempotent.
-        assert fix_text(fixed, example.path, [rule], facts, options, unsafe=True) == fixed
+    assert example_problems(rule, example, valid=False) == []
+
+
+def test_some_rules_state_the_lines_and_messages_they_expect():
+    stating = {r.code for r in RULES if any(e.expect for e in r.invalid)}
+    assert len(stating) >= 4, stating
+
+
+def _with_invalid(rule, example):
+    return type(rule.__name__, (rule,), {"invalid": (example,), "__doc__": rule.__doc__})
+
+
+def test_an_expectation_that_the_rule_does_not_meet_is_reported():
+    rule = next(r for r in RULES if r.code == "RL501")
+    code = "import torch\nsd = torch.load('m.pt')\n"
+    assert example_problems(rule, Example(code, expect=[(2, "weights_only")]), valid=False) == []
+    wrong_line = example_problems(rule, Example(code, expect=[(1, "weights_only")]), valid=False)
+    assert any("expected a finding on line 1" in p for p in wrong_line)
+    assert any("line 2: an unexpected finding" in p for p in wrong_line)
+    wrong_message = example_problems(rule, Example(code, expect=[Expected(2, r"^pickle\b", regex=True)]), valid=False)
+    assert any("matching '^pickle\\\\b'" in p for p in wrong_message)
+    # a suppression comment silences the finding in an example, as it does for `repolens lint`
+    suppressed = Example("import torch\nsd = torch.load('m.pt')  # repolens: ignore[RL501]\n")
+    assert example_problems(rule, suppressed, valid=False) == ["RL501 found nothing in its invalid example"]
+
+
+def test_the_registry_rejects_expectations_that_cannot_hold():
+    rule = next(r for r in RULES if r.code == "RL501")
+    bad = _with_invalid(rule, Example("import torch\ntorch.load(p)\n", expect=[(9, None), Expected(2, "(", regex=True)]))
+    problems = rule_problems(bad, builtin=True)
+    assert any("line 9, its code has 2" in p for p in problems)
+    assert any("is not a regex" in p for p in problems)
+
+
+def test_expectations_survive_the_catalogue_cache():
+    example = Example("x\n", expect=[(1, "m"), Expected(1, "a|b", regex=True)])
+    again = Example(**example.as_dict())
+    assert again == example and again.expect[1].regex
