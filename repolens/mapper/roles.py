@@ -103,6 +103,9 @@ class _Score:
     folder_role: str | None = None  # what its nearest known folder suggests
 
     prior: dict[str, float] = field(default_factory=lambda: {r: 0.0 for r in ROLES})
+    # points that do not count towards the primary role (helper classes of a script): the file
+    # still does that job, so they count for its secondary roles
+    demoted: dict[str, float] = field(default_factory=lambda: {r: 0.0 for r in ROLES})
 
     def add(self, role: str, weight: float, signal: str, *, fallback: bool = False, prior: bool = False) -> None:
         self.points[role] += weight
@@ -335,7 +338,7 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
     # purpose outranks the helper classes it carries.
     if runnable and ("argparse" in f or "cli" in f) and max(sc.points["train"], sc.points["eval"]) >= 2.0:
         for r, pts in from_classes.items():
-            sc.points[r] -= 0.6 * pts
+            sc.demoted[r] += 0.6 * pts
 
     # Who imports it.
     importers = sorted(project.model.importers.get(rel, ()))
@@ -522,15 +525,16 @@ def _module_prefix(folder: str) -> str:
 
 
 def _decide(rel: str, s: FileSummary, sc: _Score, project: MapContext) -> FileRole:
-    ranked = sorted(ROLES, key=lambda r: (-sc.points[r], ROLES.index(r)))
+    effective = {r: sc.points[r] - sc.demoted[r] for r in ROLES}
+    ranked = sorted(ROLES, key=lambda r: (-effective[r], ROLES.index(r)))
     best = ranked[0]
-    top = sc.points[best]
+    top = effective[best]
     if top <= 0:
         best, top = "utils", 0.0
         signals = ["no signal: an empty or trivial file"]
     else:
         signals = list(sc.signals[best])
-    second = sc.points[ranked[1]]
+    second = effective[ranked[1]]
     confidence = 0.3 if top <= 0 else min(0.99, 0.35 + 0.65 * (top - second) / top * min(1.0, top / 3))
     if not s.parsed:
         confidence *= 0.6
