@@ -92,24 +92,3 @@ def external_kind(base: str) -> str:
     if base.startswith(("unittest.", "absl.testing")) and last.endswith(("TestCase", "IsolatedAsyncioTestCase")):
         return TEST
     return ""
-
-
-def is_module_kind(kind: str) -> bool:
-    return kind == MODULE
-
-
-def is_dataset_kind(kind: str) -> bool:
-    return kind in (DATASET, ITERABLE_DATASET)
-
-
-def is_torch_layer(qualified: str | None) -> bool:
-    """`torch.nn.Linear`, `torch.nn.modules.conv.Conv2d`: a Capitalised torch.nn layer class."""
-    if not qualified or not qualified.startswith("torch.nn."):
-        return False
-    last = qualified.rsplit(".", 1)[-1]
-    return last[:1].isupper() and last not in _NN_NOT_LAYERS and not qualified.startswith(_NOT_MODULE_PREFIXES)
-
-
-# torch.nn names that are Capitalised but are not layers one constructs.
-_NN_NOT_LAYERS = frozenset({"Parameter", "UninitializedParameter", "UninitializedBuffer", "Buffer",
-                            "ParameterList", "ParameterDict", "Module"})
