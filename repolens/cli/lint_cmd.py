@@ -82,8 +82,13 @@ def _render_statistics(findings, settings: LintSettings) -> str:  # type: ignore
 
 def _emit(text: str, output: Path | None) -> None:
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        from repolens.atomic import write_text_atomic
+
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(output, text)
+        except OSError as exc:  # WriteRefused included
+            raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text if not text or text.endswith("\n") else text + "\n")
         sys.stdout.flush()
@@ -295,7 +300,10 @@ def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsa
         reader = SourceLineReader({t.rel: t for t in targets})
         prints = fingerprints(findings, reader.line)
         if not baseline.exists():
-            write_baseline(baseline, findings, prints)
+            try:
+                write_baseline(baseline, findings, prints)
+            except OSError as exc:
+                raise _fail(f"cannot write the baseline {baseline}: {exc.strerror or exc}") from None
             if not quiet:
                 _warn(f"Wrote a baseline of {len(findings)} finding{'s' if len(findings) != 1 else ''} to {baseline}.")
             return 0
@@ -355,8 +363,8 @@ def _stderr_console():  # type: ignore[no-untyped-def]
 
 
 def _write_suppressions(findings, targets) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    from repolens.discover.source import encode_source, read_source
     from repolens.atomic import write_atomic
+    from repolens.discover.source import encode_source, read_source, snapshot
 
     by_rel = {t.rel: t for t in targets}
     per_file: dict[str, list[tuple[int, str]]] = {}
@@ -373,7 +381,11 @@ def _write_suppressions(findings, targets) -> tuple[int, int]:  # type: ignore[n
             continue
         new = add_suppression_comments(src.text, items)
         if new != src.text:
-            write_atomic(by_rel[rel].path, encode_source(new, src))
+            try:
+                write_atomic(by_rel[rel].path, encode_source(new, src), expect=snapshot(src))
+            except OSError as exc:  # WriteRefused included: changed, deleted or not writable
+                _warn(f"{rel}: suppressions not written: {exc.strerror or exc}")
+                continue
             added += len({(line, code) for line, code in items})
             files += 1
     return added, files

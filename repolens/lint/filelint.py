@@ -14,8 +14,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import libcst as cst
 
 from repolens.discover.notebook import NotebookSource
-from repolens.discover.source import encode_source
-from repolens.atomic import write_atomic
+from repolens.atomic import WriteRefused, write_atomic
+from repolens.discover.source import encode_source, keep_final_newline, snapshot
 from repolens.lint.check import active_rules, apply_fixes, file_context, run_rules
 from repolens.lint.engine import FileResult, _load, _stat
 from repolens.lint.facts import FileFacts, ProjectFacts
@@ -160,6 +160,7 @@ def _fix(code: str, rel: str, rules: Sequence[type[Rule]], job: _Job, module: cs
         except cst.ParserSyntaxError as exc:
             return original, 0, f"fixes skipped: the fixed code would not parse ({exc.message})"
     if code != original:
+        code = keep_final_newline(original, code)
         err = _compiles(code, rel)
         if err is not None and _compiles(original, rel) is None:
             return original, 0, f"fixes skipped: the fixed code would not compile ({err})"
@@ -167,6 +168,11 @@ def _fix(code: str, rel: str, rules: Sequence[type[Rule]], job: _Job, module: cs
 
 
 def _unified_diff(rel: str, before: str, after: str) -> str:
+    if "\r" in before.replace("\r\n", ""):
+        # CR-only (or mixed) endings: a diff is a \n-separated format, so its lines are shown with
+        # \n; keeping the \r would mix terminators in one output (the file itself keeps its \r).
+        return "\n".join(difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                               fromfile=f"a/{rel}", tofile=f"b/{rel}", lineterm="")) + "\n"
     return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                         fromfile=f"a/{rel}", tofile=f"b/{rel}"))
 
@@ -228,7 +234,11 @@ def lint_target(target: Target, job: _Job) -> FileResult:
                     diff = _unified_diff(rel, code, new_code)
                 else:
                     try:
-                        write_atomic(target.path, encode_source(new_code, loaded.source))
+                        write_atomic(target.path, encode_source(new_code, loaded.source),
+                                     expect=snapshot(loaded.source))
+                    except WriteRefused as exc:
+                        problems.append(f"{rel}: fixes not written: {exc}")
+                        fixes_applied = 0
                     except OSError as exc:
                         problems.append(f"{rel}: fixes not written: {exc.strerror or exc}")
                         fixes_applied = 0
