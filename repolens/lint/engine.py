@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from repolens import __version__
+from repolens import __version__, procs
 from repolens.discover.notebook import NotebookError, NotebookSource, load_notebook
 from repolens.discover.source import SourceText, read_source
 from repolens.lint.cache import CACHE_DIR_NAME, JsonStore, prepare_cache_dir, same_file
@@ -108,7 +108,8 @@ def _facts_job(target: Target) -> tuple[str, FileFacts | None, str, int, int, st
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context())
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(),
+                               initializer=procs.init_worker, initargs=procs.init_args())
 
 
 def _workers(n_jobs: int, jobs: int | None) -> int:
@@ -238,7 +239,8 @@ def lint_targets(
             # biggest files first, one at a time: no worker is left with a long file at the end
             todo.sort(key=lambda t: -_stat(t.path)[1])
             with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(),
-                                     initializer=filelint._init_worker, initargs=(job,)) as ex:
+                                     initializer=procs.init_worker,
+                                     initargs=procs.init_args(filelint._init_worker, (job,))) as ex:
                 for res in ex.map(filelint._lint_in_worker, todo, chunksize=1):
                     results.append(res)
                     done += 1
@@ -278,7 +280,5 @@ def lint_targets(
 
 
 def _fork_context():  # type: ignore[no-untyped-def]
-    import multiprocessing
-
     # fork: the workers inherit the rule classes loaded by path (they are not importable by name)
-    return multiprocessing.get_context("fork")
+    return procs.worker_context("fork")
