@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from repolens import gitsafe
 from repolens.mapper.model import GitFileInfo, GitInfo
 
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:)", re.I)
@@ -35,7 +36,7 @@ def _repo(path: Path):  # -> git.Repo | None
     except ImportError:  # pragma: no cover - gitpython is a hard dependency, git itself may be absent
         return None
     try:
-        return git.Repo(path, search_parent_directories=True)
+        return gitsafe.open_repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandError, OSError):
         return None
 
@@ -115,8 +116,7 @@ def cloned(source: str) -> Iterator[Path]:
     dest = tmp / "repo"
     try:
         try:
-            git.Repo.clone_from(source, dest, multi_options=["--no-tags", "--quiet"],
-                                env={"GIT_TERMINAL_PROMPT": "0"})
+            gitsafe.clone_from(source, dest, multi_options=["--no-tags", "--quiet"])
         except git.GitCommandError as exc:
             detail = (exc.stderr or "").strip().splitlines()
             reason = detail[-1].strip() if detail else str(exc)
