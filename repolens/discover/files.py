@@ -90,7 +90,12 @@ def discover(
     seen_dirs: set[str] = set()
 
     def on_error(err: OSError) -> None:
-        problems.append(f"cannot read folder {err.filename}: {err.strerror}")
+        where = err.filename
+        try:
+            where = Path(where).relative_to(root_path).as_posix()
+        except (TypeError, ValueError):
+            pass
+        problems.append(f"cannot read folder {where}: {err.strerror}")
 
     for dirpath, dirnames, filenames in os.walk(root_path, followlinks=True, onerror=on_error):
         real = os.path.realpath(dirpath)
@@ -109,7 +114,9 @@ def discover(
             rel = f"{rel_dir}/{d}" if rel_dir else d
             if d in SKIP_DIRS or d.endswith(".egg-info") or matcher.ignored(rel, True):
                 continue
-            if (Path(dirpath) / d / "pyvenv.cfg").exists():  # a virtual environment under any name
+            # a virtual environment under any name; os.path, not Path.exists: an unreadable
+            # folder answers False instead of raising PermissionError
+            if os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg")):
                 continue
             keep.append(d)
         dirnames[:] = keep
@@ -119,7 +126,7 @@ def discover(
             if matcher.ignored(rel, False):
                 continue
             full = Path(dirpath, name)
-            if full.is_symlink() and not full.exists():
+            if os.path.islink(full) and not os.path.exists(full):
                 problems.append(f"broken symlink skipped: {rel}")
                 continue
             kind = _kind(name)
