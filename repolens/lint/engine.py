@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from repolens import __version__, procs
+from repolens import __version__, deepstack, procs
 from repolens.discover.notebook import NotebookError, NotebookSource, load_notebook
 from repolens.discover.source import SourceText, read_source
 from repolens.lint.cache import CACHE_DIR_NAME, JsonStore, prepare_cache_dir, same_file
@@ -104,7 +104,15 @@ def _facts_job(target: Target) -> tuple[str, FileFacts | None, str, int, int, st
     loaded = _load(target)
     if loaded.code is None:
         return target.rel, None, loaded.source.digest, mtime, size, loaded.problem
-    return target.rel, file_facts(target.rel, loaded.code), loaded.source.digest, mtime, size, None
+    try:
+        facts = file_facts(target.rel, loaded.code)
+    except RecursionError:  # absurd nesting: again with a deep stack
+        try:
+            facts = deepstack.call(file_facts, target.rel, loaded.code)
+        except (RecursionError, MemoryError) as exc:
+            return target.rel, None, loaded.source.digest, mtime, size, \
+                f"skipped: too deeply nested to analyse ({type(exc).__name__})"
+    return target.rel, facts, loaded.source.digest, mtime, size, None
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

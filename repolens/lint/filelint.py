@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import libcst as cst
 
 from repolens.discover.notebook import NotebookSource
+from repolens import deepstack
 from repolens.atomic import WriteRefused, write_atomic
 from repolens.discover.source import encode_source, keep_final_newline, snapshot
 from repolens.lint.check import active_rules, apply_fixes, file_context, run_rules
@@ -95,16 +96,25 @@ def _run_rules_isolated(module: cst.Module, context: FileContext, rules: Sequenc
     """All rules in one traversal; if one crashes, rerun them one by one to keep the others' reports."""
     try:
         return run_rules(module, context, rules, options), []
+    except RecursionError:
+        if not deepstack.in_deep_stack():
+            raise  # deep nesting, not a rule bug: `lint_target` runs the file again with a deep stack
+        return _rules_one_by_one(module, context, rules, options)
     except Exception:  # a rule bug must not lose the whole file
-        reports: list[Report] = []
-        problems: list[str] = []
-        for rule in rules:
-            try:
-                reports.extend(run_rules(module, context, [rule], options))
-            except Exception as exc:
-                problems.append(f"{context.path}: rule {rule.code} crashed ({type(exc).__name__}: {exc}); "
-                                "its findings for this file are missing")
-        return tuple(reports), problems
+        return _rules_one_by_one(module, context, rules, options)
+
+
+def _rules_one_by_one(module: cst.Module, context: FileContext, rules: Sequence[type[Rule]],
+                      options: Any) -> tuple[tuple[Report, ...], list[str]]:
+    reports: list[Report] = []
+    problems: list[str] = []
+    for rule in rules:
+        try:
+            reports.extend(run_rules(module, context, [rule], options))
+        except Exception as exc:
+            problems.append(f"{context.path}: rule {rule.code} crashed ({type(exc).__name__}: {exc}); "
+                            "its findings for this file are missing")
+    return tuple(reports), problems
 
 
 def _kept(reports: Iterable[Report], by_code: dict[str, type[Rule]], settings: LintSettings, rel: str,
@@ -178,6 +188,13 @@ def _unified_diff(rel: str, before: str, after: str) -> str:
 
 
 def lint_target(target: Target, job: _Job) -> FileResult:
+    try:
+        return _lint_target(target, job)
+    except RecursionError:  # absurdly deep nesting: all of it again in a deep-stack thread
+        return deepstack.call(_lint_target, target, job)
+
+
+def _lint_target(target: Target, job: _Job) -> FileResult:
     settings = job.settings
     rel = target.rel
     mtime, size = _stat(target.path)
@@ -212,6 +229,8 @@ def lint_target(target: Target, job: _Job) -> FileResult:
             findings = (_syntax_finding(settings, rel, line, col, msg, nb),)
         return replace(base, findings=findings, problems=tuple(problems), parsed=True)
     except (RecursionError, MemoryError) as exc:
+        if isinstance(exc, RecursionError) and not deepstack.in_deep_stack():
+            raise
         problems.append(f"{rel}: skipped: too deeply nested to parse ({type(exc).__name__})")
         return replace(base, problems=tuple(problems), parsed=True, cacheable=False)
     problems.extend(rule_problems)
