@@ -28,6 +28,7 @@ from repolens.lint.settings import SYNTAX_ERROR, LintSettings, resolve_settings
 from repolens.lint.source_lines import SourceLineReader
 from repolens.lint.suppress import add_suppressions as add_suppression_comments
 from repolens.lint.targets import collect_targets
+from repolens.textsafe import printable
 
 FORMATS = ("text", "json", "sarif", "github")
 PROGRESS_MIN_FILES = 200  # below this a run is quick: no progress bar
@@ -39,7 +40,8 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _warn(message: str) -> None:
-    typer.echo(f"repolens: {message}", err=True)
+    # messages name files of the analysed repository: no raw newline or escape sequence
+    typer.echo(f"repolens: {printable(message)}", err=True)
 
 
 def _project_root(paths: list[Path], config_path: Path | None) -> Path:

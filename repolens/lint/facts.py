@@ -299,7 +299,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts:
             tree = ast.parse(text)
         except SyntaxError as exc:
             tree = None
-            syntax_error = (exc.lineno or 1, exc.offset or 1, exc.msg or "invalid syntax")
+            syntax_error = (exc.lineno or text.count("\n", 0, max(0, text.find("\0"))) + 1, exc.offset or 1, exc.msg or "invalid syntax")  # null bytes: no lineno
         except (ValueError, MemoryError) as exc:  # null bytes; RecursionError: the caller retries deeper
             tree = None
             syntax_error = (1, 1, str(exc) or type(exc).__name__)
