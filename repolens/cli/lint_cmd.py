@@ -105,6 +105,23 @@ def _runtime_available() -> bool:
     return hasattr(probe_cmd, "probe_project")
 
 
+_NO_PROJECT_RULES = typer.Option(
+    False, "--no-project-rules", envvar="REPOLENS_NO_PROJECT_RULES",
+    help="Never import the rule folders a project's config names (`extend-rules`): for linting code you do not trust.")
+
+
+def _trusted(cfg: LintConfig, *, explicit: bool, no_project_rules: bool, quiet: bool = False) -> LintConfig:
+    """The config with only the rule folders this run may import; says which on stderr."""
+    from repolens.lint.trust import decide
+
+    trust = decide(cfg, explicit=explicit, allow=not no_project_rules, cwd=Path.cwd())
+    if trust.refused:
+        _warn(f"not loading the rule folders of extend-rules ({', '.join(map(str, trust.refused))}): {trust.reason}")
+    elif trust.loaded and not quiet:
+        _warn(f"loading rules from {', '.join(map(str, trust.loaded))} (extend-rules of {cfg.path or 'the config'})")
+    return trust.config
+
+
 def register(app: typer.Typer) -> None:
     @app.command("lint")
     def lint_command(
@@ -131,6 +148,7 @@ def register(app: typer.Typer) -> None:
         target_version: Optional[str] = typer.Option(None, "--target-version", help="The project's torch version (e.g. 2.1), overriding the config."),
         jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: automatic; 1 = serial)."),
         runtime: bool = typer.Option(False, "--runtime", help="Also run the runtime probe (repolens probe); needs torch."),
+        no_project_rules: bool = _NO_PROJECT_RULES,
     ) -> None:
         """Lint Python files and notebooks for PyTorch training mistakes."""
         raise typer.Exit(_lint(
@@ -139,15 +157,17 @@ def register(app: typer.Typer) -> None:
             statistics=statistics, quiet=quiet, fail_on=fail_on, baseline=baseline,
             add_suppressions=add_suppressions, staged=staged, since=since, force_exclude=force_exclude,
             no_cache=no_cache, cache_dir=cache_dir, target_version=target_version, jobs=jobs, runtime=runtime,
+            no_project_rules=no_project_rules,
         ))
 
     @app.command("rules")
     def rules_command(
         fmt: str = typer.Option("text", "--format", "--output-format", help="text or json."),
         config: Optional[Path] = typer.Option(None, "--config", help="Config file whose `extend-rules` folders to include."),
+        no_project_rules: bool = _NO_PROJECT_RULES,
     ) -> None:
         """List the rule catalogue: code, name, severity, default on/off, fixable, summary."""
-        rules = _catalogue(config)
+        rules = _catalogue(config, no_project_rules)
         rows = [{"code": r.code, "name": r.name, "severity": r.severity.value, "default": bool(r.default_enabled),
                  "fixable": r.fix_safety, "summary": r.summary(), "source": r.source} for r in rules]
         if fmt == "json":
@@ -173,9 +193,10 @@ def register(app: typer.Typer) -> None:
     def explain_command(
         rule: str = typer.Argument(..., help="A rule code (RL101) or name (dataloader-pin-memory)."),
         config: Optional[Path] = typer.Option(None, "--config", help="Config file whose `extend-rules` folders to include."),
+        no_project_rules: bool = _NO_PROJECT_RULES,
     ) -> None:
         """Print a rule's documentation with its examples."""
-        rules = _catalogue(config)
+        rules = _catalogue(config, no_project_rules)
         match = next((r for r in rules if rule in (r.code, r.name)), None)
         if match is None:
             raise _fail(f"unknown rule {rule!r} (`repolens rules` lists them)")
@@ -185,12 +206,13 @@ def register(app: typer.Typer) -> None:
         Console().print(Markdown(explain_markdown(match)))
 
 
-def _catalogue(config: Path | None) -> list:  # type: ignore[type-arg]
+def _catalogue(config: Path | None, no_project_rules: bool = False) -> list:  # type: ignore[type-arg]
     try:
         folders: tuple[Path, ...] = ()
         cfg_path = config or find_config(Path.cwd())
         if cfg_path is not None:
-            folders = load_config(cfg_path).extend_rules
+            cfg = _trusted(load_config(cfg_path), explicit=config is not None, no_project_rules=no_project_rules)
+            folders = cfg.extend_rules
         rules = load_catalogue(folders)
     except (ConfigError, RuleLoadError) as exc:
         raise _fail(str(exc)) from None
@@ -222,7 +244,7 @@ def explain_markdown(rule) -> str:  # type: ignore[no-untyped-def]
 
 def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsafe_fixes, diff, fmt, output,  # type: ignore[no-untyped-def]
           statistics, quiet, fail_on, baseline, add_suppressions, staged, since, force_exclude, no_cache,
-          cache_dir, target_version, jobs, runtime) -> int:
+          cache_dir, target_version, jobs, runtime, no_project_rules=False) -> int:
     from repolens.lint.engine import lint_targets
 
     if fmt not in FORMATS:
@@ -246,6 +268,8 @@ def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsa
         cfg = load_lint_config(paths, config)
         if cfg.path is None:
             cfg = LintConfig(root=_project_root(paths, None))
+        cfg = _trusted(cfg, explicit=config is not None, no_project_rules=no_project_rules,
+                       quiet=quiet or fmt != "text")
         cache_folder = None if no_cache else prepare_cache_dir(cache_dir or cfg.root / CACHE_DIR_NAME)
         settings = resolve_settings(
             cfg, select=split_selectors(select), extend_select=split_selectors(extend_select) or (),
