@@ -7,8 +7,9 @@
 (the wheel's source tree is the corpus). Every tree is first copied to a temp folder: fixes are
 written to the copy, never to the given tree. Per tree, printed as a Markdown table row:
 
-- files: Python files and notebooks lint found; analysed: files parsed by lint (the rest:
-  skipped, with the reasons counted from the problem lines);
+- files: Python files and notebooks lint found; analysed: files not skipped (the skipped ones
+  counted by reason from the problem lines); parsed: files libcst parsed (a file in which no
+  rule's needle occurs needs no parse: its facts pass with `ast` is its whole analysis);
 - map: files the map summarised and how many of them parsed;
 - crashes: exceptions out of map or lint, plus "rule ... crashed" problem lines (target 0);
 - fixes: fixes applied by `--fix --unsafe-fixes`; fix refusals: fixes lint itself refused
@@ -90,7 +91,10 @@ def run_tree(name: str, tree: Path, jobs: int | None) -> dict:
             return row
         row["lint_s"] = time.perf_counter() - t0
         row["files"] = len(run.files)
-        row["analysed"] = run.parsed_files
+        skipped = {p.split(": ", 1)[0] for p in run.problems
+                   if re.search(r": (skipped|unreadable|fixes skipped)", p) and "fixes skipped" not in p}
+        row["analysed"] = len(run.files) - len(skipped)
+        row["parsed"] = run.parsed_files
         reasons = Counter(_reason(p) for p in run.problems if "crashed" not in p)
         crashes += sum(1 for p in run.problems if "crashed" in p)
         row["skipped"] = "; ".join(f"{n} {r}" for r, n in reasons.most_common()) or "-"
@@ -138,12 +142,12 @@ def main() -> None:
         if opts.wheels:
             trees += _wheel_trees([w for w in opts.wheels.split(",") if w], Path(tmp))
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        print("| tree | files | analysed | skipped (reasons) | map parsed/files | crashes | findings | fixes "
+        print("| tree | files | analysed | parsed | skipped (reasons) | map parsed/files | crashes | findings | fixes "
               "| fixed files | fix refusals | bad fixes | 2nd-pass changes | seconds map/lint/fix+2nd |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for name, tree in trees:
             r = run_tree(name, tree, opts.jobs)
-            print(f"| {r['tree']} | {r.get('files')} | {r.get('analysed')} | {r.get('skipped')} | {r.get('map')} "
+            print(f"| {r['tree']} | {r.get('files')} | {r.get('analysed')} | {r.get('parsed', '-')} | {r.get('skipped')} | {r.get('map')} "
                   f"| {r.get('crashes')} | {r.get('findings', '-')} | {r.get('fixes', '-')} | {r.get('fixed_files', '-')} "
                   f"| {r.get('fix_refusals', '-')} | {r.get('bad_fixes', '-')} | {r.get('second_pass', '-')} "
                   f"| {r.get('map_s', 0):.0f}/{r.get('lint_s', 0):.0f}/{r.get('fix_s', 0):.0f} |", flush=True)

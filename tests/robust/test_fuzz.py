@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,10 +43,12 @@ def _fragments() -> tuple[str, ...]:
 
 
 def _compiles(code: str) -> bool:
-    try:
-        compile(code, "<fuzz>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarnings of generated nonsense such as `1()`
+        try:
+            compile(code, "<fuzz>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return False
     return True
 
 
