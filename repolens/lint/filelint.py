@@ -15,7 +15,7 @@ import libcst as cst
 
 from repolens.discover.notebook import NotebookSource
 from repolens import deepstack
-from repolens.atomic import WriteRefused, write_atomic
+from repolens.atomic import write_atomic
 from repolens.discover.source import encode_source, keep_final_newline, snapshot
 from repolens.lint.check import active_rules, apply_fixes, file_context, run_rules
 from repolens.lint.engine import FileResult, _load, _stat
@@ -255,10 +255,7 @@ def _lint_target(target: Target, job: _Job) -> FileResult:
                     try:
                         write_atomic(target.path, encode_source(new_code, loaded.source),
                                      expect=snapshot(loaded.source))
-                    except WriteRefused as exc:
-                        problems.append(f"{rel}: fixes not written: {exc}")
-                        fixes_applied = 0
-                    except OSError as exc:
+                    except OSError as exc:  # WriteRefused too: changed, deleted or not writable
                         problems.append(f"{rel}: fixes not written: {exc.strerror or exc}")
                         fixes_applied = 0
                     else:
