@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from repolens import gitsafe
 from repolens.mapper.model import GitFileInfo, GitInfo
 
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:)", re.I)
@@ -37,7 +38,7 @@ def _repo(path: Path):  # -> git.Repo | None
     except ImportError:  # pragma: no cover - gitpython is a hard dependency, git itself may be absent
         return None
     try:
-        return git.Repo(path, search_parent_directories=True)
+        return gitsafe.open_repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandError, OSError):
         return None
 
@@ -152,7 +153,8 @@ def redact(url: str) -> str:
 
 
 def _clone_env(timeout: float) -> dict[str, str]:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
+    # gitsafe: no hooks (a clone runs post-checkout), no fsmonitor, whatever the user's config says
+    env = {**os.environ, **gitsafe.safe_env(), "GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
     if "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:
         # Never ask for a password or a host key (nobody is there to answer), and give up on a
         # host that does not answer instead of waiting for the TCP timeout (minutes).

@@ -27,6 +27,7 @@ from repolens.lint.selection import split_selectors
 from repolens.lint.settings import SYNTAX_ERROR, LintSettings, resolve_settings
 from repolens.lint.suppress import write_suppressions
 from repolens.lint.targets import collect_targets
+from repolens.textsafe import printable
 
 FORMATS = ("text", "json", "sarif", "github")
 PROGRESS_MIN_FILES = 200  # below this a run is quick: no progress bar
@@ -38,7 +39,8 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _warn(message: str) -> None:
-    typer.echo(f"repolens: {message}", err=True)
+    # messages name files of the analysed repository: no raw newline or escape sequence
+    typer.echo(f"repolens: {printable(message)}", err=True)
 
 
 def _project_root(paths: list[Path], config_path: Path | None) -> Path:
@@ -81,8 +83,13 @@ def _render_statistics(findings, settings: LintSettings) -> str:  # type: ignore
 
 def _emit(text: str, output: Path | None) -> None:
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        from repolens.atomic import write_text_atomic
+
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(output, text)
+        except OSError as exc:  # WriteRefused included
+            raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text if not text or text.endswith("\n") else text + "\n")
         sys.stdout.flush()
@@ -95,6 +102,23 @@ def _runtime_available() -> bool:
     from repolens.cli import probe_cmd
 
     return hasattr(probe_cmd, "probe_project")
+
+
+_NO_PROJECT_RULES = typer.Option(
+    False, "--no-project-rules", envvar="REPOLENS_NO_PROJECT_RULES",
+    help="Never import the rule folders a project's config names (`extend-rules`): for linting code you do not trust.")
+
+
+def _trusted(cfg: LintConfig, *, explicit: bool, no_project_rules: bool, quiet: bool = False) -> LintConfig:
+    """The config with only the rule folders this run may import; says which on stderr."""
+    from repolens.lint.trust import decide
+
+    trust = decide(cfg, explicit=explicit, allow=not no_project_rules, cwd=Path.cwd())
+    if trust.refused:
+        _warn(f"not loading the rule folders of extend-rules ({', '.join(map(str, trust.refused))}): {trust.reason}")
+    elif trust.loaded and not quiet:
+        _warn(f"loading rules from {', '.join(map(str, trust.loaded))} (extend-rules of {cfg.path or 'the config'})")
+    return trust.config
 
 
 def register(app: typer.Typer) -> None:
@@ -123,6 +147,7 @@ def register(app: typer.Typer) -> None:
         target_version: Optional[str] = typer.Option(None, "--target-version", help="The project's torch version (e.g. 2.1), overriding the config."),
         jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: automatic; 1 = serial)."),
         runtime: bool = typer.Option(False, "--runtime", help="Also run the runtime probe (repolens probe); needs torch."),
+        no_project_rules: bool = _NO_PROJECT_RULES,
     ) -> None:
         """Lint Python files and notebooks for PyTorch training mistakes."""
         raise typer.Exit(_lint(
@@ -131,15 +156,17 @@ def register(app: typer.Typer) -> None:
             statistics=statistics, quiet=quiet, fail_on=fail_on, baseline=baseline,
             add_suppressions=add_suppressions, staged=staged, since=since, force_exclude=force_exclude,
             no_cache=no_cache, cache_dir=cache_dir, target_version=target_version, jobs=jobs, runtime=runtime,
+            no_project_rules=no_project_rules,
         ))
 
     @app.command("rules")
     def rules_command(
         fmt: str = typer.Option("text", "--format", "--output-format", help="text or json."),
         config: Optional[Path] = typer.Option(None, "--config", help="Config file whose `extend-rules` folders to include."),
+        no_project_rules: bool = _NO_PROJECT_RULES,
     ) -> None:
         """List the rule catalogue: code, name, severity, default on/off, fixable, summary."""
-        rules = _catalogue(config)
+        rules = _catalogue(config, no_project_rules)
         rows = [{"code": r.code, "name": r.name, "severity": r.severity.value, "default": bool(r.default_enabled),
                  "fixable": r.fix_safety, "summary": r.summary(), "source": r.source} for r in rules]
         if fmt == "json":
@@ -165,9 +192,10 @@ def register(app: typer.Typer) -> None:
     def explain_command(
         rule: str = typer.Argument(..., help="A rule code (RL101) or name (dataloader-pin-memory)."),
         config: Optional[Path] = typer.Option(None, "--config", help="Config file whose `extend-rules` folders to include."),
+        no_project_rules: bool = _NO_PROJECT_RULES,
     ) -> None:
         """Print a rule's documentation with its examples."""
-        rules = _catalogue(config)
+        rules = _catalogue(config, no_project_rules)
         match = next((r for r in rules if rule in (r.code, r.name)), None)
         if match is None:
             raise _fail(f"unknown rule {rule!r} (`repolens rules` lists them)")
@@ -177,12 +205,13 @@ def register(app: typer.Typer) -> None:
         Console().print(Markdown(explain_markdown(match)))
 
 
-def _catalogue(config: Path | None) -> list:  # type: ignore[type-arg]
+def _catalogue(config: Path | None, no_project_rules: bool = False) -> list:  # type: ignore[type-arg]
     try:
         folders: tuple[Path, ...] = ()
         cfg_path = config or find_config(Path.cwd())
         if cfg_path is not None:
-            folders = load_config(cfg_path).extend_rules
+            cfg = _trusted(load_config(cfg_path), explicit=config is not None, no_project_rules=no_project_rules)
+            folders = cfg.extend_rules
         rules = load_catalogue(folders)
     except (ConfigError, RuleLoadError) as exc:
         raise _fail(str(exc)) from None
@@ -214,7 +243,7 @@ def explain_markdown(rule) -> str:  # type: ignore[no-untyped-def]
 
 def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsafe_fixes, diff, fmt, output,  # type: ignore[no-untyped-def]
           statistics, quiet, fail_on, baseline, add_suppressions, staged, since, force_exclude, no_cache,
-          cache_dir, target_version, jobs, runtime) -> int:
+          cache_dir, target_version, jobs, runtime, no_project_rules=False) -> int:
     from repolens.lint.engine import lint_targets
 
     if fmt not in FORMATS:
@@ -238,6 +267,8 @@ def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsa
         cfg = load_lint_config(paths, config)
         if cfg.path is None:
             cfg = LintConfig(root=_project_root(paths, None))
+        cfg = _trusted(cfg, explicit=config is not None, no_project_rules=no_project_rules,
+                       quiet=quiet or fmt != "text")
         cache_folder = cache_location(cfg.root, cache_dir, use_cache=not no_cache)
         settings = resolve_settings(
             cfg, select=split_selectors(select), extend_select=split_selectors(extend_select) or (),
@@ -298,6 +329,8 @@ def _lint(*, paths: list[Path], select, extend_select, ignore, config, fix, unsa
             outcome = apply_baseline(baseline, findings, targets)
         except BaselineError as exc:
             raise _fail(str(exc)) from None
+        except OSError as exc:  # WriteRefused included
+            raise _fail(f"cannot write the baseline {baseline}: {exc.strerror or exc}") from None
         if outcome.written:
             if not quiet:
                 _warn(f"Wrote a baseline of {len(findings)} finding{'s' if len(findings) != 1 else ''} to {baseline}.")

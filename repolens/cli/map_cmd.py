@@ -19,6 +19,7 @@ from rich.text import Text
 from repolens.gitinfo import DEFAULT_CLONE_TIMEOUT_S
 from repolens.output import write_atomic
 from repolens.output.map import FORMATS, SUFFIX_FORMATS, MapFormat, render_map
+from repolens.textsafe import printable
 
 def _stderr() -> Console:
     # highlight=False: the message is plain text; soft_wrap: one logical line whatever the width.
@@ -82,7 +83,7 @@ def _report_problems(problems: tuple[str, ...], err: Console) -> None:
     plural = "s" if len(problems) != 1 else ""
     err.print(Text(f"repolens map: {len(problems)} problem{plural} (the run went on):", style="yellow"))
     for problem in problems[:10]:
-        err.print(Text(f"  {problem}", style="yellow"))
+        err.print(Text(f"  {printable(problem)}", style="yellow"))
     if len(problems) > 10:
         err.print(Text(f"  ... and {len(problems) - 10} more in the JSON's \"problems\"", style="yellow"))
 

@@ -115,7 +115,7 @@ class _Listing:
         self._venv: dict[str, bool] = {}
 
     def add(self, full: Path, rel: str) -> None:
-        if full.is_symlink() and not full.exists():
+        if os.path.islink(full) and not os.path.exists(full):
             self.problems.append(f"broken symlink skipped: {rel}")
             return
         kind = _kind(full.name)
@@ -131,7 +131,7 @@ class _Listing:
         got = self._venv.get(folder)
         if got is None:
             parent = folder.rsplit("/", 1)[0] if "/" in folder else ""
-            got = self._in_venv(parent) or (self.root / folder / "pyvenv.cfg").exists()
+            got = self._in_venv(parent) or os.path.isfile(self.root / folder / "pyvenv.cfg")
             self._venv[folder] = got
         return got
 
@@ -158,7 +158,12 @@ class _Listing:
         seen_dirs: set[str] = set()
 
         def on_error(err: OSError) -> None:
-            self.problems.append(f"cannot read folder {err.filename}: {err.strerror}")
+            where = err.filename
+            try:
+                where = Path(where).relative_to(self.root).as_posix()
+            except (TypeError, ValueError):
+                pass
+            self.problems.append(f"cannot read folder {where}: {err.strerror}")
 
         for dirpath, dirnames, filenames in os.walk(start, followlinks=True, onerror=on_error):
             real = os.path.realpath(dirpath)
@@ -177,7 +182,9 @@ class _Listing:
                 rel = f"{rel_dir}/{d}" if rel_dir else d
                 if _skipped_folder(d) or matcher.ignored(rel, True):
                     continue
-                if (Path(dirpath) / d / "pyvenv.cfg").exists():  # a virtual environment under any name
+                # a virtual environment under any name; os.path, not Path.exists: an unreadable
+                # folder answers False instead of raising PermissionError
+                if os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg")):
                     continue
                 keep.append(d)
             dirnames[:] = keep

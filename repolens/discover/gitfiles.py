@@ -12,15 +12,17 @@ import os
 import subprocess
 from pathlib import Path
 
+from repolens import gitsafe
+
 # A large work tree lists in well under a second; past this, git is stuck (a network file system).
 _TIMEOUT_S = 60
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
-    # core.fsmonitor=false: never start a file-system monitor daemon from the analysed repository's
-    # own configuration (it names a program to run).
-    command = ["git", "-c", "core.fsmonitor=false", "-C", str(root), *args]
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    # gitsafe: never start a file-system monitor or a hook named by the analysed repository's own
+    # configuration (each names a program to run).
+    command = ["git", "-C", str(root), *args]
+    env = {**os.environ, **gitsafe.safe_env(), "GIT_OPTIONAL_LOCKS": "0"}
     try:
         return subprocess.run(command, capture_output=True, timeout=_TIMEOUT_S, env=env, check=False)
     except (OSError, subprocess.SubprocessError):  # no git binary, or it hung

@@ -14,6 +14,8 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from repolens.atomic import Snapshot
+
 # Past this size a file is almost surely generated (protobufs, vendored bundles); parsing it
 # with libcst would cost seconds and its findings would be noise.
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -26,6 +28,7 @@ class SourceText:
     bom: bool = False
     newline: str = "\n"
     size: int = 0
+    mtime_ns: int = 0  # of the stat taken just before reading: with size and digest, what a writer checks
     digest: str = ""  # sha256 of the raw bytes: the cache key's content part
     problem: str | None = None  # one readable line; set also when text is usable but lossy
     lossy: bool = False  # text was decoded with replacements: never write it back
@@ -73,9 +76,33 @@ def read_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
     text, encoding, bom, problem, lossy = decode_source(data)
     newline = "\r\n" if b"\r\n" in data[:65536] else "\n"
     return SourceText(
-        text, encoding=encoding, bom=bom, newline=newline, size=len(data),
+        text, encoding=encoding, bom=bom, newline=newline, size=len(data), mtime_ns=st.st_mtime_ns,
         digest=hashlib.sha256(data).hexdigest(), problem=problem, lossy=lossy,
     )
+
+
+def snapshot(src: SourceText) -> Snapshot:
+    """What was read, for `write_atomic(expect=...)`: the write is skipped if the file changed since."""
+    return Snapshot(src.size, src.mtime_ns, src.digest)
+
+
+def final_newline(text: str) -> str:
+    for end in ("\r\n", "\r", "\n"):
+        if text.endswith(end):
+            return end
+    return ""
+
+
+def keep_final_newline(original: str, new: str) -> str:
+    """`new` ending with the same line terminator as `original`.
+
+    libcst's round trip drops the last `\r` of a CR-only file (and a rewrite may end a file with
+    the module's default newline); a fix must not change how the file ends.
+    """
+    want, have = final_newline(original), final_newline(new)
+    if want == have or not new:
+        return new
+    return new[: len(new) - len(have)] + want
 
 
 def encode_source(text: str, like: SourceText) -> bytes:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import git
 
+from repolens import gitsafe
+
 
 class ChangedFilesError(Exception):
     """Not a git repository, or an unknown revision: one readable line."""
@@ -18,7 +20,7 @@ class ChangedFilesError(Exception):
 
 def _repo(start: Path) -> git.Repo:
     try:
-        return git.Repo(start, search_parent_directories=True)
+        return gitsafe.open_repo(start, search_parent_directories=True)  # no fsmonitor, no hooks
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise ChangedFilesError(f"{start} is not inside a git repository (--staged/--since need one)") from None
 

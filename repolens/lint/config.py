@@ -56,10 +56,16 @@ class LintConfig:
 
 
 def _has_table(path: Path) -> bool:
+    """True for a `[tool.repolens]` table, and for a broken TOML file that mentions `repolens`:
+    `load_config` then rejects it (exit 2) instead of lint running silently without it."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return "repolens" in text
     return isinstance(data.get("tool"), dict) and "repolens" in data["tool"]
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from repolens import __version__
+from repolens import __version__, deepstack, procs
 from repolens.lint.cache import JsonStore, cache_location, same_file
 from repolens.lint.facts import (FileFacts, ProjectFacts, facts_from_json, facts_to_json, file_facts,
                                  merge_facts, project_facts_digest)
@@ -67,11 +67,20 @@ def _facts_job(target: Target, prefix: str = "") -> tuple[str, FileFacts | None,
     loaded = load_target(target)
     if loaded.code is None:
         return target.rel, None, loaded.source.digest, mtime, size, loaded.problem
-    return target.rel, file_facts(target.rel, loaded.code, prefix=prefix), loaded.source.digest, mtime, size, None
+    try:
+        facts = file_facts(target.rel, loaded.code, prefix=prefix)
+    except RecursionError:  # absurd nesting: again with a deep stack
+        try:
+            facts = deepstack.call(functools.partial(file_facts, prefix=prefix), target.rel, loaded.code)
+        except (RecursionError, MemoryError) as exc:
+            return target.rel, None, loaded.source.digest, mtime, size, \
+                f"skipped: too deeply nested to analyse ({type(exc).__name__})"
+    return target.rel, facts, loaded.source.digest, mtime, size, None
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context())
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(),
+                               initializer=procs.init_worker, initargs=procs.init_args())
 
 
 def _workers(n_jobs: int, jobs: int | None) -> int:
@@ -198,7 +207,8 @@ def lint_targets(
             # biggest files first, one at a time: no worker is left with a long file at the end
             todo.sort(key=lambda t: -file_stat(t.path)[1])
             with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context(),
-                                     initializer=pipeline._init_worker, initargs=(job,)) as ex:
+                                     initializer=procs.init_worker,
+                                     initargs=procs.init_args(pipeline._init_worker, (job,))) as ex:
                 for res in ex.map(pipeline._lint_in_worker, todo, chunksize=1):
                     results.append(res)
                     done += 1
@@ -238,7 +248,5 @@ def lint_targets(
 
 
 def _fork_context():  # type: ignore[no-untyped-def]
-    import multiprocessing
-
     # fork: the workers inherit the rule classes loaded by path (they are not importable by name)
-    return multiprocessing.get_context("fork")
+    return procs.worker_context("fork")

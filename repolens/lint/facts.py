@@ -304,8 +304,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
             tree = ast.parse(text)
         except SyntaxError as exc:
             tree = None
-            syntax_error = (exc.lineno or 1, exc.offset or 1, exc.msg or "invalid syntax")
-        except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+            syntax_error = (exc.lineno or text.count("\n", 0, max(0, text.find("\0"))) + 1, exc.offset or 1, exc.msg or "invalid syntax")  # null bytes: no lineno
+        except (ValueError, MemoryError) as exc:  # null bytes; RecursionError: the caller retries deeper
             tree = None
             syntax_error = (1, 1, str(exc) or type(exc).__name__)
     imports: set[str] = set()

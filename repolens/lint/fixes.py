@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import libcst as cst
 
+from repolens.discover.source import keep_final_newline
 from repolens.lint.rule import Report
 from repolens.lint.traverse import children_of
 
@@ -128,6 +129,7 @@ def fix_loop(code: str, rel: str, module: cst.Module, reports: Sequence[Report],
         except cst.ParserSyntaxError as exc:
             return original, 0, f"fixes skipped: the fixed code would not parse ({exc.message})"
     if code != original:
+        code = keep_final_newline(original, code)
         err = _compiles(code, rel)
         if err is not None and _compiles(original, rel) is None:
             return original, 0, f"fixes skipped: the fixed code would not compile ({err})"
@@ -135,5 +137,10 @@ def fix_loop(code: str, rel: str, module: cst.Module, reports: Sequence[Report],
 
 
 def unified_diff(rel: str, before: str, after: str) -> str:
+    if "\r" in before.replace("\r\n", ""):
+        # CR-only (or mixed) endings: a diff is a \n-separated format, so its lines are shown with
+        # \n; keeping the \r would mix terminators in one output (the file itself keeps its \r).
+        return "\n".join(difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                               fromfile=f"a/{rel}", tofile=f"b/{rel}", lineterm="")) + "\n"
     return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                         fromfile=f"a/{rel}", tofile=f"b/{rel}"))

@@ -16,7 +16,8 @@ from typing import Any, Mapping, Sequence
 import libcst as cst
 
 from repolens.discover.notebook import NotebookSource
-from repolens.discover.source import encode_source
+from repolens import deepstack
+from repolens.discover.source import encode_source, snapshot
 from repolens.atomic import write_atomic
 from repolens.lint.facts import FileFacts, ProjectFacts
 from repolens.lint.fixes import fix_loop, unified_diff
@@ -137,6 +138,13 @@ def fix_source(code: str, rel: str, job: TextJob, module: cst.Module, reports: S
 
 
 def lint_target(target: Target, job: _Job) -> FileResult:
+    try:
+        return _lint_target(target, job)
+    except RecursionError:  # absurdly deep nesting: all of it again in a deep-stack thread
+        return deepstack.call(_lint_target, target, job)
+
+
+def _lint_target(target: Target, job: _Job) -> FileResult:
     settings = job.settings
     rel = target.rel
     mtime, size = file_stat(target.path)
@@ -172,6 +180,8 @@ def lint_target(target: Target, job: _Job) -> FileResult:
             findings = (_syntax_finding(settings, rel, line, col, msg, nb),)
         return replace(base, findings=findings, problems=tuple(problems), parsed=True)
     except (RecursionError, MemoryError) as exc:
+        if isinstance(exc, RecursionError) and not deepstack.in_deep_stack():
+            raise
         problems.append(f"{rel}: skipped: too deeply nested to parse ({type(exc).__name__})")
         return replace(base, problems=tuple(problems), parsed=True, cacheable=False)
     problems.extend(rule_problems)
@@ -194,7 +204,8 @@ def lint_target(target: Target, job: _Job) -> FileResult:
                     diff = unified_diff(rel, code, new_code)
                 else:
                     try:
-                        write_atomic(target.path, encode_source(new_code, loaded.source))
+                        write_atomic(target.path, encode_source(new_code, loaded.source),
+                                     expect=snapshot(loaded.source))
                     except OSError as exc:
                         problems.append(f"{rel}: fixes not written: {exc.strerror or exc}")
                         fixes_applied = 0

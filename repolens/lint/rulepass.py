@@ -11,6 +11,7 @@ from typing import Any, Mapping, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from repolens import deepstack
 from repolens.lint.rule import FileContext, Report, Rule
 from repolens.lint.traverse import visit_batched
 
@@ -44,13 +45,22 @@ def run_rules_isolated(module: cst.Module, context: FileContext, rules: Sequence
     """All rules in one traversal; if one crashes, rerun them one by one to keep the others' reports."""
     try:
         return run_rules(module, context, rules, options), []
+    except RecursionError:
+        if not deepstack.in_deep_stack():
+            raise  # deep nesting, not a rule bug: `lint_target` runs the file again with a deep stack
+        return _rules_one_by_one(module, context, rules, options)
     except Exception:  # a rule bug must not lose the whole file
-        reports: list[Report] = []
-        problems: list[str] = []
-        for rule in rules:
-            try:
-                reports.extend(run_rules(module, context, [rule], options))
-            except Exception as exc:
-                problems.append(f"{context.path}: rule {rule.code} crashed ({type(exc).__name__}: {exc}); "
-                                "its findings for this file are missing")
-        return tuple(reports), problems
+        return _rules_one_by_one(module, context, rules, options)
+
+
+def _rules_one_by_one(module: cst.Module, context: FileContext, rules: Sequence[type[Rule]],
+                      options: Any) -> tuple[tuple[Report, ...], list[str]]:
+    reports: list[Report] = []
+    problems: list[str] = []
+    for rule in rules:
+        try:
+            reports.extend(run_rules(module, context, [rule], options))
+        except Exception as exc:
+            problems.append(f"{context.path}: rule {rule.code} crashed ({type(exc).__name__}: {exc}); "
+                            "its findings for this file are missing")
+    return tuple(reports), problems

@@ -166,7 +166,7 @@ def write_suppressions(findings: Iterable[Finding], targets: Sequence[Target], *
     error: the file does not parse) are left alone.
     """
     from repolens.atomic import write_atomic
-    from repolens.discover.source import encode_source, read_source
+    from repolens.discover.source import encode_source, read_source, snapshot
 
     skip = set(skip_rules)
     by_rel = {t.rel: t for t in targets}
@@ -185,7 +185,11 @@ def write_suppressions(findings: Iterable[Finding], targets: Sequence[Target], *
             continue
         new = add_suppressions(src.text, items)
         if new != src.text:
-            write_atomic(by_rel[rel].path, encode_source(new, src))
+            try:
+                write_atomic(by_rel[rel].path, encode_source(new, src), expect=snapshot(src))
+            except OSError as exc:  # WriteRefused included: changed, deleted or not writable
+                problems.append(f"{rel}: suppressions not written: {exc.strerror or exc}")
+                continue
             added += len(set(items))
             files += 1
     return SuppressionsWritten(added, files, tuple(problems))

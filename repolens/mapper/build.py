@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 
-from repolens import gitinfo
+from repolens import gitinfo, procs
 from repolens.discover import discover
 from repolens.discover.files import DiscoveredFile
 from repolens.mapper.card import environment, repo_card
@@ -61,9 +61,11 @@ def summarize_all(files: tuple[DiscoveredFile, ...], *, jobs: int | None = None,
     done = 0
     # forkserver: workers fork from a clean server process, never from a caller that runs threads
     # (the CLI's progress bar refreshes in one), which plain fork would copy mid-lock.
+    # procs: workers that import nothing of the analysed repository and die with this process.
     methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=ctx) as pool:
+    ctx = procs.worker_context("forkserver" if "forkserver" in methods else None)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=ctx,
+                             initializer=procs.init_worker, initargs=procs.init_args()) as pool:
         futures = [pool.submit(_summarize_chunk, c) for c in chunks]
         for fut in as_completed(futures):
             part = fut.result()

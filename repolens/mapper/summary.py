@@ -14,7 +14,7 @@ import re
 import warnings
 from dataclasses import dataclass, field, replace
 
-from repolens.discover.notebook import NotebookError, load_notebook
+from repolens.discover.notebook import NotebookError, NotebookSource, load_notebook
 from repolens.discover.source import read_source
 from repolens.project.moduleinfo import ClassInfo, ModuleInfo, module_info, unparsed_info
 from repolens.pyindex.aliases import AliasTable, ast_dotted_name
@@ -319,7 +319,7 @@ def _package_of(rel: str) -> str:
 
 
 def summarize_source(rel: str, code: str, kind: str = "python", problem: str | None = None,
-                     prefix: str = "") -> FileSummary:
+                     prefix: str = "", notebook: NotebookSource | None = None) -> FileSummary:
     lines = code.count("\n") + (0 if code.endswith("\n") or not code else 1)
     package = _package_of(rel)
     try:
@@ -327,7 +327,7 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
             warnings.simplefilter("ignore")  # invalid escape sequences in old code are not our business
             tree = ast.parse(code, filename=rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        return _summarize_text(rel, code, kind, lines, package, problem, exc)
+        return _summarize_text(rel, code, kind, lines, package, problem, exc, notebook)
 
     # The project model's record: imports, aliases (own definitions included), classes, bindings.
     info = module_info(rel, code, tree, prefix)
@@ -396,11 +396,24 @@ _TEXT_CLASS = re.compile(r"^class\s+(\w+)\s*(?:\(([^)]*)\))?\s*:", re.M)
 _TEXT_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
 
 
+def _syntax_where(code: str, exc: SyntaxError, notebook: NotebookSource | None) -> str:
+    """" (line N)", " (cell C, line N)" for a notebook, or "" when Python gives no line."""
+    line = exc.lineno
+    if line is None and "\0" in code:  # "source code string cannot contain null bytes"
+        line = code.count("\n", 0, code.index("\0")) + 1
+    if line is None:
+        return ""
+    if notebook is not None:
+        cell, line = notebook.locate(line)
+        return f" (cell {cell + 1}, line {line})"
+    return f" (line {line})"
+
+
 def _summarize_text(rel: str, code: str, kind: str, lines: int, package: str, problem: str | None,
-                    exc: BaseException) -> FileSummary:
+                    exc: BaseException, notebook: NotebookSource | None = None) -> FileSummary:
     """What can be read from a file that does not parse: regexes over its text."""
     if isinstance(exc, SyntaxError):
-        why = f"does not parse: {exc.msg} (line {exc.lineno})"
+        why = f"does not parse: {exc.msg}{_syntax_where(code, exc, notebook)}"
         if re.search(r"^\s*print\s+[^(=\s]|^\s*exec\s+\"|except\s+\w+\s*,\s*\w+\s*:", code, re.M):
             why += "; looks like Python 2"
     else:
@@ -428,9 +441,11 @@ def summarize_file(path: str, rel: str, kind: str, prefix: str = "") -> FileSumm
     if src.text is None:
         return FileSummary(rel=rel, kind=kind, parsed=False, problem=src.problem)
     code = src.text
+    notebook = None
     if kind == "notebook":
         try:
-            code = load_notebook(code).code
+            notebook = load_notebook(code)
         except NotebookError as exc:
             return FileSummary(rel=rel, kind=kind, parsed=False, problem=str(exc))
-    return summarize_source(rel, code, kind, src.problem, prefix)
+        code = notebook.code
+    return summarize_source(rel, code, kind, src.problem, prefix, notebook)

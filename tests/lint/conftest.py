@@ -26,8 +26,9 @@ def tiny_rules(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def project(tmp_path: Path, tiny_rules: Path) -> Path:
-    """A project whose pyproject selects only the tiny rules."""
+def project(tmp_path: Path, tiny_rules: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project whose pyproject selects only the tiny rules; the tests run from inside it, as
+    its `extend-rules` load only for the current folder's project (repolens.lint.trust)."""
     root = tmp_path / "proj"
     rel = Path("..") / tiny_rules.name
     write(root / "pyproject.toml", f"""
@@ -35,6 +36,7 @@ def project(tmp_path: Path, tiny_rules: Path) -> Path:
         select = ["TST"]
         extend-rules = ["{rel.as_posix()}"]
     """)
+    monkeypatch.chdir(root)
     return root
 
 

@@ -157,6 +157,6 @@ class DupKeyword(Rule):
     proj = tmp_path / "p"
     write(proj / "pyproject.toml", '[tool.repolens]\nselect = ["BAD"]\nextend-rules = ["../badfix"]\n')
     path = write(proj / "a.py", "f(a=1)\n")
-    result = cli("lint", proj, "--fix", "--no-cache")
+    result = cli("lint", proj, "--fix", "--no-cache", "--config", proj / "pyproject.toml")
     assert path.read_text() == "f(a=1)\n"
     assert "would not compile" in result.stderr

@@ -151,6 +151,6 @@ def test_cli_exits_2_with_the_problem_when_a_user_rule_is_invalid(tmp_path, cli)
     rule_file(folder, valid="()")
     write(tmp_path / "pyproject.toml", '[tool.repolens]\nextend-rules = ["myrules"]\n')
     write(tmp_path / "a.py", "x = 1\n")
-    result = cli("lint", tmp_path, "--no-cache")
+    result = cli("lint", tmp_path, "--no-cache", "--config", tmp_path / "pyproject.toml")
     assert result.exit_code == 2
     assert "no valid example" in result.stderr

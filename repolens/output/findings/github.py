@@ -12,13 +12,15 @@ from __future__ import annotations
 from typing import Sequence
 
 from repolens.lint.model import Finding, Severity
+from repolens.textsafe import printable
 from repolens.output.findings._common import display_cell, ordered
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # then the other control characters (an escape sequence in a file name), as `\x1b`
+    return printable(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(value: str) -> str:

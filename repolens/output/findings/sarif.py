@@ -2,7 +2,8 @@
 
 One run; `tool.driver.rules` holds every rule the CLI passed (plus engine codes such as RL000
 that appear in the findings), each with its summary, description, full doc as help, default
-level and tags. Results point at paths relative to `%SRCROOT%` (the project root), so the log
+level and tags. Results point at paths relative to `%SRCROOT%` (the project root; when files
+outside it are linted, the deepest folder holding them all: a URI never climbs above it), so the log
 does not depend on the machine that wrote it except for `originalUriBaseIds`.
 
 Mapping: error -> "error", warning -> "warning", info -> "note". Columns count Unicode code
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
@@ -113,8 +115,21 @@ def _fingerprints(ordered_findings: Sequence[Finding], sources: SourceLines) -> 
     return prints
 
 
-def _result(f: Finding, rule_index: int, fingerprint: str) -> dict[str, Any]:
-    location = {"artifactLocation": {"uri": quote(f.path, safe="/"), "uriBaseId": SRCROOT}}
+def _base_and_paths(findings: Sequence[Finding], root: Path) -> tuple[Path, dict[str, str]]:
+    """The folder %SRCROOT% names and each finding path relative to it.
+
+    Finding paths are relative to the project root, so files linted outside it read `../x.py`;
+    a URI must not climb above its base (SARIF 3.14.14; GitHub drops such results). The base is
+    the root, or the deepest folder holding the root and every finding's file.
+    """
+    root = Path(root).resolve()
+    absolute = {f.path: os.path.normpath(os.path.join(root, f.path)) for f in findings}
+    base = os.path.commonpath([str(root), *absolute.values()]) if absolute else str(root)
+    return Path(base), {rel: Path(os.path.relpath(a, base)).as_posix() for rel, a in absolute.items()}
+
+
+def _result(f: Finding, rule_index: int, fingerprint: str, uri_path: str) -> dict[str, Any]:
+    location = {"artifactLocation": {"uri": quote(uri_path, safe="/"), "uriBaseId": SRCROOT}}
     message = f.message
     result: dict[str, Any] = {"ruleId": f.rule, "ruleIndex": rule_index, "level": LEVEL[f.severity]}
     cell = display_cell(f)
@@ -142,7 +157,8 @@ def sarif_log(findings: Sequence[Finding], *, root: Path, rules: Mapping[str, ty
     index = {code: i for i, code in enumerate(codes)}
     descriptors = [_descriptor(code, items, rules) for code in codes]
     prints = _fingerprints(items, SourceLines(root))
-    root_uri = Path(root).resolve().as_uri()
+    base, uri_paths = _base_and_paths(items, root)
+    root_uri = base.as_uri()
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -153,7 +169,7 @@ def sarif_log(findings: Sequence[Finding], *, root: Path, rules: Mapping[str, ty
             }},
             "originalUriBaseIds": {SRCROOT: {"uri": root_uri if root_uri.endswith("/") else root_uri + "/"}},
             "columnKind": "unicodeCodePoints",
-            "results": [_result(f, index[f.rule], p) for f, p in zip(items, prints)],
+            "results": [_result(f, index[f.rule], p, uri_paths[f.path]) for f, p in zip(items, prints)],
         }],
     }
 

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.text import Text
 
 from repolens.lint.model import Finding, Severity
+from repolens.textsafe import printable, printable_same_width
 
 if TYPE_CHECKING:  # the rule classes need libcst; formatting never does
     from repolens.lint.rule import Rule
@@ -34,7 +35,7 @@ _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Sever
 def location(f: Finding) -> str:
     cell = display_cell(f)
     where = f"cell {cell}:" if cell is not None else ""
-    return f"{f.path}:{where}{f.line}:{f.column}"
+    return f"{printable(f.path)}:{where}{f.line}:{f.column}"
 
 
 def _header(f: Finding) -> Text:
@@ -47,7 +48,7 @@ def _header(f: Finding) -> Text:
     text.append(" ")
     text.append(f"[{f.severity.value}]", style=_SEVERITY_STYLE.get(f.severity, ""))
     text.append(" ")
-    text.append(f.message)
+    text.append(printable(f.message))
     return text
 
 
@@ -65,7 +66,7 @@ def _snippet(line: str, f: Finding) -> list[Text]:
     gutter = " " * len(number) + " |"
     return [
         Text(gutter, style="blue"),
-        Text.assemble((f"{number} |", "blue"), " " + line if line else ""),
+        Text.assemble((f"{number} |", "blue"), " " + printable_same_width(line) if line else ""),
         Text.assemble((gutter, "blue"), (" " + _underline(line, f), "bold red")),
         Text(gutter, style="blue"),
     ]
