@@ -54,6 +54,9 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     code = "RL101"
     name = "dataloader-pin-memory"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = ('one of the four founding mistakes: on a GPU training loader, pinning is a clear '
+                   'data-transfer win an expert adds')
     source = ("seed notes, Tuning experience: 'Faster training: pin_memory=True ...'; "
               "PyTorch Performance Tuning Guide: 'Use pinned memory'")
     message = "DataLoader without pin_memory=True in a project that moves tensors to CUDA: batches take an extra pageable-to-pinned copy"

@@ -55,6 +55,8 @@ class CudnnBenchmark(TrainingEntrypointRule):
     code = "RL401"
     name = "cudnn-benchmark"
     severity = Severity.INFO
+    tier = "default"
+    tier_reason = 'a fixed-size conv-net trained without cudnn.benchmark leaves a clear speed-up on the table'
     source = ("PyTorch Performance Tuning Guide: \"Enable cuDNN auto-tuner\" (torch.backends.cudnn.benchmark = True)")
     message = "CUDA conv-net training entrypoint that never sets torch.backends.cudnn.benchmark (True for fixed input sizes)"
     needles = ("backward",)

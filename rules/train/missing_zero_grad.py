@@ -45,6 +45,8 @@ class MissingZeroGrad(TrainingLoopRule):
     code = "RL301"
     name = "missing-zero-grad"
     severity = Severity.ERROR
+    tier = "default"
+    tier_reason = 'gradients accumulating across steps is a correctness bug'
     source = ("PyTorch tutorial \"Optimizing Model Parameters\": \"Gradients by default add up; to prevent "
               "double-counting, we explicitly zero them at each iteration\"; Zhang et al. 2022 ML code smells")
     message = ("backward() and `{step}` in a loop that never clears gradients: they add up across iterations; "

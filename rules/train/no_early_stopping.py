@@ -50,7 +50,8 @@ class NoEarlyStopping(Rule):
     code = "RL313"
     name = "no-early-stopping"
     severity = Severity.INFO
-    default_enabled = False
+    tier = "advice"
+    tier_reason = 'early stopping is a recipe choice'
     source = "seed notes: 'Warm-up / early stopping'"
     message = "epoch loop with validation but no early stopping and no best-checkpoint tracking"
     needles = ("epoch",)

@@ -42,6 +42,9 @@ class NoWeightDecay(ScopedRule):
     code = "RL309"
     name = "no-weight-decay"
     severity = Severity.INFO
+    tier = "advice"
+    tier_reason = ('weight decay is a recipe choice (GANs, RL, VAEs and paper reproductions rightly use none: '
+                   '29 of 31 real findings were not worth a change)')
     source = "seed notes: 'L1 / L2 regularization, weight decay'"
     message = "{opt} without weight decay{how}: consider weight_decay (e.g. 5e-4 for SGD, 0.01-0.1 for AdamW)"
     needles = ("optim",)

@@ -56,6 +56,8 @@ class SyncInHotLoop(TrainingLoopRule):
     code = "RL321"
     name = "sync-in-hot-loop"
     severity = Severity.INFO
+    tier = "default"
+    tier_reason = 'a CPU-GPU sync every step outside a logging condition stalls the GPU: a clear performance win'
     source = ("PyTorch Performance Tuning Guide: \"Avoid unnecessary CPU-GPU synchronization\" "
               "(tensor.item(), .cpu(), .numpy(), print of a CUDA tensor)")
     message = "`.{method}()` on every training step forces a CPU-GPU sync: accumulate on the device and read it only when logging"
