@@ -21,7 +21,7 @@ from repolens.lint.cache import CACHE_DIR_NAME, prepare_cache_dir
 from repolens.lint.catalogue import load_catalogue
 from repolens.lint.config import FAIL_ON_VALUES, ConfigError, LintConfig, find_config, load_config, \
     parse_target_version
-from repolens.lint.model import Severity
+from repolens.lint.model import Severity, tier_of
 from repolens.lint.registry import RuleLoadError
 from repolens.lint.selection import split_selectors
 from repolens.lint.settings import SYNTAX_ERROR, LintSettings, resolve_settings
@@ -193,7 +193,7 @@ def _catalogue(config: Path | None) -> list:  # type: ignore[type-arg]
 
 def tier_line(rule) -> str:  # type: ignore[no-untyped-def]
     """ "Tier: advice, because ..." (and what replaced a superseded rule), for `explain` and the docs."""
-    line = f"Tier: **{rule.tier}**" + (f", because {rule.tier_reason}" if rule.tier_reason else "") + "."
+    line = f"Tier: **{tier_of(rule)}**" + (f", because {rule.tier_reason}" if rule.tier_reason else "") + "."
     if rule.superseded_by:
         line += (f" `--select ADVICE` reports this through {rule.superseded_by}, one finding per entrypoint;"
                  f" this rule runs only when named.")

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import libcst as cst
 
 from repolens.lint.flow import BACKWARD, STEP, loop_flow, method_name, nodes
-from repolens.lint.helpers import literal, per_file, walk
+from repolens.lint.helpers import literal, name_tokens, per_file, target_names, walk
 from repolens.lint.rule import Rule
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -201,6 +201,21 @@ def entry_anchor(module: cst.Module, path: str, source: str | None = None) -> cs
         if id(loop) in top:
             return loop
     return None
+
+
+def runs_epochs_without_stopping(node: cst.For) -> bool:
+    """A loop over epochs that trains and validates every epoch, with no `break` / `return` and no
+    "best" value tracked in it (RL313, RL314)."""
+    if not any("epoch" in t for t in target_names(node.target)):
+        return False
+    own = list(walk(node.body, into_scopes=False))
+    if any(isinstance(n, (cst.Break, cst.Return)) for n in own):
+        return False
+    if any(isinstance(n, cst.Name) and "best" in name_tokens(n.value) for n in own):
+        return False
+    names = [called_name(n) for n in own if isinstance(n, cst.Call)]
+    trains = is_training_loop(node) or any(n and "train" in name_tokens(n) for n in names)
+    return trains and any(n and is_eval_function_name(n) for n in names)
 
 
 # -- optimizers -------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ class NoSeed(TrainingEntrypointRule):
     severity = Severity.INFO
     tier = "advice"
     tier_reason = 'seeding is a reproducibility choice, not a training bug'
+    superseded_by = "RL314"
     source = "Karpathy, \"A Recipe for Training Neural Networks\": 'fix random seed'; PyTorch docs, Reproducibility"
     message = "training entrypoint in a project that never seeds torch / numpy / random: runs cannot be reproduced"
     needles = ("backward",)

@@ -7,6 +7,8 @@ from repolens.lint.flow import ScopedRule, method_name
 from repolens.lint.helpers import argument, has_star_args, literal, walk
 from repolens.lint.trainflow import OPTIMIZER_WEIGHT_DECAY, is_test_path, torch_optimizer
 
+# Adaptive optimizers whose `weight_decay` is the coupled L2 penalty RL310 warns about.
+COUPLED_L2 = frozenset({"Adam", "Adamax", "NAdam", "RAdam"})
 _PARAM_WRAPPERS = ("filter", "list", "chain", "itertools.chain")
 
 
@@ -27,6 +29,8 @@ class NoWeightDecay(ScopedRule):
     seed notes list it among the first tuning levers. Without it large weights are never pulled
     back, and the model often generalises worse, especially when fine-tuning on small datasets.
     An explicit 0 is sometimes deliberate (GANs, some RL setups): suppress the finding there.
+    For Adam-family optimizers the message advises AdamW with weight decay, never Adam's own
+    `weight_decay` (coupled L2, which RL310 flags): the two rules never contradict each other.
 
     ## Example
     ```python
@@ -82,11 +86,18 @@ class NoWeightDecay(ScopedRule):
         wd = argument(node, "weight_decay", position)
         if wd is None:
             if default == 0:
-                self.report(node, self.message.format(opt=opt, how=" (its default is 0)"))
+                self.report(node, self._message(opt, " (its default is 0)"))
             return
         value = literal(wd.value)
         if value == 0 and not isinstance(value, bool):
-            self.report(node, self.message.format(opt=opt, how=" (weight_decay=0)"))
+            self.report(node, self._message(opt, " (weight_decay=0)"))
+
+    def _message(self, opt: str, how: str) -> str:
+        # Adam's weight_decay is coupled L2, which RL310 reports: never advise it, advise AdamW.
+        if opt in COUPLED_L2:
+            return self.message.format(opt=opt, how=how) + f"; if you add it, switch to AdamW (in {opt}, " \
+                "weight_decay is a coupled L2 penalty, see RL310)"
+        return self.message.format(opt=opt, how=how)
 
 
 def _plain_parameters(expr: cst.BaseExpression) -> bool:
