@@ -306,10 +306,16 @@ def _last(node: ast.AST | None) -> str:
     return name.rsplit(".", 1)[-1] if name else ""
 
 
-def _constructed_class(expr: ast.AST | None) -> str:
-    """`Net(...)`, `Net(...).to(device)`, `Net(...).cuda()` -> "Net" (a Capitalised callee), else ""."""
+def _construction(expr: ast.AST | None) -> ast.AST | None:
+    """`Net(...).to(device).cuda()` -> the `Net(...)` call."""
     while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and isinstance(expr.func.value, ast.Call):
         expr = expr.func.value
+    return expr
+
+
+def _constructed_class(expr: ast.AST | None) -> str:
+    """`Net(...)`, `Net(...).to(device)`, `Net(...).cuda()` -> "Net" (a Capitalised callee), else ""."""
+    expr = _construction(expr)
     if isinstance(expr, ast.Call):
         name = _last(expr.func)
         return name if name[:1].isupper() else ""
@@ -321,9 +327,12 @@ def _initialised_classes(calls: list[ast.Call], assigns: list[ast.Assign]) -> fr
     for a in assigns:
         cls = _constructed_class(a.value)
         if cls:
+            # `model = Seq2Seq(enc, dec)`: initialising model initialises what enc and dec hold
+            built = _construction(a.value)
+            parts = {c for arg in built.args for c in bound.get(_last(arg), ())} if isinstance(built, ast.Call) else set()
             for t in a.targets:
                 if _last(t):
-                    bound.setdefault(_last(t), set()).add(cls)
+                    bound.setdefault(_last(t), set()).update({cls, *parts})
     out: set[str] = set()
     for c in calls:
         func = c.func

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import libcst as cst
 
 from repolens.lint.flow import BACKWARD, STEP, loop_flow, method_name, nodes
-from repolens.lint.helpers import literal, name_tokens, per_file, target_names, walk
+from repolens.lint.helpers import children_of, literal, name_tokens, per_file, target_names, walk
 from repolens.lint.rule import Rule
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -201,6 +201,27 @@ def entry_anchor(module: cst.Module, path: str, source: str | None = None) -> cs
         if id(loop) in top:
             return loop
     return None
+
+
+# What makes code inside a training loop run less than once per step: a condition (a logging
+# `if step % n == 0:`), a nested loop or comprehension; a nested scope is not the loop's code.
+_CONDITIONAL = (cst.If, cst.IfExp, cst.Try, cst.TryStar, cst.Match, cst.For, cst.While, cst.BooleanOperation,
+                cst.CompFor, cst.ListComp, cst.GeneratorExp, cst.DictComp, cst.SetComp)
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def every_step_nodes(loop: cst.For | cst.While, leaf: Any = None) -> Iterator[cst.CSTNode]:
+    """The nodes of a loop's body that run on every iteration, in source order (RL321, RL405,
+    RL406): not under an `if` / `try` / nested loop / comprehension, not in a nested scope.
+    `leaf(node)` true: the node is yielded but not entered (the inner calls of a reported chain)."""
+    stack: list[cst.CSTNode] = [loop.body]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, _SCOPES) or (isinstance(n, _CONDITIONAL) and n is not loop.body):
+            continue
+        yield n
+        if leaf is None or not leaf(n):
+            stack.extend(reversed(children_of(n)))
 
 
 def runs_epochs_without_stopping(node: cst.For) -> bool:

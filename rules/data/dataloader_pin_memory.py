@@ -123,7 +123,9 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         self._training: list[tuple[str, cst.Call]] = []  # training loaders bound to a plain local name
         self._moved: set[str] = set()  # loader names whose loop body moves batches to a device
         self._loops: dict[str, int] = {}  # loader name -> loops over it in this file
-        self._uses: dict[str, int] = {}  # candidate name -> Name occurrences (binding and loops included)
+        self._uses: dict[str, int] = {}  # candidate name -> Name occurrences after its binding
+        self._functions: list[str] = []
+        self._moved_local: set[str] = set()  # function-qualified names of loaders whose batches leave the host
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.facts.uses_cuda or not self.is_name(node.func, *DATALOADER) or has_star_args(node):
@@ -139,23 +141,42 @@ class DataLoaderPinMemory(BindingTracker, Rule):
                 self._pending.append((name, node))
             return
         if name and "." not in name:
-            self._training.append((name, node))  # decided at the end: it may never reach a device
-            self._uses.setdefault(name, 0)
+            self._training.append((self._scoped(name), node))  # decided at the end: it may never reach a device
+            self._uses.setdefault(self._scoped(name), 0)
             return
         self._check(node)
 
     def visit_Name(self, node: cst.Name) -> None:
-        if node.value in self._uses:
-            self._uses[node.value] += 1
+        if self._uses:
+            key = self._scoped(node.value)
+            if key in self._uses:
+                self._uses[key] += 1
+
+    def _scoped(self, name: str) -> str:
+        """A local name qualified by its function: two functions' `loader`s are two loaders."""
+        return ".".join((*self._functions, name))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        self._functions.append(node.name.value)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        super().leave_FunctionDef(original_node)
+        self._functions.pop()
 
     def visit_For(self, node: cst.For) -> None:
         name = dotted(unwrap_iter(node.iter))
         if not name:
             return
         last = name.rsplit(".", 1)[-1]
-        self._loops[last] = self._loops.get(last, 0) + 1
-        if moves_to_device(node.body) or not self._host_only(node):
+        moved = moves_to_device(node.body)
+        if moved:
             self._moved.add(last)
+        if "." not in name:
+            scoped = self._scoped(name)
+            self._loops[scoped] = self._loops.get(scoped, 0) + 1
+            if moved or not self._host_only(node):
+                self._moved_local.add(scoped)
 
     def _host_only(self, loop: cst.For) -> bool:
         """The batches stay in this loop: only torch / numpy functions and tensor methods see them
@@ -178,7 +199,7 @@ class DataLoaderPinMemory(BindingTracker, Rule):
             # Left alone: a loader this file only iterates on the host (dataset mean/std), with
             # at most one other use (`len(loader)`; occurrences are counted after the binding).
             loops = self._loops.get(name, 0)
-            cpu_only = loops > 0 and name not in self._moved and self._uses.get(name, 0) <= 1 + loops
+            cpu_only = loops > 0 and name not in self._moved_local and self._uses.get(name, 0) <= 1 + loops
             if not cpu_only:
                 self._check(node)
 

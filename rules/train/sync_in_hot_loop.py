@@ -4,13 +4,9 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.flow import BACKWARD, STEP, TrainingLoopRule, method_name
-from repolens.lint.helpers import children_of
-from repolens.lint.trainflow import is_test_path
+from repolens.lint.trainflow import every_step_nodes, is_test_path
 
 SYNC_METHODS = frozenset({"item", "cpu", "numpy", "tolist"})
-_CONDITIONS = (cst.If, cst.IfExp, cst.Try, cst.TryStar, cst.Match, cst.For, cst.While, cst.BooleanOperation,
-               cst.CompFor, cst.ListComp, cst.GeneratorExp, cst.DictComp, cst.SetComp)
-_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 class SyncInHotLoop(TrainingLoopRule):
@@ -117,12 +113,11 @@ def train(model, loader, opt, scaler, history):
     def check_loop(self, flow) -> None:
         if self._skip or not flow.of(BACKWARD) or not flow.of(STEP):
             return
-        stack: list[cst.CSTNode] = [flow.loop.body]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, _SCOPES) or (isinstance(n, _CONDITIONS) and n is not flow.loop.body):
-                continue
-            if isinstance(n, cst.Call) and method_name(n) in SYNC_METHODS and not n.args:
+        # the inner calls of a reported chain are the same sync: not entered
+        for n in every_step_nodes(flow.loop, leaf=_is_sync):
+            if _is_sync(n):
                 self.report(n, self.message.format(method=method_name(n)))
-                continue  # the inner calls of a chain are the same sync
-            stack.extend(reversed(children_of(n)))
+
+
+def _is_sync(n: cst.CSTNode) -> bool:
+    return isinstance(n, cst.Call) and method_name(n) in SYNC_METHODS and not n.args
