@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from repolens.lint.flow import class_methods, nn_layer, nodes
-from repolens.lint.helpers import per_file, walk
+from repolens.lint.helpers import per_file
 
 LAYERS = re.compile(r"^(?:Lazy)?(?:Conv(?:Transpose)?[123]d|Linear|Bilinear)$")
 MODULE = ("torch.nn.Module", "torch.nn.modules.module.Module")
@@ -100,18 +100,33 @@ def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-unt
     return summary
 
 
-def class_summaries(rule) -> dict[str, ClassSummary]:  # type: ignore[no-untyped-def]
-    """Every nn.Module class of the file being linted, by name (computed once per file)."""
-    module = rule.context.module
+class _Summaries:
+    """The nn.Module classes of a file by name, each summarised on first use (most files hold
+    classes no rule asks about)."""
 
-    def compute(mod: cst.Module) -> dict[str, ClassSummary]:
-        out: dict[str, ClassSummary] = {}
-        for n in walk(mod):
-            if isinstance(n, cst.ClassDef) and rule.class_is_module(n):
-                out.setdefault(n.name.value, _summarise(rule, n))
-        return out
+    def __init__(self, rule, module: cst.Module) -> None:  # type: ignore[no-untyped-def]
+        self._rule = rule
+        self._done: dict[str, ClassSummary] = {}
+        self.classes: dict[str, cst.ClassDef] = {}
+        for stmt in module.body:  # top-level classes: nested ones are not model roots nor blocks here
+            if isinstance(stmt, cst.ClassDef) and stmt.name.value not in self.classes and rule.class_is_module(stmt):
+                self.classes[stmt.name.value] = stmt
 
-    return per_file(module, "modelclasses.summaries", compute)
+    def __contains__(self, name: object) -> bool:
+        return name in self.classes
+
+    def __getitem__(self, name: str) -> ClassSummary:
+        if name not in self._done:
+            self._done[name] = _summarise(self._rule, self.classes[name])
+        return self._done[name]
+
+    def values(self) -> list[ClassSummary]:
+        return [self[name] for name in self.classes]
+
+
+def class_summaries(rule) -> _Summaries:  # type: ignore[no-untyped-def]
+    """Every top-level nn.Module class of the file being linted (summaries computed once per file)."""
+    return per_file(rule.context.module, "modelclasses.summaries", lambda mod: _Summaries(rule, mod))
 
 
 @dataclass(frozen=True)

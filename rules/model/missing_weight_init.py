@@ -4,7 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.flow import ScopedRule
-from repolens.lint.modelclasses import class_summaries, model_answer
+from repolens.lint.modelclasses import model_answer
 
 _DEEP = """import torch.nn as nn
 
@@ -154,11 +154,12 @@ class ResNetish(Module):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
-        if not self.class_is_module(node):
-            return
+        source = self.context.source
+        if not ("relu" in source or "ReLU" in source or "Relu" in source) or not self.class_is_module(node):
+            return  # no ReLU-family activation anywhere in the file: no deep ReLU model here
         name = node.name.value
-        if name in self.facts.built_in_classes or name in self._built_here():
-            return  # a block of some other model: the init (if any) is the container's
+        if name in self.facts.built_in_classes:
+            return  # a block of some other model (any file's, this one's included): the init is the container's
         if name in self.facts.initialised_classes:
             return  # some file initialises an instance, loads weights into it, or builds it pretrained
         answer = model_answer(self, name, self.facts.module_classes)
@@ -167,12 +168,3 @@ class ResNetish(Module):
         if "relu" not in answer.acts or "configurable" in answer.acts:
             return  # not a ReLU network: PyTorch's default init is closer to right (or unknown)
         self.report(node.name, self.message.format(cls=name, n=answer.layers))
-
-    def _built_here(self) -> set[str]:
-        """Names called inside any class of this file (its classes built by others)."""
-        summaries = class_summaries(self)
-        if not hasattr(self, "_built"):
-            self._built: set[str] = set()
-            for other in summaries.values():
-                self._built.update(other.built)
-        return self._built
