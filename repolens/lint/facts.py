@@ -139,6 +139,7 @@ class ProjectFacts:
     attribute_prefixes: frozenset[str] = frozenset()  # f-string prefixes of dynamic names (RL204)
     built_in_classes: frozenset[str] = frozenset()  # names called inside some class body (RL202)
     initialised_classes: frozenset[str] = frozenset()  # classes some file initialises an instance of (RL202)
+    conv_files: tuple[str, ...] = ()  # files with the "conv" train signal (RL401: does this entrypoint train one?)
 
     @property
     def transforms_never_scale(self) -> bool:
@@ -460,6 +461,7 @@ def merge_facts(per_file: Iterable[FileFacts]) -> ProjectFacts:
         attribute_prefixes=frozenset().union(*(f.attribute_prefixes for f in per_file)) if per_file else frozenset(),
         built_in_classes=frozenset().union(*(f.built_in_classes for f in per_file)) if per_file else frozenset(),
         initialised_classes=frozenset().union(*(f.initialised_classes for f in per_file)) if per_file else frozenset(),
+        conv_files=tuple(f.path for f in per_file if "conv" in f.train_signals),
     )
 
 
