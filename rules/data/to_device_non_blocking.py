@@ -1,7 +1,8 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import (DATALOADER, BindingTracker, add_keyword, dataloader_arg, dotted, has_star_args,
+from repolens.lint.helpers import (DATALOADER, EVAL, BindingTracker, add_keyword, dataloader_arg, dataloader_role,
+                                   dotted, has_star_args,
                                    keyword_arg, last_segment, literal, name_tokens, positional_args, target_names,
                                    unwrap_iter)
 
@@ -48,7 +49,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     Not flagged: `model.to(device)` and tensors made inside the loop, calls that already pass
     `non_blocking` (any value), `*args` / `**kwargs`, or more than one positional argument; a
     project with no sign of CUDA (as RL101); a loop over a loader of this file built with a
-    literal `pin_memory=False` (from pageable memory the copy cannot overlap anyway).
+    literal `pin_memory=False`, or over an unpinned evaluation loader of this file (which RL101
+    leaves alone): from pageable memory the copy cannot overlap anyway.
 
     One finding per statement: `x, y = x.to(device), y.to(device)` is one line to change, and its
     fix adds `non_blocking=True` to every copy of the statement. The message says what the file
@@ -136,11 +138,17 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         self._flagged: dict[int, list[cst.Call]] = {}  # id(statement) -> its flagged copies, in order
 
     # -- which names are loaders, which are batches --------------------------------------------
+    def _pin_state(self, call: cst.Call) -> str:
+        state = _pin_state(call)
+        if state == UNPINNED and dataloader_role(self, call) == EVAL:
+            return PIN_FALSE  # an evaluation loader RL101 leaves alone: nothing to pair with, no finding
+        return state
+
     def _loader_pin(self, expr: cst.BaseExpression) -> str | None:
         """The pin state of the loader `expr` iterates; None when it is no DataLoader."""
         expr = unwrap_iter(expr)
         if isinstance(expr, cst.Call):
-            return _pin_state(expr) if self.is_name(expr.func, *DATALOADER) else None
+            return self._pin_state(expr) if self.is_name(expr.func, *DATALOADER) else None
         name = dotted(expr)
         if name is None:
             return None
@@ -169,7 +177,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
             for t in node.targets:
                 key = dotted(t.target)
                 if key:
-                    self._loader_names[key] = _pin_state(node.value)
+                    self._loader_names[key] = self._pin_state(node.value)
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         # After the value was visited: `x, y = x.to(dev), y.to(dev)` must see x and y as batches.

@@ -76,3 +76,8 @@ class Critic(nn.Module):
     # Initialised through a wrapper built from it in another file.
     train = "from model import Encoder\nenc = Encoder()\nnet = Wrapper(enc).cuda()\nnet.apply(init_weights)\n"
     assert run("RL202", model, path="model.py", **{"train.py": train}) == ()
+
+
+def test_rl103_silent_on_an_unpinned_evaluation_loader_that_rl101_leaves_alone():
+    source = LOOP.format(pin="").replace("loader", "val_loader").replace("train_set", "val_set").replace(", shuffle=True", "")
+    assert run("RL103", source) == () and run("RL101", source) == ()
