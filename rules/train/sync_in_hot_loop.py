@@ -17,7 +17,13 @@ class SyncInHotLoop(TrainingLoopRule):
     step), in a project that moves tensors to CUDA. Calls under an `if` (a logging condition
     such as `if step % log_every == 0:`), in a nested loop or comprehension, or in a nested
     function are not flagged; in a chain (`loss.detach().cpu().numpy()`) only the outer call is
-    reported. Unit tests are skipped.
+    reported, and a statement holding several (`print(a.item(), b.item())`) is reported once. A
+    bare `.numpy()` (not after `.cpu()` / `.to(...)`) is not flagged: it only works on a CPU
+    tensor, which needs no sync. Unit tests are skipped.
+
+    Precision on real code: on 20 research/tutorial repositories, 116 findings before these two
+    changes, most of them one per `.item()` of the same multi-line `print` (PyTorch-GAN) or
+    `.numpy()` of CPU labels; see docs/rules.md for the count after.
 
     ## Why is this bad?
     Reading a CUDA tensor's value on the host waits for every queued GPU kernel to finish: the
@@ -61,6 +67,14 @@ class SyncInHotLoop(TrainingLoopRule):
 
     _CUDA = "import torch\ndevice = torch.device('cuda')\n"
     valid = [
+        # `.numpy()` of CPU labels (a CUDA tensor would raise): no sync.
+        Example(_CUDA + """
+def train(model, loader, opt):
+    for x, labels in loader:
+        onehot = to_categorical(labels.numpy())
+        model(x.cuda(), onehot).sum().backward()
+        opt.step()
+"""),
         Example(_CUDA + """
 def train(model, loader, optimizer, criterion, log_every):
     running = torch.zeros((), device=device)
@@ -85,6 +99,15 @@ def train(model, loader, optimizer, criterion):
 """),
     ]
     invalid = [
+        # One statement, two syncs: one finding.
+        Example(_CUDA + """
+def train(model, loader, opt_d, opt_g, d_loss, g_loss):
+    for i, (x, labels) in enumerate(loader):
+        d_loss.backward()
+        opt_d.step()
+        print("[D loss: %f] [G loss: %f]" % (d_loss.item(),
+                                             g_loss.item()))
+"""),
         Example(_CUDA + """
 def train(model, loader, optimizer, criterion):
     total = 0.0
@@ -113,11 +136,32 @@ def train(model, loader, opt, scaler, history):
     def check_loop(self, flow) -> None:
         if self._skip or not flow.of(BACKWARD) or not flow.of(STEP):
             return
-        # the inner calls of a reported chain are the same sync: not entered
+        # One finding per statement: a `print(...)` of five `.item()`s is one line to change.
+        # The inner calls of a reported chain are the same sync: not entered.
+        by_statement: dict[int, list[cst.Call]] = {}
+        statement: cst.CSTNode = flow.loop
         for n in every_step_nodes(flow.loop, leaf=_is_sync):
-            if _is_sync(n):
-                self.report(n, self.message.format(method=method_name(n)))
+            if isinstance(n, cst.SimpleStatementLine):
+                statement = n
+            elif _is_sync(n):
+                by_statement.setdefault(id(statement), []).append(n)  # type: ignore[arg-type]
+        for syncs in by_statement.values():
+            message = self.message.format(method=method_name(syncs[0]))
+            if len(syncs) > 1:
+                message = f"{len(syncs)} syncs in one statement: " + message
+            self.report(syncs[0], message)
 
 
 def _is_sync(n: cst.CSTNode) -> bool:
-    return isinstance(n, cst.Call) and method_name(n) in SYNC_METHODS and not n.args
+    """`.item()`, `.cpu()`, `.tolist()`, and `.numpy()` after `.cpu()`: a bare `.numpy()` is on a
+    CPU tensor already (it raises on a CUDA one), no sync."""
+    if not (isinstance(n, cst.Call) and method_name(n) in SYNC_METHODS and not n.args):
+        return False
+    if method_name(n) == "numpy":
+        inner = n.func.value  # type: ignore[union-attr]
+        while isinstance(inner, (cst.Attribute, cst.Call)):
+            if isinstance(inner, cst.Call) and method_name(inner) in ("cpu", "to"):
+                return True
+            inner = inner.func if isinstance(inner, cst.Call) else inner.value
+        return False
+    return True
