@@ -302,6 +302,17 @@ _INIT_RECEIVER_METHODS = frozenset({"apply", "load_state_dict", "init_weights", 
                                     "initialize_weights", "_initialize_weights"})
 
 
+_INIT_WORDS = frozenset({"init", "initialize", "initialise", "initialization", "initialisation"})
+
+
+def is_init_name(name: str) -> bool:
+    """`init_net`, `weights_init`, `_init_weights`, `initialize`, timm's `trunc_normal_`: a function
+    that initialises weights by its name (`initial_conv`, `__init__` are not)."""
+    if name == "__init__":
+        return False
+    return name.rstrip("_") == "trunc_normal" or any(w in _INIT_WORDS for w in name.lower().split("_"))
+
+
 def _last(node: ast.AST | None) -> str:
     name = ast_dotted_name(node)
     return name.rsplit(".", 1)[-1] if name else ""
@@ -344,7 +355,7 @@ def _initialised_classes(calls: list[ast.Call], assigns: list[ast.Assign]) -> fr
             out.add(_constructed_class(c))
         if isinstance(func, ast.Attribute) and func.attr in _INIT_RECEIVER_METHODS:
             target: ast.AST | None = func.value
-        elif c.args and "init" in _last(func).lower() and _last(func) != "__init__":
+        elif c.args and is_init_name(_last(func)):
             target = c.args[0]  # init_net(net), weights_init(model)
         else:
             continue

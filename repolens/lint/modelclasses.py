@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from repolens.lint.facts import is_init_name
 from repolens.lint.flow import class_methods, nn_layer, nodes
 from repolens.lint.helpers import per_file
 
@@ -66,7 +67,7 @@ def _is_init_call(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
         chain = rule.context.module.code_for_node(func.value) if rule.context.module is not None else ""
         return "weight" in chain or "bias" in chain or ".data" in chain
     # `init_net(...)`, `trunc_normal_(self.pos_embed)`, `weights_init(m)`: named initialisers
-    return "init" in last.lower() and last != "__init__"
+    return is_init_name(last)
 
 
 def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-untyped-def]

@@ -51,7 +51,9 @@ class MissingWeightInit(ScopedRule):
       (`ProjectFacts.initialised_classes`).
 
     The answer is per class: another class of the file or project that initialises its own
-    weights does not silence it. A class whose base or blocks come from another file or library is
+    weights does not silence it. A class built inside any other class is taken as a block and
+    left alone, including a model held by a non-Module class (`self.model = Net()` in a
+    `Trainer`): the per-file facts do not tell a Module container from a trainer (a recall gap). A class whose base or blocks come from another file or library is
     left alone (the other file may initialise them), and so is a class whose activation is chosen
     at run time (`act_layer=` parameter, `ACT2FN`). It fires once per model class.
 

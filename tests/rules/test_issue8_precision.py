@@ -81,3 +81,10 @@ class Critic(nn.Module):
 def test_rl103_silent_on_an_unpinned_evaluation_loader_that_rl101_leaves_alone():
     source = LOOP.format(pin="").replace("loader", "val_loader").replace("train_set", "val_set").replace(", shuffle=True", "")
     assert run("RL103", source) == () and run("RL101", source) == ()
+
+
+def test_init_names_are_words_not_substrings():
+    from repolens.lint.facts import is_init_name
+
+    assert all(map(is_init_name, ("init_net", "weights_init", "_init_weights", "initialize", "trunc_normal_")))
+    assert not any(map(is_init_name, ("__init__", "initial_conv", "get_initial_state", "finish")))
