@@ -7,7 +7,8 @@ from repolens.lint.flow import TrainingLoopRule
 from repolens.lint.trainflow import every_step_nodes, is_test_path
 
 SYNCHRONIZE = ("torch.cuda.synchronize", "torch.accelerator.synchronize", "torch.mps.synchronize",
-               "torch.xpu.synchronize", "torch.cuda.current_stream", "torch.cuda.default_stream")
+               "torch.xpu.synchronize")
+STREAMS = ("torch.cuda.current_stream", "torch.cuda.default_stream")  # `<stream>.synchronize()`
 
 _TIMED = """
 import time, torch
@@ -92,8 +93,8 @@ class CudaSynchronizeInLoop(TrainingLoopRule):
             if not isinstance(n, cst.Call):
                 continue
             func = n.func
-            if self.is_name(func, *SYNCHRONIZE[:4]):
+            if self.is_name(func, *SYNCHRONIZE):
                 self.report(n, self.message.format(call=(self.qualified_name(func) or "synchronize") + "()"))
             elif isinstance(func, cst.Attribute) and func.attr.value == "synchronize" and isinstance(func.value, cst.Call) \
-                    and self.is_name(func.value.func, *SYNCHRONIZE[4:]):
+                    and self.is_name(func.value.func, *STREAMS):
                 self.report(n, self.message.format(call="stream.synchronize()"))
