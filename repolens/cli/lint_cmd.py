@@ -21,7 +21,7 @@ from repolens.lint.cache import cache_location
 from repolens.lint.catalogue import load_catalogue
 from repolens.lint.config import FAIL_ON_VALUES, ConfigError, LintConfig, find_config, load_config, \
     parse_target_version
-from repolens.lint.model import Severity
+from repolens.lint.model import Severity, tier_of
 from repolens.lint.registry import RuleLoadError
 from repolens.lint.selection import split_selectors
 from repolens.lint.settings import SYNTAX_ERROR, LintSettings, resolve_settings
@@ -165,9 +165,10 @@ def register(app: typer.Typer) -> None:
         config: Optional[Path] = typer.Option(None, "--config", help="Config file whose `extend-rules` folders to include."),
         no_project_rules: bool = _NO_PROJECT_RULES,
     ) -> None:
-        """List the rule catalogue: code, name, severity, default on/off, fixable, summary."""
+        """List the rule catalogue: code, name, severity, tier (default/advice/opinion), fixable, summary."""
         rules = _catalogue(config, no_project_rules)
         rows = [{"code": r.code, "name": r.name, "severity": r.severity.value, "default": bool(r.default_enabled),
+                 "tier": r.tier, "tier_reason": r.tier_reason, "superseded_by": r.superseded_by or None,
                  "fixable": r.fix_safety, "summary": r.summary(), "source": r.source} for r in rules]
         if fmt == "json":
             typer.echo(json.dumps(rows, indent=2))
@@ -179,12 +180,12 @@ def register(app: typer.Typer) -> None:
         # One line per rule, as `ruff rule --all` lists them; `repolens explain CODE` has the rest.
         width = shutil.get_terminal_size((120, 24)).columns
         name_width = max(len(row["name"]) for row in rows) if rows else 4
-        header = f"{'code':<6} {'name':<{name_width}} {'severity':<8} {'on/off':<6} {'fix':<6} summary"
+        header = f"{'code':<6} {'name':<{name_width}} {'severity':<8} {'tier':<7} {'fix':<6} summary"
         lines = [header]
         for row in rows:
             first_sentence = re.split(r"(?<=[.:])\s", row["summary"], maxsplit=1)[0].rstrip(":")
             line = (f"{row['code']:<6} {row['name']:<{name_width}} {row['severity']:<8} "
-                    f"{'on' if row['default'] else 'off':<6} {row['fixable'] or '-':<6} {first_sentence}")
+                    f"{row['tier']:<7} {row['fixable'] or '-':<6} {first_sentence}")
             lines.append(line if len(line) <= width else line[: max(width - 1, 40)] + "…")
         typer.echo("\n".join(lines))
 
@@ -218,12 +219,22 @@ def _catalogue(config: Path | None, no_project_rules: bool = False) -> list:  # 
     return sorted([SYNTAX_ERROR, *rules], key=lambda r: r.code)
 
 
+def tier_line(rule) -> str:  # type: ignore[no-untyped-def]
+    """ "Tier: advice, because ..." (and what replaced a superseded rule), for `explain` and the docs."""
+    line = f"Tier: **{tier_of(rule)}**" + (f", because {rule.tier_reason}" if rule.tier_reason else "") + "."
+    if rule.superseded_by:
+        line += (f" `--select ADVICE` reports this through {rule.superseded_by}, one finding per entrypoint;"
+                 f" this rule runs only when named.")
+    return line
+
+
 def explain_markdown(rule) -> str:  # type: ignore[no-untyped-def]
     """A rule's page: metadata, its doc, then its embedded examples (Fixit renders docs the same way)."""
     fix = {"safe": "yes (safe)", "unsafe": "yes (unsafe: needs --unsafe-fixes)"}.get(rule.fix_safety or "", "no")
     parts = [
         f"# {rule.code} {rule.name}",
         f"Severity: **{rule.severity.value}** · default: **{'on' if rule.default_enabled else 'off'}** · fix: **{fix}**",
+        tier_line(rule),
         f"Source: {rule.source}" if rule.source else "",
         rule.doc(),
     ]

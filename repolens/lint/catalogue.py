@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from repolens import __version__
-from repolens.lint.model import DOC_SECTIONS, Example, Severity
+from repolens.lint.model import DOC_SECTIONS, Example, Severity, tier_of
 
 
 def doc_summary(doc: str, fallback: str) -> str:
@@ -45,6 +45,9 @@ class RuleInfo:
     doc_text: str = ""
     valid: tuple[Example, ...] = ()
     invalid: tuple[Example, ...] = ()
+    tier: str = "default"
+    tier_reason: str = ""
+    superseded_by: str = ""
     file: str = ""  # the rule file ("" for the engine's own RL000)
     class_name: str = ""
     cls: Any = field(default=None, compare=False, repr=False)  # the class, once loaded
@@ -61,7 +64,9 @@ class RuleInfo:
             code=rule.code, name=rule.name, severity=Severity(rule.severity), default_enabled=bool(rule.default_enabled),
             source=rule.source or "", message=rule.message or "", needles=tuple(rule.needles or ()),
             fix_safety=rule.fix_safety, options=dict(rule.options or {}), doc_text=rule.doc(),
-            valid=tuple(rule.valid), invalid=tuple(rule.invalid), file=file, class_name=rule.__name__, cls=rule,
+            valid=tuple(rule.valid), invalid=tuple(rule.invalid), tier=tier_of(rule),
+            tier_reason=getattr(rule, "tier_reason", "") or "", superseded_by=getattr(rule, "superseded_by", "") or "",
+            file=file, class_name=rule.__name__, cls=rule,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -70,7 +75,8 @@ class RuleInfo:
             "default_enabled": self.default_enabled, "source": self.source, "message": self.message,
             "needles": list(self.needles), "fix_safety": self.fix_safety, "options": dict(self.options),
             "doc": self.doc_text, "valid": [e.as_dict() for e in self.valid],
-            "invalid": [e.as_dict() for e in self.invalid], "file": self.file, "class_name": self.class_name,
+            "invalid": [e.as_dict() for e in self.invalid], "tier": self.tier, "tier_reason": self.tier_reason,
+            "superseded_by": self.superseded_by, "file": self.file, "class_name": self.class_name,
         }
 
     @classmethod
@@ -79,7 +85,8 @@ class RuleInfo:
             code=d["code"], name=d["name"], severity=Severity(d["severity"]), default_enabled=bool(d["default_enabled"]),
             source=d["source"], message=d["message"], needles=tuple(d["needles"]), fix_safety=d["fix_safety"],
             options=dict(d["options"]), doc_text=d["doc"], valid=tuple(Example(**e) for e in d["valid"]),
-            invalid=tuple(Example(**e) for e in d["invalid"]), file=d["file"], class_name=d["class_name"],
+            invalid=tuple(Example(**e) for e in d["invalid"]), tier=d["tier"], tier_reason=d["tier_reason"],
+            superseded_by=d["superseded_by"], file=d["file"], class_name=d["class_name"],
         )
 
 
@@ -88,6 +95,7 @@ SYNTAX_ERROR = RuleInfo(
     name="syntax-error",
     severity=Severity.ERROR,
     source="repolens engine",
+    tier_reason="a file that does not parse cannot be checked nor imported",
     message="syntax error: the file does not parse",
     doc_text="""## What it does
 Reports a file that Python's grammar cannot parse. It is the engine's own finding, not a rule

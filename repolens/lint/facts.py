@@ -93,6 +93,9 @@ class FileFacts:
     attribute_reads: frozenset[str] = frozenset()
     attribute_prefixes: frozenset[str] = frozenset()
     built_in_classes: frozenset[str] = frozenset()  # names called inside a class body (RL202 roots)
+    # classes whose instances this file initialises or fills with weights (RL202, per model class):
+    # `net = Net(); net.apply(init)`, `init_net(net)`, `Net(pretrained=True)`, `Net.from_pretrained(...)`
+    initialised_classes: frozenset[str] = frozenset()
     # training-entrypoint context (repolens/lint/trainfacts.py): tags such as "seed", "scheduler",
     # "logging", "cudnn"; classes holding Dropout/BatchNorm; functions called after `.eval()`
     train_signals: frozenset[str] = frozenset()
@@ -123,6 +126,8 @@ class ProjectFacts:
     attribute_reads: frozenset[str] = frozenset()  # attribute names read anywhere (RL204)
     attribute_prefixes: frozenset[str] = frozenset()  # f-string prefixes of dynamic names (RL204)
     built_in_classes: frozenset[str] = frozenset()  # names called inside some class body (RL202)
+    initialised_classes: frozenset[str] = frozenset()  # classes some file initialises an instance of (RL202)
+    conv_files: tuple[str, ...] = ()  # files with the "conv" train signal (RL401: does this entrypoint train one?)
 
     @property
     def uses_cuda(self) -> bool:
@@ -228,6 +233,7 @@ class _Walk:
         self.reads: set[str] = set()
         self.prefixes: set[str] = set()
         self.built: set[str] = set()  # names called anywhere inside a class
+        self.assigns: list[ast.Assign] = []
         # calls of each `eval_mode_callees` scope (the module, each function; not class bodies or
         # lambdas), keyed by the scope's id
         self.scope_calls: dict[int, list[ast.Call]] = {}
@@ -267,6 +273,8 @@ class _Walk:
                         self.prefixes.add(head)
             elif cls is ast.Import or cls is ast.ImportFrom:
                 self.imports.append(node)
+            elif cls is ast.Assign:
+                self.assigns.append(node)
             if isinstance(node, _DOCSTRING_OWNERS):
                 body = node.body
                 if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, Constant):
@@ -291,6 +299,74 @@ class _Walk:
                             append((item, in_class, scope))
                 elif isinstance(value, AST):
                     append((value, in_class, scope))
+
+
+# Methods that initialise (or load) the weights of the module they are called on.
+_INIT_RECEIVER_METHODS = frozenset({"apply", "load_state_dict", "init_weights", "reset_parameters", "_init_weights",
+                                    "initialize_weights", "_initialize_weights"})
+
+
+_INIT_WORDS = frozenset({"init", "initialize", "initialise", "initialization", "initialisation"})
+
+
+def is_init_name(name: str) -> bool:
+    """`init_net`, `weights_init`, `_init_weights`, `initialize`, timm's `trunc_normal_`: a function
+    that initialises weights by its name (`initial_conv`, `__init__` are not)."""
+    if name == "__init__":
+        return False
+    return name.rstrip("_") == "trunc_normal" or any(w in _INIT_WORDS for w in name.lower().split("_"))
+
+
+def _last(node: ast.AST | None) -> str:
+    name = ast_dotted_name(node)
+    return name.rsplit(".", 1)[-1] if name else ""
+
+
+def _construction(expr: ast.AST | None) -> ast.AST | None:
+    """`Net(...).to(device).cuda()` -> the `Net(...)` call."""
+    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and isinstance(expr.func.value, ast.Call):
+        expr = expr.func.value
+    return expr
+
+
+def _constructed_class(expr: ast.AST | None) -> str:
+    """`Net(...)`, `Net(...).to(device)`, `Net(...).cuda()` -> "Net" (a Capitalised callee), else ""."""
+    expr = _construction(expr)
+    if isinstance(expr, ast.Call):
+        name = _last(expr.func)
+        return name if name[:1].isupper() else ""
+    return ""
+
+
+def _initialised_classes(calls: list[ast.Call], assigns: list[ast.Assign]) -> frozenset[str]:
+    bound: dict[str, set[str]] = {}  # a bound name (last segment) -> classes constructed into it
+    for a in assigns:
+        cls = _constructed_class(a.value)
+        if cls:
+            # `model = Seq2Seq(enc, dec)`: initialising model initialises what enc and dec hold
+            built = _construction(a.value)
+            parts = {c for arg in built.args for c in bound.get(_last(arg), ())} if isinstance(built, ast.Call) else set()
+            for t in a.targets:
+                if _last(t):
+                    bound.setdefault(_last(t), set()).update({cls, *parts})
+    out: set[str] = set()
+    for c in calls:
+        func = c.func
+        if isinstance(func, ast.Attribute) and func.attr == "from_pretrained":
+            out.add(_last(func.value))
+        if any(k.arg in ("pretrained", "weights") and not (isinstance(k.value, ast.Constant) and not k.value.value)
+               for k in c.keywords):
+            out.add(_constructed_class(c))
+        if isinstance(func, ast.Attribute) and func.attr in _INIT_RECEIVER_METHODS:
+            target: ast.AST | None = func.value
+        elif c.args and is_init_name(_last(func)):
+            target = c.args[0]  # init_net(net), weights_init(model)
+        else:
+            continue
+        out.add(_constructed_class(target))
+        out.update(bound.get(_last(target), ()))
+    out.discard("")
+    return frozenset(out)
 
 
 def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = "") -> FileFacts:
@@ -349,6 +425,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         attribute_reads=frozenset(walked.reads) if walked else frozenset(),
         attribute_prefixes=frozenset(walked.prefixes) if walked else frozenset(),
         built_in_classes=frozenset(walked.built) if walked else frozenset(),
+        initialised_classes=_initialised_classes(walked.calls, walked.assigns) if walked else frozenset(),
         **train,
         syntax_error=syntax_error,
     )
@@ -374,6 +451,8 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         attribute_reads=frozenset().union(*(f.attribute_reads for f in per_file)) if per_file else frozenset(),
         attribute_prefixes=frozenset().union(*(f.attribute_prefixes for f in per_file)) if per_file else frozenset(),
         built_in_classes=frozenset().union(*(f.built_in_classes for f in per_file)) if per_file else frozenset(),
+        initialised_classes=frozenset().union(*(f.initialised_classes for f in per_file)) if per_file else frozenset(),
+        conv_files=tuple(f.path for f in per_file if "conv" in f.train_signals),
     )
 
 

@@ -10,6 +10,18 @@ from typing import Any, Literal, Mapping, Sequence
 FixSafety = Literal["safe", "unsafe"]
 # The sections every rule doc must have (ruff's shape), checked by the registry.
 DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead")
+# A rule's tier says whether it runs by default. "default": findings an expert acts on in real
+# training code (bugs, clear performance wins); "advice": recipe advice, opt-in as a group
+# (`--select ADVICE`); "opinion": the seed author's opinions (RL9xx), opt-in (`--select OPINION`).
+TIERS = ("default", "advice", "opinion")
+# Group selectors: an upper-case word that selects every rule of a tier.
+TIER_GROUPS = {"ADVICE": "advice", "OPINION": "opinion"}
+
+
+def tier_of(rule: Any) -> str:
+    """A rule's declared tier; a rule that declares none (a user's) is "default" when on by default."""
+    tier = getattr(rule, "tier", "") or ""
+    return tier or ("default" if getattr(rule, "default_enabled", True) else "advice")
 
 
 class Severity(str, enum.Enum):

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from repolens.lint.model import DOC_SECTIONS
+from repolens.lint.model import DOC_SECTIONS, TIERS
 
 if TYPE_CHECKING:  # the Rule module imports libcst: loaded only when rule files are
     from repolens.lint.rule import Rule
@@ -119,6 +119,15 @@ def rule_problems(rule: type[Rule], *, builtin: bool) -> list[str]:
     if not rule.invalid:
         problems.append("has no invalid example (`invalid = [Example(...)]`)")
     problems.extend(_expectation_problems(rule))
+    tier = getattr(rule, "tier", "")
+    if tier and tier not in TIERS:
+        problems.append(f"tier {tier!r} must be one of {', '.join(TIERS)}")
+    elif tier and bool(rule.default_enabled) != (tier == "default"):
+        problems.append(f"tier {tier!r} contradicts default_enabled={rule.default_enabled!r}")
+    if builtin and not tier:
+        problems.append("declares no tier (`tier = \"default\" | \"advice\" | \"opinion\"`)")
+    if builtin and not getattr(rule, "tier_reason", ""):
+        problems.append("declares no tier_reason (one sentence: why this tier)")
     if rule.fix_safety not in (None, "safe", "unsafe"):
         problems.append(f"fix_safety {rule.fix_safety!r} must be 'safe', 'unsafe' or None")
     return problems

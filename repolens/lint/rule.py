@@ -6,7 +6,11 @@ optionally with a replacement node: its autofix.
 
 Subclass contract (checked by the registry):
 - docstring with the sections "## What it does", "## Why is this bad?", "## Example", "## Use instead";
-- `code` (e.g. "RL101"), `name` (kebab-case), `severity`, `default_enabled`, `source`;
+- `code` (e.g. "RL101"), `name` (kebab-case), `severity`, `source`;
+- `tier` ("default", "advice" or "opinion", required of built-in rules) and `tier_reason` (why):
+  `default_enabled` follows from the tier unless the class sets it (a user's rule may set only
+  `default_enabled`); `superseded_by`: the code of a rule that reports the same thing combined
+  (such a rule runs when named, but not through its tier's group selector);
 - `valid` and `invalid`: at least one `Example` each;
 - optional `needles`: substrings of which a file must contain at least one for the rule to run
   (the cheap text pre-filter), `fix_safety` ("safe"/"unsafe") when the rule offers fixes,
@@ -76,6 +80,9 @@ class Rule(cst.BatchableCSTVisitor):
     name: ClassVar[str] = ""
     severity: ClassVar[Severity] = Severity.WARNING
     default_enabled: ClassVar[bool] = True
+    tier: ClassVar[str] = ""  # "default" | "advice" | "opinion" (repolens.lint.model.TIERS)
+    tier_reason: ClassVar[str] = ""  # one sentence: why this tier (shown in `explain` and the docs)
+    superseded_by: ClassVar[str] = ""  # a combined rule that reports what this one does
     source: ClassVar[str] = ""  # the seed line or public reference the rule comes from
     message: ClassVar[str] = ""  # default message
     needles: ClassVar[tuple[str, ...]] = ()
@@ -83,6 +90,13 @@ class Rule(cst.BatchableCSTVisitor):
     options: ClassVar[Mapping[str, Any]] = {}
     valid: ClassVar[Sequence[Example]] = ()
     invalid: ClassVar[Sequence[Example]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The tier decides default on/off; an explicit `default_enabled` in the class body wins
+        # (and the registry refuses a contradiction).
+        if cls.__dict__.get("tier") and "default_enabled" not in cls.__dict__:
+            cls.default_enabled = cls.__dict__["tier"] == "default"
 
     def __init__(self, context: FileContext, options: Mapping[str, Any] | None = None) -> None:
         super().__init__()

@@ -5,7 +5,11 @@ given) replaces the set carried from the layer before, `extend-select` adds, `ig
 when a rule matches both a positive and a negative selector, the more specific one wins (an
 exact code or name beats a prefix, a longer prefix beats a shorter one, `ALL` is the least
 specific) and a tie goes to `ignore`. Rules that are off by default run only when a selector
-names them (code, name, prefix or `ALL`).
+names them (code, name, prefix, their tier's group or `ALL`).
+
+A tier group (`ADVICE`, `OPINION`) selects every rule of that tier, except rules superseded by a
+combined one (RL311, RL313, RL319, RL320 by RL314), which run only when named. A group is more
+specific than `ALL` and less than any code prefix.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from repolens.lint.model import TIER_GROUPS, tier_of
+
 # A rule is anything with `.code`, `.name` and `.default_enabled`: a Rule class or a RuleInfo.
 Rule = Any
 
 _PREFIX = re.compile(r"^[A-Z]+\d*$")
 EXACT = 1000
+GROUP = 1
 
 
 class SelectionError(ValueError):
@@ -29,6 +36,9 @@ def specificity(selector: str, rule: Rule) -> int | None:
     """How specifically `selector` names `rule` (None: it does not)."""
     if selector == "ALL":
         return 0
+    group = TIER_GROUPS.get(selector)
+    if group is not None:
+        return GROUP if tier_of(rule) == group and not getattr(rule, "superseded_by", "") else None
     if selector == rule.code or selector == rule.name:
         return EXACT
     if _PREFIX.match(selector) and rule.code.startswith(selector):

@@ -14,11 +14,11 @@ from typing import Any, Iterator
 
 import libcst as cst
 
-from repolens.lint.helpers import literal, method_name
+from repolens.lint.helpers import literal, method_name, target_names
 from repolens.lint.knowledge.training import BACKWARD, STEP
 from repolens.lint.loops import loop_flow
 from repolens.lint.roles import name_tokens
-from repolens.lint.traverse import nodes, per_file, walk
+from repolens.lint.traverse import children_of, nodes, per_file, walk
 from repolens.lint.rule import Rule
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -202,6 +202,42 @@ def entry_anchor(module: cst.Module, path: str, source: str | None = None) -> cs
         if id(loop) in top:
             return loop
     return None
+
+
+# What makes code inside a training loop run less than once per step: a condition (a logging
+# `if step % n == 0:`), a nested loop or comprehension; a nested scope is not the loop's code.
+_CONDITIONAL = (cst.If, cst.IfExp, cst.Try, cst.TryStar, cst.Match, cst.For, cst.While, cst.BooleanOperation,
+                cst.CompFor, cst.ListComp, cst.GeneratorExp, cst.DictComp, cst.SetComp)
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def every_step_nodes(loop: cst.For | cst.While, leaf: Any = None) -> Iterator[cst.CSTNode]:
+    """The nodes of a loop's body that run on every iteration, in source order (RL321, RL405,
+    RL406): not under an `if` / `try` / nested loop / comprehension, not in a nested scope.
+    `leaf(node)` true: the node is yielded but not entered (the inner calls of a reported chain)."""
+    stack: list[cst.CSTNode] = [loop.body]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, _SCOPES) or (isinstance(n, _CONDITIONAL) and n is not loop.body):
+            continue
+        yield n
+        if leaf is None or not leaf(n):
+            stack.extend(reversed(children_of(n)))
+
+
+def runs_epochs_without_stopping(node: cst.For) -> bool:
+    """A loop over epochs that trains and validates every epoch, with no `break` / `return` and no
+    "best" value tracked in it (RL313, RL314)."""
+    if not any("epoch" in t for t in target_names(node.target)):
+        return False
+    own = list(walk(node.body, into_scopes=False))
+    if any(isinstance(n, (cst.Break, cst.Return)) for n in own):
+        return False
+    if any(isinstance(n, cst.Name) and "best" in name_tokens(n.value) for n in own):
+        return False
+    names = [called_name(n) for n in own if isinstance(n, cst.Call)]
+    trains = is_training_loop(node) or any(n and "train" in name_tokens(n) for n in names)
+    return trains and any(n and is_eval_function_name(n) for n in names)
 
 
 class TrainingEntrypointRule(Rule):

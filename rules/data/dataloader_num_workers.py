@@ -48,6 +48,8 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     code = "RL102"
     name = "dataloader-num-workers"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'a training loader that decodes in the main process starves the GPU: a clear performance win'
     source = "seed notes, Tuning experience: 'num_workers = 4 x number of GPUs'; PyTorch Performance Tuning Guide"
     message = "training DataLoader loads batches in the main process (num_workers=0): the GPU waits for data (seed: 4 x number of GPUs)"
     needles = ("DataLoader",)

@@ -3,9 +3,10 @@ import libcst as cst
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_arg, literal, moves_to_device,
-                                   star_kwargs, unwrap_iter)
+                                   star_kwargs, target_names, unwrap_iter)
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
-from repolens.lint.roles import dataloader_role, is_synthetic_dataset
+from repolens.lint.roles import EVAL, dataloader_role, is_synthetic_dataset
+from repolens.lint.traverse import calls_in
 
 _CUDA = "import torch\ndevice = torch.device('cuda')\n"
 
@@ -17,11 +18,15 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     tensors to CUDA (anything calls `.cuda()`, names a `"cuda"` device or asks
     `torch.cuda.is_available()`).
 
-    The loader must also be one whose batches plausibly reach the GPU: a training or evaluation
-    loader (`train_loader = ...`, `def val_dataloader()`, `DataLoader(test_set)`, a literal
-    `shuffle=True`), or a loader
-    that this file iterates with a `for` loop whose body calls `.to(...)` / `.cuda()`. Other
-    loaders are left alone: torchvision uses one to read video timestamps in parallel,
+    The loader must also be a GPU training loader: a training loader by its name, dataset or
+    factory (`train_loader = ...`, `def train_dataloader()`, `DataLoader(train_set)`, a literal
+    `shuffle=True`), or a loader with no such role that this file iterates with a `for` loop
+    whose body calls `.to(...)` / `.cuda()`. Evaluation loaders (`val_loader`,
+    `DataLoader(test_set)`) are left alone: the rule is about the per-step transfer of GPU
+    training. So is a training-data loader bound to a local name that this file only iterates on
+    the host (its loops move nothing to a device and hand the batch only to torch / numpy
+    functions and tensor methods) and otherwise barely uses: a pass over the data to compute its
+    mean/std. Other loaders are left alone: torchvision uses one to read video timestamps in parallel,
     transformers' inference pipelines hand theirs to an iterator on a run-time device. Loaders
     over synthetic data (`RandomDataset`, `FakeData`, a `BoringDataModule`) are skipped too.
 
@@ -56,6 +61,9 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     code = "RL101"
     name = "dataloader-pin-memory"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = ('one of the four founding mistakes: on a GPU training loader, pinning is a clear '
+                   'data-transfer win an expert adds')
     source = ("seed notes, Tuning experience: 'Faster training: pin_memory=True ...'; "
               "PyTorch Performance Tuning Guide: 'Use pinned memory'")
     message = "DataLoader without pin_memory=True in a project that moves tensors to CUDA: batches take an extra pageable-to-pinned copy"
@@ -82,6 +90,12 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         # Synthetic data in a demo module.
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "class BoringModel:\n    def train_dataloader(self):\n        return DataLoader(RandomDataset(32))\n"),
+        # A training-set loader only used on the host, to compute the dataset's mean and std.
+        Example(_CUDA + "from torch.utils.data import DataLoader\n"
+                "def stats(train_set):\n    loader = DataLoader(train_set, batch_size=256)\n    mean = 0.\n"
+                "    for x, _ in loader:\n        mean += x.mean((0, 2, 3))\n    return mean / len(loader)\n"),
+        # An evaluation loader.
+        Example(_CUDA + "from torch.utils.data import DataLoader\nval_loader = DataLoader(val_set, batch_size=64)\n"),
         # Another project's DataLoader class with the same name.
         Example(_CUDA + "from mylib import DataLoader\nloader = DataLoader(ds)\n"),
     )
@@ -111,7 +125,12 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     def __init__(self, context, options=None) -> None:
         super().__init__(context, options)
         self._pending: list[tuple[str, cst.Call]] = []  # role-less loaders, by bound name
+        self._training: list[tuple[str, cst.Call]] = []  # training loaders bound to a plain local name
         self._moved: set[str] = set()  # loader names whose loop body moves batches to a device
+        self._loops: dict[str, int] = {}  # loader name -> loops over it in this file
+        self._uses: dict[str, int] = {}  # candidate name -> Name occurrences after its binding
+        self._functions: list[str] = []
+        self._moved_local: set[str] = set()  # function-qualified names of loaders whose batches leave the host
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.facts.uses_cuda or not self.is_name(node.func, *DATALOADER):
@@ -120,21 +139,75 @@ class DataLoaderPinMemory(BindingTracker, Rule):
             return
         if is_synthetic_dataset(node, self):
             return
-        if dataloader_role(self, node, shuffle_says_train=True) is None:
-            name = self.binding_of(node)
+        role = dataloader_role(self, node, shuffle_says_train=True)
+        if role == EVAL:
+            return  # an evaluation loader: not the per-step transfer this rule is about
+        name = self.binding_of(node)
+        if role is None:
             if name:
                 self._pending.append((name, node))
             return
+        if name and "." not in name:
+            self._training.append((self._scoped(name), node))  # decided at the end: it may never reach a device
+            self._uses.setdefault(self._scoped(name), 0)
+            return
         self._check(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if self._uses:
+            key = self._scoped(node.value)
+            if key in self._uses:
+                self._uses[key] += 1
+
+    def _scoped(self, name: str) -> str:
+        """A local name qualified by its function: two functions' `loader`s are two loaders."""
+        return ".".join((*self._functions, name))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        self._functions.append(node.name.value)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        super().leave_FunctionDef(original_node)
+        self._functions.pop()
 
     def visit_For(self, node: cst.For) -> None:
         name = dotted(unwrap_iter(node.iter))
-        if name and moves_to_device(node.body):
-            self._moved.add(name.rsplit(".", 1)[-1])
+        if not name:
+            return
+        last = name.rsplit(".", 1)[-1]
+        moved = moves_to_device(node.body)
+        if moved:
+            self._moved.add(last)
+        if "." not in name:
+            scoped = self._scoped(name)
+            self._loops[scoped] = self._loops.get(scoped, 0) + 1
+            if moved or not self._host_only(node):
+                self._moved_local.add(scoped)
+
+    def _host_only(self, loop: cst.For) -> bool:
+        """The batches stay in this loop: only torch / numpy functions and tensor methods see them
+        (`mean += x.mean((0, 2, 3))`), never a model, a helper or a training step."""
+        batch = set(target_names(loop.target))
+        for call in calls_in(loop.body):
+            if call.func is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "backward":
+                return False
+            if any(isinstance(a.value, cst.Name) and a.value.value in batch for a in call.args):
+                qualified = self.qualified_name(call.func) or ""
+                if not qualified.startswith(("torch.", "numpy.", "math.")) and qualified not in ("len", "float", "int"):
+                    return False
+        return True
 
     def leave_Module(self, original_node: cst.Module) -> None:
         for name, node in self._pending:
             if name in self._moved:
+                self._check(node)
+        for name, node in self._training:
+            # Left alone: a loader this file only iterates on the host (dataset mean/std), with
+            # at most one other use (`len(loader)`; occurrences are counted after the binding).
+            loops = self._loops.get(name, 0)
+            cpu_only = loops > 0 and name not in self._moved_local and self._uses.get(name, 0) <= 1 + loops
+            if not cpu_only:
                 self._check(node)
 
     def _through_dict(self, node: cst.Call) -> bool:

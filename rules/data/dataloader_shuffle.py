@@ -48,6 +48,8 @@ class DataLoaderShuffle(BindingTracker, Rule):
     code = "RL108"
     name = "dataloader-shuffle"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'a training loader that never shuffles trains on a fixed order (a correctness bug)'
     source = "Karpathy, 'A Recipe for Training Neural Networks' (data pipeline); PyTorch DataLoader docs"
     message = "training DataLoader without shuffle=True or a sampler: every epoch sees the samples in the same order"
     eval_message = "evaluation DataLoader with shuffle=True: evaluation order should be deterministic"

@@ -51,6 +51,8 @@ class MinMaxScientificImages(BindingTracker, Rule):
     code = "RL105"
     name = "minmax-scientific-images"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'per-image min-max scaling of physical units destroys information the model needs (a correctness bug)'
     source = ("seed notes, Data augmentation: 'medical and remote-sensing images must NOT simply be "
               "min-max scaled to 0-1 by their pixel values'")
     message = "per-image min-max scaling of medical/remote-sensing data: values lose their physical meaning"

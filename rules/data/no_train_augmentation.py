@@ -43,6 +43,9 @@ class NoTrainAugmentation(BindingTracker, Rule):
     code = "RL107"
     name = "no-train-augmentation"
     severity = Severity.INFO
+    tier = "advice"
+    tier_reason = ('augmentation is a recipe choice: on MNIST-style demos, RL agents and generative models '
+                   'real code rightly has none')
     source = "seed notes, Data augmentation: 'Random crop, flip, scale, brightness, hue, saturation'"
     message = "training image pipeline without any random augmentation"
     needles = ("Compose",)

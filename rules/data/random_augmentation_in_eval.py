@@ -47,6 +47,8 @@ class RandomAugmentationInEval(BindingTracker, Rule):
     code = "RL106"
     name = "random-augmentation-in-eval"
     severity = Severity.ERROR
+    tier = "default"
+    tier_reason = 'random augmentation in evaluation makes the reported metric noisy and wrong (a correctness bug)'
     source = "seed notes, Data augmentation (random crop/flip/... are training-time augmentations); Karpathy's recipe"
     message = "random augmentation in an evaluation pipeline: validation/test metrics become random"
     needles = ("Compose",)

@@ -4,10 +4,33 @@ from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_arg, last_segment, literal,
                                    positional_args, target_names, unwrap_iter)
-from repolens.lint.knowledge.dataloader import DATALOADER
-from repolens.lint.roles import name_tokens
+from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
+from repolens.lint.roles import EVAL, dataloader_role, name_tokens
 
 DEVICE_TOKENS = frozenset({"device", "dev", "gpu", "cuda", "rank", "local_rank"})
+# What this file shows of the loader a loop iterates: pinned (`pin_memory=True` or decided at run
+# time), not pinned (no pin_memory: RL101 asks for it), pinning off (a literal False), unknown.
+PINNED, UNPINNED, PIN_FALSE, UNKNOWN = "pinned", "unpinned", "false", "unknown"
+PAIR_MESSAGE = ("batch copied to the device without non_blocking=True, and its DataLoader is not pinned either: "
+                "add pin_memory=True to the loader (RL101's fix) and non_blocking=True here; either alone does not "
+                "overlap the copy with compute")
+UNKNOWN_MESSAGE = ("batch copied to the device without non_blocking=True: with a pinned loader (pin_memory=True) "
+                   "the copy overlaps with compute")
+
+
+def _pin_state(call: cst.Call) -> str:
+    if has_star_args(call):
+        return PINNED  # pin_memory may be in there: assume the author pins
+    arg = dataloader_arg(call, "pin_memory")
+    if arg is None:
+        return UNPINNED
+    value = literal(arg.value)
+    return PIN_FALSE if value is False else PINNED
+
+
+def _gpu(code: str, fixed: str | None = None) -> Example:
+    """An example in a project that moves tensors to CUDA (another file says so)."""
+    return Example(code, fixed=fixed, files={"gpu.py": "model.cuda()\n"})
 
 
 class ToDeviceNonBlocking(BindingTracker, Rule):
@@ -25,7 +48,20 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     (`device`, `self.device`, `"cuda:0"`, `torch.device("cuda")`, `rank`), never `"cpu"` or a dtype.
 
     Not flagged: `model.to(device)` and tensors made inside the loop, calls that already pass
-    `non_blocking` (any value), `*args` / `**kwargs`, or more than one positional argument.
+    `non_blocking` (any value), `*args` / `**kwargs`, or more than one positional argument; a
+    project with no sign of CUDA (as RL101); a loop over a loader of this file built with a
+    literal `pin_memory=False`, or over an unpinned evaluation loader of this file (which RL101
+    leaves alone): from pageable memory the copy cannot overlap anyway.
+
+    One finding per statement: `x, y = x.to(device), y.to(device)` is one line to change, and its
+    fix adds `non_blocking=True` to every copy of the statement. The message says what the file
+    shows of the loader: pinned; not pinned (a `DataLoader(...)` of this file without
+    `pin_memory`: the finding pairs with RL101's fix, as either change alone does not overlap the
+    copy); or unknown (a loader built elsewhere: the message says the overlap needs a pinned loader).
+
+    Precision on real code: before, a two-tensor line gave two findings and the message claimed
+    "copy from pinned memory" for loaders that were not pinned (issue #8); both are fixed, see
+    docs/rules.md.
 
     ## Why is this bad?
     A host-to-device copy from pinned memory with `non_blocking=True` runs asynchronously and
@@ -54,51 +90,73 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     code = "RL103"
     name = "to-device-non-blocking"
     severity = Severity.INFO
+    tier = "default"
+    tier_reason = 'on a pinned loader, a blocking copy every step is a clear, free performance win'
     source = "seed notes, Tuning experience: 'data.to(device, non_blocking=True)'; PyTorch Performance Tuning Guide"
     message = "batch copied to the device without non_blocking=True: the copy from pinned memory cannot overlap with compute"
     needles = (".to(", ".cuda(")
     fix_safety = "safe"
     valid = (
-        Example("for x, y in train_loader:\n    x = x.to(device, non_blocking=True)\n    model.to(device)\n"),
-        Example("for x, y in train_loader:\n    out = model(x).to('cpu')\n    x.to(torch.float16)\n"),
-        Example("for step in range(10):\n    x = torch.zeros(3).to(device)\n"),
-        Example("for batch in loader:\n    batch = batch.to(device, **kw)\n"),
-        Example("for batch in loader:\n    mask = torch.ones(4).cuda()\n"),
-        Example("for path in paths:\n    img = load(path).to(device)\n"),
+        # A CPU-only project: no finding.
+        Example("for x, y in train_loader:\n    x = x.to(device)\n"),
+        # Pinning deliberately off on this loader: non_blocking would buy nothing.
+        _gpu("from torch.utils.data import DataLoader\nloader = DataLoader(ds, pin_memory=False)\n"
+             "for x in loader:\n    x = x.to(device)\n"),
+        _gpu("for x, y in train_loader:\n    x = x.to(device, non_blocking=True)\n    model.to(device)\n"),
+        _gpu("for x, y in train_loader:\n    out = model(x).to('cpu')\n    x.to(torch.float16)\n"),
+        _gpu("for step in range(10):\n    x = torch.zeros(3).to(device)\n"),
+        _gpu("for batch in loader:\n    batch = batch.to(device, **kw)\n"),
+        _gpu("for batch in loader:\n    mask = torch.ones(4).cuda()\n"),
+        _gpu("for path in paths:\n    img = load(path).to(device)\n"),
     )
     invalid = (
-        Example("import torch\nfor images, labels in train_loader:\n"
+        # A loader of this file, not pinned: one finding for the line, pairing with RL101's fix.
+        _gpu("from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=8, shuffle=True)\n"
+             "for x, y in loader:\n    x, y = x.to(device), y.to(device)\n",
+             fixed="from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=8, shuffle=True)\n"
+             "for x, y in loader:\n    x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)\n"),
+        _gpu("import torch\nfor images, labels in train_loader:\n"
                 "    images, labels = images.to(device), labels.to(device)\n",
                 fixed="import torch\nfor images, labels in train_loader:\n"
                 "    images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)\n"),
-        Example("from torch.utils.data import DataLoader as DL\ndl = DL(ds)\n"
+        _gpu("from torch.utils.data import DataLoader as DL\ndl = DL(ds)\n"
                 "for i, data in enumerate(dl):\n    inputs, labels = data\n    inputs = inputs.cuda()\n",
                 fixed="from torch.utils.data import DataLoader as DL\ndl = DL(ds)\n"
                 "for i, data in enumerate(dl):\n    inputs, labels = data\n    inputs = inputs.cuda(non_blocking=True)\n"),
-        Example("from tqdm import tqdm\nfor batch in tqdm(self.val_dataloader):\n"
+        _gpu("from tqdm import tqdm\nfor batch in tqdm(self.val_dataloader):\n"
                 "    batch = {k: v.to(self.device) for k, v in batch.items()}\n",
                 fixed="from tqdm import tqdm\nfor batch in tqdm(self.val_dataloader):\n"
                 "    batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}\n"),
-        Example("import torch as t\nfor batch in loader:\n    x = batch['image'].to(t.device('cuda'))\n"),
+        _gpu("import torch as t\nfor batch in loader:\n    x = batch['image'].to(t.device('cuda'))\n"),
     )
 
     def __init__(self, context, options=None) -> None:
         super().__init__(context, options)
-        self._loader_names: set[str] = set()
+        self._loader_names: dict[str, str] = {}  # name -> PINNED / UNPINNED / PIN_FALSE of its DataLoader(...)
         self._loops: list[set[str] | None] = []
+        self._pins: list[str] = []  # per loop frame: the pin state of the loader it iterates
+        self._statement: list[cst.SimpleStatementLine] = []
+        self._flagged: dict[int, list[cst.Call]] = {}  # id(statement) -> its flagged copies, in order
 
     # -- which names are loaders, which are batches --------------------------------------------
-    def _is_loader(self, expr: cst.BaseExpression) -> bool:
+    def _pin_state(self, call: cst.Call) -> str:
+        state = _pin_state(call)
+        if state == UNPINNED and dataloader_role(self, call) == EVAL:
+            return PIN_FALSE  # an evaluation loader RL101 leaves alone: nothing to pair with, no finding
+        return state
+
+    def _loader_pin(self, expr: cst.BaseExpression) -> str | None:
+        """The pin state of the loader `expr` iterates; None when it is no DataLoader."""
         expr = unwrap_iter(expr)
         if isinstance(expr, cst.Call):
-            return self.is_name(expr.func, *DATALOADER)
+            return self._pin_state(expr) if self.is_name(expr.func, *DATALOADER) else None
         name = dotted(expr)
         if name is None:
-            return False
+            return None
         if name in self._loader_names:
-            return True
+            return self._loader_names[name]
         tokens = name_tokens(last_segment(expr) or "")
-        return any(t.endswith("loader") or t == "dl" for t in tokens)
+        return UNKNOWN if any(t.endswith("loader") or t == "dl" for t in tokens) else None
 
     def _batch_names(self) -> set[str]:
         names: set[str] = set()
@@ -120,7 +178,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
             for t in node.targets:
                 key = dotted(t.target)
                 if key:
-                    self._loader_names.add(key)
+                    self._loader_names[key] = self._pin_state(node.value)
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         # After the value was visited: `x, y = x.to(dev), y.to(dev)` must see x and y as batches.
@@ -147,10 +205,32 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         return isinstance(expr, cst.Name) and expr.value in self._batch_names()
 
     def visit_For(self, node: cst.For) -> None:
-        self._loops.append(set(target_names(node.target)) if self._is_loader(node.iter) else None)
+        pin = self._loader_pin(node.iter)
+        self._loops.append(set(target_names(node.target)) if pin is not None else None)
+        self._pins.append(pin or (self._pins[-1] if self._pins else UNKNOWN))
 
     def leave_For(self, original_node: cst.For) -> None:
         self._loops.pop()
+        self._pins.pop()
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._statement.append(node)
+
+    def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine) -> None:
+        self._statement.pop()
+        flagged = self._flagged.pop(id(original_node), None)
+        if not flagged:
+            return
+        # One finding per statement (`x, y = x.to(dev), y.to(dev)` is one line to change), whose
+        # fix adds non_blocking=True to every copy of the statement.
+        fixed = original_node
+        for call in flagged:
+            fixed = fixed.deep_replace(call, add_keyword(call, "non_blocking", "True"))
+        pin = self._pins[-1] if self._pins else UNKNOWN
+        message = self.message if pin == PINNED else PAIR_MESSAGE if pin == UNPINNED else UNKNOWN_MESSAGE
+        if len(flagged) > 1:
+            message = message.replace("batch copied", f"{len(flagged)} batch tensors copied", 1)
+        self.report(flagged[0], message, replacement=fixed, fix_node=original_node)
 
     def _enter_comprehension(self, node: cst.BaseComp | cst.DictComp) -> None:
         comp = node.for_in
@@ -158,24 +238,29 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value in ("items", "values"):
             it = it.func.value
         self._loops.append(set(target_names(comp.target)) if self._batch_names() and self._is_batch(it) else None)
+        self._pins.append(self._pins[-1] if self._pins else UNKNOWN)
+
+    def _leave_comprehension(self) -> None:
+        self._loops.pop()
+        self._pins.pop()
 
     def visit_ListComp(self, node: cst.ListComp) -> None:
         self._enter_comprehension(node)
 
     def leave_ListComp(self, original_node: cst.ListComp) -> None:
-        self._loops.pop()
+        self._leave_comprehension()
 
     def visit_DictComp(self, node: cst.DictComp) -> None:
         self._enter_comprehension(node)
 
     def leave_DictComp(self, original_node: cst.DictComp) -> None:
-        self._loops.pop()
+        self._leave_comprehension()
 
     def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
         self._enter_comprehension(node)
 
     def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
-        self._loops.pop()
+        self._leave_comprehension()
 
     # -- the copy itself ------------------------------------------------------------------------
     def _is_device(self, expr: cst.BaseExpression) -> bool:
@@ -193,8 +278,10 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         return "cpu" not in tokens and (bool(set(tokens) & DEVICE_TOKENS) or name.endswith("device"))
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self._loops or not isinstance(node.func, cst.Attribute):
+        if not self._loops or not isinstance(node.func, cst.Attribute) or not self._statement:
             return
+        if not self.facts.uses_cuda or (self._pins and self._pins[-1] == PIN_FALSE):
+            return  # no CUDA in the project, or pinning deliberately off: non_blocking buys nothing
         method = node.func.attr.value
         if method not in ("to", "cuda") or not self._is_batch(node.func.value):
             return
@@ -210,4 +297,4 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                 dest = kw.value if kw is not None else None
             if dest is None or not self._is_device(dest):
                 return
-        self.report(node, replacement=add_keyword(node, "non_blocking", "True"))
+        self._flagged.setdefault(id(self._statement[-1]), []).append(node)

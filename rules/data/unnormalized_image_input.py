@@ -89,6 +89,8 @@ class UnnormalizedImageInput(Rule):
     code = "RL104"
     name = "unnormalized-image-input"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'one of the four founding mistakes: 0-255 inputs change what the network learns (a correctness bug)'
     source = "seed notes, Tuning experience: 'Normalize the data'; Karpathy's recipe (verify the input to the net)"
     message = "decoded image reaches the model as raw 0-255 values: no scaling (ToTensor, Normalize, /255) on its way"
     needles = ("imread", "imdecode", "Image.open", "read_image", "decode_image", "decode_jpeg", "decode_png")

@@ -46,6 +46,8 @@ class BatchnormSmallBatch(BindingTracker, Rule):
     code = "RL210"
     name = "batchnorm-small-batch"
     severity = Severity.INFO
+    tier = "advice"
+    tier_reason = 'GroupNorm for small batches is a recipe choice whose payoff depends on the model'
     source = "notes.en.md, Tuning experience: \"Batch Normalization / Group Normalization (16 channels per group).\""
     message = "training batch size {n} with BatchNorm layers in the project: batch statistics are noisy below 8; use GroupNorm"
     needles = ("DataLoader",)

@@ -60,6 +60,8 @@ class DirectForwardCall(ScopedRule):
     code = "RL209"
     name = "direct-forward-call"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'calling forward() skips hooks (AMP, DDP, pruning): a correctness bug'
     source = ("PyTorch docs, torch.nn.Module.forward: \"one should call the Module instance afterwards instead "
               "of this since the former takes care of running the registered hooks while the latter silently "
               "ignores them\"")

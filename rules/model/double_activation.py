@@ -42,6 +42,8 @@ class DoubleActivation(ScopedRule):
     code = "RL212"
     name = "double-activation"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'two activations in a row are almost always a copy-paste bug'
     source = ("repolens: a direct consequence of the seed's network checklist (\"check intermediate outputs "
               "and connections\"); two nonlinearities in a row have no layer between them to learn from")
     message = "`{second}` directly after `{first}` in nn.Sequential: two activations in a row"

@@ -69,6 +69,8 @@ class DropoutOnFeatureMaps(ScopedRule):
     code = "RL206"
     name = "dropout-on-feature-maps"
     severity = Severity.INFO
+    tier = "advice"
+    tier_reason = 'Dropout vs Dropout2d on feature maps is a regularisation choice, not a bug'
     source = "notes.en.md, Tuning experience: \"Dropout2d / DropPath / DropBlock.\""
     message = "`nn.Dropout` on a conv feature map (after `{after}`): use `nn.Dropout2d` or DropBlock"
     needles = ("Dropout(",)

@@ -7,14 +7,18 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.helpers import argument, code_of, literal
+from repolens.lint.modelclasses import OTHER, RELU, SATURATING, class_summaries, model_answer
 from repolens.lint.traverse import children_of, walk
 
-RELU = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_",
-                  "prelu", "rrelu"})
-SATURATING = frozenset({"Tanh", "Sigmoid", "tanh", "sigmoid", "tanh_", "sigmoid_"})
-OTHER = frozenset({"GELU", "SiLU", "ELU", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid", "Hardtanh", "Softplus",
-                   "Softsign", "LogSigmoid", "GLU", "gelu", "silu", "elu", "selu", "celu", "mish", "hardswish",
-                   "hardsigmoid", "hardtanh", "softplus", "glu", "swish"})
+
+def _constructed(call: cst.Call) -> str:
+    """`Net(...)`, `Net(...).to(device)` -> "Net"."""
+    while isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Call):
+        call = call.func.value
+    func = call.func
+    return func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+
+
 XAVIER = ("torch.nn.init.xavier_uniform_", "torch.nn.init.xavier_normal_", "torch.nn.init.xavier_uniform",
           "torch.nn.init.xavier_normal")
 KAIMING = ("torch.nn.init.kaiming_uniform_", "torch.nn.init.kaiming_normal_", "torch.nn.init.kaiming_uniform",
@@ -71,6 +75,8 @@ class InitActivationMismatch(ScopedRule):
     code = "RL203"
     name = "init-activation-mismatch"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = "an initialisation meant for another nonlinearity is a correctness bug in the model's setup"
     source = ("notes.en.md, Tuning experience: \"Initialize convolution weights with Xavier (for Tanh) or He "
               "normal (for ReLU).\"")
     message = "{init} in a model whose activations are {acts}: use {advice}"
@@ -137,6 +143,7 @@ class Net(torch.nn.Module):
     def visit_Module(self, node: cst.Module) -> None:
         self._kinds: set[str] | None = None
         self._parents: dict[int, cst.CSTNode] = {}
+        self._applied: dict[str, set[str]] = {}
 
     def _activation_kinds(self) -> set[str]:
         if self._kinds is None:
@@ -160,12 +167,71 @@ class Net(torch.nn.Module):
             self._kinds = kinds
         return self._kinds
 
+    def _model_kinds(self, node: cst.Call) -> set[str] | None:
+        """The activations of the model class(es) this init applies to; None: not known per class.
+
+        Inside a Module class: that class (with its in-file blocks and bases). In a function:
+        every class whose `self.apply(fn)` or instance's `.apply(fn)` in this file names it.
+        """
+        if self.class_stack and self.class_is_module(self.class_stack[-1]):
+            classes = {self.class_stack[-1].name.value}
+        elif self.function_stack:
+            classes = self._applied_to(self.function_stack[0].name.value)
+            if not classes:
+                return None
+        else:
+            return None
+        kinds: set[str] = set()
+        for name in classes:
+            answer = model_answer(self, name)
+            if answer is None or not answer.complete:
+                return None
+            kinds |= answer.acts
+        return {"configurable"} if "configurable" in kinds else kinds
+
+    def _applied_to(self, fn: str) -> set[str]:
+        """Module classes of this file that `.apply(fn)` reaches: `self.apply(fn)` in the class,
+        `Net().apply(fn)` or `net = Net(); net.apply(fn)` at any level."""
+        if fn in self._applied:
+            return self._applied[fn]
+        self._activation_kinds()  # fills the parent map
+        summaries = class_summaries(self)
+        bound: dict[str, str] = {}
+        out: set[str] = set()
+        for n in walk(self.context.module):  # type: ignore[arg-type]
+            if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call):
+                cls = _constructed(n.value)
+                for t in n.targets:
+                    key = code_of(t.target)
+                    if cls in summaries:
+                        bound[key] = cls
+            if not (isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "apply"
+                    and n.args and isinstance(n.args[0].value, cst.Name) and n.args[0].value.value == fn):
+                continue
+            target = n.func.value
+            if isinstance(target, cst.Call) and _constructed(target) in summaries:
+                out.add(_constructed(target))
+            elif code_of(target) == "self":
+                owner = self._parents.get(id(n))
+                while owner is not None and not isinstance(owner, cst.ClassDef):
+                    owner = self._parents.get(id(owner))
+                if owner is not None and owner.name.value in summaries:
+                    out.add(owner.name.value)
+            elif code_of(target) in bound:
+                out.add(bound[code_of(target)])
+        self._applied[fn] = out
+        return out
+
     def visit_Call(self, node: cst.Call) -> None:
         is_xavier = self.is_name(node.func, *XAVIER)
         is_kaiming = self.is_name(node.func, *KAIMING)
-        if not (is_xavier or is_kaiming) or not node.args or CONFIGURABLE.search(self.context.source):
+        if not (is_xavier or is_kaiming) or not node.args:
             return
-        kinds = self._activation_kinds()
+        kinds = self._model_kinds(node)
+        if kinds is None:
+            if CONFIGURABLE.search(self.context.source):
+                return
+            kinds = self._activation_kinds()
         target = code_of(node.args[0].value).lower()
         test = self._enclosing_test(node)
         if is_xavier and kinds == {"relu"} and ("conv" in target or "Conv" in test):

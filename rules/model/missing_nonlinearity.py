@@ -41,6 +41,8 @@ class MissingNonlinearity(ScopedRule):
     code = "RL213"
     name = "missing-nonlinearity"
     severity = Severity.INFO
+    tier = "default"
+    tier_reason = 'two Linear layers with nothing between them collapse into one (a model bug)'
     source = ("repolens: linear algebra (a composition of affine maps is affine); the seed's checklist asks "
               "for the simplest model that works, and two stacked Linear layers are one")
     message = "`nn.Linear` directly after `nn.Linear` in nn.Sequential: without an activation they collapse into one"

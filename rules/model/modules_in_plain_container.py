@@ -70,6 +70,8 @@ class ModulesInPlainContainer(ScopedRule):
     code = "RL211"
     name = "modules-in-plain-container"
     severity = Severity.ERROR
+    tier = "default"
+    tier_reason = 'modules in a plain list are never registered, trained or moved (a correctness bug)'
     source = ("PyTorch docs, torch.nn.ModuleList: \"holds submodules in a list ... properly registered, "
               "and will be visible by all Module methods\"; notes.en.md: \"a sub-network is defined and then "
               "forgotten\"")

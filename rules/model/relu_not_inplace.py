@@ -72,6 +72,9 @@ class ReluNotInplace(ScopedRule):
     code = "RL201"
     name = "relu-not-inplace"
     severity = Severity.INFO
+    tier = "default"
+    tier_reason = ('one of the four founding mistakes: an inplace ReLU after a layer whose output is not '
+                   'reused saves activation memory for free')
     source = "notes.en.md, Tuning experience: \"ReLU can run in place to save GPU memory.\""
     message = "`{cls}()` without `inplace=True`: an in-place activation saves one activation-sized buffer"
     needles = tuple(INPLACE_POSITION)

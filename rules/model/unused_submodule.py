@@ -85,6 +85,8 @@ class UnusedSubmodule(ScopedRule):
     code = "RL204"
     name = "unused-submodule"
     severity = Severity.ERROR
+    tier = "default"
+    tier_reason = 'a submodule built and never used is dead parameters or a forgotten branch (a bug)'
     source = ("notes.en.md, Network checklist: \"sometimes a sub-network is defined and then forgotten, never "
               "wired into the main network\"")
     message = "`self.{attr}` (`{cls}`) is built in `__init__` but never used anywhere in the repository"

@@ -43,7 +43,8 @@ class AdamLr(Rule):
     code = "RL904"
     name = "adam-lr"
     severity = Severity.INFO
-    default_enabled = False
+    tier = "opinion"
+    tier_reason = "it is the seed author's opinion, documented but not a rule experts agree on"
     source = "notes.en.md, Tuning experience: \"Learning rate 3e-4.\""
     message = "`{opt}` with lr={lr:g}: far from the seed's 3e-4 for Adam (seed opinion)"
     needles = ("Adam",)

@@ -45,7 +45,8 @@ class DropblockSchedule(Rule):
     code = "RL906"
     name = "dropblock-schedule"
     severity = Severity.INFO
-    default_enabled = False
+    tier = "opinion"
+    tier_reason = "it is the seed author's opinion, documented but not a rule experts agree on"
     source = ("notes.en.md, Tuning experience: \"DropBlock's block size is best at 7x7; keep_prob should decay "
               "gradually from 1 to the target value over the whole of training.\"")
     needles = ("DropBlock",)

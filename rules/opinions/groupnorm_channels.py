@@ -39,7 +39,8 @@ class GroupnormChannels(Rule):
     code = "RL905"
     name = "groupnorm-channels"
     severity = Severity.INFO
-    default_enabled = False
+    tier = "opinion"
+    tier_reason = "it is the seed author's opinion, documented but not a rule experts agree on"
     source = "notes.en.md, Tuning experience: \"Batch Normalization / Group Normalization (16 channels per group).\""
     message = "`GroupNorm({g}, {c})` has {per:g} channels a group; the seed recommends 16 (seed opinion)"
     needles = ("GroupNorm",)

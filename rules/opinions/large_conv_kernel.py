@@ -50,7 +50,8 @@ class LargeConvKernel(ScopedRule):
     code = "RL907"
     name = "large-conv-kernel"
     severity = Severity.INFO
-    default_enabled = False
+    tier = "opinion"
+    tier_reason = "it is the seed author's opinion, documented but not a rule experts agree on"
     source = "notes.en.md, Tuning experience: \"3x3 convolutions (they help preserve image properties).\""
     message = "`Conv2d` with a {k} kernel outside the stem: the seed prefers stacked 3x3 convolutions (seed opinion)"
     needles = ("Conv2d",)

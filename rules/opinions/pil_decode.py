@@ -46,7 +46,8 @@ class PilDecode(ScopedRule):
     code = "RL903"
     name = "pil-decode"
     severity = Severity.INFO
-    default_enabled = False
+    tier = "opinion"
+    tier_reason = "it is the seed author's opinion, documented but not a rule experts agree on"
     source = "notes.en.md, Tuning experience: \"cv2 reads images faster than Pillow.\""
     message = "`Image.open` in a Dataset: cv2 decodes faster than Pillow (seed opinion)"
     needles = ("Image",)

@@ -43,7 +43,8 @@ class RandomRescaleAugmentation(Rule):
     code = "RL902"
     name = "random-rescale-augmentation"
     severity = Severity.INFO
-    default_enabled = False
+    tier = "opinion"
+    tier_reason = "it is the seed author's opinion, documented but not a rule experts agree on"
     source = ("notes.en.md, Data augmentation: \"Random rescaling during training is unnecessary too: after "
               "rescaling, feature maps and the input image can be misaligned.\"")
     message = "`{name}` rescales at random: feature maps and input can be misaligned (seed opinion)"

@@ -42,7 +42,8 @@ class StitchingAugmentation(Rule):
     code = "RL901"
     name = "stitching-augmentation"
     severity = Severity.INFO
-    default_enabled = False
+    tier = "opinion"
+    tier_reason = "it is the seed author's opinion, documented but not a rule experts agree on"
     source = ("notes.en.md, Data augmentation: \"Stitching and hole-punching create artificial salient regions "
               "that do not occur in reality; for engineering use they are worthless and only add training cost.\"")
     message = "`{name}`: stitching / hole-punching augmentation creates artificial salient regions (seed opinion)"

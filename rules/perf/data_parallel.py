@@ -41,6 +41,8 @@ class DataParallel(Rule):
     code = "RL404"
     name = "data-parallel"
     severity = Severity.INFO
+    tier = "advice"
+    tier_reason = 'DataParallel is often a deliberate single-node fallback next to DDP in real code'
     source = ("PyTorch docs, torch.nn.DataParallel: \"It is recommended to use DistributedDataParallel, instead "
               "of this class, to do multi-GPU training, even if there is only a single node\"; PyTorch Performance "
               "Tuning Guide")

@@ -51,6 +51,9 @@ class DebugApiLeftOn(Rule):
     code = "RL403"
     name = "debug-api-left-on"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = ('anomaly detection and the profiler left on slow every training step several-fold (a clear '
+                   'performance bug)')
     source = ("PyTorch Performance Tuning Guide: \"Disable debugging APIs\" (anomaly detection, autograd profiler, "
               "emit_nvtx, gradcheck)")
     message = "`{api}` left on in training code: every step pays for debugging (anomaly checks / operator profiling)"

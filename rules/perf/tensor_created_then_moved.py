@@ -56,6 +56,8 @@ class TensorCreatedThenMoved(Rule):
     code = "RL402"
     name = "tensor-created-then-moved"
     severity = Severity.INFO
+    tier = "advice"
+    tier_reason = 'most such allocations are one-time (8 of 10 real findings were not worth a change)'
     source = ("PyTorch Performance Tuning Guide: \"Create tensors directly on the target device\" "
               "(torch.rand(size).cuda() -> torch.rand(size, device='cuda'))")
     message = "`torch.{factory}(...)` is built on the host and then copied: pass `device=` to the factory"

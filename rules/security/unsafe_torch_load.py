@@ -57,6 +57,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     code = "RL501"
     name = "unsafe-torch-load"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'loading a pickle executes code: a security bug with a one-keyword fix'
     source = ("PyTorch docs, torch.load: 'weights_only=False ... can result in arbitrary code execution'; "
               "TorchFix TOR102")
     message = "torch.load without weights_only=True unpickles arbitrary objects: a malicious checkpoint runs code on load"

@@ -50,6 +50,8 @@ class EvalWithoutNoGrad(Rule):
     code = "RL304"
     name = "eval-without-no-grad"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'evaluation with autograd on wastes memory and time for nothing: a clear performance win'
     source = ("PyTorch docs, Autograd mechanics \"Locally disabling gradient computation\": use no_grad / "
               "inference_mode for evaluation; Zhang et al. 2022, ML code smells")
     message = "`{model}` runs in an evaluation loop outside torch.no_grad()/inference_mode(): activations are kept for a backward that never comes"

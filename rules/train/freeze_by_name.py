@@ -47,6 +47,8 @@ class FreezeByName(Rule):
     code = "RL318"
     name = "freeze-by-name"
     severity = Severity.INFO
+    tier = "advice"
+    tier_reason = 'it asks the author to verify parameter names, which are usually right'
     source = ("seed notes, Network checklist: 'Sometimes which parameters update is chosen by parameter name: "
               "was that done wrongly?'")
     message = "requires_grad set by matching parameter names against {pattern}: verify the names match (DDP `module.` / compile `_orig_mod.` prefixes)"

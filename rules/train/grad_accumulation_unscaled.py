@@ -51,6 +51,8 @@ class GradAccumulationUnscaled(Rule):
     code = "RL317"
     name = "grad-accumulation-unscaled"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'unscaled accumulated gradients multiply the effective learning rate (a correctness bug)'
     source = ("seed notes: 'Batch size: a large batch is good for small objects; use gradient accumulation'; "
               "HF Accelerate docs, gradient accumulation: \"the loss is divided by gradient_accumulation_steps\"")
     message = "gradient accumulation (step every `{divisor}` iterations) with `{loss}` not divided by `{divisor}`: the gradient is {divisor}x too large"

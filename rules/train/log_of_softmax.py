@@ -48,6 +48,8 @@ class LogOfSoftmax(LossInputRule):
     code = "RL322"
     name = "log-of-softmax"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'log(softmax(x)) underflows where log_softmax does not (a numerical bug)'
     source = ("PyTorch docs, torch.nn.LogSoftmax / torch.nn.functional.log_softmax: \"mathematically "
               "equivalent to log(softmax(x)), doing these two operations separately is slower and numerically "
               "unstable\"")

@@ -57,6 +57,8 @@ class LossAccumulatedWithGraph(Rule):
     code = "RL303"
     name = "loss-accumulated-with-graph"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'summing loss tensors keeps every graph alive: memory grows each step (a bug)'
     source = ("PyTorch FAQ \"My model reports cuda runtime error(2): out of memory\": \"Don't accumulate history "
               "across your training loop ... total_loss += loss\"")
     message = "`{target} += {loss}` keeps the autograd graph of every iteration alive: use `{loss}.item()` or `{loss}.detach()`"

@@ -59,6 +59,8 @@ class MissingEvalMode(Rule):
     code = "RL305"
     name = "missing-eval-mode"
     severity = Severity.ERROR
+    tier = "default"
+    tier_reason = 'evaluating with dropout/batchnorm in training mode reports wrong metrics (a correctness bug)'
     source = ("PyTorch docs, nn.Module.eval: \"This has an effect only on certain modules ... Dropout, BatchNorm\"; "
               "Zhang et al. 2022 ML code smells; Karpathy, \"A Recipe for Training Neural Networks\"")
     message = "`{model}` is evaluated without model.eval(): Dropout/BatchNorm run in training mode"

@@ -3,10 +3,7 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.traverse import nodes
-from repolens.lint.helpers import target_names
-from repolens.lint.roles import name_tokens
-from repolens.lint.trainflow import called_name, is_eval_function_name, is_test_path, is_training_loop
+from repolens.lint.trainflow import is_test_path, runs_epochs_without_stopping
 
 
 class NoEarlyStopping(Rule):
@@ -51,7 +48,9 @@ class NoEarlyStopping(Rule):
     code = "RL313"
     name = "no-early-stopping"
     severity = Severity.INFO
-    default_enabled = False
+    tier = "advice"
+    tier_reason = 'early stopping is a recipe choice'
+    superseded_by = "RL314"
     source = "seed notes: 'Warm-up / early stopping'"
     message = "epoch loop with validation but no early stopping and no best-checkpoint tracking"
     needles = ("epoch",)
@@ -74,15 +73,5 @@ class NoEarlyStopping(Rule):
         self._skip = is_test_path(self.context.path) or "early_stop" in self.facts.train_signals
 
     def visit_For(self, node: cst.For) -> None:
-        if self._skip or not any("epoch" in t for t in target_names(node.target)):
-            return
-        own = list(nodes(node.body))
-        if any(isinstance(n, (cst.Break, cst.Return)) for n in own):
-            return
-        if any(isinstance(n, cst.Name) and "best" in name_tokens(n.value) for n in own):
-            return
-        names = [called_name(n) for n in own if isinstance(n, cst.Call)]
-        trains = is_training_loop(node) or any(n and "train" in name_tokens(n) for n in names)
-        validates = any(n and is_eval_function_name(n) for n in names)
-        if trains and validates:
+        if not self._skip and runs_epochs_without_stopping(node):
             self.report(node, self.message)

@@ -54,6 +54,9 @@ class NoExperimentLogging(TrainingEntrypointRule):
     code = "RL319"
     name = "no-experiment-logging"
     severity = Severity.INFO
+    tier = "advice"
+    tier_reason = 'how a run is recorded is a workflow choice (13 of 13 real findings were not worth a change)'
+    superseded_by = "RL314"
     source = "seed notes: 'Record the experiment process in detail'; Karpathy, \"A Recipe for Training Neural Networks\""
     message = "training entrypoint that records nothing (no logging, TensorBoard, wandb, mlflow, CSV/JSON log anywhere in the project)"
     needles = ("backward",)

@@ -42,7 +42,8 @@ class NoLabelSmoothing(ScopedRule):
     code = "RL315"
     name = "no-label-smoothing"
     severity = Severity.INFO
-    default_enabled = False
+    tier = "advice"
+    tier_reason = 'label smoothing is a recipe choice'
     source = "seed notes: 'Label smoothing: turns hard targets into soft ones ... classification improves'"
     message = "CrossEntropyLoss without label_smoothing: consider label_smoothing=0.1 for classification"
     needles = ("CrossEntropyLoss",)

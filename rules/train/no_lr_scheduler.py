@@ -46,6 +46,9 @@ class NoLrScheduler(TrainingEntrypointRule):
     code = "RL311"
     name = "no-lr-scheduler"
     severity = Severity.INFO
+    tier = "advice"
+    tier_reason = 'an LR schedule is a recipe choice (13 of 13 real findings were not worth a change)'
+    superseded_by = "RL314"
     source = "seed notes: 'OneCycleLR + SGD / Adam (torch.optim.lr_scheduler.ReduceLROnPlateau)'"
     message = "training entrypoint with a constant learning rate: no LR scheduler anywhere in the project (OneCycleLR, cosine, ReduceLROnPlateau)"
     needles = ("backward",)

@@ -51,6 +51,9 @@ class NoSeed(TrainingEntrypointRule):
     code = "RL320"
     name = "no-seed"
     severity = Severity.INFO
+    tier = "advice"
+    tier_reason = 'seeding is a reproducibility choice, not a training bug'
+    superseded_by = "RL314"
     source = "Karpathy, \"A Recipe for Training Neural Networks\": 'fix random seed'; PyTorch docs, Reproducibility"
     message = "training entrypoint in a project that never seeds torch / numpy / random: runs cannot be reproduced"
     needles = ("backward",)

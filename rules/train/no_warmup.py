@@ -45,7 +45,8 @@ class NoWarmup(Rule):
     code = "RL312"
     name = "no-warmup"
     severity = Severity.INFO
-    default_enabled = False
+    tier = "advice"
+    tier_reason = 'warm-up is a recipe choice that matters for some models only'
     source = "seed notes: 'Warm-up / early stopping'; Goyal et al. 2017, gradual warm-up"
     message = "{sched} starts at the full learning rate and the project has no warm-up: consider a short LinearLR warm-up (SequentialLR)"
     needles = ("lr_scheduler",)

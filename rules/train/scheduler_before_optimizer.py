@@ -53,6 +53,8 @@ class SchedulerBeforeOptimizer(Rule):
     code = "RL302"
     name = "scheduler-before-optimizer"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'stepping the scheduler first skips the first learning rate (a correctness bug PyTorch warns about)'
     source = ("PyTorch docs, torch.optim \"How to adjust learning rate\": \"learning rate scheduling should be "
               "applied after optimizer's update\"; seed notes: OneCycleLR / ReduceLROnPlateau")
     message = "`{sched}.step()` runs before the optimizer step of the same iteration: the first value of the schedule is skipped"

@@ -45,6 +45,8 @@ class SigmoidWithBce(LossInputRule):
     code = "RL308"
     name = "sigmoid-with-bce"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'sigmoid + BCELoss is numerically unstable where BCEWithLogitsLoss is not: an expert switches'
     source = ("PyTorch docs, torch.nn.BCEWithLogitsLoss: \"more numerically stable than using a plain Sigmoid "
               "followed by a BCELoss\"; PyTorch AMP docs: binary_cross_entropy is unsafe to autocast")
     message = "sigmoid output fed to BCELoss: use BCEWithLogitsLoss on the logits (stable, autocast-safe)"

@@ -56,6 +56,8 @@ class SoftmaxBeforeCrossEntropy(LossInputRule):
     code = "RL307"
     name = "softmax-before-cross-entropy"
     severity = Severity.ERROR
+    tier = "default"
+    tier_reason = 'softmax before CrossEntropyLoss is a double softmax (a correctness bug)'
     source = ("PyTorch docs, torch.nn.CrossEntropyLoss: \"The input is expected to contain the unnormalized "
               "logits for each class\"; Zhang et al. 2022, code smells for ML applications")
     message = "softmax output fed to cross-entropy, which applies log_softmax itself: pass the raw logits"

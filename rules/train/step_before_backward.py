@@ -45,6 +45,8 @@ class StepBeforeBackward(TrainingLoopRule):
     code = "RL324"
     name = "step-before-backward"
     severity = Severity.ERROR
+    tier = "default"
+    tier_reason = "stepping before backward uses the previous batch's gradient (a correctness bug)"
     source = ("PyTorch tutorial \"Optimizing Model Parameters\" (zero_grad, backward, step order); "
               "Zhang et al. 2022 ML code smells")
     message = "`{step}` runs before backward(), and the gradients are cleared in between: the step never sees them"

@@ -6,13 +6,9 @@ from repolens.lint import Example, Severity
 from repolens.lint.helpers import method_name
 from repolens.lint.knowledge.training import BACKWARD, STEP
 from repolens.lint.loops import TrainingLoopRule
-from repolens.lint.traverse import children_of
-from repolens.lint.trainflow import is_test_path
+from repolens.lint.trainflow import every_step_nodes, is_test_path
 
 SYNC_METHODS = frozenset({"item", "cpu", "numpy", "tolist"})
-_CONDITIONS = (cst.If, cst.IfExp, cst.Try, cst.TryStar, cst.Match, cst.For, cst.While, cst.BooleanOperation,
-               cst.CompFor, cst.ListComp, cst.GeneratorExp, cst.DictComp, cst.SetComp)
-_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 class SyncInHotLoop(TrainingLoopRule):
@@ -23,7 +19,13 @@ class SyncInHotLoop(TrainingLoopRule):
     step), in a project that moves tensors to CUDA. Calls under an `if` (a logging condition
     such as `if step % log_every == 0:`), in a nested loop or comprehension, or in a nested
     function are not flagged; in a chain (`loss.detach().cpu().numpy()`) only the outer call is
-    reported. Unit tests are skipped.
+    reported, and a statement holding several (`print(a.item(), b.item())`) is reported once. A
+    bare `.numpy()` (not after `.cpu()` / `.to(...)`) is not flagged: it only works on a CPU
+    tensor, which needs no sync. Unit tests are skipped.
+
+    Precision on real code: on 20 research/tutorial repositories, 116 findings before these two
+    changes, most of them one per `.item()` of the same multi-line `print` (PyTorch-GAN) or
+    `.numpy()` of CPU labels; see docs/rules.md for the count after.
 
     ## Why is this bad?
     Reading a CUDA tensor's value on the host waits for every queued GPU kernel to finish: the
@@ -58,6 +60,8 @@ class SyncInHotLoop(TrainingLoopRule):
     code = "RL321"
     name = "sync-in-hot-loop"
     severity = Severity.INFO
+    tier = "default"
+    tier_reason = 'a CPU-GPU sync every step outside a logging condition stalls the GPU: a clear performance win'
     source = ("PyTorch Performance Tuning Guide: \"Avoid unnecessary CPU-GPU synchronization\" "
               "(tensor.item(), .cpu(), .numpy(), print of a CUDA tensor)")
     message = "`.{method}()` on every training step forces a CPU-GPU sync: accumulate on the device and read it only when logging"
@@ -65,6 +69,14 @@ class SyncInHotLoop(TrainingLoopRule):
 
     _CUDA = "import torch\ndevice = torch.device('cuda')\n"
     valid = [
+        # `.numpy()` of CPU labels (a CUDA tensor would raise): no sync.
+        Example(_CUDA + """
+def train(model, loader, opt):
+    for x, labels in loader:
+        onehot = to_categorical(labels.numpy())
+        model(x.cuda(), onehot).sum().backward()
+        opt.step()
+"""),
         Example(_CUDA + """
 def train(model, loader, optimizer, criterion, log_every):
     running = torch.zeros((), device=device)
@@ -89,6 +101,15 @@ def train(model, loader, optimizer, criterion):
 """),
     ]
     invalid = [
+        # One statement, two syncs: one finding.
+        Example(_CUDA + """
+def train(model, loader, opt_d, opt_g, d_loss, g_loss):
+    for i, (x, labels) in enumerate(loader):
+        d_loss.backward()
+        opt_d.step()
+        print("[D loss: %f] [G loss: %f]" % (d_loss.item(),
+                                             g_loss.item()))
+"""),
         Example(_CUDA + """
 def train(model, loader, optimizer, criterion):
     total = 0.0
@@ -117,12 +138,32 @@ def train(model, loader, opt, scaler, history):
     def check_loop(self, flow) -> None:
         if self._skip or not flow.of(BACKWARD) or not flow.of(STEP):
             return
-        stack: list[cst.CSTNode] = [flow.loop.body]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, _SCOPES) or (isinstance(n, _CONDITIONS) and n is not flow.loop.body):
-                continue
-            if isinstance(n, cst.Call) and method_name(n) in SYNC_METHODS and not n.args:
-                self.report(n, self.message.format(method=method_name(n)))
-                continue  # the inner calls of a chain are the same sync
-            stack.extend(reversed(children_of(n)))
+        # One finding per statement: a `print(...)` of five `.item()`s is one line to change.
+        # The inner calls of a reported chain are the same sync: not entered.
+        by_statement: dict[int, list[cst.Call]] = {}
+        statement: cst.CSTNode = flow.loop
+        for n in every_step_nodes(flow.loop, leaf=_is_sync):
+            if isinstance(n, cst.SimpleStatementLine):
+                statement = n
+            elif _is_sync(n):
+                by_statement.setdefault(id(statement), []).append(n)  # type: ignore[arg-type]
+        for syncs in by_statement.values():
+            message = self.message.format(method=method_name(syncs[0]))
+            if len(syncs) > 1:
+                message = f"{len(syncs)} syncs in one statement: " + message
+            self.report(syncs[0], message)
+
+
+def _is_sync(n: cst.CSTNode) -> bool:
+    """`.item()`, `.cpu()`, `.tolist()`, and `.numpy()` after `.cpu()`: a bare `.numpy()` is on a
+    CPU tensor already (it raises on a CUDA one), no sync."""
+    if not (isinstance(n, cst.Call) and method_name(n) in SYNC_METHODS and not n.args):
+        return False
+    if method_name(n) == "numpy":
+        inner = n.func.value  # type: ignore[union-attr]
+        while isinstance(inner, (cst.Attribute, cst.Call)):
+            if isinstance(inner, cst.Call) and method_name(inner) in ("cpu", "to"):
+                return True
+            inner = inner.func if isinstance(inner, cst.Call) else inner.value
+        return False
+    return True

@@ -51,6 +51,8 @@ class TrainValSameDataset(BindingTracker, Rule):
     code = "RL325"
     name = "train-val-same-dataset"
     severity = Severity.WARNING
+    tier = "default"
+    tier_reason = 'validating on the training data reports a meaningless metric (a correctness bug)'
     source = ("Karpathy, \"A Recipe for Training Neural Networks\": set up the train/eval skeleton; "
               "PyTorch docs, torch.utils.data.random_split: `generator` for reproducible splits")
     message = "`{dataset}` feeds both the training loader and this validation loader: validation measures memorisation"

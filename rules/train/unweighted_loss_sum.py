@@ -45,6 +45,8 @@ class UnweightedLossSum(ScopedRule):
     code = "RL316"
     name = "unweighted-loss-sum"
     severity = Severity.INFO
+    tier = "advice"
+    tier_reason = 'it asks a question (are the losses on the same scale?) rather than pointing at a bug'
     source = "seed notes, Network checklist: 'If several losses are added, are their values in the same range?'"
     message = "{kinds} added without weights: check that the terms are on the same scale, or weight them"
     needles = ("Loss(", "_loss(", "cross_entropy(", "kl_div(")

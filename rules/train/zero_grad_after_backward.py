@@ -41,6 +41,8 @@ class ZeroGradAfterBackward(TrainingLoopRule):
     code = "RL323"
     name = "zero-grad-after-backward"
     severity = Severity.ERROR
+    tier = "default"
+    tier_reason = 'zeroing the gradients before the step makes the step a no-op (a correctness bug)'
     source = ("PyTorch tutorial \"Optimizing Model Parameters\" (zero_grad, backward, step order); "
               "Zhang et al. 2022 ML code smells")
     message = "gradients are cleared after backward() and before `{step}`: the step sees no gradient"

@@ -45,7 +45,7 @@ EVAL = '''import torch
 from torch.utils.data import DataLoader
 
 state = torch.load("best.pt")
-val_loader = DataLoader(val_set, batch_size=8)
+finetune_loader = DataLoader(train_set, batch_size=8)  # a training loader: RL101 in a CUDA project
 '''
 SOURCES = {"train.py": TRAIN, "scripts/eval.py": EVAL}
 

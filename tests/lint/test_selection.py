@@ -62,3 +62,33 @@ def test_syntax_error_findings_stay_on_unless_ignored_by_code(tmp_path, rules):
     cfg = LintConfig(root=tmp_path)
     assert resolve_settings(cfg, select=["TST001"], rules=rules).report_syntax_errors
     assert not resolve_settings(cfg, ignore=["RL000"], rules=rules).report_syntax_errors
+
+
+def test_tier_groups_select_advice_and_opinion_rules():
+    from repolens.lint.registry import load_builtin_rules
+
+    builtin = sorted(load_builtin_rules(), key=lambda r: r.code)
+    default = set(codes(builtin))
+    advice = set(codes(builtin, SelectionLayer(select=("ADVICE",))))
+    opinion = set(codes(builtin, SelectionLayer(select=("OPINION",))))
+    assert {"RL309", "RL314", "RL107"} <= advice and not advice & default
+    # superseded rules run only when named: ADVICE holds their combined form RL314 instead
+    assert not advice & {"RL311", "RL313", "RL319", "RL320"}
+    assert "RL320" in codes(builtin, SelectionLayer(extend_select=("RL320",)))
+    assert opinion == {r.code for r in builtin if r.code.startswith("RL9")}
+    assert not default & opinion and {"RL101", "RL201", "RL202", "RL104"} <= default
+    # extend-select adds the group to the default; a prefix is more specific than a group
+    extended = codes(builtin, SelectionLayer(extend_select=("ADVICE",)))
+    assert set(extended) == default | advice
+    assert "RL309" not in codes(builtin, SelectionLayer(extend_select=("ADVICE",), ignore=("RL3",)))
+    assert "RL309" in codes(builtin, SelectionLayer(select=("RL309",), ignore=("ADVICE",)))
+
+
+def test_no_two_default_rules_contradict_on_weight_decay():
+    """RL309 (advice) never advises Adam's own weight_decay, which RL310 (default) flags."""
+    from repolens.lint.check import lint_text
+    from repolens.lint.registry import load_builtin_rules
+
+    chosen = [r for r in load_builtin_rules() if r.code in ("RL309", "RL310")]
+    _, reports = lint_text("import torch\nopt = torch.optim.Adam(model.parameters(), lr=1e-3)\n", "train.py", chosen)
+    assert [r.code for r in reports] == ["RL309"] and "switch to AdamW" in reports[0].message

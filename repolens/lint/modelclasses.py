@@ -1,0 +1,181 @@
+"""Per-model-class answers for the init rules (RL202, RL203): what ONE class of this file builds.
+
+"Does this model initialise its weights?" and "which activations does it use?" are questions
+about a model class, not about the file or the project: a file with a ReLU generator and a Tanh
+discriminator, or a project where only one of three models is initialised, needs an answer for
+each class. A class's answer includes the blocks it builds that are defined in the same file and
+its bases defined in the same file; a class built from, or derived from, a class of another file
+is reported as `complete=False` (its rules stay silent: the other file may initialise).
+
+Instances initialised elsewhere (`net = Net(); net.apply(weights_init)`, `init_net(Net())`,
+`Net(pretrained=True)`, `net.load_state_dict(...)`) come from the project facts
+(`ProjectFacts.initialised_classes`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from repolens.lint.facts import is_init_name
+from repolens.lint.helpers import class_methods
+from repolens.lint.layers import nn_layer
+from repolens.lint.traverse import nodes, per_file
+
+LAYERS = re.compile(r"^(?:Lazy)?(?:Conv(?:Transpose)?[123]d|Linear|Bilinear)$")
+MODULE = ("torch.nn.Module", "torch.nn.modules.module.Module")
+RELU = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_",
+                  "prelu", "rrelu"})
+SATURATING = frozenset({"Tanh", "Sigmoid", "tanh", "sigmoid", "tanh_", "sigmoid_"})
+OTHER = frozenset({"GELU", "SiLU", "ELU", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid", "Hardtanh", "Softplus",
+                   "Softsign", "LogSigmoid", "GLU", "gelu", "silu", "elu", "selu", "celu", "mish", "hardswish",
+                   "hardsigmoid", "hardtanh", "softplus", "glu", "swish"})
+# An activation chosen at run time: the class's activations are unknown. Parameters of its
+# methods (`def __init__(self, act_layer=nn.GELU)`) and activation look-ups anywhere in it.
+CONFIGURABLE_PARAMS = frozenset({"act_layer", "act_fn", "activation", "activation_fn", "act_cfg", "norm_act", "act",
+                                 "nonlinearity", "act_type", "activation_type"})
+CONFIGURABLE_NAMES = frozenset({"ACT2FN", "get_act", "get_activation", "get_act_layer", "create_act_layer",
+                                "build_activation_layer", "get_activation_fn"})
+# Methods whose presence is an initialisation of the class's weights.
+INIT_METHODS = frozenset({"reset_parameters", "_reset_parameters", "_init_weights", "init_weights", "_initialize_weights",
+                          "initialize_weights", "weights_init", "_init_params", "init_params", "initialize"})
+# In-place tensor initialisers, when applied to something that names a weight or bias.
+INPLACE_INIT = frozenset({"normal_", "uniform_", "fill_", "zero_", "copy_", "constant_", "trunc_normal_",
+                          "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"})
+
+
+@dataclass
+class ClassSummary:
+    node: cst.ClassDef
+    layers: int = 0  # Conv/Linear constructions in its methods (a loop body counted once)
+    acts: set[str] = field(default_factory=set)  # "relu", "saturating", "other", "configurable"
+    built: list[str] = field(default_factory=list)  # last names of everything called in its methods, per call
+    bases: list[str] = field(default_factory=list)  # qualified base names
+    inits: bool = False  # nn.init.*, self.apply(...), an init method, `w.data.normal_(...)` ...
+
+
+def _is_init_call(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
+    qualified = rule.qualified_name(call.func) or ""
+    if qualified.startswith("torch.nn.init."):
+        return True
+    func = call.func
+    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    if last == "apply" or last in INIT_METHODS:
+        return True
+    if last in INPLACE_INIT and isinstance(func, cst.Attribute):
+        chain = rule.context.module.code_for_node(func.value) if rule.context.module is not None else ""
+        return "weight" in chain or "bias" in chain or ".data" in chain
+    # `init_net(...)`, `trunc_normal_(self.pos_embed)`, `weights_init(m)`: named initialisers
+    return is_init_name(last)
+
+
+def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-untyped-def]
+    summary = ClassSummary(node=node, bases=[rule.qualified_name(b.value) or "" for b in node.bases])
+    for method in class_methods(node):
+        if method.name.value in INIT_METHODS:
+            summary.inits = True
+        params = method.params
+        if any(p.name.value in CONFIGURABLE_PARAMS for p in (*params.params, *params.kwonly_params)):
+            summary.acts.add("configurable")
+        for n in nodes(method.body):
+            if isinstance(n, cst.Call):
+                if LAYERS.match(nn_layer(rule, n) or ""):
+                    summary.layers += 1
+                func = n.func
+                last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+                if isinstance(last, str):
+                    summary.built.append(last)
+                if not summary.inits and _is_init_call(rule, n):
+                    summary.inits = True
+            elif isinstance(n, (cst.Name, cst.Attribute)):
+                name = n.attr.value if isinstance(n, cst.Attribute) else n.value
+                if name in RELU:
+                    summary.acts.add("relu")
+                elif name in SATURATING:
+                    summary.acts.add("saturating")
+                elif name in OTHER:
+                    summary.acts.add("other")
+                elif name in CONFIGURABLE_NAMES:
+                    summary.acts.add("configurable")
+    return summary
+
+
+class _Summaries:
+    """The nn.Module classes of a file by name, each summarised on first use (most files hold
+    classes no rule asks about)."""
+
+    def __init__(self, rule, module: cst.Module) -> None:  # type: ignore[no-untyped-def]
+        self._rule = rule
+        self._done: dict[str, ClassSummary] = {}
+        self.classes: dict[str, cst.ClassDef] = {}
+        for stmt in module.body:  # top-level classes: nested ones are not model roots nor blocks here
+            if isinstance(stmt, cst.ClassDef) and stmt.name.value not in self.classes and rule.class_is_module(stmt):
+                self.classes[stmt.name.value] = stmt
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.classes
+
+    def __getitem__(self, name: str) -> ClassSummary:
+        if name not in self._done:
+            self._done[name] = _summarise(self._rule, self.classes[name])
+        return self._done[name]
+
+    def values(self) -> list[ClassSummary]:
+        return [self[name] for name in self.classes]
+
+
+def class_summaries(rule) -> _Summaries:  # type: ignore[no-untyped-def]
+    """Every top-level nn.Module class of the file being linted (summaries computed once per file)."""
+    return per_file(rule.context.module, "modelclasses.summaries", lambda mod: _Summaries(rule, mod))
+
+
+@dataclass(frozen=True)
+class ModelAnswer:
+    layers: int  # its own layers and those of the in-file blocks it builds
+    acts: frozenset[str]
+    inits: bool  # an initialisation in the class, its in-file blocks or bases
+    complete: bool  # False: a base or block lives in another file (or library) the answer cannot see
+
+
+def _repository_module(rule, name: str) -> bool:  # type: ignore[no-untyped-def]
+    """Is `name` (as written in the rule's file) a Module class defined in another file of the project?"""
+    model, path = rule.facts.model, rule.context.path
+    d = model.resolve(model.qualify(name, path), path)
+    return d is not None and d.kind == "class" and d.rel != path and model.class_kind(d.rel, d.name) == "module"
+
+
+def model_answer(rule, name: str) -> ModelAnswer | None:  # type: ignore[no-untyped-def]
+    """The answer for class `name` of this file, following in-file blocks and bases.
+
+    Layers are counted per construction (`self.l1 = Block(); self.l2 = Block()` counts Block's
+    layers twice; a loop body once); activations and initialisation are the union over them all.
+    """
+    summaries = class_summaries(rule)
+    if name not in summaries:
+        return None
+    acts: set[str] = set()
+    state = {"inits": False, "complete": True}
+    depth: dict[str, int] = {}
+
+    def layers_of(current: str, path: frozenset[str]) -> int:
+        if current in depth:
+            return depth[current]
+        s = summaries[current]
+        acts.update(s.acts)
+        state["inits"] = state["inits"] or s.inits
+        total = s.layers
+        for used in (*(b.rsplit(".", 1)[-1] for b in s.bases if b not in MODULE), *s.built):
+            if used in summaries and used not in path:
+                total += layers_of(used, path | {used})
+            elif used not in summaries and _repository_module(rule, used):
+                state["complete"] = False  # a block or base of another file: it may initialise itself
+        for base in s.bases:
+            if base not in MODULE and base.rsplit(".", 1)[-1] not in summaries:
+                state["complete"] = False  # a library class (nn.Sequential & co.) or another file's
+        depth[current] = total
+        return total
+
+    layers = layers_of(name, frozenset({name}))
+    return ModelAnswer(layers=layers, acts=frozenset(acts), inits=state["inits"], complete=state["complete"])

@@ -1,0 +1,87 @@
+"""RL214 legacy-tensor-constructor: `torch.FloatTensor((b, 1, 1, 1))` builds a tensor of those values."""
+
+import libcst as cst
+
+from repolens.lint import Example, Rule, Severity
+from repolens.lint.helpers import NOT_LITERAL, keyword_arg, literal, positional_args
+
+_TYPES = ("FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
+          "ByteTensor", "CharTensor", "BoolTensor")
+LEGACY = tuple(f"torch.{t}" for t in _TYPES) + tuple(f"torch.cuda.{t}" for t in _TYPES)
+
+
+class LegacyTensorConstructor(Rule):
+    """
+    ## What it does
+    Flags a legacy typed constructor (`torch.FloatTensor`, `torch.cuda.FloatTensor`,
+    `torch.LongTensor` ...) called with one tuple display that reads as a shape: two or more
+    items, some computed, none a float or string (`torch.FloatTensor((b, 1, 1, 1))`,
+    `torch.cuda.FloatTensor((x.size(0), 1))`). It also flags `device=` given to a CPU typed
+    constructor (`torch.FloatTensor(..., device=x.device)`). A list (`torch.FloatTensor([left,
+    top, right, bottom])`, `torch.LongTensor([idx])`) is data, as real code means it, and is not
+    flagged; nor are `torch.FloatTensor(b, 1, 1, 1)` (sizes as separate arguments) and
+    `torch.FloatTensor(x.size())` (a `torch.Size` is a shape).
+
+    Precision on real code: a first version that also took lists with computed items fired 18
+    times on 20 research/tutorial repositories, every one a list of values meant as data
+    (detection box coordinates, token ids); lists are no longer flagged.
+
+    ## Why is this bad?
+    A legacy constructor reads a tuple or list as DATA: `torch.FloatTensor((b, 1, 1, 1))` is the
+    1-D tensor `[b, 1., 1., 1.]`, not an uninitialised `b x 1 x 1 x 1` tensor, and the
+    broadcasting that follows (a drop-path mask, a noise tensor) silently does something else. And
+    `torch.FloatTensor(..., device="cuda")` raises at run time ("legacy constructor expects device
+    type: cpu"), so the code works only on the CPU.
+
+    ## Example
+    ```python
+    mask = torch.cuda.FloatTensor((x.shape[0], 1, 1, 1)).bernoulli_(keep_prob)
+    ```
+
+    ## Use instead
+    ```python
+    mask = torch.empty((x.shape[0], 1, 1, 1), device=x.device).bernoulli_(keep_prob)
+    ```
+
+    No autofix: whether the author meant the values or the shape must be read.
+    """
+
+    code = "RL214"
+    name = "legacy-tensor-constructor"
+    severity = Severity.ERROR
+    tier = "default"
+    tier_reason = "a tensor of the shape's values where a tensor of that shape was meant is a silent bug"
+    source = "PyTorch docs, torch.Tensor: 'torch.FloatTensor ... legacy constructors'; use torch.empty / torch.tensor"
+    message = ("{ctor}(({items})) builds a 1-D tensor holding those {n} values, not a tensor of that shape: "
+               "use torch.empty(shape, dtype=..., device=...)")
+    device_message = "{ctor}(..., device=...) raises for a CUDA device (a legacy CPU constructor): use torch.empty / torch.tensor"
+    needles = ("Tensor(",)
+
+    valid = [
+        Example("import torch\nw = torch.FloatTensor([0.5, 0.25, 0.25])\nm = torch.FloatTensor(b, 1, 1, 1)\n"
+                "z = torch.cuda.FloatTensor(x.size()).normal_()\n"
+                "boxes = torch.FloatTensor([left, top, right, bottom])\nids = torch.LongTensor([idx])\n"),
+        Example("import torch\nt = torch.tensor((b, 1, 1, 1))\ne = torch.empty((b, 1, 1, 1), device=dev)\n"),
+    ]
+    invalid = [
+        Example("import torch\nmask = torch.cuda.FloatTensor((x.shape[0], 1, 1, 1)).bernoulli_(0.9)\n"),
+        Example("import torch\nnoise = torch.FloatTensor((batch_size, nz, 1, 1)).normal_(0, 1)\n"),
+        Example("import torch\nr = torch.FloatTensor(b, 1, device=x.device)\n"),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.is_name(node.func, *LEGACY):
+            return
+        ctor = self.qualified_name(node.func) or "torch.FloatTensor"
+        args = positional_args(node)
+        if len(args) == 1 and isinstance(args[0].value, cst.Tuple) and not args[0].star:
+            items = [e.value for e in args[0].value.elements if isinstance(e, cst.Element)]
+            values = [literal(i) for i in items]
+            # A shape: 2+ items, some computed (`b`, `x.size(0)`), no float or string among them.
+            if len(items) >= 2 and any(v is NOT_LITERAL for v in values) and not any(
+                    isinstance(v, (float, str)) for v in values):
+                shown = ", ".join(self.context.module.code_for_node(i) for i in items) if self.context.module else "..."
+                self.report(node, self.message.format(ctor=ctor, items=shown, n=len(items)))
+                return
+        if not ctor.startswith("torch.cuda.") and keyword_arg(node, "device") is not None:
+            self.report(node, self.device_message.format(ctor=ctor))

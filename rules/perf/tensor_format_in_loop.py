@@ -1,0 +1,146 @@
+"""RL406 tensor-format-in-loop: a CUDA tensor formatted into a per-step progress message (an implicit sync)."""
+
+import libcst as cst
+
+from repolens.lint import Example, Severity
+from repolens.lint.helpers import method_name, receiver
+from repolens.lint.knowledge.training import BACKWARD
+from repolens.lint.loops import TrainingLoopRule
+from repolens.lint.helpers import target_names
+from repolens.lint.trainflow import every_step_nodes, is_test_path
+
+# Calls that show a message every step: print, a progress bar, a logger.
+_SHOW = frozenset({"print", "set_postfix", "set_description", "set_postfix_str", "write", "info", "debug", "warning",
+                   "log"})
+
+_LOOP = """
+import torch
+from tqdm import tqdm
+def train(model, loader, optimizer, criterion):
+    pbar = tqdm(loader)
+    for x, y in pbar:
+        optimizer.zero_grad()
+        loss = criterion(model(x.cuda()), y.cuda())
+        loss.backward()
+        optimizer.step()
+"""
+
+
+class TensorFormatInLoop(TrainingLoopRule):
+    """
+    ## What it does
+    Flags the loss tensor of a training loop (the receiver of its `backward()`, or a name the
+    loop assigns from it) formatted into a message on every step: an f-string field
+    (`f"{loss}"`, `f"{loss:.4f}"`), a `%` or `.format(...)` argument, or a keyword of a progress
+    bar's `set_postfix(loss=loss)`, inside `print`, `tqdm.set_postfix/set_description/write`, or a
+    logger's `info/debug/log`. Only code that runs on every iteration counts (not under an `if`,
+    a nested loop, or a nested function), in a project that moves tensors to CUDA; unit tests
+    are skipped. `loss.item()` is not this rule's (RL321 reports a per-step `.item()`).
+
+    ## Why is this bad?
+    Formatting a CUDA tensor copies its value to the host: an implicit `.item()`, a CPU-GPU
+    synchronisation hidden in a string. On every step it stops the CPU from queueing the next
+    step while the GPU computes. It also prints `tensor(0.6931, device='cuda:0',
+    grad_fn=<NllLossBackward0>)` where a number was meant.
+
+    ## Example
+    ```python
+    for x, y in pbar:
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        pbar.set_description(f"loss {loss:.4f}")
+    ```
+
+    ## Use instead
+    ```python
+    for step, (x, y) in enumerate(pbar):
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        if step % log_every == 0:
+            pbar.set_description(f"loss {loss.item():.4f}")
+    ```
+    """
+
+    code = "RL406"
+    name = "tensor-format-in-loop"
+    severity = Severity.INFO
+    tier = "default"
+    tier_reason = "a hidden CPU-GPU sync on every step is a clear performance win to remove (as RL321's .item())"
+    source = "PyTorch Performance Tuning Guide: 'Avoid unnecessary CPU-GPU synchronization' (print of a CUDA tensor)"
+    message = "`{name}` (a CUDA tensor) formatted into a message on every training step: an implicit sync; log `.item()` under a condition"
+    needles = ("backward",)
+
+    valid = [
+        Example(_LOOP + "        pbar.set_description(f'loss {loss.item():.4f}')\n"),  # RL321's, not this rule's
+        Example(_LOOP + "        if step % 10 == 0:\n            print(f'loss {loss}')\n"),
+        Example(_LOOP.replace("model(x.cuda()), y.cuda()", "model(x), y") + "        print(f'loss {loss}')\n"),  # a CPU project
+        Example(_LOOP + "        print(f'epoch {epoch} lr {lr}')\n"),
+    ]
+    invalid = [
+        Example(_LOOP + "        pbar.set_description(f'loss {loss:.4f}')\n"),
+        Example(_LOOP + "        print('loss %.3f' % loss)\n"),
+        Example(_LOOP + "        pbar.set_postfix(loss=loss)\n"),
+        Example(_LOOP + "        total = loss * 2\n        logger.info('step loss {}'.format(total))\n"),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._skip = is_test_path(self.context.path) or not self.facts.uses_cuda
+
+    def check_loop(self, flow) -> None:
+        if self._skip:
+            return
+        tensors = {r.value for e in flow.of(BACKWARD) if isinstance(r := receiver(e.node), cst.Name)}
+        if not tensors:
+            return
+        for n in every_step_nodes(flow.loop):
+            if isinstance(n, cst.Assign) and _names(n.value) & tensors:
+                for t in n.targets:
+                    tensors.update(target_names(t.target))
+            elif isinstance(n, cst.Call) and _shows(n):
+                for arg in n.args:
+                    shown = _formatted(arg.value) if arg.keyword is None or method_name(n) != "set_postfix" \
+                        else _names(arg.value, bare=True)
+                    hit = sorted(shown & tensors)
+                    if hit:
+                        self.report(n, self.message.format(name=hit[0]))
+                        break
+
+
+def _shows(call: cst.Call) -> bool:
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return name in _SHOW
+
+
+def _names(expr: cst.BaseExpression, bare: bool = False) -> set[str]:
+    """Names an expression computes from (`loss * 2` -> {loss}); `bare`: only a plain name.
+    A value read through a method call (`loss.item()`, `float(loss)`) is no longer the tensor."""
+    if isinstance(expr, cst.Name):
+        return {expr.value}
+    if bare:
+        return set()
+    if isinstance(expr, cst.BinaryOperation):
+        return _names(expr.left) | _names(expr.right)
+    if isinstance(expr, cst.UnaryOperation):
+        return _names(expr.expression)
+    return set()
+
+
+def _formatted(expr: cst.BaseExpression) -> set[str]:
+    """The names a string expression formats: f-string fields, `%` operands, `.format` args."""
+    if isinstance(expr, cst.FormattedString):
+        return {n for part in expr.parts if isinstance(part, cst.FormattedStringExpression)
+                for n in _names(part.expression, bare=True)}
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo) \
+            and isinstance(expr.left, (cst.SimpleString, cst.ConcatenatedString)):
+        right = expr.right
+        items = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+        return {n for item in items for n in _names(item, bare=True)}
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format" \
+            and isinstance(expr.func.value, (cst.SimpleString, cst.ConcatenatedString)):
+        return {n for a in expr.args for n in _names(a.value, bare=True)}
+    if isinstance(expr, cst.ConcatenatedString):
+        return _formatted(expr.left) | _formatted(expr.right)
+    return set()

@@ -1,0 +1,90 @@
+"""Precision fixes of issue #8 that the annotated cases cannot state: counts and messages."""
+
+from __future__ import annotations
+
+from repolens.lint.check import lint_text
+from repolens.lint.facts import collect_facts
+from repolens.lint.registry import load_builtin_rules
+
+RULES = {r.code: r for r in load_builtin_rules()}
+
+
+def run(code: str, source: str, path: str = "train.py", **others: str):
+    facts = collect_facts({path: source, **others})
+    return lint_text(source, path, [RULES[code]], facts)[1]
+
+
+LOOP = """
+import torch
+from torch.utils.data import DataLoader
+device = torch.device("cuda")
+loader = DataLoader(train_set, batch_size=64, shuffle=True{pin})
+for images, labels in loader:
+    images, labels = images.to(device), labels.to(device)
+"""
+
+
+def test_rl103_reports_a_statement_once_and_fixes_every_copy():
+    reports = run("RL103", LOOP.format(pin=", pin_memory=True"))
+    assert len(reports) == 1
+    assert "2 batch tensors copied" in reports[0].message and "pinned memory" in reports[0].message
+
+
+def test_rl103_pairs_with_rl101_on_an_unpinned_loader_and_is_silent_when_pinning_is_off():
+    unpinned = run("RL103", LOOP.format(pin=""))
+    assert len(unpinned) == 1 and "RL101" in unpinned[0].message and "pin_memory=True" in unpinned[0].message
+    assert run("RL103", LOOP.format(pin=", pin_memory=False")) == ()
+    assert run("RL103", LOOP.format(pin="").replace('device = torch.device("cuda")', "device = 'cpu'")) == ()
+
+
+def test_rl101_leaves_a_statistics_loader_alone_but_not_the_training_loader():
+    source = """
+import torch
+from torch.utils.data import DataLoader
+def mean_std(train_set):
+    loader = DataLoader(train_set, batch_size=1024)
+    mean = torch.zeros(3)
+    for x, _ in loader:
+        mean += x.mean((0, 2, 3))
+    return mean / len(loader)
+def main(train_set):
+    train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+    for x, y in train_loader:
+        step(model, x.cuda(), y.cuda())
+"""
+    reports = run("RL101", source)
+    assert [r.position.start.line for r in reports] == [11]
+
+
+def test_rl202_answers_per_model_class_across_files():
+    model = """
+import torch.nn as nn
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(*[nn.Linear(64, 64) for _ in range(1)], nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
+                                  nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64),
+                                  nn.ReLU(), nn.Linear(64, 64))
+class Critic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(64, 1)
+        nn.init.orthogonal_(self.fc.weight)
+"""
+    # Critic initialises itself: that says nothing about Encoder.
+    assert [r.message.split("`")[1] for r in run("RL202", model, path="model.py")] == ["Encoder"]
+    # Initialised through a wrapper built from it in another file.
+    train = "from model import Encoder\nenc = Encoder()\nnet = Wrapper(enc).cuda()\nnet.apply(init_weights)\n"
+    assert run("RL202", model, path="model.py", **{"train.py": train}) == ()
+
+
+def test_rl103_silent_on_an_unpinned_evaluation_loader_that_rl101_leaves_alone():
+    source = LOOP.format(pin="").replace("loader", "val_loader").replace("train_set", "val_set").replace(", shuffle=True", "")
+    assert run("RL103", source) == () and run("RL101", source) == ()
+
+
+def test_init_names_are_words_not_substrings():
+    from repolens.lint.facts import is_init_name
+
+    assert all(map(is_init_name, ("init_net", "weights_init", "_init_weights", "initialize", "trunc_normal_")))
+    assert not any(map(is_init_name, ("__init__", "initial_conv", "get_initial_state", "finish")))
