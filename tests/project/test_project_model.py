@@ -341,3 +341,21 @@ def test_relative_imports_resolve_the_same_from_inside_the_package(tmp_path):
     from_inside = found(lint(root / "pkg", "--select", "RL903"), "RL903")
     assert from_parent == [("pkg/sub/photos.py", 8)]
     assert from_inside == [("sub/photos.py", 8)]  # `..base` is pkg.base, not a top-level `base`
+
+
+def test_a_subscripted_generic_base_is_still_the_base():
+    # `class G(Dataset[int])` (typed datasets): the base is torch's Dataset, not an unknown subscript
+    text = textwrap.dedent("""
+        from torch.utils.data import Dataset, IterableDataset
+
+
+        class Typed(Dataset[int]):
+            pass
+
+
+        class Stream(IterableDataset[dict]):
+            pass
+        """)
+    model = ProjectModel([module_info("data.py", text)])
+    assert model.class_kind("data.py", "Typed") == "dataset"
+    assert model.class_kind("data.py", "Stream") == "iterable-dataset"
