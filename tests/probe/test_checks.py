@@ -58,8 +58,8 @@ BROKEN = [
     pytest.param("VanishingGradient", "RT007", "fc1.weight", id="RT007-vanishing"),
     pytest.param("ExplodingActivations", "RT007", "fc1", id="RT007-exploding-activations"),
     pytest.param("LossDict", "RT009", "sparsity", id="RT009-loss-components"),
-    pytest.param("BatchMixing", "RT013", "", id="RT013-transpose-reshape"),
-    pytest.param("lstm_lm_wrong_layout", "RT013", "", id="RT013-lstm-batch-first-forgotten"),
+    pytest.param("BatchMixing", "RT013", "(model)", id="RT013-transpose-reshape"),
+    pytest.param("ConvLSTMWrongLayout", "RT013", "lstm", id="RT013-lstm-batch-first-forgotten"),
     pytest.param("PositionMemorizer", "RT014", "", id="RT014-position-memorizer"),
 ]
 
