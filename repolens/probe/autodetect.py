@@ -26,6 +26,7 @@ class Candidate:
     why: str
     built_by_others: bool
     size: int  # lines of the class body: bigger networks first among equals
+    helper: bool = False  # an activation, sampler, wrapper, loss...: not the model to probe
 
 
 def _base_name(node: ast.expr) -> str:
@@ -46,6 +47,22 @@ def _init_needs_args(cls: ast.ClassDef) -> bool | None:
             kw_required = sum(1 for d in args.kw_defaults if d is None)
             return required > 0 or kw_required > 0
     return None
+
+
+_HELPER_WORDS = ("sampler", "wrapper", "inference", "predictor", "loss", "activation", "swish", "mish", "gelu",
+                 "identity", "ema", "lambda", "hook", "metric", "criterion", "scheduler", "dataset", "loader")
+_LAYER_CALLS = {"Linear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "Embedding", "LSTM", "GRU", "RNN",
+                "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "Parameter"}
+
+
+def _is_helper(cls: ast.ClassDef, modules: set[str]) -> bool:
+    """An activation, a sampler or an inference wrapper: no layer of its own and no project module built,
+    or a name that says it is one."""
+    lowered = cls.name.lower()
+    if any(word in lowered for word in _HELPER_WORDS):
+        return True
+    called = _called_names(cls)
+    return not (called & _LAYER_CALLS) and not (called & modules)
 
 
 def _called_names(cls: ast.ClassDef) -> set[str]:
@@ -105,6 +122,7 @@ def find_candidates(root: str | Path) -> list[Candidate]:
         rel, node = classes[name]
         size = (node.end_lineno or node.lineno) - node.lineno
         why = f"{rel}:{node.lineno}: class {name}(nn.Module) needs no constructor arguments"
-        out.append(Candidate(f"{rel}:{name}", rel, node.lineno, name, why, name in built, size))
-    out.sort(key=lambda c: (c.built_by_others, -c.size, c.path, c.line))
+        out.append(Candidate(f"{rel}:{name}", rel, node.lineno, name, why, name in built, size,
+                             _is_helper(node, modules - {name})))
+    out.sort(key=lambda c: (c.helper, c.built_by_others, -c.size, c.path, c.line))
     return out

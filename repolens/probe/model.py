@@ -77,13 +77,14 @@ class ProbeSpec:
     dataset_kwargs: Mapping[str, Any] = field(default_factory=dict)
     device: str = "auto"  # auto | cpu | cuda
     steps: int = 300
-    timeout: float = 120.0
+    timeout: float | None = None  # seconds; None: 120 s plus 10 s per million parameters (at 300 steps)
     select: tuple[str, ...] = ()  # empty: every check
     freeze: tuple[str, ...] = ()  # RT003: parameter-name patterns the training code freezes by
     compile_check: bool | None = None  # RT012: None = on CUDA, and on CPU for small models
     seed: int = 0
     thresholds: Thresholds = field(default_factory=Thresholds)
     origin: str = ""  # where the model choice came from, for the report
+    tiny: bool = False  # shrink the known size knobs of the constructor / its config (runtime/construct.py)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

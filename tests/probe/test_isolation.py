@@ -182,7 +182,7 @@ def test_without_a_model_it_finds_a_module_with_an_argument_free_constructor(tmp
     proc = run_cli("--format", "json", "--steps", "300", cwd=tmp_path)
     data = json.loads(proc.stdout)
     assert data["model"].endswith("net.py:Net")
-    assert data["measurements"]["model_source"].startswith("auto: net.py:")
+    assert data["measurements"]["model_source"] == "auto: the core model repolens map finds (net.py:Net)"
     assert data["measurements"]["input"]["source"].startswith("inferred from body.0: Linear(in_features=6)")
 
 

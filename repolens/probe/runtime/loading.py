@@ -76,14 +76,6 @@ def import_target(target: str, root: str) -> tuple[Any, str]:
     return obj, name
 
 
-def build(obj: Any, kwargs: dict[str, Any]) -> Any:
-    if isinstance(obj, nn.Module):
-        return obj  # a module-level instance
-    if not callable(obj):
-        raise TargetError(f"{obj!r} is neither a class nor a factory function")
-    return obj(**kwargs)
-
-
 def describe_callable(obj: Callable) -> str:
     try:
         return f"{getattr(obj, '__qualname__', obj)}{inspect.signature(obj)}"

@@ -15,13 +15,13 @@ from torch import nn
 
 from repolens import __version__
 from repolens.probe.model import ProbeFailure, ProbeReport, ProbeSpec, finding
-from repolens.probe.runtime import loading
+from repolens.probe.runtime import construct, loading
 from repolens.probe.runtime.checks import compile_graph, dataset, health, loss, magnitudes, mixing, overfit, wiring
 from repolens.probe.runtime.describe import describe, tensors_in
 from repolens.probe.runtime.failure import failure_from_exception
 from repolens.probe.runtime.run import Run
 from repolens.probe.runtime.task import choose_task, compute_loss, split_output
-from repolens.probe.runtime.tracer import Tracer, write_breadcrumb
+from repolens.probe.runtime.tracer import Tracer, set_parameter_count, write_breadcrumb
 
 
 class Stop(Exception):
@@ -76,11 +76,19 @@ def load_model(run: Run) -> None:
 
     with run.timed("import"):
         obj, _ = _attempt(run, "import", f"importing {spec.model}", do_import)
+    def do_build():
+        try:
+            return construct.build_model(obj, dict(spec.kwargs), spec.tiny)
+        except construct.BuildError as exc:
+            _usage(run, "building the model", str(exc), "pass constructor arguments with --arg key=value "
+                   "(repeatable) or --arg '{\"key\": value}'")
+
     with run.timed("build"):
-        model = _attempt(run, "build", f"building the model ({loading.describe_callable(obj)})",
-                         lambda: loading.build(obj, dict(spec.kwargs)))
+        model, info = _attempt(run, "build", f"building the model ({loading.describe_callable(obj)})", do_build)
+    run.measure("build", info)
     if not isinstance(model, nn.Module):
         _usage(run, "building the model", f"{spec.model} returned a {type(model).__name__}, not an nn.Module")
+    set_parameter_count(run.breadcrumb_fd, sum(p.numel() for p in model.parameters()))
     run.model = _attempt(run, "build", f"moving the model to {run.device}", lambda: model.to(run.device))
 
 

@@ -127,9 +127,17 @@ def write_breadcrumb(fd: int | None, phase: str | None, stack: list[Frame]) -> N
         return
     if phase is not None:
         _phase = phase
-    data = json.dumps({"phase": _phase, "stack": [[f.name, f.type, list(f.inputs)] for f in stack]}).encode()
+    data = json.dumps({"phase": _phase, "stack": [[f.name, f.type, list(f.inputs)] for f in stack],
+                       "params": _params}).encode()
     os.ftruncate(fd, 0)
     os.pwrite(fd, data, 0)
 
 
 _phase = ""
+_params: int | None = None  # the model's parameter count: the parent scales its time limit with it
+
+
+def set_parameter_count(fd: int | None, count: int) -> None:
+    global _params
+    _params = count
+    write_breadcrumb(fd, None, [])
