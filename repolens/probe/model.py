@@ -35,7 +35,8 @@ CHECKS: dict[str, str] = {
 class Thresholds:
     """Every number a check compares against; each is a `[tool.repolens.probe]` option."""
 
-    initial_loss_tolerance: float = 0.20  # RT004: |loss - ln C| / ln C
+    initial_loss_tolerance: float = 0.20  # RT004 info: |loss - ln C| / ln C above this
+    initial_loss_warning: float = 1.0  # RT004 warning: ... above this (the loss twice the expected one)
     overfit_ratio: float = 0.05  # RT005: final loss below this fraction of min(initial, best constant) loss
     overfit_ratio_dense: float = 0.5  # RT005: the same for dense regression (> 64 target values per sample)
     overfit_lr: float = 1e-3  # RT005: Adam learning rate

@@ -3,7 +3,9 @@
 - A constructor parameter whose annotation or default is a config class (a dataclass, or a class
   named *Config/*Args/*Cfg/*Params/*Hparams) and that is not given is built from the arguments that
   name its fields: `GPT(config: GPTConfig)` with `--arg n_layer=2` -> `GPT(GPTConfig(n_layer=2))`.
-  A default config instance is copied with those fields replaced.
+  A default config instance is copied with those fields replaced. A required, unannotated
+  parameter named `config`/`cfg`/`hparams` takes the only *Config class of the model's module, or of
+  a config.py / configuration*.py beside it.
 - `--tiny`: the known size knobs (TINY below) found among the constructor's parameters or the config's
   fields are shrunk to a small but same-shaped configuration, unless given explicitly.
 
@@ -13,7 +15,10 @@ What was built is recorded in the report (measurements["build"]).
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import inspect
+import os
+import sys
 import typing
 from typing import Any, Callable
 
@@ -87,11 +92,42 @@ def _hints(obj: Callable) -> dict[str, Any]:
         return dict(getattr(target, "__annotations__", {}) or {})
 
 
-def _config_class(param: inspect.Parameter, hint: Any) -> type | None:
+_CONFIG_PARAM_NAMES = ("config", "cfg", "conf", "hparams", "model_config")
+
+
+def _sibling_config(obj: Callable) -> type | None:
+    """For an unannotated `config` parameter: the one *Config class of the object's module, else of
+    a config.py / configuration*.py beside it (GPT2LMHeadModel(config) with GPT2/config.py)."""
+    module = sys.modules.get(getattr(obj, "__module__", "") or "")
+    if module is None:
+        return None
+    found = [v for k, v in vars(module).items() if isinstance(v, type) and k.endswith("Config") and _is_config_class(v)]
+    if len(found) == 1:
+        return found[0]
+    path = getattr(module, "__file__", None)
+    if not path:
+        return None
+    package = module.__name__.rpartition(".")[0]
+    for file in sorted(os.listdir(os.path.dirname(path))):
+        if file == "config.py" or (file.startswith("configuration") and file.endswith(".py")):
+            name = f"{package}.{file[:-3]}" if package else file[:-3]
+            try:
+                sibling = importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - a sibling that does not import is no config source
+                continue
+            found = [v for k, v in vars(sibling).items() if isinstance(v, type) and k.endswith("Config")]
+            if len(found) == 1:
+                return found[0]
+    return None
+
+
+def _config_class(obj: Callable, name: str, param: inspect.Parameter, hint: Any) -> type | None:
     for candidate in (hint, typing.get_args(hint)[0] if typing.get_args(hint) else None,
                       type(param.default) if param.default is not param.empty else None):
         if _is_config_class(candidate):
             return candidate
+    if hint is None and param.default is param.empty and name in _CONFIG_PARAM_NAMES:
+        return _sibling_config(obj)
     return None
 
 
@@ -139,7 +175,7 @@ def build_model(obj: Any, kwargs: dict[str, Any], tiny: bool = False) -> tuple[A
     for name, p in params.items():
         if name in call or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
-        cls = _config_class(p, hints.get(name))
+        cls = _config_class(obj, name, p, hints.get(name))
         if cls is None:
             if tiny and p.default is not p.empty:
                 new = _shrink(name, p.default, given, changes)

@@ -24,8 +24,24 @@ def split_target(target: str) -> tuple[str, str | None]:
     return target, None
 
 
+def package_base(path: str) -> str | None:
+    """The folder above the outermost package holding `path` (folders with an __init__.py), or None
+    when the file's folder is no package. A file of a package is imported under its package name,
+    as Python would: its relative and absolute imports of the package then both work."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+        return None
+    while os.path.isfile(os.path.join(folder, "__init__.py")) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    return folder
+
+
 def _module_name_for(path: str, root: str) -> str | None:
-    """`root/models/resnet.py` -> `models.resnet`, so the file's relative imports work."""
+    """`root/models/resnet.py` -> `models.resnet`, so the file's relative imports work; a file in a
+    package is named from its package base instead."""
+    base = package_base(path)
+    if base is not None:
+        root = base
     rel = os.path.relpath(path, root)
     if rel.startswith(".."):
         return None
@@ -42,6 +58,9 @@ def prepare_sys_path(root: str, target: str) -> None:
     paths = [root]
     if where.endswith(".py"):
         paths.append(os.path.dirname(os.path.abspath(where)))
+        base = package_base(where)
+        if base is not None:
+            paths.insert(0, base)
     for p in reversed(paths):
         if p not in sys.path:
             sys.path.insert(0, p)

@@ -141,7 +141,7 @@ def _fits(run: Run, x: torch.Tensor) -> bool:
 def _image_side(run: Run, shape: tuple[int, ...], dtype: str) -> tuple[tuple[int, ...], str]:
     """An inferred 32x32 image too small for the network (AlexNet, Inception, fixed pooling): try larger."""
     note = ""
-    for side in (shape[2], 64, 128, 224):
+    for side in (shape[2], 64, 128, 224, 256):
         trial = (*shape[:2], side, side)
         if _fits(run, _random_input(run, trial, dtype)):
             if side != shape[2]:

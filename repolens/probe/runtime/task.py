@@ -204,8 +204,17 @@ def _head(key: str, p: torch.Tensor, integer_input: bool, name: str | None, clas
             targets = mid + half * (2 * torch.rand(shape, generator=gen) - 1)
             reach = f"{label} output: targets in [{mid - half:.2g}, {mid + half:.2g}]"
         return Head(key, kind, name or "mse", None, targets.to(p.device, p.dtype), reach)
+    if name in (None, "mse") and p.dim() >= 2 and _unit_rows(p, batch_dim):
+        # L2-normalised embeddings (contrastive heads): random unit vectors are what they can reach
+        targets = F.normalize(torch.randn(shape, generator=gen), dim=-1)
+        return Head(key, kind, name or "mse", None, targets.to(p.device, p.dtype), "unit-norm output: random unit vectors")
     targets = torch.randn(shape, generator=gen)
     return Head(key, kind, name or "mse", None, targets.to(p.device, p.dtype))
+
+
+def _unit_rows(p: torch.Tensor, batch_dim: int) -> bool:
+    norms = p.detach().float().norm(dim=-1)
+    return p.shape[-1] > 1 and bool(((norms - 1).abs() < 1e-3).all())
 
 
 def choose_task(output: Output, inputs: torch.Tensor, *, loss: str | None, classes: int | None,
@@ -223,7 +232,10 @@ def choose_task(output: Output, inputs: torch.Tensor, *, loss: str | None, class
     if name is not None and name not in _NAMED:
         raise ValueError(f"unknown loss {loss!r}: use one of {sorted(_NAMED)} or module:callable")
     integer_input = not inputs.is_floating_point()
-    heads_in = output.heads if custom is None else output.heads[:1]
+    n = inputs.shape[batch_dim] if inputs.dim() > batch_dim else None
+    # outputs without the batch dimension (a cache of keys/values, a codebook) are not predictions
+    batched = [(k, t) for k, t in output.heads if n is None or (t.dim() > batch_dim and t.shape[batch_dim] == n)]
+    heads_in = (batched or output.heads[:1]) if custom is None else output.heads[:1]
     heads = [_head(k, t, integer_input, name, classes, labels if i == 0 else None, gen, batch_dim)
              for i, (k, t) in enumerate(heads_in)]
     first = heads[0]

@@ -118,22 +118,25 @@ def _next_layer(run: Run, module: str) -> str | None:
     return None
 
 
-def _judge_small(run: Run, small: dict[str, float]) -> tuple[list[str], list[str], list[str], str | None]:
-    """(structural, gated, vanishing, why the re-check failed) for the gradients below the threshold."""
+def _judge_small(run: Run, small: dict[str, float]) -> tuple[list[str], list[str], list[str], list[str], str | None]:
+    """(structural, gated, transient, vanishing, why the re-check failed) for the gradients below the
+    threshold. Transient: normal when recomputed (a random drop path or dropout made it small once)."""
     th = run.spec.thresholds.vanishing_grad
     gate_names = gates(run.model)
     try:
         g64 = float64_grads(run, [])
         g64_open = float64_grads(run, gate_names) if gate_names else g64
     except Exception as exc:  # noqa: BLE001 - a model that cannot be copied or run in float64: no re-check
-        return [], [], list(small), f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}"
-    structural, gated, vanishing = [], [], []
+        return [], [], [], list(small), f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}"
+    structural, gated, transient, vanishing = [], [], [], []
     for name, g32 in small.items():
         if name in gate_names:
             structural.append(name)  # a zero-initialised gate's own gradient
             continue
         d, o = g64.get(name, 0.0), g64_open.get(name, 0.0)
-        if d < th and o >= th and gate_names:
+        if d >= th:
+            transient.append(name)
+        elif o >= th and gate_names:
             gated.append(name)
         elif d <= _STRUCTURAL_ABS or d <= 1e-4 * g32:
             structural.append(name)
@@ -142,7 +145,7 @@ def _judge_small(run: Run, small: dict[str, float]) -> tuple[list[str], list[str
     run.measurements.setdefault("magnitudes_recheck", {}).update(
         {"float64": {n: g64.get(n) for n in small}, "gates": gate_names,
          "float64_gates_open": {n: g64_open.get(n) for n in small} if gate_names else None})
-    return structural, gated, vanishing, None
+    return structural, gated, transient, vanishing, None
 
 
 def _check_gradients(run: Run, params: list[dict[str, Any]]) -> None:
@@ -153,7 +156,12 @@ def _check_gradients(run: Run, params: list[dict[str, Any]]) -> None:
     judged = len(sizes)
     run.measure("gradients_judged", {"tensors": judged, "below_vanishing": len(small), "above_exploding": len(big)})
     if small:
-        structural, gated, vanishing, failed = _judge_small(run, small)
+        structural, gated, transient, vanishing, failed = _judge_small(run, small)
+        if transient:
+            run.add(finding("RT007", "info", f"{len(transient)} of {judged} parameter tensors had a tiny gradient in the "
+                            f"first step only; recomputed (float64, dropout off) it is normal, so a random drop "
+                            f"(stochastic depth, dropout) made it small: {_listing(transient, small)}", transient[0],
+                            value=len(transient), threshold=th.vanishing_grad, items=transient))
         if structural:
             before_norm = [n for n in structural if n.endswith("bias")
                            and (_next_layer(run, n.rsplit(".", 1)[0]) or "").startswith(_NORMS)]
