@@ -150,7 +150,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", default="")
     parser.add_argument("--no-bugs", action="store_true")
-    parser.add_argument("--bugs-per-model", type=int, default=6)
+    parser.add_argument("--bugs-per-model", type=int, default=3)
     parser.add_argument("--json", default="")
     opts = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).parent))
@@ -184,8 +184,10 @@ def main() -> None:
                 continue
             m = r["report"]["measurements"]
             is_classifier = m.get("output", {}).get("task") == "classification"
-            picks = choose_modules(m.get("layers") or [], is_classifier)
-            for bug, module in list(picks.items())[: opts.bugs_per_model]:
+            picks = list(choose_modules(m.get("layers") or [], is_classifier).items())
+            # a different subset per model, so every kind of bug is planted across the architectures
+            shift = results.index(r) % max(len(picks), 1)
+            for bug, module in (picks[shift:] + picks[:shift])[: opts.bugs_per_model]:
                 kwargs = {"target": r["target"], "bug": bug, "module": module}
                 ctor = _constructor_args(r["args"])
                 extra = ["--arg", json.dumps({**kwargs, "args": ctor, "tiny": "--tiny" in r["args"]})]

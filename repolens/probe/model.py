@@ -46,7 +46,7 @@ class Thresholds:
     exploding_gain: float = 100.0  # RT007: a layer with weights multiplying mean |x| by more than this
     exploding_logits: float = 50.0  # RT007: mean |logit| of a classifier's output at initialisation
     exploding_param: float = 1e3  # RT007: max |w| of a parameter above this
-    dead_relu: float = 0.50  # RT007: fraction of a ReLU's units never active over the batch
+    dead_relu: float = 0.90  # RT007: fraction of a ReLU's units never active over the batch
     loss_ratio: float = 100.0  # RT009: largest / smallest loss component
     normalized_abs_max: float = 10.0  # RT010: inputs whose |x| exceeds this are not normalized
     normalized_abs_mean: float = 3.0  # RT010: ... or whose |mean| exceeds this

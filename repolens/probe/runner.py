@@ -218,9 +218,13 @@ def _run_child(spec: ProbeSpec, folder: Path) -> ProbeReport:
     if data is not None:
         report = ProbeReport.from_json(data)
         if timed_out and report.failure is not None and report.failure.kind == "timeout":
-            failure = dataclasses.replace(report.failure, message=report.failure.message.replace(
-                "the time limit", f"the time limit ({limit:g} s)", 1))
-            report = dataclasses.replace(report, failure=failure)
+            def with_limit(text: str) -> str:
+                return text.replace("the time limit", f"the time limit ({limit:g} s)", 1)
+
+            failure = dataclasses.replace(report.failure, message=with_limit(report.failure.message))
+            findings = tuple(dataclasses.replace(f, message=with_limit(f.message)) if f.rule == "RT000" else f
+                             for f in report.findings)
+            report = dataclasses.replace(report, failure=failure, findings=findings)
         stdout_tail = _tail(out)
         if stdout_tail and report.failure is not None:
             report = dataclasses.replace(report, measurements={**report.measurements,

@@ -140,3 +140,62 @@ def test_without_a_model_the_core_model_of_the_map_is_probed_not_a_helper(tmp_pa
     target, origin = pick_model(tmp_path)
     assert target == f"{tmp_path / 'models.py'}:Net"
     assert origin == "auto: the core model repolens map finds (models.py:Net)"
+
+
+def test_static_scan_ranks_activations_samplers_and_wrappers_after_the_model(tmp_path):
+    from repolens.probe.autodetect import find_candidates
+
+    (tmp_path / "nets.py").write_text(textwrap.dedent("""
+        from torch import nn
+
+        class Mish(nn.Module):
+            def forward(self, x):
+                return x
+
+        class InferenceWrapper(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = nn.Linear(4, 4)
+                self.extra = nn.Linear(4, 4)
+                self.more = nn.Linear(4, 4)
+
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+        """))
+    names = [c.name for c in find_candidates(tmp_path)]
+    assert names[0] == "Classifier" and set(names[1:]) == {"Mish", "InferenceWrapper"}
+
+
+def test_default_time_limit_grows_with_the_parameter_count_and_steps():
+    from repolens.probe import ProbeSpec
+    from repolens.probe.runner import time_limit
+
+    spec = ProbeSpec(model="m.py:M", root=".")
+    assert time_limit(spec, None) == 120
+    assert time_limit(spec, 86_000_000) == pytest.approx(120 + 860)
+    assert time_limit(ProbeSpec(model="m.py:M", root=".", steps=30), 86_000_000) == pytest.approx(120 + 86)
+    assert time_limit(ProbeSpec(model="m.py:M", root=".", timeout=7.0), 86_000_000) == 7.0
+
+
+def test_rich_report_prints_measurements_and_groups_repeated_info_findings():
+    import io
+
+    from rich.console import Console
+
+    from repolens.cli.probe_cmd import render_rich
+    from repolens.probe import ProbeReport
+    from repolens.probe.model import finding
+
+    report = ProbeReport(model="m.py:M", device="cpu", findings=(
+        finding("RT001", "info", "act (ReLU, no parameters) is never called", "act"),
+        finding("RT001", "info", "drop (Dropout, no parameters) is never called", "drop"),
+        finding("RT007", "warning", "exploding logits", "head", value=812.5, threshold=50.0, hint="init small"),
+    ))
+    buffer = io.StringIO()
+    render_rich(report, Console(file=buffer, width=120, no_color=True))
+    text = buffer.getvalue()
+    assert "RT001 submodule-never-called [info] x2" in text
+    assert "act: act (ReLU" in text and "drop: drop (Dropout" in text
+    assert "measured 812.5, threshold 50" in text and "hint: init small" in text

@@ -164,9 +164,11 @@ def _head(key: str, p: torch.Tensor, integer_input: bool, name: str | None, clas
         shape = (n,) if p.dim() == 2 else (n, *p.shape[2:])
         targets = labels if labels is not None else torch.randint(0, c, shape, generator=gen)
         act = output_activation(p)
-        wrong = (f"{act[0]} output: cross-entropy expects logits, not probabilities"
-                 if act is not None and act[0] in ("Softmax", "Sigmoid") and name in (None, "cross_entropy", "ce")
-                 else None)
+        wrong = None
+        if act is not None and name in (None, "cross_entropy", "ce"):
+            wrong = (f"{act[0]} output: cross-entropy expects logits, not probabilities"
+                     if act[0] in ("Softmax", "Sigmoid") else
+                     f"{act[0]} output: cross-entropy expects logits, these are bounded to [{act[1]:g}, {act[2]:g}]")
         return Head(key, kind, name or "cross_entropy", c, targets.to(p.device), wrong)
     if kind == "language-model":
         v = p.shape[-1]
