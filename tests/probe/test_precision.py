@@ -116,3 +116,9 @@ def test_finding_json_carries_value_threshold_hint_and_report_its_options():
     rt007 = next(f for f in data["findings"] if f["rule"] == "RT007" and "logits" in f["message"])
     assert {"value", "threshold", "hint"} <= set(rt007)
     assert data["repolens_version"] and data["options"]["steps"] == 300
+
+
+def test_space_to_depth_stem_gets_an_image_with_a_quarter_of_the_channels():
+    m = _probe("FocusStem", select=("RT001",)).measurements
+    assert m["input"]["shape"] == [8, 3, 32, 32]
+    assert "12 channels were refused, 3 run" in m["input"]["source"]

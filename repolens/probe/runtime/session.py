@@ -139,15 +139,20 @@ def _fits(run: Run, x: torch.Tensor) -> bool:
 
 
 def _image_side(run: Run, shape: tuple[int, ...], dtype: str) -> tuple[tuple[int, ...], str]:
-    """An inferred 32x32 image too small for the network (AlexNet, Inception, fixed pooling): try larger."""
-    note = ""
-    for side in (shape[2], 64, 128, 224, 256):
-        trial = (*shape[:2], side, side)
-        if _fits(run, _random_input(run, trial, dtype)):
-            if side != shape[2]:
-                note = f"; {shape[2]}x{shape[2]} was too small for the network, {side}x{side} runs"
-            return trial, note
-    return shape, note
+    """An inferred 32x32 image the network refuses: try larger sides (AlexNet-like strides, a UNet with
+    many downsamplings), then other channel counts (a space-to-depth stem, YOLOX's Focus, takes C/4)."""
+    n, c, side = shape[0], shape[1], shape[2]
+    channels = [c] + [k for k in (c // 4 if c % 4 == 0 else 0, 3, 1) if k and k != c]
+    for k in channels:
+        for s in (side, 64, 128, 224, 256):
+            if _fits(run, _random_input(run, (n, k, s, s), dtype)):
+                notes = []
+                if s != side:
+                    notes.append(f"{side}x{side} was too small for the network, {s}x{s} runs")
+                if k != c:
+                    notes.append(f"{c} channels were refused, {k} run (the first layer sees a transformed input)")
+                return (n, k, s, s), "".join(f"; {t}" for t in notes)
+    return shape, ""
 
 
 def make_inputs(run: Run, samples: tuple[list, list] | None) -> None:

@@ -225,3 +225,17 @@ class ConstantModel(nn.Module):
 
     def forward(self, x):
         return self.bias.expand(x.shape[0], 4) + 0 * self.fc(x).detach()
+
+
+class FocusStem(nn.Module):
+    """YOLOX/YOLOv5 Focus: space-to-depth before the first conv, so that conv's in_channels (12) is
+    four times the image's (3)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(12, 16, 3, padding=1)
+        self.head = nn.Linear(16, 4)
+
+    def forward(self, x):
+        x = torch.cat([x[..., ::2, ::2], x[..., 1::2, ::2], x[..., ::2, 1::2], x[..., 1::2, 1::2]], dim=1)
+        return self.head(F.relu(self.conv(x)).mean(dim=(2, 3)))
