@@ -122,3 +122,12 @@ def test_space_to_depth_stem_gets_an_image_with_a_quarter_of_the_channels():
     m = _probe("FocusStem", select=("RT001",)).measurements
     assert m["input"]["shape"] == [8, 3, 32, 32]
     assert "12 channels were refused, 3 run" in m["input"]["source"]
+
+
+def test_normalisation_layers_with_a_momentum_passed_as_eps_are_found():
+    torch = pytest.importorskip("torch")
+    from repolens.probe.runtime.checks.magnitudes import _large_eps_norms
+
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4, 0.8), torch.nn.BatchNorm2d(4),
+                                torch.nn.LayerNorm(4, eps=0.5))
+    assert _large_eps_norms(model) == ["1", "3"]

@@ -239,3 +239,4 @@ class FocusStem(nn.Module):
     def forward(self, x):
         x = torch.cat([x[..., ::2, ::2], x[..., 1::2, ::2], x[..., ::2, 1::2], x[..., 1::2, 1::2]], dim=1)
         return self.head(F.relu(self.conv(x)).mean(dim=(2, 3)))
+

@@ -180,8 +180,12 @@ def _check_gradients(run: Run, params: list[dict[str, Any]]) -> None:
                             hint="it grows as the gates train; nothing to fix"))
         if vanishing:
             why = f" (not re-checked: {failed})" if failed else " (also in float64)"
+            big_eps = _large_eps_norms(run.model)
+            cause = (f"; {len(big_eps)} normalisation layer(s) have a large eps ({_listing(big_eps)}: eps="
+                     f"{_eps(run.model, big_eps[0]):g}, a momentum passed as eps?), which shrinks every signal "
+                     "through them" if big_eps else "")
             run.add(finding("RT007", "warning", f"vanishing gradient in {len(vanishing)} of {judged} parameter tensors: "
-                            f"mean |grad| < {th.vanishing_grad:g}{why}: {_listing(vanishing, small)}", vanishing[0],
+                            f"mean |grad| < {th.vanishing_grad:g}{why}: {_listing(vanishing, small)}{cause}", vanishing[0],
                             value=small[vanishing[0]], threshold=th.vanishing_grad, items=vanishing,
                             hint="a saturating activation, a tiny scale on a branch, or a very deep stack without "
                                  "normalisation/residuals"))
@@ -190,6 +194,17 @@ def _check_gradients(run: Run, params: list[dict[str, Any]]) -> None:
         run.add(finding("RT007", "warning", f"exploding gradient in {len(big)} of {judged} parameter tensors: mean |grad| "
                         f"> {th.exploding_grad:g}: {_listing(names, big)}", names[0], value=big[names[0]],
                         threshold=th.exploding_grad, items=names, hint="lower the initial scale or clip gradients"))
+
+
+def _large_eps_norms(model: nn.Module) -> list[str]:
+    """Normalisation layers whose eps is 0.01 or more: `nn.BatchNorm2d(c, 0.8)` sets eps, not momentum."""
+    return [name for name, m in model.named_modules()
+            if isinstance(m, (nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.LayerNorm))
+            and isinstance(getattr(m, "eps", None), float) and m.eps >= 0.01]
+
+
+def _eps(model: nn.Module, name: str) -> float:
+    return float(dict(model.named_modules())[name].eps)
 
 
 def _check_parameters(run: Run, params: list[dict[str, Any]]) -> None:
