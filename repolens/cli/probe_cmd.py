@@ -81,7 +81,7 @@ def _summary_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("modules called", f"{mo['called']} of {mo['total']}"))
     if "overfit" in m:
         o = m["overfit"]
-        verdict = "passed" if o["passed"] else "FAILED"
+        verdict = "passed" if o["passed"] else ("inconclusive (stopped early)" if o.get("stopped") else "FAILED")
         rows.append(("overfit 8 samples", f"{verdict}: {_num(o['initial_loss'])} -> {_num(o['final_loss'])} in "
                      f"{o['steps']}/{o['max_steps']} Adam steps (target {_num(o['target'])})"))
     if "baseline" in m:

@@ -20,6 +20,7 @@ import json
 import os
 import signal
 import sys
+import time
 
 from repolens.probe.model import ProbeFailure, ProbeReport, ProbeSpec, finding
 
@@ -100,6 +101,7 @@ def _start_watchdog(folder: str) -> None:
 
 
 def main(argv: list[str]) -> int:
+    started = time.monotonic()
     spec_path, result_path, crumb_path = argv
     _start_watchdog(os.path.dirname(os.path.abspath(spec_path)))
     with open(spec_path, encoding="utf-8") as fh:
@@ -127,7 +129,7 @@ def main(argv: list[str]) -> int:
     from repolens.probe.runtime.session import report_of, run_session
 
     fd = os.open(crumb_path, os.O_RDWR | os.O_CREAT, 0o600)
-    run = Run(spec, breadcrumb_fd=fd)
+    run = Run(spec, breadcrumb_fd=fd, started=started)
     try:
         run_session(spec, run)
     except Terminated as exc:

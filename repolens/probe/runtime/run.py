@@ -34,6 +34,8 @@ class Run:
     phase: str = "starting"
     breadcrumb_fd: int | None = None
     gen: torch.Generator = field(default_factory=torch.Generator)
+    started: float = field(default_factory=time.monotonic)  # when the child started (torch import included)
+    deadline: float | None = None  # monotonic time by which the slow checks must stop (set once the model is built)
 
     def add(self, f: ProbeFinding) -> None:
         self.findings.append(f)

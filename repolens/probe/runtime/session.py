@@ -21,7 +21,11 @@ from repolens.probe.runtime.describe import describe, tensors_in
 from repolens.probe.runtime.failure import failure_from_exception
 from repolens.probe.runtime.run import Run
 from repolens.probe.runtime.task import choose_task, compute_loss, split_output
+from repolens.probe.runner import time_limit
 from repolens.probe.runtime.tracer import Tracer, set_parameter_count, write_breadcrumb
+
+
+RESERVE_S = 20.0  # of the time limit, kept for the checks after the overfit run and the report
 
 
 class Stop(Exception):
@@ -88,7 +92,10 @@ def load_model(run: Run) -> None:
     run.measure("build", info)
     if not isinstance(model, nn.Module):
         _usage(run, "building the model", f"{spec.model} returned a {type(model).__name__}, not an nn.Module")
-    set_parameter_count(run.breadcrumb_fd, sum(p.numel() for p in model.parameters()))
+    params = sum(p.numel() for p in model.parameters())
+    set_parameter_count(run.breadcrumb_fd, params)
+    # the parent stops us at this limit; the overfit loop stops early enough to leave room for the rest
+    run.deadline = run.started + time_limit(spec, params) - RESERVE_S
     run.model = _attempt(run, "build", f"moving the model to {run.device}", lambda: model.to(run.device))
 
 

@@ -37,6 +37,7 @@ def check_overfit(run: Run) -> dict | None:
     initial = None
     target = None
     passed = False
+    stopped = None
     constant = constant_predictor_loss(run)
     own = run.task is not None and run.task.kind in ("model-loss", "custom") and constant is None
     if run.device == "cuda":
@@ -63,6 +64,9 @@ def check_overfit(run: Run) -> dict | None:
             if value <= target:
                 passed = True
                 break
+            if run.deadline is not None and time.monotonic() + 2 * times[-1] > run.deadline:
+                stopped = f"stopped after {len(curve)} of {run.spec.steps} steps to stay within the time limit"
+                break
     with torch.no_grad(), training_without_dropout(run.model):
         _, loss, _ = forward(run)
     final = float(loss)
@@ -76,6 +80,8 @@ def check_overfit(run: Run) -> dict | None:
               "curve": [curve[i] for i in range(0, len(curve), max(1, len(curve) // 20))]}
     if run.task is not None and run.task.describe().get("targets"):
         result["targets"] = run.task.describe()["targets"]
+    if stopped:
+        result["stopped"] = stopped
     run.measure("overfit", result)
     if times:
         steady = times[1:] or times
@@ -83,7 +89,11 @@ def check_overfit(run: Run) -> dict | None:
     if run.device == "cuda":
         run.measurements.setdefault("gpu", {})["peak_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
         run.measurements["gpu"]["step_time_ms"] = run.measurements.get("step_time_ms")
-    if not passed:
+    if not passed and stopped:
+        # too slow to finish here: no verdict rather than a false "cannot overfit"
+        run.skip("RT005", f"inconclusive: {stopped} (loss {initial:.4g} -> {final:.4g}, target {target:.4g}); "
+                 "raise --timeout, or probe a smaller configuration (--tiny)")
+    elif not passed:
         if curve and not math.isfinite(curve[-1]):
             why = "the loss became NaN/Inf"
         else:
