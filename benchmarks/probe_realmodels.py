@@ -1,6 +1,6 @@
 """`repolens probe` on real architectures: no false alarm on correct models, planted bugs caught.
 
-    python benchmarks/probe_realmodels.py [--only NAME,...] [--no-bugs] [--bugs-per-model N] [--json OUT]
+    python benchmarks/probe_realmodels.py [--only NAME,...] [--no-bugs] [--bugs-per-model N] [--jobs N] [--json OUT]
 
 Part 1: every model in MODELS (real files vendored under benchmarks/probe_models/, see its README)
 is probed with ONE command line and default settings: `repolens probe FILE.py:NAME [--arg ...]
@@ -12,7 +12,7 @@ a cross-entropy), on a module chosen from the clean run's shape trace. A bug cou
 the check meant for it fires (warning or error) and names the planted module (for the output
 activation: RT005 on the whole model). The planted runs use --steps 60 and --no-compile to keep the
 benchmark under an hour on a shared CPU, except the output-activation bug, which needs the default
-300 steps (RT005 is what catches it).
+300 steps (RT005 is what catches it), and --timeout 1200 (see below).
 
 Prints a table per model and the summary figures (false alarms, catch rate, median wall time of a
 small model's probe).
@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,13 +153,16 @@ def main() -> None:
     parser.add_argument("--no-bugs", action="store_true")
     parser.add_argument("--bugs-per-model", type=int, default=3)
     parser.add_argument("--json", default="")
+    parser.add_argument("--jobs", type=int, default=1, help="probes run at once (each uses one CPU thread or more; "
+                        "wall times are only comparable with --jobs 1)")
     opts = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).parent))
     chosen = [m for m in MODELS if not opts.only or any(o.strip() in m[0] for o in opts.only.split(","))]
     results = []
+    with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
+        clean_runs = list(pool.map(lambda m: probe(m[2], m[3]), chosen))
     print(f"{'model':44s} {'source':34s} {'exit':>4s} {'wall s':>7s}  findings (warning/error)")
-    for name, source, target, args in chosen:
-        report, code, wall, err = probe(target, args)
+    for (name, source, target, args), (report, code, wall, err) in zip(chosen, clean_runs):
         bad = loud(report) if report else []
         fails = (report or {}).get("failure")
         text = "; ".join(f"{f['rule']} {f.get('where') or ''}".strip() for f in bad) or ("FAILED: " + err if not report
@@ -178,7 +182,7 @@ def main() -> None:
               f"included): {statistics.median(small):.1f} s over {len(small)} models")
     planted = []
     if not opts.no_bugs:
-        print(f"\n{'model':44s} {'bug':8s} {'module':32s} caught  evidence")
+        jobs = []
         for r in results:
             if not r["report"] or r["failure"]:
                 continue
@@ -191,12 +195,17 @@ def main() -> None:
                 kwargs = {"target": r["target"], "bug": bug, "module": module}
                 ctor = _constructor_args(r["args"])
                 extra = ["--arg", json.dumps({**kwargs, "args": ctor, "tiny": "--tiny" in r["args"]})]
-                steps = [] if bug == "softmax" else ["--steps", "60", "--no-compile"]
-                report, code, wall, err = probe("benchmarks/probe_mutate.py:mutated", extra + steps)
-                ok, why = caught(report, bug, module)
-                planted.append({"model": r["model"], "bug": bug, "module": module, "caught": ok, "why": why,
-                                "wall_s": wall})
-                print(f"{r['model']:44s} {bug:8s} {module[:32]:32s} {'yes' if ok else 'NO':6s}  {why}", flush=True)
+                # a generous --timeout: under --jobs N on a shared CPU the automatic limit would stop the overfit
+                # run early (RT005 inconclusive), which measures the machine, not the check
+                steps = ["--timeout", "1200"] + ([] if bug == "softmax" else ["--steps", "60", "--no-compile"])
+                jobs.append((r["model"], bug, module, extra + steps))
+        with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
+            runs = list(pool.map(lambda j: probe("benchmarks/probe_mutate.py:mutated", j[3]), jobs))
+        print(f"\n{'model':44s} {'bug':8s} {'module':32s} caught  evidence")
+        for (model, bug, module, _), (report, code, wall, err) in zip(jobs, runs):
+            ok, why = caught(report, bug, module)
+            planted.append({"model": model, "bug": bug, "module": module, "caught": ok, "why": why, "wall_s": wall})
+            print(f"{model:44s} {bug:8s} {module[:32]:32s} {'yes' if ok else 'NO':6s}  {why}", flush=True)
         hit = sum(p["caught"] for p in planted)
         if planted:
             print(f"\nplanted bugs: {len(planted)} over {len({p['model'] for p in planted})} models; caught by the "

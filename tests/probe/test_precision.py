@@ -135,7 +135,13 @@ def test_normalisation_layers_with_a_momentum_passed_as_eps_are_found():
 
 def test_an_overfit_run_too_slow_for_the_time_limit_stops_inconclusive_not_failed():
     # in this process no parent enforces the limit; the overfit loop keeps within it by itself
-    report = probe_here("ConstantOutput", timeout=20.5, select=("RT005",))
+    report = probe_here("ConstantOutput", timeout=20.0, select=("RT005",))  # the limit leaves no time for it
     assert report.measurements["overfit"]["stopped"].startswith("stopped after")
     assert report.measurements["skipped"]["RT005"].startswith("inconclusive")
     assert not [f for f in report.findings if f.rule == "RT005"]
+
+
+def test_batch_mixing_in_any_output_is_caught_not_only_in_the_first():
+    report = _probe("SecondHeadMixes", select=("RT013",))
+    hits = [f for f in report.findings if f.rule == "RT013"]
+    assert hits and hits[0].where == "(model)"

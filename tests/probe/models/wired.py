@@ -240,3 +240,17 @@ class FocusStem(nn.Module):
         x = torch.cat([x[..., ::2, ::2], x[..., 1::2, ::2], x[..., ::2, 1::2], x[..., 1::2, 1::2]], dim=1)
         return self.head(F.relu(self.conv(x)).mean(dim=(2, 3)))
 
+
+
+class SecondHeadMixes(nn.Module):
+    """Two outputs; only the second is computed from a batch-mixing reshape."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(16, 32)
+        self.a = nn.Linear(32, 4)
+        self.b = nn.Linear(32, 4)
+
+    def forward(self, x):
+        h = F.relu(self.fc1(x))
+        return self.a(h), self.b(h.t().reshape(x.shape[0], -1))

@@ -221,8 +221,9 @@ def _check_activations(run: Run, acts: list[dict[str, Any]]) -> None:
     th = run.spec.thresholds
     loud = [a for a in acts if a.get("mean_abs") is not None and a["mean_abs"] > th.exploding_activation]
     # a layer with its own weights that multiplies the size of what it gets by more than exploding_gain
+    # (normalisation layers rescale by design: a norm after a 1e-6 LayerScale branch has a huge "gain")
     gain = [a for a in acts if a.get("own_params") and a.get("in_mean_abs") and a.get("mean_abs") is not None
-            and a["mean_abs"] > 10.0 and a["mean_abs"] / a["in_mean_abs"] > th.exploding_gain]
+            and "Norm" not in a["type"] and a["mean_abs"] > 1.0 and a["mean_abs"] / a["in_mean_abs"] > th.exploding_gain]
     for a in gain:
         a["gain"] = a["mean_abs"] / a["in_mean_abs"]
     if gain:

@@ -93,9 +93,9 @@ def check_batch_mixing(run: Run) -> None:
     with torch.backends.cudnn.flags(enabled=False):
         try:
             run.tracer.reset_stack()
-            out = split_output(run.model(x)).primary
+            heads = [t for _, t in split_output(run.model(x)).heads if t.dim() > b and t.shape[b] == n]
             wrt = x if x.is_floating_point() else (captured[0] if captured else None)
-            leaking = _gradients(run, out, wrt, n, b, probe_at)
+            leaking = _gradients(run, heads, wrt, n, b, probe_at)
         finally:
             if handle is not None:
                 handle.remove()
@@ -107,22 +107,24 @@ def check_batch_mixing(run: Run) -> None:
             run.model.train(was)
 
 
-def _gradients(run: Run, out, wrt, n: int, b: int, probe_at: str) -> dict[int, list[int]] | None:
+def _gradients(run: Run, heads: list, wrt, n: int, b: int, probe_at: str) -> dict[int, list[int]] | None:
+    """Every output with the batch dimension is probed (a detector's three scales, not the first only)."""
     layout = "batch first" if b == 0 else "sequence first: batch in dimension 1"
-    if out is None or wrt is None or out.dim() <= b or out.shape[b] != n or wrt.shape[b] != n:
+    if not heads or wrt is None or wrt.shape[b] != n:
         run.skip("RT013", f"inconclusive: the output's dimension {b} is not the batch ({n}; {layout})")
         run.measure("batch_mixing", {"at": probe_at, "batch_dim": b, "verdict": "inconclusive"})
         return None
     # Two probes, the first and the last sample: a causal mix (an RNN run along the batch) only
-    # shows in the last one. A random projection: a plain sum can have zero gradient (softmax).
+    # shows in the last one.
     leaking: dict[int, list[int]] = {}
     own_max, other_max = 0.0, 0.0
     for i in (0, n - 1):
-        piece = _select(out, b, i)
-        weights = torch.randn(piece.shape, generator=run.gen).to(out.device, out.dtype)
         if wrt.grad is not None:
             wrt.grad = None
-        (piece * weights).sum().backward(retain_graph=i == 0)
+        # a random projection of sample i's outputs: a plain sum can have zero gradient (softmax)
+        total = sum((_select(t, b, i) * torch.randn(_select(t, b, i).shape, generator=run.gen).to(t.device, t.dtype)
+                     ).sum() for t in heads)
+        total.backward(retain_graph=i == 0)
         if wrt.grad is None:
             run.skip("RT013", "inconclusive: the output does not depend on the input through autograd")
             run.measure("batch_mixing", {"at": probe_at, "batch_dim": b, "verdict": "inconclusive",
