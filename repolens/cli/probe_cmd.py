@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 import typer
 from rich.console import Console
@@ -18,8 +18,9 @@ from rich.table import Table
 from rich.text import Text
 
 from repolens.output import write_atomic
-from repolens.probe import (ProbeConfigError, ProbeReport, ProbeUnavailable, build_spec, find_candidates,
+from repolens.probe import (ProbeConfigError, ProbeInterrupted, ProbeReport, ProbeUnavailable, build_spec,
                             find_project_root, load_options, run_probe, torch_available)
+from repolens.probe.target import pick_model
 
 NEEDS_TORCH = "repolens probe needs torch: pip install 'repolens[runtime]'"
 _SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -56,6 +57,12 @@ def _summary_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     if "model_source" in m:
         rows.append(("model", str(m["model_source"])))
+    if m.get("build", {}).get("configs") or m.get("build", {}).get("kwargs") or m.get("build", {}).get("tiny"):
+        b = m["build"]
+        parts = [f"{k}={v!r}" for k, v in (b.get("kwargs") or {}).items()]
+        parts += [f"{k}={v}" for k, v in (b.get("configs") or {}).items()]
+        parts += [f"--tiny {k}: {old} -> {new}" for k, (old, new) in (b.get("tiny") or {}).items()]
+        rows.append(("built with", ", ".join(parts)))
     if "input" in m:
         i = m["input"]
         rows.append(("input", f"{'x'.join(map(str, i['shape']))} {i['dtype']} ({i['source']})"))
@@ -74,7 +81,7 @@ def _summary_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("modules called", f"{mo['called']} of {mo['total']}"))
     if "overfit" in m:
         o = m["overfit"]
-        verdict = "passed" if o["passed"] else "FAILED"
+        verdict = "passed" if o["passed"] else ("inconclusive (stopped early)" if o.get("stopped") else "FAILED")
         rows.append(("overfit 8 samples", f"{verdict}: {_num(o['initial_loss'])} -> {_num(o['final_loss'])} in "
                      f"{o['steps']}/{o['max_steps']} Adam steps (target {_num(o['target'])})"))
     if "baseline" in m:
@@ -82,8 +89,9 @@ def _summary_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("zeroed inputs", f"loss {_num(b['zeroed_loss'])} vs {_num(b['real_loss'])} on real inputs"))
     if "batch_mixing" in m:
         b = m["batch_mixing"]
-        rows.append(("batch mixing", f"max grad on other samples {_num(b.get('other_grad_max', 0.0))} "
-                     f"(own {_num(b.get('own_grad_max', 0.0))}) at {b['at']}"))
+        rows.append(("batch mixing", f"{b.get('verdict', '?')}: max grad on other samples "
+                     f"{_num(b.get('other_grad_max', 0.0))} (own {_num(b.get('own_grad_max', 0.0))}) at {b['at']}, "
+                     f"batch dimension {b.get('batch_dim', 0)}"))
     if "loss_components" in m:
         rows.append(("loss components", ", ".join(f"{k}={_num(v)}" for k, v in m["loss_components"].items())))
     if "dataset_inputs" in m:
@@ -109,6 +117,28 @@ def _summary_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def _grouped(findings) -> list[list]:
+    """Consecutive info findings of the same check become one group; everything else stays alone."""
+    groups: list[list] = []
+    for f in findings:
+        if groups and f.severity == "info" and groups[-1][0].severity == "info" and groups[-1][0].rule == f.rule:
+            groups[-1].append(f)
+        else:
+            groups.append([f])
+    return groups
+
+
+def _measured(f) -> str:
+    parts = []
+    if f.value is not None:
+        parts.append(f"measured {_num(f.value)}")
+    if f.threshold is not None:
+        parts.append(f"threshold {_num(f.threshold)}")
+    if len(f.items) > 1:
+        parts.append(f"{len(f.items)} tensors/modules (all in --format json)")
+    return ", ".join(parts)
+
+
 def render_rich(report: ProbeReport, console: Console, layers: bool = False) -> None:
     console.print(Text.assemble(("repolens probe ", "bold"), report.model, "  on ", (report.device, "bold")))
     if report.failure is not None:
@@ -116,10 +146,22 @@ def render_rich(report: ProbeReport, console: Console, layers: bool = False) -> 
             console.print(line)
     findings = [f for f in report.findings if not (f.rule == "RT000" and report.failure is not None
                                                    and len(report.findings) == 1)]
-    for f in findings:
+    for group in _grouped(findings):
+        f = group[0]
+        if len(group) > 1:  # repeated info findings of one check: one head, one line each
+            console.print(Text.assemble((f.rule, "bold"), f" {f.name} ", (f"[{f.severity}]", _SEV_STYLE[f.severity]),
+                                        f" x{len(group)}"))
+            for g in group:
+                console.print(Padding(Text(f"{g.where}: {g.message}" if g.where else g.message), (0, 0, 0, 4)))
+            continue
         console.print(Text.assemble((f.rule, "bold"), f" {f.name} ", (f"[{f.severity}]", _SEV_STYLE[f.severity]),
                                     f" {f.where}" if f.where else ""))
         console.print(Padding(Text(f.message), (0, 0, 0, 4)))
+        measured = _measured(f)
+        if measured:
+            console.print(Padding(Text(measured, style="dim"), (0, 0, 0, 4)))
+        if f.hint and f.severity != "info":
+            console.print(Padding(Text("hint: " + f.hint, style="green"), (0, 0, 0, 4)))
     if not findings and report.failure is None:
         console.print(Text("no findings", style="green"))
     rows = _summary_rows(dict(report.measurements))
@@ -160,19 +202,6 @@ def _emit(report: ProbeReport, fmt: str, output: Optional[Path], layers: bool) -
         render_rich(report, Console(), layers)
 
 
-def _pick_model(root: Path, options: dict) -> tuple[str | None, str]:
-    if options.get("model"):
-        return None, "[tool.repolens.probe] model"
-    candidates = find_candidates(root)
-    if not candidates:
-        raise ProbeConfigError("no model named and no nn.Module class with an argument-free constructor found: "
-                               "repolens probe path/to/model.py:build_model")
-    best = candidates[0]
-    others = [c.target for c in candidates[1:4]]
-    origin = f"auto: {best.why}" + (f" (other candidates: {', '.join(others)})" if others else "")
-    return str(root / best.path) + ":" + best.name, origin
-
-
 def probe_project(root: Path, *, fmt: str = "rich", output: Optional[Path] = None, **cli: Any) -> int:
     """Probe the project's configured model and print the report; returns the exit code.
 
@@ -192,7 +221,13 @@ def register(app: typer.Typer) -> None:
         device: Optional[str] = typer.Option(None, "--device", help="auto | cpu | cuda (default auto)"),
         steps: Optional[int] = typer.Option(None, "--steps", help="Adam steps of the overfit test (default 300)"),
         timeout: Optional[float] = typer.Option(None, "--timeout", help="seconds before the child is stopped "
-                                                "(default 120)"),
+                                                "(default 120 + 10 per million parameters)"),
+        arg: Optional[List[str]] = typer.Option(None, "--arg", help="constructor argument key=value (value read as "
+                                                "JSON), repeatable; or a JSON object; fills a config dataclass too"),
+        tiny: bool = typer.Option(False, "--tiny", help="shrink known size knobs (n_layer, depth, hidden sizes, "
+                                  "image size...) to a small same-shaped model for the CPU"),
+        loss: Optional[str] = typer.Option(None, "--loss", help="cross_entropy | mse | bce | bce_with_logits | "
+                                           "l1 | huber | module:callable (default: from the output)"),
         select: Optional[str] = typer.Option(None, "--select", help="checks to run, e.g. RT001,RT005 (default all)"),
         compile_check: Optional[bool] = typer.Option(None, "--compile/--no-compile", help="RT012 torch.compile "
                                                      "graph breaks (default: on CUDA only)"),
@@ -210,7 +245,8 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2)
         root = find_project_root(project)
         code = _run(root, fmt, output, layers, model=model, input_shape=input, dtype=dtype, classes=classes,
-                    device=device, steps=steps, timeout=timeout, select=select, compile_check=compile_check)
+                    device=device, steps=steps, timeout=timeout, select=select, compile_check=compile_check,
+                    args=list(arg or ()), tiny=tiny, loss=loss)
         raise typer.Exit(code)
 
 
@@ -222,13 +258,18 @@ def _run(root: Path, fmt: str, output: Optional[Path], layers: bool, **cli: Any)
         options = load_options(root)
         model = cli.pop("model", None)
         origin = "command line" if model else ""
-        if not model:
-            model, origin = _pick_model(root, options)
+        if not model and not options.get("model"):
+            model, origin = pick_model(root)
+        elif not model:
+            origin = "[tool.repolens.probe] model"
         spec = build_spec(root, options, model=model, origin=origin, **cli)
         report = run_probe(spec)
     except (ProbeConfigError, ProbeUnavailable) as exc:
         typer.echo(f"repolens probe: {exc}", err=True)
         return 2
+    except ProbeInterrupted as exc:
+        typer.echo(f"repolens probe: {exc}; the child process and its temp folder are gone", err=True)
+        return 128 + exc.signum
     _emit(report, fmt, output, layers)
     if report.failure is not None and report.failure.kind == "usage":
         return 2

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from repolens.discover import files as discover_files
 from repolens.discover.source import read_source
+from repolens.project.frameworks import MODULE
+from repolens.project.model import ProjectModel
+from repolens.project.moduleinfo import import_prefix, module_info
 
-_MODULE_BASE_NAMES = {"Module", "nn.Module", "torch.nn.Module"}
 _SKIP_PARTS = {"tests", "test", "testing", "docs", "examples", "benchmarks", "scripts"}
 
 
@@ -26,6 +28,7 @@ class Candidate:
     why: str
     built_by_others: bool
     size: int  # lines of the class body: bigger networks first among equals
+    helper: bool = False  # an activation, sampler, wrapper, loss...: not the model to probe
 
 
 def _base_name(node: ast.expr) -> str:
@@ -48,6 +51,22 @@ def _init_needs_args(cls: ast.ClassDef) -> bool | None:
     return None
 
 
+_HELPER_WORDS = ("sampler", "wrapper", "inference", "predictor", "loss", "activation", "swish", "mish", "gelu",
+                 "identity", "ema", "lambda", "hook", "metric", "criterion", "scheduler", "dataset", "loader")
+_LAYER_CALLS = {"Linear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "Embedding", "LSTM", "GRU", "RNN",
+                "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "Parameter"}
+
+
+def _is_helper(cls: ast.ClassDef, modules: set[str]) -> bool:
+    """An activation, a sampler or an inference wrapper: no layer of its own and no project module built,
+    or a name that says it is one."""
+    lowered = cls.name.lower()
+    if any(word in lowered for word in _HELPER_WORDS):
+        return True
+    called = _called_names(cls)
+    return not (called & _LAYER_CALLS) and not (called & modules)
+
+
 def _called_names(cls: ast.ClassDef) -> set[str]:
     return {n.func.id if isinstance(n.func, ast.Name) else n.func.attr
             for n in ast.walk(cls) if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))}
@@ -56,33 +75,27 @@ def _called_names(cls: ast.ClassDef) -> set[str]:
 def find_candidates(root: str | Path) -> list[Candidate]:
     root = Path(root)
     classes: dict[str, tuple[str, ast.ClassDef]] = {}
+    infos = []
+    prefix = import_prefix(root)
     for entry in discover_files.discover(root).python_files:
         rel = entry.rel
-        parts = set(Path(rel).parts[:-1])
-        if parts & _SKIP_PARTS or Path(rel).name.startswith("test_"):
-            continue
         text = read_source(entry.path).text
         if text is None:
             continue
         try:
             tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        infos.append(module_info(rel, text, tree, prefix))  # every file: bases may live anywhere
+        parts = set(Path(rel).parts[:-1])
+        if parts & _SKIP_PARTS or Path(rel).name.startswith("test_"):
             continue
         for node in tree.body:
             if isinstance(node, ast.ClassDef):
                 classes.setdefault(node.name, (rel, node))
-    # nn.Module subclasses, through the project's own base classes (to a fixpoint)
-    modules: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for name, (_, node) in classes.items():
-            if name in modules:
-                continue
-            bases = {_base_name(b) for b in node.bases}
-            if bases & _MODULE_BASE_NAMES or {b.rsplit(".", 1)[-1] for b in bases} & modules:
-                modules.add(name)
-                changed = True
+    # nn.Module subclasses: the project model answers, through imports and bases across files
+    model = ProjectModel(infos)
+    modules = {name for name, (rel, _) in classes.items() if model.class_kind(rel, name) == MODULE}
 
     def needs_args(name: str, seen: frozenset[str] = frozenset()) -> bool:
         rel, node = classes[name]
@@ -105,6 +118,7 @@ def find_candidates(root: str | Path) -> list[Candidate]:
         rel, node = classes[name]
         size = (node.end_lineno or node.lineno) - node.lineno
         why = f"{rel}:{node.lineno}: class {name}(nn.Module) needs no constructor arguments"
-        out.append(Candidate(f"{rel}:{name}", rel, node.lineno, name, why, name in built, size))
-    out.sort(key=lambda c: (c.built_by_others, -c.size, c.path, c.line))
+        out.append(Candidate(f"{rel}:{name}", rel, node.lineno, name, why, name in built, size,
+                             _is_helper(node, modules - {name})))
+    out.sort(key=lambda c: (c.helper, c.built_by_others, -c.size, c.path, c.line))
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import sys
 from dataclasses import replace
@@ -16,7 +18,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 KEYS = {"model", "kwargs", "input", "dtype", "classes", "loss", "dataset", "dataset_kwargs", "device", "steps",
-        "timeout", "select", "freeze", "compile", "seed", "thresholds"}
+        "timeout", "select", "freeze", "compile", "seed", "thresholds", "tiny"}
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -27,12 +29,38 @@ class ProbeConfigError(ValueError):
 def parse_shape(text: str) -> tuple[int, ...]:
     parts = text.lower().replace(",", "x").replace(" ", "").split("x")
     try:
-        shape = tuple(int(p) for p in parts if p)
+        shape = tuple(int(p) for p in parts)  # an empty part ("8x", "8xx3") is an error too
     except ValueError:
         raise ProbeConfigError(f"bad input shape {text!r}: write it like 8x3x32x32") from None
     if not shape or any(s <= 0 for s in shape):
         raise ProbeConfigError(f"bad input shape {text!r}: write it like 8x3x32x32")
     return shape
+
+
+def parse_args(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """`--arg key=value` (the value read as JSON when it parses: 2, 0.1, true, [1, 2], {"a": 1}; else a
+    string) or `--arg '{"key": value, ...}'` (a JSON object of several)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        text = item.strip()
+        if text.startswith("{"):
+            try:
+                data = json.loads(text)
+            except ValueError as exc:
+                raise ProbeConfigError(f"bad --arg {item!r}: not a JSON object ({exc})") from None
+            if not isinstance(data, dict):
+                raise ProbeConfigError(f"bad --arg {item!r}: a JSON object is expected")
+            out.update(data)
+            continue
+        key, sep, value = text.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ProbeConfigError(f"bad --arg {item!r}: write key=value (n_layer=2) or a JSON object")
+        try:
+            out[key] = json.loads(value)
+        except ValueError:
+            out[key] = value
+    return out
 
 
 def parse_select(items: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
@@ -98,7 +126,8 @@ def _resolve_model(model: str, base: Path, root: Path) -> str:
 def build_spec(root: Path, options: Mapping[str, Any], *, model: str | None = None, input_shape: str | None = None,
                dtype: str | None = None, classes: int | None = None, device: str | None = None,
                steps: int | None = None, timeout: float | None = None, select: str | None = None,
-               compile_check: bool | None = None, cwd: Path | None = None, origin: str = "") -> ProbeSpec:
+               compile_check: bool | None = None, cwd: Path | None = None, origin: str = "",
+               args: list[str] | tuple[str, ...] = (), loss: str | None = None, tiny: bool = False) -> ProbeSpec:
     """CLI values win over `[tool.repolens.probe]`, which wins over the defaults."""
     cwd = cwd or Path.cwd()
     target = model or options.get("model")
@@ -119,16 +148,23 @@ def build_spec(root: Path, options: Mapping[str, Any], *, model: str | None = No
     except (TypeError, ValueError) as exc:
         raise ProbeConfigError(str(exc)) from None
     steps_v = int(steps if steps is not None else options.get("steps", 300))
-    timeout_v = float(timeout if timeout is not None else options.get("timeout", 120))
-    if steps_v < 1 or timeout_v <= 0:
-        raise ProbeConfigError("--steps must be at least 1 and --timeout positive")
+    raw_timeout = timeout if timeout is not None else options.get("timeout")
+    try:
+        timeout_v = None if raw_timeout is None else float(raw_timeout)
+    except (TypeError, ValueError):
+        raise ProbeConfigError(f"bad timeout {raw_timeout!r}: a number of seconds") from None
+    if steps_v < 1:
+        raise ProbeConfigError("--steps must be at least 1")
+    if timeout_v is not None and not (math.isfinite(timeout_v) and timeout_v > 0):
+        raise ProbeConfigError(f"--timeout must be a finite number of seconds above 0, not {raw_timeout!r}")
     for key in ("kwargs", "dataset_kwargs"):
         if not isinstance(options.get(key, {}), dict):
             raise ProbeConfigError(f"[tool.repolens.probe] {key} must be a table")
     dataset = options.get("dataset")
-    loss = options.get("loss")
+    loss = loss or options.get("loss")
+    kwargs = {**dict(options.get("kwargs", {})), **parse_args(args)}
     return ProbeSpec(
-        model=target, root=str(root), kwargs=dict(options.get("kwargs", {})), input_shape=shape,
+        model=target, root=str(root), kwargs=kwargs, input_shape=shape, tiny=bool(tiny or options.get("tiny")),
         dtype=dtype or options.get("dtype"), classes=classes if classes is not None else options.get("classes"),
         loss=str(loss) if loss else None, dataset=_resolve_model(str(dataset), root, root) if dataset else None,
         dataset_kwargs=dict(options.get("dataset_kwargs", {})), device=dev, steps=steps_v, timeout=timeout_v,

@@ -35,14 +35,18 @@ CHECKS: dict[str, str] = {
 class Thresholds:
     """Every number a check compares against; each is a `[tool.repolens.probe]` option."""
 
-    initial_loss_tolerance: float = 0.20  # RT004: |loss - ln C| / ln C
-    overfit_ratio: float = 0.05  # RT005: final loss must fall below this fraction of the initial one
+    initial_loss_tolerance: float = 0.20  # RT004 info: |loss - ln C| / ln C above this
+    initial_loss_warning: float = 1.0  # RT004 warning: ... above this (the loss twice the expected one)
+    overfit_ratio: float = 0.05  # RT005: final loss below this fraction of min(initial, best constant) loss
+    overfit_ratio_dense: float = 0.5  # RT005: the same for dense regression (> 64 target values per sample)
     overfit_lr: float = 1e-3  # RT005: Adam learning rate
     vanishing_grad: float = 1e-7  # RT007: mean |grad| of a parameter below this
     exploding_grad: float = 1e3  # RT007: mean |grad| of a parameter above this
     exploding_activation: float = 1e3  # RT007: mean |activation| of a layer output above this
+    exploding_gain: float = 100.0  # RT007: a layer with weights multiplying mean |x| by more than this
+    exploding_logits: float = 50.0  # RT007: mean |logit| of a classifier's output at initialisation
     exploding_param: float = 1e3  # RT007: max |w| of a parameter above this
-    dead_relu: float = 0.50  # RT007: fraction of a ReLU's units never active over the batch
+    dead_relu: float = 0.90  # RT007: fraction of a ReLU's units never active over the batch
     loss_ratio: float = 100.0  # RT009: largest / smallest loss component
     normalized_abs_max: float = 10.0  # RT010: inputs whose |x| exceeds this are not normalized
     normalized_abs_mean: float = 3.0  # RT010: ... or whose |mean| exceeds this
@@ -74,13 +78,14 @@ class ProbeSpec:
     dataset_kwargs: Mapping[str, Any] = field(default_factory=dict)
     device: str = "auto"  # auto | cpu | cuda
     steps: int = 300
-    timeout: float = 120.0
-    select: tuple[str, ...] = ()  # empty: every check (RT012 only on CUDA unless selected)
+    timeout: float | None = None  # seconds; None: 120 s plus 10 s per million parameters (at 300 steps)
+    select: tuple[str, ...] = ()  # empty: every check
     freeze: tuple[str, ...] = ()  # RT003: parameter-name patterns the training code freezes by
-    compile_check: bool | None = None  # RT012: None = on CUDA only
+    compile_check: bool | None = None  # RT012: None = on CUDA, and on CPU for small models
     seed: int = 0
     thresholds: Thresholds = field(default_factory=Thresholds)
     origin: str = ""  # where the model choice came from, for the report
+    tiny: bool = False  # shrink the known size knobs of the constructor / its config (runtime/construct.py)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -111,10 +116,26 @@ class ProbeFinding:
     severity: Severity
     message: str
     where: str = ""  # a module or parameter name ("encoder.proj"), or "" for the whole model
+    value: Any = None  # what was measured (a number, or a count)
+    threshold: Any = None  # what it was compared with
+    hint: str | None = None  # what to do about it
+    items: tuple[str, ...] = ()  # every module or parameter the finding is about, when it is about several
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "name": self.name, "severity": self.severity,
-                "message": self.message, "where": self.where}
+        data: dict[str, Any] = {"rule": self.rule, "name": self.name, "severity": self.severity,
+                                "message": self.message, "where": self.where}
+        for key in ("value", "threshold", "hint"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        if self.items:
+            data["items"] = list(self.items)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "ProbeFinding":
+        d = dict(data)
+        d["items"] = tuple(d.get("items") or ())
+        return cls(**d)
 
 
 @dataclass(frozen=True)
@@ -154,6 +175,8 @@ class ProbeReport:
     findings: tuple[ProbeFinding, ...] = ()
     measurements: Mapping[str, Any] = field(default_factory=dict)
     failure: ProbeFailure | None = None
+    version: str = ""  # of repolens
+    options: Mapping[str, Any] = field(default_factory=dict)  # the spec the run used (minus paths' noise)
 
     def worst(self) -> Severity | None:
         if not self.findings:
@@ -173,6 +196,10 @@ class ProbeReport:
             "findings": [f.to_json() for f in self.findings],
             "measurements": dict(self.measurements),
         }
+        if self.version:
+            data["repolens_version"] = self.version
+        if self.options:
+            data["options"] = dict(self.options)
         if self.failure is not None:
             data["failure"] = self.failure.to_json()
         return data
@@ -182,11 +209,23 @@ class ProbeReport:
         failure = data.get("failure")
         return cls(
             model=data["model"], device=data["device"],
-            findings=tuple(ProbeFinding(**f) for f in data.get("findings", ())),
+            findings=tuple(ProbeFinding.from_json(f) for f in data.get("findings", ())),
             measurements=data.get("measurements") or {},
             failure=ProbeFailure.from_json(failure) if failure else None,
+            version=data.get("repolens_version", ""), options=data.get("options") or {},
         )
 
 
-def finding(rule: str, severity: Severity, message: str, where: str = "") -> ProbeFinding:
-    return ProbeFinding(rule=rule, name=CHECKS[rule], severity=severity, message=message, where=where)
+def finding(rule: str, severity: Severity, message: str, where: str = "", *, value: Any = None,
+            threshold: Any = None, hint: str | None = None, items: tuple[str, ...] | list[str] = ()) -> ProbeFinding:
+    return ProbeFinding(rule=rule, name=CHECKS[rule], severity=severity, message=message, where=where,
+                        value=_plain(value), threshold=_plain(threshold), hint=hint, items=tuple(items))
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe numbers: NaN/Inf become strings, floats are rounded to 6 significant digits."""
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)
+        return float(f"{value:.6g}")
+    return value

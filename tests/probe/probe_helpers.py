@@ -27,6 +27,8 @@ def probe_here(target: str, file: str = "zoo.py", **options) -> ProbeReport:
     options.setdefault("steps", 300)
     # scripts/gpu_check.sh runs the suite with REPOLENS_PROBE_TEST_DEVICE=cuda
     options.setdefault("device", DEVICE)
+    if "RT012" not in options.get("select", ()):
+        options.setdefault("compile_check", False)  # RT012 has its own tests; it costs seconds per model
     key = (target, file, tuple(sorted((k, repr(v)) for k, v in options.items())))
     if key not in _cache:
         spec = ProbeSpec(model=f"{MODELS / file}:{target}", root=str(MODELS), **options)
@@ -45,5 +47,7 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subpro
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["COLUMNS"] = "100"
+    if "--compile" not in args and "--help" not in args:
+        args = (*args, "--no-compile")  # RT012 costs seconds per model; test_compile covers it
     return subprocess.run([sys.executable, "-m", "repolens", "probe", *args], cwd=cwd or MODELS, env=env,
                           capture_output=True, text=True, timeout=timeout)

@@ -114,14 +114,14 @@ def test_cli_json_contract_on_a_clean_model(tmp_path):
                    "--output", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(out.read_text())
-    assert set(data) == {"model", "device", "findings", "measurements"}
+    assert set(data) == {"model", "device", "findings", "measurements", "repolens_version", "options"}
     # --device auto (the default) runs on CUDA where there is one: the GPU run of this suite showed it.
     import torch
 
     assert data["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
     for key in ("initial_loss", "expected_initial_loss", "overfit", "layers"):
         assert key in data["measurements"]
-    assert all(set(f) == {"rule", "name", "severity", "message", "where"} for f in data["findings"])
+    assert all({"rule", "name", "severity", "message", "where"} <= set(f) for f in data["findings"])
 
 
 def test_rich_output_lists_findings_and_measurements():
@@ -182,7 +182,7 @@ def test_without_a_model_it_finds_a_module_with_an_argument_free_constructor(tmp
     proc = run_cli("--format", "json", "--steps", "300", cwd=tmp_path)
     data = json.loads(proc.stdout)
     assert data["model"].endswith("net.py:Net")
-    assert data["measurements"]["model_source"].startswith("auto: net.py:")
+    assert data["measurements"]["model_source"] == "auto: the core model repolens map finds (net.py:Net)"
     assert data["measurements"]["input"]["source"].startswith("inferred from body.0: Linear(in_features=6)")
 
 

@@ -26,6 +26,7 @@ class Run:
     labels: torch.Tensor | None = None
     input_note: str = ""  # "8x3x32x32 float32 (inferred from conv1: Conv2d(in_channels=3))"
     task: Task | None = None
+    batch_dim: int = 0  # 1 for a sequence-first model (time first), as its RNN/attention layers declare
     initial_loss: float | None = None
     findings: list[ProbeFinding] = field(default_factory=list)
     measurements: dict[str, Any] = field(default_factory=dict)
@@ -33,6 +34,8 @@ class Run:
     phase: str = "starting"
     breadcrumb_fd: int | None = None
     gen: torch.Generator = field(default_factory=torch.Generator)
+    started: float = field(default_factory=time.monotonic)  # when the child started (torch import included)
+    deadline: float | None = None  # monotonic time by which the slow checks must stop (set once the model is built)
 
     def add(self, f: ProbeFinding) -> None:
         self.findings.append(f)

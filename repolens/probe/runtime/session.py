@@ -13,14 +13,19 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from repolens import __version__
 from repolens.probe.model import ProbeFailure, ProbeReport, ProbeSpec, finding
-from repolens.probe.runtime import loading
-from repolens.probe.runtime.checks import compile_graph, dataset, health, loss, mixing, overfit, wiring
+from repolens.probe.runtime import construct, loading
+from repolens.probe.runtime.checks import compile_graph, dataset, health, loss, magnitudes, mixing, overfit, wiring
 from repolens.probe.runtime.describe import describe, tensors_in
 from repolens.probe.runtime.failure import failure_from_exception
 from repolens.probe.runtime.run import Run
 from repolens.probe.runtime.task import choose_task, compute_loss, split_output
-from repolens.probe.runtime.tracer import Tracer, write_breadcrumb
+from repolens.probe.runner import time_limit
+from repolens.probe.runtime.tracer import Tracer, set_parameter_count, write_breadcrumb
+
+
+RESERVE_S = 20.0  # of the time limit, kept for the checks after the overfit run and the report
 
 
 class Stop(Exception):
@@ -75,11 +80,22 @@ def load_model(run: Run) -> None:
 
     with run.timed("import"):
         obj, _ = _attempt(run, "import", f"importing {spec.model}", do_import)
+    def do_build():
+        try:
+            return construct.build_model(obj, dict(spec.kwargs), spec.tiny)
+        except construct.BuildError as exc:
+            _usage(run, "building the model", str(exc), "pass constructor arguments with --arg key=value "
+                   "(repeatable) or --arg '{\"key\": value}'")
+
     with run.timed("build"):
-        model = _attempt(run, "build", f"building the model ({loading.describe_callable(obj)})",
-                         lambda: loading.build(obj, dict(spec.kwargs)))
+        model, info = _attempt(run, "build", f"building the model ({loading.describe_callable(obj)})", do_build)
+    run.measure("build", info)
     if not isinstance(model, nn.Module):
         _usage(run, "building the model", f"{spec.model} returned a {type(model).__name__}, not an nn.Module")
+    params = sum(p.numel() for p in model.parameters())
+    set_parameter_count(run.breadcrumb_fd, params)
+    # the parent stops us at this limit; the overfit loop stops early enough to leave room for the rest
+    run.deadline = run.started + time_limit(spec, params) - RESERVE_S
     run.model = _attempt(run, "build", f"moving the model to {run.device}", lambda: model.to(run.device))
 
 
@@ -106,6 +122,46 @@ def load_dataset(run: Run) -> tuple[list, list] | None:
     return got
 
 
+def _random_input(run: Run, shape: tuple[int, ...], dtype: str) -> torch.Tensor:
+    if dtype in ("long", "int64", "int", "int32"):
+        high = loading.vocab_size(run.model) or run.spec.classes or 2
+        return torch.randint(0, high, tuple(shape), generator=run.gen)
+    torch_dtype = getattr(torch, dtype, None)
+    if not isinstance(torch_dtype, torch.dtype):
+        _usage(run, "choosing an input", f"unknown dtype {dtype!r}", "use float32, float16, bfloat16 or long")
+    return torch.randn(tuple(shape), generator=run.gen).to(torch_dtype)
+
+
+def _fits(run: Run, x: torch.Tensor) -> bool:
+    """One quiet forward: does the model accept this input?"""
+    try:
+        with torch.no_grad():
+            run.model(x.to(run.device))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not this size"; the real forward reports it
+        return False
+    finally:
+        run.tracer.reset_stack()
+        run.tracer.called.clear()
+
+
+def _image_side(run: Run, shape: tuple[int, ...], dtype: str) -> tuple[tuple[int, ...], str]:
+    """An inferred 32x32 image the network refuses: try larger sides (AlexNet-like strides, a UNet with
+    many downsamplings), then other channel counts (a space-to-depth stem, YOLOX's Focus, takes C/4)."""
+    n, c, side = shape[0], shape[1], shape[2]
+    channels = [c] + [k for k in (c // 4 if c % 4 == 0 else 0, 3, 1) if k and k != c]
+    for k in channels:
+        for s in (side, 64, 128, 224, 256):
+            if _fits(run, _random_input(run, (n, k, s, s), dtype)):
+                notes = []
+                if s != side:
+                    notes.append(f"{side}x{side} was too small for the network, {s}x{s} runs")
+                if k != c:
+                    notes.append(f"{c} channels were refused, {k} run (the first layer sees a transformed input)")
+                return (n, k, s, s), "".join(f"; {t}" for t in notes)
+    return shape, ""
+
+
 def make_inputs(run: Run, samples: tuple[list, list] | None) -> None:
     spec = run.spec
     batch = spec.input_shape[0] if spec.input_shape else 8
@@ -115,25 +171,29 @@ def make_inputs(run: Run, samples: tuple[list, list] | None) -> None:
         run.input_note = f"{describe(x)} (the dataset's first {x.shape[0]} sampled items)"
         source = "dataset"
     else:
-        if spec.input_shape:
-            shape, dtype, source = spec.input_shape, spec.dtype or "float32", "--input"
-        else:
+        try:
             inferred = loading.infer_input(run.model)
+        except Exception as exc:  # noqa: BLE001 - an odd model attribute must not end in a bare traceback
+            inferred = None
+            run.skip("input", f"input inference failed: {type(exc).__name__}: {exc}")
+        if spec.input_shape:
+            # --input fixes the shape; the dtype stays the inferred one (token ids) unless --dtype says otherwise
+            dtype = spec.dtype or (inferred[1] if inferred else "float32")
+            shape, source = spec.input_shape, "--input" + (f", dtype from {inferred[2]}" if inferred and not
+                                                           spec.dtype and dtype != "float32" else "")
+        else:
             if inferred is None:
-                _usage(run, "choosing an input", "cannot infer the input shape: no Conv, Linear, Embedding or "
-                       "batch-first RNN layer found", "pass --input, e.g. --input 8x3x32x32")
+                _usage(run, "choosing an input", "cannot infer the input: the first layer is none of Embedding, "
+                       "Conv1d/2d/3d, ConvTranspose1d/2d, Linear or an RNN, so the input's layout is unknown",
+                       "pass --input (and --dtype long for token ids), e.g. --input 8x3x32x32")
             shape, dtype, why = inferred
             if spec.dtype:
                 dtype = spec.dtype
             source = f"inferred from {why}"
-        if dtype in ("long", "int64", "int", "int32"):
-            high = loading.vocab_size(run.model) or spec.classes or 2
-            x = torch.randint(0, high, tuple(shape), generator=run.gen)
-        else:
-            torch_dtype = getattr(torch, dtype, None)
-            if not isinstance(torch_dtype, torch.dtype):
-                _usage(run, "choosing an input", f"unknown dtype {dtype!r}", "use float32, float16, bfloat16 or long")
-            x = torch.randn(tuple(shape), generator=run.gen).to(torch_dtype)
+            if len(shape) == 4 and "declared by the model" not in why and "patch embedding" not in why:
+                shape, note = _image_side(run, tuple(shape), dtype)
+                source += note
+        x = _random_input(run, tuple(shape), dtype)
         run.inputs = x.to(run.device)
         run.input_note = f"{describe(x)} ({source})"
     run.measure("input", {"shape": list(run.inputs.shape), "dtype": str(run.inputs.dtype).removeprefix("torch."),
@@ -159,8 +219,10 @@ def first_step(run: Run) -> torch.Tensor:
 
         output = split_output(out)
         custom = _attempt(run, "loss", f"importing the loss {spec.loss}", lambda: _custom_loss(run))
+        run.batch_dim = mixing.batch_dim(run)
         run.task = _attempt(run, "loss", "choosing the loss", lambda: choose_task(
-            output, run.inputs, loss=spec.loss, classes=spec.classes, labels=run.labels, custom=custom, gen=run.gen))
+            output, run.inputs, loss=spec.loss, classes=spec.classes, labels=run.labels, custom=custom, gen=run.gen,
+            batch_dim=run.batch_dim))
         total, comps = _attempt(run, "loss", f"computing the {run.task.loss_name} loss",
                                 lambda: compute_loss(run.task, output))
         run.measure("layers", tracer.trace)
@@ -189,7 +251,9 @@ def first_step(run: Run) -> torch.Tensor:
         if spec.wants("RT003"):
             wiring.check_frozen(run)
         if spec.wants("RT007"):
-            health.check_magnitudes(run)
+            with run.timed("RT007 magnitudes"):
+                run.phase = "RT007 magnitudes (float64 re-check of small gradients)"
+                magnitudes.check_magnitudes(run, output.primary)
         if not spec.wants("RT008"):
             run.measurements.pop("layers", None)
     return total
@@ -199,26 +263,29 @@ def later_checks(run: Run) -> None:
     spec = run.spec
     if spec.wants("RT013"):
         with run.timed("RT013 batch mixing"):
-            _attempt(run, "forward", "eval-mode forward (RT013 batch mixing)",
+            _attempt(run, "forward", "RT013 batch mixing (eval-mode forward)",
                      lambda: mixing.check_batch_mixing(run), fatal=False)
     compile_wanted = spec.compile_check if spec.compile_check is not None else (
-        run.device == "cuda" or "RT012" in spec.select)
+        "RT012" in spec.select or compile_graph.wanted_by_default(run))
     if compile_wanted and spec.wants("RT012"):
+        run.phase = "RT012 torch.compile graph breaks (torch._dynamo.explain)"
         with run.timed("RT012 torch.compile"):
             compile_graph.check_graph_breaks(run)
+    elif spec.wants("RT012") and spec.compile_check is False:
+        run.skip("RT012", "turned off (--no-compile or compile = false)")
     elif spec.wants("RT012"):
-        run.skip("RT012", "torch.compile graph breaks are checked on CUDA by default (slow on CPU): "
-                 "--select RT012 or compile = true to run it here")
+        run.skip("RT012", f"the model has more than {compile_graph.SMALL_MODEL_PARAMS:,} parameters: tracing it on "
+                 "the CPU is slow; --compile or compile = true to run it here")
     result = None
     if spec.wants("RT005") or spec.wants("RT014"):
         with run.timed("RT005 overfit"):
-            result = _attempt(run, "training", "overfitting 8 samples (RT005)",
+            result = _attempt(run, "training", "RT005 overfitting 8 samples",
                               lambda: overfit.check_overfit(run), fatal=False)
     if spec.wants("RT005") is False and result is not None:
         run.findings[:] = [f for f in run.findings if f.rule != "RT005"]
     if spec.wants("RT014"):
         with run.timed("RT014 baseline"):
-            _attempt(run, "forward", "zeroed-input forward (RT014)", lambda: overfit.check_baseline(run, result),
+            _attempt(run, "forward", "RT014 zeroed-input forward", lambda: overfit.check_baseline(run, result),
                      fatal=False)
     if spec.wants("RT006"):
         health.check_non_finite_params(run, "after training")
@@ -246,9 +313,19 @@ def run_session(spec: ProbeSpec, run: Run) -> None:
 
 def report_of(run: Run) -> ProbeReport:
     order = {"error": 0, "warning": 1, "info": 2}
-    findings = sorted(run.findings, key=lambda f: (f.rule, order[f.severity], f.where))
+    # stable: a finding's continuation lines stay after it
+    findings = sorted(run.findings, key=lambda f: (f.rule, order[f.severity]))
     measurements = dict(run.measurements)
     if run.spec.origin:
         measurements["model_source"] = run.spec.origin
     return ProbeReport(model=run.spec.model, device=run.device, findings=tuple(findings),
-                       measurements=measurements, failure=run.failures[0] if run.failures else None)
+                       measurements=measurements, failure=run.failures[0] if run.failures else None,
+                       version=__version__, options=options_of(run.spec))
+
+
+def options_of(spec: ProbeSpec) -> dict[str, Any]:
+    """The options the run used, for the JSON report (the model and root are reported apart)."""
+    data = spec.to_json()
+    for key in ("model", "root", "origin"):
+        data.pop(key, None)
+    return data

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,7 @@ class Tracer:
     trace: list[dict[str, Any]] = field(default_factory=list)
     activations: list[dict[str, Any]] = field(default_factory=list)
     first_non_finite: str | None = None
+    outputs: list[tuple[str, Any]] = field(default_factory=list)  # (module, weakref to its output), innermost first
     _names: dict[int, str] = field(default_factory=dict)
     _handles: list[Any] = field(default_factory=list)
 
@@ -86,12 +88,13 @@ class Tracer:
             out = next(iter(tensors_in(output)), None)
             self.trace[frame.slot]["output"] = shapes_of(output)
             self.trace[frame.slot]["dtype"] = dtype_name(out.dtype) if out is not None else None
-        self._activation_stats(self.name_of(module), module, output)
+        self._activation_stats(self.name_of(module), module, args, output)
 
-    def _activation_stats(self, name: str, module: nn.Module, output: Any) -> None:
+    def _activation_stats(self, name: str, module: nn.Module, args: tuple, output: Any) -> None:
         out = next(iter(tensors_in(output)), None)
         if out is None or not out.is_floating_point() or out.numel() == 0:
             return
+        self.outputs.append((name, weakref.ref(out)))
         data = out.detach()
         finite = bool(torch.isfinite(data).all())
         if not finite and self.first_non_finite is None:
@@ -99,12 +102,19 @@ class Tracer:
         stats: dict[str, Any] = {"name": name, "type": type(module).__name__,
                                  "mean_abs": float(data.abs().mean()) if finite else None,
                                  "std": float(data.float().std()) if finite and data.numel() > 1 else None,
-                                 "finite": finite}
+                                 "finite": finite, "own_params": any(True for _ in module.parameters(recurse=False))}
+        first_in = next(iter(tensors_in(args)), None)
+        if finite and first_in is not None and first_in.is_floating_point() and first_in.numel():
+            stats["in_mean_abs"] = float(first_in.detach().abs().mean())
         if isinstance(module, _RELUS) and data.dim() >= 2:
             # A unit is one element of a sample's output; dead when no sample activates it.
             active = (data > 0).flatten(1).any(dim=0)
             stats["dead_fraction"] = 1.0 - float(active.float().mean())
         self.activations.append(stats)
+
+    def producer(self, tensor: torch.Tensor) -> str | None:
+        """The innermost module whose output this tensor is (post-hooks run innermost first)."""
+        return next((name for name, ref in self.outputs if ref() is tensor), None)
 
     def write_breadcrumb(self) -> None:
         write_breadcrumb(self.breadcrumb_fd, None, self.stack)
@@ -117,9 +127,17 @@ def write_breadcrumb(fd: int | None, phase: str | None, stack: list[Frame]) -> N
         return
     if phase is not None:
         _phase = phase
-    data = json.dumps({"phase": _phase, "stack": [[f.name, f.type, list(f.inputs)] for f in stack]}).encode()
+    data = json.dumps({"phase": _phase, "stack": [[f.name, f.type, list(f.inputs)] for f in stack],
+                       "params": _params}).encode()
     os.ftruncate(fd, 0)
     os.pwrite(fd, data, 0)
 
 
 _phase = ""
+_params: int | None = None  # the model's parameter count: the parent scales its time limit with it
+
+
+def set_parameter_count(fd: int | None, count: int) -> None:
+    global _params
+    _params = count
+    write_breadcrumb(fd, None, [])

@@ -90,3 +90,18 @@ class NeedsArgs(nn.Module):
     def __init__(self, width):
         super().__init__()
         self.fc = nn.Linear(width, 4)
+
+
+class Chatty(nn.Module):
+    """Prints 4 MB in forward, then fails: the parent must keep only a tail of it."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        line = "x" * 1023
+        for _ in range(4 * 1024):
+            print(line)
+        print("LAST LINE")
+        raise ValueError("chatty model failed on purpose")

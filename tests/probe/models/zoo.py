@@ -229,9 +229,23 @@ class BatchMixing(nn.Module):
         return self.fc2(h)
 
 
-def lstm_lm_wrong_layout():
-    """RT013: batch_first forgotten: the LSTM runs along the batch instead of along time."""
+def lstm_lm_sequence_first():
+    """Clean: a sequence-first language model (T x N token ids, like torch's word-language-model)."""
     return LSTMLanguageModel(batch_first=False)
+
+
+class ConvLSTMWrongLayout(nn.Module):
+    """RT013: conv features N x T x C fed to an LSTM whose batch_first was forgotten: it runs along the batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(4, 16, 3, padding=1)
+        self.lstm = nn.LSTM(16, 32)
+        self.head = nn.Linear(32, 5)
+
+    def forward(self, x):
+        out, _ = self.lstm(F.relu(self.conv(x)).permute(0, 2, 1))
+        return self.head(out[:, -1])
 
 
 class PositionMemorizer(MLPClassifier):

@@ -29,6 +29,8 @@ def uncalled_modules(run: Run) -> list[tuple[str, nn.Module]]:
             continue
         if isinstance(module, nn.Sequential) and len(module) == 0:
             continue  # an empty Sequential is an identity shortcut; it may be skipped legitimately
+        if any(id(m) in called for m in module.modules()):
+            continue  # a container the forward iterates (`for layer in self.layers`), or children called directly
         out.append((name, module))
     return out
 
@@ -50,7 +52,8 @@ def check_uncalled(run: Run) -> set[int]:
                             name))
         elif n_params:
             run.add(finding("RT001", "warning", f"{name} ({type(module).__name__}, {n_params:,} parameters) is never "
-                            "called in forward: defined but not wired in, so its weights never train", name))
+                            "called in forward: defined but not wired in, so its weights never train", name, value=n_params,
+                            hint="call it in forward, or delete it (and its weights) if it is left over"))
         else:
             run.add(finding("RT001", "info", f"{name} ({type(module).__name__}, no parameters) is never called in "
                             "forward (a functional call may be used instead; if it is a Dropout, it is not applied)",
@@ -63,16 +66,25 @@ def check_uncalled(run: Run) -> set[int]:
 
 def check_gradients(run: Run, covered: set[int]) -> None:
     """RT002: a parameter that requires grad gets no gradient from the loss."""
-    missing = []
+    missing, listed, rest = [], [], []
     for name, p in run.model.named_parameters():
         if p.requires_grad and p.grad is None:
             missing.append(name)
-            if id(p) not in covered and len(missing) <= _MAX_LISTED:
+            if id(p) in covered:
+                continue  # its module is reported by RT001
+            if len(listed) >= _MAX_LISTED:
+                rest.append(name)
+            else:
+                listed.append(name)
                 run.add(finding("RT002", "warning", f"{name} ({'x'.join(map(str, p.shape))}) requires grad but got "
                                 "no gradient from the loss: it is not connected to the output (detached, unused "
-                                "branch, or used under no_grad)", name))
-    if len(missing) > _MAX_LISTED:
-        run.add(finding("RT002", "warning", f"and {len(missing) - _MAX_LISTED} more parameters without gradient"))
+                                "branch, or used under no_grad)", name,
+                                hint="follow the tensor from this parameter to the loss: .detach(), no_grad, "
+                                     "a branch whose result is dropped"))
+    if rest:
+        run.add(finding("RT002", "warning", f"and {len(rest)} more parameters without gradient (after {listed[-1]}): "
+                        f"{', '.join(rest[:_MAX_LISTED])}" + (", ..." if len(rest) > _MAX_LISTED else ""),
+                        rest[0], value=len(rest), items=rest))
     run.measure("parameters_without_grad", missing)
 
 
@@ -96,8 +108,35 @@ def check_frozen(run: Run) -> None:
         shown = ", ".join(prefixes[:6]) + (", ..." if len(prefixes) > 6 else "")
         run.add(finding("RT003", "info", f"{len(frozen)} parameter tensors are frozen (requires_grad=False), "
                         f"{total - trainable:,} values, in: {shown}", prefixes[0]))
+    _frozen_holes(run)
     for pat, count in patterns.items():
         if count == 0:
             run.add(finding("RT003", "warning", f"freeze pattern {pat!r} matches no parameter name: the layers you "
                             "mean to freeze (or train) are not selected; names look like "
                             f"{', '.join(n for n, _ in params[:3])}", pat))
+
+
+def _frozen_holes(run: Run) -> None:
+    """A frozen layer between trainable ones (in call order): a fine-tuned backbone is a frozen
+    prefix, a layer frozen in the middle of a network that otherwise trains is most often a mistake."""
+    modules = dict(run.model.named_modules())
+    order: list[tuple[str, bool]] = []  # (layer, trainable) for layers with weights of their own, in call order
+    seen: set[str] = set()
+    for row in run.measurements.get("layers") or run.tracer.trace:
+        name = row["name"]
+        module = modules.get("" if name == "(model)" else name)
+        if module is None or name in seen:
+            continue
+        own = list(module.parameters(recurse=False))
+        if not own or all(p.dim() <= 1 and p.numel() <= 1 for p in own):
+            continue
+        seen.add(name)
+        order.append((name, any(p.requires_grad for p in own)))
+    holes = [name for i, (name, trains) in enumerate(order)
+             if not trains and any(t for _, t in order[:i]) and any(t for _, t in order[i + 1:])]
+    if holes:
+        run.add(finding("RT003", "warning", f"{len(holes)} layer(s) frozen between trainable layers: "
+                        f"{', '.join(holes[:8])}{' and more' if len(holes) > 8 else ''}: layers before and after "
+                        "them train, these do not (a freeze-by-name pattern that caught too much?)", holes[0],
+                        value=len(holes), items=holes,
+                        hint="freeze a whole prefix (a pretrained backbone) or nothing; check requires_grad"))

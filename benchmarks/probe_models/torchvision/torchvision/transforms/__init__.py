@@ -1,0 +1,1 @@
+# Shim written for repolens' benchmark.
