@@ -5,7 +5,7 @@ from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_arg, literal, moves_to_device,
                                    star_kwargs, target_names, unwrap_iter)
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
-from repolens.lint.roles import EVAL, dataloader_role, is_synthetic_dataset
+from repolens.lint.roles import EVAL, TRAIN, dataloader_role, is_synthetic_dataset
 from repolens.lint.traverse import calls_in
 
 _CUDA = "import torch\ndevice = torch.device('cuda')\n"
@@ -135,7 +135,7 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if not self.facts.uses_cuda or not self.is_name(node.func, *DATALOADER):
             return
-        if has_star_args(node) and self._through_dict(node):
+        if has_star_args(node) and dataloader_arg(node, "pin_memory") is None and self._through_dict(node):
             return
         if is_synthetic_dataset(node, self):
             return
@@ -216,9 +216,9 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         if star is None:
             return True  # the keyword may be in there: say nothing
         keys = dict(star.keys)
-        if "pin_memory" in keys or dataloader_role(self, node, shuffle_says_train=True) is None \
+        if "pin_memory" in keys or dataloader_role(self, node, shuffle_says_train=True) != TRAIN \
                 or is_synthetic_dataset(node, self):
-            return True  # set (on the paths that set it), or not a known training/eval loader
+            return True  # set (on the paths that set it), or not a known training loader
         self.report(node, f"DataLoader(**{star.name}) in a project that moves tensors to CUDA: the dict "
                           f"`{star.name}` (line {star.line}) has no pin_memory=True, so every batch takes an "
                           f"extra pageable-to-pinned copy; add \"pin_memory\": True to it")

@@ -78,9 +78,12 @@ class DataLoaderShuffle(BindingTracker, Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if not self.is_name(node.func, *DATALOADER):
             return
-        if has_star_args(node):
-            self._through_dict(node)
+        if has_star_args(node) and not any(dataloader_arg(node, k) is not None
+                                           for k in ("shuffle", "sampler", "batch_sampler")):
+            self._through_dict(node)  # what the call itself says is read first; the dict for the rest
             return
+        if has_star_args(node) and dataloader_arg(node, "shuffle") is None:
+            return  # a sampler decides the order
         role = dataloader_role(self, node)
         if role is None or is_synthetic_dataset(node, self):
             return

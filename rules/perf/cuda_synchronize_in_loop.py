@@ -22,6 +22,10 @@ def train(model, loader, optimizer, criterion):
 """
 
 
+# Calls that copy a CUDA value to the host, and so wait for the GPU, every step they run.
+_HOST_READS = frozenset({"item", "tolist", "cpu"})
+
+
 class CudaSynchronizeInLoop(TrainingLoopRule):
     """
     ## What it does
@@ -29,7 +33,9 @@ class CudaSynchronizeInLoop(TrainingLoopRule):
     `torch.cuda.current_stream().synchronize()`, the mps/xpu forms) that runs unconditionally on
     every iteration of a training loop (a loop whose own body calls `backward()` and an optimizer
     step). A call under an `if` (`if step % log_every == 0:`), in a nested loop, or in a nested
-    function is not flagged; nor are unit tests.
+    function is not flagged; nor are unit tests; nor a loop that reads a value to the host on every
+    step anyway (`loss.item()`, `.cpu()`, `.tolist()`: those wait for the GPU too, so removing the
+    synchronize alone gains nothing: seen in dino's training and linear-eval loops).
 
     ## Why is this bad?
     A synchronisation makes the CPU wait until every queued GPU kernel has finished. Once per
@@ -74,6 +80,9 @@ class CudaSynchronizeInLoop(TrainingLoopRule):
                                "            torch.cuda.synchronize()\n")),
         Example("import torch\nfor x in loader:\n    torch.cuda.synchronize()\n    out = model(x)\n"),  # no training step
         Example(_TIMED.replace("        start", "        torch.cuda.synchronize()\n        start"), path="tests/test_speed.py"),
+        # dino's loop: the per-step `loss.item()` waits for the GPU anyway
+        Example(_TIMED.replace("        start", "        torch.cuda.synchronize()\n        meter.update(loss.item())\n"
+                               "        start")),
     ]
     invalid = [
         Example(_TIMED.replace("        start", "        torch.cuda.synchronize()\n        start")),
@@ -89,9 +98,10 @@ class CudaSynchronizeInLoop(TrainingLoopRule):
     def check_loop(self, flow) -> None:
         if self._skip:
             return
-        for n in every_step_nodes(flow.loop):
-            if not isinstance(n, cst.Call):
-                continue
+        every_step = [n for n in every_step_nodes(flow.loop) if isinstance(n, cst.Call)]
+        if any(isinstance(n.func, cst.Attribute) and n.func.attr.value in _HOST_READS for n in every_step):
+            return  # the step reads a value to the host anyway (`loss.item()`): that syncs, this adds nothing
+        for n in every_step:
             func = n.func
             if self.is_name(func, *SYNCHRONIZE):
                 self.report(n, self.message.format(call=(self.qualified_name(func) or "synchronize") + "()"))

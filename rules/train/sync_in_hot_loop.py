@@ -60,8 +60,11 @@ class SyncInHotLoop(TrainingLoopRule):
     code = "RL321"
     name = "sync-in-hot-loop"
     severity = Severity.INFO
-    tier = "default"
-    tier_reason = 'a CPU-GPU sync every step outside a logging condition stalls the GPU: a clear performance win'
+    default_enabled = False
+    tier = "advice"
+    tier_reason = ("judged by hand on 12 real training repositories, 0 of 15 findings were worth a change: the "
+                   "per-step `.item()` feeding a meter or progress bar is the research-code idiom and costs little "
+                   "next to the step; select it (ADVICE) when profiling a small, fast model")
     source = ("PyTorch Performance Tuning Guide: \"Avoid unnecessary CPU-GPU synchronization\" "
               "(tensor.item(), .cpu(), .numpy(), print of a CUDA tensor)")
     message = "`.{method}()` on every training step forces a CPU-GPU sync: accumulate on the device and read it only when logging"

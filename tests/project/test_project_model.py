@@ -359,3 +359,23 @@ def test_a_subscripted_generic_base_is_still_the_base():
     model = ProjectModel([module_info("data.py", text)])
     assert model.class_kind("data.py", "Typed") == "dataset"
     assert model.class_kind("data.py", "Stream") == "iterable-dataset"
+
+
+def test_keywords_the_call_itself_passes_come_before_the_dict(tmp_path):
+    # Seen on real code: `DataLoader(ds, shuffle=True, **loader_args)` and `DataLoader(ds, sampler=s, **kw)`
+    # shuffle as asked; the dict is read only for what the call does not say.
+    root = write(tmp_path / "p", {
+        "train.py": """
+            import torch
+            from torch.utils.data import DataLoader
+
+
+            def main(train_set, sampler):
+                loader_args = dict(batch_size=8, num_workers=4, pin_memory=True)
+                train_loader = DataLoader(train_set, shuffle=True, **loader_args)
+                kw = {"batch_size": 8}
+                train_loader2 = DataLoader(train_set, sampler=sampler, **kw)
+                return train_loader, train_loader2.to(torch.device("cuda"))
+            """,
+    })
+    assert found(lint(root, "--select", "RL108"), "RL108") == []
