@@ -295,16 +295,25 @@ def _iterated_attr(expr: ast.expr) -> tuple[str, bool] | None:
     return None
 
 
+def _source(node: ast.AST) -> str:
+    """An expression as source text. `ast.unparse`, not `ast.get_source_segment`: the latter splits
+    the whole file on every call (quadratic: 2 minutes of a transformers map)."""
+    try:
+        return ast.unparse(node)
+    except (ValueError, RecursionError):
+        return "?"
+
+
 def _literal_keys(node: ast.expr | None, text: str) -> dict[str, str] | None:
     """The constant keys of a dict display or `dict(a=1)`, with their values' source; None if unknown."""
     if isinstance(node, ast.Dict):
         if any(k is None or not (isinstance(k, ast.Constant) and isinstance(k.value, str)) for k in node.keys):
             return None  # `{**other}` or a computed key
-        return {k.value: (ast.get_source_segment(text, v) or "?") for k, v in zip(node.keys, node.values)}  # type: ignore[union-attr]
+        return {k.value: (_source(v)) for k, v in zip(node.keys, node.values)}  # type: ignore[union-attr]
     if isinstance(node, ast.Call) and ast_dotted_name(node.func) == "dict" and not node.args:
         if any(kw.arg is None for kw in node.keywords):
             return None
-        return {kw.arg: (ast.get_source_segment(text, kw.value) or "?") for kw in node.keywords if kw.arg}
+        return {kw.arg: (_source(kw.value)) for kw in node.keywords if kw.arg}
     return None
 
 
@@ -338,7 +347,7 @@ class _ScopeReader:
                 if isinstance(call.func, ast.Attribute) and call.func.attr == "update" \
                         and isinstance(call.func.value, ast.Name) and call.func.value.id in self.dicts:
                     self._update(call.func.value.id, call.args[0] if call.args else None, cond,
-                                 {kw.arg: ast.get_source_segment(b.text, kw.value) or "?" for kw in call.keywords if kw.arg})
+                                 {kw.arg: _source(kw.value) for kw in call.keywords if kw.arg})
             elif isinstance(stmt, (ast.For, ast.AsyncFor)):
                 found = _iterated_attr(stmt.iter)
                 if found:
@@ -399,7 +408,7 @@ class _ScopeReader:
             key = target.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 d = self.dicts[target.value.id]
-                d["keys"][key.value] = ast.get_source_segment(b.text, value) or "?"
+                d["keys"][key.value] = _source(value)
                 if cond:
                     d["cond"].add(key.value)
             else:
