@@ -52,13 +52,20 @@ def _tree(root: Path) -> None:
 
 
 @pytest.mark.slow
+def _default_signals() -> None:
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL], ids=lambda s: s.name)
 @pytest.mark.parametrize("command", [("lint", ".", "--select", "ALL", "--jobs", "2", "--no-cache"),
                                      ("map", ".", "--jobs", "2")], ids=["lint", "map"])
 def test_no_worker_survives_its_parent(tmp_path: Path, sig: signal.Signals, command: tuple[str, ...]) -> None:
     _tree(tmp_path)
+    # default dispositions in the parent: a test run started under nohup ignores SIGHUP, and an
+    # ignored signal would test nothing
     parent = subprocess.Popen([sys.executable, "-m", "repolens", *command], cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_default_signals)
     try:
         workers: set[int] = set()
         deadline = time.monotonic() + 120

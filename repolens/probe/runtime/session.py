@@ -105,6 +105,7 @@ def load_dataset(run: Run) -> tuple[list, list] | None:
         return None
 
     def read():
+        loading.prepare_sys_path(spec.root, spec.dataset)  # its own folder, as for the model
         obj, _ = loading.import_target(spec.dataset, spec.root)
         ds = obj(**dict(spec.dataset_kwargs)) if callable(obj) and not hasattr(obj, "__getitem__") else obj
         _, xs, ys = dataset.read_samples(ds, dataset.SAMPLE_COUNT)
@@ -202,6 +203,7 @@ def make_inputs(run: Run, samples: tuple[list, list] | None) -> None:
 
 def _custom_loss(run: Run):
     if run.spec.loss and ":" in run.spec.loss:
+        loading.prepare_sys_path(run.spec.root, run.spec.loss)
         obj, _ = loading.import_target(run.spec.loss, run.spec.root)
         return obj() if isinstance(obj, type) else obj
     return None
