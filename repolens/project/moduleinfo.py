@@ -304,7 +304,7 @@ def _source(node: ast.AST) -> str:
         return "?"
 
 
-def _literal_keys(node: ast.expr | None, text: str) -> dict[str, str] | None:
+def _literal_keys(node: ast.expr | None) -> dict[str, str] | None:
     """The constant keys of a dict display or `dict(a=1)`, with their values' source; None if unknown."""
     if isinstance(node, ast.Dict):
         if any(k is None or not (isinstance(k, ast.Constant) and isinstance(k.value, str)) for k in node.keys):
@@ -393,7 +393,7 @@ class _ScopeReader:
             if pattern is not None:
                 self.strings[target.id] = pattern
         if isinstance(target, ast.Name):
-            keys = _literal_keys(value, b.text)
+            keys = _literal_keys(value)
             if keys is not None:
                 d = self._dict(target.id, line)
                 if not cond:
@@ -423,7 +423,7 @@ class _ScopeReader:
         d = self.dicts[name]
         keys = dict(extra or {})
         if value is not None:
-            got = _literal_keys(value, self.b.text)
+            got = _literal_keys(value)
             if got is None and isinstance(value, ast.Name) and value.id in self.dicts:
                 other = self.dicts[value.id]
                 got = dict(other["keys"])
