@@ -184,6 +184,24 @@ class ProjectModel:
                     out.setdefault(target, set()).add(rel)
         return out
 
+    def imported_files(self, rel: str, depth: int = 3) -> set[str]:
+        """The repository files `rel` imports, and what those import, `depth` levels deep."""
+        seen: set[str] = set()
+        frontier = [rel]
+        for _ in range(depth):
+            nxt = []
+            for current in frontier:
+                info = self.infos.get(current)
+                for mod in info.imports if info is not None else ():
+                    target = self.module_rel(mod, current)
+                    if target is None and "." in mod:
+                        target = self.module_rel(mod.rsplit(".", 1)[0], current)
+                    if target is not None and target != rel and target not in seen:
+                        seen.add(target)
+                        nxt.append(target)
+            frontier = nxt
+        return seen
+
     # -- classes ----------------------------------------------------------------------------
     def class_kind(self, rel: str, name: str, _seen: frozenset[tuple[str, str]] = frozenset()) -> str:
         """What the class `name` defined in `rel` is, through its bases across files ("" unknown)."""

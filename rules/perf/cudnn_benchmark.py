@@ -1,8 +1,5 @@
 """RL401 cudnn-benchmark: a CUDA conv-net training entrypoint that never lets cuDNN pick its algorithms."""
 
-import re
-from pathlib import PurePosixPath
-
 from repolens.lint import Example, Severity
 from repolens.lint.trainflow import TrainingEntrypointRule
 
@@ -101,14 +98,9 @@ class CudnnBenchmark(TrainingEntrypointRule):
         return self.facts.uses_cuda and "cudnn" not in signals and self._trains_a_conv_net()
 
     def _trains_a_conv_net(self) -> bool:
-        """Convolutions in this file, or in a project file this file imports by name (`from model
-        import Net` with `model.py` holding Conv2d): not a conv-net somewhere else in the repo."""
+        """Convolutions in this file, or in a project file it imports (through the project model,
+        three levels: `from unet import UNet` -> `unet/__init__.py` -> `unet/unet_parts.py`): not a
+        conv-net somewhere else in the repository."""
         if self.context.path in self.facts.conv_files:
             return True
-        source = self.context.source
-        for path in self.facts.conv_files:
-            parts = PurePosixPath(path).with_suffix("").parts
-            stem = parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]
-            if re.search(rf"^\s*(?:from|import)\s+[\w.]*\b{re.escape(stem)}\b", source, re.M):
-                return True
-        return False
+        return bool(self.facts.model.imported_files(self.context.path) & set(self.facts.conv_files))
