@@ -142,8 +142,8 @@ class ModelAnswer:
 def _repository_module(rule, name: str) -> bool:  # type: ignore[no-untyped-def]
     """Is `name` (as written in the rule's file) a Module class defined in another file of the project?"""
     model, path = rule.facts.model, rule.context.path
-    d = model.resolve(model.qualify(name, path), path)
-    return d is not None and d.kind == "class" and d.rel != path and model.class_kind(d.rel, d.name) == "module"
+    d = model.module_class(model.qualify(name, path), path)
+    return d is not None and d.rel != path
 
 
 def model_answer(rule, name: str) -> ModelAnswer | None:  # type: ignore[no-untyped-def]

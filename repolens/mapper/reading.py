@@ -60,8 +60,8 @@ def hierarchy_lines(project: MapContext, rel: str, name: str, _seen: set[tuple[s
         if not func.name.startswith(name + "."):
             continue
         for qualified, _ in func.uses:
-            d = project.model.resolve(qualified, rel)
-            if d is not None and d.kind == "class" and project.model.class_kind(d.rel, d.name) == "module":
+            d = project.model.module_class(qualified, rel)
+            if d is not None:
                 total += hierarchy_lines(project, d.rel, d.name, seen, depth + 1)
     return total
 

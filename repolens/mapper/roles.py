@@ -409,11 +409,8 @@ def _repo_modules_built(s: FileSummary, project: MapContext) -> list[str]:
     for q in s.calls:
         if "." not in q or q.startswith(("torch.", "nn.")):
             continue
-        d = project.model.resolve(q, s.rel)
-        if d is None or d.kind != "class" or d.rel == s.rel:
-            continue
-        cls = next((c for c in project.summaries[d.rel].classes if c.name == d.name), None)
-        if cls is not None and project.model.class_kind(d.rel, cls.name) == "module" and d.name not in out:
+        d = project.model.module_class(q, s.rel)
+        if d is not None and d.rel != s.rel and d.name not in out:
             out.append(d.name)
     return out
 
@@ -514,8 +511,8 @@ def _model_factories(s: FileSummary, project: MapContext) -> list[tuple[str, str
     for fn, callee in (s.info.returns if s.info is not None else ()):
         if "." in fn:
             continue  # methods: forward() returning a submodule's call is no factory
-        d = project.model.resolve(callee, s.rel)
-        if d is not None and d.kind == "class" and project.model.class_kind(d.rel, d.name) == "module":
+        d = project.model.module_class(callee, s.rel)
+        if d is not None:
             out.append((fn, d.name))
     return out
 

@@ -313,25 +313,19 @@ def _is_plain_value(node: ast.AST | None) -> bool:
     return True
 
 
-def _package_of(rel: str) -> str:
-    parts = rel.split("/")[:-1]
-    return ".".join(parts)
-
-
 def summarize_source(rel: str, code: str, kind: str = "python", problem: str | None = None,
                      prefix: str = "", notebook: NotebookSource | None = None) -> FileSummary:
     lines = code.count("\n") + (0 if code.endswith("\n") or not code else 1)
-    package = _package_of(rel)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences in old code are not our business
             tree = ast.parse(code, filename=rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        return _summarize_text(rel, code, kind, lines, package, problem, exc, notebook)
+        return _summarize_text(rel, code, kind, lines, prefix, problem, exc, notebook)
 
     # The project model's record: imports, aliases (own definitions included), classes, bindings.
     info = module_info(rel, code, tree, prefix)
-    table = AliasTable(package)
+    table = AliasTable()  # the record's aliases are absolute already: no package to resolve against
     for name, qualified in info.aliases:
         table.add_local(name, qualified)
     top_assigns = top_defs = top_other = top_computed = 0
@@ -409,7 +403,7 @@ def _syntax_where(code: str, exc: SyntaxError, notebook: NotebookSource | None) 
     return f" (line {line})"
 
 
-def _summarize_text(rel: str, code: str, kind: str, lines: int, package: str, problem: str | None,
+def _summarize_text(rel: str, code: str, kind: str, lines: int, prefix: str, problem: str | None,
                     exc: BaseException, notebook: NotebookSource | None = None) -> FileSummary:
     """What can be read from a file that does not parse: regexes over its text."""
     if isinstance(exc, SyntaxError):
@@ -428,7 +422,7 @@ def _summarize_text(rel: str, code: str, kind: str, lines: int, package: str, pr
     return FileSummary(
         rel=rel, kind=kind, lines=lines, parsed=False,
         problem="; ".join(p for p in (problem, why) if p),
-        info=replace(unparsed_info(rel, code, tuple(classes)), imports=imports),
+        info=replace(unparsed_info(rel, code, tuple(classes), prefix), imports=imports),
         features=frozenset(features),
         test_functions=len(re.findall(r"^\s*def\s+test", code, re.M)),
         main_guard_line=None, text_head=code[:2000],

@@ -169,17 +169,23 @@ class ProjectModel:
             return written
         return f"{target}.{rest}" if rest else target
 
+    def _import_target(self, mod: str, from_rel: str) -> str | None:
+        """The repository file an import of `mod` in `from_rel` reads (`from a.b import c` may name
+        module `a.b.c` or the name `c` of module `a.b`); None for a relative leftover or outside."""
+        if not mod or mod.startswith("."):
+            return None
+        target = self.module_rel(mod, from_rel)
+        if target is None and "." in mod:
+            target = self.module_rel(mod.rsplit(".", 1)[0], from_rel)
+        return target
+
     @cached_property
     def importers(self) -> dict[str, set[str]]:
         """rel -> the repository files that import it."""
         out: dict[str, set[str]] = {}
         for rel, info in self.infos.items():
             for mod in info.imports:
-                if not mod or mod.startswith("."):
-                    continue
-                target = self.module_rel(mod, rel)
-                if target is None and "." in mod:
-                    target = self.module_rel(mod.rsplit(".", 1)[0], rel)
+                target = self._import_target(mod, rel)
                 if target is not None and target != rel:
                     out.setdefault(target, set()).add(rel)
         return out
@@ -193,9 +199,7 @@ class ProjectModel:
             for current in frontier:
                 info = self.infos.get(current)
                 for mod in info.imports if info is not None else ():
-                    target = self.module_rel(mod, current)
-                    if target is None and "." in mod:
-                        target = self.module_rel(mod.rsplit(".", 1)[0], current)
+                    target = self._import_target(mod, current)
                     if target is not None and target != rel and target not in seen:
                         seen.add(target)
                         nxt.append(target)
@@ -257,6 +261,13 @@ class ProjectModel:
                 kind = self.class_kind(defn.rel, defn.name)
         self._qualified_kind[key] = kind
         return kind
+
+    def module_class(self, qualified: str, from_rel: str | None = None) -> Definition | None:
+        """The repository class `qualified` stands for, when it is an nn.Module (else None)."""
+        d = self.resolve(qualified, from_rel)
+        if d is not None and d.kind == "class" and self.class_kind(d.rel, d.name) == frameworks.MODULE:
+            return d
+        return None
 
     def classes_of_kind(self, *kinds: str) -> list[tuple[str, str]]:
         """(rel, class name) of every repository class of one of `kinds`."""

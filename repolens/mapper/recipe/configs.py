@@ -16,25 +16,13 @@ import json
 import re
 from pathlib import Path
 
+from repolens.mapper.commands import strip_shell_comment
+
 Flat = dict[str, tuple[str, int]]  # dotted key -> (value as written, 1-based line)
 
 _KEY = re.compile(r"^(\s*)(?:-\s+)?([\w.\-/@]+|\"[^\"]*\"|'[^']*')\s*:(?:\s+(.*?))?\s*$")
 _ITEM = re.compile(r"^(\s*)-\s+(.*?)\s*$")
 MAX_BYTES = 400_000
-
-
-def _strip_comment(line: str) -> str:
-    out, quote = [], ""
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
-            break
-        out.append(ch)
-    return "".join(out).rstrip()
 
 
 def _scalar(text: str) -> str:
@@ -54,7 +42,7 @@ def read_yaml(text: str) -> Flat:
             if out:
                 break  # a second document: not read
             continue
-        line = _strip_comment(raw)
+        line = strip_shell_comment(raw).rstrip()  # YAML comments start a word, as the shell's do
         if not line.strip():
             continue
         indent = len(line) - len(line.lstrip())
