@@ -135,7 +135,8 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if not self.facts.uses_cuda or not self.is_name(node.func, *DATALOADER):
             return
-        if has_star_args(node) and dataloader_arg(node, "pin_memory") is None and self._through_dict(node):
+        if has_star_args(node) and dataloader_arg(node, "pin_memory") is None:
+            self._through_dict(node)  # the keyword may travel in the dict: judged there or not at all
             return
         if is_synthetic_dataset(node, self):
             return
@@ -210,19 +211,18 @@ class DataLoaderPinMemory(BindingTracker, Rule):
             if not cpu_only:
                 self._check(node)
 
-    def _through_dict(self, node: cst.Call) -> bool:
-        """A call with `**name`: judged here through the dict the project model read (True: done)."""
+    def _through_dict(self, node: cst.Call) -> None:
+        """A call with `**name`: judged through the dict the project model read, when it read one."""
         star = star_kwargs(self, node)
         if star is None:
-            return True  # the keyword may be in there: say nothing
+            return  # the keyword may be in there: say nothing
         keys = dict(star.keys)
         if "pin_memory" in keys or dataloader_role(self, node, shuffle_says_train=True) != TRAIN \
                 or is_synthetic_dataset(node, self):
-            return True  # set (on the paths that set it), or not a known training loader
+            return  # set (on the paths that set it), or not a known training loader
         self.report(node, f"DataLoader(**{star.name}) in a project that moves tensors to CUDA: the dict "
                           f"`{star.name}` (line {star.line}) has no pin_memory=True, so every batch takes an "
                           f"extra pageable-to-pinned copy; add \"pin_memory\": True to it")
-        return True
 
     def _check(self, node: cst.Call) -> None:
         arg = dataloader_arg(node, "pin_memory")

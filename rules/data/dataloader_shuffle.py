@@ -78,12 +78,13 @@ class DataLoaderShuffle(BindingTracker, Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if not self.is_name(node.func, *DATALOADER):
             return
-        if has_star_args(node) and not any(dataloader_arg(node, k) is not None
-                                           for k in ("shuffle", "sampler", "batch_sampler")):
-            self._through_dict(node)  # what the call itself says is read first; the dict for the rest
-            return
-        if has_star_args(node) and dataloader_arg(node, "shuffle") is None:
-            return  # a sampler decides the order
+        if has_star_args(node):
+            if not any(dataloader_arg(node, k) is not None for k in ("shuffle", "sampler", "batch_sampler")):
+                self._through_dict(node)  # nothing said at the call: the dict says it, if it is read
+                return
+            star = star_kwargs(self, node)
+            if star is None or {"sampler", "batch_sampler"} & {k for k, _ in star.keys}:
+                return  # an unread dict, or one with a sampler, may decide the order
         role = dataloader_role(self, node)
         if role is None or is_synthetic_dataset(node, self):
             return

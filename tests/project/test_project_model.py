@@ -375,7 +375,9 @@ def test_keywords_the_call_itself_passes_come_before_the_dict(tmp_path):
                 train_loader = DataLoader(train_set, shuffle=True, **loader_args)
                 kw = {"batch_size": 8}
                 train_loader2 = DataLoader(train_set, sampler=sampler, **kw)
-                return train_loader, train_loader2.to(torch.device("cuda"))
+                sampled = {"sampler": sampler}
+                train_loader3 = DataLoader(train_set, shuffle=False, **sampled)
+                return train_loader, train_loader2.to(torch.device("cuda")), train_loader3
             """,
     })
     assert found(lint(root, "--select", "RL108"), "RL108") == []
