@@ -4,7 +4,7 @@ Each fixture project is linted on its own, through the CLI, with every rule sele
 - every planted mistake ("Must fire") is found at its line;
 - no rule fires at a deliberately correct place ("Must not fire");
 - the default-on rules find nothing else, except the true findings the key lists under
-  "Other findings that may fire and are true" (pytorch/examples habits in mnist.py). The
+  "Other findings that may fire and are true" (common tutorial habits in mnist.py). The
   off-by-default rules are opinions that fire on correct code by design: they are held to the
   first two checks only.
 """

@@ -50,11 +50,11 @@ def test_kwargs_call_is_read_through_its_dict_and_never_fixed(tmp_path, cli):
     proj = Path(shutil.copytree(src, tmp_path / "mnist"))
     before = (proj / "mnist.py").read_text()
     _, found = findings(cli, proj, "--select", "RL101,RL102,RL108", "--fix", "--unsafe-fixes")
-    # train_kwargs gets shuffle=True only under `if use_cuda:` (the project model reads the dict and
+    # loader_options gets shuffle=True only under `if use_cuda:` (the project model reads the dict and
     # its update): CPU runs never shuffle. Reported, with no fix: keywords travel in the dict.
-    at = [(f["line"], f["rule"]) for f in found if f["line"] in (119, 120)]
-    assert at == [(119, "RL108")]
-    assert "only on some paths" in next(f["message"] for f in found if f["line"] == 119)
+    at = [(f["line"], f["rule"]) for f in found if f["line"] in (93, 94)]
+    assert at == [(93, "RL108")]
+    assert "only on some paths" in next(f["message"] for f in found if f["line"] == 93)
     assert (proj / "mnist.py").read_text() == before
     assert (proj / "mnist.py").read_text().count("pin_memory") == before.count("pin_memory")
 

@@ -401,8 +401,9 @@ def test_no_training_entrypoint_gives_no_recipe(make_project):
 
 
 @pytest.mark.parametrize("fixture, expected", [
-    ("mnist_script", {"optimizer": ["Adadelta"], "lr": ["1.0"], "lr_schedule": ["StepLR"], "epochs": ["14"],
-                      "batch_size": ["64"], "seed": ["1"], "loss": ["F.nll_loss"], "checkpointing": ["torch.save"]}),
+    ("mnist_script", {"optimizer": ["SGD"], "lr": ["0.05"], "momentum": ["0.9"], "lr_schedule": ["CosineAnnealingLR"],
+                      "epochs": ["10"], "batch_size": ["128"], "seed": ["7"], "loss": ["F.nll_loss"],
+                      "checkpointing": ["torch.save"]}),
     ("image_classifier", {"optimizer": ["SGD"], "lr": ["0.1"], "momentum": ["0.9"], "weight_decay": ["1e-4"],
                           "lr_schedule": ["MultiStepLR"], "epochs": ["30"], "batch_size": ["128"], "seed": ["0"],
                           "logging": ["TensorBoard"], "augmentations": ["RandomCrop, RandomHorizontalFlip"],
@@ -419,7 +420,7 @@ def test_fixtures(fixture, expected):
 
 def test_mnist_checkpoint_is_conditional_on_its_flag():
     rec = recipe(REPO / "fixtures" / "mnist_script")
-    assert rec["checkpointing"][0].when == "if args.save_model (argparse-default False)"
+    assert rec["checkpointing"][0].when == 'if args.save_to (argparse-default "")'
 
 
 def test_yaml_reader_nesting_lists_comments_and_what_it_skips():

@@ -1,4 +1,4 @@
-"""A DCGAN loop with two optimizers (pytorch/examples style)."""
+"""A DCGAN loop with two optimizers, as most GAN tutorials write it."""
 
 import random
 

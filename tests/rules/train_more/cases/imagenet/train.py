@@ -1,4 +1,4 @@
-"""ImageNet training in the style of pytorch/examples (mostly correct, a few planted mistakes)."""
+"""A typical ImageNet classification training script (mostly correct, a few planted mistakes)."""
 
 import argparse
 import logging
