@@ -5,6 +5,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py            # report
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --update   # add new findings, unjudged
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --only facebookresearch/dino -v
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --heldout    # the held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -36,7 +37,11 @@ sys.path.insert(0, str(HERE.parent))
 
 import realrepos  # noqa: E402
 
+from repolens.discover.notebook import NotebookError, load_notebook  # noqa: E402
+
 JUDGEMENTS = HERE / "judgements.json"
+# Judged once, on repositories no rule was ever tuned on; report it apart and never tune on it.
+HELDOUT = HERE / "judgements_heldout.json"
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
 
@@ -53,19 +58,35 @@ def lint(tree: Path) -> list[dict]:
     return json.loads(done.stdout or "[]")
 
 
+def _source_lines(path: Path) -> tuple[list[str], dict[int, int]]:
+    """The file's lines; for a notebook, its code cells joined as the linter reads them, with each
+    cell's first line."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return [], {}
+    if path.suffix == ".ipynb":
+        try:
+            nb = load_notebook(text)
+        except NotebookError:
+            return [], {}
+        return nb.code.splitlines(), {c.index: c.first_line for c in nb.cells}
+    return text.splitlines(), {}
+
+
 def keyed(repo: str, commit: str, tree: Path, findings: list[dict]) -> list[dict]:
     """The findings with their stable keys (and source lines), in the linter's order."""
     lines: dict[str, list[str]] = {}
     seen: Counter = Counter()
     out = []
+    cells: dict[str, dict[int, int]] = {}
     for f in findings:
         if f["path"] not in lines:
-            try:
-                lines[f["path"]] = (tree / f["path"]).read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                lines[f["path"]] = []
+            lines[f["path"]], cells[f["path"]] = _source_lines(tree / f["path"])
         src = lines[f["path"]]
-        text = normalise(src[f["line"] - 1]) if 0 < f["line"] <= len(src) else ""
+        # A notebook finding's line counts from its cell's first line (the JSON contract's `cell`).
+        line = f["line"] if f.get("cell") is None else cells[f["path"]].get(f["cell"], 1) + f["line"] - 1
+        text = normalise(src[line - 1]) if 0 < line <= len(src) else ""
         base = f"{repo}|{f['rule']}|{f['path']}|{text}"
         seen[base] += 1
         out.append({"key": f"{base}|{seen[base]}", "repo": repo, "commit": commit, "path": f["path"],
@@ -73,15 +94,15 @@ def keyed(repo: str, commit: str, tree: Path, findings: list[dict]) -> list[dict
     return out
 
 
-def load() -> dict:
-    if JUDGEMENTS.exists():
-        return json.loads(JUDGEMENTS.read_text(encoding="utf-8"))
+def load(path: Path) -> dict:
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
     return {"repos": {}, "findings": []}
 
 
-def save(data: dict) -> None:
+def save(data: dict, path: Path) -> None:
     data["findings"].sort(key=lambda j: (j["repo"], j["path"], j["line"], j["rule"], j["key"]))
-    JUDGEMENTS.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def current(data: dict, only: list[str] | None) -> tuple[list[dict], list[str]]:
@@ -124,8 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", default=None, help="only these repositories")
     ap.add_argument("-v", "--verbose", action="store_true", help="list unjudged and gone findings")
     ap.add_argument("--json", action="store_true", help="print the table and changes as JSON")
+    ap.add_argument("--heldout", action="store_true",
+                    help=f"use the held-out set ({HELDOUT.name}) instead of {JUDGEMENTS.name}")
     args = ap.parse_args(argv)
-    data = load()
+    path = HELDOUT if args.heldout else JUDGEMENTS
+    data = load(path)
     for repo in args.add_repo:
         data["repos"][repo] = realrepos.commit_of(repo)
     now, skipped = current(data, args.only)
@@ -143,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 judged[f["key"]].update(line=f["line"], message=f["message"])
             else:
                 data["findings"].append({**f, "verdict": None, "note": ""})
-        save(data)
+        save(data, path)
     if args.json:
         print(json.dumps({"table": rows, "unjudged": new, "gone": gone, "skipped": skipped}, indent=1))
         return 0
@@ -156,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     if j:
         print(f"right {(worth + not_worth) / j:.1%}, worth acting on {worth / j:.1%} of {j} judged findings")
     print(f"{len(new)} findings not judged yet; {len(gone)} judged findings gone"
-          + ("" if not args.update else f"; {JUDGEMENTS.name} updated"))
+          + ("" if not args.update else f"; {path.name} updated"))
     if args.verbose:
         for f in new:
             print(f"  new   {f['repo']} {f['path']}:{f['line']} {f['rule']}  {f['source'][:90]}")
