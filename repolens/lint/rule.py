@@ -149,8 +149,8 @@ class Rule(cst.BatchableCSTVisitor):
     ) -> None:
         """Report `node`. `replacement` replaces `fix_node` (default: `node`) when fixing.
 
-        `severity` is for a rule with a milder variant (RL108: an eval loader that shuffles is
-        info, a training loader that does not is a warning); a user's severity override wins.
+        `severity` is for a rule with a milder variant (say, info for a test file, a warning
+        elsewhere); a user's severity override wins.
         """
         self.reports.append(
             Report(

@@ -53,8 +53,9 @@ class ConvBiasBeforeBatchnorm(ScopedRule):
     code = "RL205"
     name = "conv-bias-before-batchnorm"
     severity = Severity.INFO
-    tier = "default"
-    tier_reason = 'a conv bias cancelled by the next BatchNorm is wasted parameters and compute, removed for free'
+    tier = "advice"
+    tier_reason = ('a bias cancelled by the next BatchNorm costs a few parameters and no accuracy: true everywhere it '
+                   'fires, but on 90 judged real findings (GAN and VAE demos, tutorials) none was worth an edit')
     source = ("Ioffe & Szegedy 2015, section 3.2: \"the bias b can be ignored since its effect will be canceled "
               "by the subsequent mean subtraction\"; notes.en.md: \"Batch Normalization\"")
     message = "`{conv}` has a bias but feeds `{bn}` directly: BatchNorm cancels it; use `bias=False`"

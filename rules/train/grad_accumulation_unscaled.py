@@ -92,6 +92,19 @@ def train(model, loader, optimizer, accelerator, accum):
             optimizer.step()
             optimizer.zero_grad()
 """),
+        Example("""
+def train(generator, critic, loader, opt_g, opt_c, n_critic):
+    for i, real in enumerate(loader):
+        opt_c.zero_grad()
+        loss_c = critic(generator.sample(len(real)).detach()).mean() - critic(real).mean()
+        loss_c.backward()
+        opt_c.step()
+        if i % n_critic == 0:
+            opt_g.zero_grad()
+            loss_g = -critic(generator.sample(len(real))).mean()
+            loss_g.backward()
+            opt_g.step()
+"""),
     ]
     invalid = [
         Example("""
@@ -141,6 +154,8 @@ def train(model, loader, opt, scaler, cfg):
         for event in backwards:
             if id(guard) in event.guard:
                 continue  # backward only on the stepping iterations: no accumulation
+            if _consumed_every_iteration(flow, event, id(guard)):
+                continue  # e.g. a WGAN critic: its optimizer steps every iteration, the generator's every n
             loss = _backpropagated_name(event.node)
             if loss is None or self._scaled(loop.body, loss, divisor):
                 continue
@@ -162,6 +177,14 @@ def train(model, loader, opt, scaler, cfg):
                     if _divides(n.value, divisor):
                         return True
         return not bound  # a loss this loop does not compute: unknown
+
+
+def _consumed_every_iteration(flow, backward, guard: int) -> bool:
+    """Whether the first optimizer step after this backward runs on every iteration (outside the
+    modulo condition): then its gradients are used at once and nothing accumulates."""
+    after = flow.events[flow.events.index(backward) + 1:]
+    first = next((e for e in after if e.kind == STEP and not e.nested), None)
+    return first is not None and guard not in first.guard
 
 
 def _modulo(test: cst.BaseExpression) -> str | None:

