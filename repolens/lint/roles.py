@@ -15,7 +15,7 @@ import libcst as cst
 
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, keyword_arg, last_segment, literal
-from repolens.lint.knowledge.dataloader import dataloader_arg
+from repolens.lint.knowledge.dataloader import SMALL_IMAGE_DATASETS, dataloader_arg
 from repolens.pyindex.aliases import cst_dotted_name
 
 _SPLIT = re.compile(r"[^0-9a-zA-Z]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
@@ -162,6 +162,12 @@ def dataset_class_name(call: cst.Call, tracker: BindingTracker) -> str | None:
     if isinstance(expr, cst.Call):
         return call_name(expr)
     return None
+
+
+def is_small_image_dataset(call: cst.Call, tracker: BindingTracker) -> bool:
+    """The loader reads one of torchvision's 28 px in-memory datasets (MNIST, FashionMNIST, ...)."""
+    name = dataset_class_name(call, tracker)
+    return name is not None and name.rsplit(".", 1)[-1] in SMALL_IMAGE_DATASETS
 
 
 def is_synthetic_dataset(call: cst.Call, tracker: BindingTracker) -> bool:

@@ -4,7 +4,8 @@ from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import has_star_args, literal
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
-from repolens.lint.roles import TRAIN, dataloader_role, dataset_class_name, is_synthetic_dataset
+from repolens.lint.roles import (TRAIN, dataloader_role, dataset_class_name, is_small_image_dataset,
+                                 is_synthetic_dataset)
 
 # In-memory datasets: indexing is a tensor slice, worker processes only add start-up and IPC cost.
 IN_MEMORY_DATASETS = frozenset({"TensorDataset", "StackDataset"})
@@ -24,8 +25,11 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
 
     It stays silent for any non-literal `num_workers` (`args.workers`), for calls that pass
     `*args` / `**kwargs`, for in-memory datasets (`TensorDataset`, or a project class whose
-    `__getitem__` only slices data already in memory: workers would add start-up and IPC cost), and for synthetic data (`RandomDataset`,
-    `FakeData`, demo classes).
+    `__getitem__` only slices data already in memory: workers would add start-up and IPC cost), for synthetic data (`RandomDataset`,
+    `FakeData`, demo classes), and for torchvision's 28 px digit datasets (MNIST, FashionMNIST,
+    KMNIST, EMNIST, QMNIST, USPS): a sample costs microseconds, so workers save seconds per run.
+    That exemption is a judgement about what is worth a change, not a certainty; CIFAR and SVHN
+    stay checked (a ResNet on CIFAR with augmentation is the classic loader-bound run).
 
     ## Why is this bad?
     With `num_workers=0` the main process loads and augments every batch between training steps,
@@ -58,6 +62,10 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
                 "train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=8)\n"),
         Example("from torch.utils.data import DataLoader as DL\n"
                 "train_loader = DL(train_set, shuffle=True, num_workers=args.workers)\n"),
+        # MNIST-sized data: workers would save seconds per run.
+        Example("import torch\nfrom torchvision import datasets\n"
+                "mnist = datasets.MNIST('data', train=True, download=True)\n"
+                "train_loader = torch.utils.data.DataLoader(dataset=mnist, batch_size=100, shuffle=True)\n"),
         # An evaluation loader: not this rule's business.
         Example("import torch\nval_loader = torch.utils.data.DataLoader(val_set, batch_size=64)\n"),
         # No evidence that it is a training loader.
@@ -91,5 +99,7 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
         cls = dataset_class_name(node, self)
         if is_synthetic_dataset(node, self) or cls in IN_MEMORY_DATASETS or cls in self.facts.light_dataset_classes:
             return
+        if is_small_image_dataset(node, self):
+            return  # MNIST-sized: the loader costs seconds per run (knowledge.dataloader)
         self.report(node if arg is None else arg)
 
