@@ -14,7 +14,7 @@ from repolens import gitinfo, procs
 from repolens.discover import discover
 from repolens.discover.files import DiscoveredFile, Discovery
 from repolens.mapper.card import environment, repo_card
-from repolens.mapper.commands import read_shell_scripts, shell_script_commands
+from repolens.mapper.commands import CommandLine, read_shell_scripts, shell_script_commands
 from repolens.mapper.docs import Doc, find_readme, own_paper, read_docs
 from repolens.mapper.entrypoints import find_entrypoints
 from repolens.mapper.model import Entrypoint, FileRole, GitInfo, RepoMap, Subproject, unit_folder
@@ -28,7 +28,9 @@ from repolens.mapper.reading_tiers import split_tiers
 from repolens.mapper.roles import assign_roles
 from repolens.mapper.support import support_files
 from repolens.mapper.subprojects import Unit, describe, find_subprojects, needs_own_folder
-from repolens.mapper.subproject_map import command_from_root, merge_entrypoints, with_subprojects
+from repolens.mapper.subproject_map import (
+    collection_commands, command_from_root, inherited_entrypoints, merge_entrypoints, with_subprojects,
+)
 from repolens.mapper.summary import FileSummary, summarize_file
 
 Progress = Callable[[int, int], None]
@@ -140,7 +142,8 @@ def _build(label: str, path: Path, *, jobs: int | None, progress: Progress | Non
     units = [] if single_file else find_subprojects(top.project, top.roles, list(top.map.entrypoints), other_rels)
     if not units:
         return top.map
-    subs = tuple(_subproject(u, units, root, disc, top, jobs) for u in units)
+    commands = collection_commands(top.project, top.docs, top.scripts_run)
+    subs = tuple(_subproject(u, units, root, disc, top, commands, jobs) for u in units)
     return with_subprojects(top.map, subs)
 
 
@@ -150,6 +153,7 @@ class _Analysis:
     project: MapContext
     roles: dict[str, FileRole]
     docs: list[Doc]
+    scripts_run: list[CommandLine]
     main: Entrypoint | None  # the main entrypoint the reading order starts from
 
 
@@ -187,17 +191,16 @@ def _analyse(label: str, root: Path, summaries: list[FileSummary], other_rels: l
         support_files=tuple(supports),
         recipe=extract_recipe(root, project, training_entrypoint(entrypoints, roles, project)),
     )
-    return _Analysis(repo_map, project, roles, docs, main_entrypoint(entrypoints, roles))
+    return _Analysis(repo_map, project, roles, docs, scripts_run, main_entrypoint(entrypoints, roles))
 
 
 def _subproject(unit: Unit, units: list[Unit], root: Path, disc: Discovery, top: _Analysis,
-                jobs: int | None) -> Subproject:
+                commands: list[tuple[CommandLine, str, str]], jobs: int | None) -> Subproject:
     """The unit mapped on its own: its files read again with paths relative to its folder (module
     names and relative imports depend on them), the collection's commands for it inherited."""
     single = unit.path.endswith((".py", ".ipynb"))
     base = unit_folder(unit.path)
     prefix = base + "/" if base else ""
-    up = "../" * (base.count("/") + 1) if base else ""
     files = tuple(DiscoveredFile(f.path, f.rel[len(prefix):], f.kind) for f in disc.files if f.rel in unit.files)
     others = [] if single else [o.rel[len(prefix):] for o in disc.others if o.rel.startswith(prefix)]
     sub_root = root / base if base else root
@@ -207,14 +210,11 @@ def _subproject(unit: Unit, units: list[Unit], root: Path, disc: Discovery, top:
         git = type(git)(git.head, {p[len(prefix):]: g for p, g in git.files.items()
                                    if p in unit.files or p.startswith(prefix) and not single},
                         f"{git.web}/{base}" if git.web and base else git.web)
-    inherited = tuple(
-        Entrypoint(e.path[len(prefix):], e.kind, e.command, up + e.evidence)
-        for e in top.map.entrypoints if e.path in unit.files and e.kind in ("readme-command", "shell-script"))
-    sub = _analyse(unit.path, sub_root, summaries, others, [], git, inherited)
+    sub = _analyse(unit.path, sub_root, summaries, others, [], git, inherited_entrypoints(commands, unit.files, base))
     why_cd = needs_own_folder(unit, top.project, root)
     workdir = base if why_cd else ""
-    commands = {e.path: command_from_root(e, base, run_inside=bool(why_cd)) for e in sub.map.entrypoints}
-    entrypoints = tuple(replace(e, command=commands[e.path]) for e in sub.map.entrypoints)
+    from_root = {e.path: command_from_root(e, base, run_inside=bool(why_cd)) for e in sub.map.entrypoints}
+    entrypoints = tuple(replace(e, command=from_root[e.path]) for e in sub.map.entrypoints)
     own_docs = [] if single else sub.docs
     docstring = ""
     if sub.main is not None and sub.main.path in sub.project.summaries:
@@ -225,6 +225,6 @@ def _subproject(unit: Unit, units: list[Unit], root: Path, disc: Discovery, top:
         evidence=unit.evidence,
         workdir=workdir,
         workdir_evidence=None if why_cd is None else prefix + why_cd,
-        main_entrypoint=None if sub.main is None else replace(sub.main, command=commands[sub.main.path]),
+        main_entrypoint=None if sub.main is None else replace(sub.main, command=from_root[sub.main.path]),
         map=replace(sub.map, entrypoints=entrypoints),
     )

@@ -9,14 +9,47 @@ its recipe is each sub-project's, not one of them picked as the repository's).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
-from repolens.mapper.entrypoints import parse_command
+from repolens.mapper.commands import CommandLine, PathIndex, command_lines
+from repolens.mapper.context import MapContext
+from repolens.mapper.docs import Doc
+from repolens.mapper.entrypoints import parse_command, program_of
 from repolens.mapper.model import Entrypoint, RepoMap, Subproject, unit_folder
 
 # Documented evidence first, as `find_entrypoints` orders its own list.
 _STRENGTH = {"readme-command": 0, "console-script": 1, "shell-script": 2}
 _GENERATED = ("main-guard", "script-body")  # commands repolens wrote itself: `python <path>`
+
+
+def collection_commands(project: MapContext, docs: list[Doc], scripts_run: list[CommandLine]
+                        ) -> list[tuple[CommandLine, str, str, bool]]:
+    """(command, kind, the file it runs, whether that file's name is unique in the repository) for
+    every command of the collection's README, the docs it links and its shell scripts."""
+    paths = PathIndex(project.summaries)
+    names = Counter(rel.rsplit("/", 1)[-1] for rel in project.summaries)
+    found = [(cmd, "readme-command") for doc in docs for cmd in command_lines(doc.rel, doc.lines, shell=False)]
+    found += [(cmd, "shell-script") for cmd in scripts_run]
+    return [(cmd, kind, rel, names[rel.rsplit("/", 1)[-1]] == 1) for cmd, kind in found
+            if (rel := program_of(cmd, paths, project)) is not None]
+
+
+def inherited_entrypoints(commands: list[tuple[CommandLine, str, str, bool]], files: tuple[str, ...],
+                          folder: str) -> tuple[Entrypoint, ...]:
+    """The collection's commands that surely run a file of this sub-project: from its folder (a
+    `cd` there), naming the file by its path from the root, or naming a file no other has. A bare
+    `python main.py` under a placeholder `cd PATH_TO_PROJECT` is no sub-project's command. Paths
+    relative to the sub-project's folder, evidence as seen from it (`../../README.md:66`)."""
+    prefix = folder + "/" if folder else ""
+    up = "../" * (folder.count("/") + 1) if folder else ""
+    out = []
+    for cmd, kind, rel, unique in commands:
+        parsed = parse_command(cmd.text)
+        named = parsed is not None and parsed[0] == "script" and parsed[1].removeprefix("./").startswith(prefix)
+        if rel in files and (unique or named or folder in cmd.bases[:1]):
+            out.append(Entrypoint(rel[len(prefix):], kind, cmd.text, f"{up}{cmd.source}:{cmd.line}"))
+    return tuple(out)
 
 
 def merge_entrypoints(own: list[Entrypoint], inherited: tuple[Entrypoint, ...]) -> list[Entrypoint]:
