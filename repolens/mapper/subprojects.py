@@ -60,7 +60,7 @@ def find_subprojects(project: MapContext, roles: dict[str, FileRole], entrypoint
                      other_rels: list[str]) -> list[Unit]:
     """The sub-projects of a collection, sorted by path; [] for a single project."""
     rels = sorted(project.summaries)
-    programs = {e.path: e for e in reversed(entrypoints) if _is_program(e, roles)}
+    programs = {e.path for e in entrypoints if _is_program(e, roles)}
     imports = _import_edges(project)
     folder_units = _folder_units(rels, programs, imports, roles, project, other_rels)
     taken = {r for u in folder_units for r in u.files}
@@ -84,27 +84,43 @@ def _inside(rel: str, folder: str) -> bool:
     return rel.startswith(folder + "/")
 
 
-def _crosses(files: set[str], imports: set[tuple[str, str]]) -> bool:
-    return any((src in files) != (dst in files) for src, dst in imports)
+def _folders(rel: str) -> set[str]:
+    """Every folder above `rel` (`a/b/c.py` -> {"a", "a/b"})."""
+    parts = rel.split("/")[:-1]
+    return {"/".join(parts[:i]) for i in range(1, len(parts) + 1)}
 
 
-def _has_model_or_training(files: list[str], roles: dict[str, FileRole], project: MapContext) -> bool:
-    model = project.model
-    return any(roles[r].role in ("model", "train") or any(
-        model.class_kind(r, c.name) == frameworks.MODULE for c in project.summaries[r].classes) for r in files)
+def _crossed(imports: set[tuple[str, str]]) -> set[str]:
+    """The folders an import crosses (in or out): one pass over the imports, not one per folder."""
+    out: set[str] = set()
+    for src, dst in imports:
+        out |= _folders(src) ^ _folders(dst)
+    return out
 
 
-def _folder_units(rels: list[str], programs: dict[str, Entrypoint], imports: set[tuple[str, str]],
+def _defines_module(rel: str, project: MapContext) -> bool:
+    return any(project.model.class_kind(rel, c.name) == frameworks.MODULE for c in project.summaries[rel].classes)
+
+
+def _folder_units(rels: list[str], programs: set[str], imports: set[tuple[str, str]],
                   roles: dict[str, FileRole], project: MapContext, other_rels: list[str]) -> list[Unit]:
-    folders = sorted({folder_of(p) for p in programs if folder_of(p)})
+    crossed = _crossed(imports)
+    folders = sorted({folder_of(p) for p in programs if folder_of(p)} - crossed)
+    if not folders:
+        return []
+    members: dict[str, list[str]] = {f: [] for f in folders}
+    for rel in rels:
+        for folder in _folders(rel) & members.keys():
+            members[folder].append(rel)
+    own_markers: dict[str, list[str]] = {}
+    for other in other_rels:
+        if folder_of(other) in members and _OWN_MARKERS.match(other.rsplit("/", 1)[-1]):
+            own_markers.setdefault(folder_of(other), []).append(other.rsplit("/", 1)[-1])
     qualified: dict[str, Unit] = {}
     for folder in folders:
-        files = [r for r in rels if _inside(r, folder)]
-        if _crosses(set(files), imports):
-            continue
-        markers = sorted(o.rsplit("/", 1)[1] for o in other_rels
-                         if folder_of(o) == folder and _OWN_MARKERS.match(o.rsplit("/", 1)[1]))
-        if not markers and not _has_model_or_training(files, roles, project):
+        files = members[folder]
+        markers = sorted(own_markers.get(folder, []))
+        if not markers and not any(roles[r].role in ("model", "train") or _defines_module(r, project) for r in files):
             continue
         runs = sorted(p for p in programs if folder_of(p) == folder)
         evidence = [*(f"own {m}" for m in markers),
@@ -117,15 +133,13 @@ def _folder_units(rels: list[str], programs: dict[str, Entrypoint], imports: set
     return [u for u in units if not any(_inside(u.path, o.path) for o in units)]
 
 
-def _file_units(rels: list[str], taken: set[str], programs: dict[str, Entrypoint],
-                imports: set[tuple[str, str]], roles: dict[str, FileRole], project: MapContext) -> list[Unit]:
+def _file_units(rels: list[str], taken: set[str], programs: set[str], imports: set[tuple[str, str]],
+                roles: dict[str, FileRole], project: MapContext) -> list[Unit]:
     linked = {r for edge in imports for r in edge}
     by_folder: dict[str, list[str]] = {}
     for rel in rels:
-        if rel in taken or rel not in programs or rel in linked or roles[rel].role != "train":
-            continue
-        if _has_model_or_training([rel], roles, project) and any(
-                project.model.class_kind(rel, c.name) == frameworks.MODULE for c in project.summaries[rel].classes):
+        if rel in programs and rel not in taken and rel not in linked and roles[rel].role == "train" \
+                and _defines_module(rel, project):
             by_folder.setdefault(folder_of(rel), []).append(rel)
     out: list[Unit] = []
     for files in by_folder.values():
@@ -136,7 +150,7 @@ def _file_units(rels: list[str], taken: set[str], programs: dict[str, Entrypoint
     return out
 
 
-def _is_collection(units: list[Unit], folder_units: list[Unit], rels: list[str], programs: dict[str, Entrypoint],
+def _is_collection(units: list[Unit], folder_units: list[Unit], rels: list[str], programs: set[str],
                    roles: dict[str, FileRole], project: MapContext) -> bool:
     if len(units) < _MIN_FOLDER_UNITS or (len(folder_units) < _MIN_FOLDER_UNITS and len(units) < _MIN_FILE_UNITS):
         return False
