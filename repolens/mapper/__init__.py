@@ -6,7 +6,8 @@
 
 Stages, one module each: `summary` (one `ast` pass per file, in worker processes) -> `project`
 (modules, imports, class kinds across files) -> `roles` -> `docs` + `entrypoints` -> `callgraph`
-+ `reading` -> `card` (checklist and environment) -> `build` (orchestration, clone, git).
++ `reading` -> `card` (checklist and environment) -> `subprojects` (is it a collection? then the
+stages again per sub-project, `subproject_map`) -> `build` (orchestration, clone, git).
 
 Known imprecision (see also benchmarks/map_accuracy.py for measured agreement):
 - roles are weighted evidence, not certainty (the labelling guideline they are measured against is
@@ -16,18 +17,20 @@ Known imprecision (see also benchmarks/map_accuracy.py for measured agreement):
   library code whose job only its docs say (generation engines, serving, quantizers) disagree most;
 - the call graph follows names bound by imports and module-level definitions; calls through
   attributes of objects (`self.model(x)`, `trainer.fit()`) are not followed;
-- `python -c ...`, Makefiles, notebooks' shell cells and CI files are not read for entrypoints.
+- `python -c ...`, Makefiles, notebooks' shell cells and CI files are not read for entrypoints;
+- sub-projects: units that share a helper through `sys.path`, a collection inside a single project
+  (a library's `examples/`) and folders of notebook tutorials are not split (docs/map.md).
 """
 
 from typing import Any
 
 from repolens.mapper.model import (
-    ROLES, CallEdge, CardItem, Entrypoint, FileRole, GitFileInfo, GitInfo, ReadingStep, RepoMap, Role,
+    ROLES, CallEdge, CardItem, Entrypoint, FileRole, GitFileInfo, GitInfo, ReadingStep, RepoMap, Role, Subproject,
 )
 
 __all__ = [
     "ROLES", "CallEdge", "CardItem", "Entrypoint", "FileRole", "GitFileInfo", "GitInfo", "MapError",
-    "ReadingStep", "RepoMap", "Role", "build_map",
+    "ReadingStep", "RepoMap", "Role", "Subproject", "build_map",
 ]
 
 

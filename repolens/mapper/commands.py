@@ -30,7 +30,8 @@ CMD_START = re.compile(
 SHELL_SUFFIXES = (".sh", ".bash", ".slurm", ".zsh")
 
 # `cd` at the start of a command: after a line start, `(`, `;`, `&&`, `||` or `|`.
-_CD = re.compile(r"(?:^|[;&|(]\s*)cd(?:\s+(\"[^\"]*\"|'[^']*'|[^\s;&|)]+))?")
+# `cd` at the start of a line (after a README's `$ ` / `> ` prompt too) or after `;`, `&&`, `|`, `(`.
+_CD = re.compile(r"(?:^\s*(?:[$>]\s*)?|[;&|(]\s*)cd(?![\w.-])(?:\s+(\"[^\"]*\"|'[^']*'|[^\s;&|)]+))?")
 # The script's own folder, written the usual ways.
 _SELF_DIR = re.compile(r"^[\"']?(?:\$\(\s*dirname\s+[\"']?\$(?:0|\{?BASH_SOURCE(?:\[0\])?\}?)[\"']?\s*\)|"
                        r"`dirname\s+[\"']?\$0[\"']?`|\$\{0%/\*\})[\"']?$")

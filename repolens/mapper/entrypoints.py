@@ -237,7 +237,9 @@ def find_entrypoints(root: Path, project: MapContext, roles: dict[str, FileRole]
     bodies = []
     for rel, s in project.summaries.items():
         role = roles[rel].role
-        if s.main_guard_line is None and s.top_other >= 3 and role in ("train", "eval", "script", "data") \
+        # A module-level training loop is a script body even as one statement (tutorials).
+        script_code = s.top_other >= 3 or s.top_training_loop is not None
+        if s.main_guard_line is None and script_code and role in ("train", "eval", "script", "data") \
                 and not rel.endswith("__init__.py") and s.kind == "python":
             bodies.append((rank.get(role, 5), rel))
     for _, rel in sorted(bodies):

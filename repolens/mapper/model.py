@@ -89,6 +89,41 @@ class GitInfo:
     web: str | None = None
 
 
+def unit_folder(path: str) -> str:
+    """The folder a sub-project's paths are relative to: its own, or a single script's ("" = root)."""
+    if path.endswith((".py", ".ipynb")):
+        return path.rsplit("/", 1)[0] if "/" in path else ""
+    return path
+
+
+@dataclass(frozen=True)
+class Subproject:
+    """One independent unit of a collection (see `repolens.mapper.subprojects`), mapped on its own."""
+
+    path: str  # the folder (or, in a flat collection of scripts, the file), relative to the root
+    about: str  # one line: what it is ("" when nothing says)
+    evidence: tuple[str, ...]  # why it is a sub-project
+    workdir: str  # the folder its commands run from, relative to the root ("" for the root)
+    workdir_evidence: str | None  # the relative path in its code that makes it run from there
+    main_entrypoint: Entrypoint | None  # path relative to `path`; command run from the root
+    # Its own map: paths relative to `path`, evidence outside it as `../README.md:12`, commands
+    # run from the repository root; never has sub-projects of its own.
+    map: RepoMap
+
+    def core_step(self) -> ReadingStep | None:
+        return next((s for s in self.map.reading_order if s.core), None)
+
+    def to_json(self) -> dict[str, Any]:
+        main, core = self.main_entrypoint, self.core_step()
+        return {
+            "path": self.path, "about": self.about, "evidence": list(self.evidence),
+            "workdir": self.workdir, "workdir_evidence": self.workdir_evidence,
+            "main_entrypoint": None if main is None else {"path": main.path, "command": main.command},
+            "core_model": None if core is None else {"path": core.path, "symbol": core.symbol, "line": core.line},
+            "map": self.map.to_json(),
+        }
+
+
 @dataclass(frozen=True)
 class RepoMap:
     root: str
@@ -102,6 +137,9 @@ class RepoMap:
     problems: tuple[str, ...] = ()  # one line per file or folder that could not be read cleanly
     support_files: tuple[SupportFile, ...] = ()  # configs and shell scripts, sorted by path
     recipe: Recipe | None = None  # the training recipe of the main training entrypoint, if there is one
+    # A collection's independent units, each mapped on its own; () for a single project, and then
+    # the JSON has no `subprojects` key at all (consumers of older maps see the same bytes).
+    subprojects: tuple[Subproject, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,4 +178,5 @@ class RepoMap:
             },
             "problems": list(self.problems),
             "recipe": None if self.recipe is None else self.recipe.to_json(),
+            **({"subprojects": [sp.to_json() for sp in self.subprojects]} if self.subprojects else {}),
         }

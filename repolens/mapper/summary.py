@@ -64,6 +64,10 @@ class FileSummary:
     # String literals that name a config file or shell script: (text, line, how), how being
     # "string literal", "argparse default" or "hydra config" (config_path/config_name joined).
     path_literals: tuple[tuple[str, int, str], ...] = ()
+    # String literals written as relative paths (`"../../data/"`, `"data/train.txt"`): a program
+    # that reads them must run from its own folder (sub-projects' commands `cd` there).
+    relative_paths: tuple[tuple[str, int], ...] = ()
+    top_training_loop: int | None = None  # line of a module-level loop that calls `.backward()`
     top_assigns: int = 0  # module-level statements by kind (config files are mostly assignments)
     top_defs: int = 0
     top_other: int = 0
@@ -101,6 +105,7 @@ class _Collector(ast.NodeVisitor):
         self.features: set[str] = set()
         self.calls: set[str] = set()
         self.path_literals: list[tuple[str, int, str]] = []
+        self.relative_paths: list[tuple[str, int]] = []
         self._claimed: set[int] = set()  # literals already recorded with a better "how"
         self._scope: list[str] = []
         self._uses: list[dict[str, int]] = [{}]  # module-level first
@@ -168,8 +173,12 @@ class _Collector(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if id(node) not in self._claimed and isinstance(node.value, str) and _names_a_support_file(node.value):
+        if not isinstance(node.value, str):
+            return
+        if id(node) not in self._claimed and _names_a_support_file(node.value):
             self.path_literals.append((node.value, node.lineno, "string literal"))
+        if len(self.relative_paths) < _MAX_RELATIVE_PATHS and _RELATIVE_PATH.match(node.value):
+            self.relative_paths.append((node.value, node.lineno))
 
     def _note_config_arguments(self, node: ast.Call, last: str) -> None:
         """`add_argument(default="configs/a.yaml")`, `@hydra.main(config_path=..., config_name=...)`."""
@@ -277,6 +286,11 @@ class _Collector(ast.NodeVisitor):
 SUPPORT_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".sh", ".bash", ".slurm", ".zsh")
 
 
+# `./x`, `../x`, or `word/...`: one path-like word with a slash, no scheme, not absolute.
+_RELATIVE_PATH = re.compile(r"^(?:\.\.?/|[\w.-]+/)[\w./%{}-]*$")
+_MAX_RELATIVE_PATHS = 16  # enough to decide where a program runs from
+
+
 def _names_a_support_file(text: str) -> bool:
     """`configs/train.yaml`, `run.sh`: one path-like word that ends with a config or script suffix."""
     return 4 < len(text) < 300 and text.lower().endswith(SUPPORT_SUFFIXES) and not any(c.isspace() for c in text) \
@@ -329,8 +343,10 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
     for name, qualified in info.aliases:
         table.add_local(name, qualified)
     top_assigns = top_defs = top_other = top_computed = 0
-    main_line = None
+    main_line = training_loop = None
     for stmt in tree.body:
+        if training_loop is None and isinstance(stmt, (ast.For, ast.While)) and _calls_backward(stmt):
+            training_loop = stmt.lineno  # a tutorial's `for epoch in ...:` at module level
         if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)):
             continue
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
@@ -379,11 +395,17 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
     return FileSummary(
         rel=rel, kind=kind, lines=lines, parsed=True, problem=problem, info=info,
         functions=tuple(functions), features=frozenset(features),
-        calls=tuple(sorted(coll.calls)), path_literals=tuple(coll.path_literals), top_assigns=top_assigns, top_defs=top_defs, top_other=top_other,
+        calls=tuple(sorted(coll.calls)), path_literals=tuple(coll.path_literals),
+        relative_paths=tuple(coll.relative_paths), top_assigns=top_assigns, top_defs=top_defs, top_other=top_other,
         top_computed=top_computed,
         test_functions=test_functions, docstring=doc.strip().splitlines()[0][:200] if doc.strip() else "",
-        main_guard_line=main_line,
+        main_guard_line=main_line, top_training_loop=training_loop,
     )
+
+
+def _calls_backward(stmt: ast.stmt) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "backward"
+               for n in ast.walk(stmt))
 
 
 _TEXT_CLASS = re.compile(r"^class\s+(\w+)\s*(?:\(([^)]*)\))?\s*:", re.M)

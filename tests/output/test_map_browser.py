@@ -147,6 +147,33 @@ def test_nothing_overflows_the_page_and_commands_stay_readable_on_a_large_tree(t
         page.close()
 
 
+@pytest.mark.parametrize("width", [1400, 420])
+def test_a_collections_index_links_to_each_sub_project_and_stays_inside_the_page(tmp_path, width):
+    # The large tree is a collection: thirty self-contained folders, each with its own program.
+    page_file = tmp_path / "map.html"
+    page_file.write_text(map_to_html(build_map(str(_large_tree(tmp_path / "tree")))), encoding="utf-8")
+    page = Page(tmp_path, page_file.as_uri(), width)
+    try:
+        targets = page.eval("Array.from(document.querySelectorAll('#subprojects table.subprojects tbody a.path'))"
+                            ".map(a => a.getAttribute('href'))")
+        assert len(targets) == 30
+        # Every index link lands on a section of the page that holds that sub-project's reading order.
+        assert page.eval("Array.from(document.querySelectorAll('#subprojects table.subprojects tbody a.path'))"
+                         ".every(a => document.querySelector(a.getAttribute('href') + ' ol.reading li') !== null)")
+        body = page.eval("[document.body.scrollWidth, document.body.clientWidth]")
+        assert body[0] <= body[1], body
+        widths = page.eval("Array.from(document.querySelectorAll('#subprojects table.subprojects tbody code.cmd'))"
+                           ".map(e => e.parentElement.getBoundingClientRect().width)")
+        assert len(widths) == 30 and min(widths) >= (560 if width == 1400 else 300), widths
+        # A search narrows the index like the other tables.
+        page.type_into("#search", "number_07")
+        shown = page.eval("Array.from(document.querySelectorAll('#subprojects table.subprojects tbody tr'))"
+                          ".filter(e => e.offsetParent !== null).map(e => e.dataset.path)")
+        assert shown == ["projects/very_long_sub_project_folder_name_number_07/tools"]
+    finally:
+        page.close()
+
+
 def test_the_diagram_is_drawn_in_a_screenshot(fixture_page):
     page = fixture_page
     box = page.eval("(() => { const svg = document.querySelector('#diagram svg');"

@@ -66,6 +66,8 @@ def map_to_html(repo_map: RepoMap) -> str:
     anchors = _anchors(repo_map)
     sections = [
         ("start-here", "Start here", _start_here(repo_map)),
+        *([("subprojects", f"Sub-projects {len(repo_map.subprojects)}", _subprojects(repo_map))]
+          if repo_map.subprojects else []),
         ("diagram", "Reading path", _diagram(repo_map, anchors)),
         ("entrypoints", "Entrypoints", _entrypoints(repo_map)),
         ("recipe", "Training recipe", _recipe(repo_map)),
@@ -151,6 +153,33 @@ def _start_here(repo_map: RepoMap) -> str:
         out += (f'\n<h3>{_e(p.THEN_TITLE)} <span class="muted">{_e(p.THEN_NOTE)}</span></h3>\n'
                 + _steps(repo_map, then, roles))
     return out
+
+
+def _subprojects(repo_map: RepoMap) -> str:
+    """The collection's index, each row linking to the sub-project's section below it: its own
+    reading order and entrypoints, every file linked as on the rest of the page."""
+    rows = p.subproject_rows(repo_map)
+    index = []
+    for row in rows:
+        command = f'<code class="cmd">{_e(row.command)}</code>' if row.command else '<span class="muted">no command found</span>'
+        core = (_loc_link(repo_map, p.core_text(row.core), row.core.path, row.core.line, css="evidence")
+                if row.core else f'<span class="muted">{_e(p.core_text(None))}</span>')
+        about = _e(row.about) if row.about else '<span class="muted">no description found</span>'
+        index.append(f'<tr {_data(row.path, "project")}><td class="file-cell"><a class="path" href="#{row.anchor}">'
+                     f'<code>{_e(row.path)}</code></a></td><td>{about}<div>{command}</div>'
+                     f'<div class="muted small">core model: {core}</div></td></tr>')
+    out = [f'<p class="muted">{_e(p.SUBPROJECTS_NOTE)}.</p>',
+           '<table class="entrypoints subprojects">\n<colgroup><col class="c-file"><col></colgroup>\n'
+           "<thead><tr><th>Sub-project</th><th>What it is, how to run it</th></tr></thead>\n"
+           "<tbody>\n" + "\n".join(index) + "\n</tbody>\n</table>"]
+    for row in rows:
+        roles = {f.path: f.role for f in row.view.files}
+        first, then = p.reading_tiers(row.view)
+        steps = _steps(row.view, [*first, *then], roles) if first or then else '<p class="muted">No reading order.</p>'
+        about = f'<p>{_e(row.about)}</p>' if row.about else ""
+        out.append(f'<div class="subproject" id="{row.anchor}">\n<h3><code>{_e(row.path)}</code></h3>\n{about}\n'
+                   f"{steps}\n{_entrypoints(row.view)}\n</div>")
+    return "\n".join(out)
 
 
 def _diagram(repo_map: RepoMap, anchors: dict[str, str]) -> str:

@@ -61,6 +61,8 @@ def map_to_markdown(repo_map: RepoMap) -> str:
         out.append("No reading order could be built (no README, entrypoint or model found).")
     out.append("")
 
+    out += _subprojects_section(repo_map)
+
     chart = reading_flowchart(repo_map)
     if chart is not None:
         out += ["## Reading path", "",
@@ -150,6 +152,33 @@ def _step(step: ReadingStep) -> str:
     if step.core:
         text += " ⭐ **core model**"
     return f"{text}: {md_text(step.why)}"
+
+
+def _subprojects_section(repo_map: RepoMap) -> list[str]:
+    """The collection's index (each row links to the sub-project's section), then each section."""
+    rows = p.subproject_rows(repo_map)
+    if not rows:
+        return []
+    out = [f"## Sub-projects ({len(rows)})", "", md_text(p.SUBPROJECTS_NOTE) + ".", "",
+           "| Sub-project | What it is | Run it with | Core model |", "| --- | --- | --- | --- |"]
+    for row in rows:
+        command = md_code(row.command, in_table=True) if row.command else "-"
+        core = (md_link(p.core_text(row.core), row.core.path, row.core.line, in_table=True)
+                if row.core else md_text(p.core_text(None)))
+        out.append(f"| [{md_code(row.path, in_table=True)}](#{row.anchor}) | {md_text(row.about) or '-'} | "
+                   f"{command} | {core} |")
+    for row in rows:
+        # An explicit anchor: GitHub's own heading ids depend on its slug rules for odd characters.
+        out += ["", f'<a id="{row.anchor}"></a>', "", f"### {md_text(row.path)}", ""]
+        if row.about:
+            out += [md_text(row.about), ""]
+        first, then = p.reading_tiers(row.view)
+        out += [f"{i}. {_step(step)}" for i, step in [*first, *then]] or ["No reading order could be built."]
+        if row.view.entrypoints:
+            out += ["", "Run it with (from the repository root):", ""]
+            out += [f"- {md_code(e.command) if e.command else '(no command found)'} "
+                    f"({md_text(p.entrypoint_kind(e.kind))}, {md_text(e.evidence)})" for e in row.view.entrypoints]
+    return out + [""]
 
 
 def _recipe_section(repo_map: RepoMap) -> list[str]:

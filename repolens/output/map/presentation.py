@@ -3,11 +3,14 @@ tree, locations. The rich, markdown and html modules only lay these out."""
 
 from __future__ import annotations
 
+import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from repolens.mapper.model import ROLES, CardItem, FileRole, ReadingStep, RepoMap, SupportFile, Usage
+from repolens.mapper.model import (
+    ROLES, CardItem, FileRole, ReadingStep, RepoMap, Subproject, SupportFile, Usage, unit_folder,
+)
 
 # One colour per role, the same in the terminal, the HTML page and the Mermaid diagram.
 ROLE_COLOURS: dict[str, str] = {
@@ -155,7 +158,66 @@ def summary_line(repo_map: RepoMap) -> str:
     core = core_step(repo_map)
     if core is not None:
         parts.append(f"core model: {core.symbol + ' in ' if core.symbol else ''}{core.path}")
+    if repo_map.subprojects:
+        parts.append(f"a collection of {len(repo_map.subprojects)} sub-projects")
     return " · ".join(parts)
+
+
+# -- sub-projects ---------------------------------------------------------------------------------
+SUBPROJECTS_NOTE = ("independent units, each mapped on its own; commands run from the repository root")
+
+
+@dataclass(frozen=True)
+class SubprojectRow:
+    """One line of a collection's index, paths relative to the repository root."""
+
+    anchor: str  # the id of its section on the page (generated: never repository text)
+    path: str
+    about: str
+    command: str | None  # its main entrypoint's command
+    core: ReadingStep | None  # its core model, path from the root
+    view: RepoMap  # its map with every shown path from the repository root (links resolve as the top's)
+
+
+def subproject_rows(repo_map: RepoMap) -> list[SubprojectRow]:
+    rows = []
+    for i, sub in enumerate(repo_map.subprojects):
+        view = rooted_view(sub, repo_map)
+        core = core_step(view)
+        rows.append(SubprojectRow(f"sub-{i}", sub.path, sub.about,
+                                  sub.main_entrypoint.command if sub.main_entrypoint else None, core, view))
+    return rows
+
+
+def _rooted(path: str, prefix: str) -> str:
+    return posixpath.normpath(prefix + path) if prefix else path
+
+
+def _rooted_evidence(evidence: str, prefix: str) -> str:
+    """`../../README.md:66` seen from `a/b/` -> `README.md:66`; `main.py:80` -> `a/b/main.py:80`."""
+    m = re.match(r"^([^\s:]+)(.*)$", evidence)
+    return _rooted(m.group(1), prefix) + m.group(2) if m and prefix else evidence
+
+
+def rooted_view(sub: Subproject, top: RepoMap) -> RepoMap:
+    """The sub-project's map with its files, steps and entrypoints named from the repository root
+    and the top's git (for links): what the human formats show under the collection."""
+    base = unit_folder(sub.path)
+    prefix = base + "/" if base else ""
+    m = sub.map
+    return replace(
+        m, git=top.git,
+        files=tuple(replace(f, path=_rooted(f.path, prefix)) for f in m.files),
+        reading_order=tuple(replace(s, path=_rooted(s.path, prefix)) for s in m.reading_order),
+        entrypoints=tuple(replace(e, path=_rooted(e.path, prefix), evidence=_rooted_evidence(e.evidence, prefix))
+                          for e in m.entrypoints),
+    )
+
+
+def core_text(step: ReadingStep | None) -> str:
+    if step is None:
+        return "no core model found"
+    return f"{step.symbol} ({step_location(step)})" if step.symbol else step_location(step)
 
 
 @dataclass

@@ -28,6 +28,8 @@ MIN_WIDTH = 40  # narrower than this, no table can hold a path and its reason
 def map_renderable(repo_map: RepoMap) -> RenderableType:
     parts: list[RenderableType] = [_header(repo_map)]
     parts += _section("Start here", _start_here(repo_map))
+    if repo_map.subprojects:
+        parts += _section(f"Sub-projects  {len(repo_map.subprojects)}", _subprojects(repo_map))
     parts += _section("Entrypoints", _entrypoints(repo_map))
     parts += _section("Training recipe", _recipe(repo_map))
     if repo_map.support_files:
@@ -100,6 +102,28 @@ def _steps(numbered: list[tuple[int, ReadingStep]]) -> RenderableType:
         text.append(p.one_line(step.why), style="dim")
         table.add_row(f"{i}.", text)
     return table
+
+
+def _subprojects(repo_map: RepoMap) -> RenderableType:
+    """The collection's index, then each sub-project's own reading order and command, compactly."""
+    index = Table(box=None, show_header=False, padding=(0, 1))
+    index.add_column("sub-project", style="bold", max_width=40, overflow="fold")
+    index.add_column("what", overflow="fold")
+    rows = p.subproject_rows(repo_map)
+    for row in rows:
+        what = Text()
+        what.append(p.one_line(row.about or "(no description found)"), style="" if row.about else "dim")
+        what.append("\n")
+        what.append(p.one_line(row.command or "(no command found)"), style="green" if row.command else "dim")
+        what.append("\n")
+        what.append(p.one_line(p.core_text(row.core)), style="yellow" if row.core else "dim")
+        index.add_row(_t(row.path, "bold"), what)
+    parts: list[RenderableType] = [Text(p.SUBPROJECTS_NOTE, style="dim"), index]
+    for row in rows:
+        parts += [Text(""), Text.assemble((p.one_line(row.path), "bold cyan"), ("  reading order", "dim"))]
+        first, _ = p.reading_tiers(row.view)
+        parts.append(_steps(first) if first else Text("no reading order", style="dim"))
+    return Group(*parts)
 
 
 def _support(repo_map: RepoMap) -> RenderableType:
