@@ -20,6 +20,7 @@ from repolens.mapper.commands import (
 from repolens.mapper.docs import Doc
 from repolens.mapper.model import Entrypoint, FileRole
 from repolens.mapper.context import MapContext
+from repolens.mapper.roles import launched_scripts
 
 try:
     import tomllib
@@ -234,13 +235,15 @@ def find_entrypoints(root: Path, project: MapContext, roles: dict[str, FileRole]
     for _, _, rel, line in sorted(guards):
         found.append(Entrypoint(rel, "main-guard", f"python {rel}", f"{rel}:{line}"))
     # 5. Files that run code at module level (nanoGPT's train.py): weakest, never model / config / test.
+    # An experiment launcher (a utils file that writes `python main.py ...` commands) is run too.
     bodies = []
     for rel, s in project.summaries.items():
         role = roles[rel].role
         # A module-level training loop is a script body even as one statement (tutorials).
         script_code = s.top_other >= 3 or s.top_training_loop is not None
-        if s.main_guard_line is None and script_code and role in ("train", "eval", "script", "data") \
-                and not rel.endswith("__init__.py") and s.kind == "python":
+        if s.main_guard_line is None and script_code and not rel.endswith("__init__.py") \
+                and s.kind == "python" and (role in ("train", "eval", "script", "data")
+                                            or role == "utils" and launched_scripts(s, project)):
             bodies.append((rank.get(role, 5), rel))
     for _, rel in sorted(bodies):
         found.append(Entrypoint(rel, "script-body", f"python {rel}", f"{rel}: module-level script code"))

@@ -9,7 +9,7 @@ hierarchy) is marked. A library with no entry script starts from that core file.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from repolens.mapper.callgraph import Reached, call_graph
 from repolens.mapper.model import CallEdge, Entrypoint, FileRole, ReadingStep
@@ -21,8 +21,10 @@ _KIND_STRENGTH = {"readme-command": 0, "console-script": 1, "shell-script": 2, "
 MAX_STEPS = 14
 
 
-def main_entrypoint(entrypoints: list[Entrypoint], roles: dict[str, FileRole]) -> Entrypoint | None:
-    """The train script over eval; documented evidence over a bare __main__ guard."""
+def main_entrypoint(entrypoints: list[Entrypoint], roles: dict[str, FileRole],
+                    project: MapContext | None = None) -> Entrypoint | None:
+    """The train script over eval; documented evidence over a bare __main__ guard. With several
+    training scripts, the one that trains the project's own model (see `central_model`) first."""
     if not entrypoints:
         return None
     def key(item: tuple[int, Entrypoint]) -> tuple[int, int, int]:
@@ -31,7 +33,15 @@ def main_entrypoint(entrypoints: list[Entrypoint], roles: dict[str, FileRole]) -
         strength = _KIND_STRENGTH.get(e.kind, 3)
         weak = strength == 3
         return (weak, _ENTRY_PREF.get(role, 5), i)
-    best = min(enumerate(entrypoints), key=key)[1]
+    candidates = list(enumerate(entrypoints))
+    central = central_model(project, entrypoints, roles) if project is not None else None
+    if central is not None:
+        # guided-diffusion documents only its classifier's training command; image_train.py, which
+        # trains the UNet that the sampling scripts build too, is the project's training script.
+        model, built = central
+        own = [(i, e) for i, e in candidates if roles[e.path].role == "train" and built.get(e.path) == model]
+        candidates = own or candidates
+    best = min(candidates, key=key)[1]
     if best.kind == "main-guard" and roles.get(best.path) and roles[best.path].role in ("model", "test", "utils"):
         return None  # a model's smoke test is no entry to a project
     return best
@@ -66,10 +76,32 @@ def hierarchy_lines(project: MapContext, rel: str, name: str, _seen: set[tuple[s
     return total
 
 
-def core_file(project: MapContext, roles: dict[str, FileRole], reached: list[Reached]) -> tuple[str, str | None, int | None] | None:
-    """(rel, class, line) of the model the entrypoint builds, else of the largest nn.Module file.
+_CENTRAL_SCRIPTS = 12  # entrypoints whose models are compared: enough for a research repository
 
-    Among the Module classes the entrypoint reaches (through calls, factories, registries), the one
+
+def central_model(project: MapContext, entrypoints: list[Entrypoint], roles: dict[str, FileRole]
+                  ) -> tuple[tuple[str, str], dict[str, tuple[str, str]]] | None:
+    """The model most of the project's training and evaluation scripts build, with what each built,
+    when there is more than one training script to choose from and one model is built by at least
+    two scripts and by more than any other; else None."""
+    runs = [e for e in entrypoints if e.path in roles and roles[e.path].role in ("train", "eval")]
+    if sum(roles[e.path].role == "train" for e in runs) < 2:
+        return None
+    built: dict[str, tuple[str, str]] = {}
+    for e in runs[:_CENTRAL_SCRIPTS]:
+        if e.path in built:
+            continue
+        core = reached_core(project, call_graph(project, e.path)[1])
+        if core is not None:
+            built[e.path] = core[:2]
+    votes = Counter(built.values()).most_common(2)
+    if not votes or votes[0][1] < 2 or (len(votes) > 1 and votes[1][1] == votes[0][1]):
+        return None
+    return votes[0][0], built
+
+
+def reached_core(project: MapContext, reached: list[Reached]) -> tuple[str, str, int] | None:
+    """Among the Module classes an entrypoint reaches (through calls, factories, registries), the one
     with the largest hierarchy: the network, not one of its blocks, nor a loss, a wrapper or a head
     that the network is handed to."""
     best: tuple[int, int, str, str, int] | None = None
@@ -80,8 +112,60 @@ def core_file(project: MapContext, roles: dict[str, FileRole], reached: list[Rea
         key = (hierarchy_lines(project, d.rel, d.name), -r.depth, d.rel, d.name, d.line)
         if best is None or key[:2] > best[:2]:
             best = key
-    if best is not None:
-        return best[2], best[3], best[4]
+    return (best[2], best[3], best[4]) if best is not None else None
+
+
+def named_builder(project: MapContext, entry: str) -> tuple[str, str, int, str] | None:
+    """(rel, class, line, why) of the model a registry would build from a name the entry file writes
+    as a string (`--model default='deit_base_patch16_224'` for timm's `create_model(args.model)`):
+    a function or Module class of that name in a file the entry imports. A builder that returns a
+    repository Module names it; one that returns an outside class (timm's VisionTransformer) points
+    at its file's largest Module."""
+    s = project.summaries.get(entry)
+    if s is None or not s.name_literals:
+        return None
+    imported = sorted(project.model.imported_files(entry, depth=1))
+    defined: dict[str, tuple[str, str]] = {}
+    for rel in imported:
+        info = project.model.infos.get(rel)
+        for name, _ in info.functions if info is not None else ():
+            if "." not in name:
+                defined.setdefault(name, (rel, "function"))
+        for c in info.classes if info is not None else ():
+            defined.setdefault(c.name, (rel, "class"))
+    for literal, line in s.name_literals:
+        if literal not in defined:
+            continue
+        rel, kind = defined[literal]
+        why = f"{entry}:{line} names {literal} ({rel}) for a registry to build"
+        if kind == "class":
+            cls = project.model.classes(rel).get(literal)
+            if cls is not None and project.model.class_kind(rel, literal) == "module":
+                return rel, literal, cls.line, why
+            continue
+        info = project.model.infos[rel]
+        for fn, callee in info.returns:
+            d = project.model.module_class(callee, rel) if fn == literal else None
+            if d is not None:
+                return d.rel, d.name, d.line, why
+        mods = [c for c in info.classes if project.model.class_kind(rel, c.name) == "module"
+                and not _NOT_CORE.search(c.name)]
+        if mods:
+            biggest = max(mods, key=lambda c: (hierarchy_lines(project, rel, c.name), -c.line))
+            return rel, biggest.name, biggest.line, why
+    return None
+
+
+def core_file(project: MapContext, roles: dict[str, FileRole], reached: list[Reached],
+              entry: str | None = None) -> tuple[str, str | None, int | None] | tuple[str, str, int, str] | None:
+    """(rel, class, line) of the model the entrypoint builds, else of the model a registry builds
+    from a name the entrypoint writes (with a 4th item: why), else of the largest nn.Module file."""
+    found = reached_core(project, reached)
+    if found is not None:
+        return found
+    named = named_builder(project, entry) if entry else None
+    if named is not None:
+        return named
     candidates = [(module_class_lines(project, rel), rel) for rel, fr in roles.items() if fr.role == "model"]
     candidates = [c for c in candidates if c[0] > 0]
     if not candidates:
@@ -101,12 +185,12 @@ def reading_order(project: MapContext, roles: dict[str, FileRole], entrypoints: 
         if papers:
             why += "; the paper: " + ", ".join(papers[:2])
         steps.append(ReadingStep(readme, why))
-    main = main_entrypoint(entrypoints, roles)
+    main = main_entrypoint(entrypoints, roles, project)
     edges: list[CallEdge] = []
     reached: list[Reached] = []
     if main is not None:
         edges, reached = call_graph(project, main.path)
-    core = core_file(project, roles, reached)
+    core = core_file(project, roles, reached, main.path if main else None)
     if main is not None:
         role = roles[main.path].role if main.path in roles else "script"
         what = {"train": "the training entrypoint", "eval": "the evaluation entrypoint"}.get(role, "the entrypoint")
@@ -163,8 +247,8 @@ def reading_order(project: MapContext, roles: dict[str, FileRole], entrypoints: 
             break
     listed = {s.path for s in steps}
     if core is not None and core[0] not in listed:
-        steps.append(ReadingStep(core[0], f"the core model {core[1] or ''}: the largest nn.Module hierarchy".replace("  ", " "),
-                                 core[2], core[1], core=True))
+        why = f"the core model {core[1] or ''}: " + (core[3] if len(core) > 3 else "the largest nn.Module hierarchy")
+        steps.append(ReadingStep(core[0], why.replace("  ", " "), core[2], core[1], core=True))
     # The evaluation entrypoint, when the main one trains ("evaluate.py" over "sample.py").
     for e in sorted(entrypoints, key=lambda e: not any(k in e.path.rsplit("/", 1)[-1] for k in ("eval", "test", "val"))):
         if e.path not in {s.path for s in steps} and roles.get(e.path) and roles[e.path].role == "eval" \

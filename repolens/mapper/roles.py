@@ -178,6 +178,7 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
     in_transforms = any(t in ("transforms", "transform", "augment", "augmentation", "augmentations")
                         for t in [*folders, *_tokens(stem)])
     kinds = Counter()
+    optimizer_lines = 0
     before_classes = dict(sc.points)
     for c in s.classes:
         kind = project.model.class_kind(rel, c.name)
@@ -188,8 +189,10 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
         kinds[kind] += 1
         base = _short_base(c.bases[0]) if c.bases else ""
         suffix = _CLASS_SUFFIX.search(c.name)
-        if suffix and kind not in ("module", "dataset"):
-            # The class's name says what it does (DetectionTrainer): weaker than its bases.
+        if suffix and kind not in ("module", "dataset") and not (
+                suffix.group(1) == "Sampler" and "__iter__" not in c.methods and "__len__" not in c.methods):
+            # The class's name says what it does (DetectionTrainer): weaker than its bases. A
+            # "Sampler" that yields no indices (a diffusion timestep sampler) is no data sampler.
             role = _CLASS_SUFFIX_ROLE[suffix.group(1).lower()]
             sc.add(role, 1.0, f"class {c.name}" + (f"({base})" if base else ""))
         if kind == "module":
@@ -205,6 +208,12 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
             sc.add("config", 2.0, f"config class {c.name}")
         elif kind == "test":
             sc.add("test", 2.5, f"class {c.name}({base})")
+        elif kind == "optimizer":
+            sc.add("train", 2.5, f"class {c.name}({base}): an optimizer")
+            optimizer_lines += c.end_line - c.line + 1
+        elif kind == "environment":
+            # In reinforcement learning the environments and their wrappers feed the learner: data.
+            sc.add("data", 1.5, f"class {c.name}({base}): an environment wrapper")
         elif "__getitem__" in c.methods and "__len__" in c.methods:
             sc.add("data", 1.5, f"class {c.name} defines __getitem__ and __len__")
         elif "__call__" in c.methods and re.search(r"transform|augment|random|resize|crop|flip|normalize|collate",
@@ -220,6 +229,7 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
         for r, pts in from_classes.items():
             sc.points[r] -= 0.7 * pts
         from_classes = {r: 0.3 * pts for r, pts in from_classes.items()}
+        sc.points["train"] -= 0.7 * (sc.points["train"] - before_classes["train"])  # a small optimizer class
     _docstring_votes(s, sc)
     if kinds["module"] and not s.parsed:
         sc.add("model", 0.5, "nn.Module text")
@@ -236,7 +246,7 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
         sc.add("train", 1.5, "calls optimizer.step()")
     if "zero_grad" in f:
         sc.add("train", 0.5, "calls zero_grad()")
-    runnable = "main_guard" in f or s.top_other >= 3
+    runnable = _runnable(s)
     if "train_launch" in f and ("eval_launch" in f or kinds["module"]) and not runnable:
         # A library facade that drives training, validation and prediction (`Model.train()`,
         # `Model.val()`): what it launches says little about what it is.
@@ -254,12 +264,18 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
     if "launcher" in f:
         # submitit / SLURM launchers start the real training script: plumbing (the label set's utils).
         sc.add("utils", 4.0, "a cluster launcher (submitit): it runs another script")
+    launched = launched_scripts(s, project)
+    if launched and "backward" not in f and "no_grad" not in f and "eval_call" not in f:
+        # generate_tmux_yaml.py writing `python main.py --seed {i}` for every seed: an experiment
+        # launcher, plumbing around the script it runs.
+        sc.add("utils", 3.0, f"an experiment launcher: builds command lines that run {', '.join(launched[:2])}")
     factories = _model_factories(s, project)
     if factories and not kinds["module"]:
         sc.add("model", min(2.5, 1.0 + 0.5 * len(factories)),
                "model factories: " + ", ".join(f"{fn}() returns {cls}" for fn, cls in factories[:2]))
     if "training_step" in f:
         sc.add("train", 1.5, "defines training_step")
+    step_owner = _module_holding_train_step(s, project)
     if "optimizer" in f and "backward" in f:
         sc.add("train", 0.5, "builds a torch.optim optimizer")
     if "scheduler" in f:
@@ -270,6 +286,14 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
         weight = 0.8 * len(ev) if "backward" in f else 1.2 * len(ev)
         if ev == ["calls model.eval()"]:
             weight = 0.7  # switching a model to eval mode alone (builders do it) is not evaluating it
+        no_grad_share = _scope_share(s, "no_grad")
+        if "no_grad" in f and "eval_call" not in f and not runnable and no_grad_share is not None \
+                and no_grad_share < 0.5:
+            # A library module whose no_grad covers one small helper (an IoU term, a sampling loop
+            # beside the losses) and that never switches a model to eval mode is not an evaluation
+            # module: weigh it by how much code it covers.
+            weight -= (0.8 if "backward" in f else 1.2) * (1.0 - 2 * no_grad_share)
+            ev[0] = f"runs under torch.no_grad() in {_scope_names(s, 'no_grad')} ({no_grad_share:.0%} of the file)"
         sc.add("eval", weight, " and ".join(ev))
         if "no_grad" not in f and not kinds["module"] and "backward" not in f:
             built = _repo_modules_built(s, project)
@@ -291,10 +315,30 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
     if "dataloader" in f and not ("backward" in f or ev):
         sc.add("data", 0.8, "builds a DataLoader")
 
+    if step_owner:
+        # GAIL's Discriminator with its update(), a GAN's networks with their optimisation step: the
+        # network is what the file is for; its training step is a second job (labels, rule 1).
+        cls, method = step_owner
+        sc.demoted["train"] += sc.points["train"]
+        sc.add("model", 2.0, f"class {cls}(nn.Module) holds its own training step ({method}())")
+
     # Imports.
     data_imps = _has_import(s, _DATA_IMPORTS)
     if data_imps:
         sc.add("data", min(1.0, 0.4 * len(data_imps)), "imports " + ", ".join(data_imps[:3]))
+    if stem.lower() in _HELPER_STEMS and s.parsed and not topic_role:
+        # utils.py is named for helpers, but what most of its code does decides (labels, rule a):
+        # a tutorial's utils.py that is mostly dataset conversion and box augmentations is data; a
+        # large helper module with two small image transforms is not.
+        data_defs, data_lines, def_lines = _data_definitions(s, project)
+        share = data_lines / def_lines if def_lines else 0.0
+        if share >= 0.4:
+            sc.add("data", 2.5, f"most of its code prepares data: {', '.join(data_defs[:3])}"
+                                f"{' ...' if len(data_defs) > 3 else ''} ({data_lines} of {def_lines} lines)")
+        elif sc.points["data"] > 0:
+            sc.points["data"] *= share / 0.4
+        if optimizer_lines and def_lines and optimizer_lines < 0.4 * def_lines:
+            sc.points["train"] -= 2.5 * kinds["optimizer"] * (1 - optimizer_lines / def_lines / 0.4)
     cfg_imps = _has_import(s, _CONFIG_IMPORTS)
     if cfg_imps and s.top_defs <= 2:
         sc.add("config", 1.5, "imports " + ", ".join(cfg_imps[:2]))
@@ -327,7 +371,12 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
         elif not kinds["module"] and not kinds["dataset"]:
             # A guard without a CLI under a module of definitions is a demo of the module, weak.
             weight = 1.2 if cli else (0.4 if s.top_defs >= 1 and "main_guard" in f else 0.8)
-            sc.add("script", weight, f"runnable: {what}{cli}")
+            if name_role == "data" or (data_imps and name_role != "utils"):
+                # preprocess.py, a converter of expert trajectories from h5 to pt: tooling whose job
+                # is the dataset (labels, rule 2), not the model.
+                sc.add("data", weight, f"runnable: {what}{cli} that prepares data")
+            else:
+                sc.add("script", weight, f"runnable: {what}{cli}")
 
     if name_role == "eval" and "backward" in f and "main_guard" in f and sc.points["train"] >= sc.points["eval"]:
         # Linear-probe / fine-tune evaluation protocols train a classifier to measure a model: the
@@ -370,7 +419,8 @@ def name_prior(token: str) -> Role | None:
 
 # The author's own words in the first line of the module's and the classes' docstrings.
 _DOC_VOCAB: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("eval", re.compile(r"\binferenc|\bpredict(?:ion|ions|or|s)?\b|\btrack(?:er|ers|ing)\b|\bevaluat|"
+    # "predicts" is left out: "the output the model predicts" describes a model, not an evaluation.
+    ("eval", re.compile(r"\binferenc|\bpredict(?:ion|ions|or|ors)?\b|\btrack(?:er|ers|ing)\b|\bevaluat|"
                         r"\bbenchmark", re.I)),
     ("train", re.compile(r"\btrain(?:ing|er)?\b|\bfine-?tun|\bhyperparameter (?:search|tuning|optimi)", re.I)),
     ("data", re.compile(r"\bdatasets?\b|\bdata ?loaders?\b|\baugment|\btokeni[sz]|\bpreprocess", re.I)),
@@ -401,6 +451,97 @@ def _docstring_votes(s: FileSummary, sc: _Score) -> None:
                 weight = 0.8 if where == "module docstring" else 0.6
                 got[role] = got.get(role, 0.0) + weight
                 sc.add(role, weight, f'{where} says "{_whole_word(text, m)}"')
+
+
+def _scope_share(s: FileSummary, feature: str) -> float | None:
+    """The share of the file's lines inside the functions that hold `feature`; None when unknown
+    (an unparsed file) or when module-level code holds it (a script body: all of it counts)."""
+    names = s.scopes(feature)
+    if not s.parsed or not names or "<module>" in names or not s.lines:
+        return None
+    spans = {fn.name: fn.end_line - fn.line + 1 for fn in s.functions if fn.kind == "function"}
+    return min(1.0, sum(spans.get(n, 0) for n in names) / s.lines)
+
+
+def _scope_names(s: FileSummary, feature: str) -> str:
+    names = [n.rsplit(".", 1)[-1] + "()" for n in s.scopes(feature)]
+    return ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
+
+
+def _module_holding_train_step(s: FileSummary, project: MapContext) -> tuple[str, str] | None:
+    """(class, method) when every backward / optimizer step of the file sits in methods of one of
+    its own nn.Module classes."""
+    where = [*s.scopes("backward"), *s.scopes("optimizer_step")]
+    if not where or any("." not in w for w in where):
+        return None
+    owners = {w.split(".", 1)[0] for w in where}
+    modules = {c.name for c in s.classes if project.model.class_kind(s.rel, c.name) == "module"}
+    if not owners <= modules:
+        return None
+    first = sorted(where)[0]
+    return first.split(".", 1)[0], first.split(".", 1)[1]
+
+
+# What data code uses beyond the imports that make a whole file data: readers of images, archives,
+# annotation formats, and torchvision's functional transforms.
+_DATA_USES = (*_DATA_IMPORTS, "scipy.misc.imread", "scipy.misc.imresize", "imageio", "xml.etree",
+              "torchvision.transforms", "torchvision.io", "nltk", "spacy", "torchtext")
+
+
+_DISPLAY_TOKENS = frozenset("draw show save plot plots visualize visualise vis display grid colorwheel palette".split())
+_DISPLAY_USES = ("matplotlib", "PIL.ImageDraw", "PIL.ImageFont", "seaborn", "visdom")
+
+
+def _data_definitions(s: FileSummary, project: MapContext) -> tuple[list[str], int, int]:
+    """(names, lines, all lines) of the file's top-level definitions that prepare data: they read
+    images or annotations or transform them (through the data libraries), are named for data
+    (`create_data_lists`), are a Dataset or transform class, or serve only such definitions."""
+    own = s.info.module if s.info is not None else ""
+    defs: dict[str, tuple[int, set[str]]] = {}  # top-level name -> (lines, what it uses)
+    for fn in s.functions:
+        if fn.kind != "function" or fn.name == "<module>":
+            continue
+        top = fn.name.split(".", 1)[0]
+        lines, uses = defs.get(top, (0, set()))
+        if "." not in fn.name:
+            lines = fn.end_line - fn.line + 1
+        defs[top] = (lines, uses | {q for q, _ in fn.uses})
+    data: set[str] = set()
+    for name, (_, uses) in defs.items():
+        kind = project.model.class_kind(s.rel, name) if name in {c.name for c in s.classes} else ""
+        if _DISPLAY_TOKENS.intersection(_tokens(name)[1:]) or any(
+                q.startswith(_DISPLAY_USES) for q in uses):
+            continue  # drawing boxes on an image, saving a grid: visualisation (utils), not data
+        if kind in ("dataset", "iterable-dataset") or _TRANSFORM_CLASS.search(name) and kind == "" or any(
+                q == p or q.startswith(p + ".") for q in uses for p in _DATA_USES) or any(
+                name_prior(t) == "data" for t in _tokens(name)[1:]):
+            data.add(name)
+    # Helpers used only by data definitions of the file (random_crop() under transform()) are data.
+    users: dict[str, set[str]] = {n: set() for n in defs}
+    for name, (_, uses) in defs.items():
+        for q in uses:
+            if own and q.startswith(own + "."):
+                callee = q[len(own) + 1:].split(".", 1)[0]
+                if callee in users and callee != name:
+                    users[callee].add(name)
+    for name, callers in users.items():
+        if callers and callers <= data:
+            data.add(name)
+    names = sorted(data, key=lambda n: -defs[n][0])
+    return names, sum(defs[n][0] for n in data), sum(lines for lines, _ in defs.values())
+
+
+def launched_scripts(s: FileSummary, project: MapContext) -> list[str]:
+    """The repository's Python files that the command lines written in `s` run (`python main.py`)."""
+    out = []
+    own = s.rel.rsplit("/", 1)[-1]
+    for script in s.command_scripts:
+        name = script.lstrip("./")
+        if name.rsplit("/", 1)[-1] == own:
+            continue  # a usage line of the file itself
+        if any(rel == name or rel.endswith("/" + name) for rel in project.summaries) and name not in out:
+            out.append(name)
+    return out
 
 
 def _repo_modules_built(s: FileSummary, project: MapContext) -> list[str]:
@@ -446,10 +587,26 @@ def assign_roles(project: MapContext) -> dict[str, FileRole]:
                 if d is None or d.kind != "class" or d.rel == rel:
                     continue
                 base_role = first[d.rel].role
-                if base_role in ("train", "eval", "data", "script", "config") and inherited < 2.5:
+                if base_role == "model" and project.model.class_kind(rel, c.name) == "module":
+                    break  # an nn.Module subclass has counted as a model already
+                if base_role in ("train", "eval", "data", "script", "config", "model") and inherited < 2.5:
                     sc.add(base_role, 1.5, f"class {c.name}({d.name}) from {d.rel} ({base_role})")
                     inherited += 1.5
                 break
+        own = max(sc.points[r] - sc.prior[r] - sc.fallback[r] for r in ROLES)
+        if _runnable(s) and own < 1.5 and sc.name_role in (None, "utils", "script"):
+            # create_input_files.py: a few lines that call one function of utils.py, which prepares
+            # the data: the script does the job of what it runs.
+            ran = _delegates_to(s, project, first)
+            if ran:
+                role, names = ran
+                sc.add(role, 2.0, f"runs {', '.join(names[:2])} ({role})")
+        importers = sorted(project.model.importers.get(rel, ()))
+        if len(importers) >= 2 and own < 1.5 and sc.name_role is None and not rel.endswith("__init__.py") \
+                and all(first[i].role == "train" for i in importers):
+            # Helpers that only the training code uses (a timestep sampler, trainer_utils.py) are
+            # part of training (labels, rule 3), unless their name says they are generic helpers.
+            sc.add("train", 1.5, "used only by training code: " + ", ".join(importers[:3]))
         # Files in one folder usually share a job: a weak vote of the confidently-labelled siblings.
         folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
         # Only siblings with evidence of their own vote: "a module of functions" is no evidence.
@@ -467,15 +624,24 @@ def assign_roles(project: MapContext) -> dict[str, FileRole]:
     # Re-export-only __init__.py files take the role of what they re-export, else of their package.
     # Deepest packages first, so a parent sees what its sub-packages turned out to be.
     for rel, s in sorted(project.summaries.items(), key=lambda kv: -kv[0].count("/")):
-        if not (rel.endswith("__init__.py") and s.top_defs <= 1 and s.top_other <= 2):
+        init = rel.endswith("__init__.py")
+        # hubconf.py with `from models import *` and a dependencies list re-exports just as well.
+        reexports = not init and s.parsed and s.imports and s.top_defs == 0 and s.top_other == 0 \
+            and s.top_computed == 0 and s.top_assigns <= 1 and s.main_guard_line is None
+        if not (init and s.top_defs <= 1 and s.top_other <= 2) and not reexports:
             continue
-        if out[rel].confidence >= 0.8 and out[rel].role != "utils":
+        if init and out[rel].confidence >= 0.8 and out[rel].role != "utils":
             continue  # an __init__ with real content of its own keeps its role
-        folder = rel[: -len("__init__.py")]
+        folder = rel[: -len("__init__.py")] if init else rel[: rel.rfind("/") + 1]
         targets = [project.model.module_rel(m, rel) for m in s.imports if m.startswith(_module_prefix(folder))]
         exported = Counter(out[t].role for t in sorted({t for t in targets if t}) if t != rel and t in out)
-        sib = Counter(r.role for p, r in out.items()
-                      if p.startswith(folder) and p != rel and not p.endswith("__init__.py"))
+        inside = [p for p in out if p.startswith(folder) and p != rel and not p.endswith("__init__.py")]
+        children = [p for p in inside if "/" not in p[len(folder):]]
+        # The package's own modules speak for it (labels, rule b); its sub-packages only when it
+        # has fewer than two modules of its own.
+        sib = Counter(out[p].role for p in (children if len(children) >= 2 else inside))
+        if not init:
+            sib = Counter()  # a module outside an __init__ is not its folder's representative
         role = None
         if exported:
             role, n = exported.most_common(1)[0]
@@ -503,6 +669,30 @@ def assign_roles(project: MapContext) -> dict[str, FileRole]:
         out[rel] = FileRole(rel, role, tuple(x for x in prior.secondary if x != role), 0.6, (why,),
                             prior.lines, prior.parsed, prior.problem)
     return out
+
+
+def _runnable(s: FileSummary) -> bool:
+    return "main_guard" in s.features or s.top_other >= 3
+
+
+def _delegates_to(s: FileSummary, project: MapContext, first: dict[str, FileRole]
+                  ) -> tuple[str, list[str]] | None:
+    """(role, names) when the script's module-level code and main() call repository functions of
+    other files that all have one role among data / train / eval."""
+    roles: dict[str, list[str]] = {}
+    for fn in s.functions:
+        if fn.name not in ("<module>", "main"):
+            continue
+        for qualified, _ in fn.uses:
+            d = project.model.resolve(qualified, s.rel)
+            if d is None or d.rel == s.rel or d.kind != "function" or "." in d.name or d.rel not in first:
+                continue
+            roles.setdefault(first[d.rel].role, []).append(f"{d.name}() from {d.rel}")
+    if len(roles) == 1:
+        role, names = next(iter(roles.items()))
+        if role in ("data", "train", "eval"):
+            return role, sorted(set(names))
+    return None
 
 
 def _model_factories(s: FileSummary, project: MapContext) -> list[tuple[str, str]]:

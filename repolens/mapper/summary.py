@@ -22,6 +22,10 @@ from repolens.pyindex.aliases import AliasTable, ast_dotted_name
 # Call-site facts: which verbs of a training / evaluation program a file uses.
 _OPTIM_RECEIVER = re.compile(r"optim|opt$|^opt|solver", re.I)
 _MODELISH_RECEIVER = re.compile(r"model|net|module|encoder|decoder|backbone|ema|generator|discriminator|^m$", re.I)
+# `python main.py --env-name ...` inside a string: a command line the code builds (a launcher's job).
+_COMMAND_STRING = re.compile(r"(?:^|[\s;&|(])python[\d.]*\s+(?:-u\s+)?([\w./-]+\.py)\b")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,80}")
+_NAME_LITERALS = 200
 _TRAIN_FUNCTION = re.compile(r"^_?train(?:_\w+)?$")
 _RUNNER_RECEIVER = re.compile(r"trainer|runner|engine|learner|^fabric$|^agent$|^algo$", re.I)
 _TEXT_FEATURES = {
@@ -76,11 +80,23 @@ class FileSummary:
     docstring: str = ""
     main_guard_line: int | None = None
     text_head: str = field(default="", repr=False)  # for unparsed files: what could be read
+    # Where some verbs happen: feature -> the functions ("Class.method", "main", "<module>") that
+    # hold them, so a role can weigh a `no_grad` in one small helper less than a whole eval loop.
+    feature_scopes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Command lines written as string literals that run a Python file (`"python main.py --lr 3e-4"`):
+    # what an experiment launcher builds; the script names, in order of appearance.
+    command_scripts: tuple[str, ...] = ()
+    # Identifier-like string literals with their line (`default='deit_base_patch16_224'`): names a
+    # registry looks up at run time (timm's `create_model(args.model)`), at most _NAME_LITERALS.
+    name_literals: tuple[tuple[str, int], ...] = ()
 
     # The project model's record holds the file's imports and classes; the map reads them there.
     @property
     def classes(self) -> tuple[ClassInfo, ...]:
         return self.info.classes if self.info is not None else ()
+
+    def scopes(self, feature: str) -> tuple[str, ...]:
+        return next((names for f, names in self.feature_scopes if f == feature), ())
 
     @property
     def imports(self) -> tuple[str, ...]:
@@ -107,6 +123,10 @@ class _Collector(ast.NodeVisitor):
         self.path_literals: list[tuple[str, int, str]] = []
         self.relative_paths: list[tuple[str, int]] = []
         self._claimed: set[int] = set()  # literals already recorded with a better "how"
+        self.scoped: dict[str, list[str]] = {}  # feature -> functions that hold it
+        self.command_scripts: list[str] = []
+        self.name_literals: list[tuple[str, int]] = []
+        self._literal_names: set[str] = set()
         self._scope: list[str] = []
         self._uses: list[dict[str, int]] = [{}]  # module-level first
 
@@ -125,8 +145,13 @@ class _Collector(ast.NodeVisitor):
                                            tuple(uses.items())))
 
     def _visit_func(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._scope.append(node.name)  # `@torch.no_grad()` covers the function it decorates
         for d in node.decorator_list:
             self.visit(d)
+            deco = ast_dotted_name(d.func if isinstance(d, ast.Call) else d) or ""
+            if deco.rsplit(".", 1)[-1] in ("no_grad", "inference_mode"):
+                self._note("no_grad")
+        self._scope.pop()
         for d in node.args.defaults + node.args.kw_defaults:
             if d is not None:
                 self.visit(d)
@@ -148,6 +173,14 @@ class _Collector(ast.NodeVisitor):
 
     visit_FunctionDef = _visit_func
     visit_AsyncFunctionDef = _visit_func
+
+    def _note(self, feature: str, scope: list[str] | None = None) -> None:
+        """The feature, and the top-level function or method (as FuncInfo names it) that holds it."""
+        self.features.add(feature)
+        where = ".".join((self._scope if scope is None else scope)[:2]) or "<module>"
+        names = self.scoped.setdefault(feature, [])
+        if where not in names:
+            names.append(where)
 
     # -- uses -----------------------------------------------------------------------------------
     def _use(self, node: ast.AST) -> None:
@@ -179,6 +212,14 @@ class _Collector(ast.NodeVisitor):
             self.path_literals.append((node.value, node.lineno, "string literal"))
         if len(self.relative_paths) < _MAX_RELATIVE_PATHS and _RELATIVE_PATH.match(node.value):
             self.relative_paths.append((node.value, node.lineno))
+        if _IDENTIFIER.fullmatch(node.value) and "_" in node.value \
+                and len(self.name_literals) < _NAME_LITERALS and node.value not in self._literal_names:
+            self._literal_names.add(node.value)
+            self.name_literals.append((node.value, node.lineno))
+        if "python" in node.value:
+            for m in _COMMAND_STRING.finditer(node.value):
+                if m.group(1) not in self.command_scripts:
+                    self.command_scripts.append(m.group(1))
 
     def _note_config_arguments(self, node: ast.Call, last: str) -> None:
         """`add_argument(default="configs/a.yaml")`, `@hydra.main(config_path=..., config_name=...)`."""
@@ -218,13 +259,13 @@ class _Collector(ast.NodeVisitor):
                 # A `backward` method that calls `.backward()` delegates (strategies, precision
                 # plugins, autograd Functions): plumbing, not a training step.
                 if not any(sc.lstrip("_").endswith("backward") for sc in self._scope):
-                    self.features.add("backward")
+                    self._note("backward")
             elif last == "step" and _OPTIM_RECEIVER.search(recv):
-                self.features.add("optimizer_step")
+                self._note("optimizer_step")
             elif last == "zero_grad":
                 self.features.add("zero_grad")
             elif last in ("no_grad", "inference_mode") or q in ("torch.no_grad", "torch.inference_mode"):
-                self.features.add("no_grad")
+                self._note("no_grad")
             elif last == "eval" and recv and not node.args and _MODELISH_RECEIVER.search(recv):
                 self.features.add("eval_call")
             elif last == "train" and recv and _MODELISH_RECEIVER.search(recv):
@@ -272,7 +313,7 @@ class _Collector(ast.NodeVisitor):
         for item in node.items:
             d = ast_dotted_name(item.context_expr.func if isinstance(item.context_expr, ast.Call) else item.context_expr)
             if d and d.rsplit(".", 1)[-1] in ("no_grad", "inference_mode"):
-                self.features.add("no_grad")
+                self._note("no_grad")
             if d and d.rsplit(".", 1)[-1] in ("autocast",):
                 self.features.add("autocast")
         self.generic_visit(node)
@@ -400,6 +441,9 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
         top_computed=top_computed,
         test_functions=test_functions, docstring=doc.strip().splitlines()[0][:200] if doc.strip() else "",
         main_guard_line=main_line, top_training_loop=training_loop,
+        feature_scopes=tuple((k, tuple(v)) for k, v in sorted(coll.scoped.items())),
+        command_scripts=tuple(coll.command_scripts),
+        name_literals=tuple(coll.name_literals),
     )
 
 

@@ -17,6 +17,7 @@ OPTIMIZER = "optimizer"
 TRAINER = "trainer"
 CONFIG = "config"
 TEST = "test"
+ENVIRONMENT = "environment"  # a reinforcement-learning environment or its wrapper: the RL data pipeline
 
 # Exact qualified bases. Several spellings of one class appear because code imports it from the
 # module that defines it as often as from the package that re-exports it.
@@ -68,6 +69,8 @@ _DATASET_PREFIXES = ("torch.utils.data.", "torchvision.datasets.", "datasets.", 
 _DATASET_SUFFIXES = ("Dataset", "Sampler", "DataLoader", "DataModule")
 _TRANSFORM_PREFIXES = ("torchvision.transforms", "albumentations")
 _OPTIMIZER_PREFIXES = ("torch.optim.",)
+_ENVIRONMENT_PREFIXES = ("gym.", "gymnasium.", "stable_baselines3.common.vec_env.", "baselines.common.vec_env.")
+_ENVIRONMENT_SUFFIXES = ("Env", "Wrapper", "VecEnv")
 
 
 def external_kind(base: str) -> str:
@@ -89,6 +92,8 @@ def external_kind(base: str) -> str:
         return TRANSFORM
     if base.startswith(_OPTIMIZER_PREFIXES) and "lr_scheduler" not in base:
         return OPTIMIZER
+    if base.startswith(_ENVIRONMENT_PREFIXES) and last.endswith(_ENVIRONMENT_SUFFIXES):
+        return ENVIRONMENT
     if base.startswith(("unittest.", "absl.testing")) and last.endswith(("TestCase", "IsolatedAsyncioTestCase")):
         return TEST
     return ""
