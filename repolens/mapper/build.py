@@ -173,6 +173,7 @@ def _analyse(label: str, root: Path, summaries: list[FileSummary], other_rels: l
     entrypoints = merge_entrypoints(find_entrypoints(root, project, roles, docs, other_rels, scripts_run), inherited)
     supports = support_files(root, project, other_rels, docs, scripts, scripts_run)
     readme = find_readme(root, other_rels)
+    main = main_entrypoint(entrypoints, roles, project)
     steps, edges = reading_order(project, roles, entrypoints, readme, own_paper(docs))
     steps = split_tiers(steps, roles)
     evaluates = frozenset(r for r, s in project.summaries.items()
@@ -189,9 +190,12 @@ def _analyse(label: str, root: Path, summaries: list[FileSummary], other_rels: l
         git=git,
         problems=tuple(problems),
         support_files=tuple(supports),
-        recipe=extract_recipe(root, project, training_entrypoint(entrypoints, roles, project)),
+        # The recipe of the training script the reading order starts from, when it starts from one.
+        recipe=extract_recipe(root, project, main if main is not None and main.path in roles
+                              and roles[main.path].role == "train"
+                              else training_entrypoint(entrypoints, roles, project)),
     )
-    return _Analysis(repo_map, project, roles, docs, scripts_run, main_entrypoint(entrypoints, roles))
+    return _Analysis(repo_map, project, roles, docs, scripts_run, main)
 
 
 def _subproject(unit: Unit, units: list[Unit], root: Path, disc: Discovery, top: _Analysis,
