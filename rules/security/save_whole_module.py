@@ -2,10 +2,11 @@
 
 import libcst as cst
 
-from repolens.lint import Example, Rule, Severity
+from repolens.lint import Example, Severity
 from repolens.lint.bindings import assigned_values
 from repolens.lint.helpers import argument, last_segment
 from repolens.lint.roles import name_tokens
+from repolens.lint.scoped import ScopedRule
 
 # Last-name words that say "a model object"; words that say "already weights / a dict".
 _MODEL_WORDS = frozenset({"model", "net", "network", "netg", "netd", "generator", "discriminator", "encoder",
@@ -31,7 +32,7 @@ def main(args, model, ema, opt, checkpoint_dir):
 """
 
 
-class SaveWholeModule(Rule):
+class SaveWholeModule(ScopedRule):
     """
     ## What it does
     Flags `torch.save(obj, path)` whose `obj` is a model object rather than its `state_dict()`:
@@ -109,14 +110,8 @@ class SaveWholeModule(Rule):
 
     def __init__(self, context, options=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(context, options)
-        self._functions: list[cst.FunctionDef] = []
         self._reported: set[int] = set()  # dict values already reported (one dict, saved twice)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._functions.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.is_name(node.func, "torch.save"):
@@ -136,7 +131,7 @@ class SaveWholeModule(Rule):
             self._check_checkpoint(value)
             return
         if isinstance(value, cst.Name):
-            scope = self._functions[-1] if self._functions else self.context.module
+            scope = self.current_function if self.current_function is not None else self.context.module
             for bound in assigned_values(scope, value.value):
                 if isinstance(bound, cst.Dict) or isinstance(bound, cst.Call) and self.is_name(bound.func, "dict"):
                     self._check_checkpoint(bound)

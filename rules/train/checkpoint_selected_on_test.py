@@ -2,10 +2,11 @@
 
 import libcst as cst
 
-from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import literal
+from repolens.lint import Example, Severity
 from repolens.lint.bindings import assigned_values
+from repolens.lint.helpers import literal
 from repolens.lint.roles import EVAL, name_tokens, role_of_name
+from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import calls_in, nodes
 from repolens.lint.trainflow import is_test_path
 
@@ -48,7 +49,7 @@ def _is_test_name(name: str) -> bool:
     return any(t in _TEST_WORDS for t in tokens)
 
 
-class CheckpointSelectedOnTest(Rule):
+class CheckpointSelectedOnTest(ScopedRule):
     """
     ## What it does
     Flags model selection on the test split. The selection is a "best so far" comparison
@@ -134,25 +135,19 @@ class CheckpointSelectedOnTest(Rule):
 
     def __init__(self, context, options=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(context, options)
-        self._functions: list[cst.FunctionDef] = []
         self._skip = is_test_path(context.path)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._functions.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._functions.pop()
 
     @property
     def _scope(self) -> cst.CSTNode:
-        return self._functions[-1] if self._functions else self.context.module
+        return self.current_function if self.current_function is not None else self.context.module
 
     def visit_If(self, node: cst.If) -> None:
         """`if acc > best_acc:` (or `if val_loss < stored_loss: ... stored_loss = val_loss`) that saves."""
-        if self._skip or not _saves(node.body):
+        if self._skip:
             return
         metric = _selected_metric(node.test, node.body)
-        if metric is not None:
+        if metric is not None and _saves(node.body):
             self._check(node.test, metric)
 
     def visit_Assign(self, node: cst.Assign) -> None:
