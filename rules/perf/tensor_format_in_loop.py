@@ -3,8 +3,8 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.helpers import method_name, receiver
-from repolens.lint.knowledge.training import BACKWARD
+from repolens.lint.helpers import method_name
+from repolens.lint.knowledge.training import BACKWARD, backpropagated
 from repolens.lint.loops import TrainingLoopRule
 from repolens.lint.helpers import target_names
 from repolens.lint.trainflow import every_step_nodes, is_test_path
@@ -29,13 +29,20 @@ def train(model, loader, optimizer, criterion):
 class TensorFormatInLoop(TrainingLoopRule):
     """
     ## What it does
-    Flags the loss tensor of a training loop (the receiver of its `backward()`, or a name the
-    loop assigns from it) formatted into a message on every step: an f-string field
+    Flags the loss tensor of a training loop (the tensor its `backward()` differentiates:
+    `loss.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`; or a name
+    the loop assigns from it) formatted into a message on every step: an f-string field
     (`f"{loss}"`, `f"{loss:.4f}"`), a `%` or `.format(...)` argument, or a keyword of a progress
     bar's `set_postfix(loss=loss)`, inside `print`, `tqdm.set_postfix/set_description/write`, or a
     logger's `info/debug/log`. Only code that runs on every iteration counts (not under an `if`,
     a nested loop, or a nested function), in a project that moves tensors to CUDA; unit tests
     are skipped. `loss.item()` is not this rule's (RL321 reports a per-step `.item()`).
+
+    Tried on real code (the 22 repositories of the benchmark corpus, plus timm's train.py,
+    pytorch-cifar100, resnet-cifar10, CutMix and sgrvinod's super-resolution tutorial): no finding
+    on unmodified code (they format `loss.item()` or an `AverageMeter`); it finds both mistakes
+    planted in the corpus (UNet's AMP loop, where the loss reaches backward through
+    `grad_scaler.scale(loss)`, and PyTorch-YOLOv3's per-batch `tqdm.write`).
 
     ## Why is this bad?
     Formatting a CUDA tensor copies its value to the host: an implicit `.item()`, a CPU-GPU
@@ -82,6 +89,9 @@ class TensorFormatInLoop(TrainingLoopRule):
         Example(_LOOP + "        pbar.set_description(f'loss {loss:.4f}')\n"),
         Example(_LOOP + "        print('loss %.3f' % loss)\n"),
         Example(_LOOP + "        pbar.set_postfix(loss=loss)\n"),
+        # UNet's AMP loop: the loss reaches backward() through the GradScaler
+        Example(_LOOP.replace("        loss.backward()", "        grad_scaler.scale(loss).backward()")
+                + "        pbar.set_description(f'Epoch {epoch} loss {loss:.4f}')\n"),
         Example(_LOOP + "        total = loss * 2\n        logger.info('step loss {}'.format(total))\n"),
     ]
 
@@ -91,7 +101,8 @@ class TensorFormatInLoop(TrainingLoopRule):
     def check_loop(self, flow) -> None:
         if self._skip:
             return
-        tensors = {r.value for e in flow.of(BACKWARD) if isinstance(r := receiver(e.node), cst.Name)}
+        # `loss.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`: the loss tensors
+        tensors = {name for e in flow.of(BACKWARD) for name in backpropagated(e.node)}
         if not tensors:
             return
         for n in every_step_nodes(flow.loop):

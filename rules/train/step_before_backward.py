@@ -1,8 +1,10 @@
 """RL324 step-before-backward: the step runs before the gradients of its iteration exist."""
 
 from repolens.lint import Example, Severity
+from repolens.lint.helpers import receiver
 from repolens.lint.knowledge.training import BACKWARD, STEP, ZERO_GRAD
 from repolens.lint.loops import TrainingLoopRule
+from repolens.pyindex.aliases import cst_dotted_name
 
 
 class StepBeforeBackward(TrainingLoopRule):
@@ -11,8 +13,13 @@ class StepBeforeBackward(TrainingLoopRule):
     Flags an `optimizer.step()` that comes before the loop body's `backward()` when the
     gradients are also cleared on the way from that backward to the next iteration's step
     (`zero_grad` after `backward()`, or before the step): the step can never see a gradient.
-    Only unconditional calls of one loop body count (an accumulation pattern, with the step
-    under an `if`, is never flagged), and only with a single optimizer in the loop.
+    Each optimizer of the loop is judged on its own (a captioning loop with a decoder optimizer
+    and an optional encoder optimizer under `if encoder_optimizer is not None:`): its steps must
+    all run unconditionally (an accumulation pattern, with the step under an `if`, is never
+    flagged), come before every `backward()` of the loop body (guarded ones included), and a clear
+    of its gradients must always run in between (its own `zero_grad()`, or `model.zero_grad()`
+    and `p.grad = None` when it is the loop's only optimizer). `optimizer.step(closure)` (LBFGS)
+    runs its own backward and is never flagged.
 
     A "rotated" loop (`step()`, `zero_grad()`, forward, `backward()`) is not flagged: each step
     then uses the previous iteration's fresh gradients, which is correct apart from the last batch.
@@ -74,6 +81,18 @@ def accumulate(model, loader, optimizer, k):
             optimizer.zero_grad()
         model(x, y).backward()
 """),
+        Example("""
+def fit_lbfgs(model, loader, optimizer, criterion):
+    for x, y in loader:
+        def closure():
+            optimizer.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            return loss
+        optimizer.zero_grad()
+        optimizer.step(closure)
+        criterion(model(x), y).backward()  # a diagnostic gradient, not the step's
+"""),
     ]
     invalid = [
         Example("""
@@ -94,19 +113,41 @@ def train(model, loader):
         model(x, y).backward()
         model.zero_grad()
 """),
+        Example("""
+def train(loader, encoder, decoder, criterion, encoder_optimizer, decoder_optimizer):
+    for imgs, caps in loader:
+        loss = criterion(decoder(encoder(imgs), caps), caps)
+        decoder_optimizer.zero_grad()
+        if encoder_optimizer is not None:
+            encoder_optimizer.zero_grad()
+        decoder_optimizer.step()
+        loss.backward()
+        if encoder_optimizer is not None:
+            encoder_optimizer.step()
+"""),
     ]
 
     def check_loop(self, flow) -> None:
         events = [e for e in flow.events if not e.nested]
-        if any(e.guard for e in events) or len(self.step_owners(flow)) != 1:
-            return
-        steps = [i for i, e in enumerate(events) if e.kind == STEP]
+        owners = self.step_owners(flow)
+        # Every backward counts, guarded or not: one that may run before the step may feed it.
         backwards = [i for i, e in enumerate(events) if e.kind == BACKWARD]
-        zeros = [i for i, e in enumerate(events) if e.kind == ZERO_GRAD]
-        first_step, last_backward = steps[0], backwards[-1]
-        if first_step > backwards[0]:
+        if not backwards:
             return
-        # On the way from the last backward, around the loop, to the first step: a clear?
-        if any(z > last_backward or z < first_step for z in zeros):
-            step = events[first_step]
-            self.report(step.node, self.message.format(step=f"{step.owner or 'optimizer'}.step()"))
+        for owner in sorted(o for o in owners if o):
+            steps = [i for i, e in enumerate(events) if e.kind == STEP and e.owner == owner]
+            if any(events[i].guard or _closure_step(events[i].node, owner) for i in steps):
+                continue  # an accumulation pattern, or LBFGS's step(closure) that runs its own backward
+            first_step = steps[0]
+            if first_step > backwards[0]:
+                continue
+            # On the way from the last backward, around the loop, to the first step: a clear that
+            # always runs and clears this optimizer's gradients?
+            if any(e.kind == ZERO_GRAD and not e.guard and (i > backwards[-1] or i < first_step)
+                   and self.same_optimizer(e, events[first_step], owners) for i, e in enumerate(events)):
+                self.report(events[first_step].node, self.message.format(step=f"{owner}.step()"))
+
+
+def _closure_step(call, owner: str) -> bool:
+    """`optimizer.step(closure)`: the closure computes the loss and its gradients itself."""
+    return bool(call.args) and cst_dotted_name(receiver(call)) == owner

@@ -3,8 +3,8 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.bindings import BindingTracker
-from repolens.lint.helpers import argument, dotted, has_star_args, keyword_arg
+from repolens.lint.bindings import BindingTracker, assigned_values
+from repolens.lint.helpers import argument, dotted, has_star_args, keyword_arg, star_kwargs
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role
 from repolens.lint.traverse import walk
@@ -20,9 +20,13 @@ class TrainValSameDataset(BindingTracker, Rule):
 
     1. One dataset object fed to both a training and a validation DataLoader (roles from the
        loaders' names, `train_loader` / `val_loader`, or their factories), in one function or at
-       module level: both calls name the same variable and it was not re-bound between them.
+       module level: both calls name the same variable and it was not re-bound between them (a
+       name bound by unpacking, `train_set, val_set = random_split(...)`, counts when the scope
+       binds it only there).
        Loaders that pass `sampler=` / `batch_sampler=` (disjoint `SubsetRandomSampler`s over one
-       dataset) or `*args` / `**kwargs` are not flagged.
+       dataset) or `*args` are not flagged; a `**name` counts only when the project model read
+       the dict whole (`loader_args = dict(batch_size=..., pin_memory=True)`, as in UNet's
+       train.py) and it holds no `dataset`, `sampler` or `batch_sampler` key.
     2. `random_split(...)` without a `generator=` (or with `torch.Generator()` that is never
        seeded) in a project that seeds nothing: each run, and each resumed run, draws another split.
 
@@ -88,8 +92,45 @@ def build(ds):
     ds = load("val")
     val_loader = DL(ds)
 """),
+        Example("""
+from torch.utils.data import DataLoader
+
+def loaders(dataset, train_idx, val_idx, batch_size):
+    train_kwargs = {"batch_size": batch_size, "sampler": SubsetRandomSampler(train_idx)}
+    val_kwargs = {"batch_size": batch_size, "sampler": SubsetRandomSampler(val_idx)}
+    train_loader = DataLoader(dataset, **train_kwargs)
+    val_loader = DataLoader(dataset, **val_kwargs)
+"""),
+        Example("""
+import torch
+from torch.utils.data import DataLoader, random_split
+
+def train_model(dataset, batch_size, folds):
+    train_set, val_set = random_split(dataset, [0.9, 0.1], generator=torch.Generator().manual_seed(0))
+    train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True)
+    train_set, val_set = next(folds)
+    val_loader = DataLoader(train_set, batch_size=batch_size)
+"""),
     ]
     invalid = [
+        Example("""
+import os
+from torch.utils.data import DataLoader
+
+def train_model(model, train_set, val_set, batch_size):
+    loader_args = dict(batch_size=batch_size, num_workers=os.cpu_count(), pin_memory=True)
+    train_loader = DataLoader(train_set, shuffle=True, **loader_args)
+    val_loader = DataLoader(train_set, shuffle=False, drop_last=True, **loader_args)
+"""),
+        Example("""
+import torch
+from torch.utils.data import DataLoader, random_split
+
+def train_model(dataset, batch_size):
+    train_set, val_set = random_split(dataset, [0.9, 0.1], generator=torch.Generator().manual_seed(0))
+    train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True)
+    val_loader = DataLoader(train_set, batch_size=batch_size)
+"""),
         Example("""
 from torch.utils.data import DataLoader
 from torchvision.datasets import ImageFolder
@@ -110,14 +151,31 @@ def get_loaders(full):
     def visit_Module(self, node: cst.Module) -> None:
         self._skip = is_test_path(self.context.path)
         self._seen: dict[tuple[str, int], tuple[str, cst.Call]] = {}
+        self._scopes: list[cst.CSTNode] = [node]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        self._scopes.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        super().leave_FunctionDef(original_node)
+        self._scopes.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self._skip or has_star_args(node):
+        if self._skip:
             return
         if self.is_name(node.func, *RANDOM_SPLIT):
-            self._check_split(node)
+            if not has_star_args(node):
+                self._check_split(node)
         elif self.is_name(node.func, *DATALOADER):
-            self._check_loader(node)
+            if not has_star_args(node) or self._plain_star_dict(node):
+                self._check_loader(node)
+
+    def _plain_star_dict(self, node: cst.Call) -> bool:
+        """`DataLoader(train_set, shuffle=True, **loader_args)` with `loader_args = dict(batch_size=...)`
+        read whole, holding neither the dataset nor a sampler: the call names its dataset itself."""
+        star = star_kwargs(self, node)
+        return star is not None and not {key for key, _ in star.keys} & {"dataset", "sampler", "batch_sampler"}
 
     def _check_split(self, node: cst.Call) -> None:
         generator = argument(node, "generator", 2)
@@ -137,6 +195,8 @@ def get_loaders(full):
             return
         bound = self.assigned.get(name)
         if bound is None:
+            bound = self._unpacked_once(name)
+        if bound is None:
             return  # a lambda parameter or a name this file never binds: which object it is is unknown
         key = (name, id(bound))
         other = self._seen.get(key)
@@ -144,6 +204,18 @@ def get_loaders(full):
             self.report(node if role == EVAL else other[1], self.message.format(dataset=name))
             return
         self._seen.setdefault(key, (role, node))
+
+    def _unpacked_once(self, name: str) -> cst.CSTNode | None:
+        """The scope, when it binds `name` exactly once by unpacking (`train_set, val_set =
+        random_split(...)`): every use of the name in it is then the same object."""
+        scope = self._scopes[-1]
+        values = assigned_values(scope, name)
+        return scope if values == [None] and not _is_parameter(scope, name) else None
+
+
+def _is_parameter(scope: cst.CSTNode, name: str) -> bool:
+    return isinstance(scope, cst.FunctionDef) and any(
+        p.name.value == name for p in (*scope.params.posonly_params, *scope.params.params, *scope.params.kwonly_params))
 
 
 def _unseeded_generator(expr: cst.BaseExpression) -> bool:
