@@ -8,16 +8,19 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.facts import file_facts
 from repolens.lint.classes import is_module_construction
-from repolens.lint.helpers import class_methods, self_attribute
+from repolens.lint.helpers import argument, class_methods, literal, self_attribute
 from repolens.lint.knowledge.nn import is_torch_nn_class
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import nodes
 
 # Modules without parameters whose loss is harmless: an unused one is dead code, not a bug.
-STATELESS = re.compile(r"Loss$|Pool\dd$|^Dropout|^(?:ReLU6?|LeakyReLU|R?ReLU|P?ELU|SELU|CELU|GELU|SiLU|Mish|Sigmoid|"
+STATELESS = re.compile(r"Loss$|Pool\dd$|^(?:ReLU6?|LeakyReLU|R?ReLU|P?ELU|SELU|CELU|GELU|SiLU|Mish|Sigmoid|"
                        r"LogSigmoid|Tanh|Tanhshrink|Softmax|LogSoftmax|Softmax2d|Softmin|Softplus|Softsign|Hardtanh|"
                        r"Hardswish|Hardsigmoid|Hardshrink|Softshrink|Identity|Flatten|Unflatten|Upsample\w*|"
                        r"PixelShuffle|PixelUnshuffle|ZeroPad\dd|ConstantPad\dd|ReflectionPad\dd|ReplicationPad\dd)$")
+# Dropout has no parameters either, but one that is built and never applied is regularisation the
+# author meant to have and silently does not (a literal p=0 is a placeholder: left alone).
+DROPOUT = re.compile(r"^(?:Dropout\dd?|Dropout|AlphaDropout|FeatureAlphaDropout)$")
 # Ways a class can reach its submodules without naming them: the rule stays silent on such a class.
 DYNAMIC = re.compile(r"\bgetattr\(|\bsetattr\(|\.children\(|named_children\(|\.modules\(|named_modules\(|\b_modules\b"
                      r"|__dict__|\bvars\(|get_submodule\(|__getattr__|\bdelattr\(|state_dict|\bjit\.")
@@ -37,7 +40,10 @@ class UnusedSubmodule(ScopedRule):
     (`getattr`/`setattr`, `self.children()`, `self.modules()`, `named_modules`, `_modules`,
     `__dict__`, `state_dict`, `torch.jit`), on subclasses of `nn.Sequential` and other torch.nn
     classes, on classes whose parent is a class from outside the repository (its code may use the
-    attribute), and on parameterless modules (activations, pooling, dropout, Identity, losses).
+    attribute), and on parameterless modules (activations, pooling, Identity, losses). Dropout is
+    the exception: it has no parameters, but a `self.dropout = nn.Dropout(0.1)` that `forward`
+    never applies is regularisation the model was designed with and is trained without (a
+    literal `p=0` placeholder is left alone).
 
     ## Why is this bad?
     A sub-network that is built but never called still counts in `parameters()`, is saved in
@@ -102,6 +108,7 @@ class Net(nn.Module):
         self.conv = nn.Conv2d(3, 8, 3)
         self.fc = nn.Linear(8, 2)
         self.act = nn.ReLU()                  # parameterless: unused is harmless
+        self.drop = nn.Dropout(p=0.0)         # a placeholder rate: nothing is lost
 
     def forward(self, x):
         return self.fc(self.conv(x).mean((2, 3)))
@@ -135,6 +142,19 @@ class Backbone(torch.nn.Module):
 """, files={"train.py": "def logits(model, x):\n    return model.head(model(x))\n"}),
     ]
     invalid = [
+        Example("""
+import torch.nn as nn
+
+class ProjectionHead(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        self.projector = nn.Sequential(nn.Linear(sizes[0], sizes[1]), nn.ReLU(), nn.Linear(sizes[1], sizes[2]))
+        self.bn = nn.BatchNorm1d(sizes[-1], affine=False)
+        self.dropout = nn.Dropout(p=0.1)
+
+    def forward(self, y):
+        return self.bn(self.projector(y))
+"""),
         Example("""
 import torch.nn as nn
 
@@ -206,6 +226,9 @@ class ResNet(t.nn.Module):
         if not is_module_construction(self, value):
             return False
         qualified = self.qualified_name(value.func) or ""
+        if is_torch_nn_class(qualified) and DROPOUT.search(qualified.rsplit(".", 1)[-1]):
+            rate = argument(value, "p", 0)
+            return rate is None or literal(rate.value) not in (0, 0.0)  # dropout the model never applies
         return not (is_torch_nn_class(qualified) and STATELESS.search(qualified.rsplit(".", 1)[-1]))
 
     def _is_read(self, attr: str) -> bool:
