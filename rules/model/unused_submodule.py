@@ -8,7 +8,7 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.facts import file_facts
 from repolens.lint.classes import is_module_construction
-from repolens.lint.helpers import argument, class_methods, literal, self_attribute
+from repolens.lint.helpers import argument, class_methods, dotted, literal, self_attribute
 from repolens.lint.knowledge.nn import is_torch_nn_class
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import nodes
@@ -43,7 +43,8 @@ class UnusedSubmodule(ScopedRule):
     attribute), and on parameterless modules (activations, pooling, Identity, losses). Dropout is
     the exception: it has no parameters, but a `self.dropout = nn.Dropout(0.1)` that `forward`
     never applies is regularisation the model was designed with and is trained without (a
-    literal `p=0` placeholder is left alone).
+    literal `p=0` placeholder is left alone, and so is a class that applies dropout another way,
+    `self.lockdrop(x)` or `F.dropout(x)`: there the layer is a leftover).
 
     ## Why is this bad?
     A sub-network that is built but never called still counts in `parameters()`, is saved in
@@ -140,6 +141,24 @@ class Backbone(torch.nn.Module):
     def forward(self, x):
         return self.proj(x)
 """, files={"train.py": "def logits(model, x):\n    return model.head(model(x))\n"}),
+        # Dropout applied another way (locked dropout): the nn.Dropout layers are leftovers.
+        Example("""
+import torch.nn as nn
+from locked_dropout import LockedDropout
+
+class RNNModel(nn.Module):
+    def __init__(self, ntoken, ninp, nhid, dropouti=0.5):
+        super().__init__()
+        self.lockdrop = LockedDropout()
+        self.idrop = nn.Dropout(dropouti)
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.rnn = nn.LSTM(ninp, nhid)
+        self.dropouti = dropouti
+
+    def forward(self, input, hidden):
+        emb = self.lockdrop(self.encoder(input), self.dropouti)
+        return self.rnn(emb, hidden)
+"""),
     ]
     invalid = [
         Example("""
@@ -206,9 +225,15 @@ class ResNet(t.nn.Module):
                     candidates.append((attr, n))
         if not candidates or DYNAMIC.search(self.context.module.code_for_node(node)):  # type: ignore[union-attr]
             return
+        if any(DROPOUT.search(self._class_of(a)) for _, a in candidates) and _applies_dropout(node):
+            # dropout applied another way (`self.lockdrop(x)`, `F.dropout`): the unused layer is a
+            # leftover, not missing regularisation
+            candidates = [(attr, a) for attr, a in candidates if not DROPOUT.search(self._class_of(a))]
         for attr, assign in candidates:
-            cls = (self.qualified_name(assign.value.func) or "").rsplit(".", 1)[-1]
-            self.report(assign, self.message.format(attr=attr, cls=cls))
+            self.report(assign, self.message.format(attr=attr, cls=self._class_of(assign)))
+
+    def _class_of(self, assign: cst.Assign) -> str:
+        return (self.qualified_name(assign.value.func) or "").rsplit(".", 1)[-1]  # type: ignore[attr-defined]
 
     def _bases_are_visible(self, node: cst.ClassDef) -> bool:
         """Every base is nn.Module itself or a Module class of this repository."""
@@ -243,3 +268,10 @@ class ResNet(t.nn.Module):
                 self._local_reads = ({attr}, set())
         reads, prefixes = self._local_reads
         return attr in reads or any(attr.startswith(p) for p in prefixes if p)
+
+
+def _applies_dropout(node: cst.ClassDef) -> bool:
+    """Some method other than `__init__` calls something named for dropout (`self.lockdrop(emb)`,
+    `F.dropout(x)`, `embedded_dropout(...)`)."""
+    return any(isinstance(n, cst.Call) and "drop" in (dotted(n.func) or "").lower()
+               for m in class_methods(node) if m.name.value != "__init__" for n in nodes(m.body))
