@@ -33,6 +33,16 @@ def _library(rule: Any, call: cst.Call) -> tuple[str | None, str]:
     return None, name
 
 
+def _named_random(name: str) -> bool:
+    """A class name that says it augments at random: `ExtRandomScale`, `MyColorJitter`. Drawing random
+    numbers alone is not enough: timm's `ResizeKeepRatio` draws them only when given a random-scale
+    probability (0 by default) and sits in evaluation pipelines on purpose."""
+    return "Random" in name or name.endswith(_RANDOM_NAMES)
+
+
+_RANDOM_NAMES = tuple(sorted(TV_RANDOM | ALBU_RANDOM))
+
+
 def _p_is_fixed(call: cst.Call) -> bool:
     arg = argument(call, "p", 0) if (call_name(call) or "").endswith(("RandomHorizontalFlip", "RandomVerticalFlip")) \
         else keyword_arg(call, "p")
@@ -45,7 +55,7 @@ def transform_kind(rule: Any, node: cst.BaseExpression) -> tuple[str, list[cst.C
         return UNKNOWN, []
     lib, name = _library(rule, node)
     if lib is None:
-        if name and name in rule.facts.random_transform_classes and not _p_is_fixed(node):
+        if name and name in rule.facts.random_transform_classes and _named_random(name) and not _p_is_fixed(node):
             return RANDOM, [node]  # the project's own random transform (its call draws random numbers)
         return UNKNOWN, []
     if name == "Compose":

@@ -36,7 +36,9 @@ class RandomAugmentationInEval(BindingTracker, Rule):
     list, or a list the same function builds step by step (`t = []`, `t.append(...)`,
     `t.extend([...])`, `t += [...]`). Its elements are torchvision / albumentations transforms and
     the project's own transform classes: one whose call draws random numbers (`random.random()`,
-    `np.random.*`, `torch.rand*`) is random. It is an evaluation pipeline when its name says so
+    `np.random.*`, `torch.rand*`) and whose name says so (`ExtRandomScale`, `ExtColorJitter`:
+    `Random...` or a known random transform's name) is random; a resize that draws random numbers
+    only when asked to (timm's `ResizeKeepRatio(random_scale_prob=0.)`) is not. It is an evaluation pipeline when its name says so
     (`val_transform`, `test_tfms`, `{"val": ...}`), when it is built in a function so named
     (`get_val_transforms`), when it is built on the evaluation side of a train flag or split test
     (`def build_transform(is_train): if is_train: ... return ...` then the evaluation list; the

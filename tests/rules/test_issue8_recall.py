@@ -458,3 +458,41 @@ class BarlowTwins(nn.Module):
     applied = source.replace("z1 = self.projector(", "z1 = self.dropout(self.projector(").replace(
         "self.backbone(y1))", "self.backbone(y1)))")
     assert run("RL204", applied, "main.py") == ()
+
+
+def test_rl106_leaves_a_project_resize_with_optional_randomness_alone():
+    transforms = """
+import random
+import torchvision.transforms.functional as F
+
+class ResizeKeepRatio:
+    def __init__(self, size, longest=0.0, random_scale_prob=0.0, random_scale_range=(0.85, 1.05)):
+        self.size, self.longest = size, longest
+        self.random_scale_prob, self.random_scale_range = random_scale_prob, random_scale_range
+
+    @staticmethod
+    def get_params(img, size, longest, random_scale_prob=0.0, random_scale_range=(0.85, 1.05)):
+        ratio = max(s / t for s, t in zip(img.size[::-1], size)) * longest
+        if random_scale_prob > 0 and random.random() < random_scale_prob:
+            ratio *= random.uniform(*random_scale_range)
+        return [int(round(x / ratio)) for x in img.size[::-1]]
+
+    def __call__(self, img):
+        return F.resize(img, self.get_params(img, self.size, self.longest, self.random_scale_prob))
+"""
+    source = """
+from torchvision import transforms
+from transforms import ResizeKeepRatio
+
+def transforms_imagenet_eval(img_size, scale_size):
+    tfl = []
+    tfl += [ResizeKeepRatio(scale_size, longest=1.0)]
+    tfl += [transforms.CenterCrop(img_size), transforms.ToTensor()]
+    eval_transform = transforms.Compose(tfl)
+    return eval_transform
+"""
+    assert run("RL106", source, "factory.py", **{"transforms.py": transforms}) == ()
+    # the same list with a random flip is flagged: the list is followed, only the resize is not random
+    flipped = source.replace("tfl += [transforms.CenterCrop(img_size),",
+                             "tfl += [transforms.RandomHorizontalFlip(), transforms.CenterCrop(img_size),")
+    assert lines(run("RL106", flipped, "factory.py", **{"transforms.py": transforms})) == [8]
