@@ -8,16 +8,17 @@ element is a known fixed transform, UNKNOWN otherwise.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import libcst as cst
 
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.helpers import argument, call_name, keyword_arg, literal, positional_args
+from repolens.lint.helpers import (argument, call_name, dotted, keyword_arg, last_segment, literal, method_name,
+                                   positional_args, receiver)
 from repolens.lint.knowledge.transforms import (ALBU_FIXED, ALBU_RANDOM, COMPOSE, FIXED, P_ONLY, PIPELINE_FUNCTION_TOKENS,
                                                 RANDOM, TRANSFORM_KEYWORDS, TV_FIXED, TV_PREFIXES, TV_RANDOM,
                                                 UNKNOWN)
-from repolens.lint.roles import name_tokens, role_of_name
+from repolens.lint.roles import EVAL, SPLIT_KEYWORDS, TRAIN, TRAIN_FLAG_KEYWORDS, name_tokens, role_of_name
 
 
 def _library(rule: Any, call: cst.Call) -> tuple[str | None, str]:
@@ -32,8 +33,18 @@ def _library(rule: Any, call: cst.Call) -> tuple[str | None, str]:
     return None, name
 
 
+def _named_random(name: str) -> bool:
+    """A class name that says it augments at random: `ExtRandomScale`, `MyColorJitter`. Drawing random
+    numbers alone is not enough: timm's `ResizeKeepRatio` draws them only when given a random-scale
+    probability (0 by default) and sits in evaluation pipelines on purpose."""
+    return "Random" in name or name.endswith(_RANDOM_NAMES)
+
+
+_RANDOM_NAMES = tuple(sorted(TV_RANDOM | ALBU_RANDOM))
+
+
 def _p_is_fixed(call: cst.Call) -> bool:
-    arg = argument(call, "p", 0) if call_name(call) in ("RandomHorizontalFlip", "RandomVerticalFlip") \
+    arg = argument(call, "p", 0) if (call_name(call) or "").endswith(("RandomHorizontalFlip", "RandomVerticalFlip")) \
         else keyword_arg(call, "p")
     return arg is not None and literal(arg.value) in (0, 1, 0.0, 1.0)
 
@@ -44,6 +55,8 @@ def transform_kind(rule: Any, node: cst.BaseExpression) -> tuple[str, list[cst.C
         return UNKNOWN, []
     lib, name = _library(rule, node)
     if lib is None:
+        if name and name in rule.facts.random_transform_classes and _named_random(name) and not _p_is_fixed(node):
+            return RANDOM, [node]  # the project's own random transform (its call draws random numbers)
         return UNKNOWN, []
     if name == "Compose":
         return pipeline_kind(rule, node)
@@ -66,21 +79,40 @@ def transform_kind(rule: Any, node: cst.BaseExpression) -> tuple[str, list[cst.C
 
 
 def is_compose(rule: Any, call: cst.Call) -> bool:
-    return rule.is_name(call.func, *COMPOSE)
+    """torchvision's / albumentations' `Compose`, or a project class that composes like it."""
+    if rule.is_name(call.func, *COMPOSE):
+        return True
+    name = call_name(call)
+    return bool(name) and name in rule.facts.compose_transform_classes and _library(rule, call)[0] is None
 
 
-def pipeline_kind(rule: Any, compose: cst.Call) -> tuple[str, list[cst.Call]]:
-    """RANDOM if any element is random; FIXED if every element is a known fixed transform."""
+def pipeline_items(compose: cst.Call) -> cst.BaseExpression | None:
+    """The expression a `Compose` gets its transforms from (`[...]`, or a name such as `t`)."""
     args = positional_args(compose) or ([keyword_arg(compose, "transforms")] if keyword_arg(compose, "transforms") else [])
-    if not args or not isinstance(args[0].value, (cst.List, cst.Tuple)) or not args[0].value.elements:
+    return args[0].value if args else None
+
+
+def pipeline_kind(rule: Any, compose: cst.Call,
+                  elements: list[cst.CSTNode] | None = None) -> tuple[str, list[cst.Call]]:
+    """RANDOM if any element is random; FIXED if every element is a known fixed transform.
+
+    `elements`: the transforms when the caller knows them otherwise (a list built step by step);
+    by default, those of the `Compose`'s literal list.
+    """
+    if elements is None:
+        items = pipeline_items(compose)
+        if not isinstance(items, (cst.List, cst.Tuple)):
+            return UNKNOWN, []
+        elements = [el.value if not isinstance(el, cst.StarredElement) else el for el in items.elements]
+    if not elements:
         return UNKNOWN, []
     randoms: list[cst.Call] = []
     kinds = set()
-    for el in args[0].value.elements:
+    for el in elements:
         if isinstance(el, cst.StarredElement):
             kinds.add(UNKNOWN)
             continue
-        kind, found = transform_kind(rule, el.value)
+        kind, found = transform_kind(rule, el)
         kinds.add(kind)
         randoms.extend(found)
     if randoms:
@@ -106,3 +138,137 @@ def dataset_transform(call: cst.Call) -> cst.Arg | None:
         if arg is not None:
             return arg
     return None
+
+
+# -- pipelines built in a function: `t = []; t.append(...)`, and branches on a train flag ----------
+def _opposite(role: str | None) -> str | None:
+    return {TRAIN: EVAL, EVAL: TRAIN}.get(role or "")
+
+
+def flag_role(test: cst.BaseExpression) -> str | None:
+    """TRAIN / EVAL for the path on which `test` is true, when it tests a train flag or a split:
+    `is_train`, `args.training`, `not is_train`, `split == "val"`, `mode != "train"`, `phase in ("val", "test")`."""
+    if isinstance(test, (cst.Name, cst.Attribute)):
+        return TRAIN if last_segment(test) in TRAIN_FLAG_KEYWORDS else None
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) \
+            and isinstance(test.expression, (cst.Name, cst.Attribute)):
+        return _opposite(flag_role(test.expression))
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 \
+            and last_segment(test.left) in (*SPLIT_KEYWORDS, *TRAIN_FLAG_KEYWORDS, "split_name", "set"):
+        op, right = test.comparisons[0].operator, test.comparisons[0].comparator
+        if isinstance(op, (cst.Equal, cst.NotEqual)):
+            role = role_of_name(value) if isinstance(value := literal(right), str) else None
+            return role if isinstance(op, cst.Equal) else (EVAL if role == TRAIN else None)
+        if isinstance(op, cst.In) and isinstance(right, (cst.Tuple, cst.List, cst.Set)) and right.elements:
+            roles = {role_of_name(v) if isinstance(v := literal(e.value), str) else None for e in right.elements}
+            return roles.pop() if len(roles) == 1 else None
+    return None
+
+
+def _else_role(test: cst.BaseExpression, own: str | None) -> str | None:
+    """The role of the path on which `test` is false: what is not training is evaluation; what is not
+    evaluation is training only when the test negated a flag (`not is_train`, `split != "train"`),
+    not after `split == "val"` (the rest may be training or test)."""
+    if own == TRAIN:
+        return EVAL
+    negated = isinstance(test, cst.UnaryOperation) or (
+        isinstance(test, cst.Comparison) and isinstance(test.comparisons[0].operator, cst.NotEqual))
+    return TRAIN if own == EVAL and negated else None
+
+
+def _block(node: cst.CSTNode | None) -> Sequence[cst.BaseStatement]:
+    body = getattr(node, "body", None)
+    return body.body if isinstance(body, cst.IndentedBlock) else ()
+
+
+def _ends_path(stmts: Sequence[cst.BaseStatement]) -> bool:
+    last = stmts[-1] if stmts else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Return, cst.Raise))
+
+
+def branch_roles(fn: cst.FunctionDef) -> list[tuple[cst.BaseStatement, str]]:
+    """(statement, TRAIN / EVAL) for the statements of `fn` that run only on one side of a train flag
+    or split test: the body or `else` of `if is_train:`, or what follows `if is_train: ... return`.
+    Outer statements come before the statements nested in them; empty when no such test is made."""
+    roles: dict[int, tuple[cst.BaseStatement, str]] = {}
+
+    def mark(stmts: Sequence[cst.BaseStatement], role: str | None) -> None:
+        if role:
+            for s in stmts:
+                roles.setdefault(id(s), (s, role))
+
+    def visit_if(node: cst.If, inherited: str | None) -> None:
+        own = flag_role(node.test)
+        mark(_block(node), own or inherited)
+        other = _else_role(node.test, own) or inherited
+        if isinstance(node.orelse, cst.If):
+            visit_if(node.orelse, other)
+        elif isinstance(node.orelse, cst.Else):
+            mark(_block(node.orelse), other)
+
+    def visit_block(stmts: Sequence[cst.BaseStatement]) -> None:
+        for i, stmt in enumerate(stmts):
+            if isinstance(stmt, cst.If):
+                visit_if(stmt, None)
+                if stmt.orelse is None and _ends_path(_block(stmt)):
+                    mark(stmts[i + 1:], _else_role(stmt.test, flag_role(stmt.test)))
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                for part in (stmt, getattr(stmt, "orelse", None), getattr(stmt, "finalbody", None),
+                             *getattr(stmt, "handlers", ())):
+                    visit_block(_block(part))
+
+    visit_block(_block(fn))
+    return list(roles.values())
+
+
+def built_list(fn: cst.FunctionDef, name: str, skip: Callable[[cst.BaseStatement], bool]) -> list[cst.CSTNode] | None:
+    """The items a list `name` is given in `fn`: `name = [...]`, then `name.append(x)`,
+    `name.extend([...])`, `name += [...]`, in source order, leaving out statements `skip` says
+    (another branch's). None when `name` is bound otherwise (a parameter, a call's result)."""
+    params = fn.params
+    if any(p.name.value == name for p in (*params.posonly_params, *params.params, *params.kwonly_params)):
+        return None
+    items: list[cst.CSTNode] = []
+    bound = False
+
+    def elements(value: cst.BaseExpression) -> list[cst.CSTNode] | None:
+        if isinstance(value, (cst.List, cst.Tuple)):
+            return [e.value if not isinstance(e, cst.StarredElement) else e for e in value.elements]
+        return None
+
+    def visit(stmts: Sequence[cst.BaseStatement]) -> bool:
+        nonlocal bound
+        for stmt in stmts:
+            if skip(stmt):
+                continue
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                for part in (stmt, getattr(stmt, "orelse", None), getattr(stmt, "finalbody", None),
+                             *getattr(stmt, "handlers", ())):
+                    if not visit(_block(part)):
+                        return False
+                continue
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and any(dotted(t.target) == name for t in small.targets):
+                    got = elements(small.value)
+                    if got is None:
+                        return False
+                    items.clear()
+                    items.extend(got)
+                    bound = True
+                elif isinstance(small, cst.AugAssign) and dotted(small.target) == name:
+                    got = elements(small.value)
+                    if got is None:
+                        return False
+                    items.extend(got)
+                elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) \
+                        and dotted(receiver(small.value)) == name and small.value.args:
+                    method, value = method_name(small.value), small.value.args[-1].value
+                    if method in ("append", "insert"):
+                        items.append(value)
+                    elif method == "extend" and elements(value) is not None:
+                        items.extend(elements(value) or ())
+                    else:
+                        return False
+        return True
+
+    return items if visit(_block(fn)) and bound else None

@@ -81,6 +81,10 @@ class FileFacts:
     imports: frozenset[str] = frozenset()  # top-level module names imported
     scales_images: bool = False  # `/ 255`, Normalize, ToTensor ... outside a function that decodes its own images
     light_datasets: frozenset[str] = frozenset()  # classes whose __getitem__ only indexes memory
+    # the project's own transform classes (RL106): those whose call draws random numbers
+    # (`ExtRandomHorizontalFlip`), and pipelines that call each transform of a list in turn (`ExtCompose`)
+    random_transforms: frozenset[str] = frozenset()
+    compose_transforms: frozenset[str] = frozenset()
     # Compose([...]) pipelines made only of NON_SCALING_TRANSFORMS, and all other transform
     # pipelines or factories (which may scale)
     non_scaling_pipelines: int = 0
@@ -116,6 +120,8 @@ class ProjectFacts:
     imports: frozenset[str] = frozenset()
     image_scaling_files: tuple[str, ...] = ()  # files that scale pixels apart from their own decoding (RL104)
     light_dataset_classes: frozenset[str] = frozenset()  # __getitem__ only slices memory (RL102)
+    random_transform_classes: frozenset[str] = frozenset()  # project transforms that draw random numbers (RL106)
+    compose_transform_classes: frozenset[str] = frozenset()  # project Compose-like pipelines (RL106)
     non_scaling_pipelines: int = 0  # transform pipelines that provably keep pixel values (RL104)
     other_pipelines: int = 0  # transform pipelines / factories that may scale
     train_signals: frozenset[str] = frozenset()  # trainfacts tags present anywhere (RL311-RL313, RL319, RL320, RL401)
@@ -169,6 +175,42 @@ def _is_light_getitem(cls: ast.ClassDef) -> bool:
         if isinstance(item, ast.FunctionDef) and item.name == "__getitem__":
             calls = [n for n in ast.walk(item) if isinstance(n, ast.Call)]
             return all((ast_dotted_name(c.func) or "").rsplit(".", 1)[-1] in _LIGHT_CALLS for c in calls)
+    return False
+
+
+# What a transform calls to draw random numbers (dotted prefixes, as written in the file).
+_RANDOM_DRAWS = ("random.", "np.random.", "numpy.random.", "torch.rand", "torch.randint", "torch.randn",
+                 "torch.randperm", "torch.bernoulli", "torch.multinomial")
+_CALL_METHODS = ("__call__", "forward")
+
+
+def _methods(cls: ast.ClassDef) -> list[ast.FunctionDef]:
+    return [m for m in cls.body if isinstance(m, ast.FunctionDef)]
+
+
+def _draws_random(cls: ast.ClassDef) -> bool:
+    """A callable class (`__call__` / `forward`) whose methods other than `__init__` draw random
+    numbers: a random transform (`if random.random() < self.p: flip`, `random.uniform(*self.scale)`)."""
+    methods = _methods(cls)
+    if not any(m.name in _CALL_METHODS for m in methods):
+        return False
+    return any((ast_dotted_name(n.func) or "").startswith(_RANDOM_DRAWS)
+               for m in methods if m.name != "__init__" for n in ast.walk(m) if isinstance(n, ast.Call))
+
+
+def _composes(cls: ast.ClassDef) -> bool:
+    """A pipeline class: its `__call__` runs `for t in self.<list>:` and calls `t(...)` in the loop."""
+    for m in _methods(cls):
+        if m.name != "__call__":
+            continue
+        for loop in (n for n in ast.walk(m) if isinstance(n, ast.For)):
+            if not (isinstance(loop.target, ast.Name) and isinstance(loop.iter, ast.Attribute)
+                    and isinstance(loop.iter.value, ast.Name) and loop.iter.value.id == "self"):
+                continue
+            step = loop.target.id
+            if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == step
+                   for stmt in loop.body for n in ast.walk(stmt)):
+                return True
     return False
 
 
@@ -387,6 +429,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     imports: set[str] = set()
     info = module_info(path, text, tree, prefix) if tree is not None else unparsed_info(path, text, prefix=prefix)
     light: set[str] = set()
+    random_transforms: set[str] = set()
+    compose_transforms: set[str] = set()
     pipelines = (0, 0)
     walked: _Walk | None = None
     train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text)}
@@ -403,9 +447,14 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
                     aliases.add_from(node.module or "", a.name, a.asname, node.level)
                 if node.module and node.level == 0:
                     imports.add(node.module.split(".")[0])
+        draws, calls_self = "rand" in text, "__call__" in text  # most files hold neither: skip the walks
         for node in walked.classes:
             if _is_light_getitem(node):
                 light.add(node.name)
+            if draws and _draws_random(node):
+                random_transforms.add(node.name)
+            if calls_self and _composes(node):
+                compose_transforms.add(node.name)
         if "Compose" in text or "transform" in text:
             pipelines = _pipelines(walked.calls, aliases, text)
         train["stochastic_classes"] = trainfacts.stochastic_classes_of(
@@ -419,6 +468,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         non_scaling_pipelines=pipelines[0],
         other_pipelines=pipelines[1],
         light_datasets=frozenset(light),
+        random_transforms=frozenset(random_transforms),
+        compose_transforms=frozenset(compose_transforms),
         imports=frozenset(imports),
         loads_weights=_has(text, "weights", _WEIGHTS_TEXT),
         uses_batchnorm=_has(text, "batchnorm", _BATCHNORM_TEXT),
@@ -441,6 +492,8 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         imports=frozenset().union(*(f.imports for f in per_file)) if per_file else frozenset(),
         image_scaling_files=tuple(f.path for f in per_file if f.scales_images),
         light_dataset_classes=frozenset().union(*(f.light_datasets for f in per_file)) if per_file else frozenset(),
+        random_transform_classes=frozenset().union(*(f.random_transforms for f in per_file)) if per_file else frozenset(),
+        compose_transform_classes=frozenset().union(*(f.compose_transforms for f in per_file)) if per_file else frozenset(),
         non_scaling_pipelines=sum(f.non_scaling_pipelines for f in per_file),
         other_pipelines=sum(f.other_pipelines for f in per_file),
         train_signals=frozenset().union(*(f.train_signals for f in per_file)) if per_file else frozenset(),

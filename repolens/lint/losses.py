@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from repolens.lint.bindings import file_bindings, single_value
+from repolens.lint.bindings import assigned_values, file_bindings, single_value
 from repolens.lint.helpers import method_name, receiver
 from repolens.lint.scoped import ScopedRule
 from repolens.pyindex.aliases import cst_dotted_name
@@ -16,7 +16,10 @@ class LossInputRule(ScopedRule):
     Producers: functions (`PRODUCER_FUNCS`, qualified), tensor methods (`PRODUCER_METHODS`) and
     module classes (`PRODUCER_MODULES`: an instance bound in this file, or built inline).
     Losses: functions (`LOSS_FUNCS`) and criterion instances of `LOSS_MODULES` bound in this file
-    (every binding of the name is that class). The loss input is matched directly or through one
+    (every binding of the name is that class), or a criterion the enclosing function chooses by a
+    condition among constructed losses, one of them ours (`criterion = nn.CrossEntropyLoss() if
+    n_classes > 1 else nn.BCELoss()`, or an `if`/`elif` on the loss type): the call site is wrong
+    on that path. The loss input is matched directly or through one
     local name that the enclosing function binds exactly once.
     """
 
@@ -42,10 +45,26 @@ class LossInputRule(ScopedRule):
         key = cst_dotted_name(func)
         values = self._bindings.get(key or "", [])
         found = {self.qualified_name(v.func) if isinstance(v, cst.Call) else None for v in values}
-        if len(found) == 1:
-            q = found.pop()
-            return q if q in classes else None
-        return None
+        if len(found) == 1 and (q := found.pop()) in classes:
+            return q
+        return self._chosen_instance(func, classes)
+
+    def _chosen_instance(self, func: cst.BaseExpression, classes: frozenset[str]) -> str | None:
+        """A local criterion chosen by a condition: every binding in the enclosing function (each
+        branch of a conditional expression apart) constructs a loss, and one of them is ours."""
+        if not isinstance(func, cst.Name) or self.current_function is None:
+            return None
+        options: list[cst.BaseExpression | None] = []
+        for value in assigned_values(self.current_function, func.value):
+            options.extend((value.body, value.orelse) if isinstance(value, cst.IfExp) else (value,))
+        names = [self.qualified_name(v.func) if isinstance(v, cst.Call) else None for v in options]
+        ours = [q for q in names if q in classes]
+        if not ours or len(options) < 2:
+            return None
+        # the other choices must be losses too: a class named for one (`FocalLoss`, `nn.MSELoss`)
+        if any(q is None or (q not in classes and not q.rsplit(".", 1)[-1].endswith("Loss")) for q in names):
+            return None
+        return ours[0]
 
     def loss_input(self, call: cst.Call) -> cst.BaseExpression | None:
         """The prediction argument of a loss call, or None when `call` is not one of our losses."""

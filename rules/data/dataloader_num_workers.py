@@ -2,7 +2,7 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.helpers import has_star_args, literal
+from repolens.lint.helpers import has_star_args, literal, star_kwargs
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.roles import (TRAIN, dataloader_role, dataset_class_name, is_small_image_dataset,
                                  is_synthetic_dataset)
@@ -23,9 +23,14 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     the loader factory it sits in (`get_train_loader`), or a literal `shuffle=True`. Loaders with no
     such evidence, or evidence of evaluation, are not checked.
 
+    A call that passes `**name` is judged through that dict when the project model read it whole
+    (`loader_args = dict(batch_size=bs, pin_memory=True)` then `DataLoader(train_set, **loader_args)`):
+    flagged when no binding of the dict sets `num_workers` (or sets a literal 0).
+
     It stays silent for any non-literal `num_workers` (`args.workers`), for calls that pass
-    `*args` / `**kwargs`, for in-memory datasets (`TensorDataset`, or a project class whose
-    `__getitem__` only slices data already in memory: workers would add start-up and IPC cost), for synthetic data (`RandomDataset`,
+    `*args` or a `**kwargs` the model could not read (a parameter, a computed dict), for in-memory
+    datasets (`TensorDataset`, or a project class whose `__getitem__` only slices data already in
+    memory: workers would add start-up and IPC cost), for synthetic data (`RandomDataset`,
     `FakeData`, demo classes), and for torchvision's 28 px digit datasets (MNIST, FashionMNIST,
     KMNIST, EMNIST, QMNIST, USPS): a sample costs microseconds, so workers save seconds per run.
     That exemption is a judgement about what is worth a change, not a certainty; CIFAR and SVHN
@@ -86,12 +91,23 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
                 "ds = datasets.CIFAR10('data', train=True)\nloader = t.utils.data.DataLoader(ds, num_workers=0)\n"),
         Example("from torch.utils.data import DataLoader as DL\n"
                 "class Data:\n    def train_dataloader(self):\n        return DL(self.ds, batch_size=8)\n"),
+        Example("from torch.utils.data import DataLoader\n"
+                "loader_args = dict(batch_size=64, pin_memory=True)\n"
+                "train_loader = DataLoader(train_set, shuffle=True, **loader_args)\n"),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.is_name(node.func, *DATALOADER) or has_star_args(node):
+        if not self.is_name(node.func, *DATALOADER):
             return
         arg = dataloader_arg(node, "num_workers")
+        star = None
+        if has_star_args(node) and arg is None:
+            star = star_kwargs(self, node)
+            if star is None:
+                return  # the keyword may travel in a dict the model could not read
+            workers = dict(star.keys).get("num_workers")
+            if workers is not None and workers.strip() != "0":
+                return  # set there (on some path at least: a CPU-only branch may mean it)
         if arg is not None and literal(arg.value) != 0:
             return
         if dataloader_role(self, node, shuffle_says_train=True) != TRAIN:
@@ -101,5 +117,11 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
             return
         if is_small_image_dataset(node, self):
             return  # MNIST-sized: the loader costs seconds per run (knowledge.dataloader)
+        if star is not None:
+            said = "num_workers=0" if "num_workers" in dict(star.keys) else "no num_workers"
+            self.report(node, f"training DataLoader(**{star.name}): the dict `{star.name}` (line {star.line}) sets "
+                              f"{said}, so batches load in the main process and the GPU waits for data "
+                              "(seed: 4 x number of GPUs)")
+            return
         self.report(node if arg is None else arg)
 

@@ -2,10 +2,25 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.helpers import call_name, code_of, dotted
+from repolens.lint.helpers import call_name, code_of, dotted, positional_args
 from repolens.lint.knowledge.transforms import RANDOM
-from repolens.lint.augmentations import dataset_transform, is_compose, pipeline_kind, pipeline_role
-from repolens.lint.roles import EVAL, role_of_call_arguments, role_of_name
+from repolens.lint.augmentations import (branch_roles, built_list, dataset_transform, is_compose, pipeline_items,
+                                         pipeline_kind, pipeline_role)
+from repolens.lint.roles import EVAL, TRAIN, role_of_call_arguments, role_of_name
+from repolens.lint.traverse import nodes
+from repolens.project.frameworks import DATASET, ITERABLE_DATASET
+
+
+# A project's own transforms (DeepLabV3Plus-style `ext_transforms.py`), for the examples.
+_EXT_TRANSFORMS = {"ext_transforms.py": (
+    "import random\n"
+    "class ExtCompose:\n    def __init__(self, transforms):\n        self.transforms = transforms\n"
+    "    def __call__(self, img, lbl):\n        for t in self.transforms:\n"
+    "            img, lbl = t(img, lbl)\n        return img, lbl\n"
+    "class ExtRandomHorizontalFlip:\n    def __call__(self, img, lbl):\n"
+    "        if random.random() < 0.5:\n            return img[::-1], lbl[::-1]\n"
+    "        return img, lbl\n"
+    "class ExtCenterCrop:\n    def __call__(self, img, lbl):\n        return img, lbl\n")}
 
 
 class RandomAugmentationInEval(BindingTracker, Rule):
@@ -16,15 +31,26 @@ class RandomAugmentationInEval(BindingTracker, Rule):
     range, albumentations' `HorizontalFlip`, `ShiftScaleRotate`, `OneOf`...) in a validation or
     test pipeline.
 
-    A pipeline is a `Compose([...])` (torchvision, v2, albumentations) with a literal list. It is
-    an evaluation pipeline when its name says so (`val_transform`, `test_tfms`, `{"val": ...}`),
-    when it is built in a function so named (`get_val_transforms`), or when it is the `transform=`
-    of a dataset with `train=False`, `split="val"` / `"test"` or an evaluation name
-    (`test_set = CIFAR10(..., transform=transform_train)`: the classic copy-paste slip).
+    A pipeline is a `Compose(...)` (torchvision, v2, albumentations, or a project class whose
+    `__call__` applies each transform of its list in turn, such as `ExtCompose`) given a literal
+    list, or a list the same function builds step by step (`t = []`, `t.append(...)`,
+    `t.extend([...])`, `t += [...]`). Its elements are torchvision / albumentations transforms and
+    the project's own transform classes: one whose call draws random numbers (`random.random()`,
+    `np.random.*`, `torch.rand*`) and whose name says so (`ExtRandomScale`, `ExtColorJitter`:
+    `Random...` or a known random transform's name) is random; a resize that draws random numbers
+    only when asked to (timm's `ResizeKeepRatio(random_scale_prob=0.)`) is not. It is an evaluation pipeline when its name says so
+    (`val_transform`, `test_tfms`, `{"val": ...}`), when it is built in a function so named
+    (`get_val_transforms`), when it is built on the evaluation side of a train flag or split test
+    (`def build_transform(is_train): if is_train: ... return ...` then the evaluation list; the
+    `else` of `if split == "train":`), or when it is the transform of a dataset with `train=False`,
+    `split="val"` / `"test"` or an evaluation name, by keyword or, for a dataset class, by position
+    (`val_dataset = ImageFolder(valdir, Compose([...]))`; `test_set = CIFAR10(...,
+    transform=transform_train)`: the classic copy-paste slip).
 
     Not flagged: deterministic transforms (`Resize`, `CenterCrop`, `Normalize`, `FiveCrop`...),
     flips with a literal `p=1` or `p=0` (test-time augmentation), pipelines named `tta`, lists
-    built step by step (`t.append(...)`: not followed), and custom transform classes.
+    whose contents the function does not show (a parameter, a call's result), and project
+    transform classes that draw no random numbers in their own methods.
     Known limitation: test-time augmentation written with random transforms under an ordinary
     evaluation name is flagged; name it `tta_*` or suppress the line.
 
@@ -65,6 +91,15 @@ class RandomAugmentationInEval(BindingTracker, Rule):
                 "def get_valid_transforms():\n    return A.Compose([A.Resize(256, 256), A.Normalize()])\n"),
         Example("import torchvision.transforms as T\n"
                 "val_tf = T.Compose([T.GaussianBlur(5, sigma=1.0), T.ToTensor()])\n"),
+        # Random transforms only on the training side of the flag; the list is built step by step.
+        Example("from torchvision import transforms\n"
+                "def build_transform(is_train, size):\n    t = [transforms.Resize(size)]\n"
+                "    if is_train:\n        t.append(transforms.RandomHorizontalFlip())\n"
+                "    else:\n        t.append(transforms.CenterCrop(size))\n"
+                "    t.append(transforms.ToTensor())\n    return transforms.Compose(t)\n"),
+        Example("import ext_transforms as et\n"
+                "val_transform = et.ExtCompose([et.ExtCenterCrop(), et.ExtRandomHorizontalFlip(p=0)])\n",
+                files=_EXT_TRANSFORMS),
     )
     invalid = (
         Example("import torchvision.transforms as T\n"
@@ -77,14 +112,58 @@ class RandomAugmentationInEval(BindingTracker, Rule):
                 "    return A.Compose([A.HorizontalFlip(), A.Normalize()])\n"),
         Example("from torchvision.transforms import Compose, ColorJitter, ToTensor\n"
                 "pipelines = {'test': Compose([ColorJitter(0.4), ToTensor()])}\n"),
+        Example("from torchvision import transforms\n"
+                "def build_transform(is_train, size):\n"
+                "    if is_train:\n        return transforms.Compose([transforms.RandomResizedCrop(size)])\n"
+                "    t = [transforms.Resize(size), transforms.CenterCrop(size)]\n"
+                "    t.append(transforms.RandomHorizontalFlip())\n"
+                "    return transforms.Compose(t)\n"),
+        Example("from torchvision import datasets, transforms\n"
+                "val_dataset = datasets.ImageFolder('val', transforms.Compose([\n"
+                "    transforms.CenterCrop(224), transforms.RandomHorizontalFlip(), transforms.ToTensor()]))\n"),
+        Example("import ext_transforms as et\n"
+                "val_transform = et.ExtCompose([et.ExtCenterCrop(), et.ExtRandomHorizontalFlip()])\n",
+                files=_EXT_TRANSFORMS),
     )
 
     def __init__(self, context, options=None) -> None:
         super().__init__(context, options)
         self._reported: set[int] = set()
+        # per enclosing function: (the function, id(call) -> TRAIN / EVAL from a train-flag branch,
+        # ids of the statements that run only on the training side)
+        self._scopes: list[tuple[cst.FunctionDef, dict[int, str], set[int]]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        branches = branch_roles(node)
+        calls = {id(n): role for stmt, role in branches for n in nodes(stmt) if isinstance(n, cst.Call)}
+        self._scopes.append((node, calls, {id(stmt) for stmt, role in branches if role == TRAIN}))
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        super().leave_FunctionDef(original_node)
+        self._scopes.pop()
+
+    def _elements(self, compose: cst.Call) -> list[cst.CSTNode] | None:
+        """The transforms of a `Compose(t)` whose list `t` this function builds step by step."""
+        items = pipeline_items(compose)
+        if not isinstance(items, cst.Name) or not self._scopes:
+            return None
+        fn, _, training = self._scopes[-1]
+        return built_list(fn, items.value, lambda stmt: id(stmt) in training)
+
+    def _positional_pipeline(self, call: cst.Call) -> cst.Arg | None:
+        """A dataset class given its transform by position: `ImageFolder(valdir, Compose([...]))`."""
+        if self.class_kind(call.func) not in (DATASET, ITERABLE_DATASET):
+            return None
+        for arg in positional_args(call):
+            value = arg.value
+            target = self.assigned.get(value.value) if isinstance(value, cst.Name) else value
+            if isinstance(target, cst.Call) and is_compose(self, target):
+                return arg
+        return None
 
     def _report_pipeline(self, compose: cst.Call, where: str) -> bool:
-        kind, randoms = pipeline_kind(self, compose)
+        kind, randoms = pipeline_kind(self, compose, self._elements(compose))
         if kind != RANDOM or id(compose) in self._reported:
             return False
         self._reported.add(id(compose))
@@ -94,10 +173,11 @@ class RandomAugmentationInEval(BindingTracker, Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         if is_compose(self, node):
-            if pipeline_role(self, node) == EVAL:
+            role = pipeline_role(self, node) or (self._scopes[-1][1].get(id(node)) if self._scopes else None)
+            if role == EVAL:
                 self._report_pipeline(node, "an evaluation pipeline")
             return
-        arg = dataset_transform(node)
+        arg = dataset_transform(node) or self._positional_pipeline(node)
         if arg is None:
             return
         role = role_of_call_arguments(node) or role_of_name(self.binding_of(node))

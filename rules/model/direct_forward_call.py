@@ -3,18 +3,28 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.bindings import self_attribute_values, single_value
+from repolens.lint.bindings import assigned_values, self_attribute_values, single_value
 from repolens.lint.classes import is_module_construction
 from repolens.lint.helpers import method_name, receiver, self_attribute
 from repolens.lint.scoped import ScopedRule
+from repolens.lint.traverse import nodes
+
+# Methods only an nn.Module has (called without arguments): `.train()` is left out, trainers have one.
+MODULE_ONLY_METHODS = frozenset({"eval", "parameters", "named_parameters", "modules", "named_modules", "children",
+                                 "named_children", "buffers"})
+PARALLEL_WRAPPERS = ("torch.nn.parallel.DistributedDataParallel", "torch.nn.DataParallel",
+                     "torch.nn.parallel.DataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
+                     "torch.distributed.fsdp.FullyShardedDataParallel")
 
 
 class DirectForwardCall(ScopedRule):
     """
     ## What it does
     Flags `m.forward(...)` where `m` is known to be an `nn.Module`: an attribute the class sets to a
-    module (`self.encoder = Encoder()`), a local name bound once to a module construction, or a
-    parameter annotated `nn.Module`.
+    module (`self.encoder = Encoder()`), a local name bound once to a module construction, a
+    parameter annotated `nn.Module`, or a parameter or local name the same function treats as a
+    module (`model.eval()`, `model.parameters()`, `model.modules()`...) and does not wrap in
+    DistributedDataParallel / DataParallel / FSDP (their `forward` does the wrapper's work).
 
     Not flagged: `super().forward(...)`, `Base.forward(self, ...)` and `type(m).forward(m, ...)`
     (explicit calls of a parent's implementation), `self.forward(...)` (a class calling its own
@@ -99,9 +109,29 @@ class Wrapper(nn.Module):
 
 def run(session, x):
     return session.forward(x)           # not known to be a Module
+
+def fit(trainer, batch):
+    trainer.train()                     # trainers have a train() too: no evidence of a Module
+    return trainer.forward(batch)
+
+def train(model, loader, optimizer, gpu):
+    model = nn.parallel.DistributedDataParallel(model, device_ids=[gpu])
+    for p in model.parameters():
+        p.requires_grad_(True)
+    for y1, y2 in loader:
+        loss = model.forward(y1, y2)    # DDP's forward is where it prepares the gradient sync
 """),
     ]
     invalid = [
+        Example("""
+import torch
+
+def evaluate(test_loader, model):
+    model.eval()
+    with torch.no_grad():
+        for images, boxes, labels in test_loader:
+            predicted_locs, predicted_scores = model.forward(images)
+"""),
         Example("""
 import torch.nn as nn
 
@@ -156,6 +186,20 @@ def probe(layer: t.nn.Module, x):
             for param in (*function.params.params, *function.params.kwonly_params, *function.params.posonly_params):
                 if param.name.value == recv.value:
                     return param.annotation is not None and self.is_name(
-                        param.annotation.annotation, "torch.nn.Module", "torch.nn.modules.module.Module")
-            return is_module_construction(self, single_value(function, recv.value))
+                        param.annotation.annotation, "torch.nn.Module", "torch.nn.modules.module.Module") \
+                        or self._used_as_module(function, recv.value)
+            return is_module_construction(self, single_value(function, recv.value)) \
+                or self._used_as_module(function, recv.value)
         return False
+
+    def _used_as_module(self, function: cst.FunctionDef, name: str) -> bool:
+        """The function itself treats `name` as an nn.Module (`model.eval()`, `model.parameters()`...),
+        and never binds it to a data-parallel wrapper, whose own `forward` is where it does its work
+        (`model = DDP(model); model.forward(x)` still syncs gradients: only user hooks are skipped)."""
+        if any(isinstance(v, cst.Call) and self.is_name(v.func, *PARALLEL_WRAPPERS)
+               for v in assigned_values(function, name)):
+            return False
+        return any(isinstance(n, cst.Call) and method_name(n) in MODULE_ONLY_METHODS and not n.args
+                   and isinstance(receiver(n), cst.Name) and receiver(n).value == name
+                   for n in nodes(function.body))
+

@@ -8,16 +8,19 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.facts import file_facts
 from repolens.lint.classes import is_module_construction
-from repolens.lint.helpers import class_methods, self_attribute
+from repolens.lint.helpers import argument, class_methods, dotted, literal, self_attribute
 from repolens.lint.knowledge.nn import is_torch_nn_class
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import nodes
 
 # Modules without parameters whose loss is harmless: an unused one is dead code, not a bug.
-STATELESS = re.compile(r"Loss$|Pool\dd$|^Dropout|^(?:ReLU6?|LeakyReLU|R?ReLU|P?ELU|SELU|CELU|GELU|SiLU|Mish|Sigmoid|"
+STATELESS = re.compile(r"Loss$|Pool\dd$|^(?:ReLU6?|LeakyReLU|R?ReLU|P?ELU|SELU|CELU|GELU|SiLU|Mish|Sigmoid|"
                        r"LogSigmoid|Tanh|Tanhshrink|Softmax|LogSoftmax|Softmax2d|Softmin|Softplus|Softsign|Hardtanh|"
                        r"Hardswish|Hardsigmoid|Hardshrink|Softshrink|Identity|Flatten|Unflatten|Upsample\w*|"
                        r"PixelShuffle|PixelUnshuffle|ZeroPad\dd|ConstantPad\dd|ReflectionPad\dd|ReplicationPad\dd)$")
+# Dropout has no parameters either, but one that is built and never applied is regularisation the
+# author meant to have and silently does not (a literal p=0 is a placeholder: left alone).
+DROPOUT = re.compile(r"^(?:Dropout\dd?|Dropout|AlphaDropout|FeatureAlphaDropout)$")
 # Ways a class can reach its submodules without naming them: the rule stays silent on such a class.
 DYNAMIC = re.compile(r"\bgetattr\(|\bsetattr\(|\.children\(|named_children\(|\.modules\(|named_modules\(|\b_modules\b"
                      r"|__dict__|\bvars\(|get_submodule\(|__getattr__|\bdelattr\(|state_dict|\bjit\.")
@@ -37,7 +40,11 @@ class UnusedSubmodule(ScopedRule):
     (`getattr`/`setattr`, `self.children()`, `self.modules()`, `named_modules`, `_modules`,
     `__dict__`, `state_dict`, `torch.jit`), on subclasses of `nn.Sequential` and other torch.nn
     classes, on classes whose parent is a class from outside the repository (its code may use the
-    attribute), and on parameterless modules (activations, pooling, dropout, Identity, losses).
+    attribute), and on parameterless modules (activations, pooling, Identity, losses). Dropout is
+    the exception: it has no parameters, but a `self.dropout = nn.Dropout(0.1)` that `forward`
+    never applies is regularisation the model was designed with and is trained without (a
+    literal `p=0` placeholder is left alone, and so is a class that applies dropout another way,
+    `self.lockdrop(x)` or `F.dropout(x)`: there the layer is a leftover).
 
     ## Why is this bad?
     A sub-network that is built but never called still counts in `parameters()`, is saved in
@@ -102,6 +109,7 @@ class Net(nn.Module):
         self.conv = nn.Conv2d(3, 8, 3)
         self.fc = nn.Linear(8, 2)
         self.act = nn.ReLU()                  # parameterless: unused is harmless
+        self.drop = nn.Dropout(p=0.0)         # a placeholder rate: nothing is lost
 
     def forward(self, x):
         return self.fc(self.conv(x).mean((2, 3)))
@@ -133,8 +141,39 @@ class Backbone(torch.nn.Module):
     def forward(self, x):
         return self.proj(x)
 """, files={"train.py": "def logits(model, x):\n    return model.head(model(x))\n"}),
+        # Dropout applied another way (locked dropout): the nn.Dropout layers are leftovers.
+        Example("""
+import torch.nn as nn
+from locked_dropout import LockedDropout
+
+class RNNModel(nn.Module):
+    def __init__(self, ntoken, ninp, nhid, dropouti=0.5):
+        super().__init__()
+        self.lockdrop = LockedDropout()
+        self.idrop = nn.Dropout(dropouti)
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.rnn = nn.LSTM(ninp, nhid)
+        self.dropouti = dropouti
+
+    def forward(self, input, hidden):
+        emb = self.lockdrop(self.encoder(input), self.dropouti)
+        return self.rnn(emb, hidden)
+"""),
     ]
     invalid = [
+        Example("""
+import torch.nn as nn
+
+class ProjectionHead(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        self.projector = nn.Sequential(nn.Linear(sizes[0], sizes[1]), nn.ReLU(), nn.Linear(sizes[1], sizes[2]))
+        self.bn = nn.BatchNorm1d(sizes[-1], affine=False)
+        self.dropout = nn.Dropout(p=0.1)
+
+    def forward(self, y):
+        return self.bn(self.projector(y))
+"""),
         Example("""
 import torch.nn as nn
 
@@ -186,9 +225,15 @@ class ResNet(t.nn.Module):
                     candidates.append((attr, n))
         if not candidates or DYNAMIC.search(self.context.module.code_for_node(node)):  # type: ignore[union-attr]
             return
+        if any(DROPOUT.search(self._class_of(a)) for _, a in candidates) and _applies_dropout(node):
+            # dropout applied another way (`self.lockdrop(x)`, `F.dropout`): the unused layer is a
+            # leftover, not missing regularisation
+            candidates = [(attr, a) for attr, a in candidates if not DROPOUT.search(self._class_of(a))]
         for attr, assign in candidates:
-            cls = (self.qualified_name(assign.value.func) or "").rsplit(".", 1)[-1]
-            self.report(assign, self.message.format(attr=attr, cls=cls))
+            self.report(assign, self.message.format(attr=attr, cls=self._class_of(assign)))
+
+    def _class_of(self, assign: cst.Assign) -> str:
+        return (self.qualified_name(assign.value.func) or "").rsplit(".", 1)[-1]  # type: ignore[attr-defined]
 
     def _bases_are_visible(self, node: cst.ClassDef) -> bool:
         """Every base is nn.Module itself or a Module class of this repository."""
@@ -206,6 +251,9 @@ class ResNet(t.nn.Module):
         if not is_module_construction(self, value):
             return False
         qualified = self.qualified_name(value.func) or ""
+        if is_torch_nn_class(qualified) and DROPOUT.search(qualified.rsplit(".", 1)[-1]):
+            rate = argument(value, "p", 0)
+            return rate is None or literal(rate.value) not in (0, 0.0)  # dropout the model never applies
         return not (is_torch_nn_class(qualified) and STATELESS.search(qualified.rsplit(".", 1)[-1]))
 
     def _is_read(self, attr: str) -> bool:
@@ -220,3 +268,10 @@ class ResNet(t.nn.Module):
                 self._local_reads = ({attr}, set())
         reads, prefixes = self._local_reads
         return attr in reads or any(attr.startswith(p) for p in prefixes if p)
+
+
+def _applies_dropout(node: cst.ClassDef) -> bool:
+    """Some method other than `__init__` calls something named for dropout (`self.lockdrop(emb)`,
+    `F.dropout(x)`, `embedded_dropout(...)`)."""
+    return any(isinstance(n, cst.Call) and "drop" in (dotted(n.func) or "").lower()
+               for m in class_methods(node) if m.name.value != "__init__" for n in nodes(m.body))

@@ -20,8 +20,9 @@ class LossAccumulatedWithGraph(Rule):
     `backward()` on (`loss.backward()`, `scaler.scale(loss).backward()`,
     `accelerator.backward(loss)`), bound in the loop body, and not turned into a number or
     detached before the sum (`.item()`, `.detach()`, `float()`, `.data`). Sums into the
-    backpropagated tensor itself (`loss += reg`) and accumulators reset inside the loop are not
-    flagged.
+    backpropagated tensor itself (`loss += reg`) and accumulators reset on every iteration are
+    not flagged; one reset only under a condition (`if step % log_every == 0: running_loss = 0`)
+    still sums the graphs of every step in between, and is flagged.
 
     The fix (`total += loss` -> `total += loss.detach()`) keeps `total` a tensor on the same
     device; it is marked unsafe because code that later differentiates `total` would change.
@@ -130,6 +131,21 @@ def train(model, loader, opt, scaler):
         scaler.update()
         epoch_loss = epoch_loss + l * x.size(0)
 """, expect=[(15, "`epoch_loss += l` keeps the autograd graph")]),
+        Example("""
+def train(model, loader, opt, log_every=100):
+    running_loss, log_steps = 0, 0
+    for step, (x, y) in enumerate(loader):
+        loss = model(x, y).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        running_loss += loss
+        log_steps += 1
+        if step % log_every == 0:
+            print(running_loss / log_steps)
+            running_loss = 0
+            log_steps = 0
+""", expect=[(9, "`running_loss += loss` keeps the autograd graph")]),
     ]
 
     def visit_For(self, node: cst.For) -> None:
@@ -145,9 +161,10 @@ def train(model, loader, opt, scaler):
         if not losses:
             return
         body = list(nodes(loop.body))
-        # accumulators re-set inside the loop only ever hold one iteration (`total = total + l` is no reset)
-        reset_in_loop = {dotted(t.target) for n in body if isinstance(n, cst.Assign) and not _self_sum(n)
-                         for t in n.targets}
+        # accumulators re-set on every iteration only ever hold one (`total = total + l` is no reset);
+        # a reset under an `if` (`if step % log_every == 0: running = 0`) lets the sum span many steps
+        reset_in_loop = {dotted(t.target) for n in _unconditional(loop.body) if isinstance(n, cst.Assign)
+                         and not _self_sum(n) for t in n.targets}
         last_value: dict[str, cst.BaseExpression] = {}
         for n in body:
             if isinstance(n, cst.Assign) and len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name):
@@ -172,6 +189,18 @@ def train(model, loader, opt, scaler):
         self.report(node, self.message.format(target=target, loss=name_node.value),
                     fix_node=name_node,
                     replacement=cst.Call(func=cst.Attribute(value=name_node, attr=cst.Name("detach"))))
+
+
+def _unconditional(block: cst.BaseSuite) -> list[cst.CSTNode]:
+    """The small statements of a loop body that run on every iteration: not under an `if`, `try` or
+    `match` (through `with` blocks and nested loops' bodies)."""
+    out: list[cst.CSTNode] = []
+    for stmt in getattr(block, "body", ()):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            out.extend(stmt.body)
+        elif isinstance(stmt, (cst.With, cst.For, cst.While)):
+            out.extend(_unconditional(stmt.body))
+    return out
 
 
 def _self_sum(node: cst.Assign) -> bool:

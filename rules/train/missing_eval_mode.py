@@ -6,7 +6,8 @@ from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import dotted
 from repolens.lint.roles import name_tokens
 from repolens.lint.trainflow import (called_name, functions_by_name, is_eval_function_name, is_eval_switch,
-                                     is_test_path, is_train_switch, training_loops)
+                                     is_test_path, is_train_switch, is_training_loop, loops_in, switch_owner,
+                                     training_loops)
 from repolens.lint.traverse import nodes, walk
 
 _MODEL_TOKENS = ("model", "net", "network", "encoder", "decoder", "classifier", "backbone", "gpt", "generator")
@@ -20,8 +21,10 @@ class MissingEvalMode(Rule):
 
     1. An evaluation function (named `evaluate`, `validate`, `test`, `eval_epoch` ...) that loops
        over data calling a model it receives as a parameter (`model`, `net`, `encoder` ...), when
-       nothing puts that model in eval mode: the function calls no `.eval()` / `.train(...)`, and
-       no caller anywhere in the project calls it after a `.eval()`. The model must be one whose
+       nothing puts that model in eval mode: the function switches no mode of that model (with
+       `encoder` and `decoder`, `encoder.eval()` says nothing of `decoder`; a switch of anything
+       else, such as `self.eval()`, silences it), and no caller anywhere in the project calls it
+       after a `.eval()`. The model must be one whose
        output depends on the mode: its annotation names a project class with Dropout/BatchNorm, or,
        unannotated, the project defines such a class. Files that load models with
        `from_pretrained` (which returns them in eval mode), unit tests and Lightning hooks
@@ -29,7 +32,12 @@ class MissingEvalMode(Rule):
     2. A training loop (backward and an optimizer step) that switches to eval mode (`model.eval()`,
        or a call to a function of this file that does and never switches back) and contains no
        `.train()` call to restore training mode: every later step trains with Dropout off and
-       BatchNorm statistics frozen.
+       BatchNorm statistics frozen. Each training loop is judged, nested ones too: a
+       `model.train()` at the top of the epoch loop does not restore the steps that follow a
+       validation inside the batch loop.
+    3. A training loop that calls an evaluation function of this file (as in 1, but one that some
+       other caller does call after `.eval()`) with the model and no `.eval()` before the call in
+       the loop: this call site evaluates in training mode.
 
     ## Why is this bad?
     In training mode Dropout drops activations at random and BatchNorm normalises with the
@@ -145,6 +153,52 @@ def test_epoch(net, loader):
 
 net = models.resnet18()
 """, files={"model.py": "import torch.nn as nn\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm1d(8)\n"}),
+        # The encoder is switched, the decoder (with dropout) is not.
+        Example(_GPT + """
+def validate(val_loader, encoder, decoder):
+    if encoder is not None:
+        encoder.eval()
+    with torch.no_grad():
+        for imgs, caps in val_loader:
+            if encoder is not None:
+                imgs = encoder(imgs)
+            scores = decoder(imgs, caps)
+"""),
+        # `model.train()` opens each epoch, but the steps after a validation inside the batch loop
+        # train in eval mode.
+        Example(_GPT + """
+def fit(model, loader, opt, total):
+    step = 0
+    while True:
+        model.train()
+        for x, y in loader:
+            opt.zero_grad()
+            model(x).sum().backward()
+            opt.step()
+            step += 1
+            if step % 1000 == 0:
+                model.eval()
+                print(estimate(model))
+"""),
+        # `validate` is called after .eval() in the test-only branch, but not from the training loop.
+        Example(_GPT + """
+def validate(model, loader):
+    with torch.no_grad():
+        return [model(x) for x, _ in loader]
+
+def main(model, loader, val_loader, opt, test_only):
+    if test_only:
+        model.eval()
+        validate(model, val_loader)
+        return
+    for step, (x, y) in enumerate(loader):
+        opt.zero_grad()
+        model(x).sum().backward()
+        opt.step()
+        if step % 500 == 0:
+            validate(model, val_loader)
+            model.train()
+""", expect=[(24, "`validate(...)` is called from the training loop with `model` in training mode")]),
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -155,8 +209,10 @@ net = models.resnet18()
             loops = training_loops(node, self.context.source)
             if loops:
                 self._functions = functions_by_name(node)
-            for loop in loops:
-                self._check_restore(loop)
+            for outer in loops:
+                for loop in (n for n in loops_in(outer) if n is outer or is_training_loop(n)):
+                    self._check_restore(loop)
+                    self._check_eval_calls(loop)
 
     # -- 1. evaluation without eval mode --------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -171,8 +227,13 @@ net = models.resnet18()
         if not models:  # checked before any walk of the body: most functions take no model
             return
         own = list(nodes(node.body))
-        if any(isinstance(n, cst.Call) and (is_eval_switch(n) or is_train_switch(n) or _is_backward(n)) for n in own):
+        switches = [n for n in own if isinstance(n, cst.Call) and (is_eval_switch(n) or is_train_switch(n))]
+        if any(isinstance(n, cst.Call) and _is_backward(n) for n in own):
             return
+        owners = {switch_owner(n) for n in switches}
+        if not owners <= set(models):
+            return  # a switch of something else (`self.eval()`, a wrapper): it may cover the models
+        models = {name: p for name, p in models.items() if name not in owners}  # each model its own switch
         for loop in (n for n in own if isinstance(n, (cst.For, cst.While, cst.CompFor))):
             body = loop.body if not isinstance(loop, cst.CompFor) else None
             scope = body if body is not None else node.body
@@ -212,6 +273,30 @@ net = models.resnet18()
         if switch is not None and id(switch) not in self._reported:
             self._reported.add(id(switch))
             self.report(switch, self.restore_message.format(switch=_code(switch)))
+
+
+    # -- 3. an evaluation function called from the training loop in training mode ---------------
+    def _check_eval_calls(self, loop: cst.For | cst.While) -> None:
+        """Only for evaluation functions that 1. leaves alone because another caller switches first."""
+        if self._pretrained or not self.facts.stochastic_classes:
+            return
+        for n in walk(loop.body):
+            if not isinstance(n, cst.Call):
+                continue
+            if is_eval_switch(n):
+                return  # switched before the call (or the restore check speaks)
+            name = called_name(n)
+            if not name or name not in self.facts.eval_mode_callees or not is_eval_function_name(name) \
+                    or name not in self._functions or id(n) in self._reported:
+                continue
+            models = [a.value.value for a in n.args if isinstance(a.value, cst.Name)
+                      and any(t in a.value.value.lower() for t in _MODEL_TOKENS)]
+            bodies = [c for f in self._functions[name] for c in walk(f.body) if isinstance(c, cst.Call)]
+            if models and not any(is_eval_switch(c) or is_train_switch(c) for c in bodies):
+                self._reported.add(id(n))
+                self.report(n, f"`{name}(...)` is called from the training loop with `{models[0]}` in training mode "
+                               f"(no .eval() before it here, none inside it): Dropout/BatchNorm run in training mode")
+                return
 
 
 def _is_backward(call: cst.Call) -> bool:

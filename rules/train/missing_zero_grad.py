@@ -1,6 +1,10 @@
 """RL301 missing-zero-grad: a training loop that never clears the gradients."""
 
+import libcst as cst
+
 from repolens.lint import Example, Severity
+from repolens.lint.bindings import file_bindings
+from repolens.lint.helpers import dotted, method_name, positional_args, receiver
 from repolens.lint.knowledge.training import BACKWARD, STEP, ZERO_GRAD
 from repolens.lint.loops import TrainingLoopRule
 
@@ -16,6 +20,13 @@ class MissingZeroGrad(TrainingLoopRule):
     `zero_grad`. Only what the loop body shows counts; a `backward` inside a nested function (an
     LBFGS closure) is not the loop's, and a loop without both calls (Lightning's `training_step`)
     is never flagged.
+
+    With several optimizers (a GAN's generator and discriminator), each must have its gradients
+    cleared: a loop that calls `d_model.zero_grad()` but nothing for `g_optimizer`, built in this
+    file as `optim.Adam(g_model.parameters())`, is flagged at `g_optimizer`'s step. This is judged
+    only when every optimizer's model is known from its construction in the file and every
+    clearing call names one of these optimizers or models (a helper, a `p.grad = None` loop or a
+    wrapper's `zero_grad()` may clear anything: silent).
 
     Distributed autograd is not flagged: `dist_autograd.backward(context_id, [loss])` inside
     `with dist_autograd.context() as context_id:` accumulates into that context, not into `.grad`,
@@ -103,6 +114,23 @@ class Lit:
         loss = self.model(batch)
         return loss
 """),
+        # DCGAN: each network cleared through the model its optimizer was built on.
+        Example("""
+import torch.optim as optim
+def fit(netG, netD, loader, criterion, noise):
+    optimizerD = optim.Adam(netD.parameters(), lr=2e-4)
+    optimizerG = optim.Adam(netG.parameters(), lr=2e-4)
+    for real, _ in loader:
+        netD.zero_grad()
+        fake = netG(noise())
+        errD = criterion(netD(real), 1) + criterion(netD(fake.detach()), 0)
+        errD.backward()
+        optimizerD.step()
+        netG.zero_grad()
+        errG = criterion(netD(fake), 1)
+        errG.backward()
+        optimizerG.step()
+"""),
     ]
     invalid = [
         Example("""
@@ -128,10 +156,44 @@ def train(model, loader, epochs):
 """),
     ]
 
+    def visit_Module(self, node: cst.Module) -> None:
+        self._module = node
+
     def check_loop(self, flow) -> None:
-        if flow.of(ZERO_GRAD, nested=True):
+        zeros = flow.of(ZERO_GRAD, nested=True)
+        if zeros:
+            self._check_each_optimizer(flow, {z.owner for z in zeros})
             return
         if any(self.is_name(e.node.func, *DIST_BACKWARD) for e in flow.of(BACKWARD, nested=True)):
             return  # distributed autograd: each `dist_autograd.context()` holds its own gradients
         step = flow.of(STEP)[0]
         self.report(flow.of(BACKWARD)[0].node, self.message.format(step=f"{step.owner or 'optimizer'}.step()"))
+
+    def _check_each_optimizer(self, flow, cleared: set[str | None]) -> None:
+        """Several optimizers: is each one's model (or the optimizer itself) cleared in the loop?"""
+        steps = {e.owner: e for e in reversed(flow.of(STEP, nested=True))}
+        if len(steps) < 2 or None in steps or None in cleared:
+            return
+        models = {o: self._model_of(o) for o in steps}
+        if any(m is None for m in models.values()):
+            return
+        placed = set(steps) | set(models.values())
+        if not cleared <= placed:
+            return  # a zero_grad of something else (a wrapper holding both models): it may clear anything
+        for owner, event in steps.items():
+            model = models[owner]
+            if owner not in cleared and model not in cleared:
+                self.report(event.node, f"`{owner}` steps `{model}`'s parameters, but this loop never clears their "
+                                        f"gradients (no `{owner}.zero_grad()` or `{model}.zero_grad()`): they add up "
+                                        "across iterations")
+
+    def _model_of(self, optimizer: str | None) -> str | None:
+        """`g_model` for an optimizer this file builds as `Adam(g_model.parameters(), ...)`, every time."""
+        found = set()
+        for value in file_bindings(self._module).get(optimizer or "", ()):
+            args = positional_args(value) if isinstance(value, cst.Call) else []
+            params = args[0].value if args else None
+            if not (isinstance(params, cst.Call) and method_name(params) == "parameters" and not params.args):
+                return None
+            found.add(dotted(receiver(params)))
+        return found.pop() if len(found) == 1 else None

@@ -81,6 +81,15 @@ def step(p, y, model, x):
     # inputs already are probabilities from elsewhere: nothing provable here
     return bce(p, y) + F.binary_cross_entropy(model(x), y)
 """),
+        # Chosen between BCELoss and something that is no loss class: not provable.
+        Example("""
+import torch
+import torch.nn as nn
+
+def step(model, x, y, loss_fn=None):
+    criterion = nn.BCELoss() if loss_fn is None else loss_fn
+    return criterion(torch.sigmoid(model(x)), y)
+"""),
     ]
     invalid = [
         Example("""
@@ -112,6 +121,18 @@ class Disc(nn.Module):
 
     def loss(self, x, y):
         return self.crit(self.act(self.fc(x)), y)
+"""),
+        # The criterion is chosen by the number of classes; the binary branch feeds it a sigmoid.
+        Example("""
+import torch.nn as nn
+import torch.nn.functional as F
+
+def train_step(model, images, masks):
+    criterion = nn.CrossEntropyLoss() if model.n_classes > 1 else nn.BCELoss()
+    pred = model(images)
+    if model.n_classes == 1:
+        return criterion(F.sigmoid(pred.squeeze(1)), masks.float())
+    return criterion(pred, masks)
 """),
     ]
 

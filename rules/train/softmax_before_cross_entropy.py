@@ -94,8 +94,39 @@ def step(model, x, y):
     out = out.softmax(dim=1) if False else out  # bound twice: not provably softmax
     return F.cross_entropy(out, y) + F.cross_entropy(F.log_softmax(model(x), 1), y)
 """),
+        # Another function's criterion is a CrossEntropyLoss; this one's is an MSELoss.
+        Example("""
+import torch
+import torch.nn as nn
+
+def classify(model, x, y):
+    criterion = nn.CrossEntropyLoss()
+    return criterion(model(x), y)
+
+def distill(model, x, target_probs):
+    criterion = nn.MSELoss()
+    return criterion(torch.softmax(model(x), dim=1), target_probs)
+"""),
     ]
     invalid = [
+        # The loss type is a command-line choice; on the cross-entropy path the logits get a softmax.
+        Example("""
+import torch
+import torch.nn as nn
+from losses import FocalLoss
+
+def main(opts, model, loader, optimizer):
+    if opts.loss_type == 'focal_loss':
+        criterion = FocalLoss(ignore_index=255)
+    elif opts.loss_type == 'cross_entropy':
+        criterion = nn.CrossEntropyLoss(ignore_index=255, reduction='mean')
+    for images, labels in loader:
+        optimizer.zero_grad()
+        outputs = torch.softmax(model(images), dim=1)
+        loss = criterion(outputs, labels)
+        loss.backward()
+        optimizer.step()
+"""),
         Example("""
 import torch.nn as nn
 import torch.nn.functional as F
