@@ -16,6 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from repolens.lint import checkpoints
 from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
 from repolens.project import frameworks
 from repolens.project.environment import Declaration, declared_environment_in
@@ -33,6 +34,7 @@ def ast_dotted_name(node: ast.AST | None) -> str | None:
     return dotted(node)
 
 
+TORCH_SAVE = ("torch.save", "torch.serialization.save")
 SCIENTIFIC_IMAGE_MODULES = frozenset({"nibabel", "pydicom", "SimpleITK", "rasterio", "osgeo", "gdal",
                                       "tifffile", "medpy", "monai"})
 # Signs of pixel scaling (RL104 stays silent about a Dataset's returned tensor in a project that
@@ -101,6 +103,10 @@ class FileFacts:
     train_signals: frozenset[str] = frozenset()
     stochastic_classes: frozenset[str] = frozenset()
     eval_mode_callees: frozenset[str] = frozenset()
+    # files this file writes with torch.save, as `checkpoints.path_keys` (RL501: a load of one of
+    # them reads the project's own output), and whether one save is a list/tuple bundle of objects
+    saved_files: frozenset[str] = frozenset()
+    saves_bundles: bool = False
     # (line, 1-based column, message) when `ast` cannot parse the file: lets the engine report
     # RL000 for a file whose parse the text pre-filter skipped
     syntax_error: tuple[int, int, str] | None = None
@@ -128,6 +134,8 @@ class ProjectFacts:
     built_in_classes: frozenset[str] = frozenset()  # names called inside some class body (RL202)
     initialised_classes: frozenset[str] = frozenset()  # classes some file initialises an instance of (RL202)
     conv_files: tuple[str, ...] = ()  # files with the "conv" train signal (RL401: does this entrypoint train one?)
+    saved_files: frozenset[str] = frozenset()  # what torch.save writes anywhere (RL501, `checkpoints.path_keys`)
+    saves_bundles: bool = False  # some torch.save writes a list/tuple of objects (RL501)
 
     @property
     def uses_cuda(self) -> bool:
@@ -390,6 +398,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     pipelines = (0, 0)
     walked: _Walk | None = None
     train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text)}
+    saved: tuple[frozenset[str], bool] = (frozenset(), False)
     if tree is not None:
         walked = _Walk(tree)
         aliases = AliasTable()
@@ -411,6 +420,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         train["stochastic_classes"] = trainfacts.stochastic_classes_of(
             text, [(c.name, c.lineno, c.end_lineno or c.lineno) for c in walked.classes])
         train["eval_mode_callees"] = trainfacts.eval_mode_callees_of(walked.scope_calls.values())
+        if "save" in text:
+            saved = checkpoints.saved_files(tree, path, lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_SAVE)
     return FileFacts(
         path=path,
         info=info,
@@ -427,6 +438,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         built_in_classes=frozenset(walked.built) if walked else frozenset(),
         initialised_classes=_initialised_classes(walked.calls, walked.assigns) if walked else frozenset(),
         **train,
+        saved_files=saved[0],
+        saves_bundles=saved[1],
         syntax_error=syntax_error,
     )
 
@@ -453,6 +466,8 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         built_in_classes=frozenset().union(*(f.built_in_classes for f in per_file)) if per_file else frozenset(),
         initialised_classes=frozenset().union(*(f.initialised_classes for f in per_file)) if per_file else frozenset(),
         conv_files=tuple(f.path for f in per_file if "conv" in f.train_signals),
+        saved_files=frozenset().union(*(f.saved_files for f in per_file)) if per_file else frozenset(),
+        saves_bundles=any(f.saves_bundles for f in per_file),
     )
 
 

@@ -1,0 +1,150 @@
+"""Precision on the judged real repositories (issue #8, "worth acting on"): each case is the shape of
+code a judged finding was made on, with a case next to it where the rule must still fire."""
+
+from __future__ import annotations
+
+from repolens.lint.check import lint_text
+from repolens.lint.facts import collect_facts
+from repolens.lint.registry import load_builtin_rules
+
+RULES = {r.code: r for r in load_builtin_rules()}
+
+
+def lines(code: str, source: str, path: str = "train.py", options: dict | None = None, **others: str) -> list[int]:
+    facts = collect_facts({path: source, **others})
+    reports = lint_text(source, path, [RULES[code]], facts, {code: options} if options else None)[1]
+    return [r.position.start.line for r in reports]
+
+
+# -- RL501: loads of files the project writes itself ------------------------------------------------
+LM_MAIN = """
+import torch
+def model_save(fn):
+    with open(fn, 'wb') as f:
+        torch.save([model, criterion, optimizer], f)
+def model_load(fn):
+    global model, criterion, optimizer
+    with open(fn, 'rb') as f:
+        model, criterion, optimizer = torch.load(f)
+fn = 'corpus.{}.data'.format(hashlib.md5(args.data.encode()).hexdigest())
+if os.path.exists(fn):
+    corpus = torch.load(fn)
+else:
+    corpus = data.Corpus(args.data)
+    torch.save(corpus, fn)
+"""
+LM_FINETUNE = """
+import torch
+with open(args.save, 'wb') as f:
+    torch.save(model, f)
+"""
+LM_POINTER = """
+import torch
+with open(args.save, 'rb') as f:
+    model = torch.load(f, map_location=lambda storage, loc: storage)
+emb = torch.load(args.pretrained_embeddings)
+"""
+
+
+def test_rl501_silent_on_the_projects_own_checkpoints_and_caches():
+    # the bundle this project pickles, and the corpus cache written under the same name in this scope
+    assert lines("RL501", LM_MAIN, path="main.py") == []
+    # the best model another script saved to `args.save`; the user's embeddings still fire
+    assert lines("RL501", LM_POINTER, path="pointer.py", **{"finetune.py": LM_FINETUNE}) == [5]
+    # without the saving script, `args.save` is just a path the user gives
+    assert lines("RL501", LM_POINTER, path="pointer.py") == [4, 5]
+
+
+EVAL_KNN = """
+import os
+import torch
+def main(args):
+    if args.dump_features:
+        torch.save(train_features.cpu(), os.path.join(args.dump_features, "trainfeat.pth"))
+    if args.load_features:
+        train_features = torch.load(os.path.join(args.load_features, "trainfeat.pth"))
+    state_dict = torch.load(os.path.join(args.weights_dir, "dino_vitbase16.pth"), map_location="cpu")
+"""
+
+
+def test_rl501_matches_the_file_name_of_a_dump_and_keeps_released_weights():
+    assert lines("RL501", EVAL_KNN) == [9]
+
+
+GAN = """
+import torch
+if opt.epoch != 0:
+    generator.load_state_dict(torch.load("saved_models/%s/generator_%d.pth" % (opt.dataset_name, opt.epoch)))
+for epoch in range(opt.epoch, opt.n_epochs):
+    train_one_epoch()
+    torch.save(generator.state_dict(), "saved_models/%s/generator_%d.pth" % (opt.dataset_name, epoch))
+vgg.load_state_dict(torch.load("vgg_%s.pth" % opt.variant))
+"""
+
+
+def test_rl501_matches_a_file_name_template():
+    # the generator this script saves every epoch; the VGG weights ("%s" alone names nothing) fire
+    assert lines("RL501", GAN) == [8]
+
+
+RESUME = """
+import torch
+def main(args):
+    if args.resume:
+        checkpoint = torch.load(args.resume, map_location="cpu")
+        model.load_state_dict(checkpoint["model"])
+    elif args.finetune:
+        checkpoint = torch.load(args.finetune, map_location="cpu")
+    else:
+        checkpoint = torch.load(args.init, map_location="cpu")
+
+def restart_from_checkpoint(ckp_path, **kwargs):
+    checkpoint = torch.load(ckp_path, map_location="cpu")
+"""
+
+
+def test_rl501_silent_when_resuming_but_not_in_the_other_branches():
+    assert lines("RL501", RESUME) == [8, 10]
+    # the opt-in option reports the project's own files too
+    assert lines("RL501", RESUME, options={"include_project_files": True}) == [5, 8, 10, 13]
+
+
+UTILS = """
+import torch
+def save_checkpoint(state, path):
+    torch.save(state, path)
+
+def load_pretrained(model, path):
+    model.load_state_dict(torch.load(path, map_location="cpu"))
+"""
+
+
+def test_rl501_a_bare_name_matches_only_within_its_function():
+    assert lines("RL501", UTILS, path="utils.py") == [7]
+
+
+SCRIPTS = """
+import torch
+from torch.utils.data import Dataset
+
+with open(args.checkpoint, 'rb') as f:
+    model = torch.load(f)
+model.eval()
+
+class ExpertDataset(Dataset):
+    def __init__(self, file_name):
+        self.trajectories = torch.load(file_name)
+
+def load_image(filename):
+    return Image.fromarray(torch.load(filename).numpy())
+
+x_train, y_train = torch.load(args.data)
+state = torch.load(args.weights)
+net.load_state_dict(state)
+"""
+
+
+def test_rl501_silent_on_pickled_models_and_data_files():
+    # a whole pickled model (weights_only=True cannot load it), a dataset's tensors, a mask converted
+    # to an array; the unpacked pair fires (the project saves no bundle), and so do the weights
+    assert lines("RL501", SCRIPTS) == [16, 17]
