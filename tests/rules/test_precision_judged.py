@@ -148,3 +148,55 @@ def test_rl501_silent_on_pickled_models_and_data_files():
     # a whole pickled model (weights_only=True cannot load it), a dataset's tensors, a mask converted
     # to an array; the unpacked pair fires (the project saves no bundle), and so do the weights
     assert lines("RL501", SCRIPTS) == [16, 17]
+
+
+# -- RL103: only where non_blocking makes the copy overlap, in a training loop -----------------------
+SEGMENTATION = """
+import torch
+from torch.utils import data
+def validate(model, loader, device, metrics):
+    with torch.no_grad():
+        for i, (images, labels) in enumerate(loader):
+            images = images.to(device, dtype=torch.float32)
+            metrics.update(model(images).max(1)[1], labels)
+
+def main(opts):
+    device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    train_loader = data.DataLoader(train_dst, batch_size=opts.batch_size, shuffle=True, num_workers=2{pin})
+    for (images, labels) in train_loader:
+        images = images.to(device, dtype=torch.float32)
+        labels = labels.to(device, dtype=torch.long)
+        loss = criterion(model(images), labels)
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def test_rl103_silent_on_validation_and_unpinned_loaders_fires_on_a_pinned_training_loop():
+    # unpinned: RL101 reports the loader (its fix comes first); the validation loop is never reported
+    assert lines("RL103", SEGMENTATION.format(pin="")) == []
+    assert lines("RL101", SEGMENTATION.format(pin="")) == [12]
+    assert lines("RL103", SEGMENTATION.format(pin=", pin_memory=True")) == [14, 15]
+
+
+DIFFUSION = """
+import torch
+from torch.utils.data import DataLoader
+def main(args):
+    device = rank % torch.cuda.device_count()
+    loader = DataLoader(dataset, batch_size=32, shuffle=False, sampler=sampler, pin_memory=True, drop_last=True)
+    for x, y in loader:
+        x = x.to(device)
+        y = y.to(device)
+        loss = diffusion.training_losses(model, x, y)["loss"].mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+def test_rl103_fires_in_a_training_loop_over_a_loader_named_loader():
+    # no name says train or eval here: the backward in the body makes it a training loop
+    assert lines("RL103", DIFFUSION) == [8, 9]
+    no_backward = DIFFUSION.replace("        loss.backward()\n", "")
+    assert lines("RL103", no_backward) == []
