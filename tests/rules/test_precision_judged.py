@@ -200,3 +200,48 @@ def test_rl103_fires_in_a_training_loop_over_a_loader_named_loader():
     assert lines("RL103", DIFFUSION) == [8, 9]
     no_backward = DIFFUSION.replace("        loss.backward()\n", "")
     assert lines("RL103", no_backward) == []
+
+
+# -- RL201: feature maps, not MLP heads ---------------------------------------------------------------
+ENCODER = """
+import torch.nn as nn
+
+class EncoderUNetModel(nn.Module):
+    def __init__(self, in_channels, ch, out_channels):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, ch, 3, padding=1), nn.GroupNorm(32, ch), nn.SiLU())
+        self.out = nn.Sequential(
+            nn.Linear(self._feature_size, 2048),
+            nn.ReLU(),
+            nn.Linear(2048, out_channels),
+        )
+
+class Projector(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        layers = []
+        for i in range(len(sizes) - 2):
+            layers.append(nn.Linear(sizes[i], sizes[i + 1], bias=False))
+            layers.append(nn.BatchNorm1d(sizes[i + 1]))
+            layers.append(nn.ReLU())
+        layers.append(nn.Linear(sizes[-2], sizes[-1], bias=False))
+        self.projector = nn.Sequential(*layers)
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(2048, 512)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(512, 10)
+
+    def forward(self, x):
+        x = self.fc1(x)
+        x = self.relu(x)
+        return self.fc2(x)
+"""
+
+
+def test_rl201_reports_conv_bodies_and_normalised_blocks_not_mlp_heads():
+    # the stem's SiLU after GroupNorm and the projector's ReLU after BatchNorm1d fire; the classifier
+    # head's ReLU right after a Linear (in a Sequential or through self.relu) does not
+    assert lines("RL201", ENCODER, path="model.py") == [7, 21]
