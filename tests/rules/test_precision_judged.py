@@ -245,3 +245,30 @@ def test_rl201_reports_conv_bodies_and_normalised_blocks_not_mlp_heads():
     # the stem's SiLU after GroupNorm and the projector's ReLU after BatchNorm1d fire; the classifier
     # head's ReLU right after a Linear (in a Sequential or through self.relu) does not
     assert lines("RL201", ENCODER, path="model.py") == [7, 21]
+
+
+# -- RL401: a conv-net, not a transformer that mentions or patchifies with a conv ---------------------
+TRAIN_LOOP = """
+import torch
+from models import Net
+model = Net().cuda()
+for x, y in loader:
+    opt.zero_grad()
+    loss_fn(model(x.cuda()), y.cuda()).backward()
+    opt.step()
+"""
+VIT = """
+import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self, patch_size=2, dim=384):
+        super().__init__()
+        # Initialize the patch embedding like nn.Linear (instead of nn.Conv2d):
+        self.patch = nn.Conv2d(3, dim, kernel_size=patch_size, stride=patch_size)
+        self.blocks = nn.ModuleList([nn.TransformerEncoderLayer(dim, 6) for _ in range(12)])
+"""
+
+
+def test_rl401_silent_on_a_transformer_whose_only_conv_is_its_patch_embedding():
+    assert lines("RL401", TRAIN_LOOP, **{"models.py": VIT}) == []
+    conv_stem = VIT.replace("kernel_size=patch_size, stride=patch_size", "kernel_size=3, stride=1, padding=1")
+    assert lines("RL401", TRAIN_LOOP, **{"models.py": conv_stem}) == [5]
