@@ -20,6 +20,8 @@ from typing import Iterator, Mapping
 # Calls that wrap a path without changing which file it names.
 _PATH_WRAPPERS = frozenset({"open", "str", "Path", "fspath", "PurePath", "abspath", "expanduser", "realpath"})
 _PLACEHOLDER = re.compile(r"%[-+ #0-9.]*[a-zA-Z]|\{[^}]*\}")
+# Names of a run's settings object (an argparse Namespace, a config object) saved in a checkpoint.
+SETTINGS_NAMES = frozenset({"args", "opt", "opts", "config", "cfg", "settings", "hparams", "options"})
 _JOINS = frozenset({"join", "joinpath"})
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -111,11 +113,30 @@ def opened_files(nodes: list[ast.AST]) -> dict[str, ast.expr]:
     return out
 
 
-def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bool]:  # type: ignore[no-untyped-def]
-    """(keys of every file `torch.save` writes in this file, whether one saves a list/tuple bundle).
+def _settings_keys(saved: ast.expr, own: list[ast.AST]) -> set[str]:
+    """Keys of the saved dict (a literal, or a name this scope binds to one) whose value is the
+    run's settings object (`{"settings": opt}`, `{"args": args}`): `weights_only=True` cannot load it."""
+    if isinstance(saved, ast.Name):
+        bound = [n.value for n in own if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict)
+                 and any(isinstance(t, ast.Name) and t.id == saved.id for t in n.targets)]
+        saved = bound[-1] if bound else saved
+    if not isinstance(saved, ast.Dict):
+        return set()
+    out = set()
+    for key, value in zip(saved.keys, saved.values):
+        name = value.attr if isinstance(value, ast.Attribute) else value.id if isinstance(value, ast.Name) else ""
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and name.lower() in SETTINGS_NAMES:
+            out.add(key.value)
+    return out
+
+
+def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bool, frozenset[str]]:  # type: ignore[no-untyped-def]
+    """(keys of every file `torch.save` writes in this file, whether one saves a list/tuple bundle,
+    keys of saved dicts that hold the run's settings object).
 
     `is_save(call)`: is this call `torch.save` (the caller resolves the file's import aliases)."""
     keys: set[str] = set()
+    settings: set[str] = set()
     bundle = False
     scopes: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
     while scopes:
@@ -132,4 +153,5 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
                 if target is not None:
                     keys |= path_keys(target, f"{rel}:{name}", opened)
                 bundle = bundle or isinstance(node.args[0], (ast.List, ast.Tuple))
-    return frozenset(keys), bundle
+                settings |= _settings_keys(node.args[0], own)
+    return frozenset(keys), bundle, frozenset(settings)

@@ -8,7 +8,7 @@ from repolens.lint.checkpoints import path_keys
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
                                    literal, method_name, receiver, target_names)
 from repolens.lint.roles import name_tokens
-from repolens.lint.traverse import calls, calls_in
+from repolens.lint.traverse import calls, calls_in, nodes
 from repolens.project import frameworks
 
 TORCH_LOAD = ("torch.load", "torch.serialization.load")
@@ -60,8 +60,10 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     - a resume: the enclosing function (`restart_from_checkpoint`), an enclosing `if` test
       (`if args.resume:`; not its `else` branch) or the path says resume / restart;
     - a load unpacked into several names where the project saves a list/tuple bundle
-      (`model, criterion, optimizer = torch.load(f)`), or assigned to a name the code then uses as
-      a module (`model = torch.load(f)`, `model.eval()`): a whole pickled object that
+      (`model, criterion, optimizer = torch.load(f)`), assigned to a name the code then uses as
+      a module (`model = torch.load(f)`, `model.eval()`), or whose result is read under a key
+      where the project's own checkpoints keep the run's settings object (`torch.save({"settings":
+      opt, ...})` somewhere, `checkpoint["settings"]` here): a pickled object that
       `weights_only=True` cannot load anyway (RL502 is about the save side);
     - data, not weights: a load inside a Dataset class, or converted to an array right away
       (`torch.load(p).numpy()`).
@@ -199,12 +201,24 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return frozenset()
         return path_keys(expr, self._scope_name())
 
+    def _scope(self) -> cst.CSTNode | None:
+        return self._scopes[-1] if self._scopes else self.context.module
+
     def _module_use(self, name: str) -> bool:
         """Does the scope call a module-only method on `name` (`model = torch.load(f)`; `model.eval()`)?"""
-        scope = self._scopes[-1] if self._scopes else self.context.module
-        if scope is None:
+        scope = self._scope()
+        return scope is not None and any(method_name(c) in MODULE_METHODS and dotted(receiver(c)) == name
+                                         for c in calls(scope))
+
+    def _reads_settings(self, name: str) -> bool:
+        """Does the scope read `name["settings"]`, a key under which the project saves its run's settings?"""
+        keys = self.facts.saved_settings_keys
+        scope = self._scope()
+        if not keys or scope is None:
             return False
-        return any(method_name(c) in MODULE_METHODS and dotted(receiver(c)) == name for c in calls(scope))
+        return any(isinstance(n, cst.Subscript) and dotted(n.value) == name and len(n.slice) == 1
+                   and isinstance(n.slice[0].slice, cst.Index) and literal(n.slice[0].slice.value) in keys
+                   for n in nodes(scope))
 
     def _project_file(self, node: cst.Call, path: cst.BaseExpression | None) -> str | None:
         """Why this load reads a file the project wrote itself (or data, not weights), else None."""
@@ -219,6 +233,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "a bundle of objects this project saves"
         if isinstance(target, cst.Name) and self._module_use(target.value):
             return "a pickled module"
+        if isinstance(target, cst.Name) and self._reads_settings(target.value):
+            return "the project's checkpoint format, which pickles the run's settings"
         if id(node) in self._data or any(self.class_kind(c) in (frameworks.DATASET, frameworks.ITERABLE_DATASET)
                                          for c in self.class_stack):
             return "data, not weights"

@@ -150,6 +150,32 @@ def test_rl501_silent_on_pickled_models_and_data_files():
     assert lines("RL501", SCRIPTS) == [16, 17]
 
 
+TRANSLATOR_TRAIN = """
+import torch
+def train(model, opt):
+    checkpoint = {'epoch': epoch_i, 'settings': opt, 'model': model.state_dict()}
+    torch.save(checkpoint, os.path.join(opt.output_dir, 'model.chkpt'))
+"""
+TRANSLATE = """
+import torch
+def load_model(opt, device):
+    checkpoint = torch.load(opt.model, map_location=device)
+    model_opt = checkpoint['settings']
+    return build(model_opt).load_state_dict(checkpoint['model'])
+
+def load_teacher(path):
+    checkpoint = torch.load(path, map_location="cpu")
+    return checkpoint['model']
+"""
+
+
+def test_rl501_silent_on_the_projects_checkpoint_format_that_pickles_its_settings():
+    # weights_only=True cannot load a checkpoint holding the argparse settings; a load that reads
+    # only the weights still fires
+    assert lines("RL501", TRANSLATE, path="translate.py", **{"train.py": TRANSLATOR_TRAIN}) == [9]
+    assert lines("RL501", TRANSLATE, path="translate.py") == [4, 9]
+
+
 # -- RL103: only where non_blocking makes the copy overlap, in a training loop -----------------------
 SEGMENTATION = """
 import torch
