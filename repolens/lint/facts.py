@@ -422,8 +422,10 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         train["stochastic_classes"] = trainfacts.stochastic_classes_of(
             text, [(c.name, c.lineno, c.end_lineno or c.lineno) for c in walked.classes])
         train["eval_mode_callees"] = trainfacts.eval_mode_callees_of(walked.scope_calls.values())
-        if "save" in text:
-            saved = checkpoints.saved_files(tree, path, lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_SAVE)
+        if "save" in text:  # the scope walk only where some call is torch.save (most files have none)
+            is_save = lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_SAVE  # noqa: E731
+            if any(is_save(c) for c in walked.calls):
+                saved = checkpoints.saved_files(tree, path, is_save)
     return FileFacts(
         path=path,
         info=info,
