@@ -26,6 +26,9 @@ SAFE_PRODUCER = re.compile(r"^(?:Lazy)?Conv(?:Transpose)?\dd$|^(?:Lazy)?Linear$|
 # MLP head, a timestep or class embedding): the buffer in place would save is small next to the
 # feature maps of a conv body, and judged on real code not worth a change (issue #8).
 MLP_PRODUCER = re.compile(r"^(?:Lazy)?Linear$")
+# ... unless the class normalises with LayerNorm/RMSNorm: a transformer block, whose feed-forward
+# activation runs on every token, (batch, length, 4 * dim): a large buffer again.
+TOKEN_NORMS = ("torch.nn.LayerNorm", "torch.nn.RMSNorm")
 
 class ReluNotInplace(ScopedRule):
     """
@@ -43,9 +46,10 @@ class ReluNotInplace(ScopedRule):
     embedding), where the buffer saved is small. On the judged real repositories both findings of
     that kind (DiT's timestep-embedding MLP on (N, 256), guided-diffusion's classifier head on
     (N, 2048)) were judged not worth a change (issue #8). A normalised block (`Linear`,
-    `BatchNorm1d`, `ReLU`, as in a projector) is still reported. What it cannot see: tensor sizes.
-    A wide token MLP of a transformer (`Linear` then `ReLU` on (batch, length, 4 * dim)) holds a
-    large buffer and is left alone; a small conv on a tiny image is reported.
+    `BatchNorm1d`, `ReLU`, as in a projector) is still reported, and so is a `Linear` then activation
+    in a class that normalises with `LayerNorm` / `RMSNorm`: a transformer block's feed-forward, run
+    on every token. What it cannot see: tensor sizes. A token MLP in a class without such a norm is
+    left alone, a small conv on a tiny image is reported.
 
     ## Why is this bad?
     An out-of-place activation allocates a new tensor the size of its input; in a conv net that is
@@ -234,16 +238,18 @@ class Block(nn.Module):
         own = list(class_nodes(cls))
         if not any(self._is_activation(n) for n in own if isinstance(n, cst.Call)):
             return  # every candidate below is an activation call of the class: none, no more walks
+        tokens = any(isinstance(n, cst.Call) and self.qualified_name(n.func) in TOKEN_NORMS for n in own)
+        producer = self._is_safe_layer if tokens else self._is_feature_map_layer
         for run in layer_runs(self, cls, own):
             for prev, item in zip(run, run[1:]):
-                if self._is_activation(item) and self._is_feature_map_layer(prev):
+                if self._is_activation(item) and producer(prev):
                     yield item
         bound = self_attribute_bindings(cls)
         shared = Counter(id(v) for values in bound.values() for v in values)
         for attr, values in bound.items():
             # one module bound to one attribute (`self.a = self.b = nn.ReLU()` may be used anywhere)
             if len(values) == 1 and shared[id(values[0])] == 1 and self._is_activation(values[0]) \
-                    and takes_fresh_input(cls, attr, self._is_feature_map_layer):
+                    and takes_fresh_input(cls, attr, producer):
                 yield values[0]
 
     def _is_activation(self, node) -> bool:

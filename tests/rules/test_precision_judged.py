@@ -265,12 +265,30 @@ class Classifier(nn.Module):
         x = self.relu(x)
         return self.fc2(x)
 """
+FEED_FORWARD = """
+import torch.nn as nn
+
+class MemoryAttentionLayer(nn.Module):
+    def __init__(self, d_model, dim_feedforward):
+        super().__init__()
+        self.linear1 = nn.Linear(d_model, dim_feedforward)
+        self.linear2 = nn.Linear(dim_feedforward, d_model)
+        self.norm = nn.LayerNorm(d_model)
+        self.activation = nn.ReLU()
+
+    def forward(self, tgt):
+        tgt2 = self.linear2(self.activation(self.linear1(self.norm(tgt))))
+        return tgt + tgt2
+"""
 
 
 def test_rl201_reports_conv_bodies_and_normalised_blocks_not_mlp_heads():
     # the stem's SiLU after GroupNorm and the projector's ReLU after BatchNorm1d fire; the classifier
     # head's ReLU right after a Linear (in a Sequential or through self.relu) does not
     assert lines("RL201", ENCODER, path="model.py") == [7, 21]
+    # a transformer block's feed-forward (the class normalises tokens with LayerNorm) runs on every token
+    assert lines("RL201", FEED_FORWARD, path="model.py") == [10]
+    assert lines("RL201", FEED_FORWARD.replace("nn.LayerNorm(d_model)", "nn.Identity()"), path="model.py") == []
 
 
 # -- RL401: a conv-net, not a transformer that mentions or patchifies with a conv ---------------------
