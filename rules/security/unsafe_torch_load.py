@@ -140,6 +140,7 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     def __init__(self, context, options=None) -> None:
         super().__init__(context, options)
         self._type_error_handlers = 0
+        self._ensure_tracker()  # function_stack / class_stack even in a file with no assignment
         self._scopes: list[cst.CSTNode] = []  # enclosing functions (the module below them)
         self._opened: list[dict[str, cst.BaseExpression]] = []  # `with open(X) as f` blocks: f -> X
         self._conditions: list[str] = []  # test of each enclosing `if` ("" in its else branch)

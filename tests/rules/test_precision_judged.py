@@ -144,6 +144,10 @@ net.load_state_dict(state)
 """
 
 
+def test_rl501_a_module_level_load_in_a_file_without_assignments_fires():
+    assert lines("RL501", "import torch\ntorch.load('weights.pt')\n") == [2]
+
+
 def test_rl501_silent_on_pickled_models_and_data_files():
     # a whole pickled model (weights_only=True cannot load it), a dataset's tensors, a mask converted
     # to an array; the unpacked pair fires (the project saves no bundle), and so do the weights
