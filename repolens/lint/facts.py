@@ -16,6 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from repolens.lint import checkpoints
 from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
 from repolens.project import frameworks
 from repolens.project.environment import Declaration, declared_environment_in
@@ -33,6 +34,7 @@ def ast_dotted_name(node: ast.AST | None) -> str | None:
     return dotted(node)
 
 
+TORCH_SAVE = ("torch.save", "torch.serialization.save")
 SCIENTIFIC_IMAGE_MODULES = frozenset({"nibabel", "pydicom", "SimpleITK", "rasterio", "osgeo", "gdal",
                                       "tifffile", "medpy", "monai"})
 # Signs of pixel scaling (RL104 stays silent about a Dataset's returned tensor in a project that
@@ -105,6 +107,11 @@ class FileFacts:
     train_signals: frozenset[str] = frozenset()
     stochastic_classes: frozenset[str] = frozenset()
     eval_mode_callees: frozenset[str] = frozenset()
+    # files this file writes with torch.save, as `checkpoints.path_keys` (RL501: a load of one of
+    # them reads the project's own output), and whether one save is a list/tuple bundle of objects
+    saved_files: frozenset[str] = frozenset()
+    saves_bundles: bool = False
+    saved_settings_keys: frozenset[str] = frozenset()  # `torch.save({"settings": opt, ...})` -> "settings"
     # (line, 1-based column, message) when `ast` cannot parse the file: lets the engine report
     # RL000 for a file whose parse the text pre-filter skipped
     syntax_error: tuple[int, int, str] | None = None
@@ -134,6 +141,9 @@ class ProjectFacts:
     built_in_classes: frozenset[str] = frozenset()  # names called inside some class body (RL202)
     initialised_classes: frozenset[str] = frozenset()  # classes some file initialises an instance of (RL202)
     conv_files: tuple[str, ...] = ()  # files with the "conv" train signal (RL401: does this entrypoint train one?)
+    saved_files: frozenset[str] = frozenset()  # what torch.save writes anywhere (RL501, `checkpoints.path_keys`)
+    saves_bundles: bool = False  # some torch.save writes a list/tuple of objects (RL501)
+    saved_settings_keys: frozenset[str] = frozenset()  # checkpoint keys holding the run's settings (RL501)
 
     @property
     def uses_cuda(self) -> bool:
@@ -434,6 +444,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     pipelines = (0, 0)
     walked: _Walk | None = None
     train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text)}
+    saved: tuple[frozenset[str], bool, frozenset[str]] = (frozenset(), False, frozenset())
     if tree is not None:
         walked = _Walk(tree)
         aliases = AliasTable()
@@ -460,6 +471,10 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         train["stochastic_classes"] = trainfacts.stochastic_classes_of(
             text, [(c.name, c.lineno, c.end_lineno or c.lineno) for c in walked.classes])
         train["eval_mode_callees"] = trainfacts.eval_mode_callees_of(walked.scope_calls.values())
+        if "save" in text:  # the scope walk only where some call is torch.save (most files have none)
+            is_save = lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_SAVE  # noqa: E731
+            if any(is_save(c) for c in walked.calls):
+                saved = checkpoints.saved_files(tree, path, is_save)
     return FileFacts(
         path=path,
         info=info,
@@ -478,6 +493,9 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         built_in_classes=frozenset(walked.built) if walked else frozenset(),
         initialised_classes=_initialised_classes(walked.calls, walked.assigns) if walked else frozenset(),
         **train,
+        saved_files=saved[0],
+        saves_bundles=saved[1],
+        saved_settings_keys=saved[2],
         syntax_error=syntax_error,
     )
 
@@ -506,6 +524,9 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         built_in_classes=frozenset().union(*(f.built_in_classes for f in per_file)) if per_file else frozenset(),
         initialised_classes=frozenset().union(*(f.initialised_classes for f in per_file)) if per_file else frozenset(),
         conv_files=tuple(f.path for f in per_file if "conv" in f.train_signals),
+        saved_files=frozenset().union(*(f.saved_files for f in per_file)) if per_file else frozenset(),
+        saves_bundles=any(f.saves_bundles for f in per_file),
+        saved_settings_keys=frozenset().union(*(f.saved_settings_keys for f in per_file)) if per_file else frozenset(),
     )
 
 

@@ -51,6 +51,21 @@ _SIGNAL_NEEDLES: dict[str, tuple[str, ...]] = {
                 "add_scalar", ".log("),
 }
 _FOLDED = frozenset({"scheduler", "warmup", "early_stop"})  # the IGNORECASE patterns
+# A non-overlapping patchify conv (`Conv2d(c, d, kernel_size=p, stride=p)`): a vision
+# transformer's patch embedding, not a conv-net for cudnn.benchmark (RL401).
+_PATCHIFY = re.compile(r"kernel_size\s*=\s*([\w.\[\]]+)\s*,\s*stride\s*=\s*\1\s*[,)]")
+
+
+def _code_evidence(pattern: re.Pattern[str], text: str) -> bool:
+    """A match of `pattern` in code: not after a `#` on its line, not a patchify conv."""
+    for m in pattern.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if "#" in text[start:m.start()]:
+            continue  # a comment ("initialise like nn.Conv2d") is no convolution
+        if m.group().startswith("Conv") and _PATCHIFY.search(text[m.end():m.end() + 300].split(")", 1)[0] + ")"):
+            continue  # the arguments up to the first ")": a tuple kernel size keeps it a conv
+        return True
+    return False
 
 
 def signals_of(text: str) -> frozenset[str]:
@@ -64,7 +79,7 @@ def signals_of(text: str) -> frozenset[str]:
             haystack = folded if tag in _FOLDED else text
             if not any(n in haystack for n in needles):
                 continue
-        if pattern.search(text):
+        if (_code_evidence(pattern, text) if tag == "conv" else pattern.search(text)):
             found.append(tag)
     return frozenset(found)
 

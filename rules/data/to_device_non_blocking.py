@@ -5,15 +5,14 @@ from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_arg, last_segment, literal,
                                    positional_args, target_names, unwrap_iter)
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
-from repolens.lint.roles import EVAL, dataloader_role, name_tokens
+from repolens.lint.knowledge.training import BACKWARD
+from repolens.lint.loops import loop_flow
+from repolens.lint.roles import EVAL, TRAIN, dataloader_role, name_tokens, role_of_name
 
 DEVICE_TOKENS = frozenset({"device", "dev", "gpu", "cuda", "rank", "local_rank"})
 # What this file shows of the loader a loop iterates: pinned (`pin_memory=True` or decided at run
 # time), not pinned (no pin_memory: RL101 asks for it), pinning off (a literal False), unknown.
 PINNED, UNPINNED, PIN_FALSE, UNKNOWN = "pinned", "unpinned", "false", "unknown"
-PAIR_MESSAGE = ("batch copied to the device without non_blocking=True, and its DataLoader is not pinned either: "
-                "add pin_memory=True to the loader (RL101's fix) and non_blocking=True here; either alone does not "
-                "overlap the copy with compute")
 UNKNOWN_MESSAGE = ("batch copied to the device without non_blocking=True: with a pinned loader (pin_memory=True) "
                    "the copy overlaps with compute")
 
@@ -47,21 +46,31 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     (`{k: v.to(device) for k, v in batch.items()}`). The destination must look like a device
     (`device`, `self.device`, `"cuda:0"`, `torch.device("cuda")`, `rank`), never `"cpu"` or a dtype.
 
+    Only where `non_blocking=True` makes the copy overlap and the overlap matters: a training loop
+    (its body runs a backward pass, or the loader or an enclosing function is named for training:
+    `train_loader`, `train_one_epoch`) over a loader that is pinned or built elsewhere.
+
     Not flagged: `model.to(device)` and tensors made inside the loop, calls that already pass
     `non_blocking` (any value), `*args` / `**kwargs`, or more than one positional argument; a
-    project with no sign of CUDA (as RL101); a loop over a loader of this file built with a
-    literal `pin_memory=False`, or over an unpinned evaluation loader of this file (which RL101
-    leaves alone): from pageable memory the copy cannot overlap anyway.
+    project with no sign of CUDA (as RL101); a loop over a loader of this file built without
+    `pin_memory` or with a literal `pin_memory=False`: from pageable memory the copy cannot
+    overlap, so pinning comes first (RL101 reports that loader; once it is pinned this rule asks
+    for `non_blocking`); an evaluation loop (the loader is named for evaluation, or the loop runs no
+    backward and nothing names it for training): validation is a small share of a run.
 
     One finding per statement: `x, y = x.to(device), y.to(device)` is one line to change, and its
     fix adds `non_blocking=True` to every copy of the statement. The message says what the file
-    shows of the loader: pinned; not pinned (a `DataLoader(...)` of this file without
-    `pin_memory`: the finding pairs with RL101's fix, as either change alone does not overlap the
-    copy); or unknown (a loader built elsewhere: the message says the overlap needs a pinned loader).
+    shows of the loader: pinned, or unknown (a loader built elsewhere: the message says the
+    overlap needs a pinned loader).
+
+    What it cannot see: whether a loader built in another file is pinned (it fires, with the
+    "needs a pinned loader" message), and a training loop whose backward runs in a helper when
+    neither the loader nor the function is named for training (it stays silent).
 
     Precision on real code: before, a two-tensor line gave two findings and the message claimed
-    "copy from pinned memory" for loaders that were not pinned (issue #8); both are fixed, see
-    docs/rules.md.
+    "copy from pinned memory" for loaders that were not pinned; then 6 of 11 findings on the judged
+    repositories were on unpinned loaders or validation loops, judged not worth a change
+    (issue #8); all fixed, see docs/rules.md.
 
     ## Why is this bad?
     A host-to-device copy from pinned memory with `non_blocking=True` runs asynchronously and
@@ -108,26 +117,37 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         _gpu("for batch in loader:\n    batch = batch.to(device, **kw)\n"),
         _gpu("for batch in loader:\n    mask = torch.ones(4).cuda()\n"),
         _gpu("for path in paths:\n    img = load(path).to(device)\n"),
+        # A loader of this file that is not pinned: RL101 asks for pin_memory first.
+        _gpu("from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=8, shuffle=True)\n"
+             "for x, y in loader:\n    x, y = x.to(device), y.to(device)\n    loss_fn(model(x), y).backward()\n"),
+        # An evaluation loop: by the loader's name, or a loop with no backward in an evaluation function.
+        _gpu("for batch in tqdm(self.val_dataloader):\n    batch = {k: v.to(self.device) for k, v in batch.items()}\n"),
+        _gpu("def evaluate(net, dataloader, device):\n    for image, mask in dataloader:\n"
+             "        image = image.to(device)\n        score += dice(net(image), mask)\n"),
     )
     invalid = (
-        # A loader of this file, not pinned: one finding for the line, pairing with RL101's fix.
-        _gpu("from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=8, shuffle=True)\n"
-             "for x, y in loader:\n    x, y = x.to(device), y.to(device)\n",
-             fixed="from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=8, shuffle=True)\n"
-             "for x, y in loader:\n    x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)\n"),
+        # A pinned loader of this file in a training loop: one finding for the line.
+        _gpu("from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=8, pin_memory=True)\n"
+             "for x, y in loader:\n    x, y = x.to(device), y.to(device)\n    loss_fn(model(x), y).backward()\n",
+             fixed="from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=8, pin_memory=True)\n"
+             "for x, y in loader:\n    x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)\n"
+             "    loss_fn(model(x), y).backward()\n"),
         _gpu("import torch\nfor images, labels in train_loader:\n"
                 "    images, labels = images.to(device), labels.to(device)\n",
                 fixed="import torch\nfor images, labels in train_loader:\n"
                 "    images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)\n"),
-        _gpu("from torch.utils.data import DataLoader as DL\ndl = DL(ds)\n"
-                "for i, data in enumerate(dl):\n    inputs, labels = data\n    inputs = inputs.cuda()\n",
-                fixed="from torch.utils.data import DataLoader as DL\ndl = DL(ds)\n"
-                "for i, data in enumerate(dl):\n    inputs, labels = data\n    inputs = inputs.cuda(non_blocking=True)\n"),
-        _gpu("from tqdm import tqdm\nfor batch in tqdm(self.val_dataloader):\n"
-                "    batch = {k: v.to(self.device) for k, v in batch.items()}\n",
-                fixed="from tqdm import tqdm\nfor batch in tqdm(self.val_dataloader):\n"
-                "    batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}\n"),
-        _gpu("import torch as t\nfor batch in loader:\n    x = batch['image'].to(t.device('cuda'))\n"),
+        _gpu("from torch.utils.data import DataLoader as DL\ndl = DL(ds, pin_memory=True)\n"
+                "for i, data in enumerate(dl):\n    inputs, labels = data\n    inputs = inputs.cuda()\n"
+                "    criterion(net(inputs), labels).backward()\n",
+                fixed="from torch.utils.data import DataLoader as DL\ndl = DL(ds, pin_memory=True)\n"
+                "for i, data in enumerate(dl):\n    inputs, labels = data\n    inputs = inputs.cuda(non_blocking=True)\n"
+                "    criterion(net(inputs), labels).backward()\n"),
+        # A loader built elsewhere, iterated by a function named for training (the backward is in a helper).
+        _gpu("from tqdm import tqdm\ndef train_one_epoch(self):\n    for batch in tqdm(self.dataloader):\n"
+                "        batch = {k: v.to(self.device) for k, v in batch.items()}\n        self.step(batch)\n",
+                fixed="from tqdm import tqdm\ndef train_one_epoch(self):\n    for batch in tqdm(self.dataloader):\n"
+                "        batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}\n        self.step(batch)\n"),
+        _gpu("import torch as t\nfor batch in train_loader:\n    x = batch['image'].to(t.device('cuda'))\n"),
     )
 
     def __init__(self, context, options=None) -> None:
@@ -135,21 +155,17 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         self._loader_names: dict[str, str] = {}  # name -> PINNED / UNPINNED / PIN_FALSE of its DataLoader(...)
         self._loops: list[set[str] | None] = []
         self._pins: list[str] = []  # per loop frame: the pin state of the loader it iterates
+        self._trains: list[bool] = []  # per loop frame: is it a training loop
+        self._loader_roles: dict[str, str | None] = {}  # name -> TRAIN / EVAL / None of its DataLoader(...)
         self._statement: list[cst.SimpleStatementLine] = []
         self._flagged: dict[int, list[cst.Call]] = {}  # id(statement) -> its flagged copies, in order
 
     # -- which names are loaders, which are batches --------------------------------------------
-    def _pin_state(self, call: cst.Call) -> str:
-        state = _pin_state(call)
-        if state == UNPINNED and dataloader_role(self, call) == EVAL:
-            return PIN_FALSE  # an evaluation loader RL101 leaves alone: nothing to pair with, no finding
-        return state
-
     def _loader_pin(self, expr: cst.BaseExpression) -> str | None:
         """The pin state of the loader `expr` iterates; None when it is no DataLoader."""
         expr = unwrap_iter(expr)
         if isinstance(expr, cst.Call):
-            return self._pin_state(expr) if self.is_name(expr.func, *DATALOADER) else None
+            return _pin_state(expr) if self.is_name(expr.func, *DATALOADER) else None
         name = dotted(expr)
         if name is None:
             return None
@@ -178,7 +194,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
             for t in node.targets:
                 key = dotted(t.target)
                 if key:
-                    self._loader_names[key] = self._pin_state(node.value)
+                    self._loader_names[key] = _pin_state(node.value)
+                    self._loader_roles[key] = dataloader_role(self, node.value)
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         # After the value was visited: `x, y = x.to(dev), y.to(dev)` must see x and y as batches.
@@ -204,14 +221,29 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
             expr = expr.func if isinstance(expr, cst.Call) else expr.value
         return isinstance(expr, cst.Name) and expr.value in self._batch_names()
 
+    def _trains_loop(self, node: cst.For) -> bool:
+        """A training loop: its body runs a backward pass, or the loader or an enclosing function is
+        named for training (`train_loader`, `train_one_epoch`: the backward may be in a helper)."""
+        self._ensure_tracker()
+        loader = unwrap_iter(node.iter)
+        key = dotted(loader)
+        role = self._loader_roles.get(key) if key in self._loader_roles else role_of_name(last_segment(loader))
+        if role == EVAL:
+            return False
+        if role == TRAIN or any(role_of_name(f) == TRAIN for f in self.function_stack):
+            return True
+        return bool(loop_flow(node).of(BACKWARD, nested=True))
+
     def visit_For(self, node: cst.For) -> None:
         pin = self._loader_pin(node.iter)
         self._loops.append(set(target_names(node.target)) if pin is not None else None)
         self._pins.append(pin or (self._pins[-1] if self._pins else UNKNOWN))
+        self._trains.append(self._trains_loop(node) if pin is not None else bool(self._trains and self._trains[-1]))
 
     def leave_For(self, original_node: cst.For) -> None:
         self._loops.pop()
         self._pins.pop()
+        self._trains.pop()
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self._statement.append(node)
@@ -227,7 +259,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         for call in flagged:
             fixed = fixed.deep_replace(call, add_keyword(call, "non_blocking", "True"))
         pin = self._pins[-1] if self._pins else UNKNOWN
-        message = self.message if pin == PINNED else PAIR_MESSAGE if pin == UNPINNED else UNKNOWN_MESSAGE
+        message = self.message if pin == PINNED else UNKNOWN_MESSAGE
         if len(flagged) > 1:
             message = message.replace("batch copied", f"{len(flagged)} batch tensors copied", 1)
         self.report(flagged[0], message, replacement=fixed, fix_node=original_node)
@@ -239,10 +271,12 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
             it = it.func.value
         self._loops.append(set(target_names(comp.target)) if self._batch_names() and self._is_batch(it) else None)
         self._pins.append(self._pins[-1] if self._pins else UNKNOWN)
+        self._trains.append(bool(self._trains and self._trains[-1]))
 
     def _leave_comprehension(self) -> None:
         self._loops.pop()
         self._pins.pop()
+        self._trains.pop()
 
     def visit_ListComp(self, node: cst.ListComp) -> None:
         self._enter_comprehension(node)
@@ -280,8 +314,12 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if not self._loops or not isinstance(node.func, cst.Attribute) or not self._statement:
             return
-        if not self.facts.uses_cuda or (self._pins and self._pins[-1] == PIN_FALSE):
-            return  # no CUDA in the project, or pinning deliberately off: non_blocking buys nothing
+        if not self.facts.uses_cuda or (self._pins and self._pins[-1] in (PIN_FALSE, UNPINNED)):
+            # no CUDA in the project, or a loader that is not pinned: non_blocking alone buys nothing
+            # (RL101 asks for pin_memory first; once pinned, this rule asks for non_blocking)
+            return
+        if self._trains and not self._trains[-1]:
+            return  # an evaluation loop: a small share of the run
         method = node.func.attr.value
         if method not in ("to", "cuda") or not self._is_batch(node.func.value):
             return

@@ -22,17 +22,34 @@ QUALIFIED = {f"{prefix}.{cls}": pos for cls, pos in INPLACE_POSITION.items()
 # Layers whose backward needs their input (or nothing), never their output: an in-place
 # activation right after one of them is safe.
 SAFE_PRODUCER = re.compile(r"^(?:Lazy)?Conv(?:Transpose)?\dd$|^(?:Lazy)?Linear$|Norm|^Dropout|Pool\dd$")
+# Right after a Linear layer the activation works on one feature vector per sample or token (an
+# MLP head, a timestep or class embedding): the buffer in place would save is small next to the
+# feature maps of a conv body, and judged on real code not worth a change (issue #8).
+MLP_PRODUCER = re.compile(r"^(?:Lazy)?Linear$")
+# ... unless the class normalises with LayerNorm/RMSNorm: a transformer block, whose feed-forward
+# activation runs on every token, (batch, length, 4 * dim): a large buffer again.
+TOKEN_NORMS = ("torch.nn.LayerNorm", "torch.nn.RMSNorm")
 
 class ReluNotInplace(ScopedRule):
     """
     ## What it does
     Flags an activation module (`nn.ReLU`, `ReLU6`, `LeakyReLU`, `ELU`, `Hardtanh`, `SiLU`) built
     inside an `nn.Module` class without an `inplace` argument, where running it in place is
-    provably harmless: it follows a conv, linear, norm, pool or dropout layer in an
-    `nn.Sequential` (or a list of layers), or every call of `self.<act>` in the class takes a
-    fresh tensor (`self.act(self.bn(x))`, `x = self.bn(x)` then `x = self.act(x)`, `out += identity`
-    then `out = self.act(out)`). An activation whose input may be shared or needed (the input of a
+    provably harmless: it follows a conv, norm, pool or dropout layer in an `nn.Sequential` (or a
+    list of layers), or every call of `self.<act>` in the class takes a fresh tensor
+    (`self.act(self.bn(x))`, `x = self.bn(x)` then `x = self.act(x)`, `out += identity` then
+    `out = self.act(out)`). An activation whose input may be shared or needed (the input of a
     branch, the output of a sigmoid) is left alone.
+
+    An activation right after a `Linear` layer is left alone too: that is an MLP on one feature
+    vector per sample or token (a classifier head on pooled features, a timestep or class
+    embedding), where the buffer saved is small. On the judged real repositories both findings of
+    that kind (DiT's timestep-embedding MLP on (N, 256), guided-diffusion's classifier head on
+    (N, 2048)) were judged not worth a change (issue #8). A normalised block (`Linear`,
+    `BatchNorm1d`, `ReLU`, as in a projector) is still reported, and so is a `Linear` then activation
+    in a class that normalises with `LayerNorm` / `RMSNorm`: a transformer block's feed-forward, run
+    on every token. What it cannot see: tensor sizes. A token MLP in a class without such a norm is
+    left alone, a small conv on a tiny image is reported.
 
     ## Why is this bad?
     An out-of-place activation allocates a new tensor the size of its input; in a conv net that is
@@ -118,6 +135,19 @@ class Branches(t.nn.Module):
     def forward(self, x):
         return self.left(self.act(x)) + self.right(x)
 """),
+        # An MLP on feature vectors (a timestep embedding, a classifier head): a small buffer.
+        Example("""
+import torch.nn as nn
+
+class TimestepEmbedder(nn.Module):
+    def __init__(self, hidden_size, frequency_embedding_size=256):
+        super().__init__()
+        self.mlp = nn.Sequential(
+            nn.Linear(frequency_embedding_size, hidden_size, bias=True),
+            nn.SiLU(),
+            nn.Linear(hidden_size, hidden_size, bias=True),
+        )
+"""),
     ]
     invalid = [
         Example("""
@@ -166,14 +196,14 @@ class Stem(nn.Sequential):
 import torch as t
 from models.base import BaseNet
 
-class Head(BaseNet):
+class Body(BaseNet):
     def __init__(self, n):
         super().__init__()
         layers = []
         for _ in range(n):
-            layers.append(t.nn.Linear(8, 8))
+            layers.append(t.nn.Conv2d(8, 8, 3, padding=1))
             layers.append(t.nn.SiLU())
-        self.mlp = t.nn.Sequential(*layers)
+        self.convs = t.nn.Sequential(*layers)
 """, files={"models/base.py": "import torch\nclass BaseNet(torch.nn.Module):\n    pass\n"},
                 expect=[(11, "`SiLU()` without `inplace=True`")]),
         Example("""
@@ -208,16 +238,18 @@ class Block(nn.Module):
         own = list(class_nodes(cls))
         if not any(self._is_activation(n) for n in own if isinstance(n, cst.Call)):
             return  # every candidate below is an activation call of the class: none, no more walks
+        tokens = any(isinstance(n, cst.Call) and self.qualified_name(n.func) in TOKEN_NORMS for n in own)
+        producer = self._is_safe_layer if tokens else self._is_feature_map_layer
         for run in layer_runs(self, cls, own):
             for prev, item in zip(run, run[1:]):
-                if self._is_activation(item) and self._is_safe_layer(prev):
+                if self._is_activation(item) and producer(prev):
                     yield item
         bound = self_attribute_bindings(cls)
         shared = Counter(id(v) for values in bound.values() for v in values)
         for attr, values in bound.items():
             # one module bound to one attribute (`self.a = self.b = nn.ReLU()` may be used anywhere)
             if len(values) == 1 and shared[id(values[0])] == 1 and self._is_activation(values[0]) \
-                    and takes_fresh_input(cls, attr, self._is_safe_layer):
+                    and takes_fresh_input(cls, attr, producer):
                 yield values[0]
 
     def _is_activation(self, node) -> bool:
@@ -228,6 +260,11 @@ class Block(nn.Module):
             return False
         qualified = self.qualified_name(node.func) or ""
         return is_torch_nn_class(qualified) and bool(SAFE_PRODUCER.search(qualified.rsplit(".", 1)[-1]))
+
+    def _is_feature_map_layer(self, node) -> bool:
+        """A safe producer that is not a Linear layer (see MLP_PRODUCER)."""
+        return self._is_safe_layer(node) and not MLP_PRODUCER.search(
+            (self.qualified_name(node.func) or "").rsplit(".", 1)[-1])
 
     def _check(self, node: cst.Call) -> None:
         if id(node) in self._seen:

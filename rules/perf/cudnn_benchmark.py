@@ -29,6 +29,15 @@ class CudnnBenchmark(TrainingEntrypointRule):
     by name (`from model import Net`, `import models.resnet`); an LSTM or VAE script in a
     tutorial repository whose other scripts train conv-nets is not flagged.
 
+    Only code counts as a convolution: a comment that names one ("initialise the patch embedding
+    like nn.Linear (instead of nn.Conv2d)") does not, and neither does a non-overlapping patchify
+    conv (`Conv2d(c, d, kernel_size=p, stride=p)`, a vision transformer's patch embedding): a
+    transformer is not the fixed-size conv-net the advice is for. On the judged repositories, DiT
+    (a transformer that uses timm's `PatchEmbed`) was flagged only through such a comment and was
+    judged not worth a change (issue #8). What it cannot see: a patchify conv written with other
+    keywords or helpers (`kernel_size=to_2tuple(p)`) still counts as a conv-net, and whether input
+    sizes are fixed.
+
     Precision on real code: on 20 research/tutorial repositories the project-wide version gave
     47 findings, among them yunjey/pytorch-tutorial's language model (an LSTM) and VAE (Linear
     layers) scripts, flagged because other scripts of the repository train conv-nets; see

@@ -1,14 +1,28 @@
+import ast
+
 import libcst as cst
 
 from repolens.lint import Example, Expected, Rule, Severity
 from repolens.lint.bindings import BindingTracker
+from repolens.lint.checkpoints import path_keys
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
-                                   literal)
-from repolens.lint.traverse import calls_in
+                                   literal, method_name, receiver, target_names)
+from repolens.lint.roles import name_tokens
+from repolens.lint.traverse import calls, calls_in, nodes
+from repolens.project import frameworks
 
 TORCH_LOAD = ("torch.load", "torch.serialization.load")
 # torch.load's default became weights_only=True in this release.
 SAFE_DEFAULT_SINCE = (2, 6)
+# Words of a function name, an enclosing `if` test or the path that say "continue a run": the file
+# is the checkpoint this project's training wrote.
+RESUME_WORDS = frozenset({"resume", "resuming", "resumed", "restart"})
+# Methods only a module has: a loaded object that answers them is a whole pickled model, which
+# `weights_only=True` cannot load (the save format must change first: RL502's finding).
+MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "named_modules",
+                            "children", "zero_grad", "state_dict", "forward"})
+# Conversions that only make sense for data: a loaded tensor turned into an array is a sample.
+DATA_METHODS = frozenset({"numpy", "tolist"})
 
 
 class UnsafeTorchLoad(BindingTracker, Rule):
@@ -32,6 +46,35 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     torch releases that do not know the keyword), and for an in-memory buffer made from a tensor
     (`torch.load(io.BytesIO(t.cpu().numpy()))`: objects broadcast between ranks of one job,
     not a file from elsewhere).
+
+    The default finding is about weights that come from outside: released or pretrained
+    checkpoints, downloads, a weights file the user passes in. It stays silent on a load of a file
+    the project's own run wrote, which is no untrusted input (issue #8: 22 of 39 findings on the
+    judged repositories were such loads, judged not worth a change):
+    - a file some `torch.save` of the project writes under the same name: the same path
+      expression (`args.save`, `args.checkpoint_dir / "checkpoint.pth"`, also through
+      `with open(X, "rb") as f`), or the same file-name part of a joined path
+      (`os.path.join(args.load_features, "trainfeat.pth")`) or of a name template
+      (`"saved_models/%s/G_%d.pth" % (name, opt.epoch)`). A bare name (`path`) matches only a save
+      in the same function of the same file;
+    - a resume: the enclosing function (`restart_from_checkpoint`), an enclosing `if` test
+      (`if args.resume:`; not its `else` branch) or the path says resume / restart;
+    - a load unpacked into several names where the project saves a list/tuple bundle
+      (`model, criterion, optimizer = torch.load(f)`), assigned to a name the code then uses as
+      a module (`model = torch.load(f)`, `model.eval()`), or whose result is read under a key
+      where the project's own checkpoints keep the run's settings object (`torch.save({"settings":
+      opt, ...})` somewhere, `checkpoint["settings"]` here): a pickled object that
+      `weights_only=True` cannot load anyway (RL502 is about the save side);
+    - data, not weights: a load inside a Dataset class, or converted to an array right away
+      (`torch.load(p).numpy()`).
+    Set `include_project_files = true` in `[tool.repolens.rules.RL501]` to report these loads as
+    well (there is no per-finding tier: the option is how to reach them).
+
+    What it cannot see: a project's own checkpoint loaded under a name no `torch.save` of the
+    project writes (a conversion tool's `args.inputs_model_path`, a loader helper whose caller
+    passes the training checkpoint, a save through a wrapper such as `save_on_master(*args)`)
+    still fires; and a released checkpoint that the project loads from the path its training
+    writes to is silenced.
 
     ## Why is this bad?
     `torch.load` unpickles: a checkpoint can carry code that runs on load. A checkpoint downloaded
@@ -92,11 +135,111 @@ class UnsafeTorchLoad(BindingTracker, Rule):
                 expect=[(3, "torch.load without weights_only=True")]),
         Example("import torch\nsd = torch.load('m.pt', weights_only=False)\n", options={"target_version": "2.6"}),
     )
-    options = {"target_version": None}
+    options = {"target_version": None, "include_project_files": False}
 
     def __init__(self, context, options=None) -> None:
         super().__init__(context, options)
         self._type_error_handlers = 0
+        self._ensure_tracker()  # function_stack / class_stack even in a file with no assignment
+        self._scopes: list[cst.CSTNode] = []  # enclosing functions (the module below them)
+        self._opened: list[dict[str, cst.BaseExpression]] = []  # `with open(X) as f` blocks: f -> X
+        self._conditions: list[str] = []  # test of each enclosing `if` ("" in its else branch)
+        self._orelse: set[int] = set()
+        self._targets: dict[int, cst.BaseExpression] = {}  # id(assigned value) -> its target
+        self._data: set[int] = set()  # loads whose result is converted to an array (`torch.load(p).numpy()`)
+
+    # -- where the load sits -------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        self._scopes.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        super().leave_FunctionDef(original_node)
+        self._scopes.pop()
+
+    def visit_With(self, node: cst.With) -> None:
+        opened = {}
+        for item in node.items:
+            value = item.item
+            if item.asname is not None and isinstance(item.asname.name, cst.Name) and isinstance(value, cst.Call) \
+                    and call_name(value) == "open" and value.args:
+                opened[item.asname.name.value] = value.args[0].value
+        self._opened.append(opened)
+
+    def leave_With(self, original_node: cst.With) -> None:
+        self._opened.pop()
+
+    def visit_If(self, node: cst.If) -> None:
+        if id(node) in self._orelse:  # an `elif`: the outer test is false here
+            self._conditions[-1] = ""
+        self._conditions.append(code_of(node.test))
+        if node.orelse is not None:
+            self._orelse.add(id(node.orelse))
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self._conditions.pop()
+
+    def visit_Else(self, node: cst.Else) -> None:
+        if id(node) in self._orelse:
+            self._conditions[-1] = ""
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        super().visit_Assign(node)
+        if len(node.targets) == 1:
+            self._targets[id(node.value)] = node.targets[0].target
+
+    # -- is it the project's own file? ---------------------------------------------------------
+    def _scope_name(self) -> str:
+        return f"{self.context.path}:{'.'.join(self.function_stack)}"
+
+    def _path_keys(self, path: cst.BaseExpression) -> frozenset[str]:
+        opened = {name: value for frame in self._opened for name, value in frame.items()}
+        if isinstance(path, cst.Name) and path.value in opened:
+            path = opened[path.value]
+        try:
+            expr = ast.parse(f"({code_of(path)})", mode="eval").body
+        except SyntaxError:
+            return frozenset()
+        return path_keys(expr, self._scope_name())
+
+    def _scope(self) -> cst.CSTNode | None:
+        return self._scopes[-1] if self._scopes else self.context.module
+
+    def _module_use(self, name: str) -> bool:
+        """Does the scope call a module-only method on `name` (`model = torch.load(f)`; `model.eval()`)?"""
+        scope = self._scope()
+        return scope is not None and any(method_name(c) in MODULE_METHODS and dotted(receiver(c)) == name
+                                         for c in calls(scope))
+
+    def _reads_settings(self, name: str) -> bool:
+        """Does the scope read `name["settings"]`, a key under which the project saves its run's settings?"""
+        keys = self.facts.saved_settings_keys
+        scope = self._scope()
+        if not keys or scope is None:
+            return False
+        return any(isinstance(n, cst.Subscript) and dotted(n.value) == name and len(n.slice) == 1
+                   and isinstance(n.slice[0].slice, cst.Index) and literal(n.slice[0].slice.value) in keys
+                   for n in nodes(scope))
+
+    def _project_file(self, node: cst.Call, path: cst.BaseExpression | None) -> str | None:
+        """Why this load reads a file the project wrote itself (or data, not weights), else None."""
+        words = {w for text in (*self.function_stack, *self._conditions, code_of(path) if path is not None else "")
+                 for w in name_tokens(text)}
+        if words & RESUME_WORDS:
+            return "resumes a run"
+        if path is not None and self._path_keys(path) & self.facts.saved_files:
+            return "a file this project saves"
+        target = self._targets.get(id(node))
+        if isinstance(target, (cst.Tuple, cst.List)) and self.facts.saves_bundles:
+            return "a bundle of objects this project saves"
+        if isinstance(target, cst.Name) and self._module_use(target.value):
+            return "a pickled module"
+        if isinstance(target, cst.Name) and self._reads_settings(target.value):
+            return "the project's checkpoint format, which pickles the run's settings"
+        if id(node) in self._data or any(self.class_kind(c) in (frameworks.DATASET, frameworks.ITERABLE_DATASET)
+                                         for c in self.class_stack):
+            return "data, not weights"
+        return None
 
     def _target(self) -> tuple[int, ...] | None:
         configured = self.settings.get("target_version")
@@ -126,6 +269,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             self._type_error_handlers -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
+        if method_name(node) in DATA_METHODS and isinstance(receiver(node), cst.Call):
+            self._data.add(id(receiver(node)))
         if not self.is_name(node.func, *TORCH_LOAD) or has_star_args(node):
             return
         arg = keyword_arg(node, "weights_only")
@@ -143,4 +288,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return
         if self._tensor_buffer(node):
             return
+        if not self.settings.get("include_project_files"):
+            path = argument(node, "f", 0)
+            if self._project_file(node, path.value if path is not None else None):
+                return
         self.report(node, replacement=add_keyword(node, "weights_only", "True"))

@@ -56,7 +56,7 @@ def test_framework_model_classes_are_modules_to_lint_and_models_to_the_map(tmp_p
             class Heads({base}):
                 def __init__(self, config):
                     super().__init__()
-                    self.fc = nn.Linear(8, 8)
+                    self.fc = nn.Conv2d(8, 8, 1)  # RL201 speaks of feature maps, not MLP heads
                     self.act = nn.ReLU()
                     self.extra = [nn.Linear(8, 8) for _ in range(3)]
 

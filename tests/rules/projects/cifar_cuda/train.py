@@ -22,7 +22,7 @@ def train(model, optimizer, criterion, args):
             loss.backward()
             optimizer.step()
         for i, batch in enumerate(val_loader):
-            # ruleid: to-device-non-blocking
+            # ok: to-device-non-blocking (an evaluation loop)
             batch = {k: v.cuda() for k, v in batch.items()}
             # ok: to-device-non-blocking
             preds = model(batch["image"]).to("cpu")

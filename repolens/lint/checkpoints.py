@@ -1,0 +1,157 @@
+"""Which files a project writes with `torch.save`, as keys a `torch.load` can be matched against (RL501).
+
+A `torch.load` of a file the project's own run wrote (a resume checkpoint, a dataset cache, features a
+script dumped) is not the untrusted input RL501 is about. The file is named the same way on both
+sides: the same path expression (`args.save`, `args.checkpoint_dir / "checkpoint.pth"`), or the same
+file-name part (`os.path.join(args.dump_features, "trainfeat.pth")` saved, `os.path.join(
+args.load_features, "trainfeat.pth")` loaded). Both sides compute their keys with `path_keys`, on the
+stdlib `ast` (the rule converts its libcst expression), so they agree by construction.
+
+A bare name (`torch.save(state, path)`) only matches a load of the same name in the same function of
+the same file: `path` in two functions of a utils module are two different files.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Iterator, Mapping
+
+# Calls that wrap a path without changing which file it names.
+_PATH_WRAPPERS = frozenset({"open", "str", "Path", "fspath", "PurePath", "abspath", "expanduser", "realpath"})
+_PLACEHOLDER = re.compile(r"%[-+ #0-9.]*[a-zA-Z]|\{[^}]*\}")
+# Names of a run's settings object (an argparse Namespace, a config object) saved in a checkpoint.
+SETTINGS_NAMES = frozenset({"args", "opt", "opts", "config", "cfg", "settings", "hparams", "options"})
+_JOINS = frozenset({"join", "joinpath"})
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _called(node: ast.expr) -> str:
+    func = node.func if isinstance(node, ast.Call) else None
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _unwrap(expr: ast.expr, opened: Mapping[str, ast.expr]) -> ast.expr:
+    """`open(X, "rb")`, `str(X)`, a name bound by `with open(X) as f` -> X."""
+    for _ in range(4):
+        if isinstance(expr, ast.Name) and expr.id in opened:
+            expr = opened[expr.id]
+        elif isinstance(expr, ast.Call) and _called(expr) in _PATH_WRAPPERS and expr.args:
+            expr = expr.args[0]
+        else:
+            break
+    return expr
+
+
+def _template(expr: ast.expr) -> str | None:
+    """The literal a path is made from: "x.pth", `"gen_%d.pth" % epoch`, `"gen_{}.pth".format(e)`,
+    `f"model-{step}.pt"` (placeholders as written, f-string fields as `{}`)."""
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return expr.value
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod):
+        return _template(expr.left)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "format":
+        return _template(expr.func.value)
+    if isinstance(expr, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in expr.values)  # type: ignore[misc]
+    return None
+
+
+def _key(expr: ast.expr, scope: str) -> str:
+    template = _template(expr)
+    if template is not None:
+        name = template.replace("\\", "/").rsplit("/", 1)[-1]
+        # a name with no word of its own ("%s.pth", f"{name}") says nothing about which file it is
+        if _PLACEHOLDER.sub("", name.rsplit(".", 1)[0]).strip("_-. "):
+            return "file:" + name
+    if isinstance(expr, ast.Name):
+        return f"name:{scope}:{expr.id}"
+    return "expr:" + ast.unparse(expr)
+
+
+def path_keys(expr: ast.expr, scope: str, opened: Mapping[str, ast.expr] | None = None) -> frozenset[str]:
+    """Keys of the file `expr` names: the whole path, and its last component when it is joined
+    (`os.path.join(a, "x.pth")`, `a / "x.pth"`, `a.joinpath("x.pth")`). `scope`: "file.py:func.inner"
+    (bare names are only comparable within one scope); `opened`: names bound by `with open(X) as f`."""
+    expr = _unwrap(expr, opened or {})
+    keys = {_key(expr, scope)}
+    last: ast.expr | None = None
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
+        last = expr.right
+    elif isinstance(expr, ast.Call) and _called(expr) in _JOINS and expr.args:
+        last = expr.args[-1]
+    if last is not None:
+        keys.add(_key(_unwrap(last, {}), scope))
+    return frozenset(keys)
+
+
+def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Nodes of a scope's statements; a nested function or class is yielded but not entered (the
+    caller reads it as a scope of its own), a lambda is skipped."""
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _SCOPES):
+            continue
+        stack.extend(c for c in reversed(list(ast.iter_child_nodes(node))) if not isinstance(c, ast.Lambda))
+
+
+def opened_files(nodes: list[ast.AST]) -> dict[str, ast.expr]:
+    """`with open(X, ...) as f` in a scope: f -> X."""
+    out: dict[str, ast.expr] = {}
+    for node in nodes:
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name) and isinstance(item.context_expr, ast.Call) \
+                        and _called(item.context_expr) == "open" and item.context_expr.args:
+                    out[item.optional_vars.id] = item.context_expr.args[0]
+    return out
+
+
+def _settings_keys(saved: ast.expr, own: list[ast.AST]) -> set[str]:
+    """Keys of the saved dict (a literal, or a name this scope binds to one) whose value is the
+    run's settings object (`{"settings": opt}`, `{"args": args}`): `weights_only=True` cannot load it."""
+    if isinstance(saved, ast.Name):
+        bound = [n.value for n in own if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict)
+                 and any(isinstance(t, ast.Name) and t.id == saved.id for t in n.targets)]
+        saved = bound[-1] if bound else saved
+    if not isinstance(saved, ast.Dict):
+        return set()
+    out = set()
+    for key, value in zip(saved.keys, saved.values):
+        name = value.attr if isinstance(value, ast.Attribute) else value.id if isinstance(value, ast.Name) else ""
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and name.lower() in SETTINGS_NAMES:
+            out.add(key.value)
+    return out
+
+
+def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bool, frozenset[str]]:  # type: ignore[no-untyped-def]
+    """(keys of every file `torch.save` writes in this file, whether one saves a list/tuple bundle,
+    keys of saved dicts that hold the run's settings object).
+
+    `is_save(call)`: is this call `torch.save` (the caller resolves the file's import aliases)."""
+    keys: set[str] = set()
+    settings: set[str] = set()
+    bundle = False
+    scopes: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
+    while scopes:
+        name, body = scopes.pop()
+        own = list(_own_nodes(body))
+        opened = opened_files(own)
+        for node in own:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                scopes.append((f"{name}.{node.name}" if name else node.name, node.body))
+            elif isinstance(node, ast.ClassDef):
+                scopes.append((name, node.body))  # methods are scoped by their own names
+            elif isinstance(node, ast.Call) and node.args and is_save(node):
+                target = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "f"), None)
+                if target is not None:
+                    keys |= path_keys(target, f"{rel}:{name}", opened)
+                bundle = bundle or isinstance(node.args[0], (ast.List, ast.Tuple))
+                settings |= _settings_keys(node.args[0], own)
+    return frozenset(keys), bundle, frozenset(settings)

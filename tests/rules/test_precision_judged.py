@@ -1,0 +1,322 @@
+"""Precision on the judged real repositories (issue #8, "worth acting on"): each case is the shape of
+code a judged finding was made on, with a case next to it where the rule must still fire."""
+
+from __future__ import annotations
+
+from repolens.lint.check import lint_text
+from repolens.lint.facts import collect_facts
+from repolens.lint.registry import load_builtin_rules
+
+RULES = {r.code: r for r in load_builtin_rules()}
+
+
+def lines(code: str, source: str, path: str = "train.py", options: dict | None = None, **others: str) -> list[int]:
+    facts = collect_facts({path: source, **others})
+    reports = lint_text(source, path, [RULES[code]], facts, {code: options} if options else None)[1]
+    return [r.position.start.line for r in reports]
+
+
+# -- RL501: loads of files the project writes itself ------------------------------------------------
+LM_MAIN = """
+import torch
+def model_save(fn):
+    with open(fn, 'wb') as f:
+        torch.save([model, criterion, optimizer], f)
+def model_load(fn):
+    global model, criterion, optimizer
+    with open(fn, 'rb') as f:
+        model, criterion, optimizer = torch.load(f)
+fn = 'corpus.{}.data'.format(hashlib.md5(args.data.encode()).hexdigest())
+if os.path.exists(fn):
+    corpus = torch.load(fn)
+else:
+    corpus = data.Corpus(args.data)
+    torch.save(corpus, fn)
+"""
+LM_FINETUNE = """
+import torch
+with open(args.save, 'wb') as f:
+    torch.save(model, f)
+"""
+LM_POINTER = """
+import torch
+with open(args.save, 'rb') as f:
+    model = torch.load(f, map_location=lambda storage, loc: storage)
+emb = torch.load(args.pretrained_embeddings)
+"""
+
+
+def test_rl501_silent_on_the_projects_own_checkpoints_and_caches():
+    # the bundle this project pickles, and the corpus cache written under the same name in this scope
+    assert lines("RL501", LM_MAIN, path="main.py") == []
+    # the best model another script saved to `args.save`; the user's embeddings still fire
+    assert lines("RL501", LM_POINTER, path="pointer.py", **{"finetune.py": LM_FINETUNE}) == [5]
+    # without the saving script, `args.save` is just a path the user gives
+    assert lines("RL501", LM_POINTER, path="pointer.py") == [4, 5]
+
+
+EVAL_KNN = """
+import os
+import torch
+def main(args):
+    if args.dump_features:
+        torch.save(train_features.cpu(), os.path.join(args.dump_features, "trainfeat.pth"))
+    if args.load_features:
+        train_features = torch.load(os.path.join(args.load_features, "trainfeat.pth"))
+    state_dict = torch.load(os.path.join(args.weights_dir, "dino_vitbase16.pth"), map_location="cpu")
+"""
+
+
+def test_rl501_matches_the_file_name_of_a_dump_and_keeps_released_weights():
+    assert lines("RL501", EVAL_KNN) == [9]
+
+
+GAN = """
+import torch
+if opt.epoch != 0:
+    generator.load_state_dict(torch.load("saved_models/%s/generator_%d.pth" % (opt.dataset_name, opt.epoch)))
+for epoch in range(opt.epoch, opt.n_epochs):
+    train_one_epoch()
+    torch.save(generator.state_dict(), "saved_models/%s/generator_%d.pth" % (opt.dataset_name, epoch))
+vgg.load_state_dict(torch.load("vgg_%s.pth" % opt.variant))
+"""
+
+
+def test_rl501_matches_a_file_name_template():
+    # the generator this script saves every epoch; the VGG weights ("%s" alone names nothing) fire
+    assert lines("RL501", GAN) == [8]
+
+
+RESUME = """
+import torch
+def main(args):
+    if args.resume:
+        checkpoint = torch.load(args.resume, map_location="cpu")
+        model.load_state_dict(checkpoint["model"])
+    elif args.finetune:
+        checkpoint = torch.load(args.finetune, map_location="cpu")
+    else:
+        checkpoint = torch.load(args.init, map_location="cpu")
+
+def restart_from_checkpoint(ckp_path, **kwargs):
+    checkpoint = torch.load(ckp_path, map_location="cpu")
+"""
+
+
+def test_rl501_silent_when_resuming_but_not_in_the_other_branches():
+    assert lines("RL501", RESUME) == [8, 10]
+    # the opt-in option reports the project's own files too
+    assert lines("RL501", RESUME, options={"include_project_files": True}) == [5, 8, 10, 13]
+
+
+UTILS = """
+import torch
+def save_checkpoint(state, path):
+    torch.save(state, path)
+
+def load_pretrained(model, path):
+    model.load_state_dict(torch.load(path, map_location="cpu"))
+"""
+
+
+def test_rl501_a_bare_name_matches_only_within_its_function():
+    assert lines("RL501", UTILS, path="utils.py") == [7]
+
+
+SCRIPTS = """
+import torch
+from torch.utils.data import Dataset
+
+with open(args.checkpoint, 'rb') as f:
+    model = torch.load(f)
+model.eval()
+
+class ExpertDataset(Dataset):
+    def __init__(self, file_name):
+        self.trajectories = torch.load(file_name)
+
+def load_image(filename):
+    return Image.fromarray(torch.load(filename).numpy())
+
+x_train, y_train = torch.load(args.data)
+state = torch.load(args.weights)
+net.load_state_dict(state)
+"""
+
+
+def test_rl501_a_module_level_load_in_a_file_without_assignments_fires():
+    assert lines("RL501", "import torch\ntorch.load('weights.pt')\n") == [2]
+
+
+def test_rl501_silent_on_pickled_models_and_data_files():
+    # a whole pickled model (weights_only=True cannot load it), a dataset's tensors, a mask converted
+    # to an array; the unpacked pair fires (the project saves no bundle), and so do the weights
+    assert lines("RL501", SCRIPTS) == [16, 17]
+
+
+TRANSLATOR_TRAIN = """
+import torch
+def train(model, opt):
+    checkpoint = {'epoch': epoch_i, 'settings': opt, 'model': model.state_dict()}
+    torch.save(checkpoint, os.path.join(opt.output_dir, 'model.chkpt'))
+"""
+TRANSLATE = """
+import torch
+def load_model(opt, device):
+    checkpoint = torch.load(opt.model, map_location=device)
+    model_opt = checkpoint['settings']
+    return build(model_opt).load_state_dict(checkpoint['model'])
+
+def load_teacher(path):
+    checkpoint = torch.load(path, map_location="cpu")
+    return checkpoint['model']
+"""
+
+
+def test_rl501_silent_on_the_projects_checkpoint_format_that_pickles_its_settings():
+    # weights_only=True cannot load a checkpoint holding the argparse settings; a load that reads
+    # only the weights still fires
+    assert lines("RL501", TRANSLATE, path="translate.py", **{"train.py": TRANSLATOR_TRAIN}) == [9]
+    assert lines("RL501", TRANSLATE, path="translate.py") == [4, 9]
+
+
+# -- RL103: only where non_blocking makes the copy overlap, in a training loop -----------------------
+SEGMENTATION = """
+import torch
+from torch.utils import data
+def validate(model, loader, device, metrics):
+    with torch.no_grad():
+        for i, (images, labels) in enumerate(loader):
+            images = images.to(device, dtype=torch.float32)
+            metrics.update(model(images).max(1)[1], labels)
+
+def main(opts):
+    device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    train_loader = data.DataLoader(train_dst, batch_size=opts.batch_size, shuffle=True, num_workers=2{pin})
+    for (images, labels) in train_loader:
+        images = images.to(device, dtype=torch.float32)
+        labels = labels.to(device, dtype=torch.long)
+        loss = criterion(model(images), labels)
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def test_rl103_silent_on_validation_and_unpinned_loaders_fires_on_a_pinned_training_loop():
+    # unpinned: RL101 reports the loader (its fix comes first); the validation loop is never reported
+    assert lines("RL103", SEGMENTATION.format(pin="")) == []
+    assert lines("RL101", SEGMENTATION.format(pin="")) == [12]
+    assert lines("RL103", SEGMENTATION.format(pin=", pin_memory=True")) == [14, 15]
+
+
+DIFFUSION = """
+import torch
+from torch.utils.data import DataLoader
+def main(args):
+    device = rank % torch.cuda.device_count()
+    loader = DataLoader(dataset, batch_size=32, shuffle=False, sampler=sampler, pin_memory=True, drop_last=True)
+    for x, y in loader:
+        x = x.to(device)
+        y = y.to(device)
+        loss = diffusion.training_losses(model, x, y)["loss"].mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+def test_rl103_fires_in_a_training_loop_over_a_loader_named_loader():
+    # no name says train or eval here: the backward in the body makes it a training loop
+    assert lines("RL103", DIFFUSION) == [8, 9]
+    no_backward = DIFFUSION.replace("        loss.backward()\n", "")
+    assert lines("RL103", no_backward) == []
+
+
+# -- RL201: feature maps, not MLP heads ---------------------------------------------------------------
+ENCODER = """
+import torch.nn as nn
+
+class EncoderUNetModel(nn.Module):
+    def __init__(self, in_channels, ch, out_channels):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, ch, 3, padding=1), nn.GroupNorm(32, ch), nn.SiLU())
+        self.out = nn.Sequential(
+            nn.Linear(self._feature_size, 2048),
+            nn.ReLU(),
+            nn.Linear(2048, out_channels),
+        )
+
+class Projector(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        layers = []
+        for i in range(len(sizes) - 2):
+            layers.append(nn.Linear(sizes[i], sizes[i + 1], bias=False))
+            layers.append(nn.BatchNorm1d(sizes[i + 1]))
+            layers.append(nn.ReLU())
+        layers.append(nn.Linear(sizes[-2], sizes[-1], bias=False))
+        self.projector = nn.Sequential(*layers)
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(2048, 512)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(512, 10)
+
+    def forward(self, x):
+        x = self.fc1(x)
+        x = self.relu(x)
+        return self.fc2(x)
+"""
+FEED_FORWARD = """
+import torch.nn as nn
+
+class MemoryAttentionLayer(nn.Module):
+    def __init__(self, d_model, dim_feedforward):
+        super().__init__()
+        self.linear1 = nn.Linear(d_model, dim_feedforward)
+        self.linear2 = nn.Linear(dim_feedforward, d_model)
+        self.norm = nn.LayerNorm(d_model)
+        self.activation = nn.ReLU()
+
+    def forward(self, tgt):
+        tgt2 = self.linear2(self.activation(self.linear1(self.norm(tgt))))
+        return tgt + tgt2
+"""
+
+
+def test_rl201_reports_conv_bodies_and_normalised_blocks_not_mlp_heads():
+    # the stem's SiLU after GroupNorm and the projector's ReLU after BatchNorm1d fire; the classifier
+    # head's ReLU right after a Linear (in a Sequential or through self.relu) does not
+    assert lines("RL201", ENCODER, path="model.py") == [7, 21]
+    # a transformer block's feed-forward (the class normalises tokens with LayerNorm) runs on every token
+    assert lines("RL201", FEED_FORWARD, path="model.py") == [10]
+    assert lines("RL201", FEED_FORWARD.replace("nn.LayerNorm(d_model)", "nn.Identity()"), path="model.py") == []
+
+
+# -- RL401: a conv-net, not a transformer that mentions or patchifies with a conv ---------------------
+TRAIN_LOOP = """
+import torch
+from models import Net
+model = Net().cuda()
+for x, y in loader:
+    opt.zero_grad()
+    loss_fn(model(x.cuda()), y.cuda()).backward()
+    opt.step()
+"""
+VIT = """
+import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self, patch_size=2, dim=384):
+        super().__init__()
+        # Initialize the patch embedding like nn.Linear (instead of nn.Conv2d):
+        self.patch = nn.Conv2d(3, dim, kernel_size=patch_size, stride=patch_size)
+        self.blocks = nn.ModuleList([nn.TransformerEncoderLayer(dim, 6) for _ in range(12)])
+"""
+
+
+def test_rl401_silent_on_a_transformer_whose_only_conv_is_its_patch_embedding():
+    assert lines("RL401", TRAIN_LOOP, **{"models.py": VIT}) == []
+    conv_stem = VIT.replace("kernel_size=patch_size, stride=patch_size", "kernel_size=3, stride=1, padding=1")
+    assert lines("RL401", TRAIN_LOOP, **{"models.py": conv_stem}) == [5]
