@@ -5,7 +5,7 @@ from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_arg, literal, moves_to_device,
                                    star_kwargs, target_names, unwrap_iter)
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
-from repolens.lint.roles import EVAL, TRAIN, dataloader_role, is_synthetic_dataset
+from repolens.lint.roles import EVAL, TRAIN, dataloader_role, is_small_image_dataset, is_synthetic_dataset
 from repolens.lint.traverse import calls_in
 
 _CUDA = "import torch\ndevice = torch.device('cuda')\n"
@@ -28,7 +28,10 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     functions and tensor methods) and otherwise barely uses: a pass over the data to compute its
     mean/std. Other loaders are left alone: torchvision uses one to read video timestamps in parallel,
     transformers' inference pipelines hand theirs to an iterator on a run-time device. Loaders
-    over synthetic data (`RandomDataset`, `FakeData`, a `BoringDataModule`) are skipped too.
+    over synthetic data (`RandomDataset`, `FakeData`, a `BoringDataModule`) are skipped too, and
+    so are loaders over torchvision's 28 px digit datasets (MNIST, FashionMNIST, KMNIST, EMNIST,
+    QMNIST, USPS): a batch of them is a few hundred kilobytes, pinning it saves microseconds (a
+    judgement about what is worth a change, from the judged tutorials and GAN demos).
 
     It stays silent when `pin_memory` is any non-literal expression (`pin_memory=args.pin_mem`,
     `pin_memory=torch.cuda.is_available()`: the author decides at run time), when the call passes
@@ -70,6 +73,9 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     needles = ("DataLoader",)
     fix_safety = "safe"
     valid = (
+        # MNIST: pinning a batch of 28 px digits saves microseconds.
+        Example("import torch\nfrom torchvision import datasets\ndevice = torch.device('cuda')\n"
+                "train_loader = torch.utils.data.DataLoader(datasets.MNIST('data', train=True), batch_size=64, shuffle=True)\n"),
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "loader = DataLoader(ds, batch_size=32, pin_memory=True)\n"),
         # Non-literal: decided at run time.
@@ -138,8 +144,8 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         if has_star_args(node) and dataloader_arg(node, "pin_memory") is None:
             self._through_dict(node)  # the keyword may travel in the dict: judged there or not at all
             return
-        if is_synthetic_dataset(node, self):
-            return
+        if is_synthetic_dataset(node, self) or is_small_image_dataset(node, self):
+            return  # MNIST-sized batches: pinning saves microseconds (knowledge.dataloader)
         role = dataloader_role(self, node, shuffle_says_train=True)
         if role == EVAL:
             return  # an evaluation loader: not the per-step transfer this rule is about
