@@ -168,6 +168,33 @@ def test_static_scan_ranks_activations_samplers_and_wrappers_after_the_model(tmp
     assert names[0] == "Classifier" and set(names[1:]) == {"Mish", "InferenceWrapper"}
 
 
+def test_static_scan_tells_same_named_classes_of_different_files_apart(tmp_path):
+    # a collection (PyTorch-GAN): every implementation has its own Generator; whether one needs
+    # arguments is read from that class and from the base its own file imports, not from the first
+    # class of that name
+    from repolens.probe.autodetect import find_candidates
+
+    for folder, signature in (("a", "self, latent_dim"), ("b", "self")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "models.py").write_text(textwrap.dedent(f"""
+            from torch import nn
+
+            class Generator(nn.Module):
+                def __init__({signature}):
+                    super().__init__()
+                    self.fc = nn.Linear(4, 4)
+            """))
+    (tmp_path / "a" / "wide.py").write_text(textwrap.dedent("""
+        from models import Generator
+
+        class WideGenerator(Generator):
+            pass
+        """))
+    found = {c.target for c in find_candidates(tmp_path)}
+    assert "b/models.py:Generator" in found
+    assert not found & {"a/models.py:Generator", "a/wide.py:WideGenerator"}  # both need latent_dim
+
+
 def test_default_time_limit_grows_with_the_parameter_count_and_steps():
     from repolens.probe import ProbeSpec
     from repolens.probe.runner import time_limit
