@@ -57,7 +57,8 @@ def main() -> int:
             continue
         start = time.perf_counter()
         try:
-            target, origin = pick_model(root.resolve())
+            pick = pick_model(root.resolve())
+            target, origin = pick.target, pick.origin
             picked = str(Path(target.rsplit(":", 1)[0]).relative_to(root.resolve())) + ":" + target.rsplit(":", 1)[1]
         except ProbeConfigError as exc:
             picked, origin = "(none)", str(exc)
