@@ -259,7 +259,10 @@ def _run(root: Path, fmt: str, output: Optional[Path], layers: bool, **cli: Any)
         model = cli.pop("model", None)
         origin = "command line" if model else ""
         if not model and not options.get("model"):
-            model, origin = pick_model(root)
+            pick = pick_model(root)
+            model, origin = pick.target, pick.origin
+            # the entrypoint's arguments, below --arg (build_spec puts those on top)
+            options = {**options, "kwargs": {**pick.kwargs, **dict(options.get("kwargs") or {})}}
         elif not model:
             origin = "[tool.repolens.probe] model"
         spec = build_spec(root, options, model=model, origin=origin, **cli)

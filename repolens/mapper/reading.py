@@ -58,7 +58,9 @@ _NOT_CORE = re.compile(r"(?:loss|criterion|wrapper|head|ema)$", re.I)
 def hierarchy_lines(project: MapContext, rel: str, name: str, _seen: set[tuple[str, str]] | None = None,
                     depth: int = 0) -> int:
     """Lines of a Module class and of the repository Module classes it builds, transitively: a
-    network over its blocks (UNet over Up/Down), whatever file each part sits in."""
+    network over its blocks (UNet over Up/Down), whatever file each part sits in. A factory of the
+    class's file that returns it builds for it: `build_transformer` makes the encoder and decoder
+    blocks and hands them to `Transformer(encoder, decoder, ...)`, which is the network, not a block."""
     seen = _seen if _seen is not None else set()
     cls = project.model.classes(rel).get(name)
     if cls is None or (rel, name) in seen or depth > 5:
@@ -66,8 +68,11 @@ def hierarchy_lines(project: MapContext, rel: str, name: str, _seen: set[tuple[s
     seen.add((rel, name))
     total = cls.end_line - cls.line + 1
     s = project.summaries.get(rel)
+    info = project.model.infos.get(rel)
+    factories = {fn for fn, callee in (info.returns if info is not None else ())
+                 if "." not in fn and callee.rsplit(".", 1)[-1] == name}
     for func in (s.functions if s else ()):
-        if not func.name.startswith(name + "."):
+        if not (func.name.startswith(name + ".") or func.name in factories):
             continue
         for qualified, _ in func.uses:
             d = project.model.module_class(qualified, rel)

@@ -72,9 +72,15 @@ def _called_names(cls: ast.ClassDef) -> set[str]:
             for n in ast.walk(cls) if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))}
 
 
+def _called_written(cls: ast.ClassDef) -> set[str]:
+    """Calls in a class's body as written (`Block`, `models.Block`): resolved by the project model."""
+    return {w for n in ast.walk(cls) if isinstance(n, ast.Call) and (w := _base_name(n.func))}
+
+
 def find_candidates(root: str | Path) -> list[Candidate]:
     root = Path(root)
-    classes: dict[str, tuple[str, ast.ClassDef]] = {}
+    # (file, class): two files of a collection may both define `Generator`, one with arguments
+    classes: dict[tuple[str, str], ast.ClassDef] = {}
     infos = []
     prefix = import_prefix(root)
     for entry in discover_files.discover(root).python_files:
@@ -92,33 +98,38 @@ def find_candidates(root: str | Path) -> list[Candidate]:
             continue
         for node in tree.body:
             if isinstance(node, ast.ClassDef):
-                classes.setdefault(node.name, (rel, node))
+                classes.setdefault((rel, node.name), node)
     # nn.Module subclasses: the project model answers, through imports and bases across files
     model = ProjectModel(infos)
-    modules = {name for name, (rel, _) in classes.items() if model.class_kind(rel, name) == MODULE}
+    modules = {key for key in classes if model.class_kind(*key) == MODULE}
 
-    def needs_args(name: str, seen: frozenset[str] = frozenset()) -> bool:
-        rel, node = classes[name]
-        own = _init_needs_args(node)
+    def needs_args(key: tuple[str, str], seen: frozenset[tuple[str, str]] = frozenset()) -> bool:
+        own = _init_needs_args(classes[key])
         if own is not None:
             return own
-        for base in node.bases:
-            b = _base_name(base).rsplit(".", 1)[-1]
-            if b in modules and b not in seen:
-                return needs_args(b, seen | {name})
+        info = model.classes(key[0]).get(key[1])
+        for base in info.bases if info is not None else ():
+            d = model.module_class(base, key[0])  # the base this file imports, not any class of that name
+            if d is not None and (d.rel, d.name) in modules and (d.rel, d.name) not in seen:
+                return needs_args((d.rel, d.name), seen | {key})
         return False
 
-    built: set[str] = set()
-    for name in modules:
-        built |= _called_names(classes[name][1]) - {name}
+    built: set[tuple[str, str]] = set()
+    for key in modules:
+        for written in _called_written(classes[key]):
+            d = model.module_class(model.qualify(written, key[0]), key[0])
+            if d is not None and (d.rel, d.name) != key:
+                built.add((d.rel, d.name))
+    names = {name for _, name in modules}
     out = []
-    for name in sorted(modules):
-        if needs_args(name):
+    for key in sorted(modules, key=lambda k: (k[1], k[0])):
+        if needs_args(key):
             continue
-        rel, node = classes[name]
+        rel, name = key
+        node = classes[key]
         size = (node.end_lineno or node.lineno) - node.lineno
         why = f"{rel}:{node.lineno}: class {name}(nn.Module) needs no constructor arguments"
-        out.append(Candidate(f"{rel}:{name}", rel, node.lineno, name, why, name in built, size,
-                             _is_helper(node, modules - {name})))
+        out.append(Candidate(f"{rel}:{name}", rel, node.lineno, name, why, key in built, size,
+                             _is_helper(node, names - {name})))
     out.sort(key=lambda c: (c.helper, c.built_by_others, -c.size, c.path, c.line))
     return out

@@ -37,6 +37,7 @@ class Thresholds:
 
     initial_loss_tolerance: float = 0.20  # RT004 info: |loss - ln C| / ln C above this
     initial_loss_warning: float = 1.0  # RT004 warning: ... above this (the loss twice the expected one)
+    initial_logit_spread: float = 3.0  # RT004 warning also needs the logits' std around each sample's mean above this x sqrt(2 ln C)
     overfit_ratio: float = 0.05  # RT005: final loss below this fraction of min(initial, best constant) loss
     overfit_ratio_dense: float = 0.5  # RT005: the same for dense regression (> 64 target values per sample)
     overfit_lr: float = 1e-3  # RT005: Adam learning rate

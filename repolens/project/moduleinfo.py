@@ -327,6 +327,7 @@ class _ScopeReader:
         self.params = params
         self.dicts: dict[str, dict[str, Any]] = {}
         self.strings: dict[str, tuple[str, str]] = {}  # name -> (constant prefix, constant suffix)
+        self.built: dict[str, str] = {}  # name -> qualified callee it was last assigned a call of
 
     def _dict(self, name: str, line: int) -> dict[str, Any]:
         return self.dicts.setdefault(name, {"keys": {}, "cond": set(), "complete": True, "line": line})
@@ -358,6 +359,9 @@ class _ScopeReader:
                 callee = b.qualify(stmt.value.func)
                 if callee:
                     b.returns.append((self.scope, callee))
+            elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name) and stmt.value.id in self.built:
+                # `model = Transformer(...)`, its parameters initialised, `return model`: a factory too
+                b.returns.append((self.scope, self.built[stmt.value.id]))
             value = getattr(stmt, "value", None)
             if isinstance(value, ast.Call) and b.qualify(value.func) == "importlib.import_module" and value.args:
                 pattern = self._pattern(value.args[0])
@@ -388,6 +392,12 @@ class _ScopeReader:
 
     def _assign(self, target: ast.expr, value: ast.expr, line: int, cond: bool) -> None:
         b = self.b
+        if isinstance(target, ast.Name):
+            callee = b.qualify(value.func) if isinstance(value, ast.Call) else ""
+            if callee:
+                self.built[target.id] = callee
+            else:
+                self.built.pop(target.id, None)
         if isinstance(target, ast.Name) and isinstance(value, (ast.BinOp, ast.JoinedStr)):
             pattern = self._pattern(value)
             if pattern is not None:

@@ -154,3 +154,65 @@ def test_star_imports_are_followed(make_project):
     })
     m = build_map(str(root))
     assert ("main.py:net", "models/resnet.py:ResNet18") in {(c.source, c.target) for c in m.calls}
+
+
+def test_core_is_the_network_a_factory_assembles_not_its_largest_block(make_project):
+    # hkproj/pytorch-transformer's layout: the factory builds the blocks, hands them to the network
+    # class and returns it through a local name; the network class itself is short
+    root = make_project({
+        "README.md": "python train.py\n",
+        "model.py": """
+            import torch.nn as nn
+
+            class Attention(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.q = nn.Linear(d, d)
+                    self.k = nn.Linear(d, d)
+                    self.v = nn.Linear(d, d)
+                    self.o = nn.Linear(d, d)
+
+                def forward(self, x):
+                    a = (self.q(x) @ self.k(x).transpose(-1, -2)).softmax(-1)
+                    return self.o(a @ self.v(x))
+
+            class Block(nn.Module):
+                def __init__(self, attention):
+                    super().__init__()
+                    self.attention = attention
+
+                def forward(self, x):
+                    return x + self.attention(x)
+
+            class Transformer(nn.Module):
+                def __init__(self, blocks):
+                    super().__init__()
+                    self.blocks = blocks
+
+                def forward(self, x):
+                    return self.blocks(x)
+
+            def build_transformer(d=64, n=2):
+                blocks = nn.Sequential(*[Block(Attention(d)) for _ in range(n)])
+                transformer = Transformer(blocks)
+                for p in transformer.parameters():
+                    nn.init.normal_(p, std=0.02)
+                return transformer
+        """,
+        "train.py": """
+            import torch
+            from model import build_transformer
+
+            def main():
+                model = build_transformer()
+                opt = torch.optim.Adam(model.parameters())
+                for x in []:
+                    model(x).sum().backward()
+                    opt.step()
+
+            if __name__ == "__main__":
+                main()
+        """,
+    })
+    core = [s for s in build_map(str(root)).reading_order if s.core]
+    assert [(s.path, s.symbol) for s in core] == [("model.py", "Transformer")]

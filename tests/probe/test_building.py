@@ -137,9 +137,69 @@ def test_without_a_model_the_core_model_of_the_map_is_probed_not_a_helper(tmp_pa
         if __name__ == "__main__":
             main()
         """))
-    target, origin = pick_model(tmp_path)
-    assert target == f"{tmp_path / 'models.py'}:Net"
-    assert origin == "auto: the core model repolens map finds (models.py:Net)"
+    pick = pick_model(tmp_path)
+    assert pick.target == f"{tmp_path / 'models.py'}:Net"
+    assert pick.origin == "auto: the core model repolens map finds (models.py:Net)" and pick.kwargs == {}
+
+
+_UNET_LIKE = {
+    "models.py": """
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self, n_channels, n_classes, bilinear=True, width=32):
+                super().__init__()
+                self.bilinear = bilinear
+                self.conv = nn.Conv2d(n_channels, width, 3, padding=1)
+                self.fc = nn.Linear(width * 16, n_classes)
+
+            def forward(self, x):
+                x = nn.functional.adaptive_avg_pool2d(self.conv(x).relu(), 4)
+                return self.fc(x.flatten(1))
+        """,
+    "train.py": """
+        import argparse
+        import torch
+        from models import Net
+
+        def get_args():
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--classes", "-c", type=int, default="3")
+            parser.add_argument("--bilinear", action="store_true")
+            parser.add_argument("--width", type=int, required=True)
+            return parser.parse_args()
+
+        if __name__ == "__main__":
+            args = get_args()
+            model = Net(1, n_classes=args.classes, bilinear=args.bilinear,
+                        width=args.width)
+            opt = torch.optim.Adam(model.parameters())
+        """,
+}
+
+
+def _write(root, files):
+    for rel, text in files.items():
+        (root / rel).write_text(textwrap.dedent(text))
+
+
+def test_the_core_model_is_built_with_the_entrypoints_literals_and_argparse_defaults(tmp_path):
+    _write(tmp_path, _UNET_LIKE)
+    pick = pick_model(tmp_path)
+    assert pick.target == f"{tmp_path / 'models.py'}:Net"
+    # positional 1 -> n_channels; "3" through type=int; store_true -> False; a required option is unknown
+    assert pick.kwargs == {"n_channels": 1, "n_classes": 3, "bilinear": False}
+    assert "Net(n_channels=1, n_classes=3, bilinear=False) as train.py:15 builds it; not resolved: width" \
+        in pick.origin
+
+
+def test_probe_without_a_model_builds_it_as_the_entrypoint_does(tmp_path):
+    _write(tmp_path, _UNET_LIKE)
+    proc = run_cli("--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["measurements"]["build"]["kwargs"] == {"n_channels": 1, "n_classes": 3, "bilinear": False}
+    assert report["measurements"]["input"]["shape"][:2] == [8, 1]
 
 
 def test_static_scan_ranks_activations_samplers_and_wrappers_after_the_model(tmp_path):
@@ -166,6 +226,33 @@ def test_static_scan_ranks_activations_samplers_and_wrappers_after_the_model(tmp
         """))
     names = [c.name for c in find_candidates(tmp_path)]
     assert names[0] == "Classifier" and set(names[1:]) == {"Mish", "InferenceWrapper"}
+
+
+def test_static_scan_tells_same_named_classes_of_different_files_apart(tmp_path):
+    # a collection (PyTorch-GAN): every implementation has its own Generator; whether one needs
+    # arguments is read from that class and from the base its own file imports, not from the first
+    # class of that name
+    from repolens.probe.autodetect import find_candidates
+
+    for folder, signature in (("a", "self, latent_dim"), ("b", "self")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "models.py").write_text(textwrap.dedent(f"""
+            from torch import nn
+
+            class Generator(nn.Module):
+                def __init__({signature}):
+                    super().__init__()
+                    self.fc = nn.Linear(4, 4)
+            """))
+    (tmp_path / "a" / "wide.py").write_text(textwrap.dedent("""
+        from models import Generator
+
+        class WideGenerator(Generator):
+            pass
+        """))
+    found = {c.target for c in find_candidates(tmp_path)}
+    assert "b/models.py:Generator" in found
+    assert not found & {"a/models.py:Generator", "a/wide.py:WideGenerator"}  # both need latent_dim
 
 
 def test_default_time_limit_grows_with_the_parameter_count_and_steps():

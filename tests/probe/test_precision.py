@@ -20,12 +20,58 @@ def _warnings(report):
 
 
 @pytest.mark.parametrize("target", ["TanhGenerator", "SigmoidDiscriminator", "BiasBeforeNorms", "LayerScaleNet",
-                                    "ZeroInitHead", "MultiScaleDetector", "IteratedLayers", "MaskedAutoencoder"])
+                                    "ZeroInitHead", "MultiScaleDetector", "IteratedLayers", "MaskedAutoencoder",
+                                    "DeepResidualNet", "ReluLogitsClassifier", "ContrastiveEmbedder"])
 def test_correctly_wired_models_give_no_warning(target):
     report = _probe(target)
     assert report.failure is None, report.failure
     assert not _warnings(report), _warnings(report)
     assert report.measurements["overfit"]["passed"]
+
+
+def test_deep_resnet_initial_loss_is_info_its_logit_spread_is_that_of_an_ordinary_init():
+    report = _probe("DeepResidualNet")
+    m = report.measurements
+    # the loss is more than twice ln(10) (the old warning line) ...
+    assert m["initial_loss_deviation"] > 1.0
+    # ... from logits spread about 1.3 x sqrt(2 ln C), not an order of magnitude beyond
+    assert 1.0 < m["initial_logit_spread_ratio"] < 3.0
+    rt004 = [f for f in report.findings if f.rule == "RT004"]
+    assert [f.severity for f in rt004] == ["info"] and "ordinary initialisation" in rt004[0].message
+
+
+def test_huge_head_init_stays_an_rt004_warning_with_its_spread():
+    report = probe_here("HugeLogits")
+    rt004 = [f for f in report.findings if f.rule == "RT004"]
+    assert [f.severity for f in rt004] == ["warning"]
+    assert report.measurements["initial_logit_spread_ratio"] > 3.0
+
+
+def test_unit_norm_embedding_is_fitted_to_unit_vectors_not_read_as_logits():
+    m = _probe("ContrastiveEmbedder").measurements
+    assert m["output"]["task"] == "regression" and m["output"]["targets"] == "unit-norm output: random unit vectors"
+    assert m["overfit"]["passed"]
+
+
+def test_relu_logits_are_trained_on_labels_the_relu_can_learn():
+    m = _probe("ReluLogitsClassifier").measurements
+    assert "labels drawn among each sample's logits above 0" in m["output"]["targets"]
+    assert m["overfit"]["passed"]
+
+
+def test_relu_logits_dead_for_a_few_samples_is_info_when_the_others_fit():
+    report = _probe("PartlyDeadReluLogits")
+    overfit = report.measurements["overfit"]
+    assert not overfit["passed"] and overfit["dead_label_samples"] == 1
+    assert overfit["live_samples_loss"] < overfit["target"]
+    rt005 = [f for f in report.findings if f.rule == "RT005"]
+    assert [f.severity for f in rt005] == ["info"] and "1 of 8 samples cannot be fitted" in rt005[0].message
+
+
+def test_relu_logits_all_dead_still_cannot_overfit():
+    report = _probe("DeadReluLogits")
+    rt005 = [f for f in report.findings if f.rule == "RT005"]
+    assert [f.severity for f in rt005] == ["warning"] and "Relu output" in rt005[0].message
 
 
 def test_tanh_output_is_fitted_to_targets_inside_its_range():

@@ -153,7 +153,10 @@ def _head(key: str, p: torch.Tensor, integer_input: bool, name: str | None, clas
     n = p.shape[0] if p.dim() else 1
     if name in _CLASS_LOSSES or (name is None and labels is not None and not labels.is_floating_point()):
         kind = "language-model" if p.dim() == 3 and integer_input else "classification"
-    elif name is None and p.dim() == 2 and p.shape[1] > 1 and (classes is None or classes == p.shape[1]):
+    elif name is None and p.dim() == 2 and p.shape[1] > 1 and (classes is None or classes == p.shape[1]) \
+            and not _unit_rows(p, batch_dim):
+        # rows of unit L2 norm are an embedding (SupCon's projection), not logits: as logits they could
+        # never reach a low cross-entropy (at most e / (e + C - 1) on the label), whatever the wiring
         kind = "classification"
     elif name is None and p.dim() == 3 and integer_input and p.shape[-1] > 1:
         kind = "language-model"
@@ -162,13 +165,16 @@ def _head(key: str, p: torch.Tensor, integer_input: bool, name: str | None, clas
     if kind == "classification":
         c = p.shape[-1] if p.dim() == 2 else p.shape[1]
         shape = (n,) if p.dim() == 2 else (n, *p.shape[2:])
-        targets = labels if labels is not None else torch.randint(0, c, shape, generator=gen)
         act = output_activation(p)
+        targets = labels if labels is not None else torch.randint(0, c, shape, generator=gen)
         wrong = None
         if act is not None and name in (None, "cross_entropy", "ce"):
             wrong = (f"{act[0]} output: cross-entropy expects logits, not probabilities"
                      if act[0] in ("Softmax", "Sigmoid") else
                      f"{act[0]} output: cross-entropy expects logits, these are bounded to [{act[1]:g}, {act[2]:g}]")
+            if labels is None and act[1] == 0.0 and math.isinf(act[2]) and act[0] in ("Relu", "Threshold"):
+                targets = _live_labels(p, 1 if p.dim() > 2 else -1, gen)
+                wrong += "; labels drawn among each sample's logits above 0 (a ReLU at 0 has no gradient)"
         return Head(key, kind, name or "cross_entropy", c, targets.to(p.device), wrong)
     if kind == "language-model":
         v = p.shape[-1]
@@ -212,6 +218,19 @@ def _head(key: str, p: torch.Tensor, integer_input: bool, name: str | None, clas
         return Head(key, kind, name or "mse", None, targets.to(p.device, p.dtype), "unit-norm output: random unit vectors")
     targets = torch.randn(shape, generator=gen)
     return Head(key, kind, name or "mse", None, targets.to(p.device, p.dtype))
+
+
+def _live_labels(p: torch.Tensor, class_dim: int, gen: torch.Generator) -> torch.Tensor:
+    """Random labels a ReLU-bounded classifier can learn (SqueezeNet's head ends in a ReLU): for each
+    sample (and position), one of the classes whose logit is above 0. A label whose logit sits at the
+    ReLU's 0 gets no gradient through it, so no training step can raise it; a random class among all
+    of them would leave about half the samples unlearnable and make RT005 measure the probe's draw.
+    A sample with no live logit keeps a random class (nothing can be learnt for it: RT005 says so)."""
+    z = p.detach().float().movedim(class_dim, -1)
+    live = (z > 0).reshape(-1, z.shape[-1]).float()
+    live[live.sum(dim=1) == 0] = 1.0
+    drawn = torch.multinomial(live.cpu(), 1, generator=gen).reshape(z.shape[:-1])
+    return drawn
 
 
 def _unit_rows(p: torch.Tensor, batch_dim: int) -> bool:

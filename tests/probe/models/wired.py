@@ -254,3 +254,83 @@ class SecondHeadMixes(nn.Module):
     def forward(self, x):
         h = F.relu(self.fc1(x))
         return self.a(h), self.b(h.t().reshape(x.shape[0], -1))
+
+
+class _BasicBlock(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.conv1 = nn.Conv2d(width, width, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
+
+    def forward(self, x):
+        return F.relu(x + self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))
+
+
+class DeepResidualNet(nn.Module):
+    """A CIFAR ResNet the way akamaster's resnet56 is initialised (Kaiming normal everywhere, no
+    zero-init of the last BatchNorm): the residual stream's variance grows with the number of
+    blocks, so the logits start with a spread of about 3 and the loss well above ln(10), from an
+    ordinary initialisation."""
+
+    def __init__(self, blocks=27, width=8, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU())
+        self.blocks = nn.Sequential(*[_BasicBlock(width) for _ in range(blocks)])
+        self.fc = nn.Linear(width, classes)
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight)
+
+    def forward(self, x):
+        return self.fc(F.adaptive_avg_pool2d(self.blocks(self.stem(x)), 1).flatten(1))
+
+
+class ReluLogitsClassifier(nn.Module):
+    """SqueezeNet's head: the classifier's logits pass a ReLU (by design). At initialisation about
+    half of them are 0 with no gradient, for each sample a different half."""
+
+    def __init__(self, classes=200):
+        super().__init__()
+        self.fc1 = nn.Linear(16, 64)
+        self.fc2 = nn.Linear(64, classes)
+
+    def forward(self, x):
+        return F.relu(self.fc2(F.relu(self.fc1(x))))
+
+
+class DeadReluLogits(ReluLogitsClassifier):
+    """Its broken twin: a bias of -10 before the ReLU puts every logit at 0, for every sample."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.no_grad():
+            self.fc2.bias.fill_(-10.0)
+
+
+class ContrastiveEmbedder(nn.Module):
+    """SupCon's projection head: a conv encoder, an MLP, and rows normalised to unit length
+    (N x 128). An embedding, not logits."""
+
+    image_size = 8
+
+    def __init__(self, dim=128):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+                                     nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.head = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, dim))
+
+    def forward(self, x):
+        return F.normalize(self.head(self.encoder(x)), dim=1)
+
+
+
+class PartlyDeadReluLogits(ReluLogitsClassifier):
+    """ReLU logits that are all 0 for some samples (those whose first input feature is high): those
+    samples cannot be fitted, the others can. What SqueezeNet's head ends up with on random inputs,
+    made deterministic."""
+
+    def forward(self, x):
+        shut = 100.0 * (x[:, :1] > 0.8).float()
+        return F.relu(self.fc2(F.relu(self.fc1(x))) - shut)

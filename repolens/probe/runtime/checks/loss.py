@@ -17,36 +17,67 @@ def uniform_label_loss(logits: torch.Tensor, class_dim: int) -> float:
     return float((torch.logsumexp(z, dim=class_dim) - z.mean(dim=class_dim)).mean())
 
 
+def logit_spread(logits: torch.Tensor, class_dim: int) -> float:
+    """Standard deviation of the logits around each sample's mean logit: the one thing the
+    label-averaged loss depends on (it is >= ln C, with equality only for equal logits)."""
+    z = logits.detach().float()
+    return float((z - z.mean(dim=class_dim, keepdim=True)).pow(2).mean().sqrt())
+
+
 def check_initial_loss(run: Run, loss: float, logits: torch.Tensor | None = None) -> None:
     task = run.task
     expected = task.expected_initial_loss if task else None
     run.measure("initial_loss", loss)
+    spread = None
     if (expected is not None and logits is not None and task.loss_name in ("cross_entropy", "ce")
             and task.loss_fn is None and logits.dim() >= 2 and len(task.heads) == 1):
         # an N x C (or N x T x V) output: judge the label-averaged loss, report both
-        loss = uniform_label_loss(logits, -1 if task.kind == "language-model" or logits.dim() == 2 else 1)
+        class_dim = -1 if task.kind == "language-model" or logits.dim() == 2 else 1
+        loss = uniform_label_loss(logits, class_dim)
+        spread = logit_spread(logits, class_dim)
         run.measure("initial_loss_all_labels", loss)
+        run.measure("initial_logit_std", spread)
     run.measure("expected_initial_loss", expected)
     if expected is None or not math.isfinite(loss):
         run.skip("RT004", f"no expected initial loss for a {task.kind if task else 'unknown'} task with "
                  f"loss {task.loss_name if task else '?'}")
         return
-    tol = run.spec.thresholds.initial_loss_tolerance
+    th = run.spec.thresholds
+    tol = th.initial_loss_tolerance
     deviation = (loss - expected) / expected
     run.measure("initial_loss_deviation", deviation)
-    if abs(deviation) > tol:
-        # A Kaiming-initialised head (logits of std 1-2) starts 30-70 % above ln(C): worth knowing, not an
-        # error; a loss twice the expected one means confidently wrong logits at initialisation.
-        warn = run.spec.thresholds.initial_loss_warning
-        severity = "warning" if abs(deviation) > warn else "info"
-        what = f"ln({task.classes}) = {expected:.3f}" if task.classes else f"{expected:.3f}"
-        cause = ("the last layer's initial weights are too large or the input is not normalized"
-                 if deviation > 0 else "the model is confident before training (is the output already a "
-                 "probability, or are the logits scaled down?)")
-        run.add(finding("RT004", severity, f"initial loss {loss:.3f} is {deviation:+.0%} from the expected {what} "
-                        f"for random labels (info above {tol:.0%}, warning above {warn:.0%}): {cause}", "",
-                        value=loss, threshold=expected,
-                        hint="initialise the last layer's weights small and its bias to the label prior"))
+    if abs(deviation) <= tol:
+        return
+    warn = th.initial_loss_warning
+    what = f"ln({task.classes}) = {expected:.3f}" if task.classes else f"{expected:.3f}"
+    cause = ("the last layer's initial weights are too large or the input is not normalized"
+             if deviation > 0 else "the model is confident before training (is the output already a "
+             "probability, or are the logits scaled down?)")
+    severity = "warning" if abs(deviation) > warn else "info"
+    message = (f"initial loss {loss:.3f} is {deviation:+.0%} from the expected {what} for random labels "
+               f"(info above {tol:.0%}, warning above {warn:.0%}")
+    if spread is not None:
+        # The label-averaged loss depends only on the logits' spread s. For C logits of spread s it is
+        # about ln C + s^2 / 2 while s < s_c = sqrt(2 ln C), and about 2 (s / s_c) ln C beyond, where the
+        # softmax concentrates on a few classes (the random energy model's critical point): "+100 %" is
+        # s = s_c. An ordinary initialisation can pass it (a deep BN ResNet's residual stream grows with
+        # depth: ResNet-56 starts at 1.3 s_c); a stray scale factor or a wide layer drawn from N(0, 1)
+        # lands far beyond. A warning needs both the loss and a spread of initial_logit_spread x s_c.
+        critical = math.sqrt(2 * math.log(task.classes)) if task.classes and task.classes > 1 else 1.0
+        limit = th.initial_logit_spread
+        ratio = spread / critical
+        run.measure("initial_logit_spread_ratio", ratio)
+        if severity == "warning" and ratio <= limit:
+            severity = "info"
+        message += f"; a warning also needs a logit spread above {limit:g} x sqrt(2 ln C) = {limit * critical:.3g}"
+        if severity == "info":
+            cause = ("the spread of an ordinary initialisation, worth fixing to avoid a hockey-stick loss curve "
+                     "(Karpathy: initialise the last layer so that the loss starts at ln C)")
+        cause += (f"; the logits' standard deviation around each sample's mean is {spread:.3g}, {ratio:.2g} x "
+                  f"sqrt(2 ln C), beyond which the softmax concentrates on a few classes")
+    message += f"): {cause}"
+    run.add(finding("RT004", severity, message, "", value=loss, threshold=expected,
+                    hint="initialise the last layer's weights small and its bias to the label prior"))
 
 
 def check_components(run: Run, components: dict[str, torch.Tensor]) -> None:

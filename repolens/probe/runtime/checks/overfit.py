@@ -68,9 +68,10 @@ def check_overfit(run: Run) -> dict | None:
                 stopped = f"stopped after {len(curve)} of {run.spec.steps} steps to stay within the time limit"
                 break
     with torch.no_grad(), training_without_dropout(run.model):
-        _, loss, _ = forward(run)
+        output, loss, _ = forward(run)
     final = float(loss)
     passed = passed or (target is not None and final <= target)
+    dead = None if passed or stopped or target is None else _dead_label_samples(run, output, target)
     result = {"steps": len(curve), "max_steps": run.spec.steps, "lr": th.overfit_lr, "optimizer": "Adam",
               "samples": int(run.inputs.shape[0]), "initial_loss": initial, "final_loss": final,
               "best_loss": min((c for c in curve if math.isfinite(c)), default=None),
@@ -82,6 +83,8 @@ def check_overfit(run: Run) -> dict | None:
         result["targets"] = run.task.describe()["targets"]
     if stopped:
         result["stopped"] = stopped
+    if dead is not None:
+        result["dead_label_samples"], result["live_samples_loss"] = dead
     run.measure("overfit", result)
     if times:
         steady = times[1:] or times
@@ -93,6 +96,15 @@ def check_overfit(run: Run) -> dict | None:
         # too slow to finish here: no verdict rather than a false "cannot overfit"
         run.skip("RT005", f"inconclusive: {stopped} (loss {initial:.4g} -> {final:.4g}, target {target:.4g}); "
                  "raise --timeout, or probe a smaller configuration (--tiny)")
+    elif not passed and dead is not None:
+        # the samples that train fit; the others' label logits sit at the ReLU's 0, where no step reaches them
+        run.add(finding("RT005", "info", f"{dead[0]} of {result['samples']} samples cannot be fitted: their label's logit "
+                        "is stuck at 0 behind the ReLU that ends the classifier (no gradient there); the other samples "
+                        f"fit (loss {dead[1]:.4g}, target {target:.4g}). On 8 random inputs a deep network's features "
+                        "are nearly alike, so a step that lowers a class for one sample shuts it for another: a "
+                        "property of ReLU logits (SqueezeNet's design), not a wiring error", "",
+                        value=final, threshold=target,
+                        hint="if the ReLU after the last layer is not intended, remove it: cross-entropy expects logits"))
     elif not passed:
         if curve and not math.isfinite(curve[-1]):
             why = "the loss became NaN/Inf"
@@ -108,6 +120,25 @@ def check_overfit(run: Run) -> dict | None:
                         hint="train on one small batch by hand and watch the loss; check the output activation "
                              "against the loss"))
     return result
+
+
+def _dead_label_samples(run: Run, output, target: float) -> tuple[int, float] | None:
+    """(samples whose label logit is at a ReLU's 0, the loss of the others) for a classifier whose logits
+    pass a ReLU, when fewer than half are dead and the others fit; else None (a plain failure)."""
+    task = run.task
+    if task is None or len(task.heads) != 1 or task.kind != "classification" or task.loss_fn is not None:
+        return None
+    head = task.heads[0]
+    p = output.primary
+    if p is None or not (head.reach and "labels drawn among" in head.reach) or p.dim() != 2:
+        return None
+    label_logit = p.detach().float().gather(1, head.targets.view(-1, 1).long()).squeeze(1)
+    dead = label_logit <= 0
+    k = int(dead.sum())
+    if k == 0 or 2 * k >= p.shape[0]:
+        return None
+    live = float(torch.nn.functional.cross_entropy(p.detach().float()[~dead], head.targets[~dead].long()))
+    return (k, live) if live <= target else None
 
 
 def _ratio(run: Run) -> float:
