@@ -1,7 +1,11 @@
 """RL401 cudnn-benchmark: a CUDA conv-net training entrypoint that never lets cuDNN pick its algorithms."""
 
+import libcst as cst
+
 from repolens.lint import Example, Severity
+from repolens.lint.knowledge.dataloader import SMALL_IMAGE_DATASETS
 from repolens.lint.trainflow import TrainingEntrypointRule
+from repolens.lint.traverse import calls_in
 
 _MAIN = """
 def main():
@@ -27,7 +31,10 @@ class CudnnBenchmark(TrainingEntrypointRule):
     neither is one that sets `benchmark` to any value anywhere (the whole project is searched).
     The convolutions must be this entrypoint's: in its own file, or in a project file it imports
     by name (`from model import Net`, `import models.resnet`); an LSTM or VAE script in a
-    tutorial repository whose other scripts train conv-nets is not flagged.
+    tutorial repository whose other scripts train conv-nets is not flagged. Nor is an entrypoint
+    that trains on one of torchvision's 28 px digit datasets (MNIST, FashionMNIST, KMNIST, EMNIST,
+    QMNIST, USPS): the gain is seconds per run (judged not worth a change on tutorials and GAN
+    demos; a judgement, not a certainty).
 
     Only code counts as a convolution: a comment that names one ("initialise the patch embedding
     like nn.Linear (instead of nn.Conv2d)") does not, and neither does a non-overlapping patchify
@@ -82,6 +89,9 @@ class CudnnBenchmark(TrainingEntrypointRule):
         Example("import torch\nimport torch.nn as nn\ntorch.backends.cudnn.benchmark = True\n" + _MAIN),
         # CPU-only project.
         Example("import torch.nn as nn\n" + _MAIN.replace(".cuda()", "")),
+        # A conv net on MNIST: the algorithm choice is worth seconds per run.
+        Example("import torch.nn as nn\nfrom torchvision import datasets\n"
+                "loader = datasets.MNIST('data', train=True, download=True)\n" + _MAIN),
         # Set in another file; or reproducibility chosen instead.
         Example("import torch.nn as nn\n" + _MAIN, path="train.py",
                 files={"utils/env.py": "import torch\ntorch.backends.cudnn.deterministic = True\n"}),
@@ -102,9 +112,23 @@ class CudnnBenchmark(TrainingEntrypointRule):
                 path="train_resnet.py"),
     ]
 
+    def visit_Module(self, node: cst.Module) -> None:
+        self._module = node
+        super().visit_Module(node)
+
     def missing(self) -> bool:
         signals = self.facts.train_signals
-        return self.facts.uses_cuda and "cudnn" not in signals and self._trains_a_conv_net()
+        return (self.facts.uses_cuda and "cudnn" not in signals and self._trains_a_conv_net()
+                and not self._trains_on_digits())
+
+    def _trains_on_digits(self) -> bool:
+        """The entrypoint builds one of torchvision's 28 px digit datasets (MNIST, ...): on such
+        inputs the algorithm cuDNN picks changes the run time by seconds."""
+        for call in calls_in(self._module):
+            name = self.qualified_name(call.func) or ""
+            if name.startswith("torchvision.") and name.rsplit(".", 1)[-1] in SMALL_IMAGE_DATASETS:
+                return True
+        return False
 
     def _trains_a_conv_net(self) -> bool:
         """Convolutions in this file, or in a project file it imports (through the project model,
