@@ -39,6 +39,7 @@ class BindingTracker:
             self._self_bound: set[int] = set()  # values assigned to a `self.<attr>`
             self.assigned: ChainMap[str, cst.BaseExpression] = ChainMap()
             self.function_stack: list[str] = []
+            self.function_nodes: list[cst.FunctionDef] = []  # the same functions, as nodes
             self.class_stack: list[str] = []
 
     def binding_of(self, node: cst.CSTNode) -> str | None:
@@ -91,6 +92,7 @@ class BindingTracker:
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._ensure_tracker()
         self.function_stack.append(node.name.value)
+        self.function_nodes.append(node)
         self.assigned = self.assigned.new_child()
         params = node.params
         for p in (*params.posonly_params, *params.params, *params.kwonly_params):
@@ -98,7 +100,13 @@ class BindingTracker:
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.function_stack.pop()
+        self.function_nodes.pop()
         self.assigned = self.assigned.parents
+
+    def current_scope(self, module: cst.Module) -> cst.CSTNode:
+        """The innermost enclosing function, else the module."""
+        self._ensure_tracker()
+        return self.function_nodes[-1] if self.function_nodes else module
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._ensure_tracker()

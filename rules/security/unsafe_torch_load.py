@@ -141,7 +141,6 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         super().__init__(context, options)
         self._type_error_handlers = 0
         self._ensure_tracker()  # function_stack / class_stack even in a file with no assignment
-        self._scopes: list[cst.CSTNode] = []  # enclosing functions (the module below them)
         self._opened: list[dict[str, cst.BaseExpression]] = []  # `with open(X) as f` blocks: f -> X
         self._conditions: list[str] = []  # test of each enclosing `if` ("" in its else branch)
         self._orelse: set[int] = set()
@@ -149,14 +148,6 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         self._data: set[int] = set()  # loads whose result is converted to an array (`torch.load(p).numpy()`)
 
     # -- where the load sits -------------------------------------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        super().visit_FunctionDef(node)
-        self._scopes.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        super().leave_FunctionDef(original_node)
-        self._scopes.pop()
-
     def visit_With(self, node: cst.With) -> None:
         opened = {}
         for item in node.items:
@@ -203,7 +194,7 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         return path_keys(expr, self._scope_name())
 
     def _scope(self) -> cst.CSTNode | None:
-        return self._scopes[-1] if self._scopes else self.context.module
+        return self.current_scope(self.context.module)
 
     def _module_use(self, name: str) -> bool:
         """Does the scope call a module-only method on `name` (`model = torch.load(f)`; `model.eval()`)?"""

@@ -151,15 +151,6 @@ def get_loaders(full):
     def visit_Module(self, node: cst.Module) -> None:
         self._skip = is_test_path(self.context.path)
         self._seen: dict[tuple[str, int], tuple[str, cst.Call]] = {}
-        self._scopes: list[cst.CSTNode] = [node]
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        super().visit_FunctionDef(node)
-        self._scopes.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        super().leave_FunctionDef(original_node)
-        self._scopes.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._skip:
@@ -208,7 +199,7 @@ def get_loaders(full):
     def _unpacked_once(self, name: str) -> cst.CSTNode | None:
         """The scope, when it binds `name` exactly once by unpacking (`train_set, val_set =
         random_split(...)`): every use of the name in it is then the same object."""
-        scope = self._scopes[-1]
+        scope = self.current_scope(self.context.module)
         values = assigned_values(scope, name)
         return scope if values == [None] and not _is_parameter(scope, name) else None
 
