@@ -1,7 +1,8 @@
 """The results cache, like ruff's: `.repolens_cache/` at the project root.
 
-Two JSON files per tool version: per-file facts (valid for any settings) and per-settings lint
-results. An entry is reused when the file's content is unchanged (its size and mtime, as ruff
+Two JSON files per tool version: per-file facts (valid for any settings; keyed also by the shape
+of the facts, `facts.facts_shape()`, so a build that added a field never reads older entries) and
+per-settings lint results. An entry is reused when the file's content is unchanged (its size and mtime, as ruff
 checks, or else its sha256) and, for lint results, when the project facts are unchanged too.
 JSON, never pickle: a cache folder that came with a cloned repository must not run code.
 A corrupt or foreign cache file is ignored and rewritten.

@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from repolens import __version__, deepstack, procs
 from repolens.lint.cache import JsonStore, cache_location, same_file
-from repolens.lint.facts import (FileFacts, ProjectFacts, facts_from_json, facts_to_json, file_facts,
+from repolens.lint.facts import (FileFacts, ProjectFacts, facts_from_json, facts_shape, facts_to_json, file_facts,
                                  merge_facts, project_facts_digest)
 from repolens.lint.model import FileResult, Finding, Severity
 from repolens.lint.parse import file_stat, load_target
@@ -160,7 +160,7 @@ def lint_targets(
 ) -> LintRun:
     """Lint `targets`. `fact_targets` (default: the targets) feed the project-facts pass."""
     folder = cache_location(settings.root, cache_dir, use_cache=use_cache)
-    facts_store = JsonStore(folder / "facts.json", __version__) if folder else None
+    facts_store = JsonStore(folder / "facts.json", f"{__version__}:{facts_shape()}") if folder else None
     fact_targets = fact_targets if fact_targets is not None else targets
     per_file = gather_facts(fact_targets, facts_store, jobs=jobs, prefix=import_prefix(settings.root))
     # Facts are merged per project (a folder with its own pyproject, requirements, .git ...).

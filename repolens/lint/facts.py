@@ -539,6 +539,15 @@ def collect_facts(sources: Mapping[str, str]) -> ProjectFacts:
 
 
 # -- serialisation, for the cache (JSON: a cache must never execute anything) -------------------
+def facts_shape() -> str:
+    """A short digest of what a cached file's facts hold (FileFacts' fields, ModuleInfo's): part of
+    the facts cache's key, so a cache written before a field was added or removed is not read with
+    that field missing (it would silently take its empty default). Logic changes inside one release
+    still need the release's version to change."""
+    names = [f.name for f in fields(FileFacts)] + [f.name for f in fields(ModuleInfo)]
+    return hashlib.sha256(",".join(names).encode()).hexdigest()[:12]
+
+
 def facts_to_json(facts: FileFacts) -> dict[str, object]:
     out: dict[str, object] = {}
     for f in fields(FileFacts):

@@ -164,3 +164,20 @@ def test_the_cli_loads_neither_libcst_nor_git_until_a_command_needs_them():
     code = "import sys, repolens.cli; print('libcst' in sys.modules, 'git' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_facts_written_with_other_fields_are_not_read_back(project):
+    """A facts cache from a build whose FileFacts had other fields (same version string) is a miss,
+    not facts with a field silently at its empty default."""
+    from repolens import __version__
+    from repolens.lint.cache import JsonStore
+    from repolens.lint.facts import facts_shape
+
+    write(project / "a.py", "print(1)\n")
+    run(project)
+    [facts] = list((project / ".repolens_cache").rglob("facts.json"))
+    data = json.loads(facts.read_text())
+    assert data["key"] == f"{__version__}:{facts_shape()}" and data["entries"]
+    data["key"] = f"{__version__}:0123456789ab"  # as an older build of the same version wrote it
+    facts.write_text(json.dumps(data))
+    assert JsonStore(facts, f"{__version__}:{facts_shape()}").get("a.py") is None
