@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from repolens.discover.source import read_source
+from repolens.project.cli_options import cli_options
 
 
 @dataclass(frozen=True)
@@ -52,33 +53,24 @@ def _literal(node: ast.expr) -> Any:
 
 
 def argparse_defaults(tree: ast.Module) -> dict[str, Any]:
-    """dest -> default of every `add_argument` in the file whose default is known."""
+    """dest -> default of every optional `add_argument` in the file whose default is known."""
     out: dict[str, Any] = {}
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "add_argument" and node.args):
+    for option in cli_options(tree):
+        if option.required:
             continue
-        flags = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-        kw = {k.arg: k.value for k in node.keywords if k.arg}
-        dest = _literal(kw["dest"]) if "dest" in kw else next(
-            (f[2:] for f in flags if f.startswith("--")), flags[0] if flags and not flags[0].startswith("-") else None)
-        if not isinstance(dest, str) or _literal(kw.get("required", ast.Constant(False))) is True:
-            continue
-        action = _literal(kw["action"]) if "action" in kw else None
-        if "default" in kw:
-            value = _literal(kw["default"])
-        elif action in ("store_true", "store_false"):
-            value = action == "store_false"
+        if option.default is not None:
+            value = _literal(option.default)
+        elif option.action in ("store_true", "store_false"):
+            value = option.action == "store_false"
         else:
             value = None  # argparse's own default
-        kind = kw.get("type")
-        if isinstance(value, str) and isinstance(kind, ast.Name) and kind.id in ("int", "float"):
+        if isinstance(value, str) and option.type_name in ("int", "float"):
             try:
-                value = int(value) if kind.id == "int" else float(value)
+                value = int(value) if option.type_name == "int" else float(value)
             except ValueError:
                 value = _MISSING
         if value is not _MISSING:
-            out[dest.replace("-", "_")] = value
+            out.setdefault(option.dest, value)
     return out
 
 

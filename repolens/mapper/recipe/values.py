@@ -17,6 +17,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from repolens.mapper.recipe.source import SourceFile
+from repolens.project.cli_options import cli_option
 from repolens.pyindex.aliases import ast_dotted_name
 
 Keyed = dict[str, tuple[str, str]]  # key -> (value as written, "file:line")
@@ -83,29 +84,19 @@ class Values:
                     self.dicts.setdefault(dotted.split(".", 1)[1], (sf.segment(node.value), sf.loc(node.value)))
 
     def _add_argument(self, sf: SourceFile, node: ast.Call) -> None:
-        options = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-        if not options:
+        option = cli_option(node)
+        if option is None:
             return
-        kws = {kw.arg: kw.value for kw in node.keywords if kw.arg}
-        dest_node = kws.get("dest")
-        if isinstance(dest_node, ast.Constant) and isinstance(dest_node.value, str):
-            dest = dest_node.value
+        for o in option.options:
+            self.option_dest.setdefault(o, option.dest)
+        if option.dest in self.argparse:
+            return
+        if option.default is not None:
+            self.argparse[option.dest] = (sf.segment(option.default), sf.loc(option.default))
+        elif option.action in ("store_true", "store_false"):
+            self.argparse[option.dest] = ("False" if option.action == "store_true" else "True", sf.loc(node))
         else:
-            longs = [o for o in options if o.startswith("--")]
-            dest = (longs[0] if longs else options[0]).lstrip("-").replace("-", "_")
-        for o in options:
-            self.option_dest.setdefault(o, dest)
-        if dest in self.argparse:
-            return
-        default = kws.get("default")
-        if default is not None:
-            self.argparse[dest] = (sf.segment(default), sf.loc(default))
-            return
-        action = kws.get("action")
-        if isinstance(action, ast.Constant) and action.value in ("store_true", "store_false"):
-            self.argparse[dest] = ("False" if action.value == "store_true" else "True", sf.loc(node))
-        else:
-            self.argparse[dest] = ("None", sf.loc(node))
+            self.argparse[option.dest] = ("None", sf.loc(node))
 
     def add_config(self, rel: str, flat: dict[str, tuple[str, int]], prefix: str = "") -> None:
         for key, (value, line) in flat.items():
