@@ -11,6 +11,7 @@ from repolens.lint.bindings import self_attribute_bindings
 from repolens.lint.helpers import add_keyword, has_star_args, keyword_arg, positional_args
 from repolens.lint.knowledge.nn import is_torch_nn_class
 from repolens.lint.layers import layer_runs, takes_fresh_input
+from repolens.lint.roles import builds_small_image_dataset
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import class_nodes
 
@@ -48,7 +49,8 @@ class ReluNotInplace(ScopedRule):
     (N, 2048)) were judged not worth a change (issue #8). A normalised block (`Linear`,
     `BatchNorm1d`, `ReLU`, as in a projector) is still reported, and so is a `Linear` then activation
     in a class that normalises with `LayerNorm` / `RMSNorm`: a transformer block's feed-forward, run
-    on every token. What it cannot see: tensor sizes. A token MLP in a class without such a norm is
+    on every token. Nor in a file that builds one of torchvision's 28 px digit datasets (an MNIST
+    tutorial: the buffers are kilobytes). What it cannot see: tensor sizes. A token MLP in a class without such a norm is
     left alone, a small conv on a tiny image is reported.
 
     ## Why is this bad?
@@ -98,6 +100,21 @@ class ReluNotInplace(ScopedRule):
     fix_safety = "unsafe"
 
     valid = [
+        # An MNIST tutorial's conv net: 28 px maps, kilobytes of activations.
+        Example("""
+import torch.nn as nn
+from torchvision import datasets
+
+train_set = datasets.MNIST("data", train=True, download=True)
+
+class ConvNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Sequential(nn.Conv2d(1, 16, 5, padding=2), nn.BatchNorm2d(16), nn.ReLU())
+
+    def forward(self, x):
+        return self.layer(x)
+"""),
         Example("""
 import torch.nn as nn
 
@@ -224,9 +241,13 @@ class Block(nn.Module):
 """),
     ]
 
+    def visit_Module(self, node: cst.Module) -> None:
+        # A model trained on 28 px digits (MNIST tutorials): the buffers are kilobytes.
+        self._digits = builds_small_image_dataset(self, node)
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
-        if not self.class_is_module(node):
+        if self._digits or not self.class_is_module(node):
             return
         for candidate in self._safe_activations(node):
             self._check(candidate)
@@ -282,3 +303,4 @@ class Block(nn.Module):
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self._seen: set[int] = set()
+        self._digits = False

@@ -3,9 +3,8 @@
 import libcst as cst
 
 from repolens.lint import Example, Severity
-from repolens.lint.knowledge.dataloader import SMALL_IMAGE_DATASETS
+from repolens.lint.roles import builds_small_image_dataset
 from repolens.lint.trainflow import TrainingEntrypointRule
-from repolens.lint.traverse import calls_in
 
 _MAIN = """
 def main():
@@ -119,16 +118,8 @@ class CudnnBenchmark(TrainingEntrypointRule):
     def missing(self) -> bool:
         signals = self.facts.train_signals
         return (self.facts.uses_cuda and "cudnn" not in signals and self._trains_a_conv_net()
-                and not self._trains_on_digits())
+                and not builds_small_image_dataset(self, self._module))  # MNIST: seconds per run
 
-    def _trains_on_digits(self) -> bool:
-        """The entrypoint builds one of torchvision's 28 px digit datasets (MNIST, ...): on such
-        inputs the algorithm cuDNN picks changes the run time by seconds."""
-        for call in calls_in(self._module):
-            name = self.qualified_name(call.func) or ""
-            if name.startswith("torchvision.") and name.rsplit(".", 1)[-1] in SMALL_IMAGE_DATASETS:
-                return True
-        return False
 
     def _trains_a_conv_net(self) -> bool:
         """Convolutions in this file, or in a project file it imports (through the project model,
