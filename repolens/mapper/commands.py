@@ -29,14 +29,13 @@ CMD_START = re.compile(
 )
 SHELL_SUFFIXES = (".sh", ".bash", ".slurm", ".zsh")
 
-# `cd` at the start of a command: after a line start, `(`, `;`, `&&`, `||` or `|`.
 # `cd` at the start of a line (after a README's `$ ` / `> ` prompt too) or after `;`, `&&`, `|`, `(`.
 _CD = re.compile(r"(?:^\s*(?:[$>]\s*)?|[;&|(]\s*)cd(?![\w.-])(?:\s+(\"[^\"]*\"|'[^']*'|[^\s;&|)]+))?")
-# The script's own folder, written the usual ways.
-_SELF_DIR = re.compile(r"^[\"']?(?:\$\(\s*dirname\s+[\"']?\$(?:0|\{?BASH_SOURCE(?:\[0\])?\}?)[\"']?\s*\)|"
-                       r"`dirname\s+[\"']?\$0[\"']?`|\$\{0%/\*\})[\"']?$")
-_SELF_PREFIX = re.compile(r"^[\"']?(?:\$\(\s*dirname\s+[\"']?\$(?:0|\{?BASH_SOURCE(?:\[0\])?\}?)[\"']?\s*\)|"
-                          r"`dirname\s+[\"']?\$0[\"']?`|\$\{0%/\*\})[\"']?/")
+# The script's own folder, written the usual ways: alone (`cd "$(dirname "$0")"`) or as a path prefix.
+_SELF = (r"^[\"']?(?:\$\(\s*dirname\s+[\"']?\$(?:0|\{?BASH_SOURCE(?:\[0\])?\}?)[\"']?\s*\)|"
+         r"`dirname\s+[\"']?\$0[\"']?`|\$\{0%/\*\})[\"']?")
+_SELF_DIR = re.compile(_SELF + "$")
+_SELF_PREFIX = re.compile(_SELF + "/")
 _VAR_PREFIX = re.compile(r"^(?:\$\w+/|\$\{\w+\}/|.*\)/)")
 
 
