@@ -31,13 +31,16 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import realrepos  # noqa: E402
 
-from repolens.discover.notebook import NotebookError, load_notebook  # noqa: E402
+from repolens.discover.files import _kind  # noqa: E402
+from repolens.lint.source_lines import SourceLineReader  # noqa: E402
+from repolens.lint.targets import Target  # noqa: E402
 
 JUDGEMENTS = HERE / "judgements.json"
 # Judged once, on repositories no rule was ever tuned on; report it apart and never tune on it.
@@ -58,35 +61,15 @@ def lint(tree: Path) -> list[dict]:
     return json.loads(done.stdout or "[]")
 
 
-def _source_lines(path: Path) -> tuple[list[str], dict[int, int]]:
-    """The file's lines; for a notebook, its code cells joined as the linter reads them, with each
-    cell's first line."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return [], {}
-    if path.suffix == ".ipynb":
-        try:
-            nb = load_notebook(text)
-        except NotebookError:
-            return [], {}
-        return nb.code.splitlines(), {c.index: c.first_line for c in nb.cells}
-    return text.splitlines(), {}
-
-
 def keyed(repo: str, commit: str, tree: Path, findings: list[dict]) -> list[dict]:
-    """The findings with their stable keys (and source lines), in the linter's order."""
-    lines: dict[str, list[str]] = {}
+    """The findings with their stable keys (and source lines), in the linter's order. The line is
+    read as the linter reads it (a notebook finding's line counts from its cell's first line)."""
+    paths = {f["path"] for f in findings}
+    reader = SourceLineReader({rel: Target(tree / rel, rel, _kind(rel)) for rel in paths})
     seen: Counter = Counter()
     out = []
-    cells: dict[str, dict[int, int]] = {}
     for f in findings:
-        if f["path"] not in lines:
-            lines[f["path"]], cells[f["path"]] = _source_lines(tree / f["path"])
-        src = lines[f["path"]]
-        # A notebook finding's line counts from its cell's first line (the JSON contract's `cell`).
-        line = f["line"] if f.get("cell") is None else cells[f["path"]].get(f["cell"], 1) + f["line"] - 1
-        text = normalise(src[line - 1]) if 0 < line <= len(src) else ""
+        text = normalise(reader.line(SimpleNamespace(path=f["path"], line=f["line"], cell=f.get("cell"))))
         base = f"{repo}|{f['rule']}|{f['path']}|{text}"
         seen[base] += 1
         out.append({"key": f"{base}|{seen[base]}", "repo": repo, "commit": commit, "path": f["path"],
