@@ -174,7 +174,7 @@ def _analyse(label: str, root: Path, summaries: list[FileSummary], other_rels: l
     supports = support_files(root, project, other_rels, docs, scripts, scripts_run)
     readme = find_readme(root, other_rels)
     main = main_entrypoint(entrypoints, roles, project)
-    steps, edges = reading_order(project, roles, entrypoints, readme, own_paper(docs))
+    steps, edges = reading_order(project, roles, entrypoints, main, readme, own_paper(docs))
     steps = split_tiers(steps, roles)
     evaluates = frozenset(r for r, s in project.summaries.items()
                           if {"no_grad", "eval_call"} <= s.features and roles[r].role in ("train", "script"))

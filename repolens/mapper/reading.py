@@ -183,14 +183,16 @@ def core_file(project: MapContext, roles: dict[str, FileRole], reached: list[Rea
 
 
 def reading_order(project: MapContext, roles: dict[str, FileRole], entrypoints: list[Entrypoint],
-                  readme: str | None, papers: list[str]) -> tuple[list[ReadingStep], list[CallEdge]]:
+                  main: Entrypoint | None, readme: str | None,
+                  papers: list[str]) -> tuple[list[ReadingStep], list[CallEdge]]:
+    """The reading steps from `main` (the caller's `main_entrypoint`, computed once: the recipe
+    reads the same one) and the calls followed out of it."""
     steps: list[ReadingStep] = []
     if readme:
         why = "what the project does, how to install and run it"
         if papers:
             why += "; the paper: " + ", ".join(papers[:2])
         steps.append(ReadingStep(readme, why))
-    main = main_entrypoint(entrypoints, roles, project)
     edges: list[CallEdge] = []
     reached: list[Reached] = []
     if main is not None:
