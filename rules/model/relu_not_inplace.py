@@ -241,13 +241,9 @@ class Block(nn.Module):
 """),
     ]
 
-    def visit_Module(self, node: cst.Module) -> None:
-        # A model trained on 28 px digits (MNIST tutorials): the buffers are kilobytes.
-        self._digits = builds_small_image_dataset(self, node)
-
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
-        if self._digits or not self.class_is_module(node):
+        if not self.class_is_module(node):
             return
         for candidate in self._safe_activations(node):
             self._check(candidate)
@@ -297,10 +293,16 @@ class Block(nn.Module):
             return
         if len(positional_args(node)) > position:
             return
+        if self._digits is None:  # asked only once a finding is due: one more walk of the file
+            # A model trained on 28 px digits (MNIST tutorials): the buffers are kilobytes.
+            module = self.context.module
+            self._digits = module is not None and builds_small_image_dataset(self, module)
+        if self._digits:
+            return
         cls = qualified.rsplit(".", 1)[-1]
         self.report(node, self.message.format(cls=cls), replacement=add_keyword(node, "inplace", "True"))
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self._seen: set[int] = set()
-        self._digits = False
+        self._digits: bool | None = None

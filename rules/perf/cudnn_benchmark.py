@@ -1,7 +1,5 @@
 """RL401 cudnn-benchmark: a CUDA conv-net training entrypoint that never lets cuDNN pick its algorithms."""
 
-import libcst as cst
-
 from repolens.lint import Example, Severity
 from repolens.lint.roles import builds_small_image_dataset
 from repolens.lint.trainflow import TrainingEntrypointRule
@@ -111,14 +109,11 @@ class CudnnBenchmark(TrainingEntrypointRule):
                 path="train_resnet.py"),
     ]
 
-    def visit_Module(self, node: cst.Module) -> None:
-        self._module = node
-        super().visit_Module(node)
-
     def missing(self) -> bool:
         signals = self.facts.train_signals
         return (self.facts.uses_cuda and "cudnn" not in signals and self._trains_a_conv_net()
-                and not builds_small_image_dataset(self, self._module))  # MNIST: seconds per run
+                and not (self.context.module is not None
+                         and builds_small_image_dataset(self, self.context.module)))  # MNIST: seconds per run
 
 
     def _trains_a_conv_net(self) -> bool:
