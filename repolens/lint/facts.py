@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 from repolens.lint import checkpoints
 from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
 from repolens.project import frameworks
+from repolens.project.configfiles import read_config_text
 from repolens.project.environment import Declaration, declared_environment_in
+from repolens.project.inputsizes import CONFIG_SUFFIXES, StatedSize, sizes_in_config
 from repolens.project.model import ProjectModel
 from repolens.project.moduleinfo import ModuleInfo, module_info, unparsed_info
 
@@ -500,10 +502,12 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     )
 
 
-def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declaration] | None = None) -> ProjectFacts:
-    """The project's facts from its files' facts and the versions it declares."""
+def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declaration] | None = None,
+                config_sizes: Iterable[tuple[str, StatedSize]] = ()) -> ProjectFacts:
+    """The project's facts from its files' facts, the versions it declares and the sizes its config
+    files state."""
     per_file = sorted(per_file, key=lambda f: f.path)
-    model = ProjectModel([f.info for f in per_file if f.info is not None], environment)
+    model = ProjectModel([f.info for f in per_file if f.info is not None], environment, config_sizes)
     return ProjectFacts(
         model=model,
         init_files=tuple(f.path for f in per_file if f.calls_init),
@@ -532,10 +536,12 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
 
 def collect_facts(sources: Mapping[str, str]) -> ProjectFacts:
     """Facts for a set of files given as {posix path: text}; requirement and pyproject files among
-    them declare the environment, Python files are analysed."""
+    them declare the environment, YAML/JSON files state sizes, Python files are analysed."""
     py = {p: t for p, t in sources.items() if p.endswith((".py", ".ipynb"))}
+    configs = [(p, s) for p, t in sorted(sources.items()) if p.endswith(CONFIG_SUFFIXES)
+               for s in sizes_in_config(read_config_text(p, t))]
     return merge_facts((file_facts(path, text) for path, text in py.items()),
-                       declared_environment_in(sources))
+                       declared_environment_in(sources), configs)
 
 
 # -- serialisation, for the cache (JSON: a cache must never execute anything) -------------------

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from repolens.comments import strip_hash_comment, unquoted
 from repolens.mapper.docs import Doc
 
 # A command line that runs python code. Launchers take options before the script.
@@ -56,23 +57,10 @@ def clean(cmd: str) -> str:
     return re.sub(r"\s+#.*$", "", cmd.strip()).strip().strip("`").strip()
 
 
-def _unquoted(text: str) -> Iterator[tuple[int, str]]:
-    """(index, character) of the characters outside shell quotes."""
-    quote = ""
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        else:
-            yield i, ch
-
-
 def _command_end(text: str) -> int:
     """Where one command ends: an unquoted `;`, `&&`, `||`, `|`, `&` or an unbalanced `)`."""
     depth = 0
-    for i, ch in _unquoted(text):
+    for i, ch in unquoted(text):
         if ch == "(":
             depth += 1
         elif ch == ")":
@@ -82,14 +70,6 @@ def _command_end(text: str) -> int:
         elif ch in ";|&" and depth == 0:
             return i
     return len(text)
-
-
-def strip_shell_comment(line: str) -> str:
-    """The line up to an unquoted `#` that starts a word: what the shell runs."""
-    for i, ch in _unquoted(line):
-        if ch == "#" and (i == 0 or line[i - 1].isspace()):
-            return line[:i]
-    return line
 
 
 def _join(base: str, path: str) -> str | None:
@@ -158,7 +138,7 @@ def command_lines(source: str, lines: Iterable[str], *, shell: bool) -> list[Com
             cwd.reset()  # a new code block starts from the README's folder again
             continue
         if shell:
-            line = strip_shell_comment(line)
+            line = strip_hash_comment(line)
         elif line.lstrip().startswith("#"):
             continue  # a commented-out command in a code block (a Markdown heading holds none)
         if not line.strip():

@@ -22,6 +22,7 @@ from typing import Iterable, Mapping
 
 from repolens.project import frameworks
 from repolens.project.environment import Declaration, minimum_version
+from repolens.project.inputsizes import StatedSize, largest
 from repolens.project.moduleinfo import ClassInfo, KwargsDict, LoopOver, ModuleInfo
 
 # Class-name endings that make a dataclass-like class a configuration object.
@@ -58,10 +59,13 @@ class TorchVersion:
 
 class ProjectModel:
     def __init__(self, infos: Mapping[str, ModuleInfo] | Iterable[ModuleInfo],
-                 environment: Mapping[str, Declaration] | None = None) -> None:
+                 environment: Mapping[str, Declaration] | None = None,
+                 config_sizes: Iterable[tuple[str, StatedSize]] = ()) -> None:
         items = infos.values() if isinstance(infos, Mapping) else infos
         self.infos: dict[str, ModuleInfo] = {i.rel: i for i in sorted(items, key=lambda i: i.rel)}
         self.environment: dict[str, Declaration] = dict(environment or {})
+        # (config file, size): the sizes the project's YAML/JSON files state (inputsizes.config_sizes_at)
+        self.config_sizes: tuple[tuple[str, StatedSize], ...] = tuple(config_sizes)
         self.modules: dict[str, str] = {}  # full dotted module -> rel
         self.by_suffix: dict[str, list[str]] = {}  # every dotted tail -> rels
         for rel, info in self.infos.items():
@@ -294,8 +298,10 @@ class ProjectModel:
                 sorted({(b.owner, b.attr, b.value) for b in info.bindings}),
                 sorted({(lp.attr, lp.trains) for lp in info.loops}),
             ])
+        sizes = sorted((rel, s.kind, s.value) for rel, info in self.infos.items() for s in info.sizes)
+        sizes += sorted((rel, s.kind, s.value) for rel, s in self.config_sizes)
         payload = [per_file, self.gpu.value, self.torch_version.minimum, self.registers_safe_globals.value,
-                   sorted((k, d.spec) for k, d in self.environment.items())]
+                   sorted((k, d.spec) for k, d in self.environment.items()), sizes]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
     # -- project facts ----------------------------------------------------------------------
@@ -332,6 +338,29 @@ class ProjectModel:
         evidence = tuple(f"{rel}:{e.line}: {e.detail}" for rel, info in self.infos.items() for e in info.torch_apis
                          if e.detail.endswith("safe_globals"))
         return Fact(bool(evidence), evidence)
+
+    def stated_sizes(self, kind: str, rel: str | None = None) -> list[tuple[str, StatedSize]]:
+        """(file, size) for the sizes of `kind` ("image", "batch") stated for `rel`: in the file itself
+        (a script's `--img_size` default, the dataset it builds), else in the files that import it (the
+        script that trains a model file), else in the project's config files. Another script's
+        statements are not `rel`'s: a repository of demos states one size per script. Without `rel`,
+        every statement of the project."""
+        def stated(rels: Iterable[str]) -> list[tuple[str, StatedSize]]:
+            return [(r, s) for r in rels for s in self.infos[r].sizes if s.kind == kind]
+
+        configs = [(r, s) for r, s in self.config_sizes if s.kind == kind]
+        if rel is None:
+            return stated(self.infos) + configs
+        if rel in self.infos:
+            for rels in ([rel], sorted(self.importers.get(rel, ()))):
+                found = stated(rels)
+                if found:
+                    return found
+        return configs
+
+    def image_side(self, rel: str | None = None) -> tuple[int, str] | None:
+        """The largest image side stated for `rel` (see stated_sizes) and where; None when none is."""
+        return largest(self.stated_sizes("image", rel))
 
     def kwargs_dict(self, rel: str, scope: str, name: str) -> KwargsDict | None:
         """What `**name` passes in `scope` of `rel` (falling back to a module-level dict of that name)."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from repolens.project.inputsizes import StatedSize, sizes_in_module
 from repolens.pyindex.aliases import AliasTable, ast_dotted_name
 
 
@@ -111,6 +112,7 @@ class ModuleInfo:
     dynamic_imports: tuple[DynamicImport, ...] = ()
     devices: tuple[Evidence, ...] = ()  # evidence of GPU use
     torch_apis: tuple[Evidence, ...] = ()  # APIs that imply a torch version (what = "2.6")
+    sizes: tuple[StatedSize, ...] = ()  # image sides and batch sizes the file states (inputsizes)
 
     def alias_table(self) -> dict[str, str]:
         return dict(self.aliases)
@@ -141,7 +143,7 @@ class ModuleInfo:
 
 _NESTED: dict[str, type] = {"classes": ClassInfo, "bindings": Binding, "kwargs_dicts": KwargsDict,
                             "loops": LoopOver, "devices": Evidence, "torch_apis": Evidence,
-                            "dynamic_imports": DynamicImport}
+                            "dynamic_imports": DynamicImport, "sizes": StatedSize}
 
 
 def _tuplify(value: Any) -> Any:
@@ -537,6 +539,7 @@ class _Builder:
             returns=tuple(self.returns), dynamic_imports=tuple(self.dynamic_imports),
             devices=_gpu_evidence(self.text),
             torch_apis=_api_evidence(self.text, aliases),
+            sizes=sizes_in_module(tree, aliases),
         )
 
     def _class(self, node: ast.ClassDef) -> ClassInfo:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from repolens.mapper import build_map
-from repolens.mapper.recipe.configs import read_yaml
+from repolens.project.configfiles import read_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -21,7 +21,8 @@ from repolens.discover.notebook import NotebookError, load_notebook
 from repolens.discover.source import read_source
 from repolens.mapper.model import Entrypoint, FileRole
 from repolens.mapper.context import MapContext
-from repolens.mapper.recipe.configs import hydra_files, read_config
+from repolens.mapper.recipe.configs import hydra_files
+from repolens.project.configfiles import read_config
 from repolens.mapper.recipe.detect import Detector, Finding
 from repolens.mapper.recipe.model import FIELDS, Recipe, RecipeValue
 from repolens.mapper.recipe.resolve import Resolver

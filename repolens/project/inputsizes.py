@@ -1,0 +1,185 @@
+"""The input sizes a project states: image sides and batch sizes, as written in its command-line
+defaults (`--img_size 64`), its config files (`data_params: {patch_size: 64}`), the datasets it
+builds (`datasets.CIFAR10(...)`: 32 px) and its resize/crop transforms (`RandomResizedCrop(224)`).
+
+Several lint rules are worth acting on only when tensors are large: an in-place activation saves
+one feature map, a pinned loader saves a copy of one batch, cudnn's autotuner pays off on big
+convolutions. A 28-64 px demo gains nothing measurable from any of them, and was judged so on real
+code (issue #8). These statements are what the project says about the sizes; nothing is run, and a
+size passed on the command line at run time is invisible (the defaults are what is read).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+
+from repolens.project.cli_options import cli_options
+from repolens.project.configfiles import read_config
+
+# Names that hold an image side: img_size, image_size, imsize, crop_size, load_size, fine_size,
+# hr_height, img_height, train_crop_size, resolution, imgsz. Not `input_size` (an RNN's or MLP's
+# feature count as often as an image side) and not a bare `size`.
+IMAGE_SIDE_NAME = re.compile(
+    r"^(?:[a-z]+_)*(?:img|image|im|crop|resize|load|fine|hr)_?(?:size|side|res|resolution|height|width|h|w)$"
+    r"|^(?:[a-z]+_)?resolution$|^imgsz$", re.I)
+# `patch_size` is the crop a dataset cuts (super-resolution, VAEs) under a data section, a ViT's
+# patch elsewhere: it counts only under a key path that names data.
+PATCH_NAME = re.compile(r"^patch_?size$", re.I)
+DATA_SECTION = re.compile(r"(?:^|[._])data(?:set)?(?:_?params|_?config|_?args)?(?:$|[._])", re.I)
+BATCH_NAME = re.compile(r"^(?:train_|per_device_train_|global_|total_|micro_|per_gpu_train_)?batch_?size$|^bs$|^batchsize$",
+                        re.I)
+# torchvision's in-memory datasets and their image side.
+DATASET_SIDES: Mapping[str, int] = {
+    "MNIST": 28, "FashionMNIST": 28, "KMNIST": 28, "EMNIST": 28, "QMNIST": 28, "USPS": 16,
+    "CIFAR10": 32, "CIFAR100": 32, "SVHN": 32, "STL10": 96,
+}
+# torchvision transforms that set the image side, by their first argument (`size`).
+SIZING_TRANSFORMS = frozenset({"Resize", "RandomResizedCrop", "CenterCrop", "RandomCrop", "RandomSizedCrop", "Scale"})
+# Config files looked at for stated sizes: where projects keep them, and how many at most.
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_CONFIG_FILES = 200
+_SKIP_DIRS = frozenset({".git", ".hg", ".venv", "venv", "env", "node_modules", "__pycache__", "site-packages",
+                        ".tox", ".mypy_cache", "build", "dist", "wandb", "runs", "logs", "outputs"})
+
+
+@dataclass(frozen=True)
+class StatedSize:
+    """One size the project states: ("image", 64, 12, "--img_size default 64", "img_size")."""
+
+    kind: str  # "image" | "batch"
+    value: int
+    line: int
+    detail: str
+    name: str = ""  # the option's destination or the config key (`batch_size`); "" for a dataset
+
+
+def size_kind(key: str, section: str = "") -> str | None:
+    """What a name holds: "image" (a side), "batch", or None. `section`: the dotted key path above it."""
+    if IMAGE_SIDE_NAME.match(key):
+        return "image"
+    if PATCH_NAME.match(key) and DATA_SECTION.search(section):
+        return "image"
+    if BATCH_NAME.match(key):
+        return "batch"
+    return None
+
+
+def _int_of(value: object) -> int | None:
+    """An int, or the largest of a pair of ints ((256, 256), [512, 512]); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, (tuple, list)) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return max(value) if max(value) > 0 else None
+    return None
+
+
+def _literal(node: ast.expr | None) -> object:
+    if node is None:
+        return None
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+        return None
+
+
+def sizes_in_module(tree: ast.Module, aliases: Mapping[str, str]) -> tuple[StatedSize, ...]:
+    """Sizes a Python file states: its argparse defaults, the torchvision datasets it builds and the
+    literal sizes of its torchvision resize/crop transforms."""
+    out: list[StatedSize] = []
+    for opt in cli_options(tree):
+        kind = size_kind(opt.dest)
+        value = _int_of(_literal(opt.default)) if kind else None
+        if kind and value:
+            out.append(StatedSize(kind, value, opt.node.lineno, f"{opt.options[-1]} default {value}", opt.dest))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _dotted(node.func)
+        if not name:
+            continue
+        head, _, rest = name.partition(".")
+        qualified = f"{aliases[head]}.{rest}".rstrip(".") if head in aliases else name
+        last = qualified.rsplit(".", 1)[-1]
+        if qualified.startswith("torchvision.datasets") and last in DATASET_SIDES:
+            out.append(StatedSize("image", DATASET_SIDES[last], node.lineno, f"torchvision {last} ({DATASET_SIDES[last]} px)"))
+        elif qualified.startswith("torchvision.transforms") and last in SIZING_TRANSFORMS:
+            size = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "size"), None)
+            value = _int_of(_literal(size))
+            if value:
+                out.append(StatedSize("image", value, node.lineno, f"{last}({value})"))
+    return tuple(out)
+
+
+def _dotted(node: ast.expr) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return ""
+
+
+def sizes_in_config(flat: Mapping[str, tuple[str, int]]) -> list[StatedSize]:
+    """Sizes a config file states (`{dotted.key: (value as written, line)}`)."""
+    out = []
+    for dotted, (text, line) in flat.items():
+        section, _, key = dotted.rpartition(".")
+        kind = size_kind(key, section)
+        if kind is None:
+            continue
+        try:
+            value = _int_of(ast.literal_eval(text))
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+            continue
+        if value:
+            out.append(StatedSize(kind, value, line, f"{dotted}: {text}", key))
+    return out
+
+
+def config_files(folder: Path) -> Iterator[Path]:
+    """The YAML/JSON files under `folder` (hidden, environment and output folders skipped), at most
+    MAX_CONFIG_FILES, nearest first."""
+    queue = [folder]
+    seen = 0
+    while queue and seen < MAX_CONFIG_FILES:
+        here = queue.pop(0)
+        try:
+            entries = sorted(here.iterdir(), key=lambda p: p.name)
+        except OSError:
+            continue
+        for p in entries:
+            if p.name.startswith(".") or p.name in _SKIP_DIRS:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                queue.append(p)
+            elif p.suffix.lower() in CONFIG_SUFFIXES and p.is_file():
+                seen += 1
+                yield p
+                if seen >= MAX_CONFIG_FILES:
+                    return
+
+
+def config_sizes_at(folder: Path) -> tuple[tuple[str, StatedSize], ...]:
+    """(file relative to `folder`, size) for every size the project's config files state."""
+    out = []
+    for path in config_files(folder):
+        rel = path.relative_to(folder).as_posix()
+        out.extend((rel, s) for s in sizes_in_config(read_config(path)))
+    return tuple(out)
+
+
+def largest(sizes: Iterable[tuple[str, StatedSize]]) -> tuple[int, str] | None:
+    """The largest stated value and where it is stated ("train.py:12: --img_size default 64")."""
+    best = max(sizes, key=lambda rs: rs[1].value, default=None)
+    if best is None:
+        return None
+    rel, s = best
+    return s.value, f"{rel}:{s.line}: {s.detail}"
