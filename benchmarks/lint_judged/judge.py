@@ -6,6 +6,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --update   # add new findings, unjudged
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --only facebookresearch/dino -v
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --heldout    # the held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --fresh      # the second held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -45,6 +46,9 @@ from repolens.lint.targets import Target  # noqa: E402
 JUDGEMENTS = HERE / "judgements.json"
 # Judged once, on repositories no rule was ever tuned on; report it apart and never tune on it.
 HELDOUT = HERE / "judgements_heldout.json"
+# Judged once, after the last change to any rule of that round, on repositories nobody had linted
+# before: a second held-out set that no change was ever made against. Report it apart too.
+FRESH = HERE / "judgements_fresh.json"
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
 
@@ -130,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the table and changes as JSON")
     ap.add_argument("--heldout", action="store_true",
                     help=f"use the held-out set ({HELDOUT.name}) instead of {JUDGEMENTS.name}")
+    ap.add_argument("--fresh", action="store_true",
+                    help=f"use the second held-out set ({FRESH.name}), judged after the round's last rule change")
     args = ap.parse_args(argv)
-    path = HELDOUT if args.heldout else JUDGEMENTS
+    path = FRESH if args.fresh else HELDOUT if args.heldout else JUDGEMENTS
     data = load(path)
     for repo in args.add_repo:
         data["repos"][repo] = realrepos.commit_of(repo)

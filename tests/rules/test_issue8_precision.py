@@ -87,3 +87,69 @@ def test_init_names_are_words_not_substrings():
 
     assert all(map(is_init_name, ("init_net", "weights_init", "_init_weights", "initialize", "trunc_normal_")))
     assert not any(map(is_init_name, ("__init__", "initial_conv", "get_initial_state", "finish")))
+
+
+# -- sizes the project states (repolens.project.inputsizes): memory/speed rules at scale only ----
+VAE_MODEL = """
+import torch.nn as nn
+
+class VanillaVAE(nn.Module):
+    def __init__(self, in_channels=3, hidden_dims=(32, 64, 128, 256, 512)):
+        super().__init__()
+        modules = []
+        for h_dim in hidden_dims:
+            modules.append(nn.Sequential(nn.Conv2d(in_channels, h_dim, 3, stride=2, padding=1),
+                                         nn.BatchNorm2d(h_dim), nn.LeakyReLU()))
+            in_channels = h_dim
+        self.encoder = nn.Sequential(*modules)
+"""
+
+
+def test_rl201_is_silent_on_a_model_whose_project_config_says_64_px_and_speaks_at_256():
+    config = "model_params:\n  name: VanillaVAE\ndata_params:\n  train_batch_size: 64\n  patch_size: {side}\n"
+    assert run("RL201", VAE_MODEL, "models/vanilla_vae.py", **{"configs/vae.yaml": config.format(side=64)}) == ()
+    assert len(run("RL201", VAE_MODEL, "models/vanilla_vae.py", **{"configs/vae.yaml": config.format(side=256)})) == 1
+    assert len(run("RL201", VAE_MODEL, "models/vanilla_vae.py")) == 1  # no size stated: reported
+
+
+GAN_SCRIPT = """
+import argparse
+import torch
+from torch.utils.data import DataLoader
+import torchvision.transforms as transforms
+from models import GeneratorUNet
+parser = argparse.ArgumentParser()
+parser.add_argument("--batch_size", type=int, default={batch}, help="size of the batches")
+parser.add_argument("--img_height", type=int, default={side}, help="size of image height")
+opt = parser.parse_args()
+generator = GeneratorUNet().cuda()
+optimizer = torch.optim.Adam(generator.parameters(), lr=0.0002)
+transforms_ = [transforms.Resize((opt.img_height, opt.img_height)), transforms.ToTensor()]
+dataloader = DataLoader(ImageDataset("data", transforms_=transforms_), batch_size=opt.batch_size, shuffle=True)
+for epoch in range(200):
+    for batch in dataloader:
+        real = batch["A"].cuda()
+        optimizer.zero_grad()
+        loss = generator(real).mean()
+        loss.backward()
+        optimizer.step()
+"""
+GAN_MODELS = "import torch.nn as nn\nclass GeneratorUNet(nn.Module):\n    def __init__(self):\n        super().__init__()\n" \
+             "        self.down = nn.Sequential(nn.Conv2d(3, 64, 4, 2, 1), nn.LeakyReLU(0.2))\n"
+
+
+def test_rl101_weighs_the_batch_the_script_states():
+    # pix2pix: batch 1 of 256 px images is 0.8 MB; pinning it saves microseconds
+    assert run("RL101", GAN_SCRIPT.format(batch=1, side=256), **{"models.py": GAN_MODELS}) == ()
+    # 32 px at batch 64: 0.8 MB
+    assert run("RL101", GAN_SCRIPT.format(batch=64, side=32), **{"models.py": GAN_MODELS}) == ()
+    # 513 px crops at batch 16 (DeepLab): 50 MB per batch, worth pinning
+    assert len(run("RL101", GAN_SCRIPT.format(batch=16, side=513), **{"models.py": GAN_MODELS})) == 1
+
+
+def test_rl401_and_rl201_follow_the_scripts_image_side_into_the_model_file_it_imports():
+    small, large = GAN_SCRIPT.format(batch=64, side=64), GAN_SCRIPT.format(batch=16, side=256)
+    assert run("RL401", small, **{"models.py": GAN_MODELS}) == ()
+    assert len(run("RL401", large, **{"models.py": GAN_MODELS})) == 1
+    assert run("RL201", GAN_MODELS, "models.py", **{"train.py": small}) == ()
+    assert len(run("RL201", GAN_MODELS, "models.py", **{"train.py": large})) == 1

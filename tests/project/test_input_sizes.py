@@ -1,0 +1,90 @@
+"""The sizes a project states (repolens.project.inputsizes) and how the project model scopes them."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from repolens.project.configfiles import read_yaml
+from repolens.project.inputsizes import config_sizes_at, sizes_in_config, sizes_in_module
+from repolens.project.model import ProjectModel
+from repolens.project.moduleinfo import ModuleInfo, module_info
+
+# The head of a GAN demo script, as such scripts are written (pix2pix-style options).
+GAN_SCRIPT = """
+import argparse
+import torchvision.transforms as transforms
+from torchvision import datasets
+parser = argparse.ArgumentParser()
+parser.add_argument("--batch_size", type=int, default=1, help="size of the batches")
+parser.add_argument("--img_height", type=int, default=256, help="size of image height")
+parser.add_argument("--img_width", type=int, default=256, help="size of image width")
+parser.add_argument("--lr", type=float, default=0.0002)
+parser.add_argument("--input_size", type=int, default=32)
+parser.add_argument("--patch_size", type=int, default=16)
+opt = parser.parse_args()
+train_set = datasets.CIFAR10("data", transform=transforms.Compose([transforms.RandomResizedCrop(size=(96, 96))]))
+resize = transforms.Resize(opt.img_height)
+"""
+
+
+def _sizes(source: str):
+    tree = ast.parse(source)
+    return [(s.kind, s.value, s.name) for s in sizes_in_module(tree, module_info("x.py", source, tree).alias_table())]
+
+
+def test_a_script_states_its_argparse_defaults_datasets_and_literal_transforms():
+    assert _sizes(GAN_SCRIPT) == [
+        ("batch", 1, "batch_size"), ("image", 256, "img_height"), ("image", 256, "img_width"),
+        ("image", 32, ""), ("image", 96, ""),
+    ]
+
+
+def test_input_size_lr_and_a_bare_patch_size_are_not_image_sides():
+    # an RNN's `input_size`, a learning rate, a ViT's patch: none says how large an image is
+    sizes = _sizes(GAN_SCRIPT)
+    assert not any(name in ("input_size", "lr", "patch_size") for _, _, name in sizes)
+
+
+def test_a_config_states_image_sides_batch_sizes_and_a_data_sections_patch_size():
+    flat = read_yaml("model_params:\n  name: VanillaVAE\n  patch_size: 4\n"
+                     "data_params:\n  train_batch_size: 64\n  patch_size: 64\n"
+                     "train:\n  image_size: [256, 128]\n  resolution: high\n")
+    got = [(s.kind, s.value, s.name, s.line) for s in sizes_in_config(flat)]
+    assert got == [("batch", 64, "train_batch_size", 5), ("image", 64, "patch_size", 6), ("image", 256, "image_size", 8)]
+
+
+def test_config_files_are_found_below_the_root_but_not_in_hidden_or_output_folders(tmp_path: Path):
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "vae.yaml").write_text("data_params:\n  patch_size: 64\n")
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "ci.yaml").write_text("img_size: 1024\n")
+    (tmp_path / "outputs").mkdir()
+    (tmp_path / "outputs" / "run.json").write_text('{"img_size": 2048}')
+    found = config_sizes_at(tmp_path)
+    assert [(rel, s.value) for rel, s in found] == [("configs/vae.yaml", 64)]
+
+
+def _model(files: dict[str, str], configs=()) -> ProjectModel:
+    return ProjectModel([module_info(rel, text) for rel, text in files.items()], config_sizes=configs)
+
+
+def test_a_file_gets_its_own_sizes_then_its_importers_then_the_config_files():
+    configs = [("configs/a.yaml", sizes_in_config(read_yaml("data:\n  img_size: 64\n"))[0])]
+    model = _model({
+        "pix2pix/train.py": GAN_SCRIPT + "from pix2pix.models import GeneratorUNet\n",
+        "pix2pix/models.py": "import torch.nn as nn\n",
+        "vae/model.py": "import torch.nn as nn\n",
+        "mnist/demo.py": "from torchvision import datasets\nds = datasets.MNIST('d')\n",
+    }, configs)
+    assert model.image_side("pix2pix/train.py") == (256, "pix2pix/train.py:7: --img_height default 256")
+    assert model.image_side("pix2pix/models.py")[0] == 256  # through the script that imports it
+    # nothing of its own, no importer: the project's config files, never another script's options
+    assert model.image_side("vae/model.py") == (64, "configs/a.yaml:2: data.img_size: 64")
+    assert model.image_side("mnist/demo.py")[0] == 28
+    assert _model({"m.py": "x = 1\n"}).image_side("m.py") is None
+
+
+def test_sizes_survive_the_facts_cache_encoding():
+    info = module_info("train.py", GAN_SCRIPT)
+    assert ModuleInfo.from_json(info.to_json()).sizes == info.sizes
