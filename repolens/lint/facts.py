@@ -85,6 +85,10 @@ class FileFacts:
     imports: frozenset[str] = frozenset()  # top-level module names imported
     scales_images: bool = False  # `/ 255`, Normalize, ToTensor ... outside a function that decodes its own images
     light_datasets: frozenset[str] = frozenset()  # classes whose __getitem__ only indexes memory
+    # classes with a __getitem__: those that read a file per sample (a path opened, an image decoded)
+    # and those that do not (data already in memory, transformed there) (RL102)
+    reading_datasets: frozenset[str] = frozenset()
+    memory_datasets: frozenset[str] = frozenset()
     # the project's own transform classes (RL106): those whose call draws random numbers
     # (`ExtRandomHorizontalFlip`), and pipelines that call each transform of a list in turn (`ExtCompose`)
     random_transforms: frozenset[str] = frozenset()
@@ -129,6 +133,8 @@ class ProjectFacts:
     imports: frozenset[str] = frozenset()
     image_scaling_files: tuple[str, ...] = ()  # files that scale pixels apart from their own decoding (RL104)
     light_dataset_classes: frozenset[str] = frozenset()  # __getitem__ only slices memory (RL102)
+    reading_dataset_classes: frozenset[str] = frozenset()  # __getitem__ reads a file per sample (RL102)
+    memory_dataset_classes: frozenset[str] = frozenset()  # __getitem__ reads no file (RL102)
     random_transform_classes: frozenset[str] = frozenset()  # project transforms that draw random numbers (RL106)
     compose_transform_classes: frozenset[str] = frozenset()  # project Compose-like pipelines (RL106)
     non_scaling_pipelines: int = 0  # transform pipelines that provably keep pixel values (RL104)
@@ -180,6 +186,34 @@ class ProjectFacts:
 # Calls that a __getitem__ may make and still only index data already in memory.
 _LIGHT_CALLS = frozenset({"len", "min", "max", "int", "float", "slice", "range", "tuple", "list", "dict",
                           "divmod", "abs", "isinstance", "super", "__getitem__"})
+
+
+# What a __getitem__ calls to read a sample from storage: `Image.open`, `cv2.imread`, `np.load`,
+# `torch.load`, `read_image`, `self.loader(path)`, `load_image(...)`, `h5py.File`, `open(...)`.
+_READS = re.compile(r"(?:^|_)(?:load|read|open|imread|decode|loads)(?:_|$)|loader$|^File$|^imread\w*", re.I)
+
+
+def _getitem_reads(cls: ast.ClassDef) -> bool | None:
+    """Does the class's `__getitem__` read a file per sample (itself, or in a method of the class it
+    calls as `self.<method>(...)`)? None when the class has no `__getitem__`."""
+    methods = {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    getitem = methods.get("__getitem__")
+    if getitem is None:
+        return None
+    todo, seen = [getitem], {"__getitem__"}
+    while todo:
+        for node in ast.walk(todo.pop()):
+            if not isinstance(node, ast.Call):
+                continue
+            name = (ast_dotted_name(node.func) or "").rsplit(".", 1)[-1]
+            if _READS.search(name):
+                return True
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+                    and func.attr in methods and func.attr not in seen:
+                seen.add(func.attr)
+                todo.append(methods[func.attr])
+    return False
 
 
 def _is_light_getitem(cls: ast.ClassDef) -> bool:
@@ -441,6 +475,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     imports: set[str] = set()
     info = module_info(path, text, tree, prefix) if tree is not None else unparsed_info(path, text, prefix=prefix)
     light: set[str] = set()
+    reading: set[str] = set()
+    memory: set[str] = set()
     random_transforms: set[str] = set()
     compose_transforms: set[str] = set()
     pipelines = (0, 0)
@@ -464,6 +500,9 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         for node in walked.classes:
             if _is_light_getitem(node):
                 light.add(node.name)
+            reads = _getitem_reads(node)
+            if reads is not None:
+                (reading if reads else memory).add(node.name)
             if draws and _draws_random(node):
                 random_transforms.add(node.name)
             if calls_self and _composes(node):
@@ -485,6 +524,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         non_scaling_pipelines=pipelines[0],
         other_pipelines=pipelines[1],
         light_datasets=frozenset(light),
+        reading_datasets=frozenset(reading),
+        memory_datasets=frozenset(memory),
         random_transforms=frozenset(random_transforms),
         compose_transforms=frozenset(compose_transforms),
         imports=frozenset(imports),
@@ -514,6 +555,8 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         imports=frozenset().union(*(f.imports for f in per_file)) if per_file else frozenset(),
         image_scaling_files=tuple(f.path for f in per_file if f.scales_images),
         light_dataset_classes=frozenset().union(*(f.light_datasets for f in per_file)) if per_file else frozenset(),
+        reading_dataset_classes=frozenset().union(*(f.reading_datasets for f in per_file)) if per_file else frozenset(),
+        memory_dataset_classes=frozenset().union(*(f.memory_datasets for f in per_file)) if per_file else frozenset(),
         random_transform_classes=frozenset().union(*(f.random_transforms for f in per_file)) if per_file else frozenset(),
         compose_transform_classes=frozenset().union(*(f.compose_transforms for f in per_file)) if per_file else frozenset(),
         non_scaling_pipelines=sum(f.non_scaling_pipelines for f in per_file),

@@ -9,18 +9,15 @@ rules stay silent then.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 import libcst as cst
 
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, keyword_arg, last_segment, literal
-from repolens.lint.knowledge.dataloader import SMALL_IMAGE_DATASETS, dataloader_arg
-from repolens.lint.traverse import calls_in
+from repolens.lint.knowledge.dataloader import dataloader_arg
 from repolens.pyindex.aliases import cst_dotted_name
 
-if TYPE_CHECKING:
-    from repolens.lint.rule import Rule
 
 _SPLIT = re.compile(r"[^0-9a-zA-Z]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 _SUFFIX = r"(?:set|sets|loader|loaders|data|dataset|datasets|ds|dl|transforms?|tfms?|tf|augs?|split|iter)?"
@@ -166,22 +163,6 @@ def dataset_class_name(call: cst.Call, tracker: BindingTracker) -> str | None:
     if isinstance(expr, cst.Call):
         return call_name(expr)
     return None
-
-
-def is_small_image_dataset(call: cst.Call, tracker: BindingTracker) -> bool:
-    """The loader reads one of torchvision's 28 px in-memory datasets (MNIST, FashionMNIST, ...)."""
-    name = dataset_class_name(call, tracker)
-    return name is not None and name.rsplit(".", 1)[-1] in SMALL_IMAGE_DATASETS
-
-
-def builds_small_image_dataset(rule: "Rule", module: cst.Module) -> bool:
-    """The file builds one of torchvision's 28 px digit datasets (`datasets.MNIST(...)`): a tutorial
-    or demo whose tensors are too small for memory and loader tuning to matter."""
-    for call in calls_in(module):
-        name = rule.qualified_name(call.func) or ""
-        if name.startswith("torchvision.") and name.rsplit(".", 1)[-1] in SMALL_IMAGE_DATASETS:
-            return True
-    return False
 
 
 def is_synthetic_dataset(call: cst.Call, tracker: BindingTracker) -> bool:

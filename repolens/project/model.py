@@ -90,6 +90,12 @@ class ProjectModel:
             sibling = self.modules.get(f"{prefix}.{dotted}")
             if sibling is not None:
                 return sibling
+            # By path too: `python train.py` puts the script's folder on sys.path even when the
+            # folder's name is no identifier (`tutorials/03-advanced/image_captioning/`).
+            path = f"{folder}/{dotted.replace('.', '/')}"
+            for candidate in (f"{path}.py", f"{path}/__init__.py"):
+                if candidate in self.infos:
+                    return candidate
         if dotted in self.modules:
             return self.modules[dotted]
         cands = self.by_suffix.get(dotted)
@@ -297,6 +303,7 @@ class ProjectModel:
                 sorted((c.name, self.class_kind(rel, c.name)) for c in info.classes),
                 sorted({(b.owner, b.attr, b.value) for b in info.bindings}),
                 sorted({(lp.attr, lp.trains) for lp in info.loops}),
+                sorted(info.loader_factories),
             ])
         sizes = sorted((rel, s.kind, s.value) for rel, info in self.infos.items() for s in info.sizes)
         sizes += sorted((rel, s.kind, s.value) for rel, s in self.config_sizes)
@@ -357,6 +364,15 @@ class ProjectModel:
                 if found:
                     return found
         return configs
+
+    def loader_factory_pin(self, qualified: str, from_rel: str | None = None) -> str | None:
+        """The pin state of the DataLoader that the project function `qualified` builds and returns
+        ("pinned", "unpinned", "false", "unknown"); None when it is no such function."""
+        found = self.resolve(qualified, from_rel)
+        if found is None or found.kind != "function":
+            return None
+        info = self.infos.get(found.rel)
+        return next((state for fn, state in (info.loader_factories if info else ()) if fn == found.name), None)
 
     def image_side(self, rel: str | None = None) -> tuple[int, str] | None:
         """The largest image side stated for `rel` (see stated_sizes) and where; None when none is."""

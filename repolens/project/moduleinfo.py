@@ -109,6 +109,9 @@ class ModuleInfo:
     kwargs_dicts: tuple[KwargsDict, ...] = ()
     loops: tuple[LoopOver, ...] = ()
     returns: tuple[tuple[str, str], ...] = ()  # (function, qualified callee it returns a call of): factories
+    # (function, pin state) for functions that return a DataLoader they build: "pinned" (pin_memory
+    # given, or decided at run time), "unpinned" (not given), "false" (a literal False), "unknown" (**kwargs)
+    loader_factories: tuple[tuple[str, str], ...] = ()
     dynamic_imports: tuple[DynamicImport, ...] = ()
     devices: tuple[Evidence, ...] = ()  # evidence of GPU use
     torch_apis: tuple[Evidence, ...] = ()  # APIs that imply a torch version (what = "2.6")
@@ -319,6 +322,9 @@ def _literal_keys(node: ast.expr | None) -> dict[str, str] | None:
     return None
 
 
+_DATALOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
+
+
 class _ScopeReader:
     """Reads one scope's statements: kwargs dicts, loops, self bindings, returned calls."""
 
@@ -330,6 +336,7 @@ class _ScopeReader:
         self.dicts: dict[str, dict[str, Any]] = {}
         self.strings: dict[str, tuple[str, str]] = {}  # name -> (constant prefix, constant suffix)
         self.built: dict[str, str] = {}  # name -> qualified callee it was last assigned a call of
+        self.built_calls: dict[str, ast.Call] = {}  # name -> that call
 
     def _dict(self, name: str, line: int) -> dict[str, Any]:
         return self.dicts.setdefault(name, {"keys": {}, "cond": set(), "complete": True, "line": line})
@@ -361,9 +368,11 @@ class _ScopeReader:
                 callee = b.qualify(stmt.value.func)
                 if callee:
                     b.returns.append((self.scope, callee))
+                    self._loader_factory(callee, stmt.value)
             elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name) and stmt.value.id in self.built:
                 # `model = Transformer(...)`, its parameters initialised, `return model`: a factory too
                 b.returns.append((self.scope, self.built[stmt.value.id]))
+                self._loader_factory(self.built[stmt.value.id], self.built_calls[stmt.value.id])
             value = getattr(stmt, "value", None)
             if isinstance(value, ast.Call) and b.qualify(value.func) == "importlib.import_module" and value.args:
                 pattern = self._pattern(value.args[0])
@@ -392,12 +401,25 @@ class _ScopeReader:
             return prefix, suffix
         return None
 
+    def _loader_factory(self, callee: str, call: ast.Call) -> None:
+        """Record the pin state of a DataLoader this scope builds and returns (`get_loader()`)."""
+        if callee not in _DATALOADERS:
+            return
+        kws = {kw.arg: kw.value for kw in call.keywords}
+        pin = kws.get("pin_memory", call.args[7] if len(call.args) > 7 else None)
+        if pin is None:
+            state = "unknown" if None in kws or any(isinstance(a, ast.Starred) for a in call.args) else "unpinned"
+        else:
+            state = "false" if isinstance(pin, ast.Constant) and pin.value is False else "pinned"
+        self.b.loader_factories.append((self.scope, state))
+
     def _assign(self, target: ast.expr, value: ast.expr, line: int, cond: bool) -> None:
         b = self.b
         if isinstance(target, ast.Name):
             callee = b.qualify(value.func) if isinstance(value, ast.Call) else ""
             if callee:
                 self.built[target.id] = callee
+                self.built_calls[target.id] = value  # type: ignore[assignment]
             else:
                 self.built.pop(target.id, None)
         if isinstance(target, ast.Name) and isinstance(value, (ast.BinOp, ast.JoinedStr)):
@@ -480,6 +502,7 @@ class _Builder:
         self.kwargs_dicts: list[KwargsDict] = []
         self.loops: list[LoopOver] = []
         self.returns: list[tuple[str, str]] = []
+        self.loader_factories: list[tuple[str, str]] = []
         self.dynamic_imports: list[DynamicImport] = []
         self._tree = tree
 
@@ -536,7 +559,8 @@ class _Builder:
             aliases=tuple(sorted(aliases.items())), classes=tuple(self.classes),
             functions=tuple(self.functions), variables=tuple(self.variables),
             bindings=tuple(self.bindings), kwargs_dicts=tuple(self.kwargs_dicts), loops=tuple(self.loops),
-            returns=tuple(self.returns), dynamic_imports=tuple(self.dynamic_imports),
+            returns=tuple(self.returns), loader_factories=tuple(self.loader_factories),
+            dynamic_imports=tuple(self.dynamic_imports),
             devices=_gpu_evidence(self.text),
             torch_apis=_api_evidence(self.text, aliases),
             sizes=sizes_in_module(tree, aliases),

@@ -4,8 +4,8 @@ from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import has_star_args, literal, star_kwargs
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
-from repolens.lint.roles import (TRAIN, dataloader_role, dataset_class_name, is_small_image_dataset,
-                                 is_synthetic_dataset)
+from repolens.lint.roles import TRAIN, dataloader_role, dataset_class_name, is_synthetic_dataset
+from repolens.project.inputsizes import DATASET_SIDES
 
 # In-memory datasets: indexing is a tensor slice, worker processes only add start-up and IPC cost.
 IN_MEMORY_DATASETS = frozenset({"TensorDataset", "StackDataset"})
@@ -28,13 +28,20 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     flagged when no binding of the dict sets `num_workers` (or sets a literal 0).
 
     It stays silent for any non-literal `num_workers` (`args.workers`), for calls that pass
-    `*args` or a `**kwargs` the model could not read (a parameter, a computed dict), for in-memory
-    datasets (`TensorDataset`, or a project class whose `__getitem__` only slices data already in
-    memory: workers would add start-up and IPC cost), for synthetic data (`RandomDataset`,
-    `FakeData`, demo classes), and for torchvision's 28 px digit datasets (MNIST, FashionMNIST,
-    KMNIST, EMNIST, QMNIST, USPS): a sample costs microseconds, so workers save seconds per run.
-    That exemption is a judgement about what is worth a change, not a certainty; CIFAR and SVHN
-    stay checked (a ResNet on CIFAR with augmentation is the classic loader-bound run).
+    `*args` or a `**kwargs` the model could not read (a parameter, a computed dict), for synthetic
+    data (`RandomDataset`, `FakeData`, demo classes), and for datasets that hold their samples in
+    memory: `TensorDataset`, torchvision's MNIST family, CIFAR, SVHN and STL10, and a project class
+    whose `__getitem__` reads no file (no `open`, `Image.open`, `cv2.imread`, `np.load`,
+    `read_image`, `self.loader(path)`, `load_...`/`read_...` call, in it or in a method of the
+    class it calls). What workers parallelise is per-sample reading and decoding; a slice and a
+    transform of a small in-memory image cost tens of microseconds. Datasets it cannot see (a
+    parameter, another library's class, a Hugging Face dataset) are still reported.
+
+    Judged on real code (issue #8): of 32 judged findings on in-memory data in the tuned set (GAN
+    demos on MNIST/MNIST-M, tutorials on CIFAR), none was worth a change; the planted mistakes are
+    all on datasets that open an image per sample (UNet, DiT's ImageFolder, SSD's VOC). What is
+    lost: a CIFAR run with heavy augmentation on a fast GPU can still wait on the main process; this
+    rule no longer says so.
 
     ## Why is this bad?
     With `num_workers=0` the main process loads and augments every batch between training steps,
@@ -67,6 +74,15 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
                 "train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=8)\n"),
         Example("from torch.utils.data import DataLoader as DL\n"
                 "train_loader = DL(train_set, shuffle=True, num_workers=args.workers)\n"),
+        # In-memory CIFAR: a sample is a slice and a transform of a 32 px image.
+        Example("import torch\nfrom torchvision import datasets\n"
+                "cifar = datasets.CIFAR10('data', train=True, download=True)\n"
+                "train_loader = torch.utils.data.DataLoader(dataset=cifar, batch_size=128, shuffle=True)\n"),
+        # A project dataset of arrays already in memory (MNIST-M from a .pt file), transformed per sample.
+        Example("from torch.utils.data import DataLoader\nfrom PIL import Image\n"
+                "class MNISTM(Dataset):\n    def __getitem__(self, i):\n"
+                "        img = Image.fromarray(self.data[i].numpy(), mode='RGB')\n        return self.transform(img)\n"
+                "train_loader = DataLoader(MNISTM(), batch_size=64, shuffle=True)\n"),
         # MNIST-sized data: workers would save seconds per run.
         Example("import torch\nfrom torchvision import datasets\n"
                 "mnist = datasets.MNIST('data', train=True, download=True)\n"
@@ -88,13 +104,28 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
         Example("from torch.utils.data import DataLoader\n"
                 "train_loader = DataLoader(train_set, batch_size=64, shuffle=True)\n"),
         Example("import torch as t\nfrom torchvision import datasets\n"
-                "ds = datasets.CIFAR10('data', train=True)\nloader = t.utils.data.DataLoader(ds, num_workers=0)\n"),
+                "train_set = datasets.ImageFolder('data/train')\nloader = t.utils.data.DataLoader(train_set, num_workers=0)\n"),
+        # A project dataset that opens an image per sample, in a helper method of the class.
+        Example("from torch.utils.data import DataLoader\nfrom PIL import Image\n"
+                "class Pairs(Dataset):\n    def _load(self, path):\n        return Image.open(path).convert('RGB')\n"
+                "    def __getitem__(self, i):\n        return self.tf(self._load(self.files[i]))\n"
+                "train_loader = DataLoader(Pairs(), batch_size=8, shuffle=True)\n"),
         Example("from torch.utils.data import DataLoader as DL\n"
                 "class Data:\n    def train_dataloader(self):\n        return DL(self.ds, batch_size=8)\n"),
         Example("from torch.utils.data import DataLoader\n"
                 "loader_args = dict(batch_size=64, pin_memory=True)\n"
                 "train_loader = DataLoader(train_set, shuffle=True, **loader_args)\n"),
     )
+
+    def _in_memory(self, cls: str | None) -> bool:
+        """The dataset holds its samples in memory: a sample costs a slice and maybe a transform of
+        a small image, not a file read. Unknown datasets (a parameter, another library's) are not."""
+        if cls is None:
+            return False
+        name = cls.rsplit(".", 1)[-1]
+        facts = self.facts
+        return (name in IN_MEMORY_DATASETS or name in DATASET_SIDES or name in facts.light_dataset_classes
+                or (name in facts.memory_dataset_classes and name not in facts.reading_dataset_classes))
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.is_name(node.func, *DATALOADER):
@@ -112,11 +143,8 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
             return
         if dataloader_role(self, node, shuffle_says_train=True) != TRAIN:
             return
-        cls = dataset_class_name(node, self)
-        if is_synthetic_dataset(node, self) or cls in IN_MEMORY_DATASETS or cls in self.facts.light_dataset_classes:
+        if is_synthetic_dataset(node, self) or self._in_memory(dataset_class_name(node, self)):
             return
-        if is_small_image_dataset(node, self):
-            return  # MNIST-sized: the loader costs seconds per run (knowledge.dataloader)
         if star is not None:
             said = "num_workers=0" if "num_workers" in dict(star.keys) else "no num_workers"
             self.report(node, f"training DataLoader(**{star.name}): the dict `{star.name}` (line {star.line}) sets "

@@ -63,7 +63,10 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     shows of the loader: pinned, or unknown (a loader built elsewhere: the message says the
     overlap needs a pinned loader).
 
-    What it cannot see: whether a loader built in another file is pinned (it fires, with the
+    A loader a project function builds and returns (`loader = get_loader(...)`, in this file or
+    another) has the pin state of the `DataLoader(...)` that function returns, read by the project
+    model: unpinned there, this rule is silent here. What it cannot see: whether a loader built
+    some other way in another file is pinned (a `self.dataloader` set elsewhere: it fires, with the
     "needs a pinned loader" message), and a training loop whose backward runs in a helper when
     neither the loader nor the function is named for training (it stays silent).
 
@@ -190,12 +193,24 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         super().visit_Assign(node)
-        if isinstance(node.value, cst.Call) and self.is_name(node.value.func, *DATALOADER):
+        if not isinstance(node.value, cst.Call):
+            return
+        if self.is_name(node.value.func, *DATALOADER):
             for t in node.targets:
                 key = dotted(t.target)
                 if key:
                     self._loader_names[key] = _pin_state(node.value)
                     self._loader_roles[key] = dataloader_role(self, node.value)
+            return
+        # `loader = get_loader(...)`: a project function that builds and returns a DataLoader,
+        # whose pin state the project model read in its own file.
+        qualified = self.qualified_name(node.value.func)
+        pin = self.facts.model.loader_factory_pin(qualified, self.context.path) if qualified else None
+        if pin is not None and pin != UNKNOWN:
+            for t in node.targets:
+                key = dotted(t.target)
+                if key:
+                    self._loader_names[key] = pin
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         # After the value was visited: `x, y = x.to(dev), y.to(dev)` must see x and y as batches.

@@ -6,7 +6,7 @@ from repolens.lint import Example, Expected, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.checkpoints import path_keys
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
-                                   literal, method_name, receiver, target_names)
+                                   literal, method_name, receiver)
 from repolens.lint.roles import name_tokens
 from repolens.lint.traverse import calls, calls_in, nodes
 from repolens.project import frameworks

@@ -153,3 +153,41 @@ def test_rl401_and_rl201_follow_the_scripts_image_side_into_the_model_file_it_im
     assert len(run("RL401", large, **{"models.py": GAN_MODELS})) == 1
     assert run("RL201", GAN_MODELS, "models.py", **{"train.py": small}) == ()
     assert len(run("RL201", GAN_MODELS, "models.py", **{"train.py": large})) == 1
+
+
+# -- RL103 reads the pin state of a loader a project function builds (the captioning tutorial's shape)
+FACTORY = """
+import torch
+
+def get_loader(root, vocab, transform, batch_size, shuffle, num_workers):
+    coco = CocoDataset(root=root, vocab=vocab, transform=transform)
+    data_loader = torch.utils.data.DataLoader(dataset=coco, batch_size=batch_size, shuffle=shuffle,
+                                              num_workers=num_workers, collate_fn=collate_fn{pin})
+    return data_loader
+"""
+CAPTION_TRAIN = """
+import torch
+from data_loader import get_loader
+device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+def main(args):
+    data_loader = get_loader(args.image_dir, vocab, transform, args.batch_size, shuffle=True, num_workers=2)
+    for epoch in range(args.num_epochs):
+        for i, (images, captions, lengths) in enumerate(data_loader):
+            images = images.to(device)
+            outputs = decoder(encoder(images), captions, lengths)
+            loss = criterion(outputs, captions)
+            loss.backward()
+            optimizer.step()
+"""
+
+
+def test_rl103_follows_a_loader_factory_into_its_file():
+    # the factory's DataLoader is not pinned: non_blocking alone buys nothing (RL101's fix comes first)
+    assert run("RL103", CAPTION_TRAIN, **{"data_loader.py": FACTORY.format(pin="")}) == ()
+    assert run("RL103", CAPTION_TRAIN, **{"data_loader.py": FACTORY.format(pin=", pin_memory=False")}) == ()
+    pinned = run("RL103", CAPTION_TRAIN, **{"data_loader.py": FACTORY.format(pin=", pin_memory=True")})
+    assert len(pinned) == 1 and "pinned memory" in pinned[0].message
+    # a factory the model cannot read (another package): the conditional message, as before
+    unknown = run("RL103", CAPTION_TRAIN.replace("from data_loader", "from somelib.data"))
+    assert len(unknown) == 1 and "with a pinned loader" in unknown[0].message

@@ -20,8 +20,8 @@ def build_loaders(root, batch_size, workers):
     train_set = datasets.CIFAR10(root, train=True, transform=train_transform)
     # ruleid: random-augmentation-in-eval
     test_set = datasets.CIFAR10(root, train=False, transform=augment)
-    # ruleid: dataloader-num-workers, dataloader-shuffle
-    # ok: dataloader-pin-memory (CIFAR's 32 px batches are a few MB: pinning saves microseconds)
+    # ruleid: dataloader-shuffle
+    # ok: dataloader-pin-memory, dataloader-num-workers (CIFAR is in memory: 32 px batches of a few MB, samples cost microseconds)
     train_loader = DataLoader(train_set, batch_size=batch_size)
     # ok: dataloader-pin-memory, dataloader-num-workers, dataloader-shuffle
     val_loader = DataLoader(test_set, batch_size=batch_size, num_workers=workers, pin_memory=True)
@@ -48,6 +48,6 @@ def build_eval_loader(val_set):
 
 def build_imagenet_loader(root):
     train_set = datasets.ImageFolder(root, transform=T.Compose([T.RandomResizedCrop(224), T.ToTensor()]))
-    # ruleid: dataloader-pin-memory (224 px crops at batch 256: 154 MB per batch)
-    train_loader = DataLoader(train_set, batch_size=256, shuffle=True, num_workers=8)
+    # ruleid: dataloader-pin-memory, dataloader-num-workers (224 px crops at batch 256: 154 MB per batch; a JPEG read per sample)
+    train_loader = DataLoader(train_set, batch_size=256, shuffle=True)
     return train_loader
