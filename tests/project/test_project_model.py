@@ -381,3 +381,27 @@ def test_keywords_the_call_itself_passes_come_before_the_dict(tmp_path):
             """,
     })
     assert found(lint(root, "--select", "RL108"), "RL108") == []
+
+
+def test_a_scripts_own_folder_resolves_by_path_when_its_name_is_no_identifier():
+    # `python tutorials/03-advanced/image_captioning/train.py` puts that folder on sys.path
+    model = ProjectModel([
+        module_info("tutorials/03-advanced/image_captioning/train.py", "from data_loader import get_loader\n"),
+        module_info("tutorials/03-advanced/image_captioning/data_loader.py", textwrap.dedent("""
+            import torch
+            def get_loader(root, batch_size):
+                data_loader = torch.utils.data.DataLoader(dataset=Coco(root), batch_size=batch_size, shuffle=True)
+                return data_loader
+            def get_pinned(root):
+                return torch.utils.data.DataLoader(Coco(root), pin_memory=torch.cuda.is_available())
+            def get_any(root, **kw):
+                return torch.utils.data.DataLoader(Coco(root), **kw)
+        """)),
+        module_info("other/data_loader.py", "def get_loader():\n    pass\n"),
+    ])
+    here = "tutorials/03-advanced/image_captioning/train.py"
+    assert model.module_rel("data_loader", here) == "tutorials/03-advanced/image_captioning/data_loader.py"
+    assert model.loader_factory_pin("data_loader.get_loader", here) == "unpinned"
+    assert model.loader_factory_pin("data_loader.get_pinned", here) == "pinned"
+    assert model.loader_factory_pin("data_loader.get_any", here) == "unknown"
+    assert model.loader_factory_pin("data_loader.get_loader", "other/train.py") is None  # returns no loader
