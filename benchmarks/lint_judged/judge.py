@@ -46,8 +46,8 @@ from repolens.lint.targets import Target  # noqa: E402
 JUDGEMENTS = HERE / "judgements.json"
 # Judged once, on repositories no rule was ever tuned on; report it apart and never tune on it.
 HELDOUT = HERE / "judgements_heldout.json"
-# Judged once, after the last change to any rule of that round, on repositories nobody had linted
-# before: a second held-out set that no change was ever made against. Report it apart too.
+# Judged once (at repolens e8e5255) on repositories nobody had linted before: a second held-out set
+# that no change is ever made against. Report it apart too.
 FRESH = HERE / "judgements_fresh.json"
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--heldout", action="store_true",
                     help=f"use the held-out set ({HELDOUT.name}) instead of {JUDGEMENTS.name}")
     ap.add_argument("--fresh", action="store_true",
-                    help=f"use the second held-out set ({FRESH.name}), judged after the round's last rule change")
+                    help=f"use the second held-out set ({FRESH.name}), judged once on repositories nobody had linted")
     args = ap.parse_args(argv)
     path = FRESH if args.fresh else HELDOUT if args.heldout else JUDGEMENTS
     data = load(path)
