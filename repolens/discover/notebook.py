@@ -45,6 +45,24 @@ def _neutralize(line: str) -> str:
     return f"{m.group(1)}pass  # ipython: {line.strip()}"
 
 
+def _neutralize_lines(cell_lines: list[str]) -> list[str]:
+    """Each magic line becomes `pass`; a `!shell` or `%magic` line that ends in `\\` goes on to the
+    next line (`!python export.py --weights w.pt \\` then `    --grid --simplify`), and so do
+    its continuation lines: those become blank lines."""
+    out: list[str] = []
+    continued = False
+    for line in cell_lines:
+        if continued:
+            out.append("")
+        else:
+            neutral = _neutralize(line)
+            out.append(neutral)
+            if neutral == line:
+                continue
+        continued = line.rstrip().endswith("\\")
+    return out
+
+
 def load_notebook(text: str) -> NotebookSource:
     try:
         doc = json.loads(text)
@@ -64,7 +82,7 @@ def load_notebook(text: str) -> NotebookSource:
         if cell_lines[0].lstrip().startswith("%%"):
             cell_lines = [f"pass  # ipython cell magic: {cell_lines[0].strip()}"] + [""] * (len(cell_lines) - 1)
         else:
-            cell_lines = [_neutralize(l) for l in cell_lines]
+            cell_lines = _neutralize_lines(cell_lines)
         cells.append(NotebookCell(index, len(lines) + 1, len(cell_lines)))
         lines.extend(cell_lines)
     code = "\n".join(lines) + ("\n" if lines else "")

@@ -22,6 +22,16 @@ _PATH_WRAPPERS = frozenset({"open", "str", "Path", "fspath", "PurePath", "abspat
 _PLACEHOLDER = re.compile(r"%[-+ #0-9.]*[a-zA-Z]|\{[^}]*\}")
 # Names of a run's settings object (an argparse Namespace, a config object) saved in a checkpoint.
 SETTINGS_NAMES = frozenset({"args", "opt", "opts", "config", "cfg", "settings", "hparams", "options"})
+# Last-name words that say "a model object"; words that say "already weights / a dict" (RL502, RL501).
+MODEL_WORDS = frozenset({"model", "net", "network", "netg", "netd", "generator", "discriminator", "encoder",
+                         "decoder", "classifier", "backbone", "autoencoder", "vae", "unet", "policy", "critic",
+                         "actor", "resnet", "vgg", "densenet", "mobilenet", "efficientnet", "vit", "transformer",
+                         "lstm", "rnn", "cnn", "mlp", "gan"})
+NOT_MODULE_WORDS = frozenset({"state", "dict", "sd", "ckpt", "checkpoint", "weights", "params", "parameters", "config",
+                              "cfg", "args", "path", "dir", "name", "file", "optimizer", "optim", "opt", "scheduler",
+                              "output", "outputs", "out", "pred", "preds", "results", "ema"})
+# Calls that return the module they are given (a copy, a dtype or device move): `deepcopy(model).half()`.
+_SAME_MODULE = frozenset({"deepcopy", "half", "float", "double", "cpu", "cuda", "to", "eval", "train"})
 _JOINS = frozenset({"join", "joinpath"})
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -113,26 +123,56 @@ def opened_files(nodes: list[ast.AST]) -> dict[str, ast.expr]:
     return out
 
 
-def _settings_keys(saved: ast.expr, own: list[ast.AST]) -> set[str]:
-    """Keys of the saved dict (a literal, or a name this scope binds to one) whose value is the
-    run's settings object (`{"settings": opt}`, `{"args": args}`): `weights_only=True` cannot load it."""
+def reads_as_module(dotted: str) -> bool:
+    """`model`, `self.netG`, `encoder`: a dotted name that reads as a module object, not as weights or
+    outputs; `model.module` is the module a DistributedDataParallel wraps."""
+    if dotted.endswith(".module"):
+        dotted = dotted[: -len(".module")]
+    # imported here: roles needs libcst, and the facts pass (a warm run) must not import it
+    from repolens.lint.roles import name_tokens
+
+    tokens = set(name_tokens(dotted.rsplit(".", 1)[-1]))
+    return bool(tokens & MODEL_WORDS) and not tokens & NOT_MODULE_WORDS
+
+
+def _pickles_object(value: ast.expr) -> bool:
+    """A checkpoint value that is an object `weights_only=True` refuses: the run's settings (`opt`,
+    `args`) or a module (`model`, `deepcopy(model.module if ddp else model).half()`)."""
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, ast.IfExp):
+            todo += [v.body, v.orelse]
+        elif isinstance(v, ast.Call):
+            func = v.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in _SAME_MODULE:
+                todo.append(func.value if isinstance(func, ast.Attribute) and name != "deepcopy"
+                            else v.args[0] if v.args else v)
+        elif isinstance(v, (ast.Name, ast.Attribute)):
+            dotted = ast.unparse(v)
+            if dotted.rsplit(".", 1)[-1].lower() in SETTINGS_NAMES or reads_as_module(dotted):
+                return True
+    return False
+
+
+def _object_checkpoint_keys(saved: ast.expr, own: list[ast.AST]) -> set[str]:
+    """Keys of the saved dict (a literal, or a name this scope binds to one) whose value pickles an
+    object (`{"settings": opt}`, `{"model": deepcopy(model).half()}`): what a load reads under such a
+    key is an object `weights_only=True` cannot load."""
     if isinstance(saved, ast.Name):
         bound = [n.value for n in own if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict)
                  and any(isinstance(t, ast.Name) and t.id == saved.id for t in n.targets)]
         saved = bound[-1] if bound else saved
     if not isinstance(saved, ast.Dict):
         return set()
-    out = set()
-    for key, value in zip(saved.keys, saved.values):
-        name = value.attr if isinstance(value, ast.Attribute) else value.id if isinstance(value, ast.Name) else ""
-        if isinstance(key, ast.Constant) and isinstance(key.value, str) and name.lower() in SETTINGS_NAMES:
-            out.add(key.value)
-    return out
+    return {k.value for k, v in zip(saved.keys, saved.values)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str) and _pickles_object(v)}
 
 
 def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bool, frozenset[str]]:  # type: ignore[no-untyped-def]
     """(keys of every file `torch.save` writes in this file, whether one saves a list/tuple bundle,
-    keys of saved dicts that hold the run's settings object).
+    keys of saved dicts that also pickle an object: the run's settings or a module).
 
     `is_save(call)`: is this call `torch.save` (the caller resolves the file's import aliases)."""
     keys: set[str] = set()
@@ -153,5 +193,5 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
                 if target is not None:
                     keys |= path_keys(target, f"{rel}:{name}", opened)
                 bundle = bundle or isinstance(node.args[0], (ast.List, ast.Tuple))
-                settings |= _settings_keys(node.args[0], own)
+                settings |= _object_checkpoint_keys(node.args[0], own)
     return frozenset(keys), bundle, frozenset(settings)

@@ -117,7 +117,8 @@ class FileFacts:
     # them reads the project's own output), and whether one save is a list/tuple bundle of objects
     saved_files: frozenset[str] = frozenset()
     saves_bundles: bool = False
-    saved_settings_keys: frozenset[str] = frozenset()  # `torch.save({"settings": opt, ...})` -> "settings"
+    # keys of saved dicts that also pickle an object: `torch.save({"model": model, "epoch": e})` -> model, epoch
+    object_checkpoint_keys: frozenset[str] = frozenset()
     # (line, 1-based column, message) when `ast` cannot parse the file: lets the engine report
     # RL000 for a file whose parse the text pre-filter skipped
     syntax_error: tuple[int, int, str] | None = None
@@ -151,7 +152,7 @@ class ProjectFacts:
     conv_files: tuple[str, ...] = ()  # files with the "conv" train signal (RL401: does this entrypoint train one?)
     saved_files: frozenset[str] = frozenset()  # what torch.save writes anywhere (RL501, `checkpoints.path_keys`)
     saves_bundles: bool = False  # some torch.save writes a list/tuple of objects (RL501)
-    saved_settings_keys: frozenset[str] = frozenset()  # checkpoint keys holding the run's settings (RL501)
+    object_checkpoint_keys: frozenset[str] = frozenset()  # keys of checkpoints that pickle objects (RL501)
 
     @property
     def uses_cuda(self) -> bool:
@@ -538,7 +539,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         **train,
         saved_files=saved[0],
         saves_bundles=saved[1],
-        saved_settings_keys=saved[2],
+        object_checkpoint_keys=saved[2],
         syntax_error=syntax_error,
     )
 
@@ -573,7 +574,7 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         conv_files=tuple(f.path for f in per_file if "conv" in f.train_signals),
         saved_files=frozenset().union(*(f.saved_files for f in per_file)) if per_file else frozenset(),
         saves_bundles=any(f.saves_bundles for f in per_file),
-        saved_settings_keys=frozenset().union(*(f.saved_settings_keys for f in per_file)) if per_file else frozenset(),
+        object_checkpoint_keys=frozenset().union(*(f.object_checkpoint_keys for f in per_file)) if per_file else frozenset(),
     )
 
 

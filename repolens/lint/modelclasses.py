@@ -25,6 +25,8 @@ from repolens.lint.layers import nn_layer
 from repolens.lint.traverse import nodes, per_file
 
 LAYERS = re.compile(r"^(?:Lazy)?(?:Conv(?:Transpose)?[123]d|Linear|Bilinear)$")
+# Normalisation layers: they rescale every layer's output, so the init's scale does not compound.
+NORMS = re.compile(r"^(?:Lazy)?(?:BatchNorm[123]d|SyncBatchNorm|GroupNorm|LayerNorm|InstanceNorm[123]d|RMSNorm)$")
 MODULE = ("torch.nn.Module", "torch.nn.modules.module.Module")
 RELU = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_",
                   "prelu", "rrelu"})
@@ -54,6 +56,7 @@ class ClassSummary:
     built: list[str] = field(default_factory=list)  # last names of everything called in its methods, per call
     bases: list[str] = field(default_factory=list)  # qualified base names
     inits: bool = False  # nn.init.*, self.apply(...), an init method, `w.data.normal_(...)` ...
+    norms: bool = False  # builds a torch.nn normalisation layer (BatchNorm, GroupNorm, LayerNorm ...)
 
 
 def _is_init_call(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
@@ -81,8 +84,11 @@ def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-unt
             summary.acts.add("configurable")
         for n in nodes(method.body):
             if isinstance(n, cst.Call):
-                if LAYERS.match(nn_layer(rule, n) or ""):
+                layer = nn_layer(rule, n) or ""
+                if LAYERS.match(layer):
                     summary.layers += 1
+                elif NORMS.match(layer):
+                    summary.norms = True
                 func = n.func
                 last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
                 if isinstance(last, str):
@@ -137,6 +143,7 @@ class ModelAnswer:
     acts: frozenset[str]
     inits: bool  # an initialisation in the class, its in-file blocks or bases
     complete: bool  # False: a base or block lives in another file (or library) the answer cannot see
+    normalised: bool = False  # it or an in-file block builds a normalisation layer
 
 
 def _repository_module(rule, name: str) -> bool:  # type: ignore[no-untyped-def]
@@ -156,7 +163,7 @@ def model_answer(rule, name: str) -> ModelAnswer | None:  # type: ignore[no-unty
     if name not in summaries:
         return None
     acts: set[str] = set()
-    state = {"inits": False, "complete": True}
+    state = {"inits": False, "complete": True, "norms": False}
     depth: dict[str, int] = {}
 
     def layers_of(current: str, path: frozenset[str]) -> int:
@@ -165,6 +172,7 @@ def model_answer(rule, name: str) -> ModelAnswer | None:  # type: ignore[no-unty
         s = summaries[current]
         acts.update(s.acts)
         state["inits"] = state["inits"] or s.inits
+        state["norms"] = state["norms"] or s.norms
         total = s.layers
         for used in (*(b.rsplit(".", 1)[-1] for b in s.bases if b not in MODULE), *s.built):
             if used in summaries and used not in path:
@@ -178,4 +186,5 @@ def model_answer(rule, name: str) -> ModelAnswer | None:  # type: ignore[no-unty
         return total
 
     layers = layers_of(name, frozenset({name}))
-    return ModelAnswer(layers=layers, acts=frozenset(acts), inits=state["inits"], complete=state["complete"])
+    return ModelAnswer(layers=layers, acts=frozenset(acts), inits=state["inits"], complete=state["complete"],
+                       normalised=state["norms"])

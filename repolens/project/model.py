@@ -349,7 +349,8 @@ class ProjectModel:
     def stated_sizes(self, kind: str, rel: str | None = None) -> list[tuple[str, StatedSize]]:
         """(file, size) for the sizes of `kind` ("image", "batch") stated for `rel`: in the file itself
         (a script's `--img_size` default, the dataset it builds), else in the files that import it (the
-        script that trains a model file), else in the project's config files. Another script's
+        script that trains a model file), else in the files it imports (the data module a training
+        script calls), else in the project's config files. Another script's
         statements are not `rel`'s: a repository of demos states one size per script. Without `rel`,
         every statement of the project."""
         def stated(rels: Iterable[str]) -> list[tuple[str, StatedSize]]:
@@ -359,7 +360,7 @@ class ProjectModel:
         if rel is None:
             return stated(self.infos) + configs
         if rel in self.infos:
-            for rels in ([rel], sorted(self.importers.get(rel, ()))):
+            for rels in ([rel], sorted(self.importers.get(rel, ())), sorted(self.imported_files(rel, depth=1))):
                 found = stated(rels)
                 if found:
                     return found

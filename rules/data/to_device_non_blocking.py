@@ -8,6 +8,7 @@ from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.knowledge.training import BACKWARD
 from repolens.lint.loops import loop_flow
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, name_tokens, role_of_name
+from repolens.pyindex.aliases import cst_dotted_name
 
 DEVICE_TOKENS = frozenset({"device", "dev", "gpu", "cuda", "rank", "local_rank"})
 # What this file shows of the loader a loop iterates: pinned (`pin_memory=True` or decided at run
@@ -202,10 +203,27 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                     self._loader_names[key] = _pin_state(node.value)
                     self._loader_roles[key] = dataloader_role(self, node.value)
             return
-        # `loader = get_loader(...)`: a project function that builds and returns a DataLoader,
-        # whose pin state the project model read in its own file.
-        qualified = self.qualified_name(node.value.func)
-        pin = self.facts.model.loader_factory_pin(qualified, self.context.path) if qualified else None
+        self._record_factory_loader(node)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        # Module-level loaders are globals: a `def train():` above the `__main__` block that
+        # assigns `train_loader = get_loader(...)` iterates it, so read those assignments first.
+        todo = list(node.body)
+        while todo:
+            stmt = todo.pop(0)
+            if isinstance(stmt, cst.If):
+                todo.extend(stmt.body.body)
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+                        self._record_factory_loader(small)
+
+    def _record_factory_loader(self, node: cst.Assign) -> None:
+        """`loader = get_loader(...)`: a project function that builds and returns a DataLoader,
+        whose pin state the project model read in its own file."""
+        written = cst_dotted_name(node.value.func)  # type: ignore[union-attr]
+        model = self.facts.model
+        pin = model.loader_factory_pin(model.qualify(written, self.context.path), self.context.path) if written else None
         if pin is not None and pin != UNKNOWN:
             for t in node.targets:
                 key = dotted(t.target)

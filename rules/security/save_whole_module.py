@@ -4,18 +4,10 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.bindings import assigned_values
+from repolens.lint.checkpoints import reads_as_module
 from repolens.lint.helpers import argument, last_segment
-from repolens.lint.roles import name_tokens
 from repolens.lint.scoped import ScopedRule
-
-# Last-name words that say "a model object"; words that say "already weights / a dict".
-_MODEL_WORDS = frozenset({"model", "net", "network", "netg", "netd", "generator", "discriminator", "encoder",
-                          "decoder", "classifier", "backbone", "autoencoder", "vae", "unet", "policy", "critic",
-                          "actor", "resnet", "vgg", "densenet", "mobilenet", "efficientnet", "vit", "transformer",
-                          "lstm", "rnn", "cnn", "mlp", "gan"})
-_NOT_MODULE = frozenset({"state", "dict", "sd", "ckpt", "checkpoint", "weights", "params", "parameters", "config",
-                         "cfg", "args", "path", "dir", "name", "file", "optimizer", "optim", "opt", "scheduler",
-                         "output", "outputs", "out", "pred", "preds", "results", "ema"})
+from repolens.pyindex.aliases import cst_dotted_name
 
 _CHECKPOINT = """
 import torch
@@ -153,10 +145,4 @@ class SaveWholeModule(ScopedRule):
 
 
 def _reads_as_module(value: cst.Name | cst.Attribute) -> bool:
-    """`model`, `self.netG`, `encoder`: a name that reads as a module, not as weights or outputs;
-    `model.module` is the module a DistributedDataParallel wraps."""
-    if isinstance(value, cst.Attribute) and value.attr.value == "module" \
-            and isinstance(value.value, (cst.Name, cst.Attribute)):
-        return _reads_as_module(value.value)
-    tokens = set(name_tokens(last_segment(value) or ""))
-    return bool(tokens & _MODEL_WORDS) and not tokens & _NOT_MODULE
+    return reads_as_module(cst_dotted_name(value) or "")

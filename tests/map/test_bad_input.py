@@ -86,3 +86,13 @@ def test_notebook_with_magics_parses(tmp_path: Path):
     (tmp_path / "nb.ipynb").write_text(json.dumps(nb))
     m = build_map(str(tmp_path))
     assert m.files[0].parsed and m.files[0].role == "model" and m.problems == ()
+
+
+def test_a_shell_line_continued_with_backslashes_is_no_syntax_error(tmp_path: Path):
+    # a Colab export cell (yolov7's tools/YOLOv7onnx.ipynb): `!python export.py ... \` and its options
+    source = ("%cd /content/yolov7/\n!python export.py --weights ./yolov7-tiny.pt \\\n        --grid --end2end \\\n"
+              "        --img-size 640 640 --max-wh 640 # a comment\nimport torch.nn as nn\n"
+              "class N(nn.Module):\n    pass\n")
+    (tmp_path / "nb.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "source": source}]}))
+    m = build_map(str(tmp_path))
+    assert m.files[0].parsed and m.files[0].role == "model" and m.problems == ()

@@ -88,3 +88,14 @@ def test_a_file_gets_its_own_sizes_then_its_importers_then_the_config_files():
 def test_sizes_survive_the_facts_cache_encoding():
     info = module_info("train.py", GAN_SCRIPT)
     assert ModuleInfo.from_json(info.to_json()).sizes == info.sizes
+
+
+def test_a_training_script_gets_the_sizes_of_the_data_module_it_imports():
+    model = _model({
+        "train.py": "from utils import get_training_dataloader\nloader = get_training_dataloader()\n",
+        "utils.py": "import torchvision\nimport torchvision.transforms as transforms\n"
+                    "def get_training_dataloader():\n"
+                    "    t = transforms.Compose([transforms.RandomCrop(32, padding=4), transforms.ToTensor()])\n"
+                    "    return torchvision.datasets.CIFAR100(root='./data', train=True, transform=t)\n",
+    })
+    assert model.image_side("train.py")[0] == 32

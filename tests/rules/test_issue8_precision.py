@@ -191,3 +191,66 @@ def test_rl103_follows_a_loader_factory_into_its_file():
     # a factory the model cannot read (another package): the conditional message, as before
     unknown = run("RL103", CAPTION_TRAIN.replace("from data_loader", "from somelib.data"))
     assert len(unknown) == 1 and "with a pinned loader" in unknown[0].message
+
+
+def test_rl103_reads_a_global_loader_assigned_below_the_function_that_iterates_it():
+    # pytorch-cifar100's shape: `def train(epoch)` iterates a global that `__main__` assigns later,
+    # from a factory reached through `from utils import *`
+    source = """
+import torch
+from utils import *
+
+def train(epoch):
+    for images, labels in cifar100_training_loader:
+        images = images.cuda()
+        loss = loss_function(net(images), labels.cuda())
+        loss.backward()
+        optimizer.step()
+
+if __name__ == '__main__':
+    cifar100_training_loader = get_training_dataloader(num_workers=4, batch_size=128)
+    train(1)
+"""
+    factory = FACTORY.replace("get_loader", "get_training_dataloader")
+    assert run("RL103", source, **{"utils.py": factory.format(pin="")}) == ()
+    assert len(run("RL103", source, **{"utils.py": factory.format(pin=", pin_memory=True")})) == 2  # two statements
+
+
+# -- RL501 and a checkpoint format that pickles modules (YOLO-style), the save side being RL502's
+YOLO_TRAIN = """
+import torch
+from copy import deepcopy
+
+def train(hyp, opt, device):
+    weights = opt.weights
+    run_id = torch.load(weights, map_location=device).get('wandb_id') if weights.endswith('.pt') else None
+    ckpt = torch.load(weights, map_location=device)  # load checkpoint
+    model = Model(opt.cfg or ckpt['model'].yaml).to(device)
+    for epoch in range(10):
+        ckpt = {'epoch': epoch, 'model': deepcopy(model.module if is_parallel(model) else model).half(),
+                'optimizer': optimizer.state_dict(), 'wandb_id': None}
+        torch.save(ckpt, 'last.pt')
+"""
+YOLO_DETECT = """
+import torch
+
+def attempt_load(weights, map_location=None):
+    ckpt = torch.load(weights, map_location=map_location)
+    return ckpt['ema' if ckpt.get('ema') else 'model'].float().fuse().eval()
+
+def second_stage():
+    return torch.load('weights/resnet101.pt', map_location='cpu')['model']
+"""
+
+
+def test_rl501_is_silent_on_loads_of_a_checkpoint_format_that_pickles_modules():
+    # the load read under "model" is silent; the one that reads only "wandb_id" cannot be told
+    # from a load of another format by its key, and is still reported
+    found = run("RL501", YOLO_TRAIN)
+    assert len(found) == 1 and "wandb_id" in YOLO_TRAIN.splitlines()[found[0].position.start.line - 1]
+    assert run("RL501", YOLO_DETECT, "models/experimental.py", **{"train.py": YOLO_TRAIN}) == ()
+    # the same loads in a project whose checkpoints hold state dicts: weights_only=True reads them
+    state_dicts = YOLO_TRAIN.replace("deepcopy(model.module if is_parallel(model) else model).half()",
+                                     "model.state_dict()")
+    assert len(run("RL501", YOLO_DETECT, "models/experimental.py", **{"train.py": state_dicts})) == 2
+    assert len(run("RL501", state_dicts)) == 2
