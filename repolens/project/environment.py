@@ -25,7 +25,8 @@ _CONDA = re.compile(r"^\s*-\s*(?:[\w\-]+::)?([A-Za-z0-9_.\-]+)\s*(?:([<>=!~]=?|=
 _CUDA_INDEX = re.compile(r"download\.pytorch\.org/whl/(cu\d+)")
 _NAMES = {"torch": "torch", "pytorch": "torch", "torchvision": "torchvision", "python": "python",
           "cudatoolkit": "cuda", "pytorch-cuda": "cuda", "cuda-toolkit": "cuda", "cuda": "cuda",
-          "cuda-version": "cuda"}
+          "cuda-version": "cuda", "pytorch-lightning": "lightning", "pytorch_lightning": "lightning",
+          "lightning": "lightning"}
 
 
 def requirement_lines(text: str) -> list[tuple[str, str | None]]:
@@ -207,6 +208,20 @@ def minimum_version(spec: str) -> tuple[int, int] | None:
         if best is None or found > best:
             best = found
     return best
+
+
+def pinned_below(spec: str, version: tuple[int, int]) -> bool:
+    """Does the specifier admit only releases below `version`? "==1.4.2" or "<1.5" below (1, 5): yes;
+    ">=1.4" or "any": no."""
+    for part in spec.split(","):
+        m = re.match(r"^\s*(==|===|<=|<|~=|=)?\s*v?(\d+)(?:\.(\d+))?", part)
+        if not m or m.group(1) is None and not part.strip()[:1].isdigit():
+            continue
+        found = (int(m.group(2)), int(m.group(3) or 0))
+        op = m.group(1) or "=="
+        if op in ("==", "===", "=", "<=", "~=") and found < version or op == "<" and found <= version:
+            return True
+    return False
 
 
 def declared_environment_at(folder: Path) -> dict[str, Declaration]:

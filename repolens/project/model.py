@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import Iterable, Mapping
 
 from repolens.project import frameworks
-from repolens.project.environment import Declaration, minimum_version
+from repolens.project.environment import Declaration, minimum_version, pinned_below
 from repolens.project.inputsizes import StatedSize, largest
 from repolens.project.moduleinfo import ClassInfo, KwargsDict, LoopOver, ModuleInfo
 
@@ -378,6 +378,16 @@ class ProjectModel:
     def image_side(self, rel: str | None = None) -> tuple[int, str] | None:
         """The largest image side stated for `rel` (see stated_sizes) and where; None when none is."""
         return largest(self.stated_sizes("image", rel))
+
+    @cached_property
+    def lightning_class_keyed_checkpoints(self) -> Fact:
+        """The project pins PyTorch Lightning below 1.5, whose checkpoints key the callbacks' state by
+        the callback class itself (`{ModelCheckpoint: {...}}`): a pickled class that
+        `torch.load(weights_only=True)` refuses ("Unsupported global ... ModelCheckpoint")."""
+        declared = self.environment.get("lightning")
+        if declared is None or not pinned_below(declared.spec, (1, 5)):
+            return Fact(False)
+        return Fact(True, (f"{declared.evidence}: pytorch-lightning{declared.spec}",))
 
     def kwargs_dict(self, rel: str, scope: str, name: str) -> KwargsDict | None:
         """What `**name` passes in `scope` of `rel` (falling back to a module-level dict of that name)."""

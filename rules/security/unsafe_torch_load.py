@@ -70,6 +70,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       project; RL502 reports the save, which is the fix that comes first. On yolov7 this silenced 11
       of 13 judged findings, none worth acting on; the two loads that read only `wandb_id` of the
       same files are still reported (the key alone does not show the format);
+    - a Lightning checkpoint read under its keys (`torch.load(ckpt)["state_dict"]`,
+      `pl_sd["global_step"]`) in a project that pins pytorch-lightning below 1.5 (latent-diffusion:
+      `pytorch-lightning==1.4.2`): those releases key the callbacks' state by the callback class, a
+      pickled class `weights_only=True` refuses, so the released checkpoints cannot be loaded
+      that way (9 judged findings on latent-diffusion, none worth acting on);
     - data, not weights: a load inside a Dataset class, or converted to an array right away
       (`torch.load(p).numpy()`).
     Set `include_project_files = true` in `[tool.repolens.rules.RL501]` to report these loads as
@@ -214,20 +219,23 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         return scope is not None and any(method_name(c) in MODULE_METHODS and dotted(receiver(c)) == name
                                          for c in calls(scope))
 
-    def _reads_object_checkpoint(self, name: str) -> bool:
-        """Does the scope read `name` under a key of the project's own checkpoint format that pickles
-        objects (`ckpt["model"]`, `ckpt.get("wandb_id")`, `ckpt["ema" if ckpt.get("ema") else "model"]`)?"""
-        keys = self.facts.object_checkpoint_keys
+    def _keys_read(self, node: cst.Call) -> frozenset[str]:
+        """The literal keys the load's result is read under: `torch.load(f)["model"]`, or through the
+        name it is assigned to, in its scope (`ckpt["model"]`, `ckpt.get("ema")`,
+        `ckpt["ema" if ckpt.get("ema") else "model"]`)."""
+        keys = set(self._subscripted.get(id(node), frozenset()))
+        target = self._targets.get(id(node))
         scope = self._scope()
-        if not keys or scope is None:
-            return False
-        for n in nodes(scope):
-            if isinstance(n, cst.Subscript) and dotted(n.value) == name and _subscript_keys(n) & keys:
-                return True
-            if isinstance(n, cst.Call) and method_name(n) == "get" and dotted(receiver(n)) == name and n.args \
-                    and literal(n.args[0].value) in keys:
-                return True
-        return False
+        if isinstance(target, cst.Name) and scope is not None:
+            name = target.value
+            for n in nodes(scope):
+                if isinstance(n, cst.Subscript) and dotted(n.value) == name:
+                    keys |= _subscript_keys(n)
+                elif isinstance(n, cst.Call) and method_name(n) == "get" and dotted(receiver(n)) == name and n.args:
+                    key = literal(n.args[0].value)
+                    if isinstance(key, str):
+                        keys.add(key)
+        return frozenset(keys)
 
     def _project_file(self, node: cst.Call, path: cst.BaseExpression | None) -> str | None:
         """Why this load reads a file the project wrote itself (or data, not weights), else None."""
@@ -242,10 +250,12 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "a bundle of objects this project saves"
         if isinstance(target, cst.Name) and self._module_use(target.value):
             return "a pickled module"
-        if isinstance(target, cst.Name) and self._reads_object_checkpoint(target.value):
+        read = self._keys_read(node) if self.facts.object_checkpoint_keys \
+            or self.facts.model.lightning_class_keyed_checkpoints.value else frozenset()
+        if read & self.facts.object_checkpoint_keys:
             return "the project's checkpoint format, which pickles objects (settings, modules)"
-        if self._subscripted.get(id(node), frozenset()) & self.facts.object_checkpoint_keys:
-            return "the project's checkpoint format, which pickles objects (settings, modules)"
+        if read & LIGHTNING_KEYS and self.facts.model.lightning_class_keyed_checkpoints.value:
+            return "a Lightning < 1.5 checkpoint, which pickles the callback classes"
         if id(node) in self._data or any(self.class_kind(c) in (frameworks.DATASET, frameworks.ITERABLE_DATASET)
                                          for c in self.class_stack):
             return "data, not weights"
@@ -307,6 +317,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             if self._project_file(node, path.value if path is not None else None):
                 return
         self.report(node, replacement=add_keyword(node, "weights_only", "True"))
+
+
+# Keys of a Lightning checkpoint file (`trainer.save_checkpoint`, ModelCheckpoint).
+LIGHTNING_KEYS = frozenset({"state_dict", "global_step", "epoch", "callbacks", "optimizer_states", "lr_schedulers",
+                            "hyper_parameters", "pytorch-lightning_version"})
 
 
 def _subscript_keys(node: cst.Subscript) -> frozenset[str]:

@@ -254,3 +254,23 @@ def test_rl501_is_silent_on_loads_of_a_checkpoint_format_that_pickles_modules():
                                      "model.state_dict()")
     assert len(run("RL501", YOLO_DETECT, "models/experimental.py", **{"train.py": state_dicts})) == 2
     assert len(run("RL501", state_dicts)) == 2
+
+
+LDM_LOAD = """
+import torch
+
+def load_model_from_config(config, ckpt):
+    pl_sd = torch.load(ckpt, map_location="cpu")
+    print(f"Global Step: {pl_sd['global_step']}")
+    model = instantiate_from_config(config.model)
+    model.load_state_dict(pl_sd["state_dict"], strict=False)
+    return model
+"""
+
+
+def test_rl501_leaves_lightning_checkpoints_alone_where_the_project_pins_lightning_below_1_5():
+    env = "name: ldm\ndependencies:\n  - python=3.8.5\n  - pip:\n    - pytorch-lightning=={version}\n"
+    assert run("RL501", LDM_LOAD, "scripts/txt2img.py", **{"environment.yaml": env.format(version="1.4.2")}) == ()
+    # Lightning 1.5+ keys callbacks by a string: the same load is reported
+    assert len(run("RL501", LDM_LOAD, "scripts/txt2img.py", **{"environment.yaml": env.format(version="1.9.0")})) == 1
+    assert len(run("RL501", LDM_LOAD, "scripts/txt2img.py")) == 1
