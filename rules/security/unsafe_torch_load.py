@@ -67,9 +67,10 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       deepcopy(model).half(), "epoch": e}`, YOLO-style), and here the load is read under that key
       (`ckpt["model"]`, `ckpt.get("model")`, `torch.load(w)["model"]`, `ckpt["ema" if ckpt.get("ema")
       else "model"]`). `weights_only=True` cannot load such a file, so the advice would break the
-      project; RL502 reports the save, which is the fix that comes first. On yolov7 this silenced 11
-      of 13 judged findings, none worth acting on; the two loads that read only `wandb_id` of the
-      same files are still reported (the key alone does not show the format);
+      project; RL502 reports the save, which is the fix that comes first. Another load of the same
+      path expression in the same function counts too (`run_id = torch.load(w).get("wandb_id")`
+      above `ckpt = torch.load(w)` ... `ckpt["model"]`). On yolov7 this silenced 12 of 13 judged
+      findings, none worth acting on (the 13th, `utils/aws/resume.py`, reads only `optimizer`);
     - a Lightning checkpoint read under its keys (`torch.load(ckpt)["state_dict"]`,
       `pl_sd["global_step"]`) in a project that pins pytorch-lightning below 1.5 (latent-diffusion:
       `pytorch-lightning==1.4.2`): those releases key the callbacks' state by the callback class, a
@@ -224,9 +225,14 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         name it is assigned to, in its scope (`ckpt["model"]`, `ckpt.get("ema")`,
         `ckpt["ema" if ckpt.get("ema") else "model"]`)."""
         keys = set(self._subscripted.get(id(node), frozenset()))
-        target = self._targets.get(id(node))
         scope = self._scope()
-        if isinstance(target, cst.Name) and scope is not None:
+        if scope is None:
+            return frozenset(keys)
+        target = self._targets.get(id(node))
+        if target is None:  # a load further down the scope, not visited yet
+            target = next((a.targets[0].target for a in nodes(scope) if isinstance(a, cst.Assign)
+                           and len(a.targets) == 1 and a.value is node), None)
+        if isinstance(target, cst.Name):
             name = target.value
             for n in nodes(scope):
                 if isinstance(n, cst.Subscript) and dotted(n.value) == name:
@@ -236,6 +242,21 @@ class UnsafeTorchLoad(BindingTracker, Rule):
                     if isinstance(key, str):
                         keys.add(key)
         return frozenset(keys)
+
+    def _object_format(self, node: cst.Call) -> bool:
+        """Is this load, or another load of the same path expression in the same scope, read under
+        a key where the project's checkpoints pickle an object? (`run_id = torch.load(w).get("wandb_id")`
+        two lines above `ckpt = torch.load(w)` ... `ckpt["model"]`: the same file.)"""
+        keys = self.facts.object_checkpoint_keys
+        if self._keys_read(node) & keys:
+            return True
+        path = argument(node, "f", 0)
+        scope = self._scope()
+        if path is None or scope is None:
+            return False
+        written = code_of(path.value)
+        return any(c is not node and self.is_name(c.func, *TORCH_LOAD) and (a := argument(c, "f", 0)) is not None
+                   and code_of(a.value) == written and self._keys_read(c) & keys for c in calls(scope))
 
     def _project_file(self, node: cst.Call, path: cst.BaseExpression | None) -> str | None:
         """Why this load reads a file the project wrote itself (or data, not weights), else None."""
@@ -250,11 +271,9 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "a bundle of objects this project saves"
         if isinstance(target, cst.Name) and self._module_use(target.value):
             return "a pickled module"
-        read = self._keys_read(node) if self.facts.object_checkpoint_keys \
-            or self.facts.model.lightning_class_keyed_checkpoints.value else frozenset()
-        if read & self.facts.object_checkpoint_keys:
+        if self.facts.object_checkpoint_keys and self._object_format(node):
             return "the project's checkpoint format, which pickles objects (settings, modules)"
-        if read & LIGHTNING_KEYS and self.facts.model.lightning_class_keyed_checkpoints.value:
+        if self.facts.model.lightning_class_keyed_checkpoints.value and self._keys_read(node) & LIGHTNING_KEYS:
             return "a Lightning < 1.5 checkpoint, which pickles the callback classes"
         if id(node) in self._data or any(self.class_kind(c) in (frameworks.DATASET, frameworks.ITERABLE_DATASET)
                                          for c in self.class_stack):
