@@ -89,31 +89,79 @@ def _literal(node: ast.expr | None) -> object:
 
 
 def sizes_in_module(tree: ast.Module, aliases: Mapping[str, str]) -> tuple[StatedSize, ...]:
-    """Sizes a Python file states: its argparse defaults, the torchvision datasets it builds and the
-    literal sizes of its torchvision resize/crop transforms."""
+    """Sizes a Python file states: its argparse defaults, its module-level batch-size constants
+    (`batch_size = 64`), the torchvision datasets it builds and the sizes of its torchvision
+    resize/crop transforms (a literal, or a name bound to one: a module constant `re_size = 64`, a
+    parameter default `def make_dataset(..., resize=64)`)."""
     out: list[StatedSize] = []
     for opt in cli_options(tree):
         kind = size_kind(opt.dest)
         value = _int_of(_literal(opt.default)) if kind else None
         if kind and value:
             out.append(StatedSize(kind, value, opt.node.lineno, f"{opt.options[-1]} default {value}", opt.dest))
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = _dotted(node.func)
-        if not name:
-            continue
-        head, _, rest = name.partition(".")
-        qualified = f"{aliases[head]}.{rest}".rstrip(".") if head in aliases else name
-        last = qualified.rsplit(".", 1)[-1]
-        if qualified.startswith("torchvision.datasets") and last in DATASET_SIDES:
-            out.append(StatedSize("image", DATASET_SIDES[last], node.lineno, f"torchvision {last} ({DATASET_SIDES[last]} px)"))
-        elif qualified.startswith("torchvision.transforms") and last in SIZING_TRANSFORMS:
-            size = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "size"), None)
-            value = _int_of(_literal(size))
+    constants: dict[str, int] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            value = _int_of(_literal(stmt.value))
             if value:
-                out.append(StatedSize("image", value, node.lineno, f"{last}({value})"))
-    return tuple(out)
+                name = stmt.targets[0].id
+                constants[name] = value
+                if BATCH_NAME.match(name):
+                    out.append(StatedSize("batch", value, stmt.lineno, f"{name} = {value}", name))
+    for scope, names in _scopes(tree, constants):
+        for node in ast.walk(scope):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _dotted(node.func)
+            if not name:
+                continue
+            head, _, rest = name.partition(".")
+            qualified = f"{aliases[head]}.{rest}".rstrip(".") if head in aliases else name
+            last = qualified.rsplit(".", 1)[-1]
+            if qualified.startswith("torchvision.datasets") and last in DATASET_SIDES:
+                out.append(StatedSize("image", DATASET_SIDES[last], node.lineno,
+                                      f"torchvision {last} ({DATASET_SIDES[last]} px)"))
+            elif qualified.startswith("torchvision.transforms") and last in SIZING_TRANSFORMS:
+                size = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "size"), None)
+                value = _int_of(_literal(_bound(size, names)))
+                if value:
+                    out.append(StatedSize("image", value, node.lineno, f"{last}({value})"))
+    # one statement per place: a transform inside a function is also inside the module's walk
+    seen: set[tuple[str, int, int]] = set()
+    unique = []
+    for s in out:
+        if (s.kind, s.line, s.value) not in seen:
+            seen.add((s.kind, s.line, s.value))
+            unique.append(s)
+    return tuple(unique)
+
+
+def _scopes(tree: ast.Module, constants: dict[str, int]) -> Iterator[tuple[ast.AST, dict[str, int]]]:
+    """Each function with the names it can read as ints (module constants, then its own parameter
+    defaults), and the module itself with its constants."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            a = node.args
+            positional = [*a.posonlyargs, *a.args]
+            names = dict(constants)
+            for arg, default in [*zip(positional[len(positional) - len(a.defaults):], a.defaults),
+                                 *((k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None)]:
+                value = _int_of(_literal(default))
+                if value:
+                    names[arg.arg] = value
+                else:
+                    names.pop(arg.arg, None)
+            yield node, names
+    yield tree, constants
+
+
+def _bound(node: ast.expr | None, names: Mapping[str, int]) -> ast.expr | None:
+    """`re_size` -> its int, `(resize, resize)` -> the pair, as literals; other nodes unchanged."""
+    if isinstance(node, ast.Name) and node.id in names:
+        return ast.Constant(names[node.id])
+    if isinstance(node, (ast.Tuple, ast.List)) and all(isinstance(e, ast.Name) and e.id in names for e in node.elts):
+        return ast.Tuple([ast.Constant(names[e.id]) for e in node.elts], ast.Load())  # type: ignore[union-attr]
+    return node
 
 
 def _dotted(node: ast.expr) -> str:

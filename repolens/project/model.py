@@ -350,7 +350,8 @@ class ProjectModel:
         """(file, size) for the sizes of `kind` ("image", "batch") stated for `rel`: in the file itself
         (a script's `--img_size` default, the dataset it builds), else in the files that import it (the
         script that trains a model file), else in the files it imports (the data module a training
-        script calls), else in the project's config files. Another script's
+        script calls), else in the other files its importers import (the data module of the script
+        that trains this model file), else in the project's config files. Another script's
         statements are not `rel`'s: a repository of demos states one size per script. Without `rel`,
         every statement of the project."""
         def stated(rels: Iterable[str]) -> list[tuple[str, StatedSize]]:
@@ -360,7 +361,9 @@ class ProjectModel:
         if rel is None:
             return stated(self.infos) + configs
         if rel in self.infos:
-            for rels in ([rel], sorted(self.importers.get(rel, ())), sorted(self.imported_files(rel, depth=1))):
+            importers = sorted(self.importers.get(rel, ()))
+            siblings = sorted({f for i in importers for f in self.imported_files(i, depth=1)} - {rel})
+            for rels in ([rel], importers, sorted(self.imported_files(rel, depth=1)), siblings):
                 found = stated(rels)
                 if found:
                     return found

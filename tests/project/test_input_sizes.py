@@ -99,3 +99,17 @@ def test_a_training_script_gets_the_sizes_of_the_data_module_it_imports():
                     "    return torchvision.datasets.CIFAR100(root='./data', train=True, transform=t)\n",
     })
     assert model.image_side("train.py")[0] == 32
+
+
+def test_transform_sizes_resolve_through_constants_and_parameter_defaults():
+    # LynnHo/DCGAN-LSGAN-WGAN-GP-DRAGAN-Pytorch's two shapes: a script's constants, a data module's factory
+    script = ("import torchvision.transforms as transforms\nbatch_size = 64\ncrop_size = 108\nre_size = 64\n"
+              "transform = transforms.Compose([transforms.Scale(size=(re_size, re_size)), transforms.ToTensor()])\n")
+    assert _sizes(script) == [("batch", 64, "batch_size"), ("image", 64, "")]  # a crop constant alone says nothing
+    data = ("from torchvision import transforms\n"
+            "def make_celeba_dataset(img_paths, batch_size, resize=64, shuffle=True):\n"
+            "    return transforms.Compose([transforms.Resize(size=(resize, resize)), transforms.ToTensor()])\n")
+    assert _sizes(data) == [("image", 64, "")]
+    # a model file gets the sizes of the data module its training script imports
+    model = _model({"train.py": "import data\nimport module\n", "data.py": data, "module.py": "import torch.nn as nn\n"})
+    assert model.image_side("module.py")[0] == 64
