@@ -39,6 +39,7 @@ DATASET_SIDES: Mapping[str, int] = {
 }
 # torchvision transforms that set the image side, by their first argument (`size`).
 SIZING_TRANSFORMS = frozenset({"Resize", "RandomResizedCrop", "CenterCrop", "RandomCrop", "RandomSizedCrop", "Scale"})
+_NEEDLES = tuple(sorted(SIZING_TRANSFORMS | set(DATASET_SIDES)))
 # Config files looked at for stated sizes: where projects keep them, and how many at most.
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_CONFIG_FILES = 200
@@ -88,13 +89,14 @@ def _literal(node: ast.expr | None) -> object:
         return None
 
 
-def sizes_in_module(tree: ast.Module, aliases: Mapping[str, str]) -> tuple[StatedSize, ...]:
+def sizes_in_module(tree: ast.Module, aliases: Mapping[str, str], text: str | None = None) -> tuple[StatedSize, ...]:
     """Sizes a Python file states: its argparse defaults, its module-level batch-size constants
     (`batch_size = 64`), the torchvision datasets it builds and the sizes of its torchvision
     resize/crop transforms (a literal, or a name bound to one: a module constant `re_size = 64`, a
-    parameter default `def make_dataset(..., resize=64)`)."""
+    parameter default `def make_dataset(..., resize=64)`). `text`, when given, lets the walks be
+    skipped where the names they look for do not occur (most files)."""
     out: list[StatedSize] = []
-    for opt in cli_options(tree):
+    for opt in cli_options(tree) if text is None or "add_argument" in text else ():
         kind = size_kind(opt.dest)
         value = _int_of(_literal(opt.default)) if kind else None
         if kind and value:
@@ -108,51 +110,60 @@ def sizes_in_module(tree: ast.Module, aliases: Mapping[str, str]) -> tuple[State
                 constants[name] = value
                 if BATCH_NAME.match(name):
                     out.append(StatedSize("batch", value, stmt.lineno, f"{name} = {value}", name))
-    for scope, names in _scopes(tree, constants):
-        for node in ast.walk(scope):
-            if not isinstance(node, ast.Call):
-                continue
-            name = _dotted(node.func)
-            if not name:
-                continue
-            head, _, rest = name.partition(".")
-            qualified = f"{aliases[head]}.{rest}".rstrip(".") if head in aliases else name
-            last = qualified.rsplit(".", 1)[-1]
-            if qualified.startswith("torchvision.datasets") and last in DATASET_SIDES:
-                out.append(StatedSize("image", DATASET_SIDES[last], node.lineno,
-                                      f"torchvision {last} ({DATASET_SIDES[last]} px)"))
-            elif qualified.startswith("torchvision.transforms") and last in SIZING_TRANSFORMS:
-                size = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "size"), None)
-                value = _int_of(_literal(_bound(size, names)))
-                if value:
-                    out.append(StatedSize("image", value, node.lineno, f"{last}({value})"))
-    # one statement per place: a transform inside a function is also inside the module's walk
-    seen: set[tuple[str, int, int]] = set()
-    unique = []
-    for s in out:
-        if (s.kind, s.line, s.value) not in seen:
-            seen.add((s.kind, s.line, s.value))
-            unique.append(s)
-    return tuple(unique)
+    if (text is None or any(name in text for name in _NEEDLES)) \
+            and any(v.startswith("torchvision") for v in aliases.values()):  # most files: nothing to look at
+        _torchvision_sizes(tree, constants, aliases, out)
+    return tuple(out)
 
 
-def _scopes(tree: ast.Module, constants: dict[str, int]) -> Iterator[tuple[ast.AST, dict[str, int]]]:
-    """Each function with the names it can read as ints (module constants, then its own parameter
-    defaults), and the module itself with its constants."""
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            a = node.args
-            positional = [*a.posonlyargs, *a.args]
-            names = dict(constants)
-            for arg, default in [*zip(positional[len(positional) - len(a.defaults):], a.defaults),
-                                 *((k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None)]:
-                value = _int_of(_literal(default))
-                if value:
-                    names[arg.arg] = value
-                else:
-                    names.pop(arg.arg, None)
-            yield node, names
-    yield tree, constants
+def _torchvision_sizes(tree: ast.Module, constants: dict[str, int], aliases: Mapping[str, str],
+                       out: list[StatedSize]) -> None:
+    """The torchvision datasets and resize/crop transforms of the file, in one walk; a transform's
+    size may be a name: a module constant, or a parameter default of the function it is in."""
+    stack: list[tuple[ast.AST, Mapping[str, int]]] = [(tree, constants)]
+    while stack:
+        node, names = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                stack.append((child, _with_defaults(child, constants)))
+                continue
+            if isinstance(child, ast.Call):
+                found = _torchvision_size(child, names, aliases)
+                if found is not None:
+                    out.append(found)
+            stack.append((child, names))
+
+
+def _torchvision_size(node: ast.Call, names: Mapping[str, int], aliases: Mapping[str, str]) -> StatedSize | None:
+    name = _dotted(node.func)
+    if not name:
+        return None
+    head, _, rest = name.partition(".")
+    qualified = f"{aliases[head]}.{rest}".rstrip(".") if head in aliases else name
+    last = qualified.rsplit(".", 1)[-1]
+    if qualified.startswith("torchvision.datasets") and last in DATASET_SIDES:
+        return StatedSize("image", DATASET_SIDES[last], node.lineno, f"torchvision {last} ({DATASET_SIDES[last]} px)")
+    if qualified.startswith("torchvision.transforms") and last in SIZING_TRANSFORMS:
+        size = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "size"), None)
+        value = _int_of(_literal(_bound(size, names)))
+        if value:
+            return StatedSize("image", value, node.lineno, f"{last}({value})")
+    return None
+
+
+def _with_defaults(fn: ast.FunctionDef | ast.AsyncFunctionDef, constants: Mapping[str, int]) -> dict[str, int]:
+    """The names a function can read as ints: module constants, then its own parameter defaults."""
+    a = fn.args
+    positional = [*a.posonlyargs, *a.args]
+    names = dict(constants)
+    for arg, default in [*zip(positional[len(positional) - len(a.defaults):], a.defaults),
+                         *((k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None)]:
+        value = _int_of(_literal(default))
+        if value:
+            names[arg.arg] = value
+        else:
+            names.pop(arg.arg, None)
+    return names
 
 
 def _bound(node: ast.expr | None, names: Mapping[str, int]) -> ast.expr | None:

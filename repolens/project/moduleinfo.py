@@ -563,7 +563,7 @@ class _Builder:
             dynamic_imports=tuple(self.dynamic_imports),
             devices=_gpu_evidence(self.text),
             torch_apis=_api_evidence(self.text, aliases),
-            sizes=sizes_in_module(tree, aliases),
+            sizes=sizes_in_module(tree, aliases, self.text),
         )
 
     def _class(self, node: ast.ClassDef) -> ClassInfo:
