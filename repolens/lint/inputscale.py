@@ -1,5 +1,5 @@
 """How large the tensors a finding is about are, from the sizes the project states (the project
-model's `stated_sizes`: argparse defaults, config files, torchvision datasets).
+model's `stated_sizes`: argparse defaults, config files, torchvision datasets, resize/crop transforms).
 
 Memory and speed rules are worth acting on only at scale. Judged on real code (issue #8): an
 in-place activation or cudnn's autotuner on 28-64 px demo nets, or pinned memory for batches of a
@@ -28,7 +28,7 @@ TINY_IMAGE_SIDE = 32
 
 
 def stated_image_side(rule, rel: str | None = None) -> int | None:  # type: ignore[no-untyped-def]
-    """The largest image side stated for the rule's file (or `rel`): its own, its importers', the project's."""
+    """The largest image side stated for the rule's file (or `rel`), scoped as `ProjectModel.stated_sizes` says."""
     found = rule.facts.model.image_side(rel or rule.context.path)
     return found[0] if found is not None else None
 

@@ -47,9 +47,12 @@ _put(ITERABLE_DATASET,
      "torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset",
      "torch.utils.data.datapipes.datapipe.IterDataPipe", "torchdata.datapipes.iter.IterDataPipe",
      "datasets.IterableDataset")
+# torch's DataLoader, by the names it is imported under (lint's DataLoader rules, the loader factories).
+DATALOADER = ("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader")
+
 _put(DATASET,
      "torch.utils.data.Dataset", "torch.utils.data.dataset.Dataset", "torch.utils.data.Sampler",
-     "torch.utils.data.sampler.Sampler", "torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader",
+     "torch.utils.data.sampler.Sampler", *DATALOADER,
      "torchvision.datasets.VisionDataset", "torchvision.datasets.vision.VisionDataset",
      "torchvision.datasets.ImageFolder", "torchvision.datasets.DatasetFolder",
      "lightning.LightningDataModule", "lightning.pytorch.LightningDataModule",

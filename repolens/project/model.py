@@ -362,9 +362,9 @@ class ProjectModel:
             return stated(self.infos) + configs
         if rel in self.infos:
             importers = sorted(self.importers.get(rel, ()))
-            siblings = sorted({f for i in importers for f in self.imported_files(i, depth=1)} - {rel})
-            for rels in ([rel], importers, sorted(self.imported_files(rel, depth=1)), siblings):
-                found = stated(rels)
+            for rels in (lambda: [rel], lambda: importers, lambda: sorted(self.imported_files(rel, depth=1)),
+                         lambda: sorted({f for i in importers for f in self.imported_files(i, depth=1)} - {rel})):
+                found = stated(rels())  # the wider circles are computed only when the nearer say nothing
                 if found:
                     return found
         return configs

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from repolens.project import frameworks
 from repolens.project.inputsizes import StatedSize, sizes_in_module
 from repolens.pyindex.aliases import AliasTable, ast_dotted_name
 
@@ -322,9 +323,6 @@ def _literal_keys(node: ast.expr | None) -> dict[str, str] | None:
     return None
 
 
-_DATALOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
-
-
 class _ScopeReader:
     """Reads one scope's statements: kwargs dicts, loops, self bindings, returned calls."""
 
@@ -403,7 +401,7 @@ class _ScopeReader:
 
     def _loader_factory(self, callee: str, call: ast.Call) -> None:
         """Record the pin state of a DataLoader this scope builds and returns (`get_loader()`)."""
-        if callee not in _DATALOADERS:
+        if callee not in frameworks.DATALOADER:
             return
         kws = {kw.arg: kw.value for kw in call.keywords}
         pin = kws.get("pin_memory", call.args[7] if len(call.args) > 7 else None)
