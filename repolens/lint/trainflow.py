@@ -34,6 +34,15 @@ def is_test_path(path: str) -> bool:
     return bool(_TEST_PATH.search(path))
 
 
+# An LR range test (`lr_finder.py`, `find_lr.py`): a few hundred steps to pick a learning rate.
+_LR_RANGE_TEST = re.compile(r"(?:^|/)(?:lr_?finder|find_?lr|lr_?find|lr_?range(?:_?test)?)[^/]*\.py$", re.I)
+
+
+def is_lr_range_test(path: str) -> bool:
+    """An LR range test script is no training run: its schedule is the sweep, and it lasts minutes."""
+    return bool(_LR_RANGE_TEST.search(path))
+
+
 # -- gradient-off contexts ------------------------------------------------------------------------
 def is_grad_off(rule: Any, expr: cst.BaseExpression | None) -> bool:
     """`torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)` (or the bare

@@ -2,7 +2,7 @@
 
 from repolens.lint import Example, Severity
 from repolens.lint.inputscale import small_images
-from repolens.lint.trainflow import TrainingEntrypointRule
+from repolens.lint.trainflow import TrainingEntrypointRule, is_lr_range_test
 
 _MAIN = """
 def main():
@@ -33,6 +33,7 @@ class CudnnBenchmark(TrainingEntrypointRule):
     dataset such as MNIST, else the project's config files; `repolens.lint.inputscale`): the gain
     is seconds per run. On the judged GAN demos the 128-256 px scripts were worth the line, the
     28-64 px ones were not (a judgement, not a certainty). A size given only at run time is not seen.
+    Nor is an LR range test script (`lr_finder.py`, `find_lr.py`): minutes of a sweep.
 
     Only code counts as a convolution: a comment that names one ("initialise the patch embedding
     like nn.Linear (instead of nn.Conv2d)") does not, and neither does a non-overlapping patchify
@@ -113,7 +114,8 @@ class CudnnBenchmark(TrainingEntrypointRule):
     def missing(self) -> bool:
         signals = self.facts.train_signals
         return (self.facts.uses_cuda and "cudnn" not in signals and self._trains_a_conv_net()
-                and not small_images(self))  # <= 64 px (MNIST, demo GANs): the autotuner saves nothing measurable
+                and not small_images(self)  # <= 64 px (MNIST, demo GANs): the autotuner saves nothing measurable
+                and not is_lr_range_test(self.context.path))  # minutes of a sweep
 
 
     def _trains_a_conv_net(self) -> bool:

@@ -5,7 +5,7 @@ import libcst as cst
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import dotted, method_name, receiver
 from repolens.lint.knowledge.training import STEP, classify_call
-from repolens.lint.trainflow import called_name, functions_by_name
+from repolens.lint.trainflow import called_name, functions_by_name, is_lr_range_test
 from repolens.lint.traverse import children_of, walk
 
 _BRANCHES = (cst.If, cst.Try, cst.TryStar, cst.Match, cst.IfExp, cst.For, cst.While, cst.BooleanOperation)
@@ -21,7 +21,9 @@ class SchedulerBeforeOptimizer(Rule):
     `scaler.step(optimizer)` later in the body (nested loops included), or a call to a function
     of this file that steps an optimizer. A scheduler step after the optimizer step, under a
     condition, or with arguments (`scheduler.step(epoch)`, `ReduceLROnPlateau.step(metric)`,
-    timm's `step(epoch)` API) is not flagged.
+    timm's `step(epoch)` API) is not flagged; nor is an LR range test script (`lr_finder.py`,
+    `find_lr.py`), where skipping the sweep's first value changes nothing (judged on
+    pytorch-cifar100's `lr_finder.py`).
 
     ## Why is this bad?
     Since PyTorch 1.1 the scheduler must step after the optimizer. Stepping it first skips the
@@ -61,6 +63,10 @@ class SchedulerBeforeOptimizer(Rule):
     needles = ("sched", "lr_scheduler")
 
     valid = [
+        # An LR range test: the sweep's schedule, stepped first on purpose or not, is not a training run.
+        Example("import torch\nfor i, (x, y) in enumerate(loader):\n    lr_scheduler.step()\n"
+                "    optimizer.zero_grad()\n    criterion(net(x), y).backward()\n    optimizer.step()\n",
+                path="lr_finder.py"),
         Example("""
 def train(model, loader, optimizer, scheduler, criterion, epochs):
     for epoch in range(epochs):
@@ -124,10 +130,12 @@ def main(model, loader, epochs):
                           if any(_steps_optimizer(f.body) for f in fns)}
 
     def visit_For(self, node: cst.For) -> None:
-        self._check(node)
+        if not is_lr_range_test(self.context.path):  # the sweep's first value matters to nobody
+            self._check(node)
 
     def visit_While(self, node: cst.While) -> None:
-        self._check(node)
+        if not is_lr_range_test(self.context.path):
+            self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:
         # a step inside `with warnings.catch_warnings():` silences PyTorch's warning about this
