@@ -57,8 +57,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       (`os.path.join(args.load_features, "trainfeat.pth")`) or of a name template
       (`"saved_models/%s/G_%d.pth" % (name, opt.epoch)`). A bare name (`path`) matches only a save
       in the same function of the same file;
-    - a resume: the enclosing function (`restart_from_checkpoint`), an enclosing `if` test
-      (`if args.resume:`; not its `else` branch) or the path says resume / restart;
+    - a resume: the file (`resume.py`), the enclosing function (`restart_from_checkpoint`), an
+      enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart;
     - a load unpacked into several names where the project saves a list/tuple bundle
       (`model, criterion, optimizer = torch.load(f)`), assigned to a name the code then uses as
       a module (`model = torch.load(f)`, `model.eval()`), or whose result is read under a key
@@ -260,7 +260,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
 
     def _project_file(self, node: cst.Call, path: cst.BaseExpression | None) -> str | None:
         """Why this load reads a file the project wrote itself (or data, not weights), else None."""
-        words = {w for text in (*self.function_stack, *self._conditions, code_of(path) if path is not None else "")
+        stem = self.context.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]  # a resume script: `utils/aws/resume.py`
+        words = {w for text in (stem, *self.function_stack, *self._conditions, code_of(path) if path is not None else "")
                  for w in name_tokens(text)}
         if words & RESUME_WORDS:
             return "resumes a run"

@@ -276,3 +276,10 @@ def test_rl501_leaves_lightning_checkpoints_alone_where_the_project_pins_lightni
     # Lightning 1.5+ keys callbacks by a string: the same load is reported
     assert len(run("RL501", LDM_LOAD, "scripts/txt2img.py", **{"environment.yaml": env.format(version="1.9.0")})) == 1
     assert len(run("RL501", LDM_LOAD, "scripts/txt2img.py")) == 1
+
+
+def test_rl501_leaves_a_resume_script_alone():
+    # yolov7's utils/aws/resume.py: finds the runs' last.pt files and restarts them
+    source = "import torch\nfor last in path.rglob('*/**/last.pt'):\n    ckpt = torch.load(last)\n"
+    assert run("RL501", source, "utils/aws/resume.py") == ()
+    assert len(run("RL501", source, "utils/aws/evaluate.py")) == 1
