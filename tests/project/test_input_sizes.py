@@ -113,3 +113,13 @@ def test_transform_sizes_resolve_through_constants_and_parameter_defaults():
     # a model file gets the sizes of the data module its training script imports
     model = _model({"train.py": "import data\nimport module\n", "data.py": data, "module.py": "import torch.nn as nn\n"})
     assert model.image_side("module.py")[0] == 64
+
+
+def test_the_config_walk_stays_shallow(tmp_path: Path):
+    # a dataset tree under the project must not make every lint run walk it
+    deep = tmp_path / "a" / "b" / "c" / "d" / "e"
+    deep.mkdir(parents=True)
+    (deep / "too_deep.yaml").write_text("img_size: 999\n")
+    (tmp_path / "a" / "b" / "ok.yaml").write_text("img_size: 128\n")
+    found = [(rel, s.value) for rel, s in config_sizes_at(tmp_path)]
+    assert found == [("a/b/ok.yaml", 128)]
