@@ -19,6 +19,7 @@ from typing import Iterable, Iterator, Mapping
 
 from repolens.project.cli_options import cli_options
 from repolens.project.configfiles import read_config
+from repolens.pyindex.aliases import AliasTable, ast_dotted_name
 
 # Names that hold an image side: img_size, image_size, imsize, crop_size, load_size, fine_size,
 # hr_height, img_height, train_crop_size, resolution, imgsz. Not `input_size` (an RNN's or MLP's
@@ -91,7 +92,7 @@ def _literal(node: ast.expr | None) -> object:
         return None
 
 
-def sizes_in_module(tree: ast.Module, aliases: Mapping[str, str], text: str | None = None) -> tuple[StatedSize, ...]:
+def sizes_in_module(tree: ast.Module, aliases: AliasTable, text: str | None = None) -> tuple[StatedSize, ...]:
     """Sizes a Python file states: its argparse defaults, its module-level batch-size constants
     (`batch_size = 64`), the torchvision datasets it builds and the sizes of its torchvision
     resize/crop transforms (a literal, or a name bound to one: a module constant `re_size = 64`, a
@@ -113,12 +114,12 @@ def sizes_in_module(tree: ast.Module, aliases: Mapping[str, str], text: str | No
                 if BATCH_NAME.match(name):
                     out.append(StatedSize("batch", value, stmt.lineno, f"{name} = {value}", name))
     if (text is None or any(name in text for name in _NEEDLES)) \
-            and any(v.startswith("torchvision") for v in aliases.values()):  # most files: nothing to look at
+            and any(v.startswith("torchvision") for v in aliases.names.values()):  # most files: nothing to look at
         _torchvision_sizes(tree, constants, aliases, out)
     return tuple(out)
 
 
-def _torchvision_sizes(tree: ast.Module, constants: dict[str, int], aliases: Mapping[str, str],
+def _torchvision_sizes(tree: ast.Module, constants: dict[str, int], aliases: AliasTable,
                        out: list[StatedSize]) -> None:
     """The torchvision datasets and resize/crop transforms of the file, in one walk; a transform's
     size may be a name: a module constant, or a parameter default of the function it is in."""
@@ -136,12 +137,10 @@ def _torchvision_sizes(tree: ast.Module, constants: dict[str, int], aliases: Map
             stack.append((child, names))
 
 
-def _torchvision_size(node: ast.Call, names: Mapping[str, int], aliases: Mapping[str, str]) -> StatedSize | None:
-    name = _dotted(node.func)
-    if not name:
+def _torchvision_size(node: ast.Call, names: Mapping[str, int], aliases: AliasTable) -> StatedSize | None:
+    qualified = aliases.resolve(ast_dotted_name(node.func))
+    if not qualified:
         return None
-    head, _, rest = name.partition(".")
-    qualified = f"{aliases[head]}.{rest}".rstrip(".") if head in aliases else name
     last = qualified.rsplit(".", 1)[-1]
     if qualified.startswith("torchvision.datasets") and last in DATASET_SIDES:
         return StatedSize("image", DATASET_SIDES[last], node.lineno, f"torchvision {last} ({DATASET_SIDES[last]} px)")
@@ -175,17 +174,6 @@ def _bound(node: ast.expr | None, names: Mapping[str, int]) -> ast.expr | None:
     if isinstance(node, (ast.Tuple, ast.List)) and all(isinstance(e, ast.Name) and e.id in names for e in node.elts):
         return ast.Tuple([ast.Constant(names[e.id]) for e in node.elts], ast.Load())  # type: ignore[union-attr]
     return node
-
-
-def _dotted(node: ast.expr) -> str:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""
 
 
 def sizes_in_config(flat: Mapping[str, tuple[str, int]]) -> list[StatedSize]:

@@ -561,7 +561,7 @@ class _Builder:
             dynamic_imports=tuple(self.dynamic_imports),
             devices=_gpu_evidence(self.text),
             torch_apis=_api_evidence(self.text, aliases),
-            sizes=sizes_in_module(tree, aliases, self.text),
+            sizes=sizes_in_module(tree, self.table, self.text),
         )
 
     def _class(self, node: ast.ClassDef) -> ClassInfo:

@@ -9,6 +9,7 @@ from repolens.project.configfiles import read_yaml
 from repolens.project.inputsizes import config_sizes_at, sizes_in_config, sizes_in_module
 from repolens.project.model import ProjectModel
 from repolens.project.moduleinfo import ModuleInfo, module_info
+from repolens.pyindex.aliases import AliasTable
 
 # The head of a GAN demo script, as such scripts are written (pix2pix-style options).
 GAN_SCRIPT = """
@@ -30,7 +31,7 @@ resize = transforms.Resize(opt.img_height)
 
 def _sizes(source: str):
     tree = ast.parse(source)
-    return [(s.kind, s.value, s.name) for s in sizes_in_module(tree, module_info("x.py", source, tree).alias_table())]
+    return [(s.kind, s.value, s.name) for s in sizes_in_module(tree, AliasTable.from_ast(tree))]
 
 
 def test_a_script_states_its_argparse_defaults_datasets_and_literal_transforms():
