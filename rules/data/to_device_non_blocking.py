@@ -203,20 +203,20 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                     self._loader_names[key] = _pin_state(node.value)
                     self._loader_roles[key] = dataloader_role(self, node.value)
             return
-        self._record_factory_loader(node)
+        if self.function_stack:  # outside functions: read once, up front, by visit_Module
+            self._record_factory_loader(node)
 
     def visit_Module(self, node: cst.Module) -> None:
         # Module-level loaders are globals: a `def train():` above the `__main__` block that
         # assigns `train_loader = get_loader(...)` iterates it, so read those assignments first.
-        todo = list(node.body)
+        self._ensure_tracker()
+        todo: list[cst.CSTNode] = [node]
         while todo:
-            stmt = todo.pop(0)
-            if isinstance(stmt, cst.If):
-                todo.extend(stmt.body.body)
-            elif isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
-                        self._record_factory_loader(small)
+            for child in todo.pop().children:
+                if isinstance(child, cst.Assign) and isinstance(child.value, cst.Call):
+                    self._record_factory_loader(child)
+                elif not isinstance(child, (cst.FunctionDef, cst.BaseExpression)):
+                    todo.append(child)  # statements and blocks at module level, not function bodies
 
     def _record_factory_loader(self, node: cst.Assign) -> None:
         """`loader = get_loader(...)`: a project function that builds and returns a DataLoader,
