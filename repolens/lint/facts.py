@@ -84,7 +84,6 @@ class FileFacts:
     calls_init: bool = False
     imports: frozenset[str] = frozenset()  # top-level module names imported
     scales_images: bool = False  # `/ 255`, Normalize, ToTensor ... outside a function that decodes its own images
-    light_datasets: frozenset[str] = frozenset()  # classes whose __getitem__ only indexes memory
     # classes with a __getitem__: those that read a file per sample (a path opened, an image decoded)
     # and those that do not (data already in memory, transformed there) (RL102)
     reading_datasets: frozenset[str] = frozenset()
@@ -133,7 +132,6 @@ class ProjectFacts:
     init_files: tuple[str, ...] = ()  # files that call nn.init / define an init routine
     imports: frozenset[str] = frozenset()
     image_scaling_files: tuple[str, ...] = ()  # files that scale pixels apart from their own decoding (RL104)
-    light_dataset_classes: frozenset[str] = frozenset()  # __getitem__ only slices memory (RL102)
     reading_dataset_classes: frozenset[str] = frozenset()  # __getitem__ reads a file per sample (RL102)
     memory_dataset_classes: frozenset[str] = frozenset()  # __getitem__ reads no file (RL102)
     random_transform_classes: frozenset[str] = frozenset()  # project transforms that draw random numbers (RL106)
@@ -184,11 +182,6 @@ class ProjectFacts:
         return bool(self.init_files)
 
 
-# Calls that a __getitem__ may make and still only index data already in memory.
-_LIGHT_CALLS = frozenset({"len", "min", "max", "int", "float", "slice", "range", "tuple", "list", "dict",
-                          "divmod", "abs", "isinstance", "super", "__getitem__"})
-
-
 # What a __getitem__ calls to read a sample from storage: `Image.open`, `cv2.imread`, `np.load`,
 # `torch.load`, `read_image`, `self.loader(path)`, `load_image(...)`, `h5py.File`, `open(...)`.
 _READS = re.compile(r"(?:^|_)(?:load|read|open|imread|decode|loads)(?:_|$)|loader$|^File$|^imread\w*", re.I)
@@ -214,14 +207,6 @@ def _getitem_reads(cls: ast.ClassDef) -> bool | None:
                     and func.attr in methods and func.attr not in seen:
                 seen.add(func.attr)
                 todo.append(methods[func.attr])
-    return False
-
-
-def _is_light_getitem(cls: ast.ClassDef) -> bool:
-    for item in cls.body:
-        if isinstance(item, ast.FunctionDef) and item.name == "__getitem__":
-            calls = [n for n in ast.walk(item) if isinstance(n, ast.Call)]
-            return all((ast_dotted_name(c.func) or "").rsplit(".", 1)[-1] in _LIGHT_CALLS for c in calls)
     return False
 
 
@@ -475,7 +460,6 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
             syntax_error = (1, 1, str(exc) or type(exc).__name__)
     imports: set[str] = set()
     info = module_info(path, text, tree, prefix) if tree is not None else unparsed_info(path, text, prefix=prefix)
-    light: set[str] = set()
     reading: set[str] = set()
     memory: set[str] = set()
     random_transforms: set[str] = set()
@@ -499,8 +483,6 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
                     imports.add(node.module.split(".")[0])
         draws, calls_self = "rand" in text, "__call__" in text  # most files hold neither: skip the walks
         for node in walked.classes:
-            if _is_light_getitem(node):
-                light.add(node.name)
             reads = _getitem_reads(node)
             if reads is not None:
                 (reading if reads else memory).add(node.name)
@@ -524,7 +506,6 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         scales_images=_scales_outside_decoders(text, walked.spans if walked is not None else None),
         non_scaling_pipelines=pipelines[0],
         other_pipelines=pipelines[1],
-        light_datasets=frozenset(light),
         reading_datasets=frozenset(reading),
         memory_datasets=frozenset(memory),
         random_transforms=frozenset(random_transforms),
@@ -555,7 +536,6 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         init_files=tuple(f.path for f in per_file if f.calls_init),
         imports=frozenset().union(*(f.imports for f in per_file)) if per_file else frozenset(),
         image_scaling_files=tuple(f.path for f in per_file if f.scales_images),
-        light_dataset_classes=frozenset().union(*(f.light_datasets for f in per_file)) if per_file else frozenset(),
         reading_dataset_classes=frozenset().union(*(f.reading_datasets for f in per_file)) if per_file else frozenset(),
         memory_dataset_classes=frozenset().union(*(f.memory_datasets for f in per_file)) if per_file else frozenset(),
         random_transform_classes=frozenset().union(*(f.random_transforms for f in per_file)) if per_file else frozenset(),

@@ -124,7 +124,7 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
             return False
         name = cls.rsplit(".", 1)[-1]
         facts = self.facts
-        return (name in IN_MEMORY_DATASETS or name in DATASET_SIDES or name in facts.light_dataset_classes
+        return (name in IN_MEMORY_DATASETS or name in DATASET_SIDES
                 or (name in facts.memory_dataset_classes and name not in facts.reading_dataset_classes))
 
     def visit_Call(self, node: cst.Call) -> None:
