@@ -7,7 +7,6 @@ from repolens.lint.bindings import assigned_values
 from repolens.lint.checkpoints import reads_as_module
 from repolens.lint.helpers import argument, last_segment
 from repolens.lint.scoped import ScopedRule
-from repolens.pyindex.aliases import cst_dotted_name
 
 _CHECKPOINT = """
 import torch
@@ -145,4 +144,9 @@ class SaveWholeModule(ScopedRule):
 
 
 def _reads_as_module(value: cst.Name | cst.Attribute) -> bool:
-    return reads_as_module(cst_dotted_name(value) or "")
+    """`model`, `self.netG`, `nets[0].encoder`, `model.module` (the module a DDP wraps): by the last
+    name, as `checkpoints.reads_as_module` reads it."""
+    if isinstance(value, cst.Attribute) and value.attr.value == "module" \
+            and isinstance(value.value, (cst.Name, cst.Attribute)):
+        return _reads_as_module(value.value)
+    return reads_as_module(last_segment(value) or "")
