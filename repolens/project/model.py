@@ -308,6 +308,7 @@ class ProjectModel:
         sizes = sorted((rel, s.kind, s.value) for rel, info in self.infos.items() for s in info.sizes)
         sizes += sorted((rel, s.kind, s.value) for rel, s in self.config_sizes)
         payload = [per_file, self.gpu.value, self.torch_version.minimum, self.registers_safe_globals.value,
+                   self.module_hooks.value,
                    sorted((k, d.spec) for k, d in self.environment.items()), sizes]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -344,6 +345,13 @@ class ProjectModel:
         """The project allow-lists types for `torch.load(weights_only=True)`: it is written for safe loading."""
         evidence = tuple(f"{rel}:{e.line}: {e.detail}" for rel, info in self.infos.items() for e in info.torch_apis
                          if e.detail.endswith("safe_globals"))
+        return Fact(bool(evidence), evidence)
+
+    @cached_property
+    def module_hooks(self) -> Fact:
+        """The project uses machinery that works through nn.Module hooks (hooks it registers, weight or
+        spectral norm, pruning, FSDP, DeepSpeed, quantization observers): `module.forward(x)` skips it."""
+        evidence = tuple(f"{rel}:{e.line}: {e.what} {e.detail}" for rel, info in self.infos.items() for e in info.hooks)
         return Fact(bool(evidence), evidence)
 
     def stated_sizes(self, kind: str, rel: str | None = None) -> list[tuple[str, StatedSize]]:

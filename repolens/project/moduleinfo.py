@@ -117,6 +117,7 @@ class ModuleInfo:
     devices: tuple[Evidence, ...] = ()  # evidence of GPU use
     torch_apis: tuple[Evidence, ...] = ()  # APIs that imply a torch version (what = "2.6")
     sizes: tuple[StatedSize, ...] = ()  # image sides and batch sizes the file states (inputsizes)
+    hooks: tuple[Evidence, ...] = ()  # machinery that works through nn.Module hooks (see _HOOK_PATTERNS)
 
     def alias_table(self) -> dict[str, str]:
         return dict(self.aliases)
@@ -146,7 +147,7 @@ class ModuleInfo:
 
 
 _NESTED: dict[str, type] = {"classes": ClassInfo, "bindings": Binding, "kwargs_dicts": KwargsDict,
-                            "loops": LoopOver, "devices": Evidence, "torch_apis": Evidence,
+                            "loops": LoopOver, "devices": Evidence, "torch_apis": Evidence, "hooks": Evidence,
                             "dynamic_imports": DynamicImport, "sizes": StatedSize}
 
 
@@ -184,6 +185,31 @@ TORCH_API_MINIMUM: dict[str, tuple[int, int]] = {
 }
 _API_TEXT = re.compile(r"\b(?:torch\.accelerator|(?:torch\.serialization\.)?(?:add_)?safe_globals|torch\.amp\.GradScaler"
                        r"|sdpa_kernel|torch\.export\.export|torch\.compile)\b")
+
+
+# Machinery that only works when a module is called as `module(x)`: nn.Module.__call__ runs the hooks it
+# registers, `module.forward(x)` skips them (RL209 speaks only in projects that use one of these).
+_HOOK_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("hook", re.compile(r"\.register_(?:full_)?(?:forward|backward)(?:_pre)?_hook\(|register_module_forward(?:_pre)?_hook\(")),
+    ("weight_norm", re.compile(r"(?<![\w.])(?:(?:torch\.)?nn\.utils\.)?(?:weight_norm|spectral_norm)\(")),
+    ("pruning", re.compile(r"\bprune\.(?:l1_unstructured|random_unstructured|ln_structured|random_structured"
+                           r"|global_unstructured|custom_from_mask|identity)\(")),
+    ("fsdp", re.compile(r"\bFullyShardedDataParallel\b|\bfully_shard\(")),
+    ("deepspeed", re.compile(r"^\s*(?:import\s+deepspeed\b|from\s+deepspeed\b)", re.M)),
+    ("quantization", re.compile(r"\bquantization\.prepare(?:_qat)?\(|\bprepare_qat\(|\bprepare_fx\(")),
+)
+_HOOK_NEEDLES = ("register_", "_norm(", "prune.", "FullyShardedDataParallel", "fully_shard", "deepspeed", "prepare")
+
+
+def _hook_evidence(text: str) -> tuple[Evidence, ...]:
+    if not any(n in text for n in _HOOK_NEEDLES):
+        return ()
+    out = []
+    for what, pattern in _HOOK_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            out.append(Evidence(what, _line_of(text, m.start()), f"`{m.group(0).strip()}`"))
+    return tuple(out)
 
 
 def _line_of(text: str, pos: int) -> int:
@@ -562,6 +588,7 @@ class _Builder:
             devices=_gpu_evidence(self.text),
             torch_apis=_api_evidence(self.text, aliases),
             sizes=sizes_in_module(tree, self.table, self.text),
+            hooks=_hook_evidence(self.text),
         )
 
     def _class(self, node: ast.ClassDef) -> ClassInfo:

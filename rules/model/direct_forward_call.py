@@ -12,6 +12,21 @@ from repolens.lint.traverse import nodes
 # Methods only an nn.Module has (called without arguments): `.train()` is left out, trainers have one.
 MODULE_ONLY_METHODS = frozenset({"eval", "parameters", "named_parameters", "modules", "named_modules", "children",
                                  "named_children", "buffers"})
+# A project file that registers a forward hook (feature capture, as visualisation scripts do): the
+# examples below are judged in a project where skipping hooks changes what runs.
+_FEATURES = """import torch.nn as nn
+
+def capture(model: nn.Module, store: dict):
+    for name, layer in model.named_modules():
+        layer.register_forward_hook(lambda mod, inp, out, name=name: store.__setitem__(name, out))
+"""
+_PRUNE = """import torch.nn.utils.prune as prune
+
+def sparsify(model, amount=0.5):
+    for m in model.modules():
+        if hasattr(m, "weight"):
+            prune.l1_unstructured(m, "weight", amount=amount)
+"""
 PARALLEL_WRAPPERS = ("torch.nn.parallel.DistributedDataParallel", "torch.nn.DataParallel",
                      "torch.nn.parallel.DataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
                      "torch.distributed.fsdp.FullyShardedDataParallel")
@@ -24,7 +39,13 @@ class DirectForwardCall(ScopedRule):
     module (`self.encoder = Encoder()`), a local name bound once to a module construction, a
     parameter annotated `nn.Module`, or a parameter or local name the same function treats as a
     module (`model.eval()`, `model.parameters()`, `model.modules()`...) and does not wrap in
-    DistributedDataParallel / DataParallel / FSDP (their `forward` does the wrapper's work).
+    DistributedDataParallel / DataParallel / FSDP (their `forward` does the wrapper's work) --
+    and only in a project that uses machinery working through module hooks: hooks it registers
+    (`register_forward_hook`...), `weight_norm`/`spectral_norm` (the hook-based ones), pruning,
+    FSDP, DeepSpeed or quantization observers (`ProjectModel.module_hooks`). Where nothing registers
+    a hook, `m.forward(x)` and `m(x)` compute the same thing and the finding would be a style
+    fix: judged not worth an edit on every real repository where it fired that way (a CIFAR ResNeXt
+    calling `.forward` on nine sub-modules, YOLOv7's `SigmoidBin`).
 
     Not flagged: `super().forward(...)`, `Base.forward(self, ...)` and `type(m).forward(m, ...)`
     (explicit calls of a parent's implementation), `self.forward(...)` (a class calling its own
@@ -36,9 +57,10 @@ class DirectForwardCall(ScopedRule):
     `nn.Module.__call__` runs the forward pre-hooks and hooks, backward hooks, and the machinery
     that features rely on: `torch.compile`/FX tracing of submodules, DDP/FSDP hooks, quantization
     observers, pruning masks, activation checkpointing wrappers and profiler annotations.
-    Calling `.forward` directly silently skips all of them. Where nothing registers a hook the
-    result is the same, and the finding is a style fix: on the one real repository where it fired
-    (a CIFAR ResNeXt calling `.forward` on nine sub-modules), it was judged not worth an edit.
+    Calling `.forward` directly silently skips all of them: a pruned layer runs unmasked weights,
+    a weight-normed layer stale ones, an FSDP unit unsharded parameters it never gathered.
+    A hook the project registers on a module of a library it uses (a checkpoint loader's, a
+    profiler's) is seen only when the registering call is in the project's own code.
 
     The fix (`m.forward(x)` -> `m(x)`) is marked unsafe: hooks that were skipped start running.
 
@@ -98,7 +120,7 @@ class Child(Base):
 
     def predict(self, x):
         return self.forward(x)          # a class calling its own forward
-"""),
+""", files={"features.py": _FEATURES}),
         Example("""
 from torch import nn
 
@@ -123,6 +145,19 @@ def train(model, loader, optimizer, gpu):
         p.requires_grad_(True)
     for y1, y2 in loader:
         loss = model.forward(y1, y2)    # DDP's forward is where it prepares the gradient sync
+""", files={"features.py": _FEATURES}),
+        Example("""
+import torch.nn as nn
+
+class ResNeXtBottleneck(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv_reduce = nn.Conv2d(channels, channels // 2, 1, bias=False)
+        self.bn_reduce = nn.BatchNorm2d(channels // 2)
+
+    def forward(self, x):
+        # nothing in this project registers a hook: the same computation as self.conv_reduce(x)
+        return self.bn_reduce.forward(self.conv_reduce.forward(x))
 """),
     ]
     invalid = [
@@ -134,7 +169,7 @@ def evaluate(test_loader, model):
     with torch.no_grad():
         for images, boxes, labels in test_loader:
             predicted_locs, predicted_scores = model.forward(images)
-"""),
+""", files={"compress.py": _PRUNE}),
         Example("""
 import torch.nn as nn
 
@@ -155,7 +190,7 @@ class Model(nn.Module):
 
     def forward(self, x):
         return self.encoder(x)
-"""),
+""", files={"features.py": _FEATURES}),
         Example("""
 import torch as t
 from models import ResNet
@@ -166,11 +201,11 @@ def evaluate(x):
 
 def probe(layer: t.nn.Module, x):
     return layer.forward(x)
-""", files={"models.py": "import torch\nclass ResNet(torch.nn.Module):\n    pass\n"}),
+""", files={"models.py": "import torch\nclass ResNet(torch.nn.Module):\n    pass\n", "compress.py": _PRUNE}),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
-        if method_name(node) != "forward":
+        if method_name(node) != "forward" or not self.facts.model.module_hooks.value:
             return
         recv = receiver(node)
         if self._known_module(recv):

@@ -428,8 +428,31 @@ def evaluate(test_loader, model):
             det_boxes.extend(model.detect_objects(predicted_locs, predicted_scores, min_score=0.01))
     return det_boxes
 """
-    assert lines(run("RL209", source)) == [10]
-    assert run("RL209", source.replace("    model.eval()\n", "")) == ()
+    # the project visualises features through forward hooks: model.forward() would skip them
+    hooks = {"visualize.py": "def capture(model, store):\n    model.register_forward_hook(lambda m, i, o: store.append(o))\n"}
+    assert lines(run("RL209", source, **hooks)) == [10]
+    assert run("RL209", source.replace("    model.eval()\n", ""), **hooks) == ()
+    # nothing in the project registers a hook: model.forward(images) computes what model(images) does
+    assert run("RL209", source) == ()
+
+
+def test_module_hooks_fact_names_hook_machinery_and_not_tensor_hooks():
+    hooked = {
+        "a.py": "import torch.nn as nn\nconv = nn.utils.weight_norm(nn.Conv1d(80, 512, 7))\n",
+        "b.py": "from torch.nn.utils import spectral_norm\nd = spectral_norm(layer)\n",
+        "c.py": "h = layer.register_forward_pre_hook(fn)\n",
+        "d.py": "import torch.nn.utils.prune as prune\nprune.global_unstructured(params, amount=0.2)\n",
+        "e.py": "from torch.distributed.fsdp import FullyShardedDataParallel as FSDP\n",
+        "f.py": "import deepspeed\n",
+    }
+    for rel, text in hooked.items():
+        assert collect_facts({rel: text}).model.module_hooks.value, rel
+    plain = {
+        "g.py": "x.register_hook(lambda g: g * 0.5)\n",  # a tensor's gradient hook, not a module's
+        "h.py": "from torch.nn.utils import parametrizations\nc = parametrizations.weight_norm(conv)\n",
+        "i.py": "model.forward(x)\n",
+    }
+    assert not collect_facts(plain).model.module_hooks.value
 
 
 # -- RL204: a dropout built and never applied -------------------------------------------------------

@@ -97,3 +97,8 @@ def smoke():
     model = Tower(2)
     # ruleid: direct-forward-call
     return model(torch.zeros(1, 8, 4, 4))
+
+
+def watch_activations(model, store):
+    # RL209 speaks only where something works through module hooks: this file registers one
+    return model.register_forward_hook(lambda module, inputs, output: store.append(output.detach()))
