@@ -5,7 +5,9 @@ Memory and speed rules are worth acting on only at scale. Judged on real code (i
 in-place activation or cudnn's autotuner on 28-64 px demo nets, or pinned memory for batches of a
 few megabytes, changed nothing a user would notice, while the same rules on 128-513 px inputs were
 worth the line. What cannot be seen: sizes passed on the command line at run time, or computed.
-Where no size is stated the rules keep speaking.
+Where no size is stated the rules keep speaking, except for reinforcement learning: a loader in a
+script that steps a gym-style environment carries environment states (vectors, 84 px frames),
+whose batches are small.
 """
 
 from __future__ import annotations
@@ -34,9 +36,13 @@ def stated_image_side(rule, rel: str | None = None) -> int | None:  # type: igno
 
 
 def small_images(rule) -> bool:  # type: ignore[no-untyped-def]
-    """Every image side stated for the rule's file is at most SMALL_IMAGE_SIDE (and one is stated)."""
+    """Every image side stated for the rule's file is at most SMALL_IMAGE_SIDE (and one is stated),
+    or none is stated and the file belongs to a reinforcement-learning script (84 px frames, states)."""
     side = stated_image_side(rule)
-    return side is not None and side <= SMALL_IMAGE_SIDE
+    if side is None:
+        return steps_environments(rule) or any(steps_environments(rule, r) for r in
+                                               sorted(rule.facts.model.importers.get(rule.context.path, ())))
+    return side <= SMALL_IMAGE_SIDE
 
 
 def loader_image_side(rule, call: cst.Call) -> int | None:  # type: ignore[no-untyped-def]
@@ -63,9 +69,29 @@ def loader_batch_size(rule, call: cst.Call) -> int | None:  # type: ignore[no-un
     return values.pop() if len(values) == 1 else None
 
 
+# Environment libraries of reinforcement learning: a script importing one (itself or through a
+# module it imports) trains on environment states.
+RL_ENVIRONMENTS = frozenset({"gym", "gymnasium", "dm_env", "dm_control", "pettingzoo", "procgen", "vizdoom",
+                             "ale_py", "atari_py", "pybullet_envs", "mujoco", "metaworld", "minigrid"})
+
+
+def steps_environments(rule, rel: str | None = None) -> bool:  # type: ignore[no-untyped-def]
+    """The file imports a reinforcement-learning environment library, itself or through a project
+    module it imports (`from a2c_ppo_acktr.envs import make_vec_envs`)."""
+    model = rule.facts.model
+    rel = rel or rule.context.path
+    if rel not in model.infos:
+        return False
+    files = {rel} | model.imported_files(rel, depth=1)
+    return any(mod.split(".", 1)[0] in RL_ENVIRONMENTS for f in files for mod in model.infos[f].imports)
+
+
 def small_batches(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
-    """The loader's batches are small enough that pinning them saves nothing measurable."""
+    """The loader's batches are small enough that pinning them saves nothing measurable: a stated
+    size says so, or the loader feeds a reinforcement-learning agent (environment states)."""
     side = loader_image_side(rule, call)
+    if side is None and steps_environments(rule):
+        return True
     if side is None:
         return False
     batch = loader_batch_size(rule, call)

@@ -7,6 +7,7 @@ from repolens.lint.bindings import assigned_values
 from repolens.lint.checkpoints import reads_as_module
 from repolens.lint.helpers import argument, last_segment
 from repolens.lint.scoped import ScopedRule
+from repolens.lint.traverse import nodes
 
 _CHECKPOINT = """
 import torch
@@ -86,6 +87,15 @@ class SaveWholeModule(ScopedRule):
                 "torch.save(model_state, 'w.pt')\ntorch.save(outputs, 'preds.pt')\n"),
         Example("import pickle\npickle.dump(model, f)\nmodel.save('x')\n"),
         Example(_CHECKPOINT.format(model="model.module.state_dict()")),
+        # cleanrl: the name says model, the value is a dict of weights and settings
+        Example("import torch\ndef save(q_network, args, model_path):\n"
+                "    model_data = {'model_weights': q_network.state_dict(), 'args': vars(args)}\n"
+                "    torch.save(model_data, model_path)\n"),
+        # a tutorial showing both ways side by side (yunjey/pytorch-tutorial's basics)
+        Example("import torch\nimport torchvision\nresnet = torchvision.models.resnet18(pretrained=True)\n"
+                "# Save and load the entire model.\ntorch.save(resnet, 'model.ckpt')\nmodel = torch.load('model.ckpt')\n"
+                "# Save and load only the model parameters (recommended).\n"
+                "torch.save(resnet.state_dict(), 'params.ckpt')\nresnet.load_state_dict(torch.load('params.ckpt'))\n"),
     ]
     invalid = [
         Example("import torch\ntorch.save(model, 'checkpoints/best.pt')\n"),
@@ -123,11 +133,28 @@ class SaveWholeModule(ScopedRule):
             return
         if isinstance(value, cst.Name):
             scope = self.current_function if self.current_function is not None else self.context.module
-            for bound in assigned_values(scope, value.value):
+            bound_values = assigned_values(scope, value.value)
+            for bound in bound_values:
                 if isinstance(bound, cst.Dict) or isinstance(bound, cst.Call) and self.is_name(bound.func, "dict"):
                     self._check_checkpoint(bound)
-        if isinstance(value, (cst.Name, cst.Attribute)) and _reads_as_module(value):
+            if any(self._not_a_module(bound) for bound in bound_values):
+                return  # `model_data = {"model_weights": q.state_dict(), ...}`: the name misleads, the value says
+        if isinstance(value, (cst.Name, cst.Attribute)) and _reads_as_module(value) \
+                and not self._also_saves_state_dict(value):
             self.report(node, self.message.format(name=self._shown(value)))
+
+    def _also_saves_state_dict(self, value: cst.Name | cst.Attribute) -> bool:
+        """The same scope also saves `value.state_dict()`: both formats side by side, on purpose (a
+        tutorial showing the two ways, a release script writing both)."""
+        scope = self.current_function if self.current_function is not None else self.context.module
+        shown = self._shown(value)
+        for call in nodes(scope):
+            if isinstance(call, cst.Call) and self.is_name(call.func, "torch.save"):
+                obj = argument(call, "obj", 0)
+                if obj is not None and isinstance(obj.value, cst.Call) and last_segment(obj.value.func) == "state_dict" \
+                        and isinstance(obj.value.func, cst.Attribute) and self._shown(obj.value.func.value) == shown:
+                    return True
+        return False
 
     def _check_checkpoint(self, checkpoint: cst.Dict | cst.Call) -> None:
         """A checkpoint dict (`{"model": model.module, "opt": opt.state_dict()}` or `dict(...)`) that
@@ -138,6 +165,14 @@ class SaveWholeModule(ScopedRule):
             if isinstance(v, (cst.Name, cst.Attribute)) and _reads_as_module(v) and id(v) not in self._reported:
                 self._reported.add(id(v))
                 self.report(v, self.dict_message.format(name=self._shown(v)))
+
+    def _not_a_module(self, bound: cst.BaseExpression) -> bool:
+        """A value no module is: a container literal, `dict(...)`, `x.state_dict()`, an OrderedDict."""
+        if isinstance(bound, (cst.Dict, cst.List, cst.Tuple, cst.DictComp, cst.ListComp, cst.SimpleString)):
+            return True
+        return isinstance(bound, cst.Call) and (
+            self.is_name(bound.func, "dict", "collections.OrderedDict")
+            or last_segment(bound.func) in ("state_dict", "OrderedDict"))
 
     def _shown(self, value: cst.CSTNode) -> str:
         return self.context.module.code_for_node(value) if self.context.module is not None else last_segment(value) or ""

@@ -283,3 +283,76 @@ def test_rl501_leaves_a_resume_script_alone():
     source = "import torch\nfor last in path.rglob('*/**/last.pt'):\n    ckpt = torch.load(last)\n"
     assert run("RL501", source, "utils/aws/resume.py") == ()
     assert len(run("RL501", source, "utils/aws/evaluate.py")) == 1
+
+
+# -- RL101: the loader of a reinforcement-learning script carries environment states ---------------
+GAIL_MAIN = """
+import torch
+from a2c_ppo_acktr.envs import make_vec_envs
+from a2c_ppo_acktr.algo import gail
+
+def main(args):
+    device = torch.device("cuda:0" if args.cuda else "cpu")
+    envs = make_vec_envs(args.env_name, args.seed, args.num_processes, device)
+    expert_dataset = gail.ExpertDataset(args.expert_file, num_trajectories=4, subsample_frequency=20)
+    gail_train_loader = torch.utils.data.DataLoader(dataset=expert_dataset, batch_size=args.gail_batch_size,
+                                                    shuffle=True, drop_last=True)
+    for expert_state, expert_action in gail_train_loader:
+        expert_state = expert_state.to(device)
+"""
+
+
+def test_rl101_leaves_the_expert_loader_of_an_rl_script_alone():
+    envs = {"a2c_ppo_acktr/__init__.py": "", "a2c_ppo_acktr/algo/__init__.py": "",
+            "a2c_ppo_acktr/algo/gail.py": "import torch\nclass ExpertDataset(torch.utils.data.Dataset):\n    pass\n"}
+    # through the project's envs module, which imports gym: states are vectors or 84 px frames
+    with_gym = {**envs, "a2c_ppo_acktr/envs.py": "import gym\n\ndef make_vec_envs(*args):\n    return gym.make(args[0])\n"}
+    assert run("RL101", GAIL_MAIN, "main.py", **with_gym) == ()
+    # the same loader in a project that steps no environment is a training loader like any other
+    without = {**envs, "a2c_ppo_acktr/envs.py": "def make_vec_envs(*args):\n    return None\n"}
+    assert len(run("RL101", GAIL_MAIN, "main.py", **without)) == 1
+
+
+DQN = """
+import gymnasium as gym
+import torch
+import torch.nn as nn
+
+class QNetwork(nn.Module):
+    def __init__(self, env):
+        super().__init__()
+        self.network = nn.Sequential(
+            nn.Conv2d(4, 32, 8, stride=4), nn.ReLU(),
+            nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(),
+            nn.Flatten(), nn.Linear(3136, 512), nn.ReLU(),
+            nn.Linear(512, env.single_action_space.n))
+
+    def forward(self, x):
+        return self.network(x / 255.0)
+
+if __name__ == "__main__":
+    device = torch.device("cuda")
+    envs = gym.vector.SyncVectorEnv([lambda: gym.make("BreakoutNoFrameskip-v4")])
+    q_network = QNetwork(envs).to(device)
+"""
+
+
+def test_rl201_and_rl401_are_silent_on_the_small_networks_of_an_rl_script():
+    # Nature-DQN on 84 px frames at batch 32: activations of a few megabytes
+    assert run("RL201", DQN) == ()
+    assert run("RL401", DQN) == ()
+    # the model file of an RL project, imported by the script that steps the environment
+    model = DQN.split("if __name__")[0].replace("import gymnasium as gym\n", "")
+    script = "import gym\nimport torch\nfrom model import QNetwork\ndevice = torch.device('cuda')\nnet = QNetwork(None).to(device)\n"
+    assert run("RL201", model, "model.py", **{"main.py": script}) == ()
+    # the same network where nothing steps an environment (and no size is stated) keeps its finding
+    assert run("RL201", model, "model.py", **{"main.py": script.replace("import gym\n", "")}) != ()
+
+
+def test_rl502_leaves_a_whole_model_saved_next_to_its_state_dict_alone():
+    both = ("import torch\ndef save_best(model, acc, best):\n    if acc > best:\n"
+            "        torch.save(model, 'best.pt')\n        torch.save(model.state_dict(), 'best_weights.pt')\n")
+    assert run("RL502", both) == ()  # the portable copy is written too: the pickled one is a convenience
+    assert len(run("RL502", both.replace("        torch.save(model.state_dict(), 'best_weights.pt')\n", ""))) == 1
+    # another module's state dict does not excuse this one
+    assert len(run("RL502", both.replace("model.state_dict()", "ema.state_dict()"))) == 1

@@ -101,8 +101,6 @@ def main(train_set, test_set):
             best_acc = acc
             # ruleid: save-whole-module
             torch.save(model, "best.pt")
-            # ok: save-whole-module
-            torch.save(model.state_dict(), "best_weights.pt")
 
 
 @torch.no_grad()
