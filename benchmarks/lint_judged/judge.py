@@ -7,6 +7,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --only facebookresearch/dino -v
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --heldout    # the held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --fresh      # the second held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --unseen     # the third held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -49,6 +50,9 @@ HELDOUT = HERE / "judgements_heldout.json"
 # Judged once (at repolens e8e5255) on repositories nobody had linted before: a second held-out set
 # that no change is ever made against. Report it apart too.
 FRESH = HERE / "judgements_fresh.json"
+# Judged once (at repolens 0366a29) by a second judge on six repositories the developers never looked
+# at, with only the totals reported to them: a third held-out set. Report it apart; never tune on it.
+UNSEEN = HERE / "judgements_unseen.json"
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
 
@@ -136,8 +140,11 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"use the held-out set ({HELDOUT.name}) instead of {JUDGEMENTS.name}")
     ap.add_argument("--fresh", action="store_true",
                     help=f"use the second held-out set ({FRESH.name}), judged once on repositories nobody had linted")
+    ap.add_argument("--unseen", action="store_true",
+                    help=f"use the third held-out set ({UNSEEN.name}), judged once by another judge on repositories "
+                         "the developers never looked at")
     args = ap.parse_args(argv)
-    path = FRESH if args.fresh else HELDOUT if args.heldout else JUDGEMENTS
+    path = UNSEEN if args.unseen else FRESH if args.fresh else HELDOUT if args.heldout else JUDGEMENTS
     data = load(path)
     for repo in args.add_repo:
         data["repos"][repo] = realrepos.commit_of(repo)

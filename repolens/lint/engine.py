@@ -36,6 +36,7 @@ from repolens.lint.settings import LintSettings
 from repolens.lint.targets import Target
 from repolens.project.environment import declared_environment_at
 from repolens.project.inputsizes import config_sizes_at
+from repolens.project.releases import released_weights_at
 from repolens.project.moduleinfo import import_prefix
 
 # Below this many files to parse, process start-up costs more than it saves.
@@ -170,7 +171,8 @@ def lint_targets(
     for rel, ff in per_file.items():
         scoped.setdefault(scope_of[rel], []).append(ff)
     facts_by_scope = {scope: merge_facts(files, declared_environment_at(settings.root / scope),
-                                         config_sizes_at(settings.root / scope))
+                                         config_sizes_at(settings.root / scope),
+                                         released_weights_at(settings.root / scope))
                       for scope, files in sorted(scoped.items())}
     facts_keys = {scope: project_facts_digest(f) for scope, f in facts_by_scope.items()}
     empty_key = project_facts_digest(ProjectFacts())

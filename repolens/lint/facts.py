@@ -23,6 +23,7 @@ from repolens.project.configfiles import read_config_text
 from repolens.project.environment import Declaration, declared_environment_in
 from repolens.project.inputsizes import CONFIG_SUFFIXES, StatedSize, sizes_in_config
 from repolens.project.model import ProjectModel
+from repolens.project.releases import released_weights_in
 from repolens.project.moduleinfo import ModuleInfo, module_info, unparsed_info
 
 if TYPE_CHECKING:
@@ -526,11 +527,13 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
 
 
 def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declaration] | None = None,
-                config_sizes: Iterable[tuple[str, StatedSize]] = ()) -> ProjectFacts:
-    """The project's facts from its files' facts, the versions it declares and the sizes its config
-    files state."""
+                config_sizes: Iterable[tuple[str, StatedSize]] = (),
+                released_weights: Iterable[str] | None = None) -> ProjectFacts:
+    """The project's facts from its files' facts, the versions it declares, the sizes its config
+    files state and the weights its documents link (None: documents not read)."""
     per_file = sorted(per_file, key=lambda f: f.path)
-    model = ProjectModel([f.info for f in per_file if f.info is not None], environment, config_sizes)
+    model = ProjectModel([f.info for f in per_file if f.info is not None], environment, config_sizes,
+                         released_weights)
     return ProjectFacts(
         model=model,
         init_files=tuple(f.path for f in per_file if f.calls_init),
@@ -560,12 +563,13 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
 
 def collect_facts(sources: Mapping[str, str]) -> ProjectFacts:
     """Facts for a set of files given as {posix path: text}; requirement and pyproject files among
-    them declare the environment, YAML/JSON files state sizes, Python files are analysed."""
+    them declare the environment, YAML/JSON files state sizes, READMEs and shell scripts link
+    published weights (or not), Python files are analysed."""
     py = {p: t for p, t in sources.items() if p.endswith((".py", ".ipynb"))}
     configs = [(p, s) for p, t in sorted(sources.items()) if p.endswith(CONFIG_SUFFIXES)
                for s in sizes_in_config(read_config_text(p, t))]
     return merge_facts((file_facts(path, text) for path, text in py.items()),
-                       declared_environment_in(sources), configs)
+                       declared_environment_in(sources), configs, released_weights_in(sources))
 
 
 # -- serialisation, for the cache (JSON: a cache must never execute anything) -------------------

@@ -19,6 +19,7 @@ from typing import Iterable, Iterator, Mapping
 
 from repolens.project.cli_options import cli_options
 from repolens.project.configfiles import read_config
+from repolens.project.treewalk import project_files
 from repolens.pyindex.aliases import AliasTable, ast_dotted_name
 
 # Names that hold an image side: img_size, image_size, imsize, crop_size, load_size, fine_size,
@@ -45,9 +46,6 @@ _NEEDLES = tuple(sorted(SIZING_TRANSFORMS | set(DATASET_SIDES)))
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_CONFIG_FILES = 200
 MAX_CONFIG_DEPTH = 4
-MAX_CONFIG_DIRS = 2000
-_SKIP_DIRS = frozenset({".git", ".hg", ".venv", "venv", "env", "node_modules", "__pycache__", "site-packages",
-                        ".tox", ".mypy_cache", "build", "dist", "wandb", "runs", "logs", "outputs"})
 
 
 @dataclass(frozen=True)
@@ -194,33 +192,9 @@ def sizes_in_config(flat: Mapping[str, tuple[str, int]]) -> list[StatedSize]:
 
 
 def config_files(folder: Path) -> Iterator[Path]:
-    """The YAML/JSON files under `folder` (hidden, environment and output folders skipped), nearest
-    first: at most MAX_CONFIG_FILES files, MAX_CONFIG_DEPTH folders deep, MAX_CONFIG_DIRS folders
-    looked into (a dataset of a million images in the tree must not make every lint run walk it)."""
-    queue = [(folder, 0)]
-    seen = dirs = 0
-    while queue and seen < MAX_CONFIG_FILES and dirs < MAX_CONFIG_DIRS:
-        here, depth = queue.pop(0)
-        dirs += 1
-        try:
-            entries = sorted(here.iterdir(), key=lambda p: p.name)
-        except OSError:
-            continue
-        for p in entries:
-            if p.name.startswith(".") or p.name in _SKIP_DIRS:
-                continue
-            try:
-                is_dir = p.is_dir() and not p.is_symlink()
-                is_config = not is_dir and p.suffix.lower() in CONFIG_SUFFIXES and p.is_file()
-            except OSError:  # unreadable: skipped, the run goes on
-                continue
-            if is_dir and depth < MAX_CONFIG_DEPTH:
-                queue.append((p, depth + 1))
-            elif is_config:
-                seen += 1
-                yield p
-                if seen >= MAX_CONFIG_FILES:
-                    return
+    """The YAML/JSON files under `folder`, nearest first (a bounded walk: `treewalk.project_files`)."""
+    return project_files(folder, lambda name: name.lower().endswith(CONFIG_SUFFIXES), MAX_CONFIG_FILES,
+                         MAX_CONFIG_DEPTH)
 
 
 def config_sizes_at(folder: Path) -> tuple[tuple[str, StatedSize], ...]:

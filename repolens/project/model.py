@@ -60,12 +60,16 @@ class TorchVersion:
 class ProjectModel:
     def __init__(self, infos: Mapping[str, ModuleInfo] | Iterable[ModuleInfo],
                  environment: Mapping[str, Declaration] | None = None,
-                 config_sizes: Iterable[tuple[str, StatedSize]] = ()) -> None:
+                 config_sizes: Iterable[tuple[str, StatedSize]] = (),
+                 released_weights: Iterable[str] | None = None) -> None:
         items = infos.values() if isinstance(infos, Mapping) else infos
         self.infos: dict[str, ModuleInfo] = {i.rel: i for i in sorted(items, key=lambda i: i.rel)}
         self.environment: dict[str, Declaration] = dict(environment or {})
         # (config file, size): the sizes the project's YAML/JSON files state (inputsizes.config_sizes_at)
         self.config_sizes: tuple[tuple[str, StatedSize], ...] = tuple(config_sizes)
+        # where the project's documents link published weights (releases.released_weights_at); None
+        # when its documents were not read
+        self.released_weights: tuple[str, ...] | None = None if released_weights is None else tuple(released_weights)
         self.modules: dict[str, str] = {}  # full dotted module -> rel
         self.by_suffix: dict[str, list[str]] = {}  # every dotted tail -> rels
         for rel, info in self.infos.items():
@@ -308,7 +312,7 @@ class ProjectModel:
         sizes = sorted((rel, s.kind, s.value) for rel, info in self.infos.items() for s in info.sizes)
         sizes += sorted((rel, s.kind, s.value) for rel, s in self.config_sizes)
         payload = [per_file, self.gpu.value, self.torch_version.minimum, self.registers_safe_globals.value,
-                   self.module_hooks.value,
+                   self.module_hooks.value, None if self.publishes_weights is None else self.publishes_weights.value,
                    sorted((k, d.spec) for k, d in self.environment.items()), sizes]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -352,6 +356,16 @@ class ProjectModel:
         """The project uses machinery that works through nn.Module hooks (hooks it registers, weight or
         spectral norm, pruning, FSDP, DeepSpeed, quantization observers): `module.forward(x)` skips it."""
         evidence = tuple(f"{rel}:{e.line}: {e.what} {e.detail}" for rel, info in self.infos.items() for e in info.hooks)
+        return Fact(bool(evidence), evidence)
+
+    @cached_property
+    def publishes_weights(self) -> Fact | None:
+        """Does the project publish trained weights (a README link to a checkpoint, a download in its
+        code)? None when its documents were not read and its code downloads nothing: unknown."""
+        evidence = tuple(f"{rel}:{e.line}: {e.detail}" for rel, info in self.infos.items() for e in info.downloads)
+        evidence += self.released_weights or ()
+        if not evidence and self.released_weights is None:
+            return None
         return Fact(bool(evidence), evidence)
 
     def stated_sizes(self, kind: str, rel: str | None = None) -> list[tuple[str, StatedSize]]:

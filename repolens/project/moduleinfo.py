@@ -18,6 +18,7 @@ from typing import Any, Iterator, Mapping
 
 from repolens.project import frameworks
 from repolens.project.inputsizes import StatedSize, sizes_in_module
+from repolens.project.releases import code_downloads
 from repolens.pyindex.aliases import AliasTable, ast_dotted_name
 
 
@@ -118,6 +119,7 @@ class ModuleInfo:
     torch_apis: tuple[Evidence, ...] = ()  # APIs that imply a torch version (what = "2.6")
     sizes: tuple[StatedSize, ...] = ()  # image sides and batch sizes the file states (inputsizes)
     hooks: tuple[Evidence, ...] = ()  # machinery that works through nn.Module hooks (see _HOOK_PATTERNS)
+    downloads: tuple[Evidence, ...] = ()  # weights the code downloads (releases.code_downloads)
 
     def alias_table(self) -> dict[str, str]:
         return dict(self.aliases)
@@ -148,6 +150,7 @@ class ModuleInfo:
 
 _NESTED: dict[str, type] = {"classes": ClassInfo, "bindings": Binding, "kwargs_dicts": KwargsDict,
                             "loops": LoopOver, "devices": Evidence, "torch_apis": Evidence, "hooks": Evidence,
+                            "downloads": Evidence,
                             "dynamic_imports": DynamicImport, "sizes": StatedSize}
 
 
@@ -207,6 +210,8 @@ def _hook_evidence(text: str) -> tuple[Evidence, ...]:
     out = []
     for what, pattern in _HOOK_PATTERNS:
         m = pattern.search(text)
+        if m and what == "pruning" and "prune.remove(" in text:
+            continue  # made permanent at once (YOLO's `prune()` helper): the mask hook is gone again
         if m:
             out.append(Evidence(what, _line_of(text, m.start()), f"`{m.group(0).strip()}`"))
     return tuple(out)
@@ -589,6 +594,7 @@ class _Builder:
             torch_apis=_api_evidence(self.text, aliases),
             sizes=sizes_in_module(tree, self.table, self.text),
             hooks=_hook_evidence(self.text),
+            downloads=tuple(Evidence("weights", line, what) for line, what in code_downloads(self.text)),
         )
 
     def _class(self, node: ast.ClassDef) -> ClassInfo:

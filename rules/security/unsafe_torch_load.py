@@ -21,6 +21,10 @@ RESUME_WORDS = frozenset({"resume", "resuming", "resumed", "restart"})
 # `weights_only=True` cannot load (the save format must change first: RL502's finding).
 MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "named_modules",
                             "children", "zero_grad", "state_dict", "forward"})
+# Words of a load's path or function that say the file comes from elsewhere even in a project that
+# publishes no weights of its own (an ImageNet backbone, a teacher, weights to fine-tune from).
+EXTERNAL_WORDS = frozenset({"pretrained", "pretrain", "teacher", "finetune", "backbone", "imagenet", "download",
+                            "downloaded", "url", "hub", "official", "released", "vgg", "resnet", "inception"})
 # Conversions that only make sense for data: a loaded tensor turned into an array is a sample.
 DATA_METHODS = frozenset({"numpy", "tolist"})
 
@@ -77,7 +81,15 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       pickled class `weights_only=True` refuses, so the released checkpoints cannot be loaded
       that way (9 judged findings on latent-diffusion, none worth acting on);
     - data, not weights: a load inside a Dataset class, or converted to an array right away
-      (`torch.load(p).numpy()`).
+      (`torch.load(p).numpy()`);
+    - any load in a project that publishes no weights (`ProjectModel.publishes_weights`: no README,
+      model-zoo page or shell script under it links a weights file or a file host on a line about
+      weights, and its code downloads none): the files it loads are the checkpoints its own runs
+      wrote (`test.py --weights` reading what `train.py` saved), unless the path or the function
+      says the file comes from elsewhere (`--pretrained`, `teacher`, `backbone`, `imagenet`,
+      `download`). Judged on the tuned repositories (pytorch-cifar100, the GAN collections),
+      such loads were not worth a change. A user who feeds such a project someone else's
+      checkpoint is not seen.
     Set `include_project_files = true` in `[tool.repolens.rules.RL501]` to report these loads as
     well (there is no per-finding tier: the option is how to reach them).
 
@@ -279,6 +291,9 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         if id(node) in self._data or any(self.class_kind(c) in (frameworks.DATASET, frameworks.ITERABLE_DATASET)
                                          for c in self.class_stack):
             return "data, not weights"
+        published = self.facts.model.publishes_weights
+        if published is not None and not published.value and not words & EXTERNAL_WORDS:
+            return "the project publishes no weights: it loads what its own runs wrote"
         return None
 
     def _target(self) -> tuple[int, ...] | None:

@@ -451,6 +451,10 @@ def test_module_hooks_fact_names_hook_machinery_and_not_tensor_hooks():
         "g.py": "x.register_hook(lambda g: g * 0.5)\n",  # a tensor's gradient hook, not a module's
         "h.py": "from torch.nn.utils import parametrizations\nc = parametrizations.weight_norm(conv)\n",
         "i.py": "model.forward(x)\n",
+        # YOLO's prune() helper makes the pruning permanent at once: no mask hook stays behind
+        "j.py": ("import torch.nn.utils.prune as prune\n\ndef prune_model(model, amount=0.3):\n"
+                 "    for m in model.modules():\n        prune.l1_unstructured(m, name='weight', amount=amount)\n"
+                 "        prune.remove(m, 'weight')\n"),
     }
     assert not collect_facts(plain).model.module_hooks.value
 

@@ -1,0 +1,86 @@
+"""Does a project publish weights? READMEs, model-zoo pages, download scripts and code (releases.py)."""
+
+from __future__ import annotations
+
+from repolens.lint.check import lint_text
+from repolens.lint.facts import collect_facts
+from repolens.lint.registry import load_builtin_rules
+from repolens.project.releases import code_downloads, release_lines, released_weights_at, released_weights_in
+
+RL501 = [r for r in load_builtin_rules() if r.code == "RL501"]
+
+
+def test_a_link_to_a_weights_file_or_to_a_host_under_a_weights_heading_counts():
+    readme = """# ResNet on CIFAR
+Paper: [arXiv](https://arxiv.org/abs/1512.03385). Data: [CIFAR](https://www.cs.toronto.edu/~kriz/cifar.html)
+
+## Pretrained weights
+
+Download the checkpoints from the
+[v1.0 release](https://github.com/lab/resnet/releases/tag/v1.0)
+
+| model | top-1 | weights |
+| r50 | 76.1 | [download](https://dl.fbaipublicfiles.com/x/r50.pth) |
+"""
+    found = release_lines(readme)
+    assert [line for line, _ in found] == [7, 10]
+    # a paper link, a dataset on a file host under a data heading: no weights
+    data = "## Data\n[CelebA](https://drive.google.com/drive/folders/0B7E)\nPaper: https://arxiv.org/abs/1\n"
+    assert release_lines(data) == []
+
+
+def test_download_scripts_count_and_a_project_without_readme_is_unknown(tmp_path):
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "download_weights.sh").write_text(
+        'URL="https://huggingface.co/u/SRGAN/resolve/main/SRGAN_x4-ImageNet.pth.tar"\nwget $URL\n')
+    assert released_weights_at(tmp_path) is None  # a shell script but no README: nothing is said
+    (tmp_path / "README.md").write_text("# SRGAN\nbash ./scripts/download_weights.sh SRGAN_x4-ImageNet\n")
+    assert released_weights_at(tmp_path) == ("scripts/download_weights.sh:1: links "
+                                             "https://huggingface.co/u/SRGAN/resolve/main/SRGAN_x4-ImageNet.pth.tar",)
+    (tmp_path / "scripts" / "download_weights.sh").write_text("wget https://data.org/celeba.zip\n")
+    assert released_weights_at(tmp_path) == ()  # read, and nothing published
+
+
+def test_code_that_downloads_weights_publishes_them():
+    assert code_downloads("sd = load_state_dict_from_url(URLS[arch], progress=True)\n")
+    assert code_downloads("URL = 'https://github.com/o/r/releases/download/v1/yolov7.pt'\n")
+    assert code_downloads("data = torch.load('cache.pt')\nurl = 'https://example.org/data.csv'\n") == []
+    # a pickled dataset is no weights file (PyTorch-GAN's MNIST-M download)
+    assert code_downloads("url = 'https://github.com/v/k/releases/download/1.0/keras_mnistm.pkl.gz'\n") == []
+
+
+TEST_SCRIPT = """import argparse
+import torch
+from models import get_network
+
+parser = argparse.ArgumentParser()
+parser.add_argument('-weights', type=str, required=True, help='the weights file you want to test')
+args = parser.parse_args()
+net = get_network(args)
+net.load_state_dict(torch.load(args.weights))
+net.eval()
+"""
+
+
+def test_rl501_is_silent_where_the_project_publishes_no_weights():
+    def run(**others):
+        return lint_text(TEST_SCRIPT, "test.py", RL501, collect_facts({"test.py": TEST_SCRIPT, **others}))[1]
+
+    readme = "# pytorch-cifar100\nPractice on cifar100: `python train.py -net vgg16`, then `python test.py -weights path`\n"
+    assert run(**{"README.md": readme}) == ()  # test.py reads what train.py saved
+    released = readme + "## Weights\nDownload: https://github.com/u/cifar100/releases/download/v1/vgg16.pth\n"
+    assert len(run(**{"README.md": released})) == 1
+    assert len(run()) == 1  # no README: nothing known, the rule keeps speaking
+    # a project that publishes nothing, loading a pretrained backbone it names as such
+    pretrained = TEST_SCRIPT.replace("args.weights", "args.pretrained_backbone")
+    facts = collect_facts({"test.py": pretrained, "README.md": readme})
+    assert len(lint_text(pretrained, "test.py", RL501, facts)[1]) == 1
+
+
+def test_the_project_model_says_where_weights_are_published():
+    facts = collect_facts({"hub.py": "from torch.hub import load_state_dict_from_url\n"
+                                     "sd = load_state_dict_from_url('https://x.org/a.pth')\n"})
+    assert facts.model.publishes_weights.value
+    assert facts.model.publishes_weights.evidence[0].startswith("hub.py:2: downloads weights")
+    assert released_weights_in({"train.py": "x = 1\n"}) is None
+    assert collect_facts({"train.py": "x = 1\n"}).model.publishes_weights is None
