@@ -37,7 +37,10 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     size known, a side of 32 px or less. Such a batch crosses PCIe in well under a millisecond:
     pinning it saves microseconds per step. On the judged GAN demos (32 px at batch 64, 256 px at
     batch 1) none of these loader findings was worth a change; DeepLab's 513 px crops at batch 16
-    (50 MB) were. A size given only at run time is not seen.
+    (50 MB) were. A size given only at run time is not seen. With no image size stated, a loader
+    in a reinforcement-learning script (one importing gym, gymnasium, dm_control ... itself or
+    through a project module) carries states or 84 px frames and is left alone too (GAIL's expert
+    loader: not worth a change).
 
     It stays silent when `pin_memory` is any non-literal expression (`pin_memory=args.pin_mem`,
     `pin_memory=torch.cuda.is_available()`: the author decides at run time), when the call passes

@@ -56,7 +56,9 @@ class ReluNotInplace(ScopedRule):
     that import it, else the project's (its other files, its YAML/JSON configs: `img_size`,
     `image_size`, `crop_size`, a data section's `patch_size`). On the judged repositories the 74
     findings in 64 px VAEs were not worth a change, the ones on 128-256 px GANs were. What it cannot
-    see: sizes given on the command line at run time, or computed. With no size stated it reports;
+    see: sizes given on the command line at run time, or computed. With no size stated it reports,
+    except in a reinforcement-learning script or a model file such a script imports (gym-style
+    environments: states and 84 px frames; cleanrl's Nature-DQN, 20 findings not worth a change);
     a token MLP in a class without a LayerNorm/RMSNorm is left alone.
 
     ## Why is this bad?

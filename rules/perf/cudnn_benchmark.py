@@ -33,6 +33,8 @@ class CudnnBenchmark(TrainingEntrypointRule):
     dataset such as MNIST, else the project's config files; `repolens.lint.inputscale`): the gain
     is seconds per run. On the judged GAN demos the 128-256 px scripts were worth the line, the
     28-64 px ones were not (a judgement, not a certainty). A size given only at run time is not seen.
+    With no size stated, a reinforcement-learning script (84 px Atari frames at batch 32) is left
+    alone the same way.
     Nor is an LR range test script (`lr_finder.py`, `find_lr.py`): minutes of a sweep.
 
     Only code counts as a convolution: a comment that names one ("initialise the patch embedding
