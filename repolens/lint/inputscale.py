@@ -40,8 +40,9 @@ def small_images(rule) -> bool:  # type: ignore[no-untyped-def]
     or none is stated and the file belongs to a reinforcement-learning script (84 px frames, states)."""
     side = stated_image_side(rule)
     if side is None:
-        return steps_environments(rule) or any(steps_environments(rule, r) for r in
-                                               sorted(rule.facts.model.importers.get(rule.context.path, ())))
+        model, rel = rule.facts.model, rule.context.path
+        return model.steps_environments(rel) or any(model.steps_environments(r)
+                                                    for r in sorted(model.importers.get(rel, ())))
     return side <= SMALL_IMAGE_SIDE
 
 
@@ -69,28 +70,11 @@ def loader_batch_size(rule, call: cst.Call) -> int | None:  # type: ignore[no-un
     return values.pop() if len(values) == 1 else None
 
 
-# Environment libraries of reinforcement learning: a script importing one (itself or through a
-# module it imports) trains on environment states.
-RL_ENVIRONMENTS = frozenset({"gym", "gymnasium", "dm_env", "dm_control", "pettingzoo", "procgen", "vizdoom",
-                             "ale_py", "atari_py", "pybullet_envs", "mujoco", "metaworld", "minigrid"})
-
-
-def steps_environments(rule, rel: str | None = None) -> bool:  # type: ignore[no-untyped-def]
-    """The file imports a reinforcement-learning environment library, itself or through a project
-    module it imports (`from a2c_ppo_acktr.envs import make_vec_envs`)."""
-    model = rule.facts.model
-    rel = rel or rule.context.path
-    if rel not in model.infos:
-        return False
-    files = {rel} | model.imported_files(rel, depth=1)
-    return any(mod.split(".", 1)[0] in RL_ENVIRONMENTS for f in files for mod in model.infos[f].imports)
-
-
 def small_batches(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
     """The loader's batches are small enough that pinning them saves nothing measurable: a stated
     size says so, or the loader feeds a reinforcement-learning agent (environment states)."""
     side = loader_image_side(rule, call)
-    if side is None and steps_environments(rule):
+    if side is None and rule.facts.model.steps_environments(rule.context.path):
         return True
     if side is None:
         return False

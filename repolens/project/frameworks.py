@@ -72,6 +72,10 @@ _DATASET_PREFIXES = ("torch.utils.data.", "torchvision.datasets.", "datasets.", 
 _DATASET_SUFFIXES = ("Dataset", "Sampler", "DataLoader", "DataModule")
 _TRANSFORM_PREFIXES = ("torchvision.transforms", "albumentations")
 _OPTIMIZER_PREFIXES = ("torch.optim.",)
+# Environment libraries of reinforcement learning: a script importing one trains on environment
+# states (ProjectModel.steps_environments).
+RL_ENVIRONMENT_LIBRARIES = frozenset({"gym", "gymnasium", "dm_env", "dm_control", "pettingzoo", "procgen", "vizdoom",
+                                      "ale_py", "atari_py", "pybullet_envs", "mujoco", "metaworld", "minigrid"})
 _ENVIRONMENT_PREFIXES = ("gym.", "gymnasium.", "stable_baselines3.common.vec_env.", "baselines.common.vec_env.")
 _ENVIRONMENT_SUFFIXES = ("Env", "Wrapper", "VecEnv")
 

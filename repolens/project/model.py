@@ -391,6 +391,16 @@ class ProjectModel:
                     return found
         return configs
 
+    def steps_environments(self, rel: str) -> bool:
+        """`rel` imports a reinforcement-learning environment library (gym, gymnasium, dm_control ...),
+        itself or through a project module it imports (`from a2c_ppo_acktr.envs import make_vec_envs`):
+        its data are environment states and frames."""
+        if rel not in self.infos:
+            return False
+        files = {rel} | self.imported_files(rel, depth=1)
+        return any(mod.split(".", 1)[0] in frameworks.RL_ENVIRONMENT_LIBRARIES
+                   for f in sorted(files) for mod in self.infos[f].imports)
+
     def loader_factory_pin(self, qualified: str, from_rel: str | None = None) -> str | None:
         """The pin state of the DataLoader that the project function `qualified` builds and returns
         ("pinned", "unpinned", "false", "unknown"); None when it is no such function."""

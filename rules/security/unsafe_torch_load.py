@@ -82,6 +82,10 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       that way (9 judged findings on latent-diffusion, none worth acting on);
     - data, not weights: a load inside a Dataset class, or converted to an array right away
       (`torch.load(p).numpy()`);
+    - a checkpoint conversion: the load's function (or script) also `torch.save`s and builds, loads
+      into or trains no model (`scripts/separate_state_dict.py` stripping `_orig_mod.` from a
+      training checkpoint's keys, 3D-ResNets' `remove_dataparallel.py`): three judged findings, none
+      worth acting on. A script converting someone else's released weights the same way is missed;
     - any load in a project that publishes no weights (`ProjectModel.publishes_weights`: no README,
       model-zoo page or shell script under it links a weights file or a file host on a line about
       weights, and its code downloads none): the files it loads are the checkpoints its own runs
@@ -232,6 +236,36 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         return scope is not None and any(method_name(c) in MODULE_METHODS and dotted(receiver(c)) == name
                                          for c in calls(scope))
 
+    def _converts_checkpoint(self, node: cst.Call) -> bool:
+        """The scope rewrites the loaded checkpoint: what it `torch.save`s is derived from what it
+        loaded (through assignments and loops), and it builds, loads into or trains no model
+        (`separate_state_dict.py`: strip `_orig_mod.` / `module.` from the keys, save again)."""
+        scope = self._scope()
+        if scope is None:
+            return False
+        found = list(calls(scope))
+        saves = [c for c in found if self.is_name(c.func, "torch.save")]
+        if not saves or any(method_name(c) in ("load_state_dict", "backward", "step", "eval", "to", "cuda")
+                            or _builds_object(c) for c in found):
+            return False
+        flows = []  # (names bound, expression they are bound from)
+        for n in nodes(scope):
+            if isinstance(n, cst.Assign):
+                flows += [(t.target, n.value) for t in n.targets]
+            elif isinstance(n, (cst.AugAssign, cst.AnnAssign)) and n.value is not None:
+                flows.append((n.target, n.value))
+            elif isinstance(n, cst.For):
+                flows.append((n.target, n.iter))
+        derived: set[str] = set()
+        for _ in range(4):  # a fixpoint over a few steps: load -> dict -> loop -> new dict
+            before = len(derived)
+            for target, value in flows:
+                if any(v is node for v in nodes(value)) or _names(value) & derived:
+                    derived |= _names(target, bases_only=True)
+            if len(derived) == before:
+                break
+        return any((obj := argument(c, "obj", 0)) is not None and _names(obj.value) & derived for c in saves)
+
     def _keys_read(self, node: cst.Call) -> frozenset[str]:
         """The literal keys the load's result is read under: `torch.load(f)["model"]`, or through the
         name it is assigned to, in its scope (`ckpt["model"]`, `ckpt.get("ema")`,
@@ -291,6 +325,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         if id(node) in self._data or any(self.class_kind(c) in (frameworks.DATASET, frameworks.ITERABLE_DATASET)
                                          for c in self.class_stack):
             return "data, not weights"
+        if self._converts_checkpoint(node):
+            return "a checkpoint conversion: it rewrites a file the user already trains with"
         published = self.facts.model.publishes_weights
         if published is not None and not published.value and not words & EXTERNAL_WORDS:
             return "the project publishes no weights: it loads what its own runs wrote"
@@ -366,3 +402,25 @@ def _subscript_keys(node: cst.Subscript) -> frozenset[str]:
     index = node.slice[0].slice.value
     options = [index.body, index.orelse] if isinstance(index, cst.IfExp) else [index]
     return frozenset(v for v in (literal(o) for o in options) if isinstance(v, str))
+
+
+# Classes a checkpoint conversion script may build: containers and argument parsing, no model.
+_CONVERSION_CLASSES = frozenset({"OrderedDict", "ArgumentParser", "Path", "Namespace"})
+
+
+def _builds_object(call: cst.Call) -> bool:
+    """`Model(cfg)`, `models.Generator()`: a call of a class (a capitalised name) other than the
+    containers a conversion script uses."""
+    name = call_name(call) or ""
+    return name[:1].isupper() and name not in _CONVERSION_CLASSES
+
+
+def _names(expr: cst.CSTNode, bases_only: bool = False) -> set[str]:
+    """The plain names an expression mentions; for an assignment target with `bases_only`, the names
+    it binds or updates (`new[k] = v` updates `new`, `x.a = y` updates `x`)."""
+    if bases_only:
+        while isinstance(expr, (cst.Subscript, cst.Attribute)):
+            expr = expr.value
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            return {n for e in expr.elements for n in _names(e.value, True)}
+    return {n.value for n in nodes(expr) if isinstance(n, cst.Name)}

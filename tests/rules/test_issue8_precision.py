@@ -356,3 +356,27 @@ def test_rl502_leaves_a_whole_model_saved_next_to_its_state_dict_alone():
     assert len(run("RL502", both.replace("        torch.save(model.state_dict(), 'best_weights.pt')\n", ""))) == 1
     # another module's state dict does not excuse this one
     assert len(run("RL502", both.replace("model.state_dict()", "ema.state_dict()"))) == 1
+
+
+CONVERT = """import argparse
+from collections import OrderedDict
+import torch
+
+def main(args):
+    state_dict = torch.load(args.inputs_model_path, map_location=torch.device("cpu"))["state_dict"]
+    new_state_dict = OrderedDict()
+    for k, v in state_dict.items():
+        new_state_dict[k[10:]] = v  # drop torch.compile's `_orig_mod.`
+    torch.save({"state_dict": new_state_dict}, args.output_model_path)
+"""
+
+
+def test_rl501_leaves_a_checkpoint_conversion_script_alone():
+    assert run("RL501", CONVERT, "scripts/separate_state_dict.py") == ()
+    # loading the converted weights into a model is a load like any other
+    into_model = CONVERT.replace("    torch.save(", "    model = Generator()\n    model.load_state_dict(new_state_dict)\n    torch.save(")
+    assert len(run("RL501", into_model, "scripts/separate_state_dict.py",
+                   **{"models.py": "import torch.nn as nn\nclass Generator(nn.Module):\n    pass\n"})) == 1
+    # nothing saved: an evaluation script reading the weights
+    assert len(run("RL501", CONVERT.replace("    torch.save(", "    print(").replace(", args.output_model_path)", ")"),
+                   "scripts/separate_state_dict.py")) == 1
