@@ -147,7 +147,9 @@ class ProjectFacts:
     attribute_reads: frozenset[str] = frozenset()  # attribute names read anywhere (RL204)
     attribute_prefixes: frozenset[str] = frozenset()  # f-string prefixes of dynamic names (RL204)
     built_in_classes: frozenset[str] = frozenset()  # names called inside some class body (RL202)
-    initialised_classes: frozenset[str] = frozenset()  # classes some file initialises an instance of (RL202)
+    # classes some file initialises an instance of (RL202), and ".method" for initialising methods
+    # called on a receiver of unknown class (`model.init_vgg16_params(vgg16)`)
+    initialised_classes: frozenset[str] = frozenset()
     conv_files: tuple[str, ...] = ()  # files with the "conv" train signal (RL401: does this entrypoint train one?)
     saved_files: frozenset[str] = frozenset()  # what torch.save writes anywhere (RL501, `checkpoints.path_keys`)
     saves_bundles: bool = False  # some torch.save writes a list/tuple of objects (RL501)
@@ -157,6 +159,12 @@ class ProjectFacts:
     def uses_cuda(self) -> bool:
         """The project runs on a GPU (any evidence: see `ProjectModel.gpu`)."""
         return self.model.gpu.value
+
+    def uses_cuda_at(self, rel: str) -> bool:
+        """The file runs on a GPU: GPU evidence in it or within two imports of it, either way
+        (`ProjectModel.gpu_near`). A CPU-only script in a repository of scripts is not a GPU
+        project's file because another script moves tensors to CUDA."""
+        return self.model.gpu.value and self.model.gpu_near(rel)
 
     @property
     def cuda_evidence(self) -> tuple[str, ...]:
@@ -392,6 +400,13 @@ def is_init_name(name: str) -> bool:
     return name.rstrip("_") == "trunc_normal" or any(w in _INIT_WORDS for w in name.lower().split("_"))
 
 
+def _is_init_method(name: str) -> bool:
+    """`model.init_vgg16_params(vgg16)`, `net.init_weights_from(...)`: a method named to initialise
+    the receiver's parameters or weights (pytorch-semseg's FCNs copy a pretrained VGG16 this way)."""
+    words = name.lower().split("_")
+    return is_init_name(name) and any(w.startswith(("param", "weight")) for w in words)
+
+
 def _last(node: ast.AST | None) -> str:
     name = ast_dotted_name(node)
     return name.rsplit(".", 1)[-1] if name else ""
@@ -432,8 +447,13 @@ def _initialised_classes(calls: list[ast.Call], assigns: list[ast.Assign]) -> fr
         if any(k.arg in ("pretrained", "weights") and not (isinstance(k.value, ast.Constant) and not k.value.value)
                for k in c.keywords):
             out.add(_constructed_class(c))
-        if isinstance(func, ast.Attribute) and func.attr in _INIT_RECEIVER_METHODS:
+        if isinstance(func, ast.Attribute) and (func.attr in _INIT_RECEIVER_METHODS
+                                                or _is_init_method(func.attr)):
             target: ast.AST | None = func.value
+            if _is_init_method(func.attr):
+                # the receiver's class may be chosen at run time (`model = get_class(name)(...)`): a
+                # class that defines this method is initialised by the call (".init_vgg16_params")
+                out.add("." + func.attr)
         elif c.args and is_init_name(_last(func)):
             target = c.args[0]  # init_net(net), weights_init(model)
         else:

@@ -239,3 +239,15 @@ def moves_to_device(node: cst.CSTNode) -> bool:
     """Does this code call `.to(...)` or `.cuda(...)` anywhere?"""
     return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in ("to", "cuda")
                for n in walk(node))
+
+
+def is_main_guard(node: cst.CSTNode) -> bool:
+    """`if __name__ == "__main__":` (either operand order)."""
+    if not isinstance(node, cst.If) or not isinstance(node.test, cst.Comparison):
+        return False
+    test = node.test
+    if len(test.comparisons) != 1 or not isinstance(test.comparisons[0].operator, cst.Equal):
+        return False
+    sides = {cst_dotted_name(test.left) or literal(test.left),
+             cst_dotted_name(test.comparisons[0].comparator) or literal(test.comparisons[0].comparator)}
+    return sides == {"__name__", "__main__"}

@@ -14,8 +14,9 @@ from typing import Any, Mapping
 import libcst as cst
 
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.helpers import call_name, keyword_arg, last_segment, literal
+from repolens.lint.helpers import call_name, is_main_guard, keyword_arg, last_segment, literal, method_name
 from repolens.lint.knowledge.dataloader import dataloader_arg
+from repolens.lint.traverse import calls
 from repolens.pyindex.aliases import cst_dotted_name
 
 
@@ -112,8 +113,11 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
     In order: the name it is bound to (`train_loader = ...`, `"val": DataLoader(...)`, returned
     from `train_dataloader()`), the dataset it loads (`train_set`, `CIFAR10(train=False)`,
     `load_dataset(split="validation")`), the enclosing loader factory's name (`get_val_loader`),
-    and, only when asked, a literal `shuffle=True`.
+    and, only when asked, a literal `shuffle=True`. A loader of a dataset module's self-test has no
+    role (`in_self_test`).
     """
+    if in_self_test(tracker, call):
+        return None
     role = role_of_name(tracker.binding_of(call))
     if role:
         return role
@@ -136,6 +140,26 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
         if shuffle is not None and literal(shuffle.value) is True:
             return TRAIN
     return None
+
+
+def in_self_test(tracker: BindingTracker, call: cst.CSTNode) -> bool:
+    """`call` sits in the `if __name__ == "__main__":` block of a module other project files import,
+    and that block trains nothing (no backward, no optimizer step): a dataset or model module's
+    self-test (build a loader, plot a batch, print shapes), not a training loader, whatever its
+    variable is called (pytorch-semseg's `trainloader` in every `*_loader.py`)."""
+    found = getattr(tracker, "_self_test_calls", None)
+    if found is None:
+        found = set()
+        facts = getattr(tracker, "facts", None)
+        module = tracker.context.module  # type: ignore[attr-defined]
+        if facts is not None and module is not None and facts.model.importers.get(tracker.context.path):  # type: ignore[attr-defined]
+            for stmt in module.body:
+                if is_main_guard(stmt):
+                    inside = list(calls(stmt))
+                    if not any(method_name(c) in ("backward", "step") for c in inside):
+                        found |= {id(c) for c in inside}
+        tracker._self_test_calls = found  # type: ignore[attr-defined]
+    return id(call) in found
 
 
 def _role_from_loops(tracker: BindingTracker, call: cst.Call) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import libcst as cst
 
-from repolens.lint.helpers import literal, method_name, target_names
+from repolens.lint.helpers import is_main_guard, literal, method_name, target_names
 from repolens.lint.knowledge.training import BACKWARD, STEP
 from repolens.lint.loops import loop_flow
 from repolens.lint.roles import name_tokens
@@ -177,18 +177,6 @@ def _training_loops(node: cst.CSTNode) -> list[cst.For | cst.While]:
             out.append(loop)
             covered |= {id(n) for n in walk(loop)}
     return out
-
-
-def is_main_guard(node: cst.CSTNode) -> bool:
-    """`if __name__ == "__main__":` (either operand order)."""
-    if not isinstance(node, cst.If) or not isinstance(node.test, cst.Comparison):
-        return False
-    test = node.test
-    if len(test.comparisons) != 1 or not isinstance(test.comparisons[0].operator, cst.Equal):
-        return False
-    sides = {cst_dotted_name(test.left) or literal(test.left),
-             cst_dotted_name(test.comparisons[0].comparator) or literal(test.comparisons[0].comparator)}
-    return sides == {"__name__", "__main__"}
 
 
 def entry_anchor(module: cst.Module, path: str, source: str | None = None) -> cst.CSTNode | None:

@@ -324,6 +324,25 @@ class ProjectModel:
         evidence = tuple(f"{rel}:{e.line}: {e.detail}" for rel, info in self.infos.items() for e in info.devices)
         return Fact(bool(evidence), evidence)
 
+    def gpu_near(self, rel: str, hops: int = 2) -> bool:
+        """GPU evidence in `rel` or in a file within `hops` imports of it, in either direction (the
+        script that imports a data module, the trainer a script imports, the script importing that
+        trainer). A file the model does not know is given the project's answer."""
+        if rel not in self.infos:
+            return self.gpu.value
+        seen, frontier = {rel}, [rel]
+        for _ in range(hops + 1):
+            if any(self.infos[f].devices for f in frontier):
+                return True
+            nxt = []
+            for f in frontier:
+                for g in sorted(self.imported_files(f, depth=1) | self.importers.get(f, set())):
+                    if g not in seen and g in self.infos:
+                        seen.add(g)
+                        nxt.append(g)
+            frontier = nxt
+        return False
+
     @cached_property
     def torch_version(self) -> TorchVersion:
         """The lowest torch release the project is written for: declared, or implied by the APIs it uses."""

@@ -6,7 +6,7 @@ from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_a
                                    star_kwargs, target_names, unwrap_iter)
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.inputscale import small_batches
-from repolens.lint.roles import EVAL, TRAIN, dataloader_role, is_synthetic_dataset
+from repolens.lint.roles import EVAL, TRAIN, dataloader_role, in_self_test, is_synthetic_dataset
 from repolens.lint.traverse import calls_in
 
 _CUDA = "import torch\ndevice = torch.device('cuda')\n"
@@ -30,7 +30,9 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     mean/std. Other loaders are left alone: torchvision uses one to read video timestamps in parallel,
     transformers' inference pipelines hand theirs to an iterator on a run-time device. Loaders
     over synthetic data (`RandomDataset`, `FakeData`, a `BoringDataModule`) are skipped too, and
-    so are loaders whose batches are at most 4 MiB as float32 RGB (batch x 3 x side x side x 4
+    so are loaders in a file with no GPU evidence in it or within two imports of it, either way (a
+    CPU-only script in a repository of lecture scripts, `ProjectModel.gpu_near`), a dataset
+    module's `__main__` self-test (it plots a batch; `roles.in_self_test`), and loaders whose batches are at most 4 MiB as float32 RGB (batch x 3 x side x side x 4
     bytes): the batch size written in the call or stated as the default of the option it names
     (`batch_size=opt.batch_size`), the image side of its torchvision dataset (MNIST 28 px, CIFAR 32)
     or the one the file or project states (`--img_size`, a config's `image_size`); with no batch
@@ -124,7 +126,7 @@ class DataLoaderPinMemory(BindingTracker, Rule):
                 "train_loader = DL(\n    ds,\n    batch_size=32,\n)\n",
                 fixed="import torch\nfrom torch.utils.data import DataLoader as DL\n"
                 "train_loader = DL(\n    ds,\n    batch_size=32,\n    pin_memory=True,\n)\n",
-                path="data.py", files={"train.py": "model.cuda()\n"}),
+                path="data.py", files={"train.py": "from data import train_loader\nmodel.cuda()\n"}),
         Example(_CUDA + "import torch.utils.data\n"
                 "train_loader = torch.utils.data.DataLoader(ds, pin_memory=False)\n",
                 expect=[(4, "DataLoader(pin_memory=False) in a project that moves tensors to CUDA")]),
@@ -148,11 +150,13 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         self._moved_local: set[str] = set()  # function-qualified names of loaders whose batches leave the host
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.facts.uses_cuda or not self.is_name(node.func, *DATALOADER):
+        if not self.is_name(node.func, *DATALOADER) or not self.facts.uses_cuda_at(self.context.path):
             return
         if has_star_args(node) and dataloader_arg(node, "pin_memory") is None:
             self._through_dict(node)  # the keyword may travel in the dict: judged there or not at all
             return
+        if in_self_test(self, node):
+            return  # a dataset module's `__main__` self-test: plots a batch, trains nothing
         if is_synthetic_dataset(node, self) or small_batches(self, node):
             return  # a few megabytes per batch (MNIST, a 32 px demo, batch 1 at 256 px): pinning saves microseconds
         role = dataloader_role(self, node, shuffle_says_train=True)

@@ -48,7 +48,9 @@ class MissingWeightInit(ScopedRule):
       function whose name says init (`init_net(...)`, `trunc_normal_(...)`);
     - none applied to an instance anywhere in the project: `net = Net(); net.apply(weights_init)`,
       `init_net(net)`, `net.load_state_dict(...)`, `Net(pretrained=True)`, `Net.from_pretrained(...)`
-      (`ProjectFacts.initialised_classes`).
+      (`ProjectFacts.initialised_classes`), or an initialising method the class defines and some
+      file calls on an instance of a class chosen at run time (pytorch-semseg's
+      `model.init_vgg16_params(vgg16)`, copying a pretrained VGG16 into its FCNs).
 
     The answer is per class: another class of the file or project that initialises its own
     weights does not silence it. A class built inside any other class is taken as a block and
@@ -173,6 +175,9 @@ class ResNetish(Module):
             return  # a block of some other model (any file's, this one's included): the init is the container's
         if name in self.facts.initialised_classes:
             return  # some file initialises an instance, loads weights into it, or builds it pretrained
+        info = self.facts.model.classes(self.context.path).get(name)
+        if info is not None and any("." + m in self.facts.initialised_classes for m in info.methods):
+            return  # it defines an initialising method some file calls (`model.init_vgg16_params(vgg16)`)
         answer = model_answer(self, name)
         if answer is None or not answer.complete or answer.inits or answer.layers < self.settings["min_layers"]:
             return

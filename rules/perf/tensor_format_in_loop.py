@@ -35,7 +35,8 @@ class TensorFormatInLoop(TrainingLoopRule):
     (`f"{loss}"`, `f"{loss:.4f}"`), a `%` or `.format(...)` argument, or a keyword of a progress
     bar's `set_postfix(loss=loss)`, inside `print`, `tqdm.set_postfix/set_description/write`, or a
     logger's `info/debug/log`. Only code that runs on every iteration counts (not under an `if`,
-    a nested loop, or a nested function), in a project that moves tensors to CUDA; unit tests
+    a nested loop, or a nested function), in a file that moves tensors to CUDA (itself or within
+    two imports of it: a CPU-only lecture script next to GPU ones is left alone); unit tests
     are skipped. `loss.item()` is not this rule's (RL321 reports a per-step `.item()`).
 
     Tried on real code (the 22 repositories of the benchmark corpus, plus timm's train.py,
@@ -96,7 +97,7 @@ class TensorFormatInLoop(TrainingLoopRule):
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._skip = is_test_path(self.context.path) or not self.facts.uses_cuda
+        self._skip = is_test_path(self.context.path) or not self.facts.uses_cuda_at(self.context.path)
 
     def check_loop(self, flow) -> None:
         if self._skip:

@@ -45,7 +45,8 @@ EVAL = '''import torch
 from torch.utils.data import DataLoader
 
 state = torch.load("best.pt")
-finetune_loader = DataLoader(train_set, batch_size=8)  # a training loader: RL101 in a CUDA project
+finetune_loader = DataLoader(train_set, batch_size=8)  # a training loader: RL101 in a CUDA script
+net = Net().cuda()
 '''
 SOURCES = {"train.py": TRAIN, "scripts/eval.py": EVAL}
 

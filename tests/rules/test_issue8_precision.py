@@ -380,3 +380,69 @@ def test_rl501_leaves_a_checkpoint_conversion_script_alone():
     # nothing saved: an evaluation script reading the weights
     assert len(run("RL501", CONVERT.replace("    torch.save(", "    print(").replace(", args.output_model_path)", ")"),
                    "scripts/separate_state_dict.py")) == 1
+
+
+# -- a dataset module's own `__main__` self-test is no training loader (pytorch-semseg's loaders) -----
+SEMSEG_LOADER = """
+import torch
+import matplotlib.pyplot as plt
+from torch.utils import data
+
+class CamvidLoader(data.Dataset):
+    def __getitem__(self, index):
+        img = plt.imread(self.files[index])
+        return torch.from_numpy(img)
+
+if __name__ == "__main__":
+    dst = CamvidLoader("/data/camvid", is_transform=True)
+    trainloader = data.DataLoader(dst, batch_size=4)
+    for i, (imgs, labels) in enumerate(trainloader):
+        imgs = imgs.cuda()
+        plt.imshow(imgs[0].cpu().numpy())
+        plt.show()
+"""
+
+
+def test_loader_rules_leave_a_dataset_modules_self_test_alone():
+    train = "import torch\nfrom loader import CamvidLoader\nmodel = torch.nn.Conv2d(3, 3, 1).cuda()\n"
+    for code in ("RL101", "RL102", "RL108"):
+        assert run(code, SEMSEG_LOADER, "loader.py", **{"train.py": train}) == (), code
+    # a script nobody imports: its __main__ is the program, and its loader is a training loader
+    assert run("RL108", SEMSEG_LOADER, "loader.py") != ()
+    # a __main__ block that trains is training, imported or not
+    trains = SEMSEG_LOADER.replace("        plt.show()\n", "        loss = model(imgs).mean()\n        loss.backward()\n")
+    assert run("RL108", trains, "loader.py", **{"train.py": train}) != ()
+
+
+def test_gpu_evidence_is_read_near_the_file_not_anywhere_in_the_repository():
+    # PyTorchZeroToAll: numbered lecture scripts, some on the GPU, most not
+    cpu_script = ("import torch\nfrom torch.utils.data import DataLoader\n"
+                  "train_loader = DataLoader(dataset=dataset, batch_size=32, shuffle=True, num_workers=2)\n"
+                  "for epoch in range(2):\n    for i, (inputs, labels) in enumerate(train_loader):\n"
+                  "        loss = criterion(model(inputs), labels)\n        print(f'{epoch} {i} {loss}')\n"
+                  "        loss.backward()\n")
+    gpu_script = "import torch\nmodel = torch.nn.Linear(2, 2).cuda()\n"
+    assert run("RL101", cpu_script, "08_2_dataset_loader.py", **{"13_4_rnn_gpu.py": gpu_script}) == ()
+    assert run("RL406", cpu_script, "08_2_dataset_loader.py", **{"13_4_rnn_gpu.py": gpu_script}) == ()
+    # the same loader in a data module that a GPU training script imports
+    train = "import torch\nfrom data_module import train_loader\nmodel = torch.nn.Linear(2, 2).cuda()\n"
+    assert run("RL101", cpu_script, "data_module.py", **{"train.py": train}) != ()
+    facts = collect_facts({"a.py": "import b\n", "b.py": "import c\n", "c.py": "x = 1\n", "d.py": "t.cuda()\n"})
+    assert not facts.model.gpu_near("a.py") and facts.model.gpu.value
+    facts = collect_facts({"a.py": "import b\n", "b.py": "import c\n", "c.py": "t.cuda()\n"})
+    assert facts.model.gpu_near("a.py")  # two imports away
+
+
+def test_rl202_knows_a_model_initialised_by_a_method_that_copies_pretrained_weights():
+    fcn = ("import torch.nn as nn\n\nclass fcn32s(nn.Module):\n    def __init__(self, n_classes=21):\n"
+           "        super().__init__()\n        self.features = nn.Sequential(\n"
+           + "".join(f"            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(inplace=True),\n" for _ in range(8))
+           + "        )\n        self.classifier = nn.Conv2d(64, n_classes, 1)\n\n"
+           "    def forward(self, x):\n        return self.classifier(self.features(x))\n\n"
+           "    def init_vgg16_params(self, vgg16):\n        for l1, l2 in zip(vgg16.features, self.features):\n"
+           "            if isinstance(l1, nn.Conv2d):\n                l2.weight.data = l1.weight.data\n")
+    get_model = ("import torchvision.models as models\nfrom fcn import fcn32s\n\ndef get_model(name, n_classes):\n"
+                 "    model = fcn32s(n_classes=n_classes)\n    vgg16 = models.vgg16(pretrained=True)\n"
+                 "    model.init_vgg16_params(vgg16)\n    return model\n")
+    assert run("RL202", fcn, "fcn.py") != ()
+    assert run("RL202", fcn, "fcn.py", **{"models.py": get_model}) == ()
