@@ -4,6 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import dotted, method_name
+from repolens.lint.inputscale import small_images
 from repolens.lint.trainflow import (called_name, grad_off_decorated, grad_off_with, is_eval_switch, is_test_path,
                                      sets_grad_off)
 from repolens.lint.traverse import children_of, nodes, walk
@@ -19,6 +20,12 @@ class EvalWithoutNoGrad(Rule):
     purpose in that loop (`backward`, `autograd.grad`, `requires_grad`: saliency maps,
     adversarial evaluation), or when this file calls it inside a no-grad block. It reads one file: a function
     that another file calls under `no_grad` is not seen (see docs/rules-train-more.md).
+    Nor is it reported where the graph is small: in a file with no GPU evidence in it or within two
+    imports of it (a CPU lecture script), or where every stated image side is at most 64 px or the
+    script steps a reinforcement-learning environment (`repolens.lint.inputscale`). On judged real
+    code, the findings in CPU-only MNIST lecture scripts and in a DQN's per-step evaluation were
+    not worth a change; those on ImageNet/CIFAR validation, a 5000-step BPTT evaluation and 256 px
+    GAN sampling were.
 
     ## Why is this bad?
     `model.eval()` only switches Dropout and BatchNorm; it does not stop autograd. Every forward
@@ -105,11 +112,11 @@ def evaluate(model, loader):
         Example("""
 import torch
 
-def evaluate(model, loader, device):
+def evaluate(model, loader):
     model.eval()
     correct = 0
     for x, y in loader:
-        out = model(x.to(device))
+        out = model(x.cuda())
         correct += (out.argmax(1) == y).sum().item()
     return correct
 """),
@@ -122,12 +129,13 @@ class Trainer:
         with t.no_grad():
             warm = self.model(self.example)
         for batch in self.val_loader:
-            self.model(batch)
+            self.model(batch.cuda())
 """),
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
         self._skip = is_test_path(self.context.path)
+        self._scale: bool | None = None  # asked once a finding is due
         # functions this file calls inside a no-grad block or a no-grad function
         self._called_grad_off: set[str] = set()
         for n in walk(node):
@@ -151,8 +159,19 @@ class Trainer:
                 continue  # gradients on purpose: saliency, adversarial evaluation
             call = self._first_model_call(loop.body, models)
             if call is not None:
+                if not self._at_scale():
+                    return
                 self.report(call, self.message.format(model=dotted(call.func)))
                 return
+
+    def _at_scale(self) -> bool:
+        """Is the wasted graph worth a line here? Not in a file that never reaches a GPU (a CPU
+        lecture script), nor where every stated image side is at most 64 px or the data are a
+        reinforcement-learning agent's states (MNIST batches, one observation per step): there the
+        graph of one batch is kilobytes to a few megabytes and is freed at the next iteration."""
+        if self._scale is None:
+            self._scale = self.facts.uses_cuda_at(self.context.path) and not small_images(self)
+        return self._scale
 
     def _first_model_call(self, body: cst.CSTNode, models: set[str]) -> cst.Call | None:
         stack: list[cst.CSTNode] = [body]

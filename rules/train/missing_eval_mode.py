@@ -270,9 +270,22 @@ def main(model, loader, val_loader, opt, test_only):
                     return
                 if any(is_eval_switch(c) for c in bodies):
                     switch = switch or n
-        if switch is not None and id(switch) not in self._reported:
+        if switch is not None and id(switch) not in self._reported and not self._separate_copy(switch, loop):
             self._reported.add(id(switch))
             self.report(switch, self.restore_message.format(switch=_code(switch)))
+
+    @staticmethod
+    def _separate_copy(switch: cst.Call, loop: cst.For | cst.While) -> bool:
+        """The switch puts a model in eval mode that the loop never calls: a separate copy built for
+        evaluation (`eval_model = Yolov4(...)`, `eval_model.load_state_dict(model.state_dict())`,
+        `evaluate(eval_model, ...)`), while the trained model (`model(images)`) stays in training mode."""
+        called = {dotted(n.func) for n in walk(loop.body) if isinstance(n, cst.Call)} - {None}
+        if isinstance(switch.func, cst.Attribute) and switch.func.attr.value == "eval":
+            involved = {dotted(switch.func.value)}
+        else:
+            involved = {dotted(a.value) for a in switch.args if isinstance(a.value, (cst.Name, cst.Attribute))}
+        involved.discard(None)
+        return bool(involved) and not involved & called
 
 
     # -- 3. an evaluation function called from the training loop in training mode ---------------

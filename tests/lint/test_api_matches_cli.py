@@ -39,7 +39,7 @@ model = Net().cuda()
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())  # repolens: ignore[RL101]
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.LeakyReLU(0.2))  # repolens: ignore[RL101]
 '''
 EVAL = '''import torch
 from torch.utils.data import DataLoader
@@ -105,6 +105,6 @@ def test_fixed_text_and_remaining_findings_are_the_same(tmp_path: Path, cli, uns
     assert ('torch.load("c.pt", weights_only=True)' in fixed["train.py"]) is unsafe  # an unsafe fix
     assert 'torch.load("best.pt")\n' in fixed["scripts/eval.py"]
     assert "DataLoader(train_set, batch_size=8, pin_memory=True)" in fixed["train.py"]  # a safe fix
-    assert ("nn.ReLU(inplace=True)" in fixed["train.py"]) is unsafe  # an unsafe fix
+    assert ("nn.LeakyReLU(0.2, inplace=True)" in fixed["train.py"]) is unsafe  # an unsafe fix
     assert remaining == _api_findings(fixed)
     shutil.rmtree(root)

@@ -57,7 +57,7 @@ def test_framework_model_classes_are_modules_to_lint_and_models_to_the_map(tmp_p
                 def __init__(self, config):
                     super().__init__()
                     self.fc = nn.Conv2d(8, 8, 1)  # RL201 speaks of feature maps, not MLP heads
-                    self.act = nn.ReLU()
+                    self.act = nn.LeakyReLU(0.1)
                     self.extra = [nn.Linear(8, 8) for _ in range(3)]
 
                 def forward(self, x):

@@ -322,9 +322,9 @@ class QNetwork(nn.Module):
     def __init__(self, env):
         super().__init__()
         self.network = nn.Sequential(
-            nn.Conv2d(4, 32, 8, stride=4), nn.ReLU(),
-            nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(),
-            nn.Flatten(), nn.Linear(3136, 512), nn.ReLU(),
+            nn.Conv2d(4, 32, 8, stride=4), nn.LeakyReLU(0.01),
+            nn.Conv2d(32, 64, 4, stride=2), nn.LeakyReLU(0.01),
+            nn.Flatten(), nn.Linear(3136, 512), nn.LeakyReLU(0.01),
             nn.Linear(512, env.single_action_space.n))
 
     def forward(self, x):
@@ -446,3 +446,35 @@ def test_rl202_knows_a_model_initialised_by_a_method_that_copies_pretrained_weig
                  "    model.init_vgg16_params(vgg16)\n    return model\n")
     assert run("RL202", fcn, "fcn.py") != ()
     assert run("RL202", fcn, "fcn.py", **{"models.py": get_model}) == ()
+
+
+YOLOV4_TRAIN = """
+import torch
+from models import Yolov4
+
+def evaluate(model, data_loader, cfg, device):
+    model.eval()
+    for images, targets in data_loader:
+        outputs = model(images.to(device))
+    return outputs
+
+def train(model, device, config, train_loader, val_loader, optimizer, epochs=5):
+    for epoch in range(epochs):
+        model.train()
+        for i, (images, bboxes) in enumerate(train_loader):
+            loss = model(images.to(device)).sum()
+            loss.backward()
+            optimizer.step()
+        {evaluated}
+"""
+
+
+def test_rl305_leaves_a_separate_evaluation_copy_alone():
+    copy = ("eval_model = Yolov4(config.pretrained, inference=True)\n"
+            "        eval_model.load_state_dict(model.state_dict())\n"
+            "        evaluator = evaluate(eval_model, val_loader, config, device)")
+    assert run("RL305", YOLOV4_TRAIN.format(evaluated=copy)) == ()
+    # the trained model evaluated inside the step loop: the steps after it train in eval mode
+    inner = YOLOV4_TRAIN.format(evaluated="").replace(
+        "            optimizer.step()\n", "            optimizer.step()\n            evaluate(model, val_loader, config, device)\n")
+    assert run("RL305", inner) != ()

@@ -12,7 +12,7 @@ class BasicBlock(nn.Module):
         self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(cout)
         # ruleid: relu-not-inplace
-        self.relu = nn.ReLU()
+        self.relu = nn.LeakyReLU(0.1)
         self.shortcut = nn.Sequential()
 
     def forward(self, x):
@@ -29,7 +29,7 @@ class PreActBlock(nn.Module):
         self.bn = nn.BatchNorm2d(c)
         self.conv = nn.Conv2d(c, c, 3, padding=1)
         # ok: relu-not-inplace
-        self.act = nn.ReLU()
+        self.act = nn.LeakyReLU(0.1)
 
     def forward(self, x):
         # the activation reads the block input, which the residual needs unchanged
@@ -43,13 +43,15 @@ class Stem(nn.Module):
             nn.Conv2d(3, 32, 3, 2, 1, bias=False),
             nn.BatchNorm2d(32),
             # ruleid: relu-not-inplace
+            nn.ELU(),
+            # ok: relu-not-inplace (SiLU keeps its input for backward in place or not)
             nn.SiLU(),
             nn.Conv2d(32, 32, 3, 1, 1),
             # ok: relu-not-inplace
             nn.ReLU(inplace=True),
             nn.Sigmoid(),
             # ok: relu-not-inplace
-            nn.ReLU(),
+            nn.LeakyReLU(0.2),
         )
 
     def forward(self, x):
