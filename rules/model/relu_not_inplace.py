@@ -28,6 +28,11 @@ QUALIFIED = {f"{prefix}.{cls}": pos for cls, pos in INPLACE_POSITION.items()
 # Layers whose backward needs their input (or nothing), never their output: an in-place
 # activation right after one of them is safe.
 SAFE_PRODUCER = re.compile(r"^(?:Lazy)?Conv(?:Transpose)?\dd$|^(?:Lazy)?Linear$|Norm|^Dropout|Pool\dd$")
+# Layers whose backward keeps nothing of their input (measured like INPLACE_POSITION: a LeakyReLU
+# before an Upsample or a Dropout keeps the same bytes in place or not; before a conv or an AvgPool,
+# one buffer less in place).
+DROPS_INPUT = re.compile(r"^(?:Upsample|UpsamplingNearest2d|Dropout\dd?|AlphaDropout|Flatten|Unflatten|Identity"
+                         r"|PixelShuffle|PixelUnshuffle)$")
 # Right after a Linear layer the activation works on one feature vector per sample or token (an
 # MLP head, a timestep or class embedding): the buffer in place would save is small next to the
 # feature maps of a conv body, and judged on real code not worth a change (issue #8).
@@ -45,7 +50,10 @@ class ReluNotInplace(ScopedRule):
     conv, norm, pool or dropout layer in an `nn.Sequential` (or a list of layers), or every call of
     `self.<act>` in the class takes a fresh tensor (`self.act(self.bn(x))`, `x = self.bn(x)` then
     `x = self.act(x)`, `out += identity` then `out = self.act(out)`). An activation whose input may
-    be shared or needed (the input of a branch, the output of a sigmoid) is left alone.
+    be shared or needed (the input of a branch, the output of a sigmoid) is left alone, and so is
+    one followed in its `nn.Sequential` by a layer that keeps nothing of its input for backward
+    (`Upsample`, `Dropout`, `Flatten`): its output is not held, so in place it would keep as much
+    (its output) as out of place (its input).
 
     `nn.ReLU()`, `ReLU6`, `Hardtanh` and `SiLU` are not flagged: in training they keep the same
     tensors in place or not. ReLU's backward reads its output, so out of place its input is freed
@@ -190,6 +198,20 @@ class TimestepEmbedder(nn.Module):
             nn.Linear(hidden_size, hidden_size, bias=True),
         )
 """),
+        # The output feeds an Upsample, which keeps nothing for backward (MedicalZooPytorch's Unet3D).
+        Example("""
+import torch.nn as nn
+
+class Unet3D(nn.Module):
+    def norm_lrelu_upscale_conv_norm_lrelu(self, feat_in, feat_out):
+        return nn.Sequential(
+            nn.InstanceNorm3d(feat_in),
+            nn.LeakyReLU(),
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.Conv3d(feat_in, feat_out, kernel_size=3, stride=1, padding=1, bias=False),
+            nn.InstanceNorm3d(feat_out),
+            nn.LeakyReLU(inplace=True))
+"""),
         # Plain ReLU (and ReLU6, SiLU): the same tensors are kept in place or not.
         Example("""
 import torch.nn as nn
@@ -293,8 +315,9 @@ class Block(nn.Module):
         tokens = any(isinstance(n, cst.Call) and self.qualified_name(n.func) in TOKEN_NORMS for n in own)
         producer = self._is_safe_layer if tokens else self._is_feature_map_layer
         for run in layer_runs(self, cls, own):
-            for prev, item in zip(run, run[1:]):
-                if self._is_activation(item) and producer(prev):
+            for index, (prev, item) in enumerate(zip(run, run[1:]), start=1):
+                following = run[index + 1] if index + 1 < len(run) else None
+                if self._is_activation(item) and producer(prev) and not self._drops_its_input(following):
                     yield item
         bound = self_attribute_bindings(cls)
         shared = Counter(id(v) for values in bound.values() for v in values)
@@ -303,6 +326,16 @@ class Block(nn.Module):
             if len(values) == 1 and shared[id(values[0])] == 1 and self._is_activation(values[0]) \
                     and takes_fresh_input(cls, attr, producer):
                 yield values[0]
+
+    def _drops_its_input(self, node) -> bool:
+        """A torch layer whose backward keeps nothing of its input (Upsample, Dropout, Flatten,
+        Identity, PixelShuffle): the activation's output feeding it is not held until backward, so
+        in place the activation would keep a buffer of the same size (its output) as out of place
+        (its input). The end of a run (the consumer is not seen) and other layers count as keeping."""
+        if not isinstance(node, cst.Call):
+            return False
+        qualified = self.qualified_name(node.func) or ""
+        return is_torch_nn_class(qualified) and bool(DROPS_INPUT.search(qualified.rsplit(".", 1)[-1]))
 
     def _is_activation(self, node) -> bool:
         return isinstance(node, cst.Call) and (self.qualified_name(node.func) or "") in QUALIFIED
