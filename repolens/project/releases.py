@@ -29,7 +29,8 @@ _HOST_LINK = re.compile(r"https?://(?:[\w-]+\.)*(?:drive\.google\.com|docs\.goog
                         r"|hf\.co|pan\.baidu\.com|1drv\.ms|onedrive\.live\.com|sharepoint\.com|mega\.nz|zenodo\.org"
                         r"|github\.com/[^\s/]+/[^\s/]+/releases|storage\.googleapis\.com|dl\.fbaipublicfiles\.com"
                         r"|download\.pytorch\.org)", re.I)
-_WEIGHT_WORDS = re.compile(r"pre-?trained|checkpoint|weights?\b|models?\b|model zoo|\bckpt", re.I)
+_WEIGHT_WORDS = re.compile(r"pre-?trained|checkpoint|weights?\b|models?\b|model zoo|\bckpt|\w" + WEIGHT_SUFFIX + r"\b",
+                           re.I)
 _DOWNLOAD_CALLS = re.compile(r"\b(?:load_state_dict_from_url|download_url_to_file|hf_hub_download|snapshot_download"
                              r"|model_zoo\.load_url|load_url)\(")
 # Documents read: READMEs, model-zoo pages and shell scripts (`scripts/download_weights.sh`).
@@ -42,20 +43,24 @@ MAX_DOC_DEPTH = 3
 
 def release_lines(text: str) -> list[tuple[int, str]]:
     """(line, what) for every sign in a document that weights are published: a link to a weights
-    file, or to a file host where the line, the one before it or the section's heading speaks of
-    weights ("## Pretrained weights" / "Download the checkpoints from the" / "[v1.0 release](...)")."""
+    file, or to a file host where the line, the one before it or an enclosing section heading
+    speaks of weights ("# Weights Download" / "## 0.2 pytorch" / "- yolov4.pth(https://drive...)")."""
     out: list[tuple[int, str]] = []
     if "http" not in text:
         return out
-    heading = previous = ""
+    headings: dict[int, str] = {}  # level -> the open heading of that level
+    previous = ""
     for number, line in enumerate(text.splitlines(), 1):
-        if line.lstrip().startswith("#") and not line.lstrip().startswith("#!"):
-            heading = line
+        stripped = line.lstrip()
+        if stripped.startswith("#") and not stripped.startswith("#!"):
+            level = len(stripped) - len(stripped.lstrip("#"))
+            headings = {lv: h for lv, h in headings.items() if lv < level}
+            headings[level] = stripped
         found = _WEIGHT_LINK.search(line)
         host = None if found else _HOST_LINK.search(line)
         if found:
             out.append((number, f"links {found.group(0)[:80]}"))
-        elif host and any(_WEIGHT_WORDS.search(t) for t in (line, previous, heading)):
+        elif host and any(_WEIGHT_WORDS.search(t) for t in (line, previous, *headings.values())):
             out.append((number, f"links weights on {host.group(0)[:60]}"))
         previous = line
     return out

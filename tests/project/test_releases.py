@@ -84,3 +84,20 @@ def test_the_project_model_says_where_weights_are_published():
     assert facts.model.publishes_weights.evidence[0].startswith("hub.py:2: downloads weights")
     assert released_weights_in({"train.py": "x = 1\n"}) is None
     assert collect_facts({"train.py": "x = 1\n"}).model.publishes_weights is None
+
+
+def test_host_links_count_under_an_enclosing_weights_heading_or_next_to_a_weights_file_name():
+    readme = """# Pytorch-YOLOv4
+# 0. Weights Download
+
+## 0.1 darknet
+- baidu(https://pan.baidu.com/s/1dAGEW8cm     Extraction code:dm5b)
+
+## 0.2 pytorch
+- google
+    - yolov4.pth(https://drive.google.com/open?id=1wv_LiFeCR)
+
+# 1. Train
+- dataset(https://drive.google.com/open?id=1Xyz)
+"""
+    assert [line for line, _ in release_lines(readme)] == [5, 9]
