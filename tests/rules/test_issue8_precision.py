@@ -436,7 +436,7 @@ def test_gpu_evidence_is_read_near_the_file_not_anywhere_in_the_repository():
 def test_rl202_knows_a_model_initialised_by_a_method_that_copies_pretrained_weights():
     fcn = ("import torch.nn as nn\n\nclass fcn32s(nn.Module):\n    def __init__(self, n_classes=21):\n"
            "        super().__init__()\n        self.features = nn.Sequential(\n"
-           + "".join(f"            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(inplace=True),\n" for _ in range(8))
+           + "".join("            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(inplace=True),\n" for _ in range(8))
            + "        )\n        self.classifier = nn.Conv2d(64, n_classes, 1)\n\n"
            "    def forward(self, x):\n        return self.classifier(self.features(x))\n\n"
            "    def init_vgg16_params(self, vgg16):\n        for l1, l2 in zip(vgg16.features, self.features):\n"
