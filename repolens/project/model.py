@@ -308,6 +308,7 @@ class ProjectModel:
                 sorted({(b.owner, b.attr, b.value) for b in info.bindings}),
                 sorted({(lp.attr, lp.trains) for lp in info.loops}),
                 sorted(info.loader_factories),
+                bool(info.devices),  # gpu_near: a file's GPU use changes its neighbours' answers
             ])
         sizes = sorted((rel, s.kind, s.value) for rel, info in self.infos.items() for s in info.sizes)
         sizes += sorted((rel, s.kind, s.value) for rel, s in self.config_sizes)

@@ -181,3 +181,17 @@ def test_facts_written_with_other_fields_are_not_read_back(project):
     data["key"] = f"{__version__}:0123456789ab"  # as an older build of the same version wrote it
     facts.write_text(json.dumps(data))
     assert JsonStore(facts, f"{__version__}:{facts_shape()}").get("a.py") is None
+
+
+def test_gpu_use_in_a_neighbouring_file_invalidates_the_cached_results(project):
+    # RL101 asks for GPU evidence within two imports of the loader's file (ProjectModel.gpu_near):
+    # a file that starts moving tensors to CUDA changes an unchanged neighbour's findings
+    write(project / "data.py", "from torch.utils.data import DataLoader\n"
+                               "train_loader = DataLoader(train_set, batch_size=64, shuffle=True)\n")
+    train = write(project / "train.py", "from data import train_loader\nfor x, y in train_loader:\n    step(x, y)\n")
+    write(project / "bench.py", "import torch\nx = torch.ones(1).cuda()\n")  # the project uses a GPU elsewhere
+    first = run(project, selection={"select": ["RL101"]})
+    assert [f.path for f in first.findings] == []
+    train.write_text("from data import train_loader\nfor x, y in train_loader:\n    step(x.cuda(), y.cuda())\n")
+    second = run(project, selection={"select": ["RL101"]})
+    assert [f.path for f in second.findings] == ["data.py"]
