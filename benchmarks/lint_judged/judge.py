@@ -8,6 +8,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --heldout    # the held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --fresh      # the second held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --unseen     # the third held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --after      # the fourth held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -53,6 +54,9 @@ FRESH = HERE / "judgements_fresh.json"
 # Judged once (at repolens 0366a29) by a second judge on six repositories the developers never looked
 # at, with only the totals reported to them: a third held-out set. Report it apart; never tune on it.
 UNSEEN = HERE / "judgements_unseen.json"
+# Judged once (at repolens 41571be, the end of the third session) by a second judge on six repositories
+# nobody had linted, only the totals reported: the first-sight figure of that session's linter.
+AFTER = HERE / "judgements_after.json"
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
 
@@ -143,8 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--unseen", action="store_true",
                     help=f"use the third held-out set ({UNSEEN.name}), judged once by another judge on repositories "
                          "the developers never looked at")
+    ap.add_argument("--after", action="store_true",
+                    help=f"use the fourth held-out set ({AFTER.name}), judged at first sight at 41571be")
     args = ap.parse_args(argv)
-    path = UNSEEN if args.unseen else FRESH if args.fresh else HELDOUT if args.heldout else JUDGEMENTS
+    path = AFTER if args.after else UNSEEN if args.unseen else FRESH if args.fresh else HELDOUT if args.heldout else JUDGEMENTS
     data = load(path)
     for repo in args.add_repo:
         data["repos"][repo] = realrepos.commit_of(repo)
