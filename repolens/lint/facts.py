@@ -447,10 +447,10 @@ def _initialised_classes(calls: list[ast.Call], assigns: list[ast.Assign]) -> fr
         if any(k.arg in ("pretrained", "weights") and not (isinstance(k.value, ast.Constant) and not k.value.value)
                for k in c.keywords):
             out.add(_constructed_class(c))
-        if isinstance(func, ast.Attribute) and (func.attr in _INIT_RECEIVER_METHODS
-                                                or _is_init_method(func.attr)):
+        init_method = isinstance(func, ast.Attribute) and _is_init_method(func.attr)
+        if isinstance(func, ast.Attribute) and (func.attr in _INIT_RECEIVER_METHODS or init_method):
             target: ast.AST | None = func.value
-            if _is_init_method(func.attr):
+            if init_method:
                 # the receiver's class may be chosen at run time (`model = get_class(name)(...)`): a
                 # class that defines this method is initialised by the call (".init_vgg16_params")
                 out.add("." + func.attr)
