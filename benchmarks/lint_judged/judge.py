@@ -9,6 +9,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --fresh      # the second held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --unseen     # the third held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --after      # the fourth held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --blind      # the fifth held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -57,6 +58,9 @@ UNSEEN = HERE / "judgements_unseen.json"
 # Judged once (at repolens 41571be, the end of the third session) by a second judge on six repositories
 # nobody had linted, only the totals reported: the first-sight figure of that session's linter.
 AFTER = HERE / "judgements_after.json"
+# Judged once (at repolens 8365344, the start of the fourth session) by a second judge on six
+# repositories nobody had linted, only totals and per-rule counts reported: a fifth held-out set.
+BLIND = HERE / "judgements_blind.json"
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
 
@@ -149,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
                          "the developers never looked at")
     ap.add_argument("--after", action="store_true",
                     help=f"use the fourth held-out set ({AFTER.name}), judged at first sight at 41571be")
+    ap.add_argument("--blind", action="store_true",
+                    help=f"use the fifth held-out set ({BLIND.name}), judged at first sight at 8365344")
     args = ap.parse_args(argv)
-    path = AFTER if args.after else UNSEEN if args.unseen else FRESH if args.fresh else HELDOUT if args.heldout else JUDGEMENTS
+    path = BLIND if args.blind else AFTER if args.after else UNSEEN if args.unseen else FRESH if args.fresh else HELDOUT if args.heldout else JUDGEMENTS
     data = load(path)
     for repo in args.add_repo:
         data["repos"][repo] = realrepos.commit_of(repo)
