@@ -25,6 +25,16 @@ class SchedulerBeforeOptimizer(Rule):
     `find_lr.py`), where skipping the sweep's first value changes nothing (judged on
     pytorch-cifar100's `lr_finder.py`).
 
+    Not reported either: a scheduler stepped first in the same iteration as an unconditional
+    optimizer step (a per-iteration poly, warm-up or one-cycle schedule), which runs one step of
+    tens of thousands ahead: the whole effect is PyTorch's warning. Reported are a schedule stepped
+    once per epoch (the optimizer step sits in an inner loop, or in a function of this file that
+    loops over batches, `train_one_epoch()`) and one stepped on every micro-batch while the
+    optimizer steps every few (gradient accumulation). Judged on real code, both such findings were not worth a change (pytorch-semseg's
+    300k-iteration poly schedule stepped at the top of each iteration, an LR range test); a
+    per-epoch schedule stepped first shifts every milestone by an epoch and skips the first
+    value of a warm-up, which an expert fixes.
+
     ## Why is this bad?
     Since PyTorch 1.1 the scheduler must step after the optimizer. Stepping it first skips the
     first value of the schedule: the warm-up or the initial learning rate is never used, and
@@ -91,6 +101,32 @@ def fit(model, loader, opt, epochs, val):
             model(x, y).backward()
             opt.step()
 """),
+        # A per-iteration poly schedule stepped at the top of each iteration (pytorch-semseg): one
+        # step of 300k ahead, nothing an expert would change.
+        Example("""
+def train(model, trainloader, optimizer, scheduler, loss_fn, train_iters):
+    i = 0
+    while i <= train_iters:
+        for images, labels in trainloader:
+            i += 1
+            scheduler.step()
+            model.train()
+            optimizer.zero_grad()
+            loss = loss_fn(model(images), labels)
+            loss.backward()
+            optimizer.step()
+"""),
+        Example("""
+def train_step(model, batch, opt):
+    opt.zero_grad()
+    model(batch).backward()
+    opt.step()
+
+def fit(model, loader, opt, sched):
+    for batch in loader:
+        sched.step()
+        train_step(model, batch, opt)
+"""),
     ]
     invalid = [
         Example("""
@@ -151,10 +187,21 @@ def main(model, loader, epochs):
                 return  # the optimizer steps first
             if not conditional and id(n) not in silenced and self._is_scheduler_step(n):
                 rest = _after(loop.body, n)
-                if any(isinstance(m, cst.Call) and ((classify_call(m) or ("",))[0] == STEP
-                                                    or called_name(m) in self._steppers) for m in rest):
+                steps = [m for m in rest if isinstance(m, cst.Call) and ((classify_call(m) or ("",))[0] == STEP
+                                                                         or called_name(m) in self._steppers)]
+                if steps and self._per_epoch(loop, steps[0]):
                     self.report(n, self.message.format(sched=dotted(receiver(n))))
                 return
+
+    def _per_epoch(self, loop: cst.For | cst.While, step: cst.Call) -> bool:
+        """The scheduler does not step together with the optimizer, once per iteration of `loop`:
+        the optimizer step is in an inner loop or under a condition (every `accum` iterations), or
+        in a function of this file that steps inside a loop of its own (`train_one_epoch()`)."""
+        if dict(_ordered(loop.body)).get(step):
+            return True  # in an inner loop, or under a condition (accumulation): the schedule runs ahead
+        if (classify_call(step) or ("",))[0] == STEP:
+            return False  # the optimizer steps once per iteration of this very loop
+        return any(_steps_in_a_loop(f.body) for f in self._functions.get(called_name(step) or "", ()))
 
     def _is_scheduler_step(self, call: cst.Call) -> bool:
         if method_name(call) != "step" or call.args:
@@ -180,6 +227,11 @@ def _ordered(body: cst.CSTNode):
 def _after(body: cst.CSTNode, node: cst.CSTNode) -> list[cst.CSTNode]:
     order = [n for n, _ in _ordered(body)]
     return order[order.index(node) + 1:]
+
+
+def _steps_in_a_loop(body: cst.CSTNode) -> bool:
+    return any(isinstance(w, (cst.For, cst.While)) and _steps_optimizer(w.body)
+               for w in walk(body) if not isinstance(w, _SCOPES))
 
 
 def _steps_optimizer(body: cst.CSTNode) -> bool:
