@@ -18,7 +18,11 @@ class GradAccumulationUnscaled(Rule):
     divided or multiplied: no `/`, `.div(`, `/=`, `*=` on it and no mention of the accumulation
     count (`accum_steps`) in its computation. `accelerator.backward(loss)`, DeepSpeed's
     `engine.backward(loss)` and Lightning's `manual_backward` scale the loss themselves and are
-    not flagged; nor is a loss whose computation this loop does not show.
+    not flagged; nor is a loss whose computation this loop does not show, nor a file whose
+    optimizer divides its learning rate by the batch size (`lr=cfg.learning_rate / cfg.batch`:
+    darknet's convention, as in pytorch-YOLOv4, where the loss is summed over every image of the
+    accumulated batch and the per-image learning rate makes the step a mean; dividing the loss
+    too would shrink the step by the accumulation count).
 
     ## Why is this bad?
     `backward()` adds gradients up. Accumulating N micro-batches without dividing each loss by N
@@ -105,6 +109,23 @@ def train(generator, critic, loader, opt_g, opt_c, n_critic):
             loss_g.backward()
             opt_g.step()
 """),
+        # darknet's convention (pytorch-YOLOv4): a summed loss and a per-image learning rate.
+        Example("""
+from torch import optim
+
+def train(model, train_loader, criterion, config, device):
+    optimizer = optim.SGD(model.parameters(), lr=config.learning_rate / config.batch, momentum=config.momentum)
+    global_step = 0
+    for epoch in range(config.epochs):
+        for i, (images, bboxes) in enumerate(train_loader):
+            global_step += 1
+            bboxes_pred = model(images.to(device))
+            loss, loss_xy, loss_wh, loss_obj, loss_cls, loss_l2 = criterion(bboxes_pred, bboxes)
+            loss.backward()
+            if global_step % config.subdivisions == 0:
+                optimizer.step()
+                model.zero_grad()
+"""),
     ]
     invalid = [
         Example("""
@@ -134,6 +155,18 @@ def train(model, loader, opt, scaler, cfg):
 """),
     ]
 
+    def visit_Module(self, node: cst.Module) -> None:
+        self._lr_per_sample = any(isinstance(n, cst.Call) and self._lr_divided_by_batch(n) for n in walk(node))
+
+    def _lr_divided_by_batch(self, call: cst.Call) -> bool:
+        """`optim.SGD(params, lr=base_lr / batch)`: the learning rate is per sample."""
+        qualified = self.qualified_name(call.func) or ""
+        if not qualified.startswith("torch.optim.") or ".lr_scheduler." in qualified:
+            return False
+        lr = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "lr"), None)
+        return isinstance(lr, cst.BinaryOperation) and isinstance(lr.operator, cst.Divide) \
+            and "batch" in code_of(lr.right).lower()
+
     def visit_For(self, node: cst.For) -> None:
         self._check(node)
 
@@ -141,6 +174,8 @@ def train(model, loader, opt, scaler, cfg):
         self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:
+        if self._lr_per_sample:
+            return  # the loss sums the accumulated batch and the learning rate divides by it
         flow = loop_flow(loop)
         steps, backwards = flow.of(STEP), flow.of(BACKWARD)
         if not steps or not backwards:
