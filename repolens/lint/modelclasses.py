@@ -57,6 +57,7 @@ class ClassSummary:
     bases: list[str] = field(default_factory=list)  # qualified base names
     inits: bool = False  # nn.init.*, self.apply(...), an init method, `w.data.normal_(...)` ...
     norms: bool = False  # builds a torch.nn normalisation layer (BatchNorm, GroupNorm, LayerNorm ...)
+    relus: int = 0  # mentions of a ReLU-family activation in its methods: built, called, `self.relu(...)`
 
 
 def _is_init_call(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
@@ -97,6 +98,8 @@ def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-unt
                     summary.inits = True
             elif isinstance(n, (cst.Name, cst.Attribute)):
                 name = n.attr.value if isinstance(n, cst.Attribute) else n.value
+                if isinstance(n, cst.Name) and name in RELU:
+                    summary.relus += 1  # `nn.ReLU`, `F.relu`, `self.relu`: each has one Name `ReLU`/`relu`
                 if name in RELU:
                     summary.acts.add("relu")
                 elif name in SATURATING:
@@ -144,6 +147,7 @@ class ModelAnswer:
     inits: bool  # an initialisation in the class, its in-file blocks or bases
     complete: bool  # False: a base or block lives in another file (or library) the answer cannot see
     normalised: bool = False  # it or an in-file block builds a normalisation layer
+    relus: int = 0  # ReLU-family mentions in it and its in-file blocks, per construction (as layers)
 
 
 def _repository_module(rule, name: str) -> bool:  # type: ignore[no-untyped-def]
@@ -164,27 +168,28 @@ def model_answer(rule, name: str) -> ModelAnswer | None:  # type: ignore[no-unty
         return None
     acts: set[str] = set()
     state = {"inits": False, "complete": True, "norms": False}
-    depth: dict[str, int] = {}
+    depth: dict[str, tuple[int, int]] = {}
 
-    def layers_of(current: str, path: frozenset[str]) -> int:
+    def layers_of(current: str, path: frozenset[str]) -> tuple[int, int]:
         if current in depth:
             return depth[current]
         s = summaries[current]
         acts.update(s.acts)
         state["inits"] = state["inits"] or s.inits
         state["norms"] = state["norms"] or s.norms
-        total = s.layers
+        total, relus = s.layers, s.relus
         for used in (*(b.rsplit(".", 1)[-1] for b in s.bases if b not in MODULE), *s.built):
             if used in summaries and used not in path:
-                total += layers_of(used, path | {used})
+                more, more_relus = layers_of(used, path | {used})
+                total, relus = total + more, relus + more_relus
             elif used not in summaries and _repository_module(rule, used):
                 state["complete"] = False  # a block or base of another file: it may initialise itself
         for base in s.bases:
             if base not in MODULE and base.rsplit(".", 1)[-1] not in summaries:
                 state["complete"] = False  # a library class (nn.Sequential & co.) or another file's
-        depth[current] = total
-        return total
+        depth[current] = (total, relus)
+        return total, relus
 
-    layers = layers_of(name, frozenset({name}))
+    layers, relus = layers_of(name, frozenset({name}))
     return ModelAnswer(layers=layers, acts=frozenset(acts), inits=state["inits"], complete=state["complete"],
-                       normalised=state["norms"])
+                       normalised=state["norms"], relus=relus)

@@ -71,6 +71,12 @@ class MissingWeightInit(ScopedRule):
     change on eight research/tutorial repositories). With `min_layers = 6` and the ReLU condition
     the small models and the GELU/Tanh networks are left alone; see docs/rules-model-more.md for
     the repositories it was run on.
+    Depth is also asked of the activations: the class and its in-file blocks must mention a
+    ReLU-family activation at least `min_relus` (default 3) times (built, called as `F.relu(...)`,
+    or applied as `self.relu(...)`; a block built twice counts twice). An Inception-style toy whose
+    17 convolutions sit in parallel branches and which applies ReLU twice (PyTorchZeroToAll's MNIST
+    net, judged not worth a change) is left alone: the default init's mis-scaling compounds along
+    the path, and branches add layers but not depth.
 
     ## Why is this bad?
     PyTorch's default initialisation (Kaiming-uniform with `a=sqrt(5)` for Conv and Linear) is a
@@ -117,7 +123,7 @@ class MissingWeightInit(ScopedRule):
     tier = "default"
     tier_reason = ("it is one of the four mistakes repolens was founded on, and on a deep ReLU network with no "
                    "initialisation an expert does add He initialisation")
-    options = {"min_layers": 6}
+    options = {"min_layers": 6, "min_relus": 3}
     needles = ("Conv", "Linear")
 
     valid = [
@@ -139,6 +145,49 @@ class MissingWeightInit(ScopedRule):
         Example(_DEEP.replace("nn.ReLU()", "nn.GELU()")),
         # Loaded pretrained in another file.
         Example(_DEEP, path="model.py", files={"eval.py": "from model import Net\nm = Net.from_pretrained('x')\n"}),
+        # Parallel branches add layers, not depth: two ReLUs on the path (PyTorchZeroToAll).
+        Example("""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class InceptionA(nn.Module):
+    def __init__(self, in_channels):
+        super().__init__()
+        self.branch1x1 = nn.Conv2d(in_channels, 16, kernel_size=1)
+        self.branch5x5_1 = nn.Conv2d(in_channels, 16, kernel_size=1)
+        self.branch5x5_2 = nn.Conv2d(16, 24, kernel_size=5, padding=2)
+        self.branch3x3dbl_1 = nn.Conv2d(in_channels, 16, kernel_size=1)
+        self.branch3x3dbl_2 = nn.Conv2d(16, 24, kernel_size=3, padding=1)
+        self.branch3x3dbl_3 = nn.Conv2d(24, 24, kernel_size=3, padding=1)
+        self.branch_pool = nn.Conv2d(in_channels, 24, kernel_size=1)
+
+    def forward(self, x):
+        a = self.branch1x1(x)
+        b = self.branch5x5_2(self.branch5x5_1(x))
+        c = self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x)))
+        d = self.branch_pool(F.avg_pool2d(x, kernel_size=3, stride=1, padding=1))
+        return torch.cat([a, b, c, d], 1)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
+        self.conv2 = nn.Conv2d(88, 20, kernel_size=5)
+        self.incept1 = InceptionA(in_channels=10)
+        self.incept2 = InceptionA(in_channels=20)
+        self.mp = nn.MaxPool2d(2)
+        self.fc = nn.Linear(1408, 10)
+
+    def forward(self, x):
+        x = F.relu(self.mp(self.conv1(x)))
+        x = self.incept1(x)
+        x = F.relu(self.mp(self.conv2(x)))
+        x = self.incept2(x)
+        return F.log_softmax(self.fc(x.view(x.size(0), -1)), dim=1)
+"""),
     ]
     invalid = [
         Example(_DEEP),
@@ -183,6 +232,8 @@ class ResNetish(Module):
             return
         if "relu" not in answer.acts or "configurable" in answer.acts:
             return  # not a ReLU network: PyTorch's default init is closer to right (or unknown)
+        if answer.relus < self.settings["min_relus"]:
+            return  # one or two nonlinearities: parallel branches add layers, not depth
         if answer.normalised:
             return  # BatchNorm & co. rescale every layer's output: the init's scale does not compound
         self.report(node.name, self.message.format(cls=name, n=answer.layers))
