@@ -3,6 +3,8 @@ import libcst as cst
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, code_of, dotted, positional_args
+from repolens.lint.knowledge.dataloader import DATALOADER
+from repolens.lint.reach import uses_after
 from repolens.lint.knowledge.transforms import RANDOM
 from repolens.lint.augmentations import (branch_roles, built_list, dataset_transform, is_compose, pipeline_items,
                                          pipeline_kind, pipeline_role)
@@ -51,6 +53,11 @@ class RandomAugmentationInEval(BindingTracker, Rule):
     flips with a literal `p=1` or `p=0` (test-time augmentation), pipelines named `tta`, lists
     whose contents the function does not show (a parameter, a call's result), and project
     transform classes that draw no random numbers in their own methods.
+    Nor is an evaluation dataset whose loaders are only drawn from once, outside any loop
+    (`fixed_images, _ = next(iter(test_loader))`, a batch for a TensorBoard grid): no metric is
+    computed on it (pytorch-vqvae's test sets, judged not worth a change). The uses are read after
+    the dataset's binding, leaving out the other branches of an `if` around it (`valid = test_set`
+    in a CIFAR branch does not concern the Mini-ImageNet branch's test set).
     Known limitation: test-time augmentation written with random transforms under an ordinary
     evaluation name is flagged; name it `tta_*` or suppress the line.
 
@@ -100,6 +107,34 @@ class RandomAugmentationInEval(BindingTracker, Rule):
         Example("import ext_transforms as et\n"
                 "val_transform = et.ExtCompose([et.ExtCenterCrop(), et.ExtRandomHorizontalFlip(p=0)])\n",
                 files=_EXT_TRANSFORMS),
+        # The test set only gives one fixed batch for an image grid (pytorch-vqvae): no metric.
+        Example("""
+import torch
+from torchvision import datasets, transforms
+from torchvision.utils import make_grid
+
+
+def main(args, writer, train, test):
+    if args.dataset == "cifar10":
+        transform = transforms.Compose([transforms.ToTensor()])
+        train_dataset = datasets.CIFAR10(args.data_folder, train=True, transform=transform)
+        test_dataset = datasets.CIFAR10(args.data_folder, train=False, transform=transform)
+        valid_dataset = test_dataset
+    elif args.dataset == "miniimagenet":
+        transform = transforms.Compose([transforms.RandomResizedCrop(128), transforms.ToTensor()])
+        train_dataset = datasets.ImageFolder(args.train_dir, transform=transform)
+        valid_dataset = datasets.ImageFolder(args.valid_dir, transform=transforms.Compose([transforms.ToTensor()]))
+        test_dataset = datasets.ImageFolder(args.test_dir, transform=transform)
+    train_loader = torch.utils.data.DataLoader(train_dataset, batch_size=args.batch_size, shuffle=True)
+    valid_loader = torch.utils.data.DataLoader(valid_dataset, batch_size=args.batch_size)
+    test_loader = torch.utils.data.DataLoader(test_dataset, batch_size=16, shuffle=True)
+    # Fixed images for Tensorboard
+    fixed_images, _ = next(iter(test_loader))
+    writer.add_image("original", make_grid(fixed_images, nrow=8), 0)
+    for epoch in range(args.num_epochs):
+        train(train_loader)
+        test(valid_loader)
+"""),
     )
     invalid = (
         Example("import torchvision.transforms as T\n"
@@ -124,6 +159,36 @@ class RandomAugmentationInEval(BindingTracker, Rule):
         Example("import ext_transforms as et\n"
                 "val_transform = et.ExtCompose([et.ExtCenterCrop(), et.ExtRandomHorizontalFlip()])\n",
                 files=_EXT_TRANSFORMS),
+        # ... but a loader drawn from in a loop computes a metric.
+        Example("""
+import torch
+from torchvision import datasets, transforms
+from torchvision.utils import make_grid
+
+
+def main(args, writer, train, test):
+    if args.dataset == "cifar10":
+        transform = transforms.Compose([transforms.ToTensor()])
+        train_dataset = datasets.CIFAR10(args.data_folder, train=True, transform=transform)
+        test_dataset = datasets.CIFAR10(args.data_folder, train=False, transform=transform)
+        valid_dataset = test_dataset
+    elif args.dataset == "miniimagenet":
+        transform = transforms.Compose([transforms.RandomResizedCrop(128), transforms.ToTensor()])
+        train_dataset = datasets.ImageFolder(args.train_dir, transform=transform)
+        valid_dataset = datasets.ImageFolder(args.valid_dir, transform=transforms.Compose([transforms.ToTensor()]))
+        test_dataset = datasets.ImageFolder(args.test_dir, transform=transform)
+    train_loader = torch.utils.data.DataLoader(train_dataset, batch_size=args.batch_size, shuffle=True)
+    valid_loader = torch.utils.data.DataLoader(valid_dataset, batch_size=args.batch_size)
+    test_loader = torch.utils.data.DataLoader(test_dataset, batch_size=16, shuffle=True)
+    # Fixed images for Tensorboard
+    fixed_images, _ = next(iter(test_loader))
+    writer.add_image("original", make_grid(fixed_images, nrow=8), 0)
+    for epoch in range(args.num_epochs):
+        train(train_loader)
+        test(valid_loader)
+        images, _ = next(iter(test_loader))
+""",
+                expect=[(17, "evaluation dataset gets the pipeline `transform`")]),
     )
 
     def __init__(self, context, options=None) -> None:
@@ -171,6 +236,29 @@ class RandomAugmentationInEval(BindingTracker, Rule):
             self.report(node, f"random augmentation {call_name(node)} in {where}: validation/test metrics become random")
         return True
 
+    def _drawn_once(self, dataset: cst.Call) -> bool:
+        """The dataset only feeds loaders that are drawn from once, outside any loop
+        (`fixed_images, _ = next(iter(test_loader))`: a batch for an image grid): no metric is
+        computed on it, so a random crop makes nothing random from run to run that matters."""
+        name = self.binding_of(dataset)
+        scope = self._scopes[-1][0] if self._scopes else self.context.module
+        if not name or "." in name or scope is None:
+            return False
+        uses = uses_after(scope, dataset, name)
+        if not uses:
+            return False
+        for use, above in uses:
+            call = next((a for a in reversed(above) if isinstance(a, cst.Call)), None)
+            assign = above[-3] if len(above) >= 3 else None  # Assign > Call > Arg > Name
+            if call is None or not self.is_name(call.func, *DATALOADER) or not isinstance(assign, cst.Assign) \
+                    or assign.value is not call or len(assign.targets) != 1 \
+                    or not isinstance(assign.targets[0].target, cst.Name):
+                return False
+            loader_uses = uses_after(scope, call, assign.targets[0].target.value)
+            if not loader_uses or not all(_drawn_once(u, a) for u, a in loader_uses):
+                return False
+        return True
+
     def visit_Call(self, node: cst.Call) -> None:
         if is_compose(self, node):
             role = pipeline_role(self, node) or (self._scopes[-1][1].get(id(node)) if self._scopes else None)
@@ -181,7 +269,7 @@ class RandomAugmentationInEval(BindingTracker, Rule):
         if arg is None:
             return
         role = role_of_call_arguments(node) or role_of_name(self.binding_of(node))
-        if role != EVAL:
+        if role != EVAL or self._drawn_once(node):
             return
         value = arg.value
         if isinstance(value, cst.Call) and is_compose(self, value):
@@ -195,3 +283,12 @@ class RandomAugmentationInEval(BindingTracker, Rule):
                 names = ", ".join(call_name(r) or "?" for r in randoms)
                 self.report(arg, f"evaluation dataset gets the pipeline `{code_of(value)}`, which holds random "
                                  f"augmentation ({names}): validation/test metrics become random")
+
+
+def _drawn_once(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
+    """`next(iter(loader))` outside any loop."""
+    if any(isinstance(a, (cst.For, cst.While, cst.CompFor)) for a in above) or len(above) < 4:
+        return False
+    inner, outer = above[-2], above[-4]  # Call(iter) > Arg > Name; Call(next) > Arg > Call(iter)
+    return isinstance(inner, cst.Call) and dotted(inner.func) == "iter" \
+        and isinstance(outer, cst.Call) and dotted(outer.func) == "next"

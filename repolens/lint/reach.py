@@ -1,0 +1,74 @@
+"""Where a local name's value goes after one binding of it, within one scope.
+
+A rule that must know what a dataset or loader is *for* reads the uses of the name it was bound
+to: the statements after the binding, minus those on the other side of an `if` that holds it
+(`if args.dataset == "cifar": valid = test_set` / `elif ...: test_set = MiniImagenet(...)`: the
+first branch never sees the second's binding). Reads only: no attribute, no closure analysis
+beyond counting a read in a nested function as a use.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import libcst as cst
+
+from repolens.lint.traverse import children_of
+
+
+def _with_ancestors(node: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]]:
+    """Every node under `node` in source order, with its ancestors (outermost first)."""
+    stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = [(node, ())]
+    while stack:
+        n, above = stack.pop()
+        yield n, above
+        inner = (*above, n)
+        stack.extend((c, inner) for c in reversed(children_of(n)))
+
+
+def _other_branches(binding_above: tuple[cst.CSTNode, ...], binding: cst.CSTNode) -> set[int]:
+    """Ids of the nodes an `if` around the binding runs instead of it."""
+    chain = (*binding_above, binding)
+    skip: set[int] = set()
+    for depth, node in enumerate(chain[:-1]):
+        if not isinstance(node, cst.If):
+            continue
+        taken = chain[depth + 1]
+        other = node.orelse if taken is node.body else node.body if taken is node.orelse else None
+        if other is not None:
+            skip.update(id(n) for n, _ in _with_ancestors(other))
+    return skip
+
+
+def uses_after(scope: cst.CSTNode, value: cst.CSTNode, name: str) -> list[tuple[cst.Name, tuple[cst.CSTNode, ...]]] | None:
+    """The reads of `name` after the statement that binds `value` to it, each with its ancestors
+    (outermost first), leaving out the branches an enclosing `if` runs instead of that statement.
+    None when `value` is not under `scope`."""
+    walked = list(_with_ancestors(scope))
+    at = next((i for i, (n, _) in enumerate(walked) if n is value), None)
+    if at is None:
+        return None
+    above = walked[at][1]
+    statement = next((a for a in reversed(above) if isinstance(a, (cst.Assign, cst.AnnAssign))), value)
+    skip = _other_branches(above, value)
+    after = False
+    uses = []
+    for n, ancestors in walked:
+        if n is statement:
+            after = True
+            continue
+        if not after or id(n) in skip or any(a is statement for a in ancestors):
+            continue
+        if isinstance(n, cst.Name) and n.value == name and not _is_target(n, ancestors):
+            uses.append((n, ancestors))
+    return uses
+
+
+def _is_target(name: cst.Name, ancestors: tuple[cst.CSTNode, ...]) -> bool:
+    """`name = ...` / `for name in ...`: a rebinding, not a read."""
+    parent = ancestors[-1] if ancestors else None
+    if isinstance(parent, cst.AssignTarget) and parent.target is name:
+        return True
+    if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is name:
+        return True
+    return isinstance(parent, cst.Attribute) and parent.attr is name  # `x.name`: another object's field
