@@ -312,7 +312,8 @@ class ProjectModel:
             ])
         sizes = sorted((rel, s.kind, s.value) for rel, info in self.infos.items() for s in info.sizes)
         sizes += sorted((rel, s.kind, s.value) for rel, s in self.config_sizes)
-        payload = [per_file, self.gpu.value, self.torch_version.minimum, self.registers_safe_globals.value,
+        payload = [per_file, self.gpu.value, self.pins_memory.value, self.torch_version.minimum,
+                   self.registers_safe_globals.value,
                    self.module_hooks.value, None if self.publishes_weights is None else self.publishes_weights.value,
                    sorted((k, d.spec) for k, d in self.environment.items()), sizes]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
@@ -323,6 +324,14 @@ class ProjectModel:
         """Does the project run on a GPU? Any evidence counts: `.cuda()`, "cuda" device strings,
         `torch.accelerator`, Hugging Face accelerate, Lightning's accelerator/gpus, NCCL, GPU options."""
         evidence = tuple(f"{rel}:{e.line}: {e.detail}" for rel, info in self.infos.items() for e in info.devices)
+        return Fact(bool(evidence), evidence)
+
+    @cached_property
+    def pins_memory(self) -> Fact:
+        """Might any loader of the project pin its batches? `pin_memory` in any role but a literal
+        False, `.pin_memory()`, or a DataLoader given `**kwargs` that may carry it, anywhere. When
+        not, every host-to-device copy reads pageable memory: `non_blocking=True` cannot overlap it."""
+        evidence = tuple(f"{rel}:{e.line}: {e.detail}" for rel, info in self.infos.items() for e in info.pins)
         return Fact(bool(evidence), evidence)
 
     def gpu_near(self, rel: str, hops: int = 2) -> bool:

@@ -120,6 +120,7 @@ class ModuleInfo:
     sizes: tuple[StatedSize, ...] = ()  # image sides and batch sizes the file states (inputsizes)
     hooks: tuple[Evidence, ...] = ()  # machinery that works through nn.Module hooks (see _HOOK_PATTERNS)
     downloads: tuple[Evidence, ...] = ()  # weights the code downloads (releases.code_downloads)
+    pins: tuple[Evidence, ...] = ()  # host memory this file may pin (`_pin_evidence`)
 
     def alias_table(self) -> dict[str, str]:
         return dict(self.aliases)
@@ -150,7 +151,7 @@ class ModuleInfo:
 
 _NESTED: dict[str, type] = {"classes": ClassInfo, "bindings": Binding, "kwargs_dicts": KwargsDict,
                             "loops": LoopOver, "devices": Evidence, "torch_apis": Evidence, "hooks": Evidence,
-                            "downloads": Evidence,
+                            "downloads": Evidence, "pins": Evidence,
                             "dynamic_imports": DynamicImport, "sizes": StatedSize}
 
 
@@ -214,6 +215,31 @@ def _hook_evidence(text: str) -> tuple[Evidence, ...]:
             continue  # made permanent at once (YOLO's `prune()` helper): the mask hook is gone again
         if m:
             out.append(Evidence(what, _line_of(text, m.start()), f"`{m.group(0).strip()}`"))
+    return tuple(out)
+
+
+# `pin_memory` in any role but a literal False (`pin_memory=True`, `pin_memory=args.pin_mem`,
+# `{"pin_memory": True}`, `cfg.pin_memory`, `batch.pin_memory()`), and `**kw` in a DataLoader call.
+_PIN_WORD = re.compile(r"pin_memory(?!['\"]?\s*[=:]\s*False\b)")
+_LOADER_STAR = re.compile(r"\bDataLoader\((?:[^()]|\([^()]*\))*?\*\*\s*([A-Za-z_][\w.]*)")
+
+
+def _pin_evidence(text: str, dicts: list[KwargsDict]) -> tuple[Evidence, ...]:
+    """Where this file may pin host memory. A DataLoader given `**name` counts unless `name` is
+    a dict this file builds completely without a `pin_memory` key (MedicalZooPytorch's `params`):
+    the keyword may travel in there. Text-level and generous: the fact it feeds says "nothing in
+    the project pins", which must not be said of a project that might."""
+    if "pin_memory" not in text and "DataLoader(" not in text:
+        return ()
+    out = []
+    m = _PIN_WORD.search(text)
+    if m:
+        out.append(Evidence("pin_memory", _line_of(text, m.start()), f"`{m.group(0)}`"))
+    known = {d.name for d in dicts if d.complete and not any(k == "pin_memory" for k, _ in d.keys)}
+    for star in _LOADER_STAR.finditer(text):
+        if star.group(1) not in known:
+            out.append(Evidence("kwargs", _line_of(text, star.start()), f"`DataLoader(..., **{star.group(1)})`"))
+            break
     return tuple(out)
 
 
@@ -595,6 +621,7 @@ class _Builder:
             sizes=sizes_in_module(tree, self.table, self.text),
             hooks=_hook_evidence(self.text),
             downloads=tuple(Evidence("weights", line, what) for line, what in code_downloads(self.text)),
+            pins=_pin_evidence(self.text, self.kwargs_dicts),
         )
 
     def _class(self, node: ast.ClassDef) -> ClassInfo:

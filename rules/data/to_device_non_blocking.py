@@ -14,6 +14,9 @@ DEVICE_TOKENS = frozenset({"device", "dev", "gpu", "cuda", "rank", "local_rank"}
 # What this file shows of the loader a loop iterates: pinned (`pin_memory=True` or decided at run
 # time), not pinned (no pin_memory: RL101 asks for it), pinning off (a literal False), unknown.
 PINNED, UNPINNED, PIN_FALSE, UNKNOWN = "pinned", "unpinned", "false", "unknown"
+# A loader another package's function returns (`get_loader()` of an installed library): it may pin
+# even in a project that never does itself.
+EXTERNAL = "external"
 UNKNOWN_MESSAGE = ("batch copied to the device without non_blocking=True: with a pinned loader (pin_memory=True) "
                    "the copy overlaps with compute")
 
@@ -28,9 +31,13 @@ def _pin_state(call: cst.Call) -> str:
     return PIN_FALSE if value is False else PINNED
 
 
+# Another file of the example's project: it moves the model to CUDA and pins its loader's batches.
+_GPU_FILE = "model.cuda()\nloader = DataLoader(ds, pin_memory=True)\n"
+
+
 def _gpu(code: str, fixed: str | None = None) -> Example:
-    """An example in a project that moves tensors to CUDA (another file says so)."""
-    return Example(code, fixed=fixed, files={"gpu.py": "model.cuda()\n"})
+    """An example in a project that moves tensors to CUDA and pins a loader (another file says so)."""
+    return Example(code, fixed=fixed, files={"gpu.py": _GPU_FILE})
 
 
 class ToDeviceNonBlocking(BindingTracker, Rule):
@@ -66,10 +73,15 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
 
     A loader a project function builds and returns (`loader = get_loader(...)`, in this file or
     another) has the pin state of the `DataLoader(...)` that function returns, read by the project
-    model: unpinned there, this rule is silent here. What it cannot see: whether a loader built
-    some other way in another file is pinned (a `self.dataloader` set elsewhere: it fires, with the
-    "needs a pinned loader" message), and a training loop whose backward runs in a helper when
-    neither the loader nor the function is named for training (it stays silent).
+    model: unpinned there, this rule is silent here. So is a project that pins nothing anywhere
+    (`ProjectModel.pins_memory`: no `pin_memory` but a literal False, no `.pin_memory()`, no
+    DataLoader given `**kwargs` that may carry it): wherever its loader comes from (a parameter
+    of `train(args, model, trainloader, ...)` fed by a caller in another file, as in
+    MedicalZooPytorch), it is not pinned. What it cannot see: whether a loader built some other
+    way in another file of a project that pins somewhere is pinned (a `self.dataloader` set
+    elsewhere: it fires, with the "needs a pinned loader" message), and a training loop whose
+    backward runs in a helper when neither the loader nor the function is named for training (it
+    stays silent).
 
     Precision on real code: before, a two-tensor line gave two findings and the message claimed
     "copy from pinned memory" for loaders that were not pinned; then 6 of 11 findings on the judged
@@ -173,10 +185,11 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         name = dotted(expr)
         if name is None:
             return None
-        if name in self._loader_names:
-            return self._loader_names[name]
+        known = self._loader_names.get(name)
+        if known is not None and known != EXTERNAL:
+            return known
         tokens = name_tokens(last_segment(expr) or "")
-        return UNKNOWN if any(t.endswith("loader") or t == "dl" for t in tokens) else None
+        return (known or UNKNOWN) if any(t.endswith("loader") or t == "dl" for t in tokens) else None
 
     def _batch_names(self) -> set[str]:
         names: set[str] = set()
@@ -224,6 +237,9 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         written = cst_dotted_name(node.value.func)  # type: ignore[union-attr]
         model = self.facts.model
         pin = model.loader_factory_pin(model.qualify(written, self.context.path), self.context.path) if written else None
+        if pin is None and written and model.resolve(model.qualify(written, self.context.path), self.context.path) is None \
+                and not self.is_name(node.value.func, *DATALOADER):  # type: ignore[union-attr]
+            pin = EXTERNAL  # no function of this project: a library's loader factory, perhaps
         if pin is not None and pin != UNKNOWN:
             for t in node.targets:
                 key = dotted(t.target)
@@ -347,9 +363,11 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if not self._loops or not isinstance(node.func, cst.Attribute) or not self._statement:
             return
-        if not self.facts.uses_cuda or (self._pins and self._pins[-1] in (PIN_FALSE, UNPINNED)):
-            # no CUDA in the project, or a loader that is not pinned: non_blocking alone buys nothing
-            # (RL101 asks for pin_memory first; once pinned, this rule asks for non_blocking)
+        if not self.facts.uses_cuda or (self._pins and self._pins[-1] in (PIN_FALSE, UNPINNED)) \
+                or (not self.facts.model.pins_memory.value and (self._pins or [UNKNOWN])[-1] != EXTERNAL):
+            # no CUDA in the project, a loader that is not pinned, or a project that pins nothing
+            # anywhere: non_blocking alone buys nothing (RL101 asks for pin_memory first; once
+            # pinned, this rule asks for non_blocking)
             return
         if self._trains and not self._trains[-1]:
             return  # an evaluation loop: a small share of the run

@@ -195,3 +195,19 @@ def test_gpu_use_in_a_neighbouring_file_invalidates_the_cached_results(project):
     train.write_text("from data import train_loader\nfor x, y in train_loader:\n    step(x.cuda(), y.cuda())\n")
     second = run(project, selection={"select": ["RL101"]})
     assert [f.path for f in second.findings] == ["data.py"]
+
+
+def test_pinning_in_another_file_invalidates_the_cached_results(project):
+    # RL103 is silent in a project that pins nothing anywhere (ProjectModel.pins_memory): a loader
+    # that starts pinning in data.py changes the findings of the unchanged train.py
+    loader = write(project / "data.py", "from torch.utils.data import DataLoader\n"
+                                        "def get_loader(ds):\n    return make(DataLoader, ds)\n")
+    write(project / "train.py", "import torch\nfrom data import get_loader\ndevice = torch.device('cuda')\n"
+                                "def train(model, train_loader):\n    for x, y in train_loader:\n"
+                                "        x = x.to(device)\n        model(x, y).backward()\n")
+    first = run(project, selection={"select": ["RL103"]})
+    assert [f.path for f in first.findings] == []
+    loader.write_text("from torch.utils.data import DataLoader\n"
+                      "def get_loader(ds):\n    return DataLoader(ds, pin_memory=True)\n")
+    second = run(project, selection={"select": ["RL103"]})
+    assert [f.path for f in second.findings] == ["train.py"]

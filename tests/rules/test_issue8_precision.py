@@ -478,3 +478,61 @@ def test_rl305_leaves_a_separate_evaluation_copy_alone():
     inner = YOLOV4_TRAIN.format(evaluated="").replace(
         "            optimizer.step()\n", "            optimizer.step()\n            evaluate(model, val_loader, config, device)\n")
     assert run("RL305", inner) != ()
+
+
+# MedicalZooPytorch's shape: the training loop iterates a parameter; a test script in another
+# folder passes the loaders a package function builds with `DataLoader(ds, **params)`.
+MEDZOO_TRAIN = """
+import torch
+
+def train(args, model, trainloader, optimizer, epoch, writer):
+    model.train()
+    for batch_idx, input_tensors in enumerate(trainloader):
+        optimizer.zero_grad()
+        input_data, target = input_tensors
+        if args.cuda:
+            input_data = input_data.cuda()
+            target = target.cuda()
+        loss = criterion(model(input_data), target)
+        loss.backward()
+        optimizer.step()
+"""
+MEDZOO_LOADERS = """
+from torch.utils.data import DataLoader
+
+def generate_datasets(args):
+    params = {{'batch_size': args.batchSz, 'shuffle': True, 'num_workers': 2{pin}}}
+    training_generator = DataLoader(train_set, **params)
+    val_generator = DataLoader(val_set, **params)
+    return training_generator, val_generator
+"""
+MEDZOO_TEST = """
+from lib.medloaders import generate_datasets
+from lib.train.train_covid import train
+
+training_generator, val_generator = generate_datasets(args)
+model = model.cuda()
+train(args, model, training_generator, optimizer, 1, writer)
+"""
+
+
+def test_rl103_is_silent_in_a_project_that_pins_nothing_anywhere():
+    files = {"lib/medloaders/__init__.py": MEDZOO_LOADERS.format(pin=""), "tests/test_covid.py": MEDZOO_TEST}
+    assert run("RL103", MEDZOO_TRAIN, "lib/train/train_covid.py", **files) == ()
+    # the same loop where the project's loader dict pins: the copies can overlap, both reported
+    files["lib/medloaders/__init__.py"] = MEDZOO_LOADERS.format(pin=", 'pin_memory': True")
+    assert len(run("RL103", MEDZOO_TRAIN, "lib/train/train_covid.py", **files)) == 2
+
+
+def test_pins_memory_reads_every_way_a_project_may_pin():
+    def pins(source: str) -> bool:
+        return collect_facts({"data.py": source}).model.pins_memory.value
+
+    assert not pins("loader = DataLoader(ds, batch_size=8, pin_memory=False)\n")
+    assert not pins("kw = {'batch_size': 8}\nloader = DataLoader(ds, **kw)\n")
+    assert pins("loader = DataLoader(ds, pin_memory=args.pin_mem)\n")
+    assert pins("kw = {'batch_size': 8, 'pin_memory': True}\nloader = DataLoader(ds, **kw)\n")
+    assert pins("loader = DataLoader(ds, **cfg.loader_kwargs)\n")  # a dict it cannot read
+    assert pins("batch = batch.pin_memory()\n")
+    evidence = collect_facts({"data.py": "x = 1\n", "train.py": "l = DataLoader(d, pin_memory=True)\n"}).model.pins_memory
+    assert evidence.evidence == ("train.py:1: `pin_memory`",)
