@@ -1,16 +1,26 @@
 """Jupyter notebooks as Python: the code cells joined into one virtual module, with a line map.
 
 IPython syntax (`%magic`, `!shell`, `?help`, `%%cell magics`) is not Python: those lines become
-`pass` statements (same line count, so positions map back), and a cell magic blanks its cell.
+`pass` statements (same line count, so positions map back), an assignment of a command's output
+(`files = !ls`, `t = %timeit -o f()`) becomes `files = None`, an automagic written without its
+`%` (`cd ..`, `pip install timm`: a line that is no Python) becomes `pass`, and a cell magic
+blanks its cell.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass
 
 _MAGIC_LINE = re.compile(r"^(\s*)([%!?]|\w[\w.]*\?\??\s*$)")
+# `files = !ls`, `t = %timeit -o f()`: IPython binds the output of a shell command or a line magic
+# Automagics and shell aliases IPython runs without `%` (`cd ..`, `pip install timm`, `ls -l`):
+# only a line that is not valid Python on its own is taken for one (`ls = []` stays Python).
+_AUTOMAGIC = re.compile(r"^(\s*)(?:cd|pip|conda|mamba|pwd|env|set_env|load_ext|reload_ext|autoreload|matplotlib"
+                        r"|run|time|timeit|ls|ll|mkdir|rmdir|rm|cp|mv|cat)\s+\S")
+_MAGIC_ASSIGNMENT = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]")
 
 
 class NotebookError(ValueError):
@@ -40,9 +50,23 @@ class NotebookSource:
 
 def _neutralize(line: str) -> str:
     m = _MAGIC_LINE.match(line)
-    if not m:
-        return line
-    return f"{m.group(1)}pass  # ipython: {line.strip()}"
+    if m:
+        return f"{m.group(1)}pass  # ipython: {line.strip()}"
+    m = _MAGIC_ASSIGNMENT.match(line)
+    if m:  # the name stays bound (to None) for the lines that use it
+        return f"{m.group(1)}{m.group(2)} = None  # ipython: {line.strip()}"
+    m = _AUTOMAGIC.match(line)
+    if m and not _parses(line.strip()):
+        return f"{m.group(1)}pass  # ipython: {line.strip()}"
+    return line
+
+
+def _parses(statement: str) -> bool:
+    try:
+        ast.parse(statement)
+    except SyntaxError:
+        return False
+    return True
 
 
 def _neutralize_lines(cell_lines: list[str]) -> list[str]:

@@ -1,0 +1,25 @@
+"""Notebook cells as Python: IPython-only lines must not become syntax errors (RL000)."""
+
+import ast
+import json
+
+from repolens.discover.notebook import load_notebook
+
+
+def _code(*cells: str) -> str:
+    nb = {"cells": [{"cell_type": "code", "source": c} for c in cells], "metadata": {}, "nbformat": 4}
+    return load_notebook(json.dumps(nb)).code
+
+
+def test_ipython_lines_become_python_with_the_same_line_count():
+    cells = ("%matplotlib inline\nimport torch", "!pip install timm", "files = !ls data\nprint(len(files))",
+             "t = %timeit -o sum([1])", "cd ..", "pip install -q timm", "%%bash\necho hi\nexit 1", "torch.nn.Conv2d?")
+    code = _code(*cells)
+    ast.parse(code)  # no SyntaxError
+    assert code.count("\n") + 1 >= sum(c.count("\n") + 1 for c in cells)
+    assert "files = None  # ipython: files = !ls data" in code and "print(len(files))" in code
+
+
+def test_python_that_looks_like_a_shell_command_is_kept():
+    code = _code("ls = []\nls.append(1)\ntime = 3\ncd = time - 1")
+    assert "pass" not in code and "cd = time - 1" in code
