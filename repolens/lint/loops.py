@@ -8,11 +8,13 @@ the base of the rules that read them (`TrainingLoopRule`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import libcst as cst
 
 from repolens.lint.knowledge.optimizers import is_optimizer_name
 from repolens.lint.knowledge.training import BACKWARD, STEP, ZERO_GRAD, classify_call, is_grad_reset
+from repolens.lint.roles import TRAIN, role_of_name
 from repolens.lint.rule import Rule
 from repolens.lint.traverse import SCOPES, children_of
 
@@ -68,6 +70,14 @@ def loop_flow(loop: cst.For | cst.While) -> LoopFlow:
     visit(loop.body, (), False)
     return flow
 
+
+
+def trains(loop: cst.For | cst.While, function_stack: Sequence[str]) -> bool:
+    """A training loop: an enclosing function is named for training (`train_one_epoch`: the
+    backward may be in a helper), or its body runs a backward pass (nested loops included)."""
+    if any(role_of_name(f) == TRAIN for f in function_stack):
+        return True
+    return bool(loop_flow(loop).of(BACKWARD, nested=True))
 
 class TrainingLoopRule(Rule):
     """Base of the rules that read one training loop's gradient events (RL301, RL323, RL324)."""

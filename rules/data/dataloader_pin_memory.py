@@ -6,6 +6,7 @@ from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_a
                                    star_kwargs, target_names, unwrap_iter)
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.inputscale import small_batches
+from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, in_self_test, is_synthetic_dataset
 from repolens.lint.traverse import calls_in
 
@@ -111,6 +112,12 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "def stats(train_set):\n    loader = DataLoader(train_set, batch_size=256)\n    mean = 0.\n"
                 "    for x, _ in loader:\n        mean += x.mean((0, 2, 3))\n    return mean / len(loader)\n"),
+        # No name says what it is for and its loop trains nothing: an evaluation function's loader
+        # (Towards-Realtime-MOT's `test()`).
+        Example("import torch\nfrom torch.utils.data import DataLoader\n"
+                "def test(model, dataset, batch_size):\n    model.cuda().eval()\n"
+                "    dataloader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=8)\n"
+                "    for imgs, targets in dataloader:\n        output = model(imgs.cuda())\n"),
         # An evaluation loader.
         Example(_CUDA + "from torch.utils.data import DataLoader\nval_loader = DataLoader(val_set, batch_size=64)\n"),
         # Another project's DataLoader class with the same name.
@@ -133,10 +140,10 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         # No name says what it is for, but its batches go to the device in this file.
         Example("import torch\nfrom torch.utils.data import DataLoader\n"
                 "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8)\n"
-                "    for x in dl:\n        model(x.cuda())\n",
+                "    for x in dl:\n        model(x.cuda()).sum().backward()\n",
                 fixed="import torch\nfrom torch.utils.data import DataLoader\n"
                 "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8, pin_memory=True)\n"
-                "    for x in dl:\n        model(x.cuda())\n"),
+                "    for x in dl:\n        model(x.cuda()).sum().backward()\n"),
     )
 
     def __init__(self, context, options=None) -> None:
@@ -197,8 +204,8 @@ class DataLoaderPinMemory(BindingTracker, Rule):
             return
         last = name.rsplit(".", 1)[-1]
         moved = moves_to_device(node.body)
-        if moved:
-            self._moved.add(last)
+        if moved and trains(node, self._functions):
+            self._moved.add(last)  # a role-less loader is a GPU training loader only if this loop trains
         if "." not in name:
             scoped = self._scoped(name)
             self._loops[scoped] = self._loops.get(scoped, 0) + 1

@@ -5,8 +5,7 @@ from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_arg, last_segment, literal,
                                    positional_args, target_names, unwrap_iter)
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
-from repolens.lint.knowledge.training import BACKWARD
-from repolens.lint.loops import loop_flow
+from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, name_tokens, role_of_name
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -279,9 +278,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         role = self._loader_roles.get(key) if key in self._loader_roles else role_of_name(last_segment(loader))
         if role == EVAL:
             return False
-        if role == TRAIN or any(role_of_name(f) == TRAIN for f in self.function_stack):
-            return True
-        return bool(loop_flow(node).of(BACKWARD, nested=True))
+        return role == TRAIN or trains(node, self.function_stack)
 
     def visit_For(self, node: cst.For) -> None:
         pin = self._loader_pin(node.iter)
