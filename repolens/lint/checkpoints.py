@@ -195,3 +195,59 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
                 bundle = bundle or isinstance(node.args[0], (ast.List, ast.Tuple))
                 settings |= _object_checkpoint_keys(node.args[0], own)
     return frozenset(keys), bundle, frozenset(settings)
+
+
+# Methods only a module answers: a loaded checkpoint that receives one holds a pickled module.
+# (`.float()`, `.to()`, `.cuda()` pass the object on: tensors answer them too.)
+MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "named_modules", "children",
+                            "state_dict", "fuse", "forward", "apply", "zero_grad", "requires_grad_"})
+_PASSING = frozenset({"to", "cuda", "cpu", "float", "half", "double"})
+
+
+def _loaded_base(expr: ast.expr) -> ast.expr:
+    """`torch.load(p)["model"].float().to(dev)` -> `torch.load(p)`: through items and pass-through calls."""
+    while True:
+        if isinstance(expr, ast.Subscript):
+            expr = expr.value
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in _PASSING:
+            expr = expr.func.value
+        else:
+            return expr
+
+
+def loads_whole_modules(tree: ast.Module, is_load) -> bool:  # type: ignore[no-untyped-def]
+    """Does some scope of this file use what `torch.load` returned as a module: call it, or call a
+    method only a module has (`model = torch.load(f)` then `model.eval()`; yolov7's
+    `torch.load(w)["model"].float().fuse().eval()`)? Then the project saves and loads whole
+    modules by design. Names are followed within one scope (and from module level into the
+    functions that do not rebind them), through items and `.to()`-like calls
+    (`model = checkpoint["model"].to(device)`)."""
+    scopes: list[tuple[list[ast.stmt], frozenset[str]]] = [(tree.body, frozenset())]
+    while scopes:
+        body, inherited = scopes.pop()
+        own = list(_own_nodes(body))
+        rebound = {t.id for n in own if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        loaded: set[str] = set(inherited - rebound)  # a module-level `rnn = torch.load(...)` seen in functions
+
+        def from_load(expr: ast.expr) -> bool:
+            base = _loaded_base(expr)
+            return (isinstance(base, ast.Call) and is_load(base)) or (isinstance(base, ast.Name) and base.id in loaded)
+
+        for _ in range(3):  # `ckpt = torch.load(p)`, `model = ckpt["model"]`: bindings in any order
+            before = len(loaded)
+            for node in own:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                        and from_load(node.value):
+                    loaded.add(node.targets[0].id)
+            if len(loaded) == before:
+                break
+        for node in own:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                scopes.append((node.body, frozenset(loaded) if body is tree.body else frozenset()))
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in MODULE_METHODS and from_load(func.value):
+                    return True
+                if isinstance(func, ast.Name) and func.id in loaded:
+                    return True  # `rnn = torch.load(path)`, then `rnn(x, hidden)`
+    return False

@@ -38,6 +38,7 @@ def ast_dotted_name(node: ast.AST | None) -> str | None:
 
 
 TORCH_SAVE = ("torch.save", "torch.serialization.save")
+TORCH_LOAD = ("torch.load", "torch.serialization.load")
 SCIENTIFIC_IMAGE_MODULES = frozenset({"nibabel", "pydicom", "SimpleITK", "rasterio", "osgeo", "gdal",
                                       "tifffile", "medpy", "monai"})
 # Signs of pixel scaling (RL104 stays silent about a Dataset's returned tensor in a project that
@@ -119,6 +120,8 @@ class FileFacts:
     saves_bundles: bool = False
     # keys of saved dicts that also pickle an object: `torch.save({"model": model, "epoch": e})` -> model, epoch
     object_checkpoint_keys: frozenset[str] = frozenset()
+    # some torch.load result is used as a module here (`model = torch.load(f); model.eval()`) (RL502)
+    loads_modules: bool = False
     # (line, 1-based column, message) when `ast` cannot parse the file: lets the engine report
     # RL000 for a file whose parse the text pre-filter skipped
     syntax_error: tuple[int, int, str] | None = None
@@ -154,6 +157,7 @@ class ProjectFacts:
     saved_files: frozenset[str] = frozenset()  # what torch.save writes anywhere (RL501, `checkpoints.path_keys`)
     saves_bundles: bool = False  # some torch.save writes a list/tuple of objects (RL501)
     object_checkpoint_keys: frozenset[str] = frozenset()  # keys of checkpoints that pickle objects (RL501)
+    loads_modules: bool = False  # some file uses a loaded checkpoint as a module: whole modules by design (RL502)
 
     @property
     def uses_cuda(self) -> bool:
@@ -489,6 +493,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     walked: _Walk | None = None
     train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text)}
     saved: tuple[frozenset[str], bool, frozenset[str]] = (frozenset(), False, frozenset())
+    loads_modules = False
     if tree is not None:
         walked = _Walk(tree)
         aliases = AliasTable()
@@ -520,6 +525,10 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
             is_save = lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_SAVE  # noqa: E731
             if any(is_save(c) for c in walked.calls):
                 saved = checkpoints.saved_files(tree, path, is_save)
+        if "load" in text:
+            is_load = lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_LOAD  # noqa: E731
+            if any(is_load(c) for c in walked.calls):
+                loads_modules = checkpoints.loads_whole_modules(tree, is_load)
     return FileFacts(
         path=path,
         info=info,
@@ -542,6 +551,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         saved_files=saved[0],
         saves_bundles=saved[1],
         object_checkpoint_keys=saved[2],
+        loads_modules=loads_modules,
         syntax_error=syntax_error,
     )
 
@@ -578,6 +588,7 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         saved_files=frozenset().union(*(f.saved_files for f in per_file)) if per_file else frozenset(),
         saves_bundles=any(f.saves_bundles for f in per_file),
         object_checkpoint_keys=frozenset().union(*(f.object_checkpoint_keys for f in per_file)) if per_file else frozenset(),
+        loads_modules=any(f.loads_modules for f in per_file),
     )
 
 

@@ -536,3 +536,29 @@ def test_pins_memory_reads_every_way_a_project_may_pin():
     assert pins("batch = batch.pin_memory()\n")
     evidence = collect_facts({"data.py": "x = 1\n", "train.py": "l = DataLoader(d, pin_memory=True)\n"}).model.pins_memory
     assert evidence.evidence == ("train.py:1: `pin_memory`",)
+
+
+def test_loads_modules_tells_a_pickled_module_format_from_state_dict_checkpoints():
+    def loads(source: str) -> bool:
+        return collect_facts({"load.py": source}).loads_modules
+
+    # YOLOv7: items and pass-through calls, then a method only a module has
+    assert loads("import torch\nmodel = torch.load(w, map_location=d)['model'].float().fuse().eval()\n")
+    # sgrvinod's tutorials: two bindings in one scope
+    assert loads("import torch\ndef main(path, device):\n    checkpoint = torch.load(path)\n"
+                 "    model = checkpoint['model'].to(device)\n    model.eval()\n")
+    assert loads("from torch import load\nrnn = load('rnn.pt')\nout = rnn(x, hidden)\n")
+    # a state-dict checkpoint: the loaded dict only feeds load_state_dict; a module of the same name
+    # in another function is not the loaded object
+    assert not loads("import torch\ndef resume(model, path):\n    ckpt = torch.load(path)\n"
+                     "    model.load_state_dict(ckpt['model'])\n    model.eval()\n"
+                     "def other():\n    model = Net()\n    model.eval()\n")
+    assert not loads("import torch\nfeats = torch.load('feats.pt').cuda().float()\n")
+
+
+def test_rl502_keeps_a_module_saved_where_the_project_reads_state_dicts():
+    save = "import torch\ndef save(net, path):\n    torch.save(net, path)\n"
+    reader = "import torch\ndef load(net, path):\n    net.load_state_dict(torch.load(path))\n    net.eval()\n"
+    assert len(run("RL502", save, "train.py", **{"predict.py": reader})) == 1
+    by_design = "import torch\ndef load(path):\n    net = torch.load(path)\n    net.eval()\n    return net\n"
+    assert run("RL502", save, "train.py", **{"predict.py": by_design}) == ()
