@@ -197,7 +197,8 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
     return frozenset(keys), bundle, frozenset(settings)
 
 
-# Methods only a module answers: a loaded checkpoint that receives one holds a pickled module.
+# Methods only a module answers: a loaded checkpoint that receives one holds a pickled module, which
+# `weights_only=True` cannot load (RL501) and which the project saves by design (RL502).
 # (`.float()`, `.to()`, `.cuda()` pass the object on: tensors answer them too.)
 MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "named_modules", "children",
                             "state_dict", "fuse", "forward", "apply", "zero_grad", "requires_grad_"})

@@ -4,7 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Expected, Rule, Severity
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.checkpoints import path_keys
+from repolens.lint.checkpoints import MODULE_METHODS, path_keys
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
                                    literal, method_name, receiver)
 from repolens.lint.roles import name_tokens
@@ -17,10 +17,6 @@ SAFE_DEFAULT_SINCE = (2, 6)
 # Words of a function name, an enclosing `if` test or the path that say "continue a run": the file
 # is the checkpoint this project's training wrote.
 RESUME_WORDS = frozenset({"resume", "resuming", "resumed", "restart"})
-# Methods only a module has: a loaded object that answers them is a whole pickled model, which
-# `weights_only=True` cannot load (the save format must change first: RL502's finding).
-MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "named_modules",
-                            "children", "zero_grad", "state_dict", "forward"})
 # Words of a load's path or function that say the file comes from elsewhere even in a project that
 # publishes no weights of its own (an ImageNet backbone, a teacher, weights to fine-tune from).
 EXTERNAL_WORDS = frozenset({"pretrained", "pretrain", "teacher", "finetune", "backbone", "imagenet", "download",
