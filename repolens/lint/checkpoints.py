@@ -111,6 +111,19 @@ def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
         stack.extend(c for c in reversed(list(ast.iter_child_nodes(node))) if not isinstance(c, ast.Lambda))
 
 
+def path_names(nodes: list[ast.AST]) -> dict[str, ast.expr]:
+    """`latest = osp.join(weights_to, "latest.pt")` in a scope: latest -> the path it names (its
+    last such binding), so that `torch.save(checkpoint, latest)` writes "latest.pt"."""
+    out: dict[str, ast.expr] = {}
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value
+            joined = isinstance(value, ast.Call) and _called(value) in _JOINS
+            if joined or _template(value) is not None or isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
+                out[node.targets[0].id] = value
+    return out
+
+
 def opened_files(nodes: list[ast.AST]) -> dict[str, ast.expr]:
     """`with open(X, ...) as f` in a scope: f -> X."""
     out: dict[str, ast.expr] = {}
@@ -183,6 +196,7 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
         name, body = scopes.pop()
         own = list(_own_nodes(body))
         opened = opened_files(own)
+        paths = path_names(own)
         for node in own:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 scopes.append((f"{name}.{node.name}" if name else node.name, node.body))
@@ -192,6 +206,8 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
                 target = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "f"), None)
                 if target is not None:
                     keys |= path_keys(target, f"{rel}:{name}", opened)
+                    if isinstance(target, ast.Name) and target.id in paths:  # and the path it was given
+                        keys |= path_keys(paths[target.id], f"{rel}:{name}", opened)
                 bundle = bundle or isinstance(node.args[0], (ast.List, ast.Tuple))
                 settings |= _object_checkpoint_keys(node.args[0], own)
     return frozenset(keys), bundle, frozenset(settings)

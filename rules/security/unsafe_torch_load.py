@@ -10,6 +10,7 @@ from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, do
 from repolens.lint.roles import name_tokens
 from repolens.lint.traverse import calls, calls_in, nodes
 from repolens.project import frameworks
+from repolens.project.cli_options import cli_options
 
 TORCH_LOAD = ("torch.load", "torch.serialization.load")
 # torch.load's default became weights_only=True in this release.
@@ -56,7 +57,12 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       `with open(X, "rb") as f`), or the same file-name part of a joined path
       (`os.path.join(args.load_features, "trainfeat.pth")`) or of a name template
       (`"saved_models/%s/G_%d.pth" % (name, opt.epoch)`). A bare name (`path`) matches only a save
-      in the same function of the same file;
+      in the same function of the same file; a save of a name bound to a path in its function
+      counts as a save of that path (`latest = osp.join(weights_to, "latest.pt")`, then
+      `torch.save(checkpoint, latest)`); a load of a parameter or an `opt.<dest>` whose
+      command-line option in the same file defaults to such a file (`--weights` with
+      `default="weights/latest.pt"`, Towards-Realtime-MOT's test.py reading what train.py wrote:
+      two judged findings, not worth a change) counts as a load of that file;
     - a resume: the file (`resume.py`), the enclosing function (`restart_from_checkpoint`), an
       enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart;
     - a load unpacked into several names where the project saves a list/tuple bundle
@@ -170,6 +176,7 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         self._orelse: set[int] = set()
         self._targets: dict[int, cst.BaseExpression] = {}  # id(assigned value) -> its target
         self._data: set[int] = set()  # loads whose result is converted to an array (`torch.load(p).numpy()`)
+        self._options: dict[str, ast.expr | None] | None = None  # this file's command-line options: dest -> default
 
     # -- where the load sits -------------------------------------------------------------------
     def visit_With(self, node: cst.With) -> None:
@@ -222,6 +229,20 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         except SyntaxError:
             return frozenset()
         return path_keys(expr, self._scope_name())
+
+    def _option_default_keys(self, path: cst.BaseExpression) -> frozenset[str]:
+        """`torch.load(weights)` in `def test(cfg, weights)` or `torch.load(opt.weights)`, where this
+        file declares `--weights` with `default="weights/latest.pt"`: the keys of that default."""
+        dest = path.value if isinstance(path, cst.Name) else path.attr.value if isinstance(path, cst.Attribute) else None
+        if dest is None or "add_argument" not in self.context.source:
+            return frozenset()
+        if self._options is None:
+            try:
+                self._options = {o.dest: o.default for o in cli_options(ast.parse(self.context.source))}
+            except (SyntaxError, ValueError, RecursionError):
+                self._options = {}
+        default = self._options.get(dest)
+        return path_keys(default, self._scope_name()) if default is not None else frozenset()
 
     def _scope(self) -> cst.CSTNode | None:
         return self.current_scope(self.context.module)
@@ -309,6 +330,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "resumes a run"
         if path is not None and self._path_keys(path) & self.facts.saved_files:
             return "a file this project saves"
+        if path is not None and self._option_default_keys(path) & self.facts.saved_files:
+            return "by default a file this project saves (the command-line option's default)"
         target = self._targets.get(id(node))
         if isinstance(target, (cst.Tuple, cst.List)) and self.facts.saves_bundles:
             return "a bundle of objects this project saves"

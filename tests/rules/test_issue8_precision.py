@@ -562,3 +562,20 @@ def test_rl502_keeps_a_module_saved_where_the_project_reads_state_dicts():
     assert len(run("RL502", save, "train.py", **{"predict.py": reader})) == 1
     by_design = "import torch\ndef load(path):\n    net = torch.load(path)\n    net.eval()\n    return net\n"
     assert run("RL502", save, "train.py", **{"predict.py": by_design}) == ()
+
+
+def test_rl501_knows_the_own_checkpoint_a_command_line_default_names():
+    # Towards-Realtime-MOT: train.py saves `latest = osp.join(weights_to, "latest.pt")`; test.py
+    # loads its `weights` parameter, whose `--weights` option defaults to weights/latest.pt
+    train = ("import os.path as osp\nimport torch\ndef train(model, weights_to):\n"
+             "    latest = osp.join(weights_to, 'latest.pt')\n"
+             "    torch.save({'model': model.state_dict()}, latest)\n")
+    test = ("import argparse\nimport torch\ndef test(cfg, weights):\n"
+            "    model.load_state_dict(torch.load(weights, map_location='cpu')['model'])\n"
+            "if __name__ == '__main__':\n    parser = argparse.ArgumentParser()\n"
+            "    parser.add_argument('--weights', type=str, default='weights/latest.pt')\n"
+            "    opt = parser.parse_args()\n    test(opt.cfg, opt.weights)\n")
+    assert run("RL501", test, "test.py", **{"train.py": train}) == ()
+    # the same load whose default names a released file (not one the project saves) is reported
+    other = test.replace("default='weights/latest.pt'", "default='weights/jde_1088x608.pt'")
+    assert len(run("RL501", other, "test.py", **{"train.py": train})) == 1
