@@ -8,7 +8,7 @@ from repolens.lint.checkpoints import MODULE_METHODS, path_keys
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
                                    literal, method_name, receiver)
 from repolens.lint.roles import name_tokens
-from repolens.lint.traverse import calls, calls_in, nodes
+from repolens.lint.traverse import calls, calls_in, nodes, walk
 from repolens.project import frameworks
 from repolens.project.cli_options import cli_options
 
@@ -67,7 +67,9 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart;
     - a load unpacked into several names where the project saves a list/tuple bundle
       (`model, criterion, optimizer = torch.load(f)`), assigned to a name the code then uses as
-      a module (`model = torch.load(f)`, `model.eval()`), or whose result is read under a key
+      a module (`model = torch.load(f)`, `model.eval()`; also when another load of the same path
+      in the function is: pytorch-retinanet's CPU branch feeds the pickled module it loads to
+      `load_state_dict`), or whose result is read under a key
       under which the project's own checkpoints pickle an object: some `torch.save({...})` of the
       project stores the run's settings (`{"settings": opt, ...}`) or a module (`{"model":
       deepcopy(model).half(), "epoch": e}`, YOLO-style), and here the load is read under that key
@@ -253,6 +255,24 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         return scope is not None and any(method_name(c) in MODULE_METHODS and dotted(receiver(c)) == name
                                          for c in calls(scope))
 
+    def _module_elsewhere(self, node: cst.Call, path: cst.BaseExpression) -> bool:
+        """Another load of the same path expression in this scope is bound to a name used as a
+        module (`retinanet = torch.load(parser.model_path)` ... `retinanet.eval()`): the file is a
+        pickled module, whatever this load then does with it."""
+        scope = self._scope()
+        if scope is None:
+            return False
+        written = code_of(path)
+        for stmt in walk(scope):
+            if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, cst.Call)):
+                continue
+            c, target = stmt.value, stmt.targets[0].target
+            other = argument(c, "f", 0) if c is not node and self.is_name(c.func, *TORCH_LOAD) else None
+            if other is not None and code_of(other.value) == written and isinstance(target, cst.Name) \
+                    and self._module_use(target.value):
+                return True
+        return False
+
     def _converts_checkpoint(self, node: cst.Call) -> bool:
         """The scope rewrites the loaded checkpoint: what it `torch.save`s is derived from what it
         loaded (through assignments and loops), and it builds, loads into or trains no model
@@ -337,6 +357,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "a bundle of objects this project saves"
         if isinstance(target, cst.Name) and self._module_use(target.value):
             return "a pickled module"
+        if path is not None and self._module_elsewhere(node, path):
+            return "a pickled module (another load of the same path uses it as one)"
         if self.facts.object_checkpoint_keys and self._object_format(node):
             return "the project's checkpoint format, which pickles objects (settings, modules)"
         if self.facts.model.lightning_class_keyed_checkpoints.value and self._keys_read(node) & LIGHTNING_KEYS:

@@ -579,3 +579,14 @@ def test_rl501_knows_the_own_checkpoint_a_command_line_default_names():
     # the same load whose default names a released file (not one the project saves) is reported
     other = test.replace("default='weights/latest.pt'", "default='weights/jde_1088x608.pt'")
     assert len(run("RL501", other, "test.py", **{"train.py": train})) == 1
+
+
+def test_rl501_reads_a_path_another_load_uses_as_a_module_as_a_pickled_module():
+    # pytorch-retinanet's csv_validation.py: the file holds a whole module (line 27 uses it as one)
+    source = ("import torch\ndef main(parser):\n    retinanet = torch.load(parser.model_path)\n"
+              "    if torch.cuda.is_available():\n        retinanet = retinanet.cuda()\n    else:\n"
+              "        retinanet.load_state_dict(torch.load(parser.model_path))\n    retinanet.eval()\n")
+    assert run("RL501", source, "csv_validation.py") == ()
+    # a different path read into a state dict is still reported
+    other = source.replace("load_state_dict(torch.load(parser.model_path))", "load_state_dict(torch.load(parser.weights))")
+    assert len(run("RL501", other, "csv_validation.py")) == 1
