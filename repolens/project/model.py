@@ -124,6 +124,14 @@ class ProjectModel:
             self._aliases[rel] = got
         return got
 
+    def defines(self, rel: str, name: str) -> bool | None:
+        """Is `name` bound at the module level of `rel` (imported, defined or assigned)? None when
+        the file cannot say: it star-imports, or it was not parsed."""
+        info = self.infos.get(rel)
+        if info is None or not info.parsed or info.star_imports:
+            return None
+        return name in self.aliases(rel) or any(v == name for v, _ in info.variables)
+
     def classes(self, rel: str) -> dict[str, ClassInfo]:
         got = self._classes.get(rel)
         if got is None:

@@ -1,10 +1,14 @@
 """RL202 missing-weight-init: a model with no explicit initialisation anywhere it could come from."""
 
+import builtins
+
 import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.modelclasses import model_answer
+from repolens.lint.helpers import class_methods, target_names
 from repolens.lint.scoped import ScopedRule
+from repolens.lint.traverse import calls, walk
 
 _DEEP = """import torch.nn as nn
 
@@ -77,6 +81,9 @@ class MissingWeightInit(ScopedRule):
     17 convolutions sit in parallel branches and which applies ReLU twice (PyTorchZeroToAll's MNIST
     net, judged not worth a change) is left alone: the default init's mis-scaling compounds along
     the path, and branches add layers but not depth.
+    Nor is a class that cannot be built: its `__init__` calls a bare name bound nowhere (no
+    builtin, parameter, local or module-level name; MedicalZooPytorch's CovidNet calls `pepx` for
+    its `PEPX` blocks). Initialisation is not the change such a class needs.
 
     ## Why is this bad?
     PyTorch's default initialisation (Kaiming-uniform with `a=sqrt(5)` for Conv and Linear) is a
@@ -145,6 +152,41 @@ class MissingWeightInit(ScopedRule):
         Example(_DEEP.replace("nn.ReLU()", "nn.GELU()")),
         # Loaded pretrained in another file.
         Example(_DEEP, path="model.py", files={"eval.py": "from model import Net\nm = Net.from_pretrained('x')\n"}),
+        # A class that cannot be built: its __init__ calls `pepx`, the block is `PEPX` (MedicalZooPytorch).
+        Example("""
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class PEPX(nn.Module):
+    def __init__(self, n_input, n_out):
+        super().__init__()
+        self.network = nn.Sequential(nn.Conv2d(n_input, n_input // 2, 1), nn.Conv2d(n_input // 2, n_out, 1))
+
+    def forward(self, x):
+        return self.network(x)
+
+
+class CovidNet(nn.Module):
+    def __init__(self, n_classes=3):
+        super().__init__()
+        filters = {"pepx1_1": [64, 256], "pepx1_2": [256, 256]}
+        self.add_module("conv1", nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3))
+        for key in filters:
+            self.add_module(key, pepx(filters[key][0], filters[key][1]))
+        self.add_module("conv1_1x1", nn.Conv2d(64, 256, kernel_size=1))
+        self.add_module("conv2_1x1", nn.Conv2d(256, 512, kernel_size=1))
+        self.add_module("fc1", nn.Linear(7 * 7 * 2048, 1024))
+        self.add_module("fc2", nn.Linear(1024, 256))
+        self.add_module("classifier", nn.Linear(256, n_classes))
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = self.pepx1_2(self.pepx1_1(x) + self.conv1_1x1(x))
+        x = F.relu(self.fc1(x.flatten(1)))
+        x = F.relu(self.fc2(x))
+        return self.classifier(x)
+"""),
         # Parallel branches add layers, not depth: two ReLUs on the path (PyTorchZeroToAll).
         Example("""
 import torch
@@ -214,6 +256,29 @@ class ResNetish(Module):
 """),
     ]
 
+    def _cannot_be_built(self, node: cst.ClassDef) -> bool:
+        """`__init__` calls a bare name that is no builtin, no parameter or local of it, and not
+        bound in the module (MedicalZooPytorch's CovidNet calls `pepx`, its class is `PEPX`)."""
+        init = next((m for m in class_methods(node) if m.name.value == "__init__"), None)
+        if init is None:
+            return False
+        local = {p.name.value for p in (*init.params.params, *init.params.kwonly_params, *init.params.posonly_params)}
+        for n in walk(init.body):
+            if isinstance(n, (cst.AssignTarget, cst.For, cst.CompFor, cst.NamedExpr)):
+                local |= set(target_names(n.target))
+            elif isinstance(n, (cst.FunctionDef, cst.ClassDef)):
+                local.add(n.name.value)
+            elif isinstance(n, (cst.Import, cst.ImportFrom, cst.With, cst.ExceptHandler)):
+                return False  # a name bound some other way: do not guess
+        for call in calls(init.body):
+            if isinstance(call.func, cst.Name):
+                name = call.func.value
+                if name in local or hasattr(builtins, name):
+                    continue
+                if self.facts.model.defines(self.context.path, name) is False:
+                    return True
+        return False
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
         source = self.context.source
@@ -236,4 +301,6 @@ class ResNetish(Module):
             return  # one or two nonlinearities: parallel branches add layers, not depth
         if answer.normalised:
             return  # BatchNorm & co. rescale every layer's output: the init's scale does not compound
+        if self._cannot_be_built(node):
+            return  # its __init__ calls a name defined nowhere: the class needs fixing before any init
         self.report(node.name, self.message.format(cls=name, n=answer.layers))
