@@ -8,7 +8,7 @@ from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.inputscale import small_batches
 from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, in_self_test, is_synthetic_dataset
-from repolens.lint.traverse import calls_in
+from repolens.lint.traverse import calls_in, walk
 
 _CUDA = "import torch\ndevice = torch.device('cuda')\n"
 
@@ -28,7 +28,11 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     training. So is a training-data loader bound to a local name that this file only iterates on
     the host (its loops move nothing to a device and hand the batch only to torch / numpy
     functions and tensor methods) and otherwise barely uses: a pass over the data to compute its
-    mean/std. Other loaders are left alone: torchvision uses one to read video timestamps in parallel,
+    mean/std. So is a training loader whose loops (in this file, a global's included) copy
+    nothing it yields as it is: the batch and what is read off it are never `.to()`/`.cuda()`'d
+    and only reach torch / numpy functions or functions of this file that copy none of their
+    parameters as they are (a loader of strings whose loop builds new tensors from them:
+    PyTorchZeroToAll's name classifier, judged wrong before). Other loaders are left alone: torchvision uses one to read video timestamps in parallel,
     transformers' inference pipelines hand theirs to an iterator on a run-time device. Loaders
     over synthetic data (`RandomDataset`, `FakeData`, a `BoringDataModule`) are skipped too, and
     so are loaders in a file with no GPU evidence in it or within two imports of it, either way (a
@@ -118,6 +122,16 @@ class DataLoaderPinMemory(BindingTracker, Rule):
                 "def test(model, dataset, batch_size):\n    model.cuda().eval()\n"
                 "    dataloader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=8)\n"
                 "    for imgs, targets in dataloader:\n        output = model(imgs.cuda())\n"),
+        # A loader of strings: the loop builds new tensors from them, nothing it yields is copied
+        # as it is (PyTorchZeroToAll's name classifier).
+        Example(_CUDA + "import torch\nfrom torch.utils.data import DataLoader\n"
+                "train_loader = DataLoader(dataset=NameDataset(True), batch_size=256, shuffle=True)\n"
+                "def make_variables(names, countries):\n"
+                "    seqs = [[ord(c) for c in name] for name in names]\n"
+                "    return torch.LongTensor(pad(seqs)).cuda(), to_ids(countries).cuda()\n"
+                "def train():\n    for i, (names, countries) in enumerate(train_loader, 1):\n"
+                "        input, target = make_variables(names, countries)\n"
+                "        loss = criterion(classifier(input), target)\n        loss.backward()\n"),
         # An evaluation loader.
         Example(_CUDA + "from torch.utils.data import DataLoader\nval_loader = DataLoader(val_set, batch_size=64)\n"),
         # Another project's DataLoader class with the same name.
@@ -155,6 +169,8 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         self._uses: dict[str, int] = {}  # candidate name -> Name occurrences after its binding
         self._functions: list[str] = []
         self._moved_local: set[str] = set()  # function-qualified names of loaders whose batches leave the host
+        self._copying: dict[str, list[bool]] = {}  # bare loader name -> per loop over it: may a batch tensor be copied as is
+        self._top_functions: dict[str, cst.FunctionDef] | None = None
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.is_name(node.func, *DATALOADER) or not self.facts.uses_cuda_at(self.context.path):
@@ -211,6 +227,45 @@ class DataLoaderPinMemory(BindingTracker, Rule):
             self._loops[scoped] = self._loops.get(scoped, 0) + 1
             if moved or not self._host_only(node):
                 self._moved_local.add(scoped)
+            # a module-level loader is a global: `def train():` iterates it by its bare name
+            self._copying.setdefault(name, []).append(self._copies_batches(node))
+
+    def _copies_batches(self, loop: cst.For) -> bool:
+        """Might a tensor of the batch, as the loader yields it, be copied to a device? Pinning
+        speeds up only those copies. False when the batch and what is read off it (`x[0]`,
+        `x.float()`) are never `.to()`/`.cuda()`'d and only reach torch / numpy functions or
+        functions of this file that copy none of their parameters as they are: a loader of
+        strings whose loop builds new tensors from them (PyTorchZeroToAll's name classifier:
+        `make_variables(names, countries)`). Any other callee may copy them: True."""
+        derived = set(target_names(loop.target))
+        for n in walk(loop.body):
+            if isinstance(n, cst.Assign) and _base_name(n.value) in derived:
+                for t in n.targets:
+                    derived.update(target_names(t.target))
+        for call in calls_in(loop.body):
+            if _copied(call, derived):
+                return True
+            passed = [i for i, a in enumerate(call.args) if _base_name(a.value) in derived]
+            if not passed:
+                continue
+            qualified = self.qualified_name(call.func) or ""
+            if qualified.startswith(("torch.", "numpy.")) or qualified in _BUILTINS:
+                continue  # builds new objects from them
+            fn = self._module_functions().get(dotted(call.func) or "")
+            if fn is None or any(a.keyword is not None or a.star for a in call.args):
+                return True  # unknown callee, or arguments it cannot match to parameters
+            params = [p.name.value for p in fn.params.params]
+            names = {params[i] for i in passed if i < len(params)}
+            if any(_copied(c, names) for c in calls_in(fn.body)):
+                return True
+        return False
+
+    def _module_functions(self) -> dict[str, cst.FunctionDef]:
+        if self._top_functions is None:
+            module = self.context.module
+            self._top_functions = {s.name.value: s for s in (module.body if module is not None else ())
+                                   if isinstance(s, cst.FunctionDef)}
+        return self._top_functions
 
     def _host_only(self, loop: cst.For) -> bool:
         """The batches stay in this loop: only torch / numpy functions and tensor methods see them
@@ -234,8 +289,9 @@ class DataLoaderPinMemory(BindingTracker, Rule):
             # at most one other use (`len(loader)`; occurrences are counted after the binding).
             loops = self._loops.get(name, 0)
             cpu_only = loops > 0 and name not in self._moved_local and self._uses.get(name, 0) <= 1 + loops
-            if not cpu_only:
-                self._check(node)
+            copying = self._copying.get(name.rsplit(".", 1)[-1], [])
+            if not cpu_only and not (copying and not any(copying)):
+                self._check(node)  # left alone too: every loop over it copies no batch tensor as it is
 
     def _through_dict(self, node: cst.Call) -> None:
         """A call with `**name`: judged through the dict the project model read, when it read one."""
@@ -261,3 +317,26 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         elif literal(arg.value) is False:
             self.report(arg, "DataLoader(pin_memory=False) in a project that moves tensors to CUDA: "
                              "batches take an extra pageable-to-pinned copy (kept as written: it may be deliberate)")
+
+
+_BUILTINS = frozenset({"len", "float", "int", "str", "list", "tuple", "zip", "enumerate", "sorted", "print", "range",
+                       "max", "min", "sum", "map", "dict", "set"})
+
+
+def _base_name(expr: cst.BaseExpression) -> str | None:
+    """`x`, `x[0]`, `x["img"].float()`, `x.data` -> "x": what an expression is read off."""
+    while True:
+        if isinstance(expr, cst.Subscript):
+            expr = expr.value
+        elif isinstance(expr, cst.Attribute):
+            expr = expr.value
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            expr = expr.func.value
+        else:
+            return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _copied(call: cst.Call, names: set[str]) -> bool:
+    """`n.cuda()` / `n[0].to(device)` for one of `names`."""
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value in ("to", "cuda") \
+        and _base_name(call.func.value) in names
