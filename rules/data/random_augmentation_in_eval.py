@@ -25,6 +25,36 @@ _EXT_TRANSFORMS = {"ext_transforms.py": (
     "class ExtCenterCrop:\n    def __call__(self, img, lbl):\n        return img, lbl\n")}
 
 
+# pytorch-vqvae's vqvae.py, cut down: the test set's loader gives one fixed batch for TensorBoard.
+_VQVAE = """
+import torch
+from torchvision import datasets, transforms
+from torchvision.utils import make_grid
+
+
+def main(args, writer, train, test):
+    if args.dataset == "cifar10":
+        transform = transforms.Compose([transforms.ToTensor()])
+        train_dataset = datasets.CIFAR10(args.data_folder, train=True, transform=transform)
+        test_dataset = datasets.CIFAR10(args.data_folder, train=False, transform=transform)
+        valid_dataset = test_dataset
+    elif args.dataset == "miniimagenet":
+        transform = transforms.Compose([transforms.RandomResizedCrop(128), transforms.ToTensor()])
+        train_dataset = datasets.ImageFolder(args.train_dir, transform=transform)
+        valid_dataset = datasets.ImageFolder(args.valid_dir, transform=transforms.Compose([transforms.ToTensor()]))
+        test_dataset = datasets.ImageFolder(args.test_dir, transform=transform)
+    train_loader = torch.utils.data.DataLoader(train_dataset, batch_size=args.batch_size, shuffle=True)
+    valid_loader = torch.utils.data.DataLoader(valid_dataset, batch_size=args.batch_size)
+    test_loader = torch.utils.data.DataLoader(test_dataset, batch_size=16, shuffle=True)
+    # Fixed images for Tensorboard
+    fixed_images, _ = next(iter(test_loader))
+    writer.add_image("original", make_grid(fixed_images, nrow=8), 0)
+    for epoch in range(args.num_epochs):
+        train(train_loader)
+        test(valid_loader)
+"""
+
+
 class RandomAugmentationInEval(BindingTracker, Rule):
     """
     ## What it does
@@ -108,33 +138,7 @@ class RandomAugmentationInEval(BindingTracker, Rule):
                 "val_transform = et.ExtCompose([et.ExtCenterCrop(), et.ExtRandomHorizontalFlip(p=0)])\n",
                 files=_EXT_TRANSFORMS),
         # The test set only gives one fixed batch for an image grid (pytorch-vqvae): no metric.
-        Example("""
-import torch
-from torchvision import datasets, transforms
-from torchvision.utils import make_grid
-
-
-def main(args, writer, train, test):
-    if args.dataset == "cifar10":
-        transform = transforms.Compose([transforms.ToTensor()])
-        train_dataset = datasets.CIFAR10(args.data_folder, train=True, transform=transform)
-        test_dataset = datasets.CIFAR10(args.data_folder, train=False, transform=transform)
-        valid_dataset = test_dataset
-    elif args.dataset == "miniimagenet":
-        transform = transforms.Compose([transforms.RandomResizedCrop(128), transforms.ToTensor()])
-        train_dataset = datasets.ImageFolder(args.train_dir, transform=transform)
-        valid_dataset = datasets.ImageFolder(args.valid_dir, transform=transforms.Compose([transforms.ToTensor()]))
-        test_dataset = datasets.ImageFolder(args.test_dir, transform=transform)
-    train_loader = torch.utils.data.DataLoader(train_dataset, batch_size=args.batch_size, shuffle=True)
-    valid_loader = torch.utils.data.DataLoader(valid_dataset, batch_size=args.batch_size)
-    test_loader = torch.utils.data.DataLoader(test_dataset, batch_size=16, shuffle=True)
-    # Fixed images for Tensorboard
-    fixed_images, _ = next(iter(test_loader))
-    writer.add_image("original", make_grid(fixed_images, nrow=8), 0)
-    for epoch in range(args.num_epochs):
-        train(train_loader)
-        test(valid_loader)
-"""),
+        Example(_VQVAE),
     )
     invalid = (
         Example("import torchvision.transforms as T\n"
@@ -160,34 +164,7 @@ def main(args, writer, train, test):
                 "val_transform = et.ExtCompose([et.ExtCenterCrop(), et.ExtRandomHorizontalFlip()])\n",
                 files=_EXT_TRANSFORMS),
         # ... but a loader drawn from in a loop computes a metric.
-        Example("""
-import torch
-from torchvision import datasets, transforms
-from torchvision.utils import make_grid
-
-
-def main(args, writer, train, test):
-    if args.dataset == "cifar10":
-        transform = transforms.Compose([transforms.ToTensor()])
-        train_dataset = datasets.CIFAR10(args.data_folder, train=True, transform=transform)
-        test_dataset = datasets.CIFAR10(args.data_folder, train=False, transform=transform)
-        valid_dataset = test_dataset
-    elif args.dataset == "miniimagenet":
-        transform = transforms.Compose([transforms.RandomResizedCrop(128), transforms.ToTensor()])
-        train_dataset = datasets.ImageFolder(args.train_dir, transform=transform)
-        valid_dataset = datasets.ImageFolder(args.valid_dir, transform=transforms.Compose([transforms.ToTensor()]))
-        test_dataset = datasets.ImageFolder(args.test_dir, transform=transform)
-    train_loader = torch.utils.data.DataLoader(train_dataset, batch_size=args.batch_size, shuffle=True)
-    valid_loader = torch.utils.data.DataLoader(valid_dataset, batch_size=args.batch_size)
-    test_loader = torch.utils.data.DataLoader(test_dataset, batch_size=16, shuffle=True)
-    # Fixed images for Tensorboard
-    fixed_images, _ = next(iter(test_loader))
-    writer.add_image("original", make_grid(fixed_images, nrow=8), 0)
-    for epoch in range(args.num_epochs):
-        train(train_loader)
-        test(valid_loader)
-        images, _ = next(iter(test_loader))
-""",
+        Example(_VQVAE + "        images, _ = next(iter(test_loader))\n",
                 expect=[(17, "evaluation dataset gets the pipeline `transform`")]),
     )
 
