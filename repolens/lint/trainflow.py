@@ -66,8 +66,16 @@ def grad_off_decorated(rule: Any, fn: cst.FunctionDef) -> bool:
 
 
 def sets_grad_off(rule: Any, node: cst.CSTNode) -> bool:
-    """A `torch.set_grad_enabled(False)` statement (not a `with`) anywhere in `node`'s own scope."""
-    return any(isinstance(n, cst.Expr) and is_grad_off(rule, n.value) for n in nodes(node))
+    """A `torch.set_grad_enabled(False)` statement (not a `with`) anywhere in `node`'s own scope,
+    or inputs made with `Variable(x, volatile=True)`: PyTorch < 0.4's way of turning autograd off
+    for everything computed from them (code written for that torch is not missing a no_grad)."""
+    return any(isinstance(n, cst.Expr) and is_grad_off(rule, n.value) or _volatile(n) for n in nodes(node))
+
+
+def _volatile(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Call) and any(
+        a.keyword is not None and a.keyword.value == "volatile" and isinstance(a.value, cst.Name)
+        and a.value.value == "True" for a in node.args)
 
 
 def grad_off_with(rule: Any, node: cst.With) -> bool:

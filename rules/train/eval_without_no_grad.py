@@ -16,7 +16,9 @@ class EvalWithoutNoGrad(Rule):
     Flags a function that puts a model in eval mode (`model.eval()`, `model.train(False)`) and
     then, in a loop, calls that model outside `torch.no_grad()` / `torch.inference_mode()`.
     The function is skipped when it is decorated with `@torch.no_grad()` /
-    `@torch.inference_mode()`, calls `torch.set_grad_enabled(False)`, computes gradients on
+    `@torch.inference_mode()`, calls `torch.set_grad_enabled(False)`, makes its inputs with
+    `Variable(x, volatile=True)` (PyTorch < 0.4's no-grad, which the code was written for:
+    kuangliu's pytorch-retinanet, practical-pytorch; judged wrong and not worth), computes gradients on
     purpose in that loop (`backward`, `autograd.grad`, `requires_grad`: saliency maps,
     adversarial evaluation), or when this file calls it inside a no-grad block. It reads one file: a function
     that another file calls under `no_grad` is not seen (see docs/rules-train-more.md).
@@ -65,6 +67,19 @@ class EvalWithoutNoGrad(Rule):
     needles = (".eval()", ".train(False)", ".train(mode=False)")
 
     valid = [
+        # PyTorch 0.3 code: volatile inputs are its no_grad (kuangliu's pytorch-retinanet).
+        Example("""
+import torch
+from torch.autograd import Variable
+
+
+def test(epoch, net, testloader, criterion):
+    net.eval()
+    for inputs, loc_targets, cls_targets in testloader:
+        inputs = Variable(inputs.cuda(), volatile=True)
+        loc_preds, cls_preds = net(inputs)
+        loss = criterion(loc_preds, loc_targets, cls_preds, cls_targets)
+"""),
         Example("""
 import torch
 
