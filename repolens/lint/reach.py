@@ -72,3 +72,28 @@ def _is_target(name: cst.Name, ancestors: tuple[cst.CSTNode, ...]) -> bool:
     if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is name:
         return True
     return isinstance(parent, cst.Attribute) and parent.attr is name  # `x.name`: another object's field
+
+
+def draws_one_batch(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
+    """This use of a loader takes one batch and no more, outside any other loop: `next(iter(loader))`,
+    or `for batch in loader:` (through `enumerate` / `tqdm`) whose body ends in an unconditional
+    `break` and never `continue`s (a dataset module's peek at its first batch)."""
+    loops = [i for i, a in enumerate(above) if isinstance(a, (cst.For, cst.While, cst.CompFor))]
+    if len(above) >= 4 and not loops:
+        inner, outer = above[-2], above[-4]  # Call(iter) > Arg > Name; Call(next) > Arg > Call(iter)
+        if isinstance(inner, cst.Call) and _called(inner) == "iter" and isinstance(outer, cst.Call) \
+                and _called(outer) == "next":
+            return True
+    if len(loops) != 1:
+        return False
+    loop = above[loops[0]]
+    if not isinstance(loop, cst.For) or not any(a is loop.iter for a in (*above[loops[0] + 1:], use)):
+        return False  # the name is read in the loop's body, not iterated by it
+    body = loop.body.body if isinstance(loop.body, cst.IndentedBlock) else ()
+    last = body[-1] if body else None
+    breaks = isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, cst.Break) for s in last.body)
+    return breaks and not any(isinstance(n, cst.Continue) for n, _ in _with_ancestors(loop.body))
+
+
+def _called(call: cst.Call) -> str | None:
+    return call.func.value if isinstance(call.func, cst.Name) else None

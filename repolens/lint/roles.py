@@ -16,6 +16,7 @@ import libcst as cst
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, is_main_guard, keyword_arg, last_segment, literal, method_name
 from repolens.lint.knowledge.dataloader import dataloader_arg
+from repolens.lint.reach import draws_one_batch, uses_after
 from repolens.lint.traverse import calls
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -114,9 +115,9 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
     from `train_dataloader()`), the dataset it loads (`train_set`, `CIFAR10(train=False)`,
     `load_dataset(split="validation")`), the enclosing loader factory's name (`get_val_loader`),
     and, only when asked, a literal `shuffle=True`. A loader of a dataset module's self-test has no
-    role (`in_self_test`).
+    role (`in_self_test`), nor one the code only takes a batch from (`peeks_one_batch`).
     """
-    if in_self_test(tracker, call):
+    if in_self_test(tracker, call) or peeks_one_batch(tracker, call):
         return None
     role = role_of_name(tracker.binding_of(call))
     if role:
@@ -140,6 +141,18 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
         if shuffle is not None and literal(shuffle.value) is True:
             return TRAIN
     return None
+
+
+def peeks_one_batch(tracker: BindingTracker, call: cst.Call) -> bool:
+    """The loader, bound to a local name, is only ever drawn from once: `next(iter(loader))`, or a
+    `for` over it that ends in `break` (kuangliu's pytorch-retinanet `datagen.test()` prints and
+    saves its first batch). It trains nothing, whatever it loads."""
+    name = tracker.binding_of(call)
+    module = tracker.context.module  # type: ignore[attr-defined]
+    if not name or "." in name or module is None:
+        return False
+    uses = uses_after(tracker.current_scope(module), call, name)
+    return bool(uses) and all(draws_one_batch(use, above) for use, above in uses)
 
 
 def in_self_test(tracker: BindingTracker, call: cst.CSTNode) -> bool:

@@ -54,6 +54,21 @@ class DataLoaderShuffle(BindingTracker, Rule):
     message = "training DataLoader without shuffle=True or a sampler: every epoch sees the samples in the same order"
     needles = ("DataLoader",)
     valid = (
+        # A dataset module's peek at its first batch: it prints and saves it, trains nothing
+        # (kuangliu's pytorch-retinanet `datagen.test()`).
+        Example("""
+import torch
+import torchvision
+
+
+def test():
+    dataset = ListDataset(root="images", list_file="./data/voc12_train.txt", train=True, input_size=600)
+    dataloader = torch.utils.data.DataLoader(dataset, batch_size=8, shuffle=False, num_workers=1)
+    for images, loc_targets, cls_targets in dataloader:
+        print(images.size())
+        torchvision.utils.save_image(torchvision.utils.make_grid(images, 1), "a.jpg")
+        break
+"""),
         Example("from torch.utils.data import DataLoader\n"
                 "train_loader = DataLoader(train_set, batch_size=64, shuffle=True)\n"),
         Example("from torch.utils.data import DataLoader as DL\nfrom torch.utils.data import DistributedSampler\n"

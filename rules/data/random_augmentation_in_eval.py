@@ -4,7 +4,7 @@ from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, code_of, dotted, positional_args
 from repolens.lint.knowledge.dataloader import DATALOADER
-from repolens.lint.reach import uses_after
+from repolens.lint.reach import draws_one_batch, uses_after
 from repolens.lint.knowledge.transforms import RANDOM
 from repolens.lint.augmentations import (branch_roles, built_list, dataset_transform, is_compose, pipeline_items,
                                          pipeline_kind, pipeline_role)
@@ -232,7 +232,7 @@ class RandomAugmentationInEval(BindingTracker, Rule):
                     or not isinstance(assign.targets[0].target, cst.Name):
                 return False
             loader_uses = uses_after(scope, call, assign.targets[0].target.value)
-            if not loader_uses or not all(_drawn_once(u, a) for u, a in loader_uses):
+            if not loader_uses or not all(draws_one_batch(u, a) for u, a in loader_uses):
                 return False
         return True
 
@@ -261,11 +261,3 @@ class RandomAugmentationInEval(BindingTracker, Rule):
                 self.report(arg, f"evaluation dataset gets the pipeline `{code_of(value)}`, which holds random "
                                  f"augmentation ({names}): validation/test metrics become random")
 
-
-def _drawn_once(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
-    """`next(iter(loader))` outside any loop."""
-    if any(isinstance(a, (cst.For, cst.While, cst.CompFor)) for a in above) or len(above) < 4:
-        return False
-    inner, outer = above[-2], above[-4]  # Call(iter) > Arg > Name; Call(next) > Arg > Call(iter)
-    return isinstance(inner, cst.Call) and dotted(inner.func) == "iter" \
-        and isinstance(outer, cst.Call) and dotted(outer.func) == "next"

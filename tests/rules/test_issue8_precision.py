@@ -590,3 +590,19 @@ def test_rl501_reads_a_path_another_load_uses_as_a_module_as_a_pickled_module():
     # a different path read into a state dict is still reported
     other = source.replace("load_state_dict(torch.load(parser.model_path))", "load_state_dict(torch.load(parser.weights))")
     assert len(run("RL501", other, "csv_validation.py")) == 1
+
+
+def test_a_loader_the_code_only_peeks_at_has_no_training_role():
+    # kuangliu's pytorch-retinanet datagen.test(): a training-set loader whose loop saves its first
+    # batch and breaks; RL101 and RL108 were judged wrong there
+    peek = ("import torch\nimport torchvision\ndevice = torch.device('cuda')\n"
+            "def test():\n    dataset = ListDataset(list_file='voc12_train.txt', train=True)\n"
+            "    train_loader = torch.utils.data.DataLoader(dataset, batch_size=8, shuffle=False)\n"
+            "    for images, targets in train_loader:\n        torchvision.utils.save_image(images, 'a.jpg')\n"
+            "        break\n")
+    assert run("RL101", peek) == () and run("RL108", peek) == ()
+    looped = peek.replace("        break\n", "        loss = model(images.to(device)).sum()\n        loss.backward()\n")
+    assert len(run("RL101", looped)) == 1 and len(run("RL108", looped)) == 1
+    drawn = peek.replace("    for images, targets in train_loader:\n        torchvision.utils.save_image(images, 'a.jpg')\n"
+                         "        break\n", "    images, targets = next(iter(train_loader))\n")
+    assert run("RL101", drawn) == () and run("RL108", drawn) == ()
