@@ -27,6 +27,10 @@ class DataLoaderShuffle(BindingTracker, Rule):
     printed examples (`next(iter(val_loader))`), where shuffling is the point (13 of 13 judged
     findings of the former evaluation variant were wrong for that reason).
 
+    A loader the code only takes one batch from (`next(iter(loader))`, or a `for` over it that
+    ends in `break`: a dataset module's peek at its first batch) has no training role and is left
+    alone (`roles.peeks_one_batch`; kuangliu's pytorch-retinanet, judged wrong before).
+
     ## Why is this bad?
     Without shuffling every epoch sees the samples in the same order, often sorted by class or
     by source: batches are not i.i.d., the gradient is biased within an epoch and the loss curve
