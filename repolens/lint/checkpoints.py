@@ -83,6 +83,21 @@ def _key(expr: ast.expr, scope: str) -> str:
     return "expr:" + ast.unparse(expr)
 
 
+
+def template_matches(saved: frozenset[str], keys: frozenset[str]) -> bool:
+    """Does a literal file name among `keys` fill one of the name templates the project saves
+    under (`"file:encoder_forecaster_{}.pth"` and `"file:encoder_forecaster_45000.pth"`)? Each
+    placeholder stands for one or more characters other than `/`."""
+    literals = [k for k in keys if k.startswith("file:") and not _PLACEHOLDER.search(k)]
+    if not literals:
+        return False
+    for key in saved:
+        if key.startswith("file:") and _PLACEHOLDER.search(key):
+            pattern = re.compile("[^/]+".join(re.escape(part) for part in _PLACEHOLDER.split(key)) + "$")
+            if any(pattern.match(k) for k in literals):
+                return True
+    return False
+
 def path_keys(expr: ast.expr, scope: str, opened: Mapping[str, ast.expr] | None = None) -> frozenset[str]:
     """Keys of the file `expr` names: the whole path, and its last component when it is joined
     (`os.path.join(a, "x.pth")`, `a / "x.pth"`, `a.joinpath("x.pth")`). `scope`: "file.py:func.inner"

@@ -4,7 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Expected, Rule, Severity
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.checkpoints import MODULE_METHODS, path_keys
+from repolens.lint.checkpoints import MODULE_METHODS, path_keys, template_matches
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
                                    literal, method_name, receiver)
 from repolens.lint.roles import name_tokens
@@ -56,7 +56,10 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       expression (`args.save`, `args.checkpoint_dir / "checkpoint.pth"`, also through
       `with open(X, "rb") as f`), or the same file-name part of a joined path
       (`os.path.join(args.load_features, "trainfeat.pth")`) or of a name template
-      (`"saved_models/%s/G_%d.pth" % (name, opt.epoch)`). A bare name (`path`) matches only a save
+      (`"saved_models/%s/G_%d.pth" % (name, opt.epoch)`), or a literal file name that such a
+      template produces (`torch.load("/home/me/save/models/encoder_forecaster_45000.pth")` where
+      the training saves `"encoder_forecaster_{}.pth".format(itera)`: Precipitation-Nowcasting's
+      benchmark and fine-tuning stages, six judged findings, none worth a change). A bare name (`path`) matches only a save
       in the same function of the same file; a save of a name bound to a path in its function
       counts as a save of that path (`latest = osp.join(weights_to, "latest.pt")`, then
       `torch.save(checkpoint, latest)`); a load of a parameter or an `opt.<dest>` whose
@@ -348,7 +351,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
                  for w in name_tokens(text)}
         if words & RESUME_WORDS:
             return "resumes a run"
-        if path is not None and self._path_keys(path) & self.facts.saved_files:
+        if path is not None and (self._path_keys(path) & self.facts.saved_files
+                                 or template_matches(self.facts.saved_files, self._path_keys(path))):
             return "a file this project saves"
         if path is not None and self._option_default_keys(path) & self.facts.saved_files:
             return "by default a file this project saves (the command-line option's default)"

@@ -606,3 +606,14 @@ def test_a_loader_the_code_only_peeks_at_has_no_training_role():
     drawn = peek.replace("    for images, targets in train_loader:\n        torchvision.utils.save_image(images, 'a.jpg')\n"
                          "        break\n", "    images, targets = next(iter(train_loader))\n")
     assert run("RL101", drawn) == () and run("RL108", drawn) == ()
+
+
+def test_rl501_knows_a_file_name_the_project_saves_under_a_template():
+    # Precipitation-Nowcasting: training saves encoder_forecaster_{itera}.pth; later stages and the
+    # benchmark load a run's output by its full local path
+    train = ("import os.path as osp\nimport torch\ndef train(net, model_save_dir, itera):\n"
+             "    torch.save(net.state_dict(), osp.join(model_save_dir, 'encoder_forecaster_{}.pth'.format(itera)))\n")
+    load = "import torch\nnet.load_state_dict(torch.load('/home/me/save/models/encoder_forecaster_45000.pth'))\n"
+    assert run("RL501", load, "benchmark.py", **{"train_and_test.py": train}) == ()
+    other = load.replace("encoder_forecaster_45000.pth", "resnet50-19c8e357.pth")
+    assert len(run("RL501", other, "benchmark.py", **{"train_and_test.py": train})) == 1
