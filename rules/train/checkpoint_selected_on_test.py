@@ -4,7 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.bindings import assigned_values
-from repolens.lint.helpers import literal
+from repolens.lint.helpers import literal, unwrap_iter
 from repolens.lint.roles import EVAL, name_tokens, role_of_name
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import calls_in, nodes
@@ -66,7 +66,10 @@ class CheckpointSelectedOnTest(ScopedRule):
     test split literal (`val_loader = DataLoader(CaptionDataset(folder, name, 'TEST'))`, two
     hops at most; strings in transform arguments and conditional values are not read, and a
     validation-split string next to it silences it). Validation data (`val_loader`, `valid_acc`,
-    `split="val"`) is the right way and never flagged; neither is `train=False` (torchvision's
+    `split="val"`) is the right way and never flagged, and so is data named "test" that the
+    scope's loops read from a dataset built on a validation-split string
+    (`testloader` over `ListDataset(list_file="./data/voc12_val.txt")`: kuangliu's
+    pytorch-retinanet, judged wrong before); neither is `train=False` (torchvision's
     flag for the test split of datasets that have no validation split: too common a choice in
     tutorials to report by default). Unit tests are skipped.
 
@@ -114,6 +117,26 @@ class CheckpointSelectedOnTest(ScopedRule):
     needles = ("save",)  # every selection saves something; the running best may be named `stored_loss`
 
     valid = [
+        # "test" names over a validation split (kuangliu's pytorch-retinanet: voc12_val.txt).
+        Example("""
+import torch
+
+testset = ListDataset(root="images", list_file="./data/voc12_val.txt", train=False, input_size=600)
+testloader = torch.utils.data.DataLoader(testset, batch_size=16, shuffle=False)
+best_loss = float("inf")
+
+
+def test(epoch):
+    global best_loss
+    net.eval()
+    test_loss = 0
+    for batch_idx, (inputs, loc_targets, cls_targets) in enumerate(testloader):
+        test_loss += criterion(net(inputs), loc_targets, cls_targets).item()
+    test_loss /= len(testloader)
+    if test_loss < best_loss:
+        torch.save({"net": net.state_dict(), "loss": test_loss}, "./checkpoint/ckpt.pth")
+        best_loss = test_loss
+"""),
         Example(_EPOCHS.format(split="val")),
         Example(_EPOCHS.format(split="test").replace('            torch.save(model.state_dict(), "best.pt")\n', "")),
         Example(_EPOCHS.format(split="test"), path="tests/test_loop.py"),
@@ -160,13 +183,44 @@ class CheckpointSelectedOnTest(ScopedRule):
 
     def _check(self, test: cst.CSTNode, metric: str) -> None:
         if _is_test_name(metric):
-            self.report(test, self.message.format(metric=metric, where=""))
+            if not self._loops_over_validation_split():
+                self.report(test, self.message.format(metric=metric, where=""))
             return
         for value in assigned_values(self._scope, metric):
             where = _test_argument(self._scope, value)
             if where:
                 self.report(test, self.message.format(metric=metric, where=f" ({where})"))
                 return
+
+
+    def _loops_over_validation_split(self) -> bool:
+        """The scope's loops read data built on a validation-split literal, whatever the names say
+        (kuangliu's pytorch-retinanet: `testloader` over `ListDataset(list_file='./data/voc12_val.txt')`,
+        so its "test_loss" is a validation loss). Loader and dataset names are followed to their
+        values in this scope, else at module level, two hops."""
+        module = self.context.module
+        loops = [n for n in nodes(self._scope) if isinstance(n, cst.For)]
+        todo = [(unwrap_iter(loop.iter), 0) for loop in loops]
+        while todo:
+            expr, depth = todo.pop()
+            if isinstance(expr, cst.Name) and depth <= 2:
+                for scope in (self._scope, module):
+                    values = [v for v in assigned_values(scope, expr.value) if v is not None] if scope is not None else []
+                    if values:
+                        todo.extend((v, depth + 1) for v in values)
+                        break
+            elif isinstance(expr, cst.Call):
+                if _split_strings(expr, _VAL_WORDS):
+                    return True
+                todo.extend((a.value, depth + 1) for a in expr.args if isinstance(a.value, cst.Name) and depth < 2)
+        return False
+
+
+def _split_strings(call: cst.Call, words: frozenset[str]) -> bool:
+    """A string argument of `call` (transforms left out) naming one of `words` (`'./data/voc12_val.txt'`)."""
+    return any(isinstance(a.value, cst.SimpleString) and isinstance(literal(a.value), str)
+               and set(name_tokens(literal(a.value))) & words
+               for a in call.args if a.keyword is None or a.keyword.value not in _NOT_SPLIT_KEYWORDS)
 
 
 def _selected_metric(test: cst.BaseExpression, body: cst.BaseSuite | None) -> str | None:
