@@ -322,7 +322,8 @@ class ProjectModel:
         sizes += sorted((rel, s.kind, s.value) for rel, s in self.config_sizes)
         payload = [per_file, self.gpu.value, self.pins_memory.value, self.torch_version.minimum,
                    self.registers_safe_globals.value,
-                   self.module_hooks.value, None if self.publishes_weights is None else self.publishes_weights.value,
+                   self.module_hooks.value, sorted(self.hooked_modules),
+                   None if self.publishes_weights is None else self.publishes_weights.value,
                    sorted((k, d.spec) for k, d in self.environment.items()), sizes]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -394,6 +395,14 @@ class ProjectModel:
         spectral norm, pruning, FSDP, DeepSpeed, quantization observers): `module.forward(x)` skips it."""
         evidence = tuple(f"{rel}:{e.line}: {e.what} {e.detail}" for rel, info in self.infos.items() for e in info.hooks)
         return Fact(bool(evidence), evidence)
+
+    @cached_property
+    def hooked_modules(self) -> frozenset[str]:
+        """The last names of the modules that carry hooks of their own (`target_layer` in
+        `target_layer.register_forward_hook(...)`, `conv` in `self.conv = weight_norm(...)`), and
+        "*" where any module may (global hooks, FSDP, DeepSpeed, quantization, a receiver that is
+        no plain name). `m.forward(x)` skips only `m`'s own hooks: its submodules still run theirs."""
+        return frozenset(n for info in self.infos.values() for n in info.hooked)
 
     @cached_property
     def publishes_weights(self) -> Fact | None:

@@ -121,6 +121,7 @@ class ModuleInfo:
     hooks: tuple[Evidence, ...] = ()  # machinery that works through nn.Module hooks (see _HOOK_PATTERNS)
     downloads: tuple[Evidence, ...] = ()  # weights the code downloads (releases.code_downloads)
     pins: tuple[Evidence, ...] = ()  # host memory this file may pin (`_pin_evidence`)
+    hooked: tuple[str, ...] = ()  # modules whose own hooks this file sets, by last name; "*": any (`_hooked_names`)
 
     def alias_table(self) -> dict[str, str]:
         return dict(self.aliases)
@@ -216,6 +217,39 @@ def _hook_evidence(text: str) -> tuple[Evidence, ...]:
         if m:
             out.append(Evidence(what, _line_of(text, m.start()), f"`{m.group(0).strip()}`"))
     return tuple(out)
+
+
+# Which modules carry hooks of their own: `.forward()` on one of them skips them, on a container of
+# them it does not (the container calls each through `__call__`). A receiver that is no plain name,
+# global hooks, and wrappers that may hook any module give "*".
+_HOOKED_PATTERNS = (
+    re.compile(r"([\w\]\)]+)\.register_(?:full_)?(?:forward|backward)(?:_pre)?_hook\("),
+    re.compile(r"([\w.]+)\s*=\s*(?:[\w.]*\.)?(?:weight_norm|spectral_norm)\("),
+    re.compile(r"\bprune\.(?:l1_unstructured|random_unstructured|ln_structured|random_structured"
+               r"|custom_from_mask|identity)\(\s*([\w.\]\[)(]+?)\s*,"),
+    re.compile(r"\bfully_shard\(\s*([\w.]+)"),
+)
+# Loop variables that range over every module of a model: a hook set on one is set on all of them.
+_EVERY_MODULE = re.compile(r"\bfor\s+(?:\w+\s*,\s*)?(\w+)\s+in\s+[^:\n]*\.(?:named_)?(?:modules|children)\(")
+_HOOK_ANYWHERE = re.compile(r"register_module_forward(?:_pre)?_hook\(|\bFullyShardedDataParallel\b|\bglobal_unstructured\("
+                            r"|^\s*(?:import\s+deepspeed\b|from\s+deepspeed\b)|\bquantization\.prepare(?:_qat)?\("
+                            r"|\bprepare_qat\(|\bprepare_fx\(", re.M)
+
+
+def _hooked_names(text: str) -> tuple[str, ...]:
+    if not any(n in text for n in _HOOK_NEEDLES):
+        return ()
+    names: set[str] = set()
+    every = set(_EVERY_MODULE.findall(text))  # `for name, layer in model.named_modules():` -> layer
+    for i, pattern in enumerate(_HOOKED_PATTERNS):
+        if i == 2 and "prune.remove(" in text:
+            continue  # pruning made permanent at once: its mask hook is gone again
+        for m in pattern.finditer(text):
+            last = m.group(1).rsplit(".", 1)[-1]
+            names.add(last if last.isidentifier() and last not in every else "*")
+    if _HOOK_ANYWHERE.search(text):
+        names.add("*")
+    return tuple(sorted(names))
 
 
 # `pin_memory` in any role but a literal False (`pin_memory=True`, `pin_memory=args.pin_mem`,
@@ -622,6 +656,7 @@ class _Builder:
             hooks=_hook_evidence(self.text),
             downloads=tuple(Evidence("weights", line, what) for line, what in code_downloads(self.text)),
             pins=_pin_evidence(self.text, self.kwargs_dicts),
+            hooked=_hooked_names(self.text),
         )
 
     def _class(self, node: ast.ClassDef) -> ClassInfo:

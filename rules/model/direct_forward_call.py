@@ -5,7 +5,7 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.bindings import assigned_values, self_attribute_values, single_value
 from repolens.lint.classes import is_module_construction
-from repolens.lint.helpers import method_name, receiver, self_attribute
+from repolens.lint.helpers import last_segment, method_name, receiver, self_attribute
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import nodes
 
@@ -42,7 +42,13 @@ class DirectForwardCall(ScopedRule):
     DistributedDataParallel / DataParallel / FSDP (their `forward` does the wrapper's work) --
     and only in a project that uses machinery working through module hooks: hooks it registers
     (`register_forward_hook`...), `weight_norm`/`spectral_norm` (the hook-based ones), pruning,
-    FSDP, DeepSpeed or quantization observers (`ProjectModel.module_hooks`). Where nothing registers
+    FSDP, DeepSpeed or quantization observers (`ProjectModel.module_hooks`), and only on a receiver
+    that may carry hooks of its own (`ProjectModel.hooked_modules`: `target_layer` in
+    `target_layer.register_forward_hook(...)`, `conv` in `self.conv = weight_norm(...)`; any
+    receiver with global hooks, FSDP, DeepSpeed, quantization, or a hook registered on something
+    that is no plain name). `m.forward(x)` skips `m`'s own hooks only: its submodules are called
+    through `__call__` and run theirs (Attention-Gated-Networks' feature extractor hooks an inner
+    layer and is itself called with `.forward()`: judged not worth a change). Where nothing registers
     a hook, `m.forward(x)` and `m(x)` compute the same thing and the finding would be a style
     fix: judged not worth an edit on every real repository where it fired that way (a CIFAR ResNeXt
     calling `.forward` on nine sub-modules, YOLOv7's `SigmoidBin`).
@@ -105,6 +111,32 @@ class DirectForwardCall(ScopedRule):
     fix_safety = "unsafe"
 
     valid = [
+        # The hooks sit on an inner layer, which runs them whatever calls it (Attention-Gated-Networks).
+        Example("""
+import torch.nn as nn
+
+
+class HookBasedFeatureExtractor(nn.Module):
+    def __init__(self, submodule, layername):
+        super().__init__()
+        self.submodule = submodule
+        self.layername = layername
+
+    def get_output_array(self, m, i, o):
+        self.outputs = o.data.clone()
+
+    def forward(self, x):
+        target_layer = self.submodule._modules.get(self.layername)
+        handle = target_layer.register_forward_hook(self.get_output_array)
+        self.submodule(x)
+        handle.remove()
+        return self.outputs
+
+
+def get_feature_maps(net, layer_name, inputs):
+    feature_extractor = HookBasedFeatureExtractor(net, layer_name)
+    return feature_extractor.forward(inputs)
+"""),
         Example("""
 import torch.nn as nn
 
@@ -208,6 +240,9 @@ def probe(layer: t.nn.Module, x):
         if method_name(node) != "forward" or not self.facts.model.module_hooks.value:
             return
         recv = receiver(node)
+        hooked = self.facts.model.hooked_modules
+        if "*" not in hooked and last_segment(recv) not in hooked:
+            return  # hooks sit on other modules, which run them however this one is called
         if self._known_module(recv):
             recv_code = cst.Module([]).code_for_node(recv)
             self.report(node, self.message.format(recv=recv_code), replacement=node.with_changes(func=recv))

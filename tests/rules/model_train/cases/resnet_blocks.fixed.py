@@ -70,8 +70,8 @@ class MultiExit(nn.Module):
         self.encoder = nn.Linear(dim, dim)
 
     def forward(self, x):
-        # ruleid: direct-forward-call
-        h = self.encoder(x)
+        # ok: direct-forward-call (the project's only hook sits on `model`, not on an encoder)
+        h = self.encoder.forward(x)
         return [head(norm(h)) for head, norm in zip(self.heads, self.norms)]
 
 
