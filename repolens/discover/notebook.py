@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 
 _MAGIC_LINE = re.compile(r"^(\s*)([%!?]|\w[\w.]*\?\??\s*$)")
-# `files = !ls`, `t = %timeit -o f()`: IPython binds the output of a shell command or a line magic
 # Automagics and shell aliases IPython runs without `%` (`cd ..`, `pip install timm`, `ls -l`):
 # only a line that is not valid Python on its own is taken for one (`ls = []` stays Python).
 _AUTOMAGIC = re.compile(r"^(\s*)(?:cd|pip|conda|mamba|pwd|env|set_env|load_ext|reload_ext|autoreload|matplotlib"
                         r"|run|time|timeit|ls|ll|mkdir|rmdir|rm|cp|mv|cat)\s+\S")
+# `files = !ls`, `t = %timeit -o f()`: IPython binds the output of a shell command or a line magic
 _MAGIC_ASSIGNMENT = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]")
 
 

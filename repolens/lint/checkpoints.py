@@ -83,7 +83,6 @@ def _key(expr: ast.expr, scope: str) -> str:
     return "expr:" + ast.unparse(expr)
 
 
-
 def template_matches(saved: frozenset[str], keys: frozenset[str]) -> bool:
     """Does a literal file name among `keys` fill one of the name templates the project saves
     under (`"file:encoder_forecaster_{}.pth"` and `"file:encoder_forecaster_45000.pth"`)? Each
@@ -97,6 +96,7 @@ def template_matches(saved: frozenset[str], keys: frozenset[str]) -> bool:
             if any(pattern.match(k) for k in literals):
                 return True
     return False
+
 
 def path_keys(expr: ast.expr, scope: str, opened: Mapping[str, ast.expr] | None = None) -> frozenset[str]:
     """Keys of the file `expr` names: the whole path, and its last component when it is joined

@@ -71,13 +71,13 @@ def loop_flow(loop: cst.For | cst.While) -> LoopFlow:
     return flow
 
 
-
 def trains(loop: cst.For | cst.While, function_stack: Sequence[str]) -> bool:
     """A training loop: an enclosing function is named for training (`train_one_epoch`: the
     backward may be in a helper), or its body runs a backward pass (nested loops included)."""
     if any(role_of_name(f) == TRAIN for f in function_stack):
         return True
     return bool(loop_flow(loop).of(BACKWARD, nested=True))
+
 
 class TrainingLoopRule(Rule):
     """Base of the rules that read one training loop's gradient events (RL301, RL323, RL324)."""

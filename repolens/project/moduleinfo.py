@@ -219,9 +219,10 @@ def _hook_evidence(text: str) -> tuple[Evidence, ...]:
     return tuple(out)
 
 
-# Which modules carry hooks of their own: `.forward()` on one of them skips them, on a container of
-# them it does not (the container calls each through `__call__`). A receiver that is no plain name,
-# global hooks, and wrappers that may hook any module give "*".
+# Which modules carry hooks of their own (the same machinery as _HOOK_PATTERNS, read for its
+# receivers): `.forward()` on one of them skips them, on a container of them it does not (the
+# container calls each through `__call__`). A receiver that is no plain name, global hooks, and
+# wrappers that may hook any module give "*".
 _HOOKED_PATTERNS = (
     re.compile(r"([\w\]\)]+)\.register_(?:full_)?(?:forward|backward)(?:_pre)?_hook\("),
     re.compile(r"([\w.]+)\s*=\s*(?:[\w.]*\.)?(?:weight_norm|spectral_norm)\("),
