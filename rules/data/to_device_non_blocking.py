@@ -34,6 +34,11 @@ def _pin_state(call: cst.Call) -> str:
 _GPU_FILE = "model.cuda()\nloader = DataLoader(ds, pin_memory=True)\n"
 
 
+def _loader_named(expr: cst.BaseExpression) -> bool:
+    """`train_loader`, `self.dataloader`, `dl`: a name that says DataLoader."""
+    return any(t.endswith("loader") or t == "dl" for t in name_tokens(last_segment(expr) or ""))
+
+
 def _gpu(code: str, fixed: str | None = None) -> Example:
     """An example in a project that moves tensors to CUDA and pins a loader (another file says so)."""
     return Example(code, fixed=fixed, files={"gpu.py": _GPU_FILE})
@@ -187,8 +192,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         known = self._loader_names.get(name)
         if known is not None and known != EXTERNAL:
             return known
-        tokens = name_tokens(last_segment(expr) or "")
-        return (known or UNKNOWN) if any(t.endswith("loader") or t == "dl" for t in tokens) else None
+        return (known or UNKNOWN) if _loader_named(expr) else None
 
     def _batch_names(self) -> set[str]:
         names: set[str] = set()
@@ -236,8 +240,9 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         written = cst_dotted_name(node.value.func)  # type: ignore[union-attr]
         model = self.facts.model
         pin = model.loader_factory_pin(model.qualify(written, self.context.path), self.context.path) if written else None
-        if pin is None and written and model.resolve(model.qualify(written, self.context.path), self.context.path) is None \
-                and not self.is_name(node.value.func, *DATALOADER):  # type: ignore[union-attr]
+        if pin is None and written and any(_loader_named(t.target) for t in node.targets) \
+                and not self.is_name(node.value.func, *DATALOADER) \
+                and model.resolve(model.qualify(written, self.context.path), self.context.path) is None:  # type: ignore[union-attr]
             pin = EXTERNAL  # no function of this project: a library's loader factory, perhaps
         if pin is not None and pin != UNKNOWN:
             for t in node.targets:
