@@ -10,6 +10,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --unseen     # the third held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --after      # the fourth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --blind      # the fifth held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --close      # the sixth held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -61,6 +62,9 @@ AFTER = HERE / "judgements_after.json"
 # Judged once (at repolens 8365344, the start of the fourth session) by a second judge on six
 # repositories nobody had linted, only totals and per-rule counts reported: a fifth held-out set.
 BLIND = HERE / "judgements_blind.json"
+# Judged once (at repolens 87682ec, near the close of the fourth session) by a second judge on six
+# repositories nobody had linted, only totals and per-rule counts reported: a sixth held-out set.
+CLOSE = HERE / "judgements_close.json"
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
 
@@ -155,8 +159,10 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"use the fourth held-out set ({AFTER.name}), judged at first sight at 41571be")
     ap.add_argument("--blind", action="store_true",
                     help=f"use the fifth held-out set ({BLIND.name}), judged at first sight at 8365344")
+    ap.add_argument("--close", action="store_true",
+                    help=f"use the sixth held-out set ({CLOSE.name}), judged at first sight at 87682ec")
     args = ap.parse_args(argv)
-    path = BLIND if args.blind else AFTER if args.after else UNSEEN if args.unseen else FRESH if args.fresh else HELDOUT if args.heldout else JUDGEMENTS
+    path = CLOSE if args.close else BLIND if args.blind else AFTER if args.after else UNSEEN if args.unseen else FRESH if args.fresh else HELDOUT if args.heldout else JUDGEMENTS
     data = load(path)
     for repo in args.add_repo:
         data["repos"][repo] = realrepos.commit_of(repo)
