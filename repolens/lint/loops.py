@@ -7,6 +7,7 @@ the base of the rules that read them (`TrainingLoopRule`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -16,7 +17,7 @@ from repolens.lint.knowledge.optimizers import is_optimizer_name
 from repolens.lint.knowledge.training import BACKWARD, STEP, ZERO_GRAD, classify_call, is_grad_reset
 from repolens.lint.roles import TRAIN, role_of_name
 from repolens.lint.rule import Rule
-from repolens.lint.traverse import SCOPES, children_of
+from repolens.lint.traverse import SCOPES, children_of, walk
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,21 @@ def loop_flow(loop: cst.For | cst.While) -> LoopFlow:
 
 def trains(loop: cst.For | cst.While, function_stack: Sequence[str]) -> bool:
     """A training loop: an enclosing function is named for training (`train_one_epoch`: the
-    backward may be in a helper), or its body runs a backward pass (nested loops included)."""
+    backward may be in a helper), its body runs a backward pass or an optimizer step (nested loops
+    included), or calls a method named for a training step (`model.optimize_parameters()`,
+    `trainer.train_step(batch)`: pix2pix-style models hide the backward there)."""
     if any(role_of_name(f) == TRAIN for f in function_stack):
         return True
-    return bool(loop_flow(loop).of(BACKWARD, nested=True))
+    flow = loop_flow(loop)
+    if flow.of(BACKWARD, nested=True) or flow.of(STEP, nested=True):
+        return True
+    return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
+               and _TRAINING_CALL.search(n.func.attr.value) for n in walk(loop.body))
+
+
+# Method names that say "one training step" (`optimize_parameters`, `train_step`, `fit_batch`).
+_TRAINING_CALL = re.compile(r"^(?:optimi[sz]e(?:_parameters)?|train_(?:step|batch|iter|one_batch)|training_step"
+                            r"|fit_batch|update_parameters|learn)$")
 
 
 class TrainingLoopRule(Rule):

@@ -7,7 +7,7 @@ from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_a
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.inputscale import small_batches
 from repolens.lint.loops import trains
-from repolens.lint.roles import EVAL, TRAIN, dataloader_role, in_self_test, is_synthetic_dataset
+from repolens.lint.roles import EVAL, TRAIN, dataloader_role, in_self_test, is_synthetic_dataset, role_of_name
 from repolens.lint.traverse import calls_in, walk
 
 _CUDA = "import torch\ndevice = torch.device('cuda')\n"
@@ -32,7 +32,12 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     nothing it yields as it is: the batch and what is read off it are never `.to()`/`.cuda()`'d
     and only reach torch / numpy functions or functions of this file that copy none of their
     parameters as they are (a loader of strings whose loop builds new tensors from them:
-    PyTorchZeroToAll's name classifier, judged wrong before). Other loaders are left alone: torchvision uses one to read video timestamps in parallel,
+    PyTorchZeroToAll's name classifier, judged wrong before), and one that no loop of this file
+    trains on, in a file not named for training: the training split visualised or evaluated
+    (Attention-Gated-Networks' `visualise_attention.py` iterates `split="train"` at batch 1 to
+    plot attention maps). A training loop runs a backward or an optimizer step, calls a method
+    named for a training step (`model.optimize_parameters()`), or sits in a function named for
+    training. Other loaders are left alone: torchvision uses one to read video timestamps in parallel,
     transformers' inference pipelines hand theirs to an iterator on a run-time device. Loaders
     over synthetic data (`RandomDataset`, `FakeData`, a `BoringDataModule`) are skipped too, and
     so are loaders in a file with no GPU evidence in it or within two imports of it, either way (a
@@ -134,6 +139,14 @@ class DataLoaderPinMemory(BindingTracker, Rule):
                 "def train():\n    for i, (names, countries) in enumerate(train_loader, 1):\n"
                 "        input, target = make_variables(names, countries)\n"
                 "        loss = criterion(classifier(input), target)\n        loss.backward()\n"),
+        # The training split plotted at batch 1 by a visualisation script: no loop here trains
+        # (Attention-Gated-Networks' visualise_attention.py).
+        Example(_CUDA + "from torch.utils.data import DataLoader\n"
+                "dataset = dataset_class(dataset_path, split='train', transform=transform)\n"
+                "data_loader = DataLoader(dataset=dataset, num_workers=1, batch_size=1, shuffle=True)\n"
+                "for iteration, data in enumerate(data_loader, 1):\n"
+                "    model.set_input(data[0].to(device), data[1])\n    model.validate()\n"
+                "    plot(model.pred)\n", path="visualise_attention.py"),
         # An evaluation loader.
         Example(_CUDA + "from torch.utils.data import DataLoader\nval_loader = DataLoader(val_set, batch_size=64)\n"),
         # Another project's DataLoader class with the same name.
@@ -172,6 +185,7 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         self._functions: list[str] = []
         self._moved_local: set[str] = set()  # function-qualified names of loaders whose batches leave the host
         self._copying: dict[str, list[bool]] = {}  # bare loader name -> per loop over it: may a batch tensor be copied as is
+        self._training_loops: dict[str, list[bool]] = {}  # bare loader name -> per loop over it: does it train
         self._top_functions: dict[str, cst.FunctionDef] | None = None
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -231,6 +245,7 @@ class DataLoaderPinMemory(BindingTracker, Rule):
                 self._moved_local.add(scoped)
             # a module-level loader is a global: `def train():` iterates it by its bare name
             self._copying.setdefault(name, []).append(self._copies_batches(node))
+            self._training_loops.setdefault(name, []).append(trains(node, self._functions))
 
     def _copies_batches(self, loop: cst.For) -> bool:
         """Might a tensor of the batch, as the loader yields it, be copied to a device? Pinning
@@ -282,6 +297,11 @@ class DataLoaderPinMemory(BindingTracker, Rule):
                     return False
         return True
 
+    @property
+    def _file_trains(self) -> bool:
+        """The file is named for training (`train.py`, `train_gan.py`): its loops train."""
+        return role_of_name(self.context.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]) == TRAIN
+
     def leave_Module(self, original_node: cst.Module) -> None:
         for name, node in self._pending:
             if name in self._moved:
@@ -291,9 +311,13 @@ class DataLoaderPinMemory(BindingTracker, Rule):
             # at most one other use (`len(loader)`; occurrences are counted after the binding).
             loops = self._loops.get(name, 0)
             cpu_only = loops > 0 and name not in self._moved_local and self._uses.get(name, 0) <= 1 + loops
-            copying = self._copying.get(name.rsplit(".", 1)[-1], [])
-            if not cpu_only and not (copying and not any(copying)):
-                self._check(node)  # left alone too: every loop over it copies no batch tensor as it is
+            bare = name.rsplit(".", 1)[-1]
+            copying, training = self._copying.get(bare, []), self._training_loops.get(bare, [])
+            if cpu_only or (copying and not any(copying)):
+                continue  # every loop over it stays on the host, or copies no batch tensor as it is
+            if training and not any(training) and not self._file_trains:
+                continue  # the training split visualised or evaluated: no loop of this file trains on it
+            self._check(node)
 
     def _through_dict(self, node: cst.Call) -> None:
         """A call with `**name`: judged through the dict the project model read, when it read one."""

@@ -299,6 +299,7 @@ def main(args):
                                                     shuffle=True, drop_last=True)
     for expert_state, expert_action in gail_train_loader:
         expert_state = expert_state.to(device)
+        discr(expert_state, expert_action).mean().backward()
 """
 
 
