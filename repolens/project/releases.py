@@ -27,10 +27,10 @@ WEIGHT_SUFFIX = r"\.(?:pth\.tar|pt\.tar|pth|pt|ckpt|pkl|bin|safetensors|weights)
 _WEIGHT_LINK = re.compile(r"https?://[^\s)\]\"'>]+" + WEIGHT_SUFFIX + r"(?![\w.-])", re.I)
 _HOST_LINK = re.compile(r"https?://(?:[\w-]+\.)*(?:drive\.google\.com|docs\.google\.com|dropbox\.com|huggingface\.co"
                         r"|hf\.co|pan\.baidu\.com|1drv\.ms|onedrive\.live\.com|sharepoint\.com|mega\.nz|zenodo\.org"
-                        r"|github\.com/[^\s/]+/[^\s/]+/releases|storage\.googleapis\.com|dl\.fbaipublicfiles\.com"
-                        r"|download\.pytorch\.org)", re.I)
+                        r"|github\.com/[^\s/]+/[^\s/]+/releases|storage\.googleapis\.com|dl\.fbaipublicfiles\.com)", re.I)
 _WEIGHT_WORDS = re.compile(r"pre-?trained|checkpoint|weights?\b|models?\b|model zoo|\bckpt|\w" + WEIGHT_SUFFIX + r"\b",
                            re.I)
+_TORCH_ZOO = re.compile(r"^https?://download\.pytorch\.org/models/", re.I)
 _DOWNLOAD_CALLS = re.compile(r"\b(?:load_state_dict_from_url|download_url_to_file|hf_hub_download|snapshot_download"
                              r"|model_zoo\.load_url|load_url)\(")
 # Documents read: READMEs, model-zoo pages and shell scripts (`scripts/download_weights.sh`).
@@ -56,7 +56,7 @@ def release_lines(text: str) -> list[tuple[int, str]]:
             level = len(stripped) - len(stripped.lstrip("#"))
             headings = {lv: h for lv, h in headings.items() if lv < level}
             headings[level] = stripped
-        found = _WEIGHT_LINK.search(line)
+        found = next((m for m in _WEIGHT_LINK.finditer(line) if not _TORCH_ZOO.search(m.group(0))), None)
         host = None if found else _HOST_LINK.search(line)
         if found:
             out.append((number, f"links {found.group(0)[:80]}"))
@@ -67,14 +67,18 @@ def release_lines(text: str) -> list[tuple[int, str]]:
 
 
 def code_downloads(text: str) -> list[tuple[int, str]]:
-    """(line, what) for a download call of weights or a URL string naming a weights file in code."""
+    """(line, what) for a download call of weights or a URL string naming a weights file in code.
+    PyTorch's own model zoo (`download.pytorch.org/models/resnet50-19c8e357.pth`, the ImageNet
+    backbones a copied `resnet.py` lists) is not the project publishing weights: its links do not
+    count, nor do download calls in a file whose only weights links are such."""
     out: list[tuple[int, str]] = []
-    for pattern, what in ((_DOWNLOAD_CALLS, "downloads weights"), (_WEIGHT_LINK, "links")):
-        if pattern is _WEIGHT_LINK and "http" not in text:
-            continue
-        found = pattern.search(text)
-        if found:
-            out.append((text.count("\n", 0, found.start()) + 1, f"{what}: `{found.group(0)[:80]}`"))
+    links = [m for m in _WEIGHT_LINK.finditer(text)] if "http" in text else []
+    own = [m for m in links if not _TORCH_ZOO.search(m.group(0))]
+    call = _DOWNLOAD_CALLS.search(text)
+    if call and (own or not links):
+        out.append((text.count("\n", 0, call.start()) + 1, f"downloads weights: `{call.group(0)[:80]}`"))
+    if own:
+        out.append((text.count("\n", 0, own[0].start()) + 1, f"links: `{own[0].group(0)[:80]}`"))
     return out
 
 

@@ -101,3 +101,17 @@ def test_host_links_count_under_an_enclosing_weights_heading_or_next_to_a_weight
 - dataset(https://drive.google.com/open?id=1Xyz)
 """
     assert [line for line, _ in release_lines(readme)] == [5, 9]
+
+
+def test_pytorchs_own_model_zoo_is_not_the_project_publishing_weights():
+    # a copied torchvision resnet.py: ImageNet backbones, not weights the project trained
+    zoo = ("model_urls = {'resnet50': 'https://download.pytorch.org/models/resnet50-19c8e357.pth'}\n"
+           "def resnet50(pretrained=False):\n    return model_zoo.load_url(model_urls['resnet50'])\n")
+    assert code_downloads(zoo) == []
+    ours = zoo + "URL = 'https://github.com/o/r/releases/download/v1/retinanet.pth'\n"
+    assert [what.split(":")[0] for _, what in code_downloads(ours)] == ["downloads weights", "links"]
+
+
+def test_a_readme_pointing_at_pytorchs_model_zoo_publishes_nothing():
+    readme = "## Pretrained weights\nDownload the ImageNet backbone: https://download.pytorch.org/models/resnet50-19c8e357.pth\n"
+    assert released_weights_in({"README.md": readme}) == ()
