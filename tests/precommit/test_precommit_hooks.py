@@ -56,7 +56,8 @@ NOTEBOOK = {
          "source": ["import torch\n", "from torch.utils.data import DataLoader\n",
                     "train_dl = DataLoader(dataset, batch_size=2, shuffle=True, num_workers=2)\n",
                     "for x in train_dl:\n",
-                    "    x = x.cuda(non_blocking=True)\n"]},
+                    "    x = x.cuda(non_blocking=True)\n",
+                    "    model(x).sum().backward()\n"]},
     ],
     "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5,
 }
