@@ -257,8 +257,8 @@ class TrainingEntrypointRule(Rule):
         raise NotImplementedError
 
     def visit_Module(self, node: cst.Module) -> None:
-        if not self.missing():
-            return
+        if not self.facts.model.uses_torch(self.context.path) or not self.missing():
+            return  # no torch in it or under it: a PaddlePaddle port's train.py trains no PyTorch model
         anchor = entry_anchor(node, self.context.path, self.context.source)
         if anchor is not None:
             self.report(anchor.test if isinstance(anchor, cst.If) else anchor)

@@ -124,6 +124,15 @@ class ProjectModel:
             self._aliases[rel] = got
         return got
 
+    def uses_torch(self, rel: str) -> bool:
+        """Does `rel`, or a project file it imports (two levels), import torch? A PaddlePaddle or
+        TensorFlow port in a PyTorch repository does not; a file whose imports were not read counts."""
+        info = self.infos.get(rel)
+        if info is None or not info.parsed:
+            return True
+        return any(m == "torch" or m.startswith("torch.") for r in (rel, *self.imported_files(rel, depth=2))
+                   for m in (self.infos[r].imports if r in self.infos else ()))
+
     def defines(self, rel: str, name: str) -> bool | None:
         """Is `name` bound at the module level of `rel` (imported, defined or assigned)? None when
         the file cannot say: it star-imports, or it was not parsed."""

@@ -93,6 +93,10 @@ class SaveWholeModule(ScopedRule):
     needles = ("save",)
 
     valid = [
+        # A loaded state dict under a module-like name, rewritten and saved (BasicSR's convert_models.py).
+        Example("import torch\ndef convert(save_path):\n    crt_net = torch.load('net_g.pth')\n"
+                "    for k in list(crt_net):\n        crt_net[k.replace('module.', '')] = crt_net.pop(k)\n"
+                "    torch.save(crt_net, save_path)\n"),
         # The project reads its checkpoints back as modules (practical-pytorch's char-RNN): its format.
         Example("import torch\ndef save(rnn):\n    torch.save(rnn, 'char-rnn-classification.pt')\n",
                 files={"predict.py": "import torch\nrnn = torch.load('char-rnn-classification.pt')\n"
@@ -182,11 +186,16 @@ class SaveWholeModule(ScopedRule):
                 self.report(v, self.dict_message.format(name=self._shown(v)))
 
     def _not_a_module(self, bound: cst.BaseExpression) -> bool:
-        """A value no module is: a container literal, `dict(...)`, `x.state_dict()`, an OrderedDict."""
+        """A value no module is: a container literal, `dict(...)`, `x.state_dict()`, an OrderedDict,
+        or what `torch.load` returned, an item of it included (`crt_net = torch.load(path)`, a state
+        dict a conversion script rewrites; in a project that loads whole modules back the rule is
+        silent anyway)."""
         if isinstance(bound, (cst.Dict, cst.List, cst.Tuple, cst.DictComp, cst.ListComp, cst.SimpleString)):
             return True
+        while isinstance(bound, cst.Subscript):
+            bound = bound.value
         return isinstance(bound, cst.Call) and (
-            self.is_name(bound.func, "dict", "collections.OrderedDict")
+            self.is_name(bound.func, "dict", "collections.OrderedDict", "torch.load")
             or last_segment(bound.func) in ("state_dict", "OrderedDict"))
 
     def _shown(self, value: cst.CSTNode) -> str:

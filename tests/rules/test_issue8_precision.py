@@ -618,3 +618,17 @@ def test_rl501_knows_a_file_name_the_project_saves_under_a_template():
     assert run("RL501", load, "benchmark.py", **{"train_and_test.py": train}) == ()
     other = load.replace("encoder_forecaster_45000.pth", "resnet50-19c8e357.pth")
     assert len(run("RL501", other, "benchmark.py", **{"train_and_test.py": train})) == 1
+
+
+def test_entrypoint_rules_leave_a_port_to_another_framework_alone():
+    # face.evoLVe's paddle/train.py: the same loop shape, PaddlePaddle's API, no torch anywhere
+    paddle = ("import paddle\nimport paddle.nn as nn\n\ndef main():\n    model = nn.Conv2D(3, 8, 3)\n"
+              "    opt = paddle.optimizer.Adam(parameters=model.parameters())\n    for x, y in loader:\n"
+              "        loss = criterion(model(x), y)\n        loss.backward()\n        opt.step()\n"
+              "        opt.clear_grad()\n\nif __name__ == '__main__':\n    main()\n")
+    gpu = {"gpu.py": "import torch\nmodel = torch.nn.Conv2d(3, 8, 3).cuda()\n"}
+    assert run("RL401", paddle, "paddle/train.py", **gpu) == ()
+    torch_port = paddle.replace("import paddle\nimport paddle.nn as nn\n", "import torch\nimport torch.nn as nn\n") \
+        .replace("nn.Conv2D", "nn.Conv2d").replace("paddle.optimizer.Adam(parameters=", "torch.optim.Adam(") \
+        .replace("opt.clear_grad()", "opt.zero_grad()").replace("model(x)", "model(x.cuda())")
+    assert len(run("RL401", torch_port, "train.py", **gpu)) == 1
