@@ -55,7 +55,7 @@ class ClassSummary:
     acts: set[str] = field(default_factory=set)  # "relu", "saturating", "other", "configurable"
     built: list[str] = field(default_factory=list)  # last names of everything called in its methods, per call
     bases: list[str] = field(default_factory=list)  # qualified base names
-    inits: bool = False  # nn.init.*, self.apply(...), an init method, `w.data.normal_(...)` ...
+    inits: bool = False  # nn.init.*, self.apply(...), an init method, `w.data.normal_(...)`, `p.data = ...` in __init__ ...
     norms: bool = False  # builds a torch.nn normalisation layer (BatchNorm, GroupNorm, LayerNorm ...)
     relus: int = 0  # mentions of a ReLU-family activation in its methods: built, called, `self.relu(...)`
 
@@ -96,6 +96,9 @@ def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-unt
                     summary.built.append(last)
                 if not summary.inits and _is_init_call(rule, n):
                     summary.inits = True
+            elif isinstance(n, cst.AssignTarget) and isinstance(n.target, cst.Attribute) \
+                    and n.target.attr.value == "data" and method.name.value == "__init__":
+                summary.inits = True  # `p.data = torch.FloatTensor(weights[n])` in the constructor: set from loaded values
             elif isinstance(n, (cst.Name, cst.Attribute)):
                 name = n.attr.value if isinstance(n, cst.Attribute) else n.value
                 if isinstance(n, cst.Name) and name in RELU:

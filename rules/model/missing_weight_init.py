@@ -48,7 +48,9 @@ class MissingWeightInit(ScopedRule):
 
     - none in the class, its in-file blocks or its in-file bases: no `nn.init.*` call, no
       `self.apply(...)`, no `reset_parameters` / `_init_weights` / `init_weights` method or call,
-      no in-place initialiser on a weight (`m.weight.data.normal_(0, 0.02)`), no call of a
+      no in-place initialiser on a weight (`m.weight.data.normal_(0, 0.02)`), no assignment of a
+      parameter's data in `__init__` (`p.data = torch.FloatTensor(weights[n])`: MTCNN's nets load every
+      parameter from a `.npy` file in `__init__`, judged wrong twice), no call of a
       function whose name says init (`init_net(...)`, `trunc_normal_(...)`);
     - none applied to an instance anywhere in the project: `net = Net(); net.apply(weights_init)`,
       `init_net(net)`, `net.load_state_dict(...)`, `Net(pretrained=True)`, `Net.from_pretrained(...)`
@@ -134,6 +136,28 @@ class MissingWeightInit(ScopedRule):
     needles = ("Conv", "Linear")
 
     valid = [
+        # Every parameter set from pretrained arrays in __init__ (face.evoLVe's MTCNN RNet).
+        Example("""
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class RNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2, self.c3 = nn.Conv2d(3, 28, 3), nn.Conv2d(28, 48, 3), nn.Conv2d(48, 64, 2)
+        self.f1, self.f2, self.f3 = nn.Linear(576, 128), nn.Linear(128, 2), nn.Linear(128, 4)
+        weights = np.load("./rnet.npy", allow_pickle=True)[()]
+        for n, p in self.named_parameters():
+            p.data = torch.FloatTensor(weights[n])
+
+    def forward(self, x):
+        x = F.relu(self.c3(F.relu(self.c2(F.relu(self.c1(x))))))
+        x = F.relu(self.f1(x.flatten(1)))
+        return self.f2(x), self.f3(x)
+"""),
         # Initialised through self.apply.
         Example(_DEEP.replace("        # init\n", "        self.apply(init_weights)\n") + _INIT_FN),
         # An instance is initialised in another file of the project.
