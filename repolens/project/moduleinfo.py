@@ -262,7 +262,8 @@ _LOADER_STAR = re.compile(r"\bDataLoader\((?:[^()]|\([^()]*\))*?\*\*\s*([A-Za-z_
 def _pin_evidence(text: str, dicts: list[KwargsDict]) -> tuple[Evidence, ...]:
     """Where this file may pin host memory. A DataLoader given `**name` counts unless `name` is
     a dict this file builds completely without a `pin_memory` key (MedicalZooPytorch's `params`):
-    the keyword may travel in there. Text-level and generous: the fact it feeds says "nothing in
+    the keyword may travel in there; so does a plain DataLoader call without pin_memory, which
+    RL101's fix pins. Text-level and generous: the fact it feeds says "nothing in
     the project pins", which must not be said of a project that might."""
     if "pin_memory" not in text and "DataLoader(" not in text:
         return ()
@@ -275,7 +276,28 @@ def _pin_evidence(text: str, dicts: list[KwargsDict]) -> tuple[Evidence, ...]:
         if star.group(1) not in known:
             out.append(Evidence("kwargs", _line_of(text, star.start()), f"`DataLoader(..., **{star.group(1)})`"))
             break
+    # A DataLoader call that names no pin_memory and passes no **kwargs is one RL101's fix pins:
+    # once it runs, RL103's advice applies (and `--fix` must reach the same result in one pass).
+    for call in re.finditer(r"\bDataLoader\(", text):
+        args = _call_arguments(text, call.end())
+        if args is not None and "pin_memory" not in args and "**" not in args:
+            out.append(Evidence("fixable", _line_of(text, call.start()), "`DataLoader(...)` without pin_memory"))
+            break
     return tuple(out)
+
+
+def _call_arguments(text: str, start: int) -> str | None:
+    """The text between the `(` ending at `start` and its matching `)`, or None (unbalanced)."""
+    depth = 1
+    for i in range(start, min(len(text), start + 5000)):
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return text[start:i]
+    return None
 
 
 def _line_of(text: str, pos: int) -> int:
