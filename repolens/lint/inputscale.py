@@ -78,7 +78,23 @@ def small_batches(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
         return True
     if side is None:
         return False
-    batch = loader_batch_size(rule, call)
+    return _small_batch(side, loader_batch_size(rule, call))
+
+
+def small_stated_batches(rule) -> bool:  # type: ignore[no-untyped-def]
+    """The batches of the rule's file are small by the sizes stated for it, for a loader this file
+    does not build (`self.train_loader`, a factory's): its image side and the largest batch size
+    stated (`--batch_size` of the script that imports it), or reinforcement-learning states."""
+    side = stated_image_side(rule)
+    if side is None:
+        return rule.facts.model.steps_environments(rule.context.path)
+    batches = [s.value for _, s in rule.facts.model.stated_sizes("batch", rule.context.path)]
+    return _small_batch(side, max(batches) if batches else None)
+
+
+def _small_batch(side: int, batch: int | None) -> bool:
+    """A float32 RGB batch of `batch` images of `side` px is at most SMALL_BATCH_BYTES (with no
+    batch size known, the side is tiny)."""
     if batch is None:
         return side <= TINY_IMAGE_SIDE
     return batch * 3 * side * side * 4 <= SMALL_BATCH_BYTES

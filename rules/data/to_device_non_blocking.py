@@ -4,6 +4,7 @@ from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_arg, last_segment, literal,
                                    positional_args, target_names, unwrap_iter)
+from repolens.lint.inputscale import small_batches, small_stated_batches
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, name_tokens, role_of_name
@@ -68,7 +69,12 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     `pin_memory` or with a literal `pin_memory=False`: from pageable memory the copy cannot
     overlap, so pinning comes first (RL101 reports that loader; once it is pinned this rule asks
     for `non_blocking`); an evaluation loop (the loader is named for evaluation, or the loop runs no
-    backward and nothing names it for training): validation is a small share of a run.
+    backward and nothing names it for training): validation is a small share of a run; and
+    batches that are small by RL101's measure (at most 4 MiB as float32 RGB, `inputscale`): the
+    loader's own batch size and image side, or, for a loader built elsewhere, the largest batch
+    size and the image side stated for the file (Image_Segmentation's solver iterates the loader
+    it is handed, at the `--batch_size 1` and `--image_size 224` its `main.py` states): such a copy
+    takes well under a millisecond either way.
 
     One finding per statement: `x, y = x.to(device), y.to(device)` is one line to change, and its
     fix adds `non_blocking=True` to every copy of the statement. The message says what the file
@@ -177,6 +183,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         self._pins: list[str] = []  # per loop frame: the pin state of the loader it iterates
         self._trains: list[bool] = []  # per loop frame: is it a training loop
         self._loader_roles: dict[str, str | None] = {}  # name -> TRAIN / EVAL / None of its DataLoader(...)
+        self._loader_small: dict[str, bool] = {}  # name -> are its DataLoader(...)'s batches small
+        self._small: list[bool] = []  # per loop frame: are the batches of the loader it iterates small
         self._statement: list[cst.SimpleStatementLine] = []
         self._flagged: dict[int, list[cst.Call]] = {}  # id(statement) -> its flagged copies, in order
 
@@ -218,6 +226,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                 if key:
                     self._loader_names[key] = _pin_state(node.value)
                     self._loader_roles[key] = dataloader_role(self, node.value)
+                    self._loader_small[key] = small_batches(self, node.value)
             return
         if self.function_stack:  # outside functions: read once, up front, by visit_Module
             self._record_factory_loader(node)
@@ -285,14 +294,26 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
             return False
         return role == TRAIN or trains(node, self.function_stack)
 
+    def _small_batches(self, expr: cst.BaseExpression) -> bool:
+        """The loader's batches are small by the sizes stated for it (RL101's measure): its own call's,
+        else the file's (a loader built elsewhere). A few MB cross PCIe in well under a millisecond:
+        an asynchronous copy saves nothing measurable (Image_Segmentation: 224 px at batch 1)."""
+        expr = unwrap_iter(expr)
+        if isinstance(expr, cst.Call):
+            return small_batches(self, expr)
+        known = self._loader_small.get(dotted(expr) or "")
+        return known if known is not None else small_stated_batches(self)
+
     def visit_For(self, node: cst.For) -> None:
         pin = self._loader_pin(node.iter)
+        self._small.append(self._small_batches(node.iter) if pin is not None else bool(self._small and self._small[-1]))
         self._loops.append(set(target_names(node.target)) if pin is not None else None)
         self._pins.append(pin or (self._pins[-1] if self._pins else UNKNOWN))
         self._trains.append(self._trains_loop(node) if pin is not None else bool(self._trains and self._trains[-1]))
 
     def leave_For(self, original_node: cst.For) -> None:
         self._loops.pop()
+        self._small.pop()
         self._pins.pop()
         self._trains.pop()
 
@@ -323,9 +344,11 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         self._loops.append(set(target_names(comp.target)) if self._batch_names() and self._is_batch(it) else None)
         self._pins.append(self._pins[-1] if self._pins else UNKNOWN)
         self._trains.append(bool(self._trains and self._trains[-1]))
+        self._small.append(bool(self._small and self._small[-1]))
 
     def _leave_comprehension(self) -> None:
         self._loops.pop()
+        self._small.pop()
         self._pins.pop()
         self._trains.pop()
 
@@ -373,6 +396,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
             return
         if self._trains and not self._trains[-1]:
             return  # an evaluation loop: a small share of the run
+        if self._small and self._small[-1]:
+            return  # batches of a few MB: the copy takes well under a millisecond either way
         method = node.func.attr.value
         if method not in ("to", "cuda") or not self._is_batch(node.func.value):
             return
