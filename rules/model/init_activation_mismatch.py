@@ -37,7 +37,12 @@ class InitActivationMismatch(ScopedRule):
     activations are all Tanh/Sigmoid. "Convolution weights" means the call's argument names a conv
     (`self.conv1.weight`) or the call sits under an `isinstance(m, nn.Conv2d)` test (Kaiming: also
     Linear). A file with other activations (GELU, SiLU...) or a configurable one (`act_layer`,
-    `activation=`) is left alone.
+    `activation=`) is left alone. So is a model that normalises what its layers compute (a
+    BatchNorm, GroupNorm, LayerNorm ... in the class or its in-file blocks; with no class known,
+    a BatchNorm layer in the file): the normalisation divides out the scale of the weights before
+    it, and the scale is all that Xavier and He differ in (face.evoLVe's IR-SE backbones, Xavier
+    before BatchNorm and PReLU, judged not worth a change: the recipe its released models were
+    trained with).
 
     ## Why is this bad?
     Each scheme keeps the variance of activations constant through depth for one kind of
@@ -112,6 +117,20 @@ class Rnn(nn.Module):
         self.act = nn.Tanh()
         nn.init.xavier_normal_(self.conv.weight)      # Xavier for Tanh: right
 """),
+        # Every conv feeds a BatchNorm, which divides out the weights' scale: the init's variance
+        # never reaches the PReLU (face.evoLVe's IR-SE backbones, the InsightFace recipe).
+        Example("""
+import torch.nn as nn
+
+class Backbone(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64), nn.PReLU(64),
+                                  nn.Conv2d(64, 64, 3), nn.BatchNorm2d(64), nn.PReLU(64))
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.xavier_uniform_(m.weight)
+"""),
     ]
     invalid = [
         Example("""
@@ -167,19 +186,19 @@ class Net(torch.nn.Module):
             self._kinds = kinds
         return self._kinds
 
-    def _model_kinds(self, node: cst.Call) -> set[str] | None:
-        """The activations of the model class(es) this init applies to; None: not known per class.
-
-        Inside a Module class: that class (with its in-file blocks and bases). In a function:
-        every class whose `self.apply(fn)` or instance's `.apply(fn)` in this file names it.
-        """
+    def _model_classes(self) -> set[str]:
+        """The model classes the init being visited applies to. Inside a Module class: that class
+        (with its in-file blocks and bases). In a function: every class whose `self.apply(fn)` or
+        instance's `.apply(fn)` in this file names it. Empty: not known."""
         if self.class_stack and self.class_is_module(self.class_stack[-1]):
-            classes = {self.class_stack[-1].name.value}
-        elif self.function_stack:
-            classes = self._applied_to(self.function_stack[0].name.value)
-            if not classes:
-                return None
-        else:
+            return {self.class_stack[-1].name.value}
+        if self.function_stack:
+            return self._applied_to(self.function_stack[0].name.value)
+        return set()
+
+    def _model_kinds(self, classes: set[str]) -> set[str] | None:
+        """The activations of those model classes; None: not known per class."""
+        if not classes:
             return None
         kinds: set[str] = set()
         for name in classes:
@@ -188,6 +207,15 @@ class Net(torch.nn.Module):
                 return None
             kinds |= answer.acts
         return {"configurable"} if "configurable" in kinds else kinds
+
+    def _normalised(self, classes: set[str]) -> bool:
+        """The model normalises what its layers compute (BatchNorm, GroupNorm, LayerNorm ... in the
+        class or its in-file blocks; with no class known, a BatchNorm layer in the file): the
+        normalisation divides out the scale of the weights before it, so the initialisation's
+        variance, what Xavier and He differ in, no longer reaches the activation."""
+        if not classes:
+            return self.context.path in self.facts.batchnorm_files
+        return any((answer := model_answer(self, name)) is not None and answer.normalised for name in classes)
 
     def _applied_to(self, fn: str) -> set[str]:
         """Module classes of this file that `.apply(fn)` reaches: `self.apply(fn)` in the class,
@@ -227,7 +255,10 @@ class Net(torch.nn.Module):
         is_kaiming = self.is_name(node.func, *KAIMING)
         if not (is_xavier or is_kaiming) or not node.args:
             return
-        kinds = self._model_kinds(node)
+        classes = self._model_classes()
+        if self._normalised(classes):
+            return
+        kinds = self._model_kinds(classes)
         if kinds is None:
             if CONFIGURABLE.search(self.context.source):
                 return
