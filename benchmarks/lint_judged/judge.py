@@ -11,6 +11,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --after      # the fourth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --blind      # the fifth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --close      # the sixth held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --seventh    # the seventh held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -65,6 +66,19 @@ BLIND = HERE / "judgements_blind.json"
 # Judged once (at repolens 87682ec, near the close of the fourth session) by a second judge on six
 # repositories nobody had linted, only totals and per-rule counts reported: a sixth held-out set.
 CLOSE = HERE / "judgements_close.json"
+# Judged once (at repolens 4b0a9b7, the start of the fifth session) by a second judge on seven
+# repositories nobody had linted, only totals and per-rule counts reported: a seventh held-out set.
+SEVENTH = HERE / "judgements_seventh.json"
+HELD_OUT_SETS = {
+    "heldout": (HELDOUT, "the held-out set, never tuned on"),
+    "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
+    "unseen": (UNSEEN, "the third held-out set, judged once by another judge on repositories the developers "
+                       "never looked at"),
+    "after": (AFTER, "the fourth held-out set, judged at first sight at 41571be"),
+    "blind": (BLIND, "the fifth held-out set, judged at first sight at 8365344"),
+    "close": (CLOSE, "the sixth held-out set, judged at first sight at 87682ec"),
+    "seventh": (SEVENTH, "the seventh held-out set, judged at first sight at 4b0a9b7"),
+}
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
 
@@ -148,21 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", default=None, help="only these repositories")
     ap.add_argument("-v", "--verbose", action="store_true", help="list unjudged and gone findings")
     ap.add_argument("--json", action="store_true", help="print the table and changes as JSON")
-    ap.add_argument("--heldout", action="store_true",
-                    help=f"use the held-out set ({HELDOUT.name}) instead of {JUDGEMENTS.name}")
-    ap.add_argument("--fresh", action="store_true",
-                    help=f"use the second held-out set ({FRESH.name}), judged once on repositories nobody had linted")
-    ap.add_argument("--unseen", action="store_true",
-                    help=f"use the third held-out set ({UNSEEN.name}), judged once by another judge on repositories "
-                         "the developers never looked at")
-    ap.add_argument("--after", action="store_true",
-                    help=f"use the fourth held-out set ({AFTER.name}), judged at first sight at 41571be")
-    ap.add_argument("--blind", action="store_true",
-                    help=f"use the fifth held-out set ({BLIND.name}), judged at first sight at 8365344")
-    ap.add_argument("--close", action="store_true",
-                    help=f"use the sixth held-out set ({CLOSE.name}), judged at first sight at 87682ec")
+    sets = ap.add_mutually_exclusive_group()
+    for name, (path, what) in HELD_OUT_SETS.items():
+        sets.add_argument(f"--{name}", dest="set", action="store_const", const=name,
+                          help=f"use {path.name} instead of {JUDGEMENTS.name}: {what}")
     args = ap.parse_args(argv)
-    path = CLOSE if args.close else BLIND if args.blind else AFTER if args.after else UNSEEN if args.unseen else FRESH if args.fresh else HELDOUT if args.heldout else JUDGEMENTS
+    path = HELD_OUT_SETS[args.set][0] if args.set else JUDGEMENTS
     data = load(path)
     for repo in args.add_repo:
         data["repos"][repo] = realrepos.commit_of(repo)
