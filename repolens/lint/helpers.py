@@ -88,8 +88,11 @@ def add_keyword(call: cst.Call, name: str, value: str) -> cst.Call:
         return call.with_changes(args=[new_arg])
     last = args[-1]
     if not isinstance(last.comma, cst.Comma):
-        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        args.append(new_arg)
+        # The space before `)` (a newline and the closing indent) moves behind the new argument:
+        # `f(a, b\n)` becomes `f(a, b, name=value\n)`.
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+                                     whitespace_after_arg=cst.SimpleWhitespace(""))
+        args.append(new_arg.with_changes(whitespace_after_arg=last.whitespace_after_arg))
         return call.with_changes(args=args)
     after = last.comma.whitespace_after
     if not isinstance(after, cst.ParenthesizedWhitespace):  # `f(a, b,)` on one line

@@ -8,6 +8,7 @@ from repolens.lint.inputscale import small_batches, small_stated_batches
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, name_tokens, role_of_name
+from repolens.lint.traverse import walk
 from repolens.pyindex.aliases import cst_dotted_name
 
 DEVICE_TOKENS = frozenset({"device", "dev", "gpu", "cuda", "rank", "local_rank"})
@@ -83,7 +84,10 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
 
     A loader a project function builds and returns (`loader = get_loader(...)`, in this file or
     another) has the pin state of the `DataLoader(...)` that function returns, read by the project
-    model: unpinned there, this rule is silent here. So is a project that pins nothing anywhere
+    model: unpinned there, this rule is silent here. A loop over a name that the file binds to
+    `DataLoader(...)` calls elsewhere, all alike (the `loader` parameter of `train(epoch, loader,
+    ...)` that `main()`, which built `loader = DataLoader(...)`, calls: vq-vae-2) has their pin
+    state, and `loader = tqdm(loader)` is the same loader. So is a project that pins nothing anywhere
     (`ProjectModel.pins_memory`: no `pin_memory` but a literal False, no `.pin_memory()`, no
     DataLoader given `**kwargs` that may carry it): wherever its loader comes from (a parameter
     of `train(args, model, trainloader, ...)` fed by a caller in another file, as in
@@ -184,6 +188,10 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         self._trains: list[bool] = []  # per loop frame: is it a training loop
         self._loader_roles: dict[str, str | None] = {}  # name -> TRAIN / EVAL / None of its DataLoader(...)
         self._loader_small: dict[str, bool] = {}  # name -> are its DataLoader(...)'s batches small
+        # name -> (pin states, batches small) of the DataLoader(...) calls bound to it in any scope
+        # of the file: a loop over a parameter `loader` of `train()` iterates what `main()`, which
+        # built `loader = DataLoader(...)`, passes it (vq-vae-2's train_vqvae.py)
+        self._file_loaders: dict[str, tuple[set[str], bool]] = {}
         self._small: list[bool] = []  # per loop frame: are the batches of the loader it iterates small
         self._statement: list[cst.SimpleStatementLine] = []
         self._flagged: dict[int, list[cst.Call]] = {}  # id(statement) -> its flagged copies, in order
@@ -198,6 +206,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         if name is None:
             return None
         known = self._loader_names.get(name)
+        if known is None and name in self._file_loaders and len(self._file_loaders[name][0]) == 1:
+            known = next(iter(self._file_loaders[name][0]))
         if known is not None and known != EXTERNAL:
             return known
         return (known or UNKNOWN) if _loader_named(expr) else None
@@ -220,32 +230,51 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         super().visit_Assign(node)
         if not isinstance(node.value, cst.Call):
             return
-        if self.is_name(node.value.func, *DATALOADER):
-            for t in node.targets:
-                key = dotted(t.target)
-                if key:
-                    self._loader_names[key] = _pin_state(node.value)
-                    self._loader_roles[key] = dataloader_role(self, node.value)
-                    self._loader_small[key] = small_batches(self, node.value)
-            return
         if self.function_stack:  # outside functions: read once, up front, by visit_Module
-            self._record_factory_loader(node)
+            self._record_loader(node)
 
     def visit_Module(self, node: cst.Module) -> None:
-        # Module-level loaders are globals: a `def train():` above the `__main__` block that
-        # assigns `train_loader = get_loader(...)` iterates it, so read those assignments first.
+        # Module-level loaders are globals: a `def train(epoch, loader, ...)` above the `__main__`
+        # block that assigns `loader = DataLoader(...)` or `train_loader = get_loader(...)` and
+        # passes it on iterates it (vq-vae-2's train_vqvae.py), so read those assignments first.
         self._ensure_tracker()
         todo: list[cst.CSTNode] = [node]
         while todo:
             for child in todo.pop().children:
                 if isinstance(child, cst.Assign) and isinstance(child.value, cst.Call):
-                    self._record_factory_loader(child)
+                    self._record_loader(child)
                 elif not isinstance(child, (cst.FunctionDef, cst.BaseExpression)):
                     todo.append(child)  # statements and blocks at module level, not function bodies
+        if "DataLoader" in self.context.source:
+            for n in walk(node):
+                if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) \
+                        and self.is_name(n.value.func, *DATALOADER):
+                    for t in n.targets:
+                        key = dotted(t.target)
+                        if key:
+                            pins, small = self._file_loaders.get(key, (set(), True))
+                            self._file_loaders[key] = (pins | {_pin_state(n.value)},
+                                                       small and small_batches(self, n.value))
+
+    def _record_loader(self, node: cst.Assign) -> None:
+        """`loader = DataLoader(...)`: its pin state, role and batch size; else a factory's loader."""
+        call = node.value
+        assert isinstance(call, cst.Call)
+        if not self.is_name(call.func, *DATALOADER):
+            self._record_factory_loader(node)
+            return
+        for t in node.targets:
+            key = dotted(t.target)
+            if key:
+                self._loader_names[key] = _pin_state(call)
+                self._loader_roles[key] = dataloader_role(self, call)
+                self._loader_small[key] = small_batches(self, call)
 
     def _record_factory_loader(self, node: cst.Assign) -> None:
         """`loader = get_loader(...)`: a project function that builds and returns a DataLoader,
         whose pin state the project model read in its own file."""
+        if unwrap_iter(node.value) is not node.value:
+            return  # `loader = tqdm(loader)`: a progress bar over the same loader, not a new one
         written = cst_dotted_name(node.value.func)  # type: ignore[union-attr]
         model = self.facts.model
         pin = model.loader_factory_pin(model.qualify(written, self.context.path), self.context.path) if written else None
@@ -301,7 +330,10 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         expr = unwrap_iter(expr)
         if isinstance(expr, cst.Call):
             return small_batches(self, expr)
-        known = self._loader_small.get(dotted(expr) or "")
+        name = dotted(expr) or ""
+        known = self._loader_small.get(name)
+        if known is None and name in self._file_loaders:
+            known = self._file_loaders[name][1]
         return known if known is not None else small_stated_batches(self)
 
     def visit_For(self, node: cst.For) -> None:

@@ -23,6 +23,8 @@ def _added(code: str) -> str:
     ("DataLoader(ds,\n           batch_size=4)", "DataLoader(ds,\n           batch_size=4, pin_memory=True)"),
     ("DataLoader(\n    ds,\n    batch_size=4,\n)", "DataLoader(\n    ds,\n    batch_size=4,\n    pin_memory=True,\n)"),
     ("DataLoader(\n    ds,\n)", "DataLoader(\n    ds,\n    pin_memory=True,\n)"),
+    # The closing parenthesis on its own line stays there (vq-vae-2's loaders).
+    ("DataLoader(\n    ds, batch_size=4\n)", "DataLoader(\n    ds, batch_size=4, pin_memory=True\n)"),
     ("DataLoader(\n    ds,  # the set\n    batch_size=4,  # small\n)",
      "DataLoader(\n    ds,  # the set\n    batch_size=4,  # small\n    pin_memory=True,\n)"),
 ])

@@ -672,3 +672,46 @@ def test_rl103_is_silent_on_the_small_batches_the_project_states():
     assert findings(224, 1) == 0
     # 224 px at batch 64 (38 MB): the asynchronous copy is worth it.
     assert findings(224, 64) == 2
+
+
+# -- RL103 on a loader handed to `train()` by the function that built it (vq-vae-2's train_vqvae.py)
+TRAIN_PARAM = """
+import torch
+from tqdm import tqdm
+from torch.utils.data import DataLoader
+def train(epoch, loader, model, optimizer, device):
+    loader = tqdm(loader)
+    for i, (img, label) in enumerate(loader):
+        img = img.to(device)
+        model(img).mean().backward()
+        optimizer.step()
+def main(args):
+    device = "cuda"
+    loader = DataLoader(
+        dataset, batch_size=128, sampler=sampler, num_workers=2{pin}
+    )
+    for i in range(args.epoch):
+        train(i, loader, model, optimizer, device)
+"""
+
+
+def test_rl103_follows_a_loader_parameter_to_the_loader_of_the_same_name_built_in_the_file():
+    # Unpinned: RL101 asks for pinning first, RL103 waits (a progress bar over it is the same loader).
+    assert run("RL103", TRAIN_PARAM.format(pin="")) == ()
+    assert len(run("RL101", TRAIN_PARAM.format(pin=""))) == 1
+    assert len(run("RL103", TRAIN_PARAM.format(pin=", pin_memory=True"))) == 1
+
+
+def test_rl101_fix_keeps_the_closing_parenthesis_on_its_own_line_and_rl103_follows_in_the_same_pass(tmp_path):
+    from repolens.lint.config import LintConfig
+    from repolens.lint.engine import lint_targets
+    from repolens.lint.settings import resolve_settings
+    from repolens.lint.targets import collect_targets
+
+    (tmp_path / "train.py").write_text(TRAIN_PARAM.format(pin=""), encoding="utf-8")
+    settings = resolve_settings(LintConfig(root=tmp_path), select=["RL101", "RL103"])
+    lint_targets(collect_targets([tmp_path], tmp_path).targets, settings, fix_mode="fix", unsafe_fixes=False,
+                 use_cache=False, jobs=1)
+    fixed = (tmp_path / "train.py").read_text(encoding="utf-8")
+    assert "num_workers=2, pin_memory=True\n    )" in fixed
+    assert "img = img.to(device, non_blocking=True)" in fixed
