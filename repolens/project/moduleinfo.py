@@ -118,10 +118,10 @@ class ModuleInfo:
     devices: tuple[Evidence, ...] = ()  # evidence of GPU use
     torch_apis: tuple[Evidence, ...] = ()  # APIs that imply a torch version (what = "2.6")
     sizes: tuple[StatedSize, ...] = ()  # image sides and batch sizes the file states (inputsizes)
-    hooks: tuple[Evidence, ...] = ()  # machinery that works through nn.Module hooks (see _HOOK_PATTERNS)
+    hooks: tuple[Evidence, ...] = ()  # machinery that works through nn.Module hooks (see _HOOKS)
     downloads: tuple[Evidence, ...] = ()  # weights the code downloads (releases.code_downloads)
     pins: tuple[Evidence, ...] = ()  # host memory this file may pin (`_pin_evidence`)
-    hooked: tuple[str, ...] = ()  # modules whose own hooks this file sets, by last name; "*": any (`_hooked_names`)
+    hooked: tuple[str, ...] = ()  # modules whose own hooks this file sets, by last name; "*": any (`_hooks`)
 
     def alias_table(self) -> dict[str, str]:
         return dict(self.aliases)
@@ -193,64 +193,55 @@ _API_TEXT = re.compile(r"\b(?:torch\.accelerator|(?:torch\.serialization\.)?(?:a
 
 
 # Machinery that only works when a module is called as `module(x)`: nn.Module.__call__ runs the hooks it
-# registers, `module.forward(x)` skips them (RL209 speaks only in projects that use one of these).
-_HOOK_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("hook", re.compile(r"\.register_(?:full_)?(?:forward|backward)(?:_pre)?_hook\(|register_module_forward(?:_pre)?_hook\(")),
-    ("weight_norm", re.compile(r"(?<![\w.])(?:(?:torch\.)?nn\.utils\.)?(?:weight_norm|spectral_norm)\(")),
+# registers, `module.forward(x)` skips them (RL209 speaks only in projects that use one of these, and
+# only on a receiver that may carry hooks of its own). One table, read twice by `_hooks`: as evidence
+# that the project hooks at all, and for which modules carry the hooks. Each entry: (what, pattern,
+# on) where `on` is "receiver" (group 1, when it matched, names the hooked module: `self.conv =
+# weight_norm(...)`, `layer.register_forward_hook(...)`) or "any" (global hooks, wrappers that may hook
+# every module). `torch.nn.utils.parametrizations.weight_norm` is not here: it works through a
+# parametrized weight, which `.forward()` reads too.
+_HOOKS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("hook", re.compile(r"([\w\]\)]+)\.register_(?:full_)?(?:forward|backward)(?:_pre)?_hook\("), "receiver"),
+    ("hook", re.compile(r"register_module_forward(?:_pre)?_hook\("), "any"),
+    ("weight_norm", re.compile(r"(?:([\w.]+)\s*=\s*)?(?<![\w.])(?:(?:torch\.)?nn\.utils\.)?(?:weight_norm|spectral_norm)\("),
+     "receiver"),
     ("pruning", re.compile(r"\bprune\.(?:l1_unstructured|random_unstructured|ln_structured|random_structured"
-                           r"|global_unstructured|custom_from_mask|identity)\(")),
-    ("fsdp", re.compile(r"\bFullyShardedDataParallel\b|\bfully_shard\(")),
-    ("deepspeed", re.compile(r"^\s*(?:import\s+deepspeed\b|from\s+deepspeed\b)", re.M)),
-    ("quantization", re.compile(r"\bquantization\.prepare(?:_qat)?\(|\bprepare_qat\(|\bprepare_fx\(")),
+                           r"|custom_from_mask|identity)\(\s*([\w.\]\[)(]+?)\s*,"), "receiver"),
+    ("pruning", re.compile(r"\bprune\.global_unstructured\("), "any"),
+    ("fsdp", re.compile(r"\bfully_shard\(\s*([\w.]+)"), "receiver"),
+    ("fsdp", re.compile(r"\bFullyShardedDataParallel\b"), "any"),
+    ("deepspeed", re.compile(r"^\s*(?:import\s+deepspeed\b|from\s+deepspeed\b)", re.M), "any"),
+    ("quantization", re.compile(r"\bquantization\.prepare(?:_qat)?\(|\bprepare_qat\(|\bprepare_fx\("), "any"),
 )
 _HOOK_NEEDLES = ("register_", "_norm(", "prune.", "FullyShardedDataParallel", "fully_shard", "deepspeed", "prepare")
-
-
-def _hook_evidence(text: str) -> tuple[Evidence, ...]:
-    if not any(n in text for n in _HOOK_NEEDLES):
-        return ()
-    out = []
-    for what, pattern in _HOOK_PATTERNS:
-        m = pattern.search(text)
-        if m and what == "pruning" and "prune.remove(" in text:
-            continue  # made permanent at once (YOLO's `prune()` helper): the mask hook is gone again
-        if m:
-            out.append(Evidence(what, _line_of(text, m.start()), f"`{m.group(0).strip()}`"))
-    return tuple(out)
-
-
-# Which modules carry hooks of their own (the same machinery as _HOOK_PATTERNS, read for its
-# receivers): `.forward()` on one of them skips them, on a container of them it does not (the
-# container calls each through `__call__`). A receiver that is no plain name, global hooks, and
-# wrappers that may hook any module give "*".
-_HOOKED_PATTERNS = (
-    re.compile(r"([\w\]\)]+)\.register_(?:full_)?(?:forward|backward)(?:_pre)?_hook\("),
-    re.compile(r"([\w.]+)\s*=\s*(?:[\w.]*\.)?(?:weight_norm|spectral_norm)\("),
-    re.compile(r"\bprune\.(?:l1_unstructured|random_unstructured|ln_structured|random_structured"
-               r"|custom_from_mask|identity)\(\s*([\w.\]\[)(]+?)\s*,"),
-    re.compile(r"\bfully_shard\(\s*([\w.]+)"),
-)
 # Loop variables that range over every module of a model: a hook set on one is set on all of them.
 _EVERY_MODULE = re.compile(r"\bfor\s+(?:\w+\s*,\s*)?(\w+)\s+in\s+[^:\n]*\.(?:named_)?(?:modules|children)\(")
-_HOOK_ANYWHERE = re.compile(r"register_module_forward(?:_pre)?_hook\(|\bFullyShardedDataParallel\b|\bglobal_unstructured\("
-                            r"|^\s*(?:import\s+deepspeed\b|from\s+deepspeed\b)|\bquantization\.prepare(?:_qat)?\("
-                            r"|\bprepare_qat\(|\bprepare_fx\(", re.M)
 
 
-def _hooked_names(text: str) -> tuple[str, ...]:
+def _hooks(text: str) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
+    """(the first use of each kind of hook machinery, the modules that carry hooks of their own by
+    last name, "*" for any). `.forward()` on a hooked module skips its hooks; on a container of
+    them it does not (the container calls each through `__call__`). A receiver that is no plain
+    name, or a loop variable over every module, gives "*"."""
     if not any(n in text for n in _HOOK_NEEDLES):
-        return ()
+        return (), ()
+    first: dict[str, re.Match[str]] = {}  # the earliest use of each kind
     names: set[str] = set()
     every = set(_EVERY_MODULE.findall(text))  # `for name, layer in model.named_modules():` -> layer
-    for i, pattern in enumerate(_HOOKED_PATTERNS):
-        if i == 2 and "prune.remove(" in text:
-            continue  # pruning made permanent at once: its mask hook is gone again
+    for what, pattern, on in _HOOKS:
+        if what == "pruning" and "prune.remove(" in text:
+            continue  # made permanent at once (YOLO's `prune()` helper): the mask hook is gone again
         for m in pattern.finditer(text):
-            last = m.group(1).rsplit(".", 1)[-1]
-            names.add(last if last.isidentifier() and last not in every else "*")
-    if _HOOK_ANYWHERE.search(text):
-        names.add("*")
-    return tuple(sorted(names))
+            if what not in first or m.start() < first[what].start():
+                first[what] = m
+            if on == "any":
+                names.add("*")
+            elif m.group(1):
+                last = m.group(1).rsplit(".", 1)[-1]
+                names.add(last if last.isidentifier() and last not in every else "*")
+    evidence = tuple(Evidence(what, _line_of(text, m.start()), f"`{m.group(0).strip()}`")
+                     for what, m in sorted(first.items(), key=lambda item: item[1].start()))
+    return evidence, tuple(sorted(names))
 
 
 # `pin_memory` in any role but a literal False (`pin_memory=True`, `pin_memory=args.pin_mem`,
@@ -665,6 +656,7 @@ class _Builder:
         for body, scope, owner, params in scopes:
             _ScopeReader(self, scope, owner, params).read(body)
         aliases = self.table.names
+        hooks = _hooks(self.text)
         return ModuleInfo(
             rel=self.rel, module=self.module, package=self.package, parsed=True,
             imports=tuple(sorted(self.imports)), star_imports=tuple(self.table.star_modules),
@@ -676,10 +668,10 @@ class _Builder:
             devices=_gpu_evidence(self.text),
             torch_apis=_api_evidence(self.text, aliases),
             sizes=sizes_in_module(tree, self.table, self.text),
-            hooks=_hook_evidence(self.text),
+            hooks=hooks[0],
             downloads=tuple(Evidence("weights", line, what) for line, what in code_downloads(self.text)),
             pins=_pin_evidence(self.text, self.kwargs_dicts),
-            hooked=_hooked_names(self.text),
+            hooked=hooks[1],
         )
 
     def _class(self, node: ast.ClassDef) -> ClassInfo:
