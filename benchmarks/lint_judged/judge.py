@@ -12,6 +12,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --blind      # the fifth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --close      # the sixth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --seventh    # the seventh held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --eighth     # the eighth held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -69,6 +70,9 @@ CLOSE = HERE / "judgements_close.json"
 # Judged once (at repolens 4b0a9b7, the start of the fifth session) by a second judge on seven
 # repositories nobody had linted, only totals and per-rule counts reported: a seventh held-out set.
 SEVENTH = HERE / "judgements_seventh.json"
+# Judged once (at repolens 5496c6f, mid fifth session) by a second judge on eight repositories nobody
+# had linted, only totals and per-rule counts reported: an eighth held-out set.
+EIGHTH = HERE / "judgements_eighth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -78,6 +82,7 @@ HELD_OUT_SETS = {
     "blind": (BLIND, "the fifth held-out set, judged at first sight at 8365344"),
     "close": (CLOSE, "the sixth held-out set, judged at first sight at 87682ec"),
     "seventh": (SEVENTH, "the seventh held-out set, judged at first sight at 4b0a9b7"),
+    "eighth": (EIGHTH, "the eighth held-out set, judged at first sight at 5496c6f"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
