@@ -28,6 +28,8 @@ class BindingTracker:
       scoped like Python's names: a function's locals and parameters hide the module's, and
       vanish when it ends; `self.x` attributes are kept file-wide (set in `__init__` or `setup`,
       read in another method).
+    - `unpacked[dotted]`: (call, index) for a name unpacked from a call's result
+      (`train_set, val_set = get_cifar10(...)`), scoped like `assigned`.
     - `function_stack`: names of the enclosing functions.
 
     Subclasses that define the same visit methods must call super().
@@ -38,6 +40,8 @@ class BindingTracker:
             self._bindings: dict[int, str] = {}
             self._self_bound: set[int] = set()  # values assigned to a `self.<attr>`
             self.assigned: ChainMap[str, cst.BaseExpression] = ChainMap()
+            # names unpacked from a call's result, with their index: `train_set, val_set = get_data()`
+            self.unpacked: ChainMap[str, tuple[cst.Call, int]] = ChainMap()
             self.function_stack: list[str] = []
             self.function_nodes: list[cst.FunctionDef] = []  # the same functions, as nodes
             self.class_stack: list[str] = []
@@ -52,6 +56,17 @@ class BindingTracker:
             for t, v in zip(target.elements, value.elements):
                 self._bind(t.value, v.value)
             return
+        if isinstance(target, (cst.Tuple, cst.List)):
+            starred = any(isinstance(e, cst.StarredElement) for e in target.elements)
+            for i, element in enumerate(target.elements):
+                key = cst_dotted_name(element.value)
+                if key and not key.startswith("self."):
+                    self.assigned[key] = element.value  # like a parameter: hides what it was before
+                    if isinstance(value, cst.Call) and not starred:
+                        self.unpacked[key] = (value, i)
+                    else:
+                        self.unpacked.pop(key, None)
+            return
         name = last_segment(target)
         if name:
             self._bindings.setdefault(id(value), name)
@@ -62,6 +77,7 @@ class BindingTracker:
                 self.assigned.maps[-1][key] = value
             else:
                 self.assigned[key] = value
+                self.unpacked.pop(key, None)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._ensure_tracker()
@@ -94,6 +110,7 @@ class BindingTracker:
         self.function_stack.append(node.name.value)
         self.function_nodes.append(node)
         self.assigned = self.assigned.new_child()
+        self.unpacked = self.unpacked.new_child()
         params = node.params
         for p in (*params.posonly_params, *params.params, *params.kwonly_params):
             self.assigned[p.name.value] = p.name  # a parameter hides outer assignments
@@ -102,6 +119,7 @@ class BindingTracker:
         self.function_stack.pop()
         self.function_nodes.pop()
         self.assigned = self.assigned.parents
+        self.unpacked = self.unpacked.parents
 
     def current_scope(self, module: cst.Module) -> cst.CSTNode:
         """The innermost enclosing function, else the module."""

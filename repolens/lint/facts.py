@@ -21,7 +21,7 @@ from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
 from repolens.project import frameworks
 from repolens.project.configfiles import read_config_text
 from repolens.project.environment import Declaration, declared_environment_in
-from repolens.project.inputsizes import CONFIG_SUFFIXES, StatedSize, sizes_in_config
+from repolens.project.inputsizes import CONFIG_SUFFIXES, DATASET_SIDES, StatedSize, sizes_in_config
 from repolens.project.model import ProjectModel
 from repolens.project.releases import released_weights_in
 from repolens.project.moduleinfo import ModuleInfo, module_info, unparsed_info
@@ -227,6 +227,22 @@ def _getitem_reads(cls: ast.ClassDef) -> bool | None:
 _RANDOM_DRAWS = ("random.", "np.random.", "numpy.random.", "torch.rand", "torch.randint", "torch.randn",
                  "torch.randperm", "torch.bernoulli", "torch.multinomial")
 _CALL_METHODS = ("__call__", "forward")
+
+
+def _inherits_memory(classes: list[ast.ClassDef], memory: set[str]) -> set[str]:
+    """Classes without a `__getitem__` of their own whose base holds its samples in memory: an
+    in-memory class of this file, or torchvision's MNIST / CIFAR family (MixMatch's
+    `CIFAR10_unlabeled(CIFAR10_labeled)`, which only relabels in `__init__`)."""
+    found: set[str] = set()
+    changed = True
+    while changed:  # a chain of subclasses in any order
+        changed = False
+        for node in classes:
+            bases = {(b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")) for b in node.bases}
+            if node.name not in found and bases & (memory | found | set(DATASET_SIDES)):
+                found.add(node.name)
+                changed = True
+    return found
 
 
 def _methods(cls: ast.ClassDef) -> list[ast.FunctionDef]:
@@ -508,14 +524,18 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
                 if node.module and node.level == 0:
                     imports.add(node.module.split(".")[0])
         draws, calls_self = "rand" in text, "__call__" in text  # most files hold neither: skip the walks
+        inheriting: list[ast.ClassDef] = []
         for node in walked.classes:
             reads = _getitem_reads(node)
             if reads is not None:
                 (reading if reads else memory).add(node.name)
+            else:
+                inheriting.append(node)
             if draws and _draws_random(node):
                 random_transforms.add(node.name)
             if calls_self and _composes(node):
                 compose_transforms.add(node.name)
+        memory |= _inherits_memory(inheriting, memory)
         if "Compose" in text or "transform" in text:
             pipelines = _pipelines(walked.calls, aliases, text)
         train["stochastic_classes"] = trainfacts.stochastic_classes_of(

@@ -199,6 +199,14 @@ def dataset_class_name(call: cst.Call, tracker: BindingTracker) -> str | None:
     expr = _resolved_dataset(dataset.value, tracker.assigned)
     if isinstance(expr, cst.Call):
         return call_name(expr)
+    key = cst_dotted_name(expr) if expr is not None else None
+    if key and key in tracker.unpacked:
+        # `train_set, val_set = data.get_cifar10(...)`: the class the factory built that item with
+        call, index = tracker.unpacked[key]
+        written = cst_dotted_name(call.func)
+        model, rel = tracker.facts.model, tracker.context.path  # type: ignore[attr-defined]
+        built = model.returned_item(model.qualify(written, rel), index, rel) if written else None
+        return built.rsplit(".", 1)[-1] if built else None
     return None
 
 

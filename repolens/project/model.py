@@ -325,6 +325,7 @@ class ProjectModel:
                 sorted({(b.owner, b.attr, b.value) for b in info.bindings}),
                 sorted({(lp.attr, lp.trains) for lp in info.loops}),
                 sorted(info.loader_factories),
+                sorted(info.returned_items),  # returned_item: the dataset classes a factory returns
                 bool(info.devices),  # gpu_near: a file's GPU use changes its neighbours' answers
             ])
         sizes = sorted((rel, s.kind, s.value) for rel, info in self.infos.items() for s in info.sizes)
@@ -464,6 +465,17 @@ class ProjectModel:
             return None
         info = self.infos.get(found.rel)
         return next((state for fn, state in (info.loader_factories if info else ()) if fn == found.name), None)
+
+    def returned_item(self, qualified: str, index: int, from_rel: str | None = None) -> str | None:
+        """What item `index` of the tuple the project function `qualified` returns was built by (the
+        qualified callee: `get_cifar10()` returning `train_set, val_set` built by `CIFAR10_labeled(...)`);
+        None when it is no such function or the item is not a call's result."""
+        found = self.resolve(qualified, from_rel)
+        if found is None or found.kind != "function":
+            return None
+        info = self.infos.get(found.rel)
+        return next((callee for fn, i, callee in (info.returned_items if info else ())
+                     if fn == found.name and i == index), None)
 
     def image_side(self, rel: str | None = None) -> tuple[int, str] | None:
         """The largest image side stated for `rel` (see stated_sizes) and where; None when none is."""

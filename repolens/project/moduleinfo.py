@@ -111,6 +111,8 @@ class ModuleInfo:
     kwargs_dicts: tuple[KwargsDict, ...] = ()
     loops: tuple[LoopOver, ...] = ()
     returns: tuple[tuple[str, str], ...] = ()  # (function, qualified callee it returns a call of): factories
+    # (function, index, qualified callee): the items of a returned tuple built by calls (`return train_set, val_set`)
+    returned_items: tuple[tuple[str, int, str], ...] = ()
     # (function, pin state) for functions that return a DataLoader they build: "pinned" (pin_memory
     # given, or decided at run time), "unpinned" (not given), "false" (a literal False), "unknown" (**kwargs)
     loader_factories: tuple[tuple[str, str], ...] = ()
@@ -472,6 +474,13 @@ class _ScopeReader:
                 if callee:
                     b.returns.append((self.scope, callee))
                     self._loader_factory(callee, stmt.value)
+            elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Tuple):
+                # `return train_set, val_set`: what each item was built by (a dataset factory)
+                for i, item in enumerate(stmt.value.elts):
+                    callee = b.qualify(item.func) if isinstance(item, ast.Call) else \
+                        self.built.get(item.id) if isinstance(item, ast.Name) else None
+                    if callee:
+                        b.returned_items.append((self.scope, i, callee))
             elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name) and stmt.value.id in self.built:
                 # `model = Transformer(...)`, its parameters initialised, `return model`: a factory too
                 b.returns.append((self.scope, self.built[stmt.value.id]))
@@ -605,6 +614,7 @@ class _Builder:
         self.kwargs_dicts: list[KwargsDict] = []
         self.loops: list[LoopOver] = []
         self.returns: list[tuple[str, str]] = []
+        self.returned_items: list[tuple[str, int, str]] = []
         self.loader_factories: list[tuple[str, str]] = []
         self.dynamic_imports: list[DynamicImport] = []
         self._tree = tree
@@ -663,7 +673,7 @@ class _Builder:
             aliases=tuple(sorted(aliases.items())), classes=tuple(self.classes),
             functions=tuple(self.functions), variables=tuple(self.variables),
             bindings=tuple(self.bindings), kwargs_dicts=tuple(self.kwargs_dicts), loops=tuple(self.loops),
-            returns=tuple(self.returns), loader_factories=tuple(self.loader_factories),
+            returns=tuple(self.returns), returned_items=tuple(self.returned_items), loader_factories=tuple(self.loader_factories),
             dynamic_imports=tuple(self.dynamic_imports),
             devices=_gpu_evidence(self.text),
             torch_apis=_api_evidence(self.text, aliases),

@@ -33,7 +33,10 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     memory: `TensorDataset`, torchvision's MNIST family, CIFAR, SVHN and STL10, and a project class
     whose `__getitem__` reads no file (no `open`, `Image.open`, `cv2.imread`, `np.load`,
     `read_image`, `self.loader(path)`, `load_...`/`read_...` call, in it or in a method of the
-    class it calls). What workers parallelise is per-sample reading and decoding; a slice and a
+    class it calls; a subclass without a `__getitem__` of its own counts as its base). The dataset
+    is followed through the names a project factory's tuple is unpacked into (`labeled, unlabeled,
+    val, test = dataset.get_cifar10(...)`: the class each returned item was built with, MixMatch's
+    `CIFAR10_labeled`). What workers parallelise is per-sample reading and decoding; a slice and a
     transform of a small in-memory image cost tens of microseconds. Datasets it cannot see (a
     parameter, another library's class, a Hugging Face dataset) are still reported.
 

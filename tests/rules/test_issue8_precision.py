@@ -715,3 +715,54 @@ def test_rl101_fix_keeps_the_closing_parenthesis_on_its_own_line_and_rl103_follo
     fixed = (tmp_path / "train.py").read_text(encoding="utf-8")
     assert "num_workers=2, pin_memory=True\n    )" in fixed
     assert "img = img.to(device, non_blocking=True)" in fixed
+
+
+# -- RL102 reads the dataset class a factory builds for each item it returns (MixMatch's get_cifar10)
+CIFAR_FACTORY = """
+import numpy as np
+import torchvision
+from PIL import Image
+
+class CIFAR10_labeled(torchvision.datasets.CIFAR10):
+    def __init__(self, root, indexs=None, train=True, transform=None):
+        super().__init__(root, train=train, transform=transform)
+        if indexs is not None:
+            self.data, self.targets = self.data[indexs], np.array(self.targets)[indexs]
+
+    def __getitem__(self, index):
+        img, target = self.data[index], self.targets[index]
+        return self.transform(img), target
+
+class CIFAR10_unlabeled(CIFAR10_labeled):
+    def __init__(self, root, indexs, train=True, transform=None):
+        super().__init__(root, indexs, train=train, transform=transform)
+        self.targets = np.array([-1 for i in range(len(self.targets))])
+
+class ImageFiles:
+    def __init__(self, paths):
+        self.paths = paths
+    def __getitem__(self, index):
+        return Image.open(self.paths[index])
+
+def get_cifar10(root, n_labeled, transform_train=None):
+    train_labeled_dataset = CIFAR10_labeled(root, range(n_labeled), train=True, transform=transform_train)
+    train_unlabeled_dataset = CIFAR10_unlabeled(root, range(n_labeled, 50000), train=True)
+    return train_labeled_dataset, train_unlabeled_dataset, ImageFiles(root)
+"""
+MIXMATCH_TRAIN = """
+import torch
+import torch.utils.data as data
+import dataset.cifar10 as dataset
+device = torch.device("cuda")
+train_labeled_set, train_unlabeled_set, train_files = dataset.get_cifar10('./data', 250)
+labeled_trainloader = data.DataLoader(train_labeled_set, batch_size=64, shuffle=True, num_workers=0, drop_last=True)
+unlabeled_trainloader = data.DataLoader(train_unlabeled_set, batch_size=64, shuffle=True, num_workers=0, drop_last=True)
+files_trainloader = data.DataLoader(train_files, batch_size=64, shuffle=True, num_workers=0)
+"""
+
+
+def test_rl102_follows_a_dataset_factory_to_the_classes_it_returns():
+    reports = run("RL102", MIXMATCH_TRAIN, **{"dataset/cifar10.py": CIFAR_FACTORY, "dataset/__init__.py": ""})
+    # The two CIFAR subclasses hold their samples in memory (one inherits __getitem__); the file
+    # dataset opens an image per sample: its loader is still reported.
+    assert [r.position.start.line for r in reports] == [9]
