@@ -672,6 +672,11 @@ def test_rl103_is_silent_on_the_small_batches_the_project_states():
     assert findings(224, 1) == 0
     # 224 px at batch 64 (38 MB): the asynchronous copy is worth it.
     assert findings(224, 64) == 2
+    # A loader this file pins, of small CIFAR batches: non_blocking completes what the author asked for.
+    cifar = LOOP.replace("train_set", "torchvision.datasets.CIFAR10('data', train=True)").replace(
+        "import torch\n", "import torch\nimport torchvision\n", 1)
+    assert len(run("RL103", cifar.format(pin=", pin_memory=True"))) == 1
+    assert run("RL103", cifar.format(pin="")) == ()
 
 
 # -- RL103 on a loader handed to `train()` by the function that built it (vq-vae-2's train_vqvae.py)
