@@ -10,6 +10,7 @@ binding whose value is unknown is recorded as None.
 from __future__ import annotations
 
 from collections import ChainMap
+from typing import Mapping
 
 import libcst as cst
 
@@ -58,11 +59,15 @@ class BindingTracker:
             return
         if isinstance(target, (cst.Tuple, cst.List)):
             starred = any(isinstance(e, cst.StarredElement) for e in target.elements)
+            split = _split_of(value, self.assigned)
             for i, element in enumerate(target.elements):
                 key = cst_dotted_name(element.value)
                 if key and not key.startswith("self."):
-                    self.assigned[key] = element.value  # like a parameter: hides what it was before
-                    if isinstance(value, cst.Call) and not starred:
+                    # like a parameter, the name hides what it was before; the parts of a
+                    # `random_split(ds, ...)` are parts of `ds` (what it was assigned, read before
+                    # the names are rebound: `train_data, valid_data = random_split(train_data, ...)`)
+                    self.assigned[key] = split if split is not None else element.value
+                    if isinstance(value, cst.Call) and not starred and split is None:
                         self.unpacked[key] = (value, i)
                     else:
                         self.unpacked.pop(key, None)
@@ -132,6 +137,15 @@ class BindingTracker:
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_stack.pop()
+
+
+def _split_of(value: cst.BaseExpression, assigned: Mapping[str, cst.BaseExpression]) -> cst.BaseExpression | None:
+    """`random_split(ds, ...)`: the dataset it splits (what `ds` was assigned, else `ds`); else None."""
+    if not (isinstance(value, cst.Call) and last_segment(value.func) == "random_split" and value.args):
+        return None
+    source = value.args[0].value
+    key = cst_dotted_name(source)
+    return assigned.get(key, source) if key else source
 
 
 def assigned_values(scope: cst.CSTNode, name: str) -> list[cst.BaseExpression | None]:

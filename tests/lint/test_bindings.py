@@ -42,3 +42,9 @@ def test_a_later_plain_assignment_or_a_starred_target_forgets_the_item():
 def test_unpacked_names_are_scoped_like_assignments():
     seen = _probe("def load():\n    x, y = f()\n    probe(x)\nprobe(x)\n")
     assert seen == [("x", "x", ("f", 0)), ("x", None, None)]
+
+
+def test_the_parts_of_a_random_split_are_parts_of_the_split_dataset():
+    seen = _probe("train_data = datasets.MNIST('d')\ntrain_data, valid_data = data.random_split(train_data, [9, 1])\n"
+                  "probe(train_data)\nprobe(valid_data)\n")
+    assert seen == [("train_data", "datasets.MNIST('d')", None), ("valid_data", "datasets.MNIST('d')", None)]
