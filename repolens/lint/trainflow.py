@@ -140,6 +140,11 @@ _EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "val", "valid", "vali
 _TRAIN_WORDS = frozenset({"train", "training", "fit", "trainer"})
 
 
+def mentions_evaluation(name: str) -> bool:
+    """`evaluate`, `train_evaluate`, `train_and_validate`: the name says it evaluates (perhaps also trains)."""
+    return bool(set(name_tokens(name)) & _EVAL_WORDS)
+
+
 def is_eval_function_name(name: str) -> bool:
     """`evaluate`, `validate`, `test`, `run_validation`, `eval_epoch`; not `train_and_validate`."""
     tokens = set(name_tokens(name))

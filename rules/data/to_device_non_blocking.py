@@ -8,6 +8,7 @@ from repolens.lint.inputscale import small_batches, small_stated_batches
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, name_tokens, role_of_name
+from repolens.lint.trainflow import mentions_evaluation
 from repolens.lint.traverse import walk
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -338,13 +339,17 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
 
     def _trains_loop(self, node: cst.For) -> bool:
         """A training loop: its body runs a backward pass, or the loader or an enclosing function is
-        named for training (`train_loader`, `train_one_epoch`: the backward may be in a helper)."""
+        named for training (`train_loader`, `train_one_epoch`: the backward may be in a helper),
+        unless it runs no backward in a function named for evaluation (`train_evaluate()` over the
+        training loader: knowledge-distillation-pytorch's MNIST scripts)."""
         self._ensure_tracker()
         loader = unwrap_iter(node.iter)
         key = dotted(loader)
         role = self._loader_roles.get(key) if key in self._loader_roles else role_of_name(last_segment(loader))
         if role == EVAL:
             return False
+        if not trains(node, ()) and any(mentions_evaluation(f) for f in self.function_stack):
+            return False  # no backward here, in `train_evaluate()`: the training split evaluated
         return role == TRAIN or trains(node, self.function_stack)
 
     def _small_batches(self, expr: cst.BaseExpression) -> bool:

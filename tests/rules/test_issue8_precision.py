@@ -771,3 +771,21 @@ def test_rl102_follows_a_dataset_factory_to_the_classes_it_returns():
     # The two CIFAR subclasses hold their samples in memory (one inherits __getitem__); the file
     # dataset opens an image per sample: its loader is still reported.
     assert [r.position.start.line for r in reports] == [9]
+
+
+def test_rl103_leaves_alone_a_training_loader_evaluated_in_a_function_named_for_evaluation():
+    source = """
+import torch
+kwargs = {'num_workers': 1, 'pin_memory': True}
+train_loader = torch.utils.data.DataLoader(train_set, batch_size=256, shuffle=True, **kwargs)
+def train(epoch, model):
+    for data, target in train_loader:
+        data, target = data.cuda(), target.cuda()
+        loss_fn(model(data), target).backward()
+def train_evaluate(model):
+    model.eval()
+    for data, target in train_loader:
+        data, target = data.cuda(), target.cuda()
+        correct += model(data).argmax(1).eq(target).sum()
+"""
+    assert [r.position.start.line for r in run("RL103", source)] == [7]
