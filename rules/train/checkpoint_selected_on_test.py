@@ -4,11 +4,12 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.bindings import assigned_values
-from repolens.lint.helpers import literal, unwrap_iter
+from repolens.lint.helpers import literal, target_names, unwrap_iter
 from repolens.lint.roles import EVAL, name_tokens, role_of_name
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import calls_in, nodes
 from repolens.lint.trainflow import is_test_path
+from repolens.pyindex.aliases import cst_dotted_name
 
 _TEST_WORDS = frozenset({"test", "testing", "testset", "testloader", "testdata"})
 _DATA_WORDS = frozenset({"loader", "dataloader", "data", "dataset", "ds", "dl", "set", "split", "iter",
@@ -69,7 +70,10 @@ class CheckpointSelectedOnTest(ScopedRule):
     `split="val"`) is the right way and never flagged, and so is data named "test" that the
     scope's loops read from a dataset built on a validation-split string
     (`testloader` over `ListDataset(list_file="./data/voc12_val.txt")`: kuangliu's
-    pytorch-retinanet, judged wrong before); neither is `train=False` (torchvision's
+    pytorch-retinanet, judged wrong before), nor a test-named metric computed by a call given
+    data named for validation (`test_acc, _ = validate(val_loader, model)`: the names disagree and
+    the rule cannot see which is right; RepDistiller's two findings, on CIFAR-100's only held-out
+    split, judged not worth a change); neither is `train=False` (torchvision's
     flag for the test split of datasets that have no validation split: too common a choice in
     tutorials to report by default). Unit tests are skipped.
 
@@ -144,6 +148,10 @@ def test(epoch):
         Example(_FLAG.format(split="VAL").replace("'VAL', transform=normalize", "split='val', transform=build_transform('test')")),
         Example("for epoch in range(10):\n    train()\n    loss = evaluate(model_for('test'), val_data)\n"
                 "    if loss < stored_loss:\n        model_save(path)\n        stored_loss = loss\n"),
+        # The metric says test, the data says validation (RepDistiller): the names disagree.
+        Example("import torch\nfor epoch in range(240):\n    train(epoch, train_loader, model)\n"
+                "    test_acc, test_acc_top5, test_loss = validate(val_loader, model, criterion, opt)\n"
+                "    if test_acc > best_acc:\n        best_acc = test_acc\n        torch.save(model.state_dict(), 'best.pth')\n"),
     ]
     invalid = [
         Example(_EPOCHS.format(split="test")),
@@ -183,7 +191,7 @@ def test(epoch):
 
     def _check(self, test: cst.CSTNode, metric: str) -> None:
         if _is_test_name(metric):
-            if not self._loops_over_validation_split():
+            if not self._loops_over_validation_split() and not _measured_on_validation(self._scope, metric):
                 self.report(test, self.message.format(metric=metric, where=""))
             return
         for value in assigned_values(self._scope, metric):
@@ -214,6 +222,21 @@ def test(epoch):
                     return True
                 todo.extend((a.value, depth + 1) for a in expr.args if isinstance(a.value, cst.Name) and depth < 2)
         return False
+
+
+def _measured_on_validation(scope: cst.CSTNode, metric: str) -> bool:
+    """The test-named metric is computed, in this scope, by a call given data named for validation
+    (`test_acc, test_loss = validate(val_loader, model)`): the names disagree on the split, and
+    which one is right the rule cannot see (RepDistiller's `val_loader` is CIFAR-100's
+    `train=False` split, which the rule leaves alone as torchvision's only held-out split)."""
+    for n in nodes(scope):
+        if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) \
+                and any(metric in target_names(t.target) for t in n.targets):
+            for a in n.value.args:
+                name = cst_dotted_name(a.value) or ""
+                if set(name_tokens(name.rsplit(".", 1)[-1])) & _VAL_WORDS:
+                    return True
+    return False
 
 
 def _split_strings(call: cst.Call, words: frozenset[str]) -> bool:
