@@ -26,12 +26,19 @@ GRAD_OFF = ("torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "
             "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode")
 SET_GRAD_ENABLED = ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
                     "torch.autograd.grad_mode.set_grad_enabled")
-_TEST_PATH = re.compile(r"(?:^|/)(?:tests?|testing)/|(?:^|/)test_[^/]*\.py$|_test\.py$|(?:^|/)conftest\.py$")
+_TEST_DIR = re.compile(r"(?:^|/)(?:tests?|testing)/|(?:^|/)conftest\.py$")
+_TEST_NAME = re.compile(r"(?:^|/)test_[^/]*\.py$|_test\.py$")
+_TEST_CODE = re.compile(r"^[ \t]*(?:def test|class Test|(?:import|from) (?:pytest|unittest)\b)", re.M)
 
 
-def is_test_path(path: str) -> bool:
-    """Unit tests are neither training scripts nor evaluation code."""
-    return bool(_TEST_PATH.search(path))
+def is_test_path(path: str, source: str | None = None) -> bool:
+    """Unit tests are neither training scripts nor evaluation code: a file under `tests/` (or a
+    `conftest.py`), or one named like a test (`test_x.py`, `x_test.py`) whose source, when given,
+    reads like one (test functions or classes, pytest / unittest imports). Research code names its
+    inference scripts that way (U-2-Net's `u2net_test.py`, PyTorch-GAN's `test_on_image.py`)."""
+    if _TEST_DIR.search(path):
+        return True
+    return bool(_TEST_NAME.search(path)) and (source is None or bool(_TEST_CODE.search(source)))
 
 
 # An LR range test (`lr_finder.py`, `find_lr.py`): a few hundred steps to pick a learning rate.
@@ -199,7 +206,7 @@ def entry_anchor(module: cst.Module, path: str, source: str | None = None) -> cs
     optimizer step in one loop) and either has a `__main__` guard (the anchor) or runs the loop
     at module level (the loop is the anchor: a notebook-style script).
     """
-    if is_test_path(path):
+    if is_test_path(path, source):
         return None
     loops = training_loops(module, source)
     if not loops:

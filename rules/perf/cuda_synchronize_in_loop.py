@@ -102,7 +102,7 @@ class CudaSynchronizeInLoop(TrainingLoopRule):
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._skip = is_test_path(self.context.path)
+        self._skip = is_test_path(self.context.path, self.context.source)
 
     def check_loop(self, flow) -> None:
         if self._skip:

@@ -86,7 +86,7 @@ for x, y in loader:
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._active = not is_test_path(self.context.path) and bool(training_loops(node, self.context.source))
+        self._active = not is_test_path(self.context.path, self.context.source) and bool(training_loops(node, self.context.source))
         self._conditions = 0
 
     # libcst collects visitor methods by their __name__: each needs its own def

@@ -97,7 +97,7 @@ class TensorFormatInLoop(TrainingLoopRule):
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._skip = is_test_path(self.context.path) or not self.facts.uses_cuda_at(self.context.path)
+        self._skip = is_test_path(self.context.path, self.context.source) or not self.facts.uses_cuda_at(self.context.path)
 
     def check_loop(self, flow) -> None:
         if self._skip:

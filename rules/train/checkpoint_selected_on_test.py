@@ -166,7 +166,7 @@ def test(epoch):
 
     def __init__(self, context, options=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(context, options)
-        self._skip = is_test_path(context.path)
+        self._skip = is_test_path(context.path, context.source)
 
 
     @property

@@ -149,7 +149,7 @@ class Trainer:
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._skip = is_test_path(self.context.path)
+        self._skip = is_test_path(self.context.path, self.context.source)
         self._scale: bool | None = None  # asked once a finding is due
         # functions this file calls inside a no-grad block or a no-grad function
         self._called_grad_off: set[str] = set()

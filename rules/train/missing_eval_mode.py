@@ -202,7 +202,7 @@ def main(model, loader, val_loader, opt, test_only):
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._skip = is_test_path(self.context.path)
+        self._skip = is_test_path(self.context.path, self.context.source)
         self._pretrained = "from_pretrained" in self.context.source
         self._reported: set[int] = set()
         if not self._skip:

@@ -70,7 +70,7 @@ class NoEarlyStopping(Rule):
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._skip = is_test_path(self.context.path) or "early_stop" in self.facts.train_signals
+        self._skip = is_test_path(self.context.path, self.context.source) or "early_stop" in self.facts.train_signals
 
     def visit_For(self, node: cst.For) -> None:
         if not self._skip and runs_epochs_without_stopping(node):

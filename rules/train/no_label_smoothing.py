@@ -66,7 +66,7 @@ class NoLabelSmoothing(ScopedRule):
     def visit_Module(self, node: cst.Module) -> None:
         # training code only (a loss factory or an evaluator reports plain cross-entropy on
         # purpose), and files that mention smoothing have made a choice
-        self._skip = (is_test_path(self.context.path) or "smoothing" in self.context.source
+        self._skip = (is_test_path(self.context.path, self.context.source) or "smoothing" in self.context.source
                       or not training_loops(node, self.context.source))
 
     def visit_Call(self, node: cst.Call) -> None:

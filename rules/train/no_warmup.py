@@ -65,7 +65,7 @@ class NoWarmup(Rule):
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._skip = is_test_path(self.context.path) or "warmup" in self.facts.train_signals
+        self._skip = is_test_path(self.context.path, self.context.source) or "warmup" in self.facts.train_signals
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._skip:

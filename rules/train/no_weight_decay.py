@@ -73,7 +73,7 @@ class NoWeightDecay(ScopedRule):
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._skip = is_test_path(self.context.path)
+        self._skip = is_test_path(self.context.path, self.context.source)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._skip or self.in_module_class:

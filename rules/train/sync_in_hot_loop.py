@@ -136,7 +136,7 @@ def train(model, loader, opt, scaler, history):
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._skip = is_test_path(self.context.path) or not self.facts.uses_cuda_at(self.context.path)
+        self._skip = is_test_path(self.context.path, self.context.source) or not self.facts.uses_cuda_at(self.context.path)
 
     def check_loop(self, flow) -> None:
         if self._skip or not flow.of(BACKWARD) or not flow.of(STEP):

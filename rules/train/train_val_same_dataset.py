@@ -149,7 +149,7 @@ def get_loaders(full):
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._skip = is_test_path(self.context.path)
+        self._skip = is_test_path(self.context.path, self.context.source)
         self._seen: dict[tuple[str, int], tuple[str, cst.Call]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -789,3 +789,17 @@ def train_evaluate(model):
         correct += model(data).argmax(1).eq(target).sum()
 """
     assert [r.position.start.line for r in run("RL103", source)] == [7]
+
+
+def test_a_script_named_like_a_test_is_a_unit_test_only_when_it_reads_like_one():
+    from repolens.lint.trainflow import is_test_path
+
+    inference = "import torch\nnet.eval()\nfor data in loader:\n    out = net(data['image'].cuda())\n"
+    assert not is_test_path("u2net_test.py", inference) and not is_test_path("test_on_image.py", inference)
+    assert is_test_path("model_test.py", "import pytest\ndef test_forward():\n    assert net(x).shape\n")
+    assert is_test_path("test_model.py", "import unittest\nclass TestNet(unittest.TestCase):\n    pass\n")
+    assert is_test_path("tests/helpers.py", inference) and is_test_path("u2net_test.py")  # no source: by name
+    # U-2-Net's inference script: its evaluation loop keeps the graph, as in the composite script.
+    source = "import torch\ndef main():\n    net = U2NET(3, 1)\n    net.cuda()\n    net.eval()\n" \
+             "    for i, data in enumerate(loader):\n        d1 = net(data['image'].cuda())\n"
+    assert len(run("RL304", source, path="u2net_test.py")) == 1
