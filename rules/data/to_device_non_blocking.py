@@ -6,6 +6,7 @@ from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_a
                                    positional_args, target_names, unwrap_iter)
 from repolens.lint.inputscale import small_batches, small_stated_batches
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
+from repolens.lint.options import off_by_default
 from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, name_tokens, role_of_name
 from repolens.lint.trainflow import mentions_evaluation
@@ -92,7 +93,10 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     such loaders to, has their pin state (the `loader` parameter of `train(epoch, loader, ...)`
     that `main()`, which built `loader = DataLoader(...)`, calls: vq-vae-2;
     `train_one_epoch(model, train_loader, ...)`), and `loader = tqdm(loader)` is the same loader.
-    So is a project that pins nothing anywhere
+    A `pin_memory=` given a command-line option of the file that is off unless the user asks for
+    it (`action="store_true"`, `default=False`: timm's `--pin-mem`) counts as pinning off, in a
+    DataLoader call or a library factory's (`create_loader(..., pin_memory=args.pin_mem)`:
+    T2T-ViT). So is a project that pins nothing anywhere
     (`ProjectModel.pins_memory`: no `pin_memory` but a literal False, no `.pin_memory()`, no
     DataLoader given `**kwargs` that may carry it): wherever its loader comes from (a parameter
     of `train(args, model, trainloader, ...)` fed by a caller in another file, as in
@@ -206,7 +210,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         """The pin state of the loader `expr` iterates; None when it is no DataLoader."""
         expr = unwrap_iter(expr)
         if isinstance(expr, cst.Call):
-            return _pin_state(expr) if self.is_name(expr.func, *DATALOADER) else None
+            return self._pin_state(expr) if self.is_name(expr.func, *DATALOADER) else None
         name = dotted(expr)
         if name is None:
             return None
@@ -250,13 +254,13 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                     self._record_loader(child)
                 elif not isinstance(child, (cst.FunctionDef, cst.BaseExpression)):
                     todo.append(child)  # statements and blocks at module level, not function bodies
-        if "DataLoader" in self.context.source:
+        if "DataLoader" in self.context.source or "loader" in self.context.source:
             self._read_file_loaders(node)
 
     def _read_file_loaders(self, module: cst.Module) -> None:
-        """Every `name = DataLoader(...)` of the file, in any scope, and the parameters of this
-        file's functions that its calls pass one of those names to (`train_one_epoch(model,
-        train_loader, ...)` makes `loader` stand for `train_loader`)."""
+        """Every `name = DataLoader(...)` (or a loader factory's call) of the file, in any scope,
+        and the parameters of this file's functions that its calls pass one of those names to
+        (`train_one_epoch(model, train_loader, ...)` makes `loader` stand for `train_loader`)."""
         params: dict[str, list[str]] = {}
         calls: list[cst.Call] = []
         for n in walk(module):
@@ -264,11 +268,18 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                 params[n.name.value] = [p.name.value for p in (*n.params.posonly_params, *n.params.params)]
             elif isinstance(n, cst.Call) and isinstance(n.func, cst.Name):
                 calls.append(n)
-            elif isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and self.is_name(n.value.func, *DATALOADER):
-                for t in n.targets:
+            elif isinstance(n, cst.Assign) and isinstance(n.value, cst.Call):
+                if self.is_name(n.value.func, *DATALOADER):
+                    found: tuple[str, bool] | None = (self._pin_state(n.value), small_batches(self, n.value))
+                elif any(_loader_named(t.target) for t in n.targets):
+                    pin = self._factory_pin(n)
+                    found = (pin, False) if pin is not None else None
+                else:
+                    found = None
+                for t in n.targets if found is not None else ():
                     key = dotted(t.target)
                     if key:
-                        self._add_file_loader(key, {_pin_state(n.value)}, small_batches(self, n.value))
+                        self._add_file_loader(key, {found[0]}, found[1])
         for call in calls:
             names = params.get(call.func.value, [])  # type: ignore[attr-defined]
             for i, arg in enumerate(call.args):
@@ -291,27 +302,47 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         for t in node.targets:
             key = dotted(t.target)
             if key:
-                self._loader_names[key] = _pin_state(call)
+                self._loader_names[key] = self._pin_state(call)
                 self._loader_roles[key] = dataloader_role(self, call)
                 self._loader_small[key] = small_batches(self, call)
 
     def _record_factory_loader(self, node: cst.Assign) -> None:
-        """`loader = get_loader(...)`: a project function that builds and returns a DataLoader,
-        whose pin state the project model read in its own file."""
-        if unwrap_iter(node.value) is not node.value:
-            return  # `loader = tqdm(loader)`: a progress bar over the same loader, not a new one
-        written = cst_dotted_name(node.value.func)  # type: ignore[union-attr]
-        model = self.facts.model
-        pin = model.loader_factory_pin(model.qualify(written, self.context.path), self.context.path) if written else None
-        if pin is None and written and any(_loader_named(t.target) for t in node.targets) \
-                and not self.is_name(node.value.func, *DATALOADER) \
-                and model.resolve(model.qualify(written, self.context.path), self.context.path) is None:  # type: ignore[union-attr]
-            pin = EXTERNAL  # no function of this project: a library's loader factory, perhaps
-        if pin is not None and pin != UNKNOWN:
+        pin = self._factory_pin(node)
+        if pin is not None:
             for t in node.targets:
                 key = dotted(t.target)
                 if key:
                     self._loader_names[key] = pin
+
+    def _factory_pin(self, node: cst.Assign) -> str | None:
+        """`loader = get_loader(...)`: a project function that builds and returns a DataLoader,
+        whose pin state the project model read in its own file; or, bound to a loader's name, a
+        library's factory (EXTERNAL), pinning off when its `pin_memory=` says so (timm's
+        `create_loader(..., pin_memory=args.pin_mem)` with `--pin-mem` off by default). None: no
+        loader this rule can place."""
+        call = node.value
+        if not isinstance(call, cst.Call) or unwrap_iter(call) is not call:
+            return None  # `loader = tqdm(loader)`: a progress bar over the same loader, not a new one
+        written = cst_dotted_name(call.func)
+        model = self.facts.model
+        pin = model.loader_factory_pin(model.qualify(written, self.context.path), self.context.path) if written else None
+        if pin is None and written and any(_loader_named(t.target) for t in node.targets) \
+                and not self.is_name(call.func, *DATALOADER) \
+                and model.resolve(model.qualify(written, self.context.path), self.context.path) is None:
+            # no function of this project: a library's loader factory, perhaps
+            pin = self._off(keyword_arg(call, "pin_memory")) or EXTERNAL
+        return pin if pin != UNKNOWN else None
+
+    def _off(self, arg: cst.Arg | None) -> str | None:
+        """PIN_FALSE when a `pin_memory=` argument turns pinning off: a literal False, or a
+        command-line option of this file that is off unless the user asks for it."""
+        if arg is not None and (literal(arg.value) is False or off_by_default(self, arg.value)):
+            return PIN_FALSE
+        return None
+
+    def _pin_state(self, call: cst.Call) -> str:
+        """A DataLoader call's pin state, an option that is off by default counting as off."""
+        return self._off(dataloader_arg(call, "pin_memory")) or _pin_state(call)
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         # After the value was visited: `x, y = x.to(dev), y.to(dev)` must see x and y as batches.

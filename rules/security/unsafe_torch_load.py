@@ -7,10 +7,10 @@ from repolens.lint.bindings import BindingTracker
 from repolens.lint.checkpoints import MODULE_METHODS, path_keys, template_matches
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
                                    literal, method_name, receiver)
+from repolens.lint.options import file_options
 from repolens.lint.roles import name_tokens
 from repolens.lint.traverse import calls, calls_in, nodes, walk
 from repolens.project import frameworks
-from repolens.project.cli_options import cli_options
 
 TORCH_LOAD = ("torch.load", "torch.serialization.load")
 # torch.load's default became weights_only=True in this release.
@@ -181,7 +181,6 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         self._orelse: set[int] = set()
         self._targets: dict[int, cst.BaseExpression] = {}  # id(assigned value) -> its target
         self._data: set[int] = set()  # loads whose result is converted to an array (`torch.load(p).numpy()`)
-        self._options: dict[str, ast.expr | None] | None = None  # this file's command-line options: dest -> default
 
     # -- where the load sits -------------------------------------------------------------------
     def visit_With(self, node: cst.With) -> None:
@@ -239,14 +238,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         """`torch.load(weights)` in `def test(cfg, weights)` or `torch.load(opt.weights)`, where this
         file declares `--weights` with `default="weights/latest.pt"`: the keys of that default."""
         dest = path.value if isinstance(path, cst.Name) else path.attr.value if isinstance(path, cst.Attribute) else None
-        if dest is None or "add_argument" not in self.context.source:
-            return frozenset()
-        if self._options is None:
-            try:
-                self._options = {o.dest: o.default for o in cli_options(ast.parse(self.context.source))}
-            except (SyntaxError, ValueError, RecursionError):
-                self._options = {}
-        default = self._options.get(dest)
+        option = file_options(self).get(dest) if dest else None
+        default = option.default if option is not None else None
         return path_keys(default, self._scope_name()) if default is not None else frozenset()
 
     def _scope(self) -> cst.CSTNode | None:

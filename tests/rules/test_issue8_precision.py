@@ -803,3 +803,44 @@ def test_a_script_named_like_a_test_is_a_unit_test_only_when_it_reads_like_one()
     source = "import torch\ndef main():\n    net = U2NET(3, 1)\n    net.cuda()\n    net.eval()\n" \
              "    for i, data in enumerate(loader):\n        d1 = net(data['image'].cuda())\n"
     assert len(run("RL304", source, path="u2net_test.py")) == 1
+
+
+# -- RL103 reads an option that decides pinning (T2T-ViT's timm-style `--pin-mem`)
+TIMM_MAIN = """
+import argparse
+import torch
+from timm.data import create_loader
+parser = argparse.ArgumentParser()
+parser.add_argument('--pin-mem', {pin})
+def train_epoch(epoch, model, loader, optimizer):
+    for batch_idx, (input, target) in enumerate(loader):
+        input, target = input.cuda(), target.cuda()
+        loss_fn(model(input), target).backward()
+        optimizer.step()
+def main():
+    args = parser.parse_args()
+    loader_train = create_loader(dataset_train, input_size=224, batch_size=128, pin_memory=args.pin_mem)
+    for epoch in range(300):
+        train_epoch(epoch, model, loader_train, optimizer)
+"""
+
+
+def test_rl103_is_silent_where_a_command_line_option_leaves_pinning_off_by_default():
+    assert run("RL103", TIMM_MAIN.format(pin="action='store_true', default=False")) == ()
+    assert run("RL103", TIMM_MAIN.format(pin="action='store_true'")) == ()
+    assert len(run("RL103", TIMM_MAIN.format(pin="action='store_false', default=True"))) == 1
+
+
+def test_file_options_and_off_by_default_read_the_files_argparse_declarations():
+    import libcst as cst
+    from types import SimpleNamespace
+
+    from repolens.lint.options import file_options, off_by_default
+
+    source = ("import argparse\np = argparse.ArgumentParser()\np.add_argument('--pin-mem', action='store_true')\n"
+              "p.add_argument('--amp', default=True)\np.add_argument('--weights', default='w.pt')\n")
+    rule = SimpleNamespace(context=SimpleNamespace(source=source, module=cst.parse_module(source)))
+    assert sorted(file_options(rule)) == ["amp", "pin_mem", "weights"]
+    assert off_by_default(rule, cst.parse_expression("args.pin_mem"))
+    assert not off_by_default(rule, cst.parse_expression("args.amp"))
+    assert not off_by_default(rule, cst.parse_expression("args.unknown"))
