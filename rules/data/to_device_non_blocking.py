@@ -197,10 +197,11 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         self._trains: list[bool] = []  # per loop frame: is it a training loop
         self._loader_roles: dict[str, str | None] = {}  # name -> TRAIN / EVAL / None of its DataLoader(...)
         self._loader_small: dict[str, bool] = {}  # name -> are its DataLoader(...)'s batches small
-        # name -> (pin states, batches small) of the DataLoader(...) calls bound to it in any scope
-        # of the file: a loop over a parameter `loader` of `train()` iterates what `main()`, which
-        # built `loader = DataLoader(...)`, passes it (vq-vae-2's train_vqvae.py)
-        self._file_loaders: dict[str, tuple[set[str], bool]] = {}
+        # name -> (pin states, are the batches small: True / False / None for unknown) of the
+        # loaders bound to it in any scope of the file: a loop over a parameter `loader` of
+        # `train()` iterates what `main()`, which built `loader = DataLoader(...)`, passes it
+        # (vq-vae-2's train_vqvae.py)
+        self._file_loaders: dict[str, tuple[set[str], set[bool | None]]] = {}
         self._small: list[bool] = []  # per loop frame: are the batches of the loader it iterates small
         self._statement: list[cst.SimpleStatementLine] = []
         self._flagged: dict[int, list[cst.Call]] = {}  # id(statement) -> its flagged copies, in order
@@ -270,16 +271,16 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                 calls.append(n)
             elif isinstance(n, cst.Assign) and isinstance(n.value, cst.Call):
                 if self.is_name(n.value.func, *DATALOADER):
-                    found: tuple[str, bool] | None = (self._pin_state(n.value), small_batches(self, n.value))
+                    found: tuple[str, bool | None] | None = (self._pin_state(n.value), small_batches(self, n.value))
                 elif any(_loader_named(t.target) for t in n.targets):
                     pin = self._factory_pin(n)
-                    found = (pin, False) if pin is not None else None
+                    found = (pin, None) if pin is not None else None  # a factory's batch size is not read
                 else:
                     found = None
                 for t in n.targets if found is not None else ():
                     key = dotted(t.target)
                     if key:
-                        self._add_file_loader(key, {found[0]}, found[1])
+                        self._add_file_loader(key, {found[0]}, {found[1]})
         for call in calls:
             names = params.get(call.func.value, [])  # type: ignore[attr-defined]
             for i, arg in enumerate(call.args):
@@ -288,9 +289,9 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                 if param and known:
                     self._add_file_loader(param, *known)
 
-    def _add_file_loader(self, name: str, pins: set[str], small: bool) -> None:
-        had, was_small = self._file_loaders.get(name, (set(), True))
-        self._file_loaders[name] = (had | pins, was_small and small)
+    def _add_file_loader(self, name: str, pins: set[str], small: set[bool | None]) -> None:
+        had, was_small = self._file_loaders.get(name, (set(), set()))
+        self._file_loaders[name] = (had | pins, was_small | small)
 
     def _record_loader(self, node: cst.Assign) -> None:
         """`loader = DataLoader(...)`: its pin state, role and batch size; else a factory's loader."""
@@ -393,7 +394,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         name = dotted(expr) or ""
         known = self._loader_small.get(name)
         if known is None and name in self._file_loaders:
-            known = self._file_loaders[name][1]
+            smalls = self._file_loaders[name][1]
+            known = False if False in smalls else True if smalls == {True} else None
         return known if known is not None else small_stated_batches(self)
 
     def visit_For(self, node: cst.For) -> None:
