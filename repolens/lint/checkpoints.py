@@ -233,7 +233,8 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
 # (`.float()`, `.to()`, `.cuda()` pass the object on: tensors answer them too.)
 MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "named_modules", "children",
                             "state_dict", "fuse", "forward", "apply", "zero_grad", "requires_grad_"})
-_PASSING = frozenset({"to", "cuda", "cpu", "float", "half", "double"})
+# Methods that return the module they are called on (`ckpt["model"].float().state_dict()`).
+PASSING_METHODS = frozenset({"to", "cuda", "cpu", "float", "half", "double"})
 
 
 def _loaded_base(expr: ast.expr) -> ast.expr:
@@ -241,7 +242,7 @@ def _loaded_base(expr: ast.expr) -> ast.expr:
     while True:
         if isinstance(expr, ast.Subscript):
             expr = expr.value
-        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in _PASSING:
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in PASSING_METHODS:
             expr = expr.func.value
         else:
             return expr

@@ -4,7 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Expected, Rule, Severity
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.checkpoints import MODULE_METHODS, path_keys, template_matches
+from repolens.lint.checkpoints import MODULE_METHODS, PASSING_METHODS, path_keys, template_matches
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
                                    literal, method_name, receiver)
 from repolens.lint.options import file_options
@@ -70,9 +70,10 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart;
     - a load unpacked into several names where the project saves a list/tuple bundle
       (`model, criterion, optimizer = torch.load(f)`), assigned to a name the code then uses as
-      a module (`model = torch.load(f)`, `model.eval()`; also when another load of the same path
-      in the function is: pytorch-retinanet's CPU branch feeds the pickled module it loads to
-      `load_state_dict`), or whose result is read under a key
+      a module, or whose item the code uses as one (`model = torch.load(f)`, `model.eval()`;
+      `ckpt["model"].float().state_dict()`, a YOLOv5 checkpoint read by FairMOT; also when another
+      load of the same path in the function is: pytorch-retinanet's CPU branch feeds the pickled
+      module it loads to `load_state_dict`), or whose result is read under a key
       under which the project's own checkpoints pickle an object: some `torch.save({...})` of the
       project stores the run's settings (`{"settings": opt, ...}`) or a module (`{"model":
       deepcopy(model).half(), "epoch": e}`, YOLO-style), and here the load is read under that key
@@ -246,9 +247,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         return self.current_scope(self.context.module)
 
     def _module_use(self, name: str) -> bool:
-        """Does the scope call a module-only method on `name` (`model = torch.load(f)`; `model.eval()`)?"""
+        """Does the scope call a module-only method on `name` or an item of it (`model = torch.load(f)`;
+        `model.eval()`, or `ckpt = torch.load(f)`; `ckpt["model"].float().state_dict()`: a YOLOv5
+        checkpoint, which `weights_only=True` cannot read)?"""
         scope = self._scope()
-        return scope is not None and any(method_name(c) in MODULE_METHODS and dotted(receiver(c)) == name
+        return scope is not None and any(method_name(c) in MODULE_METHODS and dotted(_item_base(receiver(c))) == name
                                          for c in calls(scope))
 
     def _module_elsewhere(self, node: cst.Call, path: cst.BaseExpression) -> bool:
@@ -462,3 +465,14 @@ def _names(expr: cst.CSTNode, bases_only: bool = False) -> set[str]:
         if isinstance(expr, (cst.Tuple, cst.List)):
             return {n for e in expr.elements for n in _names(e.value, True)}
     return {n.value for n in nodes(expr) if isinstance(n, cst.Name)}
+
+
+def _item_base(expr: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """`ckpt["model"].float()` -> `ckpt`: through items and the methods that return their receiver."""
+    while True:
+        if isinstance(expr, cst.Subscript):
+            expr = expr.value
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in PASSING_METHODS:
+            expr = expr.func.value
+        else:
+            return expr

@@ -844,3 +844,19 @@ def test_file_options_and_off_by_default_read_the_files_argparse_declarations():
     assert off_by_default(rule, cst.parse_expression("args.pin_mem"))
     assert not off_by_default(rule, cst.parse_expression("args.amp"))
     assert not off_by_default(rule, cst.parse_expression("args.unknown"))
+
+
+def test_rl501_leaves_alone_a_checkpoint_whose_item_is_used_as_a_module():
+    # FairMOT's yolo.py reads a YOLOv5 checkpoint: its "model" item is a pickled module, which
+    # weights_only=True cannot load; a plain state dict is still reported.
+    source = """
+import torch
+def load_backbone(model, pretrained):
+    ckpt = torch.load(pretrained)
+    state_dict = ckpt['model'].float().state_dict()
+    model.backbone.load_state_dict(state_dict, strict=False)
+def load_weights(model, pretrained):
+    ckpt = torch.load(pretrained)
+    model.load_state_dict(ckpt['model'])
+"""
+    assert [r.position.start.line for r in run("RL501", source, path="models/yolo.py")] == [8]
