@@ -251,10 +251,13 @@ def test_rl501_is_silent_on_loads_of_a_checkpoint_format_that_pickles_modules():
     found = run("RL501", other)
     assert len(found) == 1 and "wandb_id" in other.splitlines()[found[0].position.start.line - 1]
     assert run("RL501", YOLO_DETECT, "models/experimental.py", **{"train.py": YOLO_TRAIN}) == ()
-    # the same loads in a project whose checkpoints hold state dicts: weights_only=True reads them
+    # the same loads in a project whose checkpoints hold state dicts: weights_only=True reads them,
+    # except where the code itself uses the item as a module (`attempt_load`'s `.fuse().eval()`:
+    # that file holds a pickled module whatever train.py saves)
     state_dicts = YOLO_TRAIN.replace("deepcopy(model.module if is_parallel(model) else model).half()",
                                      "model.state_dict()")
-    assert len(run("RL501", YOLO_DETECT, "models/experimental.py", **{"train.py": state_dicts})) == 2
+    found = run("RL501", YOLO_DETECT, "models/experimental.py", **{"train.py": state_dicts})
+    assert [r.position.start.line for r in found] == [9]
     assert len(run("RL501", state_dicts)) == 2
 
 
