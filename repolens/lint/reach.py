@@ -44,7 +44,7 @@ def uses_after(scope: cst.CSTNode, value: cst.CSTNode, name: str) -> list[tuple[
     """The reads of `name` after the statement that binds `value` to it, each with its ancestors
     (outermost first), leaving out the branches an enclosing `if` runs instead of that statement.
     None when `value` is not under `scope`."""
-    walked = list(_with_ancestors(scope))
+    walked = _walked(scope)
     at = next((i for i, (n, _) in enumerate(walked) if n is value), None)
     if at is None:
         return None
@@ -62,6 +62,18 @@ def uses_after(scope: cst.CSTNode, value: cst.CSTNode, name: str) -> list[tuple[
         if isinstance(n, cst.Name) and n.value == name and not _is_target(n, ancestors):
             uses.append((n, ancestors))
     return uses
+
+
+# The last scope walked, with its nodes and ancestors: several rules ask about the loaders of one
+# function in turn (roles.peeks_one_batch for each DataLoader call, RL106), and the walk is the cost.
+# Held by identity, so a scope's entry cannot be mistaken for another's.
+_LAST_WALK: list = [None, []]
+
+
+def _walked(scope: cst.CSTNode) -> list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]]:
+    if _LAST_WALK[0] is not scope:
+        _LAST_WALK[0], _LAST_WALK[1] = scope, list(_with_ancestors(scope))
+    return _LAST_WALK[1]  # type: ignore[no-any-return]
 
 
 def _is_target(name: cst.Name, ancestors: tuple[cst.CSTNode, ...]) -> bool:
