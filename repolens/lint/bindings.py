@@ -72,9 +72,7 @@ class BindingTracker:
                     else:
                         self.unpacked.pop(key, None)
             return
-        name = last_segment(target)
-        if name:
-            self._bindings.setdefault(id(value), name)
+        self.note_binding(target, value)
         key = cst_dotted_name(target)
         if key:
             if key.startswith("self."):
@@ -83,6 +81,14 @@ class BindingTracker:
             else:
                 self.assigned[key] = value
                 self.unpacked.pop(key, None)
+
+    def note_binding(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """Record the name `value` is bound to, for `binding_of`; a rule that reads assignments ahead
+        of the visit (module-level loaders, before the functions above them) calls it first."""
+        self._ensure_tracker()
+        name = last_segment(target)
+        if name:
+            self._bindings.setdefault(id(value), name)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._ensure_tracker()

@@ -303,6 +303,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         for t in node.targets:
             key = dotted(t.target)
             if key:
+                self.note_binding(t.target, call)  # read ahead of the visit: the role needs the name
                 self._loader_names[key] = self._pin_state(call)
                 self._loader_roles[key] = dataloader_role(self, call)
                 self._loader_small[key] = small_batches(self, call)

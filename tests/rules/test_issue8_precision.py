@@ -863,3 +863,13 @@ def load_weights(model, pretrained):
     model.load_state_dict(ckpt['model'])
 """
     assert [r.position.start.line for r in run("RL501", source, path="models/yolo.py")] == [8]
+
+
+def test_rl103_reads_the_role_of_a_module_level_loader_defined_below_the_loop():
+    # `train_loader = DataLoader(ds)` after the function that iterates it: the name says training
+    # (the loop's backward runs in a helper), as when the assignment comes first.
+    loop = "def epoch():\n    for x, y in train_loader:\n        x = x.to(device)\n        step(model, x, y)\n"
+    head = "import torch\nfrom torch.utils.data import DataLoader\ndevice = torch.device('cuda')\n"
+    loader = "train_loader = DataLoader(ds, batch_size=64, pin_memory=True)\n"
+    assert len(run("RL103", head + loop + loader)) == 1
+    assert len(run("RL103", head + loader + loop)) == 1
