@@ -203,6 +203,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         # (vq-vae-2's train_vqvae.py)
         self._file_loaders: dict[str, tuple[set[str], set[bool | None]]] = {}
         self._small: list[bool] = []  # per loop frame: are the batches of the loader it iterates small
+        self._loader_calls: dict[int, tuple[str, bool]] = {}  # id(DataLoader call) -> (pin state, small batches)
+        self._factory_pins: dict[int, str | None] = {}  # id(assignment of a factory's loader) -> its pin state
         self._statement: list[cst.SimpleStatementLine] = []
         self._flagged: dict[int, list[cst.Call]] = {}  # id(statement) -> its flagged copies, in order
 
@@ -271,7 +273,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                 calls.append(n)
             elif isinstance(n, cst.Assign) and isinstance(n.value, cst.Call):
                 if self.is_name(n.value.func, *DATALOADER):
-                    found: tuple[str, bool | None] | None = (self._pin_state(n.value), small_batches(self, n.value))
+                    found: tuple[str, bool | None] | None = self._loader_call(n.value)
                 elif any(_loader_named(t.target) for t in n.targets):
                     pin = self._factory_pin(n)
                     found = (pin, None) if pin is not None else None  # a factory's batch size is not read
@@ -304,9 +306,16 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
             key = dotted(t.target)
             if key:
                 self.note_binding(t.target, call)  # read ahead of the visit: the role needs the name
-                self._loader_names[key] = self._pin_state(call)
+                self._loader_names[key], self._loader_small[key] = self._loader_call(call)
                 self._loader_roles[key] = dataloader_role(self, call)
-                self._loader_small[key] = small_batches(self, call)
+
+    def _loader_call(self, call: cst.Call) -> tuple[str, bool]:
+        """A DataLoader call's pin state and whether its batches are small, read once per call (the
+        read-ahead of the file's loaders and the visit both ask)."""
+        found = self._loader_calls.get(id(call))
+        if found is None:
+            found = self._loader_calls[id(call)] = (self._pin_state(call), small_batches(self, call))
+        return found
 
     def _record_factory_loader(self, node: cst.Assign) -> None:
         pin = self._factory_pin(node)
@@ -317,6 +326,11 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                     self._loader_names[key] = pin
 
     def _factory_pin(self, node: cst.Assign) -> str | None:
+        if id(node) not in self._factory_pins:  # the read-ahead and the visit both ask
+            self._factory_pins[id(node)] = self._read_factory_pin(node)
+        return self._factory_pins[id(node)]
+
+    def _read_factory_pin(self, node: cst.Assign) -> str | None:
         """`loader = get_loader(...)`: a project function that builds and returns a DataLoader,
         whose pin state the project model read in its own file; or, bound to a loader's name, a
         library's factory (EXTERNAL), pinning off when its `pin_memory=` says so (timm's
