@@ -238,7 +238,7 @@ def _inherits_memory(classes: list[ast.ClassDef], memory: set[str]) -> set[str]:
     while changed:  # a chain of subclasses in any order
         changed = False
         for node in classes:
-            bases = {(b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")) for b in node.bases}
+            bases = {_last(b) for b in node.bases}
             if node.name not in found and bases & (memory | found | set(DATASET_SIDES)):
                 found.add(node.name)
                 changed = True
