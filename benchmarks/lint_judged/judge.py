@@ -14,6 +14,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --seventh    # the seventh held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --eighth     # the eighth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --ninth      # the ninth held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --tenth      # the tenth held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -77,6 +78,9 @@ EIGHTH = HERE / "judgements_eighth.json"
 # Judged once (at repolens d48edd4, the end of the fifth session's rule changes but one) by a second
 # judge on seven repositories nobody had linted, only totals and per-rule counts reported: a ninth set.
 NINTH = HERE / "judgements_ninth.json"
+# Judged once (at repolens 0fcb2e3, the start of the sixth session) by a second judge on seven
+# repositories nobody had linted, only totals and per-rule counts reported: a tenth set.
+TENTH = HERE / "judgements_tenth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -88,6 +92,7 @@ HELD_OUT_SETS = {
     "seventh": (SEVENTH, "the seventh held-out set, judged at first sight at 4b0a9b7"),
     "eighth": (EIGHTH, "the eighth held-out set, judged at first sight at 5496c6f"),
     "ninth": (NINTH, "the ninth held-out set, judged at first sight at d48edd4"),
+    "tenth": (TENTH, "the tenth held-out set, judged at first sight at 0fcb2e3"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
