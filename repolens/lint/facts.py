@@ -24,7 +24,7 @@ from repolens.project.environment import Declaration, declared_environment_in
 from repolens.project.inputsizes import CONFIG_SUFFIXES, DATASET_SIDES, StatedSize, sizes_in_config
 from repolens.project.model import ProjectModel
 from repolens.project.releases import released_weights_in
-from repolens.project.moduleinfo import ModuleInfo, module_info, unparsed_info
+from repolens.project.moduleinfo import NESTED_RECORDS, ModuleInfo, module_info, unparsed_info
 
 if TYPE_CHECKING:
     from repolens.pyindex.aliases import AliasTable
@@ -630,6 +630,8 @@ def facts_shape() -> str:
     that field missing (it would silently take its empty default). Logic changes inside one release
     still need the release's version to change."""
     names = [f.name for f in fields(FileFacts)] + [f.name for f in fields(ModuleInfo)]
+    # the records ModuleInfo nests are rebuilt by position: a field added to one changes the shape too
+    names += [f"{key}.{f.name}" for key, record in sorted(NESTED_RECORDS.items()) for f in fields(record)]
     return hashlib.sha256(",".join(names).encode()).hexdigest()[:12]
 
 

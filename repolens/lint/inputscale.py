@@ -17,21 +17,36 @@ import libcst as cst
 from repolens.lint.helpers import last_segment
 from repolens.lint.knowledge.dataloader import dataloader_arg
 from repolens.lint.roles import dataset_class_name
-from repolens.project.inputsizes import DATASET_SIDES
+from repolens.project.inputsizes import DATASET_SIDES, GREY_DATASETS
 
 # At or below this side, a conv net's feature maps are a few megabytes per layer: in-place
 # activations and cudnn autotuning save nothing measurable (judged on 28-64 px GANs and VAEs).
 SMALL_IMAGE_SIDE = 64
-# A batch this small crosses PCIe in well under a millisecond from pageable memory (a float32 RGB
-# batch: batch x 3 x side x side x 4 bytes): pinning it saves a fraction of a step.
+# A batch this small crosses PCIe in well under a millisecond from pageable memory (a float32
+# batch: batch x channels x side x side x 4 bytes): pinning it saves a fraction of a step.
 SMALL_BATCH_BYTES = 4 << 20
-# With no batch size known, a side this small keeps even a 512-sample batch near that size.
+# A batch this small crosses PCIe in tens of microseconds even from pinned memory: overlapping the
+# copy with compute (`non_blocking`) saves less than one kernel launch per step (64 MNIST digits,
+# 200 KB; 64 CIFAR images, 768 KB, are above it).
+TINY_BATCH_BYTES = 512 << 10
+# With no batch size known, a side this small keeps even a 512-sample batch near SMALL_BATCH_BYTES.
 TINY_IMAGE_SIDE = 32
+# How large a loader's batches are, ordered: TINY <= TINY_BATCH_BYTES < SMALL <= SMALL_BATCH_BYTES < LARGE
+# (LARGE also when nothing is known).
+TINY, SMALL, LARGE = 0, 1, 2
+_RGB = 3
+
+
+def _stated_image(rule, rel: str | None = None) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
+    """The largest image side stated for the rule's file (or `rel`) and its channels (1 for MNIST)."""
+    sizes = rule.facts.model.stated_sizes("image", rel or rule.context.path)
+    best = max((s for _, s in sizes), key=lambda s: s.value, default=None)
+    return (best.value, best.channels) if best is not None else None
 
 
 def stated_image_side(rule, rel: str | None = None) -> int | None:  # type: ignore[no-untyped-def]
     """The largest image side stated for the rule's file (or `rel`), scoped as `ProjectModel.stated_sizes` says."""
-    found = rule.facts.model.image_side(rel or rule.context.path)
+    found = _stated_image(rule, rel)
     return found[0] if found is not None else None
 
 
@@ -46,12 +61,13 @@ def small_images(rule) -> bool:  # type: ignore[no-untyped-def]
     return side <= SMALL_IMAGE_SIDE
 
 
-def loader_image_side(rule, call: cst.Call) -> int | None:  # type: ignore[no-untyped-def]
-    """A DataLoader's image side: its torchvision dataset's, else the one stated for the file."""
+def _loader_image(rule, call: cst.Call) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
+    """A DataLoader's image side and channels: its torchvision dataset's, else the ones stated for the file."""
     cls = dataset_class_name(call, rule)
-    if cls is not None and cls.rsplit(".", 1)[-1] in DATASET_SIDES:
-        return DATASET_SIDES[cls.rsplit(".", 1)[-1]]
-    return stated_image_side(rule)
+    last = cls.rsplit(".", 1)[-1] if cls is not None else ""
+    if last in DATASET_SIDES:
+        return DATASET_SIDES[last], 1 if last in GREY_DATASETS else _RGB
+    return _stated_image(rule)
 
 
 def loader_batch_size(rule, call: cst.Call) -> int | None:  # type: ignore[no-untyped-def]
@@ -70,31 +86,36 @@ def loader_batch_size(rule, call: cst.Call) -> int | None:  # type: ignore[no-un
     return values.pop() if len(values) == 1 else None
 
 
+def loader_batch_scale(rule, call: cst.Call) -> int:  # type: ignore[no-untyped-def]
+    """How large the loader's batches are by the sizes stated for it (TINY, SMALL, LARGE). A loader
+    that feeds a reinforcement-learning agent (environment states) with no image size stated is SMALL."""
+    image = _loader_image(rule, call)
+    if image is None:
+        return SMALL if rule.facts.model.steps_environments(rule.context.path) else LARGE
+    return _batch_scale(*image, loader_batch_size(rule, call))
+
+
 def small_batches(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
     """The loader's batches are small enough that pinning them saves nothing measurable: a stated
     size says so, or the loader feeds a reinforcement-learning agent (environment states)."""
-    side = loader_image_side(rule, call)
-    if side is None and rule.facts.model.steps_environments(rule.context.path):
-        return True
-    if side is None:
-        return False
-    return _small_batch(side, loader_batch_size(rule, call))
+    return loader_batch_scale(rule, call) <= SMALL
 
 
-def small_stated_batches(rule) -> bool:  # type: ignore[no-untyped-def]
-    """The batches of the rule's file are small by the sizes stated for it, for a loader this file
+def stated_batch_scale(rule) -> int:  # type: ignore[no-untyped-def]
+    """How large the batches of the rule's file are by the sizes stated for it, for a loader this file
     does not build (`self.train_loader`, a factory's): its image side and the largest batch size
-    stated (`--batch_size` of the script that imports it), or reinforcement-learning states."""
-    side = stated_image_side(rule)
-    if side is None:
-        return rule.facts.model.steps_environments(rule.context.path)
+    stated (`--batch_size` of the script that imports it), or reinforcement-learning states (SMALL)."""
+    image = _stated_image(rule)
+    if image is None:
+        return SMALL if rule.facts.model.steps_environments(rule.context.path) else LARGE
     batches = [s.value for _, s in rule.facts.model.stated_sizes("batch", rule.context.path)]
-    return _small_batch(side, max(batches) if batches else None)
+    return _batch_scale(*image, max(batches) if batches else None)
 
 
-def _small_batch(side: int, batch: int | None) -> bool:
-    """A float32 RGB batch of `batch` images of `side` px is at most SMALL_BATCH_BYTES (with no
-    batch size known, the side is tiny)."""
+def _batch_scale(side: int, channels: int, batch: int | None) -> int:
+    """TINY, SMALL or LARGE for a float32 batch of `batch` images of `side` px (with no batch size
+    known, SMALL when the side is tiny, else LARGE)."""
     if batch is None:
-        return side <= TINY_IMAGE_SIDE
-    return batch * 3 * side * side * 4 <= SMALL_BATCH_BYTES
+        return SMALL if side <= TINY_IMAGE_SIDE else LARGE
+    size = batch * channels * side * side * 4
+    return TINY if size <= TINY_BATCH_BYTES else SMALL if size <= SMALL_BATCH_BYTES else LARGE

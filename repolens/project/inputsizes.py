@@ -39,6 +39,8 @@ DATASET_SIDES: Mapping[str, int] = {
     "MNIST": 28, "FashionMNIST": 28, "KMNIST": 28, "EMNIST": 28, "QMNIST": 28, "USPS": 16,
     "CIFAR10": 32, "CIFAR100": 32, "SVHN": 32, "STL10": 96,
 }
+# Those of them whose images have one channel (a batch is a third of an RGB batch of that side).
+GREY_DATASETS = frozenset({"MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST", "USPS"})
 # torchvision transforms that set the image side, by their first argument (`size`).
 SIZING_TRANSFORMS = frozenset({"Resize", "RandomResizedCrop", "CenterCrop", "RandomCrop", "RandomSizedCrop", "Scale"})
 _NEEDLES = tuple(sorted(SIZING_TRANSFORMS | set(DATASET_SIDES)))
@@ -57,6 +59,7 @@ class StatedSize:
     line: int
     detail: str
     name: str = ""  # the option's destination or the config key (`batch_size`); "" for a dataset
+    channels: int = 3  # of an image size: 1 for a greyscale torchvision dataset (MNIST)
 
 
 def size_kind(key: str, section: str = "") -> str | None:
@@ -141,7 +144,8 @@ def _torchvision_size(node: ast.Call, names: Mapping[str, int], aliases: AliasTa
         return None
     last = qualified.rsplit(".", 1)[-1]
     if qualified.startswith("torchvision.datasets") and last in DATASET_SIDES:
-        return StatedSize("image", DATASET_SIDES[last], node.lineno, f"torchvision {last} ({DATASET_SIDES[last]} px)")
+        return StatedSize("image", DATASET_SIDES[last], node.lineno, f"torchvision {last} ({DATASET_SIDES[last]} px)",
+                          channels=1 if last in GREY_DATASETS else 3)
     if qualified.startswith("torchvision.transforms") and last in SIZING_TRANSFORMS:
         size = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "size"), None)
         value = _int_of(_literal(_bound(size, names)))

@@ -133,7 +133,7 @@ class ModuleInfo:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in _NESTED:
+            if f.name in NESTED_RECORDS:
                 value = [[getattr(item, g.name) for g in fields(item)] for item in value]
             out[f.name] = value
         return out
@@ -143,8 +143,8 @@ class ModuleInfo:
         kw: dict[str, Any] = {}
         for f in fields(cls):
             value = data[f.name]
-            if f.name in _NESTED:
-                item_cls = _NESTED[f.name]
+            if f.name in NESTED_RECORDS:
+                item_cls = NESTED_RECORDS[f.name]
                 value = tuple(item_cls(*(_tuplify(v) for v in row)) for row in value)
             else:
                 value = _tuplify(value)
@@ -152,10 +152,11 @@ class ModuleInfo:
         return cls(**kw)
 
 
-_NESTED: dict[str, type] = {"classes": ClassInfo, "bindings": Binding, "kwargs_dicts": KwargsDict,
-                            "loops": LoopOver, "devices": Evidence, "torch_apis": Evidence, "hooks": Evidence,
-                            "downloads": Evidence, "pins": Evidence,
-                            "dynamic_imports": DynamicImport, "sizes": StatedSize}
+# The fields of ModuleInfo that hold records, and the record type of each (the cache stores rows).
+NESTED_RECORDS: dict[str, type] = {"classes": ClassInfo, "bindings": Binding, "kwargs_dicts": KwargsDict,
+                                   "loops": LoopOver, "devices": Evidence, "torch_apis": Evidence, "hooks": Evidence,
+                                   "downloads": Evidence, "pins": Evidence,
+                                   "dynamic_imports": DynamicImport, "sizes": StatedSize}
 
 
 def _tuplify(value: Any) -> Any:

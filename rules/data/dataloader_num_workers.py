@@ -2,8 +2,7 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.helpers import has_star_args, literal, star_kwargs
-from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
+from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg, worker_setting
 from repolens.lint.roles import TRAIN, dataloader_role, dataset_class_name, is_synthetic_dataset
 from repolens.project.inputsizes import DATASET_SIDES
 
@@ -45,6 +44,9 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     all on datasets that open an image per sample (UNet, DiT's ImageFolder, SSD's VOC). What is
     lost: a CIFAR run with heavy augmentation on a fast GPU can still wait on the main process; this
     rule no longer says so.
+
+    Such a loader gets no RL101 finding (pin_memory) as long as it has no workers: the main thread
+    would pin each batch itself, so this rule's fix comes first (`worker_setting`, shared by both).
 
     ## Why is this bad?
     With `num_workers=0` the main process loads and augments every batch between training steps,
@@ -133,17 +135,10 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if not self.is_name(node.func, *DATALOADER):
             return
-        arg = dataloader_arg(node, "num_workers")
-        star = None
-        if has_star_args(node) and arg is None:
-            star = star_kwargs(self, node)
-            if star is None:
-                return  # the keyword may travel in a dict the model could not read
-            workers = dict(star.keys).get("num_workers")
-            if workers is not None and workers.strip() != "0":
-                return  # set there (on some path at least: a CPU-only branch may mean it)
-        if arg is not None and literal(arg.value) != 0:
-            return
+        setting = worker_setting(self, node)
+        if setting is None or not setting[0]:
+            return  # workers set (in a dict, on some path at least), or the keyword may travel in an unread dict
+        star = setting[1]
         if dataloader_role(self, node, shuffle_says_train=True) != TRAIN:
             return
         if is_synthetic_dataset(node, self) or self._in_memory(dataset_class_name(node, self)):
@@ -154,5 +149,6 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
                               f"{said}, so batches load in the main process and the GPU waits for data "
                               "(seed: 4 x number of GPUs)")
             return
+        arg = dataloader_arg(node, "num_workers")
         self.report(node if arg is None else arg)
 

@@ -4,7 +4,7 @@ from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_arg, literal, moves_to_device,
                                    star_kwargs, target_names, unwrap_iter)
-from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
+from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg, worker_setting
 from repolens.lint.inputscale import small_batches
 from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, in_self_test, is_synthetic_dataset, role_of_name
@@ -56,6 +56,14 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     through a project module) carries states or 84 px frames and is left alone too (GAIL's expert
     loader: not worth a change).
 
+    A loader with no worker processes (no `num_workers`, whose default is 0, or a literal 0, also
+    in a `**dict` the project model read) is left to RL102: without workers the DataLoader pins
+    each batch in the main thread, a copy as long as the staging copy pinning saves, so
+    `pin_memory=True` alone gains nothing; once RL102's fix adds workers, a pin-memory thread
+    pins batches beside the training loop and this rule asks for it (an archived ResNet
+    notebook loading JPEGs in the main process: judged not worth the pin). No two findings on
+    one loader for one fix at a time.
+
     It stays silent when `pin_memory` is any non-literal expression (`pin_memory=args.pin_mem`,
     `pin_memory=torch.cuda.is_available()`: the author decides at run time), when the call passes
     `*args` / `**kwargs` (the keyword may be in there), and in projects with no sign of CUDA.
@@ -101,6 +109,9 @@ class DataLoaderPinMemory(BindingTracker, Rule):
                 "train_loader = torch.utils.data.DataLoader(datasets.MNIST('data', train=True), batch_size=64, shuffle=True)\n"),
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "loader = DataLoader(ds, batch_size=32, pin_memory=True)\n"),
+        # No worker processes: the main thread would pin each batch itself (RL102 asks for workers).
+        Example(_CUDA + "from torch.utils.data import DataLoader\n"
+                "train_loader = DataLoader(train_set, batch_size=256, shuffle=True)\n"),
         # Non-literal: decided at run time.
         Example(_CUDA + "import torch.utils.data as tud\n"
                 "loader = tud.DataLoader(ds, pin_memory=torch.cuda.is_available())\n"),
@@ -154,24 +165,24 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     )
     invalid = (
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
-                "loader = DataLoader(ds, batch_size=32, shuffle=True)\n",
+                "loader = DataLoader(ds, batch_size=32, shuffle=True, num_workers=4)\n",
                 fixed=_CUDA + "from torch.utils.data import DataLoader\n"
-                "loader = DataLoader(ds, batch_size=32, shuffle=True, pin_memory=True)\n",
+                "loader = DataLoader(ds, batch_size=32, shuffle=True, num_workers=4, pin_memory=True)\n",
                 expect=[(4, "DataLoader without pin_memory=True in a project that moves tensors to CUDA")]),
         Example("import torch\nfrom torch.utils.data import DataLoader as DL\n"
-                "train_loader = DL(\n    ds,\n    batch_size=32,\n)\n",
+                "train_loader = DL(\n    ds,\n    batch_size=32,\n    num_workers=args.workers,\n)\n",
                 fixed="import torch\nfrom torch.utils.data import DataLoader as DL\n"
-                "train_loader = DL(\n    ds,\n    batch_size=32,\n    pin_memory=True,\n)\n",
+                "train_loader = DL(\n    ds,\n    batch_size=32,\n    num_workers=args.workers,\n    pin_memory=True,\n)\n",
                 path="data.py", files={"train.py": "from data import train_loader\nmodel.cuda()\n"}),
         Example(_CUDA + "import torch.utils.data\n"
-                "train_loader = torch.utils.data.DataLoader(ds, pin_memory=False)\n",
+                "train_loader = torch.utils.data.DataLoader(ds, num_workers=8, pin_memory=False)\n",
                 expect=[(4, "DataLoader(pin_memory=False) in a project that moves tensors to CUDA")]),
         # No name says what it is for, but its batches go to the device in this file.
         Example("import torch\nfrom torch.utils.data import DataLoader\n"
-                "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8)\n"
+                "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8, num_workers=2)\n"
                 "    for x in dl:\n        model(x.cuda()).sum().backward()\n",
                 fixed="import torch\nfrom torch.utils.data import DataLoader\n"
-                "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8, pin_memory=True)\n"
+                "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8, num_workers=2, pin_memory=True)\n"
                 "    for x in dl:\n        model(x.cuda()).sum().backward()\n"),
     )
 
@@ -190,6 +201,11 @@ class DataLoaderPinMemory(BindingTracker, Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.is_name(node.func, *DATALOADER) or not self.facts.uses_cuda_at(self.context.path):
+            return
+        workers = worker_setting(self, node)
+        if workers is not None and workers[0]:
+            # no worker processes: the main thread would pin each batch itself, a copy as long as
+            # the one pinning saves; RL102 asks for workers first, then this rule for pinning
             return
         if has_star_args(node) and dataloader_arg(node, "pin_memory") is None:
             self._through_dict(node)  # the keyword may travel in the dict: judged there or not at all

@@ -5,7 +5,7 @@ import libcst as cst
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import dotted, method_name, receiver
 from repolens.lint.knowledge.training import STEP, classify_call
-from repolens.lint.trainflow import called_name, functions_by_name, is_lr_range_test
+from repolens.lint.trainflow import called_name, functions_by_name, is_lr_range_test, is_test_path
 from repolens.lint.traverse import children_of, walk
 
 _BRANCHES = (cst.If, cst.Try, cst.TryStar, cst.Match, cst.IfExp, cst.For, cst.While, cst.BooleanOperation)
@@ -23,7 +23,9 @@ class SchedulerBeforeOptimizer(Rule):
     condition, or with arguments (`scheduler.step(epoch)`, `ReduceLROnPlateau.step(metric)`,
     timm's `step(epoch)` API) is not flagged; nor is an LR range test script (`lr_finder.py`,
     `find_lr.py`), where skipping the sweep's first value changes nothing (judged on
-    pytorch-cifar100's `lr_finder.py`).
+    pytorch-cifar100's `lr_finder.py`), nor a unit test (a file named like a test whose source
+    reads like one, `trainflow.is_test_path`: reid-strong-baseline's `tests/lr_scheduler_test.py`
+    steps a scheduler on an `nn.Linear` to print its values).
 
     Not reported either: a scheduler stepped first in the same iteration as an unconditional
     optimizer step (a per-iteration poly, warm-up or one-cycle schedule), which runs one step of
@@ -157,6 +159,9 @@ def main(model, loader, epochs):
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
+        # a unit test that steps a scheduler to print its values trains nothing (reid-strong-baseline's
+        # tests/lr_scheduler_test.py): the order of its steps costs no epoch of any run
+        self._skip = is_test_path(self.context.path, self.context.source)
         self._functions = functions_by_name(node)
         self._schedulers = {dotted(t.target) for n in walk(node) if isinstance(n, cst.Assign)
                             and isinstance(n.value, cst.Call)
@@ -166,11 +171,11 @@ def main(model, loader, epochs):
                           if any(_steps_optimizer(f.body) for f in fns)}
 
     def visit_For(self, node: cst.For) -> None:
-        if not is_lr_range_test(self.context.path):  # the sweep's first value matters to nobody
+        if not self._skip and not is_lr_range_test(self.context.path):  # the sweep's first value matters to nobody
             self._check(node)
 
     def visit_While(self, node: cst.While) -> None:
-        if not is_lr_range_test(self.context.path):
+        if not self._skip and not is_lr_range_test(self.context.path):
             self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:

@@ -32,7 +32,7 @@ sd2 = torch.load(
     "b.pt",
 )  # repolens: ignore[unsafe-torch-load]
 sd3 = torch.load("c.pt")
-train_loader = DataLoader(train_set, batch_size=8)
+train_loader = DataLoader(train_set, batch_size=8, num_workers=4)
 model = Net().cuda()
 
 
@@ -45,7 +45,7 @@ EVAL = '''import torch
 from torch.utils.data import DataLoader
 
 state = torch.load("best.pt")
-finetune_loader = DataLoader(train_set, batch_size=8)  # a training loader: RL101 in a CUDA script
+finetune_loader = DataLoader(train_set, batch_size=8, num_workers=4)  # a training loader: RL101 in a CUDA script
 net = Net().cuda()
 '''
 SOURCES = {"train.py": TRAIN, "scripts/eval.py": EVAL}
@@ -104,7 +104,7 @@ def test_fixed_text_and_remaining_findings_are_the_same(tmp_path: Path, cli, uns
     assert 'torch.load("a.pt")  # repolens: ignore[RL501]' in fixed["train.py"]
     assert ('torch.load("c.pt", weights_only=True)' in fixed["train.py"]) is unsafe  # an unsafe fix
     assert 'torch.load("best.pt")\n' in fixed["scripts/eval.py"]
-    assert "DataLoader(train_set, batch_size=8, pin_memory=True)" in fixed["train.py"]  # a safe fix
+    assert "DataLoader(train_set, batch_size=8, num_workers=4, pin_memory=True)" in fixed["train.py"]  # a safe fix
     assert ("nn.LeakyReLU(0.2, inplace=True)" in fixed["train.py"]) is unsafe  # an unsafe fix
     assert remaining == _api_findings(fixed)
     shutil.rmtree(root)

@@ -187,7 +187,7 @@ def test_gpu_use_in_a_neighbouring_file_invalidates_the_cached_results(project):
     # RL101 asks for GPU evidence within two imports of the loader's file (ProjectModel.gpu_near):
     # a file that starts moving tensors to CUDA changes an unchanged neighbour's findings
     write(project / "data.py", "from torch.utils.data import DataLoader\n"
-                               "train_loader = DataLoader(train_set, batch_size=64, shuffle=True)\n")
+                               "train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4)\n")
     train = write(project / "train.py", "from data import train_loader\nfor x, y in train_loader:\n    step(x, y)\n")
     write(project / "bench.py", "import torch\nx = torch.ones(1).cuda()\n")  # the project uses a GPU elsewhere
     first = run(project, selection={"select": ["RL101"]})

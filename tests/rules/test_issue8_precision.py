@@ -18,7 +18,7 @@ LOOP = """
 import torch
 from torch.utils.data import DataLoader
 device = torch.device("cuda")
-loader = DataLoader(train_set, batch_size=64, shuffle=True{pin})
+loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4{pin})
 for images, labels in loader:
     images, labels = images.to(device), labels.to(device)
 """
@@ -41,13 +41,13 @@ def test_rl101_leaves_a_statistics_loader_alone_but_not_the_training_loader():
 import torch
 from torch.utils.data import DataLoader
 def mean_std(train_set):
-    loader = DataLoader(train_set, batch_size=1024)
+    loader = DataLoader(train_set, batch_size=1024, num_workers=8)
     mean = torch.zeros(3)
     for x, _ in loader:
         mean += x.mean((0, 2, 3))
     return mean / len(loader)
 def main(train_set):
-    train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+    train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=8)
     for x, y in train_loader:
         step(model, x.cuda(), y.cuda())
 """
@@ -121,11 +121,13 @@ from models import GeneratorUNet
 parser = argparse.ArgumentParser()
 parser.add_argument("--batch_size", type=int, default={batch}, help="size of the batches")
 parser.add_argument("--img_height", type=int, default={side}, help="size of image height")
+parser.add_argument("--n_cpu", type=int, default=8, help="number of cpu threads to use during batch generation")
 opt = parser.parse_args()
 generator = GeneratorUNet().cuda()
 optimizer = torch.optim.Adam(generator.parameters(), lr=0.0002)
 transforms_ = [transforms.Resize((opt.img_height, opt.img_height)), transforms.ToTensor()]
-dataloader = DataLoader(ImageDataset("data", transforms_=transforms_), batch_size=opt.batch_size, shuffle=True)
+dataloader = DataLoader(ImageDataset("data", transforms_=transforms_), batch_size=opt.batch_size, shuffle=True,
+                        num_workers=opt.n_cpu)
 for epoch in range(200):
     for batch in dataloader:
         real = batch["A"].cuda()
@@ -299,7 +301,7 @@ def main(args):
     envs = make_vec_envs(args.env_name, args.seed, args.num_processes, device)
     expert_dataset = gail.ExpertDataset(args.expert_file, num_trajectories=4, subsample_frequency=20)
     gail_train_loader = torch.utils.data.DataLoader(dataset=expert_dataset, batch_size=args.gail_batch_size,
-                                                    shuffle=True, drop_last=True)
+                                                    shuffle=True, drop_last=True, num_workers=2)
     for expert_state, expert_action in gail_train_loader:
         expert_state = expert_state.to(device)
         discr(expert_state, expert_action).mean().backward()
@@ -601,7 +603,7 @@ def test_a_loader_the_code_only_peeks_at_has_no_training_role():
     # batch and breaks; RL101 and RL108 were judged wrong there
     peek = ("import torch\nimport torchvision\ndevice = torch.device('cuda')\n"
             "def test():\n    dataset = ListDataset(list_file='voc12_train.txt', train=True)\n"
-            "    train_loader = torch.utils.data.DataLoader(dataset, batch_size=8, shuffle=False)\n"
+            "    train_loader = torch.utils.data.DataLoader(dataset, batch_size=8, shuffle=False, num_workers=8)\n"
             "    for images, targets in train_loader:\n        torchvision.utils.save_image(images, 'a.jpg')\n"
             "        break\n")
     assert run("RL101", peek) == () and run("RL108", peek) == ()
@@ -873,3 +875,89 @@ def test_rl103_reads_the_role_of_a_module_level_loader_defined_below_the_loop():
     loader = "train_loader = DataLoader(ds, batch_size=64, pin_memory=True)\n"
     assert len(run("RL103", head + loop + loader)) == 1
     assert len(run("RL103", head + loader + loop)) == 1
+
+
+# -- RL501 and a maintainer's conversion script (EDVR's scripts/model_conversion/convert_models.py)
+ESRGAN_CONVERT = """
+import torch
+from basicsr.archs.rrdbnet_arch import RRDBNet
+
+
+def convert_esrgan():
+    ori_net = torch.load({path})
+    crt_net = RRDBNet(num_in_ch=3, num_out_ch=3).state_dict()
+    for (k, v), (k2, _) in zip(ori_net.items(), crt_net.items()):
+        crt_net[k2] = v
+    torch.save(crt_net, 'experiments/pretrained_models/ESRGAN_SRx4_converted.pth')
+
+
+if __name__ == '__main__':
+{main}
+    convert_esrgan()
+"""
+FIXED_PATHS = ESRGAN_CONVERT.format(path="'experiments/pretrained_models/RRDB_ESRGAN_x4.pth'", main="")
+FROM_CLI = ESRGAN_CONVERT.format(path="args.input", main="    import argparse\n    parser = argparse.ArgumentParser()\n"
+                          "    parser.add_argument('--input')\n    args = parser.parse_args()")
+
+
+def test_rl501_leaves_a_maintainers_conversion_script_with_fixed_paths_alone():
+    assert run("RL501", FIXED_PATHS, "scripts/model_conversion/convert_models.py") == ()
+    assert run("RL501", FIXED_PATHS, "scripts/publish_models.py") == ()
+    # the same load in a script not named for conversion: a model is built, nothing says "maintainer"
+    assert len(run("RL501", FIXED_PATHS, "scripts/inference_esrgan.py")) == 1
+    # a conversion tool that reads its input path from the command line is run by users on downloads
+    assert len(run("RL501", FROM_CLI, "scripts/convert_models.py")) == 1
+
+
+# -- RL501 and a resume that restores the optimizer (reid-strong-baseline's tools/train.py)
+REID_TRAIN = """
+import torch
+
+
+def train(cfg, model, optimizer):
+    if cfg.MODEL.PRETRAIN_CHOICE == 'self':
+        start_epoch = eval(cfg.MODEL.PRETRAIN_PATH.split('/')[-1].split('.')[0].split('_')[-1])
+        path_to_optimizer = cfg.MODEL.PRETRAIN_PATH.replace('model', 'optimizer')
+        model.load_state_dict(torch.load(cfg.MODEL.PRETRAIN_PATH))
+        optimizer.load_state_dict(torch.load(path_to_optimizer))
+    elif cfg.MODEL.PRETRAIN_CHOICE == 'imagenet':
+        model.load_state_dict(torch.load(cfg.MODEL.PRETRAIN_PATH))
+        start_epoch = 0
+"""
+
+
+def test_rl501_leaves_the_loads_of_a_block_that_restores_the_optimizer_alone():
+    found = run("RL501", REID_TRAIN)
+    assert [r.position.start.line for r in found] == [12]  # the ImageNet branch's load is reported
+    plain = REID_TRAIN.replace("        optimizer.load_state_dict(torch.load(path_to_optimizer))\n", "")
+    assert [r.position.start.line for r in run("RL501", plain)] == [9, 11]
+    # at module level, and through a checkpoint dict's items
+    script = ("import torch\nckpt = torch.load(args.checkpoint)\nmodel.load_state_dict(ckpt['model'])\n"
+              "lr_scheduler.load_state_dict(ckpt['lr_scheduler'])\n")
+    assert run("RL501", script) == ()
+    assert len(run("RL501", script.replace("lr_scheduler.load_state_dict", "print"))) == 1
+
+
+def test_rl302_leaves_a_unit_test_of_the_scheduler_alone():
+    source = ("import unittest\nimport torch\nfrom torch import nn\n\n\nclass MyTestCase(unittest.TestCase):\n"
+              "    def test_something(self):\n        net = nn.Linear(10, 10)\n"
+              "        optimizer = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+              "        lr_scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, [20, 40])\n"
+              "        for i in range(50):\n            lr_scheduler.step()\n            for j in range(3):\n"
+              "                print(i, lr_scheduler.get_lr()[0])\n                optimizer.step()\n")
+    assert run("RL302", source, "tests/lr_scheduler_test.py") == ()
+    assert len(run("RL302", source, "tools/sweep_lr.py")) == 1  # the same loop outside a test file
+
+
+def test_rl501_follows_a_loaded_name_to_the_path_it_was_bound_to():
+    # HRNet: tools/test.py loads `final_state.pth` through a name; tools/train.py saves that file
+    train = ("import os\nimport torch\n\ndef main(final_output_dir, model):\n"
+             "    final_model_state_file = os.path.join(final_output_dir, 'final_state.pth')\n"
+             "    torch.save(model.module.state_dict(), final_model_state_file)\n")
+    test = ("import os\nimport torch\n\ndef main(cfg, final_output_dir, model):\n    if cfg.TEST.MODEL_FILE:\n"
+            "        model.load_state_dict(torch.load(cfg.TEST.MODEL_FILE), strict=False)\n    else:\n"
+            "        model_state_file = os.path.join(final_output_dir, 'final_state.pth')\n"
+            "        model.load_state_dict(torch.load(model_state_file))\n")
+    found = run("RL501", test, "tools/test.py", **{"tools/train.py": train})
+    assert [r.position.start.line for r in found] == [6]  # the released weights the user passes in
+    assert len(run("RL501", test, "tools/test.py")) == 2  # nothing saves final_state.pth

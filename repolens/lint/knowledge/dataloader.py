@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from repolens.lint.helpers import argument
+from typing import Any
+
+from repolens.lint.helpers import argument, has_star_args, literal, star_kwargs
 from repolens.project.frameworks import DATALOADER  # noqa: F401  (the rules import it from here)
 
 # DataLoader's leading positional parameters, for calls that pass them by position.
@@ -15,3 +17,20 @@ DATALOADER_POSITIONS = {"dataset": 0, "batch_size": 1, "shuffle": 2, "sampler": 
 
 def dataloader_arg(call: cst.Call, name: str) -> cst.Arg | None:
     return argument(call, name, DATALOADER_POSITIONS.get(name))
+
+
+def worker_setting(rule: Any, call: cst.Call) -> tuple[bool, Any] | None:
+    """Does the loader load its batches in the main process (no `num_workers`, whose default is 0,
+    or a literal 0), and the `**dict` that says so (a KwargsDict, or None for the call's own
+    arguments)? None when it cannot be told: a non-literal `num_workers`, or a `**kwargs` the
+    project model could not read whole. A dict that sets the key on some paths counts as setting it."""
+    arg = dataloader_arg(call, "num_workers")
+    if arg is not None:
+        return (literal(arg.value) == 0, None) if isinstance(literal(arg.value), int) else None
+    if not has_star_args(call):
+        return True, None
+    star = star_kwargs(rule, call)
+    if star is None:
+        return None
+    workers = dict(star.keys).get("num_workers")
+    return workers is None or workers.strip() == "0", star

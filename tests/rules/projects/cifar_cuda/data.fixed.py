@@ -48,6 +48,14 @@ def build_eval_loader(val_set):
 
 def build_imagenet_loader(root):
     train_set = datasets.ImageFolder(root, transform=T.Compose([T.RandomResizedCrop(224), T.ToTensor()]))
-    # ruleid: dataloader-pin-memory, dataloader-num-workers (224 px crops at batch 256: 154 MB per batch; a JPEG read per sample)
-    train_loader = DataLoader(train_set, batch_size=256, shuffle=True, pin_memory=True)
+    # ruleid: dataloader-num-workers (224 px crops at batch 256: a JPEG read per sample)  # ok: dataloader-pin-memory (no
+    # workers: the main thread would pin each batch itself; RL102's fix comes first)
+    train_loader = DataLoader(train_set, batch_size=256, shuffle=True)
+    return train_loader
+
+
+def build_imagenet_loader_with_workers(root, workers):
+    train_set = datasets.ImageFolder(root, transform=T.Compose([T.RandomResizedCrop(224), T.ToTensor()]))
+    # ruleid: dataloader-pin-memory (224 px crops at batch 256: 154 MB per batch, read by worker processes)
+    train_loader = DataLoader(train_set, batch_size=256, shuffle=True, num_workers=workers, pin_memory=True)
     return train_loader
