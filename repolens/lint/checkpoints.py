@@ -163,15 +163,20 @@ def reads_as_module(dotted: str) -> bool:
     return bool(tokens & MODEL_WORDS) and not tokens & NOT_MODULE_WORDS
 
 
-def _pickles_object(value: ast.expr) -> bool:
+def _pickles_object(value: ast.expr, bound: Mapping[str, ast.expr]) -> bool:
     """A checkpoint value that is an object `weights_only=True` refuses: the run's settings (`opt`,
-    `args`) or a module (`model`, `deepcopy(model.module if ddp else model).half()`)."""
+    `args`), a module (`model`, `deepcopy(model.module if ddp else model).half()`), or a NumPy
+    array (`np.cov(features)`, also through a name the scope binds to one: FID statistics)."""
     todo = [value]
     while todo:
         v = todo.pop()
+        if isinstance(v, ast.Name) and isinstance(bound.get(v.id), ast.Call) and _numpy_call(bound[v.id]):
+            return True
         if isinstance(v, ast.IfExp):
             todo += [v.body, v.orelse]
         elif isinstance(v, ast.Call):
+            if _numpy_call(v):
+                return True
             func = v.func
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
             if name in _SAME_MODULE:
@@ -184,18 +189,26 @@ def _pickles_object(value: ast.expr) -> bool:
     return False
 
 
+def _numpy_call(call: ast.Call) -> bool:
+    return ast.unparse(call.func).startswith(("np.", "numpy."))
+
+
 def _object_checkpoint_keys(saved: ast.expr, own: list[ast.AST]) -> set[str]:
-    """Keys of the saved dict (a literal, or a name this scope binds to one) whose value pickles an
-    object (`{"settings": opt}`, `{"model": deepcopy(model).half()}`): what a load reads under such a
-    key is an object `weights_only=True` cannot load."""
-    if isinstance(saved, ast.Name):
-        bound = [n.value for n in own if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict)
-                 and any(isinstance(t, ast.Name) and t.id == saved.id for t in n.targets)]
-        saved = bound[-1] if bound else saved
-    if not isinstance(saved, ast.Dict):
+    """Keys of the saved dict (a literal, `dict(k=v)`, or a name this scope binds to one) whose value
+    pickles an object (`{"settings": opt}`, `{"model": deepcopy(model).half()}`, `dict(mean=mean)`
+    with `mean = np.mean(features, 0)`): what a load reads under such a key is an object
+    `weights_only=True` cannot load."""
+    bound = {t.id: n.value for n in own if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    if isinstance(saved, ast.Name) and isinstance(bound.get(saved.id), (ast.Dict, ast.Call)):
+        saved = bound[saved.id]
+    if isinstance(saved, ast.Call) and isinstance(saved.func, ast.Name) and saved.func.id == "dict" and not saved.args:
+        items = [(k.arg, k.value) for k in saved.keywords if k.arg is not None]
+    elif isinstance(saved, ast.Dict):
+        items = [(k.value, v) for k, v in zip(saved.keys, saved.values)
+                 if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+    else:
         return set()
-    return {k.value for k, v in zip(saved.keys, saved.values)
-            if isinstance(k, ast.Constant) and isinstance(k.value, str) and _pickles_object(v)}
+    return {key for key, v in items if _pickles_object(v, bound)}
 
 
 def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bool, frozenset[str]]:  # type: ignore[no-untyped-def]

@@ -88,8 +88,10 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       load of the same path in the function is: pytorch-retinanet's CPU branch feeds the pickled
       module it loads to `load_state_dict`), or whose result is read under a key
       under which the project's own checkpoints pickle an object: some `torch.save({...})` of the
-      project stores the run's settings (`{"settings": opt, ...}`) or a module (`{"model":
-      deepcopy(model).half(), "epoch": e}`, YOLO-style), and here the load is read under that key
+      project stores the run's settings (`{"settings": opt, ...}`), a module (`{"model":
+      deepcopy(model).half(), "epoch": e}`, YOLO-style) or a NumPy array (`dict(mean=mean, cov=cov)`
+      with `mean = np.mean(features, 0)`: the FID statistics of EDVR's metric scripts, two judged
+      findings, not worth a change), and here the load is read under that key
       (`ckpt["model"]`, `ckpt.get("model")`, `torch.load(w)["model"]`, `ckpt["ema" if ckpt.get("ema")
       else "model"]`). `weights_only=True` cannot load such a file, so the advice would break the
       project; RL502 reports the save, which is the fix that comes first. Another load of the same

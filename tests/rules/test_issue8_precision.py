@@ -961,3 +961,18 @@ def test_rl501_follows_a_loaded_name_to_the_path_it_was_bound_to():
     found = run("RL501", test, "tools/test.py", **{"tools/train.py": train})
     assert [r.position.start.line for r in found] == [6]  # the released weights the user passes in
     assert len(run("RL501", test, "tools/test.py")) == 2  # nothing saves final_state.pth
+
+
+def test_rl501_leaves_a_load_of_numpy_statistics_alone():
+    # EDVR: calculate_fid_stats_from_datasets.py saves NumPy arrays, the metric scripts read them back
+    stats = ("import numpy as np\nimport torch\n\ndef main(args, features):\n    mean = np.mean(features, 0)\n"
+             "    cov = np.cov(features, rowvar=False)\n"
+             "    torch.save(dict(name=args.name, size=args.size, mean=mean, cov=cov), args.save_path)\n")
+    fid = ("import torch\n\ndef main(args):\n    stats = torch.load(args.fid_stats)\n    real_mean = stats['mean']\n"
+           "    real_cov = stats['cov']\n    return real_mean, real_cov\n")
+    assert run("RL501", fid, "scripts/metrics/calculate_fid_folder.py",
+               **{"scripts/metrics/calculate_fid_stats.py": stats}) == ()
+    tensors = stats.replace("np.mean(features, 0)", "features.mean(0)").replace("np.cov(features, rowvar=False)",
+                                                                                  "torch.cov(features.T)")
+    assert len(run("RL501", fid, "scripts/metrics/calculate_fid_folder.py",
+                   **{"scripts/metrics/calculate_fid_stats.py": tensors})) == 1
