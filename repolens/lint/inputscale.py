@@ -7,7 +7,8 @@ few megabytes, changed nothing a user would notice, while the same rules on 128-
 worth the line. What cannot be seen: sizes passed on the command line at run time, or computed.
 Where no size is stated the rules keep speaking, except for reinforcement learning: a loader in a
 script that steps a gym-style environment carries environment states (vectors, 84 px frames),
-whose batches are small.
+whose batches are small; and for a project that reads no image at all (`ProjectModel.reads_images`):
+its batches are token ids, audio, point clouds or features, kilobytes each.
 """
 
 from __future__ import annotations
@@ -87,12 +88,24 @@ def loader_batch_size(rule, call: cst.Call) -> int | None:  # type: ignore[no-un
 
 
 def loader_batch_scale(rule, call: cst.Call) -> int:  # type: ignore[no-untyped-def]
-    """How large the loader's batches are by the sizes stated for it (TINY, SMALL, LARGE). A loader
-    that feeds a reinforcement-learning agent (environment states) with no image size stated is SMALL."""
+    """How large the loader's batches are by the sizes stated for it (TINY, SMALL, LARGE). With no
+    image size stated: TINY in a project that reads no images, SMALL for a loader that feeds a
+    reinforcement-learning agent (environment states), else LARGE (unknown)."""
     image = _loader_image(rule, call)
     if image is None:
-        return SMALL if rule.facts.model.steps_environments(rule.context.path) else LARGE
+        return _unsized_scale(rule)
     return _batch_scale(*image, loader_batch_size(rule, call))
+
+
+def _unsized_scale(rule) -> int:  # type: ignore[no-untyped-def]
+    """The batch scale where no image size is stated. A project that reads, decodes or transforms no
+    image anywhere (`ProjectModel.reads_images`) batches token ids, audio clips, point clouds or
+    features: kilobytes per batch (64 x 20 int64 tokens are 10 KB; BERT-pytorch's pretraining
+    loader, judged not worth pinning). Reinforcement-learning states are SMALL."""
+    model = rule.facts.model
+    if not model.reads_images.value:
+        return TINY
+    return SMALL if model.steps_environments(rule.context.path) else LARGE
 
 
 def small_batches(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
@@ -104,10 +117,10 @@ def small_batches(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
 def stated_batch_scale(rule) -> int:  # type: ignore[no-untyped-def]
     """How large the batches of the rule's file are by the sizes stated for it, for a loader this file
     does not build (`self.train_loader`, a factory's): its image side and the largest batch size
-    stated (`--batch_size` of the script that imports it), or reinforcement-learning states (SMALL)."""
+    stated (`--batch_size` of the script that imports it); with none stated, as `_unsized_scale`."""
     image = _stated_image(rule)
     if image is None:
-        return SMALL if rule.facts.model.steps_environments(rule.context.path) else LARGE
+        return _unsized_scale(rule)
     batches = [s.value for _, s in rule.facts.model.stated_sizes("batch", rule.context.path)]
     return _batch_scale(*image, max(batches) if batches else None)
 

@@ -328,9 +328,9 @@ class ProjectModel:
                 sorted(info.returned_items),  # returned_item: the dataset classes a factory returns
                 bool(info.devices),  # gpu_near: a file's GPU use changes its neighbours' answers
             ])
-        sizes = sorted((rel, s.kind, s.value) for rel, info in self.infos.items() for s in info.sizes)
-        sizes += sorted((rel, s.kind, s.value) for rel, s in self.config_sizes)
-        payload = [per_file, self.gpu.value, self.pins_memory.value, self.torch_version.minimum,
+        sizes = sorted((rel, s.kind, s.value, s.channels) for rel, info in self.infos.items() for s in info.sizes)
+        sizes += sorted((rel, s.kind, s.value, s.channels) for rel, s in self.config_sizes)
+        payload = [per_file, self.gpu.value, self.pins_memory.value, self.reads_images.value, self.torch_version.minimum,
                    self.registers_safe_globals.value,
                    self.module_hooks.value, sorted(self.hooked_modules),
                    None if self.publishes_weights is None else self.publishes_weights.value,
@@ -352,6 +352,14 @@ class ProjectModel:
         not, every host-to-device copy reads pageable memory: `non_blocking=True` cannot overlap it."""
         evidence = tuple(f"{rel}:{e.line}: {e.detail}" for rel, info in self.infos.items() for e in info.pins)
         return Fact(bool(evidence), evidence)
+
+    @cached_property
+    def reads_images(self) -> Fact:
+        """Does any file of the project read, decode or transform images or volumes (PIL, OpenCV,
+        torchvision, imageio, medical-volume readers)? When none does, its batches are token ids,
+        audio, point clouds or features: kilobytes, not the megabytes of an image batch."""
+        evidence = tuple(f"{rel}:{e.line}: {e.detail}" for rel, info in self.infos.items() for e in info.images)
+        return Fact(bool(evidence), evidence[:5])
 
     def gpu_near(self, rel: str, hops: int = 2) -> bool:
         """GPU evidence in `rel` or in a file within `hops` imports of it, in either direction (the

@@ -123,6 +123,7 @@ class ModuleInfo:
     hooks: tuple[Evidence, ...] = ()  # machinery that works through nn.Module hooks (see _HOOKS)
     downloads: tuple[Evidence, ...] = ()  # weights the code downloads (releases.code_downloads)
     pins: tuple[Evidence, ...] = ()  # host memory this file may pin (`_pin_evidence`)
+    images: tuple[Evidence, ...] = ()  # the file reads or transforms images or volumes (`_image_evidence`)
     hooked: tuple[str, ...] = ()  # modules whose own hooks this file sets, by last name; "*": any (`_hooks`)
 
     def alias_table(self) -> dict[str, str]:
@@ -155,7 +156,7 @@ class ModuleInfo:
 # The fields of ModuleInfo that hold records, and the record type of each (the cache stores rows).
 NESTED_RECORDS: dict[str, type] = {"classes": ClassInfo, "bindings": Binding, "kwargs_dicts": KwargsDict,
                                    "loops": LoopOver, "devices": Evidence, "torch_apis": Evidence, "hooks": Evidence,
-                                   "downloads": Evidence, "pins": Evidence,
+                                   "downloads": Evidence, "pins": Evidence, "images": Evidence,
                                    "dynamic_imports": DynamicImport, "sizes": StatedSize}
 
 
@@ -278,6 +279,25 @@ def _pin_evidence(text: str, dicts: list[KwargsDict]) -> tuple[Evidence, ...]:
             out.append(Evidence("fixable", _line_of(text, call.start()), "`DataLoader(...)` without pin_memory"))
             break
     return tuple(out)
+
+
+# Reading, decoding or transforming images (or medical volumes): the libraries and calls through
+# which a project's batches become pixels. Generous on purpose: the fact it feeds says "no batch of
+# this project is an image", which must not be said of a project that might read one.
+_IMAGE_PATTERN = re.compile(r"\bImage\.open\(|\bcv2\b|\bimageio\b|\bskimage\b|\btorchvision\b|\bread_image\(|"
+                            r"\bdecode_(?:jpeg|image)\(|\bPIL\b|\bnibabel\b|\bSimpleITK\b|\bpydicom\b|\bkornia\b|"
+                            r"\balbumentations\b|\bmonai\b|\btifffile\b|\bopenslide\b")
+_IMAGE_NEEDLES = ("Image", "cv2", "imageio", "skimage", "torchvision", "read_image", "decode_", "PIL", "nibabel",
+                  "SimpleITK", "pydicom", "kornia", "albumentations", "monai", "tifffile", "openslide")
+
+
+def _image_evidence(text: str) -> tuple[Evidence, ...]:
+    """Where this file first reads, decodes or transforms images (PIL, OpenCV, torchvision,
+    imageio, scikit-image, medical-volume readers); empty when it shows none."""
+    if not any(n in text for n in _IMAGE_NEEDLES):
+        return ()
+    m = _IMAGE_PATTERN.search(text)
+    return (Evidence("images", _line_of(text, m.start()), f"`{m.group(0)}`"),) if m else ()
 
 
 def _call_arguments(text: str, start: int) -> str | None:
@@ -682,6 +702,7 @@ class _Builder:
             hooks=hooks[0],
             downloads=tuple(Evidence("weights", line, what) for line, what in code_downloads(self.text)),
             pins=_pin_evidence(self.text, self.kwargs_dicts),
+            images=_image_evidence(self.text),
             hooked=hooks[1],
         )
 

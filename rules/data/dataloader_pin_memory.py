@@ -10,7 +10,8 @@ from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, in_self_test, is_synthetic_dataset, role_of_name
 from repolens.lint.traverse import calls_in, walk
 
-_CUDA = "import torch\ndevice = torch.device('cuda')\n"
+# A CUDA project that reads images (the batches RL101 is about are pixels: `ProjectModel.reads_images`).
+_CUDA = "import torch\nfrom torchvision import transforms\ndevice = torch.device('cuda')\n"
 
 
 class DataLoaderPinMemory(BindingTracker, Rule):
@@ -54,7 +55,12 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     (50 MB) were. A size given only at run time is not seen. With no image size stated, a loader
     in a reinforcement-learning script (one importing gym, gymnasium, dm_control ... itself or
     through a project module) carries states or 84 px frames and is left alone too (GAIL's expert
-    loader: not worth a change).
+    loader: not worth a change). A project that reads, decodes or transforms no image anywhere
+    (no PIL, OpenCV, torchvision, imageio, scikit-image, kornia or medical-volume reader:
+    `ProjectModel.reads_images`) batches token ids, audio clips, point clouds or features, a few
+    kilobytes per batch, and its loaders are left alone too (BERT-pytorch's pretraining loader,
+    64 x 20 int64 tokens: not worth a change). A project that reads its images some other way
+    (arrays from HDF5 or LMDB and no image library at all) is taken for one that reads none.
 
     A loader with no worker processes (no `num_workers`, whose default is 0, or a literal 0, also
     in a `**dict` the project model read) is left to RL102: without workers the DataLoader pins
@@ -112,6 +118,9 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         # No worker processes: the main thread would pin each batch itself (RL102 asks for workers).
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "train_loader = DataLoader(train_set, batch_size=256, shuffle=True)\n"),
+        # A project that reads no images: batches of token ids are kilobytes.
+        Example("import torch\nfrom torch.utils.data import DataLoader\ndevice = torch.device('cuda')\n"
+                "train_loader = DataLoader(TokenDataset('train.bin'), batch_size=64, shuffle=True, num_workers=4)\n"),
         # Non-literal: decided at run time.
         Example(_CUDA + "import torch.utils.data as tud\n"
                 "loader = tud.DataLoader(ds, pin_memory=torch.cuda.is_available())\n"),
@@ -168,20 +177,20 @@ class DataLoaderPinMemory(BindingTracker, Rule):
                 "loader = DataLoader(ds, batch_size=32, shuffle=True, num_workers=4)\n",
                 fixed=_CUDA + "from torch.utils.data import DataLoader\n"
                 "loader = DataLoader(ds, batch_size=32, shuffle=True, num_workers=4, pin_memory=True)\n",
-                expect=[(4, "DataLoader without pin_memory=True in a project that moves tensors to CUDA")]),
+                expect=[(5, "DataLoader without pin_memory=True in a project that moves tensors to CUDA")]),
         Example("import torch\nfrom torch.utils.data import DataLoader as DL\n"
                 "train_loader = DL(\n    ds,\n    batch_size=32,\n    num_workers=args.workers,\n)\n",
                 fixed="import torch\nfrom torch.utils.data import DataLoader as DL\n"
                 "train_loader = DL(\n    ds,\n    batch_size=32,\n    num_workers=args.workers,\n    pin_memory=True,\n)\n",
-                path="data.py", files={"train.py": "from data import train_loader\nmodel.cuda()\n"}),
+                path="data.py", files={"train.py": "from data import train_loader\nfrom PIL import Image\nmodel.cuda()\n"}),
         Example(_CUDA + "import torch.utils.data\n"
                 "train_loader = torch.utils.data.DataLoader(ds, num_workers=8, pin_memory=False)\n",
-                expect=[(4, "DataLoader(pin_memory=False) in a project that moves tensors to CUDA")]),
+                expect=[(5, "DataLoader(pin_memory=False) in a project that moves tensors to CUDA")]),
         # No name says what it is for, but its batches go to the device in this file.
-        Example("import torch\nfrom torch.utils.data import DataLoader\n"
+        Example("import torch\nimport torchvision\nfrom torch.utils.data import DataLoader\n"
                 "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8, num_workers=2)\n"
                 "    for x in dl:\n        model(x.cuda()).sum().backward()\n",
-                fixed="import torch\nfrom torch.utils.data import DataLoader\n"
+                fixed="import torch\nimport torchvision\nfrom torch.utils.data import DataLoader\n"
                 "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8, num_workers=2, pin_memory=True)\n"
                 "    for x in dl:\n        model(x.cuda()).sum().backward()\n"),
     )

@@ -34,8 +34,8 @@ def _pin_state(call: cst.Call) -> str:
     return PIN_FALSE if value is False else PINNED
 
 
-# Another file of the example's project: it moves the model to CUDA and pins its loader's batches.
-_GPU_FILE = "model.cuda()\nloader = DataLoader(ds, pin_memory=True)\n"
+# Another file of the example's project: it reads images, moves the model to CUDA and pins its loader's batches.
+_GPU_FILE = "from PIL import Image\nmodel.cuda()\nloader = DataLoader(ds, pin_memory=True)\n"
 
 
 def _loader_named(expr: cst.BaseExpression) -> bool:
@@ -83,7 +83,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     most 512 KB as float32, counting one channel for the greyscale torchvision datasets (64
     MNIST digits are 200 KB): such a copy takes tens of microseconds, less than the launches of
     the step's first kernels (six judged MNIST/FashionMNIST training loops over pinned loaders,
-    none worth a change; judges had disagreed on them before).
+    none worth a change; judges had disagreed on them before). The batches of a project that reads
+    no image anywhere (token ids, audio, point clouds: RL101's `reads_images`) count as tiny.
 
     One finding per statement: `x, y = x.to(device), y.to(device)` is one line to change, and its
     fix adds `non_blocking=True` to every copy of the statement. The message says what the file

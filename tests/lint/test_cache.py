@@ -186,7 +186,7 @@ def test_facts_written_with_other_fields_are_not_read_back(project):
 def test_gpu_use_in_a_neighbouring_file_invalidates_the_cached_results(project):
     # RL101 asks for GPU evidence within two imports of the loader's file (ProjectModel.gpu_near):
     # a file that starts moving tensors to CUDA changes an unchanged neighbour's findings
-    write(project / "data.py", "from torch.utils.data import DataLoader\n"
+    write(project / "data.py", "from torch.utils.data import DataLoader\nfrom torchvision import transforms\n"
                                "train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4)\n")
     train = write(project / "train.py", "from data import train_loader\nfor x, y in train_loader:\n    step(x, y)\n")
     write(project / "bench.py", "import torch\nx = torch.ones(1).cuda()\n")  # the project uses a GPU elsewhere
@@ -200,6 +200,7 @@ def test_gpu_use_in_a_neighbouring_file_invalidates_the_cached_results(project):
 def test_pinning_in_another_file_invalidates_the_cached_results(project):
     # RL103 is silent in a project that pins nothing anywhere (ProjectModel.pins_memory): a loader
     # that starts pinning in data.py changes the findings of the unchanged train.py
+    write(project / "images.py", "from PIL import Image\n")  # the batches are pixels
     loader = write(project / "data.py", "from torch.utils.data import DataLoader\n"
                                         "def get_loader(ds):\n    return make(DataLoader, ds)\n")
     write(project / "train.py", "import torch\nfrom data import get_loader\ndevice = torch.device('cuda')\n"
@@ -211,3 +212,14 @@ def test_pinning_in_another_file_invalidates_the_cached_results(project):
                       "def get_loader(ds):\n    return DataLoader(ds, pin_memory=True)\n")
     second = run(project, selection={"select": ["RL103"]})
     assert [f.path for f in second.findings] == ["train.py"]
+
+
+def test_an_image_reader_in_another_file_invalidates_the_cached_results(project):
+    # RL101 takes the batches of a project that reads no images for token ids (ProjectModel.reads_images):
+    # a file that starts reading images changes an unchanged loader's findings
+    write(project / "train.py", "import torch\nfrom torch.utils.data import DataLoader\ndevice = torch.device('cuda')\n"
+                                "train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4)\n")
+    data = write(project / "data.py", "import json\n")
+    assert [f.path for f in run(project, selection={"select": ["RL101"]}).findings] == []
+    data.write_text("import json\nfrom PIL import Image\n")
+    assert [f.path for f in run(project, selection={"select": ["RL101"]}).findings] == ["train.py"]

@@ -12,6 +12,7 @@ from repolens.lint.scopes import project_scopes
 CUDA_TRAIN = """\
 import torch
 from torch.utils.data import DataLoader
+from torchvision import transforms
 
 train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4)
 for x, y in train_loader:
@@ -20,6 +21,7 @@ for x, y in train_loader:
 CPU_TRAIN = """\
 import torch
 from torch.utils.data import DataLoader
+from torchvision import transforms
 
 train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4)
 for x, y in train_loader:

@@ -183,7 +183,7 @@ def test_a_torch_accelerator_project_is_a_gpu_project(tmp_path):
         "train.py": """
             import torch
             from torch.utils.data import DataLoader
-
+            from torchvision import transforms
             device = torch.accelerator.current_accelerator()
 
 

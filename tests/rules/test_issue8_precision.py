@@ -14,6 +14,12 @@ def run(code: str, source: str, path: str = "train.py", **others: str):
     return lint_text(source, path, [RULES[code]], facts)[1]
 
 
+def run_pixels(code: str, source: str, path: str = "train.py", **others: str):
+    """`run` in a project that reads images (a dataset module opens them with PIL): the batches
+    RL101 and RL103 are about are pixels (`ProjectModel.reads_images`), not token ids."""
+    return run(code, source, path, **{"pixels.py": "from PIL import Image\n", **others})
+
+
 LOOP = """
 import torch
 from torch.utils.data import DataLoader
@@ -25,15 +31,15 @@ for images, labels in loader:
 
 
 def test_rl103_reports_a_statement_once_and_fixes_every_copy():
-    reports = run("RL103", LOOP.format(pin=", pin_memory=True"))
+    reports = run_pixels("RL103", LOOP.format(pin=", pin_memory=True"))
     assert len(reports) == 1
     assert "2 batch tensors copied" in reports[0].message and "pinned memory" in reports[0].message
 
 
 def test_rl103_leaves_an_unpinned_loader_to_rl101_and_is_silent_when_pinning_is_off():
-    assert run("RL103", LOOP.format(pin="")) == () and len(run("RL101", LOOP.format(pin=""))) == 1
-    assert run("RL103", LOOP.format(pin=", pin_memory=False")) == ()
-    assert run("RL103", LOOP.format(pin="").replace('device = torch.device("cuda")', "device = 'cpu'")) == ()
+    assert run_pixels("RL103", LOOP.format(pin="")) == () and len(run_pixels("RL101", LOOP.format(pin=""))) == 1
+    assert run_pixels("RL103", LOOP.format(pin=", pin_memory=False")) == ()
+    assert run_pixels("RL103", LOOP.format(pin="").replace('device = torch.device("cuda")', "device = 'cpu'")) == ()
 
 
 def test_rl101_leaves_a_statistics_loader_alone_but_not_the_training_loader():
@@ -51,7 +57,7 @@ def main(train_set):
     for x, y in train_loader:
         step(model, x.cuda(), y.cuda())
 """
-    reports = run("RL101", source)
+    reports = run_pixels("RL101", source)
     assert [r.position.start.line for r in reports] == [11]
 
 
@@ -79,7 +85,7 @@ class Critic(nn.Module):
 
 def test_rl103_silent_on_an_unpinned_evaluation_loader_that_rl101_leaves_alone():
     source = LOOP.format(pin="").replace("loader", "val_loader").replace("train_set", "val_set").replace(", shuffle=True", "")
-    assert run("RL103", source) == () and run("RL101", source) == ()
+    assert run_pixels("RL103", source) == () and run_pixels("RL101", source) == ()
 
 
 def test_init_names_are_words_not_substrings():
@@ -142,11 +148,11 @@ GAN_MODELS = "import torch.nn as nn\nclass GeneratorUNet(nn.Module):\n    def __
 
 def test_rl101_weighs_the_batch_the_script_states():
     # pix2pix: batch 1 of 256 px images is 0.8 MB; pinning it saves microseconds
-    assert run("RL101", GAN_SCRIPT.format(batch=1, side=256), **{"models.py": GAN_MODELS}) == ()
+    assert run_pixels("RL101", GAN_SCRIPT.format(batch=1, side=256), **{"models.py": GAN_MODELS}) == ()
     # 32 px at batch 64: 0.8 MB
-    assert run("RL101", GAN_SCRIPT.format(batch=64, side=32), **{"models.py": GAN_MODELS}) == ()
+    assert run_pixels("RL101", GAN_SCRIPT.format(batch=64, side=32), **{"models.py": GAN_MODELS}) == ()
     # 513 px crops at batch 16 (DeepLab): 50 MB per batch, worth pinning
-    assert len(run("RL101", GAN_SCRIPT.format(batch=16, side=513), **{"models.py": GAN_MODELS})) == 1
+    assert len(run_pixels("RL101", GAN_SCRIPT.format(batch=16, side=513), **{"models.py": GAN_MODELS})) == 1
 
 
 def test_rl401_and_rl201_follow_the_scripts_image_side_into_the_model_file_it_imports():
@@ -186,12 +192,12 @@ def main(args):
 
 def test_rl103_follows_a_loader_factory_into_its_file():
     # the factory's DataLoader is not pinned: non_blocking alone buys nothing (RL101's fix comes first)
-    assert run("RL103", CAPTION_TRAIN, **{"data_loader.py": FACTORY.format(pin="")}) == ()
-    assert run("RL103", CAPTION_TRAIN, **{"data_loader.py": FACTORY.format(pin=", pin_memory=False")}) == ()
-    pinned = run("RL103", CAPTION_TRAIN, **{"data_loader.py": FACTORY.format(pin=", pin_memory=True")})
+    assert run_pixels("RL103", CAPTION_TRAIN, **{"data_loader.py": FACTORY.format(pin="")}) == ()
+    assert run_pixels("RL103", CAPTION_TRAIN, **{"data_loader.py": FACTORY.format(pin=", pin_memory=False")}) == ()
+    pinned = run_pixels("RL103", CAPTION_TRAIN, **{"data_loader.py": FACTORY.format(pin=", pin_memory=True")})
     assert len(pinned) == 1 and "pinned memory" in pinned[0].message
     # a factory the model cannot read (another package): the conditional message, as before
-    unknown = run("RL103", CAPTION_TRAIN.replace("from data_loader", "from somelib.data"))
+    unknown = run_pixels("RL103", CAPTION_TRAIN.replace("from data_loader", "from somelib.data"))
     assert len(unknown) == 1 and "with a pinned loader" in unknown[0].message
 
 
@@ -214,8 +220,8 @@ if __name__ == '__main__':
     train(1)
 """
     factory = FACTORY.replace("get_loader", "get_training_dataloader")
-    assert run("RL103", source, **{"utils.py": factory.format(pin="")}) == ()
-    assert len(run("RL103", source, **{"utils.py": factory.format(pin=", pin_memory=True")})) == 2  # two statements
+    assert run_pixels("RL103", source, **{"utils.py": factory.format(pin="")}) == ()
+    assert len(run_pixels("RL103", source, **{"utils.py": factory.format(pin=", pin_memory=True")})) == 2  # two statements
 
 
 # -- RL501 and a checkpoint format that pickles modules (YOLO-style), the save side being RL502's
@@ -313,10 +319,10 @@ def test_rl101_leaves_the_expert_loader_of_an_rl_script_alone():
             "a2c_ppo_acktr/algo/gail.py": "import torch\nclass ExpertDataset(torch.utils.data.Dataset):\n    pass\n"}
     # through the project's envs module, which imports gym: states are vectors or 84 px frames
     with_gym = {**envs, "a2c_ppo_acktr/envs.py": "import gym\n\ndef make_vec_envs(*args):\n    return gym.make(args[0])\n"}
-    assert run("RL101", GAIL_MAIN, "main.py", **with_gym) == ()
+    assert run_pixels("RL101", GAIL_MAIN, "main.py", **with_gym) == ()
     # the same loader in a project that steps no environment is a training loader like any other
     without = {**envs, "a2c_ppo_acktr/envs.py": "def make_vec_envs(*args):\n    return None\n"}
-    assert len(run("RL101", GAIL_MAIN, "main.py", **without)) == 1
+    assert len(run_pixels("RL101", GAIL_MAIN, "main.py", **without)) == 1
 
 
 DQN = """
@@ -428,11 +434,11 @@ def test_gpu_evidence_is_read_near_the_file_not_anywhere_in_the_repository():
                   "        loss = criterion(model(inputs), labels)\n        print(f'{epoch} {i} {loss}')\n"
                   "        loss.backward()\n")
     gpu_script = "import torch\nmodel = torch.nn.Linear(2, 2).cuda()\n"
-    assert run("RL101", cpu_script, "08_2_dataset_loader.py", **{"13_4_rnn_gpu.py": gpu_script}) == ()
+    assert run_pixels("RL101", cpu_script, "08_2_dataset_loader.py", **{"13_4_rnn_gpu.py": gpu_script}) == ()
     assert run("RL406", cpu_script, "08_2_dataset_loader.py", **{"13_4_rnn_gpu.py": gpu_script}) == ()
     # the same loader in a data module that a GPU training script imports
     train = "import torch\nfrom data_module import train_loader\nmodel = torch.nn.Linear(2, 2).cuda()\n"
-    assert run("RL101", cpu_script, "data_module.py", **{"train.py": train}) != ()
+    assert run_pixels("RL101", cpu_script, "data_module.py", **{"train.py": train}) != ()
     facts = collect_facts({"a.py": "import b\n", "b.py": "import c\n", "c.py": "x = 1\n", "d.py": "t.cuda()\n"})
     assert not facts.model.gpu_near("a.py") and facts.model.gpu.value
     facts = collect_facts({"a.py": "import b\n", "b.py": "import c\n", "c.py": "t.cuda()\n"})
@@ -524,10 +530,10 @@ train(args, model, training_generator, optimizer, 1, writer)
 
 def test_rl103_is_silent_in_a_project_that_pins_nothing_anywhere():
     files = {"lib/medloaders/__init__.py": MEDZOO_LOADERS.format(pin=""), "tests/test_covid.py": MEDZOO_TEST}
-    assert run("RL103", MEDZOO_TRAIN, "lib/train/train_covid.py", **files) == ()
+    assert run_pixels("RL103", MEDZOO_TRAIN, "lib/train/train_covid.py", **files) == ()
     # the same loop where the project's loader dict pins: the copies can overlap, both reported
     files["lib/medloaders/__init__.py"] = MEDZOO_LOADERS.format(pin=", 'pin_memory': True")
-    assert len(run("RL103", MEDZOO_TRAIN, "lib/train/train_covid.py", **files)) == 2
+    assert len(run_pixels("RL103", MEDZOO_TRAIN, "lib/train/train_covid.py", **files)) == 2
 
 
 def test_pins_memory_reads_every_way_a_project_may_pin():
@@ -606,12 +612,12 @@ def test_a_loader_the_code_only_peeks_at_has_no_training_role():
             "    train_loader = torch.utils.data.DataLoader(dataset, batch_size=8, shuffle=False, num_workers=8)\n"
             "    for images, targets in train_loader:\n        torchvision.utils.save_image(images, 'a.jpg')\n"
             "        break\n")
-    assert run("RL101", peek) == () and run("RL108", peek) == ()
+    assert run_pixels("RL101", peek) == () and run("RL108", peek) == ()
     looped = peek.replace("        break\n", "        loss = model(images.to(device)).sum()\n        loss.backward()\n")
-    assert len(run("RL101", looped)) == 1 and len(run("RL108", looped)) == 1
+    assert len(run_pixels("RL101", looped)) == 1 and len(run("RL108", looped)) == 1
     drawn = peek.replace("    for images, targets in train_loader:\n        torchvision.utils.save_image(images, 'a.jpg')\n"
                          "        break\n", "    images, targets = next(iter(train_loader))\n")
-    assert run("RL101", drawn) == () and run("RL108", drawn) == ()
+    assert run_pixels("RL101", drawn) == () and run("RL108", drawn) == ()
 
 
 def test_rl501_knows_a_file_name_the_project_saves_under_a_template():
@@ -671,7 +677,7 @@ def get_loader(batch_size):
 
 def test_rl103_is_silent_on_the_small_batches_the_project_states():
     def findings(side: int, batch: int) -> int:
-        return len(run("RL103", SOLVER, path="solver.py", **{"main.py": SOLVER_MAIN.format(side=side, batch=batch),
+        return len(run_pixels("RL103", SOLVER, path="solver.py", **{"main.py": SOLVER_MAIN.format(side=side, batch=batch),
                                                               "data_loader.py": PINNED_FACTORY}))
     # 224 px at batch 1 (600 KB a batch) crosses PCIe in well under a millisecond: not worth a line.
     assert findings(224, 1) == 0
@@ -680,8 +686,8 @@ def test_rl103_is_silent_on_the_small_batches_the_project_states():
     # A loader this file pins, of small CIFAR batches: non_blocking completes what the author asked for.
     cifar = LOOP.replace("train_set", "torchvision.datasets.CIFAR10('data', train=True)").replace(
         "import torch\n", "import torch\nimport torchvision\n", 1)
-    assert len(run("RL103", cifar.format(pin=", pin_memory=True"))) == 1
-    assert run("RL103", cifar.format(pin="")) == ()
+    assert len(run_pixels("RL103", cifar.format(pin=", pin_memory=True"))) == 1
+    assert run_pixels("RL103", cifar.format(pin="")) == ()
 
 
 # -- RL103 on a loader handed to `train()` by the function that built it (vq-vae-2's train_vqvae.py)
@@ -707,9 +713,9 @@ def main(args):
 
 def test_rl103_follows_a_loader_parameter_to_the_loader_of_the_same_name_built_in_the_file():
     # Unpinned: RL101 asks for pinning first, RL103 waits (a progress bar over it is the same loader).
-    assert run("RL103", TRAIN_PARAM.format(pin="")) == ()
-    assert len(run("RL101", TRAIN_PARAM.format(pin=""))) == 1
-    assert len(run("RL103", TRAIN_PARAM.format(pin=", pin_memory=True"))) == 1
+    assert run_pixels("RL103", TRAIN_PARAM.format(pin="")) == ()
+    assert len(run_pixels("RL101", TRAIN_PARAM.format(pin=""))) == 1
+    assert len(run_pixels("RL103", TRAIN_PARAM.format(pin=", pin_memory=True"))) == 1
 
 
 def test_rl101_fix_keeps_the_closing_parenthesis_on_its_own_line_and_rl103_follows_in_the_same_pass(tmp_path):
@@ -719,6 +725,7 @@ def test_rl101_fix_keeps_the_closing_parenthesis_on_its_own_line_and_rl103_follo
     from repolens.lint.targets import collect_targets
 
     (tmp_path / "train.py").write_text(TRAIN_PARAM.format(pin=""), encoding="utf-8")
+    (tmp_path / "datasets.py").write_text("from PIL import Image\n", encoding="utf-8")  # the batches are pixels
     settings = resolve_settings(LintConfig(root=tmp_path), select=["RL101", "RL103"])
     lint_targets(collect_targets([tmp_path], tmp_path).targets, settings, fix_mode="fix", unsafe_fixes=False,
                  use_cache=False, jobs=1)
@@ -793,7 +800,7 @@ def train_evaluate(model):
         data, target = data.cuda(), target.cuda()
         correct += model(data).argmax(1).eq(target).sum()
 """
-    assert [r.position.start.line for r in run("RL103", source)] == [7]
+    assert [r.position.start.line for r in run_pixels("RL103", source)] == [7]
 
 
 def test_a_script_named_like_a_test_is_a_unit_test_only_when_it_reads_like_one():
@@ -831,9 +838,9 @@ def main():
 
 
 def test_rl103_is_silent_where_a_command_line_option_leaves_pinning_off_by_default():
-    assert run("RL103", TIMM_MAIN.format(pin="action='store_true', default=False")) == ()
-    assert run("RL103", TIMM_MAIN.format(pin="action='store_true'")) == ()
-    assert len(run("RL103", TIMM_MAIN.format(pin="action='store_false', default=True"))) == 1
+    assert run_pixels("RL103", TIMM_MAIN.format(pin="action='store_true', default=False")) == ()
+    assert run_pixels("RL103", TIMM_MAIN.format(pin="action='store_true'")) == ()
+    assert len(run_pixels("RL103", TIMM_MAIN.format(pin="action='store_false', default=True"))) == 1
 
 
 def test_file_options_and_off_by_default_read_the_files_argparse_declarations():
@@ -873,8 +880,8 @@ def test_rl103_reads_the_role_of_a_module_level_loader_defined_below_the_loop():
     loop = "def epoch():\n    for x, y in train_loader:\n        x = x.to(device)\n        step(model, x, y)\n"
     head = "import torch\nfrom torch.utils.data import DataLoader\ndevice = torch.device('cuda')\n"
     loader = "train_loader = DataLoader(ds, batch_size=64, pin_memory=True)\n"
-    assert len(run("RL103", head + loop + loader)) == 1
-    assert len(run("RL103", head + loader + loop)) == 1
+    assert len(run_pixels("RL103", head + loop + loader)) == 1
+    assert len(run_pixels("RL103", head + loader + loop)) == 1
 
 
 # -- RL501 and a maintainer's conversion script (EDVR's scripts/model_conversion/convert_models.py)
@@ -976,3 +983,17 @@ def test_rl501_leaves_a_load_of_numpy_statistics_alone():
                                                                                   "torch.cov(features.T)")
     assert len(run("RL501", fid, "scripts/metrics/calculate_fid_folder.py",
                    **{"scripts/metrics/calculate_fid_stats.py": tensors})) == 1
+
+
+def test_rl101_and_rl103_leave_the_loaders_of_a_project_that_reads_no_images_alone():
+    # BERT-pytorch: batches of 64 x 20 token ids (10 KB); nothing in the project reads an image
+    source = ("import torch\nfrom torch.utils.data import DataLoader\ndevice = torch.device('cuda:0')\n"
+              "train_data_loader = DataLoader(train_dataset, batch_size=64, num_workers=5{pin})\n"
+              "for data in train_data_loader:\n    data = {{key: value.to(device) for key, value in data.items()}}\n"
+              "    loss = model(data['bert_input']).mean()\n    loss.backward()\n")
+    assert run("RL101", source.format(pin="")) == ()
+    assert run("RL103", source.format(pin=", pin_memory=True")) == ()
+    assert len(run_pixels("RL101", source.format(pin=""))) == 1  # the same loader where images are read
+    assert len(run_pixels("RL103", source.format(pin=", pin_memory=True"))) == 1
+    facts = collect_facts({"data.py": "import cv2\nimg = cv2.imread(p)\n", "train.py": "x = 1\n"})
+    assert facts.model.reads_images.value and facts.model.reads_images.evidence == ("data.py:1: `cv2`",)

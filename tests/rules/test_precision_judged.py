@@ -181,6 +181,8 @@ def test_rl501_silent_on_the_projects_checkpoint_format_that_pickles_its_setting
 
 
 # -- RL103: only where non_blocking makes the copy overlap, in a training loop -----------------------
+# The projects read images (a dataset module opens them with PIL): batches of pixels, not token ids.
+PIXELS = {"datasets.py": "from PIL import Image\n"}
 SEGMENTATION = """
 import torch
 from torch.utils import data
@@ -204,9 +206,9 @@ def main(opts):
 
 def test_rl103_silent_on_validation_and_unpinned_loaders_fires_on_a_pinned_training_loop():
     # unpinned: RL101 reports the loader (its fix comes first); the validation loop is never reported
-    assert lines("RL103", SEGMENTATION.format(pin="")) == []
-    assert lines("RL101", SEGMENTATION.format(pin="")) == [12]
-    assert lines("RL103", SEGMENTATION.format(pin=", pin_memory=True")) == [14, 15]
+    assert lines("RL103", SEGMENTATION.format(pin=""), **PIXELS) == []
+    assert lines("RL101", SEGMENTATION.format(pin=""), **PIXELS) == [12]
+    assert lines("RL103", SEGMENTATION.format(pin=", pin_memory=True"), **PIXELS) == [14, 15]
 
 
 DIFFUSION = """
@@ -227,9 +229,9 @@ def main(args):
 
 def test_rl103_fires_in_a_training_loop_over_a_loader_named_loader():
     # no name says train or eval here: the backward in the body makes it a training loop
-    assert lines("RL103", DIFFUSION) == [8, 9]
+    assert lines("RL103", DIFFUSION, **PIXELS) == [8, 9]
     no_training = DIFFUSION.replace("        loss.backward()\n", "").replace("        opt.step()\n", "")
-    assert lines("RL103", no_training) == []
+    assert lines("RL103", no_training, **PIXELS) == []
 
 
 # -- RL201: feature maps, not MLP heads ---------------------------------------------------------------
