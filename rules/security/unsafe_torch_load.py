@@ -1,5 +1,4 @@
 import ast
-from collections.abc import Sequence
 
 import libcst as cst
 
@@ -7,7 +6,7 @@ from repolens.lint import Example, Expected, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.checkpoints import MODULE_METHODS, PASSING_METHODS, path_keys, template_matches
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
-                                   last_segment, literal, method_name, receiver)
+                                   literal, method_name, receiver)
 from repolens.lint.options import file_options
 from repolens.lint.roles import name_tokens
 from repolens.lint.traverse import calls, calls_in, nodes, walk
@@ -23,9 +22,6 @@ RESUME_WORDS = frozenset({"resume", "resuming", "resumed", "restart"})
 # publishes no weights of its own (an ImageNet backbone, a teacher, weights to fine-tune from).
 EXTERNAL_WORDS = frozenset({"pretrained", "pretrain", "teacher", "finetune", "backbone", "imagenet", "download",
                             "downloaded", "url", "hub", "official", "released", "vgg", "resnet", "inception"})
-# What a resumed run restores beside the model, by a word of its name: its optimizer, its LR
-# schedule, its AMP scaler. A checkpoint read where these are restored is the run's own.
-RUN_STATE_WORDS = frozenset({"optimizer", "optimizers", "optim", "scheduler", "lr_scheduler", "sched", "scaler"})
 # Words of a script's path that name a maintainer's tool: converting someone's released weights into
 # this project's format, or re-hashing the files it publishes.
 MAINTAINER_WORDS = frozenset({"convert", "conversion", "converter", "publish"})
@@ -76,11 +72,7 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       `default="weights/latest.pt"`, Towards-Realtime-MOT's test.py reading what train.py wrote:
       two judged findings, not worth a change) counts as a load of that file;
     - a resume: the file (`resume.py`), the enclosing function (`restart_from_checkpoint`), an
-      enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart,
-      or the statements of the load's own block (an `if` branch, a function body, the module)
-      restore an optimizer, LR scheduler or grad scaler (`optimizer.load_state_dict(...)`): only a
-      run's own checkpoint carries that state (reid-strong-baseline's `PRETRAIN_CHOICE == 'self'`
-      branch, six judged findings, none worth a change; its ImageNet branch is still reported);
+      enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart;
     - a load unpacked into several names where the project saves a list/tuple bundle
       (`model, criterion, optimizer = torch.load(f)`), assigned to a name the code then uses as
       a module, or whose item the code uses as one (`model = torch.load(f)`, `model.eval()`;
@@ -204,7 +196,6 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         self._orelse: set[int] = set()
         self._targets: dict[int, cst.BaseExpression] = {}  # id(assigned value) -> its target
         self._data: set[int] = set()  # loads whose result is converted to an array (`torch.load(p).numpy()`)
-        self._blocks: list[bool] = []  # per enclosing block: do its own statements restore an optimizer's state
 
     # -- where the load sits -------------------------------------------------------------------
     def visit_With(self, node: cst.With) -> None:
@@ -229,20 +220,6 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     def leave_If(self, original_node: cst.If) -> None:
         self._conditions.pop()
 
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._blocks.append(_restores_run_state(node.body))
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        self._blocks.pop()
-
-    def _in_resume_block(self) -> bool:
-        """The statements of the load's own block (an `if` branch, a function body, the module)
-        restore an optimizer, scheduler or scaler: the block continues a run from its checkpoint."""
-        if self._blocks:
-            return self._blocks[-1]
-        module = self.context.module
-        return module is not None and _restores_run_state(module.body)
-
     def visit_Else(self, node: cst.Else) -> None:
         if id(node) in self._orelse:
             self._conditions[-1] = ""
@@ -263,15 +240,14 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         return f"{self.context.path}:{'.'.join(self.function_stack)}"
 
     def _path_keys(self, path: cst.BaseExpression) -> frozenset[str]:
-        """The keys of the loaded path, and of what a bare name was last assigned in its scope
-        (`model_state_file = os.path.join(final_output_dir, 'final_state.pth')`: HRNet's test.py
-        reading the file its train.py saves under the same file name)."""
         opened = {name: value for frame in self._opened for name, value in frame.items()}
         if isinstance(path, cst.Name) and path.value in opened:
             path = opened[path.value]
-        keys = _keys_of(path, self._scope_name())
-        bound = self.assigned.get(path.value) if isinstance(path, cst.Name) else None
-        return keys | _keys_of(bound, self._scope_name()) if bound is not None else keys
+        try:
+            expr = ast.parse(f"({code_of(path)})", mode="eval").body
+        except SyntaxError:
+            return frozenset()
+        return path_keys(expr, self._scope_name())
 
     def _option_default_keys(self, path: cst.BaseExpression) -> frozenset[str]:
         """`torch.load(weights)` in `def test(cfg, weights)` or `torch.load(opt.weights)`, where this
@@ -393,8 +369,6 @@ class UnsafeTorchLoad(BindingTracker, Rule):
                  for w in name_tokens(text)}
         if words & RESUME_WORDS:
             return "resumes a run"
-        if self._in_resume_block():
-            return "resumes a run: the same block restores the optimizer's state"
         if path is not None and (self._path_keys(path) & self.facts.saved_files
                                  or template_matches(self.facts.saved_files, self._path_keys(path))):
             return "a file this project saves"
@@ -504,27 +478,6 @@ def _builds_object(call: cst.Call) -> bool:
     containers a conversion script uses."""
     name = call_name(call) or ""
     return name[:1].isupper() and name not in _CONVERSION_CLASSES
-
-
-def _keys_of(path: cst.BaseExpression, scope: str) -> frozenset[str]:
-    try:
-        expr = ast.parse(f"({code_of(path)})", mode="eval").body
-    except SyntaxError:
-        return frozenset()
-    return path_keys(expr, scope)
-
-
-def _restores_run_state(body: Sequence[cst.BaseStatement]) -> bool:
-    """Does one of these statements (not the blocks nested in them) call `load_state_dict` on an
-    optimizer, LR scheduler or grad scaler (`optimizer.load_state_dict(torch.load(p))`,
-    `self.scheduler.load_state_dict(ckpt["scheduler"])`, `optimizer_center.load_state_dict(...)`)?"""
-    for stmt in body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for call in calls_in(stmt):
-            if method_name(call) == "load_state_dict" and set(name_tokens(last_segment(receiver(call)) or "")) & RUN_STATE_WORDS:
-                return True
-    return False
 
 
 def _names(expr: cst.CSTNode, bases_only: bool = False) -> set[str]:

@@ -916,35 +916,6 @@ def test_rl501_leaves_a_maintainers_conversion_script_with_fixed_paths_alone():
     assert len(run("RL501", FROM_CLI, "scripts/convert_models.py")) == 1
 
 
-# -- RL501 and a resume that restores the optimizer (reid-strong-baseline's tools/train.py)
-REID_TRAIN = """
-import torch
-
-
-def train(cfg, model, optimizer):
-    if cfg.MODEL.PRETRAIN_CHOICE == 'self':
-        start_epoch = eval(cfg.MODEL.PRETRAIN_PATH.split('/')[-1].split('.')[0].split('_')[-1])
-        path_to_optimizer = cfg.MODEL.PRETRAIN_PATH.replace('model', 'optimizer')
-        model.load_state_dict(torch.load(cfg.MODEL.PRETRAIN_PATH))
-        optimizer.load_state_dict(torch.load(path_to_optimizer))
-    elif cfg.MODEL.PRETRAIN_CHOICE == 'imagenet':
-        model.load_state_dict(torch.load(cfg.MODEL.PRETRAIN_PATH))
-        start_epoch = 0
-"""
-
-
-def test_rl501_leaves_the_loads_of_a_block_that_restores_the_optimizer_alone():
-    found = run("RL501", REID_TRAIN)
-    assert [r.position.start.line for r in found] == [12]  # the ImageNet branch's load is reported
-    plain = REID_TRAIN.replace("        optimizer.load_state_dict(torch.load(path_to_optimizer))\n", "")
-    assert [r.position.start.line for r in run("RL501", plain)] == [9, 11]
-    # at module level, and through a checkpoint dict's items
-    script = ("import torch\nckpt = torch.load(args.checkpoint)\nmodel.load_state_dict(ckpt['model'])\n"
-              "lr_scheduler.load_state_dict(ckpt['lr_scheduler'])\n")
-    assert run("RL501", script) == ()
-    assert len(run("RL501", script.replace("lr_scheduler.load_state_dict", "print"))) == 1
-
-
 def test_rl302_leaves_a_unit_test_of_the_scheduler_alone():
     source = ("import unittest\nimport torch\nfrom torch import nn\n\n\nclass MyTestCase(unittest.TestCase):\n"
               "    def test_something(self):\n        net = nn.Linear(10, 10)\n"
@@ -954,35 +925,6 @@ def test_rl302_leaves_a_unit_test_of_the_scheduler_alone():
               "                print(i, lr_scheduler.get_lr()[0])\n                optimizer.step()\n")
     assert run("RL302", source, "tests/lr_scheduler_test.py") == ()
     assert len(run("RL302", source, "tools/sweep_lr.py")) == 1  # the same loop outside a test file
-
-
-def test_rl501_follows_a_loaded_name_to_the_path_it_was_bound_to():
-    # HRNet: tools/test.py loads `final_state.pth` through a name; tools/train.py saves that file
-    train = ("import os\nimport torch\n\ndef main(final_output_dir, model):\n"
-             "    final_model_state_file = os.path.join(final_output_dir, 'final_state.pth')\n"
-             "    torch.save(model.module.state_dict(), final_model_state_file)\n")
-    test = ("import os\nimport torch\n\ndef main(cfg, final_output_dir, model):\n    if cfg.TEST.MODEL_FILE:\n"
-            "        model.load_state_dict(torch.load(cfg.TEST.MODEL_FILE), strict=False)\n    else:\n"
-            "        model_state_file = os.path.join(final_output_dir, 'final_state.pth')\n"
-            "        model.load_state_dict(torch.load(model_state_file))\n")
-    found = run("RL501", test, "tools/test.py", **{"tools/train.py": train})
-    assert [r.position.start.line for r in found] == [6]  # the released weights the user passes in
-    assert len(run("RL501", test, "tools/test.py")) == 2  # nothing saves final_state.pth
-
-
-def test_rl501_leaves_a_load_of_numpy_statistics_alone():
-    # EDVR: calculate_fid_stats_from_datasets.py saves NumPy arrays, the metric scripts read them back
-    stats = ("import numpy as np\nimport torch\n\ndef main(args, features):\n    mean = np.mean(features, 0)\n"
-             "    cov = np.cov(features, rowvar=False)\n"
-             "    torch.save(dict(name=args.name, size=args.size, mean=mean, cov=cov), args.save_path)\n")
-    fid = ("import torch\n\ndef main(args):\n    stats = torch.load(args.fid_stats)\n    real_mean = stats['mean']\n"
-           "    real_cov = stats['cov']\n    return real_mean, real_cov\n")
-    assert run("RL501", fid, "scripts/metrics/calculate_fid_folder.py",
-               **{"scripts/metrics/calculate_fid_stats.py": stats}) == ()
-    tensors = stats.replace("np.mean(features, 0)", "features.mean(0)").replace("np.cov(features, rowvar=False)",
-                                                                                  "torch.cov(features.T)")
-    assert len(run("RL501", fid, "scripts/metrics/calculate_fid_folder.py",
-                   **{"scripts/metrics/calculate_fid_stats.py": tensors})) == 1
 
 
 def test_rl101_and_rl103_leave_the_loaders_of_a_project_that_reads_no_images_alone():
@@ -997,3 +939,14 @@ def test_rl101_and_rl103_leave_the_loaders_of_a_project_that_reads_no_images_alo
     assert len(run_pixels("RL103", source.format(pin=", pin_memory=True"))) == 1
     facts = collect_facts({"data.py": "import cv2\nimg = cv2.imread(p)\n", "train.py": "x = 1\n"})
     assert facts.model.reads_images.value and facts.model.reads_images.evidence == ("data.py:1: `cv2`",)
+
+
+def test_rl501_still_reports_a_load_helper_that_also_restores_the_optimizer():
+    # FairMOT's load_model: users pass the released checkpoints (judged worth the keyword); the same
+    # helper restores the optimizer when resuming, so that state says nothing about where the file is from
+    helper = ("import torch\n\ndef load_model(model, model_path, optimizer=None, resume=False):\n"
+              "    checkpoint = torch.load(model_path, map_location=lambda storage, loc: storage)\n"
+              "    model.load_state_dict(checkpoint['state_dict'], strict=False)\n"
+              "    if optimizer is not None and resume:\n"
+              "        optimizer.load_state_dict(checkpoint['optimizer'])\n    return model\n")
+    assert [r.position.start.line for r in run("RL501", helper, "src/lib/models/model.py")] == [4]
