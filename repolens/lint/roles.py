@@ -108,13 +108,30 @@ def _resolved_dataset(expr: cst.CSTNode | None, assigned: Mapping[str, cst.BaseE
     return expr
 
 
+EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "val", "valid", "validate", "validation", "test",
+                         "testing"})
+TRAIN_WORDS = frozenset({"train", "training", "fit", "trainer"})
+
+
+def mentions_evaluation(name: str) -> bool:
+    """`evaluate`, `train_evaluate`, `train_and_validate`: the name says it evaluates (perhaps also trains)."""
+    return bool(set(name_tokens(name)) & EVAL_WORDS)
+
+
+def is_eval_function_name(name: str) -> bool:
+    """`evaluate`, `validate`, `test`, `run_validation`, `eval_epoch`; not `train_and_validate`."""
+    tokens = set(name_tokens(name))
+    return bool(tokens & EVAL_WORDS) and not tokens & TRAIN_WORDS
+
+
 def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_train: bool = False) -> str | None:
     """TRAIN / EVAL / None for a DataLoader call, from the strongest evidence available.
 
     In order: the name it is bound to (`train_loader = ...`, `"val": DataLoader(...)`, returned
     from `train_dataloader()`), the dataset it loads (`train_set`, `CIFAR10(train=False)`,
     `load_dataset(split="validation")`), the enclosing loader factory's name (`get_val_loader`),
-    and, only when asked, a literal `shuffle=True`. A loader of a dataset module's self-test has no
+    a function named for evaluation around it (makemore's `evaluate()` samples batches with
+    `shuffle=True`), and, only when asked, a literal `shuffle=True`. A loader of a dataset module's self-test has no
     role (`in_self_test`), nor one the code only takes a batch from (`peeks_one_batch`).
     """
     if in_self_test(tracker, call) or peeks_one_batch(tracker, call):
@@ -136,6 +153,8 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
     role = _role_from_loops(tracker, call)
     if role:
         return role
+    if any(is_eval_function_name(fn) for fn in tracker.function_stack):
+        return EVAL  # built inside `evaluate()` / `val()`: a shuffled evaluation sample, not training data
     if shuffle_says_train:
         shuffle = dataloader_arg(call, "shuffle")
         if shuffle is not None and literal(shuffle.value) is True:

@@ -17,7 +17,7 @@ import libcst as cst
 from repolens.lint.helpers import is_main_guard, literal, method_name, target_names
 from repolens.lint.knowledge.training import BACKWARD, STEP
 from repolens.lint.loops import loop_flow
-from repolens.lint.roles import name_tokens
+from repolens.lint.roles import is_eval_function_name, name_tokens
 from repolens.lint.traverse import children_of, nodes, per_file, walk
 from repolens.lint.rule import Rule
 from repolens.pyindex.aliases import cst_dotted_name
@@ -140,22 +140,6 @@ def called_name(call: cst.Call) -> str | None:
             and call.func.value.value in ("self", "cls"):
         return call.func.attr.value
     return None
-
-
-_EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "val", "valid", "validate", "validation", "test",
-                         "testing"})
-_TRAIN_WORDS = frozenset({"train", "training", "fit", "trainer"})
-
-
-def mentions_evaluation(name: str) -> bool:
-    """`evaluate`, `train_evaluate`, `train_and_validate`: the name says it evaluates (perhaps also trains)."""
-    return bool(set(name_tokens(name)) & _EVAL_WORDS)
-
-
-def is_eval_function_name(name: str) -> bool:
-    """`evaluate`, `validate`, `test`, `run_validation`, `eval_epoch`; not `train_and_validate`."""
-    tokens = set(name_tokens(name))
-    return bool(tokens & _EVAL_WORDS) and not tokens & _TRAIN_WORDS
 
 
 def param_names(fn: cst.FunctionDef) -> list[str]:

@@ -8,8 +8,7 @@ from repolens.lint.inputscale import LARGE, SMALL, TINY, loader_batch_scale, sta
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.options import off_by_default
 from repolens.lint.loops import trains
-from repolens.lint.roles import EVAL, TRAIN, dataloader_role, name_tokens, role_of_name
-from repolens.lint.trainflow import mentions_evaluation
+from repolens.lint.roles import EVAL, TRAIN, dataloader_role, mentions_evaluation, name_tokens, role_of_name
 from repolens.lint.traverse import walk
 from repolens.pyindex.aliases import cst_dotted_name
 

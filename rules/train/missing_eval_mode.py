@@ -4,8 +4,8 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import dotted
-from repolens.lint.roles import name_tokens
-from repolens.lint.trainflow import (called_name, functions_by_name, is_eval_function_name, is_eval_switch,
+from repolens.lint.roles import is_eval_function_name, name_tokens
+from repolens.lint.trainflow import (called_name, functions_by_name, is_eval_switch,
                                      is_test_path, is_train_switch, is_training_loop, loops_in, switch_owner,
                                      training_loops)
 from repolens.lint.traverse import nodes, walk

@@ -950,3 +950,15 @@ def test_rl501_still_reports_a_load_helper_that_also_restores_the_optimizer():
               "    if optimizer is not None and resume:\n"
               "        optimizer.load_state_dict(checkpoint['optimizer'])\n    return model\n")
     assert [r.position.start.line for r in run("RL501", helper, "src/lib/models/model.py")] == [4]
+
+
+def test_a_shuffled_loader_built_inside_an_evaluation_function_is_an_evaluation_loader():
+    # makemore's evaluate(): a random sample of batches under inference_mode, not training data
+    source = ("import torch\nfrom torch.utils.data import DataLoader\ndevice = torch.device('cuda')\n\n"
+              "@torch.inference_mode()\ndef {name}(model, dataset, batch_size=50, max_batches=None):\n"
+              "    model.eval()\n    loader = DataLoader(dataset, shuffle=True, batch_size=batch_size, num_workers=0)\n"
+              "    for i, batch in enumerate(loader):\n        X, Y = [t.to(device) for t in batch]\n"
+              "        logits, loss = model(X, Y)\n")
+    assert run_pixels("RL102", source.format(name="evaluate")) == ()
+    assert run_pixels("RL102", source.format(name="validate")) == ()
+    assert len(run_pixels("RL102", source.format(name="sample_batches"))) == 1  # shuffle=True still says train
