@@ -94,8 +94,8 @@ def _literal(node: ast.expr | None) -> object:
 
 
 def sizes_in_module(tree: ast.Module, aliases: AliasTable, text: str | None = None) -> tuple[StatedSize, ...]:
-    """Sizes a Python file states: its argparse defaults, its module-level batch-size constants
-    (`batch_size = 64`), the torchvision datasets it builds and the sizes of its torchvision
+    """Sizes a Python file states: its argparse defaults, sizes it sets on its settings object
+    (`args.image_size = 64`), its module-level batch-size constants (`batch_size = 64`), the torchvision datasets it builds and the sizes of its torchvision
     resize/crop transforms (a literal, or a name bound to one: a module constant `re_size = 64`, a
     parameter default `def make_dataset(..., resize=64)`). `text`, when given, lets the walks be
     skipped where the names they look for do not occur (most files)."""
@@ -114,10 +114,34 @@ def sizes_in_module(tree: ast.Module, aliases: AliasTable, text: str | None = No
                 constants[name] = value
                 if BATCH_NAME.match(name):
                     out.append(StatedSize("batch", value, stmt.lineno, f"{name} = {value}", name))
+    if text is None or _SETTING_ASSIGN.search(text):
+        out.extend(_settings_sizes(tree))
     if (text is None or any(name in text for name in _NEEDLES)) \
             and any(v.startswith("torchvision") for v in aliases.names.values()):  # most files: nothing to look at
         _torchvision_sizes(tree, constants, aliases, out)
     return tuple(out)
+
+
+# The objects that carry a run's settings, and a text test for an integer assigned to one of them.
+_SETTINGS_OBJECTS = frozenset({"args", "opt", "opts", "config", "cfg", "hparams", "hp", "params", "options"})
+_SETTING_ASSIGN = re.compile(r"\b(?:args|opts?|config|cfg|hparams|hp|params|options)\.\w+\s*=\s*\d")
+
+
+def _settings_sizes(tree: ast.Module) -> list[StatedSize]:
+    """Sizes set in code on the run's settings object, anywhere in the file (`args.image_size = 64`,
+    `args.batch_size = 12` in a `launch()` that builds the arguments instead of parsing them:
+    dome272's diffusion tutorial)."""
+    out = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute)):
+            continue
+        target = node.targets[0]
+        if not (isinstance(target.value, ast.Name) and target.value.id in _SETTINGS_OBJECTS):
+            continue
+        kind, value = size_kind(target.attr), _int_of(_literal(node.value))
+        if kind and value:
+            out.append(StatedSize(kind, value, node.lineno, f"{target.value.id}.{target.attr} = {value}", target.attr))
+    return out
 
 
 def _torchvision_sizes(tree: ast.Module, constants: dict[str, int], aliases: AliasTable,

@@ -124,3 +124,14 @@ def test_the_config_walk_stays_shallow(tmp_path: Path):
     (tmp_path / "a" / "b" / "ok.yaml").write_text("img_size: 128\n")
     found = [(rel, s.value) for rel, s in config_sizes_at(tmp_path)]
     assert found == [("a/b/ok.yaml", 128)]
+
+
+def test_sizes_set_on_the_settings_object_in_code_are_stated():
+    # dome272's diffusion tutorial: launch() builds the arguments instead of parsing them
+    source = ("import argparse\n\ndef launch():\n    parser = argparse.ArgumentParser()\n    args = parser.parse_args()\n"
+              "    args.run_name = 'DDPM_Uncondtional'\n    args.epochs = 500\n    args.batch_size = 12\n"
+              "    args.image_size = 64\n    args.lr = 3e-4\n    opt.lr_decay = 0.5\n    train(args)\n")
+    assert _sizes(source) == [("batch", 12, "batch_size"), ("image", 64, "image_size")]
+    assert _sizes("model.image_size = 64\nself.batch_size = 8\n") == []  # not a settings object
+    facts = module_info("train.py", source)
+    assert [(s.kind, s.value) for s in facts.sizes] == [("batch", 12), ("image", 64)]
