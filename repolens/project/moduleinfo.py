@@ -281,13 +281,18 @@ def _pin_evidence(text: str, dicts: list[KwargsDict]) -> tuple[Evidence, ...]:
     return tuple(out)
 
 
-# Reading, decoding or transforming images (or medical volumes): the libraries and calls through
-# which a project's batches become pixels. Generous on purpose: the fact it feeds says "no batch of
-# this project is an image", which must not be said of a project that might read one.
-_IMAGE_PATTERN = re.compile(r"\bImage\.open\(|\bcv2\b|\bimageio\b|\bskimage\b|\btorchvision\b|\bread_image\(|"
-                            r"\bdecode_(?:jpeg|image)\(|\bPIL\b|\bnibabel\b|\bSimpleITK\b|\bpydicom\b|\bkornia\b|"
-                            r"\balbumentations\b|\bmonai\b|\btifffile\b|\bopenslide\b")
-_IMAGE_NEEDLES = ("Image", "cv2", "imageio", "skimage", "torchvision", "read_image", "decode_", "PIL", "nibabel",
+# Reading, decoding or transforming images (or medical volumes): the calls and libraries through
+# which a project's batches become pixels. Showing or saving pictures is not it (PointNet draws its
+# point clouds with cv2.imshow). Generous otherwise: the fact it feeds says "no batch of this
+# project is an image", which must not be said of a project that might read one.
+_IMAGE_PATTERN = re.compile(
+    r"\bImage\.(?:open|fromarray)\(|\bcv2\.(?:imread|imdecode|VideoCapture|resize|cvtColor|warpAffine)\("
+    r"|\btorchvision\.(?:datasets|transforms|io)\b|\bfrom\s+torchvision\.(?:datasets|transforms|io)\b"
+    r"|\bfrom\s+torchvision\s+import\s+[\w\s,()]*\b(?:datasets|transforms|io)\b"
+    r"|\bimageio\.(?:imread|v2|v3|get_reader|mimread)\b|\bskimage\.(?:io|transform)\b|\bfrom\s+skimage\b"
+    r"|\bread_image\(|\bdecode_(?:jpeg|image)\(|\b(?:import|from)\s+(?:nibabel|SimpleITK|pydicom|kornia|albumentations"
+    r"|monai|tifffile|openslide)\b")
+_IMAGE_NEEDLES = ("Image.", "cv2.", "imageio", "skimage", "torchvision", "read_image", "decode_", "nibabel",
                   "SimpleITK", "pydicom", "kornia", "albumentations", "monai", "tifffile", "openslide")
 
 

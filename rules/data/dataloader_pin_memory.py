@@ -56,7 +56,8 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     in a reinforcement-learning script (one importing gym, gymnasium, dm_control ... itself or
     through a project module) carries states or 84 px frames and is left alone too (GAIL's expert
     loader: not worth a change). A project that reads, decodes or transforms no image anywhere
-    (no PIL, OpenCV, torchvision, imageio, scikit-image, kornia or medical-volume reader:
+    (no `Image.open`, `cv2.imread`, torchvision datasets, transforms or io, imageio, scikit-image,
+    kornia, albumentations or medical-volume reader; showing or saving pictures does not count:
     `ProjectModel.reads_images`) batches token ids, audio clips, point clouds or features, a few
     kilobytes per batch, and its loaders are left alone too (BERT-pytorch's pretraining loader,
     64 x 20 int64 tokens: not worth a change). A project that reads its images some other way
@@ -182,15 +183,15 @@ class DataLoaderPinMemory(BindingTracker, Rule):
                 "train_loader = DL(\n    ds,\n    batch_size=32,\n    num_workers=args.workers,\n)\n",
                 fixed="import torch\nfrom torch.utils.data import DataLoader as DL\n"
                 "train_loader = DL(\n    ds,\n    batch_size=32,\n    num_workers=args.workers,\n    pin_memory=True,\n)\n",
-                path="data.py", files={"train.py": "from data import train_loader\nfrom PIL import Image\nmodel.cuda()\n"}),
+                path="data.py", files={"train.py": "from data import train_loader\nfrom PIL import Image\nimg = Image.open(path)\nmodel.cuda()\n"}),
         Example(_CUDA + "import torch.utils.data\n"
                 "train_loader = torch.utils.data.DataLoader(ds, num_workers=8, pin_memory=False)\n",
                 expect=[(5, "DataLoader(pin_memory=False) in a project that moves tensors to CUDA")]),
         # No name says what it is for, but its batches go to the device in this file.
-        Example("import torch\nimport torchvision\nfrom torch.utils.data import DataLoader\n"
+        Example("import torch\nimport torchvision.transforms\nfrom torch.utils.data import DataLoader\n"
                 "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8, num_workers=2)\n"
                 "    for x in dl:\n        model(x.cuda()).sum().backward()\n",
-                fixed="import torch\nimport torchvision\nfrom torch.utils.data import DataLoader\n"
+                fixed="import torch\nimport torchvision.transforms\nfrom torch.utils.data import DataLoader\n"
                 "def run(model, ds):\n    dl = DataLoader(ds, batch_size=8, num_workers=2, pin_memory=True)\n"
                 "    for x in dl:\n        model(x.cuda()).sum().backward()\n"),
     )

@@ -34,7 +34,7 @@ def _pin_state(call: cst.Call) -> str:
 
 
 # Another file of the example's project: it reads images, moves the model to CUDA and pins its loader's batches.
-_GPU_FILE = "from PIL import Image\nmodel.cuda()\nloader = DataLoader(ds, pin_memory=True)\n"
+_GPU_FILE = "from PIL import Image\nimg = Image.open(path)\nmodel.cuda()\nloader = DataLoader(ds, pin_memory=True)\n"
 
 
 def _loader_named(expr: cst.BaseExpression) -> bool:

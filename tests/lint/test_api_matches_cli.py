@@ -48,7 +48,7 @@ state = torch.load("best.pt")
 finetune_loader = DataLoader(train_set, batch_size=8, num_workers=4)  # a training loader: RL101 in a CUDA script
 net = Net().cuda()
 '''
-SOURCES = {"train.py": TRAIN, "scripts/eval.py": EVAL, "data.py": "from PIL import Image\n"}  # batches of pixels
+SOURCES = {"train.py": TRAIN, "scripts/eval.py": EVAL, "data.py": "from PIL import Image\nimg = Image.open(path)\n"}  # batches of pixels
 
 
 def _project(root: Path) -> Path:

@@ -200,7 +200,7 @@ def test_gpu_use_in_a_neighbouring_file_invalidates_the_cached_results(project):
 def test_pinning_in_another_file_invalidates_the_cached_results(project):
     # RL103 is silent in a project that pins nothing anywhere (ProjectModel.pins_memory): a loader
     # that starts pinning in data.py changes the findings of the unchanged train.py
-    write(project / "images.py", "from PIL import Image\n")  # the batches are pixels
+    write(project / "images.py", "from PIL import Image\nimg = Image.open(path)\n")  # the batches are pixels
     loader = write(project / "data.py", "from torch.utils.data import DataLoader\n"
                                         "def get_loader(ds):\n    return make(DataLoader, ds)\n")
     write(project / "train.py", "import torch\nfrom data import get_loader\ndevice = torch.device('cuda')\n"
@@ -221,5 +221,5 @@ def test_an_image_reader_in_another_file_invalidates_the_cached_results(project)
                                 "train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4)\n")
     data = write(project / "data.py", "import json\n")
     assert [f.path for f in run(project, selection={"select": ["RL101"]}).findings] == []
-    data.write_text("import json\nfrom PIL import Image\n")
+    data.write_text("import json\nfrom PIL import Image\nimg = Image.open(path)\n")
     assert [f.path for f in run(project, selection={"select": ["RL101"]}).findings] == ["train.py"]

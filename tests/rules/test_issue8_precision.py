@@ -17,7 +17,7 @@ def run(code: str, source: str, path: str = "train.py", **others: str):
 def run_pixels(code: str, source: str, path: str = "train.py", **others: str):
     """`run` in a project that reads images (a dataset module opens them with PIL): the batches
     RL101 and RL103 are about are pixels (`ProjectModel.reads_images`), not token ids."""
-    return run(code, source, path, **{"pixels.py": "from PIL import Image\n", **others})
+    return run(code, source, path, **{"pixels.py": "from PIL import Image\nimg = Image.open(path)\n", **others})
 
 
 LOOP = """
@@ -725,7 +725,7 @@ def test_rl101_fix_keeps_the_closing_parenthesis_on_its_own_line_and_rl103_follo
     from repolens.lint.targets import collect_targets
 
     (tmp_path / "train.py").write_text(TRAIN_PARAM.format(pin=""), encoding="utf-8")
-    (tmp_path / "datasets.py").write_text("from PIL import Image\n", encoding="utf-8")  # the batches are pixels
+    (tmp_path / "datasets.py").write_text("from PIL import Image\nimg = Image.open(path)\n", encoding="utf-8")  # the batches are pixels
     settings = resolve_settings(LintConfig(root=tmp_path), select=["RL101", "RL103"])
     lint_targets(collect_targets([tmp_path], tmp_path).targets, settings, fix_mode="fix", unsafe_fixes=False,
                  use_cache=False, jobs=1)
@@ -938,7 +938,10 @@ def test_rl101_and_rl103_leave_the_loaders_of_a_project_that_reads_no_images_alo
     assert len(run_pixels("RL101", source.format(pin=""))) == 1  # the same loader where images are read
     assert len(run_pixels("RL103", source.format(pin=", pin_memory=True"))) == 1
     facts = collect_facts({"data.py": "import cv2\nimg = cv2.imread(p)\n", "train.py": "x = 1\n"})
-    assert facts.model.reads_images.value and facts.model.reads_images.evidence == ("data.py:1: `cv2`",)
+    assert facts.model.reads_images.value and facts.model.reads_images.evidence == ("data.py:2: `cv2.imread(`",)
+    # drawing or saving pictures is not reading them (PointNet shows its point clouds with OpenCV)
+    shows = collect_facts({"show3d.py": "import cv2\ncv2.namedWindow('show3d')\ncv2.imshow('show3d', show)\n"})
+    assert not shows.model.reads_images.value
 
 
 def test_rl501_still_reports_a_load_helper_that_also_restores_the_optimizer():

@@ -182,7 +182,7 @@ def test_rl501_silent_on_the_projects_checkpoint_format_that_pickles_its_setting
 
 # -- RL103: only where non_blocking makes the copy overlap, in a training loop -----------------------
 # The projects read images (a dataset module opens them with PIL): batches of pixels, not token ids.
-PIXELS = {"datasets.py": "from PIL import Image\n"}
+PIXELS = {"datasets.py": "from PIL import Image\nimg = Image.open(path)\n"}
 SEGMENTATION = """
 import torch
 from torch.utils import data
