@@ -40,6 +40,11 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.LeakyReLU(0.2))  # repolens: ignore[RL101]
+
+
+# 256 px images: batches of pixels (RL101), large feature maps (RL201)
+import torchvision.transforms as T  # noqa: E402
+TRAIN_TRANSFORM = T.Compose([T.RandomResizedCrop(256), T.ToTensor()])
 '''
 EVAL = '''import torch
 from torch.utils.data import DataLoader
@@ -48,7 +53,7 @@ state = torch.load("best.pt")
 finetune_loader = DataLoader(train_set, batch_size=8, num_workers=4)  # a training loader: RL101 in a CUDA script
 net = Net().cuda()
 '''
-SOURCES = {"train.py": TRAIN, "scripts/eval.py": EVAL, "data.py": "from PIL import Image\nimg = Image.open(path)\n"}  # batches of pixels
+SOURCES = {"train.py": TRAIN, "scripts/eval.py": EVAL}
 
 
 def _project(root: Path) -> Path:

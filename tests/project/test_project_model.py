@@ -64,6 +64,7 @@ def test_framework_model_classes_are_modules_to_lint_and_models_to_the_map(tmp_p
                     x = self.act(self.fc(x))
                     return sum(layer(x) for layer in self.extra)
             """,
+        "configs/train.yaml": "data:\n  image_size: 256\n",  # large inputs: RL201 speaks
     })
     findings = lint(root, "--select", "RL201,RL211")
     assert found(findings, "RL201") == [("models/heads.py", 9)]

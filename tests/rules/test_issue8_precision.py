@@ -115,7 +115,7 @@ def test_rl201_is_silent_on_a_model_whose_project_config_says_64_px_and_speaks_a
     config = "model_params:\n  name: VanillaVAE\ndata_params:\n  train_batch_size: 64\n  patch_size: {side}\n"
     assert run("RL201", VAE_MODEL, "models/vanilla_vae.py", **{"configs/vae.yaml": config.format(side=64)}) == ()
     assert len(run("RL201", VAE_MODEL, "models/vanilla_vae.py", **{"configs/vae.yaml": config.format(side=256)})) == 1
-    assert len(run("RL201", VAE_MODEL, "models/vanilla_vae.py")) == 1  # no size stated: reported
+    assert run("RL201", VAE_MODEL, "models/vanilla_vae.py") == ()  # no size stated: the scale is unknown
 
 
 GAN_SCRIPT = """
@@ -357,8 +357,11 @@ def test_rl201_and_rl401_are_silent_on_the_small_networks_of_an_rl_script():
     model = DQN.split("if __name__")[0].replace("import gymnasium as gym\n", "")
     script = "import gym\nimport torch\nfrom model import QNetwork\ndevice = torch.device('cuda')\nnet = QNetwork(None).to(device)\n"
     assert run("RL201", model, "model.py", **{"main.py": script}) == ()
-    # the same network where nothing steps an environment (and no size is stated) keeps its finding
-    assert run("RL201", model, "model.py", **{"main.py": script.replace("import gym\n", "")}) != ()
+    # the same network where nothing steps an environment: reported once a large input is stated
+    large = script.replace("import gym\n", "").replace("import torch\n", "import torch\nimport torchvision.transforms as T\n"
+                                                                      "resize = T.Resize(256)\n")
+    assert run("RL201", model, "model.py", **{"main.py": large}) != ()
+    assert run("RL201", model, "model.py", **{"main.py": script.replace("import gym\n", "")}) == ()  # no size stated
 
 
 def test_rl502_leaves_a_whole_model_saved_next_to_its_state_dict_alone():

@@ -2,6 +2,10 @@
 
 import torch
 import torch.nn as nn
+from torchvision import transforms
+
+# trained on 224 px crops: large feature maps
+TRAIN_TRANSFORM = transforms.RandomResizedCrop(224)
 
 
 class BasicBlock(nn.Module):
