@@ -83,7 +83,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     MNIST digits are 200 KB): such a copy takes tens of microseconds, less than the launches of
     the step's first kernels (six judged MNIST/FashionMNIST training loops over pinned loaders,
     none worth a change; judges had disagreed on them before). The batches of a project that reads
-    no image anywhere (token ids, audio, point clouds: RL101's `reads_images`) count as tiny.
+    no image anywhere (token ids, audio, point clouds: RL101's `reads_images`) count as small, not
+    tiny: from a pinned loader they are still reported.
 
     One finding per statement: `x, y = x.to(device), y.to(device)` is one line to change, and its
     fix adds `non_blocking=True` to every copy of the statement. The message says what the file
