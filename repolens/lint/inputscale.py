@@ -40,8 +40,7 @@ _RGB = 3
 
 def _stated_image(rule, rel: str | None = None) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
     """The largest image side stated for the rule's file (or `rel`) and its channels (1 for MNIST)."""
-    sizes = rule.facts.model.stated_sizes("image", rel or rule.context.path)
-    best = max((s for _, s in sizes), key=lambda s: s.value, default=None)
+    best = rule.facts.model.largest_image(rel or rule.context.path)
     return (best.value, best.channels) if best is not None else None
 
 
@@ -110,7 +109,7 @@ def _unsized_scale(rule) -> int:  # type: ignore[no-untyped-def]
 
 def small_batches(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
     """The loader's batches are small enough that pinning them saves nothing measurable: a stated
-    size says so, or the loader feeds a reinforcement-learning agent (environment states)."""
+    size says so, the project reads no images, or the loader feeds a reinforcement-learning agent."""
     return loader_batch_scale(rule, call) <= SMALL
 
 

@@ -485,6 +485,10 @@ class ProjectModel:
         return next((callee for fn, i, callee in (info.returned_items if info else ())
                      if fn == found.name and i == index), None)
 
+    def largest_image(self, rel: str | None = None) -> StatedSize | None:
+        """The largest image size stated for `rel` (see stated_sizes), with its channels; None when none is."""
+        return max((s for _, s in self.stated_sizes("image", rel)), key=lambda s: s.value, default=None)
+
     def image_side(self, rel: str | None = None) -> tuple[int, str] | None:
         """The largest image side stated for `rel` (see stated_sizes) and where; None when none is."""
         return largest(self.stated_sizes("image", rel))
