@@ -7,8 +7,8 @@ few megabytes, changed nothing a user would notice, while the same rules on 128-
 worth the line. What cannot be seen: sizes passed on the command line at run time, or computed.
 Where no size is stated the rules keep speaking, except for reinforcement learning: a loader in a
 script that steps a gym-style environment carries environment states (vectors, 84 px frames),
-whose batches are small; and for a project that reads no image at all (`ProjectModel.reads_images`):
-its batches are token ids, audio, point clouds or features, small next to image batches.
+whose batches are small; and, for RL101's pinning, a project that reads no image at all
+(`ProjectModel.reads_images`): its batches are token ids, audio, point clouds or features.
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ def loader_batch_size(rule, call: cst.Call) -> int | None:  # type: ignore[no-un
 
 def loader_batch_scale(rule, call: cst.Call) -> int:  # type: ignore[no-untyped-def]
     """How large the loader's batches are by the sizes stated for it (TINY, SMALL, LARGE). With no
-    image size stated: SMALL in a project that reads no images or for a loader that feeds a
-    reinforcement-learning agent (environment states), else LARGE (unknown)."""
+    image size stated: SMALL for a loader that feeds a reinforcement-learning agent (environment
+    states), else LARGE (unknown)."""
     image = _loader_image(rule, call)
     if image is None:
         return _unsized_scale(rule)
@@ -97,20 +97,18 @@ def loader_batch_scale(rule, call: cst.Call) -> int:  # type: ignore[no-untyped-
 
 
 def _unsized_scale(rule) -> int:  # type: ignore[no-untyped-def]
-    """The batch scale where no image size is stated. A project that reads, decodes or transforms no
-    image anywhere (`ProjectModel.reads_images`) batches token ids, audio clips, point clouds or
-    features: SMALL, at most a few megabytes (64 x 20 int64 tokens are 10 KB, BERT-pytorch's
-    pretraining loader, judged not worth pinning; 16 one-second clips at 16 kHz are 1 MB), not
-    TINY: a pinned loader of audio clips still deserves `non_blocking`. Reinforcement-learning
-    states are SMALL too."""
-    model = rule.facts.model
-    return SMALL if not model.reads_images.value or model.steps_environments(rule.context.path) else LARGE
+    """The batch scale where no image size is stated: SMALL for reinforcement-learning states, else LARGE."""
+    return SMALL if rule.facts.model.steps_environments(rule.context.path) else LARGE
 
 
 def small_batches(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
     """The loader's batches are small enough that pinning them saves nothing measurable: a stated
-    size says so, the project reads no images, or the loader feeds a reinforcement-learning agent."""
-    return loader_batch_scale(rule, call) <= SMALL
+    size says so, the loader feeds a reinforcement-learning agent, or the project reads no image
+    at all (`ProjectModel.reads_images`): its batches are token ids, audio clips, point clouds or
+    features, small next to image batches (64 x 20 int64 tokens are 10 KB: BERT-pytorch's
+    pretraining loader, judged not worth pinning). RL101's question only: whether `non_blocking`
+    is worth the word on such a loader (RL103) was judged both ways on audio and point clouds."""
+    return not rule.facts.model.reads_images.value or loader_batch_scale(rule, call) <= SMALL
 
 
 def stated_batch_scale(rule) -> int:  # type: ignore[no-untyped-def]

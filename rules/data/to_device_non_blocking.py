@@ -82,9 +82,9 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     most 512 KB as float32, counting one channel for the greyscale torchvision datasets (64
     MNIST digits are 200 KB): such a copy takes tens of microseconds, less than the launches of
     the step's first kernels (six judged MNIST/FashionMNIST training loops over pinned loaders,
-    none worth a change; judges had disagreed on them before). The batches of a project that reads
-    no image anywhere (token ids, audio, point clouds: RL101's `reads_images`) count as small, not
-    tiny: from a pinned loader they are still reported.
+    none worth a change; judges had disagreed on them before). A project that reads no image anywhere (RL101's
+    `reads_images`) is not taken for small batches here: audio clips and point clouds of a few
+    megabytes, from a loader pinned elsewhere, were judged worth the word.
 
     One finding per statement: `x, y = x.to(device), y.to(device)` is one line to change, and its
     fix adds `non_blocking=True` to every copy of the statement. The message says what the file

@@ -938,8 +938,13 @@ def test_rl101_leaves_the_loaders_of_a_project_that_reads_no_images_alone():
               "    loss = model(data['bert_input']).mean()\n    loss.backward()\n")
     assert run("RL101", source.format(pin="")) == ()
     assert len(run_pixels("RL101", source.format(pin=""))) == 1  # the same loader where images are read
-    # small, not tiny (16 one-second audio clips are 1 MB): a pinned loader still gets non_blocking
+    # non_blocking is another question (audio clips of a few MB): RL103 is not silenced by it, on a
+    # loader pinned here or one built elsewhere in a project that pins
     assert len(run("RL103", source.format(pin=", pin_memory=True"))) == 1
+    trainer = ("import torch\ndevice = torch.device('cuda')\n\nclass Trainer:\n    def train_epoch(self):\n"
+               "        for x, y in self.train_loader:\n            x, y = x.to(device), y.to(device)\n"
+               "            self.model(x, y).backward()\n")
+    assert len(run("RL103", trainer, "trainer.py", **{"data.py": "loader = DataLoader(ds, pin_memory=True)\n"})) == 1
     facts = collect_facts({"data.py": "import cv2\nimg = cv2.imread(p)\n", "train.py": "x = 1\n"})
     assert facts.model.reads_images.value and facts.model.reads_images.evidence == ("data.py:2: `cv2.imread(`",)
     # drawing or saving pictures is not reading them (PointNet shows its point clouds with OpenCV)
