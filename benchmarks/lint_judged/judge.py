@@ -16,6 +16,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --ninth      # the ninth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --tenth      # the tenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --eleventh   # the eleventh held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --twelfth    # the twelfth held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -85,6 +86,9 @@ TENTH = HERE / "judgements_tenth.json"
 # Judged once (at repolens e06f914, mid sixth session) by a second judge on seven repositories nobody
 # had linted, only totals and per-rule counts reported: an eleventh set.
 ELEVENTH = HERE / "judgements_eleventh.json"
+# Judged once (at repolens be37a9f, late in the sixth session) by a second judge on eight repositories
+# nobody had linted, only totals and per-rule counts reported: a twelfth set.
+TWELFTH = HERE / "judgements_twelfth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -98,6 +102,7 @@ HELD_OUT_SETS = {
     "ninth": (NINTH, "the ninth held-out set, judged at first sight at d48edd4"),
     "tenth": (TENTH, "the tenth held-out set, judged at first sight at 0fcb2e3"),
     "eleventh": (ELEVENTH, "the eleventh held-out set, judged at first sight at e06f914"),
+    "twelfth": (TWELFTH, "the twelfth held-out set, judged at first sight at be37a9f"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
