@@ -114,6 +114,7 @@ class FileFacts:
     train_signals: frozenset[str] = frozenset()
     stochastic_classes: frozenset[str] = frozenset()
     eval_mode_callees: frozenset[str] = frozenset()
+    no_grad_callees: frozenset[str] = frozenset()
     # files this file writes with torch.save, as `checkpoints.path_keys` (RL501: a load of one of
     # them reads the project's own output), and whether one save is a list/tuple bundle of objects
     saved_files: frozenset[str] = frozenset()
@@ -145,6 +146,7 @@ class ProjectFacts:
     train_signals: frozenset[str] = frozenset()  # trainfacts tags present anywhere (RL311-RL313, RL319, RL320, RL401)
     stochastic_classes: frozenset[str] = frozenset()  # classes holding Dropout / BatchNorm (RL305)
     eval_mode_callees: frozenset[str] = frozenset()  # functions some caller runs after `.eval()` (RL305)
+    no_grad_callees: frozenset[str] = frozenset()  # functions some caller runs with gradients off (RL304)
     weight_loading_files: tuple[str, ...] = ()  # files that load weights or apply a function to modules (RL202)
     batchnorm_files: tuple[str, ...] = ()  # files that name a BatchNorm layer (RL210)
     attribute_reads: frozenset[str] = frozenset()  # attribute names read anywhere (RL204)
@@ -541,6 +543,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         train["stochastic_classes"] = trainfacts.stochastic_classes_of(
             text, [(c.name, c.lineno, c.end_lineno or c.lineno) for c in walked.classes])
         train["eval_mode_callees"] = trainfacts.eval_mode_callees_of(walked.scope_calls.values())
+        if "no_grad" in text or "inference_mode" in text or "set_grad_enabled" in text:
+            train["no_grad_callees"] = trainfacts.no_grad_callees_of(tree)
         if "save" in text:  # the scope walk only where some call is torch.save (most files have none)
             is_save = lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_SAVE  # noqa: E731
             if any(is_save(c) for c in walked.calls):
@@ -598,6 +602,7 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         train_signals=frozenset().union(*(f.train_signals for f in per_file)) if per_file else frozenset(),
         stochastic_classes=frozenset().union(*(f.stochastic_classes for f in per_file)) if per_file else frozenset(),
         eval_mode_callees=frozenset().union(*(f.eval_mode_callees for f in per_file)) if per_file else frozenset(),
+        no_grad_callees=frozenset().union(*(f.no_grad_callees for f in per_file)) if per_file else frozenset(),
         weight_loading_files=tuple(f.path for f in per_file if f.loads_weights),
         batchnorm_files=tuple(f.path for f in per_file if f.uses_batchnorm),
         attribute_reads=frozenset().union(*(f.attribute_reads for f in per_file)) if per_file else frozenset(),

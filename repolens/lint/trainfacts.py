@@ -131,6 +131,38 @@ def _is_mode_switch(call: ast.Call) -> bool:
     return False
 
 
+_GRAD_OFF = frozenset({"no_grad", "inference_mode"})
+
+
+def _turns_grad_off(expr: ast.expr) -> bool:
+    """`torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)`, a bare
+    `@torch.no_grad` decorator, or a project wrapper named for one (RL304 trusts those too)."""
+    call = expr if isinstance(expr, ast.Call) else None
+    name = _called_name(call) if call is not None else _called_name(ast.Call(func=expr, args=[], keywords=[]))
+    if name and any(word in name for word in _GRAD_OFF):  # also project wrappers: `smart_inference_mode`
+        return True
+    return name == "set_grad_enabled" and call is not None and bool(call.args) \
+        and isinstance(call.args[0], ast.Constant) and call.args[0].value is False
+
+
+def no_grad_callees_of(tree: ast.Module) -> frozenset[str]:
+    """Names of functions called inside a `with torch.no_grad():` / `inference_mode()` block, or in
+    a function decorated with one, anywhere in the file. RL304 stays silent about an evaluation
+    function that some file of the project calls with gradients off (KAIR-style `model.test()` under
+    the caller's `no_grad`, a `validate()` the training script wraps)."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.With, ast.AsyncWith)) and any(_turns_grad_off(i.context_expr) for i in node.items):
+            body = node.body
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(_turns_grad_off(d) for d in node.decorator_list):
+            body = node.body
+        else:
+            continue
+        for stmt in body:
+            out.update(name for n in ast.walk(stmt) if isinstance(n, ast.Call) and (name := _called_name(n)))
+    return frozenset(out)
+
+
 def eval_mode_callees_of(scope_calls) -> frozenset[str]:  # type: ignore[no-untyped-def]
     """Names of functions called, in some function or at module level, after an `.eval()` switch.
 

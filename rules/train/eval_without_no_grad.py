@@ -5,7 +5,7 @@ import libcst as cst
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import dotted, method_name
 from repolens.lint.inputscale import small_images
-from repolens.lint.trainflow import (called_name, grad_off_decorated, grad_off_with, is_eval_switch, is_test_path,
+from repolens.lint.trainflow import (grad_off_decorated, grad_off_with, is_eval_switch, is_test_path,
                                      sets_grad_off)
 from repolens.lint.traverse import children_of, nodes, walk
 
@@ -20,8 +20,11 @@ class EvalWithoutNoGrad(Rule):
     `Variable(x, volatile=True)` (PyTorch < 0.4's no-grad, which the code was written for:
     kuangliu's pytorch-retinanet, practical-pytorch; judged wrong and not worth), computes gradients on
     purpose in that loop (`backward`, `autograd.grad`, `requires_grad`: saliency maps,
-    adversarial evaluation), or when this file calls it inside a no-grad block. It reads one file: a function
-    that another file calls under `no_grad` is not seen (see docs/rules-train-more.md).
+    adversarial evaluation), or when some file of the project calls it (by name) inside a no-grad
+    block or a no-grad function (`ProjectFacts.no_grad_callees`: a `test()` method the training
+    script runs under `with torch.no_grad():`; before the sixth session only this file's callers
+    were seen, a limit the docs named). A function of the same name called that way elsewhere
+    silences it too.
     Nor is it reported where the graph is small: in a file with no GPU evidence in it or within two
     imports of it (a CPU lecture script), or where every stated image side is at most 64 px or the
     script steps a reinforcement-learning environment (`repolens.lint.inputscale`). On judged real
@@ -151,16 +154,11 @@ class Trainer:
     def visit_Module(self, node: cst.Module) -> None:
         self._skip = is_test_path(self.context.path, self.context.source)
         self._scale: bool | None = None  # asked once a finding is due
-        # functions this file calls inside a no-grad block or a no-grad function
-        self._called_grad_off: set[str] = set()
-        for n in walk(node):
-            if (isinstance(n, cst.With) and grad_off_with(self, n)) or (
-                    isinstance(n, cst.FunctionDef) and grad_off_decorated(self, n)):
-                body = n.body
-                self._called_grad_off |= {called_name(c) for c in walk(body) if isinstance(c, cst.Call)} - {None}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self._skip or grad_off_decorated(self, node) or node.name.value in self._called_grad_off:
+        # a function some file of the project calls inside a no-grad block or a no-grad function
+        # (`ProjectFacts.no_grad_callees`: this file's callers and the other files')
+        if self._skip or grad_off_decorated(self, node) or node.name.value in self.facts.no_grad_callees:
             return
         own = list(nodes(node.body))
         switches = [n for n in own if is_eval_switch(n)]

@@ -973,3 +973,21 @@ def test_a_shuffled_loader_built_inside_an_evaluation_function_is_an_evaluation_
     assert run_pixels("RL102", source.format(name="evaluate")) == ()
     assert run_pixels("RL102", source.format(name="validate")) == ()
     assert len(run_pixels("RL102", source.format(name="sample_batches"))) == 1  # shuffle=True still says train
+
+
+def test_rl304_leaves_an_evaluation_method_another_file_calls_under_no_grad_alone():
+    model = ("import torch\n\nclass ModelPlain:\n    def test(self):\n        self.netG.eval()\n"
+             "        for i in range(self.n_patches):\n            self.E = self.netG(self.L[i])\n"
+             "        self.netG.train()\n")
+    caller = ("import torch\nfrom models.model_plain import ModelPlain\nmodel = ModelPlain()\n"
+              "for test_data in test_loader:\n    model.feed_data(test_data)\n    with torch.no_grad():\n"
+              "        model.test()\n")
+    cuda = {"main_train.py": caller.replace("import torch\n", "import torch\nx = torch.ones(1).cuda()\n")}
+    assert run("RL304", model, "models/model_plain.py", **cuda) == ()
+    unguarded = caller.replace("    with torch.no_grad():\n        model.test()\n", "    model.test()\n")
+    assert len(run("RL304", model, "models/model_plain.py",
+                   **{"main_train.py": unguarded.replace("import torch\n", "import torch\nx = torch.ones(1).cuda()\n")})) == 1
+    # a project wrapper named for no_grad counts, as in the file itself (ultralytics' smart_inference_mode)
+    wrapped = caller.replace("with torch.no_grad():", "with smart_inference_mode():")
+    assert run("RL304", model, "models/model_plain.py",
+               **{"main_train.py": wrapped.replace("import torch\n", "import torch\nx = torch.ones(1).cuda()\n")}) == ()
