@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 BAD_TRAIN = """\
 import torch
 from torch.utils.data import DataLoader
+from torchvision import transforms  # an image project: its batches are pixels
 
 
 def train(model, dataset):
@@ -162,7 +163,7 @@ def test_try_repo_repolens_hook_fails_on_a_finding_in_a_script_and_a_notebook(ho
     done = _try_repo(hook_repo, "repolens", project, precommit_env)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
-    assert "train.py:6:14: RL101" in output
+    assert "train.py:7:14: RL101" in output
     assert "explore.ipynb:cell 2:3:12: RL101" in output
 
 
