@@ -36,8 +36,8 @@ class ConfigError(Exception):
 
 # Folders excluded unless `exclude` is set (as ruff excludes `build`, `dist` ...): code its authors
 # archived. Judged on real repositories, findings there were not worth a change (BiSeNet's `old/`,
-# the original implementation its README says users will not need: 6 findings); a maintained
-# script is never kept under these names. `extend-exclude` adds to them; `exclude` replaces them; a
+# the original implementation its README says users will not need: 6 findings); maintained
+# code rarely lives under these names. `extend-exclude` adds to them; `exclude` replaces them; a
 # file named on the command line is linted anyway.
 DEFAULT_EXCLUDE = ("old/", "archive/", "archived/", "deprecated/")
 

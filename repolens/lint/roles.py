@@ -108,8 +108,9 @@ def _resolved_dataset(expr: cst.CSTNode | None, assigned: Mapping[str, cst.BaseE
     return expr
 
 
+# Words of a function's name that say it evaluates, or trains.
 EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "val", "valid", "validate", "validation", "test",
-                         "testing"})
+                        "testing"})
 TRAIN_WORDS = frozenset({"train", "training", "fit", "trainer"})
 
 
@@ -131,7 +132,8 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
     from `train_dataloader()`), the dataset it loads (`train_set`, `CIFAR10(train=False)`,
     `load_dataset(split="validation")`), the enclosing loader factory's name (`get_val_loader`),
     a function named for evaluation around it (makemore's `evaluate()` samples batches with
-    `shuffle=True`), and, only when asked, a literal `shuffle=True`. A loader of a dataset module's self-test has no
+    `shuffle=True`), and, only when asked, a literal `shuffle=True`. A loader of a dataset
+    module's self-test has no
     role (`in_self_test`), nor one the code only takes a batch from (`peeks_one_batch`).
     """
     if in_self_test(tracker, call) or peeks_one_batch(tracker, call):
