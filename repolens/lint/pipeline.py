@@ -27,6 +27,7 @@ from repolens.lint.rule import Report, Rule
 from repolens.lint.rulepass import active_rules, run_rules, run_rules_isolated
 from repolens.lint.settings import SYNTAX_ERROR, LintSettings
 from repolens.lint.suppress import unsuppressed
+from repolens.lint.syntaxhints import syntax_hint
 from repolens.lint.targets import Target
 
 FixMode = str  # "none" | "fix" | "diff"
@@ -88,13 +89,14 @@ def _finding(rule: Any, settings: LintSettings, rel: str, report: Report,
 
 
 def _syntax_finding(settings: LintSettings, rel: str, line: int, column: int, message: str,
-                    nb: NotebookSource | None) -> Finding:
+                    nb: NotebookSource | None, code: str) -> Finding:
+    hint = syntax_hint(code, line)  # read on the code as parsed, before a notebook's cell mapping
     cell = None
     if nb is not None:
         cell, line = nb.locate(line)
     return Finding(path=rel, line=line, column=max(1, column), rule=SYNTAX_ERROR.code, name=SYNTAX_ERROR.name,
                    severity=settings.severity_of(SYNTAX_ERROR), end_line=line, end_column=max(1, column) + 1,
-                   message=f"syntax error: {message}", cell=cell)
+                   message=f"syntax error: {message}" + (f" ({hint})" if hint else ""), cell=cell)
 
 
 # -- one text: parse, rules, suppressions, fixes (the engine and the test API both run these) -----
@@ -157,14 +159,15 @@ def _lint_target(target: Target, job: _Job) -> FileResult:
     nb = loaded.notebook
     text_job = job.text_job(rel)
     active = active_rules(job.rules, code)
-    if not active:
-        # nothing can match: no parse. `ast` (facts pass) still tells whether the file parses.
-        ff = job.file_facts.get(rel)
+    ff = job.file_facts.get(rel)
+    if not active or (ff is not None and ff.syntax_error is not None):
+        # nothing can match: no parse. `ast` (facts pass) still tells whether the file parses; and
+        # CPython's verdict decides: libcst accepts some forms CPython 3 refuses (`except E, e:`)
         findings: tuple[Finding, ...] = ()
         if settings.report_syntax_errors and ff is not None and ff.syntax_error is not None:
             line, col, msg = ff.syntax_error
             if not settings.is_ignored(rel, SYNTAX_ERROR.code, SYNTAX_ERROR.name):
-                findings = (_syntax_finding(settings, rel, line, col, msg, nb),)
+                findings = (_syntax_finding(settings, rel, line, col, msg, nb, code),)
         return replace(base, findings=findings, problems=tuple(problems))
     try:
         module, reports, rule_problems = lint_source(code, rel, text_job, active)
@@ -177,7 +180,7 @@ def _lint_target(target: Target, job: _Job) -> FileResult:
             else:
                 line, col = exc.raw_line, exc.raw_column + 1
                 msg = exc.message.split(": ", 1)[-1] if exc.message.startswith("parser error") else exc.message
-            findings = (_syntax_finding(settings, rel, line, col, msg, nb),)
+            findings = (_syntax_finding(settings, rel, line, col, msg, nb, code),)
         return replace(base, findings=findings, problems=tuple(problems), parsed=True)
     except (RecursionError, MemoryError) as exc:
         if isinstance(exc, RecursionError) and not deepstack.in_deep_stack():

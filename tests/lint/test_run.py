@@ -255,3 +255,17 @@ def test_excludes_and_root_gitignore_apply_when_a_subfolder_is_linted(project, c
     write(project / "src" / "keep.py", "print(1)\n")
     _, found = lint_json(cli, project / "src")
     assert [f["path"] for f in found] == ["src/keep.py"]
+
+
+def test_rl000_names_the_old_python_form_that_no_longer_parses(project, cli):
+    # PyTorch 0.3 research code: `.cuda(async=True)` (async became a reserved word in Python 3.7)
+    write(project / "train.py", "import torch\nx = batch.cuda(async=True)\n")
+    # libcst parses Python 2's `except E, e:`; CPython 3 does not, and its verdict decides
+    write(project / "old_eval.py", "try:\n    print(run())\nexcept IOError, e:\n    pass\n")
+    write(project / "new.py", "def f(:\n    pass\n")
+    _, found = lint_json(cli, project)
+    messages = {f["path"]: f["message"] for f in found if f["rule"] == "RL000"}
+    assert "`async` is a reserved word since Python 3.7" in messages["train.py"]
+    assert "non_blocking=True" in messages["train.py"]
+    assert "`except E as e:`" in messages["old_eval.py"]
+    assert messages["new.py"] == "syntax error: invalid syntax"  # no known form: CPython's words only
