@@ -40,8 +40,8 @@ _RGB = 3
 
 def _stated_image(rule, rel: str | None = None) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
     """The largest image side stated for the rule's file (or `rel`) and its channels (1 for MNIST)."""
-    best = rule.facts.model.largest_image(rel or rule.context.path)
-    return (best.value, best.channels) if best is not None else None
+    found = rule.facts.model.largest_image(rel or rule.context.path)
+    return (found[1].value, found[1].channels) if found is not None else None
 
 
 def stated_image_side(rule, rel: str | None = None) -> int | None:  # type: ignore[no-untyped-def]

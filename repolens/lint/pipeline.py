@@ -174,12 +174,9 @@ def _lint_target(target: Target, job: _Job) -> FileResult:
     except cst.ParserSyntaxError as exc:
         findings = ()
         if settings.report_syntax_errors and not settings.is_ignored(rel, SYNTAX_ERROR.code, SYNTAX_ERROR.name):
-            ff = job.file_facts.get(rel)
-            if ff is not None and ff.syntax_error is not None:
-                line, col, msg = ff.syntax_error  # CPython's position and wording are the familiar ones
-            else:
-                line, col = exc.raw_line, exc.raw_column + 1
-                msg = exc.message.split(": ", 1)[-1] if exc.message.startswith("parser error") else exc.message
+            # CPython parsed the file (its errors returned above): libcst's position and wording
+            line, col = exc.raw_line, exc.raw_column + 1
+            msg = exc.message.split(": ", 1)[-1] if exc.message.startswith("parser error") else exc.message
             findings = (_syntax_finding(settings, rel, line, col, msg, nb, code),)
         return replace(base, findings=findings, problems=tuple(problems), parsed=True)
     except (RecursionError, MemoryError) as exc:

@@ -135,14 +135,17 @@ _GRAD_OFF = frozenset({"no_grad", "inference_mode"})
 
 
 def _turns_grad_off(expr: ast.expr) -> bool:
-    """`torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)`, a bare
-    `@torch.no_grad` decorator, or a project wrapper named for one (RL304 trusts those too)."""
+    """`torch.no_grad()`, `torch.inference_mode()` (not `inference_mode(False)`), a bare
+    `@torch.no_grad` decorator, a project wrapper named for one (`smart_inference_mode`), or
+    `torch.set_grad_enabled(False)`: by name, as `trainflow.is_grad_off` reads them in libcst (which
+    also resolves import aliases) for the rules themselves."""
     call = expr if isinstance(expr, ast.Call) else None
-    name = _called_name(call) if call is not None else _called_name(ast.Call(func=expr, args=[], keywords=[]))
-    if name and any(word in name for word in _GRAD_OFF):  # also project wrappers: `smart_inference_mode`
-        return True
-    return name == "set_grad_enabled" and call is not None and bool(call.args) \
-        and isinstance(call.args[0], ast.Constant) and call.args[0].value is False
+    func = call.func if call is not None else expr
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    first = call.args[0] if call is not None and call.args else None
+    if any(word in name for word in _GRAD_OFF):
+        return not (isinstance(first, ast.Constant) and first.value is False)  # inference_mode(False)
+    return name == "set_grad_enabled" and isinstance(first, ast.Constant) and first.value is False
 
 
 def no_grad_callees_of(tree: ast.Module) -> frozenset[str]:

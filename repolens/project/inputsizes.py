@@ -15,7 +15,7 @@ import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Iterator, Mapping
 
 from repolens.project.cli_options import cli_options
 from repolens.project.configfiles import read_config
@@ -232,12 +232,3 @@ def config_sizes_at(folder: Path) -> tuple[tuple[str, StatedSize], ...]:
         rel = path.relative_to(folder).as_posix()
         out.extend((rel, s) for s in sizes_in_config(read_config(path)))
     return tuple(out)
-
-
-def largest(sizes: Iterable[tuple[str, StatedSize]]) -> tuple[int, str] | None:
-    """The largest stated value and where it is stated ("train.py:12: --img_size default 64")."""
-    best = max(sizes, key=lambda rs: rs[1].value, default=None)
-    if best is None:
-        return None
-    rel, s = best
-    return s.value, f"{rel}:{s.line}: {s.detail}"

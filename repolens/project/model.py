@@ -22,7 +22,7 @@ from typing import Iterable, Mapping
 
 from repolens.project import frameworks
 from repolens.project.environment import Declaration, minimum_version, pinned_below
-from repolens.project.inputsizes import StatedSize, largest
+from repolens.project.inputsizes import StatedSize
 from repolens.project.moduleinfo import ClassInfo, KwargsDict, LoopOver, ModuleInfo
 
 # Class-name endings that make a dataclass-like class a configuration object.
@@ -485,13 +485,15 @@ class ProjectModel:
         return next((callee for fn, i, callee in (info.returned_items if info else ())
                      if fn == found.name and i == index), None)
 
-    def largest_image(self, rel: str | None = None) -> StatedSize | None:
-        """The largest image size stated for `rel` (see stated_sizes), with its channels; None when none is."""
-        return max((s for _, s in self.stated_sizes("image", rel)), key=lambda s: s.value, default=None)
+    def largest_image(self, rel: str | None = None) -> tuple[str, StatedSize] | None:
+        """The largest image size stated for `rel` (see stated_sizes), with the file that states it;
+        None when none is."""
+        return max(self.stated_sizes("image", rel), key=lambda found: found[1].value, default=None)
 
     def image_side(self, rel: str | None = None) -> tuple[int, str] | None:
-        """The largest image side stated for `rel` (see stated_sizes) and where; None when none is."""
-        return largest(self.stated_sizes("image", rel))
+        """The largest image side stated for `rel` and where ("train.py:12: --img_size default 64")."""
+        found = self.largest_image(rel)
+        return (found[1].value, f"{found[0]}:{found[1].line}: {found[1].detail}") if found is not None else None
 
     @cached_property
     def lightning_class_keyed_checkpoints(self) -> Fact:

@@ -991,3 +991,10 @@ def test_rl304_leaves_an_evaluation_method_another_file_calls_under_no_grad_alon
     wrapped = caller.replace("with torch.no_grad():", "with smart_inference_mode():")
     assert run("RL304", model, "models/model_plain.py",
                **{"main_train.py": wrapped.replace("import torch\n", "import torch\nx = torch.ones(1).cuda()\n")}) == ()
+
+
+def test_inference_mode_false_turns_nothing_off_for_the_callers_fact():
+    # `with torch.inference_mode(False):` turns autograd back on: its callees are no no-grad callees
+    facts = collect_facts({"a.py": "import torch\nwith torch.inference_mode(False):\n    finetune()\n"
+                                   "with torch.no_grad():\n    evaluate()\n"})
+    assert "evaluate" in facts.no_grad_callees and "finetune" not in facts.no_grad_callees
