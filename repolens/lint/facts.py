@@ -123,6 +123,7 @@ class FileFacts:
     object_checkpoint_keys: frozenset[str] = frozenset()
     # some torch.load result is used as a module here (`model = torch.load(f); model.eval()`) (RL502)
     loads_modules: bool = False
+    loads_checkpoints: bool = False  # some call here is torch.load (RL502)
     # (line, 1-based column, message) when `ast` cannot parse the file: lets the engine report
     # RL000 for a file whose parse the text pre-filter skipped
     syntax_error: tuple[int, int, str] | None = None
@@ -160,6 +161,7 @@ class ProjectFacts:
     saves_bundles: bool = False  # some torch.save writes a list/tuple of objects (RL501)
     object_checkpoint_keys: frozenset[str] = frozenset()  # keys of checkpoints that pickle objects (RL501)
     loads_modules: bool = False  # some file uses a loaded checkpoint as a module: whole modules by design (RL502)
+    loads_checkpoints: bool = False  # some file calls torch.load: the project reads back what it saves (RL502)
 
     @property
     def uses_cuda(self) -> bool:
@@ -511,7 +513,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     walked: _Walk | None = None
     train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text)}
     saved: tuple[frozenset[str], bool, frozenset[str]] = (frozenset(), False, frozenset())
-    loads_modules = False
+    loads_modules = loads_checkpoints = False
     if tree is not None:
         walked = _Walk(tree)
         aliases = AliasTable()
@@ -552,6 +554,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         if "load" in text:
             is_load = lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_LOAD  # noqa: E731
             if any(is_load(c) for c in walked.calls):
+                loads_checkpoints = True
                 loads_modules = checkpoints.loads_whole_modules(tree, is_load)
     return FileFacts(
         path=path,
@@ -576,6 +579,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         saves_bundles=saved[1],
         object_checkpoint_keys=saved[2],
         loads_modules=loads_modules,
+        loads_checkpoints=loads_checkpoints,
         syntax_error=syntax_error,
     )
 
@@ -614,6 +618,7 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         saves_bundles=any(f.saves_bundles for f in per_file),
         object_checkpoint_keys=frozenset().union(*(f.object_checkpoint_keys for f in per_file)) if per_file else frozenset(),
         loads_modules=any(f.loads_modules for f in per_file),
+        loads_checkpoints=any(f.loads_checkpoints for f in per_file),
     )
 
 

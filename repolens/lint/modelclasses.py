@@ -57,7 +57,7 @@ class ClassSummary:
     bases: list[str] = field(default_factory=list)  # qualified base names
     inits: bool = False  # nn.init.*, self.apply(...), an init method, `w.data.normal_(...)`, `p.data = ...` in __init__ ...
     norms: bool = False  # builds a torch.nn normalisation layer (BatchNorm, GroupNorm, LayerNorm ...)
-    relus: int = 0  # mentions of a ReLU-family activation in its methods: built, called, `self.relu(...)`
+    relus: int = 0  # ReLU-family mentions in the methods that build or run it: built, called, `self.relu(...)`
 
 
 def _is_init_call(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
@@ -75,9 +75,30 @@ def _is_init_call(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
     return is_init_name(last)
 
 
+def _network_methods(methods: list[cst.FunctionDef]) -> set[str]:
+    """The methods that build or run the network: `__init__`, `forward` and the methods they call on
+    `self` (`_make_layer`, `_forward_impl`), transitively; every method when there is no `forward`.
+    A sampling method that replays the forward step by step (WaveRNN's `generate`) is not depth."""
+    by_name = {m.name.value: m for m in methods}
+    if "forward" not in by_name:
+        return set(by_name)
+    path, todo = set(), ["__init__", "forward"]
+    while todo:
+        name = todo.pop()
+        if name in path or name not in by_name:
+            continue
+        path.add(name)
+        todo.extend(n.func.attr.value for n in nodes(by_name[name].body)
+                    if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
+                    and isinstance(n.func.value, cst.Name) and n.func.value.value == "self")
+    return path
+
+
 def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-untyped-def]
     summary = ClassSummary(node=node, bases=[rule.qualified_name(b.value) or "" for b in node.bases])
-    for method in class_methods(node):
+    methods = class_methods(node)
+    network = _network_methods(methods)
+    for method in methods:
         if method.name.value in INIT_METHODS:
             summary.inits = True
         params = method.params
@@ -101,7 +122,7 @@ def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-unt
                 summary.inits = True  # `p.data = torch.FloatTensor(weights[n])` in the constructor: set from loaded values
             elif isinstance(n, (cst.Name, cst.Attribute)):
                 name = n.attr.value if isinstance(n, cst.Attribute) else n.value
-                if isinstance(n, cst.Name) and name in RELU:
+                if isinstance(n, cst.Name) and name in RELU and method.name.value in network:
                     summary.relus += 1  # `nn.ReLU`, `F.relu`, `self.relu`: each has one Name `ReLU`/`relu`
                 if name in RELU:
                     summary.acts.add("relu")

@@ -82,7 +82,11 @@ class MissingWeightInit(ScopedRule):
     or applied as `self.relu(...)`; a block built twice counts twice). An Inception-style toy whose
     17 convolutions sit in parallel branches and which applies ReLU twice (PyTorchZeroToAll's MNIST
     net, judged not worth a change) is left alone: the default init's mis-scaling compounds along
-    the path, and branches add layers but not depth.
+    the path, and branches add layers but not depth. Only the methods that build or run the
+    network count (`__init__`, `forward` and what they call on `self`): WaveRNN's gated recurrent
+    cell applies ReLU twice in `forward`, between the two layers of each output head, and twice
+    more in `generate`, which replays the same step for sampling (judged wrong: seven parallel
+    Linears around sigmoid/tanh gates are not a deep ReLU stack).
     Nor is a class that cannot be built: its `__init__` calls a bare name bound nowhere (no
     builtin, parameter, local or module-level name; MedicalZooPytorch's CovidNet calls `pepx` for
     its `PEPX` blocks). Initialisation is not the change such a class needs.
@@ -253,6 +257,35 @@ class Net(nn.Module):
         x = F.relu(self.mp(self.conv2(x)))
         x = self.incept2(x)
         return F.log_softmax(self.fc(x.view(x.size(0), -1)), dim=1)
+"""),
+        # A gated recurrent cell (fatchord/WaveRNN's deepmind_version): two ReLUs on the forward path, two
+        # more in `generate`, which replays the step for sampling: not depth.
+        Example("""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class WaveRNN(nn.Module):
+    def __init__(self, hidden=896, q=256):
+        super().__init__()
+        self.R = nn.Linear(hidden, 3 * hidden, bias=False)
+        self.O1, self.O2 = nn.Linear(hidden // 2, hidden // 2), nn.Linear(hidden // 2, q)
+        self.O3, self.O4 = nn.Linear(hidden // 2, hidden // 2), nn.Linear(hidden // 2, q)
+        self.I_coarse, self.I_fine = nn.Linear(2, 3 * hidden // 2), nn.Linear(3, 3 * hidden // 2)
+
+    def forward(self, prev_y, prev_hidden, coarse):
+        u, r, e = torch.split(self.R(prev_hidden), prev_hidden.size(1), dim=1)
+        hidden = torch.sigmoid(u) * prev_hidden + torch.tanh(r * e)
+        h_coarse, h_fine = torch.split(hidden, hidden.size(1) // 2, dim=1)
+        return self.O2(F.relu(self.O1(h_coarse))), self.O4(F.relu(self.O3(h_fine))), hidden
+
+    def generate(self, steps, hidden):
+        out = []
+        for _ in range(steps):
+            h_coarse, h_fine = torch.split(hidden, hidden.size(1) // 2, dim=1)
+            out.append((self.O2(F.relu(self.O1(h_coarse))), self.O4(F.relu(self.O3(h_fine)))))
+        return out
 """),
     ]
     invalid = [

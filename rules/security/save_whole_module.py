@@ -24,6 +24,10 @@ def main(args, model, ema, opt, checkpoint_dir):
 """
 
 
+# The project's loader, reading a state dict (the rule speaks where a project loads what it saves).
+_LOADS = {"evaluate.py": "import torch\nmodel = Net()\nmodel.load_state_dict(torch.load('checkpoints/best.pt'))\n"}
+
+
 class SaveWholeModule(ScopedRule):
     """
     ## What it does
@@ -55,7 +59,10 @@ class SaveWholeModule(ScopedRule):
     portability and torch >= 2.6) to 5 not (YOLOv7, practical-pytorch: the format is deliberate),
     which is no default finding. What the rule keeps is the inconsistent save: a module pickled
     where every load of the project reads a state dict (`net.load_state_dict(torch.load(path))`),
-    which breaks the project's own loader.
+    which breaks the project's own loader. Nor in a project that loads nothing back (no
+    `torch.load` anywhere): its saves are outputs for someone else's code, and no loader of the
+    project breaks (bamos/densenet.pytorch pickles the DenseNet each epoch and never reads it;
+    judged not worth a change).
 
     ## Why is this bad?
     `torch.save(model)` pickles the module object: loading it needs the exact class at the same
@@ -93,6 +100,8 @@ class SaveWholeModule(ScopedRule):
     needles = ("save",)
 
     valid = [
+        # Nothing in the project loads a checkpoint (bamos/densenet.pytorch): no loader of its own breaks.
+        Example("import torch\nfor epoch in range(300):\n    train(epoch)\n    torch.save(net, 'latest.pth')\n"),
         # A loaded state dict under a module-like name, rewritten and saved (BasicSR's convert_models.py).
         Example("import torch\ndef convert(save_path):\n    crt_net = torch.load('net_g.pth')\n"
                 "    for k in list(crt_net):\n        crt_net[k.replace('module.', '')] = crt_net.pop(k)\n"
@@ -118,15 +127,15 @@ class SaveWholeModule(ScopedRule):
                 "torch.save(resnet.state_dict(), 'params.ckpt')\nresnet.load_state_dict(torch.load('params.ckpt'))\n"),
     ]
     invalid = [
-        Example("import torch\ntorch.save(model, 'checkpoints/best.pt')\n"),
-        Example("import torch as T\nclass Trainer:\n    def save(self):\n        T.save(self.netG, self.path)\n"),
-        Example(_CHECKPOINT.format(model="model.module")),
-        Example("import torch\ntorch.save(dict(epoch=epoch, net=self.net, optimizer=optimizer.state_dict()), path)\n"),
+        Example("import torch\ntorch.save(model, 'checkpoints/best.pt')\n", files=_LOADS),
+        Example("import torch as T\nclass Trainer:\n    def save(self):\n        T.save(self.netG, self.path)\n", files=_LOADS),
+        Example(_CHECKPOINT.format(model="model.module"), files=_LOADS),
+        Example("import torch\ntorch.save(dict(epoch=epoch, net=self.net, optimizer=optimizer.state_dict()), path)\n", files=_LOADS),
         # the captioning tutorial's utils.py: one dict, saved twice (reported once per module value)
         Example("import torch\ndef save_checkpoint(epoch, encoder, decoder, is_best):\n"
                 "    state = {'epoch': epoch, 'encoder': encoder, 'decoder': decoder}\n"
                 "    torch.save(state, 'checkpoint.pth.tar')\n    if is_best:\n"
-                "        torch.save(state, 'BEST_checkpoint.pth.tar')\n", expect=((3, "`encoder`"), (3, "`decoder`"))),
+                "        torch.save(state, 'BEST_checkpoint.pth.tar')\n", expect=((3, "`encoder`"), (3, "`decoder`")), files=_LOADS),
     ]
 
     def __init__(self, context, options=None) -> None:  # type: ignore[no-untyped-def]
@@ -134,8 +143,8 @@ class SaveWholeModule(ScopedRule):
         self._reported: set[int] = set()  # dict values already reported (one dict, saved twice)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.is_name(node.func, "torch.save") or self.facts.loads_modules:
-            return  # a project that loads whole modules back saves them by design: its format
+        if not self.is_name(node.func, "torch.save") or self.facts.loads_modules or not self.facts.loads_checkpoints:
+            return  # whole modules loaded back: the project's format; nothing loaded back: no loader it breaks
         obj = argument(node, "obj", 0)
         if obj is None:
             return

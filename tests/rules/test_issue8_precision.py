@@ -367,10 +367,22 @@ def test_rl201_and_rl401_are_silent_on_the_small_networks_of_an_rl_script():
 def test_rl502_leaves_a_whole_model_saved_next_to_its_state_dict_alone():
     both = ("import torch\ndef save_best(model, acc, best):\n    if acc > best:\n"
             "        torch.save(model, 'best.pt')\n        torch.save(model.state_dict(), 'best_weights.pt')\n")
-    assert run("RL502", both) == ()  # the portable copy is written too: the pickled one is a convenience
-    assert len(run("RL502", both.replace("        torch.save(model.state_dict(), 'best_weights.pt')\n", ""))) == 1
+    loader = {"evaluate.py": "import torch\nmodel = Net()\nmodel.load_state_dict(torch.load('best_weights.pt'))\n"}
+    assert run("RL502", both, **loader) == ()  # the portable copy is written too: the pickled one is a convenience
+    alone = both.replace("        torch.save(model.state_dict(), 'best_weights.pt')\n", "")
+    assert len(run("RL502", alone, **loader)) == 1
     # another module's state dict does not excuse this one
-    assert len(run("RL502", both.replace("model.state_dict()", "ema.state_dict()"))) == 1
+    assert len(run("RL502", both.replace("model.state_dict()", "ema.state_dict()"), **loader)) == 1
+
+
+def test_rl502_is_silent_in_a_project_that_loads_nothing_back():
+    """bamos/densenet.pytorch pickles the DenseNet each epoch and no file reads it (judged not worth a
+    change): no loader of the project breaks. One `torch.load` anywhere, and the save is reported."""
+    save = "import torch\nfor epoch in range(300):\n    train(epoch)\n    torch.save(net, 'latest.pth')\n"
+    assert run("RL502", save) == ()
+    assert len(run("RL502", save, **{"test.py": "import torch\nnet.load_state_dict(torch.load('latest.pth'))\n"})) == 1
+    assert collect_facts({"a.py": "import torch as T\nx = T.load('w.pt')\n"}).loads_checkpoints
+    assert not collect_facts({"a.py": "import torch\ntorch.save(net, 'w.pt')\nload('w.pt')\n"}).loads_checkpoints
 
 
 CONVERT = """import argparse

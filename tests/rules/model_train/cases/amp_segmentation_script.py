@@ -61,3 +61,10 @@ def save_checkpoint(model, optimizer, epoch):
     }
     # ok: save-whole-module
     torch.save(weights, "checkpoints/last.pt")
+
+
+def resume(model, optimizer, path="checkpoints/last.pt"):
+    # the project's own loader reads state dicts: the pickled module above breaks it
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model.module.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["opt"])

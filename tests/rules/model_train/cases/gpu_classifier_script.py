@@ -112,3 +112,9 @@ def evaluate(model, loader):
         # ok: to-device-non-blocking (an evaluation loop)
         correct += (model(images.to(device)).argmax(1) == labels.to(device)).sum()
     return correct.item() / len(loader.dataset)
+
+
+def load_best(net, path="best.pt"):
+    # the script's own reader expects a state dict: the pickled module above breaks it
+    net.load_state_dict(torch.load(path, map_location=device, weights_only=True))
+    return net
