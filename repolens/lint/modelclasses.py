@@ -40,6 +40,10 @@ CONFIGURABLE_PARAMS = frozenset({"act_layer", "act_fn", "activation", "activatio
                                  "nonlinearity", "act_type", "activation_type"})
 CONFIGURABLE_NAMES = frozenset({"ACT2FN", "get_act", "get_activation", "get_act_layer", "create_act_layer",
                                 "build_activation_layer", "get_activation_fn"})
+# Spectral normalisation rescales each wrapped weight on every forward, whatever its init (named, not
+# only called: Real-ESRGAN's discriminator binds `norm = spectral_norm` first). Weight norm is not here:
+# it starts from the initial weight's norm, so the init's scale survives.
+SPECTRAL_NORM = frozenset({"spectral_norm", "SpectralNorm"})
 # Methods whose presence is an initialisation of the class's weights.
 INIT_METHODS = frozenset({"reset_parameters", "_reset_parameters", "_init_weights", "init_weights", "_initialize_weights",
                           "initialize_weights", "weights_init", "_init_params", "init_params", "initialize"})
@@ -56,7 +60,7 @@ class ClassSummary:
     built: list[str] = field(default_factory=list)  # last names of everything called in its methods, per call
     bases: list[str] = field(default_factory=list)  # qualified base names
     inits: bool = False  # nn.init.*, self.apply(...), an init method, `w.data.normal_(...)`, `p.data = ...` in __init__ ...
-    norms: bool = False  # builds a torch.nn normalisation layer (BatchNorm, GroupNorm, LayerNorm ...)
+    norms: bool = False  # builds a torch.nn normalisation layer (BatchNorm, GroupNorm, LayerNorm ...) or names spectral_norm
     relus: int = 0  # ReLU-family mentions in the methods that build or run it: built, called, `self.relu(...)`
 
 
@@ -132,6 +136,8 @@ def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-unt
                     summary.acts.add("other")
                 elif name in CONFIGURABLE_NAMES:
                     summary.acts.add("configurable")
+                if name in SPECTRAL_NORM:
+                    summary.norms = True  # the weight is divided by its largest singular value on every forward
     return summary
 
 

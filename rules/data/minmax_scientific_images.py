@@ -1,13 +1,26 @@
+import re
+
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.helpers import code_of, dotted, positional_args
+from repolens.lint.helpers import code_of, dotted, last_segment, positional_args
+from repolens.lint.traverse import calls_in, nodes
 
 _MIN_FUNCS = ("numpy.min", "numpy.amin", "numpy.nanmin", "torch.min", "torch.amin")
 _MAX_FUNCS = ("numpy.max", "numpy.amax", "numpy.nanmax", "torch.max", "torch.amax")
 _PTP_FUNCS = ("numpy.ptp",)
 _NIB = "import nibabel as nib\nimg = nib.load(path).get_fdata()\n"
+# MRI intensities are in arbitrary scanner units with no physical scale (unlike CT's Hounsfield
+# units): per-volume scaling is how MRI is normalised. A file that names an MRI dataset or modality
+# (ACDC, BraTS, the left-atrium LA set, FLAIR/T1/T2 sequences, cine MR) and no CT word is MRI.
+_MRI = re.compile(r"\b(?:MRI|mri|MR|ACDC|acdc|BraTS|brats|BRATS|FLAIR|flair|T1ce|t1ce|T2w|t2w|T1w|t1w|cine|LA_heart|"
+                  r"la_heart|2018LA|PROMISE12|Prostate|prostate|M&Ms|MnMs)\b")
+_CT = re.compile(r"\b(?:CT|ct|HU|hounsfield|Hounsfield|LiTS|lits|KiTS|kits|Synapse|synapse|BTCV|btcv|Pancreas_CT|"
+                 r"NIH_pancreas|pancreas|Pancreas|window_level|window_width|WW|WL)\b")
+# Calls that show, log or write a picture: a value scaled only for them never reaches the model.
+_DISPLAY = frozenset({"add_image", "add_images", "add_figure", "make_grid", "save_image", "imshow", "imsave",
+                      "imwrite", "matshow", "log_image", "Image", "fromarray"})
 
 
 def _key(expr: cst.BaseExpression) -> str:
@@ -26,6 +39,14 @@ class MinMaxScientificImages(BindingTracker, Rule):
 
     Only whole-array reductions are matched (`x.min()` with no axis); per-axis statistics such as
     `x.min(0)` are often dataset-level feature scaling and are left alone.
+
+    Not in a file that names an MRI dataset or sequence (ACDC, BraTS, the left-atrium set, FLAIR,
+    T1/T2, cine MR) and no CT one: MRI intensities are arbitrary scanner units, and per-volume
+    scaling is how they are normalised (MC-Net's ACDC preprocessing, copied from SSL4MIS: judged
+    wrong). Nor a scaling whose result only feeds a picture shown, logged or written (assigned to
+    a name the same function passes to `make_grid`, `add_image(s)`, `save_image`, `imshow`,
+    `imwrite` ...): MC-Net's TensorBoard snapshot of a training volume, judged wrong three times.
+    The MRI test reads names, so an MRI project that names none in the file is still reported.
 
     ## Why is this bad?
     In CT, MRI, SAR or multispectral data the pixel values are physical quantities (Hounsfield
@@ -58,6 +79,14 @@ class MinMaxScientificImages(BindingTracker, Rule):
     message = "per-image min-max scaling of medical/remote-sensing data: values lose their physical meaning"
     needles = ("min(", "ptp(")
     valid = (
+        # MRI (ACDC cine MR, in arbitrary scanner units): per-volume scaling is the standard (MC-Net, SSL4MIS).
+        Example("import SimpleITK as sitk\nfor case in sorted(glob.glob('/data/ACDC/image/*.nii.gz')):\n"
+                "    image = sitk.GetArrayFromImage(sitk.ReadImage(case))\n"
+                "    image = (image - image.min()) / (image.max() - image.min())\n"),
+        # Scaled for a TensorBoard snapshot only (MC-Net's train_mcnet_3d.py).
+        Example(_NIB + "def log(writer, volume, it):\n    snapshot = torch.zeros(volume.shape)\n"
+                "    snapshot[:, 0] = (volume - torch.min(volume)) / (torch.max(volume) - torch.min(volume))\n"
+                "    writer.add_images('train/snapshot', snapshot, it)\n"),
         # Ordinary photos: min-max is harmless there.
         Example("import cv2\nimg = cv2.imread(p)\nimg = (img - img.min()) / (img.max() - img.min())\n"),
         Example(_NIB + "img = np.clip(img, -1000, 400)\nimg = (img + 1000) / 1400\n"),
@@ -70,6 +99,11 @@ class MinMaxScientificImages(BindingTracker, Rule):
                 "def norm(x):\n    lo, hi = np.min(x), np.max(x)\n    return (x - lo) / (hi - lo + 1e-8)\n"),
         Example("import torch\nimport SimpleITK as sitk\nt = (t - torch.amin(t)) / (torch.amax(t) - torch.amin(t))\n"),
         Example("import numpy as np\nimport rasterio\nband = (band - band.min()) / np.ptp(band)\n"),
+        # CT named beside MRI words: the CT meaning wins (Hounsfield units are physical).
+        Example(_NIB + "# BraTS MRI and LiTS CT volumes\nimg = (img - img.min()) / (img.max() - img.min())\n"),
+        # Scaled, then both shown and fed to the model: still reported.
+        Example(_NIB + "def step(model, writer, x):\n    x = (x - x.min()) / (x.max() - x.min())\n"
+                "    writer.add_image('x', x)\n    return model(x)\n"),
     )
 
     def _reduction(self, expr: cst.BaseExpression, kinds: tuple[str, ...], methods: tuple[str, ...]) -> str | None:
@@ -110,5 +144,32 @@ class MinMaxScientificImages(BindingTracker, Rule):
         x = _key(left.left)
         if self._min(left.right) != x:
             return
-        if self._range_of(node.right) == x:
+        if self._range_of(node.right) == x and not self._is_mri() and not self._only_displayed(node):
             self.report(node)
+
+    def _is_mri(self) -> bool:
+        text = self.context.source
+        return bool(_MRI.search(text) or _MRI.search(self.context.path)) and not _CT.search(text)
+
+    def _only_displayed(self, node: cst.BinaryOperation) -> bool:
+        """The scaled value is assigned to a name (or an item of one) that the enclosing function
+        passes to a display call, and to nothing else: `snapshot[:, 0] = (x - x.min()) / ...` then
+        `writer.add_images(..., snapshot)`."""
+        self._ensure_tracker()
+        scope = self.function_nodes[-1] if self.function_nodes else self.context.module
+        if scope is None:
+            return False
+        targets: set[str] = set()
+        for n in nodes(scope):
+            if isinstance(n, cst.Assign) and any(v is node for v in nodes(n.value)):
+                for t in n.targets:
+                    base = t.target
+                    while isinstance(base, cst.Subscript):
+                        base = base.value
+                    if isinstance(base, cst.Name):
+                        targets.add(base.value)
+        if not targets:
+            return False
+        uses = [c for c in calls_in(scope, into_scopes=False)
+                if any(isinstance(a.value, cst.Name) and a.value.value in targets for a in c.args)]
+        return bool(uses) and all(last_segment(c.func) in _DISPLAY for c in uses)

@@ -7,6 +7,7 @@ from repolens.lint.bindings import assigned_values, self_attribute_values, singl
 from repolens.lint.classes import is_module_construction
 from repolens.lint.helpers import last_segment, method_name, receiver, self_attribute
 from repolens.lint.scoped import ScopedRule
+from repolens.lint.trainflow import is_test_path
 from repolens.lint.traverse import nodes
 
 # Methods only an nn.Module has (called without arguments): `.train()` is left out, trainers have one.
@@ -57,7 +58,9 @@ class DirectForwardCall(ScopedRule):
     (explicit calls of a parent's implementation), `self.forward(...)` (a class calling its own
     forward, typically from `__call__` or a helper on purpose), and receivers whose type is not
     visible in the file (`self.backend.forward(...)` where `backend` arrives as an argument,
-    a loop variable over a ModuleList): the rule says nothing it cannot show.
+    a loop variable over a ModuleList): the rule says nothing it cannot show. Unit tests are
+    skipped: they build the model bare, without the project's hooks (pytorch-ssd's
+    `test_vgg_ssd.py` compares `net.forward(x)` before and after a save: judged not worth a change).
 
     ## Why is this bad?
     `nn.Module.__call__` runs the forward pre-hooks and hooks, backward hooks, and the machinery
@@ -191,6 +194,16 @@ class ResNeXtBottleneck(nn.Module):
         # nothing in this project registers a hook: the same computation as self.conv_reduce(x)
         return self.bn_reduce.forward(self.conv_reduce.forward(x))
 """),
+        # A unit test of the bare model (pytorch-ssd's vision/test/test_vgg_ssd.py), in a project that prunes.
+        Example("""
+import torch
+
+def test_forward():
+    net = create_vgg_ssd(21)
+    net.eval()
+    confidences, locations = net.forward(torch.randn(2, 3, 300, 300))
+    assert confidences.size(0) == 2
+""", path="vision/test/test_vgg_ssd.py", files={"compress.py": _PRUNE}),
     ]
     invalid = [
         Example("""
@@ -236,9 +249,15 @@ def probe(layer: t.nn.Module, x):
 """, files={"models.py": "import torch\nclass ResNet(torch.nn.Module):\n    pass\n", "compress.py": _PRUNE}),
     ]
 
+    _in_test: bool | None = None  # the file is a unit test (asked once, on the first `.forward(` call)
+
     def visit_Call(self, node: cst.Call) -> None:
         if method_name(node) != "forward" or not self.facts.model.module_hooks.value:
             return
+        if self._in_test is None:
+            self._in_test = is_test_path(self.context.path, self.context.source)
+        if self._in_test:
+            return  # a unit test of a model built bare (pytorch-ssd's test_vgg_ssd): no hook of the project on it
         recv = receiver(node)
         hooked = self.facts.model.hooked_modules
         if "*" not in hooked and last_segment(recv) not in hooked:

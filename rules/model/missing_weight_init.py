@@ -66,7 +66,9 @@ class MissingWeightInit(ScopedRule):
     at run time (`act_layer=` parameter, `ACT2FN`). It fires once per model class.
 
     Nor a model that normalises (it or an in-file block builds `BatchNorm*d`, `SyncBatchNorm`,
-    `GroupNorm`, `LayerNorm`, `InstanceNorm*d` or `RMSNorm`): a normalisation layer rescales each
+    `GroupNorm`, `LayerNorm`, `InstanceNorm*d` or `RMSNorm`, or wraps layers in `spectral_norm`,
+    which divides each weight by its largest singular value on every forward: the U-Net
+    discriminators of Real-ESRGAN and BasicSR, judged wrong twice): a normalisation layer rescales each
     layer's output, so the default init's mis-scaling does not compound with depth, and such
     networks train to their published accuracy with it. On pytorch-cifar100 (CIFAR-100 models
     from GoogLeNet to Xception, all with BatchNorm and no init) the rule gave 20 findings, all
@@ -258,6 +260,10 @@ class Net(nn.Module):
         x = self.incept2(x)
         return F.log_softmax(self.fc(x.view(x.size(0), -1)), dim=1)
 """),
+        # Spectral normalisation on the convolutions (Real-ESRGAN's UNetDiscriminatorSN): the init's scale is moot.
+        Example(_DEEP.replace("from torch.nn.utils import spectral_norm\n", "") .replace(
+            "import torch.nn as nn\n", "import torch.nn as nn\nfrom torch.nn.utils import spectral_norm\n").replace(
+            "        # init\n", "        norm = spectral_norm\n        self.fc1 = norm(nn.Linear(64, 128))\n")),
         # A gated recurrent cell (fatchord/WaveRNN's deepmind_version): two ReLUs on the forward path, two
         # more in `generate`, which replays the step for sampling: not depth.
         Example("""

@@ -16,7 +16,12 @@ from repolens.lint.traverse import nodes
 # list hides it from `.eval()`.
 STATELESS = re.compile(r"Loss$|^(?:ReLU6?|LeakyReLU|R?ReLU|P?ELU|SELU|CELU|GELU|SiLU|Mish|Sigmoid|LogSigmoid|Tanh|"
                        r"Tanhshrink|Softmax|LogSoftmax|Softmax2d|Softmin|Softplus|Softsign|Hardtanh|Hardswish|"
-                       r"Hardsigmoid|Hardshrink|Softshrink|Identity|Flatten|Unflatten)$")
+                       r"Hardsigmoid|Hardshrink|Softshrink|Identity|Flatten|Unflatten|"
+                       # resampling, pooling and padding: no parameters, no buffers, no train/eval behaviour
+                       # (pytorch-ssd's FPN keeps five nn.Upsample in a list: judged wrong)
+                       r"Upsample|UpsamplingNearest2d|UpsamplingBilinear2d|PixelShuffle|PixelUnshuffle|ChannelShuffle|"
+                       r"(?:Adaptive)?(?:Max|Avg)Pool[123]d|LPPool[12]d|MaxUnpool[123]d|Fold|Unfold|"
+                       r"(?:Zero|Reflection|Replication|Constant|Circular)Pad[123]d)$")
 CONTAINERS = ("torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.Sequential",
               "torch.nn.modules.container.ModuleList", "torch.nn.modules.container.ModuleDict",
               "torch.nn.modules.container.Sequential")
@@ -33,7 +38,11 @@ class ModulesInPlainContainer(ScopedRule):
     of freshly built modules (a literal, a comprehension, or an empty list filled with
     `self.x.append(nn.Linear(...))`), when the class never hands that attribute to
     `nn.ModuleList` / `nn.ModuleDict` / `nn.Sequential` or registers its items with
-    `add_module` / `register_module` / `setattr`.
+    `add_module` / `register_module` / `setattr`. A container of modules that hold no parameters
+    or buffers and act the same in training and evaluation (losses, activations, `Identity`,
+    `Upsample`, pooling, padding, `PixelShuffle`) is left alone: nothing in it is lost
+    (pytorch-ssd's FPN keeps five `nn.Upsample` in a list: judged wrong). Dropout is reported: a
+    plain list hides it from `.eval()`.
 
     ## Why is this bad?
     `nn.Module` only registers sub-modules assigned as attributes directly or held in its own
@@ -92,6 +101,7 @@ class MLP(nn.Module):
         self.heads = nn.ModuleList([nn.Linear(8, 2), nn.Linear(8, 3)])
         self.sizes = [8, 8, 2]                             # not modules
         self.criteria = {"ce": nn.CrossEntropyLoss(), "l1": nn.L1Loss()}   # parameterless losses
+        self.upsamplers = [nn.Upsample(size=(s, s), mode="bilinear") for s in (19, 10, 5)]  # no state
 """),
         Example("""
 from torch import nn
