@@ -39,6 +39,10 @@ def ast_dotted_name(node: ast.AST | None) -> str | None:
 
 TORCH_SAVE = ("torch.save", "torch.serialization.save")
 TORCH_LOAD = ("torch.load", "torch.serialization.load")
+# Other deep-learning frameworks: a file that imports one of them and not torch is not PyTorch code
+# (ResNeSt's `scripts/gluon/verify.py` calls an MXNet `network(...)`: RL305 judged wrong there).
+OTHER_FRAMEWORKS = frozenset({"mxnet", "tensorflow", "keras", "jax", "flax", "paddle", "mindspore", "oneflow",
+                              "chainer", "theano", "caffe", "megengine"})
 SCIENTIFIC_IMAGE_MODULES = frozenset({"nibabel", "pydicom", "SimpleITK", "rasterio", "osgeo", "gdal",
                                       "tifffile", "medpy", "monai"})
 # Signs of pixel scaling (RL104 stays silent about a Dataset's returned tensor in a project that
@@ -127,6 +131,11 @@ class FileFacts:
     # (line, 1-based column, message) when `ast` cannot parse the file: lets the engine report
     # RL000 for a file whose parse the text pre-filter skipped
     syntax_error: tuple[int, int, str] | None = None
+
+    @property
+    def other_framework(self) -> bool:
+        """The file imports another deep-learning framework and not torch: no rule's question is its."""
+        return "torch" not in self.imports and bool(self.imports & OTHER_FRAMEWORKS)
 
 
 @dataclass(frozen=True)

@@ -158,8 +158,9 @@ def _lint_target(target: Target, job: _Job) -> FileResult:
         return replace(base, problems=tuple(problems), cacheable=False)
     nb = loaded.notebook
     text_job = job.text_job(rel)
-    active = active_rules(job.rules, code)
     ff = job.file_facts.get(rel)
+    # an MXNet / TensorFlow / JAX file beside the PyTorch code: the rules' questions are about torch
+    active = [] if ff is not None and ff.other_framework else active_rules(job.rules, code)
     if not active or (ff is not None and ff.syntax_error is not None):
         # nothing can match: no parse. `ast` (facts pass) still tells whether the file parses; and
         # CPython's verdict decides: libcst accepts some forms CPython 3 refuses (`except E, e:`)

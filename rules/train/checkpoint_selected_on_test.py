@@ -73,10 +73,7 @@ class CheckpointSelectedOnTest(ScopedRule):
     pytorch-retinanet, judged wrong before), nor a test-named metric computed by a call given
     data named for validation (`test_acc, _ = validate(val_loader, model)`: the names disagree and
     the rule cannot see which is right; RepDistiller's two findings, on CIFAR-100's only held-out
-    split, judged not worth a change), nor data named for validation built on a test-named one
-    (`val_loader = DataLoader(test_set)`: FlowNetPytorch's "test" set is the share of the training
-    files its `split2list` holds out, and its README calls the metric validation EPE; judged wrong
-    before), unless a test-split literal builds it; neither is `train=False` (torchvision's
+    split, judged not worth a change); neither is `train=False` (torchvision's
     flag for the test split of datasets that have no validation split: too common a choice in
     tutorials to report by default). Unit tests are skipped.
 
@@ -151,10 +148,6 @@ def test(epoch):
         Example(_FLAG.format(split="VAL").replace("'VAL', transform=normalize", "split='val', transform=build_transform('test')")),
         Example("for epoch in range(10):\n    train()\n    loss = evaluate(model_for('test'), val_data)\n"
                 "    if loss < stored_loss:\n        model_save(path)\n        stored_loss = loss\n"),
-        # A loader named for validation over a dataset named "test" (FlowNetPytorch: `train_set, test_set =
-        # flying_chairs(...)`, the "test" set split off the training files): the names disagree.
-        Example(_EPOCHS.format(split="val").replace("def main(model, train_loader, val_loader, optimizer):",
-                "def main(model, train_set, test_set, optimizer):\n    val_loader = DataLoader(test_set, batch_size=8)")),
         # The metric says test, the data says validation (RepDistiller): the names disagree.
         Example("import torch\nfor epoch in range(240):\n    train(epoch, train_loader, model)\n"
                 "    test_acc, test_acc_top5, test_loss = validate(val_loader, model, criterion, opt)\n"
@@ -317,8 +310,6 @@ def _test_argument(scope: cst.CSTNode, value: cst.BaseExpression | None, depth: 
             split = _test_split_literal(bound)
             if split is not None:
                 return f"`{name}` is built on {split}"
-            if set(name_tokens(name)) & _VAL_WORDS:
-                continue  # `val_loader` over `test_set`: the names disagree, only a split literal decides
             deeper = _test_argument(scope, bound, depth + 1)
             if deeper:
                 return f"`{name}`: {deeper}"
