@@ -14,7 +14,7 @@ import json
 import re
 from collections import deque
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from repolens.lint import checkpoints
 from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
@@ -119,6 +119,8 @@ class FileFacts:
     stochastic_classes: frozenset[str] = frozenset()
     eval_mode_callees: frozenset[str] = frozenset()
     no_grad_callees: frozenset[str] = frozenset()
+    resume_callees: frozenset[str] = frozenset()  # called under `if args.resume:` (trainfacts.resume_callees_of)
+    plain_callees: frozenset[str] = frozenset()  # called anywhere else in the file
     # files this file writes with torch.save, as `checkpoints.path_keys` (RL501: a load of one of
     # them reads the project's own output), and whether one save is a list/tuple bundle of objects
     saved_files: frozenset[str] = frozenset()
@@ -157,6 +159,8 @@ class ProjectFacts:
     stochastic_classes: frozenset[str] = frozenset()  # classes holding Dropout / BatchNorm (RL305)
     eval_mode_callees: frozenset[str] = frozenset()  # functions some caller runs after `.eval()` (RL305)
     no_grad_callees: frozenset[str] = frozenset()  # functions some caller runs with gradients off (RL304)
+    # functions every call of which (in a file that resumes somewhere) is a resume: they load the run's own file (RL501)
+    resume_only_callees: frozenset[str] = frozenset()
     weight_loading_files: tuple[str, ...] = ()  # files that load weights or apply a function to modules (RL202)
     batchnorm_files: tuple[str, ...] = ()  # files that name a BatchNorm layer (RL210)
     attribute_reads: frozenset[str] = frozenset()  # attribute names read anywhere (RL204)
@@ -556,6 +560,10 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         train["eval_mode_callees"] = trainfacts.eval_mode_callees_of(walked.scope_calls.values())
         if "no_grad" in text or "inference_mode" in text or "set_grad_enabled" in text:
             train["no_grad_callees"] = trainfacts.no_grad_callees_of(tree)
+        if "resum" in text or "restart" in text:
+            train["resume_callees"], train["plain_callees"] = trainfacts.resume_callees_of(tree)
+        else:  # every call here is a plain one: a function also called here is no resume-only one
+            train["plain_callees"] = trainfacts.called_names(walked.calls)
         if "save" in text:  # the scope walk only where some call is torch.save (most files have none)
             is_save = lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_SAVE  # noqa: E731
             if any(is_save(c) for c in walked.calls):
@@ -616,6 +624,7 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         stochastic_classes=frozenset().union(*(f.stochastic_classes for f in per_file)) if per_file else frozenset(),
         eval_mode_callees=frozenset().union(*(f.eval_mode_callees for f in per_file)) if per_file else frozenset(),
         no_grad_callees=frozenset().union(*(f.no_grad_callees for f in per_file)) if per_file else frozenset(),
+        resume_only_callees=_resume_only(per_file),
         weight_loading_files=tuple(f.path for f in per_file if f.loads_weights),
         batchnorm_files=tuple(f.path for f in per_file if f.uses_batchnorm),
         attribute_reads=frozenset().union(*(f.attribute_reads for f in per_file)) if per_file else frozenset(),
@@ -629,6 +638,13 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         loads_modules=any(f.loads_modules for f in per_file),
         loads_checkpoints=any(f.loads_checkpoints for f in per_file),
     )
+
+
+def _resume_only(per_file: Sequence[FileFacts]) -> frozenset[str]:
+    """Functions (by name) that some file calls when resuming and no file calls otherwise."""
+    inside = frozenset().union(*(f.resume_callees for f in per_file)) if per_file else frozenset()
+    outside = frozenset().union(*(f.plain_callees for f in per_file)) if per_file else frozenset()
+    return inside - outside
 
 
 def collect_facts(sources: Mapping[str, str]) -> ProjectFacts:

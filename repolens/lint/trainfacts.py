@@ -166,6 +166,39 @@ def no_grad_callees_of(tree: ast.Module) -> frozenset[str]:
     return frozenset(out)
 
 
+# Words of an `if` test or a function name that say "continue a run": what is loaded there is the
+# checkpoint the project's own training wrote (RL501).
+RESUME_WORDS = frozenset({"resume", "resuming", "resumed", "restart"})
+_WORD = re.compile(r"[A-Za-z][a-z]*")
+
+
+def _says_resume(text: str) -> bool:
+    return any(w.lower() in RESUME_WORDS for w in _WORD.findall(text.replace("_", " ")))
+
+
+def called_names(calls: list[ast.Call]) -> frozenset[str]:
+    """The names the calls call (`f(...)`, `x.f(...)` -> f)."""
+    return frozenset(name for c in calls if (name := _called_name(c)))
+
+
+def resume_callees_of(tree: ast.Module) -> tuple[frozenset[str], frozenset[str]]:
+    """(names of functions called when resuming, names called anywhere else) in the file: a call in
+    the body of an `if` whose test says resume (`if opt.resume:`), or in a function named for it,
+    is a resume call. A function some file calls only that way loads the run's own checkpoint
+    (Uformer's `load_optim` / `load_start_epoch`, called under `if opt.resume:`)."""
+    resuming: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _says_resume(ast.unparse(node.test)):
+            body = node.body
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _says_resume(node.name):
+            body = node.body
+        else:
+            continue
+        resuming.update(id(n) for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Call))
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    return called_names([c for c in calls if id(c) in resuming]), called_names([c for c in calls if id(c) not in resuming])
+
+
 def eval_mode_callees_of(scope_calls) -> frozenset[str]:  # type: ignore[no-untyped-def]
     """Names of functions called, in some function or at module level, after an `.eval()` switch.
 

@@ -9,15 +9,13 @@ from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, do
                                    literal, method_name, receiver)
 from repolens.lint.options import file_options
 from repolens.lint.roles import name_tokens
+from repolens.lint.trainfacts import RESUME_WORDS
 from repolens.lint.traverse import calls, calls_in, nodes, walk
 from repolens.project import frameworks
 
 TORCH_LOAD = ("torch.load", "torch.serialization.load")
 # torch.load's default became weights_only=True in this release.
 SAFE_DEFAULT_SINCE = (2, 6)
-# Words of a function name, an enclosing `if` test or the path that say "continue a run": the file
-# is the checkpoint this project's training wrote.
-RESUME_WORDS = frozenset({"resume", "resuming", "resumed", "restart"})
 # Words of a load's path or function that say the file comes from elsewhere even in a project that
 # publishes no weights of its own (an ImageNet backbone, a teacher, weights to fine-tune from).
 EXTERNAL_WORDS = frozenset({"pretrained", "pretrain", "teacher", "finetune", "backbone", "imagenet", "download",
@@ -77,6 +75,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       two judged findings, not worth a change) counts as a load of that file;
     - a resume: the file (`resume.py`), the enclosing function (`restart_from_checkpoint`), an
       enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart;
+      or the enclosing function is one the project calls only when resuming
+      (`ProjectFacts.resume_only_callees`: Uformer's `load_optim(optimizer, path)` and
+      `load_start_epoch(path)`, called under `if opt.resume:` and nowhere else: two judged findings,
+      not worth a change; its `load_checkpoint`, which the test scripts also call on the released
+      weights, is still reported);
     - a load unpacked into several names where the project saves a list/tuple bundle
       (`model, criterion, optimizer = torch.load(f)`), assigned to a name the code then uses as
       a module, or whose item the code uses as one (`model = torch.load(f)`, `model.eval()`;
@@ -376,6 +379,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
                  for w in name_tokens(text)}
         if words & RESUME_WORDS:
             return "resumes a run"
+        if self.function_stack and self.function_stack[-1] in self.facts.resume_only_callees:
+            return "its function is called only when resuming a run"
         if path is not None and (self._path_keys(path) & self.facts.saved_files
                                  or template_matches(self.facts.saved_files, self._path_keys(path))):
             return "a file this project saves"

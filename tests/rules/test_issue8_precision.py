@@ -1010,3 +1010,23 @@ def test_inference_mode_false_turns_nothing_off_for_the_callers_fact():
     facts = collect_facts({"a.py": "import torch\nwith torch.inference_mode(False):\n    finetune()\n"
                                    "with torch.no_grad():\n    evaluate()\n"})
     assert "evaluate" in facts.no_grad_callees and "finetune" not in facts.no_grad_callees
+
+
+def test_rl501_leaves_a_helper_called_only_when_resuming_alone():
+    """Uformer's utils: `load_optim` and `load_start_epoch` are called only under `if opt.resume:`
+    (they read the run's own checkpoint: judged not worth a change); `load_checkpoint` is called there
+    and by the test script on the released weights (judged worth): still reported."""
+    utils = ("import torch\n\ndef load_checkpoint(model, weights):\n    checkpoint = torch.load(weights)\n"
+             "    model.load_state_dict(checkpoint['state_dict'])\n\n"
+             "def load_optim(optimizer, weights):\n    checkpoint = torch.load(weights)\n"
+             "    optimizer.load_state_dict(checkpoint['optimizer'])\n")
+    train = ("import utils\nif opt.resume:\n    utils.load_checkpoint(model, opt.pretrain_weights)\n"
+             "    utils.load_optim(optimizer, opt.pretrain_weights)\n")
+    test = "import utils\nutils.load_checkpoint(model, args.weights)\n"
+    found = run("RL501", utils, "utils.py", **{"train.py": train, "test.py": test})
+    assert [f.position.start.line for f in found] == [4]
+    # called plainly somewhere too: no longer a resume-only helper
+    found = run("RL501", utils, "utils.py", **{"train.py": train, "test.py": test + "utils.load_optim(opt, w)\n"})
+    assert [f.position.start.line for f in found] == [4, 8]
+    facts = collect_facts({"utils.py": utils, "train.py": train, "test.py": test})
+    assert facts.resume_only_callees == {"load_optim"}
