@@ -18,6 +18,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --eleventh   # the eleventh held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --twelfth    # the twelfth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --thirteenth # the thirteenth held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --fourteenth # the fourteenth held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -93,6 +94,9 @@ TWELFTH = HERE / "judgements_twelfth.json"
 # Judged once (at repolens 158a736, the start of the seventh session) by a second judge on eight
 # repositories nobody had linted, only totals and per-rule counts reported: a thirteenth set.
 THIRTEENTH = HERE / "judgements_thirteenth.json"
+# Judged once (at repolens d7739af, mid seventh session) by a second judge on eight repositories
+# nobody had linted, only totals and per-rule counts reported: a fourteenth set.
+FOURTEENTH = HERE / "judgements_fourteenth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -108,6 +112,7 @@ HELD_OUT_SETS = {
     "eleventh": (ELEVENTH, "the eleventh held-out set, judged at first sight at e06f914"),
     "twelfth": (TWELFTH, "the twelfth held-out set, judged at first sight at be37a9f"),
     "thirteenth": (THIRTEENTH, "the thirteenth held-out set, judged at first sight at 158a736"),
+    "fourteenth": (FOURTEENTH, "the fourteenth held-out set, judged at first sight at d7739af"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
