@@ -226,6 +226,18 @@ def every_step_nodes(loop: cst.For | cst.While, leaf: Any = None) -> Iterator[cs
             stack.extend(reversed(children_of(n)))
 
 
+# Tensor methods that copy a value to the host, and so wait for the GPU.
+HOST_READS = frozenset({"item", "tolist", "cpu"})
+
+
+def reads_to_host_every_step(loop: cst.For | cst.While) -> bool:
+    """The loop copies some value to the host on every iteration (`loss.item()` for a meter, `.cpu()`):
+    each step waits for the GPU there anyway, so another sync in the same step adds nothing (RL405's
+    `synchronize()`, RL406's formatted tensor)."""
+    return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in HOST_READS
+               for n in every_step_nodes(loop))
+
+
 def runs_epochs_without_stopping(node: cst.For) -> bool:
     """A loop over epochs that trains and validates every epoch, with no `break` / `return` and no
     "best" value tracked in it (RL313, RL314)."""

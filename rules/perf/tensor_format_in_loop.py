@@ -7,7 +7,7 @@ from repolens.lint.helpers import method_name
 from repolens.lint.knowledge.training import BACKWARD, backpropagated
 from repolens.lint.loops import TrainingLoopRule
 from repolens.lint.helpers import target_names
-from repolens.lint.trainflow import every_step_nodes, is_test_path
+from repolens.lint.trainflow import every_step_nodes, is_test_path, reads_to_host_every_step
 
 # Calls that show a message every step: print, a progress bar, a logger.
 _SHOW = frozenset({"print", "set_postfix", "set_description", "set_postfix_str", "write", "info", "debug", "warning",
@@ -37,13 +37,19 @@ class TensorFormatInLoop(TrainingLoopRule):
     logger's `info/debug/log`. Only code that runs on every iteration counts (not under an `if`,
     a nested loop, or a nested function), in a file that moves tensors to CUDA (itself or within
     two imports of it: a CPU-only lecture script next to GPU ones is left alone); unit tests
-    are skipped. `loss.item()` is not this rule's (RL321 reports a per-step `.item()`).
+    are skipped. `loss.item()` is not this rule's (RL321 reports a per-step `.item()`). Nor is a
+    loop that copies some value to the host on every step anyway (`meter.update(loss.item())`,
+    `.cpu()`, `.tolist()`): the step already waits for the GPU there, and formatting the tensor adds
+    no sync (RL405's reasoning for `synchronize()`; MC-Net's per-step `%f` of the loss, judged not
+    worth a change, copies its outputs to the host the same step, a way the rule does not see).
 
     Tried on real code (the 22 repositories of the benchmark corpus, plus timm's train.py,
     pytorch-cifar100, resnet-cifar10, CutMix and sgrvinod's super-resolution tutorial): no finding
-    on unmodified code (they format `loss.item()` or an `AverageMeter`); it finds both mistakes
-    planted in the corpus (UNet's AMP loop, where the loss reaches backward through
-    `grad_scaler.scale(loss)`, and PyTorch-YOLOv3's per-batch `tqdm.write`).
+    on unmodified code (they format `loss.item()` or an `AverageMeter`). The two mistakes first
+    planted in the corpus (UNet's AMP loop, PyTorch-YOLOv3's per-batch `tqdm.write`) sit in loops
+    that read the loss to the host every step anyway, so they cost nothing and are retired; the plant
+    that replaces them (awd-lstm-lm's per-batch `print` of the loss, in a loop that reads it only
+    every `log_interval` batches) is found.
 
     ## Why is this bad?
     Formatting a CUDA tensor copies its value to the host: an implicit `.item()`, a CPU-GPU
@@ -82,6 +88,8 @@ class TensorFormatInLoop(TrainingLoopRule):
 
     valid = [
         Example(_LOOP + "        pbar.set_description(f'loss {loss.item():.4f}')\n"),  # RL321's, not this rule's
+        # The step reads the loss to the host anyway (UNet's wandb log of `loss.item()`): no added sync.
+        Example(_LOOP + "        experiment.log({'train loss': loss.item()})\n        pbar.set_description(f'loss {loss:.4f}')\n"),
         Example(_LOOP + "        if step % 10 == 0:\n            print(f'loss {loss}')\n"),
         Example(_LOOP.replace("model(x.cuda()), y.cuda()", "model(x), y") + "        print(f'loss {loss}')\n"),  # a CPU project
         Example(_LOOP + "        print(f'epoch {epoch} lr {lr}')\n"),
@@ -104,8 +112,8 @@ class TensorFormatInLoop(TrainingLoopRule):
             return
         # `loss.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`: the loss tensors
         tensors = {name for e in flow.of(BACKWARD) for name in backpropagated(e.node)}
-        if not tensors:
-            return
+        if not tensors or reads_to_host_every_step(flow.loop):
+            return  # no loss, or the step copies a value to the host anyway (`loss.item()` for a meter): no added sync
         for n in every_step_nodes(flow.loop):
             if isinstance(n, cst.Assign) and _names(n.value) & tensors:
                 for t in n.targets:
