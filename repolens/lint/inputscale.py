@@ -23,15 +23,14 @@ from repolens.project.inputsizes import DATASET_SIDES, GREY_DATASETS
 # At or below this side, a conv net's feature maps are a few megabytes per layer: in-place
 # activations and cudnn autotuning save nothing measurable (judged on 28-64 px GANs and VAEs).
 SMALL_IMAGE_SIDE = 64
-# Pinning a batch this small saves about a millisecond per step (a float32 batch: batch x channels x
-# side x side x 4 bytes; pageable copies run at about a third of pinned bandwidth): judged not worth
-# on 12-13 MB batches, worth from 25 MB (issue #8's judged set; RL101's docs list them).
-SMALL_BATCH_BYTES = 16 << 20
+# A batch this small crosses PCIe in well under a millisecond from pageable memory (a float32
+# batch: batch x channels x side x side x 4 bytes): pinning it saves a fraction of a step.
+SMALL_BATCH_BYTES = 4 << 20
 # A batch this small crosses PCIe in tens of microseconds even from pinned memory: overlapping the
 # copy with compute (`non_blocking`) saves less than one kernel launch per step (64 MNIST digits,
 # 200 KB; 64 CIFAR images, 768 KB, are above it).
 TINY_BATCH_BYTES = 512 << 10
-# With no batch size known, a side this small keeps even a 512-sample batch (6 MB) under SMALL_BATCH_BYTES.
+# With no batch size known, a side this small keeps even a 512-sample batch near SMALL_BATCH_BYTES.
 TINY_IMAGE_SIDE = 32
 # How large a loader's batches are, ordered: TINY <= TINY_BATCH_BYTES < SMALL <= SMALL_BATCH_BYTES < LARGE
 # (LARGE also when nothing is known).

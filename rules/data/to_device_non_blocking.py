@@ -72,7 +72,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     overlap, so pinning comes first (RL101 reports that loader; once it is pinned this rule asks
     for `non_blocking`); an evaluation loop (the loader is named for evaluation, or the loop runs no
     backward and nothing names it for training): validation is a small share of a run; and a
-    loader not seen pinned whose batches are small by RL101's measure (at most 16 MiB as float32
+    loader not seen pinned whose batches are small by RL101's measure (at most 4 MiB as float32
     RGB, `inputscale`): the loader's own batch size and image side, or, for a loader built
     elsewhere, the largest batch size and the image side stated for the file (Image_Segmentation's
     solver iterates the loader it is handed, at the `--batch_size 1` and `--image_size 224` its

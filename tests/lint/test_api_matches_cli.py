@@ -32,7 +32,7 @@ sd2 = torch.load(
     "b.pt",
 )  # repolens: ignore[unsafe-torch-load]
 sd3 = torch.load("c.pt")
-train_loader = DataLoader(train_set, batch_size=32, num_workers=4)
+train_loader = DataLoader(train_set, batch_size=8, num_workers=4)
 model = Net().cuda()
 
 
@@ -42,7 +42,7 @@ class Net(nn.Module):
         self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.LeakyReLU(0.2))  # repolens: ignore[RL101]
 
 
-# 256 px images at batch 32 (25 MB): batches of pixels worth pinning (RL101), large feature maps (RL201)
+# 256 px images: batches of pixels (RL101), large feature maps (RL201)
 import torchvision.transforms as T  # noqa: E402
 TRAIN_TRANSFORM = T.Compose([T.RandomResizedCrop(256), T.ToTensor()])
 '''
@@ -50,7 +50,7 @@ EVAL = '''import torch
 from torch.utils.data import DataLoader
 
 state = torch.load("best.pt")
-finetune_loader = DataLoader(train_set, batch_size=32, num_workers=4)  # a training loader: RL101 in a CUDA script
+finetune_loader = DataLoader(train_set, batch_size=8, num_workers=4)  # a training loader: RL101 in a CUDA script
 net = Net().cuda()
 '''
 SOURCES = {"train.py": TRAIN, "scripts/eval.py": EVAL}
@@ -109,7 +109,7 @@ def test_fixed_text_and_remaining_findings_are_the_same(tmp_path: Path, cli, uns
     assert 'torch.load("a.pt")  # repolens: ignore[RL501]' in fixed["train.py"]
     assert ('torch.load("c.pt", weights_only=True)' in fixed["train.py"]) is unsafe  # an unsafe fix
     assert 'torch.load("best.pt")\n' in fixed["scripts/eval.py"]
-    assert "DataLoader(train_set, batch_size=32, num_workers=4, pin_memory=True)" in fixed["train.py"]  # a safe fix
+    assert "DataLoader(train_set, batch_size=8, num_workers=4, pin_memory=True)" in fixed["train.py"]  # a safe fix
     assert ("nn.LeakyReLU(0.2, inplace=True)" in fixed["train.py"]) is unsafe  # an unsafe fix
     assert remaining == _api_findings(fixed)
     shutil.rmtree(root)
