@@ -159,7 +159,8 @@ class ProjectFacts:
     stochastic_classes: frozenset[str] = frozenset()  # classes holding Dropout / BatchNorm (RL305)
     eval_mode_callees: frozenset[str] = frozenset()  # functions some caller runs after `.eval()` (RL305)
     no_grad_callees: frozenset[str] = frozenset()  # functions some caller runs with gradients off (RL304)
-    # functions every call of which (in a file that resumes somewhere) is a resume: they load the run's own file (RL501)
+    # functions some file calls when resuming (`if opt.resume:`) and no file calls otherwise: what they
+    # load is the run's own checkpoint (RL501)
     resume_only_callees: frozenset[str] = frozenset()
     weight_loading_files: tuple[str, ...] = ()  # files that load weights or apply a function to modules (RL202)
     batchnorm_files: tuple[str, ...] = ()  # files that name a BatchNorm layer (RL210)
