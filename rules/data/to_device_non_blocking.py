@@ -161,6 +161,11 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         _gpu("for batch in loader:\n    batch = batch.to(device, **kw)\n"),
         _gpu("for batch in loader:\n    mask = torch.ones(4).cuda()\n"),
         _gpu("for path in paths:\n    img = load(path).to(device)\n"),
+        # Moved once, sliced and "moved" again (LTSF-Linear's `batch_y`): the second `.to` copies nothing.
+        _gpu("from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=32, pin_memory=True)\n"
+             "for batch_x, batch_y in loader:\n    batch_x = batch_x.float().to(device, non_blocking=True)\n"
+             "    batch_y = batch_y.float().to(device, non_blocking=True)\n    out = model(batch_x)\n"
+             "    batch_y = batch_y[:, -24:, :].to(device)\n    criterion(out, batch_y).backward()\n"),
         # A loader of this file that is not pinned: RL101 asks for pin_memory first.
         _gpu("from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=8, shuffle=True)\n"
              "for x, y in loader:\n    x, y = x.to(device), y.to(device)\n    loss_fn(model(x), y).backward()\n"),
@@ -366,7 +371,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         return self._off(dataloader_arg(call, "pin_memory")) or _pin_state(call)
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
-        # After the value was visited: `x, y = x.to(dev), y.to(dev)` must see x and y as batches.
+        # After the value was visited: the copies in `x, y = x.to(dev), y.to(dev)` were seen while x and
+        # y were still the loader's batch; from here on they name device tensors (or other values).
         frame = next((f for f in reversed(self._loops) if f is not None), None)
         if frame is None:
             return
@@ -381,13 +387,28 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                     frame.discard(name)
 
     def _derived_from_batch(self, expr: cst.BaseExpression) -> bool:
-        """`data`, `batch["x"]`, `x.to(dev)`, `{k: v.to(dev) for k, v in batch.items()}`."""
+        """`data`, `batch["x"]`, `x.float()`, `{k: v for k, v in batch.items()}`: still the loader's
+        batch on the host. Not once moved to the device (`x = x.float().to(device)`): a later
+        `x[:, -n:].to(device)` copies nothing (LTSF-Linear's and PatchTST's `batch_y`, judged wrong)."""
         if isinstance(expr, (cst.DictComp, cst.ListComp, cst.GeneratorExp)):
             it = expr.for_in.iter
             return self._derived_from_batch(it)
         while isinstance(expr, (cst.Call, cst.Attribute, cst.Subscript)):
+            if isinstance(expr, cst.Call) and self._moves_to_device(expr):
+                return False
             expr = expr.func if isinstance(expr, cst.Call) else expr.value
         return isinstance(expr, cst.Name) and expr.value in self._batch_names()
+
+    def _moves_to_device(self, call: cst.Call) -> bool:
+        """`x.cuda()`, `x.to(device)`, `x.to(device=dev)` (not `x.to(torch.float16)`)."""
+        if not isinstance(call.func, cst.Attribute) or call.func.attr.value not in ("to", "cuda"):
+            return False
+        if call.func.attr.value == "cuda":
+            return True
+        positional = positional_args(call)
+        kw = keyword_arg(call, "device")
+        dest = positional[0].value if positional else kw.value if kw is not None else None
+        return dest is not None and self._is_device(dest)
 
     def _trains_loop(self, node: cst.For) -> bool:
         """A training loop: its body runs a backward pass, or the loader or an enclosing function is

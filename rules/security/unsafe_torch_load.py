@@ -253,6 +253,14 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         opened = {name: value for frame in self._opened for name, value in frame.items()}
         if isinstance(path, cst.Name) and path.value in opened:
             path = opened[path.value]
+        keys = self._keys_of(path)
+        bound = self.assigned.get(path.value) if isinstance(path, cst.Name) else None
+        if isinstance(bound, (cst.BinaryOperation, cst.Call, cst.FormattedString, cst.SimpleString)):
+            # `best_model_path = path + '/' + 'checkpoint.pth'`, then `torch.load(best_model_path)`
+            keys |= self._keys_of(bound)
+        return keys
+
+    def _keys_of(self, path: cst.BaseExpression) -> frozenset[str]:
         try:
             expr = ast.parse(f"({code_of(path)})", mode="eval").body
         except SyntaxError:

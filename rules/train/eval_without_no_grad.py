@@ -3,7 +3,7 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import dotted, method_name
+from repolens.lint.helpers import dotted, literal, method_name, receiver
 from repolens.lint.inputscale import small_images
 from repolens.lint.trainflow import (grad_off_decorated, grad_off_with, is_eval_switch, is_test_path,
                                      sets_grad_off)
@@ -20,7 +20,10 @@ class EvalWithoutNoGrad(Rule):
     `Variable(x, volatile=True)` (PyTorch < 0.4's no-grad, which the code was written for:
     kuangliu's pytorch-retinanet, practical-pytorch; judged wrong and not worth), computes gradients on
     purpose in that loop (`backward`, `autograd.grad`, `requires_grad`: saliency maps,
-    adversarial evaluation), or when some file of the project calls it (by name) inside a no-grad
+    adversarial evaluation), when it turns `requires_grad` off on every parameter of the model
+    (`model.requires_grad_(False)`, or `v.requires_grad = False` over `model.named_parameters()`:
+    SCUNet's test scripts; judged wrong three times: with no parameter and no input
+    needing a gradient autograd records nothing), or when some file of the project calls it (by name) inside a no-grad
     block or a no-grad function (`ProjectFacts.no_grad_callees`: a `test()` method the training
     script runs under `with torch.no_grad():`; before the sixth session only this file's callers
     were seen, a limit the docs named). A function of the same name called that way elsewhere
@@ -70,6 +73,20 @@ class EvalWithoutNoGrad(Rule):
     needles = (".eval()", ".train(False)", ".train(mode=False)")
 
     valid = [
+        # Every parameter frozen before the loop (SCUNet's main_test scripts): autograd records nothing.
+        Example("""
+import torch
+
+
+def main(model, paths):
+    model.eval()
+    for k, v in model.named_parameters():
+        v.requires_grad = False
+    model = model.cuda()
+    for path in paths:
+        img_E = model(load(path).cuda())
+        save(img_E, path)
+"""),
         # PyTorch 0.3 code: volatile inputs are its no_grad (kuangliu's pytorch-retinanet).
         Example("""
 import torch
@@ -165,6 +182,8 @@ class Trainer:
         if not switches or sets_grad_off(self, node.body):
             return
         models = {dotted(n.func.value) for n in switches} - {None}
+        if _freezes(own, models):
+            return  # every parameter has requires_grad=False and the inputs need none: autograd records nothing
         first = own.index(switches[0])
         shielded = {id(d) for w in own if isinstance(w, cst.With) and grad_off_with(self, w) for d in walk(w)}
         for loop in (n for n in own[first:] if isinstance(n, (cst.For, cst.While)) and id(n) not in shielded):
@@ -200,6 +219,26 @@ class Trainer:
                     return n
             stack.extend(reversed(children_of(n)))
         return None
+
+
+def _freezes(own: list[cst.CSTNode], models: set[str]) -> bool:
+    """The function turns off `requires_grad` on the evaluated model's parameters: `model.requires_grad_(False)`
+    or `for k, v in model.named_parameters(): v.requires_grad = False` (SCUNet's test scripts)."""
+    for n in own:
+        if isinstance(n, cst.Call) and method_name(n) == "requires_grad_" and dotted(receiver(n)) in models \
+                and n.args and literal(n.args[0].value) is False:
+            return True
+        if isinstance(n, cst.For) and isinstance(n.iter, cst.Call) \
+                and method_name(n.iter) in ("parameters", "named_parameters") and dotted(receiver(n.iter)) in models:
+            # unconditionally, for every parameter (`if not name.startswith("fc."):` freezes a part only)
+            body = n.body.body if isinstance(n.body, cst.IndentedBlock) else (n.body,)
+            for line in body:
+                for a in (line.body if isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else ()):
+                    if isinstance(a, cst.Assign) and literal(a.value) is False and any(
+                            isinstance(t.target, cst.Attribute) and t.target.attr.value == "requires_grad"
+                            for t in a.targets):
+                        return True
+    return False
 
 
 def _computes_gradients(own: list[cst.CSTNode]) -> bool:
