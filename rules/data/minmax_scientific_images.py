@@ -5,7 +5,7 @@ import libcst as cst
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import code_of, dotted, last_segment, positional_args
-from repolens.lint.traverse import calls_in, nodes
+from repolens.lint.traverse import nodes
 
 _MIN_FUNCS = ("numpy.min", "numpy.amin", "numpy.nanmin", "torch.min", "torch.amin")
 _MAX_FUNCS = ("numpy.max", "numpy.amax", "numpy.nanmax", "torch.max", "torch.amax")
@@ -18,9 +18,34 @@ _MRI = re.compile(r"\b(?:MRI|mri|MR|ACDC|acdc|BraTS|brats|BRATS|FLAIR|flair|T1ce
                   r"la_heart|2018LA|PROMISE12|Prostate|prostate|M&Ms|MnMs)\b")
 _CT = re.compile(r"\b(?:CT|ct|HU|hounsfield|Hounsfield|LiTS|lits|KiTS|kits|Synapse|synapse|BTCV|btcv|Pancreas_CT|"
                  r"NIH_pancreas|pancreas|Pancreas|window_level|window_width|WW|WL)\b")
+# 8-bit pixels: `x * 255.0`, `.astype(np.uint8)`, `.byte()`, `.to(torch.uint8)`.
+_PIXELS = re.compile(r"\*\s*255(?:\.0*)?\b|\buint8\b|\.byte\(\)")
+# Random numbers drawn by the code.
+_RANDOM = re.compile(r"\b(?:randn|rand|randint|randn_like|rand_like|normal_?|uniform_?|random)\b")
 # Calls that show, log or write a picture: a value scaled only for them never reaches the model.
 _DISPLAY = frozenset({"add_image", "add_images", "add_figure", "make_grid", "save_image", "imshow", "imsave",
                       "imwrite", "matshow", "log_image", "Image", "fromarray"})
+
+
+def _reads(line: cst.SimpleStatementLine) -> set[str]:
+    """Names the statement reads: not the one an assignment writes into (`snapshot[:, 1] = target`
+    writes `snapshot`, reads `target`)."""
+    written: set[int] = set()
+    for small in line.body:
+        if isinstance(small, cst.Assign):
+            for t in small.targets:
+                base = t.target
+                while isinstance(base, (cst.Subscript, cst.Attribute)):
+                    base = base.value
+                written.add(id(base))
+    return {n.value for n in nodes(line) if isinstance(n, cst.Name) and id(n) not in written}
+
+
+def _pictures(line: cst.SimpleStatementLine) -> bool:
+    """The statement makes 8-bit pixels or shows, logs or writes a picture."""
+    if any(isinstance(c, cst.Call) and last_segment(c.func) in _DISPLAY for c in nodes(line)):
+        return True
+    return bool(_PIXELS.search(code_of(line)))
 
 
 def _key(expr: cst.BaseExpression) -> str:
@@ -43,9 +68,11 @@ class MinMaxScientificImages(BindingTracker, Rule):
     Not in a file that names an MRI dataset or sequence (ACDC, BraTS, the left-atrium set, FLAIR,
     T1/T2, cine MR) and no CT one: MRI intensities are arbitrary scanner units, and per-volume
     scaling is how they are normalised (MC-Net's ACDC preprocessing, copied from SSL4MIS: judged
-    wrong). Nor a scaling whose result only feeds a picture shown, logged or written (assigned to
-    a name the same function passes to `make_grid`, `add_image(s)`, `save_image`, `imshow`,
-    `imwrite` ...): MC-Net's TensorBoard snapshot of a training volume, judged wrong three times.
+    wrong). Nor a scaling whose result only becomes a picture (assigned to a name that every later
+    statement of the function reading it turns into 8-bit pixels, `* 255` / `astype(np.uint8)`, or
+    passes to `make_grid`, `add_image(s)`, `save_image`, `imshow`, `imwrite` ...: MC-Net's
+    TensorBoard snapshot of a training volume, MONAI's SwinUNETR pretraining logs; judged wrong six
+    times), nor of noise the code drew itself (`torch.empty(...).normal_()` filling a masked block).
     The MRI test reads names, so an MRI project that names none in the file is still reported.
 
     ## Why is this bad?
@@ -87,6 +114,13 @@ class MinMaxScientificImages(BindingTracker, Rule):
         Example(_NIB + "def log(writer, volume, it):\n    snapshot = torch.zeros(volume.shape)\n"
                 "    snapshot[:, 0] = (volume - torch.min(volume)) / (torch.max(volume) - torch.min(volume))\n"
                 "    writer.add_images('train/snapshot', snapshot, it)\n"),
+        # Scaled to 8-bit pixels for a TensorBoard image (MONAI's SwinUNETR pretraining).
+        Example("import numpy as np\n" + _NIB + "def log(x_gt, writer):\n    x_gt = x_gt.detach().cpu().numpy()\n"
+                "    x_gt = (x_gt - np.min(x_gt)) / (np.max(x_gt) - np.min(x_gt))\n"
+                "    xgt = x_gt[0][0][:, :, 48] * 255.0\n    xgt = xgt.astype(np.uint8)\n    writer.add_image('gt', xgt)\n"),
+        # Noise drawn to fill a masked block, scaled to [0, 1]: no measured value.
+        Example("import torch\n" + _NIB + "def mask(x, shape):\n    noise = torch.empty(shape).normal_()\n"
+                "    noise = (noise - torch.min(noise)) / (torch.max(noise) - torch.min(noise))\n    x[:, :4] = noise\n"),
         # Ordinary photos: min-max is harmless there.
         Example("import cv2\nimg = cv2.imread(p)\nimg = (img - img.min()) / (img.max() - img.min())\n"),
         Example(_NIB + "img = np.clip(img, -1000, 400)\nimg = (img + 1000) / 1400\n"),
@@ -144,32 +178,55 @@ class MinMaxScientificImages(BindingTracker, Rule):
         x = _key(left.left)
         if self._min(left.right) != x:
             return
-        if self._range_of(node.right) == x and not self._is_mri() and not self._only_displayed(node):
+        if self._range_of(node.right) == x and not self._is_mri() and not self._noise(node, left.left) \
+                and not self._only_displayed(node):
             self.report(node)
+
+    def _scope(self) -> cst.CSTNode | None:
+        self._ensure_tracker()
+        return self.function_nodes[-1] if self.function_nodes else self.context.module
+
+    def _statements(self, node: cst.CSTNode) -> tuple[list[cst.SimpleStatementLine], int]:
+        """The scope's simple statements in source order, and the index of the one holding `node`."""
+        scope = self._scope()
+        lines = [n for n in nodes(scope) if isinstance(n, cst.SimpleStatementLine)] if scope is not None else []
+        at = next((i for i, line in enumerate(lines) if any(v is node for v in nodes(line))), -1)
+        return lines, at
+
+    def _noise(self, node: cst.BinaryOperation, x: cst.BaseExpression) -> bool:
+        """`x` was last bound, before the scaling, to random numbers the code drew
+        (`torch.empty(...).normal_()`, `np.random.rand(...)`): noise to fill a masked block (MONAI's
+        SwinUNETR pretraining), no measured value."""
+        if not isinstance(x, cst.Name):
+            return False
+        lines, at = self._statements(node)
+        for line in reversed(lines[:max(at, 0)]):
+            for small in line.body:
+                if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == x.value
+                                                         for t in small.targets):
+                    return bool(_RANDOM.search(code_of(small.value)))
+        return False
 
     def _is_mri(self) -> bool:
         text = self.context.source
         return bool(_MRI.search(text) or _MRI.search(self.context.path)) and not _CT.search(text)
 
     def _only_displayed(self, node: cst.BinaryOperation) -> bool:
-        """The scaled value is assigned to a name (or an item of one) that the enclosing function
-        passes to a display call, and to nothing else: `snapshot[:, 0] = (x - x.min()) / ...` then
-        `writer.add_images(..., snapshot)`."""
-        self._ensure_tracker()
-        scope = self.function_nodes[-1] if self.function_nodes else self.context.module
-        if scope is None:
+        """The scaled value becomes a picture and nothing else: it is assigned to a name (or an item
+        of one) that every later statement of the enclosing function reading it turns into 8-bit
+        pixels (`x * 255.0`, `.astype(np.uint8)`) or hands to a display call (`make_grid`,
+        `writer.add_images(..., snapshot)`), and at least one does."""
+        lines, at = self._statements(node)
+        if at < 0:
             return False
         targets: set[str] = set()
-        for n in nodes(scope):
-            if isinstance(n, cst.Assign) and any(v is node for v in nodes(n.value)):
-                for t in n.targets:
+        for small in lines[at].body:
+            if isinstance(small, cst.Assign):
+                for t in small.targets:
                     base = t.target
                     while isinstance(base, cst.Subscript):
                         base = base.value
                     if isinstance(base, cst.Name):
                         targets.add(base.value)
-        if not targets:
-            return False
-        uses = [c for c in calls_in(scope, into_scopes=False)
-                if any(isinstance(a.value, cst.Name) and a.value.value in targets for a in c.args)]
-        return bool(uses) and all(last_segment(c.func) in _DISPLAY for c in uses)
+        uses = [line for line in lines[at + 1:] if _reads(line) & targets]
+        return bool(uses) and all(_pictures(line) for line in uses)

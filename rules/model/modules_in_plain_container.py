@@ -6,7 +6,7 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.classes import is_module_construction
-from repolens.lint.helpers import (NOT_LITERAL, class_methods, dotted, literal, method_name, receiver,
+from repolens.lint.helpers import (NOT_LITERAL, class_methods, dotted, last_segment, literal, method_name, receiver,
                                    self_attribute)
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import nodes
@@ -27,6 +27,9 @@ CONTAINERS = ("torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.Sequential
               "torch.nn.modules.container.Sequential")
 
 
+# Calls that give a module state of its own.
+_STATE_METHODS = frozenset({"register_buffer", "register_parameter"})
+
 # the values `_plain_container_of_modules` can call a plain container
 _CONTAINER_NODES = (cst.List, cst.Tuple, cst.Dict, cst.ListComp, cst.DictComp)
 
@@ -41,8 +44,10 @@ class ModulesInPlainContainer(ScopedRule):
     `add_module` / `register_module` / `setattr`. A container of modules that hold no parameters
     or buffers and act the same in training and evaluation (losses, activations, `Identity`,
     `Upsample`, pooling, padding, `PixelShuffle`) is left alone: nothing in it is lost
-    (pytorch-ssd's FPN keeps five `nn.Upsample` in a list: judged wrong). Dropout is reported: a
-    plain list hides it from `.eval()`.
+    (pytorch-ssd's FPN keeps five `nn.Upsample` in a list: judged wrong), and so is a container of
+    a class of the same file that builds only such modules and holds no parameter or buffer
+    (LTSF-Linear's and PatchTST's `moving_avg`, an `nn.AvgPool1d`: judged wrong twice). Dropout is
+    reported: a plain list hides it from `.eval()`.
 
     ## Why is this bad?
     `nn.Module` only registers sub-modules assigned as attributes directly or held in its own
@@ -102,6 +107,20 @@ class MLP(nn.Module):
         self.sizes = [8, 8, 2]                             # not modules
         self.criteria = {"ce": nn.CrossEntropyLoss(), "l1": nn.L1Loss()}   # parameterless losses
         self.upsamplers = [nn.Upsample(size=(s, s), mode="bilinear") for s in (19, 10, 5)]  # no state
+
+
+class moving_avg(nn.Module):
+    def __init__(self, kernel_size, stride):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.avg = nn.AvgPool1d(kernel_size=kernel_size, stride=stride, padding=0)
+
+
+class series_decomp_multi(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.moving_avg = [moving_avg(kernel, stride=1) for kernel in kernel_size]   # no state either
+        self.layer = nn.Linear(1, len(kernel_size))
 """),
         Example("""
 from torch import nn
@@ -228,7 +247,24 @@ class Tower(t.nn.Module):
         if not is_module_construction(self, node):
             return False
         qualified = self.qualified_name(node.func) or ""
-        return not (qualified.startswith("torch.nn.") and STATELESS.search(qualified.rsplit(".", 1)[-1]))
+        if qualified.startswith("torch.nn.") and STATELESS.search(qualified.rsplit(".", 1)[-1]):
+            return False
+        return not (isinstance(node.func, cst.Name) and self._stateless_class(node.func.value))
+
+    def _stateless_class(self, name: str) -> bool:
+        """A class of this file that builds only stateless torch.nn modules and holds no parameter or
+        buffer of its own (LTSF-Linear's `moving_avg`, an `nn.AvgPool1d` with padding)."""
+        if not hasattr(self, "_stateless"):
+            self._stateless: dict[str, bool] = {}
+        if name not in self._stateless:
+            self._stateless[name] = False  # a class that builds itself is not stateless
+            cls = next((c for c in (self.context.module.body if self.context.module is not None else ())
+                        if isinstance(c, cst.ClassDef) and c.name.value == name), None)
+            calls = [n for n in nodes(cls) if isinstance(n, cst.Call)] if cls is not None else []
+            self._stateless[name] = cls is not None and not any(
+                method_name(c) in _STATE_METHODS or last_segment(c.func) == "Parameter"
+                or (is_module_construction(self, c) and self._stateful_module(c)) for c in calls)
+        return self._stateless[name]
 
     def _plain_container_of_modules(self, value, init, attr) -> str | None:
         if isinstance(value, (cst.List, cst.Tuple)):

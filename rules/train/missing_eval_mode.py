@@ -23,7 +23,9 @@ class MissingEvalMode(Rule):
        over data calling a model it receives as a parameter (`model`, `net`, `encoder` ...), when
        nothing puts that model in eval mode: the function switches no mode of that model (with
        `encoder` and `decoder`, `encoder.eval()` says nothing of `decoder`; a switch of anything
-       else, such as `self.eval()`, silences it), and no caller anywhere in the project calls it
+       else, such as `self.eval()`, silences it; a callable named as a wrapper of a switched model,
+       `model_inferer` beside `model.eval()`, is that model: MONAI's sliding-window inferer, judged
+       wrong three times), and no caller anywhere in the project calls it
        after a `.eval()`. The model must be one whose
        output depends on the mode: its annotation names a project class with Dropout/BatchNorm, or,
        unannotated, the project defines such a class. Files that load models with
@@ -77,6 +79,9 @@ class MissingEvalMode(Rule):
 
     _GPT = "import torch\nimport torch.nn as nn\n\nclass GPT(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.drop = nn.Dropout(0.1)\n\n"
     valid = [
+        # The inferer wraps the switched model (MONAI's `partial(sliding_window_inference, predictor=model)`).
+        Example(_GPT + "def val_epoch(model: GPT, loader, model_inferer=None):\n    model.eval()\n"
+                "    for batch in loader:\n        logits = model_inferer(batch)\n"),
         Example(_GPT + """
 def evaluate(model: GPT, loader):
     model.eval()
@@ -233,7 +238,9 @@ def main(model, loader, val_loader, opt, test_only):
         owners = {switch_owner(n) for n in switches}
         if not owners <= set(models):
             return  # a switch of something else (`self.eval()`, a wrapper): it may cover the models
-        models = {name: p for name, p in models.items() if name not in owners}  # each model its own switch
+        # each model its own switch; a callable named as a wrapper of a switched one is that model
+        # (MONAI's `model_inferer = partial(sliding_window_inference, predictor=model)`: judged wrong three times)
+        models = {name: p for name, p in models.items() if name not in owners and not _wraps(name, owners)}
         for loop in (n for n in own if isinstance(n, (cst.For, cst.While, cst.CompFor))):
             body = loop.body if not isinstance(loop, cst.CompFor) else None
             scope = body if body is not None else node.body
@@ -310,6 +317,16 @@ def main(model, loader, val_loader, opt, test_only):
                 self.report(n, f"`{name}(...)` is called from the training loop with `{models[0]}` in training mode "
                                f"(no .eval() before it here, none inside it): Dropout/BatchNorm run in training mode")
                 return
+
+
+# Words that name a callable wrapping a model rather than another model: `model_inferer`, `net_fn`.
+_WRAPPER_WORDS = frozenset({"inferer", "infer", "inference", "fn", "func", "wrapper", "predictor", "forward", "runner"})
+
+
+def _wraps(name: str, owners: set[str | None]) -> bool:
+    """`model_inferer` wraps `model` (switched): the name holds a switched model's words and a wrapper word."""
+    words = set(name_tokens(name))
+    return bool(words & _WRAPPER_WORDS) and any(o and set(name_tokens(o)) <= words for o in owners)
 
 
 def _is_backward(call: cst.Call) -> bool:
