@@ -100,7 +100,7 @@ def template_matches(saved: frozenset[str], keys: frozenset[str]) -> bool:
 
 def path_keys(expr: ast.expr, scope: str, opened: Mapping[str, ast.expr] | None = None) -> frozenset[str]:
     """Keys of the file `expr` names: the whole path, and its last component when it is joined
-    (`os.path.join(a, "x.pth")`, `a / "x.pth"`, `a.joinpath("x.pth")`, `a + "/" + "x.pth"`). `scope`: "file.py:func.inner"
+    (`os.path.join(a, "x.pth")`, `a / "x.pth"`, `a.joinpath("x.pth")`). `scope`: "file.py:func.inner"
     (bare names are only comparable within one scope); `opened`: names bound by `with open(X) as f`."""
     expr = _unwrap(expr, opened or {})
     keys = {_key(expr, scope)}
@@ -109,14 +109,8 @@ def path_keys(expr: ast.expr, scope: str, opened: Mapping[str, ast.expr] | None 
         last = expr.right
     elif isinstance(expr, ast.Call) and _called(expr) in _JOINS and expr.args:
         last = expr.args[-1]
-    elif isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add) and isinstance(expr.right, ast.Constant) \
-            and isinstance(expr.right.value, str) and expr.right.value.rstrip("/"):
-        # `path + '/' + 'checkpoint.pth'`, `root + "/best.pt"`: the file name the string ends with
-        last = ast.Constant(expr.right.value.rsplit("/", 1)[-1] or expr.right.value)
     if last is not None:
-        key = _key(_unwrap(last, {}), scope)
-        if not (isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add)) or key.startswith("file:"):
-            keys.add(key)  # a concatenation counts by a named file only (`+ "checkpoint.pth"`, not `+ ".pth"`)
+        keys.add(_key(_unwrap(last, {}), scope))
     return frozenset(keys)
 
 
@@ -140,7 +134,7 @@ def path_names(nodes: list[ast.AST]) -> dict[str, ast.expr]:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
             joined = isinstance(value, ast.Call) and _called(value) in _JOINS
-            if joined or _template(value) is not None or isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Div, ast.Add)):
+            if joined or _template(value) is not None or isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
                 out[node.targets[0].id] = value
     return out
 

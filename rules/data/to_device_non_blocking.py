@@ -203,6 +203,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         super().__init__(context, options)
         self._loader_names: dict[str, str] = {}  # name -> PINNED / UNPINNED / PIN_FALSE of its DataLoader(...)
         self._loops: list[set[str] | None] = []
+        self._on_device: set[str] = set()  # names a loop body bound to a device move (`x = x.float().to(device)`)
         self._pins: list[str] = []  # per loop frame: the pin state of the loader it iterates
         self._trains: list[bool] = []  # per loop frame: is it a training loop
         self._loader_roles: dict[str, str | None] = {}  # name -> TRAIN / EVAL / None of its DataLoader(...)
@@ -243,9 +244,13 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
 
     def _is_batch(self, expr: cst.BaseExpression) -> bool:
         # Only a name or an item of it: `batch["x"].float().to(...)` makes a new (pageable) tensor.
+        # Not a slice of a name already moved to the device (`batch_y = batch_y.float().to(device)`,
+        # then `batch_y[:, -n:].to(device)`: LTSF-Linear's and PatchTST's loops, judged wrong): no copy.
         node = expr
         while isinstance(node, cst.Subscript):
             node = node.value
+        if node is not expr and isinstance(node, cst.Name) and node.value in self._on_device:
+            return False
         return isinstance(node, cst.Name) and node.value in self._batch_names()
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -379,25 +384,34 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         value = original_node.value
         values = [e.value for e in value.elements] if isinstance(value, cst.Tuple) else [value]
         from_batch = any(self._derived_from_batch(v) for v in values)
+        moved = len(values) == 1 and self._moved(values[0])
         for t in original_node.targets:
             for name in target_names(t.target):
                 if from_batch:
                     frame.add(name)
                 else:
                     frame.discard(name)
+                if moved:
+                    self._on_device.add(name)
+                else:
+                    self._on_device.discard(name)
 
     def _derived_from_batch(self, expr: cst.BaseExpression) -> bool:
-        """`data`, `batch["x"]`, `x.float()`, `{k: v for k, v in batch.items()}`: still the loader's
-        batch on the host. Not once moved to the device (`x = x.float().to(device)`): a later
-        `x[:, -n:].to(device)` copies nothing (LTSF-Linear's and PatchTST's `batch_y`, judged wrong)."""
+        """`data`, `batch["x"]`, `x.to(dev)`, `{k: v.to(dev) for k, v in batch.items()}`."""
         if isinstance(expr, (cst.DictComp, cst.ListComp, cst.GeneratorExp)):
             it = expr.for_in.iter
             return self._derived_from_batch(it)
         while isinstance(expr, (cst.Call, cst.Attribute, cst.Subscript)):
-            if isinstance(expr, cst.Call) and self._moves_to_device(expr):
-                return False
             expr = expr.func if isinstance(expr, cst.Call) else expr.value
         return isinstance(expr, cst.Name) and expr.value in self._batch_names()
+
+    def _moved(self, expr: cst.BaseExpression) -> bool:
+        """`x = x.float().to(device)` was bound in this loop: `x` holds a device tensor."""
+        while isinstance(expr, (cst.Call, cst.Attribute)):
+            if isinstance(expr, cst.Call) and self._moves_to_device(expr):
+                return True
+            expr = expr.func if isinstance(expr, cst.Call) else expr.value
+        return False
 
     def _moves_to_device(self, call: cst.Call) -> bool:
         """`x.cuda()`, `x.to(device)`, `x.to(device=dev)` (not `x.to(torch.float16)`)."""
@@ -452,7 +466,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         self._trains.append(self._trains_loop(node) if pin is not None else bool(self._trains and self._trains[-1]))
 
     def leave_For(self, original_node: cst.For) -> None:
-        self._loops.pop()
+        if self._loops.pop() is not None:
+            self._on_device.clear()  # what a loop over a loader moved is its own
         self._scales.pop()
         self._pins.pop()
         self._trains.pop()

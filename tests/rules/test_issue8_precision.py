@@ -1031,30 +1031,3 @@ def test_rl501_leaves_a_helper_called_only_when_resuming_alone():
     facts = collect_facts({"utils.py": utils, "train.py": train, "test.py": test})
     assert facts.resume_only_callees == {"load_optim"}
 
-
-def test_resume_words_are_read_in_any_case():
-    """MPRNet's train.py resumes under `if opt.TRAINING.RESUME:` (a yacs config): its `load_optim` and
-    `load_start_epoch` are resume-only helpers as Uformer's are."""
-    train = "import utils\nif opt.TRAINING.RESUME:\n    utils.load_optim(optimizer, path)\nif resumeTraining:\n    utils.load_start_epoch(path)\n"
-    assert collect_facts({"train.py": train}).resume_only_callees == {"load_optim", "load_start_epoch"}
-    assert collect_facts({"train.py": "if opt.PRESUMED:\n    f(x)\n"}).resume_only_callees == frozenset()
-
-
-def test_rl501_reads_concatenated_paths_and_names_bound_to_them():
-    """LTSF-Linear's EarlyStopping saves `path + '/' + 'checkpoint.pth'`; the experiment reloads it as
-    `best_model_path = path + '/' + 'checkpoint.pth'` then `torch.load(best_model_path)`, and in
-    test() as `os.path.join('./checkpoints/' + setting, 'checkpoint.pth')`: the run's own file (judged
-    not worth a change, six findings). A suffix alone (`+ '.pth'`) names no file."""
-    tools = ("import torch\nclass EarlyStopping:\n    def save_checkpoint(self, val_loss, model, path):\n"
-             "        torch.save(model.state_dict(), path + '/' + 'checkpoint.pth')\n")
-    exp = ("import os\nimport torch\nclass Exp:\n    def train(self, path):\n"
-           "        best_model_path = path + '/' + 'checkpoint.pth'\n"
-           "        self.model.load_state_dict(torch.load(best_model_path))\n"
-           "    def test(self, setting):\n"
-           "        self.model.load_state_dict(torch.load(os.path.join('./checkpoints/' + setting, 'checkpoint.pth')))\n"
-           "    def pretrained(self, args):\n        weights = args.weights + '/released.pth'\n"
-           "        self.model.load_state_dict(torch.load(weights))\n")
-    found = run("RL501", exp, "exp/exp_main.py", **{"utils/tools.py": tools})
-    assert [f.position.start.line for f in found] == [11]
-    suffix = tools.replace("path + '/' + 'checkpoint.pth'", "path + '.pth'")
-    assert len(run("RL501", exp.replace("'checkpoint.pth'", "'.pth'"), "exp/exp_main.py", **{"utils/tools.py": suffix})) == 3
