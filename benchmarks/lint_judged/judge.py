@@ -19,6 +19,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --twelfth    # the twelfth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --thirteenth # the thirteenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --fourteenth # the fourteenth held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --fifteenth  # the fifteenth held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -97,6 +98,9 @@ THIRTEENTH = HERE / "judgements_thirteenth.json"
 # Judged once (at repolens d7739af, mid seventh session) by a second judge on eight repositories
 # nobody had linted, only totals and per-rule counts reported: a fourteenth set.
 FOURTEENTH = HERE / "judgements_fourteenth.json"
+# Judged once (at repolens f9ed35d, the end of the seventh session's rule changes) by a second judge on
+# eight repositories nobody had linted, only totals and per-rule counts reported: a fifteenth set.
+FIFTEENTH = HERE / "judgements_fifteenth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -113,6 +117,7 @@ HELD_OUT_SETS = {
     "twelfth": (TWELFTH, "the twelfth held-out set, judged at first sight at be37a9f"),
     "thirteenth": (THIRTEENTH, "the thirteenth held-out set, judged at first sight at 158a736"),
     "fourteenth": (FOURTEENTH, "the fourteenth held-out set, judged at first sight at d7739af"),
+    "fifteenth": (FIFTEENTH, "the fifteenth held-out set, judged at first sight at f9ed35d"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 

@@ -376,8 +376,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         return self._off(dataloader_arg(call, "pin_memory")) or _pin_state(call)
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
-        # After the value was visited: the copies in `x, y = x.to(dev), y.to(dev)` were seen while x and
-        # y were still the loader's batch; from here on they name device tensors (or other values).
+        # After the value was visited: `x, y = x.to(dev), y.to(dev)` must see x and y as batches. A name
+        # bound to a device move is remembered too: a slice of it copies nothing (`_is_batch`).
         frame = next((f for f in reversed(self._loops) if f is not None), None)
         if frame is None:
             return

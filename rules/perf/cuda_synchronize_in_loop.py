@@ -22,8 +22,6 @@ def train(model, loader, optimizer, criterion):
 """
 
 
-
-
 class CudaSynchronizeInLoop(TrainingLoopRule):
     """
     ## What it does
