@@ -9,7 +9,7 @@ from repolens.lint.classes import is_module_construction
 from repolens.lint.helpers import (NOT_LITERAL, class_methods, dotted, last_segment, literal, method_name, receiver,
                                    self_attribute)
 from repolens.lint.scoped import ScopedRule
-from repolens.lint.traverse import nodes
+from repolens.lint.traverse import calls_in, nodes
 
 # Modules without parameters or buffers whose loss is harmless (a dict of criteria, a list of
 # activations): a plain container of only these is not flagged. Dropout is not here: a plain
@@ -149,6 +149,23 @@ class Helper:                                              # not an nn.Module
 """),
     ]
     invalid = [
+        # A same-file block with parameters in a plain list (DiT's `blocks` without its ModuleList).
+        Example("""
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+        self.fc = nn.Linear(dim, dim)
+
+
+class Net(nn.Module):
+    def __init__(self, depth):
+        super().__init__()
+        self.blocks = [Block(64) for _ in range(depth)]
+"""),
         Example("""
 import torch.nn as nn
 
@@ -260,7 +277,7 @@ class Tower(t.nn.Module):
             self._stateless[name] = False  # a class that builds itself is not stateless
             cls = next((c for c in (self.context.module.body if self.context.module is not None else ())
                         if isinstance(c, cst.ClassDef) and c.name.value == name), None)
-            calls = [n for n in nodes(cls) if isinstance(n, cst.Call)] if cls is not None else []
+            calls = list(calls_in(cls)) if cls is not None else []  # its methods' calls too
             self._stateless[name] = cls is not None and not any(
                 method_name(c) in _STATE_METHODS or last_segment(c.func) == "Parameter"
                 or (is_module_construction(self, c) and self._stateful_module(c)) for c in calls)
