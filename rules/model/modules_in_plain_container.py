@@ -1,27 +1,15 @@
 """RL211 modules-in-plain-container: sub-modules kept in a list/dict/tuple attribute."""
 
-import re
-
 import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.classes import is_module_construction
 from repolens.lint.helpers import (NOT_LITERAL, class_methods, dotted, last_segment, literal, method_name, receiver,
                                    self_attribute)
+from repolens.lint.knowledge.nn import is_stateless_nn
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import calls_in, nodes
 
-# Modules without parameters or buffers whose loss is harmless (a dict of criteria, a list of
-# activations): a plain container of only these is not flagged. Dropout is not here: a plain
-# list hides it from `.eval()`.
-STATELESS = re.compile(r"Loss$|^(?:ReLU6?|LeakyReLU|R?ReLU|P?ELU|SELU|CELU|GELU|SiLU|Mish|Sigmoid|LogSigmoid|Tanh|"
-                       r"Tanhshrink|Softmax|LogSoftmax|Softmax2d|Softmin|Softplus|Softsign|Hardtanh|Hardswish|"
-                       r"Hardsigmoid|Hardshrink|Softshrink|Identity|Flatten|Unflatten|"
-                       # resampling, pooling and padding: no parameters, no buffers, no train/eval behaviour
-                       # (pytorch-ssd's FPN keeps five nn.Upsample in a list: judged wrong)
-                       r"Upsample|UpsamplingNearest2d|UpsamplingBilinear2d|PixelShuffle|PixelUnshuffle|ChannelShuffle|"
-                       r"(?:Adaptive)?(?:Max|Avg)Pool[123]d|LPPool[12]d|MaxUnpool[123]d|Fold|Unfold|"
-                       r"(?:Zero|Reflection|Replication|Constant|Circular)Pad[123]d)$")
 CONTAINERS = ("torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.Sequential",
               "torch.nn.modules.container.ModuleList", "torch.nn.modules.container.ModuleDict",
               "torch.nn.modules.container.Sequential")
@@ -264,8 +252,8 @@ class Tower(t.nn.Module):
         if not is_module_construction(self, node):
             return False
         qualified = self.qualified_name(node.func) or ""
-        if qualified.startswith("torch.nn.") and STATELESS.search(qualified.rsplit(".", 1)[-1]):
-            return False
+        if is_stateless_nn(qualified):
+            return False  # activations, losses, resampling, pooling, padding: nothing to lose
         return not (isinstance(node.func, cst.Name) and self._stateless_class(node.func.value))
 
     def _stateless_class(self, name: str) -> bool:

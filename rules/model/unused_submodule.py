@@ -9,15 +9,10 @@ from repolens.lint import Example, Severity
 from repolens.lint.facts import file_facts
 from repolens.lint.classes import is_module_construction
 from repolens.lint.helpers import argument, class_methods, dotted, literal, self_attribute
-from repolens.lint.knowledge.nn import is_torch_nn_class
+from repolens.lint.knowledge.nn import is_stateless_nn, is_torch_nn_class
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import nodes
 
-# Modules without parameters whose loss is harmless: an unused one is dead code, not a bug.
-STATELESS = re.compile(r"Loss$|Pool\dd$|^(?:ReLU6?|LeakyReLU|R?ReLU|P?ELU|SELU|CELU|GELU|SiLU|Mish|Sigmoid|"
-                       r"LogSigmoid|Tanh|Tanhshrink|Softmax|LogSoftmax|Softmax2d|Softmin|Softplus|Softsign|Hardtanh|"
-                       r"Hardswish|Hardsigmoid|Hardshrink|Softshrink|Identity|Flatten|Unflatten|Upsample\w*|"
-                       r"PixelShuffle|PixelUnshuffle|ZeroPad\dd|ConstantPad\dd|ReflectionPad\dd|ReplicationPad\dd)$")
 # Dropout has no parameters either, but one that is built and never applied is regularisation the
 # author meant to have and silently does not (a literal p=0 is a placeholder: left alone).
 DROPOUT = re.compile(r"^(?:Dropout\dd?|Dropout|AlphaDropout|FeatureAlphaDropout)$")
@@ -254,7 +249,7 @@ class ResNet(t.nn.Module):
         if is_torch_nn_class(qualified) and DROPOUT.search(qualified.rsplit(".", 1)[-1]):
             rate = argument(value, "p", 0)
             return rate is None or literal(rate.value) not in (0, 0.0)  # dropout the model never applies
-        return not (is_torch_nn_class(qualified) and STATELESS.search(qualified.rsplit(".", 1)[-1]))
+        return not is_stateless_nn(qualified)
 
     def _is_read(self, attr: str) -> bool:
         facts = self.facts
