@@ -562,7 +562,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         if "no_grad" in text or "inference_mode" in text or "set_grad_enabled" in text:
             train["no_grad_callees"] = trainfacts.no_grad_callees_of(tree)
         if "resum" in text or "restart" in text:
-            train["resume_callees"], train["plain_callees"] = trainfacts.resume_callees_of(tree)
+            train["resume_callees"], train["plain_callees"] = trainfacts.resume_callees_of(tree, walked.calls)
         else:  # every call here is a plain one: a function also called here is no resume-only one
             train["plain_callees"] = trainfacts.called_names(walked.calls)
         if "save" in text:  # the scope walk only where some call is torch.save (most files have none)

@@ -133,8 +133,8 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
     `load_dataset(split="validation")`), the enclosing loader factory's name (`get_val_loader`),
     a function named for evaluation around it (makemore's `evaluate()` samples batches with
     `shuffle=True`), and, only when asked, a literal `shuffle=True`. A loader of a dataset
-    module's self-test has no
-    role (`in_self_test`), nor one the code only takes a batch from (`peeks_one_batch`).
+    module's self-test has no role (`in_self_test`), nor one the code only takes a batch from
+    (`peeks_one_batch`).
     """
     if in_self_test(tracker, call) or peeks_one_batch(tracker, call):
         return None

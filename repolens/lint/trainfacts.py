@@ -184,11 +184,12 @@ def called_names(calls: list[ast.Call]) -> frozenset[str]:
     return frozenset(name for c in calls if (name := _called_name(c)))
 
 
-def resume_callees_of(tree: ast.Module) -> tuple[frozenset[str], frozenset[str]]:
+def resume_callees_of(tree: ast.Module, calls: list[ast.Call]) -> tuple[frozenset[str], frozenset[str]]:
     """(names of functions called when resuming, names called anywhere else) in the file: a call in
     the body of an `if` whose test says resume (`if opt.resume:`), or in a function named for it,
     is a resume call. A function some file calls only that way loads the run's own checkpoint
-    (Uformer's `load_optim` / `load_start_epoch`, called under `if opt.resume:`)."""
+    (Uformer's `load_optim` / `load_start_epoch`, called under `if opt.resume:`). `calls`: every call
+    of the file, as the facts pass's one walk collected them."""
     resuming: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and _says_resume(ast.unparse(node.test)):
@@ -198,7 +199,6 @@ def resume_callees_of(tree: ast.Module) -> tuple[frozenset[str], frozenset[str]]
         else:
             continue
         resuming.update(id(n) for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Call))
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
     return called_names([c for c in calls if id(c) in resuming]), called_names([c for c in calls if id(c) not in resuming])
 
 

@@ -178,8 +178,10 @@ class MinMaxScientificImages(BindingTracker, Rule):
         x = _key(left.left)
         if self._min(left.right) != x:
             return
-        if self._range_of(node.right) == x and not self._is_mri() and not self._noise(node, left.left) \
-                and not self._only_displayed(node):
+        if self._range_of(node.right) != x or self._is_mri():
+            return
+        lines, at = self._statements(node)  # read once: both exemptions look around the scaling
+        if not self._noise(lines, at, left.left) and not self._only_displayed(lines, at):
             self.report(node)
 
     def _scope(self) -> cst.CSTNode | None:
@@ -193,13 +195,12 @@ class MinMaxScientificImages(BindingTracker, Rule):
         at = next((i for i, line in enumerate(lines) if any(v is node for v in nodes(line))), -1)
         return lines, at
 
-    def _noise(self, node: cst.BinaryOperation, x: cst.BaseExpression) -> bool:
+    def _noise(self, lines: list[cst.SimpleStatementLine], at: int, x: cst.BaseExpression) -> bool:
         """`x` was last bound, before the scaling, to random numbers the code drew
         (`torch.empty(...).normal_()`, `np.random.rand(...)`): noise to fill a masked block (MONAI's
         SwinUNETR pretraining), no measured value."""
         if not isinstance(x, cst.Name):
             return False
-        lines, at = self._statements(node)
         for line in reversed(lines[:max(at, 0)]):
             for small in line.body:
                 if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == x.value
@@ -211,12 +212,11 @@ class MinMaxScientificImages(BindingTracker, Rule):
         text = self.context.source
         return bool(_MRI.search(text) or _MRI.search(self.context.path)) and not _CT.search(text)
 
-    def _only_displayed(self, node: cst.BinaryOperation) -> bool:
+    def _only_displayed(self, lines: list[cst.SimpleStatementLine], at: int) -> bool:
         """The scaled value becomes a picture and nothing else: it is assigned to a name (or an item
         of one) that every later statement of the enclosing function reading it turns into 8-bit
         pixels (`x * 255.0`, `.astype(np.uint8)`) or hands to a display call (`make_grid`,
         `writer.add_images(..., snapshot)`), and at least one does."""
-        lines, at = self._statements(node)
         if at < 0:
             return False
         targets: set[str] = set()

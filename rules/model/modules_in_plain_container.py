@@ -247,6 +247,10 @@ class Tower(t.nn.Module):
                         replacement=self._fix(stmt.value, kind))
 
     # -- what is a plain container of modules? --------------------------------------------------
+    def __init__(self, context, options=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(context, options)
+        self._stateless: dict[str, bool] = {}  # same-file class name -> builds nothing with state
+
     def _stateful_module(self, node) -> bool:
         """A module construction whose loss matters (it has, or may have, parameters or modes)."""
         if not is_module_construction(self, node):
@@ -259,16 +263,14 @@ class Tower(t.nn.Module):
     def _stateless_class(self, name: str) -> bool:
         """A class of this file that builds only stateless torch.nn modules and holds no parameter or
         buffer of its own (LTSF-Linear's `moving_avg`, an `nn.AvgPool1d` with padding)."""
-        if not hasattr(self, "_stateless"):
-            self._stateless: dict[str, bool] = {}
         if name not in self._stateless:
             self._stateless[name] = False  # a class that builds itself is not stateless
             cls = next((c for c in (self.context.module.body if self.context.module is not None else ())
                         if isinstance(c, cst.ClassDef) and c.name.value == name), None)
             calls = list(calls_in(cls)) if cls is not None else []  # its methods' calls too
             self._stateless[name] = cls is not None and not any(
-                method_name(c) in _STATE_METHODS or last_segment(c.func) == "Parameter"
-                or (is_module_construction(self, c) and self._stateful_module(c)) for c in calls)
+                method_name(c) in _STATE_METHODS or last_segment(c.func) == "Parameter" or self._stateful_module(c)
+                for c in calls)
         return self._stateless[name]
 
     def _plain_container_of_modules(self, value, init, attr) -> str | None:
