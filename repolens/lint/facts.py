@@ -89,6 +89,9 @@ class FileFacts:
     info: ModuleInfo | None = None
     calls_init: bool = False
     imports: frozenset[str] = frozenset()  # top-level module names imported
+    # of those, the ones imported only inside `try:` with an ImportError handler (a library's
+    # optional backend, such as a vendored mmcv's `tifffile`): no evidence of what the project reads
+    optional_imports: frozenset[str] = frozenset()
     scales_images: bool = False  # `/ 255`, Normalize, ToTensor ... outside a function that decodes its own images
     # classes with a __getitem__: those that read a file per sample (a path opened, an image decoded)
     # and those that do not (data already in memory, transformed there) (RL102)
@@ -148,6 +151,7 @@ class ProjectFacts:
     model: ProjectModel = field(default_factory=lambda: ProjectModel(()))
     init_files: tuple[str, ...] = ()  # files that call nn.init / define an init routine
     imports: frozenset[str] = frozenset()
+    required_imports: frozenset[str] = frozenset()  # imported somewhere outside an optional-import `try:`
     image_scaling_files: tuple[str, ...] = ()  # files that scale pixels apart from their own decoding (RL104)
     reading_dataset_classes: frozenset[str] = frozenset()  # __getitem__ reads a file per sample (RL102)
     memory_dataset_classes: frozenset[str] = frozenset()  # __getitem__ reads no file (RL102)
@@ -206,11 +210,37 @@ class ProjectFacts:
 
     @property
     def reads_scientific_images(self) -> bool:
-        return bool(self.imports & SCIENTIFIC_IMAGE_MODULES)
+        return bool(self.required_imports & SCIENTIFIC_IMAGE_MODULES)
 
     @property
     def calls_init(self) -> bool:
         return bool(self.init_files)
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _optional_imports(tree: ast.Module) -> frozenset[str]:
+    """Top-level modules this file imports only in the body of a `try:` whose handler catches the
+    import failing (`try: import tifffile` / `except ImportError: tifffile = None`)."""
+    optional: set[str] = set()
+    plain: set[str] = set()
+    guarded: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+                h.type is None or any((ast_dotted_name(t) or "").rsplit(".", 1)[-1] in _IMPORT_ERRORS
+                                      for t in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]))
+                for h in node.handlers):
+            guarded.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = {node.module.split(".")[0]}
+        else:
+            continue
+        (optional if id(node) in guarded else plain).update(names)
+    return frozenset(optional - plain)
 
 
 # What a __getitem__ calls to read a sample from storage: `Image.open`, `cv2.imread`, `np.load`,
@@ -586,6 +616,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         random_transforms=frozenset(random_transforms),
         compose_transforms=frozenset(compose_transforms),
         imports=frozenset(imports),
+        optional_imports=_optional_imports(tree) & frozenset(imports) if tree is not None and "try" in text else frozenset(),
         loads_weights=_has(text, "weights", _WEIGHTS_TEXT),
         uses_batchnorm=_has(text, "batchnorm", _BATCHNORM_TEXT),
         attribute_reads=frozenset(walked.reads) if walked else frozenset(),
@@ -614,6 +645,7 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         model=model,
         init_files=tuple(f.path for f in per_file if f.calls_init),
         imports=frozenset().union(*(f.imports for f in per_file)) if per_file else frozenset(),
+        required_imports=frozenset().union(*(f.imports - f.optional_imports for f in per_file)) if per_file else frozenset(),
         image_scaling_files=tuple(f.path for f in per_file if f.scales_images),
         reading_dataset_classes=frozenset().union(*(f.reading_datasets for f in per_file)) if per_file else frozenset(),
         memory_dataset_classes=frozenset().union(*(f.memory_datasets for f in per_file)) if per_file else frozenset(),

@@ -40,9 +40,12 @@ def _other_branches(binding_above: tuple[cst.CSTNode, ...], binding: cst.CSTNode
     return skip
 
 
-def uses_after(scope: cst.CSTNode, value: cst.CSTNode, name: str) -> list[tuple[cst.Name, tuple[cst.CSTNode, ...]]] | None:
+def uses_after(scope: cst.CSTNode, value: cst.CSTNode, name: str, *, until_rebound: bool = False
+               ) -> list[tuple[cst.Name, tuple[cst.CSTNode, ...]]] | None:
     """The reads of `name` after the statement that binds `value` to it, each with its ancestors
-    (outermost first), leaving out the branches an enclosing `if` runs instead of that statement.
+    (outermost first), leaving out the branches an enclosing `if` runs instead of that statement;
+    with `until_rebound`, only those before the next statement that binds `name` again (a script
+    that reuses `data_loader` for a later loader: the later reads are of that one).
     None when `value` is not under `scope`."""
     walked = _walked(scope)
     at = next((i for i, (n, _) in enumerate(walked) if n is value), None)
@@ -59,9 +62,17 @@ def uses_after(scope: cst.CSTNode, value: cst.CSTNode, name: str) -> list[tuple[
             continue
         if not after or id(n) in skip or any(a is statement for a in ancestors):
             continue
-        if isinstance(n, cst.Name) and n.value == name and not _is_target(n, ancestors):
-            uses.append((n, ancestors))
+        if isinstance(n, cst.Name) and n.value == name:
+            if not _is_target(n, ancestors):
+                uses.append((n, ancestors))
+            elif until_rebound:
+                break
     return uses
+
+
+def ancestors_of(scope: cst.CSTNode, value: cst.CSTNode) -> tuple[cst.CSTNode, ...]:
+    """The nodes above `value` within `scope`, outermost first (empty when it is not there)."""
+    return next((above for n, above in _walked(scope) if n is value), ())
 
 
 # The last scope walked, with its nodes and ancestors: several rules ask about the loaders of one
@@ -86,11 +97,14 @@ def _is_target(name: cst.Name, ancestors: tuple[cst.CSTNode, ...]) -> bool:
     return isinstance(parent, cst.Attribute) and parent.attr is name  # `x.name`: another object's field
 
 
-def draws_one_batch(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
-    """This use of a loader takes one batch and no more, outside any other loop: `next(iter(loader))`,
+def draws_one_batch(use: cst.Name, above: tuple[cst.CSTNode, ...], bound_in: tuple[cst.CSTNode, ...] = ()) -> bool:
+    """This use of a loader takes one batch and no more, outside any other loop than those the
+    loader is built in (`bound_in`: the binding's ancestors; a loop that builds a loader per task
+    and shows a batch of each still draws one batch per loader): `next(iter(loader))`,
     or `for batch in loader:` (through `enumerate` / `tqdm`) whose body ends in an unconditional
     `break` and never `continue`s (a dataset module's peek at its first batch)."""
-    loops = [i for i, a in enumerate(above) if isinstance(a, (cst.For, cst.While, cst.CompFor))]
+    outer = {id(a) for a in bound_in}
+    loops = [i for i, a in enumerate(above) if isinstance(a, (cst.For, cst.While, cst.CompFor)) and id(a) not in outer]
     if len(above) >= 4 and not loops:
         inner, outer = above[-2], above[-4]  # Call(iter) > Arg > Name; Call(next) > Arg > Call(iter)
         if isinstance(inner, cst.Call) and _called(inner) == "iter" and isinstance(outer, cst.Call) \

@@ -16,7 +16,7 @@ import libcst as cst
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, is_main_guard, keyword_arg, last_segment, literal, method_name
 from repolens.lint.knowledge.dataloader import dataloader_arg
-from repolens.lint.reach import draws_one_batch, uses_after
+from repolens.lint.reach import ancestors_of, draws_one_batch, uses_after
 from repolens.lint.traverse import calls
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -172,8 +172,10 @@ def peeks_one_batch(tracker: BindingTracker, call: cst.Call) -> bool:
     module = tracker.context.module  # type: ignore[attr-defined]
     if not name or "." in name or module is None:
         return False
-    uses = uses_after(tracker.current_scope(module), call, name)
-    return bool(uses) and all(draws_one_batch(use, above) for use, above in uses)
+    scope = tracker.current_scope(module)
+    uses = uses_after(scope, call, name, until_rebound=True)
+    bound_in = ancestors_of(scope, call)
+    return bool(uses) and all(draws_one_batch(use, above, bound_in) for use, above in uses)
 
 
 def in_self_test(tracker: BindingTracker, call: cst.CSTNode) -> bool:
@@ -197,17 +199,24 @@ def in_self_test(tracker: BindingTracker, call: cst.CSTNode) -> bool:
 
 
 def _role_from_loops(tracker: BindingTracker, call: cst.Call) -> str | None:
-    """TRAIN when a training loop of the project iterates the name the loader is bound to: the
-    same file's loops over that name, or, for a `self.<attr>` loader, any file's loops over that
-    attribute (`self.loader` set in `__init__`, iterated by `Trainer.fit` elsewhere)."""
+    """TRAIN when a training loop of the project iterates the name the loader is bound to: for a
+    name local to a function, that function's loops over it (another function's `data_loader` is
+    another loader: a notebook's `test_acc()` is no training loop because a training cell reuses
+    the name); for a module-level name, the same file's loops over it; for a `self.<attr>` loader,
+    any file's loops over that attribute (`self.loader` set in `__init__`, iterated by
+    `Trainer.fit` elsewhere)."""
     name = tracker.binding_of(call)
     facts = getattr(tracker, "facts", None)
     if not name or facts is None:
         return None
     here = tracker.context.path  # type: ignore[attr-defined]
     attribute = id(call) in tracker._self_bound
+    local = None if attribute or not tracker.function_stack else (
+        f"{tracker.class_stack[0]}.{tracker.function_stack[0]}" if tracker.class_stack else tracker.function_stack[0])
     for rel, loop in facts.model.loops_over(name):
-        if loop.trains and (rel == here or attribute and loop.attribute):
+        if not loop.trains:
+            continue
+        if attribute and loop.attribute or rel == here and (local is None or loop.scope == local):
             return TRAIN
     return None
 

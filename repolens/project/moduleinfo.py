@@ -71,7 +71,7 @@ class LoopOver:
     attr: str  # the last attribute (`self.train_loader` -> "train_loader"; `loader` for a bare name)
     scope: str
     line: int
-    trains: bool  # the loop body calls `.backward(` (a training loop)
+    trains: bool  # the loop body calls `.backward(` and some `step(` (a training loop)
     attribute: bool = False  # iterates an attribute (`self.loader`, `data.loader`), not a local name
 
 
@@ -494,7 +494,10 @@ class _ScopeReader:
                 if found:
                     end = stmt.end_lineno or stmt.lineno
                     segment = "\n".join(b.lines[stmt.lineno - 1:end])
-                    b.loops.append(LoopOver(found[0], self.scope, stmt.lineno, ".backward(" in segment, found[1]))
+                    # a training loop steps an optimizer after the backward: a loop that only calls
+                    # backward reads gradients (a Fisher estimate, a saliency map, an FGSM attack)
+                    trains = ".backward(" in segment and "step(" in segment
+                    b.loops.append(LoopOver(found[0], self.scope, stmt.lineno, trains, found[1]))
             elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Call):
                 callee = b.qualify(stmt.value.func)
                 if callee:

@@ -1,13 +1,34 @@
+import re
+
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.helpers import has_star_args, literal, star_kwargs
+from repolens.lint.helpers import call_name, code_of, has_star_args, literal, star_kwargs
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
-from repolens.lint.roles import EVAL, TRAIN, dataloader_role, dataset_class_name, is_synthetic_dataset
+from repolens.lint.reach import uses_after
+from repolens.lint.roles import EVAL, TRAIN, dataloader_role, dataset_class_name, is_synthetic_dataset, role_of_name
 
 # Datasets that stream: DataLoader refuses shuffle=True for them (the dataset orders itself).
 STREAMING_HINTS = ("Iterable", "Stream", "WebDataset", "DataPipe", "IterDataPipe")
+
+
+# Words of a callee that takes the loader to train on it (`train(model, loader)`, `fit(loader)`).
+_TRAINING_CALLEES = re.compile(r"(?:^|_)(?:train|training|fit|epoch|run)(?:_|$)", re.I)
+
+
+def _trains_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
+    """This use of a loader trains on it: a `for` over it whose body calls `.backward(` and a
+    `step(`, or an argument of a call named for training (`train_epoch(model, loader)`)."""
+    for depth, a in enumerate(above):
+        if isinstance(a, cst.For) and any(b is a.iter for b in (*above[depth + 1:], use)):
+            body = code_of(a.body)
+            if ".backward(" in body and "step(" in body:
+                return True
+        if isinstance(a, cst.Call) and any(isinstance(b, cst.Arg) for b in above[depth + 1:depth + 2]):
+            if _TRAINING_CALLEES.search(call_name(a) or ""):
+                return True
+    return False
 
 
 class DataLoaderShuffle(BindingTracker, Rule):
@@ -119,7 +140,21 @@ def test():
         if self._streams(node):
             return
         assert role == TRAIN
+        if shuffle is not None and self._deliberate_pass(node):
+            return
         self.report(node if shuffle is None else shuffle)
+
+    def _deliberate_pass(self, node: cst.Call) -> bool:
+        """`memorable = DataLoader(train_dataset, batch_size=6, shuffle=False)` handed to
+        `update_fisher(memorable)`: a pass over the training set that is no training (a Fisher
+        estimate, features, statistics). Only the dataset said "train"; the loader's own name does
+        not, the author wrote `shuffle=False`, and no training loop or training function takes it."""
+        name = self.binding_of(node)
+        module = self.context.module
+        if role_of_name(name) == TRAIN or not name or "." in name or module is None:
+            return False
+        uses = uses_after(self.current_scope(module), node, name)
+        return bool(uses) and not any(_trains_with(use, above) for use, above in uses)
 
     def _through_dict(self, node: cst.Call) -> None:
         """`DataLoader(ds, **kw)`: judged through the dict the project model read, when it did."""

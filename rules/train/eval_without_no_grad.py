@@ -5,7 +5,7 @@ import libcst as cst
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import dotted, literal, method_name, receiver
 from repolens.lint.inputscale import small_images
-from repolens.lint.trainflow import (grad_off_decorated, grad_off_with, is_eval_switch, is_test_path,
+from repolens.lint.trainflow import (grad_off_decorated, grad_off_with, is_eval_switch, is_test_path, is_train_switch,
                                      sets_grad_off)
 from repolens.lint.traverse import children_of, nodes, walk
 
@@ -185,6 +185,10 @@ class Trainer:
         if _freezes(own, models):
             return  # every parameter has requires_grad=False and the inputs need none: autograd records nothing
         first = own.index(switches[0])
+        after = own[first:]
+        if _computes_gradients(after) and any(isinstance(n, cst.Call) and method_name(n) == "step" for n in after) \
+                and not any(is_train_switch(n) for n in after):
+            return  # a training step that puts frozen parts in eval mode (`self.convE.eval()`: BatchNorm stays fixed)
         shielded = {id(d) for w in own if isinstance(w, cst.With) and grad_off_with(self, w) for d in walk(w)}
         for loop in (n for n in own[first:] if isinstance(n, (cst.For, cst.While)) and id(n) not in shielded):
             if _computes_gradients(list(nodes(loop.body))):

@@ -1031,3 +1031,124 @@ def test_rl501_leaves_a_helper_called_only_when_resuming_alone():
     facts = collect_facts({"utils.py": utils, "train.py": train, "test.py": test})
     assert facts.resume_only_callees == {"load_optim"}
 
+
+
+# -- eighth session: continual-learning, ControlNet (batches 19-20) ---------------------------------
+TUTORIAL = '''
+import torch
+
+def train(model, dataset, iters, batch_size, optimizer):
+    for it in range(iters):
+        data_loader = iter(torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True))
+        for x, y in data_loader:
+            loss = model(x, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+def test_acc(model, dataset, batch_size=128):
+    model.eval()
+    data_loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=False)
+    correct = 0
+    for x, y in data_loader:
+        with torch.no_grad():
+            correct += (model(x).argmax(1) == y).sum().item()
+    return correct
+
+def estimate_fisher(model, dataset):
+    model.eval()
+    data_loader = torch.utils.data.DataLoader(dataset, batch_size=1)
+    for x, y in data_loader:
+        loss = model(x, y)
+        model.zero_grad()
+        loss.backward()
+'''
+
+
+def test_a_loop_over_a_same_named_loader_in_another_function_gives_no_training_role():
+    """A notebook's training cell and its `test_acc()` / `estimate_fisher()` both call their loader
+    `data_loader`: only a training loop (backward and a step) in the loader's own function makes it
+    a training loader; a Fisher estimate's backward without a step trains nothing."""
+    lines = {r.position.start.line for code in ("RL102", "RL108") for r in run(code, TUTORIAL, "tutorial.py")}
+    source_lines = TUTORIAL.splitlines()
+    assert lines == {i + 1 for i, l in enumerate(source_lines) if "iter(torch.utils.data.DataLoader" in l}
+
+
+def test_a_loader_rebuilt_per_task_to_show_one_batch_is_a_peek_even_when_the_name_is_reused():
+    source = '''
+import torch
+for task_id in range(len(train_datasets)):
+    data_loader = torch.utils.data.DataLoader(train_datasets[task_id], batch_size=49, shuffle=True)
+    images, _ = next(iter(data_loader))
+    show(images)
+for epoch in range(epochs):
+    data_loader = iter(torch.utils.data.DataLoader(trainset, batch_size=128, shuffle=True))
+    for it in range(iters):
+        x, y = next(data_loader)
+        loss = model(x, y)
+        loss.backward()
+        optimizer.step()
+'''
+    assert [r.position.start.line for r in run("RL102", source, "stability_gap.py")] == [8]
+
+
+def test_rl108_leaves_an_unshuffled_pass_over_the_training_set_that_trains_nothing_alone():
+    """FROMP's `memorable_loader = DataLoader(train_dataset, batch_size=6, shuffle=False)` handed to
+    `update_fisher`: only the dataset said "train"; the same loader handed to a training function,
+    or named for training, is still reported."""
+    template = '''
+from torch.utils.data import DataLoader
+def after_context(model, train_dataset):
+    {name} = DataLoader(dataset=train_dataset, batch_size=6, shuffle=False, num_workers=3)
+    model.{callee}({name})
+'''
+    assert run("RL108", template.format(name="memorable_loader", callee="update_fisher")) == ()
+    assert len(run("RL108", template.format(name="memorable_loader", callee="train_epoch"))) == 1
+    assert len(run("RL108", template.format(name="train_loader", callee="update_fisher"))) == 1
+
+
+def test_rl304_leaves_a_training_step_that_puts_frozen_parts_in_eval_mode_alone():
+    source = '''
+import torch
+class CondVAE(torch.nn.Module):
+    def train_a_batch(self, x, x_, n_replays):
+        x = x.cuda()
+        self.train()
+        if self.convE.frozen:
+            self.convE.eval()
+        for replay_id in range(n_replays):
+            recon, mu, logvar = self(x_[replay_id])
+        loss = self.loss(recon, x)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+'''
+    assert run("RL304", source, "models/cond_vae.py") == ()
+    evaluation = source.replace("        self.optimizer.step()\n", "").replace("loss.backward()", "print(loss)")
+    assert len(run("RL304", evaluation, "models/cond_vae.py")) == 1
+
+
+def test_rl105_does_not_take_an_optional_import_of_a_vendored_library_for_scientific_images():
+    """ControlNet bundles mmcv, whose image IO tries `import tifffile`: the project segments ADE20K
+    photos. An unconditional `import nibabel` still says the project reads MRI volumes."""
+    scaling = "import numpy as np\ndef rerange(img):\n    return (img - img.min()) / (img.max() - img.min())\n"
+    vendored = "try:\n    import tifffile\nexcept ImportError:\n    tifffile = None\n"
+    assert run("RL105", scaling, "mmseg/transforms.py", **{"mmcv/io.py": vendored}) == ()
+    assert len(run("RL105", scaling, "mmseg/transforms.py", **{"data/volumes.py": "import nibabel as nib\n"})) == 1
+
+
+def test_rl304_still_reports_an_epoch_that_evaluates_before_it_trains():
+    source = '''
+import torch
+def fit(model, val_loader, train_loader, optimizer, epochs):
+    for epoch in range(epochs):
+        model.eval()
+        for x, y in val_loader:
+            out = model(x.cuda())
+        model.train()
+        for x, y in train_loader:
+            loss = model(x.cuda()).sum()
+            loss.backward()
+            optimizer.step()
+'''
+    assert len(run("RL304", source, "fit.py")) == 1
