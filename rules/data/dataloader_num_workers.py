@@ -19,8 +19,12 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     A loader counts as a training loader when the evidence says so: the name it is bound to
     (`train_loader`, `trainloader`, `loaders["train"]`, returned from `train_dataloader()`), the
     dataset it loads (`train_set`, `CIFAR10(..., train=True)`, `load_dataset(..., split="train")`),
-    the loader factory it sits in (`get_train_loader`), or a literal `shuffle=True`. Loaders with no
-    such evidence, or evidence of evaluation, are not checked.
+    the loader factory it sits in (`get_train_loader`), a training loop (a `backward` and an
+    optimizer `step`) over the name it is bound to, in its own function (a notebook's `test_acc()`
+    that reuses a training cell's `data_loader` name is not one; nor a Fisher estimate, whose
+    backward steps no optimizer: continual-learning, three judged wrong), or a literal
+    `shuffle=True`. Loaders with no such evidence, or evidence of evaluation, or that the code only
+    takes one batch from (`roles.peeks_one_batch`), are not checked.
 
     A call that passes `**name` is judged through that dict when the project model read it whole
     (`loader_args = dict(batch_size=bs, pin_memory=True)` then `DataLoader(train_set, **loader_args)`):

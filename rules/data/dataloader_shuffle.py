@@ -50,7 +50,14 @@ class DataLoaderShuffle(BindingTracker, Rule):
 
     A loader the code only takes one batch from (`next(iter(loader))`, or a `for` over it that
     ends in `break`: a dataset module's peek at its first batch) has no training role and is left
-    alone (`roles.peeks_one_batch`; kuangliu's pytorch-retinanet, judged wrong before).
+    alone (`roles.peeks_one_batch`; kuangliu's pytorch-retinanet, judged wrong before; also a
+    loader rebuilt per task in a loop to show a batch of each, up to the name's next binding).
+    Nor is an explicit `shuffle=False` over the training set reported when only the dataset said
+    "train", the loader's own name does not, and no training loop (a `backward` and a `step`) or
+    function named for training (`train_epoch(model, loader)`) takes it: a pass that trains
+    nothing, in an order that does not matter (FROMP's `memorable_loader` handed to
+    `update_fisher`, continual-learning; judged wrong). A loader named `train_loader` with
+    `shuffle=False` is still reported (pytorch-vqvae: judged worth a change four times).
 
     ## Why is this bad?
     Without shuffling every epoch sees the samples in the same order, often sorted by class or

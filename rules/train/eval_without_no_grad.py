@@ -27,7 +27,10 @@ class EvalWithoutNoGrad(Rule):
     block or a no-grad function (`ProjectFacts.no_grad_callees`: a `test()` method the training
     script runs under `with torch.no_grad():`; before the sixth session only this file's callers
     were seen, a limit the docs named). A function of the same name called that way elsewhere
-    silences it too.
+    silences it too. A training step that puts frozen parts of the model in eval mode is no
+    evaluation: after the first eval switch the function calls `backward` and an optimizer `step`
+    and switches nothing back to training (continual-learning's `train_a_batch`:
+    `self.convE.eval()` keeps a frozen encoder's BatchNorm fixed; judged wrong, eighth session).
     Nor is it reported where the graph is small: in a file with no GPU evidence in it or within two
     imports of it (a CPU lecture script), or where every stated image side is at most 64 px or the
     script steps a reinforcement-learning environment (`repolens.lint.inputscale`). On judged real
