@@ -27,6 +27,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from repolens import __version__, deepstack, procs
 from repolens.lint.cache import JsonStore, cache_location, same_file
+from repolens.lint import deadcode
 from repolens.lint.facts import (FileFacts, ProjectFacts, facts_from_json, facts_shape, facts_to_json, file_facts,
                                  merge_facts, project_facts_digest)
 from repolens.lint.model import FileResult, Finding, Severity
@@ -172,7 +173,10 @@ def lint_targets(
         scoped.setdefault(scope_of[rel], []).append(ff)
     facts_by_scope = {scope: merge_facts(files, declared_environment_at(settings.root / scope),
                                          config_sizes_at(settings.root / scope),
-                                         released_weights_at(settings.root / scope))
+                                         released_weights_at(settings.root / scope),
+                                         package=deadcode.is_package(settings.root / scope),
+                                         named_elsewhere=functools.partial(deadcode.mentions_under,
+                                                                           settings.root / scope))
                       for scope, files in sorted(scoped.items())}
     facts_keys = {scope: project_facts_digest(f) for scope, f in facts_by_scope.items()}
     empty_key = project_facts_digest(ProjectFacts())

@@ -9,14 +9,15 @@ can be cached per file content and merged.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import re
 from collections import deque
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
-from repolens.lint import checkpoints
+from repolens.lint import checkpoints, deadcode
 from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
 from repolens.project import frameworks
 from repolens.project.configfiles import read_config_text
@@ -133,6 +134,10 @@ class FileFacts:
     # some torch.load result is used as a module here (`model = torch.load(f); model.eval()`) (RL502)
     loads_modules: bool = False
     loads_checkpoints: bool = False  # some call here is torch.load (RL502)
+    # definitions whose name the file holds only where they are defined, as (name, first line, last
+    # line), and every other identifier the file holds (`deadcode`: is a helper named anywhere?)
+    unreferenced_defs: tuple[tuple[str, int, int], ...] = ()
+    mentions: frozenset[str] = frozenset()
     # (line, 1-based column, message) when `ast` cannot parse the file: lets the engine report
     # RL000 for a file whose parse the text pre-filter skipped
     syntax_error: tuple[int, int, str] | None = None
@@ -180,6 +185,12 @@ class ProjectFacts:
     object_checkpoint_keys: frozenset[str] = frozenset()  # keys of checkpoints that pickle objects (RL501)
     loads_modules: bool = False  # some file uses a loaded checkpoint as a module: whole modules by design (RL502)
     loads_checkpoints: bool = False  # some file calls torch.load: the project reads back what it saves (RL502)
+    # (file, first line, last line) of functions, classes and methods nothing in the project names
+    # (`deadcode`): no rule reports inside them
+    dead_code: frozenset[tuple[str, int, int]] = frozenset()
+
+    def in_dead_code(self, rel: str, line: int) -> bool:
+        return any(r == rel and first <= line <= last for r, first, last in self.dead_code)
 
     @property
     def uses_cuda(self) -> bool:
@@ -558,8 +569,10 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text)}
     saved: tuple[frozenset[str], bool, frozenset[str]] = (frozenset(), False, frozenset())
     loads_modules = loads_checkpoints = False
+    unreferenced: tuple[tuple[tuple[str, int, int], ...], frozenset[str]] = ((), frozenset())
     if tree is not None:
         walked = _Walk(tree)
+        unreferenced = deadcode.unreferenced(tree, text)
         aliases = AliasTable()
         for node in walked.imports:  # in ast.walk order, as AliasTable.from_ast feeds them
             if isinstance(node, ast.Import):
@@ -629,20 +642,28 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         object_checkpoint_keys=saved[2],
         loads_modules=loads_modules,
         loads_checkpoints=loads_checkpoints,
+        unreferenced_defs=unreferenced[0],
+        mentions=unreferenced[1],
         syntax_error=syntax_error,
     )
 
 
 def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declaration] | None = None,
                 config_sizes: Iterable[tuple[str, StatedSize]] = (),
-                released_weights: Iterable[str] | None = None) -> ProjectFacts:
+                released_weights: Iterable[str] | None = None, *, package: bool = False,
+                named_elsewhere: Callable[[frozenset[str]], frozenset[str]] | None = None) -> ProjectFacts:
     """The project's facts from its files' facts, the versions it declares, the sizes its config
-    files state and the weights its documents link (None: documents not read)."""
+    files state and the weights its documents link (None: documents not read). `package`: the
+    project installs as one (its public names may be API); `named_elsewhere(names)`: which of
+    `names` its configs, scripts and docs hold (`deadcode`)."""
     per_file = sorted(per_file, key=lambda f: f.path)
     model = ProjectModel([f.info for f in per_file if f.info is not None], environment, config_sizes,
                          released_weights)
+    dead = deadcode.dead_spans(((f.path, f.unreferenced_defs, f.mentions) for f in per_file),
+                               lambda rel: bool(model.importers.get(rel)), package, named_elsewhere)
     return ProjectFacts(
         model=model,
+        dead_code=dead,
         init_files=tuple(f.path for f in per_file if f.calls_init),
         imports=frozenset().union(*(f.imports for f in per_file)) if per_file else frozenset(),
         required_imports=frozenset().union(*(f.imports - f.optional_imports for f in per_file)) if per_file else frozenset(),
@@ -688,7 +709,9 @@ def collect_facts(sources: Mapping[str, str]) -> ProjectFacts:
     configs = [(p, s) for p, t in sorted(sources.items()) if p.endswith(CONFIG_SUFFIXES)
                for s in sizes_in_config(read_config_text(p, t))]
     return merge_facts((file_facts(path, text) for path, text in py.items()),
-                       declared_environment_in(sources), configs, released_weights_in(sources))
+                       declared_environment_in(sources), configs, released_weights_in(sources),
+                       package=deadcode.is_package_in(sources),
+                       named_elsewhere=functools.partial(deadcode.mentions_in_texts, sources))
 
 
 # -- serialisation, for the cache (JSON: a cache must never execute anything) -------------------

@@ -126,6 +126,9 @@ def lint_source(code: str, rel: str, job: TextJob, active: Sequence[type[Rule]] 
         reports, problems = run_rules(module, context, active, job.options), []
     by_code = {r.code: r for r in active}
     kept = unsuppressed(reports, by_code, job.ignored, rel, code, lambda r: r.position.start.line)
+    if job.facts.dead_code:  # a helper nothing in the project names never runs: its loads cost nothing
+        kept = [r for r in kept if not (by_code[r.code].quiet_in_dead_code
+                                        and job.facts.in_dead_code(rel, r.position.start.line))]
     return module, kept, problems
 
 

@@ -14,7 +14,9 @@ Subclass contract (checked by the registry):
 - `valid` and `invalid`: at least one `Example` each;
 - optional `needles`: substrings of which a file must contain at least one for the rule to run
   (the cheap text pre-filter), `fix_safety` ("safe"/"unsafe") when the rule offers fixes,
-  `options` (defaults of the settings a user can change in `[tool.repolens.rules.<code>]`).
+  `options` (defaults of the settings a user can change in `[tool.repolens.rules.<code>]`);
+  `quiet_in_dead_code`: the rule's cost is paid only when the code runs, so it reports nothing in
+  a helper nothing in the project names (`repolens.lint.deadcode`).
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class Rule(cst.BatchableCSTVisitor):
     needles: ClassVar[tuple[str, ...]] = ()
     fix_safety: ClassVar[FixSafety | None] = None
     options: ClassVar[Mapping[str, Any]] = {}
+    quiet_in_dead_code: ClassVar[bool] = False
     valid: ClassVar[Sequence[Example]] = ()
     invalid: ClassVar[Sequence[Example]] = ()
 

@@ -64,6 +64,11 @@ class KwargsDict:
     line: int
 
 
+# An optimizer step under any name: `optimizer.step()`, `scaler.step(opt)`, `optimizer_step()`,
+# a scheduled optimizer's `step_and_update_lr()` (Comprehensive-Transformer-TTS).
+OPTIMIZER_STEP = re.compile(r"step\w*\(")
+
+
 @dataclass(frozen=True)
 class LoopOver:
     """`for ... in <attr>` somewhere (through enumerate / tqdm / zip ...): which attribute is iterated."""
@@ -496,7 +501,7 @@ class _ScopeReader:
                     segment = "\n".join(b.lines[stmt.lineno - 1:end])
                     # a training loop steps an optimizer after the backward: a loop that only calls
                     # backward reads gradients (a Fisher estimate, a saliency map, an FGSM attack)
-                    trains = ".backward(" in segment and "step(" in segment
+                    trains = ".backward(" in segment and OPTIMIZER_STEP.search(segment) is not None
                     b.loops.append(LoopOver(found[0], self.scope, stmt.lineno, trains, found[1]))
             elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Call):
                 callee = b.qualify(stmt.value.func)

@@ -1152,3 +1152,18 @@ def fit(model, val_loader, train_loader, optimizer, epochs):
             optimizer.step()
 '''
     assert len(run("RL304", source, "fit.py")) == 1
+
+
+def test_a_scheduled_optimizers_step_under_another_name_still_makes_a_training_loop():
+    """Comprehensive-Transformer-TTS steps `optimizer.step_and_update_lr(scaler)`: still training."""
+    source = '''
+import torch
+from torch.utils.data import DataLoader
+def train(dataset, model, optimizer, scaler):
+    loader = DataLoader(dataset, batch_size=64, shuffle=False, sampler=None)
+    for batch in loader:
+        loss = model(batch.cuda())
+        scaler.scale(loss).backward()
+        optimizer.step_and_update_lr(scaler)
+'''
+    assert len(run("RL102", source, "train.py")) == 1

@@ -1,0 +1,166 @@
+"""Code that never runs: functions and classes of a helper module that nothing in the project names.
+
+A rule whose cost is paid only when the code runs (`Rule.quiet_in_dead_code`: RL501, an unsafe
+load that no run performs) reports nothing there: judged on real training code such findings were
+never worth a change (MPRNet's and Uformer's `load_checkpoint_multigpu`, pytorch-ssd's
+`load_checkpoint`, CCT's `load_url`: "never called anywhere"). Rules about a definition's own
+correctness (a module list that is never registered, RL211) still report there: the helper may be
+called in the next commit, and the pre-commit hook sees it before anything names it. The question is
+answered by name, conservatively: a definition is dead only when its name occurs nowhere in the
+project but at its own `def` / `class` lines: not in any other Python file or notebook, not in a
+string (`getattr(self, "name")`, `__all__`), a comment, a config, a shell script or a README.
+
+What is never called dead:
+- anything in a file no other project file imports: a script's unused function and a snippet's
+  are left to the rules (a file may be run directly, or be the whole project);
+- decorated definitions (a registry may hold them: `@register_model`, `@BACKBONES.register_module()`),
+  dunder names, `test_*` functions, names shorter than three characters;
+- methods the frameworks call by name (`forward`, Lightning's hooks, `on_*`, `*_step`, `*_dataloader`)
+  and every method of a class with a base from outside the project other than `nn.Module`,
+  `Dataset` and `object` (a Lightning module, a callback, a test case: called by name);
+- in a project that is a package (a setup.py, or a pyproject with a [project] table), any public
+  name: it may be API that the project's users call. Only `_private` ones can be dead there.
+
+What it cannot see: a function reached only through a name built at run time
+(`getattr(module, "load_" + kind)`) is taken for dead when "load_x" is written nowhere.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+from repolens.project.treewalk import project_files
+
+IDENTIFIER = re.compile(r"[A-Za-z_]\w{2,}")
+# Files other than Python that may name a function: configs (Hydra's `_target_`), scripts, docs.
+TEXT_SUFFIXES = (".yaml", ".yml", ".json", ".sh", ".cfg", ".toml", ".ini", ".md", ".rst", ".txt")
+MAX_TEXT_FILES = 400
+MAX_TEXT_DEPTH = 6
+MAX_TEXT_BYTES = 1 << 20
+# Bases whose methods the frameworks call only by the names below.
+PLAIN_BASES = frozenset({"object", "Module", "nn.Module", "torch.nn.Module", "Dataset", "data.Dataset",
+                         "torch.utils.data.Dataset", "IterableDataset"})
+FRAMEWORK_METHODS = frozenset({"forward", "extra_repr", "reset_parameters", "train", "eval", "step", "state_dict",
+                               "load_state_dict", "setup", "teardown", "prepare_data", "configure_optimizers",
+                               "backward", "optimizer_step", "get_lr"})
+_FRAMEWORK_METHOD = re.compile(r"^on_|_step$|_step_end$|_epoch_end$|_dataloader$|^test_")
+ALLOWED_DECORATORS = frozenset({"staticmethod", "classmethod"})
+
+
+def _decorated(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+    return any(not (isinstance(d, ast.Name) and d.id in ALLOWED_DECORATORS) for d in node.decorator_list)
+
+
+def _base_name(node: ast.expr) -> str:
+    return ast.unparse(node) if isinstance(node, (ast.Name, ast.Attribute)) else "?"
+
+
+def _candidate(name: str) -> bool:
+    return len(name) >= 3 and not name.startswith("__") and not name.startswith("test")
+
+
+def definitions(tree: ast.Module, local_classes: Iterable[str] = ()) -> list[tuple[str, int, int]]:
+    """(name, first line, last line) of the module's functions, classes and methods that could be
+    dead by the rules above (framework methods, decorated definitions and dunders left out)."""
+    local = set(local_classes)
+    out: list[tuple[str, int, int]] = []
+
+    def add(node: ast.AST) -> None:
+        out.append((node.name, node.lineno, node.end_lineno or node.lineno))  # type: ignore[attr-defined]
+
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if _candidate(stmt.name) and not _decorated(stmt):
+                add(stmt)
+        elif isinstance(stmt, ast.ClassDef):
+            if _candidate(stmt.name) and not _decorated(stmt):
+                add(stmt)
+            bases = {_base_name(b) for b in stmt.bases}
+            if bases - PLAIN_BASES - local:
+                continue  # a framework's subclass: its methods are called by name
+            for item in stmt.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _candidate(item.name) \
+                        and not _decorated(item) and item.name not in FRAMEWORK_METHODS \
+                        and not _FRAMEWORK_METHOD.search(item.name):
+                    add(item)
+    return out
+
+
+def unreferenced(tree: ast.Module, text: str) -> tuple[tuple[tuple[str, int, int], ...], frozenset[str]]:
+    """The definitions whose name this file's text holds only at their own definitions, and every
+    other name the text holds (what the file can refer to in other files)."""
+    counts: dict[str, int] = {}
+    for word in IDENTIFIER.findall(text):
+        counts[word] = counts.get(word, 0) + 1
+    local_classes = [s.name for s in tree.body if isinstance(s, ast.ClassDef)]
+    defs = definitions(tree, local_classes)
+    # every def or class statement of the file, decorated or not, counts as one occurrence of its name
+    defined: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined[node.name] = defined.get(node.name, 0) + 1
+    alone = tuple(d for d in defs if counts.get(d[0], 0) <= defined.get(d[0], 0))
+    quiet = {d[0] for d in alone}
+    return alone, frozenset(w for w in counts if w not in quiet)
+
+
+def dead_spans(per_file: Iterable[tuple[str, tuple[tuple[str, int, int], ...], frozenset[str]]],
+               imported: Callable[[str], bool], library: bool,
+               elsewhere: Callable[[frozenset[str]], frozenset[str]] | None) -> frozenset[tuple[str, int, int]]:
+    """(file, first line, last line) of the dead definitions, from each file's (path, unreferenced
+    definitions, mentions). `imported(rel)`: does another project file import it. `elsewhere(names)`:
+    which of `names` the project's non-Python files hold."""
+    files = list(per_file)
+    mentioned = frozenset().union(*(m for _, _, m in files)) if files else frozenset()
+    candidates = [(rel, d) for rel, defs, _ in files if defs and imported(rel) for d in defs
+                  if d[0] not in mentioned and (not library or d[0].startswith("_"))]
+    if not candidates:
+        return frozenset()
+    named = elsewhere(frozenset(d[0] for _, d in candidates)) if elsewhere is not None else frozenset()
+    return frozenset((rel, d[1], d[2]) for rel, d in candidates if d[0] not in named)
+
+
+def mentions_in_texts(texts: Mapping[str, str], names: frozenset[str]) -> frozenset[str]:
+    """Which of `names` occur in any of `texts` (non-Python files: configs, scripts, docs)."""
+    found: set[str] = set()
+    for path, text in texts.items():
+        if path.endswith(TEXT_SUFFIXES):
+            found.update(w for w in IDENTIFIER.findall(text) if w in names)
+    return frozenset(found)
+
+
+def mentions_under(folder: Path, names: frozenset[str]) -> frozenset[str]:
+    """`mentions_in_texts` over the project's configs, scripts and docs (a bounded walk)."""
+    found: set[str] = set()
+    for path in project_files(folder, lambda n: n.endswith(TEXT_SUFFIXES), MAX_TEXT_FILES, MAX_TEXT_DEPTH):
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read(MAX_TEXT_BYTES).decode("utf-8", "replace")
+        except OSError:
+            continue
+        found.update(w for w in IDENTIFIER.findall(text) if w in names)
+        if found >= names:
+            break
+    return frozenset(found)
+
+
+def is_package(folder: Path) -> bool:
+    """The project installs as a package: its public names may be its users' API."""
+    if (folder / "setup.py").is_file() or (folder / "setup.cfg").is_file():
+        return True
+    try:
+        text = (folder / "pyproject.toml").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return "[project]" in text or "[tool.poetry]" in text
+
+
+def is_package_in(sources: Mapping[str, str]) -> bool:
+    """`is_package` for files given as {posix path: text} (top level only)."""
+    if "setup.py" in sources or "setup.cfg" in sources:
+        return True
+    text = sources.get("pyproject.toml", "")
+    return "[project]" in text or "[tool.poetry]" in text
