@@ -189,8 +189,7 @@ class Trainer:
             return  # every parameter has requires_grad=False and the inputs need none: autograd records nothing
         first = own.index(switches[0])
         after = own[first:]
-        if _computes_gradients(after) and any(isinstance(n, cst.Call) and method_name(n) == "step" for n in after) \
-                and not any(is_train_switch(n) for n in after):
+        if _steps_an_optimizer(after) and not any(is_train_switch(n) for n in after):
             return  # a training step that puts frozen parts in eval mode (`self.convE.eval()`: BatchNorm stays fixed)
         shielded = {id(d) for w in own if isinstance(w, cst.With) and grad_off_with(self, w) for d in walk(w)}
         for loop in (n for n in own[first:] if isinstance(n, (cst.For, cst.While)) and id(n) not in shielded):
@@ -246,6 +245,13 @@ def _freezes(own: list[cst.CSTNode], models: set[str]) -> bool:
                             for t in a.targets):
                         return True
     return False
+
+
+def _steps_an_optimizer(own: list[cst.CSTNode]) -> bool:
+    """`loss.backward()` and then `optimizer.step()` / `self.optimizer.step()` (not a scheduler's step)."""
+    found = [n for n in own if isinstance(n, cst.Call)]
+    return any(method_name(c) == "backward" for c in found) and any(
+        method_name(c) == "step" and "optim" in (dotted(receiver(c)) or "").lower() for c in found)
 
 
 def _computes_gradients(own: list[cst.CSTNode]) -> bool:

@@ -1167,3 +1167,4 @@ def train(dataset, model, optimizer, scaler):
         optimizer.step_and_update_lr(scaler)
 '''
     assert len(run("RL102", source, "train.py")) == 1
+
