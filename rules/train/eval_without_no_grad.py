@@ -188,9 +188,8 @@ class Trainer:
         if _freezes(own, models):
             return  # every parameter has requires_grad=False and the inputs need none: autograd records nothing
         first = own.index(switches[0])
-        after = own[first:]
-        if _steps_an_optimizer(after) and not any(is_train_switch(n) for n in after):
-            return  # a training step that puts frozen parts in eval mode (`self.convE.eval()`: BatchNorm stays fixed)
+        if _freezes_parts_for_training(own, first, models):
+            return
         shielded = {id(d) for w in own if isinstance(w, cst.With) and grad_off_with(self, w) for d in walk(w)}
         for loop in (n for n in own[first:] if isinstance(n, (cst.For, cst.While)) and id(n) not in shielded):
             if _computes_gradients(list(nodes(loop.body))):
@@ -247,11 +246,16 @@ def _freezes(own: list[cst.CSTNode], models: set[str]) -> bool:
     return False
 
 
-def _steps_an_optimizer(own: list[cst.CSTNode]) -> bool:
-    """`loss.backward()` and then `optimizer.step()` / `self.optimizer.step()` (not a scheduler's step)."""
-    found = [n for n in own if isinstance(n, cst.Call)]
-    return any(method_name(c) == "backward" for c in found) and any(
-        method_name(c) == "step" and "optim" in (dotted(receiver(c)) or "").lower() for c in found)
+def _freezes_parts_for_training(own: list[cst.CSTNode], first: int, models: set[str]) -> bool:
+    """A training step that puts the model in train mode and then parts of it in eval mode:
+    `self.train()`, `self.convE.eval()` (a frozen encoder's BatchNorm stays fixed), then a
+    backward and an optimizer's step (continual-learning's `train_a_batch`)."""
+    before = [dotted(receiver(n)) for n in own[:first] if is_train_switch(n)]
+    if not before or not all(any(m.startswith(f"{b}.") for b in before if b) for m in models):
+        return False
+    after = [n for n in own[first:] if isinstance(n, cst.Call)]
+    return any(method_name(c) == "backward" for c in after) and any(
+        method_name(c) == "step" and "optim" in (dotted(receiver(c)) or "").lower() for c in after)
 
 
 def _computes_gradients(own: list[cst.CSTNode]) -> bool:
