@@ -124,6 +124,17 @@ class _Listing:
         elif self.include_others:
             self.others.append(DiscoveredFile(full, rel, kind))
 
+    def _links_inside(self, folder: Path, rel: str) -> bool:
+        """A symlink to a folder of the same project (XLM's `src -> xlm`): its files are found
+        under their own path; walking the link too would report every finding twice."""
+        if not os.path.islink(folder):
+            return False
+        real = Path(os.path.realpath(folder))
+        if real == self.root or self.root in real.parents:
+            self.problems.append(f"symlink loop or duplicate folder skipped: {rel}")
+            return True
+        return False
+
     def _in_venv(self, folder: str) -> bool:
         """Whether a folder (relative, posix) is, or is inside, a virtual environment."""
         if not folder:
@@ -149,7 +160,8 @@ class _Listing:
             if self._in_venv("/".join(parts[:-1])) or is_dir and self._in_venv(rel):
                 continue
             if is_dir:  # a submodule or a nested repository: git lists none of its files
-                self.walk(self.root / rel, matcher, True)
+                if not self._links_inside(self.root / rel, rel):
+                    self.walk(self.root / rel, matcher, True)
             elif (self.root / rel).exists() or (self.root / rel).is_symlink():  # deleted, not yet committed
                 self.add(self.root / rel, rel)
 
@@ -185,6 +197,8 @@ class _Listing:
                 # a virtual environment under any name; os.path, not Path.exists: an unreadable
                 # folder answers False instead of raising PermissionError
                 if os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg")):
+                    continue
+                if self._links_inside(Path(dirpath, d), rel):
                     continue
                 keep.append(d)
             dirnames[:] = keep

@@ -7,7 +7,8 @@ from repolens.lint.bindings import assigned_values
 from repolens.lint.checkpoints import reads_as_module
 from repolens.lint.helpers import argument, last_segment
 from repolens.lint.scoped import ScopedRule
-from repolens.lint.traverse import nodes
+from repolens.lint.trainflow import called_name
+from repolens.lint.traverse import nodes, walk
 
 _CHECKPOINT = """
 import torch
@@ -59,7 +60,10 @@ class SaveWholeModule(ScopedRule):
     portability and torch >= 2.6) to 5 not (YOLOv7, practical-pytorch: the format is deliberate),
     which is no default finding. What the rule keeps is the inconsistent save: a module pickled
     where every load of the project reads a state dict (`net.load_state_dict(torch.load(path))`),
-    which breaks the project's own loader. Nor in a project that loads nothing back (no
+    which breaks the project's own loader. Nor is a parameter reported whose every caller in the
+    file passes weights (`save_checkpoint(info, model.module.state_dict(), ...)` into
+    `def save_checkpoint(info, model, optim, ...)`: vqa.pytorch, judged wrong twice). Nor in a
+    project that loads nothing back (no
     `torch.load` anywhere): its saves are outputs for someone else's code, and no loader of the
     project breaks (bamos/densenet.pytorch pickles the DenseNet each epoch and never reads it;
     judged not worth a change).
@@ -167,9 +171,32 @@ class SaveWholeModule(ScopedRule):
                     self._check_checkpoint(bound)
             if any(self._not_a_module(bound) for bound in bound_values):
                 return  # `model_data = {"model_weights": q.state_dict(), ...}`: the name misleads, the value says
+            if self._callers_pass_weights(value.value):
+                return  # `save_checkpoint(info, model.module.state_dict(), ...)`: the parameter holds weights
         if isinstance(value, (cst.Name, cst.Attribute)) and _reads_as_module(value) \
                 and not self._also_saves_state_dict(value):
             self.report(node, self.message.format(name=self._shown(value)))
+
+    def _callers_pass_weights(self, name: str) -> bool:
+        """`name` is a parameter of the enclosing function, and every call of that function in this
+        file passes a value no module is (`model.module.state_dict()`: vqa.pytorch's
+        `save_checkpoint(info, model, optim, ...)`; judged wrong twice)."""
+        fn = self.current_function
+        module = self.context.module
+        if fn is None or module is None:
+            return False
+        params = [p.name.value for p in fn.params.params]
+        if name not in params:
+            return False
+        index = params.index(name) - (1 if params[0] in ("self", "cls") else 0)
+        passed = []
+        for call in walk(module):
+            if isinstance(call, cst.Call) and called_name(call) == fn.name.value:
+                arg = argument(call, name, index)
+                if arg is None:
+                    return False
+                passed.append(arg.value)
+        return bool(passed) and all(self._not_a_module(v) for v in passed)
 
     def _also_saves_state_dict(self, value: cst.Name | cst.Attribute) -> bool:
         """The same scope also saves `value.state_dict()`: both formats side by side, on purpose (a

@@ -1168,3 +1168,21 @@ def train(dataset, model, optimizer, scaler):
 '''
     assert len(run("RL102", source, "train.py")) == 1
 
+
+
+def test_rl502_leaves_a_save_helper_whose_callers_pass_the_state_dict_alone():
+    """vqa.pytorch's `save_checkpoint(info, model, optim, ...)` saves its `model` parameter, and both
+    callers pass `model.module.state_dict()`; a caller passing the module itself is reported."""
+    template = '''
+import torch
+def save_checkpoint(info, model, optim, path):
+    torch.save(info, path + "_info.pth")
+    torch.save(model, path + "_model.pth")
+    torch.save(optim, path + "_optim.pth")
+
+def main(model, optimizer):
+    save_checkpoint({{"epoch": 1}}, {passed}, optimizer.state_dict(), "logs/ckpt")
+    model.load_state_dict(torch.load("logs/ckpt_model.pth"))
+'''
+    assert run("RL502", template.format(passed="model.module.state_dict()")) == ()
+    assert len(run("RL502", template.format(passed="model"))) == 1
