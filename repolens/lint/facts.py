@@ -186,7 +186,7 @@ class ProjectFacts:
     loads_modules: bool = False  # some file uses a loaded checkpoint as a module: whole modules by design (RL502)
     loads_checkpoints: bool = False  # some file calls torch.load: the project reads back what it saves (RL502)
     # (file, first line, last line) of functions, classes and methods nothing in the project names
-    # (`deadcode`): no rule reports inside them
+    # (`deadcode`): rules with `quiet_in_dead_code` (RL501) report nothing inside them
     dead_code: frozenset[tuple[str, int, int]] = frozenset()
 
     def in_dead_code(self, rel: str, line: int) -> bool:

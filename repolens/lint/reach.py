@@ -103,8 +103,9 @@ def draws_one_batch(use: cst.Name, above: tuple[cst.CSTNode, ...], bound_in: tup
     and shows a batch of each still draws one batch per loader): `next(iter(loader))`,
     or `for batch in loader:` (through `enumerate` / `tqdm`) whose body ends in an unconditional
     `break` and never `continue`s (a dataset module's peek at its first batch)."""
-    outer = {id(a) for a in bound_in}
-    loops = [i for i, a in enumerate(above) if isinstance(a, (cst.For, cst.While, cst.CompFor)) and id(a) not in outer]
+    enclosing = {id(a) for a in bound_in}
+    loops = [i for i, a in enumerate(above)
+             if isinstance(a, (cst.For, cst.While, cst.CompFor)) and id(a) not in enclosing]
     if len(above) >= 4 and not loops:
         inner, outer = above[-2], above[-4]  # Call(iter) > Arg > Name; Call(next) > Arg > Call(iter)
         if isinstance(inner, cst.Call) and _called(inner) == "iter" and isinstance(outer, cst.Call) \

@@ -7,8 +7,8 @@ from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, code_of, has_star_args, literal, star_kwargs
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.reach import uses_after
-from repolens.project.moduleinfo import OPTIMIZER_STEP
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, dataset_class_name, is_synthetic_dataset, role_of_name
+from repolens.project.moduleinfo import OPTIMIZER_STEP
 
 # Datasets that stream: DataLoader refuses shuffle=True for them (the dataset orders itself).
 STREAMING_HINTS = ("Iterable", "Stream", "WebDataset", "DataPipe", "IterDataPipe")
