@@ -20,6 +20,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --thirteenth # the thirteenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --fourteenth # the fourteenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --fifteenth  # the fifteenth held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --sixteenth  # the sixteenth held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -101,6 +102,9 @@ FOURTEENTH = HERE / "judgements_fourteenth.json"
 # Judged once (at repolens f9ed35d, the end of the seventh session's rule changes) by a second judge on
 # eight repositories nobody had linted, only totals and per-rule counts reported: a fifteenth set.
 FIFTEENTH = HERE / "judgements_fifteenth.json"
+# Judged once (at repolens 2c37eb3, the end of the eighth session's rule changes) by a second judge on
+# eight repositories nobody had linted, only totals and per-rule counts reported: a sixteenth set.
+SIXTEENTH = HERE / "judgements_sixteenth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -118,6 +122,7 @@ HELD_OUT_SETS = {
     "thirteenth": (THIRTEENTH, "the thirteenth held-out set, judged at first sight at 158a736"),
     "fourteenth": (FOURTEENTH, "the fourteenth held-out set, judged at first sight at d7739af"),
     "fifteenth": (FIFTEENTH, "the fifteenth held-out set, judged at first sight at f9ed35d"),
+    "sixteenth": (SIXTEENTH, "the sixteenth held-out set, judged at first sight at 2c37eb3"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
