@@ -94,6 +94,7 @@ def discover(
         listing.walk(root_path, matcher, respect_gitignore)
     else:
         listing.take_git(listed, matcher)
+    listing.drop_linked_copies()
     listing.files.sort(key=lambda f: f.rel)
     listing.others.sort(key=lambda f: f.rel)
     return Discovery(root_path, tuple(listing.files), tuple(listing.others), tuple(listing.problems))
@@ -124,16 +125,28 @@ class _Listing:
         elif self.include_others:
             self.others.append(DiscoveredFile(full, rel, kind))
 
-    def _links_inside(self, folder: Path, rel: str) -> bool:
-        """A symlink to a folder of the same project (XLM's `src -> xlm`): its files are found
-        under their own path; walking the link too would report every finding twice."""
-        if not os.path.islink(folder):
-            return False
-        real = Path(os.path.realpath(folder))
-        if real == self.root or self.root in real.parents:
-            self.problems.append(f"symlink loop or duplicate folder skipped: {rel}")
-            return True
-        return False
+    def drop_linked_copies(self) -> None:
+        """A file reached twice, once through a symlink to a folder of the project (XLM's
+        `src -> xlm`), is kept once, under its own path: linting both would report every finding
+        twice. A file reached only through a link (its folder ignored or skipped) is kept."""
+        by_real: dict[str, DiscoveredFile] = {}
+        for f in self.files:
+            real = os.path.realpath(f.path)
+            kept = by_real.get(real)
+            if kept is None or self._linked(kept) and not self._linked(f):
+                by_real[real] = f
+        if len(by_real) < len(self.files):
+            chosen = {id(f) for f in by_real.values()}
+            dropped = [f for f in self.files if id(f) not in chosen]
+            first = dropped[0]
+            self.problems.append(f"{len(dropped)} linked cop{'y' if len(dropped) == 1 else 'ies'} skipped: files reached "
+                                 f"through a symlink to a project folder ({first.rel} is "
+                                 f"{by_real[os.path.realpath(first.path)].rel})")
+            self.files = [f for f in self.files if id(f) in chosen]
+
+    def _linked(self, f: DiscoveredFile) -> bool:
+        """Is the file reached through a symlinked folder (its real path is not root/rel)?"""
+        return os.path.realpath(f.path) != os.path.join(self.root, f.rel)
 
     def _in_venv(self, folder: str) -> bool:
         """Whether a folder (relative, posix) is, or is inside, a virtual environment."""
@@ -160,8 +173,7 @@ class _Listing:
             if self._in_venv("/".join(parts[:-1])) or is_dir and self._in_venv(rel):
                 continue
             if is_dir:  # a submodule or a nested repository: git lists none of its files
-                if not self._links_inside(self.root / rel, rel):
-                    self.walk(self.root / rel, matcher, True)
+                self.walk(self.root / rel, matcher, True)
             elif (self.root / rel).exists() or (self.root / rel).is_symlink():  # deleted, not yet committed
                 self.add(self.root / rel, rel)
 
@@ -198,10 +210,9 @@ class _Listing:
                 # folder answers False instead of raising PermissionError
                 if os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg")):
                     continue
-                if self._links_inside(Path(dirpath, d), rel):
-                    continue
                 keep.append(d)
-            dirnames[:] = keep
+            # real folders before links to folders: a folder reached both ways is walked under its own name
+            dirnames[:] = sorted(keep, key=lambda d: os.path.islink(os.path.join(dirpath, d)))
 
             for name in sorted(filenames):
                 rel = f"{rel_dir}/{name}" if rel_dir else name

@@ -36,3 +36,10 @@ def test_a_git_work_tree_lints_a_linked_folder_once(tmp_path):
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
     assert _paths(root) == ["xlm/trainer.py"]
+
+
+def test_a_folder_reached_only_through_a_link_is_still_linted(tmp_path):
+    """The real folder is ignored; the link is the only way in: its files stay, under the link."""
+    root = _project(tmp_path)
+    (root / ".gitignore").write_text("xlm/\n")
+    assert _paths(root) == ["src/trainer.py"]
