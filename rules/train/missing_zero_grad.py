@@ -28,6 +28,11 @@ class MissingZeroGrad(TrainingLoopRule):
     clearing call names one of these optimizers or models (a helper, a `p.grad = None` loop or a
     wrapper's `zero_grad()` may clear anything: silent).
 
+    Nor is a loop inside a function named `test_*` (a module's self-test: Pyraformer's
+    `test_NSA()` times 1000 steps of an attention layer on a constant fake input and prints the
+    time and GPU memory; the weights it trains are thrown away: six judged findings, none worth a
+    change).
+
     Distributed autograd is not flagged: `dist_autograd.backward(context_id, [loss])` inside
     `with dist_autograd.context() as context_id:` accumulates into that context, not into `.grad`,
     and a `DistributedOptimizer.step(context_id)` reads them from there; each iteration opens a
@@ -74,6 +79,19 @@ class MissingZeroGrad(TrainingLoopRule):
     needles = ("backward",)
 
     valid = [
+        # A module's self-test: a timing benchmark on fake data (Pyraformer's graph_attention.py).
+        Example("""
+import time
+import torch
+def test_NSA(layer, hidden_state, fake_gt):
+    optimizer = torch.optim.Adam(layer.parameters(), lr=1e-4)
+    start = time.time()
+    for i in range(1000):
+        loss = ((fake_gt - layer(hidden_state)) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+    print("average time", (time.time() - start) / 1000)
+"""),
         Example("""
 def train(model, loader, optimizer, criterion):
     for x, y in loader:
@@ -158,8 +176,17 @@ def train(model, loader, epochs):
 
     def visit_Module(self, node: cst.Module) -> None:
         self._module = node
+        self._functions: list[str] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node.name.value)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions.pop()
 
     def check_loop(self, flow) -> None:
+        if any(name.startswith("test_") for name in self._functions):
+            return  # a module's self-test: a timing or memory benchmark on fake data, whose weights nobody uses
         zeros = flow.of(ZERO_GRAD, nested=True)
         if zeros:
             self._check_each_optimizer(flow, {z.owner for z in zeros})
