@@ -102,7 +102,7 @@ FOURTEENTH = HERE / "judgements_fourteenth.json"
 # Judged once (at repolens f9ed35d, the end of the seventh session's rule changes) by a second judge on
 # eight repositories nobody had linted, only totals and per-rule counts reported: a fifteenth set.
 FIFTEENTH = HERE / "judgements_fifteenth.json"
-# Judged once (at repolens 2c37eb3, the end of the eighth session's rule changes) by a second judge on
+# Judged once (at repolens 2c37eb3, after the eighth session's rule changes but two that leave its totals alone) by a second judge on
 # eight repositories nobody had linted, only totals and per-rule counts reported: a sixteenth set.
 SIXTEENTH = HERE / "judgements_sixteenth.json"
 HELD_OUT_SETS = {
