@@ -46,7 +46,7 @@ PLAIN_BASES = frozenset({"object", "Module", "nn.Module", "torch.nn.Module", "Da
 FRAMEWORK_METHODS = frozenset({"forward", "extra_repr", "reset_parameters", "train", "eval", "step", "state_dict",
                                "load_state_dict", "setup", "teardown", "prepare_data", "configure_optimizers",
                                "backward", "optimizer_step", "get_lr"})
-_FRAMEWORK_METHOD = re.compile(r"^on_|_step$|_step_end$|_epoch_end$|_dataloader$|^test_")
+_FRAMEWORK_METHOD = re.compile(r"^on_|_step$|_step_end$|_epoch_end$|_dataloader$")  # test_* never counts (_candidate)
 ALLOWED_DECORATORS = frozenset({"staticmethod", "classmethod"})
 
 
@@ -89,19 +89,17 @@ def definitions(tree: ast.Module, local_classes: Iterable[str] = ()) -> list[tup
     return out
 
 
-def unreferenced(tree: ast.Module, text: str) -> tuple[tuple[tuple[str, int, int], ...], frozenset[str]]:
+def unreferenced(tree: ast.Module, text: str, defined: Mapping[str, int]
+                 ) -> tuple[tuple[tuple[str, int, int], ...], frozenset[str]]:
     """The definitions whose name this file's text holds only at their own definitions, and every
-    other name the text holds (what the file can refer to in other files)."""
+    other name the text holds (what the file can refer to in other files). `defined`: how many def
+    or class statements of the file, decorated or not, bear each name (the facts pass's walk
+    counts them): each is one occurrence of the name that refers to nothing."""
     counts: dict[str, int] = {}
     for word in IDENTIFIER.findall(text):
         counts[word] = counts.get(word, 0) + 1
     local_classes = [s.name for s in tree.body if isinstance(s, ast.ClassDef)]
     defs = definitions(tree, local_classes)
-    # every def or class statement of the file, decorated or not, counts as one occurrence of its name
-    defined: dict[str, int] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            defined[node.name] = defined.get(node.name, 0) + 1
     alone = tuple(d for d in defs if counts.get(d[0], 0) <= defined.get(d[0], 0))
     quiet = {d[0] for d in alone}
     return alone, frozenset(w for w in counts if w not in quiet)

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from repolens import __version__, deepstack, procs
-from repolens.lint.cache import JsonStore, cache_location, same_file
 from repolens.lint import deadcode
+from repolens.lint.cache import JsonStore, cache_location, same_file
 from repolens.lint.facts import (FileFacts, ProjectFacts, facts_from_json, facts_shape, facts_to_json, file_facts,
                                  merge_facts, project_facts_digest)
 from repolens.lint.model import FileResult, Finding, Severity

@@ -231,19 +231,19 @@ class ProjectFacts:
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
-def _optional_imports(tree: ast.Module) -> frozenset[str]:
+def _optional_imports(walked: "_Walk") -> frozenset[str]:
     """Top-level modules this file imports only in the body of a `try:` whose handler catches the
-    import failing (`try: import tifffile` / `except ImportError: tifffile = None`)."""
+    import failing (`try: import tifffile` / `except ImportError: tifffile = None`), from the
+    facts pass's one walk (its `try:` statements and its imports)."""
     optional: set[str] = set()
     plain: set[str] = set()
     guarded: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Try) and any(
-                h.type is None or any((ast_dotted_name(t) or "").rsplit(".", 1)[-1] in _IMPORT_ERRORS
-                                      for t in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]))
-                for h in node.handlers):
+    for node in walked.tries:
+        if any(h.type is None or any((ast_dotted_name(t) or "").rsplit(".", 1)[-1] in _IMPORT_ERRORS
+                                     for t in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]))
+               for h in node.handlers):
             guarded.update(id(n) for stmt in node.body for n in ast.walk(stmt))
-    for node in ast.walk(tree):
+    for node in walked.imports:
         if isinstance(node, ast.Import):
             names = {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -396,6 +396,8 @@ class _Walk:
         self.prefixes: set[str] = set()
         self.built: set[str] = set()  # names called anywhere inside a class
         self.assigns: list[ast.Assign] = []
+        self.tries: list[ast.Try] = []  # for the imports tried in them (`_optional_imports`)
+        self.defined: dict[str, int] = {}  # def / class statements per name (`deadcode.unreferenced`)
         # calls of each `eval_mode_callees` scope (the module, each function; not class bodies or
         # lambdas), keyed by the scope's id
         self.scope_calls: dict[int, list[ast.Call]] = {}
@@ -437,7 +439,11 @@ class _Walk:
                 self.imports.append(node)
             elif cls is ast.Assign:
                 self.assigns.append(node)
+            elif cls is ast.Try:
+                self.tries.append(node)
             if isinstance(node, _DOCSTRING_OWNERS):
+                if cls is not ast.Module:
+                    self.defined[node.name] = self.defined.get(node.name, 0) + 1
                 body = node.body
                 if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, Constant):
                     docstrings.add(id(body[0].value))
@@ -572,7 +578,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     unreferenced: tuple[tuple[tuple[str, int, int], ...], frozenset[str]] = ((), frozenset())
     if tree is not None:
         walked = _Walk(tree)
-        unreferenced = deadcode.unreferenced(tree, text)
+        unreferenced = deadcode.unreferenced(tree, text, walked.defined)
         aliases = AliasTable()
         for node in walked.imports:  # in ast.walk order, as AliasTable.from_ast feeds them
             if isinstance(node, ast.Import):
@@ -629,7 +635,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         random_transforms=frozenset(random_transforms),
         compose_transforms=frozenset(compose_transforms),
         imports=frozenset(imports),
-        optional_imports=_optional_imports(tree) & frozenset(imports) if tree is not None and "try" in text else frozenset(),
+        optional_imports=_optional_imports(walked) & frozenset(imports) if walked and walked.tries else frozenset(),
         loads_weights=_has(text, "weights", _WEIGHTS_TEXT),
         uses_batchnorm=_has(text, "batchnorm", _BATCHNORM_TEXT),
         attribute_reads=frozenset(walked.reads) if walked else frozenset(),

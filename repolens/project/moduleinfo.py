@@ -69,6 +69,12 @@ class KwargsDict:
 OPTIMIZER_STEP = re.compile(r"step\w*\(")
 
 
+def trains_in(text: str) -> bool:
+    """The source of a loop trains: it calls `.backward(` and steps an optimizer. A loop that only
+    calls backward reads gradients (a Fisher estimate, a saliency map, an FGSM attack)."""
+    return ".backward(" in text and OPTIMIZER_STEP.search(text) is not None
+
+
 @dataclass(frozen=True)
 class LoopOver:
     """`for ... in <attr>` somewhere (through enumerate / tqdm / zip ...): which attribute is iterated."""
@@ -499,10 +505,7 @@ class _ScopeReader:
                 if found:
                     end = stmt.end_lineno or stmt.lineno
                     segment = "\n".join(b.lines[stmt.lineno - 1:end])
-                    # a training loop steps an optimizer after the backward: a loop that only calls
-                    # backward reads gradients (a Fisher estimate, a saliency map, an FGSM attack)
-                    trains = ".backward(" in segment and OPTIMIZER_STEP.search(segment) is not None
-                    b.loops.append(LoopOver(found[0], self.scope, stmt.lineno, trains, found[1]))
+                    b.loops.append(LoopOver(found[0], self.scope, stmt.lineno, trains_in(segment), found[1]))
             elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Call):
                 callee = b.qualify(stmt.value.func)
                 if callee:

@@ -8,7 +8,7 @@ from repolens.lint.helpers import call_name, code_of, has_star_args, literal, st
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.reach import uses_after
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, dataset_class_name, is_synthetic_dataset, role_of_name
-from repolens.project.moduleinfo import OPTIMIZER_STEP
+from repolens.project.moduleinfo import trains_in
 
 # Datasets that stream: DataLoader refuses shuffle=True for them (the dataset orders itself).
 STREAMING_HINTS = ("Iterable", "Stream", "WebDataset", "DataPipe", "IterDataPipe")
@@ -22,10 +22,8 @@ def _trains_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
     """This use of a loader trains on it: a `for` over it whose body calls `.backward(` and a
     `step(`, or an argument of a call named for training (`train_epoch(model, loader)`)."""
     for depth, a in enumerate(above):
-        if isinstance(a, cst.For) and any(b is a.iter for b in (*above[depth + 1:], use)):
-            body = code_of(a.body)
-            if ".backward(" in body and OPTIMIZER_STEP.search(body):
-                return True
+        if isinstance(a, cst.For) and any(b is a.iter for b in (*above[depth + 1:], use)) and trains_in(code_of(a.body)):
+            return True
         if isinstance(a, cst.Call) and any(isinstance(b, cst.Arg) for b in above[depth + 1:depth + 2]):
             if _TRAINING_CALLEES.search(call_name(a) or ""):
                 return True
