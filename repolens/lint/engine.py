@@ -173,7 +173,7 @@ def lint_targets(
         scoped.setdefault(scope_of[rel], []).append(ff)
     facts_by_scope = {scope: merge_facts(files, declared_environment_at(settings.root / scope),
                                          config_sizes_at(settings.root / scope),
-                                         released_weights_at(settings.root / scope),
+                                         _released_weights(settings.root, scope, set(scoped)),
                                          package=deadcode.is_package(settings.root / scope),
                                          named_elsewhere=functools.partial(deadcode.mentions_under,
                                                                            settings.root / scope))
@@ -258,3 +258,15 @@ def lint_targets(
 def _fork_context():  # type: ignore[no-untyped-def]
     # fork: the workers inherit the rule classes loaded by path (they are not importable by name)
     return procs.worker_context("fork")
+
+
+def _released_weights(root: Path, scope: str, scopes: set[str]) -> tuple[str, ...] | None:
+    """The weights the documents of the project at `scope` link, as evidence lines relative to the
+    root like every other path of its facts. A document inside a nested project (a vendored
+    baseline with its own requirements) speaks for that project, not for this one."""
+    evidence = released_weights_at(root / scope)
+    if not evidence:
+        return evidence
+    prefix = f"{scope}/" if scope else ""
+    nested = tuple(f"{s}/" for s in scopes if s != scope and s.startswith(prefix))
+    return tuple(f"{prefix}{e}" for e in evidence if not f"{prefix}{e}".startswith(nested))

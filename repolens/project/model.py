@@ -334,6 +334,7 @@ class ProjectModel:
                    self.registers_safe_globals.value,
                    self.module_hooks.value, sorted(self.hooked_modules),
                    None if self.publishes_weights is None else self.publishes_weights.value,
+                   self.released_weights,  # publishes_weights_for: which folders they speak for
                    sorted((k, d.spec) for k, d in self.environment.items()), sizes]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -430,6 +431,26 @@ class ProjectModel:
         evidence += self.released_weights or ()
         if not evidence and self.released_weights is None:
             return None
+        return Fact(bool(evidence), evidence)
+
+    def publishes_weights_for(self, rel: str) -> Fact | None:
+        """`publishes_weights` as it concerns the file `rel`. A document speaks for the folder it
+        sits in: a README in a sub-project (a vendored baseline's `Pyraformer/README.md`, one
+        paper's folder of a collection) says nothing of the files beside that folder. A folder that
+        holds no Python code (`docs/`, `scripts/` of shell scripts) speaks for its parent. A
+        download in code counts for the whole project: a download helper serves every caller."""
+        whole = self.publishes_weights
+        if whole is None or not whole.value or not self.released_weights:
+            return whole
+        folders = {r.rsplit("/", 1)[0] if "/" in r else "" for r in self.infos}
+        code_folders = {"/".join(f.split("/")[:i]) for f in folders for i in range(f.count("/") + 2)} if folders else {""}
+        evidence = tuple(e for e in whole.evidence if e not in self.released_weights)
+        for entry in self.released_weights:
+            folder = entry.split(":", 1)[0].rpartition("/")[0]
+            while folder and folder not in code_folders:
+                folder = folder.rpartition("/")[0]
+            if not folder or rel.startswith(folder + "/"):
+                evidence += (entry,)
         return Fact(bool(evidence), evidence)
 
     def stated_sizes(self, kind: str, rel: str | None = None) -> list[tuple[str, StatedSize]]:

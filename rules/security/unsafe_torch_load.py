@@ -122,7 +122,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       says the file comes from elsewhere (`--pretrained`, `teacher`, `backbone`, `imagenet`,
       `download`). Judged on the tuned repositories (pytorch-cifar100, the GAN collections),
       such loads were not worth a change. A user who feeds such a project someone else's
-      checkpoint is not seen.
+      checkpoint is not seen. A document speaks for its own folder
+      (`ProjectModel.publishes_weights_for`): the README of a baseline shipped in a sub-folder
+      (LTSF-Linear's and PatchTST's `Pyraformer/`) or of a nested project with its own requirements
+      says nothing of the files beside it (15 judged findings on the projects' own early-stopping
+      checkpoints, none worth a change); a folder without Python code (`docs/`) speaks for its parent.
     Set `include_project_files = true` in `[tool.repolens.rules.RL501]` to report these loads as
     well (there is no per-finding tier: the option is how to reach them).
     Nor is a load reported in a function or class of a helper module that nothing in the project
@@ -412,7 +416,7 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "a checkpoint conversion: it rewrites a file the user already trains with"
         if self._maintainer_script():
             return "a maintainer's conversion or publishing script: fixed paths, run once on files they chose"
-        published = self.facts.model.publishes_weights
+        published = self.facts.model.publishes_weights_for(self.context.path)
         if published is not None and not published.value and not words & EXTERNAL_WORDS:
             return "the project publishes no weights: it loads what its own runs wrote"
         return None

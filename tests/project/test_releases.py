@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
+from typer.testing import CliRunner
+
+from repolens.cli import app
 from repolens.lint.check import lint_text
 from repolens.lint.facts import collect_facts
 from repolens.lint.registry import load_builtin_rules
@@ -115,3 +120,50 @@ def test_pytorchs_own_model_zoo_is_not_the_project_publishing_weights():
 def test_a_readme_pointing_at_pytorchs_model_zoo_publishes_nothing():
     readme = "## Pretrained weights\nDownload the ImageNet backbone: https://download.pytorch.org/models/resnet50-19c8e357.pth\n"
     assert released_weights_in({"README.md": readme}) == ()
+
+
+EARLY_STOPPING = """import torch
+
+def train(model, path):
+    best_model_path = path + '/' + 'checkpoint.pth'
+    model.load_state_dict(torch.load(best_model_path))
+"""
+PYRAFORMER_README = """# Pyraformer
+## Evaluate
+We provide pretrained models [here](https://drive.google.com/drive/folders/15av5ZhHG8). The downloaded
+models should be put in the 'models' directory.
+"""
+
+
+def test_a_sub_projects_readme_speaks_only_for_its_folder():
+    """LTSF-Linear and PatchTST ship Pyraformer as a baseline whose README links its weights; the
+    projects' own loaders reread the early-stopping checkpoint of the run (15 judged findings, none
+    worth a change, silenced once the README spoke only for its folder)."""
+    sources = {"exp/exp_main.py": EARLY_STOPPING, "Pyraformer/long_range_main.py": EARLY_STOPPING,
+               "Pyraformer/README.md": PYRAFORMER_README, "README.md": "# LTSF-Linear\n`sh scripts/run.sh`\n",
+               "docs/zoo/README.md": "# Zoo\n"}
+    facts = collect_facts(sources)
+    assert facts.model.publishes_weights.value  # the project as a whole publishes some
+    assert not facts.model.publishes_weights_for("exp/exp_main.py").value
+    assert facts.model.publishes_weights_for("Pyraformer/long_range_main.py").value
+    assert lint_text(EARLY_STOPPING, "exp/exp_main.py", RL501, facts)[1] == ()
+    assert len(lint_text(EARLY_STOPPING, "Pyraformer/long_range_main.py", RL501, facts)[1]) == 1
+    # a folder without code (docs/, a folder of shell scripts) speaks for its parent: here the root
+    sources["docs/zoo/README.md"] = PYRAFORMER_README.replace("Pyraformer", "Zoo")
+    facts = collect_facts(sources)
+    assert facts.model.publishes_weights_for("exp/exp_main.py").value
+    assert len(lint_text(EARLY_STOPPING, "exp/exp_main.py", RL501, facts)[1]) == 1
+
+
+def test_a_nested_projects_readme_is_not_the_outer_projects(tmp_path):
+    """Through the command line: a baseline with its own requirements file is its own project, and
+    its README's weights are not the outer project's."""
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "exp" / "exp_main.py").write_text(EARLY_STOPPING)
+    (tmp_path / "README.md").write_text("# LTSF-Linear\n")
+    (tmp_path / "Pyraformer").mkdir()
+    (tmp_path / "Pyraformer" / "requirements.txt").write_text("torch==1.8.0\n")
+    (tmp_path / "Pyraformer" / "long_range_main.py").write_text(EARLY_STOPPING)
+    (tmp_path / "Pyraformer" / "README.md").write_text(PYRAFORMER_README)
+    result = CliRunner().invoke(app, ["lint", str(tmp_path), "--format", "json", "--no-cache", "--select", "RL501"])
+    assert [f["path"] for f in json.loads(result.stdout)] == ["Pyraformer/long_range_main.py"]
