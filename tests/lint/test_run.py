@@ -71,6 +71,7 @@ def test_archived_folders_are_excluded_by_default_until_exclude_is_set(project, 
     # BiSeNet keeps its original implementation under old/: nobody would change that code
     write(project / "old" / "train.py", "print(1)\n")
     write(project / "tools" / "deprecated" / "eval.py", "print(1)\n")
+    write(project / "backup" / "csmlv0.py", "print(1)\n")  # MAML-Pytorch's unfinished stubs
     write(project / "tools" / "train_amp.py", "print(1)\n")
     write(project / "models" / "old_resnet.py", "print(1)\n")  # a file, not an archive folder
     _, found = lint_json(cli, project)
@@ -79,8 +80,8 @@ def test_archived_folders_are_excluded_by_default_until_exclude_is_set(project, 
     assert [f["path"] for f in found] == ["old/train.py"]  # named explicitly: linted
     (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text() + "exclude = []\n")
     _, found = lint_json(cli, project)
-    assert [f["path"] for f in found] == ["models/old_resnet.py", "old/train.py", "tools/deprecated/eval.py",
-                                          "tools/train_amp.py"]
+    assert [f["path"] for f in found] == ["backup/csmlv0.py", "models/old_resnet.py", "old/train.py",
+                                          "tools/deprecated/eval.py", "tools/train_amp.py"]
 
 
 def test_excluded_file_named_explicitly_is_linted_unless_force_exclude(project, cli):
