@@ -1,4 +1,5 @@
 import ast
+import re
 
 import libcst as cst
 
@@ -25,6 +26,14 @@ EXTERNAL_WORDS = frozenset({"pretrained", "pretrain", "teacher", "finetune", "ba
 MAINTAINER_WORDS = frozenset({"convert", "conversion", "converter", "publish"})
 # Text that says a script takes input from its user on the command line.
 COMMAND_LINE_NEEDLES = ("add_argument", "argparse", "sys.argv", "click.", "fire.Fire", "flags.DEFINE", "typer")
+# An option's help text that says its file is the run's own, read back to go on training
+# ("start training from saved checkpoint", "continue training from saved model at this path") ...
+_RESUME_HELP = re.compile(r"\bresum|\brestart|continue (?:the )?training|start training from|retrain", re.I)
+# ... unless it also serves another use, where the file may be someone else's ("Checkpoint path to
+# resume / test.", "resume training from pretrained checkpoint", "path to pretrained model (to
+# continue training)").
+_OTHER_USE_HELP = re.compile(r"pre-?train|test|eval|infer|demo|fine-?tun|download|release|teacher|backbone|imagenet",
+                             re.I)
 # Conversions that only make sense for data: a loaded tensor turned into an array is a sample.
 DATA_METHODS = frozenset({"numpy", "tolist"})
 
@@ -74,7 +83,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       `default="weights/latest.pt"`, Towards-Realtime-MOT's test.py reading what train.py wrote:
       two judged findings, not worth a change) counts as a load of that file;
     - a resume: the file (`resume.py`), the enclosing function (`restart_from_checkpoint`), an
-      enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart;
+      enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart,
+      or the path is a command-line option of this file whose help says so and names no other use
+      (MONAI's `--checkpoint`, "start training from saved checkpoint": 3 judged findings, none worth
+      a change; "Checkpoint path to resume / test." or "resume training from pretrained checkpoint"
+      is still reported);
       or the enclosing function is one the project calls only when resuming
       (`ProjectFacts.resume_only_callees`: Uformer's `load_optim(optimizer, path)` and
       `load_start_epoch(path)`, called under `if opt.resume:` and nowhere else: two judged findings,
@@ -271,6 +284,13 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return frozenset()
         return path_keys(expr, self._scope_name())
 
+    def _resume_option(self, path: cst.BaseExpression) -> bool:
+        """`torch.load(args.checkpoint)` where this file declares `--checkpoint` with
+        `help="start training from saved checkpoint"`: the option's own words say it resumes."""
+        dest = path.value if isinstance(path, cst.Name) else path.attr.value if isinstance(path, cst.Attribute) else None
+        option = file_options(self).get(dest) if dest else None
+        return option is not None and bool(_RESUME_HELP.search(option.help)) and not _OTHER_USE_HELP.search(option.help)
+
     def _option_default_keys(self, path: cst.BaseExpression) -> frozenset[str]:
         """`torch.load(weights)` in `def test(cfg, weights)` or `torch.load(opt.weights)`, where this
         file declares `--weights` with `default="weights/latest.pt"`: the keys of that default."""
@@ -393,6 +413,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "resumes a run"
         if self.function_stack and self.function_stack[-1] in self.facts.resume_only_callees:
             return "its function is called only when resuming a run"
+        if path is not None and self._resume_option(path):
+            return "resumes a run (the command-line option's help says so)"
         if path is not None and (self._path_keys(path) & self.facts.saved_files
                                  or template_matches(self.facts.saved_files, self._path_keys(path))):
             return "a file this project saves"

@@ -1186,3 +1186,26 @@ def main(model, optimizer):
 '''
     assert run("RL502", template.format(passed="model.module.state_dict()")) == ()
     assert len(run("RL502", template.format(passed="model"))) == 1
+
+
+# Ninth session --------------------------------------------------------------------------------
+
+def test_rl501_leaves_a_load_whose_option_says_it_resumes_training():
+    """MONAI's SwinUNETR/UNETR `main.py`: `--checkpoint` with `help="start training from saved
+    checkpoint"`, loaded under `if args.checkpoint is not None:` (3 judged findings, none worth a
+    change). An option whose help names another use too is reported as before."""
+    template = '''
+import argparse
+import torch
+parser = argparse.ArgumentParser()
+parser.add_argument("--checkpoint", default=None, help="{help}")
+args = parser.parse_args()
+if args.checkpoint is not None:
+    checkpoint = torch.load(args.checkpoint, map_location="cpu")
+'''
+    readme = {"README.md": "# UNETR\n## Pre-trained models\nhttps://github.com/o/r/releases/download/v1/unetr.pth\n"}
+    assert run("RL501", template.format(help="start training from saved checkpoint"), "main.py", **readme) == ()
+    assert run("RL501", template.format(help="continue training from saved model at this path"), "main.py",
+               **readme) == ()
+    for other in ("Checkpoint path to resume / test.", "resume training from pretrained checkpoint", "checkpoint"):
+        assert len(run("RL501", template.format(help=other), "main.py", **readme)) == 1, other
