@@ -437,8 +437,9 @@ class ProjectModel:
         """`publishes_weights` as it concerns the file `rel`. A document speaks for the folder it
         sits in: a README in a sub-project (a vendored baseline's `Pyraformer/README.md`, one
         paper's folder of a collection) says nothing of the files beside that folder. A folder that
-        holds no Python code (`docs/`, `scripts/` of shell scripts) speaks for its parent. A
-        download in code counts for the whole project: a download helper serves every caller."""
+        holds no Python code (`docs/`) speaks for its parent. A download script
+        (`scripts/download_weights.sh`, run from the root) and a download in code count for the
+        whole project: they fetch the weights every script reads."""
         whole = self.publishes_weights
         if whole is None or not whole.value or not self.released_weights:
             return whole
@@ -446,7 +447,11 @@ class ProjectModel:
         code_folders = {"/".join(f.split("/")[:i]) for f in folders for i in range(f.count("/") + 2)} if folders else {""}
         evidence = tuple(e for e in whole.evidence if e not in self.released_weights)
         for entry in self.released_weights:
-            folder = entry.split(":", 1)[0].rpartition("/")[0]
+            document = entry.split(":", 1)[0]
+            if document.endswith(".sh"):
+                evidence += (entry,)
+                continue
+            folder = document.rpartition("/")[0]
             while folder and folder not in code_folders:
                 folder = folder.rpartition("/")[0]
             if not folder or rel.startswith(folder + "/"):

@@ -13,6 +13,7 @@ from repolens.lint.roles import name_tokens
 from repolens.lint.trainfacts import RESUME_WORDS
 from repolens.lint.traverse import calls, calls_in, nodes, walk
 from repolens.project import frameworks
+from repolens.project.moduleinfo import trains_in
 
 TORCH_LOAD = ("torch.load", "torch.serialization.load")
 # torch.load's default became weights_only=True in this release.
@@ -34,6 +35,8 @@ _RESUME_HELP = re.compile(r"\bresum|\brestart|continue (?:the )?training|start t
 # continue training)").
 _OTHER_USE_HELP = re.compile(r"pre-?train|test|eval|infer|demo|fine-?tun|download|release|teacher|backbone|imagenet",
                              re.I)
+# A script that builds an optimizer (`torch.optim.Adam(`) sets up training, whoever runs the loop.
+_BUILDS_OPTIMIZER = re.compile(r"\boptim\.[A-Z]\w*\(")
 # Conversions that only make sense for data: a loaded tensor turned into an array is a sample.
 DATA_METHODS = frozenset({"numpy", "tolist"})
 
@@ -84,10 +87,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       two judged findings, not worth a change) counts as a load of that file;
     - a resume: the file (`resume.py`), the enclosing function (`restart_from_checkpoint`), an
       enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart,
-      or the path is a command-line option of this file whose help says so and names no other use
-      (MONAI's `--checkpoint`, "start training from saved checkpoint": 3 judged findings, none worth
-      a change; "Checkpoint path to resume / test." or "resume training from pretrained checkpoint"
-      is still reported);
+      or the path is a command-line option of this file whose help says so and names no other use,
+      in a file that trains or builds an optimizer (MONAI's `--checkpoint`, "start training from
+      saved checkpoint": 3 judged findings, none worth a change; "Checkpoint path to resume / test.",
+      "resume training from pretrained checkpoint", or DeepLabV3Plus's `predict.py` whose `--ckpt`
+      keeps the training script's help, are still reported);
       or the enclosing function is one the project calls only when resuming
       (`ProjectFacts.resume_only_callees`: Uformer's `load_optim(optimizer, path)` and
       `load_start_epoch(path)`, called under `if opt.resume:` and nowhere else: two judged findings,
@@ -289,7 +293,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         `help="start training from saved checkpoint"`: the option's own words say it resumes."""
         dest = path.value if isinstance(path, cst.Name) else path.attr.value if isinstance(path, cst.Attribute) else None
         option = file_options(self).get(dest) if dest else None
-        return option is not None and bool(_RESUME_HELP.search(option.help)) and not _OTHER_USE_HELP.search(option.help)
+        return (option is not None and bool(_RESUME_HELP.search(option.help)) and not _OTHER_USE_HELP.search(option.help)
+                and _trains(self.context.source))  # a help copied into predict.py says nothing
 
     def _option_default_keys(self, path: cst.BaseExpression) -> frozenset[str]:
         """`torch.load(weights)` in `def test(cfg, weights)` or `torch.load(opt.weights)`, where this
@@ -546,3 +551,8 @@ def _item_base(expr: cst.BaseExpression | None) -> cst.BaseExpression | None:
             expr = expr.func.value
         else:
             return expr
+
+
+def _trains(source: str) -> bool:
+    """Does the file train (a backward and an optimizer step) or set training up (builds an optimizer)?"""
+    return trains_in(source) or _BUILDS_OPTIMIZER.search(source) is not None

@@ -155,6 +155,15 @@ def test_a_sub_projects_readme_speaks_only_for_its_folder():
     assert len(lint_text(EARLY_STOPPING, "exp/exp_main.py", RL501, facts)[1]) == 1
 
 
+def test_a_download_script_speaks_for_the_whole_project():
+    """SRGAN-PyTorch's `scripts/download_weights.sh` sits beside Python tools, and the weights it
+    fetches are what the root's `model.py` loads (judged worth a change)."""
+    sources = {"model.py": EARLY_STOPPING, "scripts/split_images.py": "x = 1\n", "README.md": "# SRGAN\n",
+               "scripts/download_weights.sh": "wget https://huggingface.co/u/SRGAN/resolve/main/SRGAN_x4.pth.tar\n"}
+    facts = collect_facts(sources)
+    assert facts.model.publishes_weights_for("model.py").value
+
+
 def test_a_nested_projects_readme_is_not_the_outer_projects(tmp_path):
     """Through the command line: a baseline with its own requirements file is its own project, and
     its README's weights are not the outer project's."""
