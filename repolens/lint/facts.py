@@ -122,6 +122,9 @@ class FileFacts:
     train_signals: frozenset[str] = frozenset()
     stochastic_classes: frozenset[str] = frozenset()
     eval_mode_callees: frozenset[str] = frozenset()
+    # "caller>callee": a function hands a model parameter on (`test_mode(model, L)` calls
+    # `test_split_fn(model, L)`): a callee of an eval-mode callee runs in eval mode too (RL305)
+    model_passes: frozenset[str] = frozenset()
     no_grad_callees: frozenset[str] = frozenset()
     resume_callees: frozenset[str] = frozenset()  # called under `if args.resume:` (trainfacts.resume_callees_of)
     plain_callees: frozenset[str] = frozenset()  # called anywhere else in the file
@@ -401,6 +404,7 @@ class _Walk:
         # calls of each `eval_mode_callees` scope (the module, each function; not class bodies or
         # lambdas), keyed by the scope's id
         self.scope_calls: dict[int, list[ast.Call]] = {}
+        self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []  # their scopes' calls are above
         self._run(tree)
 
     def _run(self, tree: ast.AST) -> None:
@@ -453,6 +457,7 @@ class _Walk:
                     scope = 0  # a class body is no scope of its own (eval_mode_callees)
                 elif cls is not ast.Module:
                     self.spans.append((node.lineno, node.end_lineno or node.lineno))
+                    self.functions.append(node)
                     scope = id(node)
             elif cls is Lambda:
                 scope = 0
@@ -608,6 +613,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         train["stochastic_classes"] = trainfacts.stochastic_classes_of(
             text, [(c.name, c.lineno, c.end_lineno or c.lineno) for c in walked.classes])
         train["eval_mode_callees"] = trainfacts.eval_mode_callees_of(walked.scope_calls.values())
+        train["model_passes"] = trainfacts.model_passes_of(walked.functions, walked.scope_calls)
         if "no_grad" in text or "inference_mode" in text or "set_grad_enabled" in text:
             train["no_grad_callees"] = trainfacts.no_grad_callees_of(tree)
         if "resum" in text or "restart" in text:
@@ -662,6 +668,8 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
     files state and the weights its documents link (None: documents not read). `package`: the
     project installs as one (its public names may be API); `named_elsewhere(names)`: which of
     `names` its configs, scripts and docs hold (`deadcode`)."""
+    from repolens.lint.trainfacts import passed_on  # as file_facts imports it
+
     per_file = sorted(per_file, key=lambda f: f.path)
     model = ProjectModel([f.info for f in per_file if f.info is not None], environment, config_sizes,
                          released_weights)
@@ -682,7 +690,9 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         other_pipelines=sum(f.other_pipelines for f in per_file),
         train_signals=frozenset().union(*(f.train_signals for f in per_file)) if per_file else frozenset(),
         stochastic_classes=frozenset().union(*(f.stochastic_classes for f in per_file)) if per_file else frozenset(),
-        eval_mode_callees=frozenset().union(*(f.eval_mode_callees for f in per_file)) if per_file else frozenset(),
+        eval_mode_callees=passed_on(frozenset().union(*(f.eval_mode_callees for f in per_file)),
+                                     frozenset().union(*(f.model_passes for f in per_file)))
+        if per_file else frozenset(),
         no_grad_callees=frozenset().union(*(f.no_grad_callees for f in per_file)) if per_file else frozenset(),
         resume_only_callees=_resume_only(per_file),
         weight_loading_files=tuple(f.path for f in per_file if f.loads_weights),

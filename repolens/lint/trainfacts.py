@@ -202,6 +202,46 @@ def resume_callees_of(tree: ast.Module, calls: list[ast.Call]) -> tuple[frozense
     return called_names([c for c in calls if id(c) in resuming]), called_names([c for c in calls if id(c) not in resuming])
 
 
+# Parameter names that hold a model (RL305's evaluation functions, `model_passes_of`).
+MODEL_PARAM_TOKENS = ("model", "net", "network", "encoder", "decoder", "classifier", "backbone", "gpt", "generator")
+
+
+def model_passes_of(functions, scope_calls) -> frozenset[str]:  # type: ignore[no-untyped-def]
+    """"caller>callee" for each function that hands one of its model parameters to another
+    function (`def test_mode(model, L): ... test_split_fn(model, L)`), from the facts pass's
+    function nodes and the calls of each function's own scope."""
+    out: set[str] = set()
+    for function in functions:
+        args = function.args
+        models = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
+                  if any(t in a.arg.lower() for t in MODEL_PARAM_TOKENS)}
+        if not models:
+            continue
+        for call in scope_calls.get(id(function), ()):
+            values = [*call.args, *(k.value for k in call.keywords)]
+            name = _called_name(call)
+            if name and any(isinstance(v, ast.Name) and v.id in models for v in values):
+                out.add(f"{function.name}>{name}")
+    return frozenset(out)
+
+
+def passed_on(callees: frozenset[str], passes: frozenset[str]) -> frozenset[str]:
+    """`callees` (functions run after `.eval()`) with every function they hand the model on to, and
+    so on: SCUNet's scripts call `test_mode(model, ...)` after `model.eval()`, and `test_mode` tiles
+    the image through `test_split_fn(model, ...)` (RL305 judged wrong twice there)."""
+    edges: dict[str, set[str]] = {}
+    for edge in passes:
+        caller, _, callee = edge.partition(">")
+        edges.setdefault(caller, set()).add(callee)
+    found, todo = set(callees), list(callees)
+    while todo:
+        for callee in edges.get(todo.pop(), ()):
+            if callee not in found:
+                found.add(callee)
+                todo.append(callee)
+    return frozenset(found)
+
+
 def eval_mode_callees_of(scope_calls) -> frozenset[str]:  # type: ignore[no-untyped-def]
     """Names of functions called, in some function or at module level, after an `.eval()` switch.
 

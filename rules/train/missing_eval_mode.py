@@ -8,9 +8,9 @@ from repolens.lint.roles import is_eval_function_name, name_tokens
 from repolens.lint.trainflow import (called_name, functions_by_name, is_eval_switch,
                                      is_test_path, is_train_switch, is_training_loop, loops_in, switch_owner,
                                      training_loops)
+from repolens.lint.trainfacts import MODEL_PARAM_TOKENS
 from repolens.lint.traverse import nodes, walk
 
-_MODEL_TOKENS = ("model", "net", "network", "encoder", "decoder", "classifier", "backbone", "gpt", "generator")
 _NOT_EVAL_FUNCTIONS = ("_step", "_epoch_end", "_batch_end")  # Lightning hooks: the trainer sets eval mode
 
 
@@ -228,7 +228,7 @@ def main(model, loader, val_loader, opt, test_only):
         if "predict" in name_tokens(name) or "inference" in name_tokens(name):
             return  # inference helpers are often handed a model already in eval mode
         models = {p.name.value: p for p in (*node.params.params, *node.params.kwonly_params)
-                  if any(t in p.name.value.lower() for t in _MODEL_TOKENS) and self._stochastic(p)}
+                  if any(t in p.name.value.lower() for t in MODEL_PARAM_TOKENS) and self._stochastic(p)}
         if not models:  # checked before any walk of the body: most functions take no model
             return
         own = list(nodes(node.body))
@@ -310,7 +310,7 @@ def main(model, loader, val_loader, opt, test_only):
                     or name not in self._functions or id(n) in self._reported:
                 continue
             models = [a.value.value for a in n.args if isinstance(a.value, cst.Name)
-                      and any(t in a.value.value.lower() for t in _MODEL_TOKENS)]
+                      and any(t in a.value.value.lower() for t in MODEL_PARAM_TOKENS)]
             bodies = [c for f in self._functions[name] for c in walk(f.body) if isinstance(c, cst.Call)]
             if models and not any(is_eval_switch(c) or is_train_switch(c) for c in bodies):
                 self._reported.add(id(n))

@@ -1214,3 +1214,30 @@ optimizer = torch.optim.Adam(model.parameters(), lr=args.optim_lr)
         assert len(run("RL501", template.format(help=other), "main.py", **readme)) == 1, other
     predict = template.format(help="resume from checkpoint").replace("optimizer = torch.optim.Adam", "print")
     assert len(run("RL501", predict, "predict.py", **readme)) == 1
+
+
+def test_rl305_follows_the_model_through_a_helper_that_hands_it_on():
+    """SCUNet's test scripts call `utils_model.test_mode(model, img)` after `model.eval()`, and
+    `test_mode` hands the model on to the tiling `test_split_fn(model, L)`: in eval mode as well
+    (judged wrong twice). A helper no eval-mode caller reaches is still reported."""
+    helpers = '''
+import torch
+def test_mode(model, L, mode=0):
+    if mode == 2:
+        return test_split_fn(model, L)
+    return model(L)
+
+def test_split_fn(model, L):
+    outs = []
+    for part in L.chunk(4):
+        outs.append(model(part))
+    return torch.cat(outs)
+'''
+    models = "import torch.nn as nn\nclass SCUNet(nn.Module):\n    def __init__(self):\n        super().__init__()\n" \
+             "        self.drop = nn.Dropout(0.1)\n"
+    script = ("import torch\nfrom utils import utils_model\nfrom models import SCUNet\n"
+              "model = SCUNet()\nmodel.eval()\nimg_E = utils_model.test_mode(model, img_L, mode=2)\n")
+    files = {"utils/utils_model.py": helpers, "models.py": models}
+    assert run("RL305", helpers, "utils/utils_model.py", **files, **{"main_test_scunet.py": script}) == ()
+    unswitched = script.replace("model.eval()\n", "")
+    assert len(run("RL305", helpers, "utils/utils_model.py", **files, **{"main_test_scunet.py": unswitched})) == 1
