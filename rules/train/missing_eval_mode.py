@@ -1,9 +1,11 @@
 """RL305 missing-eval-mode: evaluation with Dropout/BatchNorm in training mode, or training left in eval mode."""
 
+import re
+
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import dotted
+from repolens.lint.helpers import call_name, dotted
 from repolens.lint.roles import is_eval_function_name, name_tokens
 from repolens.lint.trainflow import (called_name, functions_by_name, is_eval_switch,
                                      is_test_path, is_train_switch, is_training_loop, loops_in, switch_owner,
@@ -12,6 +14,23 @@ from repolens.lint.trainfacts import MODEL_PARAM_TOKENS
 from repolens.lint.traverse import nodes, walk
 
 _NOT_EVAL_FUNCTIONS = ("_step", "_epoch_end", "_batch_end")  # Lightning hooks: the trainer sets eval mode
+# Words of a model that is never trained by gradient and stays in eval mode on purpose: an averaged
+# or EMA copy (`swa_model = AveragedModel(model)`), a distillation teacher, a momentum target.
+_FROZEN_COPY_WORDS = frozenset({"ema", "swa", "teacher", "averaged", "momentum", "target"})
+_FROZEN_COPY_CLASSES = frozenset({"AveragedModel", "ModelEma", "ModelEmaV2", "ModelEmaV3", "EMA",
+                                  "ExponentialMovingAverage"})
+# Layers whose output does not depend on train/eval mode (a model built only of these trains the
+# same in either mode) ...
+_MODE_FREE_LAYERS = frozenset({
+    "Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+    "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
+    "Softmax", "LogSoftmax", "Softplus", "Hardtanh", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d",
+    "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d", "Flatten", "Unflatten", "Identity", "Embedding", "Sequential", "ModuleList",
+    "Upsample", "PixelShuffle", "ZeroPad2d"})
+# ... and text that says a class has a part whose output does (or, for recurrent layers, whose
+# cuDNN backward refuses eval mode: a script that trains an LSTM after `model.eval()` fails).
+_MODE_TEXT = re.compile(r"dropout|batch_?norm|drop_?path|dropblock|lstm|gru|rnn|\.training\b", re.I)
 
 
 class MissingEvalMode(Rule):
@@ -277,9 +296,47 @@ def main(model, loader, val_loader, opt, test_only):
                     return
                 if any(is_eval_switch(c) for c in bodies):
                     switch = switch or n
-        if switch is not None and id(switch) not in self._reported and not self._separate_copy(switch, loop):
+        if switch is not None and id(switch) not in self._reported and not self._separate_copy(switch, loop) \
+                and not self._frozen_copy(switch) and not self._mode_free(switch):
             self._reported.add(id(switch))
             self.report(switch, self.restore_message.format(switch=_code(switch)))
+
+    def _bound_call(self, owner: str | None) -> cst.Call | None:
+        """The call `owner` is bound to in this file (`model = Cnn(1, 10)`), when it is one."""
+        if not owner or self.context.module is None:
+            return None
+        for n in walk(self.context.module):
+            if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and any(
+                    isinstance(t.target, cst.Name) and t.target.value == owner for t in n.targets):
+                return n.value
+        return None
+
+    def _frozen_copy(self, switch: cst.Call) -> bool:
+        """The switched model is never trained by gradient: an averaged / EMA copy or a teacher
+        (`swa_model = AveragedModel(model)`; `swa_model.eval()` before its no-grad forward: judged
+        wrong on Person_reID_baseline), which stays in eval mode on purpose."""
+        owner = switch_owner(switch)
+        if owner and set(name_tokens(owner)) & _FROZEN_COPY_WORDS:
+            return True
+        bound = self._bound_call(owner)
+        return bound is not None and call_name(bound) in _FROZEN_COPY_CLASSES
+
+    def _mode_free(self, switch: cst.Call) -> bool:
+        """The switched model is an instance of a class of this file built only of layers whose
+        output does not depend on the mode (Linear, Conv, ReLU, pooling: no Dropout, BatchNorm or
+        recurrent layer, no `self.training`): training it in eval mode changes nothing
+        (pytorch-beginner's MLP and CNN scripts: 2 judged findings, not worth a change)."""
+        bound = self._bound_call(switch_owner(switch))
+        name = call_name(bound) if bound is not None else None
+        classes = [n for n in walk(self.context.module) if isinstance(n, cst.ClassDef) and n.name.value == name]
+        if len(classes) != 1 or _MODE_TEXT.search(self.context.module.code_for_node(classes[0])):
+            return False
+        for call in (n for n in walk(classes[0]) if isinstance(n, cst.Call)):
+            callee = call_name(call) or ""
+            if callee[:1].isupper() and callee not in _MODE_FREE_LAYERS:
+                return False  # a block of its own or a library model: its parts are unknown here
+        bases = {dotted(b.value) for b in classes[0].bases}
+        return bool(bases) and bases <= {"nn.Module", "torch.nn.Module", "Module"}
 
     @staticmethod
     def _separate_copy(switch: cst.Call, loop: cst.For | cst.While) -> bool:

@@ -1241,3 +1241,67 @@ def test_split_fn(model, L):
     assert run("RL305", helpers, "utils/utils_model.py", **files, **{"main_test_scunet.py": script}) == ()
     unswitched = script.replace("model.eval()\n", "")
     assert len(run("RL305", helpers, "utils/utils_model.py", **files, **{"main_test_scunet.py": unswitched})) == 1
+
+
+RESTORE_TEMPLATE = '''
+import torch
+import torch.nn as nn
+{model_class}
+model = {built}
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(20):
+    for img, label in train_loader:
+        loss = criterion(model(img), label)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    for img, label in test_loader:
+        with torch.no_grad():
+            out = model(img)
+'''
+
+
+def test_rl305_restore_is_silent_for_a_model_whose_layers_ignore_the_mode():
+    """pytorch-beginner's MLP and CNN scripts switch to eval mode after each epoch and never back,
+    but their models hold only Linear / Conv / ReLU / pooling: eval mode changes nothing (2 judged
+    findings, not worth a change). Its LSTM script fails on a GPU in epoch 2 (cuDNN's RNN backward
+    refuses eval mode): reported, as is a model with Dropout or one built of unknown blocks."""
+    def findings(model_class, built):
+        source = RESTORE_TEMPLATE.format(model_class=model_class, built=built)
+        return run("RL305", source, "neural_network.py")
+    mlp = ("class neuralNetwork(nn.Module):\n    def __init__(self, a, b, c):\n        super().__init__()\n"
+           "        self.layer = nn.Sequential(nn.Linear(a, b), nn.ReLU(True), nn.Linear(b, c))\n"
+           "    def forward(self, x):\n        return self.layer(x)\n")
+    assert findings(mlp, "neuralNetwork(784, 300, 10)") == ()
+    for part in ("nn.Dropout(0.5)", "nn.LSTM(28, 128, 2)", "nn.BatchNorm1d(300)", "Block(300)"):
+        assert len(findings(mlp.replace("nn.ReLU(True)", f"nn.ReLU(True), {part}"), "neuralNetwork(784, 300, 10)")) == 1
+    assert len(findings("from models import resnet18\n", "resnet18()")) == 1  # a library model: parts unknown
+
+
+def test_rl305_restore_is_silent_for_an_averaged_copy_or_a_teacher():
+    """Person_reID_baseline's `swa_model = swa_utils.AveragedModel(model)` is switched to eval mode
+    before its no-grad forward inside the training loop, on purpose (judged wrong)."""
+    source = '''
+import torch
+from torch.optim import swa_utils
+from model import ft_net
+model = ft_net(751)
+swa_model = swa_utils.AveragedModel(model)
+for epoch in range(60):
+    model.train(True)
+    for inputs, labels in loader:
+        outputs1 = model(inputs)
+        swa_model.eval()
+        with torch.no_grad():
+            outputs2 = swa_model(inputs)
+        loss = criterion(outputs1, labels) + kd(outputs1, outputs2)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        swa_model.update_parameters(model)
+'''
+    assert run("RL305", source, "train.py") == ()
+    assert run("RL305", source.replace("swa_model", "teacher"), "train.py") == ()
+    assert len(run("RL305", source.replace("swa_model", "net2").replace("swa_utils.AveragedModel(model)", "ft_net(751)"),
+                   "train.py")) == 1
