@@ -55,7 +55,13 @@ class MissingEvalMode(Rule):
        `.train()` call to restore training mode: every later step trains with Dropout off and
        BatchNorm statistics frozen. Each training loop is judged, nested ones too: a
        `model.train()` at the top of the epoch loop does not restore the steps that follow a
-       validation inside the batch loop.
+       validation inside the batch loop. Not reported for a model that stays in eval mode on
+       purpose (an averaged or EMA copy, a teacher, a momentum target: `swa_model =
+       AveragedModel(model)`, judged wrong on Person_reID_baseline), nor for an instance of a class
+       of the file built only of layers whose output ignores the mode (Linear, Conv, activations,
+       pooling; no Dropout, BatchNorm, recurrent layer or `self.training`: pytorch-beginner's MLP
+       and CNN, 2 judged not worth a change; its LSTM, whose cuDNN backward refuses eval mode, is
+       reported).
     3. A training loop that calls an evaluation function of this file (as in 1, but one that some
        other caller does call after `.eval()`) with the model and no `.eval()` before the call in
        the loop: this call site evaluates in training mode.
