@@ -110,6 +110,30 @@ def takes_fresh_input(cls: cst.ClassDef, attr: str, is_producer: Callable[[cst.C
     return uses > 0
 
 
+def output_written_in_place(cls: cst.ClassDef, attr: str) -> bool:
+    """Some method binds `y = self.<attr>(...)` and then writes into `y` in place (`y[:, :, 0] = 0`,
+    `y += x`, `y.mul_(s)`). An in-place activation saves its output for backward, so such a write
+    would make backward fail ("modified by an inplace operation"): Person_reID_baseline's USAM
+    zeroes the borders of its LeakyReLU's output (RL201 judged wrong there)."""
+    for method in (s for s in cls.body.body if isinstance(s, cst.FunctionDef)):
+        outputs: set[str] = set()
+        for node in nodes(method.body):
+            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) \
+                    and self_attribute(node.value.func) == attr:
+                outputs |= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
+            elif not outputs:
+                continue
+            elif isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Subscript)
+                                                      and dotted(t.target.value) in outputs for t in node.targets):
+                return True
+            elif isinstance(node, cst.AugAssign) and dotted(node.target) in outputs:
+                return True
+            elif isinstance(node, cst.Call) and (method_name(node) or "").endswith("_") \
+                    and not (method_name(node) or "").startswith("_") and dotted(receiver(node)) in outputs:
+                return True
+    return False
+
+
 def _fresh_call(cls: cst.ClassDef, prev: cst.BaseStatement | None, stmt: cst.BaseStatement, attr_node: cst.CSTNode,
                 is_producer: Callable[[cst.CSTNode | None], bool]) -> bool:
     call = next((n for n in statement_nodes(stmt) if isinstance(n, cst.Call) and n.func is attr_node), None)

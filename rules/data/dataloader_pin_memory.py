@@ -29,7 +29,8 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     training. So is a training-data loader bound to a local name that this file only iterates on
     the host (its loops move nothing to a device and hand the batch only to torch / numpy
     functions and tensor methods) and otherwise barely uses: a pass over the data to compute its
-    mean/std. So is a training loader whose loops (in this file, a global's included) copy
+    mean/std (a dict of loaders iterated as `dataloaders[phase]` counts as one loader:
+    Person_reID_baseline's `prepare_static.py`, judged wrong before). So is a training loader whose loops (in this file, a global's included) copy
     nothing it yields as it is: the batch and what is read off it are never `.to()`/`.cuda()`'d
     and only reach torch / numpy functions or functions of this file that copy none of their
     parameters as they are (a loader of strings whose loop builds new tensors from them:
@@ -240,6 +241,14 @@ class DataLoaderPinMemory(BindingTracker, Rule):
             return
         self._check(node)
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        super().visit_Assign(node)
+        # `dataloaders = {x: DataLoader(sets[x], ...) for x in ["train", "val"]}` (the transfer-learning
+        # tutorial's idiom): the loaders are `dataloaders`, iterated as `dataloaders[phase]`
+        if isinstance(node.value, cst.DictComp) and isinstance(node.value.value, cst.Call):
+            for t in node.targets:
+                self.note_binding(t.target, node.value.value)
+
     def visit_Name(self, node: cst.Name) -> None:
         if self._uses:
             key = self._scoped(node.value)
@@ -259,7 +268,10 @@ class DataLoaderPinMemory(BindingTracker, Rule):
         self._functions.pop()
 
     def visit_For(self, node: cst.For) -> None:
-        name = dotted(unwrap_iter(node.iter))
+        iterated = unwrap_iter(node.iter)
+        if isinstance(iterated, cst.Subscript) and isinstance(iterated.value, cst.Name):
+            iterated = iterated.value  # `dataloaders[phase]`: one of the dict's loaders
+        name = dotted(iterated)
         if not name:
             return
         last = name.rsplit(".", 1)[-1]

@@ -10,7 +10,7 @@ from repolens.lint import Example, Severity
 from repolens.lint.bindings import self_attribute_bindings
 from repolens.lint.helpers import add_keyword, has_star_args, keyword_arg, positional_args
 from repolens.lint.knowledge.nn import is_torch_nn_class
-from repolens.lint.layers import layer_runs, takes_fresh_input
+from repolens.lint.layers import layer_runs, output_written_in_place, takes_fresh_input
 from repolens.lint.inputscale import small_images, stated_image_side
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import class_nodes
@@ -55,7 +55,10 @@ class ReluNotInplace(ScopedRule):
     conv, norm, pool or dropout layer in an `nn.Sequential` (or a list of layers), or every call of
     `self.<act>` in the class takes a fresh tensor (`self.act(self.bn(x))`, `x = self.bn(x)` then
     `x = self.act(x)`, `out += identity` then `out = self.act(out)`). An activation whose input may
-    be shared or needed (the input of a branch, the output of a sigmoid) is left alone, and so is
+    be shared or needed (the input of a branch, the output of a sigmoid) is left alone, so is one
+    whose output the method then writes into in place (`att = self.act(att)`, `att[:, :, 0] = 0`:
+    in place, the activation saves that output for backward and the write breaks it;
+    Person_reID_baseline's USAM, judged wrong), and so is
     one followed in its `nn.Sequential` by a layer that keeps nothing of its input for backward
     (`Upsample`, `Dropout`, `Flatten`): its output is not held, so in place it would keep as much
     (its output) as out of place (its input).
@@ -334,7 +337,7 @@ class Block(nn.Module):
         for attr, values in bound.items():
             # one module bound to one attribute (`self.a = self.b = nn.ReLU()` may be used anywhere)
             if len(values) == 1 and shared[id(values[0])] == 1 and self._is_activation(values[0]) \
-                    and takes_fresh_input(cls, attr, producer):
+                    and takes_fresh_input(cls, attr, producer) and not output_written_in_place(cls, attr):
                 yield values[0]
 
     def _drops_its_input(self, node) -> bool:

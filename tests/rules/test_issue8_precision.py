@@ -1305,3 +1305,55 @@ for epoch in range(60):
     assert run("RL305", source.replace("swa_model", "teacher"), "train.py") == ()
     assert len(run("RL305", source.replace("swa_model", "net2").replace("swa_utils.AveragedModel(model)", "ft_net(751)"),
                    "train.py")) == 1
+
+
+def test_rl201_leaves_an_activation_whose_output_is_written_in_place():
+    """Person_reID_baseline's USAM zeroes the borders of its LeakyReLU's output (`att[:, :, :, 0] =
+    0`): in place, the activation would save that output for backward and the write would break it
+    (judged wrong). Without the write the activation is reported."""
+    source = '''
+import torch.nn as nn
+class USAM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.relu = nn.LeakyReLU(0.1)
+        self.bn = nn.BatchNorm2d(1)
+    def forward(self, x):
+        att = self.bn(x)
+        att = self.relu(att)
+        att[:, :, :, 0] = 0
+        return x + att * x
+'''
+    configs = {"configs/train.yaml": "data:\n  image_size: 256\n"}
+    assert run("RL201", source, "model.py", **configs) == ()
+    for write in ("att += 1", "att.mul_(2)"):
+        assert run("RL201", source.replace("att[:, :, :, 0] = 0", write), "model.py", **configs) == (), write
+    assert len(run("RL201", source.replace("        att[:, :, :, 0] = 0\n", ""), "model.py", **configs)) == 1
+
+
+def test_rl101_follows_a_dict_of_loaders_to_its_host_only_loop():
+    """Person_reID_baseline's `prepare_static.py` builds `dataloaders = {x: DataLoader(...) for x in
+    ['train', 'val']}` and only sums the batches' mean and std on the CPU (judged wrong); its
+    `train.py`, built the same way, moves every batch to the GPU and trains: reported."""
+    source = '''
+import torch
+from torchvision import datasets
+image_datasets = {x: datasets.ImageFolder(x) for x in ['train', 'val']}
+dataloaders = {x: torch.utils.data.DataLoader(image_datasets[x], batch_size=32, shuffle=True, num_workers=16)
+               for x in ['train', 'val']}
+use_gpu = torch.cuda.is_available()
+def prepare_model():
+    for phase in ['train']:
+        mean = torch.zeros(3)
+        for data in dataloaders[phase]:
+            inputs, labels = data
+            mean += torch.sum(torch.mean(torch.mean(inputs, dim=3), dim=2), dim=0)
+    print(mean)
+prepare_model()
+'''
+    sizes = {"opts.py": "parser.add_argument('--h', default=256, type=int)\nimg_size = 256\n"}
+    assert run_pixels("RL101", source, "prepare_static.py", **sizes) == ()
+    training = source.replace("mean += torch.sum(torch.mean(torch.mean(inputs, dim=3), dim=2), dim=0)",
+                              "loss = criterion(model(inputs.cuda()), labels.cuda())\n"
+                              "            loss.backward()\n            optimizer.step()")
+    assert len(run_pixels("RL101", training, "train.py", **sizes)) == 1
