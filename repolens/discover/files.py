@@ -114,6 +114,7 @@ class _Listing:
         self.others: list[DiscoveredFile] = []
         self.problems: list[str] = []
         self._venv: dict[str, bool] = {}
+        self._linked_folders = False  # the walk followed a symlink to a folder: a file may be reached twice
 
     def add(self, full: Path, rel: str) -> None:
         if os.path.islink(full) and not os.path.exists(full):
@@ -128,7 +129,10 @@ class _Listing:
     def drop_linked_copies(self) -> None:
         """A file reached twice, once through a symlink to a folder of the project (XLM's
         `src -> xlm`), is kept once, under its own path: linting both would report every finding
-        twice. A file reached only through a link (its folder ignored or skipped) is kept."""
+        twice. A file reached only through a link (its folder ignored or skipped) is kept. Only a
+        walk that followed a link to a folder can reach a file twice: otherwise nothing to resolve."""
+        if not self._linked_folders:
+            return
         by_real: dict[str, DiscoveredFile] = {}
         for f in self.files:
             real = os.path.realpath(f.path)
@@ -180,6 +184,7 @@ class _Listing:
     def walk(self, start: Path, matcher: IgnoreMatcher, respect_gitignore: bool) -> None:
         """The file system under `start`, honouring nested `.gitignore` files."""
         seen_dirs: set[str] = set()
+        self._linked_folders = self._linked_folders or os.path.islink(start)  # git lists a linked folder as one entry
 
         def on_error(err: OSError) -> None:
             where = err.filename
@@ -212,7 +217,9 @@ class _Listing:
                     continue
                 keep.append(d)
             # real folders before links to folders: a folder reached both ways is walked under its own name
-            dirnames[:] = sorted(keep, key=lambda d: os.path.islink(os.path.join(dirpath, d)))
+            links = {d for d in keep if os.path.islink(os.path.join(dirpath, d))}
+            self._linked_folders = self._linked_folders or bool(links)
+            dirnames[:] = sorted(keep, key=lambda d: d in links)
 
             for name in sorted(filenames):
                 rel = f"{rel_dir}/{name}" if rel_dir else name
