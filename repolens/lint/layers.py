@@ -121,9 +121,11 @@ def output_written_in_place(cls: cst.ClassDef, attr: str) -> bool:
             if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) \
                     and self_attribute(node.value.func) == attr:
                 outputs |= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
-            elif not outputs:
+            elif isinstance(node, cst.Assign) and outputs:  # rebound: the name holds another tensor now
+                outputs -= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
+            if not outputs:
                 continue
-            elif isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Subscript)
+            if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Subscript)
                                                       and dotted(t.target.value) in outputs for t in node.targets):
                 return True
             elif isinstance(node, cst.AugAssign) and dotted(node.target) in outputs:

@@ -64,6 +64,10 @@ class ClassSummary:
     relus: int = 0  # ReLU-family mentions in the methods that build or run it: built, called, `self.relu(...)`
 
 
+# A function that loads weights into the module it is handed (`load_weights_sequential(self, w)`).
+_LOADS_WEIGHTS = re.compile(r"load.*(?:weight|state|pretrain|checkpoint|param)|(?:weight|pretrain|checkpoint).*load", re.I)
+
+
 def _is_init_call(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
     qualified = rule.qualified_name(call.func) or ""
     if qualified.startswith("torch.nn.init."):
@@ -75,6 +79,14 @@ def _is_init_call(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
     if last in INPLACE_INIT and isinstance(func, cst.Attribute):
         chain = rule.context.module.code_for_node(func.value) if rule.context.module is not None else ""
         return "weight" in chain or "bias" in chain or ".data" in chain
+    # weights loaded into the model as it is built (`if pretrained: load_weights_sequential(self,
+    # squeezenet1_1(pretrained=True).features.state_dict())`, `self.load_state_dict(...)`: pspnet's SqueezeNet)
+    if last == "load_state_dict" and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+            and func.value.value == "self":
+        return True
+    if any(isinstance(a.value, cst.Name) and a.value.value == "self" for a in call.args) \
+            and _LOADS_WEIGHTS.search(last or ""):
+        return True
     # `init_net(...)`, `trunc_normal_(self.pos_embed)`, `weights_init(m)`: named initialisers
     return is_init_name(last)
 

@@ -50,8 +50,10 @@ class MissingWeightInit(ScopedRule):
       `self.apply(...)`, no `reset_parameters` / `_init_weights` / `init_weights` method or call,
       no in-place initialiser on a weight (`m.weight.data.normal_(0, 0.02)`), no assignment of a
       parameter's data in `__init__` (`p.data = torch.FloatTensor(weights[n])`: MTCNN's nets load every
-      parameter from a `.npy` file in `__init__`, judged wrong twice), no call of a
-      function whose name says init (`init_net(...)`, `trunc_normal_(...)`);
+      parameter from a `.npy` file in `__init__`, judged wrong twice), no weights loaded into the
+      model as it is built (`self.load_state_dict(...)`, or a loader handed `self`:
+      pspnet-pytorch's `load_weights_sequential(self, squeezenet1_1(pretrained=True)...)`, judged
+      wrong), no call of a function whose name says init (`init_net(...)`, `trunc_normal_(...)`);
     - none applied to an instance anywhere in the project: `net = Net(); net.apply(weights_init)`,
       `init_net(net)`, `net.load_state_dict(...)`, `Net(pretrained=True)`, `Net.from_pretrained(...)`
       (`ProjectFacts.initialised_classes`), or an initialising method the class defines and some

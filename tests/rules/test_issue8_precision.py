@@ -1357,3 +1357,31 @@ prepare_model()
                               "loss = criterion(model(inputs.cuda()), labels.cuda())\n"
                               "            loss.backward()\n            optimizer.step()")
     assert len(run_pixels("RL101", training, "train.py", **sizes)) == 1
+
+
+def test_rl202_counts_weights_loaded_into_the_model_as_it_is_built():
+    """pspnet-pytorch's SqueezeNet copies torchvision's pretrained squeezenet1_1 into itself in
+    `__init__` (`load_weights_sequential(self, weights)`), and is always built pretrained (judged
+    wrong). `self.load_state_dict(...)` counts the same way."""
+    model = '''
+import torch.nn as nn
+from torchvision.models.squeezenet import squeezenet1_1
+
+def load_weights_sequential(target, source_state):
+    target.load_state_dict(source_state)
+
+class SqueezeNet(nn.Module):
+    def __init__(self, pretrained=False):
+        super().__init__()
+        self.feat_1 = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(inplace=True), nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True))
+        self.feat_2 = nn.Sequential(nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True), nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True))
+        self.feat_3 = nn.Sequential(nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True), nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True))
+        if pretrained:
+            weights = squeezenet1_1(pretrained=True).features.state_dict()
+            load_weights_sequential(self, weights)
+'''
+    assert run("RL202", model, "extractors.py") == ()
+    assert run("RL202", model.replace("load_weights_sequential(self, weights)", "self.load_state_dict(weights)"),
+               "extractors.py") == ()
+    assert len(run("RL202", model.replace("load_weights_sequential(self, weights)", "print(weights)"),
+                   "extractors.py")) == 1
