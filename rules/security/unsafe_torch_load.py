@@ -84,7 +84,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       `torch.save(checkpoint, latest)`); a load of a parameter or an `opt.<dest>` whose
       command-line option in the same file defaults to such a file (`--weights` with
       `default="weights/latest.pt"`, Towards-Realtime-MOT's test.py reading what train.py wrote:
-      two judged findings, not worth a change) counts as a load of that file;
+      two judged findings, not worth a change) counts as a load of that file; so does a load of a
+      name (or of an item of the list it names) that the file also hands to a `save_path=`-like
+      keyword (`train_model.remote(..., save_path=paths[i])` then `torch.load(paths[cv_idx])`:
+      Fast AutoAugment's search polling the folds it launched, 3 judged findings, none worth a
+      change);
     - a resume: the file (`resume.py`), the enclosing function (`restart_from_checkpoint`), an
       enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart,
       or the path is a command-line option of this file whose help says so and names no other use,
@@ -296,6 +300,22 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         return (option is not None and bool(_RESUME_HELP.search(option.help)) and not _OTHER_USE_HELP.search(option.help)
                 and _trains(self.context.source))  # a help copied into predict.py says nothing
 
+    def _handed_to_save(self, path: cst.BaseExpression) -> bool:
+        """`torch.load(paths[i])` in a file that calls `train_model.remote(..., save_path=paths[i])`:
+        the name (or the list it indexes) is where a training function of the project writes its
+        checkpoint (Fast AutoAugment's search polls the folds it launched: 3 judged findings, none
+        worth a change)."""
+        base = path.value if isinstance(path, cst.Subscript) else path
+        if not isinstance(base, cst.Name) or self.context.module is None:
+            return False
+        for call in calls(self.context.module):
+            for arg in call.args:
+                value = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+                if arg.keyword is not None and "save" in arg.keyword.value.lower() \
+                        and isinstance(value, cst.Name) and value.value == base.value:
+                    return True
+        return False
+
     def _option_default_keys(self, path: cst.BaseExpression) -> frozenset[str]:
         """`torch.load(weights)` in `def test(cfg, weights)` or `torch.load(opt.weights)`, where this
         file declares `--weights` with `default="weights/latest.pt"`: the keys of that default."""
@@ -423,6 +443,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         if path is not None and (self._path_keys(path) & self.facts.saved_files
                                  or template_matches(self.facts.saved_files, self._path_keys(path))):
             return "a file this project saves"
+        if path is not None and self._handed_to_save(path):
+            return "a file this project's run writes (the same path is handed to a save_path= argument)"
         if path is not None and self._option_default_keys(path) & self.facts.saved_files:
             return "by default a file this project saves (the command-line option's default)"
         target = self._targets.get(id(node))

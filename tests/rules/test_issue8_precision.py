@@ -1385,3 +1385,19 @@ class SqueezeNet(nn.Module):
                "extractors.py") == ()
     assert len(run("RL202", model.replace("load_weights_sequential(self, weights)", "print(weights)"),
                    "extractors.py")) == 1
+
+
+def test_rl501_leaves_a_path_the_file_hands_to_a_save_path_argument():
+    """Fast AutoAugment's `search.py` launches `train_model.remote(..., save_path=paths[i])` and polls
+    `torch.load(paths[cv_idx])` for the checkpoints those runs write (3 judged, none worth a change)."""
+    source = '''
+import torch
+paths = [f"models/{i}.pth" for i in range(5)]
+for i in range(5):
+    train_model.remote(config, dataroot, save_path=paths[i], skip_exist=True)
+for cv_idx in range(5):
+    latest_ckpt = torch.load(paths[cv_idx])
+'''
+    readme = {"README.md": "# FAA\n## Pretrained\nhttps://github.com/o/r/releases/download/v1/wresnet.pth\n"}
+    assert run("RL501", source, "search.py", **readme) == ()
+    assert len(run("RL501", source.replace("save_path=paths[i]", "data=paths[i]"), "search.py", **readme)) == 1
