@@ -27,6 +27,10 @@ from repolens.lint.traverse import nodes, per_file
 LAYERS = re.compile(r"^(?:Lazy)?(?:Conv(?:Transpose)?[123]d|Linear|Bilinear)$")
 # Normalisation layers: they rescale every layer's output, so the init's scale does not compound.
 NORMS = re.compile(r"^(?:Lazy)?(?:BatchNorm[123]d|SyncBatchNorm|GroupNorm|LayerNorm|InstanceNorm[123]d|RMSNorm)$")
+# The same from other libraries or a project alias, by name: inplace_abn's `InPlaceABNSync`, apex's or
+# PyTorch-Encoding's `SyncBatchNorm`, `BatchNorm2d = functools.partial(InPlaceABNSync, ...)` (CCNet:
+# RL202 judged wrong twice), `SynchronizedBatchNorm2d`, detectron's `FrozenBatchNorm2d`.
+NORM_NAMES = re.compile(r"^\w*(?:BatchNorm|InPlaceABN|SyncBN|FrozenBN|GroupNorm|LayerNorm|InstanceNorm)\w*$|^ABN$")
 MODULE = ("torch.nn.Module", "torch.nn.modules.module.Module")
 RELU = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_",
                   "prelu", "rrelu"})
@@ -66,6 +70,11 @@ class ClassSummary:
 
 # A function that loads weights into the module it is handed (`load_weights_sequential(self, w)`).
 _LOADS_WEIGHTS = re.compile(r"load.*(?:weight|state|pretrain|checkpoint|param)|(?:weight|pretrain|checkpoint).*load", re.I)
+
+
+def _last_name(call: cst.Call) -> str | None:
+    func = call.func
+    return func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
 
 
 def _is_init_call(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
@@ -125,7 +134,7 @@ def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-unt
                 layer = nn_layer(rule, n) or ""
                 if LAYERS.match(layer):
                     summary.layers += 1
-                elif NORMS.match(layer):
+                elif NORMS.match(layer) or not layer and NORM_NAMES.match(_last_name(n) or ""):
                     summary.norms = True
                 func = n.func
                 last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)

@@ -4,6 +4,7 @@ from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg, worker_setting
 from repolens.lint.roles import TRAIN, dataloader_role, dataset_class_name, is_synthetic_dataset
+from repolens.lint.trainflow import is_test_path
 from repolens.project.inputsizes import DATASET_SIDES
 
 # In-memory datasets: indexing is a tensor slice, worker processes only add start-up and IPC cost.
@@ -48,6 +49,9 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     all on datasets that open an image per sample (UNet, DiT's ImageFolder, SSD's VOC). What is
     lost: a CIFAR run with heavy augmentation on a fast GPU can still wait on the main process; this
     rule no longer says so.
+
+    A loader in a unit test (`tests/`, `test_*.py` that reads like a test: `trainflow.is_test_path`)
+    is left alone: no GPU waits on it (DANet's `tests/unit_test/test_dataset.py`, judged not worth).
 
     Such a loader gets no RL101 finding (pin_memory) as long as it has no workers: the main thread
     would pin each batch itself, so this rule's fix comes first (`worker_setting`, shared by both).
@@ -145,6 +149,8 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
         star = setting[1]
         if dataloader_role(self, node, shuffle_says_train=True) != TRAIN:
             return
+        if is_test_path(self.context.path, self.context.source):
+            return  # a unit test's loader (DANet's `tests/unit_test/test_dataset.py` checks label ranges): no GPU waits on it
         if is_synthetic_dataset(node, self) or self._in_memory(dataset_class_name(node, self)):
             return
         if star is not None:

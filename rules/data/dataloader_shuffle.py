@@ -7,7 +7,8 @@ from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, code_of, has_star_args, literal, star_kwargs
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.reach import uses_after
-from repolens.lint.roles import EVAL, TRAIN, dataloader_role, dataset_class_name, is_synthetic_dataset, role_of_name
+from repolens.lint.roles import (EVAL, TRAIN, dataloader_role, dataset_class_name, is_eval_function_name,
+                                 is_synthetic_dataset, role_of_name)
 from repolens.project.moduleinfo import trains_in
 
 # Datasets that stream: DataLoader refuses shuffle=True for them (the dataset orders itself).
@@ -27,6 +28,14 @@ def _trains_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
         if isinstance(a, cst.Call) and any(isinstance(b, cst.Arg) for b in above[depth + 1:depth + 2]):
             if _TRAINING_CALLEES.search(call_name(a) or ""):
                 return True
+    return False
+
+
+def _evaluates_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
+    """This use hands the loader to a function named for evaluation (`evaluate(train_loader, model)`)."""
+    for depth, a in enumerate(above):
+        if isinstance(a, cst.Call) and any(isinstance(b, cst.Arg) for b in above[depth + 1:depth + 2]):
+            return is_eval_function_name(call_name(a) or "")
     return False
 
 
@@ -56,7 +65,9 @@ class DataLoaderShuffle(BindingTracker, Rule):
     function named for training (`train_epoch(model, loader)`) takes it: a pass that trains
     nothing, in an order that does not matter (FROMP's `memorable_loader` handed to
     `update_fisher`, continual-learning; judged wrong). A loader named `train_loader` with
-    `shuffle=False` is still reported (pytorch-vqvae: judged worth a change four times).
+    `shuffle=False` is still reported (pytorch-vqvae: judged worth a change four times), unless
+    every use hands it to a function named for evaluation (DeepCluster's `evaluate(train_loader,
+    model, ...)` scoring the training split at batch 1: judged wrong).
 
     ## Why is this bad?
     Without shuffling every epoch sees the samples in the same order, often sorted by class or
@@ -154,12 +165,16 @@ def test():
         """`memorable = DataLoader(train_dataset, batch_size=6, shuffle=False)` handed to
         `update_fisher(memorable)`: a pass over the training set that is no training (a Fisher
         estimate, features, statistics). Only the dataset said "train"; the loader's own name does
-        not, the author wrote `shuffle=False`, and no training loop or training function takes it."""
+        not, the author wrote `shuffle=False`, and no training loop or training function takes it.
+        A loader named for training counts too when every use hands it to an evaluation function
+        (DeepCluster's `evaluate(train_loader, model, ...)`: the training split scored at batch 1)."""
         name = self.binding_of(node)
         module = self.context.module
-        if role_of_name(name) == TRAIN or not name or "." in name or module is None:
+        if not name or "." in name or module is None:
             return False
         uses = uses_after(self.current_scope(module), node, name)
+        if role_of_name(name) == TRAIN:
+            return bool(uses) and all(_evaluates_with(use, above) for use, above in uses)
         return bool(uses) and not any(_trains_with(use, above) for use, above in uses)
 
     def _through_dict(self, node: cst.Call) -> None:

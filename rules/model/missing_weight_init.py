@@ -68,7 +68,9 @@ class MissingWeightInit(ScopedRule):
     at run time (`act_layer=` parameter, `ACT2FN`). It fires once per model class.
 
     Nor a model that normalises (it or an in-file block builds `BatchNorm*d`, `SyncBatchNorm`,
-    `GroupNorm`, `LayerNorm`, `InstanceNorm*d` or `RMSNorm`, or wraps layers in `spectral_norm`,
+    `GroupNorm`, `LayerNorm`, `InstanceNorm*d` or `RMSNorm`, or another library's or a project
+    alias's norm layer by its name: CCNet's `BatchNorm2d = functools.partial(InPlaceABNSync, ...)`,
+    judged wrong twice; or wraps layers in `spectral_norm`,
     which divides each weight by its largest singular value on every forward: the U-Net
     discriminators of Real-ESRGAN and BasicSR, judged wrong twice): a normalisation layer rescales each
     layer's output, so the default init's mis-scaling does not compound with depth, and such

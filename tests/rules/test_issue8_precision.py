@@ -1401,3 +1401,56 @@ for cv_idx in range(5):
     readme = {"README.md": "# FAA\n## Pretrained\nhttps://github.com/o/r/releases/download/v1/wresnet.pth\n"}
     assert run("RL501", source, "search.py", **readme) == ()
     assert len(run("RL501", source.replace("save_path=paths[i]", "data=paths[i]"), "search.py", **readme)) == 1
+
+
+def test_rl108_leaves_a_training_split_loader_that_only_evaluation_takes():
+    """DeepCluster's `eval_voc_classif.py` scores the training split at batch 1:
+    `evaluate(train_loader, model, ...)` (judged wrong). Handed to `train(...)` it is reported."""
+    source = '''
+import torch
+def main(args, model):
+    train_dataset = VOC2007_dataset(args.vocdir, split="train")
+    train_loader = torch.utils.data.DataLoader(train_dataset, batch_size=1, shuffle=False, num_workers=24)
+    evaluate(train_loader, model, args.eval_random_crops)
+'''
+    assert run("RL108", source, "eval_voc_classif.py") == ()
+    assert len(run("RL108", source.replace("evaluate(train_loader", "train(train_loader"), "eval_voc_classif.py")) == 1
+
+
+def test_rl202_knows_norm_layers_of_other_libraries_and_project_aliases():
+    """CCNet builds its ResNet with `BatchNorm2d = functools.partial(InPlaceABNSync, ...)` (judged wrong
+    twice): a normalised network."""
+    model = '''
+import functools
+import torch.nn as nn
+from inplace_abn import InPlaceABNSync
+BatchNorm2d = functools.partial(InPlaceABNSync, activation='identity')
+
+class ResNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3)
+        self.bn1 = {norm}(64)
+        self.relu = nn.ReLU(inplace=False)
+        self.convs = nn.Sequential(*[nn.Conv2d(64, 64, 3) for _ in range(1)], nn.ReLU(), nn.Conv2d(64, 64, 3), nn.ReLU(),
+                                   nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3))
+'''
+    for norm in ("BatchNorm2d", "InPlaceABNSync", "SynchronizedBatchNorm2d"):
+        assert run("RL202", model.format(norm=norm), "networks/deeplabv3.py") == (), norm
+    assert len(run("RL202", model.format(norm="nn.Identity"), "networks/deeplabv3.py")) == 1
+
+
+def test_rl102_leaves_a_unit_tests_loader_alone():
+    """DANet's `tests/unit_test/test_dataset.py` iterates the ADE20K split to check label ranges
+    (judged not worth a change)."""
+    source = '''
+import torch
+from encoding.datasets import get_dataset
+def test_ade_labels():
+    trainset = get_dataset("ade20k", split="train", mode="train")
+    train_loader = torch.utils.data.DataLoader(trainset, batch_size=2, shuffle=True)
+    for img, target in train_loader:
+        assert target.max() < 150
+'''
+    assert run("RL102", source, "tests/unit_test/test_dataset.py") == ()
+    assert len(run("RL102", source, "check_dataset.py")) == 1
