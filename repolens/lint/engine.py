@@ -36,7 +36,7 @@ from repolens.lint.scopes import project_scopes
 from repolens.lint.settings import LintSettings
 from repolens.lint.targets import Target
 from repolens.project.environment import declared_environment_at
-from repolens.project.inputsizes import config_sizes_at
+from repolens.project.inputsizes import config_facts_at
 from repolens.project.releases import released_weights_at
 from repolens.project.moduleinfo import import_prefix
 
@@ -171,10 +171,12 @@ def lint_targets(
     scoped: dict[str, list[FileFacts]] = {}
     for rel, ff in per_file.items():
         scoped.setdefault(scope_of[rel], []).append(ff)
+    configs = {scope: config_facts_at(settings.root / scope) for scope in scoped}  # (sizes, values)
     facts_by_scope = {scope: merge_facts(files, declared_environment_at(settings.root / scope),
-                                         config_sizes_at(settings.root / scope),
+                                         configs[scope][0],
                                          _released_weights(settings.root, scope, set(scoped)),
                                          package=deadcode.is_package(settings.root / scope),
+                                         config_values=configs[scope][1],
                                          named_elsewhere=functools.partial(deadcode.mentions_under,
                                                                            settings.root / scope))
                       for scope, files in sorted(scoped.items())}

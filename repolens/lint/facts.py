@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 from repolens.lint import checkpoints, deadcode
 from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
 from repolens.project import frameworks
-from repolens.project.configfiles import read_config_text
+from repolens.project.configfiles import read_config_text, values_by_key
 from repolens.project.environment import Declaration, declared_environment_in
 from repolens.project.inputsizes import CONFIG_SUFFIXES, DATASET_SIDES, StatedSize, sizes_in_config
 from repolens.project.model import ProjectModel
@@ -663,6 +663,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
 def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declaration] | None = None,
                 config_sizes: Iterable[tuple[str, StatedSize]] = (),
                 released_weights: Iterable[str] | None = None, *, package: bool = False,
+                config_values: Mapping[str, frozenset[str]] | None = None,
                 named_elsewhere: Callable[[frozenset[str]], frozenset[str]] | None = None) -> ProjectFacts:
     """The project's facts from its files' facts, the versions it declares, the sizes its config
     files state and the weights its documents link (None: documents not read). `package`: the
@@ -672,7 +673,7 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
 
     per_file = sorted(per_file, key=lambda f: f.path)
     model = ProjectModel([f.info for f in per_file if f.info is not None], environment, config_sizes,
-                         released_weights)
+                         released_weights, config_values)
     dead = deadcode.dead_spans(((f.path, f.unreferenced_defs, f.mentions) for f in per_file),
                                lambda rel: bool(model.importers.get(rel)), package, named_elsewhere)
     return ProjectFacts(
@@ -722,11 +723,11 @@ def collect_facts(sources: Mapping[str, str]) -> ProjectFacts:
     them declare the environment, YAML/JSON files state sizes, READMEs and shell scripts link
     published weights (or not), Python files are analysed."""
     py = {p: t for p, t in sources.items() if p.endswith((".py", ".ipynb"))}
-    configs = [(p, s) for p, t in sorted(sources.items()) if p.endswith(CONFIG_SUFFIXES)
-               for s in sizes_in_config(read_config_text(p, t))]
+    flats = {p: read_config_text(p, t) for p, t in sorted(sources.items()) if p.endswith(CONFIG_SUFFIXES)}
+    configs = [(p, s) for p, flat in flats.items() for s in sizes_in_config(flat)]
     return merge_facts((file_facts(path, text) for path, text in py.items()),
                        declared_environment_in(sources), configs, released_weights_in(sources),
-                       package=deadcode.is_package_in(sources),
+                       package=deadcode.is_package_in(sources), config_values=values_by_key(flats.values()),
                        named_elsewhere=functools.partial(deadcode.mentions_in_texts, sources))
 
 

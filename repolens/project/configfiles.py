@@ -16,6 +16,7 @@ import ast
 import json
 import re
 from pathlib import Path
+from typing import Iterable
 
 from repolens.comments import strip_hash_comment
 
@@ -160,3 +161,15 @@ def read_config_text(name: str, text: str) -> Flat:
     if suffix == "py":
         return read_python_config(text)
     return {}
+
+
+def values_by_key(flats: Iterable[Flat]) -> dict[str, frozenset[str]]:
+    """Every scalar value each key takes in the given config files, by the key's last segment
+    (`model.gan_type: lsgan` -> {"gan_type": {"lsgan"}}): what the shipped configs can select
+    (`ProjectModel.config_selects`). Lists (`[0.9, 0.999]`) are left out."""
+    out: dict[str, set[str]] = {}
+    for flat in flats:
+        for dotted, (value, _line) in flat.items():
+            if not value.startswith("["):
+                out.setdefault(dotted.rsplit(".", 1)[-1], set()).add(value)
+    return {key: frozenset(values) for key, values in out.items()}

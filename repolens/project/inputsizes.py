@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 from repolens.project.cli_options import cli_options
-from repolens.project.configfiles import read_config
+from repolens.project.configfiles import read_config, values_by_key
 from repolens.project.treewalk import project_files
 from repolens.pyindex.aliases import AliasTable, ast_dotted_name
 
@@ -227,8 +227,15 @@ def config_files(folder: Path) -> Iterator[Path]:
 
 def config_sizes_at(folder: Path) -> tuple[tuple[str, StatedSize], ...]:
     """(file relative to `folder`, size) for every size the project's config files state."""
-    out = []
+    return config_facts_at(folder)[0]
+
+
+def config_facts_at(folder: Path) -> tuple[tuple[tuple[str, StatedSize], ...], dict[str, frozenset[str]]]:
+    """What the project's config files say, each file read once: the sizes they state (as
+    `config_sizes_at`) and the values each key takes (`configfiles.values_by_key`)."""
+    sizes, flats = [], []
     for path in config_files(folder):
-        rel = path.relative_to(folder).as_posix()
-        out.extend((rel, s) for s in sizes_in_config(read_config(path)))
-    return tuple(out)
+        flat = read_config(path)
+        sizes.extend((path.relative_to(folder).as_posix(), s) for s in sizes_in_config(flat))
+        flats.append(flat)
+    return tuple(sizes), values_by_key(flats)

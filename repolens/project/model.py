@@ -61,7 +61,8 @@ class ProjectModel:
     def __init__(self, infos: Mapping[str, ModuleInfo] | Iterable[ModuleInfo],
                  environment: Mapping[str, Declaration] | None = None,
                  config_sizes: Iterable[tuple[str, StatedSize]] = (),
-                 released_weights: Iterable[str] | None = None) -> None:
+                 released_weights: Iterable[str] | None = None,
+                 config_values: Mapping[str, frozenset[str]] | None = None) -> None:
         items = infos.values() if isinstance(infos, Mapping) else infos
         self.infos: dict[str, ModuleInfo] = {i.rel: i for i in sorted(items, key=lambda i: i.rel)}
         self.environment: dict[str, Declaration] = dict(environment or {})
@@ -70,6 +71,8 @@ class ProjectModel:
         # where the project's documents link published weights (releases.released_weights_at); None
         # when its documents were not read
         self.released_weights: tuple[str, ...] | None = None if released_weights is None else tuple(released_weights)
+        # key (last segment) -> the values the project's YAML/JSON configs give it (configfiles.values_by_key)
+        self.config_values: dict[str, frozenset[str]] = dict(config_values or {})
         self.modules: dict[str, str] = {}  # full dotted module -> rel
         self.by_suffix: dict[str, list[str]] = {}  # every dotted tail -> rels
         for rel, info in self.infos.items():
@@ -335,6 +338,7 @@ class ProjectModel:
                    self.module_hooks.value, sorted(self.hooked_modules),
                    None if self.publishes_weights is None else self.publishes_weights.value,
                    self.released_weights,  # publishes_weights_for: which folders they speak for
+                   sorted((k, sorted(v)) for k, v in self.config_values.items()),
                    sorted((k, d.spec) for k, d in self.environment.items()), sizes]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -457,6 +461,13 @@ class ProjectModel:
             if not folder or rel.startswith(folder + "/"):
                 evidence += (entry,)
         return Fact(bool(evidence), evidence)
+
+    def config_selects(self, key: str, value: str) -> bool | None:
+        """Does some config file of the project give `key` the value `value`? None when no config
+        sets the key (the code's own default decides). `if cfg.gan_type == "nsgan":` in MUNIT and
+        DG-Net, whose every shipped config says `gan_type: lsgan`: a branch no shipped run takes."""
+        values = self.config_values.get(key)
+        return None if not values else value in values
 
     def stated_sizes(self, kind: str, rel: str | None = None) -> list[tuple[str, StatedSize]]:
         """(file, size) for the sizes of `kind` ("image", "batch") stated for `rel`: in the file itself

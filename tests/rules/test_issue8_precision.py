@@ -1454,3 +1454,31 @@ def test_ade_labels():
 '''
     assert run("RL102", source, "tests/unit_test/test_dataset.py") == ()
     assert len(run("RL102", source, "check_dataset.py")) == 1
+
+
+def test_rl308_leaves_a_branch_no_shipped_config_selects():
+    """MUNIT's and DG-Net's discriminators compute `F.binary_cross_entropy(F.sigmoid(out), ...)` only
+    under `elif self.gan_type == 'nsgan':`, and every shipped config says `gan_type: lsgan` (6 judged
+    findings, none worth a change). A config that selects nsgan, or none that sets the key, reports it."""
+    source = '''
+import torch
+import torch.nn.functional as F
+class MsImageDis(torch.nn.Module):
+    def __init__(self, params):
+        super().__init__()
+        self.gan_type = params['gan_type']
+    def calc_gen_loss(self, outs0):
+        loss = 0
+        for out0 in outs0:
+            if self.gan_type == 'lsgan':
+                loss += torch.mean((out0 - 1) ** 2)
+            elif self.gan_type == 'nsgan':
+                all1 = torch.ones_like(out0)
+                loss += torch.mean(F.binary_cross_entropy(F.sigmoid(out0), all1))
+        return loss
+'''
+    lsgan = {"configs/edges2shoes.yaml": "gen:\n  dim: 64\ndis:\n  gan_type: lsgan   # GAN loss [lsgan/nsgan]\n"}
+    assert run("RL308", source, "networks.py", **lsgan) == ()
+    nsgan = {"configs/other.yaml": "dis:\n  gan_type: nsgan\n"}
+    assert len(run("RL308", source, "networks.py", **lsgan, **nsgan)) == 1
+    assert len(run("RL308", source, "networks.py")) == 1  # no config sets the key: the code decides
