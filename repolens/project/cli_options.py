@@ -17,11 +17,6 @@ class CliOption:
     required: bool  # a literal `required=True`
     node: ast.Call
 
-    @property
-    def help(self) -> str:
-        """The literal `help=` text, "" when there is none (or it is computed)."""
-        text = next((kw.value for kw in self.node.keywords if kw.arg == "help"), None)
-        return text.value if isinstance(text, ast.Constant) and isinstance(text.value, str) else ""
 
 
 def cli_option(node: ast.Call) -> CliOption | None:
