@@ -18,7 +18,6 @@ class CliOption:
     node: ast.Call
 
 
-
 def cli_option(node: ast.Call) -> CliOption | None:
     """The option an `add_argument` call declares, or None when it is not one (no literal name)."""
     if not (isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"):
