@@ -21,6 +21,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --fourteenth # the fourteenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --fifteenth  # the fifteenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --sixteenth  # the sixteenth held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --seventeenth  # the seventeenth held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -105,6 +106,9 @@ FIFTEENTH = HERE / "judgements_fifteenth.json"
 # Judged once (at repolens 2c37eb3, after the eighth session's rule changes but two that leave its totals alone) by a second judge on
 # eight repositories nobody had linted, only totals and per-rule counts reported: a sixteenth set.
 SIXTEENTH = HERE / "judgements_sixteenth.json"
+# Judged once (in the ninth session, after its last rule change) by a second judge on eight
+# repositories nobody had linted, only totals and per-rule counts reported: a seventeenth set.
+SEVENTEENTH = HERE / "judgements_seventeenth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -123,6 +127,7 @@ HELD_OUT_SETS = {
     "fourteenth": (FOURTEENTH, "the fourteenth held-out set, judged at first sight at d7739af"),
     "fifteenth": (FIFTEENTH, "the fifteenth held-out set, judged at first sight at f9ed35d"),
     "sixteenth": (SIXTEENTH, "the sixteenth held-out set, judged at first sight at 2c37eb3"),
+    "seventeenth": (SEVENTEENTH, "the seventeenth held-out set, judged at first sight in the ninth session"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 

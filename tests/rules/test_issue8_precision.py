@@ -1456,3 +1456,29 @@ class MsImageDis(torch.nn.Module):
     nsgan = {"configs/other.yaml": "dis:\n  gan_type: nsgan\n"}
     assert len(run("RL308", source, "networks.py", **lsgan, **nsgan)) == 1
     assert len(run("RL308", source, "networks.py")) == 1  # no config sets the key: the code decides
+
+
+def test_rl211_leaves_a_plain_list_whose_parameters_are_registered_by_hand():
+    """pytorch_RVAE's Highway keeps its Linear layers in plain lists and registers every layer's
+    parameters with `register_parameter` right after (judged wrong three times)."""
+    source = '''
+import torch.nn as nn
+class Highway(nn.Module):
+    def __init__(self, size, num_layers):
+        super().__init__()
+        self.gate = [nn.Linear(size, size) for _ in range(num_layers)]
+        for i, module in enumerate(self.gate):
+            self._add_to_parameters(module.parameters(), 'gate_module_{}'.format(i))
+
+    def _add_to_parameters(self, parameters, name):
+        for i, parameter in enumerate(parameters):
+            self.register_parameter(name='{}-{}'.format(name, i), param=parameter)
+
+    def forward(self, x):
+        for layer in self.gate:
+            x = layer(x)
+        return x
+'''
+    assert run("RL211", source, "selfModules/highway.py") == ()
+    unregistered = source.replace("self.register_parameter(name='{}-{}'.format(name, i), param=parameter)", "pass")
+    assert len(run("RL211", unregistered, "selfModules/highway.py")) == 1
