@@ -1501,3 +1501,27 @@ def resnext50_32x4d(pretrained=False, root='~/.encoding/models', **kwargs):
     assert run("RL501", source, "encoding/models/backbone/resnext.py", **readme) == ()
     for header in ("import torch\n", "from encoding.utils import *\n"):
         assert len(run("RL501", header + source, "encoding/models/backbone/resnext.py", **readme)) == 1, header
+
+
+def test_rl103_knows_a_graph_loader_is_not_pinned():
+    """DGMC's examples iterate `torch_geometric.data.DataLoader(...)` without pin_memory: a DataLoader
+    subclass with its default, unpinned (4 judged findings, none worth a change). Pinned, it speaks."""
+    source = '''
+import torch
+from torch_geometric.data import DataLoader
+device = torch.device('cuda')
+train_loader = DataLoader(train_dataset, 512, shuffle=True, follow_batch=['x_s', 'x_t'])
+def train(model, optimizer):
+    model.train()
+    for data in train_loader:
+        optimizer.zero_grad()
+        data = data.to(device)
+        loss = model(data)
+        loss.backward()
+        optimizer.step()
+'''
+    others = {"ds.py": "from PIL import Image\nimg = Image.open(p)\nloader = DataLoader(ds, pin_memory=True)\n",
+              "cfg.yaml": "data:\n  image_size: 512\n"}
+    assert run("RL103", source, "examples/pascal.py", **others) == ()
+    pinned = source.replace("follow_batch=['x_s', 'x_t'])", "follow_batch=['x_s', 'x_t'], pin_memory=True)")
+    assert len(run("RL103", pinned, "examples/pascal.py", **others)) == 1

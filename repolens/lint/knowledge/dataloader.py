@@ -10,6 +10,14 @@ from typing import Any
 from repolens.lint.helpers import argument, has_star_args, literal, star_kwargs
 from repolens.project.frameworks import DATALOADER  # noqa: F401  (the rules import it from here)
 
+# Libraries' subclasses of DataLoader that keep its `pin_memory=False` default: a loader built from
+# one without `pin_memory=True` is not pinned (DGMC's torch_geometric loaders, the Annotated GAT's).
+# Their positional parameters differ from DataLoader's: only keywords are read from them.
+UNPINNED_SUBCLASSES = frozenset({"torch_geometric.data.DataLoader", "torch_geometric.loader.DataLoader",
+                                 "torch_geometric.data.DenseDataLoader", "torch_geometric.loader.DenseDataLoader",
+                                 "torch_geometric.loader.DataListLoader", "dgl.dataloading.GraphDataLoader",
+                                 "monai.data.DataLoader"})
+
 # DataLoader's leading positional parameters, for calls that pass them by position.
 DATALOADER_POSITIONS = {"dataset": 0, "batch_size": 1, "shuffle": 2, "sampler": 3, "batch_sampler": 4,
                         "num_workers": 5, "collate_fn": 6, "pin_memory": 7}
