@@ -509,7 +509,10 @@ class ProjectModel:
         if found is None or found.kind != "function":
             return None
         info = self.infos.get(found.rel)
-        return next((state for fn, state in (info.loader_factories if info else ()) if fn == found.name), None)
+        states = {state for fn, state in (info.loader_factories if info else ()) if fn == found.name}
+        # a function that returns several loaders (`return train_loader, val_loader`): one answer
+        # only when they agree
+        return None if not states else states.pop() if len(states) == 1 else "unknown"
 
     def returned_item(self, qualified: str, index: int, from_rel: str | None = None) -> str | None:
         """What item `index` of the tuple the project function `qualified` returns was built by (the

@@ -518,6 +518,10 @@ class _ScopeReader:
                         self.built.get(item.id) if isinstance(item, ast.Name) else None
                     if callee:
                         b.returned_items.append((self.scope, i, callee))
+                        # `return train_loader, valid_loader, ...`: the loaders' pin states too (NRI's `load_data`)
+                        built = item if isinstance(item, ast.Call) else self.built_calls.get(item.id)
+                        if built is not None:
+                            self._loader_factory(callee, built)
             elif isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name) and stmt.value.id in self.built:
                 # `model = Transformer(...)`, its parameters initialised, `return model`: a factory too
                 b.returns.append((self.scope, self.built[stmt.value.id]))

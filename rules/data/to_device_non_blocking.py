@@ -42,6 +42,16 @@ def _loader_named(expr: cst.BaseExpression) -> bool:
     return any(t.endswith("loader") or t == "dl" for t in name_tokens(last_segment(expr) or ""))
 
 
+def _loader_targets(node: cst.Assign) -> list[str]:
+    """The names an assignment binds that say DataLoader, tuple items included
+    (`train_loader, valid_loader, test_loader, loc_max = load_data(...)`: NRI)."""
+    out = []
+    for t in node.targets:
+        items = [e.value for e in t.target.elements] if isinstance(t.target, (cst.Tuple, cst.List)) else [t.target]
+        out += [key for item in items if _loader_named(item) and (key := dotted(item))]
+    return out
+
+
 def _gpu(code: str, fixed: str | None = None) -> Example:
     """An example in a project that moves tensors to CUDA and pins a loader (another file says so)."""
     return Example(code, fixed=fixed, files={"gpu.py": _GPU_FILE})
@@ -108,7 +118,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     MedicalZooPytorch), it is not pinned. A library's DataLoader subclass that keeps DataLoader's
     `pin_memory=False` default (torch_geometric's and DGL's graph loaders, MONAI's DataLoader) is
     not pinned unless its call says `pin_memory=True` (DGMC's examples: 4 judged findings, none worth
-    a change). What it cannot see: whether a loader built some other
+    a change); loaders a project function builds and returns together (`train_loader, valid_loader,
+    ... = load_data(...)`, NRI: 4 not worth) take the pin state they share. What it cannot see: whether a loader built some other
     way in another file of a project that pins somewhere is pinned (a `self.dataloader` set
     elsewhere: it fires, with the "needs a pinned loader" message), and a training loop whose
     backward runs in a helper when neither the loader nor the function is named for training (it
@@ -292,9 +303,12 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
             elif isinstance(n, cst.Assign) and isinstance(n.value, cst.Call):
                 if self.is_name(n.value.func, *DATALOADER):
                     found: tuple[str, int | None] | None = self._loader_call(n.value)
-                elif any(_loader_named(t.target) for t in n.targets):
+                elif _loader_targets(n):
                     pin = self._factory_pin(n)
-                    found = (pin, None) if pin is not None else None  # a factory's batch size is not read
+                    if pin is not None:  # a factory's batch size is not read
+                        for key in _loader_targets(n):
+                            self._add_file_loader(key, {pin}, {None})
+                    continue
                 else:
                     found = None
                 for t in n.targets if found is not None else ():
@@ -342,6 +356,8 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                 key = dotted(t.target)
                 if key:
                     self._loader_names[key] = pin
+            for key in _loader_targets(node):  # `train_loader, valid_loader, ... = load_data(...)`
+                self._loader_names[key] = pin
 
     def _factory_pin(self, node: cst.Assign) -> str | None:
         if id(node) not in self._factory_pins:  # the read-ahead and the visit both ask
@@ -363,7 +379,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         if pin is None and written and model.qualify(written, self.context.path) in UNPINNED_SUBCLASSES:
             # a library's DataLoader subclass with DataLoader's default: pinned only when asked
             pin = self._off(keyword_arg(call, "pin_memory")) or (PINNED if keyword_arg(call, "pin_memory") else UNPINNED)
-        if pin is None and written and any(_loader_named(t.target) for t in node.targets) \
+        if pin is None and written and _loader_targets(node) \
                 and not self.is_name(call.func, *DATALOADER) \
                 and model.resolve(model.qualify(written, self.context.path), self.context.path) is None:
             # no function of this project: a library's loader factory, perhaps

@@ -4,7 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.bindings import assigned_values
-from repolens.lint.checkpoints import reads_as_module
+from repolens.lint.checkpoints import SETTINGS_NAMES, reads_as_module
 from repolens.lint.helpers import argument, last_segment
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.trainflow import called_name
@@ -66,7 +66,10 @@ class SaveWholeModule(ScopedRule):
     project that loads nothing back (no
     `torch.load` anywhere): its saves are outputs for someone else's code, and no loader of the
     project breaks (bamos/densenet.pytorch pickles the DenseNet each epoch and never reads it;
-    judged not worth a change).
+    judged not worth a change). A field of the run's settings is no module (`'model': args.model`,
+    the architecture's name in AugMix's checkpoints: judged wrong twice), nor is a name the
+    function assigns items into (`model = package['model']; model['state'] = best`: denoiser,
+    judged wrong).
 
     ## Why is this bad?
     `torch.save(model)` pickles the module object: loading it needs the exact class at the same
@@ -173,6 +176,8 @@ class SaveWholeModule(ScopedRule):
                 return  # `model_data = {"model_weights": q.state_dict(), ...}`: the name misleads, the value says
             if self._callers_pass_weights(value.value):
                 return  # `save_checkpoint(info, model.module.state_dict(), ...)`: the parameter holds weights
+            if _items_assigned(scope, value.value):
+                return  # `model = package["model"]; model["state"] = best`: a mapping (denoiser: judged wrong)
         if isinstance(value, (cst.Name, cst.Attribute)) and _reads_as_module(value) \
                 and not self._also_saves_state_dict(value):
             self.report(node, self.message.format(name=self._shown(value)))
@@ -240,8 +245,17 @@ class SaveWholeModule(ScopedRule):
 
 def _reads_as_module(value: cst.Name | cst.Attribute) -> bool:
     """`model`, `self.netG`, `nets[0].encoder`, `model.module` (the module a DDP wraps): by the last
-    name, as `checkpoints.reads_as_module` reads it."""
+    name, as `checkpoints.reads_as_module` reads it. A field of the run's settings is a setting
+    (`args.model`: the architecture's name, AugMix's checkpoints; judged wrong twice)."""
     if isinstance(value, cst.Attribute) and value.attr.value == "module" \
             and isinstance(value.value, (cst.Name, cst.Attribute)):
         return _reads_as_module(value.value)
+    if isinstance(value, cst.Attribute) and last_segment(value.value) in SETTINGS_NAMES:
+        return False
     return reads_as_module(last_segment(value) or "")
+
+
+def _items_assigned(scope: cst.CSTNode, name: str) -> bool:
+    """Does the scope assign an item of `name` (`name["state"] = ...`)? Then `name` is a mapping."""
+    return any(isinstance(n, cst.AssignTarget) and isinstance(n.target, cst.Subscript)
+               and isinstance(n.target.value, cst.Name) and n.target.value.value == name for n in nodes(scope))

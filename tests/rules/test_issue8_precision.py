@@ -1525,3 +1525,58 @@ def train(model, optimizer):
     assert run("RL103", source, "examples/pascal.py", **others) == ()
     pinned = source.replace("follow_batch=['x_s', 'x_t'])", "follow_batch=['x_s', 'x_t'], pin_memory=True)")
     assert len(run("RL103", pinned, "examples/pascal.py", **others)) == 1
+
+
+def test_rl502_knows_a_settings_field_and_a_mapping_are_no_modules():
+    """AugMix saves `{'model': args.model, 'state_dict': net.state_dict(), ...}` (the architecture's
+    name: judged wrong twice); denoiser saves `model = package['model']` after `model['state'] =
+    best` (a dict: judged wrong). A module in the dict is still reported."""
+    loads = {"eval.py": "import torch\nckpt = torch.load('checkpoint.pth.tar')\n"}
+    augmix = '''
+import torch
+def save(args, net, optimizer, epoch):
+    checkpoint = {'epoch': epoch, 'model': args.model, 'state_dict': net.state_dict(),
+                  'optimizer': optimizer.state_dict()}
+    torch.save(checkpoint, 'checkpoint.pth.tar')
+'''
+    assert run("RL502", augmix, "cifar.py", **loads) == ()
+    assert len(run("RL502", augmix.replace("'model': args.model", "'model': net"), "cifar.py", **loads)) == 1
+    denoiser = '''
+import torch
+class Solver:
+    def _serialize(self, package, best_state, tmp_path):
+        model = package['model']
+        model['state'] = best_state
+        torch.save(model, tmp_path)
+'''
+    assert run("RL502", denoiser, "denoiser/solver.py", **loads) == ()
+
+
+def test_rl103_reads_the_pin_state_of_loaders_a_project_function_returns_together():
+    """NRI's `train_loader, valid_loader, test_loader, ... = load_data(...)`: `load_data` builds all
+    three without pin_memory and returns them in a tuple; non_blocking alone does nothing (4 judged
+    findings, none worth a change)."""
+    utils = '''
+from torch.utils.data import DataLoader, TensorDataset
+def load_data(batch_size=1):
+    train_data_loader = DataLoader(TensorDataset(feat_train, edges_train), batch_size=batch_size)
+    valid_data_loader = DataLoader(TensorDataset(feat_valid, edges_valid), batch_size=batch_size)
+    return train_data_loader, valid_data_loader, loc_max
+'''
+    train = '''
+import torch
+from utils import load_data
+train_loader, valid_loader, loc_max = load_data(128)
+def train(model, optimizer):
+    for data, relations in train_loader:
+        data, relations = data.cuda(), relations.cuda()
+        loss = model(data, relations)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+'''
+    others = {"utils.py": utils, "ds.py": "from PIL import Image\nimg = Image.open(p)\n",
+              "cfg.yaml": "data:\n  image_size: 512\n"}
+    assert run("RL103", train, "train.py", **others) == ()
+    pinned = {**others, "utils.py": utils.replace("batch_size=batch_size)", "batch_size=batch_size, pin_memory=True)")}
+    assert len(run("RL103", train, "train.py", **pinned)) == 1
