@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
-from repolens.lint import checkpoints, deadcode
+from repolens.lint import checkpoints, deadcode, trainfacts
 from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
 from repolens.project import frameworks
 from repolens.project.configfiles import read_config_text, values_by_key
@@ -556,7 +556,6 @@ def _initialised_classes(calls: list[ast.Call], assigns: list[ast.Assign]) -> fr
 
 def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = "") -> FileFacts:
     """One file's facts. `prefix`: the dotted package the lint root is part of (relative imports)."""
-    from repolens.lint import trainfacts
     from repolens.pyindex.aliases import AliasTable
 
     syntax_error: tuple[int, int, str] | None = None
@@ -669,8 +668,6 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
     files state and the weights its documents link (None: documents not read). `package`: the
     project installs as one (its public names may be API); `named_elsewhere(names)`: which of
     `names` its configs, scripts and docs hold (`deadcode`)."""
-    from repolens.lint.trainfacts import passed_on  # as file_facts imports it
-
     per_file = sorted(per_file, key=lambda f: f.path)
     model = ProjectModel([f.info for f in per_file if f.info is not None], environment, config_sizes,
                          released_weights, config_values)
@@ -691,8 +688,8 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         other_pipelines=sum(f.other_pipelines for f in per_file),
         train_signals=frozenset().union(*(f.train_signals for f in per_file)) if per_file else frozenset(),
         stochastic_classes=frozenset().union(*(f.stochastic_classes for f in per_file)) if per_file else frozenset(),
-        eval_mode_callees=passed_on(frozenset().union(*(f.eval_mode_callees for f in per_file)),
-                                     frozenset().union(*(f.model_passes for f in per_file)))
+        eval_mode_callees=trainfacts.passed_on(frozenset().union(*(f.eval_mode_callees for f in per_file)),
+                                                 frozenset().union(*(f.model_passes for f in per_file)))
         if per_file else frozenset(),
         no_grad_callees=frozenset().union(*(f.no_grad_callees for f in per_file)) if per_file else frozenset(),
         resume_only_callees=_resume_only(per_file),

@@ -72,11 +72,6 @@ class ClassSummary:
 _LOADS_WEIGHTS = re.compile(r"load.*(?:weight|state|pretrain|checkpoint|param)|(?:weight|pretrain|checkpoint).*load", re.I)
 
 
-def _last_name(call: cst.Call) -> str | None:
-    func = call.func
-    return func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-
-
 def _is_init_call(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
     qualified = rule.qualified_name(call.func) or ""
     if qualified.startswith("torch.nn.init."):
@@ -132,12 +127,12 @@ def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-unt
         for n in nodes(method.body):
             if isinstance(n, cst.Call):
                 layer = nn_layer(rule, n) or ""
-                if LAYERS.match(layer):
-                    summary.layers += 1
-                elif NORMS.match(layer) or not layer and NORM_NAMES.match(_last_name(n) or ""):
-                    summary.norms = True
                 func = n.func
                 last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+                if LAYERS.match(layer):
+                    summary.layers += 1
+                elif NORMS.match(layer) or not layer and isinstance(last, str) and NORM_NAMES.match(last):
+                    summary.norms = True
                 if isinstance(last, str):
                     summary.built.append(last)
                 if not summary.inits and _is_init_call(rule, n):

@@ -333,7 +333,9 @@ def main(model, loader, val_loader, opt, test_only):
         recurrent layer, no `self.training`): training it in eval mode changes nothing
         (pytorch-beginner's MLP and CNN scripts: 2 judged findings, not worth a change)."""
         bound = self._bound_call(switch_owner(switch))
-        name = call_name(bound) if bound is not None else None
+        if bound is None:
+            return False
+        name = call_name(bound)
         classes = [n for n in walk(self.context.module) if isinstance(n, cst.ClassDef) and n.name.value == name]
         if len(classes) != 1 or _MODE_TEXT.search(self.context.module.code_for_node(classes[0])):
             return False
