@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 
-_MAGIC_LINE = re.compile(r"^(\s*)([%!?]|\w[\w.]*\?\??\s*$)")
+_MAGIC_LINE = re.compile(r"^(\s*)([%!?]|[\w*][\w.*]*\?\??\s*$)")  # `obj?`, the wildcard search `torch.*Tensor?`
 # Automagics and shell aliases IPython runs without `%` (`cd ..`, `pip install timm`, `ls -l`):
 # only a line that is not valid Python on its own is taken for one (`ls = []` stays Python).
 _AUTOMAGIC = re.compile(r"^(\s*)(?:cd|pip|conda|mamba|pwd|env|set_env|load_ext|reload_ext|autoreload|matplotlib"
