@@ -4,7 +4,10 @@ IPython syntax (`%magic`, `!shell`, `?help`, `%%cell magics`) is not Python: tho
 `pass` statements (same line count, so positions map back), an assignment of a command's output
 (`files = !ls`, `t = %timeit -o f()`) becomes `files = None`, an automagic written without its
 `%` (`cd ..`, `pip install timm`: a line that is no Python) becomes `pass`, and a cell magic
-blanks its cell.
+blanks its cell. A course notebook's fill-in blank (`model =`, `criterion = # TODO: define the
+loss`, `x = pass`) becomes `model = ...`: the exercise left for the student, not a syntax error to
+report (Udacity's deep-learning notebooks: 16 such RL000 findings, none worth a change), and the
+rest of the notebook is linted.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ _AUTOMAGIC = re.compile(r"^(\s*)(?:cd|pip|conda|mamba|pwd|env|set_env|load_ext|r
                         r"|run|time|timeit|ls|ll|mkdir|rmdir|rm|cp|mv|cat)\s+\S")
 # `files = !ls`, `t = %timeit -o f()`: IPython binds the output of a shell command or a line magic
 _MAGIC_ASSIGNMENT = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]")
+# `model =`, `criterion = # TODO ...`, `x = pass`: an exercise's blank for the student to fill
+_BLANK_ASSIGNMENT = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*(?:pass\s*)?(#.*)?$")
 
 
 class NotebookError(ValueError):
@@ -58,6 +63,9 @@ def _neutralize(line: str) -> str:
     m = _AUTOMAGIC.match(line)
     if m and not _parses(line.strip()):
         return f"{m.group(1)}pass  # ipython: {line.strip()}"
+    m = _BLANK_ASSIGNMENT.match(line)
+    if m:
+        return f"{m.group(1)}{m.group(2)} = ...  # exercise blank: {line.strip()}"
     return line
 
 

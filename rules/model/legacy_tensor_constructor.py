@@ -15,7 +15,8 @@ class LegacyTensorConstructor(Rule):
     ## What it does
     Flags a legacy typed constructor (`torch.FloatTensor`, `torch.cuda.FloatTensor`,
     `torch.LongTensor` ...) called with one tuple display that reads as a shape: two or more
-    items, some computed, none a float or string (`torch.FloatTensor((b, 1, 1, 1))`,
+    items, some computed, none a float, a string or a computed real number (`math.sin(t)`, a
+    true division: Atcold's spiral points, judged wrong) (`torch.FloatTensor((b, 1, 1, 1))`,
     `torch.cuda.FloatTensor((x.size(0), 1))`). It also flags `device=` given to a CPU typed
     constructor (`torch.FloatTensor(..., device=x.device)`). A list (`torch.FloatTensor([left,
     top, right, bottom])`, `torch.LongTensor([idx])`) is data, as real code means it, and is not
@@ -77,11 +78,31 @@ class LegacyTensorConstructor(Rule):
         if len(args) == 1 and isinstance(args[0].value, cst.Tuple) and not args[0].star:
             items = [e.value for e in args[0].value.elements if isinstance(e, cst.Element)]
             values = [literal(i) for i in items]
-            # A shape: 2+ items, some computed (`b`, `x.size(0)`), no float or string among them.
+            # A shape: 2+ items, some computed (`b`, `x.size(0)`), no float or string among them, and
+            # none a computed number no size is (`math.sin(t)`: a point's coordinates, Atcold's spiral
+            # data; judged wrong).
             if len(items) >= 2 and any(v is NOT_LITERAL for v in values) and not any(
-                    isinstance(v, (float, str)) for v in values):
+                    isinstance(v, (float, str)) for v in values) and not any(_number(i) for i in items):
                 shown = ", ".join(self.context.module.code_for_node(i) for i in items) if self.context.module else "..."
                 self.report(node, self.message.format(ctor=ctor, items=shown, n=len(items)))
                 return
         if not ctor.startswith("torch.cuda.") and keyword_arg(node, "device") is not None:
             self.report(node, self.device_message.format(ctor=ctor))
+
+
+# Functions whose result is a real number, never a size.
+_REAL_FUNCTIONS = frozenset({"sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "random", "uniform",
+                             "normal", "gauss", "rand", "randn", "atan2", "pi"})
+
+
+def _number(item: cst.BaseExpression) -> bool:
+    """`math.sin(t)`, `np.random.randn()`, `x / 2` (true division), `math.cos(t) * r`: a value no
+    shape holds."""
+    if isinstance(item, cst.BinaryOperation):
+        return isinstance(item.operator, cst.Divide) or _number(item.left) or _number(item.right)
+    if isinstance(item, cst.Call):
+        func = item.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        return name in _REAL_FUNCTIONS
+    return False
+

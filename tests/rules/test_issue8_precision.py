@@ -1580,3 +1580,13 @@ def train(model, optimizer):
     assert run("RL103", train, "train.py", **others) == ()
     pinned = {**others, "utils.py": utils.replace("batch_size=batch_size)", "batch_size=batch_size, pin_memory=True)")}
     assert len(run("RL103", train, "train.py", **pinned)) == 1
+
+
+def test_rl214_takes_computed_real_numbers_for_data_not_a_shape():
+    """Atcold's spiral notebook builds `torch.FloatTensor((math.sin(inner_var), math.cos(inner_var)))`:
+    a point's two coordinates (judged wrong). `(b, 1, 1, 1)` is still a shape."""
+    source = "import math\nimport torch\nX = torch.FloatTensor((math.sin(t) * r, math.cos(t) * r))\n"
+    assert run("RL214", source, "spiral.py") == ()
+    point = "import math\nimport torch\nX = torch.FloatTensor((math.sin(t), math.cos(t)))\n"
+    assert run("RL214", point, "spiral.py") == ()
+    assert len(run("RL214", "import torch\nz = torch.FloatTensor((b, 1, 1, 1))\n", "gan.py")) == 1
