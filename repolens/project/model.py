@@ -447,8 +447,7 @@ class ProjectModel:
         whole = self.publishes_weights
         if whole is None or not whole.value or not self.released_weights:
             return whole
-        folders = {r.rsplit("/", 1)[0] if "/" in r else "" for r in self.infos}
-        code_folders = {"/".join(f.split("/")[:i]) for f in folders for i in range(f.count("/") + 2)} if folders else {""}
+        code_folders = self._code_folders
         evidence = tuple(e for e in whole.evidence if e not in self.released_weights)
         for entry in self.released_weights:
             document = entry.split(":", 1)[0]
@@ -461,6 +460,12 @@ class ProjectModel:
             if not folder or rel.startswith(folder + "/"):
                 evidence += (entry,)
         return Fact(bool(evidence), evidence)
+
+    @cached_property
+    def _code_folders(self) -> frozenset[str]:
+        """Every folder that holds a Python file of the project, or one below it ("" is the root)."""
+        folders = {r.rsplit("/", 1)[0] if "/" in r else "" for r in self.infos}
+        return frozenset({"/".join(f.split("/")[:i]) for f in folders for i in range(f.count("/") + 2)} | {""})
 
     def config_selects(self, key: str, value: str) -> bool | None:
         """Does some config file of the project give `key` the value `value`? None when no config

@@ -19,24 +19,26 @@ STREAMING_HINTS = ("Iterable", "Stream", "WebDataset", "DataPipe", "IterDataPipe
 _TRAINING_CALLEES = re.compile(r"(?:^|_)(?:train|training|fit|epoch|run)(?:_|$)", re.I)
 
 
+def _passed_to(above: tuple[cst.CSTNode, ...], depth: int) -> bool:
+    """`above[depth]` is a call and the use sits in one of its arguments."""
+    return isinstance(above[depth], cst.Call) and any(isinstance(b, cst.Arg) for b in above[depth + 1:depth + 2])
+
+
 def _trains_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
     """This use of a loader trains on it: a `for` over it whose body calls `.backward(` and a
     `step(`, or an argument of a call named for training (`train_epoch(model, loader)`)."""
     for depth, a in enumerate(above):
         if isinstance(a, cst.For) and any(b is a.iter for b in (*above[depth + 1:], use)) and trains_in(code_of(a.body)):
             return True
-        if isinstance(a, cst.Call) and any(isinstance(b, cst.Arg) for b in above[depth + 1:depth + 2]):
-            if _TRAINING_CALLEES.search(call_name(a) or ""):
-                return True
+        if _passed_to(above, depth) and _TRAINING_CALLEES.search(call_name(a) or ""):
+            return True
     return False
 
 
 def _evaluates_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
     """This use hands the loader to a function named for evaluation (`evaluate(train_loader, model)`)."""
-    for depth, a in enumerate(above):
-        if isinstance(a, cst.Call) and any(isinstance(b, cst.Arg) for b in above[depth + 1:depth + 2]):
-            return is_eval_function_name(call_name(a) or "")
-    return False
+    depth = next((d for d in range(len(above)) if _passed_to(above, d)), None)
+    return depth is not None and is_eval_function_name(call_name(above[depth]) or "")
 
 
 class DataLoaderShuffle(BindingTracker, Rule):

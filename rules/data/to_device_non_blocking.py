@@ -303,11 +303,10 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
             elif isinstance(n, cst.Assign) and isinstance(n.value, cst.Call):
                 if self.is_name(n.value.func, *DATALOADER):
                     found: tuple[str, int | None] | None = self._loader_call(n.value)
-                elif _loader_targets(n):
+                elif loaders := _loader_targets(n):
                     pin = self._factory_pin(n)
-                    if pin is not None:  # a factory's batch size is not read
-                        for key in _loader_targets(n):
-                            self._add_file_loader(key, {pin}, {None})
+                    for key in loaders if pin is not None else ():  # a factory's batch size is not read
+                        self._add_file_loader(key, {pin}, {None})
                     continue
                 else:
                     found = None

@@ -3,7 +3,7 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import NOT_LITERAL, keyword_arg, literal, positional_args
+from repolens.lint.helpers import NOT_LITERAL, call_name, keyword_arg, literal, positional_args
 
 _TYPES = ("FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
           "ByteTensor", "CharTensor", "BoolTensor")
@@ -100,9 +100,5 @@ def _number(item: cst.BaseExpression) -> bool:
     shape holds."""
     if isinstance(item, cst.BinaryOperation):
         return isinstance(item.operator, cst.Divide) or _number(item.left) or _number(item.right)
-    if isinstance(item, cst.Call):
-        func = item.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-        return name in _REAL_FUNCTIONS
-    return False
+    return isinstance(item, cst.Call) and call_name(item) in _REAL_FUNCTIONS
 
