@@ -7,7 +7,10 @@ IPython syntax (`%magic`, `!shell`, `?help`, `%%cell magics`) is not Python: tho
 blanks its cell. A course notebook's fill-in blank (`model =`, `criterion = # TODO: define the
 loss`, `x = pass`) becomes `model = ...`: the exercise left for the student, not a syntax error to
 report (Udacity's deep-learning notebooks: 16 such RL000 findings, none worth a change), and the
-rest of the notebook is linted.
+rest of the notebook is linted. So does a function whose body the student writes: a one-line `def`
+followed by nothing but comments (`def softmax(x):` then `## TODO: implement`) gets a `...` body,
+but only in a cell that does not parse as written and parses with it (three more RL000 findings in
+Udacity's notebooks, none worth a change); any other syntax error of the cell is still reported.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ _AUTOMAGIC = re.compile(r"^(\s*)(?:cd|pip|conda|mamba|pwd|env|set_env|load_ext|r
 _MAGIC_ASSIGNMENT = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]")
 # `model =`, `criterion = # TODO ...`, `x = pass`: an exercise's blank for the student to fill
 _BLANK_ASSIGNMENT = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*(?:pass\s*)?(#.*)?$")
+
+
+# `def softmax(x):` / `def f(a, b) -> int:  # TODO`: a one-line function header, its comment apart
+_DEF_HEADER = re.compile(r"^(\s*)(?:async\s+)?def\s+\w+\s*\(.*\)\s*(?:->[^:#]*)?:(\s*(?:#.*)?)$")
 
 
 class NotebookError(ValueError):
@@ -95,6 +102,28 @@ def _neutralize_lines(cell_lines: list[str]) -> list[str]:
     return out
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _fill_empty_bodies(cell_lines: list[str]) -> list[str]:
+    """A cell that does not parse because a function's body is an exercise (comments only, or
+    nothing) gets `...` after each such header: same lines, so positions still map back. Kept only
+    when the cell then parses; otherwise the cell is left as it was and its error is reported."""
+    if _parses("\n".join(cell_lines)):
+        return cell_lines
+    out = list(cell_lines)
+    for i, line in enumerate(cell_lines):
+        m = _DEF_HEADER.match(line)
+        if not m:
+            continue
+        body = next((x for x in cell_lines[i + 1:] if x.strip() and not x.lstrip().startswith("#")), None)
+        if body is None or _indent(body) <= _indent(line):
+            comment = m.group(2)
+            out[i] = line[:len(line) - len(comment)] + " ..." + comment
+    return out if out != cell_lines and _parses("\n".join(out)) else cell_lines
+
+
 def load_notebook(text: str) -> NotebookSource:
     try:
         doc = json.loads(text)
@@ -114,7 +143,7 @@ def load_notebook(text: str) -> NotebookSource:
         if cell_lines[0].lstrip().startswith("%%"):
             cell_lines = [f"pass  # ipython cell magic: {cell_lines[0].strip()}"] + [""] * (len(cell_lines) - 1)
         else:
-            cell_lines = _neutralize_lines(cell_lines)
+            cell_lines = _fill_empty_bodies(_neutralize_lines(cell_lines))
         cells.append(NotebookCell(index, len(lines) + 1, len(cell_lines)))
         lines.extend(cell_lines)
     code = "\n".join(lines) + ("\n" if lines else "")

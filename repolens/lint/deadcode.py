@@ -1,11 +1,16 @@
 """Code that never runs: functions and classes of a helper module that nothing in the project names.
 
-A rule whose cost is paid only when the code runs (`Rule.quiet_in_dead_code`: RL501, an unsafe
-load that no run performs) reports nothing there: judged on real training code such findings were
+A rule about what a run does (`Rule.quiet_in_dead_code`: a loader it builds, a loop it runs, a file
+it loads or saves: RL101-RL103, RL108, RL301-RL305, RL317, RL323-RL326, RL403, RL405, RL406, RL501,
+RL502) reports nothing there: no run performs it. Judged on real training code such findings were
 never worth a change (MPRNet's and Uformer's `load_checkpoint_multigpu`, pytorch-ssd's
-`load_checkpoint`, CCT's `load_url`: "never called anywhere"). Rules about a definition's own
-correctness (a module list that is never registered, RL211) still report there: the helper may be
-called in the next commit, and the pre-commit hook sees it before anything names it. The question is
+`load_checkpoint`, CCT's `load_url`: "never called anywhere"; NRI's `load_kuramoto_data`,
+`load_kuramoto_data_old` and `load_motion_data`, whose training loaders never shuffle but which no
+script calls: three RL108 findings). Rules about what a definition is (a module list that is never
+registered, RL211; a model class's init or activations, RL2xx; a transform pipeline) still report
+there: the helper may be called in the next commit, and the pre-commit hook sees it before anything
+names it. What is lost, said plainly: a loader helper committed before its caller gets no finding
+until something names it. The question is
 answered by name, conservatively: a definition is dead only when its name occurs nowhere in the
 project but at its own `def` / `class` lines: not in any other Python file or notebook, not in a
 string (`getattr(self, "name")`, `__all__`), a comment, a config, a shell script or a README.

@@ -15,8 +15,10 @@ Subclass contract (checked by the registry):
 - optional `needles`: substrings of which a file must contain at least one for the rule to run
   (the cheap text pre-filter), `fix_safety` ("safe"/"unsafe") when the rule offers fixes,
   `options` (defaults of the settings a user can change in `[tool.repolens.rules.<code>]`);
-  `quiet_in_dead_code`: the rule's cost is paid only when the code runs, so it reports nothing in
-  a helper nothing in the project names (`repolens.lint.deadcode`).
+  `quiet_in_dead_code`: the rule is about what a run does (a loader it builds, a loop it runs, a
+  file it loads or saves), so it reports nothing in a helper nothing in the project names
+  (`repolens.lint.deadcode`): no run performs that code. Rules about what a definition is (a model
+  class, a transform pipeline) leave it False.
 """
 
 from __future__ import annotations

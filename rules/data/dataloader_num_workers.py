@@ -50,6 +50,11 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     lost: a CIFAR run with heavy augmentation on a fast GPU can still wait on the main process; this
     rule no longer says so.
 
+    Nor in a file with no GPU evidence in it or within two imports of it (`ProjectModel.gpu_near`,
+    as RL101 asks): no GPU waits for a CPU-only tutorial's batches (continual-learning's
+    InvictaSpringSchool notebook, six findings, and Udacity's "Loading Image Data" notebooks, two:
+    judged not worth a change; the message's premise, "the GPU waits", was false there).
+
     A loader in a unit test (`tests/`, `test_*.py` that reads like a test: `trainflow.is_test_path`)
     is left alone: no GPU waits on it (DANet's `tests/unit_test/test_dataset.py`, judged not worth).
 
@@ -75,6 +80,7 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     """
 
     code = "RL102"
+    quiet_in_dead_code = True
     name = "dataloader-num-workers"
     severity = Severity.WARNING
     tier = "default"
@@ -141,7 +147,7 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
                 or (name in facts.memory_dataset_classes and name not in facts.reading_dataset_classes))
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.is_name(node.func, *DATALOADER):
+        if not self.is_name(node.func, *DATALOADER) or not self.facts.uses_cuda_at(self.context.path):
             return
         setting = worker_setting(self, node)
         if setting is None or not setting[0]:

@@ -103,6 +103,7 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     """
 
     code = "RL101"
+    quiet_in_dead_code = True
     name = "dataloader-pin-memory"
     severity = Severity.WARNING
     tier = "default"

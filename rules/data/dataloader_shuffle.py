@@ -90,6 +90,7 @@ class DataLoaderShuffle(BindingTracker, Rule):
     """
 
     code = "RL108"
+    quiet_in_dead_code = True
     name = "dataloader-shuffle"
     severity = Severity.WARNING
     tier = "default"

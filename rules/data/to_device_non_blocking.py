@@ -155,6 +155,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     """
 
     code = "RL103"
+    quiet_in_dead_code = True
     name = "to-device-non-blocking"
     severity = Severity.INFO
     tier = "default"

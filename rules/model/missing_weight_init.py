@@ -17,8 +17,10 @@ class Net(nn.Module):
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(3, 32, 3), nn.ReLU(), nn.Conv2d(32, 32, 3), nn.ReLU(),
-            nn.Conv2d(32, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3), nn.ReLU())
-        self.fc1 = nn.Linear(64, 128)
+            nn.Conv2d(32, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3), nn.ReLU(),
+            nn.Conv2d(64, 128, 3), nn.ReLU(), nn.Conv2d(128, 128, 3), nn.ReLU(),
+            nn.Conv2d(128, 256, 3), nn.ReLU(), nn.Conv2d(256, 256, 3), nn.ReLU())
+        self.fc1 = nn.Linear(256, 128)
         self.fc2 = nn.Linear(128, 10)
         # init
 """
@@ -42,7 +44,7 @@ class MissingWeightInit(ScopedRule):
     Flags a deep ReLU model class with no weight initialisation reachable for THAT class. A model
     class is an `nn.Module` subclass that is not built inside another class of the repository (a
     root of the model tree, not a helper block). It is flagged when, counting the blocks it builds
-    that are defined in the same file, it constructs at least `min_layers` (default 6) Conv/Linear
+    that are defined in the same file, it constructs at least `min_layers` (default 10) Conv/Linear
     layers, uses a ReLU-family activation (ReLU, LeakyReLU, ReLU6, PReLU; as modules or functions),
     and no initialisation reaches it:
 
@@ -83,6 +85,17 @@ class MissingWeightInit(ScopedRule):
     change on eight research/tutorial repositories). With `min_layers = 6` and the ReLU condition
     the small models and the GELU/Tanh networks are left alone; see docs/rules-model-more.md for
     the repositories it was run on.
+    Depth 6 was still too shallow to matter: on the tuned repositories every finding on a 6-8
+    layer network (CIFAR-ZOO's AlexNet, Center Loss's LeNet++ following its paper, an 8-Linear MNIST
+    autoencoder, Udacity's 7-layer denoiser, graph-rcnn's RelDN heads) was judged not worth a change,
+    and no RL202 finding on real code, tuned or held-out, was judged worth one (0 of 17). Each
+    Conv/Linear + ReLU layer under PyTorch's default init keeps about 1/6 of its input's variance,
+    the judged 6-8 layer networks train to their published results with it; from VGG-11 depth (8
+    conv + 3 fully connected layers) without normalisation, plain networks are known to stall
+    without a proper init (the VGG paper started its deeper nets from its shallower one's weights
+    for that reason). So
+    `min_layers` is 10 since the tenth session: the threshold was chosen on the tuned findings, and
+    the held-out sets were re-run after it (docs/rules.md).
     Depth is also asked of the activations: the class and its in-file blocks must mention a
     ReLU-family activation at least `min_relus` (default 3) times (built, called as `F.relu(...)`,
     or applied as `self.relu(...)`; a block built twice counts twice). An Inception-style toy whose
@@ -111,12 +124,14 @@ class MissingWeightInit(ScopedRule):
     class VGGish(nn.Module):
         def __init__(self):
             super().__init__()
-            self.features = nn.Sequential(
-                nn.Conv2d(3, 64, 3, padding=1), nn.ReLU(inplace=True),
-                nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
-                nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(inplace=True),
-                nn.Conv2d(128, 128, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2))
-            self.classifier = nn.Sequential(nn.Linear(128 * 8 * 8, 512), nn.ReLU(inplace=True), nn.Linear(512, 10))
+            cfg = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]  # VGG-11, no BatchNorm
+            layers, c = [], 3
+            for v in cfg:
+                layers += [nn.MaxPool2d(2)] if v == "M" else [nn.Conv2d(c, v, 3, padding=1), nn.ReLU(inplace=True)]
+                c = v if v != "M" else c
+            self.features = nn.Sequential(*layers)
+            self.classifier = nn.Sequential(nn.Linear(512 * 7 * 7, 4096), nn.ReLU(inplace=True),
+                                            nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Linear(4096, 10))
     ```
 
     ## Use instead
@@ -142,7 +157,7 @@ class MissingWeightInit(ScopedRule):
     tier = "default"
     tier_reason = ("it is one of the four mistakes repolens was founded on, and on a deep ReLU network with no "
                    "initialisation an expert does add He initialisation")
-    options = {"min_layers": 6, "min_relus": 3}
+    options = {"min_layers": 10, "min_relus": 3}
     needles = ("Conv", "Linear")
 
     valid = [
@@ -319,6 +334,8 @@ class ResNetish(Module):
         self.stem = Conv2d(3, 16, 3)
         self.l1 = Block(16)
         self.l2 = Block(16)
+        self.l3 = Block(16)
+        self.l4 = Block(16)
         self.fc = Linear(16, 10)
 """),
     ]

@@ -73,6 +73,7 @@ class CudaSynchronizeInLoop(TrainingLoopRule):
     """
 
     code = "RL405"
+    quiet_in_dead_code = True
     name = "cuda-synchronize-in-loop"
     severity = Severity.WARNING
     tier = "default"

@@ -49,6 +49,7 @@ class DebugApiLeftOn(Rule):
     """
 
     code = "RL403"
+    quiet_in_dead_code = True
     name = "debug-api-left-on"
     severity = Severity.WARNING
     tier = "default"

@@ -78,6 +78,7 @@ class TensorFormatInLoop(TrainingLoopRule):
     """
 
     code = "RL406"
+    quiet_in_dead_code = True
     name = "tensor-format-in-loop"
     severity = Severity.INFO
     tier = "default"

@@ -95,6 +95,7 @@ class SaveWholeModule(ScopedRule):
     """
 
     code = "RL502"
+    quiet_in_dead_code = True
     name = "save-whole-module"
     severity = Severity.WARNING
     tier = "default"

@@ -112,6 +112,7 @@ class CheckpointSelectedOnTest(ScopedRule):
     """
 
     code = "RL326"
+    quiet_in_dead_code = True
     name = "checkpoint-selected-on-test"
     severity = Severity.WARNING
     tier = "default"

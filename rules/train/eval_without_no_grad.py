@@ -66,6 +66,7 @@ class EvalWithoutNoGrad(Rule):
     """
 
     code = "RL304"
+    quiet_in_dead_code = True
     name = "eval-without-no-grad"
     severity = Severity.WARNING
     tier = "default"

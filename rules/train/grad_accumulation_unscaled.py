@@ -53,6 +53,7 @@ class GradAccumulationUnscaled(Rule):
     """
 
     code = "RL317"
+    quiet_in_dead_code = True
     name = "grad-accumulation-unscaled"
     severity = Severity.WARNING
     tier = "default"

@@ -56,6 +56,7 @@ class LossAccumulatedWithGraph(Rule):
     """
 
     code = "RL303"
+    quiet_in_dead_code = True
     name = "loss-accumulated-with-graph"
     severity = Severity.WARNING
     tier = "default"

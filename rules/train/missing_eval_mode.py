@@ -92,6 +92,7 @@ class MissingEvalMode(Rule):
     """
 
     code = "RL305"
+    quiet_in_dead_code = True
     name = "missing-eval-mode"
     severity = Severity.ERROR
     tier = "default"

@@ -68,6 +68,7 @@ class MissingZeroGrad(TrainingLoopRule):
     """
 
     code = "RL301"
+    quiet_in_dead_code = True
     name = "missing-zero-grad"
     severity = Severity.ERROR
     tier = "default"

@@ -65,6 +65,7 @@ class SchedulerBeforeOptimizer(Rule):
     """
 
     code = "RL302"
+    quiet_in_dead_code = True
     name = "scheduler-before-optimizer"
     severity = Severity.WARNING
     tier = "default"

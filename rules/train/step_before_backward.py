@@ -50,6 +50,7 @@ class StepBeforeBackward(TrainingLoopRule):
     """
 
     code = "RL324"
+    quiet_in_dead_code = True
     name = "step-before-backward"
     severity = Severity.ERROR
     tier = "default"

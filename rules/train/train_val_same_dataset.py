@@ -53,6 +53,7 @@ class TrainValSameDataset(BindingTracker, Rule):
     """
 
     code = "RL325"
+    quiet_in_dead_code = True
     name = "train-val-same-dataset"
     severity = Severity.WARNING
     tier = "default"

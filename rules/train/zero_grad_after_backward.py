@@ -39,6 +39,7 @@ class ZeroGradAfterBackward(TrainingLoopRule):
     """
 
     code = "RL323"
+    quiet_in_dead_code = True
     name = "zero-grad-after-backward"
     severity = Severity.ERROR
     tier = "default"

@@ -121,3 +121,39 @@ def test_block():
 """
     names = [name for name, _, _ in deadcode.definitions(ast.parse(source))]
     assert names == ["Net", "Block", "load_param"]
+
+
+# NRI's utils.py: `load_data` is what every training script calls; `load_kuramoto_data` (a loader
+# that never shuffles its training data) is named nowhere else. Three such RL108 findings were
+# judged not worth a change: no run builds that loader.
+NRI_UTILS = """\
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+
+def load_data(batch_size=1):
+    train_data_loader = DataLoader(train_data, batch_size=batch_size)
+    return train_data_loader
+
+
+def load_kuramoto_data(batch_size=1):
+    train_data_loader = DataLoader(train_data, batch_size=batch_size)
+    return train_data_loader
+
+
+class UnusedEncoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = [nn.Linear(4, 4), nn.Linear(4, 4)]
+"""
+NRI_TRAIN = "import torch\nfrom utils import load_data\ntrain_loader = load_data(128)\n"
+
+
+def test_a_rule_about_what_a_run_does_is_quiet_in_dead_code_and_one_about_a_definition_is_not():
+    files = {"utils.py": NRI_UTILS, "train.py": NRI_TRAIN}
+    assert [r.position.start.line for r in _reports("RL108", "utils.py", files)] == [6]
+    # An unregistered module list is a mistake of the class itself: reported though nothing builds it.
+    assert [r.position.start.line for r in _reports("RL211", "utils.py", files)] == [18]
+    run_rules = {r.code for r in load_builtin_rules() if r.quiet_in_dead_code}
+    assert {"RL101", "RL102", "RL103", "RL108", "RL304", "RL501"} <= run_rules
+    assert not run_rules & {"RL201", "RL202", "RL211", "RL106"}

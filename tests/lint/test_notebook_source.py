@@ -36,3 +36,24 @@ def test_an_exercise_blank_is_left_to_the_student():
     assert "print(model)" in code
     assert _code("lr = 0.01\nif x ==\n") .count("...") == 0  # a real syntax error stays one
 
+
+
+def test_an_exercise_function_body_is_left_to_the_student():
+    """Udacity's notebooks leave `def softmax(x):` with only a `## TODO` comment under it, and a
+    CycleGAN exercise's loss functions likewise (3 RL000 findings judged not worth a change): the
+    header gets a `...` body, line for line, and what the cell does next is linted."""
+    cell = "def softmax(x):\n    ## TODO: Implement the softmax function here\n\nprobabilities = softmax(out)"
+    code = _code(cell, "def real_mse_loss(D_out) -> float:  # TODO\n    # how close is D(x) to 1?\n")
+    ast.parse(code)
+    assert code.splitlines()[0] == "def softmax(x): ..."
+    assert "def real_mse_loss(D_out) -> float: ...  # TODO" in code
+    assert code.count("\n") == cell.count("\n") + 1 + 2
+
+
+def test_a_cell_with_another_syntax_error_is_left_as_written():
+    """Only a cell that parses once its empty bodies are filled is changed: an unclosed bracket
+    next to an exercise stays a syntax error (RL000), and a function with a body is untouched."""
+    broken = "def softmax(x):\n    # TODO\nx = (\n"
+    assert _code(broken).startswith("def softmax(x):\n")
+    with_body = "def f(x):\n    # comment\n    return x\n"
+    assert _code(with_body) == with_body

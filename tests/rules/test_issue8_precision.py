@@ -69,7 +69,8 @@ class Encoder(nn.Module):
         super().__init__()
         self.body = nn.Sequential(*[nn.Linear(64, 64) for _ in range(1)], nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
                                   nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64),
-                                  nn.ReLU(), nn.Linear(64, 64))
+                                  nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
+                                  nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64))
 class Critic(nn.Module):
     def __init__(self):
         super().__init__()
@@ -463,7 +464,7 @@ def test_gpu_evidence_is_read_near_the_file_not_anywhere_in_the_repository():
 def test_rl202_knows_a_model_initialised_by_a_method_that_copies_pretrained_weights():
     fcn = ("import torch.nn as nn\n\nclass fcn32s(nn.Module):\n    def __init__(self, n_classes=21):\n"
            "        super().__init__()\n        self.features = nn.Sequential(\n"
-           + "".join("            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(inplace=True),\n" for _ in range(8))
+           + "".join("            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(inplace=True),\n" for _ in range(9))
            + "        )\n        self.classifier = nn.Conv2d(64, n_classes, 1)\n\n"
            "    def forward(self, x):\n        return self.classifier(self.features(x))\n\n"
            "    def init_vgg16_params(self, vgg16):\n        for l1, l2 in zip(vgg16.features, self.features):\n"
@@ -1350,6 +1351,8 @@ class SqueezeNet(nn.Module):
         self.feat_1 = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(inplace=True), nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True))
         self.feat_2 = nn.Sequential(nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True), nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True))
         self.feat_3 = nn.Sequential(nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True), nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True))
+        self.feat_4 = nn.Sequential(nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True), nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True))
+        self.feat_5 = nn.Sequential(nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True), nn.Conv2d(64, 64, 3), nn.ReLU(inplace=True))
         if pretrained:
             weights = squeezenet1_1(pretrained=True).features.state_dict()
             load_weights_sequential(self, weights)
@@ -1407,7 +1410,9 @@ class ResNet(nn.Module):
         self.bn1 = {norm}(64)
         self.relu = nn.ReLU(inplace=False)
         self.convs = nn.Sequential(*[nn.Conv2d(64, 64, 3) for _ in range(1)], nn.ReLU(), nn.Conv2d(64, 64, 3), nn.ReLU(),
-                                   nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3))
+                                   nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3),
+                                   nn.ReLU(), nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3), nn.ReLU(),
+                                   nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3))
 '''
     for norm in ("BatchNorm2d", "InPlaceABNSync", "SynchronizedBatchNorm2d"):
         assert run("RL202", model.format(norm=norm), "networks/deeplabv3.py") == (), norm
@@ -1590,3 +1595,47 @@ def test_rl214_takes_computed_real_numbers_for_data_not_a_shape():
     point = "import math\nimport torch\nX = torch.FloatTensor((math.sin(t), math.cos(t)))\n"
     assert run("RL214", point, "spiral.py") == ()
     assert len(run("RL214", "import torch\nz = torch.FloatTensor((b, 1, 1, 1))\n", "gan.py")) == 1
+
+
+# Tenth session: causes the judged findings showed, each from the code it was judged on.
+
+def _plain_relu_net(convs: int, linears: int) -> str:
+    layers = "".join(f"            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(inplace=True),\n" for _ in range(convs))
+    fcs = ", nn.ReLU(inplace=True), ".join("nn.Linear(64, 64)" for _ in range(linears))
+    return ("import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            f"        self.features = nn.Sequential(\n{layers}        )\n"
+            f"        self.classifier = nn.Sequential({fcs})\n")
+
+
+def test_rl202_asks_for_depth_where_the_default_init_stalls_training():
+    """Every RL202 finding on a 6-8 layer network was judged not worth a change (CIFAR-ZOO's AlexNet,
+    5 conv + 1 linear; Center Loss's LeNet++, 6 + 2; an 8-Linear MNIST autoencoder; Udacity's
+    7-layer denoiser): a deep network is VGG-11's depth, 8 conv + 3 linear layers, unnormalised."""
+    assert run("RL202", _plain_relu_net(5, 1), "models/alexnet.py") == ()
+    assert run("RL202", _plain_relu_net(6, 2), "models.py") == ()
+    reports = run("RL202", _plain_relu_net(8, 3), "models/vgg.py")
+    assert len(reports) == 1 and "builds 11 Conv/Linear layers" in reports[0].message
+    batchnorm = _plain_relu_net(8, 3).replace("padding=1), nn.ReLU", "padding=1), nn.BatchNorm2d(64), nn.ReLU")
+    assert run("RL202", batchnorm, "models/vgg.py") == ()
+
+
+CPU_TUTORIAL = """
+import torch
+from torchvision import datasets, transforms
+train_data = datasets.ImageFolder('Cat_Dog_data/train', transform=transforms.ToTensor())
+trainloader = torch.utils.data.DataLoader(train_data, batch_size=32, shuffle=True)
+for images, labels in trainloader:
+    loss = criterion(model(images), labels)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_rl102_asks_for_a_gpu_that_waits():
+    """A CPU-only tutorial (continual-learning's InvictaSpringSchool notebook, Udacity's "Loading Image
+    Data" notebooks: 8 findings judged not worth a change) has no GPU to starve: the message's
+    premise is false there. The same loop moving its batches to CUDA is reported."""
+    assert run("RL102", CPU_TUTORIAL, "Part 7 - Loading Image Data.py") == ()
+    gpu = CPU_TUTORIAL.replace("model(images), labels", "model(images.cuda()), labels.cuda()")
+    assert len(run("RL102", gpu, "Part 7 - Loading Image Data.py")) == 1
