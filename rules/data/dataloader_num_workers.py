@@ -7,6 +7,8 @@ from repolens.lint.roles import TRAIN, dataloader_role, dataset_class_name, is_s
 from repolens.lint.trainflow import is_test_path
 from repolens.project.inputsizes import DATASET_SIDES
 
+# A file that moves its batches to a GPU (the rule's premise: a GPU waits while the main process loads).
+_CUDA = "import torch\ndevice = torch.device('cuda')\n"
 # In-memory datasets: indexing is a tensor slice, worker processes only add start-up and IPC cost.
 IN_MEMORY_DATASETS = frozenset({"TensorDataset", "StackDataset"})
 
@@ -120,18 +122,18 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
                                     "        return self.data[i * 8:(i + 1) * 8]\n"}),
     )
     invalid = (
-        Example("from torch.utils.data import DataLoader\n"
+        Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "train_loader = DataLoader(train_set, batch_size=64, shuffle=True)\n"),
-        Example("import torch as t\nfrom torchvision import datasets\n"
+        Example(_CUDA + "import torch as t\nfrom torchvision import datasets\n"
                 "train_set = datasets.ImageFolder('data/train')\nloader = t.utils.data.DataLoader(train_set, num_workers=0)\n"),
         # A project dataset that opens an image per sample, in a helper method of the class.
-        Example("from torch.utils.data import DataLoader\nfrom PIL import Image\n"
+        Example(_CUDA + "from torch.utils.data import DataLoader\nfrom PIL import Image\n"
                 "class Pairs(Dataset):\n    def _load(self, path):\n        return Image.open(path).convert('RGB')\n"
                 "    def __getitem__(self, i):\n        return self.tf(self._load(self.files[i]))\n"
                 "train_loader = DataLoader(Pairs(), batch_size=8, shuffle=True)\n"),
-        Example("from torch.utils.data import DataLoader as DL\n"
+        Example(_CUDA + "from torch.utils.data import DataLoader as DL\n"
                 "class Data:\n    def train_dataloader(self):\n        return DL(self.ds, batch_size=8)\n"),
-        Example("from torch.utils.data import DataLoader\n"
+        Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "loader_args = dict(batch_size=64, pin_memory=True)\n"
                 "train_loader = DataLoader(train_set, shuffle=True, **loader_args)\n"),
     )

@@ -1063,6 +1063,8 @@ def estimate_fisher(model, dataset):
         loss = model(x, y)
         model.zero_grad()
         loss.backward()
+
+model.cuda()  # a GPU run: RL102's premise
 '''
 
 
@@ -1089,6 +1091,7 @@ for epoch in range(epochs):
         loss = model(x, y)
         loss.backward()
         optimizer.step()
+model.cuda()
 '''
     assert [r.position.start.line for r in run("RL102", source, "stability_gap.py")] == [8]
 
@@ -1429,7 +1432,7 @@ def test_ade_labels():
     trainset = get_dataset("ade20k", split="train", mode="train")
     train_loader = torch.utils.data.DataLoader(trainset, batch_size=2, shuffle=True)
     for img, target in train_loader:
-        assert target.max() < 150
+        assert target.cuda().max() < 150
 '''
     assert run("RL102", source, "tests/unit_test/test_dataset.py") == ()
     assert len(run("RL102", source, "check_dataset.py")) == 1

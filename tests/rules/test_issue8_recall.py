@@ -34,6 +34,8 @@ def train_model(model, dataset, device, batch_size=1, val_percent=0.1):
     val_loader = DataLoader(val_set, shuffle=False, drop_last=True, **loader_args)
     for batch in train_loader:
         images = batch['image'].to(device)
+
+device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')  # RL102 asks for a GPU that waits
 """
 
 

@@ -2,7 +2,7 @@
 
 import torch
 
-from data import build_loaders
+from data import build_imagenet_loader, build_imagenet_loader_with_workers, build_loaders
 
 
 def train(model, optimizer, criterion, args):
@@ -39,3 +39,10 @@ def load_checkpoint(path):
 def load_with(path, **kwargs):
     # ok: unsafe-torch-load
     return torch.load(path, **kwargs)
+
+
+def imagenet_loader(args):
+    # The ImageNet factories are called (a loader helper nothing names is dead code, never reported).
+    if args.workers:
+        return build_imagenet_loader_with_workers(args.root, args.workers)
+    return build_imagenet_loader(args.root)
