@@ -107,7 +107,9 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     `DataLoader(...)` calls elsewhere, all alike, or over a parameter that the file's calls pass
     such loaders to, has their pin state (the `loader` parameter of `train(epoch, loader, ...)`
     that `main()`, which built `loader = DataLoader(...)`, calls: vq-vae-2;
-    `train_one_epoch(model, train_loader, ...)`), and `loader = tqdm(loader)` is the same loader.
+    `train_one_epoch(model, train_loader, ...)`), and `loader = tqdm(loader)` is the same loader,
+    as is a progress bar kept in another name (`loader_bar = tqdm(dataloader)`: SimCLR-CIFAR10's
+    `simclr_lin.py`, whose calls pass only unpinned loaders: judged not worth).
     A `pin_memory=` given a command-line option of the file that is off unless the user asks for
     it (`action="store_true"`, `default=False`: timm's `--pin-mem`) counts as pinning off, in a
     DataLoader call or a library factory's (`create_loader(..., pin_memory=args.pin_mem)`:
@@ -296,12 +298,17 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         (`train_one_epoch(model, train_loader, ...)` makes `loader` stand for `train_loader`)."""
         params: dict[str, list[str]] = {}
         calls: list[cst.Call] = []
+        wrapped: list[tuple[str, str]] = []  # (name, loader name): `loader_bar = tqdm(dataloader)`
         for n in walk(module):
             if isinstance(n, cst.FunctionDef):
                 params[n.name.value] = [p.name.value for p in (*n.params.posonly_params, *n.params.params)]
             elif isinstance(n, cst.Call) and isinstance(n.func, cst.Name):
                 calls.append(n)
             elif isinstance(n, cst.Assign) and isinstance(n.value, cst.Call):
+                inner = unwrap_iter(n.value)
+                if inner is not n.value and dotted(inner):
+                    wrapped += [(key, dotted(inner)) for t in n.targets if (key := dotted(t.target))]
+                    continue
                 if self.is_name(n.value.func, *DATALOADER):
                     found: tuple[str, int | None] | None = self._loader_call(n.value)
                 elif loaders := _loader_targets(n):
@@ -322,6 +329,11 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
                 known = self._file_loaders.get(dotted(arg.value) or "")
                 if param and known:
                     self._add_file_loader(param, *known)
+        # A progress bar or enumeration kept in a name iterates the loader it wraps
+        # (SimCLR-CIFAR10's `loader_bar = tqdm(dataloader)`, over unpinned loaders: judged not worth).
+        for name, inner_name in wrapped:
+            if inner_name in self._file_loaders:
+                self._add_file_loader(name, *self._file_loaders[inner_name])
 
     def _add_file_loader(self, name: str, pins: set[str], scales: set[int | None]) -> None:
         had, had_scales = self._file_loaders.get(name, (set(), set()))

@@ -1642,3 +1642,36 @@ def test_rl102_asks_for_a_gpu_that_waits():
     assert run("RL102", CPU_TUTORIAL, "Part 7 - Loading Image Data.py") == ()
     gpu = CPU_TUTORIAL.replace("model(images), labels", "model(images.cuda()), labels.cuda()")
     assert len(run("RL102", gpu, "Part 7 - Loading Image Data.py")) == 1
+
+
+SIMCLR_LIN = '''
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+def run_epoch(model, dataloader, epoch, optimizer=None):
+    loader_bar = tqdm(dataloader)
+    for x, y in loader_bar:
+        x, y = x.cuda(), y.cuda()
+        loss = F.cross_entropy(model(x), y)
+        if optimizer:
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+def finetune(args):
+    train_loader = DataLoader(train_set, batch_size=args.batch_size, drop_last=True, sampler=sampler{pin})
+    test_loader = DataLoader(test_set, batch_size=args.batch_size, shuffle=False{pin})
+    for epoch in range(args.epochs):
+        run_epoch(model, train_loader, epoch, optimizer)
+        run_epoch(model, test_loader, epoch)
+'''
+
+
+def test_rl103_follows_a_progress_bar_kept_in_a_name_to_the_loaders_it_wraps():
+    """SimCLR-CIFAR10's `simclr_lin.py` iterates `loader_bar = tqdm(dataloader)`, and every call passes
+    a loader of the file built without pin_memory: non_blocking alone does nothing (judged not
+    worth). With both loaders pinned the copy is reported, as a pinned loader's."""
+    assert run_pixels("RL103", SIMCLR_LIN.format(pin="")) == ()
+    pinned = run_pixels("RL103", SIMCLR_LIN.format(pin=", pin_memory=True"))
+    assert len(pinned) == 1 and "pinned memory" in pinned[0].message
