@@ -101,7 +101,9 @@ def sizes_in_module(tree: ast.Module, aliases: AliasTable, text: str | None = No
     skipped where the names they look for do not occur (most files)."""
     out: list[StatedSize] = []
     for opt in cli_options(tree) if text is None or "add_argument" in text else ():
-        kind = size_kind(opt.dest)
+        # `--batch 16` (glow-pytorch, vq-vae-2): an option named just "batch" is its batch size; a
+        # bare `batch` elsewhere in code is as often the batch itself, so only options count.
+        kind = size_kind(opt.dest) or ("batch" if opt.dest.lower() == "batch" else None)
         value = _int_of(_literal(opt.default)) if kind else None
         if kind and value:
             out.append(StatedSize(kind, value, opt.node.lineno, f"{opt.options[-1]} default {value}", opt.dest))

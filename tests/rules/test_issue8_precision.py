@@ -1675,3 +1675,29 @@ def test_rl103_follows_a_progress_bar_kept_in_a_name_to_the_loaders_it_wraps():
     assert run_pixels("RL103", SIMCLR_LIN.format(pin="")) == ()
     pinned = run_pixels("RL103", SIMCLR_LIN.format(pin=", pin_memory=True"))
     assert len(pinned) == 1 and "pinned memory" in pinned[0].message
+
+
+GLOW_TRAIN = '''
+import argparse
+import torch
+from torch.utils.data import DataLoader
+from torchvision import datasets, transforms
+parser = argparse.ArgumentParser(description="Glow trainer")
+parser.add_argument("--batch", default={batch}, type=int, help="batch size")
+parser.add_argument("--img_size", default=64, type=int, help="image size")
+args = parser.parse_args()
+device = "cuda"
+dataset = datasets.ImageFolder(args.path, transform=transforms.Compose([transforms.Resize(args.img_size)]))
+loader = DataLoader(dataset, shuffle=True, batch_size=args.batch, num_workers=4)
+for image, _ in loader:
+    loss = model(image.to(device))
+    loss.backward()
+    optimizer.step()
+'''
+
+
+def test_rl101_reads_a_batch_size_option_named_batch():
+    """glow-pytorch's `--batch 16` of 64 px images: 0.75 MiB per batch (2 judged not worth); at
+    `--batch 256` (12 MiB) the loader is reported."""
+    assert run_pixels("RL101", GLOW_TRAIN.format(batch=16)) == ()
+    assert len(run_pixels("RL101", GLOW_TRAIN.format(batch=256))) == 1

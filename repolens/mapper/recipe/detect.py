@@ -17,21 +17,20 @@ from repolens.mapper.recipe.model import RecipeValue
 from repolens.mapper.recipe.names import (
     ACCUM_KWARGS,
     ACCUM_NAME,
-    BATCH_NAME,
     EPOCHS_NAME,
     ITERS_NAME,
     LIGHTNING_LOGGERS,
     LOGGERS,
     LOSS_F,
     LR_NAME,
-    OPTIMIZERS,
     OPTIM_PARAMS,
+    OPTIMIZERS,
     POSITIONAL,
     RANDOM_AUG,
     SAVE_FUNCS,
-    SCHEDULERS,
-    SCHEDULER_CLASS,
     SCHEDULE_FUNC,
+    SCHEDULER_CLASS,
+    SCHEDULERS,
     SEED_FUNC,
     SEED_QUALIFIED,
     TORCH_OPTIM_DEFAULTS,
@@ -42,7 +41,9 @@ from repolens.mapper.recipe.names import (
 from repolens.mapper.recipe.resolve import Resolver
 from repolens.mapper.recipe.source import SourceFile
 from repolens.mapper.recipe.values import Resolved
+from repolens.project.inputsizes import BATCH_NAME
 from repolens.pyindex.aliases import ast_dotted_name
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -1,5 +1,6 @@
 """The vocabulary of training code: optimizer, scheduler, loss, logger, checkpoint and transform
-names, and the variable names that mean epochs, iterations, batch size, accumulation, warm-up."""
+names, and the variable names that mean epochs, iterations, accumulation, warm-up (batch size:
+`repolens.project.inputsizes.BATCH_NAME`, shared with the lint rules)."""
 
 from __future__ import annotations
 
@@ -70,7 +71,6 @@ NON_TRAIN_SCOPE = re.compile(r"^(?:test|eval|evaluat|valid|val_|val$|infer|predi
 EPOCHS_NAME = re.compile(r"^(?:n|num|max|total|train|nb|number_of)_?epochs$|^epochs$|^n_epochs(?:_decay)?$|^nepochs?$")
 ITERS_NAME = re.compile(r"^(?:max|num|n|total|train|nb)_?(?:iters?|iterations|steps|train_steps|training_steps|updates)$"
                          r"|^max_iter$|^iterations$|^niter(?:_decay)?$|^total_iters$")
-BATCH_NAME = re.compile(r"^(?:train_|per_device_train_|global_|total_|micro_|per_gpu_train_)?batch_?size$|^bs$|^batchsize$")
 ACCUM_NAME = re.compile(r"^(?:grad(?:ient)?_?acc\w*|accum\w*|accumulat\w*|update_freq|accumulate_grad_batches)$")
 WARMUP_NAME = re.compile(r"warm_?up|^warm(?:_epochs?|_iters?|_steps)?$", re.I)
 LR_NAME = re.compile(r"^(?:lr|learning_rate|base_lr|blr|lr0|init_lr|max_lr|peak_lr)$", re.I)
