@@ -9,7 +9,7 @@ from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, do
                                    literal, method_name, receiver)
 from repolens.lint.options import file_options
 from repolens.lint.roles import name_tokens
-from repolens.lint.trainfacts import RESUME_WORDS
+from repolens.lint.trainfacts import says_resume
 from repolens.lint.traverse import calls, calls_in, nodes, walk
 from repolens.project import frameworks
 
@@ -80,7 +80,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       Fast AutoAugment's search polling the folds it launched, 3 judged findings, none worth a
       change);
     - a resume: the file (`resume.py`), the enclosing function (`restart_from_checkpoint`), an
-      enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart
+      enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart,
+      a folder or epoch to start from (self-critical's `opt.start_from`, MPRNet's
+      `load_start_epoch`) or a snapshot (TransUNet's `torch.load(snapshot)`, pytorch-faster-rcnn's
+      `from_snapshot`), unless the same name says pretrained, teacher, imagenet or download
+      (`trainfacts.says_resume`; 8 judged findings, none worth a change, in the tenth session)
       (an option whose help says it resumes, MONAI's `--checkpoint` "start training from saved
       checkpoint", was read too in the ninth session and withdrawn: two held-out sets lost 5
       findings judged worth acting on);
@@ -412,9 +416,10 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     def _project_file(self, node: cst.Call, path: cst.BaseExpression | None) -> str | None:
         """Why this load reads a file the project wrote itself (or data, not weights), else None."""
         stem = self.context.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]  # a resume script: `utils/aws/resume.py`
-        words = {w for text in (stem, *self.function_stack, *self._conditions, code_of(path) if path is not None else "")
-                 for w in name_tokens(text)}
-        if words & RESUME_WORDS:
+        names = [name_tokens(text) for text in (stem, *self.function_stack, *self._conditions,
+                                                  code_of(path) if path is not None else "")]
+        words = {w for tokens in names for w in tokens}
+        if any(says_resume(tokens) for tokens in names):
             return "resumes a run"
         if self.function_stack and self.function_stack[-1] in self.facts.resume_only_callees:
             return "its function is called only when resuming a run"
