@@ -22,6 +22,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --fifteenth  # the fifteenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --sixteenth  # the sixteenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --seventeenth  # the seventeenth held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --eighteenth  # the eighteenth held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -109,6 +110,9 @@ SIXTEENTH = HERE / "judgements_sixteenth.json"
 # Judged once (in the ninth session, after its last rule change) by a second judge on eight
 # repositories nobody had linted, only totals and per-rule counts reported: a seventeenth set.
 SEVENTEENTH = HERE / "judgements_seventeenth.json"
+# Judged once (at repolens 2614655, in the tenth session after its first rule changes) by a second judge
+# on eight repositories nobody had linted, only totals and per-rule counts reported: an eighteenth set.
+EIGHTEENTH = HERE / "judgements_eighteenth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -128,6 +132,7 @@ HELD_OUT_SETS = {
     "fifteenth": (FIFTEENTH, "the fifteenth held-out set, judged at first sight at f9ed35d"),
     "sixteenth": (SIXTEENTH, "the sixteenth held-out set, judged at first sight at 2c37eb3"),
     "seventeenth": (SEVENTEENTH, "the seventeenth held-out set, judged at first sight in the ninth session"),
+    "eighteenth": (EIGHTEENTH, "the eighteenth held-out set, judged at first sight at 2614655"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
