@@ -205,6 +205,25 @@ def class_methods(node: cst.ClassDef) -> list[cst.FunctionDef]:
     return [s for s in body if isinstance(s, cst.FunctionDef)]
 
 
+def has_stub_body(func: cst.FunctionDef) -> bool:
+    """A body with nothing to run: `pass`, `...`, a docstring, `raise NotImplementedError`."""
+    body = func.body.body if isinstance(func.body, cst.IndentedBlock) else (func.body,)
+    for stmt in body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return False
+        for small in stmt.body:
+            if isinstance(small, cst.Pass):
+                continue
+            if isinstance(small, cst.Expr) and isinstance(small.value, (cst.Ellipsis, cst.SimpleString,
+                                                                         cst.ConcatenatedString)):
+                continue
+            if isinstance(small, cst.Raise) and small.exc is not None \
+                    and "NotImplementedError" in cst.Module([]).code_for_node(small.exc):
+                continue
+            return False
+    return True
+
+
 def is_assignment_target(stmt: cst.CSTNode, node: cst.CSTNode) -> bool:
     """Is `node` the target of an assignment in the simple statement `stmt`?"""
     if isinstance(stmt, cst.SimpleStatementLine):

@@ -8,7 +8,7 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.facts import file_facts
 from repolens.lint.classes import is_module_construction
-from repolens.lint.helpers import argument, class_methods, dotted, literal, self_attribute
+from repolens.lint.helpers import argument, class_methods, dotted, has_stub_body, literal, self_attribute
 from repolens.lint.knowledge.nn import is_stateless_nn, is_torch_nn_class
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import nodes
@@ -40,6 +40,10 @@ class UnusedSubmodule(ScopedRule):
     never applies is regularisation the model was designed with and is trained without (a
     literal `p=0` placeholder is left alone, and so is a class that applies dropout another way,
     `self.lockdrop(x)` or `F.dropout(x)`: there the layer is a leftover).
+    Nor is a stub whose `forward` does nothing (`pass`, `...`, a docstring or `raise
+    NotImplementedError`): nothing is wired yet, so nothing was forgotten (graph-rcnn's `VisualFeature`
+    and MAML-Pytorch's `Relation`, abandoned classes no file builds: three judged findings, none
+    worth a change).
 
     ## Why is this bad?
     A sub-network that is built but never called still counts in `parameters()`, is saved in
@@ -212,6 +216,9 @@ class ResNet(t.nn.Module):
         init = next((m for m in class_methods(node) if m.name.value == "__init__"), None)
         if init is None:
             return
+        forward = next((m for m in class_methods(node) if m.name.value == "forward"), None)
+        if forward is not None and has_stub_body(forward):
+            return  # a stub whose forward is `pass`: nothing is wired yet, nothing is forgotten
         candidates = []
         for n in nodes(init.body):
             if isinstance(n, cst.Assign) and len(n.targets) == 1:

@@ -1722,3 +1722,22 @@ def test_rl501_reads_a_start_folder_a_start_epoch_and_a_snapshot_as_a_resume():
     foreign = "import torch\nmodel.load_state_dict(torch.load(os.path.join(opt.start_from_pretrained, 'vgg.pth')))\n"
     assert len(run("RL501", foreign, "train.py", **readme)) == 1
     assert len(run("RL501", cases["test.py"].replace("snapshot", "weights"), "test.py", **readme)) == 1
+
+
+def test_rl204_leaves_a_stub_whose_forward_does_nothing():
+    """graph-rcnn's `VisualFeature` builds `self.subj_branch` and its forward is `pass` (an abandoned
+    stub: judged not worth a change); a forward that runs and forgets the branch is still reported."""
+    stub = '''
+import torch.nn as nn
+class VisualFeature(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.subj_branch = nn.Sequential(nn.Linear(dim, dim))
+        self.head = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        {body}
+'''
+    for body in ("pass", "...", '"""To do."""', "raise NotImplementedError"):
+        assert run("RL204", stub.format(body=body), "reldn/visual.py") == (), body
+    assert len(run("RL204", stub.format(body="return self.head(x)"), "reldn/visual.py")) == 1
