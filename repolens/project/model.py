@@ -164,6 +164,10 @@ class ProjectModel:
                     return found
             return None
         split = self.split_symbol(qualified, from_rel)
+        if split is None and from_rel in self.infos and not self.infos[from_rel].module and "." not in qualified:
+            # a file no import can name (a notebook, `train-v2.py`): its own definitions are bare
+            # names (the sentiment tutorial's `get_data_loader`, defined and called in one notebook)
+            split = (from_rel, qualified)
         if split is None:
             return None
         rel, rest = split

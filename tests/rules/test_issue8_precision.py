@@ -1741,3 +1741,32 @@ class VisualFeature(nn.Module):
     for body in ("pass", "...", '"""To do."""', "raise NotImplementedError"):
         assert run("RL204", stub.format(body=body), "reldn/visual.py") == (), body
     assert len(run("RL204", stub.format(body="return self.head(x)"), "reldn/visual.py")) == 1
+
+
+SENTIMENT_NB = '''
+import torch
+import tqdm
+def get_data_loader(dataset, batch_size, pad_index, shuffle=False):
+    data_loader = torch.utils.data.DataLoader(dataset=dataset, batch_size=batch_size, shuffle=shuffle{pin})
+    return data_loader
+train_data_loader = get_data_loader(train_data, 512, pad_index, shuffle=True)
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+def train(dataloader, model, criterion, optimizer, device):
+    for batch in tqdm.tqdm(dataloader, desc="training..."):
+        ids = batch["ids"].to(device)
+        loss = criterion(model(ids), batch["label"].to(device))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+train(train_data_loader, model, criterion, optimizer, device)
+'''
+
+
+def test_a_file_no_import_can_name_resolves_its_own_functions():
+    """bentrevett's sentiment notebooks define `get_data_loader` (no pin_memory) and train on what it
+    returns: in "2 - Recurrent Neural Networks.ipynb" (a name no import can spell) the factory was
+    taken for a library's, and RL103 asked for non_blocking on an unpinned loader (2 judged not
+    worth). `ProjectModel.resolve` finds a bare name among the file's own definitions."""
+    for path in ("2 - Recurrent Neural Networks.py", "train-v2.py", "train.py"):
+        assert run_pixels("RL103", SENTIMENT_NB.format(pin=""), path) == (), path
+        assert len(run_pixels("RL103", SENTIMENT_NB.format(pin=", pin_memory=True"), path)) == 2, path  # two statements
