@@ -1770,3 +1770,16 @@ def test_a_file_no_import_can_name_resolves_its_own_functions():
     for path in ("2 - Recurrent Neural Networks.py", "train-v2.py", "train.py"):
         assert run_pixels("RL103", SENTIMENT_NB.format(pin=""), path) == (), path
         assert len(run_pixels("RL103", SENTIMENT_NB.format(pin=", pin_memory=True"), path)) == 2, path  # two statements
+
+
+def test_rl501_leaves_a_unit_tests_checkpoint_alone():
+    """deepvoice3's `tests/test_deepvoice3.py` loads a developer's own checkpoint in a `local_only`
+    test (judged not worth, as wavenet_vocoder's and llama2.c's test loads); the same load in a
+    script is reported."""
+    readme = {"README.md": "## Pretrained models\nDownload: https://www.dropbox.com/s/x/checkpoint.pth\n"}
+    source = ('import torch\nfrom nose.plugins.attrib import attr\n\n@attr("local_only")\n'
+              'def test_incremental_path_multiple_times():\n'
+              '    checkpoint = torch.load(join(dirname(__file__), "../test_whole/checkpoint_step000265000.pth"))\n'
+              '    model.load_state_dict(checkpoint["state_dict"])\n')
+    assert run("RL501", source, "tests/test_deepvoice3.py", **readme) == ()
+    assert len(run("RL501", source, "synthesis.py", **readme)) == 1
