@@ -97,6 +97,13 @@ def _is_target(name: cst.Name, ancestors: tuple[cst.CSTNode, ...]) -> bool:
     return isinstance(parent, cst.Attribute) and parent.attr is name  # `x.name`: another object's field
 
 
+def only_counts(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
+    """This use of a loader draws no batch: `len(loader)` (minimind's `loader_for_count`, built
+    only to size the LR schedule)."""
+    return len(above) >= 2 and isinstance(above[-1], cst.Arg) and above[-1].value is use \
+        and isinstance(above[-2], cst.Call) and _called(above[-2]) == "len"
+
+
 def draws_one_batch(use: cst.Name, above: tuple[cst.CSTNode, ...], bound_in: tuple[cst.CSTNode, ...] = ()) -> bool:
     """This use of a loader takes one batch and no more, outside any other loop than those the
     loader is built in (`bound_in`: the binding's ancestors; a loop that builds a loader per task

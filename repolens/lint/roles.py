@@ -16,7 +16,7 @@ import libcst as cst
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, is_main_guard, keyword_arg, last_segment, literal, method_name
 from repolens.lint.knowledge.dataloader import dataloader_arg
-from repolens.lint.reach import ancestors_of, draws_one_batch, uses_after
+from repolens.lint.reach import ancestors_of, draws_one_batch, only_counts, uses_after
 from repolens.lint.traverse import calls
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -167,7 +167,9 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
 def peeks_one_batch(tracker: BindingTracker, call: cst.Call) -> bool:
     """The loader, bound to a local name, is only ever drawn from once: `next(iter(loader))`, or a
     `for` over it that ends in `break` (kuangliu's pytorch-retinanet `datagen.test()` prints and
-    saves its first batch). It trains nothing, whatever it loads."""
+    saves its first batch), or only counted (`len(loader)`: minimind's `loader_for_count` sizes
+    the LR schedule, the training loader is another: RL102 judged wrong). It trains nothing,
+    whatever it loads."""
     name = tracker.binding_of(call)
     module = tracker.context.module  # type: ignore[attr-defined]
     if not name or "." in name or module is None:
@@ -175,7 +177,7 @@ def peeks_one_batch(tracker: BindingTracker, call: cst.Call) -> bool:
     scope = tracker.current_scope(module)
     uses = uses_after(scope, call, name, until_rebound=True)
     bound_in = ancestors_of(scope, call)
-    return bool(uses) and all(draws_one_batch(use, above, bound_in) for use, above in uses)
+    return bool(uses) and all(draws_one_batch(use, above, bound_in) or only_counts(use, above) for use, above in uses)
 
 
 def in_self_test(tracker: BindingTracker, call: cst.CSTNode) -> bool:

@@ -27,7 +27,8 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     that reuses a training cell's `data_loader` name is not one; nor a Fisher estimate, whose
     backward steps no optimizer: continual-learning, three judged wrong), or a literal
     `shuffle=True`. Loaders with no such evidence, or evidence of evaluation, or that the code only
-    takes one batch from (`roles.peeks_one_batch`), are not checked.
+    takes one batch from or only counts (`len(loader_for_count)` sizing a schedule: minimind, judged
+    wrong; `roles.peeks_one_batch`), are not checked.
 
     A call that passes `**name` is judged through that dict when the project model read it whole
     (`loader_args = dict(batch_size=bs, pin_memory=True)` then `DataLoader(train_set, **loader_args)`):

@@ -1783,3 +1783,27 @@ def test_rl501_leaves_a_unit_tests_checkpoint_alone():
               '    model.load_state_dict(checkpoint["state_dict"])\n')
     assert run("RL501", source, "tests/test_deepvoice3.py", **readme) == ()
     assert len(run("RL501", source, "synthesis.py", **readme)) == 1
+
+
+def test_a_loader_built_only_to_be_counted_is_no_training_loader():
+    """minimind's `train_agent.py` builds `loader_for_count = DataLoader(train_ds, ...)` only for
+    `len()` (the LR schedule's length); its training loader, built later, sets workers and pinning
+    (RL102 judged wrong). A loader that is also iterated is still a training loader."""
+    source = '''
+import math
+import torch
+from torch.utils.data import DataLoader
+def main(args, model, train_ds, optimizer):
+    model.cuda()
+    loader_for_count = DataLoader(train_ds, batch_size=args.batch_size, shuffle=True)
+    iters = len(loader_for_count)
+    total_steps = math.ceil(iters / args.accumulation_steps) * args.epochs
+    loader = DataLoader(train_ds, batch_size=args.batch_size, num_workers=args.num_workers, pin_memory=True)
+    for batch in loader:
+        loss = model(batch.cuda())
+        loss.backward()
+        optimizer.step()
+'''
+    assert run("RL102", source, "trainer/train_agent.py") == ()
+    iterated = source.replace("    for batch in loader:", "    for batch in loader_for_count:")
+    assert len(run("RL102", iterated, "trainer/train_agent.py")) == 1
