@@ -68,7 +68,9 @@ class SaveWholeModule(ScopedRule):
     project breaks (bamos/densenet.pytorch pickles the DenseNet each epoch and never reads it;
     judged not worth a change). A field of the run's settings is no module (`'model': args.model`,
     the architecture's name in AugMix's checkpoints: judged wrong twice), nor is a name the
-    function assigns items into (`model = package['model']; model['state'] = best`: denoiser,
+    function assigns items into, saved as it is or as a value of the checkpoint dict (`model =
+    package['model']; model['state'] = best`: denoiser, judged wrong; liif's `model_spec =
+    config['model']; model_spec['sd'] = model_.state_dict()` then `{'model': model_spec, ...}`:
     judged wrong).
 
     ## Why is this bad?
@@ -222,7 +224,10 @@ class SaveWholeModule(ScopedRule):
         holds a module object among its values."""
         values = [e.value for e in checkpoint.elements if isinstance(e, cst.DictElement)] \
             if isinstance(checkpoint, cst.Dict) else [a.value for a in checkpoint.args if a.keyword is not None]
+        scope = self.current_function if self.current_function is not None else self.context.module
         for v in values:
+            if isinstance(v, cst.Name) and scope is not None and _items_assigned(scope, v.value):
+                continue  # `model_spec = config['model']; model_spec['sd'] = ...`: a mapping (liif: judged wrong)
             if isinstance(v, (cst.Name, cst.Attribute)) and _reads_as_module(v) and id(v) not in self._reported:
                 self._reported.add(id(v))
                 self.report(v, self.dict_message.format(name=self._shown(v)))

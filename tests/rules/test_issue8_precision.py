@@ -1807,3 +1807,21 @@ def main(args, model, train_ds, optimizer):
     assert run("RL102", source, "trainer/train_agent.py") == ()
     iterated = source.replace("    for batch in loader:", "    for batch in loader_for_count:")
     assert len(run("RL102", iterated, "trainer/train_agent.py")) == 1
+
+
+def test_rl502_knows_a_checkpoint_value_the_function_assigns_items_into_is_a_mapping():
+    """liif's `train_liif.py` saves `{'model': model_spec, ...}` where `model_spec = config['model']`
+    and `model_spec['sd'] = model_.state_dict()`: the config's dict with the weights in it (judged
+    wrong). A module object as a value is still reported."""
+    source = '''
+import torch
+def main(config, model, optimizer, save_path, epoch):
+    model_spec = config['model']
+    model_spec['sd'] = model.state_dict()
+    sv_file = {'model': model_spec, 'optimizer': optimizer.state_dict(), 'epoch': epoch}
+    torch.save(sv_file, save_path)
+'''
+    loads = {"test.py": "import torch\nsv = torch.load('epoch-best.pth')\nmodel.load_state_dict(sv['model']['sd'])\n"}
+    assert run("RL502", source, "train_liif.py", **loads) == ()
+    whole = source.replace("'model': model_spec,", "'model': model,")
+    assert len(run("RL502", whole, "train_liif.py", **loads)) == 1
