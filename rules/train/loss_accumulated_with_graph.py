@@ -29,8 +29,15 @@ class LossAccumulatedWithGraph(Rule):
 
     ## Why is this bad?
     A loss tensor carries its autograd graph. Adding it to a Python-level accumulator makes the
-    accumulator a tensor whose graph references every iteration's graph, so the activations of
-    the whole epoch stay in memory: GPU memory grows every step until an out-of-memory error.
+    accumulator a tensor whose graph references every iteration's graph until it is reset: the
+    PyTorch FAQ's first out-of-memory example ("total_loss is accumulating history across your
+    training loop"). How much that costs depends on where the sum sits: a `backward()` frees the
+    activations its graph saved, so after one (the example below) what stays is the graph's nodes,
+    host memory that grows by every step's graph until the epoch ends, not an epoch of GPU
+    activations (UCTransNet's `Train_one_epoch.py`, a few steps per epoch: judged not worth a
+    change). Activations stay when the loss is not backpropagated before the next sum (`retain_graph
+    =True`, a backward every N steps on another tensor), and a tensor-valued total is often logged
+    or compared as if it were a number.
 
     ## Example
     ```python
