@@ -33,6 +33,12 @@ class _ApplyFixes(cst.CSTTransformer):
         return updated_node
 
 
+def replace_nodes(node: cst.CSTNode, replacements: Mapping[int, Any]) -> cst.CSTNode:
+    """`node` with each descendant whose id is a key replaced by its value, in one pass (a rule's
+    fix that edits several places of one class: RL201)."""
+    return node.visit(_ApplyFixes(replacements))  # type: ignore[return-value]
+
+
 def apply_fixes(module: cst.Module, reports: Sequence[Report], *, unsafe: bool = False) -> tuple[cst.Module, int]:
     """Apply the fixes of `reports` (safe only unless `unsafe`). Returns (new module, fixes applied).
 

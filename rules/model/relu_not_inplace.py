@@ -8,6 +8,7 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.bindings import self_attribute_bindings
+from repolens.lint.fixes import replace_nodes
 from repolens.lint.helpers import add_keyword, has_star_args, keyword_arg, positional_args
 from repolens.lint.knowledge.nn import is_torch_nn_class
 from repolens.lint.layers import layer_runs, output_written_in_place, takes_fresh_input
@@ -62,6 +63,10 @@ class ReluNotInplace(ScopedRule):
     one followed in its `nn.Sequential` by a layer that keeps nothing of its input for backward
     (`Upsample`, `Dropout`, `Flatten`): its output is not held, so in place it would keep as much
     (its output) as out of place (its input).
+
+    It fires once per class, at the first such activation, naming the others' lines, with one fix
+    that sets `inplace=True` on them all: the edit a user makes (SRGAN's discriminator was eight
+    findings, one per LeakyReLU of one `nn.Sequential`, judged together).
 
     `nn.ReLU()`, `ReLU6`, `Hardtanh` and `SiLU` are not flagged: in training they keep the same
     tensors in place or not. ReLU's backward reads its output, so out of place its input is freed
@@ -315,8 +320,21 @@ class Block(nn.Module):
         super().visit_ClassDef(node)
         if not self.class_is_module(node):
             return
-        for candidate in self._safe_activations(node):
-            self._check(candidate)
+        found = [c for c in self._safe_activations(node) if self._flagged(c)]
+        if not found:
+            return
+        first, cls = found[0], (self.qualified_name(found[0].func) or "").rsplit(".", 1)[-1]
+        if len(found) == 1:
+            self.report(first, self.message.format(cls=cls), replacement=add_keyword(first, "inplace", "True"))
+            return
+        # One finding per class, as one edit makes it (SRGAN's discriminator: eight LeakyReLUs in one
+        # Sequential were eight findings, judged together): at the first, with a fix for them all.
+        fixed = replace_nodes(node, {id(call): add_keyword(call, "inplace", "True") for call in found})
+        lines = ", ".join(str(self.position(c).start.line) for c in found[1:])
+        message = self.message.format(cls=cls) + (f"; {len(found) - 1} more such activation"
+                                                  f"{'s' if len(found) > 2 else ''} in `{node.name.value}`"
+                                                  f" (line{'s' if len(found) > 2 else ''} {lines}): one fix for all")
+        self.report(first, message, replacement=fixed, fix_node=node)
 
     # An activation is only flagged where in place is provably harmless: its input is a fresh
     # tensor from a layer whose backward does not need its output (conv, linear, norm, pool,
@@ -364,26 +382,24 @@ class Block(nn.Module):
         return self._is_safe_layer(node) and not MLP_PRODUCER.search(
             (self.qualified_name(node.func) or "").rsplit(".", 1)[-1])
 
-    def _check(self, node: cst.Call) -> None:
+    def _flagged(self, node: cst.Call) -> bool:
+        """Is this safe activation one to report (once: a run and a binding may both yield it)?"""
         if id(node) in self._seen:
-            return
+            return False
         self._seen.add(id(node))
         qualified = self.qualified_name(node.func) or ""
         position = QUALIFIED[qualified]
         if has_star_args(node) or keyword_arg(node, "inplace") is not None:
-            return
+            return False
         if len(positional_args(node)) > position:
-            return
+            return False
         if self._small is None:  # asked only once a finding is due
             # A model trained on <= 64 px images (MNIST tutorials, 64 px VAEs and GANs): each
             # feature map is a few megabytes at most. With no image size stated the scale is
             # unknown (a 3D U-Net on 32-64 voxel crops, an audio or point-cloud net): one buffer
             # per activation is worth a line only where the feature maps are known to be large.
             self._small = stated_image_side(self) is None or small_images(self)
-        if self._small:
-            return
-        cls = qualified.rsplit(".", 1)[-1]
-        self.report(node, self.message.format(cls=cls), replacement=add_keyword(node, "inplace", "True"))
+        return not self._small
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

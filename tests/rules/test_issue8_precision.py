@@ -1825,3 +1825,34 @@ def main(config, model, optimizer, save_path, epoch):
     assert run("RL502", source, "train_liif.py", **loads) == ()
     whole = source.replace("'model': model_spec,", "'model': model,")
     assert len(run("RL502", whole, "train_liif.py", **loads)) == 1
+
+
+SRGAN_D = '''
+import torch.nn as nn
+class Discriminator(nn.Module):
+    def __init__(self):
+        super(Discriminator, self).__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(3, 64, kernel_size=3, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(64, 64, kernel_size=3, stride=2, padding=1),
+            nn.BatchNorm2d(64),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(64, 128, kernel_size=3, padding=1),
+            nn.BatchNorm2d(128),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(128, 1, kernel_size=1))
+'''
+
+
+def test_rl201_reports_a_class_once_with_one_fix_for_all_its_activations():
+    """SRGAN's discriminator: eight LeakyReLUs in one Sequential were eight findings, judged as the
+    one edit a user makes. One finding, at the first, naming the others; its fix sets them all."""
+    from repolens.lint.check import fix_text
+    large = {"train.py": "import argparse\nfrom model import Discriminator\nparser = argparse.ArgumentParser()\n"
+                         "parser.add_argument('--crop_size', default=88, type=int)\n"}
+    reports = run("RL201", SRGAN_D, "model.py", **large)
+    assert len(reports) == 1 and reports[0].position.start.line == 8
+    assert "2 more such activations in `Discriminator` (lines 11, 14)" in reports[0].message
+    fixed = fix_text(SRGAN_D, "model.py", [RULES["RL201"]], collect_facts({"model.py": SRGAN_D, **large}), unsafe=True)
+    assert fixed.count("nn.LeakyReLU(0.2, inplace=True)") == 3 and "nn.LeakyReLU(0.2)," not in fixed
