@@ -26,7 +26,7 @@ class ResNetish(nn.Module):
     def __init__(self):
         super().__init__()
         self.stem = nn.Conv2d(3, 16, 3, bias=False)
-        self.layers = nn.Sequential(Block(16), Block(16))
+        self.layers = nn.Sequential(Block(16), Block(16), Block(16), Block(16))  # 10 Conv/Linear: VGG-11 depth
         self.fc = nn.Linear(16, 10)
 
     def forward(self, x):
