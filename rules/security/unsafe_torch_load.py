@@ -10,7 +10,6 @@ from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, do
 from repolens.lint.options import file_options
 from repolens.lint.roles import name_tokens
 from repolens.lint.trainfacts import says_resume
-from repolens.lint.trainflow import is_test_path
 from repolens.lint.traverse import calls, calls_in, nodes, walk
 from repolens.project import frameworks
 
@@ -82,10 +81,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       change);
     - a resume: the file (`resume.py`), the enclosing function (`restart_from_checkpoint`), an
       enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart,
-      a folder or epoch to start from (self-critical's `opt.start_from`, MPRNet's
-      `load_start_epoch`) or a snapshot (TransUNet's `torch.load(snapshot)`, pytorch-faster-rcnn's
-      `from_snapshot`), unless the same name says pretrained, teacher, imagenet or download
-      (`trainfacts.says_resume`; 8 judged findings, none worth a change, in the tenth session)
+      or a snapshot (TransUNet's `torch.load(snapshot)`, pytorch-faster-rcnn's `from_snapshot`),
+      unless the same name says pretrained, teacher, imagenet or download (`trainfacts.says_resume`;
+      3 judged findings, none worth a change). Read too in the tenth session and withdrawn, each
+      because held-out sets lost findings judged worth acting on: a folder or epoch to start from
+      (`opt.start_from`, `load_start_epoch`: one lost) and a unit test's load (three lost)
       (an option whose help says it resumes, MONAI's `--checkpoint` "start training from saved
       checkpoint", was read too in the ninth session and withdrawn: two held-out sets lost 5
       findings judged worth acting on);
@@ -129,10 +129,6 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       `scripts/publish_models.py` re-hashing the released files: five judged findings, none worth a
       change: run once, by the maintainers, on files they chose). A conversion script that takes
       its input path from the command line is a tool users run on downloads: still reported;
-    - a unit test's load (`tests/`, a `test_*.py` that reads like a test: `trainflow.is_test_path`):
-      the fixture or local checkpoint its maintainers chose (deepvoice3's and wavenet_vocoder's
-      `local_only` tests reading a developer's own checkpoint, llama2.c's `test_all.py`: three
-      judged findings, none worth a change);
     - any load in a project that publishes no weights (`ProjectModel.publishes_weights`: no README,
       model-zoo page or shell script under it links a weights file or a file host on a line about
       weights, and its code downloads none): the files it loads are the checkpoints its own runs
@@ -453,8 +449,7 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "a checkpoint conversion: it rewrites a file the user already trains with"
         if self._maintainer_script():
             return "a maintainer's conversion or publishing script: fixed paths, run once on files they chose"
-        if is_test_path(self.context.path, self.context.source):
-            return "a unit test's fixture: a file the maintainers chose"
+
         published = self.facts.model.publishes_weights_for(self.context.path)
         if published is not None and not published.value and not words & EXTERNAL_WORDS:
             return "the project publishes no weights: it loads what its own runs wrote"

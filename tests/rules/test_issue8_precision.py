@@ -1703,25 +1703,21 @@ def test_rl101_reads_a_batch_size_option_named_batch():
     assert len(run_pixels("RL101", GLOW_TRAIN.format(batch=256))) == 1
 
 
-def test_rl501_reads_a_start_folder_a_start_epoch_and_a_snapshot_as_a_resume():
-    """self-critical's `torch.load(os.path.join(opt.start_from, 'model.pth'))`, MPRNet's
-    `load_start_epoch(weights)`, TransUNet's `torch.load(snapshot)` in test.py: the project's own run
-    output (8 judged findings, none worth a change). A folder to start from that names pretrained
-    weights is someone else's file, and still reported."""
+def test_rl501_reads_a_snapshot_as_a_resume_but_not_a_folder_to_start_from():
+    """TransUNet's `torch.load(snapshot)` in test.py and pytorch-faster-rcnn's `from_snapshot` read the
+    project's own run output (3 judged findings, none worth a change). A folder or epoch to start from
+    (self-critical's `opt.start_from`, MPRNet's `load_start_epoch`) was read as a resume too, and
+    withdrawn: a held-out set lost a finding judged worth acting on. A snapshot named pretrained is
+    someone else's file."""
     readme = {"README.md": "## Models\nDownload the pretrained model: https://example.org/releases/model.pth\n"}
-    cases = {
-        "train.py": "import os\nimport torch\nif opt.start_from is not None:\n"
-                    "    model.load_state_dict(torch.load(os.path.join(opt.start_from, 'model.pth')))\n",
-        "utils/model_utils.py": "import torch\ndef load_start_epoch(model, weights):\n"
-                                "    checkpoint = torch.load(weights)\n    return checkpoint['epoch']\n",
-        "test.py": "import torch\nsnapshot = os.path.join(snapshot_path, 'best_model.pth')\n"
-                   "net.load_state_dict(torch.load(snapshot))\n",
-    }
-    for path, source in cases.items():
-        assert run("RL501", source, path, **readme) == (), path
-    foreign = "import torch\nmodel.load_state_dict(torch.load(os.path.join(opt.start_from_pretrained, 'vgg.pth')))\n"
-    assert len(run("RL501", foreign, "train.py", **readme)) == 1
-    assert len(run("RL501", cases["test.py"].replace("snapshot", "weights"), "test.py", **readme)) == 1
+    snapshot = ("import torch\nsnapshot = os.path.join(snapshot_path, 'best_model.pth')\n"
+                "net.load_state_dict(torch.load(snapshot))\n")
+    assert run("RL501", snapshot, "test.py", **readme) == ()
+    assert len(run("RL501", snapshot.replace("snapshot", "weights"), "test.py", **readme)) == 1
+    assert len(run("RL501", snapshot.replace("snapshot", "pretrained_snapshot"), "test.py", **readme)) == 1
+    start = ("import os\nimport torch\nif opt.start_from is not None:\n"
+             "    model.load_state_dict(torch.load(os.path.join(opt.start_from, 'model.pth')))\n")
+    assert len(run("RL501", start, "train.py", **readme)) == 1
 
 
 def test_rl204_leaves_a_stub_whose_forward_does_nothing():
@@ -1772,17 +1768,16 @@ def test_a_file_no_import_can_name_resolves_its_own_functions():
         assert len(run_pixels("RL103", SENTIMENT_NB.format(pin=", pin_memory=True"), path)) == 2, path  # two statements
 
 
-def test_rl501_leaves_a_unit_tests_checkpoint_alone():
-    """deepvoice3's `tests/test_deepvoice3.py` loads a developer's own checkpoint in a `local_only`
-    test (judged not worth, as wavenet_vocoder's and llama2.c's test loads); the same load in a
-    script is reported."""
+def test_rl501_still_reports_a_unit_tests_load():
+    """A unit test's load (deepvoice3's `local_only` test of a developer's checkpoint: judged not worth)
+    was left alone for a while in the tenth session and reported again: two held-out sets lost three
+    findings judged worth acting on (tests that load released weights)."""
     readme = {"README.md": "## Pretrained models\nDownload: https://www.dropbox.com/s/x/checkpoint.pth\n"}
     source = ('import torch\nfrom nose.plugins.attrib import attr\n\n@attr("local_only")\n'
               'def test_incremental_path_multiple_times():\n'
               '    checkpoint = torch.load(join(dirname(__file__), "../test_whole/checkpoint_step000265000.pth"))\n'
               '    model.load_state_dict(checkpoint["state_dict"])\n')
-    assert run("RL501", source, "tests/test_deepvoice3.py", **readme) == ()
-    assert len(run("RL501", source, "synthesis.py", **readme)) == 1
+    assert len(run("RL501", source, "tests/test_deepvoice3.py", **readme)) == 1
 
 
 def test_a_loader_built_only_to_be_counted_is_no_training_loader():
