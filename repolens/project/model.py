@@ -371,28 +371,21 @@ class ProjectModel:
         return Fact(bool(evidence), evidence[:5])
 
     def gpu_near(self, rel: str, hops: int = 2) -> bool:
-        """GPU evidence in `rel` or in a file within `hops` imports of it: up to the files that import
-        it (the script that imports a data module, the script importing that trainer), down to the
-        files it imports (the trainer a script imports), or up and then down (the device helper of
-        the script that imports this model file). Not down and then up: two scripts that share a
-        plotting helper are not each other's neighbours (Atcold's lecture notebooks all import
-        `res/plot_lib.py`; one on the GPU made every CPU-only notebook a GPU file: 2 RL102 findings
-        judged not worth). A file the model does not know is given the project's answer."""
+        """GPU evidence in `rel` or in a file within `hops` imports of it, in either direction (the
+        script that imports a data module, the trainer a script imports, the script importing that
+        trainer). A file the model does not know is given the project's answer."""
         if rel not in self.infos:
             return self.gpu.value
-        seen, frontier = {(rel, False)}, [(rel, False)]  # (file, reached by going down an import)
+        seen, frontier = {rel}, [rel]
         for _ in range(hops + 1):
-            if any(self.infos[f].devices for f, _ in frontier):
+            if any(self.infos[f].devices for f in frontier):
                 return True
             nxt = []
-            for f, down in frontier:
-                steps = [(g, True) for g in self.imported_files(f, depth=1)]
-                if not down:
-                    steps += [(g, False) for g in self.importers.get(f, set())]
-                for step in sorted(steps):
-                    if step not in seen and step[0] in self.infos:
-                        seen.add(step)
-                        nxt.append(step)
+            for f in frontier:
+                for g in sorted(self.imported_files(f, depth=1) | self.importers.get(f, set())):
+                    if g not in seen and g in self.infos:
+                        seen.add(g)
+                        nxt.append(g)
             frontier = nxt
         return False
 

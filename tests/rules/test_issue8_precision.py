@@ -1851,16 +1851,3 @@ def test_rl201_reports_a_class_once_with_one_fix_for_all_its_activations():
     assert "2 more such activations in `Discriminator` (lines 11, 14)" in reports[0].message
     fixed = fix_text(SRGAN_D, "model.py", [RULES["RL201"]], collect_facts({"model.py": SRGAN_D, **large}), unsafe=True)
     assert fixed.count("nn.LeakyReLU(0.2, inplace=True)") == 3 and "nn.LeakyReLU(0.2)," not in fixed
-
-
-def test_gpu_evidence_is_not_read_through_a_helper_two_scripts_share():
-    """Atcold's lecture notebooks all import `res/plot_lib.py`; one runs on the GPU. A CPU-only
-    notebook is not its neighbour through the shared plotting helper (2 RL102 judged not worth), but
-    a model file is the neighbour of the device helper its training script imports."""
-    files = {"res/plot_lib.py": "def set_default():\n    pass\n",
-             "gcn.py": "from res.plot_lib import set_default\n",
-             "rnn_gpu.py": "import torch\nfrom res.plot_lib import set_default\nmodel = torch.nn.Linear(2, 2).cuda()\n"}
-    assert not collect_facts(files).model.gpu_near("gcn.py")
-    files = {"model.py": "x = 1\n", "utils/device.py": "import torch\ndevice = torch.device('cuda')\n",
-             "train.py": "from model import x\nfrom utils.device import device\n"}
-    assert collect_facts(files).model.gpu_near("model.py")  # up to train.py, then down to its device helper
