@@ -373,7 +373,10 @@ class ProjectModel:
     def gpu_near(self, rel: str, hops: int = 2) -> bool:
         """GPU evidence in `rel` or in a file within `hops` imports of it, in either direction (the
         script that imports a data module, the trainer a script imports, the script importing that
-        trainer). A file the model does not know is given the project's answer."""
+        trainer). A file the model does not know is given the project's answer. Siblings through a
+        shared import count too (notebooks that import one plotting helper, Atcold's): leaving them
+        out was tried in the tenth session and withdrawn, the ninth held-out set lost an RL101
+        finding judged worth acting on."""
         if rel not in self.infos:
             return self.gpu.value
         seen, frontier = {rel}, [rel]
