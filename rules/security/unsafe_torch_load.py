@@ -83,12 +83,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart,
       or a snapshot (TransUNet's `torch.load(snapshot)`, pytorch-faster-rcnn's `from_snapshot`),
       unless the same name says pretrained, teacher, imagenet or download (`trainfacts.says_resume`;
-      3 judged findings, none worth a change). Read too in the tenth session and withdrawn, each
-      because held-out sets lost findings judged worth acting on: a folder or epoch to start from
-      (`opt.start_from`, `load_start_epoch`: one lost) and a unit test's load (three lost)
-      (an option whose help says it resumes, MONAI's `--checkpoint` "start training from saved
-      checkpoint", was read too in the ninth session and withdrawn: two held-out sets lost 5
-      findings judged worth acting on);
+      3 judged findings, none worth a change). Read too and withdrawn, each because held-out sets
+      lost findings judged worth acting on: an option whose help says it resumes (MONAI's
+      `--checkpoint` "start training from saved checkpoint", ninth session: 5 lost), a folder or
+      epoch to start from (`opt.start_from`, `load_start_epoch`, tenth session: 1 lost) and a unit
+      test's load (tenth session: 3 lost);
       or the enclosing function is one the project calls only when resuming
       (`ProjectFacts.resume_only_callees`: Uformer's `load_optim(optimizer, path)` and
       `load_start_epoch(path)`, called under `if opt.resume:` and nowhere else: two judged findings,
