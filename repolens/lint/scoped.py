@@ -42,3 +42,8 @@ class ScopedRule(ModuleKinds, Rule):
     @property
     def current_function(self) -> cst.FunctionDef | None:
         return self.function_stack[-1] if self.function_stack else None
+
+    @property
+    def enclosing_scope(self) -> cst.CSTNode | None:
+        """The innermost enclosing function, else the module (None before the module is known; BindingTracker.current_scope answers the same for trackers)."""
+        return self.current_function if self.current_function is not None else self.context.module

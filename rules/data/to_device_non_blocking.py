@@ -386,16 +386,19 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         if not isinstance(call, cst.Call) or unwrap_iter(call) is not call:
             return None  # `loader = tqdm(loader)`: a progress bar over the same loader, not a new one
         written = cst_dotted_name(call.func)
-        model = self.facts.model
-        pin = model.loader_factory_pin(model.qualify(written, self.context.path), self.context.path) if written else None
-        if pin is None and written and model.qualify(written, self.context.path) in UNPINNED_SUBCLASSES:
+        if not written:
+            return None
+        model, here = self.facts.model, self.context.path
+        qualified = model.qualify(written, here)
+        pin_arg = keyword_arg(call, "pin_memory")
+        pin = model.loader_factory_pin(qualified, here)
+        if pin is None and qualified in UNPINNED_SUBCLASSES:
             # a library's DataLoader subclass with DataLoader's default: pinned only when asked
-            pin = self._off(keyword_arg(call, "pin_memory")) or (PINNED if keyword_arg(call, "pin_memory") else UNPINNED)
-        if pin is None and written and _loader_targets(node) \
-                and not self.is_name(call.func, *DATALOADER) \
-                and model.resolve(model.qualify(written, self.context.path), self.context.path) is None:
+            pin = self._off(pin_arg) or (PINNED if pin_arg else UNPINNED)
+        if pin is None and _loader_targets(node) and not self.is_name(call.func, *DATALOADER) \
+                and model.resolve(qualified, here) is None:
             # no function of this project: a library's loader factory, perhaps
-            pin = self._off(keyword_arg(call, "pin_memory")) or EXTERNAL
+            pin = self._off(pin_arg) or EXTERNAL
         return pin if pin != UNKNOWN else None
 
     def _off(self, arg: cst.Arg | None) -> str | None:

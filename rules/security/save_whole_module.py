@@ -170,7 +170,7 @@ class SaveWholeModule(ScopedRule):
             self._check_checkpoint(value)
             return
         if isinstance(value, cst.Name):
-            scope = self.current_function if self.current_function is not None else self.context.module
+            scope = self.enclosing_scope
             bound_values = assigned_values(scope, value.value)
             for bound in bound_values:
                 if isinstance(bound, cst.Dict) or isinstance(bound, cst.Call) and self.is_name(bound.func, "dict"):
@@ -209,7 +209,7 @@ class SaveWholeModule(ScopedRule):
     def _also_saves_state_dict(self, value: cst.Name | cst.Attribute) -> bool:
         """The same scope also saves `value.state_dict()`: both formats side by side, on purpose (a
         tutorial showing the two ways, a release script writing both)."""
-        scope = self.current_function if self.current_function is not None else self.context.module
+        scope = self.enclosing_scope
         shown = self._shown(value)
         for call in nodes(scope):
             if isinstance(call, cst.Call) and self.is_name(call.func, "torch.save"):
@@ -224,7 +224,7 @@ class SaveWholeModule(ScopedRule):
         holds a module object among its values."""
         values = [e.value for e in checkpoint.elements if isinstance(e, cst.DictElement)] \
             if isinstance(checkpoint, cst.Dict) else [a.value for a in checkpoint.args if a.keyword is not None]
-        scope = self.current_function if self.current_function is not None else self.context.module
+        scope = self.enclosing_scope
         for v in values:
             if isinstance(v, cst.Name) and scope is not None and _items_assigned(scope, v.value):
                 continue  # `model_spec = config['model']; model_spec['sd'] = ...`: a mapping (liif: judged wrong)

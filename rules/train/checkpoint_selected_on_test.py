@@ -170,10 +170,6 @@ def test(epoch):
         self._skip = is_test_path(context.path, context.source)
 
 
-    @property
-    def _scope(self) -> cst.CSTNode:
-        return self.current_function if self.current_function is not None else self.context.module
-
     def visit_If(self, node: cst.If) -> None:
         """`if acc > best_acc:` (or `if val_loss < stored_loss: ... stored_loss = val_loss`) that saves."""
         if self._skip:
@@ -187,16 +183,16 @@ def test(epoch):
         if self._skip or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return
         metric = _selected_metric(node.value, None)
-        if metric is not None and _flag_saves(self._scope, node.targets[0].target.value):
+        if metric is not None and _flag_saves(self.enclosing_scope, node.targets[0].target.value):
             self._check(node.value, metric)
 
     def _check(self, test: cst.CSTNode, metric: str) -> None:
         if _is_test_name(metric):
-            if not self._loops_over_validation_split() and not _measured_on_validation(self._scope, metric):
+            if not self._loops_over_validation_split() and not _measured_on_validation(self.enclosing_scope, metric):
                 self.report(test, self.message.format(metric=metric, where=""))
             return
-        for value in assigned_values(self._scope, metric):
-            where = _test_argument(self._scope, value)
+        for value in assigned_values(self.enclosing_scope, metric):
+            where = _test_argument(self.enclosing_scope, value)
             if where:
                 self.report(test, self.message.format(metric=metric, where=f" ({where})"))
                 return
@@ -208,12 +204,12 @@ def test(epoch):
         so its "test_loss" is a validation loss). Loader and dataset names are followed to their
         values in this scope, else at module level, two hops."""
         module = self.context.module
-        loops = [n for n in nodes(self._scope) if isinstance(n, cst.For)]
+        loops = [n for n in nodes(self.enclosing_scope) if isinstance(n, cst.For)]
         todo = [(unwrap_iter(loop.iter), 0) for loop in loops]
         while todo:
             expr, depth = todo.pop()
             if isinstance(expr, cst.Name) and depth <= 2:
-                for scope in (self._scope, module):
+                for scope in (self.enclosing_scope, module):
                     values = [v for v in assigned_values(scope, expr.value) if v is not None] if scope is not None else []
                     if values:
                         todo.extend((v, depth + 1) for v in values)
