@@ -110,8 +110,6 @@ def _fill_empty_bodies(cell_lines: list[str]) -> list[str]:
     """A cell that does not parse because a function's body is an exercise (comments only, or
     nothing) gets `...` after each such header: same lines, so positions still map back. Kept only
     when the cell then parses; otherwise the cell is left as it was and its error is reported."""
-    if _parses("\n".join(cell_lines)):
-        return cell_lines
     out = list(cell_lines)
     for i, line in enumerate(cell_lines):
         m = _DEF_HEADER.match(line)
@@ -121,7 +119,9 @@ def _fill_empty_bodies(cell_lines: list[str]) -> list[str]:
         if body is None or _indent(body) <= _indent(line):
             comment = m.group(2)
             out[i] = line[:len(line) - len(comment)] + " ..." + comment
-    return out if out != cell_lines and _parses("\n".join(out)) else cell_lines
+    if out == cell_lines:  # no empty body: nothing to parse here (most cells)
+        return cell_lines
+    return out if not _parses("\n".join(cell_lines)) and _parses("\n".join(out)) else cell_lines
 
 
 def load_notebook(text: str) -> NotebookSource:
