@@ -548,6 +548,15 @@ class ProjectModel:
         return (found[1].value, f"{found[0]}:{found[1].line}: {found[1].detail}") if found is not None else None
 
     @cached_property
+    def torch_without_weights_only(self) -> Fact:
+        """The project pins torch below 1.13, which has no `weights_only` keyword: `torch.load(f,
+        weights_only=True)` raises TypeError there, so the safe load needs an upgrade first."""
+        declared = self.environment.get("torch")
+        if declared is None or not pinned_below(declared.spec, (1, 13)):
+            return Fact(False)
+        return Fact(True, (f"{declared.evidence}: torch{declared.spec}",))
+
+    @cached_property
     def lightning_class_keyed_checkpoints(self) -> Fact:
         """The project pins PyTorch Lightning below 1.5, whose checkpoints key the callbacks' state by
         the callback class itself (`{ModelCheckpoint: {...}}`): a pickled class that

@@ -209,6 +209,19 @@ def test_rl501_reads_the_torch_version_the_project_declares(tmp_path, requiremen
     assert bool(found(lint(root, "--select", "RL501"), "RL501")) is fires
 
 
+@pytest.mark.parametrize("requirements", ["torch==1.4.0\n", "torch>=1.0,<1.10\n"])
+def test_rl501_offers_no_fix_on_a_torch_without_weights_only(tmp_path, requirements):
+    # weights_only arrived in torch 1.13: on a pinned older torch the keyword raises TypeError,
+    # so the finding says to upgrade first and --unsafe-fixes leaves the call as it is.
+    source = "import torch\nstate = torch.load(args.pretrained, map_location='cpu')\n"
+    root = write(tmp_path / "p", {"requirements.txt": requirements, "load.py": source})
+    (finding,) = [f for f in lint(root, "--select", "RL501") if f["rule"] == "RL501"]
+    assert "pins torch below 1.13 (requirements.txt:1: torch" in finding["message"]
+    assert finding["fixable"] is False
+    lint(root, "--select", "RL501", "--fix", "--unsafe-fixes")
+    assert (root / "load.py").read_text() == source
+
+
 def test_rl501_is_silent_in_a_project_written_for_weights_only_loading(tmp_path):
     root = write(tmp_path / "p", {
         "ckpt.py": """
