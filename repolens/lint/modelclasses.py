@@ -154,6 +154,13 @@ def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-unt
                     summary.acts.add("configurable")
                 if name in SPECTRAL_NORM:
                     summary.norms = True  # the weight is divided by its largest singular value on every forward
+                elif name[:1].isupper() and NORM_NAMES.match(name):
+                    summary.norms = True  # `norm_layer = nn.BatchNorm2d`, built later as `norm_layer(width)`
+        defaults = [p.default for p in (*params.params, *params.kwonly_params) if p.default is not None]
+        if any(isinstance(n, (cst.Name, cst.Attribute)) and NORM_NAMES.match(n.attr.value if isinstance(n, cst.Attribute)
+                                                                              else n.value)
+               for d in defaults for n in nodes(d)):
+            summary.norms = True  # `def __init__(self, norm_layer=nn.BatchNorm2d)`
     return summary
 
 

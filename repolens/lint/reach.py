@@ -13,6 +13,7 @@ from typing import Iterator
 
 import libcst as cst
 
+from repolens.lint.helpers import dotted
 from repolens.lint.traverse import children_of
 
 
@@ -127,6 +128,62 @@ def draws_one_batch(use: cst.Name, above: tuple[cst.CSTNode, ...], bound_in: tup
     last = body[-1] if body else None
     breaks = isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, cst.Break) for s in last.body)
     return breaks and not any(isinstance(n, cst.Continue) for n, _ in _with_ancestors(loop.body))
+
+
+# What a loop that only summarises its batches calls: builtins, container and tensor methods that
+# reduce or convert, and functions of torch / NumPy / math (nothing of the project's, no model).
+_SUMMARY_BUILTINS = frozenset({"print", "len", "float", "int", "str", "range", "enumerate", "zip", "min", "max",
+                               "sum", "abs", "round", "isinstance", "list", "tuple"})
+_SUMMARY_METHODS = frozenset({"append", "extend", "update", "add", "item", "numpy", "tolist", "cpu", "mean", "std",
+                              "var", "sum", "min", "max", "size", "view", "reshape", "flatten", "float", "double",
+                              "pow", "sqrt", "abs", "add_", "mul_", "format", "unique", "bincount", "numel"})
+_SUMMARY_MODULES = ("torch.", "np.", "numpy.", "math.")
+
+
+def only_summarises(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
+    """This use of a loader iterates it (directly or through `enumerate` / `tqdm`) in a `for` whose
+    body only summarises the batches: every call in it is a builtin, a reducing or converting
+    method, or a torch / NumPy / math function (`torch.mean(x)`, `means.append(...)`, `print`):
+    AST's `get_norm_stats.py` averaging a `train_loader`'s batches for its normalisation constants
+    (RL108 judged wrong). No model runs, nothing trains."""
+    loops = [a for a in above if isinstance(a, cst.For)]
+    if not loops:
+        return False
+    loop = loops[-1]
+    if not any(a is loop.iter for a in (*above, use)):
+        return False  # the name is read in the loop's body, not iterated by it
+    inner = [n for n, _ in _with_ancestors(loop.body) if isinstance(n, cst.Call)]
+    if not inner:
+        return False
+    for call in inner:
+        func = call.func
+        if isinstance(func, cst.Name):
+            if func.value not in _SUMMARY_BUILTINS:
+                return False
+        elif isinstance(func, cst.Attribute):
+            head = dotted(func)
+            if not (head and head.startswith(_SUMMARY_MODULES) and "backward" not in head
+                    or func.attr.value in _SUMMARY_METHODS):
+                return False
+        else:
+            return False
+    return True
+
+
+def never_read(scope: cst.CSTNode, name: str) -> bool:
+    """`name` is read nowhere in `scope`, while a `for` of the scope iterates another loader
+    (Medical-Transformer's `test.py` builds a training `dataloader` and loops only over
+    `valloader`: RL102 judged wrong). A snippet that binds a loader and iterates none is still
+    taken at its word: the loop may come in the next edit."""
+    read = iterated_other = False
+    for n, above in _walked(scope):
+        if isinstance(n, cst.Name) and n.value == name and not _is_target(n, above):
+            read = True
+            break
+        if isinstance(n, cst.For):
+            iter_names = {m.value for m, _ in _with_ancestors(n.iter) if isinstance(m, cst.Name)}
+            iterated_other = iterated_other or any("loader" in m.lower() for m in iter_names - {name})
+    return not read and iterated_other
 
 
 def _called(call: cst.Call) -> str | None:

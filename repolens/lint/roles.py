@@ -16,7 +16,7 @@ import libcst as cst
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, is_main_guard, keyword_arg, last_segment, literal, method_name
 from repolens.lint.knowledge.dataloader import dataloader_arg
-from repolens.lint.reach import ancestors_of, draws_one_batch, only_counts, uses_after
+from repolens.lint.reach import ancestors_of, draws_one_batch, never_read, only_counts, only_summarises, uses_after
 from repolens.lint.traverse import calls
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -168,16 +168,23 @@ def peeks_one_batch(tracker: BindingTracker, call: cst.Call) -> bool:
     """The loader, bound to a local name, is only ever drawn from once: `next(iter(loader))`, or a
     `for` over it that ends in `break` (kuangliu's pytorch-retinanet `datagen.test()` prints and
     saves its first batch), or only counted (`len(loader)`: minimind's `loader_for_count` sizes
-    the LR schedule, the training loader is another: RL102 judged wrong). It trains nothing,
-    whatever it loads."""
+    the LR schedule, the training loader is another: RL102 judged wrong), or only summarised (a
+    loop of `torch.mean` / `append` / `print`: AST's normalisation statistics, RL108 judged wrong),
+    or never read while the scope iterates another loader (Medical-Transformer's `test.py` builds
+    a training loader and loops only over `valloader`: RL102 judged wrong; a module-level name only
+    in a file no other file imports). It trains nothing, whatever it loads."""
     name = tracker.binding_of(call)
     module = tracker.context.module  # type: ignore[attr-defined]
     if not name or "." in name or module is None:
         return False
     scope = tracker.current_scope(module)
+    if never_read(scope, name):
+        facts = getattr(tracker, "facts", None)
+        return scope is not module or facts is not None and not facts.model.importers.get(tracker.context.path)
     uses = uses_after(scope, call, name, until_rebound=True)
     bound_in = ancestors_of(scope, call)
-    return bool(uses) and all(draws_one_batch(use, above, bound_in) or only_counts(use, above) for use, above in uses)
+    return bool(uses) and all(draws_one_batch(use, above, bound_in) or only_counts(use, above)
+                              or only_summarises(use, above) for use, above in uses)
 
 
 def in_self_test(tracker: BindingTracker, call: cst.CSTNode) -> bool:

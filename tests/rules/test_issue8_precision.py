@@ -1851,3 +1851,103 @@ def test_rl201_reports_a_class_once_with_one_fix_for_all_its_activations():
     assert "2 more such activations in `Discriminator` (lines 11, 14)" in reports[0].message
     fixed = fix_text(SRGAN_D, "model.py", [RULES["RL201"]], collect_facts({"model.py": SRGAN_D, **large}), unsafe=True)
     assert fixed.count("nn.LeakyReLU(0.2, inplace=True)") == 3 and "nn.LeakyReLU(0.2)," not in fixed
+
+
+# -- eleventh session: batches 34 and 35 ---------------------------------------------------------
+
+
+def test_a_loader_never_iterated_is_no_training_loader():
+    """Medical-Transformer's `test.py` builds `dataloader = DataLoader(train_dataset, ..., shuffle=True)`
+    and loops only over `valloader` (RL102 judged wrong). Bound in a function or in a script no
+    file imports, a loader nothing reads loads nothing; one that is iterated is still reported."""
+    source = '''
+import torch
+from torch.utils.data import DataLoader
+device = torch.device("cuda")
+dataloader = DataLoader(train_dataset, batch_size=4, shuffle=True)
+valloader = DataLoader(val_dataset, 1, shuffle=True)
+for X_batch, y_batch in valloader:
+    y_out = model(X_batch.to(device))
+'''
+    assert run("RL102", source, "test.py") == ()
+    iterated = source.replace("in valloader:", "in dataloader:")
+    assert len(run("RL102", iterated, "test.py")) == 1
+    # A module-level loader another file imports may be iterated there.
+    assert len(run("RL102", source, "data.py", **{"train.py": "from data import dataloader\n"})) == 1
+
+
+def test_a_loader_whose_batches_are_only_summarised_is_no_training_loader():
+    """AST's `get_norm_stats.py` averages a `train_loader`'s batches (`torch.mean`, `append`,
+    `print`) for its normalisation constants, with `shuffle=False` (RL108 judged wrong: order does
+    not matter there). A loop that runs a model on the batches is not a summary."""
+    source = '''
+import torch
+import numpy as np
+train_loader = torch.utils.data.DataLoader(AudiosetDataset("train.json"), batch_size=1000, shuffle=False,
+                                           num_workers=8, pin_memory=True)
+mean = []
+std = []
+for i, (audio_input, labels) in enumerate(train_loader):
+    cur_mean = torch.mean(audio_input)
+    cur_std = torch.std(audio_input)
+    mean.append(cur_mean)
+    std.append(cur_std)
+    print(cur_mean, cur_std)
+print(np.mean(mean), np.mean(std))
+'''
+    assert run("RL108", source, "get_norm_stats.py") == ()
+    modelled = source.replace("cur_mean = torch.mean(audio_input)", "cur_mean = torch.mean(model(audio_input))")
+    assert len(run("RL108", modelled, "get_norm_stats.py")) == 1
+
+
+def test_rl202_sees_a_norm_layer_passed_as_a_class():
+    """Medical-Transformer's `medt_net(norm_layer=None)` sets `norm_layer = nn.BatchNorm2d` and builds
+    `norm_layer(width)` (torchvision's ResNet idiom): a BatchNorm network (7 RL202 findings judged
+    not worth a change). A default argument `norm_layer=nn.BatchNorm2d` is the same."""
+    layers = "\n".join(f"        self.conv{i} = nn.Conv2d(64, 64, 3)" for i in range(12))
+    calls = "\n".join(f"        x = F.relu(self.conv{i}(x))" for i in range(12))
+    plain = f'''
+import torch.nn as nn
+import torch.nn.functional as F
+class Net(nn.Module):
+    def __init__(self, norm_layer=None):
+        super().__init__()
+{layers}
+        self.fc = nn.Linear(64, 10)
+    def forward(self, x):
+{calls}
+        return self.fc(x)
+'''
+    assert len(run("RL202", plain, "model.py")) == 1
+    assigned = plain.replace("        super().__init__()\n",
+                             "        super().__init__()\n        if norm_layer is None:\n"
+                             "            norm_layer = nn.BatchNorm2d\n        self.bn = norm_layer(64)\n")
+    assert run("RL202", assigned, "model.py") == ()
+    default = plain.replace("norm_layer=None", "norm_layer=nn.BatchNorm2d")
+    assert run("RL202", default, "model.py") == ()
+
+
+def test_rl103_in_a_project_that_reads_no_images_and_pins_nothing():
+    """graphtransformer: DGL graph batches from `DataLoader(trainset, ..., collate_fn=...)` with no
+    pin_memory anywhere, moved with `.to(device)` in `train_epoch(model, optimizer, device,
+    data_loader)`. The plain loader counted as "may pin" because RL101's fix pins it, but RL101 pins
+    no loader of a project that reads no images: four findings on unpinned loaders, not worth."""
+    trainer = '''
+import torch
+def train_epoch(model, optimizer, device, data_loader, epoch):
+    model.train()
+    for iter, (batch_graphs, batch_labels) in enumerate(data_loader):
+        batch_graphs = batch_graphs.to(device)
+        batch_labels = batch_labels.to(device)
+        optimizer.zero_grad()
+        loss = model.loss(model(batch_graphs), batch_labels)
+        loss.backward()
+        optimizer.step()
+'''
+    main = ("import torch\nfrom torch.utils.data import DataLoader\nfrom train.train_sbm import train_epoch\n"
+            "device = torch.device('cuda')\n"
+            "train_loader = DataLoader(trainset, batch_size=128, shuffle=True, collate_fn=dataset.collate)\n"
+            "train_epoch(model, optimizer, device, train_loader, 0)\n")
+    assert run("RL103", trainer, "train/train_sbm.py", **{"main.py": main}) == ()
+    # With images read somewhere, RL101's fix may pin that loader: RL103 speaks (one --fix pass).
+    assert len(run_pixels("RL103", trainer, "train/train_sbm.py", **{"main.py": main})) == 2
