@@ -4,7 +4,8 @@ import libcst as cst
 
 from repolens.lint import Example, Expected, Rule, Severity
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.checkpoints import MODULE_METHODS, PASSING_METHODS, path_keys, template_matches
+from repolens.lint.checkpoints import (MODULE_METHODS, PASSING_METHODS, concatenation_matches, path_keys,
+                                      template_matches)
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
                                    literal, method_name, receiver)
 from repolens.lint.options import file_options
@@ -68,7 +69,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       (`"saved_models/%s/G_%d.pth" % (name, opt.epoch)`), or a literal file name that such a
       template produces (`torch.load("/home/me/save/models/encoder_forecaster_45000.pth")` where
       the training saves `"encoder_forecaster_{}.pth".format(itera)`: Precipitation-Nowcasting's
-      benchmark and fine-tuning stages, six judged findings, none worth a change). A bare name (`path`) matches only a save
+      benchmark and fine-tuning stages, six judged findings, none worth a change), or a load path
+      built by `+` whose file name is such a name up to its placeholders (`exp_dir +
+      '/models/audio_model.' + str(epoch) + '.pth'` where the training saves
+      `"%s/models/audio_model.%d.pth" % (exp_dir, epoch)`: AST, three judged findings, none worth a
+      change; `checkpoints.concatenation_matches`). A bare name (`path`) matches only a save
       in the same function of the same file; a save of a name bound to a path in its function
       counts as a save of that path (`latest = osp.join(weights_to, "latest.pt")`, then
       `torch.save(checkpoint, latest)`); a load of a parameter or an `opt.<dest>` whose
@@ -152,9 +157,9 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     passes the training checkpoint, a save through a wrapper such as `save_on_master(*args)`, a
     save path built by concatenation, `path + '/' + 'checkpoint.pth'`, as LTSF-Linear's early
     stopping writes it) still fires; and a released checkpoint that the project loads from the path
-    its training writes to is silenced. Reading concatenated paths, and a load's path through the
-    name it is bound to, was tried in the seventh session and withdrawn: held-out sets lost
-    findings judged worth acting on.
+    its training writes to is silenced. Reading concatenated save paths, and a load's path through
+    the name it is bound to, was tried in the seventh session and withdrawn: held-out sets lost
+    findings judged worth acting on (a load's own concatenation is read since the eleventh).
 
     ## Why is this bad?
     `torch.load` unpickles: a checkpoint can carry code that runs on load. A checkpoint downloaded
@@ -279,15 +284,18 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     def _scope_name(self) -> str:
         return f"{self.context.path}:{'.'.join(self.function_stack)}"
 
-    def _path_keys(self, path: cst.BaseExpression) -> frozenset[str]:
+    def _path_expr(self, path: cst.BaseExpression) -> ast.expr | None:
         opened = {name: value for frame in self._opened for name, value in frame.items()}
         if isinstance(path, cst.Name) and path.value in opened:
             path = opened[path.value]
         try:
-            expr = ast.parse(f"({code_of(path)})", mode="eval").body
+            return ast.parse(f"({code_of(path)})", mode="eval").body
         except SyntaxError:
-            return frozenset()
-        return path_keys(expr, self._scope_name())
+            return None
+
+    def _path_keys(self, path: cst.BaseExpression) -> frozenset[str]:
+        expr = self._path_expr(path)
+        return frozenset() if expr is None else path_keys(expr, self._scope_name())
 
     def _handed_to_save(self, path: cst.BaseExpression) -> bool:
         """`torch.load(paths[i])` in a file that calls `train_model.remote(..., save_path=paths[i])`:
@@ -429,7 +437,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         if self.function_stack and self.function_stack[-1] in self.facts.resume_only_callees:
             return "its function is called only when resuming a run"
         if path is not None and (self._path_keys(path) & self.facts.saved_files
-                                 or template_matches(self.facts.saved_files, self._path_keys(path))):
+                                 or template_matches(self.facts.saved_files, self._path_keys(path))
+                                 or concatenation_matches(self.facts.saved_files, self._path_expr(path))):
             return "a file this project saves"
         if path is not None and self._handed_to_save(path):
             return "a file this project's run writes (the same path is handed to a save_path= argument)"

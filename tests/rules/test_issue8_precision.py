@@ -1951,3 +1951,22 @@ def train_epoch(model, optimizer, device, data_loader, epoch):
     assert run("RL103", trainer, "train/train_sbm.py", **{"main.py": main}) == ()
     # With images read somewhere, RL101's fix may pin that loader: RL103 speaks (one --fix pass).
     assert len(run_pixels("RL103", trainer, "train/train_sbm.py", **{"main.py": main})) == 2
+
+
+def test_rl501_reads_a_load_path_built_by_concatenation():
+    """AST's `traintest.py` saves `"%s/models/audio_model.%d.pth" % (exp_dir, epoch)` and loads
+    `exp_dir + '/models/audio_model.' + str(epoch) + '.pth'` to average its own epochs (3 judged
+    findings, none worth a change). A concatenation naming another file is still reported."""
+    trainer = '''
+import torch
+def train(audio_model, optimizer, exp_dir, epoch):
+    torch.save(audio_model.state_dict(), "%s/models/audio_model.%d.pth" % (exp_dir, epoch))
+    torch.save(audio_model.state_dict(), "%s/models/best_audio_model.pth" % (exp_dir))
+def wa_model(exp_dir, start_epoch, end_epoch):
+    sdA = torch.load(exp_dir + '/models/audio_model.' + str(start_epoch) + '.pth', map_location='cpu')
+    best = torch.load(exp_dir + '/models/best_audio_model.pth', map_location='cpu')
+    return sdA, best
+'''
+    assert run("RL501", trainer, "src/traintest.py") == ()
+    other = trainer.replace("'/models/best_audio_model.pth'", "'/pretrained/audioset_10_10_0.4593.pth'")
+    assert len(run("RL501", other, "src/traintest.py")) == 1
