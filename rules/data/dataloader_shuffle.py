@@ -61,7 +61,11 @@ class DataLoaderShuffle(BindingTracker, Rule):
     A loader the code only takes one batch from (`next(iter(loader))`, or a `for` over it that
     ends in `break`: a dataset module's peek at its first batch) has no training role and is left
     alone (`roles.peeks_one_batch`; kuangliu's pytorch-retinanet, judged wrong before; also a
-    loader rebuilt per task in a loop to show a batch of each, up to the name's next binding).
+    loader rebuilt per task in a loop to show a batch of each, up to the name's next binding),
+    nor one whose batches a loop only summarises (every call in it a torch / NumPy reduction, an
+    `append`, a `print`: AST's `get_norm_stats.py` averaging a `train_loader` with `shuffle=False`
+    for its normalisation constants, judged wrong), nor one never read in a scope that iterates
+    another loader (Medical-Transformer's `test.py`: judged wrong for RL102).
     Nor is an explicit `shuffle=False` over the training set reported when only the dataset said
     "train", the loader's own name does not, and no training loop (a `backward` and a `step`) or
     function named for training (`train_epoch(model, loader)`) takes it: a pass that trains

@@ -115,7 +115,10 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     DataLoader call or a library factory's (`create_loader(..., pin_memory=args.pin_mem)`:
     T2T-ViT). So is a project that pins nothing anywhere
     (`ProjectModel.pins_memory`: no `pin_memory` but a literal False, no `.pin_memory()`, no
-    DataLoader given `**kwargs` that may carry it): wherever its loader comes from (a parameter
+    DataLoader given `**kwargs` that may carry it; a plain `DataLoader(...)` without pin_memory
+    counts as one RL101's fix pins, so `--fix` converges in one pass, but only in a project that
+    reads images: RL101 pins no loader of one that does not, graphtransformer's DGL graph batches,
+    4 judged not worth): wherever its loader comes from (a parameter
     of `train(args, model, trainloader, ...)` fed by a caller in another file, as in
     MedicalZooPytorch), it is not pinned. A library's DataLoader subclass that keeps DataLoader's
     `pin_memory=False` default (torch_geometric's and DGL's graph loaders, MONAI's DataLoader) is

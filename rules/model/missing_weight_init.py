@@ -72,7 +72,9 @@ class MissingWeightInit(ScopedRule):
     Nor a model that normalises (it or an in-file block builds `BatchNorm*d`, `SyncBatchNorm`,
     `GroupNorm`, `LayerNorm`, `InstanceNorm*d` or `RMSNorm`, or another library's or a project
     alias's norm layer by its name: CCNet's `BatchNorm2d = functools.partial(InPlaceABNSync, ...)`,
-    judged wrong twice; or wraps layers in `spectral_norm`,
+    judged wrong twice; or names such a class without calling it, to build it through a parameter:
+    torchvision's `norm_layer = nn.BatchNorm2d` then `norm_layer(width)`, or a default
+    `norm_layer=nn.BatchNorm2d`: Medical-Transformer's MedT, 7 judged not worth; or wraps layers in `spectral_norm`,
     which divides each weight by its largest singular value on every forward: the U-Net
     discriminators of Real-ESRGAN and BasicSR, judged wrong twice): a normalisation layer rescales each
     layer's output, so the default init's mis-scaling does not compound with depth, and such
