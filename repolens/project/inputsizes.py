@@ -227,14 +227,9 @@ def config_files(folder: Path) -> Iterator[Path]:
                          MAX_CONFIG_DEPTH)
 
 
-def config_sizes_at(folder: Path) -> tuple[tuple[str, StatedSize], ...]:
-    """(file relative to `folder`, size) for every size the project's config files state."""
-    return config_facts_at(folder)[0]
-
-
 def config_facts_at(folder: Path) -> tuple[tuple[tuple[str, StatedSize], ...], dict[str, frozenset[str]]]:
-    """What the project's config files say, each file read once: the sizes they state (as
-    `config_sizes_at`) and the values each key takes (`configfiles.values_by_key`)."""
+    """What the project's config files say, each file read once: the sizes they state ((file
+    relative to `folder`, size) pairs) and the values each key takes (`configfiles.values_by_key`)."""
     sizes, flats = [], []
     for path in config_files(folder):
         flat = read_config(path)

@@ -66,7 +66,7 @@ class ProjectModel:
         items = infos.values() if isinstance(infos, Mapping) else infos
         self.infos: dict[str, ModuleInfo] = {i.rel: i for i in sorted(items, key=lambda i: i.rel)}
         self.environment: dict[str, Declaration] = dict(environment or {})
-        # (config file, size): the sizes the project's YAML/JSON files state (inputsizes.config_sizes_at)
+        # (config file, size): the sizes the project's YAML/JSON files state (inputsizes.config_facts_at)
         self.config_sizes: tuple[tuple[str, StatedSize], ...] = tuple(config_sizes)
         # where the project's documents link published weights (releases.released_weights_at); None
         # when its documents were not read
@@ -86,6 +86,7 @@ class ProjectModel:
         self._aliases: dict[str, dict[str, str]] = {}
         self._classes: dict[str, dict[str, ClassInfo]] = {}
         self._qualified_kind: dict[tuple[str, str], str] = {}
+        self._gpu_near: dict[tuple[str, int], bool] = {}  # gpu_near, asked by several rules per loader
 
     # -- modules ----------------------------------------------------------------------------
     def module_rel(self, dotted: str, from_rel: str | None = None) -> str | None:
@@ -383,6 +384,12 @@ class ProjectModel:
         finding judged worth acting on."""
         if rel not in self.infos:
             return self.gpu.value
+        known = self._gpu_near.get((rel, hops))
+        if known is None:
+            known = self._gpu_near[(rel, hops)] = self._gpu_within(rel, hops)
+        return known
+
+    def _gpu_within(self, rel: str, hops: int) -> bool:
         seen, frontier = {rel}, [rel]
         for _ in range(hops + 1):
             if any(self.infos[f].devices for f in frontier):

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 from repolens.project.configfiles import read_yaml
-from repolens.project.inputsizes import config_sizes_at, sizes_in_config, sizes_in_module
+from repolens.project.inputsizes import config_facts_at, sizes_in_config, sizes_in_module
 from repolens.project.model import ProjectModel
 from repolens.project.moduleinfo import ModuleInfo, module_info
 from repolens.pyindex.aliases import AliasTable
@@ -62,7 +62,7 @@ def test_config_files_are_found_below_the_root_but_not_in_hidden_or_output_folde
     (tmp_path / ".github" / "ci.yaml").write_text("img_size: 1024\n")
     (tmp_path / "outputs").mkdir()
     (tmp_path / "outputs" / "run.json").write_text('{"img_size": 2048}')
-    found = config_sizes_at(tmp_path)
+    found = config_facts_at(tmp_path)[0]
     assert [(rel, s.value) for rel, s in found] == [("configs/vae.yaml", 64)]
 
 
@@ -122,7 +122,7 @@ def test_the_config_walk_stays_shallow(tmp_path: Path):
     deep.mkdir(parents=True)
     (deep / "too_deep.yaml").write_text("img_size: 999\n")
     (tmp_path / "a" / "b" / "ok.yaml").write_text("img_size: 128\n")
-    found = [(rel, s.value) for rel, s in config_sizes_at(tmp_path)]
+    found = [(rel, s.value) for rel, s in config_facts_at(tmp_path)[0]]
     assert found == [("a/b/ok.yaml", 128)]
 
 
