@@ -8,7 +8,8 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.facts import file_facts
 from repolens.lint.classes import is_module_construction
-from repolens.lint.helpers import argument, class_methods, dotted, has_stub_body, literal, self_attribute
+from repolens.lint.helpers import (argument, class_methods, dotted, has_stub_body, is_main_guard, literal,
+                                   self_attribute)
 from repolens.lint.knowledge.nn import is_stateless_nn, is_torch_nn_class
 from repolens.lint.scoped import ScopedRule
 from repolens.lint.traverse import nodes
@@ -20,6 +21,8 @@ DROPOUT = re.compile(r"^(?:Dropout\dd?|Dropout|AlphaDropout|FeatureAlphaDropout)
 DYNAMIC = re.compile(r"\bgetattr\(|\bsetattr\(|\.children\(|named_children\(|\.modules\(|named_modules\(|\b_modules\b"
                      r"|__dict__|\bvars\(|get_submodule\(|__getattr__|\bdelattr\(|state_dict|\bjit\.")
 MODULE = ("torch.nn.Module", "torch.nn.modules.module.Module")
+# Containers that register modules held elsewhere: `self.net = nn.ModuleList(list(self.convs.values()))`.
+CONTAINERS = frozenset({"ModuleList", "ModuleDict", "Sequential", "ParameterList", "ParameterDict"})
 
 
 class UnusedSubmodule(ScopedRule):
@@ -43,7 +46,10 @@ class UnusedSubmodule(ScopedRule):
     Nor is a stub whose `forward` does nothing (`pass`, `...`, a docstring or `raise
     NotImplementedError`): nothing is wired yet, so nothing was forgotten (graph-rcnn's `VisualFeature`
     and MAML-Pytorch's `Relation`, abandoned classes no file builds: three judged findings, none
-    worth a change).
+    worth a change). Nor is a container built from another attribute's modules
+    (`self.net = nn.ModuleList(list(self.convs.values()))`: monodepth2's way to register convs kept
+    in a plain `OrderedDict`; SC-SfMLearner, judged wrong), nor a class of a `__main__` self-test
+    (SiamMask's one-conv `Net` that only gives SGD its parameters: judged wrong).
 
     ## Why is this bad?
     A sub-network that is built but never called still counts in `parameters()`, is saved in
@@ -209,9 +215,15 @@ class ResNet(t.nn.Module):
         super().__init__(*args, **kwargs)
         self._local_reads: tuple[set[str], set[str]] | None = None
 
+    def visit_Module(self, node: cst.Module) -> None:
+        # classes of a `__main__` self-test: scaffolding (SiamMask's `lr_helper.py` builds a one-conv
+        # `Net` only to hand its parameters to SGD: judged wrong)
+        self._self_test = {id(c) for stmt in node.body if is_main_guard(stmt)
+                           for c in nodes(stmt) if isinstance(c, cst.ClassDef)}
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
-        if not self.class_is_module(node) or not self._bases_are_visible(node):
+        if not self.class_is_module(node) or not self._bases_are_visible(node) or id(node) in self._self_test:
             return
         init = next((m for m in class_methods(node) if m.name.value == "__init__"), None)
         if init is None:
@@ -223,7 +235,8 @@ class ResNet(t.nn.Module):
         for n in nodes(init.body):
             if isinstance(n, cst.Assign) and len(n.targets) == 1:
                 attr = self_attribute(n.targets[0].target)
-                if attr and self._stateful_module(n.value) and not self._is_read(attr):
+                if attr and self._stateful_module(n.value) and not self._is_read(attr) \
+                        and not self._registers_others(n.value):
                     candidates.append((attr, n))
         if not candidates or DYNAMIC.search(self.context.module.code_for_node(node)):  # type: ignore[union-attr]
             return
@@ -233,6 +246,16 @@ class ResNet(t.nn.Module):
             candidates = [(attr, a) for attr, a in candidates if not DROPOUT.search(self._class_of(a))]
         for attr, assign in candidates:
             self.report(assign, self.message.format(attr=attr, cls=self._class_of(assign)))
+
+    def _registers_others(self, value: cst.BaseExpression) -> bool:
+        """A container built from another attribute's modules registers them (monodepth2's
+        `self.net = nn.ModuleList(list(self.convs.values()))`, whose convs sit in a plain
+        OrderedDict: without it they get no parameters, no `.to(device)`, no state_dict entries;
+        SC-SfMLearner, judged wrong): it is never meant to be called."""
+        if not isinstance(value, cst.Call) or (self.qualified_name(value.func) or "").rsplit(".", 1)[-1] not in CONTAINERS:
+            return False
+        return any(isinstance(n, cst.Attribute) and isinstance(n.value, cst.Name) and n.value.value == "self"
+                   for arg in value.args for n in nodes(arg.value))
 
     def _class_of(self, assign: cst.Assign) -> str:
         return (self.qualified_name(assign.value.func) or "").rsplit(".", 1)[-1]  # type: ignore[attr-defined]

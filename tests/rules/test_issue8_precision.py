@@ -1970,3 +1970,49 @@ def wa_model(exp_dir, start_epoch, end_epoch):
     assert run("RL501", trainer, "src/traintest.py") == ()
     other = trainer.replace("'/models/best_audio_model.pth'", "'/pretrained/audioset_10_10_0.4593.pth'")
     assert len(run("RL501", other, "src/traintest.py")) == 1
+
+
+POSE_DECODER = '''
+from collections import OrderedDict
+import torch
+import torch.nn as nn
+class PoseDecoder(nn.Module):
+    def __init__(self, num_ch_enc):
+        super().__init__()
+        self.convs = OrderedDict()
+        self.convs[("squeeze")] = nn.Conv2d(num_ch_enc[-1], 256, 1)
+        self.convs[("pose", 0)] = nn.Conv2d(256, 6, 1)
+        self.net = nn.ModuleList(list(self.convs.values()))
+        self.head = nn.Conv2d(6, 6, 1)
+    def forward(self, x):
+        return self.convs[("pose", 0)](self.convs["squeeze"](x))
+'''
+
+
+def test_rl204_leaves_a_container_that_registers_modules_kept_elsewhere():
+    """monodepth2's idiom (SC-SfMLearner's PoseResNet decoder): convs kept in a plain OrderedDict are
+    registered by `self.net = nn.ModuleList(list(self.convs.values()))`, never called (judged
+    wrong). A layer that is really never used is still reported."""
+    reports = run("RL204", POSE_DECODER, "models/PoseResNet.py")
+    assert [r.message.split("`")[1] for r in reports] == ["self.head"]
+
+
+def test_rl204_leaves_the_classes_of_a_self_test():
+    """SiamMask's `lr_helper.py` builds a one-conv `Net` under `if __name__ == '__main__':` only to
+    give SGD its parameters (judged wrong)."""
+    source = '''
+import torch.nn as nn
+def build_lr_scheduler(optimizer, cfg):
+    return None
+if __name__ == '__main__':
+    from torch.optim import SGD
+    class Net(nn.Module):
+        def __init__(self):
+            super(Net, self).__init__()
+            self.conv = nn.Conv2d(10, 10, kernel_size=3)
+    net = Net().parameters()
+    optimizer = SGD(net, lr=0.01)
+'''
+    assert run("RL204", source, "utils/lr_helper.py") == ()
+    top = source.replace("if __name__ == '__main__':\n    from torch.optim import SGD\n", "if True:\n")
+    assert len(run("RL204", top, "utils/lr_helper.py")) == 1
