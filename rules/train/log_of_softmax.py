@@ -5,6 +5,7 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.helpers import method_name
 from repolens.lint.losses import LossInputRule
+from repolens.lint.trainflow import grad_off_decorated, grad_off_with
 
 LOG_FUNCS = ("torch.log", "torch.Tensor.log")
 
@@ -21,6 +22,11 @@ class LogOfSoftmax(LossInputRule):
     `F.log_softmax`, `torch.softmax` -> `torch.log_softmax`, `x.softmax(d)` -> `x.log_softmax(d)`,
     same arguments: the signatures are identical). It is safe: the result is the same value,
     computed without underflow. The module and local-name forms are reported without a fix.
+
+    Not under `torch.no_grad()` / `inference_mode()` (a `with` block, a decorator, or a function
+    some caller runs with gradients off): the nan the rule is about is a gradient's, and at
+    inference a token scored `-inf` is one `topk` / `argmax` never picks (CLIP_prefix_caption's
+    beam search, three judged findings, none worth a change).
 
     ## Why is this bad?
     Softmax underflows to exactly 0 for logits far below the maximum (a gap of about 104 in
@@ -125,7 +131,27 @@ class Head(nn.Module):
 """),
     ]
 
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._grad_off: list[bool] = []  # per enclosing `with` / function: are gradients off there?
+
+    def visit_With(self, node: cst.With) -> None:
+        self._grad_off.append(grad_off_with(self, node))
+
+    def leave_With(self, original_node: cst.With) -> None:
+        self._grad_off.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        self._grad_off.append(grad_off_decorated(self, node) or node.name.value in self.facts.no_grad_callees)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        super().leave_FunctionDef(original_node)
+        self._grad_off.pop()
+
     def visit_Call(self, node: cst.Call) -> None:
+        if any(self._grad_off):
+            return  # no gradient to turn nan: an inference-time -inf score is never picked by topk/argmax
         if self.qualified_name(node.func) in LOG_FUNCS:
             if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
                 return

@@ -2016,3 +2016,26 @@ if __name__ == '__main__':
     assert run("RL204", source, "utils/lr_helper.py") == ()
     top = source.replace("if __name__ == '__main__':\n    from torch.optim import SGD\n", "if True:\n")
     assert len(run("RL204", top, "utils/lr_helper.py")) == 1
+
+
+def test_rl322_leaves_inference_under_no_grad():
+    """CLIP_prefix_caption's beam search, `with torch.no_grad():` ... `logits.softmax(-1).log()`:
+    no gradient to turn nan, and a -inf score is never picked by topk (3 judged not worth). The
+    same line in a function that trains is still reported."""
+    source = '''
+import torch
+def generate_beam(model, tokens, beam_size=5):
+    with torch.no_grad():
+        logits = model.gpt(inputs_embeds=tokens).logits
+        logits = logits[:, -1, :]
+        logits = logits.softmax(-1).log()
+        scores, next_tokens = logits.topk(beam_size, -1)
+    return next_tokens
+@torch.no_grad()
+def score(logits):
+    return torch.log(torch.softmax(logits, -1))
+def nll(logits, y):
+    return torch.nn.functional.nll_loss(logits.softmax(-1).log(), y)
+'''
+    reports = run("RL322", source, "predict.py")
+    assert [r.position.start.line for r in reports] == [14]
