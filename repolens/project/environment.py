@@ -117,7 +117,7 @@ def is_declaration_file(rel: str) -> bool:
 
 
 _DECLARATION_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "environment.yml", "environment.yaml", "conda.yml",
-                      "conda.yaml")
+                      "conda.yaml", "cog.yaml")
 
 
 def declared_environment_in(texts: Mapping[str, str]) -> dict[str, Declaration]:
@@ -187,6 +187,16 @@ def declared_environment_in(texts: Mapping[str, str]) -> dict[str, Declaration]:
                     for name, spec in requirement_lines(line.strip().lstrip("-").strip()):
                         if name in ("torch", "torchvision"):
                             put(name, spec, f"{rel}:{i}")
+    if "cog.yaml" in other_rels:  # a Replicate predictor's image: `build: python_packages: - "torch==1.10.0"`
+        for i, line in enumerate(read("cog.yaml").splitlines(), 1):
+            m = re.match(r"""^\s*python_version:\s*["']?([\d.]+)""", line)
+            if m:
+                put("python", f"=={m.group(1)}", f"cog.yaml:{i}")
+                continue
+            item = line.strip()
+            if item.startswith("- "):
+                for name, spec in requirement_lines(item[2:].strip().strip("\"'")):
+                    put(name, spec, f"cog.yaml:{i}")
     return env
 
 

@@ -19,6 +19,18 @@ def test_environment_from_requirements_environment_yml_and_pyproject(make_projec
                    "torch_min": ">=2.0 (requirements.txt:2: torch>=2.0,<2.5)"}
 
 
+def test_environment_from_a_replicate_cog_yaml(make_project):
+    # CLIP_prefix_caption declares its torch only in the Replicate image's cog.yaml
+    root = make_project({
+        "cog.yaml": 'build:\n  gpu: true\n  python_version: "3.8"\n  python_packages:\n    - "torch==1.9.1"\n'
+                    '    - "ftfy==6.0.3"\npredict: "predict.py:Predictor"\n',
+        "train.py": TRAIN,
+    })
+    env = build_map(str(root)).environment
+    assert env["python"] == "==3.8" and env["torch"] == "==1.9.1"
+    assert env["torch_min"] == ">=1.9 (cog.yaml:5: torch==1.9.1)"
+
+
 def test_torch_min_is_implied_by_the_apis_the_project_uses(make_project):
     # requirements say torch>=2.0, but torch.accelerator exists only from 2.6: the code says 2.6
     root = make_project({
