@@ -77,7 +77,7 @@ def ancestors_of(scope: cst.CSTNode, value: cst.CSTNode) -> tuple[cst.CSTNode, .
 
 
 # The last scope walked, with its nodes and ancestors: several rules ask about the loaders of one
-# function in turn (roles.peeks_one_batch for each DataLoader call, RL106), and the walk is the cost.
+# function in turn (roles.trains_nothing for each DataLoader call, RL106), and the walk is the cost.
 # Held by identity, so a scope's entry cannot be mistaken for another's.
 _LAST_WALK: list = [None, []]
 

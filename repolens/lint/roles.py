@@ -134,9 +134,9 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
     a function named for evaluation around it (makemore's `evaluate()` samples batches with
     `shuffle=True`), and, only when asked, a literal `shuffle=True`. A loader of a dataset
     module's self-test has no role (`in_self_test`), nor one the code only takes a batch from
-    (`peeks_one_batch`).
+    (`trains_nothing`).
     """
-    if in_self_test(tracker, call) or peeks_one_batch(tracker, call):
+    if in_self_test(tracker, call) or trains_nothing(tracker, call):
         return None
     role = role_of_name(tracker.binding_of(call))
     if role:
@@ -164,10 +164,10 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
     return None
 
 
-def peeks_one_batch(tracker: BindingTracker, call: cst.Call) -> bool:
-    """The loader, bound to a local name, is only ever drawn from once: `next(iter(loader))`, or a
-    `for` over it that ends in `break` (kuangliu's pytorch-retinanet `datagen.test()` prints and
-    saves its first batch), or only counted (`len(loader)`: minimind's `loader_for_count` sizes
+def trains_nothing(tracker: BindingTracker, call: cst.Call) -> bool:
+    """The loader, bound to a local name, feeds no training: it is only ever drawn from once
+    (`next(iter(loader))`, or a `for` over it that ends in `break`: kuangliu's pytorch-retinanet
+    `datagen.test()` prints and saves its first batch), or only counted (`len(loader)`: minimind's `loader_for_count` sizes
     the LR schedule, the training loader is another: RL102 judged wrong), or only summarised (a
     loop of `torch.mean` / `append` / `print`: AST's normalisation statistics, RL108 judged wrong),
     or never read while the scope iterates another loader (Medical-Transformer's `test.py` builds

@@ -28,7 +28,7 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     backward steps no optimizer: continual-learning, three judged wrong), or a literal
     `shuffle=True`. Loaders with no such evidence, or evidence of evaluation, or that the code only
     takes one batch from or only counts (`len(loader_for_count)` sizing a schedule: minimind, judged
-    wrong; `roles.peeks_one_batch`), only summarises (a loop of `torch.mean` / `append` / `print`:
+    wrong; `roles.trains_nothing`), only summarises (a loop of `torch.mean` / `append` / `print`:
     AST's normalisation statistics) or never reads while the scope iterates another loader
     (Medical-Transformer's `test.py` builds a training loader and loops only over `valloader`:
     judged wrong), are not checked.

@@ -45,7 +45,7 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     so are loaders in a file with no GPU evidence in it or within two imports of it, either way (a
     CPU-only script in a repository of lecture scripts, `ProjectModel.gpu_near`), a dataset
     module's `__main__` self-test (it plots a batch; `roles.in_self_test`), a loader the code only
-    takes one batch from (`next(iter(loader))`, a `for` that ends in `break`: `roles.peeks_one_batch`),
+    takes one batch from (`next(iter(loader))`, a `for` that ends in `break`: `roles.trains_nothing`),
     and loaders whose batches are at most 4 MiB as float32 RGB (batch x 3 x side x side x 4
     bytes): the batch size written in the call or stated as the default of the option it names
     (`batch_size=opt.batch_size`), the image side of its torchvision dataset (MNIST 28 px, CIFAR 32)

@@ -60,7 +60,7 @@ class DataLoaderShuffle(BindingTracker, Rule):
 
     A loader the code only takes one batch from (`next(iter(loader))`, or a `for` over it that
     ends in `break`: a dataset module's peek at its first batch) has no training role and is left
-    alone (`roles.peeks_one_batch`; kuangliu's pytorch-retinanet, judged wrong before; also a
+    alone (`roles.trains_nothing`; kuangliu's pytorch-retinanet, judged wrong before; also a
     loader rebuilt per task in a loop to show a batch of each, up to the name's next binding),
     nor one whose batches a loop only summarises (every call in it a torch / NumPy reduction, an
     `append`, a `print`: AST's `get_norm_stats.py` averaging a `train_loader` with `shuffle=False`
