@@ -101,6 +101,11 @@ SYNTAX_ERROR = RuleInfo(
 Reports a file that Python's grammar cannot parse. It is the engine's own finding, not a rule
 file: the run goes on with the other files.
 
+A project written in Python 2 (two or more files with `print x`, `exec code`, `except E, e:`,
+backquotes or `0777`) gets one finding, at a training script among those files, that counts them
+and names the others (`repolens.lint.python2`): the fix is porting the project, not a line, and
+one finding per file (two-stream-action-recognition: eight) was judged not worth acting on.
+
 ## Why is this bad?
 No other rule can check a file that does not parse, and Python cannot import it either.
 

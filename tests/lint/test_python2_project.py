@@ -1,0 +1,37 @@
+"""A Python 2 project's syntax errors are one finding (repolens.lint.python2), through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def lint(root: Path) -> list[dict]:
+    proc = subprocess.run([sys.executable, "-m", "repolens", "lint", str(root), "--format", "json", "--no-cache"],
+                          capture_output=True, text=True, cwd=root)
+    assert proc.returncode in (0, 1), proc.stderr
+    return [f for f in json.loads(proc.stdout) if f["rule"] == "RL000"]
+
+
+def test_a_python2_project_gets_one_syntax_error_finding(tmp_path):
+    # two-stream-action-recognition: `print x` in every module (eight RL000 findings, each judged not worth)
+    (tmp_path / "utils.py").write_text("import torch\n\ndef show(x):\n    print x\n")
+    (tmp_path / "network.py").write_text("import torch.nn as nn\ntry:\n    pass\nexcept ValueError, e:\n    pass\n")
+    (tmp_path / "train_spatial.py").write_text("import torch\nprint 'epoch', 1\n")
+    (tmp_path / "typo.py").write_text("def f(:\n    pass\n")
+    found = {f["path"]: f for f in lint(tmp_path)}
+    assert sorted(found) == ["train_spatial.py", "typo.py"]
+    message = found["train_spatial.py"]["message"]
+    assert message.startswith("syntax error: 3 files of this project are Python 2 code")
+    assert "also network.py:4, utils.py:4" in message
+    assert "Python 2" not in found["typo.py"]["message"]
+
+
+def test_one_python2_file_keeps_its_own_finding(tmp_path):
+    (tmp_path / "train.py").write_text("import torch\nprint 'epoch', 1\n")
+    (tmp_path / "model.py").write_text("import torch.nn as nn\n")
+    (finding,) = lint(tmp_path)
+    assert finding["path"] == "train.py" and "Missing parentheses in call to 'print'" in finding["message"]
+    assert "files of this project" not in finding["message"]
