@@ -24,6 +24,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --seventeenth  # the seventeenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --eighteenth  # the eighteenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --nineteenth  # the nineteenth held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --twentieth  # the twentieth held-out set
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -117,6 +118,9 @@ EIGHTEENTH = HERE / "judgements_eighteenth.json"
 # Judged once (at repolens b169e2d, at the start of the eleventh session) by a second judge on eight
 # repositories nobody had linted, only totals and per-rule counts reported: a nineteenth set.
 NINETEENTH = HERE / "judgements_nineteenth.json"
+# Judged once (at repolens ace66b0, in the eleventh session after most of its rule changes) by a second
+# judge on eight repositories nobody had linted, only totals and per-rule counts reported: a twentieth set.
+TWENTIETH = HERE / "judgements_twentieth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -138,6 +142,7 @@ HELD_OUT_SETS = {
     "seventeenth": (SEVENTEENTH, "the seventeenth held-out set, judged at first sight in the ninth session"),
     "eighteenth": (EIGHTEENTH, "the eighteenth held-out set, judged at first sight at 2614655"),
     "nineteenth": (NINETEENTH, "the nineteenth held-out set, judged at first sight at b169e2d"),
+    "twentieth": (TWENTIETH, "the twentieth held-out set, judged at first sight at ace66b0"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
