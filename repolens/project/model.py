@@ -558,12 +558,12 @@ class ProjectModel:
         found = self.largest_image(rel)
         return (found[1].value, f"{found[0]}:{found[1].line}: {found[1].detail}") if found is not None else None
 
-    @cached_property
-    def torch_without_weights_only(self) -> Fact:
-        """The project pins torch below 1.13, which has no `weights_only` keyword: `torch.load(f,
-        weights_only=True)` raises TypeError there, so the safe load needs an upgrade first."""
+    def pins_torch_below(self, version: tuple[int, int]) -> Fact:
+        """The project's declared torch admits only releases below `version` (`torch==0.4.1`,
+        `torch<1.10`): below 1.13 `torch.load` has no `weights_only` (RL501's fix would raise
+        TypeError), below 1.1 a scheduler was stepped before the optimizer (RL302)."""
         declared = self.environment.get("torch")
-        if declared is None or not pinned_below(declared.spec, (1, 13)):
+        if declared is None or not pinned_below(declared.spec, version):
             return Fact(False)
         return Fact(True, (f"{declared.evidence}: torch{declared.spec}",))
 

@@ -17,6 +17,8 @@ from repolens.project import frameworks
 TORCH_LOAD = ("torch.load", "torch.serialization.load")
 # torch.load's default became weights_only=True in this release.
 SAFE_DEFAULT_SINCE = (2, 6)
+# torch.load's weights_only keyword arrived in this release.
+WEIGHTS_ONLY_SINCE = (1, 13)
 # Words of a load's path or function that say the file comes from elsewhere even in a project that
 # publishes no weights of its own (an ImageNet backbone, a teacher, weights to fine-tune from).
 EXTERNAL_WORDS = frozenset({"pretrained", "pretrain", "teacher", "finetune", "backbone", "imagenet", "download",
@@ -534,7 +536,7 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             path = argument(node, "f", 0)
             if self._project_file(node, path.value if path is not None else None):
                 return
-        old_torch = self.facts.model.torch_without_weights_only
+        old_torch = self.facts.model.pins_torch_below(WEIGHTS_ONLY_SINCE)
         if old_torch.value:  # the keyword would raise TypeError on the torch the project pins
             self.report(node, f"{self.message}; the project pins torch below 1.13 ({old_torch.evidence[0]}), "
                               "which has no weights_only: upgrade torch, then pass weights_only=True (no fix offered)")

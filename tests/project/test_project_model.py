@@ -222,6 +222,31 @@ def test_rl501_offers_no_fix_on_a_torch_without_weights_only(tmp_path, requireme
     assert (root / "load.py").read_text() == source
 
 
+@pytest.mark.parametrize(("requirements", "fires"), [("numpy==1.15.2\ntorch==0.4.1\n", False),
+                                                     ("torch>=1.4\n", True), ("", True)])
+def test_rl302_is_silent_on_a_project_that_pins_torch_below_1_1(tmp_path, requirements, fires):
+    # Deep-SVDD pins torch==0.4.1, where `scheduler.step()` at the top of each epoch was the
+    # documented order (2 judged not worth); on a newer torch it is still reported
+    files = {"src/optim/ae_trainer.py": """
+        import torch.optim as optim
+
+
+        def train(net, loader, optimizer, n_epochs):
+            scheduler = optim.lr_scheduler.MultiStepLR(optimizer, milestones=[50], gamma=0.1)
+            for epoch in range(n_epochs):
+                scheduler.step()
+                for inputs, _ in loader:
+                    optimizer.zero_grad()
+                    loss = net(inputs).sum()
+                    loss.backward()
+                    optimizer.step()
+        """}
+    if requirements:
+        files["requirements.txt"] = requirements
+    root = write(tmp_path / "p", files)
+    assert bool(found(lint(root, "--select", "RL302"), "RL302")) is fires
+
+
 def test_rl501_is_silent_in_a_project_written_for_weights_only_loading(tmp_path):
     root = write(tmp_path / "p", {
         "ckpt.py": """

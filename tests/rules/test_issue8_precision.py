@@ -2039,3 +2039,4 @@ def nll(logits, y):
 '''
     reports = run("RL322", source, "predict.py")
     assert [r.position.start.line for r in reports] == [14]
+
