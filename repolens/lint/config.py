@@ -38,10 +38,12 @@ class ConfigError(Exception):
 # archived. Judged on real repositories, findings there were not worth a change (BiSeNet's `old/`,
 # the original implementation its README says users will not need: 6 findings; MAML-Pytorch's
 # `backup/` of unfinished stubs nothing instantiates: 4 findings; face.evoLVe's `backup/`,
-# pytorch-seq2seq's `legacy/` of tutorials for a torchtext API that no longer exists); maintained
-# code rarely lives under these names. `extend-exclude` adds to them; `exclude` replaces them; a
-# file named on the command line is linted anyway.
-DEFAULT_EXCLUDE = ("old/", "archive/", "archived/", "deprecated/", "backup/", "backups/", "legacy/")
+# pytorch-seq2seq's `legacy/` of tutorials for a torchtext API that no longer exists; SAINT's
+# `old_version/`, imported by nothing: 2 findings, and its torchvision import made the project one
+# that "reads images" for RL101); maintained code rarely lives under these names. `extend-exclude`
+# adds to them; `exclude` replaces them; a file named on the command line is linted anyway.
+DEFAULT_EXCLUDE = ("old/", "old_version/", "old_versions/", "archive/", "archived/", "deprecated/", "backup/",
+                   "backups/", "legacy/")
 
 
 @dataclass(frozen=True)

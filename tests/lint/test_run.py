@@ -72,6 +72,7 @@ def test_archived_folders_are_excluded_by_default_until_exclude_is_set(project, 
     write(project / "old" / "train.py", "print(1)\n")
     write(project / "tools" / "deprecated" / "eval.py", "print(1)\n")
     write(project / "backup" / "csmlv0.py", "print(1)\n")  # MAML-Pytorch's unfinished stubs
+    write(project / "old_version" / "data.py", "print(1)\n")  # SAINT's copy that nothing imports
     write(project / "tools" / "train_amp.py", "print(1)\n")
     write(project / "models" / "old_resnet.py", "print(1)\n")  # a file, not an archive folder
     _, found = lint_json(cli, project)
@@ -81,7 +82,7 @@ def test_archived_folders_are_excluded_by_default_until_exclude_is_set(project, 
     (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text() + "exclude = []\n")
     _, found = lint_json(cli, project)
     assert [f["path"] for f in found] == ["backup/csmlv0.py", "models/old_resnet.py", "old/train.py",
-                                          "tools/deprecated/eval.py", "tools/train_amp.py"]
+                                          "old_version/data.py", "tools/deprecated/eval.py", "tools/train_amp.py"]
 
 
 def test_excluded_file_named_explicitly_is_linted_unless_force_exclude(project, cli):
