@@ -2040,3 +2040,30 @@ def nll(logits, y):
     reports = run("RL322", source, "predict.py")
     assert [r.position.start.line for r in reports] == [14]
 
+
+
+def test_rl103_leaves_a_pass_over_the_training_loader_under_no_grad():
+    """Deep-SVDD's `init_center_c(train_loader, net)`: `with torch.no_grad(): for data in
+    train_loader: inputs.to(device)`: a forward pass to average the features, no training (judged
+    not worth). The training loop over the same loader is still reported."""
+    source = '''
+import torch
+from torch.utils.data import DataLoader
+device = torch.device("cuda")
+train_loader = DataLoader(train_set, batch_size=128, shuffle=True, num_workers=4, pin_memory=True)
+def init_center_c(train_loader, net):
+    c = torch.zeros(net.rep_dim, device=device)
+    with torch.no_grad():
+        for inputs, _ in train_loader:
+            inputs = inputs.to(device)
+            c += torch.sum(net(inputs), dim=0)
+    return c
+def train(train_loader, net, optimizer):
+    for inputs, _ in train_loader:
+        inputs = inputs.to(device)
+        loss = net(inputs).sum()
+        loss.backward()
+        optimizer.step()
+'''
+    reports = run_pixels("RL103", source)
+    assert [r.position.start.line for r in reports] == [15]
