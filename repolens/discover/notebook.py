@@ -11,13 +11,17 @@ rest of the notebook is linted. So does a function whose body the student writes
 followed by nothing but comments (`def softmax(x):` then `## TODO: implement`) gets a `...` body,
 but only in a cell that does not parse as written and parses with it (three more RL000 findings in
 Udacity's notebooks, none worth a change); any other syntax error of the cell is still reported.
+A line inside an open bracket is never a magic (`print('%03d'` then `      %(epoch))`), and a cell
+whose first line is indented loses that indentation, as IPython runs it, when it only parses so.
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import json
 import re
+import tokenize
 from dataclasses import dataclass
 
 _MAGIC_LINE = re.compile(r"^(\s*)([%!?]|[\w*][\w.*]*\?\??\s*$)")  # `obj?`, the wildcard search `torch.*Tensor?`
@@ -87,19 +91,49 @@ def _parses(statement: str) -> bool:
 def _neutralize_lines(cell_lines: list[str]) -> list[str]:
     """Each magic line becomes `pass`; a `!shell` or `%magic` line that ends in `\\` goes on to the
     next line (`!python export.py --weights w.pt \\` then `    --grid --simplify`), and so do
-    its continuation lines: those become blank lines."""
+    its continuation lines: those become blank lines. A line inside an open bracket of the lines
+    before it is Python, whatever it starts with (`print('Epoch: %03d' ` then `      %(epoch, n))`:
+    stat453's and dlwpt's notebooks, seven RL000 findings judged wrong)."""
     out: list[str] = []
     continued = False
-    for line in cell_lines:
+    for i, line in enumerate(cell_lines):
         if continued:
             out.append("")
         else:
             neutral = _neutralize(line)
+            if neutral != line and i and _inside_brackets(out):
+                neutral = line
             out.append(neutral)
             if neutral == line:
                 continue
         continued = line.rstrip().endswith("\\")
     return out
+
+
+def _inside_brackets(lines: list[str]) -> bool:
+    """Do `lines` end inside an open bracket (or a backslash continuation): is the next line a
+    continuation of their last statement? Asked only of a line that looks like a magic."""
+    text = "\n".join(lines) + "\n"
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO(text).readline):
+            pass
+    except tokenize.TokenError:
+        return True  # "EOF in multi-line statement"
+    except (SyntaxError, ValueError):
+        return False  # an unterminated string or a bad dedent: not a bracket left open
+    return False
+
+
+def _strip_leading_indent(cell_lines: list[str]) -> list[str]:
+    """IPython removes the indentation of a cell's first line from every line of the cell (its
+    `leading_indent` transform): ` import torch` runs. Applied only where the cell does not parse
+    as written and does without it (n-gram.ipynb's one-space first line: RL000 judged wrong); the
+    cell's columns then count from the stripped text."""
+    prefix = cell_lines[0][:_indent(cell_lines[0])] if cell_lines and cell_lines[0].strip() else ""
+    if not prefix or _parses("\n".join(cell_lines)):
+        return cell_lines
+    out = [line[len(prefix):] if line.startswith(prefix) else line for line in cell_lines]
+    return out if _parses("\n".join(out)) else cell_lines
 
 
 def _indent(line: str) -> int:
@@ -143,7 +177,7 @@ def load_notebook(text: str) -> NotebookSource:
         if cell_lines[0].lstrip().startswith("%%"):
             cell_lines = [f"pass  # ipython cell magic: {cell_lines[0].strip()}"] + [""] * (len(cell_lines) - 1)
         else:
-            cell_lines = _fill_empty_bodies(_neutralize_lines(cell_lines))
+            cell_lines = _fill_empty_bodies(_strip_leading_indent(_neutralize_lines(cell_lines)))
         cells.append(NotebookCell(index, len(lines) + 1, len(cell_lines)))
         lines.extend(cell_lines)
     code = "\n".join(lines) + ("\n" if lines else "")

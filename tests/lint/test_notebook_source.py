@@ -57,3 +57,34 @@ def test_a_cell_with_another_syntax_error_is_left_as_written():
     assert _code(broken).startswith("def softmax(x):\n")
     with_body = "def f(x):\n    # comment\n    return x\n"
     assert _code(with_body) == with_body
+
+
+def test_a_percent_continuation_inside_brackets_is_python_not_a_magic():
+    """stat453's and dlwpt's notebooks: `print('Epoch: %03d/%03d | Cost: %.4f'` then a line
+    `      %(epoch+1, num_epochs, cost))` was blanked as a line magic, leaving an unmatched `(`:
+    seven RL000 findings judged wrong. A real magic line after a closed statement still is one."""
+    import ast
+    import json
+
+    from repolens.discover.notebook import load_notebook
+
+    source = ["for epoch in range(3):\n", "    print('Epoch: %03d/%03d'\n", "          %(epoch+1, 3))\n",
+              "    epoch_str = ('Epoch %d, ' \n", "                 % (epoch))\n", "%matplotlib inline\n"]
+    nb = load_notebook(json.dumps({"cells": [{"cell_type": "code", "source": source}]}))
+    ast.parse(nb.code)
+    assert "%(epoch+1, 3))" in nb.code and "pass  # ipython: %matplotlib inline" in nb.code
+
+
+def test_a_cell_whose_first_line_is_indented_runs_as_ipython_runs_it():
+    """IPython strips the first line's indentation from the whole cell (n-gram.ipynb's one-space
+    ` CONTEXT_SIZE = 2`: RL000 judged wrong); a cell that parses as written is left alone."""
+    import ast
+    import json
+
+    from repolens.discover.notebook import load_notebook
+
+    cells = [{"cell_type": "code", "source": [" CONTEXT_SIZE = 2\n", " EMBEDDING_DIM = 10\n"]},
+             {"cell_type": "code", "source": ["x = (1,\n", "  2)\n"]}]
+    nb = load_notebook(json.dumps({"cells": cells}))
+    ast.parse(nb.code)
+    assert nb.code.startswith("CONTEXT_SIZE = 2\nEMBEDDING_DIM = 10\nx = (1,\n  2)")
