@@ -64,11 +64,25 @@ def uses_after(scope: cst.CSTNode, value: cst.CSTNode, name: str, *, until_rebou
         if not after or id(n) in skip or any(a is statement for a in ancestors):
             continue
         if isinstance(n, cst.Name) and n.value == name:
+            if _shadowed(name, ancestors):
+                continue  # a nested function's parameter of the same name: another value
             if not _is_target(n, ancestors):
                 uses.append((n, ancestors))
             elif until_rebound:
                 break
     return uses
+
+
+def _shadowed(name: str, ancestors: tuple[cst.CSTNode, ...]) -> bool:
+    """Is `name`, at this point, a parameter of a function (or lambda) around it, or that parameter
+    itself? (dlwpt's notebook binds `train_loader`, then `def validate(model, train_loader,
+    val_loader)`: the function's reads are of its argument.)"""
+    for a in ancestors:
+        params = a.params if isinstance(a, (cst.FunctionDef, cst.Lambda)) else None
+        if params is not None and any(p.name.value == name for p in (*params.posonly_params, *params.params,
+                                                                        *params.kwonly_params)):
+            return True
+    return False
 
 
 def ancestors_of(scope: cst.CSTNode, value: cst.CSTNode) -> tuple[cst.CSTNode, ...]:
@@ -168,6 +182,29 @@ def only_summarises(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
         else:
             return False
     return True
+
+
+def iterated_without_grad(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
+    """This use of a loader is iterated by a `for` inside `with torch.no_grad():` (or
+    `inference_mode()`): an accuracy pass, no training step (dlwpt's notebooks rebind
+    `train_loader = DataLoader(cifar2, shuffle=False)` to score the training set: six RL108
+    findings judged wrong)."""
+    loops = [i for i, a in enumerate(above) if isinstance(a, cst.For)]
+    if not loops or not any(a is above[loops[-1]].iter for a in (*above[loops[-1] + 1:], use)):
+        return False
+    return any(isinstance(a, cst.With) and any(_grad_off_item(item.item) for item in a.items)
+               for a in above[:loops[-1]])
+
+
+def _grad_off_item(expr: cst.BaseExpression) -> bool:
+    """`torch.no_grad()`, `torch.inference_mode()` (not `(False)`), by the called name's last part
+    (as `trainflow.is_grad_off` reads a project's own `smart_inference_mode()` wrapper too)."""
+    func = expr.func if isinstance(expr, cst.Call) else expr
+    last = (dotted(func) or "").rsplit(".", 1)[-1]
+    if "no_grad" not in last and "inference_mode" not in last:
+        return False
+    return not (isinstance(expr, cst.Call) and expr.args and isinstance(expr.args[0].value, cst.Name)
+                and expr.args[0].value.value == "False")
 
 
 def never_read(scope: cst.CSTNode, name: str) -> bool:

@@ -16,7 +16,8 @@ import libcst as cst
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, is_main_guard, keyword_arg, last_segment, literal, method_name
 from repolens.lint.knowledge.dataloader import dataloader_arg
-from repolens.lint.reach import ancestors_of, draws_one_batch, never_read, only_counts, only_summarises, uses_after
+from repolens.lint.reach import (ancestors_of, draws_one_batch, iterated_without_grad, never_read, only_counts,
+                                 only_summarises, uses_after)
 from repolens.lint.traverse import calls
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -133,11 +134,14 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
     `load_dataset(split="validation")`), the enclosing loader factory's name (`get_val_loader`),
     a function named for evaluation around it (makemore's `evaluate()` samples batches with
     `shuffle=True`), and, only when asked, a literal `shuffle=True`. A loader of a dataset
-    module's self-test has no role (`in_self_test`), nor one the code only takes a batch from
-    (`trains_nothing`).
+    module's self-test has no role (`in_self_test`), nor one that feeds no training at all
+    (`trains_nothing`: a peek, a count, a summary); one the code only uses to evaluate is EVAL
+    before its name is read (`only_evaluates`: `train_loader` scored under `torch.no_grad()`).
     """
     if in_self_test(tracker, call) or trains_nothing(tracker, call):
         return None
+    if only_evaluates(tracker, call):
+        return EVAL
     role = role_of_name(tracker.binding_of(call))
     if role:
         return role
@@ -167,10 +171,10 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
 def trains_nothing(tracker: BindingTracker, call: cst.Call) -> bool:
     """The loader, bound to a local name, feeds no training: it is only ever drawn from once
     (`next(iter(loader))`, or a `for` over it that ends in `break`: kuangliu's pytorch-retinanet
-    `datagen.test()` prints and saves its first batch), or only counted (`len(loader)`: minimind's `loader_for_count` sizes
-    the LR schedule, the training loader is another: RL102 judged wrong), or only summarised (a
-    loop of `torch.mean` / `append` / `print`: AST's normalisation statistics, RL108 judged wrong),
-    or never read while the scope iterates another loader (Medical-Transformer's `test.py` builds
+    `datagen.test()` prints and saves its first batch), or only counted (`len(loader)`: minimind's
+    `loader_for_count` sizes the LR schedule, the training loader is another: RL102 judged wrong),
+    or only summarised (a loop of `torch.mean` / `append` / `print`: AST's normalisation
+    statistics, RL108 judged wrong), or never read while the scope iterates another loader (Medical-Transformer's `test.py` builds
     a training loader and loops only over `valloader`: RL102 judged wrong; a module-level name only
     in a file no other file imports). It trains nothing, whatever it loads."""
     name = tracker.binding_of(call)
@@ -185,6 +189,33 @@ def trains_nothing(tracker: BindingTracker, call: cst.Call) -> bool:
     bound_in = ancestors_of(scope, call)
     return bool(uses) and all(draws_one_batch(use, above, bound_in) or only_counts(use, above)
                               or only_summarises(use, above) for use, above in uses)
+
+
+def only_evaluates(tracker: BindingTracker, call: cst.Call) -> bool:
+    """The loader, bound to a local name, is only iterated under `torch.no_grad()` or handed to a
+    function named for evaluation, up to the name's next binding, whatever the name says: an
+    accuracy pass over the training set (dlwpt's notebooks rebind `train_loader = DataLoader(cifar2,
+    shuffle=False)` to score it, then `validate(model, train_loader, val_loader)`: RL108 and RL102
+    judged wrong seven times). An evaluation loader, then."""
+    name = tracker.binding_of(call)
+    module = tracker.context.module  # type: ignore[attr-defined]
+    if not name or "." in name or module is None:
+        return False
+    uses = uses_after(tracker.current_scope(module), call, name, until_rebound=True)
+    return bool(uses) and all(iterated_without_grad(use, above) or handed_to_evaluation(use, above)
+                              for use, above in uses)
+
+
+def passed_to(above: tuple[cst.CSTNode, ...], depth: int) -> bool:
+    """`above[depth]` is a call and the use sits in one of its arguments."""
+    return isinstance(above[depth], cst.Call) and any(isinstance(b, cst.Arg) for b in above[depth + 1:depth + 2])
+
+
+def handed_to_evaluation(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
+    """This use hands the loader to a function named for evaluation (`evaluate(train_loader, model)`,
+    `validate(model, train_loader, val_loader)`)."""
+    depth = next((d for d in range(len(above)) if passed_to(above, d)), None)
+    return depth is not None and is_eval_function_name(call_name(above[depth]) or "")
 
 
 def in_self_test(tracker: BindingTracker, call: cst.CSTNode) -> bool:

@@ -7,8 +7,8 @@ from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, code_of, has_star_args, literal, star_kwargs
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.reach import uses_after
-from repolens.lint.roles import (EVAL, TRAIN, dataloader_role, dataset_class_name, is_eval_function_name,
-                                 is_synthetic_dataset, role_of_name)
+from repolens.lint.roles import (EVAL, TRAIN, dataloader_role, dataset_class_name, handed_to_evaluation,
+                                 is_synthetic_dataset, passed_to, role_of_name)
 from repolens.project.moduleinfo import trains_in
 
 # Datasets that stream: DataLoader refuses shuffle=True for them (the dataset orders itself).
@@ -19,26 +19,19 @@ STREAMING_HINTS = ("Iterable", "Stream", "WebDataset", "DataPipe", "IterDataPipe
 _TRAINING_CALLEES = re.compile(r"(?:^|_)(?:train|training|fit|epoch|run)(?:_|$)", re.I)
 
 
-def _passed_to(above: tuple[cst.CSTNode, ...], depth: int) -> bool:
-    """`above[depth]` is a call and the use sits in one of its arguments."""
-    return isinstance(above[depth], cst.Call) and any(isinstance(b, cst.Arg) for b in above[depth + 1:depth + 2])
-
-
 def _trains_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
     """This use of a loader trains on it: a `for` over it whose body calls `.backward(` and a
     `step(`, or an argument of a call named for training (`train_epoch(model, loader)`)."""
     for depth, a in enumerate(above):
         if isinstance(a, cst.For) and any(b is a.iter for b in (*above[depth + 1:], use)) and trains_in(code_of(a.body)):
             return True
-        if _passed_to(above, depth) and _TRAINING_CALLEES.search(call_name(a) or ""):
+        if passed_to(above, depth) and _TRAINING_CALLEES.search(call_name(a) or ""):
             return True
     return False
 
 
-def _evaluates_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
-    """This use hands the loader to a function named for evaluation (`evaluate(train_loader, model)`)."""
-    depth = next((d for d in range(len(above)) if _passed_to(above, d)), None)
-    return depth is not None and is_eval_function_name(call_name(above[depth]) or "")
+# A loader's dataset reshuffled by the project's own method (`train_dl.dataset.shuffleSamples()`).
+SELF_SHUFFLE = re.compile(r"\.dataset\.shuffle\w*\(", re.I)
 
 
 class DataLoaderShuffle(BindingTracker, Rule):
@@ -161,7 +154,7 @@ def test():
             return  # True, or decided at run time
         if dataloader_arg(node, "sampler") is not None or dataloader_arg(node, "batch_sampler") is not None:
             return
-        if self._streams(node):
+        if self._streams(node) or self._reshuffles_itself(node):
             return
         assert role == TRAIN
         if shuffle is not None and self._deliberate_pass(node):
@@ -179,9 +172,10 @@ def test():
         module = self.context.module
         if not name or "." in name or module is None:
             return False
-        uses = uses_after(self.current_scope(module), node, name)
+        # up to the name's next binding: a notebook rebinds `train_loader` with shuffle=True to train
+        uses = uses_after(self.current_scope(module), node, name, until_rebound=True)
         if role_of_name(name) == TRAIN:
-            return bool(uses) and all(_evaluates_with(use, above) for use, above in uses)
+            return bool(uses) and all(handed_to_evaluation(use, above) for use, above in uses)
         return bool(uses) and not any(_trains_with(use, above) for use, above in uses)
 
     def _through_dict(self, node: cst.Call) -> None:
@@ -200,6 +194,28 @@ def test():
             self.report(node, f"training DataLoader(**{star.name}): shuffle=True is added to `{star.name}` "
                               f"only on some paths (line {star.line} and its updates): on the others "
                               "(often CPU runs) the training data is never shuffled")
+
+    def _reshuffles_itself(self, node: cst.Call) -> bool:
+        """The dataset's class (or a project base of it) has a `shuffle*` method: the project orders
+        the samples itself, per epoch (dlwpt's LUNA datasets, `train_dl.dataset.shuffleSamples()`
+        at the start of each epoch: four findings judged wrong), or the file calls one on a loader's
+        dataset."""
+        if SELF_SHUFFLE.search(self.context.source):
+            return True  # `train_dl.dataset.shuffleSamples()`, the dataset's class chosen at run time
+        cls = dataset_class_name(node, self)
+        model, here = self.facts.model, self.context.path
+        todo = [model.qualify(cls, here)] if cls else []
+        for _ in range(4):  # the class and a few levels of its project bases
+            if not todo:
+                return False
+            found = model.resolve(todo.pop(), here)
+            info = model.classes(found.rel).get(found.name) if found is not None and found.kind == "class" else None
+            if info is None:
+                continue
+            if any(m.lower().startswith("shuffle") for m in info.methods):
+                return True
+            todo.extend(info.bases)
+        return False
 
     def _streams(self, node: cst.Call) -> bool:
         cls = dataset_class_name(node, self)

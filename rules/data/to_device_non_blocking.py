@@ -2,6 +2,7 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
+from repolens.lint.gradoff import GradOffTracker
 from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_arg, last_segment, literal,
                                    positional_args, target_names, unwrap_iter)
 from repolens.lint.inputscale import LARGE, SMALL, TINY, loader_batch_scale, stated_batch_scale
@@ -9,7 +10,6 @@ from repolens.lint.knowledge.dataloader import DATALOADER, UNPINNED_SUBCLASSES, 
 from repolens.lint.options import off_by_default
 from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, mentions_evaluation, name_tokens, role_of_name
-from repolens.lint.trainflow import grad_off_decorated, grad_off_with
 from repolens.lint.traverse import walk
 from repolens.pyindex.aliases import cst_dotted_name
 
@@ -58,7 +58,7 @@ def _gpu(code: str, fixed: str | None = None) -> Example:
     return Example(code, fixed=fixed, files={"gpu.py": _GPU_FILE})
 
 
-class ToDeviceNonBlocking(BindingTracker, Rule):
+class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
     """
     ## What it does
     Flags `.to(device)` / `.cuda()` of a batch inside a loop over a DataLoader without
@@ -82,8 +82,9 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
     `pin_memory` or with a literal `pin_memory=False`: from pageable memory the copy cannot
     overlap, so pinning comes first (RL101 reports that loader; once it is pinned this rule asks
     for `non_blocking`); an evaluation loop (the loader is named for evaluation, or the loop runs no
-    backward and nothing names it for training, or it runs under `torch.no_grad()`: Deep-SVDD's
-    centre initialisation over `train_loader`): validation is a small share of a run; and a
+    backward and nothing names it for training, or it runs under `torch.no_grad()`, in a function
+    decorated so or one a caller runs so: Deep-SVDD's centre initialisation over `train_loader`,
+    `repolens.lint.gradoff`): validation is a small share of a run; and a
     loader not seen pinned whose batches are small by RL101's measure (at most 4 MiB as float32
     RGB, `inputscale`): the loader's own batch size and image side, or, for a loader built
     elsewhere, the largest batch size and the image side stated for the file (Image_Segmentation's
@@ -240,7 +241,6 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         self._factory_pins: dict[int, str | None] = {}  # id(assignment of a factory's loader) -> its pin state
         self._statement: list[cst.SimpleStatementLine] = []
         self._flagged: dict[int, list[cst.Call]] = {}  # id(statement) -> its flagged copies, in order
-        self._grad_off: list[bool] = []  # per enclosing `with` / function: are gradients off there?
 
     # -- which names are loaders, which are batches --------------------------------------------
     def _loader_pin(self, expr: cst.BaseExpression) -> str | None:
@@ -473,7 +473,7 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         unless it runs no backward in a function named for evaluation (`train_evaluate()` over the
         training loader: knowledge-distillation-pytorch's MNIST scripts)."""
         self._ensure_tracker()
-        if any(self._grad_off):
+        if self.grad_off:
             return False  # under torch.no_grad(): a forward pass over the data (Deep-SVDD's centre init), no training
         loader = unwrap_iter(node.iter)
         key = dotted(loader)
@@ -483,20 +483,6 @@ class ToDeviceNonBlocking(BindingTracker, Rule):
         if not trains(node, ()) and any(mentions_evaluation(f) for f in self.function_stack):
             return False  # no backward here, in `train_evaluate()`: the training split evaluated
         return role == TRAIN or trains(node, self.function_stack)
-
-    def visit_With(self, node: cst.With) -> None:
-        self._grad_off.append(grad_off_with(self, node))
-
-    def leave_With(self, original_node: cst.With) -> None:
-        self._grad_off.pop()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        super().visit_FunctionDef(node)
-        self._grad_off.append(grad_off_decorated(self, node))
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        super().leave_FunctionDef(original_node)
-        self._grad_off.pop()
 
     def _batch_scale(self, expr: cst.BaseExpression) -> int:
         """How large the loader's batches are by the sizes stated for it (RL101's measure): its own

@@ -5,12 +5,12 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.helpers import method_name
 from repolens.lint.losses import LossInputRule
-from repolens.lint.trainflow import grad_off_decorated, grad_off_with
+from repolens.lint.gradoff import GradOffTracker
 
 LOG_FUNCS = ("torch.log", "torch.Tensor.log")
 
 
-class LogOfSoftmax(LossInputRule):
+class LogOfSoftmax(GradOffTracker, LossInputRule):
     """
     ## What it does
     Flags the logarithm of a softmax: `torch.log(F.softmax(x, dim))`, `torch.log(torch.softmax(...))`,
@@ -131,26 +131,8 @@ class Head(nn.Module):
 """),
     ]
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self._grad_off: list[bool] = []  # per enclosing `with` / function: are gradients off there?
-
-    def visit_With(self, node: cst.With) -> None:
-        self._grad_off.append(grad_off_with(self, node))
-
-    def leave_With(self, original_node: cst.With) -> None:
-        self._grad_off.pop()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        super().visit_FunctionDef(node)
-        self._grad_off.append(grad_off_decorated(self, node) or node.name.value in self.facts.no_grad_callees)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        super().leave_FunctionDef(original_node)
-        self._grad_off.pop()
-
     def visit_Call(self, node: cst.Call) -> None:
-        if any(self._grad_off):
+        if self.grad_off:
             return  # no gradient to turn nan: an inference-time -inf score is never picked by topk/argmax
         if self.qualified_name(node.func) in LOG_FUNCS:
             if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:

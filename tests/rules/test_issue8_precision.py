@@ -2067,3 +2067,68 @@ def train(train_loader, net, optimizer):
 '''
     reports = run_pixels("RL103", source)
     assert [r.position.start.line for r in reports] == [15]
+
+
+def test_rl108_leaves_an_accuracy_pass_over_the_training_set():
+    """dlwpt's notebooks rebind `train_loader = DataLoader(cifar2, shuffle=False)` to score the
+    training set, under `torch.no_grad()` or through `validate(model, train_loader, val_loader)`
+    whose parameter shadows the name (7 RL108 judged wrong); a later cell rebinds it with
+    shuffle=True to train. The same loader kept for the next trainings is still reported."""
+    scored = '''
+import torch
+train_loader = torch.utils.data.DataLoader(cifar2, batch_size=64, shuffle=False)
+correct = 0
+with torch.no_grad():
+    for imgs, labels in train_loader:
+        outputs = model(imgs.view(imgs.shape[0], -1))
+        correct += int((outputs.argmax(1) == labels).sum())
+train_loader = torch.utils.data.DataLoader(cifar2, batch_size=64, shuffle=True)
+for imgs, labels in train_loader:
+    loss = loss_fn(model(imgs), labels)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+'''
+    assert run("RL108", scored, "p1ch7/birds.py") == ()
+    validated = '''
+import torch
+train_loader = torch.utils.data.DataLoader(cifar2, batch_size=64, shuffle=False)
+def validate(model, train_loader, val_loader):
+    for name, loader in [("train", train_loader), ("val", val_loader)]:
+        with torch.no_grad():
+            for imgs, labels in loader:
+                outputs = model(imgs)
+validate(model, train_loader, val_loader)
+'''
+    assert run("RL108", validated, "p1ch8/convolution.py") == ()
+    kept = validated + "training_loop(n_epochs=100, model=model, train_loader=train_loader)\n"
+    assert len(run("RL108", kept, "p1ch8/convolution.py")) == 1
+
+
+def test_rl108_leaves_a_dataset_that_reshuffles_itself():
+    """dlwpt's LUNA datasets define `shuffleSamples()`, which `doTraining` calls on
+    `train_dl.dataset` every epoch (4 RL108 judged wrong)."""
+    dsets = '''
+import random
+from torch.utils.data import Dataset
+class LunaDataset(Dataset):
+    def __init__(self):
+        self.samples = list(range(100))
+    def shuffleSamples(self):
+        random.shuffle(self.samples)
+    def __getitem__(self, i):
+        return self.samples[i]
+class TrainingLunaDataset(LunaDataset):
+    pass
+'''
+    training = '''
+from torch.utils.data import DataLoader
+from dsets import TrainingLunaDataset
+def init_train_dl(batch_size):
+    train_ds = TrainingLunaDataset()
+    train_dl = DataLoader(train_ds, batch_size=batch_size, num_workers=4)
+    return train_dl
+'''
+    assert run("RL108", training, "training.py", **{"dsets.py": dsets}) == ()
+    plain = dsets.replace("    def shuffleSamples(self):\n        random.shuffle(self.samples)\n", "")
+    assert len(run("RL108", training, "training.py", **{"dsets.py": plain})) == 1
