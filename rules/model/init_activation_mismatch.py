@@ -42,7 +42,10 @@ class InitActivationMismatch(ScopedRule):
     a BatchNorm layer in the file): the normalisation divides out the scale of the weights before
     it, and the scale is all that Xavier and He differ in (face.evoLVe's IR-SE backbones, Xavier
     before BatchNorm and PReLU, judged not worth a change: the recipe its released models were
-    trained with).
+    trained with). Nor an init inside an attention class (one that computes a softmax and uses no
+    ReLU-family activation itself): its projections feed `softmax(q k^T)`, not a ReLU, and Xavier is
+    their standard init (Grad-TTS's `MultiHeadAttention`, in a file whose feed-forward uses ReLU:
+    six findings judged wrong).
 
     ## Why is this bad?
     Each scheme keeps the variance of activations constant through depth for one kind of
@@ -256,7 +259,7 @@ class Net(torch.nn.Module):
         if not (is_xavier or is_kaiming) or not node.args:
             return
         classes = self._model_classes()
-        if self._normalised(classes):
+        if self._normalised(classes) or self._attention_class():
             return
         kinds = self._model_kinds(classes)
         if kinds is None:
@@ -274,6 +277,17 @@ class Net(torch.nn.Module):
             if gain is None or literal(gain.value) in ("relu", "leaky_relu"):
                 self.report(node, self.message.format(init="He (Kaiming) init with the ReLU gain",
                                                       acts="Tanh/Sigmoid", advice="`nn.init.xavier_normal_(w)`"))
+
+    def _attention_class(self) -> bool:
+        """The init sits in a class that computes a softmax and uses no ReLU-family activation of its
+        own: attention, whose projections feed softmax(q k^T), where Xavier is the standard init
+        (Grad-TTS's and DiffVC's `MultiHeadAttention` initialising `conv_q/k/v`, in a file whose
+        feed-forward uses ReLU: six findings judged wrong)."""
+        if not self.class_stack:
+            return False
+        names = {n.attr.value if isinstance(n, cst.Attribute) else n.value
+                 for n in walk(self.class_stack[-1]) if isinstance(n, (cst.Name, cst.Attribute))}
+        return any("softmax" in name.lower() for name in names) and not names & RELU
 
     def _enclosing_test(self, node: cst.CSTNode) -> str:
         self._activation_kinds()

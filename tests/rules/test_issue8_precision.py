@@ -2132,3 +2132,32 @@ def init_train_dl(batch_size):
     assert run("RL108", training, "training.py", **{"dsets.py": dsets}) == ()
     plain = dsets.replace("    def shuffleSamples(self):\n        random.shuffle(self.samples)\n", "")
     assert len(run("RL108", training, "training.py", **{"dsets.py": plain})) == 1
+
+
+def test_rl203_leaves_the_projections_of_an_attention_class():
+    """Grad-TTS's `MultiHeadAttention` Xavier-initialises its 1x1 `conv_q/k/v`, which feed a softmax;
+    the file's feed-forward uses ReLU (6 judged wrong). A ReLU conv block's Xavier init is still told."""
+    source = '''
+import torch
+class BaseModule(torch.nn.Module):
+    pass
+class MultiHeadAttention(BaseModule):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv_q = torch.nn.Conv1d(channels, channels, 1)
+        self.conv_k = torch.nn.Conv1d(channels, channels, 1)
+        torch.nn.init.xavier_uniform_(self.conv_q.weight)
+        torch.nn.init.xavier_uniform_(self.conv_k.weight)
+    def forward(self, x):
+        scores = torch.matmul(self.conv_q(x).transpose(1, 2), self.conv_k(x))
+        return torch.nn.functional.softmax(scores, dim=-1)
+class FFN(BaseModule):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv_1 = torch.nn.Conv1d(channels, channels, 3)
+        torch.nn.init.xavier_uniform_(self.conv_1.weight)
+    def forward(self, x):
+        return torch.relu(self.conv_1(x))
+'''
+    reports = run("RL203", source, "model/text_encoder.py")
+    assert [r.position.start.line for r in reports] == [19]
