@@ -268,9 +268,10 @@ _LOADER_STAR = re.compile(r"\bDataLoader\((?:[^()]|\([^()]*\))*?\*\*\s*([A-Za-z_
 def _pin_evidence(text: str, dicts: list[KwargsDict]) -> tuple[Evidence, ...]:
     """Where this file may pin host memory. A DataLoader given `**name` counts unless `name` is
     a dict this file builds completely without a `pin_memory` key (MedicalZooPytorch's `params`):
-    the keyword may travel in there; so does a plain DataLoader call without pin_memory, which
-    RL101's fix pins. Text-level and generous: the fact it feeds says "nothing in
-    the project pins", which must not be said of a project that might."""
+    the keyword may travel in there. Text-level and generous: the fact it feeds says "nothing in
+    the project pins", which must not be said of a project that might. A plain DataLoader call
+    without pin_memory is no evidence (it counted once, because RL101's fix pins it; RL103 reads
+    the file's own text instead, so `--fix` still converges in one pass on a file: `pins_in_text`)."""
     if "pin_memory" not in text and "DataLoader(" not in text:
         return ()
     out = []
@@ -282,14 +283,14 @@ def _pin_evidence(text: str, dicts: list[KwargsDict]) -> tuple[Evidence, ...]:
         if star.group(1) not in known:
             out.append(Evidence("kwargs", _line_of(text, star.start()), f"`DataLoader(..., **{star.group(1)})`"))
             break
-    # A DataLoader call that names no pin_memory and passes no **kwargs is one RL101's fix pins:
-    # once it runs, RL103's advice applies (and `--fix` must reach the same result in one pass).
-    for call in re.finditer(r"\bDataLoader\(", text):
-        args = _call_arguments(text, call.end())
-        if args is not None and "pin_memory" not in args and "**" not in args:
-            out.append(Evidence("fixable", _line_of(text, call.start()), "`DataLoader(...)` without pin_memory"))
-            break
     return tuple(out)
+
+
+def pins_in_text(text: str) -> bool:
+    """Does this text pin host memory (`pin_memory` in any role but a literal False)? RL103 asks it
+    of the file it checks, as it is now: after RL101's fix added `pin_memory=True` in the same
+    `--fix` pass, the project's facts (read before the fix) do not know it yet."""
+    return _PIN_WORD.search(text) is not None
 
 
 # Reading, decoding or transforming images (or medical volumes): the calls and libraries through
@@ -314,20 +315,6 @@ def _image_evidence(text: str) -> tuple[Evidence, ...]:
         return ()
     m = _IMAGE_PATTERN.search(text)
     return (Evidence("images", _line_of(text, m.start()), f"`{m.group(0)}`"),) if m else ()
-
-
-def _call_arguments(text: str, start: int) -> str | None:
-    """The text between the `(` ending at `start` and its matching `)`, or None (unbalanced)."""
-    depth = 1
-    for i in range(start, min(len(text), start + 5000)):
-        ch = text[i]
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return text[start:i]
-    return None
 
 
 def _line_of(text: str, pos: int) -> int:

@@ -11,6 +11,7 @@ from repolens.lint.options import off_by_default
 from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, mentions_evaluation, name_tokens, role_of_name
 from repolens.lint.traverse import walk
+from repolens.project.moduleinfo import pins_in_text
 from repolens.pyindex.aliases import cst_dotted_name
 
 DEVICE_TOKENS = frozenset({"device", "dev", "gpu", "cuda", "rank", "local_rank"})
@@ -118,10 +119,9 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
     DataLoader call or a library factory's (`create_loader(..., pin_memory=args.pin_mem)`:
     T2T-ViT). So is a project that pins nothing anywhere
     (`ProjectModel.pins_memory`: no `pin_memory` but a literal False, no `.pin_memory()`, no
-    DataLoader given `**kwargs` that may carry it; a plain `DataLoader(...)` without pin_memory
-    counts as one RL101's fix pins, so `--fix` converges in one pass, but only in a project that
-    reads images: RL101 pins no loader of one that does not, graphtransformer's DGL graph batches,
-    4 judged not worth): wherever its loader comes from (a parameter
+    DataLoader given `**kwargs` that may carry it; graphtransformer's DGL batches and stat453's
+    course helpers, 21 judged not worth; until the eleventh session a plain `DataLoader(...)` counted
+    as pinning, because RL101's fix pins it): wherever its loader comes from (a parameter
     of `train(args, model, trainloader, ...)` fed by a caller in another file, as in
     MedicalZooPytorch), it is not pinned. A library's DataLoader subclass that keeps DataLoader's
     `pin_memory=False` default (torch_geometric's and DGL's graph loaders, MONAI's DataLoader) is
@@ -131,7 +131,9 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
     way in another file of a project that pins somewhere is pinned (a `self.dataloader` set
     elsewhere: it fires, with the "needs a pinned loader" message), and a training loop whose
     backward runs in a helper when neither the loader nor the function is named for training (it
-    stays silent).
+    stays silent). Said plainly: where RL101's fix pins a loader of another file, this rule speaks
+    on the next run, not in the same `--fix` pass (within one file it does: it reads the file as
+    the pass has fixed it).
 
     Precision on real code: before, a two-tensor line gave two findings and the message claimed
     "copy from pinned memory" for loaders that were not pinned; then 6 of 11 findings on the judged
@@ -589,7 +591,8 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
         if not self._loops or not isinstance(node.func, cst.Attribute) or not self._statement:
             return
         if not self.facts.uses_cuda or (self._pins and self._pins[-1] in (PIN_FALSE, UNPINNED)) \
-                or (not self.facts.model.pins_memory.value and (self._pins or [UNKNOWN])[-1] != EXTERNAL):
+                or (not (self.facts.model.pins_memory.value or pins_in_text(self.context.source))
+                    and (self._pins or [UNKNOWN])[-1] != EXTERNAL):
             # no CUDA in the project, a loader that is not pinned, or a project that pins nothing
             # anywhere: non_blocking alone buys nothing (RL101 asks for pin_memory first; once
             # pinned, this rule asks for non_blocking)

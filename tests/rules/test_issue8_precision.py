@@ -1927,11 +1927,12 @@ class Net(nn.Module):
     assert run("RL202", default, "model.py") == ()
 
 
-def test_rl103_in_a_project_that_reads_no_images_and_pins_nothing():
+def test_rl103_in_a_project_that_pins_nothing():
     """graphtransformer: DGL graph batches from `DataLoader(trainset, ..., collate_fn=...)` with no
     pin_memory anywhere, moved with `.to(device)` in `train_epoch(model, optimizer, device,
-    data_loader)`. The plain loader counted as "may pin" because RL101's fix pins it, but RL101 pins
-    no loader of a project that reads no images: four findings on unpinned loaders, not worth."""
+    data_loader)` (4 not worth; stat453's course helpers the same: 17). A plain loader counted as
+    "may pin" because RL101's fix pins it; now RL103 reads the checked file's own text instead, so
+    `--fix` still adds both keywords in one pass where loader and loop share a file."""
     trainer = '''
 import torch
 def train_epoch(model, optimizer, device, data_loader, epoch):
@@ -1949,8 +1950,13 @@ def train_epoch(model, optimizer, device, data_loader, epoch):
             "train_loader = DataLoader(trainset, batch_size=128, shuffle=True, collate_fn=dataset.collate)\n"
             "train_epoch(model, optimizer, device, train_loader, 0)\n")
     assert run("RL103", trainer, "train/train_sbm.py", **{"main.py": main}) == ()
-    # With images read somewhere, RL101's fix may pin that loader: RL103 speaks (one --fix pass).
-    assert len(run_pixels("RL103", trainer, "train/train_sbm.py", **{"main.py": main})) == 2
+    assert run_pixels("RL103", trainer, "train/train_sbm.py", **{"main.py": main}) == ()
+    from repolens.lint.check import fix_text
+    one_file = LOOP.format(pin="")
+    both = [RULES["RL101"], RULES["RL103"]]
+    facts = collect_facts({"train.py": one_file, "pixels.py": "from PIL import Image\nimg = Image.open(path)\n"})
+    fixed = fix_text(one_file, "train.py", both, facts)
+    assert "pin_memory=True" in fixed and fixed.count("non_blocking=True") == 2
 
 
 def test_rl501_reads_a_load_path_built_by_concatenation():
