@@ -87,7 +87,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       Fast AutoAugment's search polling the folds it launched, 3 judged findings, none worth a
       change);
     - a resume: the file (`resume.py`), the enclosing function (`restart_from_checkpoint`), an
-      enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart,
+      enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart
+      / continue (`if args.auto_continue:`, pix2pix's `--continue_train`: ShuffleNet-Series, 7 not worth),
       or a snapshot (TransUNet's `torch.load(snapshot)`, pytorch-faster-rcnn's `from_snapshot`),
       unless the same name says pretrained, teacher, imagenet or download (`trainfacts.says_resume`;
       3 judged findings, none worth a change). Read too and withdrawn, each because held-out sets

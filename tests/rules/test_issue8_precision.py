@@ -2167,3 +2167,23 @@ class FFN(BaseModule):
 '''
     reports = run("RL203", source, "model/text_encoder.py")
     assert [r.position.start.line for r in reports] == [19]
+
+
+def test_rl501_reads_continue_as_a_resume():
+    """ShuffleNet-Series: `if args.auto_continue:` loads the newest checkpoint its own run wrote
+    (7 judged not worth); pix2pix's `--continue_train` is the same. A released model is still told."""
+    readme = {"README.md": "## Trained models\nDownload: https://onedrive.live.com/x/ShuffleNetV2.pth.tar\n"}
+    source = '''
+import torch
+def main(args, model):
+    if args.auto_continue:
+        lastest_model, iters = get_lastest_model()
+        if lastest_model is not None:
+            checkpoint = torch.load(lastest_model, map_location="cpu")
+            model.load_state_dict(checkpoint["state_dict"], strict=True)
+    if args.weights:
+        checkpoint = torch.load(args.weights, map_location="cpu")
+        model.load_state_dict(checkpoint["state_dict"], strict=True)
+'''
+    reports = run("RL501", source, "ShuffleNetV2/train.py", **readme)
+    assert [r.position.start.line for r in reports] == [10]
