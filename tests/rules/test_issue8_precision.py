@@ -2187,3 +2187,40 @@ def main(args, model):
 '''
     reports = run("RL501", source, "ShuffleNetV2/train.py", **readme)
     assert [r.position.start.line for r in reports] == [10]
+
+
+def test_rl305_leaves_a_model_whose_layers_ignore_the_mode_despite_an_isinstance_test():
+    """TingsongYu's tutorial LeNet has only Conv/Linear/pooling, and its `initialize_weights`
+    tests `isinstance(m, nn.BatchNorm2d)`: eval mode in the training loop changes nothing (2 judged
+    not worth). A net that builds a BatchNorm is still reported."""
+    source = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+class Net(nn.Module):
+    def __init__(self):
+        super(Net, self).__init__()
+        self.conv1 = nn.Conv2d(3, 6, 5)
+        self.fc1 = nn.Linear(6 * 14 * 14, 10)
+    def forward(self, x):
+        return self.fc1(F.max_pool2d(F.relu(self.conv1(x)), 2).flatten(1))
+    def initialize_weights(self):
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                torch.nn.init.xavier_normal_(m.weight.data)
+            elif isinstance(m, nn.BatchNorm2d):
+                m.weight.data.fill_(1)
+net = Net()
+for epoch in range(10):
+    for inputs, labels in train_loader:
+        optimizer.zero_grad()
+        loss = criterion(net(inputs), labels)
+        loss.backward()
+        optimizer.step()
+    net.eval()
+    validate(net, valid_loader)
+'''
+    assert run("RL305", source, "main.py") == ()
+    normed = source.replace("        self.fc1 = nn.Linear(6 * 14 * 14, 10)\n",
+                            "        self.bn1 = nn.BatchNorm2d(6)\n        self.fc1 = nn.Linear(6 * 14 * 14, 10)\n")
+    assert len(run("RL305", normed, "main.py")) == 1
