@@ -135,14 +135,15 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
     a function named for evaluation around it (makemore's `evaluate()` samples batches with
     `shuffle=True`), and, only when asked, a literal `shuffle=True`. A loader of a dataset
     module's self-test has no role (`in_self_test`), nor one that feeds no training at all
-    (`trains_nothing`: a peek, a count, a summary); one the code only uses to evaluate is EVAL
-    before its name is read (`only_evaluates`: `train_loader` scored under `torch.no_grad()`).
+    (`trains_nothing`: a peek, a count, a summary), nor one named for training that the code only
+    evaluates (`only_evaluates`: `train_loader` scored under `torch.no_grad()`, the training
+    accuracy: no validation split either, for RL325).
     """
     if in_self_test(tracker, call) or trains_nothing(tracker, call):
         return None
-    if only_evaluates(tracker, call):
-        return EVAL
     role = role_of_name(tracker.binding_of(call))
+    if role == TRAIN and only_evaluates(tracker, call):
+        return None  # the training set scored (an accuracy pass), neither training nor a validation split
     if role:
         return role
     dataset = dataloader_arg(call, "dataset")
@@ -196,7 +197,7 @@ def only_evaluates(tracker: BindingTracker, call: cst.Call) -> bool:
     function named for evaluation, up to the name's next binding, whatever the name says: an
     accuracy pass over the training set (dlwpt's notebooks rebind `train_loader = DataLoader(cifar2,
     shuffle=False)` to score it, then `validate(model, train_loader, val_loader)`: RL108 and RL102
-    judged wrong seven times). An evaluation loader, then."""
+    judged wrong seven times)."""
     name = tracker.binding_of(call)
     module = tracker.context.module  # type: ignore[attr-defined]
     if not name or "." in name or module is None:
