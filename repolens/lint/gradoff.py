@@ -1,7 +1,9 @@
 """Whether the code a rule visits runs with gradients off: inside `with torch.no_grad():` /
-`inference_mode()`, in a function decorated with one, or in a function some caller of the project
-runs that way (`ProjectFacts.no_grad_callees`). A rule whose premise is a backward pass (RL322's
-nan gradient) or a training step (RL103's copy overlap) mixes this in and asks `grad_off`."""
+`inference_mode()`, or in a function decorated with one. A rule whose premise is a backward pass
+(RL322's nan gradient) or a training step (RL103's copy overlap) mixes this in and asks `grad_off`.
+A function some caller runs gradient-off (`ProjectFacts.no_grad_callees`, matched by name) was read
+too and withdrawn: a held-out set lost an RL103 finding judged worth acting on (a training loop in
+a function whose name a no_grad block elsewhere also calls)."""
 
 from __future__ import annotations
 
@@ -33,8 +35,7 @@ class GradOffTracker:
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         super().visit_FunctionDef(node)  # type: ignore[misc]
-        callees = self.facts.no_grad_callees  # type: ignore[attr-defined]
-        self._frames().append(grad_off_decorated(self, node) or node.name.value in callees)
+        self._frames().append(grad_off_decorated(self, node))
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         super().leave_FunctionDef(original_node)  # type: ignore[misc]

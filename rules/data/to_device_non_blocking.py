@@ -83,9 +83,9 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
     `pin_memory` or with a literal `pin_memory=False`: from pageable memory the copy cannot
     overlap, so pinning comes first (RL101 reports that loader; once it is pinned this rule asks
     for `non_blocking`); an evaluation loop (the loader is named for evaluation, or the loop runs no
-    backward and nothing names it for training, or it runs under `torch.no_grad()`, in a function
-    decorated so or one a caller runs so: Deep-SVDD's centre initialisation over `train_loader`,
-    `repolens.lint.gradoff`): validation is a small share of a run; and a
+    backward and nothing names it for training, or it runs under `torch.no_grad()` or in a function
+    decorated so: Deep-SVDD's centre initialisation over `train_loader`, `repolens.lint.gradoff`):
+    validation is a small share of a run; and a
     loader not seen pinned whose batches are small by RL101's measure (at most 4 MiB as float32
     RGB, `inputscale`): the loader's own batch size and image side, or, for a loader built
     elsewhere, the largest batch size and the image side stated for the file (Image_Segmentation's

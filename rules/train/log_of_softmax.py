@@ -23,8 +23,7 @@ class LogOfSoftmax(GradOffTracker, LossInputRule):
     same arguments: the signatures are identical). It is safe: the result is the same value,
     computed without underflow. The module and local-name forms are reported without a fix.
 
-    Not under `torch.no_grad()` / `inference_mode()` (a `with` block, a decorator, or a function
-    some caller runs with gradients off): the nan the rule is about is a gradient's, and at
+    Not under `torch.no_grad()` / `inference_mode()` (a `with` block or a decorator): the nan the rule is about is a gradient's, and at
     inference a token scored `-inf` is one `topk` / `argmax` never picks (CLIP_prefix_caption's
     beam search, three judged findings, none worth a change).
 
