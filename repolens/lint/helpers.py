@@ -273,3 +273,17 @@ def is_main_guard(node: cst.CSTNode) -> bool:
     sides = {cst_dotted_name(test.left) or literal(test.left),
              cst_dotted_name(test.comparisons[0].comparator) or literal(test.comparisons[0].comparator)}
     return sides == {"__name__", "__main__"}
+
+
+def turns_grad_off(expr: cst.BaseExpression, qualified: bool = False) -> bool:
+    """`torch.no_grad()`, `torch.inference_mode()` (not `inference_mode(False)`), a bare decorator
+    `@torch.no_grad`, a project wrapper named for one (ultralytics' `smart_inference_mode()`), by the
+    called name's last part; `qualified`: the caller resolved the name to one of torch's (an alias)."""
+    func = expr.func if isinstance(expr, cst.Call) else expr
+    last = (cst_dotted_name(func) or "").rsplit(".", 1)[-1]
+    if not (qualified or "no_grad" in last or "inference_mode" in last):
+        return False
+    if isinstance(expr, cst.Call) and expr.args and expr.args[0].keyword is None:
+        return literal(expr.args[0].value) is not False  # inference_mode(False) turns it off
+    return True
+

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from repolens.lint.helpers import dotted
+from repolens.lint.helpers import dotted, turns_grad_off
 from repolens.lint.traverse import children_of
 
 
@@ -192,19 +192,8 @@ def iterated_without_grad(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool
     loops = [i for i, a in enumerate(above) if isinstance(a, cst.For)]
     if not loops or not any(a is above[loops[-1]].iter for a in (*above[loops[-1] + 1:], use)):
         return False
-    return any(isinstance(a, cst.With) and any(_grad_off_item(item.item) for item in a.items)
+    return any(isinstance(a, cst.With) and any(turns_grad_off(item.item) for item in a.items)
                for a in above[:loops[-1]])
-
-
-def _grad_off_item(expr: cst.BaseExpression) -> bool:
-    """`torch.no_grad()`, `torch.inference_mode()` (not `(False)`), by the called name's last part
-    (as `trainflow.is_grad_off` reads a project's own `smart_inference_mode()` wrapper too)."""
-    func = expr.func if isinstance(expr, cst.Call) else expr
-    last = (dotted(func) or "").rsplit(".", 1)[-1]
-    if "no_grad" not in last and "inference_mode" not in last:
-        return False
-    return not (isinstance(expr, cst.Call) and expr.args and isinstance(expr.args[0].value, cst.Name)
-                and expr.args[0].value.value == "False")
 
 
 def never_read(scope: cst.CSTNode, name: str) -> bool:

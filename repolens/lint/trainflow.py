@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import libcst as cst
 
-from repolens.lint.helpers import is_main_guard, literal, method_name, target_names
+from repolens.lint.helpers import is_main_guard, literal, method_name, target_names, turns_grad_off
 from repolens.lint.knowledge.training import BACKWARD, STEP
 from repolens.lint.loops import loop_flow
 from repolens.lint.roles import is_eval_function_name, name_tokens
@@ -57,11 +57,8 @@ def is_grad_off(rule: Any, expr: cst.BaseExpression | None) -> bool:
     if expr is None:
         return False
     func = expr.func if isinstance(expr, cst.Call) else expr
-    last = (cst_dotted_name(func) or "").rsplit(".", 1)[-1]
     # project wrappers count too: ultralytics' `smart_inference_mode()`, `torch_no_grad` helpers
-    if rule.is_name(func, *GRAD_OFF) or "no_grad" in last or "inference_mode" in last:
-        if isinstance(expr, cst.Call) and expr.args and expr.args[0].keyword is None:
-            return literal(expr.args[0].value) is not False  # inference_mode(False) turns it off
+    if turns_grad_off(expr, rule.is_name(func, *GRAD_OFF)):
         return True
     if isinstance(expr, cst.Call) and rule.is_name(func, *SET_GRAD_ENABLED) and expr.args:
         return literal(expr.args[0].value) is False
