@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
+from repolens.lint.catalogue import SYNTAX_ERROR
 from repolens.lint.model import Finding
 
-SYNTAX_ERROR_CODE = "RL000"
 # What CPython and `syntaxhints` say of a form only Python 2 accepts.
 PYTHON2_MARKERS = ("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'",
                    "Python 2's", "Python 2 backquotes", "leading zeros in decimal integer literals")
@@ -25,7 +25,7 @@ MAX_NAMED = 8
 
 
 def is_python2_error(finding: Finding) -> bool:
-    return finding.rule == SYNTAX_ERROR_CODE and any(m in finding.message for m in PYTHON2_MARKERS)
+    return finding.rule == SYNTAX_ERROR.code and any(m in finding.message for m in PYTHON2_MARKERS)
 
 
 def collapse_python2(findings: Sequence[Finding]) -> list[Finding]:
