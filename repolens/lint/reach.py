@@ -160,13 +160,10 @@ def only_summarises(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
     method, or a torch / NumPy / math function (`torch.mean(x)`, `means.append(...)`, `print`):
     AST's `get_norm_stats.py` averaging a `train_loader`'s batches for its normalisation constants
     (RL108 judged wrong). No model runs, nothing trains."""
-    loops = [a for a in above if isinstance(a, cst.For)]
-    if not loops:
+    at = _iterating_loop(use, above)
+    if at is None:
         return False
-    loop = loops[-1]
-    if not any(a is loop.iter for a in (*above, use)):
-        return False  # the name is read in the loop's body, not iterated by it
-    inner = [n for n, _ in _with_ancestors(loop.body) if isinstance(n, cst.Call)]
+    inner = [n for n, _ in _with_ancestors(above[at].body) if isinstance(n, cst.Call)]
     if not inner:
         return False
     for call in inner:
@@ -189,11 +186,18 @@ def iterated_without_grad(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool
     `inference_mode()`): an accuracy pass, no training step (dlwpt's notebooks rebind
     `train_loader = DataLoader(cifar2, shuffle=False)` to score the training set: six RL108
     findings judged wrong)."""
-    loops = [i for i, a in enumerate(above) if isinstance(a, cst.For)]
-    if not loops or not any(a is above[loops[-1]].iter for a in (*above[loops[-1] + 1:], use)):
-        return False
-    return any(isinstance(a, cst.With) and any(turns_grad_off(item.item) for item in a.items)
-               for a in above[:loops[-1]])
+    at = _iterating_loop(use, above)
+    return at is not None and any(isinstance(a, cst.With) and any(turns_grad_off(item.item) for item in a.items)
+                                  for a in above[:at])
+
+
+def _iterating_loop(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> int | None:
+    """The index in `above` of the innermost `for` around this use, when the use sits in what that
+    loop iterates (`for x in loader`, `enumerate(loader)`, `tqdm(loader)`), not in its body."""
+    at = next((i for i in range(len(above) - 1, -1, -1) if isinstance(above[i], cst.For)), None)
+    if at is None or not any(a is above[at].iter for a in (*above[at + 1:], use)):  # type: ignore[attr-defined]
+        return None
+    return at
 
 
 def never_read(scope: cst.CSTNode, name: str) -> bool:

@@ -178,12 +178,12 @@ def trains_nothing(tracker: BindingTracker, call: cst.Call) -> bool:
     statistics, RL108 judged wrong), or never read while the scope iterates another loader (Medical-Transformer's `test.py` builds
     a training loader and loops only over `valloader`: RL102 judged wrong; a module-level name only
     in a file no other file imports). It trains nothing, whatever it loads."""
-    name = tracker.binding_of(call)
-    module = tracker.context.module  # type: ignore[attr-defined]
-    if not name or "." in name or module is None:
+    local = _local_binding(tracker, call)
+    if local is None:
         return False
-    scope = tracker.current_scope(module)
+    scope, name = local
     if never_read(scope, name):
+        module = tracker.context.module  # type: ignore[attr-defined]
         facts = getattr(tracker, "facts", None)
         return scope is not module or facts is not None and not facts.model.importers.get(tracker.context.path)
     uses = uses_after(scope, call, name, until_rebound=True)
@@ -198,13 +198,23 @@ def only_evaluates(tracker: BindingTracker, call: cst.Call) -> bool:
     accuracy pass over the training set (dlwpt's notebooks rebind `train_loader = DataLoader(cifar2,
     shuffle=False)` to score it, then `validate(model, train_loader, val_loader)`: RL108 and RL102
     judged wrong seven times)."""
+    local = _local_binding(tracker, call)
+    if local is None:
+        return False
+    scope, name = local
+    uses = uses_after(scope, call, name, until_rebound=True)
+    return bool(uses) and all(iterated_without_grad(use, above) or handed_to_evaluation(use, above)
+                              for use, above in uses)
+
+
+def _local_binding(tracker: BindingTracker, call: cst.Call) -> tuple[cst.CSTNode, str] | None:
+    """(the scope, the plain name) the loader `call` is bound to; None for an attribute, an item or
+    no binding (their uses are not followed)."""
     name = tracker.binding_of(call)
     module = tracker.context.module  # type: ignore[attr-defined]
     if not name or "." in name or module is None:
-        return False
-    uses = uses_after(tracker.current_scope(module), call, name, until_rebound=True)
-    return bool(uses) and all(iterated_without_grad(use, above) or handed_to_evaluation(use, above)
-                              for use, above in uses)
+        return None
+    return tracker.current_scope(module), name
 
 
 def passed_to(above: tuple[cst.CSTNode, ...], depth: int) -> bool:
