@@ -265,6 +265,24 @@ class ProjectModel:
         self._class_kind[key] = kind
         return kind
 
+    def methods_with_bases(self, rel: str, name: str) -> frozenset[str]:
+        """The methods the class `name` defined in `rel` has, its project bases' included (a
+        Dataset subclass inherits `shuffleSamples()` from its base: RL108)."""
+        out: set[str] = set()
+        todo, seen = [(rel, name)], set()
+        while todo and len(seen) <= 12:
+            key = todo.pop()
+            cls = self.classes(key[0]).get(key[1]) if key not in seen else None
+            seen.add(key)
+            if cls is None:
+                continue
+            out.update(cls.methods)
+            for base in cls.bases:
+                defn = self.resolve(base, key[0])
+                if defn is not None and defn.kind == "class":
+                    todo.append((defn.rel, defn.name))
+        return frozenset(out)
+
     def _base_kind(self, rel: str, base: str, seen: frozenset[tuple[str, str]]) -> str:
         kind = frameworks.external_kind(base)
         if kind:

@@ -204,18 +204,10 @@ def test():
             return True  # `train_dl.dataset.shuffleSamples()`, the dataset's class chosen at run time
         cls = dataset_class_name(node, self)
         model, here = self.facts.model, self.context.path
-        todo = [model.qualify(cls, here)] if cls else []
-        for _ in range(4):  # the class and a few levels of its project bases
-            if not todo:
-                return False
-            found = model.resolve(todo.pop(), here)
-            info = model.classes(found.rel).get(found.name) if found is not None and found.kind == "class" else None
-            if info is None:
-                continue
-            if any(m.lower().startswith("shuffle") for m in info.methods):
-                return True
-            todo.extend(info.bases)
-        return False
+        found = model.resolve(model.qualify(cls, here), here) if cls else None
+        if found is None or found.kind != "class":
+            return False
+        return any(m.lower().startswith("shuffle") for m in model.methods_with_bases(found.rel, found.name))
 
     def _streams(self, node: cst.Call) -> bool:
         cls = dataset_class_name(node, self)
