@@ -238,6 +238,7 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
         # `train()` iterates what `main()`, which built `loader = DataLoader(...)`, passes it
         # (vq-vae-2's train_vqvae.py)
         self._file_loaders: dict[str, tuple[set[str], set[int | None]]] = {}
+        self._file_pins = False  # does this file's own text pin (set by visit_Module; see pins_in_text)
         self._scales: list[int] = []  # per loop frame: how large the batches of the loader it iterates are
         self._loader_calls: dict[int, tuple[str, int]] = {}  # id(DataLoader call) -> (pin state, batch scale)
         self._factory_pins: dict[int, str | None] = {}  # id(assignment of a factory's loader) -> its pin state
@@ -290,6 +291,8 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
         # block that assigns `loader = DataLoader(...)` or `train_loader = get_loader(...)` and
         # passes it on iterates it (vq-vae-2's train_vqvae.py), so read those assignments first.
         self._ensure_tracker()
+        # read once: asked at every batch copy of a project that pins nothing elsewhere
+        self._file_pins = pins_in_text(self.context.source)
         todo: list[cst.CSTNode] = [node]
         while todo:
             for child in todo.pop().children:
@@ -591,7 +594,7 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
         if not self._loops or not isinstance(node.func, cst.Attribute) or not self._statement:
             return
         if not self.facts.uses_cuda or (self._pins and self._pins[-1] in (PIN_FALSE, UNPINNED)) \
-                or (not (self.facts.model.pins_memory.value or pins_in_text(self.context.source))
+                or (not (self.facts.model.pins_memory.value or self._file_pins)
                     and (self._pins or [UNKNOWN])[-1] != EXTERNAL):
             # no CUDA in the project, a loader that is not pinned, or a project that pins nothing
             # anywhere: non_blocking alone buys nothing (RL101 asks for pin_memory first; once

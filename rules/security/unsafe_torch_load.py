@@ -296,10 +296,6 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         except SyntaxError:
             return None
 
-    def _path_keys(self, path: cst.BaseExpression) -> frozenset[str]:
-        expr = self._path_expr(path)
-        return frozenset() if expr is None else path_keys(expr, self._scope_name())
-
     def _handed_to_save(self, path: cst.BaseExpression) -> bool:
         """`torch.load(paths[i])` in a file that calls `train_model.remote(..., save_path=paths[i])`:
         the name (or the list it indexes) is where a training function of the project writes its
@@ -439,9 +435,10 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "resumes a run"
         if self.function_stack and self.function_stack[-1] in self.facts.resume_only_callees:
             return "its function is called only when resuming a run"
-        if path is not None and (self._path_keys(path) & self.facts.saved_files
-                                 or template_matches(self.facts.saved_files, self._path_keys(path))
-                                 or concatenation_matches(self.facts.saved_files, self._path_expr(path))):
+        expr = self._path_expr(path) if path is not None else None  # parsed once for the three readings
+        keys = path_keys(expr, self._scope_name()) if expr is not None else frozenset()
+        saved = self.facts.saved_files
+        if keys & saved or template_matches(saved, keys) or concatenation_matches(saved, expr):
             return "a file this project saves"
         if path is not None and self._handed_to_save(path):
             return "a file this project's run writes (the same path is handed to a save_path= argument)"
