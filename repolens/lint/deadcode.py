@@ -126,6 +126,37 @@ def dead_spans(per_file: Iterable[tuple[str, tuple[tuple[str, int, int], ...], f
     return frozenset((rel, d[1], d[2]) for rel, d in candidates if d[0] not in named)
 
 
+def orphan_modules(files: Iterable[tuple[str, str, frozenset[str]]], imported: Callable[[str], bool], library: bool,
+                   elsewhere: Callable[[frozenset[str]], frozenset[str]] | None) -> frozenset[tuple[str, int, int]]:
+    """(file, 1, a line past its end) of each orphan module: a module of a package folder
+    (`lib/visual3D_temp/viz_old.py`, not a top-level script, not an `__init__.py`) that no project
+    file imports, statically or through an `importlib` pattern, that is no script (no `__main__`:
+    the caller leaves those out), and whose name no other file, config, shell script or document
+    holds (`python -m lib.tools.x`, a registry string, a README line). Nothing runs it: a leftover
+    (`viz_old.py`, a baseline's reference copy nothing imports). `files`: (path, dotted module,
+    identifiers the file holds) for every file, the module "" for a file that cannot be one (not
+    parsed, or run as a script). Not in a project
+    that is a package: a public module may be its users' API."""
+    files = list(files)
+    if library:
+        return frozenset()
+    # the package's folder, or its parent, holds a module the project does import: the project has
+    # an import graph this module is left out of (a lone helper file may be the whole project)
+    used = {rel.rpartition("/")[0] for rel, _, _ in files if imported(rel)}
+    candidates = {rel: module.rsplit(".", 1)[-1] for rel, module, _ in files
+                  if "." in module and not rel.endswith("__init__.py") and not imported(rel)
+                  and (rel.rpartition("/")[0] in used or rel.rpartition("/")[0].rpartition("/")[0] in used)}
+    if not candidates:
+        return frozenset()
+    named = elsewhere(frozenset(candidates.values())) if elsewhere is not None else frozenset()
+    out = set()
+    for rel, stem in candidates.items():
+        if stem in named or any(stem in mentions for other, _, mentions in files if other != rel):
+            continue
+        out.add((rel, 1, 1 << 30))
+    return frozenset(out)
+
+
 def mentions_in_texts(texts: Mapping[str, str], names: frozenset[str]) -> frozenset[str]:
     """Which of `names` occur in any of `texts` (non-Python files: configs, scripts, docs)."""
     found: set[str] = set()

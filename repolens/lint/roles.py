@@ -279,8 +279,19 @@ def dataset_class_name(call: cst.Call, tracker: BindingTracker) -> str | None:
         return None
     expr = _resolved_dataset(dataset.value, tracker.assigned)
     if isinstance(expr, cst.Call):
-        return call_name(expr)
+        # `train_dataset = load_and_cache_examples(...)`: the class the project factory builds and
+        # returns (`TensorDataset`), else the name called
+        written = cst_dotted_name(expr.func)
+        model, rel = tracker.facts.model, tracker.context.path  # type: ignore[attr-defined]
+        built = model.returned_call(model.qualify(written, rel), rel) if written else None
+        return built.rsplit(".", 1)[-1] if built else call_name(expr)
     key = cst_dotted_name(expr) if expr is not None else None
+    param = _parameter_of(tracker, expr)
+    if param is not None:
+        # `def train(args, train_dataset, model)`: what every call of the function passes for it
+        model, rel = tracker.facts.model, tracker.context.path  # type: ignore[attr-defined]
+        built = model.argument_builder(rel, tracker.function_stack[-1], *param)
+        return built.rsplit(".", 1)[-1] if built else None
     if key and key in tracker.unpacked:
         # `train_set, val_set = data.get_cifar10(...)`: the class the factory built that item with
         call, index = tracker.unpacked[key]
@@ -288,6 +299,18 @@ def dataset_class_name(call: cst.Call, tracker: BindingTracker) -> str | None:
         model, rel = tracker.facts.model, tracker.context.path  # type: ignore[attr-defined]
         built = model.returned_item(model.qualify(written, rel), index, rel) if written else None
         return built.rsplit(".", 1)[-1] if built else None
+    return None
+
+
+def _parameter_of(tracker: BindingTracker, expr: cst.CSTNode | None) -> tuple[int, str] | None:
+    """(position, name) when `expr` is a parameter of the module-level function it sits in (what
+    `BindingTracker` binds a parameter to: its own name node)."""
+    if not isinstance(expr, cst.Name) or len(tracker.function_nodes) != 1 or tracker.class_stack:
+        return None
+    params = tracker.function_nodes[0].params
+    for i, p in enumerate((*params.posonly_params, *params.params)):
+        if p.name is expr:
+            return i, p.name.value
     return None
 
 

@@ -352,6 +352,8 @@ class ProjectModel:
                 sorted({(lp.attr, lp.trains) for lp in info.loops}),
                 sorted(info.loader_factories),
                 sorted(info.returned_items),  # returned_item: the dataset classes a factory returns
+                sorted(info.returns),  # returned_call: the dataset class a factory builds and returns
+                sorted(info.arguments),  # argument_builder: what each call site passes
                 bool(info.devices),  # gpu_near: a file's GPU use changes its neighbours' answers
             ])
         sizes = sorted((rel, s.kind, s.value, s.channels) for rel, info in self.infos.items() for s in info.sizes)
@@ -553,6 +555,50 @@ class ProjectModel:
         # only when they agree
         return None if not states else states.pop() if len(states) == 1 else "unknown"
 
+    def returned_call(self, qualified: str, from_rel: str | None = None) -> str | None:
+        """What the project function `qualified` returns a call of (the qualified callee:
+        `load_and_cache_examples()` ending in `dataset = TensorDataset(...); return dataset`); None
+        when it is no such function or its returns disagree."""
+        found = self.resolve(qualified, from_rel)
+        if found is None or found.kind != "function":
+            return None
+        info = self.infos.get(found.rel)
+        callees = {callee for fn, callee in (info.returns if info else ()) if fn == found.name}
+        return callees.pop() if len(callees) == 1 else None
+
+    @cached_property
+    def _call_sites(self) -> dict[tuple[str, str], list[dict[str, str]]]:
+        """(file, function) of each project function called by a plain name -> the arguments of
+        each call site ({slot: what built the argument}), from every file's `arguments`."""
+        out: dict[tuple[str, str], list[dict[str, str]]] = {}
+        for rel, info in self.infos.items():
+            sites: dict[tuple[str, str], dict[str, str]] = {}
+            for name, at, slot, built in info.arguments:
+                sites.setdefault((name, at), {})[slot] = built
+            for (name, _), site in sites.items():
+                found = self.resolve(name, rel)
+                if found is not None and found.kind == "function":
+                    out.setdefault((found.rel, found.name), []).append(site)
+        return out
+
+    def argument_builder(self, rel: str, function: str, index: int, name: str) -> str | None:
+        """What builds the argument every call of the project function `function` of `rel` passes
+        for its parameter `name` (position `index`): the qualified callee (`ClipCocoDataset` where
+        `main()` builds `dataset = ClipCocoDataset(...)` and calls `train(dataset, model, args)`),
+        or of a project factory, what that returns (`TensorDataset` through
+        `load_and_cache_examples`). None when no call is seen, or the calls disagree, or one passes
+        something else, or passes it through `*args` / `**kwargs` or leaves the default."""
+        sites = self._call_sites.get((rel, function))
+        if not sites:
+            return None
+        builders = {site.get(str(index), site.get(name, "?" if "*" not in site else "*")) for site in sites}
+        if len(builders) != 1:
+            return None
+        built = builders.pop()
+        if built in ("?", "*"):
+            return None
+        return self.returned_call(built) or built
+
     def returned_item(self, qualified: str, index: int, from_rel: str | None = None) -> str | None:
         """What item `index` of the tuple the project function `qualified` returns was built by (the
         qualified callee: `get_cifar10()` returning `train_set, val_set` built by `CIFAR10_labeled(...)`);
@@ -617,6 +663,12 @@ class ProjectModel:
     def loops_over(self, attr: str) -> list[tuple[str, LoopOver]]:
         """Every loop of the project over an attribute or name called `attr`, with its file."""
         return self._loops_by_attr.get(attr, [])
+
+    @cached_property
+    def dynamically_imported(self) -> frozenset[str]:
+        """The repository files some `importlib.import_module` of the project may load."""
+        return frozenset(target for rel, info in self.infos.items() for scope in {d.scope for d in info.dynamic_imports}
+                         for target in self.dynamic_targets(rel, scope))
 
     def dynamic_targets(self, rel: str, scope: str) -> list[str]:
         """The repository modules an `importlib.import_module` in `scope` of `rel` may load (rels)."""

@@ -11,6 +11,7 @@ Kept picklable and JSON-serialisable (plain tuples and strings): lint caches it 
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -124,6 +125,12 @@ class ModuleInfo:
     returns: tuple[tuple[str, str], ...] = ()  # (function, qualified callee it returns a call of): factories
     # (function, index, qualified callee): the items of a returned tuple built by calls (`return train_set, val_set`)
     returned_items: tuple[tuple[str, int, str], ...] = ()
+    # (called name, call "line:column", slot, what built the argument): each argument of a call of
+    # a plain name (`train(args, train_dataset, model)`); the slot is the position ("1") or keyword,
+    # "*" for a `*args` / `**kwargs`, "" for a call without arguments; what built it is the qualified
+    # callee of the call it is (or of the call the name was last assigned from in the scope), "?"
+    # when unknown
+    arguments: tuple[tuple[str, str, str, str], ...] = ()
     # (function, pin state) for functions that return a DataLoader they build: "pinned" (pin_memory
     # given, or decided at run time), "unpinned" (not given), "false" (a literal False), "unknown" (**kwargs)
     loader_factories: tuple[tuple[str, str], ...] = ()
@@ -473,6 +480,9 @@ class _ScopeReader:
     def read(self, body: list[ast.stmt]) -> None:
         b = self.b
         for stmt, cond in _statements(body):
+            value = getattr(stmt, "value", None)
+            if isinstance(value, ast.expr):  # before the statement's own binding: `x = f(x)` passes the old x
+                self._arguments(value)
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     self._assign(target, stmt.value, stmt.lineno, cond)
@@ -521,6 +531,27 @@ class _ScopeReader:
         for name, d in self.dicts.items():
             b.kwargs_dicts.append(KwargsDict(self.scope, name, tuple(sorted(d["keys"].items())),
                                              tuple(sorted(d["cond"])), d["complete"], d["line"]))
+
+    def _arguments(self, expr: ast.expr) -> None:
+        """Record the arguments of the calls of plain project-looking names in `expr` (not builtins)."""
+        for node in ast.walk(expr):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)) or node.func.id in _BUILTINS:
+                continue
+            callee = self.b.qualify(node.func)
+            if not callee:
+                continue
+            site = f"{node.lineno}:{node.col_offset}"
+            slots = [("*", "?") if isinstance(arg, ast.Starred) else (str(i), self._builder(arg))
+                     for i, arg in enumerate(node.args)]
+            slots += [(kw.arg, self._builder(kw.value)) if kw.arg else ("*", "?") for kw in node.keywords]
+            self.b.arguments.extend((callee, site, slot, built) for slot, built in slots or [("", "")])
+
+    def _builder(self, arg: ast.expr) -> str:
+        if isinstance(arg, ast.Call):
+            return self.b.qualify(arg.func) or "?"
+        if isinstance(arg, ast.Name):
+            return self.built.get(arg.id, "?")
+        return "?"
 
     def _pattern(self, expr: ast.expr) -> tuple[str, str] | None:
         """(constant prefix, constant suffix) of a string built from pieces: "a." + x + "_m", f"a.{x}"."""
@@ -643,6 +674,7 @@ class _Builder:
         self.loops: list[LoopOver] = []
         self.returns: list[tuple[str, str]] = []
         self.returned_items: list[tuple[str, int, str]] = []
+        self.arguments: list[tuple[str, str, str, str]] = []
         self.loader_factories: list[tuple[str, str]] = []
         self.dynamic_imports: list[DynamicImport] = []
         self._tree = tree
@@ -701,7 +733,7 @@ class _Builder:
             aliases=tuple(sorted(aliases.items())), classes=tuple(self.classes),
             functions=tuple(self.functions), variables=tuple(self.variables),
             bindings=tuple(self.bindings), kwargs_dicts=tuple(self.kwargs_dicts), loops=tuple(self.loops),
-            returns=tuple(self.returns), returned_items=tuple(self.returned_items), loader_factories=tuple(self.loader_factories),
+            returns=tuple(self.returns), returned_items=tuple(self.returned_items), arguments=tuple(self.arguments), loader_factories=tuple(self.loader_factories),
             dynamic_imports=tuple(self.dynamic_imports),
             devices=_gpu_evidence(self.text),
             torch_apis=_api_evidence(self.text, aliases),
@@ -739,6 +771,9 @@ def _base_names(bases: list[ast.expr]) -> list[str]:
 def _requalify(c: ClassInfo, table: AliasTable) -> ClassInfo:
     bases = tuple(filter(None, (table.resolve(b) for b in c.bases)))
     return ClassInfo(c.name, c.line, c.end_line, bases, c.methods, c.field_count, c.decorators, c.doc)
+
+
+_BUILTINS = frozenset(dir(builtins))
 
 
 def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:

@@ -157,3 +157,55 @@ def test_a_rule_about_what_a_run_does_is_quiet_in_dead_code_and_one_about_a_defi
     run_rules = {r.code for r in load_builtin_rules() if r.quiet_in_dead_code}
     assert {"RL101", "RL102", "RL103", "RL108", "RL304", "RL501"} <= run_rules
     assert not run_rules & {"RL201", "RL202", "RL211", "RL106"}
+
+
+# PIDNet's models/others/resnet.py: a baseline's backbone kept for reference; the package's
+# `models/pidnet.py` is what the scripts import, nothing imports `others`.
+OTHERS = """\
+import torch
+
+
+def resnet18(pretrained=False):
+    model = ResNet()
+    if pretrained:
+        model.load_state_dict(torch.load("pretrained/resnet18.pth"))
+    return model
+"""
+
+
+def test_a_module_nothing_imports_or_names_is_dead_code(tmp_path):
+    """A leftover module beside the ones the project imports: no run loads from it."""
+    root = _project(tmp_path, **{"networks/__init__.py": "", "networks/mprnet.py": "class MPRNet:\n    pass\n",
+                                 "networks/others/resnet.py": OTHERS})
+    assert _lint(root) == [("utils/model_utils.py", 5, "RL501")]
+
+
+def test_a_module_a_script_imports_names_or_runs_as_main_is_alive(tmp_path):
+    files = {"networks/__init__.py": "", "networks/mprnet.py": "class MPRNet:\n    pass\n"}
+    kept = [("networks/others/resnet.py", 7, "RL501"), ("utils/model_utils.py", 5, "RL501")]
+    # imported by a script
+    root = _project(tmp_path / "a", **files, **{"networks/others/resnet.py": OTHERS,
+                                                "train.py": "from networks.others.resnet import resnet18\n"})
+    assert _lint(root) == kept
+    # named in a shell script (`python -m networks.others.resnet`)
+    root = _project(tmp_path / "b", **files, **{"networks/others/resnet.py": OTHERS,
+                                                "run.sh": "python -m networks.others.resnet\n"})
+    assert _lint(root) == kept
+    # run as a script itself, with a `__main__` guard or top to bottom (pytorch-retinanet's
+    # `scripts/get_state_dict.py`: load the ImageNet weights, convert, save)
+    main = OTHERS + "\n\nif __name__ == '__main__':\n    resnet18(True)\n"
+    root = _project(tmp_path / "c", **files, **{"networks/others/resnet.py": main})
+    assert _lint(root) == kept
+    top = OTHERS + "\n\nprint('converting')\nnet = resnet18(True)\n"
+    root = _project(tmp_path / "d", **files, **{"networks/others/resnet.py": top})
+    assert _lint(root) == kept
+
+
+def test_a_lone_module_is_not_an_orphan():
+    """A project with no import graph (a snippet, one helper file) may be that file alone."""
+    files = [("pkg/resnet.py", "pkg.resnet", frozenset({"torch", "resnet18"}))]
+    assert deadcode.orphan_modules(files, lambda rel: False, False, None) == frozenset()
+    files.append(("pkg/train.py", "pkg.train", frozenset({"pkg", "model"})))
+    assert deadcode.orphan_modules(files, lambda rel: rel == "pkg/train.py", False, None) \
+        == frozenset({("pkg/resnet.py", 1, 1 << 30)})
+    assert deadcode.orphan_modules(files, lambda rel: rel == "pkg/train.py", True, None) == frozenset()

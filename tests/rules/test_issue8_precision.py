@@ -750,6 +750,47 @@ def test_rl101_fix_keeps_the_closing_parenthesis_on_its_own_line_and_rl103_follo
     assert "img = img.to(device, non_blocking=True)" in fixed
 
 
+# -- RL102 follows a dataset through a function's parameter to what every call passes (BERT-NER's
+# `train(args, train_dataset, ...)` over `load_and_cache_examples()`'s TensorDataset; ClipCap's
+# `train(dataset, ...)` over its in-memory ClipCocoDataset)
+NER_DATA = """
+import torch
+from torch.utils.data import TensorDataset
+
+def load_and_cache_examples(args, tokenizer, data_type="train"):
+    features = torch.load(args.cache)
+    dataset = TensorDataset(features.ids, features.mask, features.labels)
+    return dataset
+"""
+NER_TRAIN = """
+import torch
+from torch.utils.data import DataLoader, RandomSampler
+from data import load_and_cache_examples
+device = torch.device("cuda")
+
+def train(args, train_dataset, model):
+    train_dataloader = DataLoader(train_dataset, sampler=RandomSampler(train_dataset), batch_size=32)
+    for batch in train_dataloader:
+        loss = model(*(t.to(device) for t in batch))
+        loss.backward()
+        optimizer.step()
+
+def main(args):
+    train_dataset = load_and_cache_examples(args, tokenizer, data_type="train")
+    train(args, train_dataset, model)
+"""
+
+
+def test_rl102_follows_a_parameter_to_the_dataset_every_call_passes():
+    assert run("RL102", NER_TRAIN, **{"data.py": NER_DATA}) == ()
+    # a second call that passes a dataset read from image files: the calls disagree, so it is reported
+    images = NER_TRAIN + "\ndef other(args):\n    train(args, torchvision.datasets.ImageFolder(args.root), model)\n"
+    assert len(run("RL102", images, **{"data.py": NER_DATA})) == 1
+    # no call seen (an entry point of another tool): reported, as before
+    lone = NER_TRAIN.replace("    train(args, train_dataset, model)\n", "")
+    assert len(run("RL102", lone, **{"data.py": NER_DATA})) == 1
+
+
 # -- RL102 reads the dataset class a factory builds for each item it returns (MixMatch's get_cifar10)
 CIFAR_FACTORY = """
 import numpy as np
