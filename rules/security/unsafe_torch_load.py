@@ -142,7 +142,12 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       wrote (`test.py --weights` reading what `train.py` saved), unless the path or the function
       says the file comes from elsewhere (`--pretrained`, `teacher`, `backbone`, `imagenet`,
       `download`). Judged on the tuned repositories (pytorch-cifar100, the GAN collections),
-      such loads were not worth a change. A user who feeds such a project someone else's
+      such loads were not worth a change. A path named for the dataset is the project's own
+      even under such a word: a released backbone's file does not vary with the dataset the
+      project trains on (awesome-semantic-segmentation-pytorch's factories, `if pretrained:
+      torch.load(get_model_file('psp_%s_%s' % (backbone, acronyms[dataset])))`, load the models
+      its train.py saved: 21 judged findings, none worth a change; its ImageNet backbones,
+      `get_model_file('xception')`, are still reported). A user who feeds such a project someone else's
       checkpoint is not seen. A document speaks for its own folder
       (`ProjectModel.publishes_weights_for`): the README of a baseline shipped in a sub-folder
       (LTSF-Linear's and PatchTST's `Pyraformer/`) or of a nested project with its own requirements
@@ -464,8 +469,13 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "a maintainer's conversion or publishing script: fixed paths, run once on files they chose"
 
         published = self.facts.model.publishes_weights_for(self.context.path)
-        if published is not None and not published.value and not words & EXTERNAL_WORDS:
-            return "the project publishes no weights: it loads what its own runs wrote"
+        if published is not None and not published.value:
+            if not words & EXTERNAL_WORDS:
+                return "the project publishes no weights: it loads what its own runs wrote"
+            if "dataset" in name_tokens(code_of(path) if path is not None else ""):
+                # a released backbone's file does not vary with the dataset the project trains on:
+                # `get_model_file('psp_%s_%s' % (backbone, acronyms[dataset]))` is a model trained on it
+                return "the project publishes no weights, and the file is named for the dataset it trained on"
         return None
 
     def _target(self) -> tuple[int, ...] | None:

@@ -82,6 +82,37 @@ def test_rl501_is_silent_where_the_project_publishes_no_weights():
     assert len(lint_text(pretrained, "test.py", RL501, facts)[1]) == 1
 
 
+# awesome-semantic-segmentation-pytorch's model factories: `pretrained=True` loads the model its own
+# train.py saved for that backbone and dataset (the README releases none); `pretrained_base` loads
+# an ImageNet backbone, whose file does not vary with the dataset.
+FACTORY = """
+import torch
+from .model_store import get_model_file
+
+def get_psp(dataset='pascal_voc', backbone='resnet50', pretrained=False, root='~/.torch/models', **kwargs):
+    model = PSPNet(datasets[dataset].NUM_CLASS, backbone=backbone, **kwargs)
+    if pretrained:
+        model.load_state_dict(torch.load(get_model_file('psp_%s_%s' % (backbone, acronyms[dataset]), root=root)))
+    return model
+
+def get_xception(pretrained=False, root='~/.torch/models', **kwargs):
+    model = Xception65(**kwargs)
+    if pretrained:
+        model.load_state_dict(torch.load(get_model_file('xception', root=root)))
+    return model
+"""
+
+
+def test_rl501_reads_a_file_named_for_the_dataset_as_the_projects_own_model_where_it_publishes_none():
+    readme = "# Semantic segmentation zoo\nTrain: `python scripts/train.py --model psp --dataset pascal_voc`\n"
+    facts = collect_facts({"core/models/psp.py": FACTORY, "README.md": readme})
+    assert [r.position.start.line for r in lint_text(FACTORY, "core/models/psp.py", RL501, facts)[1]] == [14]
+    # a project that publishes weights: the dataset-named file may be a released one
+    released = readme + "## Weights\nDownload: https://github.com/u/zoo/releases/download/v1/psp_resnet50_voc.pth\n"
+    facts = collect_facts({"core/models/psp.py": FACTORY, "README.md": released})
+    assert len(lint_text(FACTORY, "core/models/psp.py", RL501, facts)[1]) == 2
+
+
 def test_the_project_model_says_where_weights_are_published():
     facts = collect_facts({"hub.py": "from torch.hub import load_state_dict_from_url\n"
                                      "sd = load_state_dict_from_url('https://x.org/a.pth')\n"})
