@@ -104,7 +104,10 @@ def concatenation_matches(saved: frozenset[str], expr: ast.expr | None) -> bool:
     % (exp_dir, epoch)` saved: AST's `traintest.py`, three judged findings, none worth a change)?
     The concatenation's file name, its variable parts as placeholders, must have a word of its own
     and equal a saved name up to how the placeholders are written (`args.exp_dir +
-    '/models/best_audio_model.pth'` matches a save of `"%s/models/best_audio_model.pth" % exp_dir`). Load side only: reading
+    '/models/best_audio_model.pth'` matches a save of `"%s/models/best_audio_model.pth" % exp_dir`).
+    A part may be a template itself, after a folder variable: `args.outf + 'clean_data_%s_%s.pth' %
+    (net, data)` matches a save of `'%s/clean_data_%s_%s.pth' % (args.outf, net, data)` (the
+    Mahalanobis detector's dumped features: four judged findings, none worth a change). Load side only: reading
     concatenated *save* paths was tried in the seventh session and withdrawn (a generic
     `path + '/' + 'checkpoint.pth'` then matched released weights of the same name)."""
     if not (isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add)):
@@ -117,11 +120,13 @@ def concatenation_matches(saved: frozenset[str], expr: ast.expr | None) -> bool:
             stack += [e.right, e.left]
         else:
             parts.append(e)
-    text = "".join(p.value if isinstance(p, ast.Constant) and isinstance(p.value, str) else "{}" for p in parts)
+    text = _PLACEHOLDER.sub("{}", "".join(t if (t := _template(p)) is not None else "{}" for p in parts))
     name = text.replace("\\", "/").rsplit("/", 1)[-1]
     if not _PLACEHOLDER.sub("", name.rsplit(".", 1)[0]).strip("_-. "):
         return False
-    return any(k.startswith("file:") and _PLACEHOLDER.sub("{}", k[5:]) == name for k in saved)
+    # with no `/`, a leading variable is the folder (`args.outf`, ending in one)
+    names = {name, name[2:]} if "/" not in text and name.startswith("{}") else {name}
+    return any(k.startswith("file:") and _PLACEHOLDER.sub("{}", k[5:]) in names for k in saved)
 
 
 def path_keys(expr: ast.expr, scope: str, opened: Mapping[str, ast.expr] | None = None) -> frozenset[str]:

@@ -28,6 +28,8 @@ EXTERNAL_WORDS = frozenset({"pretrained", "pretrain", "teacher", "finetune", "ba
 MAINTAINER_WORDS = frozenset({"convert", "conversion", "converter", "publish"})
 # Text that says a script takes input from its user on the command line.
 COMMAND_LINE_NEEDLES = ("add_argument", "argparse", "sys.argv", "click.", "fire.Fire", "flags.DEFINE", "typer")
+# Words of an object whose state only a run has: what `x.load_state_dict(torch.load(p))` restores.
+RUN_STATE_WORDS = frozenset({"optimizer", "optim", "opt", "scheduler", "sched", "scaler", "criterion"})
 # Conversions that only make sense for data: a loaded tensor turned into an array is a sample.
 DATA_METHODS = frozenset({"numpy", "tolist"})
 
@@ -75,7 +77,10 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       built by `+` whose file name is such a name up to its placeholders (`exp_dir +
       '/models/audio_model.' + str(epoch) + '.pth'` where the training saves
       `"%s/models/audio_model.%d.pth" % (exp_dir, epoch)`: AST, three judged findings, none worth a
-      change; `checkpoints.concatenation_matches`). A bare name (`path`) matches only a save
+      change; `checkpoints.concatenation_matches`), also when a part is a template of its own after
+      a folder variable (`args.outf + 'clean_data_%s_%s.pth' % (net, data)` where `ADV_Samples.py`
+      saves `'%s/clean_data_%s_%s.pth' % (args.outf, net, data)`: the Mahalanobis detector, four
+      judged findings, none worth a change). A bare name (`path`) matches only a save
       in the same function of the same file; a save of a name bound to a path in its function
       counts as a save of that path (`latest = osp.join(weights_to, "latest.pt")`, then
       `torch.save(checkpoint, latest)`); a load of a parameter or an `opt.<dest>` whose
@@ -101,6 +106,13 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       `load_start_epoch(path)`, called under `if opt.resume:` and nowhere else: two judged findings,
       not worth a change; its `load_checkpoint`, which the test scripts also call on the released
       weights, is still reported);
+    - the state of a run's optimizer, LR scheduler, grad scaler or loss
+      (`optimizer.load_state_dict(torch.load(p))`, `center_criterion.load_state_dict(...)`): what a
+      run resumes, never released weights (reid-strong-baseline's and self-critical's resume
+      branches: five judged findings, none worth a change);
+    - a Replicate predictor (a file that imports `cog`): `Predictor.setup()` loads the files its
+      image was built with, chosen by whoever builds it (ClipCap's, ALBEF's and MDM's
+      `predict.py`: three judged findings, none worth a change);
     - a load unpacked into several names where the project saves a list/tuple bundle
       (`model, criterion, optimizer = torch.load(f)`), assigned to a name the code then uses as
       a module, or whose item the code uses as one (`model = torch.load(f)`, `model.eval()`;
@@ -249,6 +261,7 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         self._orelse: set[int] = set()
         self._targets: dict[int, cst.BaseExpression] = {}  # id(assigned value) -> its target
         self._data: set[int] = set()  # loads whose result is converted to an array (`torch.load(p).numpy()`)
+        self._load_state_dict_of: dict[int, cst.Call] = {}  # id(load) -> the `x.load_state_dict(load)` it feeds
 
     # -- where the load sits -------------------------------------------------------------------
     def visit_With(self, node: cst.With) -> None:
@@ -422,6 +435,17 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         return any(c is not node and self.is_name(c.func, *TORCH_LOAD) and (a := argument(c, "f", 0)) is not None
                    and code_of(a.value) == written and self._keys_read(c) & keys for c in calls(scope))
 
+    def _restores_run_state(self, node: cst.Call) -> bool:
+        """`optimizer.load_state_dict(torch.load(p))`, `scheduler.load_state_dict(...)`,
+        `center_criterion.load_state_dict(...)`: the load feeds the state of a training run's
+        optimizer, LR scheduler, grad scaler or loss (reid-strong-baseline's, self-critical's and
+        CPC's resume branches: six judged findings, none worth a change)."""
+        outer = self._load_state_dict_of.get(id(node))
+        if outer is None:
+            return False
+        tokens = set(name_tokens((dotted(receiver(outer)) or "").rsplit(".", 1)[-1]))
+        return bool(tokens & RUN_STATE_WORDS)
+
     def _maintainer_script(self) -> bool:
         """A conversion or publishing script that takes nothing from its user: its path says so
         (`scripts/model_conversion/convert_models.py`, `publish_models.py`) and it reads no
@@ -449,6 +473,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "a file this project's run writes (the same path is handed to a save_path= argument)"
         if path is not None and self._option_default_keys(path) & self.facts.saved_files:
             return "by default a file this project saves (the command-line option's default)"
+        if self._restores_run_state(node):
+            return "the state of an optimizer, scheduler or loss: what a run resumes, never released weights"
         target = self._targets.get(id(node))
         if isinstance(target, (cst.Tuple, cst.List)) and self.facts.saves_bundles:
             return "a bundle of objects this project saves"
@@ -467,6 +493,9 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "a checkpoint conversion: it rewrites a file the user already trains with"
         if self._maintainer_script():
             return "a maintainer's conversion or publishing script: fixed paths, run once on files they chose"
+        info = self.facts.model.infos.get(self.context.path)
+        if info is not None and any(m == "cog" or m.startswith("cog.") for m in info.imports):
+            return "a Replicate (cog) predictor: it loads the files its image was built with"
 
         published = self.facts.model.publishes_weights_for(self.context.path)
         if published is not None and not published.value:
@@ -515,6 +544,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             self._type_error_handlers -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
+        if method_name(node) == "load_state_dict" and node.args and isinstance(node.args[0].value, cst.Call):
+            self._load_state_dict_of[id(node.args[0].value)] = node
         if method_name(node) in DATA_METHODS and isinstance(receiver(node), cst.Call):
             self._data.add(id(receiver(node)))
         if method_name(node) == "get" and isinstance(receiver(node), cst.Call) and node.args:

@@ -2019,6 +2019,45 @@ def wa_model(exp_dir, start_epoch, end_epoch):
     assert len(run("RL501", other, "src/traintest.py")) == 1
 
 
+
+def test_rl501_reads_a_template_after_a_folder_variable_in_a_concatenation():
+    """The Mahalanobis detector's `ADV_Samples.py` saves `'%s/clean_data_%s_%s.pth' % (args.outf,
+    ...)`; `ADV_Generate_LID_Mahalanobis.py` loads `args.outf + 'clean_data_%s_%s.pth' % (...)`
+    (4 judged findings, none worth a change). Another file name is still reported."""
+    saves = "import torch\ntorch.save(clean, '%s/clean_data_%s_%s.pth' % (args.outf, args.net_type, args.dataset))\n"
+    load = "import torch\nclean = torch.load(args.outf + 'clean_data_%s_%s.pth' % (args.net_type, args.dataset))\n"
+    assert run("RL501", load, "ADV_Generate.py", **{"ADV_Samples.py": saves}) == ()
+    other = load.replace("clean_data_", "resnet_cifar10_")
+    assert len(run("RL501", other, "ADV_Generate.py", **{"ADV_Samples.py": saves})) == 1
+
+
+def test_rl501_leaves_the_state_of_an_optimizer_scheduler_or_loss_alone():
+    """reid-strong-baseline resumes `optimizer.load_state_dict(torch.load(path_to_optimizer))` and
+    `center_criterion.load_state_dict(...)`: a run's own state, never released weights."""
+    source = """
+import torch
+model.load_state_dict(torch.load(cfg.MODEL.PRETRAIN_PATH))
+optimizer.load_state_dict(torch.load(path_to_optimizer))
+center_criterion.load_state_dict(torch.load(path_to_center_param))
+lr_scheduler.load_state_dict(torch.load(path_to_scheduler))
+"""
+    assert [r.position.start.line for r in run("RL501", source)] == [3]
+
+
+def test_rl501_leaves_a_replicate_predictor_alone():
+    """A cog `Predictor.setup()` loads the files its image was built with (ClipCap's and ALBEF's
+    `predict.py`: judged not worth a change); the same load in a script is reported."""
+    source = """
+import torch
+from cog import BasePredictor, Path
+class Predictor(BasePredictor):
+    def setup(self):
+        self.model.load_state_dict(torch.load("coco_weights.pt", map_location="cpu"))
+"""
+    assert run("RL501", source, "predict.py") == ()
+    assert len(run("RL501", source.replace("from cog import BasePredictor, Path", "BasePredictor = object"),
+                   "predict.py")) == 1
+
 POSE_DECODER = '''
 from collections import OrderedDict
 import torch
