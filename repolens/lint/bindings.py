@@ -126,6 +126,19 @@ class BindingTracker:
         for p in (*params.posonly_params, *params.params, *params.kwonly_params):
             self.assigned[p.name.value] = p.name  # a parameter hides outer assignments
 
+    def parameter_position(self, expr: cst.CSTNode | None) -> tuple[int, str] | None:
+        """(position, name) when `expr` is a parameter of the module-level function it sits in, as
+        `assigned` gives it (a parameter is bound to its own name node): what every call of that
+        function passes there is the project model's to say (`ProjectModel.argument_builder`)."""
+        self._ensure_tracker()
+        if not isinstance(expr, cst.Name) or len(self.function_nodes) != 1 or self.class_stack:
+            return None
+        params = self.function_nodes[0].params
+        for i, p in enumerate((*params.posonly_params, *params.params)):
+            if p.name is expr:
+                return i, p.name.value
+        return None
+
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.function_stack.pop()
         self.function_nodes.pop()

@@ -286,7 +286,7 @@ def dataset_class_name(call: cst.Call, tracker: BindingTracker) -> str | None:
         built = model.returned_call(model.qualify(written, rel), rel) if written else None
         return built.rsplit(".", 1)[-1] if built else call_name(expr)
     key = cst_dotted_name(expr) if expr is not None else None
-    param = _parameter_of(tracker, expr)
+    param = tracker.parameter_position(expr)
     if param is not None:
         # `def train(args, train_dataset, model)`: what every call of the function passes for it
         model, rel = tracker.facts.model, tracker.context.path  # type: ignore[attr-defined]
@@ -299,18 +299,6 @@ def dataset_class_name(call: cst.Call, tracker: BindingTracker) -> str | None:
         model, rel = tracker.facts.model, tracker.context.path  # type: ignore[attr-defined]
         built = model.returned_item(model.qualify(written, rel), index, rel) if written else None
         return built.rsplit(".", 1)[-1] if built else None
-    return None
-
-
-def _parameter_of(tracker: BindingTracker, expr: cst.CSTNode | None) -> tuple[int, str] | None:
-    """(position, name) when `expr` is a parameter of the module-level function it sits in (what
-    `BindingTracker` binds a parameter to: its own name node)."""
-    if not isinstance(expr, cst.Name) or len(tracker.function_nodes) != 1 or tracker.class_stack:
-        return None
-    params = tracker.function_nodes[0].params
-    for i, p in enumerate((*params.posonly_params, *params.params)):
-        if p.name is expr:
-            return i, p.name.value
     return None
 
 

@@ -588,6 +588,23 @@ class ProjectModel:
         or of a project factory, what that returns (`TensorDataset` through
         `load_and_cache_examples`). None when no call is seen, or the calls disagree, or one passes
         something else, or passes it through `*args` / `**kwargs` or leaves the default."""
+        built = self._argument(rel, function, index, name)
+        if built is None:
+            return None
+        built = built.partition("#")[0]
+        return self.returned_call(built) or built
+
+    def argument_loader_pin(self, rel: str, function: str, index: int, name: str) -> str | None:
+        """The pin state ("pinned", "unpinned", "false", "unknown") of the DataLoader every call of
+        the project function `function` of `rel` builds and passes for its parameter `name`, or
+        None (see `argument_builder`; loaders a factory returns: `loader_factory_pin`)."""
+        built = self._argument(rel, function, index, name)
+        if built is None:
+            return None
+        callee, _, state = built.partition("#")
+        return state or self.loader_factory_pin(callee)
+
+    def _argument(self, rel: str, function: str, index: int, name: str) -> str | None:
         sites = self._call_sites.get((rel, function))
         if not sites:
             return None
@@ -595,9 +612,7 @@ class ProjectModel:
         if len(builders) != 1:
             return None
         built = builders.pop()
-        if built in ("?", "*"):
-            return None
-        return self.returned_call(built) or built
+        return None if built in ("?", "*") else built
 
     def returned_item(self, qualified: str, index: int, from_rel: str | None = None) -> str | None:
         """What item `index` of the tuple the project function `qualified` returns was built by (the

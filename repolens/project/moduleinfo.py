@@ -547,11 +547,16 @@ class _ScopeReader:
             self.b.arguments.extend((callee, site, slot, built) for slot, built in slots or [("", "")])
 
     def _builder(self, arg: ast.expr) -> str:
-        if isinstance(arg, ast.Call):
-            return self.b.qualify(arg.func) or "?"
-        if isinstance(arg, ast.Name):
-            return self.built.get(arg.id, "?")
-        return "?"
+        """What built an argument: a qualified callee; a DataLoader's with its pin state after a `#`
+        (`torch.utils.data.DataLoader#false`: PIDNet's tools/train.py hands `train()` of
+        utils/function.py a loader built with `pin_memory=False`)."""
+        call = arg if isinstance(arg, ast.Call) else self.built_calls.get(arg.id) if isinstance(arg, ast.Name) else None
+        if call is None or (isinstance(arg, ast.Name) and arg.id not in self.built):
+            return "?"
+        callee = self.b.qualify(call.func)
+        if not callee:
+            return "?"
+        return f"{callee}#{_pin_state(call)}" if callee in frameworks.DATALOADER else callee
 
     def _pattern(self, expr: ast.expr) -> tuple[str, str] | None:
         """(constant prefix, constant suffix) of a string built from pieces: "a." + x + "_m", f"a.{x}"."""
@@ -574,15 +579,8 @@ class _ScopeReader:
 
     def _loader_factory(self, callee: str, call: ast.Call) -> None:
         """Record the pin state of a DataLoader this scope builds and returns (`get_loader()`)."""
-        if callee not in frameworks.DATALOADER:
-            return
-        kws = {kw.arg: kw.value for kw in call.keywords}
-        pin = kws.get("pin_memory", call.args[7] if len(call.args) > 7 else None)
-        if pin is None:
-            state = "unknown" if None in kws or any(isinstance(a, ast.Starred) for a in call.args) else "unpinned"
-        else:
-            state = "false" if isinstance(pin, ast.Constant) and pin.value is False else "pinned"
-        self.b.loader_factories.append((self.scope, state))
+        if callee in frameworks.DATALOADER:
+            self.b.loader_factories.append((self.scope, _pin_state(call)))
 
     def _assign(self, target: ast.expr, value: ast.expr, line: int, cond: bool) -> None:
         b = self.b
@@ -774,6 +772,16 @@ def _requalify(c: ClassInfo, table: AliasTable) -> ClassInfo:
 
 
 _BUILTINS = frozenset(dir(builtins))
+
+
+def _pin_state(call: ast.Call) -> str:
+    """A DataLoader call's pin state: "pinned" (pin_memory given, or decided at run time),
+    "unpinned" (not given), "false" (a literal False), "unknown" (it may be in **kwargs)."""
+    kws = {kw.arg: kw.value for kw in call.keywords}
+    pin = kws.get("pin_memory", call.args[7] if len(call.args) > 7 else None)
+    if pin is None:
+        return "unknown" if None in kws or any(isinstance(a, ast.Starred) for a in call.args) else "unpinned"
+    return "false" if isinstance(pin, ast.Constant) and pin.value is False else "pinned"
 
 
 def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:

@@ -123,7 +123,10 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
     course helpers, 21 judged not worth; until the eleventh session a plain `DataLoader(...)` counted
     as pinning, because RL101's fix pins it): wherever its loader comes from (a parameter
     of `train(args, model, trainloader, ...)` fed by a caller in another file, as in
-    MedicalZooPytorch), it is not pinned. A library's DataLoader subclass that keeps DataLoader's
+    MedicalZooPytorch), it is not pinned. A parameter of a module-level function that every call
+    in the project (another file's included) passes the same kind of loader has that loader's pin
+    state (`ProjectModel.argument_loader_pin`: PIDNet's tools/train.py hands `train()` of
+    utils/function.py a loader built with `pin_memory=False`: judged not worth a change). A library's DataLoader subclass that keeps DataLoader's
     `pin_memory=False` default (torch_geometric's and DGL's graph loaders, MONAI's DataLoader) is
     not pinned unless its call says `pin_memory=True` (DGMC's examples: 4 judged findings, none worth
     a change); loaders a project function builds and returns together (`train_loader, valid_loader,
@@ -259,6 +262,12 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
             known = next(iter(self._file_loaders[name][0]))
         if known is not None and known != EXTERNAL:
             return known
+        param = self.parameter_position(self.assigned.get(name))
+        if param is not None:
+            # `def train(..., trainloader, ...)` called from another file with the loader it built
+            passed = self.facts.model.argument_loader_pin(self.context.path, self.function_stack[-1], *param)
+            if passed is not None:
+                return passed
         return (known or UNKNOWN) if _loader_named(expr) else None
 
     def _batch_names(self) -> set[str]:

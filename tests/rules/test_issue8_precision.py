@@ -2031,6 +2031,38 @@ def test_rl501_reads_a_template_after_a_folder_variable_in_a_concatenation():
     assert len(run("RL501", other, "ADV_Generate.py", **{"ADV_Samples.py": saves})) == 1
 
 
+# PIDNet: tools/train.py builds `trainloader = DataLoader(..., pin_memory=False)` and hands it to
+# `train()` of utils/function.py, whose loop copies with `.cuda()`: non_blocking alone does nothing.
+PID_FUNCTION = """
+import torch
+def train(config, epoch, trainloader, optimizer, model):
+    model.train()
+    for i_iter, batch in enumerate(trainloader):
+        images, labels = batch
+        images = images.cuda()
+        loss = model(images, labels.long().cuda())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+PID_TRAIN = """
+import torch
+from utils.function import train
+def main():
+    trainloader = torch.utils.data.DataLoader(train_dataset, batch_size=12, shuffle=True, num_workers=6,
+                                              pin_memory={pin}, drop_last=True)
+    for epoch in range(100):
+        train(config, epoch, trainloader, optimizer, model)
+"""
+
+
+def test_rl103_reads_the_pin_state_of_the_loader_another_file_passes_in():
+    def lines(pin):
+        others = {"tools/train.py": PID_TRAIN.format(pin=pin), "utils/__init__.py": ""}
+        return [r.position.start.line for r in run_pixels("RL103", PID_FUNCTION, "utils/function.py", **others)]
+    assert lines("False") == []
+    assert lines("True") == [7]
+
 def test_rl501_leaves_the_state_of_an_optimizer_scheduler_or_loss_alone():
     """reid-strong-baseline resumes `optimizer.load_state_dict(torch.load(path_to_optimizer))` and
     `center_criterion.load_state_dict(...)`: a run's own state, never released weights."""
