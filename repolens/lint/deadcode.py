@@ -1,6 +1,4 @@
-"""Code that never runs: functions and classes of a helper module that nothing in the project names,
-and modules of a package that nothing imports, names or runs (`orphan_modules`: MedicalZooPytorch's
-`viz_old.py`, a model zoo's reference copy that the package left behind).
+"""Code that never runs: functions and classes of a helper module that nothing in the project names.
 
 A rule about what a run does (`Rule.quiet_in_dead_code`: a loader it builds, a loop it runs, a file
 it loads or saves: RL101-RL103, RL108, RL301-RL305, RL317, RL323-RL326, RL403, RL405, RL406, RL501,
@@ -27,6 +25,11 @@ What is never called dead:
   `Dataset` and `object` (a Lightning module, a callback, a test case: called by name);
 - in a project that is a package (a setup.py, or a pyproject with a [project] table), any public
   name: it may be API that the project's users call. Only `_private` ones can be dead there.
+
+Tried and withdrawn (twelfth session): whole modules of a package that nothing imports, names or
+runs (MedicalZooPytorch's `viz_old.py`). On the tuned set it silenced two findings, both judged not
+worth a change, but a held-out set lost an RL501 finding judged worth acting on: a module no file
+names may still be one that users import themselves.
 
 What it cannot see: a function reached only through a name built at run time
 (`getattr(module, "load_" + kind)`) is taken for dead when "load_x" is written nowhere.
@@ -126,37 +129,6 @@ def dead_spans(per_file: Iterable[tuple[str, tuple[tuple[str, int, int], ...], f
         return frozenset()
     named = elsewhere(frozenset(d[0] for _, d in candidates)) if elsewhere is not None else frozenset()
     return frozenset((rel, d[1], d[2]) for rel, d in candidates if d[0] not in named)
-
-
-def orphan_modules(files: Iterable[tuple[str, str, frozenset[str]]], imported: Callable[[str], bool], library: bool,
-                   elsewhere: Callable[[frozenset[str]], frozenset[str]] | None) -> frozenset[tuple[str, int, int]]:
-    """(file, 1, a line past its end) of each orphan module: a module of a package folder
-    (`lib/visual3D_temp/viz_old.py`, not a top-level script, not an `__init__.py`) that no project
-    file imports, statically or through an `importlib` pattern, that is no script (no `__main__`:
-    the caller leaves those out), and whose name no other file, config, shell script or document
-    holds (`python -m lib.tools.x`, a registry string, a README line). Nothing runs it: a leftover
-    (`viz_old.py`, a baseline's reference copy nothing imports). `files`: (path, dotted module,
-    identifiers the file holds) for every file, the module "" for a file that cannot be one (not
-    parsed, or run as a script). Not in a project
-    that is a package: a public module may be its users' API."""
-    files = list(files)
-    if library:
-        return frozenset()
-    # the package's folder, or its parent, holds a module the project does import: the project has
-    # an import graph this module is left out of (a lone helper file may be the whole project)
-    used = {rel.rpartition("/")[0] for rel, _, _ in files if imported(rel)}
-    candidates = {rel: module.rsplit(".", 1)[-1] for rel, module, _ in files
-                  if "." in module and not rel.endswith("__init__.py") and not imported(rel)
-                  and (rel.rpartition("/")[0] in used or rel.rpartition("/")[0].rpartition("/")[0] in used)}
-    if not candidates:
-        return frozenset()
-    named = elsewhere(frozenset(candidates.values())) if elsewhere is not None else frozenset()
-    out = set()
-    for rel, stem in candidates.items():
-        if stem in named or any(stem in mentions for other, _, mentions in files if other != rel):
-            continue
-        out.add((rel, 1, 1 << 30))
-    return frozenset(out)
 
 
 def mentions_in_texts(texts: Mapping[str, str], names: frozenset[str]) -> frozenset[str]:

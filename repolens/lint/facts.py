@@ -141,7 +141,6 @@ class FileFacts:
     # line), and every other identifier the file holds (`deadcode`: is a helper named anywhere?)
     unreferenced_defs: tuple[tuple[str, int, int], ...] = ()
     mentions: frozenset[str] = frozenset()
-    runs_as_script: bool = True  # run directly, not only imported (`_runs_as_script`, `deadcode.orphan_modules`)
     # (line, 1-based column, message) when `ast` cannot parse the file: lets the engine report
     # RL000 for a file whose parse the text pre-filter skipped
     syntax_error: tuple[int, int, str] | None = None
@@ -656,19 +655,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         loads_checkpoints=loads_checkpoints,
         unreferenced_defs=unreferenced[0],
         mentions=unreferenced[1],
-        runs_as_script=_runs_as_script(tree, text),
         syntax_error=syntax_error,
     )
-
-
-def _runs_as_script(tree: ast.Module | None, text: str) -> bool:
-    """The file is run, not only imported: a `__main__` guard, or statements at module level that
-    do something (a call, a loop, a `with`: `scripts/get_state_dict.py` loading and converting
-    weights top to bottom). A file that cannot be parsed counts as one (nothing is known)."""
-    if tree is None or "__main__" in text:
-        return True
-    return any(isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith))
-               or isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) for stmt in tree.body)
 
 
 def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declaration] | None = None,
@@ -685,10 +673,6 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
                          released_weights, config_values)
     dead = deadcode.dead_spans(((f.path, f.unreferenced_defs, f.mentions) for f in per_file),
                                lambda rel: bool(model.importers.get(rel)), package, named_elsewhere)
-    dead |= deadcode.orphan_modules(
-        [(f.path, f.info.module if f.info is not None and f.info.parsed and not f.runs_as_script else "", f.mentions)
-         for f in per_file],
-        lambda rel: bool(model.importers.get(rel)) or rel in model.dynamically_imported, package, named_elsewhere)
     return ProjectFacts(
         model=model,
         dead_code=dead,

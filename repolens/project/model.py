@@ -679,12 +679,6 @@ class ProjectModel:
         """Every loop of the project over an attribute or name called `attr`, with its file."""
         return self._loops_by_attr.get(attr, [])
 
-    @cached_property
-    def dynamically_imported(self) -> frozenset[str]:
-        """The repository files some `importlib.import_module` of the project may load."""
-        return frozenset(target for rel, info in self.infos.items() for scope in {d.scope for d in info.dynamic_imports}
-                         for target in self.dynamic_targets(rel, scope))
-
     def dynamic_targets(self, rel: str, scope: str) -> list[str]:
         """The repository modules an `importlib.import_module` in `scope` of `rel` may load (rels)."""
         info = self.infos.get(rel)
