@@ -100,7 +100,9 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       lost findings judged worth acting on: an option whose help says it resumes (MONAI's
       `--checkpoint` "start training from saved checkpoint", ninth session: 5 lost), a folder or
       epoch to start from (`opt.start_from`, `load_start_epoch`, tenth session: 1 lost) and a unit
-      test's load (tenth session: 3 lost);
+      test's load (tenth session: 3 lost), a Replicate predictor's (a file that imports `cog`,
+      whose `Predictor.setup()` loads the files its image is built with: three tuned findings
+      judged not worth a change, but two held-out ones judged worth acting on, twelfth session);
       or the enclosing function is one the project calls only when resuming
       (`ProjectFacts.resume_only_callees`: Uformer's `load_optim(optimizer, path)` and
       `load_start_epoch(path)`, called under `if opt.resume:` and nowhere else: two judged findings,
@@ -110,9 +112,6 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       (`optimizer.load_state_dict(torch.load(p))`, `center_criterion.load_state_dict(...)`): what a
       run resumes, never released weights (reid-strong-baseline's and self-critical's resume
       branches: five judged findings, none worth a change);
-    - a Replicate predictor (a file that imports `cog`): `Predictor.setup()` loads the files its
-      image was built with, chosen by whoever builds it (ClipCap's, ALBEF's and MDM's
-      `predict.py`: three judged findings, none worth a change);
     - a load unpacked into several names where the project saves a list/tuple bundle
       (`model, criterion, optimizer = torch.load(f)`), assigned to a name the code then uses as
       a module, or whose item the code uses as one (`model = torch.load(f)`, `model.eval()`;
@@ -493,9 +492,6 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "a checkpoint conversion: it rewrites a file the user already trains with"
         if self._maintainer_script():
             return "a maintainer's conversion or publishing script: fixed paths, run once on files they chose"
-        info = self.facts.model.infos.get(self.context.path)
-        if info is not None and any(m == "cog" or m.startswith("cog.") for m in info.imports):
-            return "a Replicate (cog) predictor: it loads the files its image was built with"
 
         published = self.facts.model.publishes_weights_for(self.context.path)
         if published is not None and not published.value:

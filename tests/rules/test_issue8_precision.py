@@ -2076,9 +2076,10 @@ lr_scheduler.load_state_dict(torch.load(path_to_scheduler))
     assert [r.position.start.line for r in run("RL501", source)] == [3]
 
 
-def test_rl501_leaves_a_replicate_predictor_alone():
-    """A cog `Predictor.setup()` loads the files its image was built with (ClipCap's and ALBEF's
-    `predict.py`: judged not worth a change); the same load in a script is reported."""
+def test_rl501_still_reports_a_replicate_predictors_load():
+    """Tried and withdrawn: a cog `Predictor.setup()` loads the files its image is built with
+    (ClipCap's and ALBEF's `predict.py`, judged not worth a change), but two held-out findings in
+    such files were judged worth acting on."""
     source = """
 import torch
 from cog import BasePredictor, Path
@@ -2086,9 +2087,8 @@ class Predictor(BasePredictor):
     def setup(self):
         self.model.load_state_dict(torch.load("coco_weights.pt", map_location="cpu"))
 """
-    assert run("RL501", source, "predict.py") == ()
-    assert len(run("RL501", source.replace("from cog import BasePredictor, Path", "BasePredictor = object"),
-                   "predict.py")) == 1
+    assert len(run("RL501", source, "predict.py")) == 1
+
 
 POSE_DECODER = '''
 from collections import OrderedDict
