@@ -587,7 +587,11 @@ class ProjectModel:
         `main()` builds `dataset = ClipCocoDataset(...)` and calls `train(dataset, model, args)`),
         or of a project factory, what that returns (`TensorDataset` through
         `load_and_cache_examples`). None when no call is seen, or the calls disagree, or one passes
-        something else, or passes it through `*args` / `**kwargs` or leaves the default."""
+        something else, or passes it through `*args` / `**kwargs` or leaves the default. Calls are
+        read in a module's and its functions' and methods' statements, by a plain name or through
+        an imported module (`function.train(...)`); not inside nested functions or lambdas, nor
+        through a name bound at run time (`fn = train; fn(...)`): a function also called that way
+        is answered from its other calls."""
         built = self._argument(rel, function, index, name)
         if built is None:
             return None

@@ -533,12 +533,16 @@ class _ScopeReader:
                                              tuple(sorted(d["cond"])), d["complete"], d["line"]))
 
     def _arguments(self, expr: ast.expr) -> None:
-        """Record the arguments of the calls of plain project-looking names in `expr` (not builtins)."""
+        """Record the arguments of the calls in `expr` that may be of project functions: a plain name
+        (not a builtin), or an attribute of an imported module (`function.train(...)`) other than
+        the common libraries'."""
         for node in ast.walk(expr):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)) or node.func.id in _BUILTINS:
+            if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)) \
+                    or isinstance(node.func, ast.Name) and node.func.id in _BUILTINS:
                 continue
             callee = self.b.qualify(node.func)
-            if not callee:
+            if not callee or callee.partition(".")[0] in _LIBRARY_ROOTS or isinstance(node.func, ast.Attribute) \
+                    and callee == ast_dotted_name(node.func):  # `self.f()`, `x.append()`: no import behind it
                 continue
             site = f"{node.lineno}:{node.col_offset}"
             slots = [("*", "?") if isinstance(arg, ast.Starred) else (str(i), self._builder(arg))
@@ -772,6 +776,12 @@ def _requalify(c: ClassInfo, table: AliasTable) -> ClassInfo:
 
 
 _BUILTINS = frozenset(dir(builtins))
+# Modules whose functions are never the project's: their calls are not recorded as call sites.
+_LIBRARY_ROOTS = frozenset({"torch", "numpy", "os", "sys", "math", "random", "json", "time", "re", "logging", "copy",
+                            "shutil", "pickle", "collections", "itertools", "functools", "torchvision", "PIL", "cv2",
+                            "scipy", "sklearn", "matplotlib", "pandas", "tqdm", "argparse", "glob", "yaml", "h5py",
+                            "warnings", "datetime", "pathlib", "subprocess", "typing", "tensorflow", "transformers",
+                            "timm", "einops", "wandb", "tensorboardX", "torchaudio", "skimage", "imageio", "lmdb"})
 
 
 def _pin_state(call: ast.Call) -> str:
