@@ -353,7 +353,7 @@ class ProjectModel:
                 sorted(info.loader_factories),
                 sorted(info.returned_items),  # returned_item: the dataset classes a factory returns
                 sorted(info.returns),  # returned_call: the dataset class a factory builds and returns
-                sorted(info.arguments),  # argument_builder: what each call site passes
+                _call_shapes(info.arguments),  # argument_builder: what the call sites pass (not where)
                 bool(info.devices),  # gpu_near: a file's GPU use changes its neighbours' answers
             ])
         sizes = sorted((rel, s.kind, s.value, s.channels) for rel, info in self.infos.items() for s in info.sizes)
@@ -706,3 +706,14 @@ class ProjectModel:
             if b.owner == owner and b.attr == attr:
                 return b.value
         return None
+
+
+def _call_shapes(arguments: tuple[tuple[str, str, str, str], ...]) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """A file's call sites as what they pass, without where they are (`ModuleInfo.arguments`): a
+    line shift or another call passing the same things leaves cross-file answers, and so the
+    other files' cached results, as they were."""
+    sites: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for name, at, slot, built in arguments:
+        sites.setdefault((name, at), []).append((slot, built))
+    return sorted({(name, tuple(sorted(passed))) for (name, _), passed in sites.items()})
+

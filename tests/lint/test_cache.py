@@ -223,3 +223,16 @@ def test_an_image_reader_in_another_file_invalidates_the_cached_results(project)
     assert [f.path for f in run(project, selection={"select": ["RL101"]}).findings] == []
     data.write_text("import json\nfrom PIL import Image\nimg = Image.open(path)\n")
     assert [f.path for f in run(project, selection={"select": ["RL101"]}).findings] == ["train.py"]
+
+
+def test_a_line_shift_above_a_call_of_a_project_function_keeps_the_other_files_cached(project):
+    """What each call passes is a cross-file answer (`ProjectModel.argument_builder`); where the call
+    sits is not: moving it must not relint the project."""
+    write(project / "data.py", "def train(args, dataset):\n    return dataset\n")
+    main = write(project / "main.py", "from data import train\ntrain(args, Images(root))\n")
+    run(project)
+    main.write_text("from data import train\n\n\ntrain(args, Images(root))\n")
+    again = run(project)
+    assert again.parsed_files == 1 and again.cached_files == 1
+    main.write_text("from data import train\n\n\ntrain(args, TensorDataset(x))\n")  # what it passes changed
+    assert run(project).parsed_files == 2
