@@ -139,6 +139,27 @@ class BindingTracker:
                 return i, p.name.value
         return None
 
+    def constructor_parameter(self, expr: cst.CSTNode | None, module: cst.Module | None) -> tuple[str, int, str] | None:
+        """(class, position, name) when `expr` is `self.<attr>` in a method of a module-level class
+        whose `__init__` sets that attribute from one of its parameters (`self.train_dataset =
+        train_dataset`): what every construction of the class passes there is the project model's
+        to say (`ProjectModel.argument_builder` with the class). Position counts after `self`."""
+        self._ensure_tracker()
+        if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self") \
+                or len(self.class_stack) != 1 or module is None:
+            return None
+        cls = next((c for c in module.body if isinstance(c, cst.ClassDef) and c.name.value == self.class_stack[0]), None)
+        body = cls.body.body if cls is not None and isinstance(cls.body, cst.IndentedBlock) else ()
+        init = next((f for f in body if isinstance(f, cst.FunctionDef) and f.name.value == "__init__"), None)
+        if init is None:
+            return None
+        params = [p.name.value for p in (*init.params.posonly_params, *init.params.params)][1:]
+        for n in walk(init):
+            if isinstance(n, cst.Assign) and len(n.targets) == 1 and isinstance(n.value, cst.Name) \
+                    and cst_dotted_name(n.targets[0].target) == f"self.{expr.attr.value}" and n.value.value in params:
+                return self.class_stack[0], params.index(n.value.value), n.value.value
+        return None
+
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.function_stack.pop()
         self.function_nodes.pop()

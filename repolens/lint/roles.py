@@ -277,6 +277,12 @@ def dataset_class_name(call: cst.Call, tracker: BindingTracker) -> str | None:
     dataset = dataloader_arg(call, "dataset")
     if dataset is None:
         return None
+    ctor = tracker.constructor_parameter(dataset.value, tracker.context.module)  # type: ignore[attr-defined]
+    if ctor is not None:
+        # `DataLoader(self.train_dataset)` where `__init__` stored its `train_dataset` parameter
+        model, rel = tracker.facts.model, tracker.context.path  # type: ignore[attr-defined]
+        built = model.argument_builder(rel, *ctor)
+        return built.rsplit(".", 1)[-1] if built else None
     expr = _resolved_dataset(dataset.value, tracker.assigned)
     if isinstance(expr, cst.Call):
         # `train_dataset = load_and_cache_examples(...)`: the class the project factory builds and

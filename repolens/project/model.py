@@ -568,8 +568,9 @@ class ProjectModel:
 
     @cached_property
     def _call_sites(self) -> dict[tuple[str, str], list[dict[str, str]]]:
-        """(file, function) of each project function called by a plain name -> the arguments of
-        each call site ({slot: what built the argument}), from every file's `arguments`."""
+        """(file, function or class) of each project function or class called -> the arguments of
+        each call site ({slot: what built the argument}), from every file's `arguments`; a class's
+        are its constructor's (`Trainer(args, train_dataset)`)."""
         out: dict[tuple[str, str], list[dict[str, str]]] = {}
         for rel, info in self.infos.items():
             sites: dict[tuple[str, str], dict[str, str]] = {}
@@ -577,13 +578,14 @@ class ProjectModel:
                 sites.setdefault((name, at), {})[slot] = built
             for (name, _), site in sites.items():
                 found = self.resolve(name, rel)
-                if found is not None and found.kind == "function":
+                if found is not None and found.kind in ("function", "class"):
                     out.setdefault((found.rel, found.name), []).append(site)
         return out
 
     def argument_builder(self, rel: str, function: str, index: int, name: str) -> str | None:
-        """What builds the argument every call of the project function `function` of `rel` passes
-        for its parameter `name` (position `index`): the qualified callee (`ClipCocoDataset` where
+        """What builds the argument every call of the project function `function` of `rel` (or of
+        its class `function`, for a constructor parameter, `self` not counted) passes for its
+        parameter `name` (position `index`): the qualified callee (`ClipCocoDataset` where
         `main()` builds `dataset = ClipCocoDataset(...)` and calls `train(dataset, model, args)`),
         or of a project factory, what that returns (`TensorDataset` through
         `load_and_cache_examples`). None when no call is seen, or the calls disagree, or one passes

@@ -18,6 +18,9 @@ DEVICE_TOKENS = frozenset({"device", "dev", "gpu", "cuda", "rank", "local_rank"}
 # What this file shows of the loader a loop iterates: pinned (`pin_memory=True` or decided at run
 # time), not pinned (no pin_memory: RL101 asks for it), pinning off (a literal False), unknown.
 PINNED, UNPINNED, PIN_FALSE, UNKNOWN = "pinned", "unpinned", "false", "unknown"
+# Pinned by the code of another file, which hands the loader in (`ProjectModel.argument_loader_pin`):
+# pinned for the message, not "pinned here" for the small-batch exemption.
+PINNED_ELSEWHERE = "pinned elsewhere"
 # A loader another package's function returns (`get_loader()` of an installed library): it may pin
 # even in a project that never does itself.
 EXTERNAL = "external"
@@ -263,11 +266,13 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
         if known is not None and known != EXTERNAL:
             return known
         param = self.parameter_position(self.assigned.get(name))
-        if param is not None:
+        where = (self.function_stack[-1], *param) if param is not None else \
+            self.constructor_parameter(expr, self.context.module)  # `self.loader` set from `__init__`'s parameter
+        if where is not None:
             # `def train(..., trainloader, ...)` called from another file with the loader it built
-            passed = self.facts.model.argument_loader_pin(self.context.path, self.function_stack[-1], *param)
+            passed = self.facts.model.argument_loader_pin(self.context.path, *where)
             if passed is not None:
-                return passed
+                return PINNED_ELSEWHERE if passed == PINNED else passed
         return (known or UNKNOWN) if _loader_named(expr) else None
 
     def _batch_names(self) -> set[str]:
@@ -545,7 +550,7 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
         for call in flagged:
             fixed = fixed.deep_replace(call, add_keyword(call, "non_blocking", "True"))
         pin = self._pins[-1] if self._pins else UNKNOWN
-        message = self.message if pin == PINNED else UNKNOWN_MESSAGE
+        message = self.message if pin in (PINNED, PINNED_ELSEWHERE) else UNKNOWN_MESSAGE
         if len(flagged) > 1:
             message = message.replace("batch copied", f"{len(flagged)} batch tensors copied", 1)
         self.report(flagged[0], message, replacement=fixed, fix_node=original_node)

@@ -706,6 +706,38 @@ def test_rl103_is_silent_on_the_small_batches_the_project_states():
     assert run_pixels("RL103", cifar.format(pin="")) == ()
 
 
+
+def test_rl103_reads_the_pin_state_of_the_loader_a_constructor_stored():
+    """Image_Segmentation's Solver keeps the loader `main.py` builds with `get_loader(...)`: its pin
+    state is the factory's, through the constructor's parameter (`ProjectModel.argument_loader_pin`)."""
+    def findings(factory: str) -> int:
+        return len(run_pixels("RL103", SOLVER, path="solver.py", **{"main.py": SOLVER_MAIN.format(side=224, batch=64),
+                                                              "data_loader.py": factory}))
+    assert findings(PINNED_FACTORY) == 2
+    assert findings(PINNED_FACTORY.replace(", pin_memory=True", "")) == 0  # RL101's fix comes first
+
+
+def test_rl102_reads_the_dataset_a_constructor_stored():
+    """JointBERT's Trainer keeps `self.train_dataset`, the TensorDataset `main.py` hands it."""
+    trainer = """
+import torch
+from torch.utils.data import DataLoader, RandomSampler
+class Trainer:
+    def __init__(self, args, train_dataset=None):
+        self.train_dataset = train_dataset
+    def train(self):
+        loader = DataLoader(self.train_dataset, sampler=RandomSampler(self.train_dataset), batch_size=32)
+        for batch in loader:
+            loss = self.model(*(t.to("cuda") for t in batch))
+            loss.backward()
+            self.optimizer.step()
+"""
+    main = "from trainer import Trainer\nfrom data import load\ntrainer = Trainer(args, {built})\ntrainer.train()\n"
+    data = "from torch.utils.data import TensorDataset\ndef load(args):\n    return TensorDataset(ids, labels)\n"
+    assert run("RL102", trainer, "trainer.py", **{"main.py": main.format(built="load(args)"), "data.py": data}) == ()
+    assert len(run("RL102", trainer, "trainer.py",
+                   **{"main.py": main.format(built="ImageFolder(args.root)"), "data.py": data})) == 1
+
 # -- RL103 on a loader handed to `train()` by the function that built it (vq-vae-2's train_vqvae.py)
 TRAIN_PARAM = """
 import torch
