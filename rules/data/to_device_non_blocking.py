@@ -126,10 +126,13 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
     course helpers, 21 judged not worth; until the eleventh session a plain `DataLoader(...)` counted
     as pinning, because RL101's fix pins it): wherever its loader comes from (a parameter
     of `train(args, model, trainloader, ...)` fed by a caller in another file, as in
-    MedicalZooPytorch), it is not pinned. A parameter of a module-level function that every call
-    in the project (another file's included) passes the same kind of loader has that loader's pin
-    state (`ProjectModel.argument_loader_pin`: PIDNet's tools/train.py hands `train()` of
-    utils/function.py a loader built with `pin_memory=False`: judged not worth a change). A library's DataLoader subclass that keeps DataLoader's
+    MedicalZooPytorch), it is not pinned. A parameter of a module-level function, or a `self`
+    attribute an `__init__` set from its parameter, that every call (construction) in the project,
+    another file's included, passes the same kind of loader has that loader's pin state
+    (`ProjectModel.argument_loader_pin`: PIDNet's tools/train.py hands `train()` of
+    utils/function.py a loader built with `pin_memory=False`: judged not worth a change); pinned
+    there, it counts as pinned for the message but not for the small-batch exemption below, which
+    stays for loaders pinned in the file itself. A library's DataLoader subclass that keeps DataLoader's
     `pin_memory=False` default (torch_geometric's and DGL's graph loaders, MONAI's DataLoader) is
     not pinned unless its call says `pin_memory=True` (DGMC's examples: 4 judged findings, none worth
     a change); loaders a project function builds and returns together (`train_loader, valid_loader,
