@@ -126,25 +126,21 @@ class BindingTracker:
         for p in (*params.posonly_params, *params.params, *params.kwonly_params):
             self.assigned[p.name.value] = p.name  # a parameter hides outer assignments
 
-    def parameter_position(self, expr: cst.CSTNode | None) -> tuple[int, str] | None:
-        """(position, name) when `expr` is a parameter of the module-level function it sits in, as
-        `assigned` gives it (a parameter is bound to its own name node): what every call of that
-        function passes there is the project model's to say (`ProjectModel.argument_builder`)."""
+    def argument_slot(self, expr: cst.CSTNode | None, module: cst.Module | None) -> tuple[str, int, str] | None:
+        """(function or class, position, name) of the parameter whose argument `expr` holds, so that
+        what every call (construction) in the project passes there is the project model's to say
+        (`ProjectModel.argument_builder`): a parameter of the module-level function `expr` sits in
+        (its own name node, or a name `assigned` binds to it), or `self.<attr>` in a method of a
+        module-level class whose `__init__` sets it from a parameter (`self.train_dataset =
+        train_dataset`; the position counts after `self`)."""
         self._ensure_tracker()
-        if not isinstance(expr, cst.Name) or len(self.function_nodes) != 1 or self.class_stack:
+        if isinstance(expr, cst.Name) and len(self.function_nodes) == 1 and not self.class_stack:
+            node = self.assigned.get(expr.value)
+            params = self.function_nodes[0].params
+            for i, p in enumerate((*params.posonly_params, *params.params)):
+                if p.name is node:
+                    return self.function_stack[-1], i, p.name.value
             return None
-        params = self.function_nodes[0].params
-        for i, p in enumerate((*params.posonly_params, *params.params)):
-            if p.name is expr:
-                return i, p.name.value
-        return None
-
-    def constructor_parameter(self, expr: cst.CSTNode | None, module: cst.Module | None) -> tuple[str, int, str] | None:
-        """(class, position, name) when `expr` is `self.<attr>` in a method of a module-level class
-        whose `__init__` sets that attribute from one of its parameters (`self.train_dataset =
-        train_dataset`): what every construction of the class passes there is the project model's
-        to say (`ProjectModel.argument_builder` with the class). Position counts after `self`."""
-        self._ensure_tracker()
         if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self") \
                 or len(self.class_stack) != 1 or module is None:
             return None
@@ -153,11 +149,11 @@ class BindingTracker:
         init = next((f for f in body if isinstance(f, cst.FunctionDef) and f.name.value == "__init__"), None)
         if init is None:
             return None
-        params = [p.name.value for p in (*init.params.posonly_params, *init.params.params)][1:]
+        names = [p.name.value for p in (*init.params.posonly_params, *init.params.params)][1:]
         for n in walk(init):
             if isinstance(n, cst.Assign) and len(n.targets) == 1 and isinstance(n.value, cst.Name) \
-                    and cst_dotted_name(n.targets[0].target) == f"self.{expr.attr.value}" and n.value.value in params:
-                return self.class_stack[0], params.index(n.value.value), n.value.value
+                    and cst_dotted_name(n.targets[0].target) == f"self.{expr.attr.value}" and n.value.value in names:
+                return self.class_stack[0], names.index(n.value.value), n.value.value
         return None
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:

@@ -277,32 +277,27 @@ def dataset_class_name(call: cst.Call, tracker: BindingTracker) -> str | None:
     dataset = dataloader_arg(call, "dataset")
     if dataset is None:
         return None
-    ctor = tracker.constructor_parameter(dataset.value, tracker.context.module)  # type: ignore[attr-defined]
-    if ctor is not None:
-        # `DataLoader(self.train_dataset)` where `__init__` stored its `train_dataset` parameter
-        model, rel = tracker.facts.model, tracker.context.path  # type: ignore[attr-defined]
-        built = model.argument_builder(rel, *ctor)
-        return built.rsplit(".", 1)[-1] if built else None
+    model, rel = tracker.facts.model, tracker.context.path  # type: ignore[attr-defined]
     expr = _resolved_dataset(dataset.value, tracker.assigned)
+    # a parameter, as written or through local names (`def train(args, train_dataset)`), or
+    # `self.train_dataset` that `__init__` set from one: what every call or construction passes
+    module = tracker.context.module  # type: ignore[attr-defined]
+    slot = tracker.argument_slot(dataset.value, module) \
+        or (tracker.argument_slot(expr, module) if isinstance(expr, cst.Name) else None)
+    if slot is not None:
+        built = model.argument_builder(rel, *slot)
+        return built.rsplit(".", 1)[-1] if built else None
     if isinstance(expr, cst.Call):
         # `train_dataset = load_and_cache_examples(...)`: the class the project factory builds and
         # returns (`TensorDataset`), else the name called
         written = cst_dotted_name(expr.func)
-        model, rel = tracker.facts.model, tracker.context.path  # type: ignore[attr-defined]
         built = model.returned_call(model.qualify(written, rel), rel) if written else None
         return built.rsplit(".", 1)[-1] if built else call_name(expr)
     key = cst_dotted_name(expr) if expr is not None else None
-    param = tracker.parameter_position(expr)
-    if param is not None:
-        # `def train(args, train_dataset, model)`: what every call of the function passes for it
-        model, rel = tracker.facts.model, tracker.context.path  # type: ignore[attr-defined]
-        built = model.argument_builder(rel, tracker.function_stack[-1], *param)
-        return built.rsplit(".", 1)[-1] if built else None
     if key and key in tracker.unpacked:
         # `train_set, val_set = data.get_cifar10(...)`: the class the factory built that item with
         call, index = tracker.unpacked[key]
         written = cst_dotted_name(call.func)
-        model, rel = tracker.facts.model, tracker.context.path  # type: ignore[attr-defined]
         built = model.returned_item(model.qualify(written, rel), index, rel) if written else None
         return built.rsplit(".", 1)[-1] if built else None
     return None

@@ -573,10 +573,7 @@ class ProjectModel:
         are its constructor's (`Trainer(args, train_dataset)`)."""
         out: dict[tuple[str, str], list[dict[str, str]]] = {}
         for rel, info in self.infos.items():
-            sites: dict[tuple[str, str], dict[str, str]] = {}
-            for name, at, slot, built in info.arguments:
-                sites.setdefault((name, at), {})[slot] = built
-            for (name, _), site in sites.items():
+            for (name, _), site in _sites(info.arguments).items():
                 found = self.resolve(name, rel)
                 if found is not None and found.kind in ("function", "class"):
                     out.setdefault((found.rel, found.name), []).append(site)
@@ -710,12 +707,17 @@ class ProjectModel:
         return None
 
 
-def _call_shapes(arguments: tuple[tuple[str, str, str, str], ...]) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
-    """A file's call sites as what they pass, without where they are (`ModuleInfo.arguments`): a
-    line shift or another call passing the same things leaves cross-file answers, and so the
-    other files' cached results, as they were."""
-    sites: dict[tuple[str, str], list[tuple[str, str]]] = {}
+def _sites(arguments: tuple[tuple[str, str, str, str], ...]) -> dict[tuple[str, str], dict[str, str]]:
+    """A file's call sites (`ModuleInfo.arguments`): (called name, where) -> {slot: what built it}."""
+    sites: dict[tuple[str, str], dict[str, str]] = {}
     for name, at, slot, built in arguments:
-        sites.setdefault((name, at), []).append((slot, built))
-    return sorted({(name, tuple(sorted(passed))) for (name, _), passed in sites.items()})
+        sites.setdefault((name, at), {})[slot] = built
+    return sites
+
+
+def _call_shapes(arguments: tuple[tuple[str, str, str, str], ...]) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """A file's call sites as what they pass, without where they are: a line shift or another call
+    passing the same things leaves cross-file answers, and so the other files' cached results, as
+    they were."""
+    return sorted({(name, tuple(sorted(site.items()))) for (name, _), site in _sites(arguments).items()})
 

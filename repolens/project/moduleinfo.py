@@ -126,7 +126,7 @@ class ModuleInfo:
     # (function, index, qualified callee): the items of a returned tuple built by calls (`return train_set, val_set`)
     returned_items: tuple[tuple[str, int, str], ...] = ()
     # (called name, call "line:column", slot, what built the argument): each argument of a call of
-    # a plain name (`train(args, train_dataset, model)`); the slot is the position ("1") or keyword,
+    # a plain name or an imported module's attribute (`train(args, train_dataset, model)`, see `_arguments`); the slot is the position ("1") or keyword,
     # "*" for a `*args` / `**kwargs`, "" for a call without arguments; what built it is the qualified
     # callee of the call it is (or of the call the name was last assigned from in the scope), "?"
     # when unknown
@@ -472,7 +472,7 @@ class _ScopeReader:
         self.dicts: dict[str, dict[str, Any]] = {}
         self.strings: dict[str, tuple[str, str]] = {}  # name -> (constant prefix, constant suffix)
         self.built: dict[str, str] = {}  # name -> qualified callee it was last assigned a call of
-        self.built_calls: dict[str, ast.Call] = {}  # name -> that call
+        self.built_calls: dict[str, ast.Call] = {}  # name -> that call (the same keys as `built`)
 
     def _dict(self, name: str, line: int) -> dict[str, Any]:
         return self.dicts.setdefault(name, {"keys": {}, "cond": set(), "complete": True, "line": line})
@@ -555,7 +555,7 @@ class _ScopeReader:
         (`torch.utils.data.DataLoader#false`: PIDNet's tools/train.py hands `train()` of
         utils/function.py a loader built with `pin_memory=False`)."""
         call = arg if isinstance(arg, ast.Call) else self.built_calls.get(arg.id) if isinstance(arg, ast.Name) else None
-        if call is None or (isinstance(arg, ast.Name) and arg.id not in self.built):
+        if call is None:
             return "?"
         callee = self.b.qualify(call.func)
         if not callee:
@@ -595,6 +595,7 @@ class _ScopeReader:
                 self.built_calls[target.id] = value  # type: ignore[assignment]
             else:
                 self.built.pop(target.id, None)
+                self.built_calls.pop(target.id, None)
         if isinstance(target, ast.Name) and isinstance(value, (ast.BinOp, ast.JoinedStr)):
             pattern = self._pattern(value)
             if pattern is not None:

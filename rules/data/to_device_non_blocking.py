@@ -268,9 +268,7 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
             known = next(iter(self._file_loaders[name][0]))
         if known is not None and known != EXTERNAL:
             return known
-        param = self.parameter_position(self.assigned.get(name))
-        where = (self.function_stack[-1], *param) if param is not None else \
-            self.constructor_parameter(expr, self.context.module)  # `self.loader` set from `__init__`'s parameter
+        where = self.argument_slot(expr, self.context.module)  # a parameter, or `self.loader` set from one
         if where is not None:
             # `def train(..., trainloader, ...)` called from another file with the loader it built
             passed = self.facts.model.argument_loader_pin(self.context.path, *where)

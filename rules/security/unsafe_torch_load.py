@@ -437,8 +437,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     def _restores_run_state(self, node: cst.Call) -> bool:
         """`optimizer.load_state_dict(torch.load(p))`, `scheduler.load_state_dict(...)`,
         `center_criterion.load_state_dict(...)`: the load feeds the state of a training run's
-        optimizer, LR scheduler, grad scaler or loss (reid-strong-baseline's, self-critical's and
-        CPC's resume branches: six judged findings, none worth a change)."""
+        optimizer, LR scheduler, grad scaler or loss (reid-strong-baseline's and self-critical's
+        resume branches: five judged findings, none worth a change)."""
         outer = self._load_state_dict_of.get(id(node))
         if outer is None:
             return False
@@ -497,7 +497,7 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         if published is not None and not published.value:
             if not words & EXTERNAL_WORDS:
                 return "the project publishes no weights: it loads what its own runs wrote"
-            if "dataset" in name_tokens(code_of(path) if path is not None else ""):
+            if "dataset" in names[-1]:  # the path's own words
                 # a released backbone's file does not vary with the dataset the project trains on:
                 # `get_model_file('psp_%s_%s' % (backbone, acronyms[dataset]))` is a model trained on it
                 return "the project publishes no weights, and the file is named for the dataset it trained on"
