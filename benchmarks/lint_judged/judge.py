@@ -176,6 +176,31 @@ def keyed(repo: str, commit: str, tree: Path, findings: list[dict]) -> list[dict
     return out
 
 
+def realign(now: list[dict], findings: list[dict]) -> None:
+    """Give each finding the key of the judgement made on its own line, where the key's occurrence
+    number says otherwise. The trees are linted at the commit they were judged at (`current` skips
+    the others), so a judged finding's line is its identity; the occurrence number is not: when the
+    linter stops reporting the first of two findings with the same source text in a file, the
+    second would take the first's key and verdict (MPRNet's three `checkpoint = torch.load(weights)`
+    in `utils/model_utils.py`, once the dead `load_checkpoint_multigpu` went quiet). Only pairs of
+    (key without occurrence, line) that are unique on both sides are moved (a notebook's lines count
+    per cell, so two cells may share one); a finding whose key was judged on another line and that
+    has no judgement of its own gets a key no judgement holds: it counts as not judged yet."""
+    def base(key: str) -> str:
+        return key.rsplit("|", 1)[0]
+
+    judged = Counter((base(j["key"]), j.get("line")) for j in findings)
+    by_line = {(base(j["key"]), j.get("line")): j["key"] for j in findings}
+    line_of = {j["key"]: j.get("line") for j in findings}
+    seen = Counter((base(f["key"]), f["line"]) for f in now)
+    for f in now:
+        pair = (base(f["key"]), f["line"])
+        if judged[pair] == 1 and seen[pair] == 1:
+            f["key"] = by_line[pair]
+        elif f["key"] in line_of and line_of[f["key"]] != f["line"]:
+            f["key"] += f"@{f['line']}"  # that judgement was made on another line: this one is not judged
+
+
 def load(path: Path) -> dict:
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
@@ -237,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     for repo in args.add_repo:
         data["repos"][repo] = realrepos.commit_of(repo)
     now, skipped = current(data, args.only)
+    realign(now, data["findings"])
     judged = {j["key"]: j for j in data["findings"]}
     now_keys = {f["key"] for f in now}
     linted = {f["repo"] for f in now} | {r for r in data["repos"] if not args.only or r in args.only}

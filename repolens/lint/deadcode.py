@@ -172,3 +172,79 @@ def is_package_in(sources: Mapping[str, str]) -> bool:
         return True
     text = sources.get("pyproject.toml", "")
     return "[project]" in text or "[tool.poetry]" in text
+
+
+# -- branches no run takes ---------------------------------------------------------------------------
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _falsy_constant(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value in (False, None, 0, "")
+
+
+def _scope_nodes(body: list[ast.stmt]) -> Iterable[ast.AST]:
+    """The nodes of one scope's statements; nested functions, classes and lambdas are yielded but
+    not entered (their names are bindings of this scope, their bodies scopes of their own)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, _SCOPE_NODES):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _switched_off(name: str, scope: ast.AST, nodes: list[ast.AST], test: ast.If) -> bool:
+    """Is every binding of `name` in this scope an assignment of a false constant (`classify =
+    False`), with at least one, and, for a parameter, one of them a statement of the function's own
+    body above the test (`def resnet101(pretrained=False): pretrained = False` overrides the caller)?"""
+    assigned: list[ast.Assign] = []
+    for node in nodes:
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return False
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+            parent = next((a for a in nodes if isinstance(a, ast.Assign) and node in a.targets), None)
+            if parent is None or not _falsy_constant(parent.value):
+                return False  # a for target, an augmented assignment, an unpacking, `del`
+            assigned.append(parent)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return False
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name.split(".")[0]) == name
+                                                                    for a in node.names):
+            return False
+    if not assigned:
+        return False
+    args = getattr(scope, "args", None)
+    if args is not None and name in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs,
+                                                       *((args.vararg,) if args.vararg else ()),
+                                                       *((args.kwarg,) if args.kwarg else ()))}:
+        body = scope.body  # type: ignore[attr-defined]
+        return any(stmt in assigned and stmt.lineno < test.lineno for stmt in body)
+    return True
+
+
+def never_taken(tree: ast.Module) -> tuple[tuple[int, int], ...]:
+    """(first line, last line) of the branches no run takes: the body of `if False:` / `if 0:` (the
+    `else` of `if True:`), and of `if name:` where every binding of `name` in the scope assigns a
+    false constant (YOLO detectors' `classify = False` ... `if classify: modelc.load_state_dict(
+    torch.load('weights/resnet101.pt'))`: a second-stage classifier the code switched off). Only
+    a function's names count: a module-level `TRAIN = False` in a script or a notebook cell is a
+    switch its user flips by hand, and a name the function never binds (a global, a closure's) may
+    be set by something else."""
+    spans: list[tuple[int, int]] = []
+    scopes: list[tuple[ast.AST, list[ast.stmt]]] = [(tree, tree.body)]
+    while scopes:
+        scope, body = scopes.pop()
+        nodes = list(_scope_nodes(body))
+        for node in nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                scopes.append((node, node.body))
+            elif isinstance(node, ast.Lambda) or not isinstance(node, ast.If):
+                continue
+            elif isinstance(node.test, ast.Constant):
+                dead = node.body if not node.test.value else node.orelse
+                if dead:
+                    spans.append((dead[0].lineno, dead[-1].end_lineno or dead[-1].lineno))
+            elif isinstance(node.test, ast.Name) and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                    and _switched_off(node.test.id, scope, nodes, node):
+                spans.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
+    return tuple(sorted(spans))

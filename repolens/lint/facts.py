@@ -141,6 +141,9 @@ class FileFacts:
     # line), and every other identifier the file holds (`deadcode`: is a helper named anywhere?)
     unreferenced_defs: tuple[tuple[str, int, int], ...] = ()
     mentions: frozenset[str] = frozenset()
+    # (first line, last line) of branches no run takes (`deadcode.never_taken`: `classify = False`
+    # then `if classify:`)
+    never_taken: tuple[tuple[int, int], ...] = ()
     # (line, 1-based column, message) when `ast` cannot parse the file: lets the engine report
     # RL000 for a file whose parse the text pre-filter skipped
     syntax_error: tuple[int, int, str] | None = None
@@ -405,6 +408,7 @@ class _Walk:
         # lambdas), keyed by the scope's id
         self.scope_calls: dict[int, list[ast.Call]] = {}
         self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []  # their scopes' calls are above
+        self.flag_ifs = False  # some `if` tests a bare name or a constant
         self._run(tree)
 
     def _run(self, tree: ast.AST) -> None:
@@ -445,6 +449,8 @@ class _Walk:
                 self.assigns.append(node)
             elif cls is ast.Try:
                 self.tries.append(node)
+            elif cls is ast.If and isinstance(node.test, (ast.Name, Constant)):
+                self.flag_ifs = True  # `if classify:`, `if False:` (`deadcode.never_taken`)
             if isinstance(node, _DOCSTRING_OWNERS):
                 if cls is not ast.Module:
                     self.defined[node.name] = self.defined.get(node.name, 0) + 1
@@ -655,6 +661,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         loads_checkpoints=loads_checkpoints,
         unreferenced_defs=unreferenced[0],
         mentions=unreferenced[1],
+        never_taken=deadcode.never_taken(tree) if walked is not None and walked.flag_ifs else (),
         syntax_error=syntax_error,
     )
 
@@ -672,7 +679,8 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
     model = ProjectModel([f.info for f in per_file if f.info is not None], environment, config_sizes,
                          released_weights, config_values)
     dead = deadcode.dead_spans(((f.path, f.unreferenced_defs, f.mentions) for f in per_file),
-                               lambda rel: bool(model.importers.get(rel)), package, named_elsewhere)
+                               lambda rel: bool(model.importers.get(rel)), package, named_elsewhere) \
+        | {(f.path, first, last) for f in per_file for first, last in f.never_taken}
     return ProjectFacts(
         model=model,
         dead_code=dead,

@@ -287,6 +287,8 @@ def dataset_class_name(call: cst.Call, tracker: BindingTracker) -> str | None:
     if slot is not None:
         built = model.argument_builder(rel, *slot)
         return built.rsplit(".", 1)[-1] if built else None
+    if isinstance(expr, (cst.List, cst.ListComp, cst.Tuple)):
+        return "list"  # `cifar2 = [(img, label) for img, label in cifar10 if ...]`: samples in a Python list
     if isinstance(expr, cst.Call):
         # `train_dataset = load_and_cache_examples(...)`: the class the project factory builds and
         # returns (`TensorDataset`), else the name called

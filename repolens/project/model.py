@@ -203,10 +203,18 @@ class ProjectModel:
         target = self.aliases(rel).get(head)
         if target is None:
             info = self.infos.get(rel)
-            if info is not None and info.star_imports:
+            # A file no import can name (a notebook) keeps its own definitions out of its aliases:
+            # one it defines is its own even beside a `from m import *` (PyTorchStepByStep's
+            # notebooks define `preprocessed_dataset` in a cell and star-import their helpers).
+            if info is not None and info.star_imports and not (not info.module and self._defines(info, head)):
                 return "*." + written
             return written
         return f"{target}.{rest}" if rest else target
+
+    def _defines(self, info: ModuleInfo, name: str) -> bool:
+        """Does the file define `name` at module level (a function, a class, an assigned name)?"""
+        return (name in self.classes(info.rel) or any(n == name for n, _ in info.functions)
+                or any(n == name for n, _ in info.variables))
 
     def _import_target(self, mod: str, from_rel: str) -> str | None:
         """The repository file an import of `mod` in `from_rel` reads (`from a.b import c` may name

@@ -10,7 +10,7 @@ from repolens.project.inputsizes import DATASET_SIDES
 # A file that moves its batches to a GPU (the rule's premise: a GPU waits while the main process loads).
 _CUDA = "import torch\ndevice = torch.device('cuda')\n"
 # In-memory datasets: indexing is a tensor slice, worker processes only add start-up and IPC cost.
-IN_MEMORY_DATASETS = frozenset({"TensorDataset", "StackDataset"})
+IN_MEMORY_DATASETS = frozenset({"TensorDataset", "StackDataset", "list", "tuple"})
 
 
 class DataLoaderNumWorkers(BindingTracker, Rule):

@@ -2368,3 +2368,82 @@ for epoch in range(10):
     normed = source.replace("        self.fc1 = nn.Linear(6 * 14 * 14, 10)\n",
                             "        self.bn1 = nn.BatchNorm2d(6)\n        self.fc1 = nn.Linear(6 * 14 * 14, 10)\n")
     assert len(run("RL305", normed, "main.py")) == 1
+
+
+# -- thirteenth session ------------------------------------------------------------------------------
+STEP_BY_STEP = """
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+from stepbystep.v2 import *
+device = torch.device("cuda")
+def preprocessed_dataset(model, loader):
+    features = torch.cat([model(x.to(device)).cpu() for x, _ in loader])
+    dataset = TensorDataset(features, labels)
+    return dataset
+train_preproc = preprocessed_dataset(model, train_loader)
+train_preproc_loader = DataLoader(train_preproc, batch_size=16, shuffle=True)
+for x, y in train_preproc_loader:
+    loss = criterion(top_model(x.to(device)), y.to(device))
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_rl102_follows_a_factory_a_notebook_defines_beside_a_star_import():
+    # PyTorchStepByStep's chapters (a file no import can name) define the factory in a cell and
+    # star-import their helpers: the cell's own function is the one called, and it returns a
+    # TensorDataset of features already computed
+    assert run("RL102", STEP_BY_STEP, "Chapter07-notebook.py") == ()
+    opened = STEP_BY_STEP.replace("    dataset = TensorDataset(features, labels)\n    return dataset\n",
+                                  "    return ImageFolder('data/train')\n")
+    assert len(run("RL102", opened, "Chapter07-notebook.py")) == 1
+
+
+CIFAR2 = """
+import torch
+from torchvision import datasets
+device = torch.device("cuda")
+cifar10 = datasets.ImageFolder("data/cifar10", transform=transform)
+cifar2 = [(img, label_map[label]) for img, label in cifar10 if label in [0, 2]]
+train_loader = torch.utils.data.DataLoader({dataset}, batch_size=64, shuffle=True)
+for imgs, labels in train_loader:
+    loss = loss_fn(model(imgs.to(device)), labels.to(device))
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_rl102_leaves_a_loader_over_a_python_list():
+    # dlwpt's CIFAR-2: the samples were decoded once into a list; the loader only indexes it
+    assert run("RL102", CIFAR2.format(dataset="cifar2")) == ()
+    assert len(run("RL102", CIFAR2.format(dataset="cifar10"))) == 1
+
+
+YOLO_CLASSIFIER_OFF = """
+import torch
+def detect(save_img=False):
+    weights = opt.weights
+    model = attempt_load(weights)
+    classify = False
+    if classify:
+        modelc = load_classifier(name='resnet101', n=2)
+        modelc.load_state_dict(torch.load('weights/resnet101.pt', map_location=device)['model'])
+    if opt.second_stage:
+        modelc.load_state_dict(torch.load(opt.second_stage, map_location=device)['model'])
+"""
+
+
+def test_rl501_is_quiet_in_a_branch_the_function_switched_off():
+    # YOLO forks' detect.py: `classify = False` then `if classify:` never loads the classifier
+    assert [r.position.start.line for r in run("RL501", YOLO_CLASSIFIER_OFF, "detect.py")] == [11]
+    switched = YOLO_CLASSIFIER_OFF.replace("    classify = False\n", "    classify = opt.classify\n")
+    assert [r.position.start.line for r in run("RL501", switched, "detect.py")] == [9, 11]
+    # a parameter the caller may set is no switch, unless the body overrides it first
+    param = YOLO_CLASSIFIER_OFF.replace("def detect(save_img=False):", "def detect(save_img=False, classify=False):") \
+        .replace("    classify = False\n", "")
+    assert [r.position.start.line for r in run("RL501", param, "detect.py")] == [8, 10]
+    overridden = YOLO_CLASSIFIER_OFF.replace("def detect(save_img=False):", "def detect(save_img=False, classify=True):")
+    assert [r.position.start.line for r in run("RL501", overridden, "detect.py")] == [11]
+    # at module level a `TRAIN = False` is a switch the user of a script or notebook flips by hand
+    module = "import torch\nclassify = False\nif classify:\n    sd = torch.load('weights/resnet101.pt')\n"
+    assert len(run("RL501", module, "detect.py")) == 1
