@@ -1,4 +1,5 @@
-"""Code that never runs: functions and classes of a helper module that nothing in the project names.
+"""Code that never runs: functions and classes of a helper module that nothing in the project names,
+and branches no run takes (`never_taken`: `if False:`, a function's `classify = False` then `if classify:`).
 
 A rule about what a run does (`Rule.quiet_in_dead_code`: a loader it builds, a loop it runs, a file
 it loads or saves: RL101-RL103, RL108, RL301-RL305, RL317, RL323-RL326, RL403, RL405, RL406, RL501,

@@ -191,8 +191,9 @@ class ProjectFacts:
     object_checkpoint_keys: frozenset[str] = frozenset()  # keys of checkpoints that pickle objects (RL501)
     loads_modules: bool = False  # some file uses a loaded checkpoint as a module: whole modules by design (RL502)
     loads_checkpoints: bool = False  # some file calls torch.load: the project reads back what it saves (RL502)
-    # (file, first line, last line) of functions, classes and methods nothing in the project names
-    # (`deadcode`): rules with `quiet_in_dead_code` (RL501) report nothing inside them
+    # (file, first line, last line) of functions, classes and methods nothing in the project names,
+    # and of branches no run takes (`deadcode`): rules with `quiet_in_dead_code` (RL501) report
+    # nothing inside them
     dead_code: frozenset[tuple[str, int, int]] = frozenset()
 
     def in_dead_code(self, rel: str, line: int) -> bool:

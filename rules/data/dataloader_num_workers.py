@@ -40,7 +40,9 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     It stays silent for any non-literal `num_workers` (`args.workers`), for calls that pass
     `*args` or a `**kwargs` the model could not read (a parameter, a computed dict), for synthetic
     data (`RandomDataset`, `FakeData`, demo classes), and for datasets that hold their samples in
-    memory: `TensorDataset`, torchvision's MNIST family, CIFAR, SVHN and STL10, and a project class
+    memory: `TensorDataset`, a Python list (a list display or comprehension: dlwpt's
+    `cifar2 = [(img, label) for img, label in cifar10 if label in [0, 2]]`, three judged findings,
+    none worth a change), torchvision's MNIST family, CIFAR, SVHN and STL10, and a project class
     whose `__getitem__` reads no file (no `open`, `Image.open`, `cv2.imread`, `np.load`,
     `read_image`, `self.loader(path)`, `load_...`/`read_...` call, in it or in a method of the
     class it calls; a subclass without a `__getitem__` of its own counts as its base). The dataset
@@ -52,7 +54,9 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     every call (construction) in the project passes there, when they all agree
     (`ProjectModel.argument_builder`: BERT-NER's `train(args, train_dataset, ...)` over
     `load_and_cache_examples()`'s TensorDataset, JointBERT's `Trainer(args, train_dataset)`: 3
-    judged findings, none worth a change). Datasets it cannot see (a parameter no call is seen
+    judged findings, none worth a change). A notebook's own factory counts as its own even beside a
+    `from helpers import *` (PyTorchStepByStep's `preprocessed_dataset()` and `tokenize_dataset()`
+    return TensorDatasets: two judged findings, not worth a change). Datasets it cannot see (a parameter no call is seen
     for, another library's class, a Hugging Face dataset) are still reported.
 
     Judged on real code (issue #8): of 32 judged findings on in-memory data in the tuned set (GAN

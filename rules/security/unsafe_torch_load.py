@@ -169,7 +169,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     Nor is a load reported in a function or class of a helper module that nothing in the project
     names (`repolens.lint.deadcode`: not another file, a string, a config, a script or a README):
     no run performs it (MPRNet's three `load_checkpoint_multigpu`, Uformer's, pytorch-ssd's
-    `load_checkpoint`, MONAI's `load_pretrained`: six judged findings, none worth a change).
+    `load_checkpoint`, MONAI's `load_pretrained`: six judged findings, none worth a change), nor
+    in a branch no run takes (`deadcode.never_taken`): `if False:`, or `if name:` where the function
+    only ever assigns `name` a false constant (YOLO detectors' `classify = False` above `if classify:
+    modelc.load_state_dict(torch.load('weights/resnet101.pt')...)`; DANet's `resnet101()`, whose
+    first line sets `pretrained = False`: two judged findings, not worth a change).
 
     What it cannot see: a project's own checkpoint loaded under a name no `torch.save` of the
     project writes (a conversion tool's `args.inputs_model_path`, a loader helper whose caller
