@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Iterator, Mapping
+from typing import Mapping
+
+from repolens.lint.astscope import own_nodes
 
 # Calls that wrap a path without changing which file it names.
 _PATH_WRAPPERS = frozenset({"open", "str", "Path", "fspath", "PurePath", "abspath", "expanduser", "realpath"})
@@ -33,7 +35,6 @@ NOT_MODULE_WORDS = frozenset({"state", "dict", "sd", "ckpt", "checkpoint", "weig
 # Calls that return the module they are given (a copy, a dtype or device move): `deepcopy(model).half()`.
 _SAME_MODULE = frozenset({"deepcopy", "half", "float", "double", "cpu", "cuda", "to", "eval", "train"})
 _JOINS = frozenset({"join", "joinpath"})
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def _called(node: ast.expr) -> str:
@@ -145,18 +146,6 @@ def path_keys(expr: ast.expr, scope: str, opened: Mapping[str, ast.expr] | None 
     return frozenset(keys)
 
 
-def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Nodes of a scope's statements; a nested function or class is yielded but not entered (the
-    caller reads it as a scope of its own), a lambda is skipped."""
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, _SCOPES):
-            continue
-        stack.extend(c for c in reversed(list(ast.iter_child_nodes(node))) if not isinstance(c, ast.Lambda))
-
-
 def path_names(nodes: list[ast.AST]) -> dict[str, ast.expr]:
     """`latest = osp.join(weights_to, "latest.pt")` in a scope: latest -> the path it names (its
     last such binding), so that `torch.save(checkpoint, latest)` writes "latest.pt"."""
@@ -253,7 +242,7 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
     scopes: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
     while scopes:
         name, body = scopes.pop()
-        own = list(_own_nodes(body))
+        own = list(own_nodes(body))
         opened = opened_files(own)
         paths = path_names(own)
         for node in own:
@@ -302,7 +291,7 @@ def loads_whole_modules(tree: ast.Module, is_load) -> bool:  # type: ignore[no-u
     scopes: list[tuple[list[ast.stmt], frozenset[str]]] = [(tree.body, frozenset())]
     while scopes:
         body, inherited = scopes.pop()
-        own = list(_own_nodes(body))
+        own = list(own_nodes(body))
         rebound = {t.id for n in own if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
         loaded: set[str] = set(inherited - rebound)  # a module-level `rnn = torch.load(...)` seen in functions
 

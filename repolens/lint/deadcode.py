@@ -43,6 +43,7 @@ import re
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
+from repolens.lint.astscope import own_nodes
 from repolens.project.treewalk import project_files
 
 IDENTIFIER = re.compile(r"[A-Za-z_]\w{2,}")
@@ -176,22 +177,8 @@ def is_package_in(sources: Mapping[str, str]) -> bool:
 
 
 # -- branches no run takes ---------------------------------------------------------------------------
-_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-
-
-def _falsy_constant(node: ast.expr | None) -> bool:
+def falsy_constant(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and node.value in (False, None, 0, "")
-
-
-def _scope_nodes(body: list[ast.stmt]) -> Iterable[ast.AST]:
-    """The nodes of one scope's statements; nested functions, classes and lambdas are yielded but
-    not entered (their names are bindings of this scope, their bodies scopes of their own)."""
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, _SCOPE_NODES):
-            stack.extend(ast.iter_child_nodes(node))
 
 
 def _switched_off(name: str, scope: ast.AST, nodes: list[ast.AST], test: ast.If) -> bool:
@@ -204,7 +191,7 @@ def _switched_off(name: str, scope: ast.AST, nodes: list[ast.AST], test: ast.If)
             return False
         if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
             parent = next((a for a in nodes if isinstance(a, ast.Assign) and node in a.targets), None)
-            if parent is None or not _falsy_constant(parent.value):
+            if parent is None or not falsy_constant(parent.value):
                 return False  # a for target, an augmented assignment, an unpacking, `del`
             assigned.append(parent)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
@@ -235,11 +222,11 @@ def never_taken(tree: ast.Module) -> tuple[tuple[int, int], ...]:
     scopes: list[tuple[ast.AST, list[ast.stmt]]] = [(tree, tree.body)]
     while scopes:
         scope, body = scopes.pop()
-        nodes = list(_scope_nodes(body))
+        nodes = list(own_nodes(body))
         for node in nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 scopes.append((node, node.body))
-            elif isinstance(node, ast.Lambda) or not isinstance(node, ast.If):
+            elif not isinstance(node, ast.If):
                 continue
             elif isinstance(node.test, ast.Constant):
                 dead = node.body if not node.test.value else node.orelse

@@ -409,7 +409,10 @@ class _Walk:
         # lambdas), keyed by the scope's id
         self.scope_calls: dict[int, list[ast.Call]] = {}
         self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []  # their scopes' calls are above
-        self.flag_ifs = False  # some `if` tests a bare name or a constant
+        # what `if` statements test: bare names (`if classify:`), and whether one tests a constant
+        # (`if False:`): `deadcode.never_taken` runs only where one could be a branch no run takes
+        self.tested_names: set[str] = set()
+        self.constant_ifs = False
         self._run(tree)
 
     def _run(self, tree: ast.AST) -> None:
@@ -450,8 +453,12 @@ class _Walk:
                 self.assigns.append(node)
             elif cls is ast.Try:
                 self.tries.append(node)
-            elif cls is ast.If and isinstance(node.test, (ast.Name, Constant)):
-                self.flag_ifs = True  # `if classify:`, `if False:` (`deadcode.never_taken`)
+            elif cls is ast.If:
+                test = node.test
+                if type(test) is ast.Name:
+                    self.tested_names.add(test.id)
+                elif type(test) is Constant:
+                    self.constant_ifs = True
             if isinstance(node, _DOCSTRING_OWNERS):
                 if cls is not ast.Module:
                     self.defined[node.name] = self.defined.get(node.name, 0) + 1
@@ -561,6 +568,17 @@ def _initialised_classes(calls: list[ast.Call], assigns: list[ast.Assign]) -> fr
     return frozenset(out)
 
 
+def _may_skip_branches(walked: _Walk) -> bool:
+    """Could the file hold a branch no run takes (`deadcode.never_taken`): an `if` on a constant, or
+    on a name the file assigns a false constant somewhere? Most files hold neither: their second
+    walk is skipped."""
+    if walked.constant_ifs:
+        return True
+    return bool(walked.tested_names) and any(
+        deadcode.falsy_constant(a.value) and any(type(t) is ast.Name and t.id in walked.tested_names
+                                                 for t in a.targets) for a in walked.assigns)
+
+
 def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = "") -> FileFacts:
     """One file's facts. `prefix`: the dotted package the lint root is part of (relative imports)."""
     from repolens.pyindex.aliases import AliasTable
@@ -662,7 +680,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         loads_checkpoints=loads_checkpoints,
         unreferenced_defs=unreferenced[0],
         mentions=unreferenced[1],
-        never_taken=deadcode.never_taken(tree) if walked is not None and walked.flag_ifs else (),
+        never_taken=deadcode.never_taken(tree) if walked is not None and _may_skip_branches(walked) else (),
         syntax_error=syntax_error,
     )
 
