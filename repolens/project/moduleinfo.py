@@ -448,6 +448,19 @@ def _source(node: ast.AST) -> str:
         return "?"
 
 
+# Methods that return the module (or a tensor of the same kind) they are called on.
+_SAME_OBJECT_METHODS = frozenset({"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train", "eval",
+                                  "requires_grad_", "share_memory"})
+
+
+def _moved_name(value: ast.expr) -> str | None:
+    """`name` in `name.to(device)` / `name.cuda()` / `name.float()`: the name the value stands for."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+            and value.func.attr in _SAME_OBJECT_METHODS and isinstance(value.func.value, ast.Name):
+        return value.func.value.id
+    return None
+
+
 def _literal_keys(node: ast.expr | None) -> dict[str, str] | None:
     """The constant keys of a dict display or `dict(a=1)`, with their values' source; None if unknown."""
     if isinstance(node, ast.Dict):
@@ -590,7 +603,13 @@ class _ScopeReader:
         b = self.b
         if isinstance(target, ast.Name):
             callee = b.qualify(value.func) if isinstance(value, ast.Call) else ""
-            if callee:
+            moved = _moved_name(value)
+            if moved is not None and moved in self.built:
+                # `model = model.to(DEVICE)`: a module's `.to()` / `.cuda()` returns the module itself,
+                # so `model` is still what `RNN(...)` built (a tensor's returns a copy of the same kind)
+                self.built[target.id] = self.built[moved]
+                self.built_calls[target.id] = self.built_calls[moved]
+            elif callee:
                 self.built[target.id] = callee
                 self.built_calls[target.id] = value  # type: ignore[assignment]
             else:

@@ -31,6 +31,9 @@ _MODE_FREE_LAYERS = frozenset({
 # ... and text that says a class has a part whose output does (or, for recurrent layers, whose
 # cuDNN backward refuses eval mode: a script that trains an LSTM after `model.eval()` fails).
 _MODE_TEXT = re.compile(r"dropout|batch_?norm|drop_?path|dropblock|lstm|gru|rnn|\.training\b", re.I)
+# Evaluation alone: a recurrent layer without dropout computes the same in either mode.
+_EVAL_MODE_TEXT = re.compile(r"dropout|batch_?norm|drop_?path|dropblock|\.training\b", re.I)
+_RECURRENT_LAYERS = frozenset({"LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"})
 
 
 class MissingEvalMode(Rule):
@@ -253,8 +256,10 @@ def main(model, loader, val_loader, opt, test_only):
             return
         if "predict" in name_tokens(name) or "inference" in name_tokens(name):
             return  # inference helpers are often handed a model already in eval mode
-        models = {p.name.value: p for p in (*node.params.params, *node.params.kwonly_params)
-                  if any(t in p.name.value.lower() for t in MODEL_PARAM_TOKENS) and self._stochastic(p)}
+        models = {p.name.value: p for i, p in enumerate(node.params.params)
+                  if any(t in p.name.value.lower() for t in MODEL_PARAM_TOKENS) and self._stochastic(p, name, i)}
+        models.update({p.name.value: p for p in node.params.kwonly_params
+                       if any(t in p.name.value.lower() for t in MODEL_PARAM_TOKENS) and self._stochastic(p, name, -1)})
         if not models:  # checked before any walk of the body: most functions take no model
             return
         own = list(nodes(node.body))
@@ -275,13 +280,20 @@ def main(model, loader, val_loader, opt, test_only):
                     self.report(call, self.message.format(model=call.func.value))
                     return
 
-    def _stochastic(self, param: cst.Param) -> bool:
-        """Does the model's output depend on train/eval mode, as far as the project shows?"""
+    def _stochastic(self, param: cst.Param, function: str, index: int) -> bool:
+        """Does the model's output depend on train/eval mode, as far as the project shows? Per
+        model where the project model says which one every call passes (`model = RNN(...)` then
+        `evaluate(model, 'Th', 200)`, an RNN of this file built of an Embedding, an LSTM and a
+        Linear: stat453's char-RNN notebooks, 2 judged not worth a change); otherwise for the
+        project (any class of it with Dropout/BatchNorm)."""
         if param.annotation is not None:
             written = dotted(param.annotation.annotation) or ""
             annotated = written.rsplit(".", 1)[-1]
             if self.class_kind(written) == "module" or annotated in self.facts.stochastic_classes:
                 return annotated in self.facts.stochastic_classes
+        built = self.facts.model.argument_builder(self.context.path, function, index, param.name.value)
+        if built is not None and self._mode_free_class(built.rsplit(".", 1)[-1], evaluation=True):
+            return False
         return bool(self.facts.stochastic_classes)
 
     # -- 2. eval mode never restored inside a training loop ----------------------------------------
@@ -335,9 +347,13 @@ def main(model, loader, val_loader, opt, test_only):
         method is none): training it in eval mode changes nothing (pytorch-beginner's MLP and CNN
         scripts, TingsongYu's LeNet: 4 judged findings, not worth a change)."""
         bound = self._bound_call(switch_owner(switch))
-        if bound is None:
+        return bound is not None and self._mode_free_class(call_name(bound) or "", evaluation=False)
+
+    def _mode_free_class(self, name: str, evaluation: bool) -> bool:
+        """`name` is a class of this file built only of layers whose output ignores the mode (see
+        `_mode_free`); for `evaluation` alone, recurrent layers without dropout count among them."""
+        if self.context.module is None:
             return False
-        name = call_name(bound)
         classes = [n for n in walk(self.context.module) if isinstance(n, cst.ClassDef) and n.name.value == name]
         if len(classes) != 1:
             return False
@@ -346,11 +362,12 @@ def main(model, loader, val_loader, opt, test_only):
             # an init method's `isinstance(m, nn.BatchNorm2d)` names a layer, it builds none (TingsongYu's
             # LeNet `initialize_weights`: judged not worth)
             code = code.replace(self.context.module.code_for_node(test), "")
-        if _MODE_TEXT.search(code):
+        if (_EVAL_MODE_TEXT if evaluation else _MODE_TEXT).search(code):
             return False
+        free = _MODE_FREE_LAYERS | _RECURRENT_LAYERS if evaluation else _MODE_FREE_LAYERS
         for call in (n for n in walk(classes[0]) if isinstance(n, cst.Call)):
             callee = call_name(call) or ""
-            if callee[:1].isupper() and callee not in _MODE_FREE_LAYERS:
+            if callee[:1].isupper() and callee not in free:
                 return False  # a block of its own or a library model: its parts are unknown here
         bases = {dotted(b.value) for b in classes[0].bases}
         return bool(bases) and bases <= {"nn.Module", "torch.nn.Module", "Module"}

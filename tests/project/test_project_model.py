@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from repolens.lint.facts import collect_facts
 from repolens.mapper import build_map
 from repolens.project import ProjectModel, module_info
 
@@ -444,3 +445,15 @@ def test_a_scripts_own_folder_resolves_by_path_when_its_name_is_no_identifier():
     assert model.loader_factory_pin("data_loader.get_pinned", here) == "pinned"
     assert model.loader_factory_pin("data_loader.get_any", here) == "unknown"
     assert model.loader_factory_pin("data_loader.get_loader", "other/train.py") is None  # returns no loader
+
+
+def test_an_argument_moved_to_a_device_is_still_what_built_it():
+    # `model = RNN(...)`, `model = model.to(DEVICE)`, `evaluate(model)`: a module's `.to()` returns
+    # the module, so every call passes what `RNN(...)` built
+    source = ("class RNN:\n    pass\n"
+              "def evaluate(model):\n    return model(1)\n"
+              "model = RNN()\nmodel = model.to(DEVICE)\nevaluate(model)\n")
+    facts = collect_facts({"nb.py": source})
+    assert facts.model.argument_builder("nb.py", "evaluate", 0, "model") == "nb.RNN"
+    rebound = source.replace("model = model.to(DEVICE)", "model = wrap(model)")
+    assert collect_facts({"nb.py": rebound}).model.argument_builder("nb.py", "evaluate", 0, "model") == "wrap"

@@ -1676,7 +1676,7 @@ def test_rl214_takes_computed_real_numbers_for_data_not_a_shape():
 # Tenth session: causes the judged findings showed, each from the code it was judged on.
 
 def _plain_relu_net(convs: int, linears: int) -> str:
-    layers = "".join(f"            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(inplace=True),\n" for _ in range(convs))
+    layers = "".join("            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(inplace=True),\n" for _ in range(convs))
     fcs = ", nn.ReLU(inplace=True), ".join("nn.Linear(64, 64)" for _ in range(linears))
     return ("import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
             f"        self.features = nn.Sequential(\n{layers}        )\n"
@@ -2447,3 +2447,43 @@ def test_rl501_is_quiet_in_a_branch_the_function_switched_off():
     # at module level a `TRAIN = False` is a switch the user of a script or notebook flips by hand
     module = "import torch\nclassify = False\nif classify:\n    sd = torch.load('weights/resnet101.pt')\n"
     assert len(run("RL501", module, "detect.py")) == 1
+
+
+# -- fourteenth session ----------------------------------------------------------------------------
+CHAR_RNN = """
+import torch
+class RNN(torch.nn.Module):
+    def __init__(self, vocab, hidden):
+        super().__init__()
+        self.embed = torch.nn.Embedding(vocab, hidden)
+        self.rnn = torch.nn.LSTM(hidden, hidden)
+        self.fc = torch.nn.Linear(hidden, vocab)
+    def forward(self, x, state):
+        out, state = self.rnn(self.embed(x), state)
+        return self.fc(out), state
+model = RNN(100, 128)
+model = model.to(DEVICE)
+optimizer = torch.optim.Adam(model.parameters())
+def evaluate(model, prime_str='A', predict_len=100):
+    for p in range(predict_len):
+        out, state = model(x, state)
+    return out
+for epoch in range(10):
+    loss = train_step(model, optimizer)
+    print(evaluate(model, 'Th', 200))
+"""
+DROPOUT_ELSEWHERE = ("import torch.nn as nn\nclass Mlp(nn.Module):\n    def __init__(self):\n"
+                     "        super().__init__()\n        self.drop = nn.Dropout(0.5)\n")
+
+
+def test_rl305_asks_whether_the_model_passed_in_depends_on_the_mode():
+    # stat453's char-RNN notebooks: `evaluate(model, ...)` never switches to eval mode, but the one
+    # model every call passes (bound `model = RNN(...)`, then moved with `.to()`) is an Embedding,
+    # an LSTM without dropout and a Linear: train and eval mode compute the same. Another lecture's
+    # dropout MLP in the same repository says nothing of this model.
+    assert run("RL305", CHAR_RNN, "char_rnn.py", **{"mlp.py": DROPOUT_ELSEWHERE}) == ()
+    with_dropout = CHAR_RNN.replace("torch.nn.LSTM(hidden, hidden)", "torch.nn.LSTM(hidden, hidden, dropout=0.2)")
+    assert len(run("RL305", with_dropout, "char_rnn.py", **{"mlp.py": DROPOUT_ELSEWHERE})) == 1
+    # a model built elsewhere, or two calls that pass different models: the project's answer stands
+    library = CHAR_RNN.replace("model = RNN(100, 128)", "model = timm.create_model('vit_small')")
+    assert len(run("RL305", library, "char_rnn.py", **{"mlp.py": DROPOUT_ELSEWHERE})) == 1
