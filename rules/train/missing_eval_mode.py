@@ -50,7 +50,13 @@ class MissingEvalMode(Rule):
        wrong three times), and no caller anywhere in the project calls it
        after a `.eval()`. The model must be one whose
        output depends on the mode: its annotation names a project class with Dropout/BatchNorm, or,
-       unannotated, the project defines such a class. Files that load models with
+       unannotated, the project defines such a class, unless the project model says which model
+       every call passes (`ProjectModel.argument_builder`: `model = RNN(...)`, `model =
+       model.to(DEVICE)`, `evaluate(model, 'Th', 200)`) and it is a class of this file built only
+       of layers whose output ignores the mode, an LSTM/GRU without dropout among them (stat453's
+       char-RNN notebooks, whose other lectures' dropout models said nothing of this one: 2 judged
+       not worth a change). Calls that pass different models, or a model built elsewhere, leave
+       the project's answer in place. Files that load models with
        `from_pretrained` (which returns them in eval mode), unit tests and Lightning hooks
        (`validation_step`: the trainer switches modes) are skipped.
     2. A training loop (backward and an optimizer step) that switches to eval mode (`model.eval()`,
