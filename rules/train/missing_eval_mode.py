@@ -298,7 +298,9 @@ def main(model, loader, val_loader, opt, test_only):
             if self.class_kind(written) == "module" or annotated in self.facts.stochastic_classes:
                 return annotated in self.facts.stochastic_classes
         built = self.facts.model.argument_builder(self.context.path, function, index, param.name.value)
-        if built is not None and self._mode_free_class(built.rsplit(".", 1)[-1], evaluation=True):
+        found = self.facts.model.resolve(built, self.context.path) if built is not None else None
+        if found is not None and found.kind == "class" and found.rel == self.context.path \
+                and self._mode_free_class(found.name, evaluation=True):
             return False
         return bool(self.facts.stochastic_classes)
 

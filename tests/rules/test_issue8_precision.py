@@ -2487,3 +2487,7 @@ def test_rl305_asks_whether_the_model_passed_in_depends_on_the_mode():
     # a model built elsewhere, or two calls that pass different models: the project's answer stands
     library = CHAR_RNN.replace("model = RNN(100, 128)", "model = timm.create_model('vit_small')")
     assert len(run("RL305", library, "char_rnn.py", **{"mlp.py": DROPOUT_ELSEWHERE})) == 1
+    # a class of another file is not read here (its parts are that file's): the project's answer stands
+    imported = CHAR_RNN.replace("model = RNN(100, 128)", "from rnn import Other\nmodel = Other(100, 128)")
+    other = CHAR_RNN.split("model = RNN")[0].replace("class RNN", "class Other")
+    assert len(run("RL305", imported, "char_rnn.py", **{"mlp.py": DROPOUT_ELSEWHERE, "rnn.py": other})) == 1
