@@ -117,6 +117,18 @@ def unreferenced(tree: ast.Module, text: str, defined: Mapping[str, int]
     return alone, frozenset(w for w in counts if w not in quiet)
 
 
+_MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]\s*:""", re.M)
+# Whole-module command lines: every function of the file is a command, called by its name as typed.
+_MODULE_CLI = re.compile(r"\bFire\(\s*\)|\bglobals\(\)|sys\.modules\[__name__\]|\bgetattr\(")
+
+
+def runs_as_script(text: str) -> bool:
+    """A file run as a script (a top-level `if __name__ == "__main__":`) that exposes no function by a
+    name typed at run time (`fire.Fire()`, `globals()[cmd]`, `getattr(module, name)`): running it
+    calls only what its code names, so a definition named nowhere never runs."""
+    return bool(_MAIN_GUARD.search(text)) and not _MODULE_CLI.search(text)
+
+
 def dead_spans(per_file: Iterable[tuple[str, tuple[tuple[str, int, int], ...], frozenset[str]]],
                imported: Callable[[str], bool], library: bool,
                elsewhere: Callable[[frozenset[str]], frozenset[str]] | None) -> frozenset[tuple[str, int, int]]:

@@ -141,6 +141,7 @@ class FileFacts:
     # line), and every other identifier the file holds (`deadcode`: is a helper named anywhere?)
     unreferenced_defs: tuple[tuple[str, int, int], ...] = ()
     mentions: frozenset[str] = frozenset()
+    runs_as_script: bool = False  # a `__main__` guard, no whole-module CLI (`deadcode.runs_as_script`)
     # (first line, last line) of branches no run takes (`deadcode.never_taken`: `classify = False`
     # then `if classify:`)
     never_taken: tuple[tuple[int, int], ...] = ()
@@ -680,6 +681,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         loads_checkpoints=loads_checkpoints,
         unreferenced_defs=unreferenced[0],
         mentions=unreferenced[1],
+        runs_as_script=deadcode.runs_as_script(text) if unreferenced[0] else False,
         never_taken=deadcode.never_taken(tree) if walked is not None and _may_skip_branches(walked) else (),
         syntax_error=syntax_error,
     )
@@ -697,8 +699,9 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
     per_file = sorted(per_file, key=lambda f: f.path)
     model = ProjectModel([f.info for f in per_file if f.info is not None], environment, config_sizes,
                          released_weights, config_values)
+    scripts = {f.path for f in per_file if f.runs_as_script}
     dead = deadcode.dead_spans(((f.path, f.unreferenced_defs, f.mentions) for f in per_file),
-                               lambda rel: bool(model.importers.get(rel)), package, named_elsewhere) \
+                               lambda rel: bool(model.importers.get(rel)) or rel in scripts, package, named_elsewhere) \
         | {(f.path, first, last) for f in per_file for first, last in f.never_taken}
     return ProjectFacts(
         model=model,
