@@ -17,8 +17,12 @@ project but at its own `def` / `class` lines: not in any other Python file or no
 string (`getattr(self, "name")`, `__all__`), a comment, a config, a shell script or a README.
 
 What is never called dead:
-- anything in a file no other project file imports: a script's unused function and a snippet's
-  are left to the rules (a file may be run directly, or be the whole project);
+- anything in a file no other project file imports, unless the file runs as a script
+  (`runs_as_script`: a top-level `__main__` guard and no command line that reaches functions by a
+  name typed at run time: `fire.Fire()`, `globals()`, `getattr`). A snippet or a notebook may be
+  the whole project, its functions called by hand; running a script calls only what its code
+  names (CLIP_prefix_caption's `train.py` defines `load_model()` and nothing calls it: fourteenth
+  session);
 - decorated definitions (a registry may hold them: `@register_model`, `@BACKBONES.register_module()`),
   dunder names, `test_*` functions, names shorter than three characters;
 - methods the frameworks call by name (`forward`, Lightning's hooks, `on_*`, `*_step`, `*_dataloader`)

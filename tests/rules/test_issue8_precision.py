@@ -2491,3 +2491,39 @@ def test_rl305_asks_whether_the_model_passed_in_depends_on_the_mode():
     imported = CHAR_RNN.replace("model = RNN(100, 128)", "from rnn import Other\nmodel = Other(100, 128)")
     other = CHAR_RNN.split("model = RNN")[0].replace("class RNN", "class Other")
     assert len(run("RL305", imported, "char_rnn.py", **{"mlp.py": DROPOUT_ELSEWHERE, "rnn.py": other})) == 1
+
+
+SCRIPT_WITH_UNCALLED_LOADER = """
+import torch
+def load_model(model, path):
+    model.load_state_dict(torch.load(path, map_location="cpu"))
+    return model
+def train(model, loader, optimizer):
+    for x, y in loader:
+        optimizer.zero_grad()
+        model(x, y).backward()
+        optimizer.step()
+if __name__ == "__main__":
+    train(build_model(), build_loader(), build_optimizer())
+"""
+
+
+def test_rl501_is_quiet_in_a_function_a_script_never_calls():
+    # CLIP_prefix_caption's train.py defines load_model() and nothing calls it: running the script
+    # never loads that file
+    assert run("RL501", SCRIPT_WITH_UNCALLED_LOADER) == ()
+    called = SCRIPT_WITH_UNCALLED_LOADER.replace("train(build_model()", "train(load_model(build_model(), 'w.pt')")
+    assert len(run("RL501", called)) == 1
+    # a command line that reaches functions by the name typed (fire.Fire(), getattr) may call it
+    fired = SCRIPT_WITH_UNCALLED_LOADER.replace("    train(build_model(), build_loader(), build_optimizer())",
+                                                "    fire.Fire()")
+    assert len(run("RL501", fired)) == 1
+    # named in the README (`python -c "from train import load_model"`) or imported elsewhere: not dead
+    assert collect_facts({"train.py": SCRIPT_WITH_UNCALLED_LOADER}).dead_code == {("train.py", 3, 5)}
+    named = {"train.py": SCRIPT_WITH_UNCALLED_LOADER, "README.md": "call `load_model(model, path)`"}
+    assert collect_facts(named).dead_code == frozenset()
+    imported = {"train.py": SCRIPT_WITH_UNCALLED_LOADER, "eval.py": "from train import load_model\n"}
+    assert collect_facts(imported).dead_code == frozenset()
+    # and a file without a __main__ guard (a notebook, a snippet) is left to the rules, as before
+    snippet = SCRIPT_WITH_UNCALLED_LOADER.split("if __name__")[0]
+    assert len(run("RL501", snippet)) == 1
