@@ -49,6 +49,7 @@ from typing import Callable, Iterable, Mapping
 
 from repolens.lint.astscope import own_nodes
 from repolens.project.treewalk import project_files
+from repolens.pyindex.aliases import is_main_guard
 
 IDENTIFIER = re.compile(r"[A-Za-z_]\w{2,}")
 # Files other than Python that may name a function: configs (Hydra's `_target_`), scripts, docs.
@@ -121,16 +122,15 @@ def unreferenced(tree: ast.Module, text: str, defined: Mapping[str, int]
     return alone, frozenset(w for w in counts if w not in quiet)
 
 
-_MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]\s*:""", re.M)
 # Whole-module command lines: every function of the file is a command, called by its name as typed.
 _MODULE_CLI = re.compile(r"\bFire\(\s*\)|\bglobals\(\)|sys\.modules\[__name__\]|\bgetattr\(")
 
 
-def runs_as_script(text: str) -> bool:
+def runs_as_script(tree: ast.Module, text: str) -> bool:
     """A file run as a script (a top-level `if __name__ == "__main__":`) that exposes no function by a
     name typed at run time (`fire.Fire()`, `globals()[cmd]`, `getattr(module, name)`): running it
     calls only what its code names, so a definition named nowhere never runs."""
-    return bool(_MAIN_GUARD.search(text)) and not _MODULE_CLI.search(text)
+    return any(is_main_guard(stmt) for stmt in tree.body) and not _MODULE_CLI.search(text)
 
 
 def dead_spans(per_file: Iterable[tuple[str, tuple[tuple[str, int, int], ...], frozenset[str]]],

@@ -681,7 +681,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         loads_checkpoints=loads_checkpoints,
         unreferenced_defs=unreferenced[0],
         mentions=unreferenced[1],
-        runs_as_script=deadcode.runs_as_script(text) if unreferenced[0] else False,
+        runs_as_script=deadcode.runs_as_script(tree, text) if unreferenced[0] else False,
         never_taken=deadcode.never_taken(tree) if walked is not None and _may_skip_branches(walked) else (),
         syntax_error=syntax_error,
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from repolens.discover.notebook import NotebookError, NotebookSource, load_notebook
 from repolens.discover.source import read_source
 from repolens.project.moduleinfo import ClassInfo, ModuleInfo, module_info, unparsed_info
-from repolens.pyindex.aliases import AliasTable, ast_dotted_name
+from repolens.pyindex.aliases import AliasTable, ast_dotted_name, is_main_guard
 
 # Call-site facts: which verbs of a training / evaluation program a file uses.
 _OPTIM_RECEIVER = re.compile(r"optim|opt$|^opt|solver", re.I)
@@ -338,15 +338,6 @@ def _names_a_support_file(text: str) -> bool:
         and "{" not in text and "*" not in text
 
 
-def _is_main_guard(stmt: ast.stmt) -> bool:
-    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
-        return False
-    parts = [stmt.test.left, *stmt.test.comparators]
-    names = {ast_dotted_name(p) for p in parts}
-    consts = {p.value for p in parts if isinstance(p, ast.Constant)}
-    return "__name__" in names and "__main__" in consts
-
-
 _CONTAINER_CALLS = frozenset({"dict", "list", "tuple", "set", "frozenset", "float", "int", "str", "bool", "Path"})
 
 
@@ -401,7 +392,7 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
             top_defs += 1
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and _is_plain_value(stmt.value):
             top_assigns += 1
-        elif _is_main_guard(stmt):
+        elif is_main_guard(stmt):
             main_line = stmt.lineno
         elif isinstance(stmt, ast.If) or isinstance(stmt, ast.Try):
             continue  # import fallbacks, version switches

@@ -130,6 +130,17 @@ def ast_dotted_name(node: ast.AST | None) -> str | None:
     return None
 
 
+def is_main_guard(stmt: ast.stmt) -> bool:
+    """`if __name__ == "__main__":` (either operand order), as an `ast` statement: the map's
+    script summary and lint's dead code (`deadcode.runs_as_script`) read it."""
+    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
+        return False
+    parts = [stmt.test.left, *stmt.test.comparators]
+    names = {ast_dotted_name(p) for p in parts}
+    consts = {p.value for p in parts if isinstance(p, ast.Constant)}
+    return "__name__" in names and "__main__" in consts
+
+
 def __getattr__(name: str) -> Any:
     # `cst_dotted_name` needs libcst; map and a warm lint never do, so it loads on first use.
     if name == "cst_dotted_name":
