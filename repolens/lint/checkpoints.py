@@ -18,6 +18,8 @@ import re
 from typing import Mapping
 
 from repolens.lint.astscope import own_nodes
+from repolens.lint.words import name_tokens
+from repolens.project.moduleinfo import SAME_OBJECT_METHODS
 
 # Calls that wrap a path without changing which file it names.
 _PATH_WRAPPERS = frozenset({"open", "str", "Path", "fspath", "PurePath", "abspath", "expanduser", "realpath"})
@@ -33,7 +35,7 @@ NOT_MODULE_WORDS = frozenset({"state", "dict", "sd", "ckpt", "checkpoint", "weig
                               "cfg", "args", "path", "dir", "name", "file", "optimizer", "optim", "opt", "scheduler",
                               "output", "outputs", "out", "pred", "preds", "results", "ema"})
 # Calls that return the module they are given (a copy, a dtype or device move): `deepcopy(model).half()`.
-_SAME_MODULE = frozenset({"deepcopy", "half", "float", "double", "cpu", "cuda", "to", "eval", "train"})
+_SAME_MODULE = SAME_OBJECT_METHODS | {"deepcopy"}
 _JOINS = frozenset({"join", "joinpath"})
 
 
@@ -176,9 +178,6 @@ def reads_as_module(dotted: str) -> bool:
     outputs; `model.module` is the module a DistributedDataParallel wraps."""
     if dotted.endswith(".module"):
         dotted = dotted[: -len(".module")]
-    # imported here: roles needs libcst, and the facts pass (a warm run) must not import it
-    from repolens.lint.roles import name_tokens
-
     tokens = set(name_tokens(dotted.rsplit(".", 1)[-1]))
     return bool(tokens & MODEL_WORDS) and not tokens & NOT_MODULE_WORDS
 
@@ -203,10 +202,18 @@ def _pickles_object(value: ast.expr, bound: Mapping[str, ast.expr]) -> bool:
                 todo.append(func.value if isinstance(func, ast.Attribute) and name != "deepcopy"
                             else v.args[0] if v.args else v)
         elif isinstance(v, (ast.Name, ast.Attribute)):
+            if isinstance(v, ast.Name) and _plain_dict(bound.get(v.id)):
+                continue  # `config = {k: globals()[k] for k in keys}` (llama2.c): a dict of values, no object
             dotted = ast.unparse(v)
             if dotted.rsplit(".", 1)[-1].lower() in SETTINGS_NAMES or reads_as_module(dotted):
                 return True
     return False
+
+
+def _plain_dict(value: ast.expr | None) -> bool:
+    """A dict display or comprehension, `dict(...)` or `vars(args)`: settings as a dict, which
+    `weights_only=True` loads (its values are the command line's strings and numbers)."""
+    return isinstance(value, (ast.Dict, ast.DictComp)) or (isinstance(value, ast.Call) and _called(value) in ("dict", "vars"))
 
 
 def _numpy_call(call: ast.Call) -> bool:
@@ -266,8 +273,8 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
 # (`.float()`, `.to()`, `.cuda()` pass the object on: tensors answer them too.)
 MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "named_modules", "children",
                             "state_dict", "fuse", "forward", "apply", "zero_grad", "requires_grad_"})
-# Methods that return the module they are called on (`ckpt["model"].float().state_dict()`).
-PASSING_METHODS = frozenset({"to", "cuda", "cpu", "float", "half", "double"})
+# Methods that return the module (or tensor) they are called on (`ckpt["model"].float().state_dict()`).
+PASSING_METHODS = SAME_OBJECT_METHODS
 
 
 def _loaded_base(expr: ast.expr) -> ast.expr:

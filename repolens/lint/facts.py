@@ -15,7 +15,7 @@ import json
 import re
 from collections import deque
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from repolens.lint import checkpoints, deadcode, trainfacts
 from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
@@ -26,17 +26,7 @@ from repolens.project.inputsizes import CONFIG_SUFFIXES, DATASET_SIDES, StatedSi
 from repolens.project.model import ProjectModel
 from repolens.project.releases import released_weights_in
 from repolens.project.moduleinfo import NESTED_RECORDS, ModuleInfo, module_info, unparsed_info
-
-if TYPE_CHECKING:
-    from repolens.pyindex.aliases import AliasTable
-
-
-def ast_dotted_name(node: ast.AST | None) -> str | None:
-    # the alias module imports libcst, which a warm (cached) run never needs: import on first use
-    from repolens.pyindex.aliases import ast_dotted_name as dotted
-
-    return dotted(node)
-
+from repolens.pyindex.aliases import AliasTable, ast_dotted_name
 
 TORCH_SAVE = ("torch.save", "torch.serialization.save")
 TORCH_LOAD = ("torch.load", "torch.serialization.load")
@@ -582,8 +572,6 @@ def _may_skip_branches(walked: _Walk) -> bool:
 
 def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = "") -> FileFacts:
     """One file's facts. `prefix`: the dotted package the lint root is part of (relative imports)."""
-    from repolens.pyindex.aliases import AliasTable
-
     syntax_error: tuple[int, int, str] | None = None
     if tree is None:
         try:

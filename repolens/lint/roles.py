@@ -19,10 +19,10 @@ from repolens.lint.knowledge.dataloader import dataloader_arg
 from repolens.lint.reach import (ancestors_of, draws_one_batch, iterated_without_grad, never_read, only_counts,
                                  only_summarises, uses_after)
 from repolens.lint.traverse import calls
+from repolens.lint.words import name_tokens
 from repolens.pyindex.aliases import cst_dotted_name
 
 
-_SPLIT = re.compile(r"[^0-9a-zA-Z]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 _SUFFIX = r"(?:set|sets|loader|loaders|data|dataset|datasets|ds|dl|transforms?|tfms?|tf|augs?|split|iter)?"
 _TRAIN = re.compile(rf"^(?:train|training|trainval|trn){_SUFFIX}$")
 _EVAL = re.compile(rf"^(?:val|valid|validation|test|testing|eval|evaluation|holdout|infer|inference"
@@ -31,10 +31,6 @@ TRAIN, EVAL = "train", "eval"
 
 SPLIT_KEYWORDS = ("split", "subset", "image_set", "mode", "phase", "stage", "set_name", "partition")
 TRAIN_FLAG_KEYWORDS = ("train", "is_train", "is_training", "training")
-
-
-def name_tokens(name: str) -> list[str]:
-    return [t.lower() for t in _SPLIT.split(name) if t]
 
 
 def role_of_name(name: str | None) -> str | None:

@@ -448,15 +448,16 @@ def _source(node: ast.AST) -> str:
         return "?"
 
 
-# Methods that return the module (or a tensor of the same kind) they are called on.
-_SAME_OBJECT_METHODS = frozenset({"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train", "eval",
-                                  "requires_grad_", "share_memory"})
+# Methods that return the module (or a tensor of the same kind) they are called on: what a name
+# bound to `model.to(device)` or a checkpoint item read through `.float()` still is (RL305, RL501, RL502).
+SAME_OBJECT_METHODS = frozenset({"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train", "eval",
+                                 "requires_grad_", "share_memory"})
 
 
 def _moved_name(value: ast.expr) -> str | None:
     """`name` in `name.to(device)` / `name.cuda()` / `name.float()`: the name the value stands for."""
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
-            and value.func.attr in _SAME_OBJECT_METHODS and isinstance(value.func.value, ast.Name):
+            and value.func.attr in SAME_OBJECT_METHODS and isinstance(value.func.value, ast.Name):
         return value.func.value.id
     return None
 

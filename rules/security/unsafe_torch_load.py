@@ -125,7 +125,15 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       findings, not worth a change), and here the load is read under that key
       (`ckpt["model"]`, `ckpt.get("model")`, `torch.load(w)["model"]`, `ckpt["ema" if ckpt.get("ema")
       else "model"]`). `weights_only=True` cannot load such a file, so the advice would break the
-      project; RL502 reports the save, which is the fix that comes first. Another load of the same
+      project; RL502 reports the save, which is the fix that comes first. A name the saving scope
+      binds to a dict (`config = {k: globals()[k] ...}`, `dict(...)`, `vars(args)`) holds plain values,
+      not a settings object (llama2.c's `"config"`, which `weights_only=True` loads: its `sample.py`
+      reading the downloaded stories15M.pt is reported since the fifteenth session). Read too and
+      withdrawn (fifteenth session): a load read only under other keys of such a saved dict
+      (`ckpt["ema"]` where the training saves `{"model", "ema", "opt", "args": args}`) taken for the
+      same object-pickling format; it silenced three tuned findings, none worth a change (DiT's
+      `download.py`, BLIP's and ALBEF's `--checkpoint`), but a held-out set lost six judged worth
+      acting on, whose project also saves those keys in a format without objects. Another load of the same
       path expression in the same function counts too (`run_id = torch.load(w).get("wandb_id")`
       above `ckpt = torch.load(w)` ... `ckpt["model"]`). On yolov7 this silenced 12 of 13 judged
       findings, none worth acting on (the 13th, `utils/aws/resume.py`, reads only `optimizer`);

@@ -2527,3 +2527,28 @@ def test_rl501_is_quiet_in_a_function_a_script_never_calls():
     # and a file without a __main__ guard (a notebook, a snippet) is left to the rules, as before
     snippet = SCRIPT_WITH_UNCALLED_LOADER.split("if __name__")[0]
     assert len(run("RL501", snippet)) == 1
+
+
+# -- fifteenth session ------------------------------------------------------------------------------
+# llama2.c: `config = {k: globals()[k] for k in config_keys}` saved under "config" is a dict of plain
+# values, which weights_only=True loads; sample.py reads it from the downloaded stories15M.pt
+LLAMA_TRAIN = """
+import torch
+config_keys = [k for k, v in globals().items() if not k.startswith("_")]
+config = {k: globals()[k] for k in config_keys}
+checkpoint = {"model": model.state_dict(), "model_args": model_args, "iter_num": iter_num, "config": config}
+torch.save(checkpoint, os.path.join(out_dir, "ckpt.pt"))
+"""
+LLAMA_SAMPLE = """
+import torch
+checkpoint_dict = torch.load(checkpoint, map_location=device)
+model = Transformer(ModelArgs(**checkpoint_dict["model_args"]))
+vocab_source = checkpoint_dict["config"].get("vocab_source", "llama2")
+"""
+
+
+def test_rl501_takes_a_saved_settings_dict_for_plain_values():
+    assert len(run("RL501", LLAMA_SAMPLE, "sample.py", **{"train.py": LLAMA_TRAIN})) == 1
+    # the same key holding the argparse Namespace itself is an object
+    namespace = LLAMA_TRAIN.replace("config = {k: globals()[k] for k in config_keys}", "config = parser.parse_args()")
+    assert run("RL501", LLAMA_SAMPLE, "sample.py", **{"train.py": namespace}) == ()
