@@ -121,6 +121,9 @@ NINETEENTH = HERE / "judgements_nineteenth.json"
 # Judged once (at repolens ace66b0, in the eleventh session after most of its rule changes) by a second
 # judge on eight repositories nobody had linted, only totals and per-rule counts reported: a twentieth set.
 TWENTIETH = HERE / "judgements_twentieth.json"
+# Judged once (at repolens 7b6ec07, in the fifteenth session) by second judges on eight repositories
+# nobody had linted, only totals and per-rule counts reported: a twenty-first set.
+TWENTYFIRST = HERE / "judgements_twentyfirst.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -143,6 +146,7 @@ HELD_OUT_SETS = {
     "eighteenth": (EIGHTEENTH, "the eighteenth held-out set, judged at first sight at 2614655"),
     "nineteenth": (NINETEENTH, "the nineteenth held-out set, judged at first sight at b169e2d"),
     "twentieth": (TWENTIETH, "the twentieth held-out set, judged at first sight at ace66b0"),
+    "twentyfirst": (TWENTYFIRST, "the twenty-first held-out set, judged at first sight at 7b6ec07"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 

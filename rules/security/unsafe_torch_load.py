@@ -132,8 +132,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       withdrawn (fifteenth session): a load read only under other keys of such a saved dict
       (`ckpt["ema"]` where the training saves `{"model", "ema", "opt", "args": args}`) taken for the
       same object-pickling format; it silenced three tuned findings, none worth a change (DiT's
-      `download.py`, BLIP's and ALBEF's `--checkpoint`), but a held-out set lost six judged worth
-      acting on, whose project also saves those keys in a format without objects. Another load of the same
+      `download.py`, BLIP's and ALBEF's `--checkpoint`), but a held-out set lost six findings judged
+      worth acting on. Another load of the same
       path expression in the same function counts too (`run_id = torch.load(w).get("wandb_id")`
       above `ckpt = torch.load(w)` ... `ckpt["model"]`). On yolov7 this silenced 12 of 13 judged
       findings, none worth acting on (the 13th, `utils/aws/resume.py`, reads only `optimizer`);
