@@ -176,7 +176,8 @@ def keyed(repo: str, commit: str, tree: Path, findings: list[dict]) -> list[dict
         base = f"{repo}|{f['rule']}|{f['path']}|{text}"
         seen[base] += 1
         out.append({"key": f"{base}|{seen[base]}", "repo": repo, "commit": commit, "path": f["path"],
-                    "line": f["line"], "rule": f["rule"], "source": text, "message": f["message"]})
+                    "line": f["line"], "rule": f["rule"], "source": text, "message": f["message"],
+                    **({"cell": f["cell"]} if f.get("cell") is not None else {})})
     return out
 
 
@@ -189,9 +190,19 @@ def realign(now: list[dict], findings: list[dict]) -> None:
     in `utils/model_utils.py`, once the dead `load_checkpoint_multigpu` went quiet). Only pairs of
     (key without occurrence, line) that are unique on both sides are moved (a notebook's lines count
     per cell, so two cells may share one); a finding whose key was judged on another line and that
-    has no judgement of its own gets a key no judgement holds: it counts as not judged yet."""
+    has no judgement of its own gets a key no judgement holds: it counts as not judged yet. A
+    judgement that records its notebook cell is matched on (key without occurrence, cell, line)
+    first: two cells with the same text on the same line are then told apart (dlwpt's chapter 8
+    notebook binds `train_loader = DataLoader(..., shuffle=False)` in cells 31 and 37)."""
     def base(key: str) -> str:
         return key.rsplit("|", 1)[0]
+
+    def in_cell(item: dict) -> tuple:
+        return base(item["key"]), item.get("cell"), item.get("line")
+
+    celled = Counter(in_cell(j) for j in findings if j.get("cell") is not None)
+    by_cell = {in_cell(j): j["key"] for j in findings if j.get("cell") is not None}
+    seen_in_cell = Counter(in_cell(f) for f in now if f.get("cell") is not None)
 
     judged = Counter((base(j["key"]), j.get("line")) for j in findings)
     by_line = {(base(j["key"]), j.get("line")): j["key"] for j in findings}
@@ -199,7 +210,9 @@ def realign(now: list[dict], findings: list[dict]) -> None:
     seen = Counter((base(f["key"]), f["line"]) for f in now)
     for f in now:
         pair = (base(f["key"]), f["line"])
-        if judged[pair] == 1 and seen[pair] == 1:
+        if f.get("cell") is not None and celled[in_cell(f)] == 1 and seen_in_cell[in_cell(f)] == 1:
+            f["key"] = by_cell[in_cell(f)]
+        elif judged[pair] == 1 and seen[pair] == 1:
             f["key"] = by_line[pair]
         elif f["key"] in line_of and line_of[f["key"]] != f["line"]:
             f["key"] += f"@{f['line']}"  # that judgement was made on another line: this one is not judged

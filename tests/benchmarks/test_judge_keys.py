@@ -39,3 +39,17 @@ def test_a_finding_whose_key_was_judged_on_another_line_is_not_judged():
     now = [found(36, 1), found(50, 2)]  # line 36 takes key 2; line 50 was never judged
     judge.realign(now, findings)
     assert [f["key"] for f in now] == [f"{BASE}|2", f"{BASE}|2@50"]
+
+
+def test_a_judgement_that_records_its_notebook_cell_is_matched_in_that_cell():
+    # dlwpt's chapter 8 notebook: the same `shuffle=False)` line 2 in cells 31 and 37; the linter now
+    # reports only cell 37's, which must take cell 37's verdict, not the first occurrence's
+    findings = [{**judged(2, 1, "wrong"), "cell": 31}, {**judged(2, 2, "right-worth"), "cell": 37}]
+    now = [{**found(2, 1), "cell": 37}]
+    judge.realign(now, findings)
+    assert [f["key"][-1] for f in now] == ["2"]
+    # without cells on the judgements the shared line stays ambiguous and the key is left alone
+    bare = [judged(2, 1, "wrong"), judged(2, 2, "right-worth")]
+    now = [{**found(2, 1), "cell": 37}]
+    judge.realign(now, bare)
+    assert [f["key"][-1] for f in now] == ["1"]
