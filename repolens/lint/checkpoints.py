@@ -273,16 +273,15 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
 # (`.float()`, `.to()`, `.cuda()` pass the object on: tensors answer them too.)
 MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "named_modules", "children",
                             "state_dict", "fuse", "forward", "apply", "zero_grad", "requires_grad_"})
-# Methods that return the module (or tensor) they are called on (`ckpt["model"].float().state_dict()`).
-PASSING_METHODS = SAME_OBJECT_METHODS
 
 
 def _loaded_base(expr: ast.expr) -> ast.expr:
-    """`torch.load(p)["model"].float().to(dev)` -> `torch.load(p)`: through items and pass-through calls."""
+    """`torch.load(p)["model"].float().to(dev)` -> `torch.load(p)`: through items and the calls that
+    return their receiver (`SAME_OBJECT_METHODS`)."""
     while True:
         if isinstance(expr, ast.Subscript):
             expr = expr.value
-        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in PASSING_METHODS:
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in SAME_OBJECT_METHODS:
             expr = expr.func.value
         else:
             return expr

@@ -1,8 +1,9 @@
 """The words of an identifier or a dotted name: `train_loader` -> train, loader; `resumeTraining` ->
 resume, training; `opt.TRAINING.RESUME` -> opt, training, resume (an all-caps word stays one word).
 
-Kept apart from `roles.py`, which needs libcst, so that the facts pass (`trainfacts`, `checkpoints`),
-which a warm run takes without libcst, reads names the same way the rules do."""
+Kept apart from `roles.py`, which needs libcst, so that the facts pass (`checkpoints`), which a warm
+run takes without libcst, reads names the same way the rules do. (`trainfacts._says_resume` splits
+on its own on purpose: it reads no all-capital config key as "resume", see its comment.)"""
 
 from __future__ import annotations
 

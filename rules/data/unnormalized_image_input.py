@@ -2,7 +2,7 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import call_name, keyword_arg, literal
-from repolens.lint.roles import name_tokens
+from repolens.lint.words import name_tokens
 from repolens.lint.traverse import walk
 
 DECODERS = ("cv2.imread", "cv2.imdecode", "PIL.Image.open", "torchvision.io.read_image", "torchvision.io.decode_image",

@@ -4,15 +4,15 @@ import libcst as cst
 
 from repolens.lint import Example, Expected, Rule, Severity
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.checkpoints import (MODULE_METHODS, PASSING_METHODS, concatenation_matches, path_keys,
-                                      template_matches)
+from repolens.lint.checkpoints import MODULE_METHODS, concatenation_matches, path_keys, template_matches
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
                                    literal, method_name, receiver)
 from repolens.lint.options import file_options
-from repolens.lint.roles import name_tokens
+from repolens.lint.words import name_tokens
 from repolens.lint.trainfacts import says_resume
 from repolens.lint.traverse import calls, calls_in, nodes, walk
 from repolens.project import frameworks
+from repolens.project.moduleinfo import SAME_OBJECT_METHODS
 
 TORCH_LOAD = ("torch.load", "torch.serialization.load")
 # torch.load's default became weights_only=True in this release.
@@ -632,7 +632,7 @@ def _item_base(expr: cst.BaseExpression | None) -> cst.BaseExpression | None:
     while True:
         if isinstance(expr, cst.Subscript):
             expr = expr.value
-        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in PASSING_METHODS:
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in SAME_OBJECT_METHODS:
             expr = expr.func.value
         else:
             return expr
