@@ -124,6 +124,9 @@ TWENTIETH = HERE / "judgements_twentieth.json"
 # Judged once (at repolens 7b6ec07, in the fifteenth session) by second judges on eight repositories
 # nobody had linted, only totals and per-rule counts reported: a twenty-first set.
 TWENTYFIRST = HERE / "judgements_twentyfirst.json"
+# Judged once (at repolens f6b0e6c, at the start of the sixteenth session, before its changes) by second
+# judges on eight repositories nobody had linted, only totals and per-rule counts reported.
+TWENTYSECOND = HERE / "judgements_twentysecond.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -147,6 +150,7 @@ HELD_OUT_SETS = {
     "nineteenth": (NINETEENTH, "the nineteenth held-out set, judged at first sight at b169e2d"),
     "twentieth": (TWENTIETH, "the twentieth held-out set, judged at first sight at ace66b0"),
     "twentyfirst": (TWENTYFIRST, "the twenty-first held-out set, judged at first sight at 7b6ec07"),
+    "twentysecond": (TWENTYSECOND, "the twenty-second held-out set, judged at first sight at f6b0e6c"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
