@@ -81,6 +81,9 @@ def _key(expr: ast.expr, scope: str) -> str:
         # a name with no word of its own ("%s.pth", f"{name}") says nothing about which file it is
         if _PLACEHOLDER.sub("", name.rsplit(".", 1)[0]).strip("_-. "):
             return "file:" + name
+    name = concatenated_name(expr)
+    if name is not None:
+        return "file:" + name
     if isinstance(expr, ast.Name):
         return f"name:{scope}:{expr.id}"
     return "expr:" + ast.unparse(expr)
@@ -101,6 +104,37 @@ def template_matches(saved: frozenset[str], keys: frozenset[str]) -> bool:
     return False
 
 
+def _concatenation(expr: ast.expr) -> str | None:
+    """The text of a path built by `+`, its variable parts as `{}` placeholders; None for no `+`."""
+    if not (isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add)):
+        return None
+    parts: list[ast.expr] = []
+    stack: list[ast.expr] = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Add):
+            stack += [e.right, e.left]
+        else:
+            parts.append(e)
+    return _PLACEHOLDER.sub("{}", "".join(t if (t := _template(p)) is not None else "{}" for p in parts))
+
+
+def concatenated_name(expr: ast.expr) -> str | None:
+    """The file name a path built by `+` writes, when it is the project's own naming scheme: a name
+    that varies with the run (a placeholder: `args.model + '_baseline_epoch_' + str(epoch) + '.pt'`,
+    outlier-exposure's per-epoch snapshots) and has a word of its own. A fixed name
+    (`path + '/' + 'checkpoint.pth'`) is left out: released weights carry such names too (reading
+    those was tried in the seventh session and withdrawn)."""
+    text = _concatenation(expr)
+    if text is None:
+        return None
+    name = text.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0]
+    if "{}" in stem and stem.replace("{}", "").strip("_-. "):
+        return name
+    return None
+
+
 def concatenation_matches(saved: frozenset[str], expr: ast.expr | None) -> bool:
     """Does a load's path built by `+` name a file the project saves under a template
     (`exp_dir + '/models/audio_model.' + str(epoch) + '.pth'` loaded, `"%s/models/audio_model.%d.pth"
@@ -110,20 +144,13 @@ def concatenation_matches(saved: frozenset[str], expr: ast.expr | None) -> bool:
     '/models/best_audio_model.pth'` matches a save of `"%s/models/best_audio_model.pth" % exp_dir`).
     A part may be a template itself, after a folder variable: `args.outf + 'clean_data_%s_%s.pth' %
     (net, data)` matches a save of `'%s/clean_data_%s_%s.pth' % (args.outf, net, data)` (the
-    Mahalanobis detector's dumped features: four judged findings, none worth a change). Load side only: reading
-    concatenated *save* paths was tried in the seventh session and withdrawn (a generic
+    Mahalanobis detector's dumped features: four judged findings, none worth a change). A save's
+    concatenation counts only with a name that varies with the run (`concatenated_name`): reading
+    every concatenated *save* path was tried in the seventh session and withdrawn (a generic
     `path + '/' + 'checkpoint.pth'` then matched released weights of the same name)."""
-    if not (isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add)):
+    text = _concatenation(expr) if expr is not None else None
+    if text is None:
         return False
-    parts: list[ast.expr] = []
-    stack: list[ast.expr] = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Add):
-            stack += [e.right, e.left]
-        else:
-            parts.append(e)
-    text = _PLACEHOLDER.sub("{}", "".join(t if (t := _template(p)) is not None else "{}" for p in parts))
     name = text.replace("\\", "/").rsplit("/", 1)[-1]
     if not _PLACEHOLDER.sub("", name.rsplit(".", 1)[0]).strip("_-. "):
         return False

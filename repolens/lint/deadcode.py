@@ -1,5 +1,6 @@
 """Code that never runs: functions and classes of a helper module that nothing in the project names,
-and branches no run takes (`never_taken`: `if False:`, a function's `classify = False` then `if classify:`).
+and branches no run takes (`never_taken`: `if False:`, a function's `classify = False` then `if classify:`;
+`needs_internal_package`: a branch or function that imports a storage client no public index has).
 
 A rule about what a run does (`Rule.quiet_in_dead_code`: a loader it builds, a loop it runs, a file
 it loads or saves: RL101-RL103, RL108, RL301-RL305, RL317, RL323-RL326, RL403, RL405, RL406, RL501,
@@ -224,6 +225,46 @@ def _switched_off(name: str, scope: ast.AST, nodes: list[ast.AST], test: ast.If)
         body = scope.body  # type: ignore[attr-defined]
         return any(stmt in assigned and stmt.lineno < test.lineno for stmt in body)
     return True
+
+
+# Storage clients of SenseTime's internal clusters (pavi's model cloud, petrel's Ceph). Public
+# projects carry them only in vendored OpenMMLab code (mmcv's `load_from_pavi`, the `pavi://` branch
+# of `_load_checkpoint`); neither is on PyPI, so no user's run gets past their import.
+INTERNAL_PACKAGES = frozenset({"pavi", "petrel_client"})
+
+
+def imports_internal_package(text: str) -> bool:
+    """Cheap test before `needs_internal_package` walks the file."""
+    return any(f"import {p}" in text or f"from {p}" in text for p in INTERNAL_PACKAGES)
+
+
+def needs_internal_package(tree: ast.Module) -> tuple[tuple[int, int], ...]:
+    """(first line, last line) of each block that imports an `INTERNAL_PACKAGES` client: the
+    innermost `if` branch or function around the import (`if filename.startswith('pavi://'): try:
+    from pavi import modelcloud ...`). A module-level import is left alone: the file would not
+    import at all, which is another question."""
+    spans: list[tuple[int, int]] = []
+
+    def visit(body: list[ast.stmt], block: list[ast.stmt] | None) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(stmt.body, stmt.body)
+            elif isinstance(stmt, ast.ClassDef):
+                visit(stmt.body, None)
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]
+                if block and any(n.split(".")[0] in INTERNAL_PACKAGES for n in names):
+                    spans.append((block[0].lineno, block[-1].end_lineno or block[-1].lineno))
+            elif isinstance(stmt, ast.If):
+                visit(stmt.body, stmt.body if block is not None else None)
+                visit(stmt.orelse, stmt.orelse if block is not None else None)
+            else:
+                for field in ("body", "orelse", "finalbody"):
+                    visit(getattr(stmt, field, []) or [], block)
+                for handler in getattr(stmt, "handlers", []) or []:
+                    visit(handler.body, block)
+    visit(tree.body, None)
+    return tuple(sorted(set(spans)))
 
 
 def never_taken(tree: ast.Module) -> tuple[tuple[int, int], ...]:

@@ -103,6 +103,11 @@ class FileFacts:
     # f-strings (`f"layer{i}"` -> "layer"): what RL204 needs to call a submodule unused
     attribute_reads: frozenset[str] = frozenset()
     attribute_prefixes: frozenset[str] = frozenset()
+    # `x.name` read in code (not a string, not the source of an alias, not an option of the run's
+    # settings such as `args.test`), and `self.test = self.valid` as "test:valid" (target:source):
+    # RL106's loader kept under an attribute nothing reads
+    attribute_loads: frozenset[str] = frozenset()
+    attribute_aliases: frozenset[str] = frozenset()
     built_in_classes: frozenset[str] = frozenset()  # names called inside a class body (RL202 roots)
     # classes whose instances this file initialises or fills with weights (RL202, per model class):
     # `net = Net(); net.apply(init)`, `init_net(net)`, `Net(pretrained=True)`, `Net.from_pretrained(...)`
@@ -172,6 +177,8 @@ class ProjectFacts:
     batchnorm_files: tuple[str, ...] = ()  # files that name a BatchNorm layer (RL210)
     attribute_reads: frozenset[str] = frozenset()  # attribute names read anywhere (RL204)
     attribute_prefixes: frozenset[str] = frozenset()  # f-string prefixes of dynamic names (RL204)
+    attribute_loads: frozenset[str] = frozenset()  # `x.name` read in code, not as an alias's source
+    attribute_aliases: frozenset[str] = frozenset()  # "target:source" of `self.target = self.source`
     built_in_classes: frozenset[str] = frozenset()  # names called inside some class body (RL202)
     # classes some file initialises an instance of (RL202), and ".method" for initialising methods
     # called on a receiver of unknown class (`model.init_vgg16_params(vgg16)`)
@@ -189,6 +196,21 @@ class ProjectFacts:
 
     def in_dead_code(self, rel: str, line: int) -> bool:
         return any(r == rel and first <= line <= last for r, first, last in self.dead_code)
+
+    def loads_attribute(self, name: str) -> bool:
+        """Does code of the project read the attribute `name` (`x.name`), also through aliases:
+        `self.test = self.valid` reads `valid` only if something reads `test`. Strings are not
+        read (a `split='test'` names no attribute), so `getattr(x, "name")` is not seen."""
+        seen: set[str] = set()
+        todo = [name]
+        while todo:
+            n = todo.pop()
+            if n in self.attribute_loads:
+                return True
+            if n not in seen:
+                seen.add(n)
+                todo.extend(t for t, _, src in (a.partition(":") for a in self.attribute_aliases) if src == n)
+        return False
 
     @property
     def uses_cuda(self) -> bool:
@@ -391,6 +413,8 @@ class _Walk:
         self.calls: list[ast.Call] = []
         self.spans: list[tuple[int, int]] = []  # function line spans
         self.reads: set[str] = set()
+        self.loads: set[str] = set()  # `x.name` read in code, not as an alias's source
+        self.aliases: set[str] = set()  # "target:source" of `self.target = self.source`
         self.prefixes: set[str] = set()
         self.built: set[str] = set()  # names called anywhere inside a class
         self.assigns: list[ast.Assign] = []
@@ -414,12 +438,19 @@ class _Walk:
         AST, Attribute, Constant, JoinedStr, Call = ast.AST, ast.Attribute, ast.Constant, ast.JoinedStr, ast.Call
         Store, ClassDef, Lambda = ast.Store, ast.ClassDef, ast.Lambda
         reads, calls, scope_calls, built = self.reads, self.calls, self.scope_calls, self.built
+        alias_values: set[int] = set()  # `self.valid` in `self.test = self.valid`: read as an alias only
+        loads = self.loads
         while queue:
             node, in_class, scope = popleft()
             cls = type(node)
             if cls is Attribute:
                 if not isinstance(node.ctx, Store):
                     reads.add(node.attr)
+                    # an option of the run's settings (`args.test`) is no loader kept as `self.test`
+                    receiver = node.value
+                    if id(node) not in alias_values and not (type(receiver) is ast.Name
+                                                             and receiver.id in checkpoints.SETTINGS_NAMES):
+                        loads.add(node.attr)
             elif cls is Call:
                 calls.append(node)
                 if scope:
@@ -442,6 +473,10 @@ class _Walk:
                 self.imports.append(node)
             elif cls is ast.Assign:
                 self.assigns.append(node)
+                target, value = node.targets[0], node.value
+                if len(node.targets) == 1 and _is_self_attribute(target) and _is_self_attribute(value):
+                    alias_values.add(id(value))
+                    self.aliases.add(f"{target.attr}:{value.attr}")  # type: ignore[attr-defined]
             elif cls is ast.Try:
                 self.tries.append(node)
             elif cls is ast.If:
@@ -659,6 +694,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         uses_batchnorm=_has(text, "batchnorm", _BATCHNORM_TEXT),
         attribute_reads=frozenset(walked.reads) if walked else frozenset(),
         attribute_prefixes=frozenset(walked.prefixes) if walked else frozenset(),
+        attribute_loads=frozenset(walked.loads) if walked else frozenset(),
+        attribute_aliases=frozenset(walked.aliases) if walked else frozenset(),
         built_in_classes=frozenset(walked.built) if walked else frozenset(),
         initialised_classes=_initialised_classes(walked.calls, walked.assigns) if walked else frozenset(),
         **train,
@@ -670,7 +707,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         unreferenced_defs=unreferenced[0],
         mentions=unreferenced[1],
         runs_as_script=deadcode.runs_as_script(tree, text) if unreferenced[0] else False,
-        never_taken=deadcode.never_taken(tree) if walked is not None and _may_skip_branches(walked) else (),
+        never_taken=(deadcode.never_taken(tree) if walked is not None and _may_skip_branches(walked) else ())
+        + (deadcode.needs_internal_package(tree) if walked is not None and deadcode.imports_internal_package(text) else ()),
         syntax_error=syntax_error,
     )
 
@@ -715,6 +753,8 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         batchnorm_files=tuple(f.path for f in per_file if f.uses_batchnorm),
         attribute_reads=frozenset().union(*(f.attribute_reads for f in per_file)) if per_file else frozenset(),
         attribute_prefixes=frozenset().union(*(f.attribute_prefixes for f in per_file)) if per_file else frozenset(),
+        attribute_loads=frozenset().union(*(f.attribute_loads for f in per_file)) if per_file else frozenset(),
+        attribute_aliases=frozenset().union(*(f.attribute_aliases for f in per_file)) if per_file else frozenset(),
         built_in_classes=frozenset().union(*(f.built_in_classes for f in per_file)) if per_file else frozenset(),
         initialised_classes=frozenset().union(*(f.initialised_classes for f in per_file)) if per_file else frozenset(),
         conv_files=tuple(f.path for f in per_file if "conv" in f.train_signals),
@@ -724,6 +764,10 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         loads_modules=any(f.loads_modules for f in per_file),
         loads_checkpoints=any(f.loads_checkpoints for f in per_file),
     )
+
+
+def _is_self_attribute(node: ast.AST) -> bool:
+    return type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == "self"  # type: ignore[attr-defined]
 
 
 def _resume_only(per_file: Sequence[FileFacts]) -> frozenset[str]:

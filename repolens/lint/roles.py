@@ -18,8 +18,9 @@ from repolens.lint.helpers import call_name, is_main_guard, keyword_arg, last_se
 from repolens.lint.knowledge.dataloader import dataloader_arg
 from repolens.lint.reach import (ancestors_of, draws_one_batch, iterated_without_grad, never_read, only_counts,
                                  only_summarises, uses_after)
-from repolens.lint.traverse import calls
+from repolens.lint.traverse import calls, functions_by_name
 from repolens.lint.words import name_tokens
+from repolens.project.moduleinfo import trains_in
 from repolens.pyindex.aliases import cst_dotted_name
 
 
@@ -129,7 +130,8 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
     from `train_dataloader()`), the dataset it loads (`train_set`, `CIFAR10(train=False)`,
     `load_dataset(split="validation")`), the enclosing loader factory's name (`get_val_loader`),
     a function named for evaluation around it (makemore's `evaluate()` samples batches with
-    `shuffle=True`), and, only when asked, a literal `shuffle=True`. A loader of a dataset
+    `shuffle=True`), and, only when asked, a literal `shuffle=True` (not in a script that trains
+    nothing and keeps the loader to itself: `scored_in_this_script`). A loader of a dataset
     module's self-test has no role (`in_self_test`), nor one that feeds no training at all
     (`trains_nothing`: a peek, a count, a summary), nor one named for training that the code only
     evaluates (`only_evaluates`: `train_loader` scored under `torch.no_grad()`, the training
@@ -160,9 +162,34 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
         return EVAL  # built inside `evaluate()` / `val()`: a shuffled evaluation sample, not training data
     if shuffle_says_train:
         shuffle = dataloader_arg(call, "shuffle")
-        if shuffle is not None and literal(shuffle.value) is True:
+        if shuffle is not None and literal(shuffle.value) is True and not scored_in_this_script(tracker, call):
             return TRAIN
     return None
+
+
+def scored_in_this_script(tracker: BindingTracker, call: cst.Call) -> bool:
+    """The loader never leaves a file that trains nothing: the file has no training step (a
+    `backward` and an optimizer `step`) and every use of the name the loader is bound to is a `for`
+    over it or an argument of a function defined in this file. `shuffle=True` there draws a random
+    evaluation sample, it is no training (outlier-exposure's `test.py` scores a shuffled
+    `ood_loader` per OOD dataset through its own `get_ood_scores()`: four RL102 findings judged
+    wrong). A loader handed to an imported `train(...)`, returned or stored is not followed."""
+    module = tracker.context.module  # type: ignore[attr-defined]
+    local = _local_binding(tracker, call)
+    if local is None or module is None or trains_in(tracker.context.source):  # type: ignore[attr-defined]
+        return False
+    scope, name = local
+    uses = uses_after(scope, call, name, until_rebound=True)  # a script rebinds `ood_loader` per dataset
+    if not uses:
+        return False
+    own = functions_by_name(module)
+
+    def stays(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
+        if any(isinstance(a, cst.For) and any(b is a.iter for b in (*above[i + 1:], use)) for i, a in enumerate(above)):
+            return True  # `for x, y in loader`, also through enumerate / tqdm / zip
+        depth = len(above) - 2  # the call the loader is a direct argument of
+        return depth >= 0 and passed_to(above, depth) and (call_name(above[depth]) or "") in own
+    return all(stays(use, above) for use, above in uses)
 
 
 def trains_nothing(tracker: BindingTracker, call: cst.Call) -> bool:

@@ -113,22 +113,6 @@ def switch_owner(call: cst.Call) -> str | None:
     return dotted.split(".")[0] if dotted else None
 
 
-# -- functions of a file ------------------------------------------------------------------------
-def functions_by_name(module: cst.Module) -> dict[str, list[cst.FunctionDef]]:
-    """Every function and method of the file by name (a name may be defined more than once)."""
-    if isinstance(module, cst.Module):
-        return per_file(module, "functions_by_name", _functions_by_name)
-    return _functions_by_name(module)
-
-
-def _functions_by_name(module: cst.CSTNode) -> dict[str, list[cst.FunctionDef]]:
-    out: dict[str, list[cst.FunctionDef]] = {}
-    for n in walk(module):
-        if isinstance(n, cst.FunctionDef):
-            out.setdefault(n.name.value, []).append(n)
-    return out
-
-
 def called_name(call: cst.Call) -> str | None:
     """`train_one_epoch(...)` -> `train_one_epoch`; `self.validate(...)` -> `validate`."""
     if isinstance(call.func, cst.Name):

@@ -206,3 +206,18 @@ def children_of(node: cst.CSTNode) -> list[cst.CSTNode]:
     if fn is None:
         fn = _CHILDREN[type(node)] = _compile_children(type(node))
     return fn(node)
+
+
+def functions_by_name(module: cst.Module) -> dict[str, list[cst.FunctionDef]]:
+    """Every function and method of the file by name (a name may be defined more than once)."""
+    if isinstance(module, cst.Module):
+        return per_file(module, "functions_by_name", _functions_by_name)
+    return _functions_by_name(module)
+
+
+def _functions_by_name(module: cst.CSTNode) -> dict[str, list[cst.FunctionDef]]:
+    out: dict[str, list[cst.FunctionDef]] = {}
+    for n in walk(module):
+        if isinstance(n, cst.FunctionDef):
+            out.setdefault(n.name.value, []).append(n)
+    return out

@@ -471,6 +471,42 @@ class ProjectModel:
         no plain name). `m.forward(x)` skips only `m`'s own hooks: its submodules still run theirs."""
         return frozenset(n for info in self.infos.values() for n in info.hooked)
 
+    def module_hooks_for(self, rel: str) -> tuple[Fact, frozenset[str]]:
+        """`module_hooks` and `hooked_modules` as they concern the file `rel`: from the files its
+        imports connect it to, in either direction and at any depth (the script that wraps the model
+        in DeepSpeed imports the model's file, or both are imported by a third). Hooks are put on
+        module objects at run time, so a module defined in a file that nothing connects to the
+        hooking code never gets them (InternImage's Hugging Face export wrappers beside its
+        DeepSpeed trainer: seven judged findings, none worth a change, four more alike). A file the
+        model does not know is given the project's answer."""
+        if rel not in self.infos:
+            return self.module_hooks, self.hooked_modules
+        component = self._import_components.get(rel, frozenset({rel}))
+        infos = [self.infos[f] for f in sorted(component)]
+        evidence = tuple(f"{r}:{e.line}: {e.what} {e.detail}" for r in sorted(component) for e in self.infos[r].hooks)
+        return Fact(bool(evidence), evidence), frozenset(n for info in infos for n in info.hooked)
+
+    @cached_property
+    def _import_components(self) -> dict[str, frozenset[str]]:
+        """Each file's connected component of the import graph (imports taken both ways)."""
+        out: dict[str, frozenset[str]] = {}
+        for start in self.infos:
+            if start in out:
+                continue
+            seen, frontier = {start}, [start]
+            while frontier:
+                nxt = []
+                for f in frontier:
+                    for g in self.imported_files(f, depth=1) | self.importers.get(f, set()):
+                        if g not in seen and g in self.infos:
+                            seen.add(g)
+                            nxt.append(g)
+                frontier = nxt
+            component = frozenset(seen)
+            for f in component:
+                out[f] = component
+        return out
+
     @cached_property
     def publishes_weights(self) -> Fact | None:
         """Does the project publish trained weights (a README link to a checkpoint, a download in its

@@ -26,7 +26,9 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     optimizer `step`) over the name it is bound to, in its own function (a notebook's `test_acc()`
     that reuses a training cell's `data_loader` name is not one; nor a Fisher estimate, whose
     backward steps no optimizer: continual-learning, three judged wrong), or a literal
-    `shuffle=True`. Loaders with no such evidence, or evidence of evaluation, or that the code only
+    `shuffle=True`, unless the loader never leaves a file that trains nothing (iterated there or
+    handed only to that file's own functions: outlier-exposure's `test.py` scores a shuffled
+    sample of each OOD set, four judged wrong; `roles.scored_in_this_script`). Loaders with no such evidence, or evidence of evaluation, or that the code only
     takes one batch from or only counts (`len(loader_for_count)` sizing a schedule: minimind, judged
     wrong; `roles.trains_nothing`), only summarises (a loop of `torch.mean` / `append` / `print`:
     AST's normalisation statistics) or never reads while the scope iterates another loader
@@ -133,8 +135,35 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
                 "def train_dataloader(self):\n    return DataLoader(Blocks(self.tokens), batch_size=8)\n",
                 files={"blocks.py": "class Blocks(Dataset):\n    def __getitem__(self, i):\n"
                                     "        return self.data[i * 8:(i + 1) * 8]\n"}),
+        # An evaluation script scores a shuffled sample of an OOD set through its own function and
+        # trains nothing (outlier-exposure's test.py): shuffle=True is no training evidence there.
+        Example(_CUDA + """import torchvision.datasets as dset
+from torch.utils.data import DataLoader
+
+
+def get_ood_scores(loader):
+    scores = []
+    with torch.no_grad():
+        for data, _ in loader:
+            scores.append(net(data.to(device)).max(1)[0])
+    return scores
+
+
+ood_data = dset.ImageFolder("data/places365")
+ood_loader = DataLoader(ood_data, batch_size=200, shuffle=True)
+print(get_ood_scores(ood_loader))
+"""),
     )
     invalid = (
+        # The same loader handed to a training function of another file: a training loader.
+        Example(_CUDA + """import torchvision.datasets as dset
+from torch.utils.data import DataLoader
+from engine import fit
+
+data = dset.ImageFolder("data/places365")
+loader = DataLoader(data, batch_size=200, shuffle=True)
+fit(net, loader)
+"""),
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "train_loader = DataLoader(train_set, batch_size=64, shuffle=True)\n"),
         Example(_CUDA + "import torch as t\nfrom torchvision import datasets\n"

@@ -32,6 +32,20 @@ def _trains_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
 
 # A loader's dataset reshuffled by the project's own method (`train_dl.dataset.shuffleSamples()`).
 SELF_SHUFFLE = re.compile(r"\.dataset\.shuffle\w*\(", re.I)
+# outlier-exposure's training loop: each epoch starts the outlier loader's dataset at a random offset
+_OFFSET_EACH_EPOCH = """
+
+def train(net, optimizer, train_loader_in):
+    train_loader_out.dataset.offset = np.random.randint(len(train_loader_out.dataset))
+    for in_set, out_set in zip(train_loader_in, train_loader_out):
+        optimizer.zero_grad()
+        net(torch.cat((in_set[0], out_set[0]), 0)).mean().backward()
+        optimizer.step()
+"""
+# `<loader>.dataset.<attr> = <a random draw>` (`loader.dataset.offset = np.random.randint(n)`),
+# with the loader's name and the attribute's: the dataset's own class may read it to start its
+# order somewhere new.
+RANDOM_ATTRIBUTE = re.compile(r"([\w.]+)\.dataset\.(\w+)\s*=[^\n]*\brand(?:om|int|n|perm)?\b")
 
 
 class DataLoaderShuffle(BindingTracker, Rule):
@@ -44,7 +58,12 @@ class DataLoaderShuffle(BindingTracker, Rule):
     split arguments, loader factory name), never by the `shuffle` argument itself.
     It stays silent for a non-literal `shuffle`, for calls that pass `*args` / `**kwargs`, for
     datasets that stream (IterableDataset subclasses of the project, `WebDataset`, datapipes:
-    shuffling is theirs to do, and `shuffle=True` is an error there), and for synthetic data.
+    shuffling is theirs to do, and `shuffle=True` is an error there), for synthetic data, and for a
+    dataset of the project that orders itself: its class has a `shuffle*` method (dlwpt's LUNA
+    datasets), or the loop gives the loader's dataset a random attribute the project's code reads
+    (`train_loader_out.dataset.offset = np.random.randint(n)` each epoch, outlier-exposure's
+    80-million-image TinyImages indexing from `self.offset`: six judged wrong). The same line on a
+    library dataset (`ImageFolder`, which has no `offset`) is still reported: nothing reorders it.
 
     An evaluation loader with `shuffle=True` is not reported: a metric averaged over the whole set
     does not depend on the order, and on real code such loaders mostly feed a sample grid or a few
@@ -123,12 +142,31 @@ def test():
                 "train_loader = DataLoader(Stream(), batch_size=64)\n"),
         Example("from torch.utils.data import DataLoader\ndef f(train_set, **kw):\n"
                 "    train_loader = DataLoader(train_set, **kw)\n"),
+        # The project's dataset starts at a random offset that the loop draws each epoch
+        # (outlier-exposure's 80M Tiny Images, read sequentially from one binary file).
+        Example("""
+import numpy as np
+import torch
+from tinyimages import TinyImages
+
+train_loader_out = torch.utils.data.DataLoader(TinyImages(), batch_size=256, shuffle=False, num_workers=4)
+""" + _OFFSET_EACH_EPOCH, files={"tinyimages.py": "import torch\n\nclass TinyImages(torch.utils.data.Dataset):\n"
+                              "    def __init__(self):\n        self.offset = 0\n\n"
+                              "    def __getitem__(self, index):\n        return self.load((index + self.offset) % 79302016)\n"}),
         # a sample grid drawn from the validation set: shuffling gives a varied grid
         Example("import torch\nval_loader = torch.utils.data.DataLoader(val_set, batch_size=16, shuffle=True)\n"
                 "grid = next(iter(val_loader))\n"),
     )
     invalid = (
         Example("from torch.utils.data import DataLoader\ntrain_loader = DataLoader(train_set, batch_size=64)\n"),
+        # The same offset drawn for a library dataset, which has no such attribute: nothing reorders it.
+        Example("""
+import numpy as np
+import torch
+import torchvision.datasets as dset
+
+train_loader_out = torch.utils.data.DataLoader(dset.ImageFolder("imagenet22k"), batch_size=256, shuffle=False)
+""" + _OFFSET_EACH_EPOCH, files={"tinyimages.py": "class TinyImages:\n    def __getitem__(self, index):\n        return index + self.offset\n"}),
         Example("import torch.utils.data as tud\nfrom torchvision import datasets\n"
                 "loader = tud.DataLoader(datasets.MNIST('.', train=True), batch_size=64, shuffle=False)\n"),
     )
@@ -207,7 +245,15 @@ def test():
         found = model.resolve(model.qualify(cls, here), here) if cls else None
         if found is None or found.kind != "class":
             return False
-        return any(m.lower().startswith("shuffle") for m in model.methods_with_bases(found.rel, found.name))
+        if any(m.lower().startswith("shuffle") for m in model.methods_with_bases(found.rel, found.name)):
+            return True
+        # `train_loader_out.dataset.offset = np.random.randint(len(...))` each epoch, on a dataset of
+        # the project whose code reads `offset` (outlier-exposure's TinyImages: `__getitem__` indexes
+        # from `self.offset`): the order starts somewhere new every epoch. A library class
+        # (ImageFolder) has no such attribute, and its loader is still reported.
+        name = self.binding_of(node)
+        return any(m.group(1) == name and m.group(2) in self.facts.attribute_reads
+                   for m in RANDOM_ATTRIBUTE.finditer(self.context.source))
 
     def _streams(self, node: cst.Call) -> bool:
         cls = dataset_class_name(node, self)

@@ -2,7 +2,7 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
-from repolens.lint.helpers import call_name, code_of, dotted, positional_args
+from repolens.lint.helpers import call_name, code_of, dotted, positional_args, self_attribute
 from repolens.lint.knowledge.dataloader import DATALOADER
 from repolens.lint.reach import draws_one_batch, uses_after
 from repolens.lint.knowledge.transforms import RANDOM
@@ -87,7 +87,14 @@ class RandomAugmentationInEval(BindingTracker, Rule):
     (`fixed_images, _ = next(iter(test_loader))`, a batch for a TensorBoard grid): no metric is
     computed on it (pytorch-vqvae's test sets, judged not worth a change). The uses are read after
     the dataset's binding, leaving out the other branches of an `if` around it (`valid = test_set`
-    in a CIFAR branch does not concern the Mini-ImageNet branch's test set).
+    in a CIFAR branch does not concern the Mini-ImageNet branch's test set). Nor is one whose
+    loaders are kept under a `self` attribute that no code of the project reads, even through an
+    alias (TransGAN's `self.valid = DataLoader(val_dataset, ...)` and `self.test = self.valid`: its
+    GAN is scored by IS/FID on generated images and no script reads either: six judged wrong;
+    `ProjectFacts.loads_attribute`). Attributes are matched by name: a read of `x.valid` anywhere
+    counts (but not an option of the run's settings, `args.test`, nor a string such as
+    `split='test'`); a loader read only through `getattr(x, "valid")` is not seen, and its
+    dataset is left alone.
     Known limitation: test-time augmentation written with random transforms under an ordinary
     evaluation name is flagged; name it `tta_*` or suppress the line.
 
@@ -213,10 +220,14 @@ class RandomAugmentationInEval(BindingTracker, Rule):
             self.report(node, f"random augmentation {call_name(node)} in {where}: validation/test metrics become random")
         return True
 
-    def _drawn_once(self, dataset: cst.Call) -> bool:
-        """The dataset only feeds loaders that are drawn from once, outside any loop
-        (`fixed_images, _ = next(iter(test_loader))`: a batch for an image grid): no metric is
-        computed on it, so a random crop makes nothing random from run to run that matters."""
+    def _feeds_no_metric(self, dataset: cst.Call) -> bool:
+        """The dataset only feeds loaders no metric is computed on, so a random crop makes nothing
+        random from run to run that matters: loaders drawn from once, outside any loop
+        (`fixed_images, _ = next(iter(test_loader))`: a batch for an image grid), or kept under a
+        `self` attribute nothing in the project reads, even through an alias (TransGAN's
+        `self.valid = DataLoader(val_dataset, ...)`, `self.test = self.valid`: the GAN is scored by
+        IS/FID on generated images, and no script reads either; six judged wrong). A sampler built
+        on the dataset (`DistributedSampler(val_dataset)`) only orders it."""
         name = self.binding_of(dataset)
         scope = self._scopes[-1][0] if self._scopes else self.context.module
         if not name or "." in name or scope is None:
@@ -226,14 +237,20 @@ class RandomAugmentationInEval(BindingTracker, Rule):
             return False
         for use, above in uses:
             call = next((a for a in reversed(above) if isinstance(a, cst.Call)), None)
+            if call is not None and (call_name(call) or "").endswith("Sampler"):
+                continue  # orders the dataset for a loader, which is what is asked about
             assign = above[-3] if len(above) >= 3 else None  # Assign > Call > Arg > Name
             if call is None or not self.is_name(call.func, *DATALOADER) or not isinstance(assign, cst.Assign) \
-                    or assign.value is not call or len(assign.targets) != 1 \
-                    or not isinstance(assign.targets[0].target, cst.Name):
+                    or assign.value is not call or len(assign.targets) != 1:
                 return False
-            loader_uses = uses_after(scope, call, assign.targets[0].target.value)
-            if not loader_uses or not all(draws_one_batch(u, a) for u, a in loader_uses):
-                return False
+            target = assign.targets[0].target
+            if isinstance(target, cst.Name):
+                loader_uses = uses_after(scope, call, target.value)
+                if not loader_uses or not all(draws_one_batch(u, a) for u, a in loader_uses):
+                    return False
+            elif not (self_attribute(target) and self.facts.attribute_loads
+                      and not self.facts.loads_attribute(self_attribute(target))):
+                return False  # read somewhere (or no project facts to tell): it may be scored
         return True
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -246,7 +263,7 @@ class RandomAugmentationInEval(BindingTracker, Rule):
         if arg is None:
             return
         role = role_of_call_arguments(node) or role_of_name(self.binding_of(node))
-        if role != EVAL or self._drawn_once(node):
+        if role != EVAL or self._feeds_no_metric(node):
             return
         value = arg.value
         if isinstance(value, cst.Call) and is_compose(self, value):

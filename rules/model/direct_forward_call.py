@@ -43,7 +43,10 @@ class DirectForwardCall(ScopedRule):
     DistributedDataParallel / DataParallel / FSDP (their `forward` does the wrapper's work) --
     and only in a project that uses machinery working through module hooks: hooks it registers
     (`register_forward_hook`...), `weight_norm`/`spectral_norm` (the hook-based ones), pruning,
-    FSDP, DeepSpeed or quantization observers (`ProjectModel.module_hooks`), and only on a receiver
+    FSDP, DeepSpeed or quantization observers, in a file that imports connect to this one, in
+    either direction and at any depth (`ProjectModel.module_hooks_for`: InternImage's Hugging Face
+    export wrappers, which nothing connects to its DeepSpeed trainer, call `self.model.forward(...)`:
+    seven judged findings, none worth a change), and only on a receiver
     that may carry hooks of its own (`ProjectModel.hooked_modules`: `target_layer` in
     `target_layer.register_forward_hook(...)`, `conv` in `self.conv = weight_norm(...)`; any
     receiver with global hooks, FSDP, DeepSpeed, quantization, or a hook registered on something
@@ -194,6 +197,21 @@ class ResNeXtBottleneck(nn.Module):
         # nothing in this project registers a hook: the same computation as self.conv_reduce(x)
         return self.bn_reduce.forward(self.conv_reduce.forward(x))
 """),
+        # Hooks registered by a trainer that no import connects to this file (InternImage's Hugging Face
+        # export wrapper beside its DeepSpeed trainer): nothing hooks the modules built here.
+        Example("""
+import torch.nn as nn
+from internimage import InternImage
+
+class InternImageForImageClassification(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.model = InternImage(config)
+
+    def forward(self, pixel_values):
+        return self.model.forward(pixel_values)
+""", files={"internimage.py": "import torch.nn as nn\nclass InternImage(nn.Module):\n    pass\n",
+            "classification/features.py": _FEATURES}),
         # A unit test of the bare model (pytorch-ssd's vision/test/test_vgg_ssd.py), in a project that prunes.
         Example("""
 import torch
@@ -208,6 +226,7 @@ def test_forward():
     invalid = [
         Example("""
 import torch
+from compress import sparsify
 
 def evaluate(test_loader, model):
     model.eval()
@@ -217,6 +236,7 @@ def evaluate(test_loader, model):
 """, files={"compress.py": _PRUNE}),
         Example("""
 import torch.nn as nn
+from features import capture
 
 class Model(nn.Module):
     def __init__(self):
@@ -227,6 +247,7 @@ class Model(nn.Module):
         return self.encoder.forward(x)
 """, fixed="""
 import torch.nn as nn
+from features import capture
 
 class Model(nn.Module):
     def __init__(self):
@@ -239,6 +260,7 @@ class Model(nn.Module):
         Example("""
 import torch as t
 from models import ResNet
+from compress import sparsify
 
 def evaluate(x):
     model = ResNet()
@@ -252,14 +274,16 @@ def probe(layer: t.nn.Module, x):
     _in_test: bool | None = None  # the file is a unit test (asked once, on the first `.forward(` call)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if method_name(node) != "forward" or not self.facts.model.module_hooks.value:
+        if method_name(node) != "forward":
             return
+        hooks, hooked = self.facts.model.module_hooks_for(self.context.path)
+        if not hooks.value:
+            return  # nothing connected to this file by imports registers a hook
         if self._in_test is None:
             self._in_test = is_test_path(self.context.path, self.context.source)
         if self._in_test:
             return  # a unit test of a model built bare (pytorch-ssd's test_vgg_ssd): no hook of the project on it
         recv = receiver(node)
-        hooked = self.facts.model.hooked_modules
         if "*" not in hooked and last_segment(recv) not in hooked:
             return  # hooks sit on other modules, which run them however this one is called
         if self._known_module(recv):

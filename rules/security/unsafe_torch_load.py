@@ -3,8 +3,9 @@ import ast
 import libcst as cst
 
 from repolens.lint import Example, Expected, Rule, Severity
-from repolens.lint.bindings import BindingTracker
-from repolens.lint.checkpoints import MODULE_METHODS, concatenation_matches, path_keys, template_matches
+from repolens.lint.bindings import BindingTracker, single_value
+from repolens.lint.checkpoints import (MODULE_METHODS, concatenated_name, concatenation_matches, path_keys,
+                                      template_matches)
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
                                    literal, method_name, receiver)
 from repolens.lint.options import file_options
@@ -181,16 +182,26 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     in a branch no run takes (`deadcode.never_taken`): `if False:`, or `if name:` where the function
     only ever assigns `name` a false constant (YOLO detectors' `classify = False` above `if classify:
     modelc.load_state_dict(torch.load('weights/resnet101.pt')...)`; DANet's `resnet101()`, whose
-    first line sets `pretrained = False`: two judged findings, not worth a change).
+    first line sets `pretrained = False`: two judged findings, not worth a change), or behind an
+    import of an internal storage client no public index has (`from pavi import modelcloud`,
+    `petrel_client`: the `pavi://` branches of the OpenMMLab checkpoint code ControlNet and Vim
+    vendor, five judged findings, none worth a change; the same function's local-file branch is
+    still reported).
 
     What it cannot see: a project's own checkpoint loaded under a name no `torch.save` of the
     project writes (a conversion tool's `args.inputs_model_path`, a loader helper whose caller
     passes the training checkpoint, a save through a wrapper such as `save_on_master(*args)`, a
-    save path built by concatenation, `path + '/' + 'checkpoint.pth'`, as LTSF-Linear's early
-    stopping writes it) still fires; and a released checkpoint that the project loads from the path
-    its training writes to is silenced. Reading concatenated save paths, and a load's path through
-    the name it is bound to, was tried in the seventh session and withdrawn: held-out sets lost
-    findings judged worth acting on (a load's own concatenation is read since the eleventh).
+    save path built by concatenation with a fixed name, `path + '/' + 'checkpoint.pth'`, as
+    LTSF-Linear's early stopping writes it) still fires; and a released checkpoint that the project
+    loads from the path its training writes to is silenced. Reading every concatenated save path,
+    and every load's path through the name it is bound to, was tried in the seventh session and
+    withdrawn: held-out sets lost findings judged worth acting on (a load's own concatenation is
+    read since the eleventh). Since the sixteenth, a concatenated name that varies with the run
+    and has a word of its own is read on both sides (`args.model + '_baseline_epoch_' +
+    str(epoch) + '.pt'`, saved by outlier-exposure's `baseline.py`, `checkpoints.concatenated_name`),
+    also when the load reads a name the function binds once to such a path (`model_name =
+    os.path.join(args.load, ...)`, then `torch.load(model_name)`: 12 judged findings on the
+    snapshots its `oe_tune.py` and `baseline.py` reload, none worth a change).
 
     ## Why is this bad?
     `torch.load` unpickles: a checkpoint can carry code that runs on load. A checkpoint downloaded
@@ -324,6 +335,26 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return ast.parse(f"({code_of(path)})", mode="eval").body
         except SyntaxError:
             return None
+
+    def _bound_path(self, path: cst.BaseExpression | None) -> ast.expr | None:
+        """`model_name = os.path.join(args.load, args.model + '_epoch_' + str(i) + '.pt')` then
+        `torch.load(model_name)`: the path a bare name is bound to, once, in the enclosing function,
+        when that path names a file by the project's own varying scheme (a `+`-built name with a
+        placeholder and a word of its own: outlier-exposure reloading the per-epoch snapshots its
+        scripts save, 20 judged findings, none worth a change). Only such names are followed:
+        reading any bound path was tried in the seventh session and withdrawn."""
+        scope = self._scope()
+        if not isinstance(path, cst.Name) or scope is None:
+            return None
+        value = single_value(scope, path.value)
+        if value is None:
+            return None
+        try:
+            expr = ast.parse(f"({code_of(value)})", mode="eval").body
+        except SyntaxError:
+            return None
+        last = expr.args[-1] if isinstance(expr, ast.Call) and expr.args and not expr.keywords else expr
+        return expr if concatenated_name(last) is not None else None
 
     def _handed_to_save(self, path: cst.BaseExpression) -> bool:
         """`torch.load(paths[i])` in a file that calls `train_model.remote(..., save_path=paths[i])`:
@@ -480,6 +511,9 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         saved = self.facts.saved_files
         if keys & saved or template_matches(saved, keys) or concatenation_matches(saved, expr):
             return "a file this project saves"
+        bound = self._bound_path(path)
+        if bound is not None and (path_keys(bound, self._scope_name()) & saved or concatenation_matches(saved, bound)):
+            return "a file this project saves (under the name the path is bound to)"
         if path is not None and self._handed_to_save(path):
             return "a file this project's run writes (the same path is handed to a save_path= argument)"
         if path is not None and self._option_default_keys(path) & self.facts.saved_files:

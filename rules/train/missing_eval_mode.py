@@ -7,11 +7,11 @@ import libcst as cst
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import call_name, dotted
 from repolens.lint.roles import is_eval_function_name, name_tokens
-from repolens.lint.trainflow import (called_name, functions_by_name, is_eval_switch,
+from repolens.lint.trainflow import (called_name, is_eval_switch,
                                      is_test_path, is_train_switch, is_training_loop, loops_in, switch_owner,
                                      training_loops)
 from repolens.lint.trainfacts import MODEL_PARAM_TOKENS
-from repolens.lint.traverse import nodes, walk
+from repolens.lint.traverse import functions_by_name, nodes, walk
 
 _NOT_EVAL_FUNCTIONS = ("_step", "_epoch_end", "_batch_end")  # Lightning hooks: the trainer sets eval mode
 # Words of a model that is never trained by gradient and stays in eval mode on purpose: an averaged

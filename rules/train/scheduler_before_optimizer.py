@@ -5,8 +5,8 @@ import libcst as cst
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import dotted, method_name, receiver
 from repolens.lint.knowledge.training import STEP, classify_call
-from repolens.lint.trainflow import called_name, functions_by_name, is_lr_range_test, is_test_path
-from repolens.lint.traverse import children_of, walk
+from repolens.lint.trainflow import called_name, is_lr_range_test, is_test_path
+from repolens.lint.traverse import children_of, functions_by_name, walk
 
 _BRANCHES = (cst.If, cst.Try, cst.TryStar, cst.Match, cst.IfExp, cst.For, cst.While, cst.BooleanOperation)
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)

@@ -1055,10 +1055,15 @@ def test_a_shuffled_loader_built_inside_an_evaluation_function_is_an_evaluation_
               "@torch.inference_mode()\ndef {name}(model, dataset, batch_size=50, max_batches=None):\n"
               "    model.eval()\n    loader = DataLoader(dataset, shuffle=True, batch_size=batch_size, num_workers=0)\n"
               "    for i, batch in enumerate(loader):\n        X, Y = [t.to(device) for t in batch]\n"
-              "        logits, loss = model(X, Y)\n")
+              "        logits, loss = model(X, Y)\n"
+              # makemore.py trains in the same file: a script that trains nothing is another question
+              "\ndef step(model, X, Y, optimizer):\n    model(X, Y)[1].backward()\n    optimizer.step()\n")
     assert run_pixels("RL102", source.format(name="evaluate")) == ()
     assert run_pixels("RL102", source.format(name="validate")) == ()
     assert len(run_pixels("RL102", source.format(name="sample_batches"))) == 1  # shuffle=True still says train
+    # the same loader in a script that trains nothing and keeps it to itself: an evaluation sample
+    scoring = source.format(name="sample_batches").split("\ndef step")[0]
+    assert run_pixels("RL102", scoring) == ()
 
 
 def test_rl304_leaves_an_evaluation_method_another_file_calls_under_no_grad_alone():
@@ -2552,3 +2557,71 @@ def test_rl501_takes_a_saved_settings_dict_for_plain_values():
     # the same key holding the argparse Namespace itself is an object
     namespace = LLAMA_TRAIN.replace("config = {k: globals()[k] for k in config_keys}", "config = parser.parse_args()")
     assert run("RL501", LLAMA_SAMPLE, "sample.py", **{"train.py": namespace}) == ()
+
+
+def test_rl501_leaves_loads_behind_an_internal_storage_client_alone():
+    # vendored OpenMMLab checkpoint code (ControlNet's and Vim's mmcv_custom): the pavi:// branch
+    # imports SenseTime's model-cloud client, which is on no public index, so no user's run gets
+    # past it; the local-file branch of the same function is what users reach
+    vendored = ("import torch\n\n"
+                "def _load_checkpoint(filename, map_location=None):\n"
+                "    if filename.startswith('pavi://'):\n"
+                "        model_path = filename[7:]\n"
+                "        try:\n"
+                "            from pavi import modelcloud\n"
+                "        except ImportError:\n"
+                "            raise ImportError('Please install pavi to load checkpoint from modelcloud.')\n"
+                "        model = modelcloud.get(model_path)\n"
+                "        checkpoint = torch.load(model.download('/tmp/x'), map_location=map_location)\n"
+                "    else:\n"
+                "        checkpoint = torch.load(filename, map_location=map_location)\n"
+                "    return checkpoint\n\n\n"
+                "def load_from_pavi(filename, map_location=None):\n"
+                "    from pavi import modelcloud\n"
+                "    return torch.load(modelcloud.get(filename[7:]).download('/tmp/y'), map_location=map_location)\n")
+    caller = "from mmcv_custom.checkpoint import _load_checkpoint, load_from_pavi\nckpt = _load_checkpoint(path)\n"
+    found = run("RL501", vendored, "mmcv_custom/checkpoint.py", **{"backbone.py": caller})
+    assert [r.position.start.line for r in found] == [13]
+
+
+def test_rl106_leaves_alone_an_evaluation_loader_nothing_reads():
+    # TransGAN's datasets.py: the CIFAR test split gets the training transform (a random flip) and is
+    # kept as `self.valid` / `self.test`, which no script reads: the GAN is scored by IS/FID on
+    # generated images, so no metric is random (six judged wrong)
+    datasets = ("import torch\nimport torchvision.datasets as datasets\nimport torchvision.transforms as transforms\n\n"
+                "class ImageDataset(object):\n"
+                "    def __init__(self, args):\n"
+                "        transform = transforms.Compose([transforms.RandomHorizontalFlip(), transforms.ToTensor()])\n"
+                "        train_dataset = datasets.CIFAR10(root=args.data_path, train=True, transform=transform)\n"
+                "        val_dataset = datasets.CIFAR10(root=args.data_path, train=False, transform=transform)\n"
+                "        val_sampler = torch.utils.data.distributed.DistributedSampler(val_dataset)\n"
+                "        self.train = torch.utils.data.DataLoader(train_dataset, batch_size=64, shuffle=True)\n"
+                "        self.valid = torch.utils.data.DataLoader(val_dataset, batch_size=64, sampler=val_sampler)\n"
+                "        self.test = self.valid\n")
+    # a split named in a string and an option `args.test` are no reads of the loader
+    train = ("from datasets import ImageDataset\n\ndataset = ImageDataset(args)\nif not args.test:\n"
+             "    for imgs, _ in dataset.train:\n        step(imgs)\n", "split = 'test'\n")
+    assert run("RL106", datasets, "datasets.py", **{"train.py": train[0], "cfg.py": train[1]}) == ()
+    # a script that scores the test loader: the random flip makes its metric random
+    scored = train[0] + "for imgs, labels in dataset.test:\n    score(imgs, labels)\n"
+    assert len(run("RL106", datasets, "datasets.py", **{"train.py": scored})) == 1
+
+
+def test_rl501_follows_a_bound_path_named_by_the_projects_own_varying_scheme():
+    # outlier-exposure's baseline.py: per-epoch snapshots saved under a `+`-built name, reloaded
+    # (to resume or to fine-tune) through a name bound to the same scheme
+    save = ("import os\nimport torch\n\nfor epoch in range(args.epochs):\n    train()\n"
+            "    torch.save(net.state_dict(), os.path.join(args.save, args.dataset + '_' + args.model +\n"
+            "               '_baseline_epoch_' + str(epoch) + '.pt'))\n")
+    load = ("import os\nimport torch\n\ndef restore(net, args):\n"
+            "    for i in range(1000 - 1, -1, -1):\n"
+            "        model_name = os.path.join(args.load, args.dataset + '_' + args.model + '_baseline_epoch_' + str(i) + '.pt')\n"
+            "        if os.path.isfile(model_name):\n"
+            "            net.load_state_dict(torch.load(model_name))\n")
+    assert run("RL501", load, "oe_tune.py", **{"baseline.py": save}) == ()
+    # a fixed name says nothing of whose file it is: released weights are named like that too
+    fixed = load.replace("args.dataset + '_' + args.model + '_baseline_epoch_' + str(i) + '.pt'", "args.load + '/' + 'checkpoint.pth'")
+    saved_fixed = save.replace("args.dataset + '_' + args.model +\n               '_baseline_epoch_' + str(epoch) + '.pt'", "args.save + '/' + 'checkpoint.pth'")
+    assert len(run("RL501", fixed, "oe_tune.py", **{"baseline.py": saved_fixed})) == 1
+    # a scheme no save of the project writes: still reported
+    assert len(run("RL501", load.replace("_baseline_epoch_", "_pretrained_"), "oe_tune.py", **{"baseline.py": save})) == 1

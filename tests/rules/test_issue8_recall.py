@@ -431,9 +431,13 @@ def evaluate(test_loader, model):
     return det_boxes
 """
     # the project visualises features through forward hooks: model.forward() would skip them
-    hooks = {"visualize.py": "def capture(model, store):\n    model.register_forward_hook(lambda m, i, o: store.append(o))\n"}
+    # (a script imports both the evaluation and the hooking module: the same model meets both)
+    hooks = {"visualize.py": "def capture(model, store):\n    model.register_forward_hook(lambda m, i, o: store.append(o))\n",
+             "main.py": "from train import evaluate\nfrom visualize import capture\n"}
     assert lines(run("RL209", source, **hooks)) == [10]
     assert run("RL209", source.replace("    model.eval()\n", ""), **hooks) == ()
+    # the hooking module is connected to this file by no import: its hooks never reach this model
+    assert run("RL209", source, **{"visualize.py": hooks["visualize.py"]}) == ()
     # nothing in the project registers a hook: model.forward(images) computes what model(images) does
     assert run("RL209", source) == ()
 
