@@ -481,10 +481,9 @@ class ProjectModel:
         model does not know is given the project's answer."""
         if rel not in self.infos:
             return self.module_hooks, self.hooked_modules
-        component = self._import_components.get(rel, frozenset({rel}))
-        infos = [self.infos[f] for f in sorted(component)]
-        evidence = tuple(f"{r}:{e.line}: {e.what} {e.detail}" for r in sorted(component) for e in self.infos[r].hooks)
-        return Fact(bool(evidence), evidence), frozenset(n for info in infos for n in info.hooked)
+        files = sorted(self._import_components.get(rel, frozenset({rel})))
+        evidence = tuple(f"{r}:{e.line}: {e.what} {e.detail}" for r in files for e in self.infos[r].hooks)
+        return Fact(bool(evidence), evidence), frozenset(n for r in files for n in self.infos[r].hooked)
 
     @cached_property
     def _import_components(self) -> dict[str, frozenset[str]]:

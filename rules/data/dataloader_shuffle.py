@@ -252,7 +252,7 @@ train_loader_out = torch.utils.data.DataLoader(dset.ImageFolder("imagenet22k"), 
         # from `self.offset`): the order starts somewhere new every epoch. A library class
         # (ImageFolder) has no such attribute, and its loader is still reported.
         name = self.binding_of(node)
-        return any(m.group(1) == name and m.group(2) in self.facts.attribute_reads
+        return any(m.group(1) == name and self.facts.loads_attribute(m.group(2))
                    for m in RANDOM_ATTRIBUTE.finditer(self.context.source))
 
     def _streams(self, node: cst.Call) -> bool:
