@@ -18,7 +18,7 @@ from repolens.lint.helpers import call_name, is_main_guard, keyword_arg, last_se
 from repolens.lint.knowledge.dataloader import dataloader_arg
 from repolens.lint.reach import (ancestors_of, draws_one_batch, iterated_without_grad, never_read, only_counts,
                                  only_summarises, uses_after)
-from repolens.lint.traverse import calls, functions_by_name
+from repolens.lint.traverse import calls, functions_by_name, walk
 from repolens.lint.words import name_tokens
 from repolens.project.moduleinfo import trains_in
 from repolens.pyindex.aliases import cst_dotted_name
@@ -200,11 +200,14 @@ def trains_nothing(tracker: BindingTracker, call: cst.Call) -> bool:
     or only summarised (a loop of `torch.mean` / `append` / `print`: AST's normalisation
     statistics, RL108 judged wrong), or never read while the scope iterates another loader (Medical-Transformer's `test.py` builds
     a training loader and loops only over `valloader`: RL102 judged wrong; a module-level name only
-    in a file no other file imports). It trains nothing, whatever it loads."""
+    in a file no other file imports), or returned by its factory to callers that never read it
+    (`returned_unread`). It trains nothing, whatever it loads."""
     local = _local_binding(tracker, call)
     if local is None:
         return False
     scope, name = local
+    if returned_unread(tracker, scope, name):
+        return True
     if never_read(scope, name):
         module = tracker.context.module  # type: ignore[attr-defined]
         facts = getattr(tracker, "facts", None)
@@ -213,6 +216,22 @@ def trains_nothing(tracker: BindingTracker, call: cst.Call) -> bool:
     bound_in = ancestors_of(scope, call)
     return bool(uses) and all(draws_one_batch(use, above, bound_in) or only_counts(use, above)
                               or only_summarises(use, above) for use, above in uses)
+
+
+def returned_unread(tracker: BindingTracker, scope: cst.CSTNode, name: str) -> bool:
+    """The loader's name is returned by its module-level function as an item of a tuple that every
+    caller in the project unpacks without reading that item (TransReID's `make_dataloader` returns
+    `train_loader, train_loader_normal, val_loader, ...`, and neither train.py nor test.py reads
+    `train_loader_normal`: RL108 judged wrong, RL101 not worth). `ProjectModel.unread_returned_item`."""
+    module = tracker.context.module  # type: ignore[attr-defined]
+    facts = getattr(tracker, "facts", None)
+    if facts is None or not isinstance(scope, cst.FunctionDef) or module is None \
+            or not any(stmt is scope for stmt in module.body):
+        return False
+    indices = {i for n in walk(scope.body) if isinstance(n, cst.Return) and isinstance(n.value, cst.Tuple)
+               for i, e in enumerate(n.value.elements) if isinstance(e.value, cst.Name) and e.value.value == name}
+    return bool(indices) and all(facts.model.unread_returned_item(tracker.context.path, scope.name.value, i)  # type: ignore[attr-defined]
+                                 for i in indices)
 
 
 def only_evaluates(tracker: BindingTracker, call: cst.Call) -> bool:

@@ -173,7 +173,15 @@ class ProjectModel:
             return None
         rel, rest = split
         if not rest:
-            return None  # a module, not a definition
+            # a module, not a definition, unless its package binds the same name to something else
+            # (`from datasets import make_dataloader` where datasets/__init__.py re-exports the
+            # function of datasets/make_dataloader.py: Python's import gives the package's binding)
+            parent, _, last = qualified.rpartition(".")
+            parent_rel = self.module_rel(parent, from_rel) if parent else None
+            target = self.aliases(parent_rel).get(last) if parent_rel else None
+            if target and target != qualified:
+                return self.resolve(target, parent_rel, depth - 1)
+            return None
         info = self.infos[rel]
         head, _, tail = rest.partition(".")
         cls = self.classes(rel).get(head)
@@ -360,6 +368,7 @@ class ProjectModel:
                 sorted({(lp.attr, lp.trains) for lp in info.loops}),
                 sorted(info.loader_factories),
                 sorted(info.returned_items),  # returned_item: the dataset classes a factory returns
+                sorted(info.unpacks), sorted(info.other_calls),  # unread_returned_item: what callers read of a tuple
                 sorted(info.returns),  # returned_call: the dataset class a factory builds and returns
                 _call_shapes(info.arguments),  # argument_builder: what the call sites pass (not where)
                 bool(info.devices),  # gpu_near: a file's GPU use changes its neighbours' answers
@@ -659,6 +668,46 @@ class ProjectModel:
             return None
         built = builders.pop()
         return None if built in ("?", "*") else built
+
+    def unread_returned_item(self, rel: str, function: str, index: int) -> bool:
+        """Does no caller read item `index` of the tuple that the module-level function `function`
+        of `rel` returns? True when every call of it in the project unpacks the result into plain
+        names (`train_loader, train_loader_normal, val_loader, ... = make_dataloader(cfg)` in
+        TransReID's train.py and test.py) and no scope reads the name at `index`; False when any
+        call is used otherwise (kept whole, indexed, passed on) or none is seen."""
+        calls = self._unpacked_calls.get((rel, function))
+        if not calls:
+            return False
+        sites, unpacks = calls
+        unpacked = {site for site, _, _ in unpacks}
+        return unpacked == sites and not any(read for _, i, read in unpacks if i == index)
+
+    @cached_property
+    def _unpacked_calls(self) -> dict[tuple[str, str], tuple[set[tuple[str, str]], list[tuple[tuple[str, str], int, bool]]]]:
+        """(file, function) of each project function some call unpacks -> (every call site of it,
+        as (file, "line:col"); the unpacks: (site, index, read))."""
+        out: dict[tuple[str, str], tuple[set[tuple[str, str]], list[tuple[tuple[str, str], int, bool]]]] = {}
+        written: dict[tuple[str, str], tuple[str, str] | None] = {}  # (file, callee as written) -> definition
+
+        def definition(rel: str, callee: str) -> tuple[str, str] | None:
+            key = (rel, callee)
+            if key not in written:
+                found = self.resolve(callee, rel)
+                written[key] = (found.rel, found.name) if found is not None and found.kind == "function" else None
+            return written[key]
+
+        for rel, info in self.infos.items():
+            for callee, site, index, read in info.unpacks:
+                target = definition(rel, callee)
+                if target is not None:
+                    out.setdefault(target, (set(), []))[1].append(((rel, site), index, read))
+        if out:
+            names = {callee for info in self.infos.values() for callee, _, _, _ in info.unpacks}
+            for rel, info in self.infos.items():
+                for callee, site in [(c, s) for c, s, _, _ in info.arguments] + list(info.other_calls):
+                    if callee in names and (target := definition(rel, callee)) in out:
+                        out[target][0].add((rel, site))  # type: ignore[index]
+        return out
 
     def returned_item(self, qualified: str, index: int, from_rel: str | None = None) -> str | None:
         """What item `index` of the tuple the project function `qualified` returns was built by (the

@@ -131,6 +131,14 @@ class ModuleInfo:
     # callee of the call it is (or of the call the name was last assigned from in the scope), "?"
     # when unknown
     arguments: tuple[tuple[str, str, str, str], ...] = ()
+    # (called name, call "line:column", index, read): a call's tuple unpacked into plain names
+    # (`train_loader, train_loader_normal, val_loader = make_dataloader(cfg)`), and whether the scope
+    # reads the name at each index (`ProjectModel.unread_returned_item`)
+    unpacks: tuple[tuple[str, str, int, bool], ...] = ()
+    # (called name, call "line:column") of the calls `arguments` does not see: in a `for` iterable,
+    # an `if` / `while` test, a `with` item, an `assert` or a `raise` (every call of a function is
+    # then known, for `unread_returned_item`)
+    other_calls: tuple[tuple[str, str], ...] = ()
     # (function, pin state) for functions that return a DataLoader they build: "pinned" (pin_memory
     # given, or decided at run time), "unpinned" (not given), "false" (a literal False), "unknown" (**kwargs)
     loader_factories: tuple[tuple[str, str], ...] = ()
@@ -412,6 +420,35 @@ def _nested_bodies(stmt: ast.stmt) -> Iterator[tuple[list[ast.stmt], bool]]:
             yield case.body, True
 
 
+def _project_calls(b: "_Builder", expr: ast.expr) -> Iterator[ast.Call]:
+    """The calls in `expr` that may be of project functions: a plain name (not a builtin), or an
+    attribute of an imported module (`function.train(...)`) other than the common libraries'."""
+    for node in ast.walk(expr):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)) \
+                or isinstance(node.func, ast.Name) and node.func.id in _BUILTINS:
+            continue
+        callee = b.qualify(node.func)
+        if not callee or callee.partition(".")[0] in _LIBRARY_ROOTS or isinstance(node.func, ast.Attribute) \
+                and callee == ast_dotted_name(node.func):  # `self.f()`, `x.append()`: no import behind it
+            continue
+        yield node
+
+
+def _other_expressions(stmt: ast.stmt) -> list[ast.expr]:
+    """The expressions of a statement other than its `value` (which `_arguments` reads)."""
+    if isinstance(stmt, (ast.For, ast.AsyncFor)):
+        return [stmt.iter]
+    if isinstance(stmt, (ast.If, ast.While)):
+        return [stmt.test]
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return [item.context_expr for item in stmt.items]
+    if isinstance(stmt, ast.Assert):
+        return [e for e in (stmt.test, stmt.msg) if e is not None]
+    if isinstance(stmt, ast.Raise):
+        return [e for e in (stmt.exc, stmt.cause) if e is not None]
+    return []
+
+
 def _statements(body: list[ast.stmt], conditional: bool = False) -> Iterator[tuple[ast.stmt, bool]]:
     """Every statement of a scope (not of nested functions or classes), with its conditionality."""
     for stmt in body:
@@ -487,16 +524,22 @@ class _ScopeReader:
         self.strings: dict[str, tuple[str, str]] = {}  # name -> (constant prefix, constant suffix)
         self.built: dict[str, str] = {}  # name -> qualified callee it was last assigned a call of
         self.built_calls: dict[str, ast.Call] = {}  # name -> that call (the same keys as `built`)
+        self.body: list[ast.stmt] = []
+        self._loads: set[str] | None = None  # the names the scope reads, on the first unpack
 
     def _dict(self, name: str, line: int) -> dict[str, Any]:
         return self.dicts.setdefault(name, {"keys": {}, "cond": set(), "complete": True, "line": line})
 
     def read(self, body: list[ast.stmt]) -> None:
         b = self.b
+        self.body = body
         for stmt, cond in _statements(body):
             value = getattr(stmt, "value", None)
             if isinstance(value, ast.expr):  # before the statement's own binding: `x = f(x)` passes the old x
                 self._arguments(value)
+            for expr in _other_expressions(stmt):
+                for call in _project_calls(self.b, expr):
+                    b.other_calls.append((self.b.qualify(call.func), f"{call.lineno}:{call.col_offset}"))
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     self._assign(target, stmt.value, stmt.lineno, cond)
@@ -547,22 +590,25 @@ class _ScopeReader:
                                              tuple(sorted(d["cond"])), d["complete"], d["line"]))
 
     def _arguments(self, expr: ast.expr) -> None:
-        """Record the arguments of the calls in `expr` that may be of project functions: a plain name
-        (not a builtin), or an attribute of an imported module (`function.train(...)`) other than
-        the common libraries'."""
-        for node in ast.walk(expr):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)) \
-                    or isinstance(node.func, ast.Name) and node.func.id in _BUILTINS:
-                continue
+        """Record the arguments of the calls in `expr` that may be of project functions."""
+        for node in _project_calls(self.b, expr):
             callee = self.b.qualify(node.func)
-            if not callee or callee.partition(".")[0] in _LIBRARY_ROOTS or isinstance(node.func, ast.Attribute) \
-                    and callee == ast_dotted_name(node.func):  # `self.f()`, `x.append()`: no import behind it
-                continue
             site = f"{node.lineno}:{node.col_offset}"
             slots = [("*", "?") if isinstance(arg, ast.Starred) else (str(i), self._builder(arg))
                      for i, arg in enumerate(node.args)]
             slots += [(kw.arg, self._builder(kw.value)) if kw.arg else ("*", "?") for kw in node.keywords]
             self.b.arguments.extend((callee, site, slot, built) for slot, built in slots or [("", "")])
+
+    def _unpack(self, names: list[ast.Name], call: ast.Call) -> None:
+        """`a, b, c = f(x)`: which of the names the scope reads (anywhere in it: nested functions too)."""
+        callee = self.b.qualify(call.func)
+        if not callee or callee.partition(".")[0] in _LIBRARY_ROOTS:
+            return
+        if self._loads is None:
+            self._loads = {n.id for stmt in self.body for n in ast.walk(stmt)
+                           if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        site = f"{call.lineno}:{call.col_offset}"
+        self.b.unpacks.extend((callee, site, i, n.id in self._loads) for i, n in enumerate(names))
 
     def _builder(self, arg: ast.expr) -> str:
         """What built an argument: a qualified callee; a DataLoader's with its pin state after a `#`
@@ -602,6 +648,9 @@ class _ScopeReader:
 
     def _assign(self, target: ast.expr, value: ast.expr, line: int, cond: bool) -> None:
         b = self.b
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Call) \
+                and all(isinstance(t, ast.Name) for t in target.elts):
+            self._unpack(target.elts, value)  # type: ignore[arg-type]
         if isinstance(target, ast.Name):
             callee = b.qualify(value.func) if isinstance(value, ast.Call) else ""
             moved = _moved_name(value)
@@ -698,6 +747,8 @@ class _Builder:
         self.returns: list[tuple[str, str]] = []
         self.returned_items: list[tuple[str, int, str]] = []
         self.arguments: list[tuple[str, str, str, str]] = []
+        self.unpacks: list[tuple[str, str, int, bool]] = []
+        self.other_calls: list[tuple[str, str]] = []
         self.loader_factories: list[tuple[str, str]] = []
         self.dynamic_imports: list[DynamicImport] = []
         self._tree = tree
@@ -756,7 +807,8 @@ class _Builder:
             aliases=tuple(sorted(aliases.items())), classes=tuple(self.classes),
             functions=tuple(self.functions), variables=tuple(self.variables),
             bindings=tuple(self.bindings), kwargs_dicts=tuple(self.kwargs_dicts), loops=tuple(self.loops),
-            returns=tuple(self.returns), returned_items=tuple(self.returned_items), arguments=tuple(self.arguments), loader_factories=tuple(self.loader_factories),
+            returns=tuple(self.returns), returned_items=tuple(self.returned_items), arguments=tuple(self.arguments),
+            unpacks=tuple(self.unpacks), other_calls=tuple(self.other_calls), loader_factories=tuple(self.loader_factories),
             dynamic_imports=tuple(self.dynamic_imports),
             devices=_gpu_evidence(self.text),
             torch_apis=_api_evidence(self.text, aliases),

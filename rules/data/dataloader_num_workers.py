@@ -33,7 +33,8 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     wrong; `roles.trains_nothing`), only summarises (a loop of `torch.mean` / `append` / `print`:
     AST's normalisation statistics) or never reads while the scope iterates another loader
     (Medical-Transformer's `test.py` builds a training loader and loops only over `valloader`:
-    judged wrong), are not checked.
+    judged wrong), or that its factory returns to callers that never read it (`roles.returned_unread`),
+    are not checked.
 
     A call that passes `**name` is judged through that dict when the project model read it whole
     (`loader_args = dict(batch_size=bs, pin_memory=True)` then `DataLoader(train_set, **loader_args)`):

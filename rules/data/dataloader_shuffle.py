@@ -77,7 +77,11 @@ class DataLoaderShuffle(BindingTracker, Rule):
     nor one whose batches a loop only summarises (every call in it a torch / NumPy reduction, an
     `append`, a `print`: AST's `get_norm_stats.py` averaging a `train_loader` with `shuffle=False`
     for its normalisation constants, judged wrong), nor one never read in a scope that iterates
-    another loader (Medical-Transformer's `test.py`: judged wrong for RL102).
+    another loader (Medical-Transformer's `test.py`: judged wrong for RL102), nor one its
+    module-level factory returns as an item of a tuple that no caller in the project reads
+    (TransReID's `make_dataloader` returns `train_loader_normal`, which neither train.py nor
+    test.py unpacks into a name they read: judged wrong; `roles.returned_unread`,
+    `ProjectModel.unread_returned_item`).
     Nor is an explicit `shuffle=False` over the training set reported when only the dataset said
     "train", the loader's own name does not, and no training loop (a `backward` and a `step`) or
     function named for training (`train_epoch(model, loader)`) takes it: a pass that trains

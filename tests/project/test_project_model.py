@@ -457,3 +457,41 @@ def test_an_argument_moved_to_a_device_is_still_what_built_it():
     assert facts.model.argument_builder("nb.py", "evaluate", 0, "model") == "nb.RNN"
     rebound = source.replace("model = model.to(DEVICE)", "model = wrap(model)")
     assert collect_facts({"nb.py": rebound}).model.argument_builder("nb.py", "evaluate", 0, "model") == "wrap"
+
+
+# TransReID's layout: datasets/__init__.py re-exports the function of datasets/make_dataloader.py
+_TRANSREID = {
+    "datasets/__init__.py": "from .make_dataloader import make_dataloader\n",
+    "datasets/make_dataloader.py": (
+        "from torch.utils.data import DataLoader\n\ndef make_dataloader(cfg):\n"
+        "    train_loader = DataLoader(train_set, shuffle=True)\n"
+        "    train_loader_normal = DataLoader(train_set, shuffle=False)\n"
+        "    val_loader = DataLoader(val_set)\n"
+        "    return train_loader, train_loader_normal, val_loader, len(val_set)\n"),
+    "train.py": ("from datasets import make_dataloader\n\nif __name__ == '__main__':\n"
+                 "    train_loader, train_loader_normal, val_loader, num_query = make_dataloader(cfg)\n"
+                 "    do_train(train_loader, val_loader, num_query)\n"),
+    "test.py": ("from datasets import make_dataloader\n\n"
+                "train_loader, train_loader_normal, val_loader, num_query = make_dataloader(cfg)\n"
+                "do_inference(val_loader, num_query)\n"),
+}
+
+
+def test_a_package_binding_wins_over_its_submodule_of_the_same_name():
+    # `from datasets import make_dataloader` imports the function the package re-exports, not the module
+    model = collect_facts(_TRANSREID).model
+    found = model.resolve("datasets.make_dataloader", "train.py")
+    assert (found.rel, found.name, found.kind) == ("datasets/make_dataloader.py", "make_dataloader", "function")
+
+
+def test_unread_returned_item_needs_every_caller_to_leave_the_item_unread():
+    model = collect_facts(_TRANSREID).model
+    unread = [model.unread_returned_item("datasets/make_dataloader.py", "make_dataloader", i) for i in range(4)]
+    assert unread == [False, True, False, False]
+    # one caller that reads it, or that uses the result otherwise (a `for` over an item), is enough
+    reads = {**_TRANSREID, "viz.py": "from datasets import make_dataloader\n"
+             "a, normal, b, n = make_dataloader(cfg)\nshow(normal)\n"}
+    indexed = {**_TRANSREID, "viz.py": "from datasets import make_dataloader\n"
+               "for batch in make_dataloader(cfg)[1]:\n    show(batch)\n"}
+    for files in (reads, indexed):
+        assert not collect_facts(files).model.unread_returned_item("datasets/make_dataloader.py", "make_dataloader", 1)

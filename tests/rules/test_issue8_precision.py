@@ -2625,3 +2625,25 @@ def test_rl501_follows_a_bound_path_named_by_the_projects_own_varying_scheme():
     assert len(run("RL501", fixed, "oe_tune.py", **{"baseline.py": saved_fixed})) == 1
     # a scheme no save of the project writes: still reported
     assert len(run("RL501", load.replace("_baseline_epoch_", "_pretrained_"), "oe_tune.py", **{"baseline.py": save})) == 1
+
+
+def test_a_returned_loader_no_caller_reads_feeds_no_training():
+    # TransReID's make_dataloader returns train_loader_normal (training images, shuffle=False) and
+    # neither train.py nor test.py reads it: RL108 judged wrong, RL101 not worth
+    source = ("import torch\nfrom torch.utils.data import DataLoader\ndevice = torch.device('cuda')\n\n"
+              "def make_dataloader(cfg):\n"
+              "    train_loader = DataLoader(train_set, shuffle=True)\n"
+              "    train_loader_normal = DataLoader(train_set, shuffle=False)\n"
+              "    val_loader = DataLoader(val_set)\n"
+              "    return train_loader, train_loader_normal, val_loader, len(val_set)\n")
+    others = {"datasets/__init__.py": "from .make_dataloader import make_dataloader\n",
+              "train.py": "from datasets import make_dataloader\n\nif __name__ == '__main__':\n"
+                          "    train_loader, train_loader_normal, val_loader, num_query = make_dataloader(cfg)\n"
+                          "    do_train(train_loader, val_loader, num_query)\n",
+              "test.py": "from datasets import make_dataloader\n"
+                         "train_loader, train_loader_normal, val_loader, num_query = make_dataloader(cfg)\n"
+                         "do_inference(val_loader, num_query)\n"}
+    assert run("RL108", source, "datasets/make_dataloader.py", **others) == ()
+    # a caller that reads it: a training loader that never shuffles
+    reads = {**others, "viz.py": "from datasets import make_dataloader\na, normal, b, n = make_dataloader(cfg)\nshow(normal)\n"}
+    assert [f.position.start.line for f in run("RL108", source, "datasets/make_dataloader.py", **reads)] == [7]
