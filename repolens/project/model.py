@@ -674,7 +674,9 @@ class ProjectModel:
         of `rel` returns? True when every call of it in the project unpacks the result into plain
         names (`train_loader, train_loader_normal, val_loader, ... = make_dataloader(cfg)` in
         TransReID's train.py and test.py) and no scope reads the name at `index`; False when any
-        call is used otherwise (kept whole, indexed, passed on) or none is seen."""
+        call is used otherwise (kept whole, indexed, passed on) or none is seen. A call in a nested
+        function, a class body, a decorator or a default counts as a call site (`other_calls`);
+        one reached through another name (`make = f`, `getattr`) is not seen."""
         calls = self._unpacked_calls.get((rel, function))
         if not calls:
             return False

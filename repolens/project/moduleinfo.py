@@ -420,7 +420,7 @@ def _nested_bodies(stmt: ast.stmt) -> Iterator[tuple[list[ast.stmt], bool]]:
             yield case.body, True
 
 
-def _project_calls(b: "_Builder", expr: ast.expr) -> Iterator[ast.Call]:
+def _project_calls(b: "_Builder", expr: ast.AST) -> Iterator[ast.Call]:
     """The calls in `expr` that may be of project functions: a plain name (not a builtin), or an
     attribute of an imported module (`function.train(...)`) other than the common libraries'."""
     for node in ast.walk(expr):
@@ -434,8 +434,20 @@ def _project_calls(b: "_Builder", expr: ast.expr) -> Iterator[ast.Call]:
         yield node
 
 
-def _other_expressions(stmt: ast.stmt) -> list[ast.expr]:
-    """The expressions of a statement other than its `value` (which `_arguments` reads)."""
+def _other_expressions(stmt: ast.stmt, module_level: bool) -> list[ast.AST]:
+    """The expressions of a statement other than its `value` (which `_arguments` reads), and the
+    code no scope reader reads: a function or class nested in a function, a class body's own
+    statements (not its methods), decorators and default arguments."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if not module_level:
+            return [stmt]  # a nested function: no scope of its own here
+        return [*stmt.decorator_list, *stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d is not None)]
+    if isinstance(stmt, ast.ClassDef):
+        if not module_level:
+            return [stmt]
+        return [*stmt.decorator_list, *stmt.bases, *(s for s in stmt.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))),
+                *(x for m in stmt.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  for x in (*m.decorator_list, *m.args.defaults))]
     if isinstance(stmt, (ast.For, ast.AsyncFor)):
         return [stmt.iter]
     if isinstance(stmt, (ast.If, ast.While)):
@@ -537,7 +549,7 @@ class _ScopeReader:
             value = getattr(stmt, "value", None)
             if isinstance(value, ast.expr):  # before the statement's own binding: `x = f(x)` passes the old x
                 self._arguments(value)
-            for expr in _other_expressions(stmt):
+            for expr in _other_expressions(stmt, self.scope == "<module>"):
                 for call in _project_calls(self.b, expr):
                     b.other_calls.append((self.b.qualify(call.func), f"{call.lineno}:{call.col_offset}"))
             if isinstance(stmt, ast.Assign):

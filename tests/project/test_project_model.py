@@ -493,5 +493,10 @@ def test_unread_returned_item_needs_every_caller_to_leave_the_item_unread():
              "a, normal, b, n = make_dataloader(cfg)\nshow(normal)\n"}
     indexed = {**_TRANSREID, "viz.py": "from datasets import make_dataloader\n"
                "for batch in make_dataloader(cfg)[1]:\n    show(batch)\n"}
-    for files in (reads, indexed):
+    # calls no scope reader reads still count as call sites: in a nested function, in a class body
+    nested = {**_TRANSREID, "viz.py": "from datasets import make_dataloader\ndef main():\n    def inner():\n"
+              "        a, normal, b, n = make_dataloader(cfg)\n        show(normal)\n    inner()\n"}
+    in_class = {**_TRANSREID, "viz.py": "from datasets import make_dataloader\nclass Viz:\n"
+                "    loaders = make_dataloader(cfg)\n"}
+    for files in (reads, indexed, nested, in_class):
         assert not collect_facts(files).model.unread_returned_item("datasets/make_dataloader.py", "make_dataloader", 1)
