@@ -77,7 +77,7 @@ def _template(expr: ast.expr) -> str | None:
 def _key(expr: ast.expr, scope: str) -> str:
     template = _template(expr)
     if template is not None:
-        name = template.replace("\\", "/").rsplit("/", 1)[-1]
+        name = _file_name(template)
         # a name with no word of its own ("%s.pth", f"{name}") says nothing about which file it is
         if _PLACEHOLDER.sub("", name.rsplit(".", 1)[0]).strip("_-. "):
             return "file:" + name
@@ -104,6 +104,11 @@ def template_matches(saved: frozenset[str], keys: frozenset[str]) -> bool:
     return False
 
 
+def _file_name(path: str) -> str:
+    """The last component of a path as written (`\\` or `/`)."""
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def _concatenation(expr: ast.expr) -> str | None:
     """The text of a path built by `+`, its variable parts as `{}` placeholders; None for no `+`."""
     if not (isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add)):
@@ -128,7 +133,7 @@ def concatenated_name(expr: ast.expr) -> str | None:
     text = _concatenation(expr)
     if text is None:
         return None
-    name = text.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _file_name(text)
     stem = name.rsplit(".", 1)[0]
     if "{}" in stem and stem.replace("{}", "").strip("_-. "):
         return name
@@ -151,7 +156,7 @@ def concatenation_matches(saved: frozenset[str], expr: ast.expr | None) -> bool:
     text = _concatenation(expr) if expr is not None else None
     if text is None:
         return False
-    name = text.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _file_name(text)
     if not _PLACEHOLDER.sub("", name.rsplit(".", 1)[0]).strip("_-. "):
         return False
     # with no `/`, a leading variable is the folder (`args.outf`, ending in one)

@@ -160,7 +160,7 @@ def only_summarises(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
     method, or a torch / NumPy / math function (`torch.mean(x)`, `means.append(...)`, `print`):
     AST's `get_norm_stats.py` averaging a `train_loader`'s batches for its normalisation constants
     (RL108 judged wrong). No model runs, nothing trains."""
-    at = _iterating_loop(use, above)
+    at = iterating_loop(use, above)
     if at is None:
         return False
     inner = [n for n, _ in _with_ancestors(above[at].body) if isinstance(n, cst.Call)]
@@ -186,12 +186,12 @@ def iterated_without_grad(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool
     `inference_mode()`): an accuracy pass, no training step (dlwpt's notebooks rebind
     `train_loader = DataLoader(cifar2, shuffle=False)` to score the training set: six RL108
     findings judged wrong)."""
-    at = _iterating_loop(use, above)
+    at = iterating_loop(use, above)
     return at is not None and any(isinstance(a, cst.With) and any(turns_grad_off(item.item) for item in a.items)
                                   for a in above[:at])
 
 
-def _iterating_loop(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> int | None:
+def iterating_loop(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> int | None:
     """The index in `above` of the innermost `for` around this use, when the use sits in what that
     loop iterates (`for x in loader`, `enumerate(loader)`, `tqdm(loader)`), not in its body."""
     at = next((i for i in range(len(above) - 1, -1, -1) if isinstance(above[i], cst.For)), None)

@@ -16,8 +16,8 @@ import libcst as cst
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, is_main_guard, keyword_arg, last_segment, literal, method_name
 from repolens.lint.knowledge.dataloader import dataloader_arg
-from repolens.lint.reach import (ancestors_of, draws_one_batch, iterated_without_grad, never_read, only_counts,
-                                 only_summarises, uses_after)
+from repolens.lint.reach import (ancestors_of, draws_one_batch, iterated_without_grad, iterating_loop, never_read,
+                                 only_counts, only_summarises, uses_after)
 from repolens.lint.traverse import calls, functions_by_name, walk
 from repolens.lint.words import name_tokens
 from repolens.project.moduleinfo import trains_in
@@ -185,7 +185,7 @@ def scored_in_this_script(tracker: BindingTracker, call: cst.Call) -> bool:
     own = functions_by_name(module)
 
     def stays(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
-        if any(isinstance(a, cst.For) and any(b is a.iter for b in (*above[i + 1:], use)) for i, a in enumerate(above)):
+        if iterating_loop(use, above) is not None:
             return True  # `for x, y in loader`, also through enumerate / tqdm / zip
         depth = len(above) - 2  # the call the loader is a direct argument of
         return depth >= 0 and passed_to(above, depth) and (call_name(above[depth]) or "") in own

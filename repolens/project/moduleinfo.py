@@ -420,18 +420,29 @@ def _nested_bodies(stmt: ast.stmt) -> Iterator[tuple[list[ast.stmt], bool]]:
             yield case.body, True
 
 
-def _project_calls(b: "_Builder", expr: ast.AST) -> Iterator[ast.Call]:
-    """The calls in `expr` that may be of project functions: a plain name (not a builtin), or an
-    attribute of an imported module (`function.train(...)`) other than the common libraries'."""
+def _project_callee(b: "_Builder", call: ast.Call) -> str | None:
+    """The qualified callee of a call that may be of a project function: a plain name (not a
+    builtin), or an attribute of an imported module (`function.train(...)`) other than the common
+    libraries'; None for any other call."""
+    if not isinstance(call.func, (ast.Name, ast.Attribute)) or isinstance(call.func, ast.Name) and call.func.id in _BUILTINS:
+        return None
+    callee = b.qualify(call.func)
+    if not callee or callee.partition(".")[0] in _LIBRARY_ROOTS or isinstance(call.func, ast.Attribute) \
+            and callee == ast_dotted_name(call.func):  # `self.f()`, `x.append()`: no import behind it
+        return None
+    return callee
+
+
+def _project_calls(b: "_Builder", expr: ast.AST) -> Iterator[tuple[ast.Call, str]]:
+    """(call, qualified callee) for the calls in `expr` that may be of project functions."""
     for node in ast.walk(expr):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)) \
-                or isinstance(node.func, ast.Name) and node.func.id in _BUILTINS:
-            continue
-        callee = b.qualify(node.func)
-        if not callee or callee.partition(".")[0] in _LIBRARY_ROOTS or isinstance(node.func, ast.Attribute) \
-                and callee == ast_dotted_name(node.func):  # `self.f()`, `x.append()`: no import behind it
-            continue
-        yield node
+        if isinstance(node, ast.Call) and (callee := _project_callee(b, node)) is not None:
+            yield node, callee
+
+
+def _site(call: ast.Call) -> str:
+    """Where a call is, as `arguments`, `unpacks` and `other_calls` record it: "line:column"."""
+    return f"{call.lineno}:{call.col_offset}"
 
 
 def _other_expressions(stmt: ast.stmt, module_level: bool) -> list[ast.AST]:
@@ -441,13 +452,13 @@ def _other_expressions(stmt: ast.stmt, module_level: bool) -> list[ast.AST]:
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
         if not module_level:
             return [stmt]  # a nested function: no scope of its own here
-        return [*stmt.decorator_list, *stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d is not None)]
+        return _outside_body(stmt)
     if isinstance(stmt, ast.ClassDef):
         if not module_level:
             return [stmt]
-        return [*stmt.decorator_list, *stmt.bases, *(s for s in stmt.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))),
-                *(x for m in stmt.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
-                  for x in (*m.decorator_list, *m.args.defaults))]
+        functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+        return [*stmt.decorator_list, *stmt.bases, *(s for s in stmt.body if not isinstance(s, functions)),
+                *(x for m in stmt.body if isinstance(m, functions) for x in _outside_body(m))]
     if isinstance(stmt, (ast.For, ast.AsyncFor)):
         return [stmt.iter]
     if isinstance(stmt, (ast.If, ast.While)):
@@ -459,6 +470,11 @@ def _other_expressions(stmt: ast.stmt, module_level: bool) -> list[ast.AST]:
     if isinstance(stmt, ast.Raise):
         return [e for e in (stmt.exc, stmt.cause) if e is not None]
     return []
+
+
+def _outside_body(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    """What a def runs outside its body: decorators and default values."""
+    return [*fn.decorator_list, *fn.args.defaults, *(d for d in fn.args.kw_defaults if d is not None)]
 
 
 def _statements(body: list[ast.stmt], conditional: bool = False) -> Iterator[tuple[ast.stmt, bool]]:
@@ -550,8 +566,7 @@ class _ScopeReader:
             if isinstance(value, ast.expr):  # before the statement's own binding: `x = f(x)` passes the old x
                 self._arguments(value)
             for expr in _other_expressions(stmt, self.scope == "<module>"):
-                for call in _project_calls(self.b, expr):
-                    b.other_calls.append((self.b.qualify(call.func), f"{call.lineno}:{call.col_offset}"))
+                b.other_calls.extend((callee, _site(call)) for call, callee in _project_calls(b, expr))
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     self._assign(target, stmt.value, stmt.lineno, cond)
@@ -603,9 +618,8 @@ class _ScopeReader:
 
     def _arguments(self, expr: ast.expr) -> None:
         """Record the arguments of the calls in `expr` that may be of project functions."""
-        for node in _project_calls(self.b, expr):
-            callee = self.b.qualify(node.func)
-            site = f"{node.lineno}:{node.col_offset}"
+        for node, callee in _project_calls(self.b, expr):
+            site = _site(node)
             slots = [("*", "?") if isinstance(arg, ast.Starred) else (str(i), self._builder(arg))
                      for i, arg in enumerate(node.args)]
             slots += [(kw.arg, self._builder(kw.value)) if kw.arg else ("*", "?") for kw in node.keywords]
@@ -613,13 +627,13 @@ class _ScopeReader:
 
     def _unpack(self, names: list[ast.Name], call: ast.Call) -> None:
         """`a, b, c = f(x)`: which of the names the scope reads (anywhere in it: nested functions too)."""
-        callee = self.b.qualify(call.func)
-        if not callee or callee.partition(".")[0] in _LIBRARY_ROOTS:
+        callee = _project_callee(self.b, call)
+        if callee is None:
             return
         if self._loads is None:
             self._loads = {n.id for stmt in self.body for n in ast.walk(stmt)
                            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        site = f"{call.lineno}:{call.col_offset}"
+        site = _site(call)
         self.b.unpacks.extend((callee, site, i, n.id in self._loads) for i, n in enumerate(names))
 
     def _builder(self, arg: ast.expr) -> str:

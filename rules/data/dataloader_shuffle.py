@@ -6,7 +6,7 @@ from repolens.lint import Example, Rule, Severity
 from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, code_of, has_star_args, literal, star_kwargs
 from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
-from repolens.lint.reach import uses_after
+from repolens.lint.reach import iterating_loop, uses_after
 from repolens.lint.roles import (EVAL, TRAIN, dataloader_role, dataset_class_name, handed_to_evaluation,
                                  is_synthetic_dataset, passed_to, role_of_name)
 from repolens.project.moduleinfo import trains_in
@@ -22,12 +22,10 @@ _TRAINING_CALLEES = re.compile(r"(?:^|_)(?:train|training|fit|epoch|run)(?:_|$)"
 def _trains_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
     """This use of a loader trains on it: a `for` over it whose body calls `.backward(` and a
     `step(`, or an argument of a call named for training (`train_epoch(model, loader)`)."""
-    for depth, a in enumerate(above):
-        if isinstance(a, cst.For) and any(b is a.iter for b in (*above[depth + 1:], use)) and trains_in(code_of(a.body)):
-            return True
-        if passed_to(above, depth) and _TRAINING_CALLEES.search(call_name(a) or ""):
-            return True
-    return False
+    at = iterating_loop(use, above)
+    if at is not None and trains_in(code_of(above[at].body)):  # type: ignore[attr-defined]
+        return True
+    return any(passed_to(above, depth) and _TRAINING_CALLEES.search(call_name(a) or "") for depth, a in enumerate(above))
 
 
 # A loader's dataset reshuffled by the project's own method (`train_dl.dataset.shuffleSamples()`).
