@@ -127,6 +127,9 @@ TWENTYFIRST = HERE / "judgements_twentyfirst.json"
 # Judged once (at repolens f6b0e6c, at the start of the sixteenth session, before its changes) by second
 # judges on eight repositories nobody had linted, only totals and per-rule counts reported.
 TWENTYSECOND = HERE / "judgements_twentysecond.json"
+# Judged once (at repolens 20b52b4, at the start of the seventeenth session, before its changes) by second
+# judges on eight repositories nobody had linted, only totals and per-rule counts reported.
+TWENTYTHIRD = HERE / "judgements_twentythird.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -153,6 +156,7 @@ HELD_OUT_SETS = {
     "twentieth": (TWENTIETH, "the twentieth held-out set, judged at first sight at ace66b0"),
     "twentyfirst": (TWENTYFIRST, "the twenty-first held-out set, judged at first sight at 7b6ec07"),
     "twentysecond": (TWENTYSECOND, "the twenty-second held-out set, judged at first sight at f6b0e6c"),
+    "twentythird": (TWENTYTHIRD, "the twenty-third held-out set, judged at first sight at 20b52b4"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
