@@ -33,7 +33,10 @@ MODEL_WORDS = frozenset({"model", "net", "network", "netg", "netd", "generator",
                          "lstm", "rnn", "cnn", "mlp", "gan"})
 NOT_MODULE_WORDS = frozenset({"state", "dict", "sd", "ckpt", "checkpoint", "weights", "params", "parameters", "config",
                               "cfg", "args", "path", "dir", "name", "file", "optimizer", "optim", "opt", "scheduler",
-                              "output", "outputs", "out", "pred", "preds", "results", "ema"})
+                              "output", "outputs", "out", "pred", "preds", "results", "ema",
+                              # data named for the model that made it (`y_mlp`: the targets an MLP
+                              # produced, tabular-dl-revisiting-models; RL502 judged wrong once)
+                              "x", "y", "target", "targets", "labels", "data", "features", "feats", "logits"})
 # Calls that return the module they are given (a copy, a dtype or device move): `deepcopy(model).half()`.
 _SAME_MODULE = SAME_OBJECT_METHODS | {"deepcopy"}
 _JOINS = frozenset({"join", "joinpath"})

@@ -605,6 +605,14 @@ def _may_skip_branches(walked: _Walk) -> bool:
                                                  for t in a.targets) for a in walked.assigns)
 
 
+def _own_names(info: ModuleInfo) -> frozenset[str]:
+    """Classes `info` defines and names it imports by name from a module other than torchvision /
+    timm (`trainfacts.signals_of`: a ResNet so named is judged where it is defined)."""
+    return frozenset({c.name for c in info.classes} | {
+        name for name, target in info.aliases
+        if target != name and "." in target and target.split(".")[0] not in ("torchvision", "timm")})
+
+
 def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = "") -> FileFacts:
     """One file's facts. `prefix`: the dotted package the lint root is part of (relative imports)."""
     syntax_error: tuple[int, int, str] | None = None
@@ -625,7 +633,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     compose_transforms: set[str] = set()
     pipelines = (0, 0)
     walked: _Walk | None = None
-    train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text)}
+    train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text, _own_names(info))}
     saved: tuple[frozenset[str], bool, frozenset[str]] = (frozenset(), False, frozenset())
     loads_modules = loads_checkpoints = False
     unreferenced: tuple[tuple[tuple[str, int, int], ...], frozenset[str]] = ((), frozenset())

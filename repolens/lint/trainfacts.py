@@ -57,19 +57,30 @@ _FOLDED = frozenset({"scheduler", "warmup", "early_stop"})  # the IGNORECASE pat
 _PATCHIFY = re.compile(r"kernel_size\s*=\s*([\w.\[\]]+)\s*,\s*stride\s*=\s*\1\s*[,)]")
 
 
-def _code_evidence(pattern: re.Pattern[str], text: str) -> bool:
-    """A match of `pattern` in code: not after a `#` on its line, not a patchify conv."""
+_IDENT_TAIL = re.compile(r"\w*")
+
+
+def _code_evidence(pattern: re.Pattern[str], text: str, own_names: frozenset[str] = frozenset()) -> bool:
+    """A match of `pattern` in code: not after a `#` on its line, not a patchify conv, not a
+    ResNet name in `own_names` (see `signals_of`)."""
     for m in pattern.finditer(text):
         start = text.rfind("\n", 0, m.start()) + 1
         if "#" in text[start:m.start()]:
             continue  # a comment ("initialise like nn.Conv2d") is no convolution
+        if own_names and m.group()[0] in "Rr" and m.group() + _IDENT_TAIL.match(text, m.end()).group() in own_names:
+            continue
         if m.group().startswith("Conv") and _PATCHIFY.search(text[m.end():m.end() + 300].split(")", 1)[0] + ")"):
             continue  # the arguments up to the first ")": a tuple kernel size keeps it a conv
         return True
     return False
 
 
-def signals_of(text: str) -> frozenset[str]:
+def signals_of(text: str, own_names: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The train-signal tags `text` shows. `own_names`: names the file defines as classes or
+    imports by name from a module that is not torchvision / timm. A ResNet named so is no
+    evidence of a convolution by its name alone: the file's own class shows its `Conv2d` if it
+    has one, and an imported one is judged in the file that defines it (RL401 follows imports).
+    A tabular ResNet (Linear + BatchNorm blocks) is a ResNet by name only."""
     folded = text.casefold()
     if "\u0131" in folded:  # re's IGNORECASE also equates dotless i with i; casefold does not
         folded = folded.replace("\u0131", "i")
@@ -80,7 +91,7 @@ def signals_of(text: str) -> frozenset[str]:
             haystack = folded if tag in _FOLDED else text
             if not any(n in haystack for n in needles):
                 continue
-        if (_code_evidence(pattern, text) if tag == "conv" else pattern.search(text)):
+        if (_code_evidence(pattern, text, own_names) if tag == "conv" else pattern.search(text)):
             found.append(tag)
     return frozenset(found)
 

@@ -44,7 +44,12 @@ class CudnnBenchmark(TrainingEntrypointRule):
     (a transformer that uses timm's `PatchEmbed`) was flagged only through such a comment and was
     judged not worth a change (issue #8). What it cannot see: a patchify conv written with other
     keywords or helpers (`kernel_size=to_2tuple(p)`) still counts as a conv-net, and whether input
-    sizes are fixed.
+    sizes are fixed. A ResNet counts by its name (`resnet50(...)`, `args.arch == "resnet34"`) only
+    where the file neither defines that class nor imports it by name from a module other than
+    torchvision / timm: then its convolutions are looked for where it is defined. A tabular
+    MLP-ResNet (Linear + BatchNorm1d blocks, Yura52/tabular-dl-revisiting-models) had two findings
+    judged wrong by its name alone. The cost: a ResNet imported from a third-party package that is
+    not installed into the project (`from mmcv.cnn import ResNet`) no longer counts.
 
     Precision on real code: on 20 research/tutorial repositories the project-wide version gave
     47 findings, among them yunjey/pytorch-tutorial's language model (an LSTM) and VAE (Linear
@@ -101,6 +106,10 @@ class CudnnBenchmark(TrainingEntrypointRule):
                 path="language_model/main.py", files={"cnn/main.py": "import torch.nn as nn\nnet = nn.Conv2d(3, 8, 3)\n"}),
         # No convolutions: a transformer language model.
         Example("import torch.nn as nn\n" + _MAIN.replace("nn.Conv2d(3, 8, 3)", "nn.Linear(8, 8)")),
+        # A ResNet by name only: a tabular MLP-ResNet (Linear + BatchNorm1d blocks).
+        Example("import torch\nfrom models.resnet import ResNet\n" + _MAIN.replace("nn.Conv2d(3, 8, 3)", "ResNet()"),
+                path="train.py", files={"models/resnet.py": "import torch.nn as nn\nclass ResNet(nn.Module):\n"
+                                                            "    def __init__(self):\n        self.f = nn.Linear(8, 8)\n"}),
     ]
     invalid = [
         Example("import torch\nimport torch.nn as nn\n" + _MAIN, path="train.py"),

@@ -135,6 +135,9 @@ class SaveWholeModule(ScopedRule):
                 "# Save and load the entire model.\ntorch.save(resnet, 'model.ckpt')\nmodel = torch.load('model.ckpt')\n"
                 "# Save and load only the model parameters (recommended).\n"
                 "torch.save(resnet.state_dict(), 'params.ckpt')\nresnet.load_state_dict(torch.load('params.ckpt'))\n"),
+        # data named for the model that made it (tabular-dl-revisiting-models: targets an MLP produced)
+        Example("import torch\nx, y_tree, y_mlp = get_data(args)\n"
+                "torch.save({'x': x, 'y_tree': y_tree, 'y_mlp': y_mlp}, output / 'data.pt')\n", files=_LOADS),
     ]
     invalid = [
         Example("import torch\ntorch.save(model, 'checkpoints/best.pt')\n", files=_LOADS),

@@ -1,9 +1,14 @@
 """RL324 step-before-backward: the step runs before the gradients of its iteration exist."""
 
+import re
+
+import libcst as cst
+
 from repolens.lint import Example, Severity
-from repolens.lint.helpers import receiver
-from repolens.lint.knowledge.training import BACKWARD, STEP, ZERO_GRAD
+from repolens.lint.helpers import method_name, receiver
+from repolens.lint.knowledge.training import BACKWARD, STEP, ZERO_GRAD, classify_call
 from repolens.lint.loops import TrainingLoopRule
+from repolens.lint.traverse import walk
 from repolens.pyindex.aliases import cst_dotted_name
 
 
@@ -19,7 +24,10 @@ class StepBeforeBackward(TrainingLoopRule):
     flagged), come before every `backward()` of the loop body (guarded ones included), and a clear
     of its gradients must always run in between (its own `zero_grad()`, or `model.zero_grad()`
     and `p.grad = None` when it is the loop's only optimizer). `optimizer.step(closure)` (LBFGS)
-    runs its own backward and is never flagged.
+    runs its own backward and is never flagged, nor is a step whose clear is followed by a call
+    to a helper named for a backward pass (`architect.unrolled_backward(...)`, `self.backward_D()`):
+    the helper fills the gradients the step reads (pt.darts' DARTS search assigns `alpha.grad`
+    itself; judged wrong once).
 
     A "rotated" loop (`step()`, `zero_grad()`, forward, `backward()`) is not flagged: each step
     then uses the previous iteration's fresh gradients, which is correct apart from the last batch.
@@ -94,6 +102,16 @@ def fit_lbfgs(model, loader, optimizer, criterion):
         optimizer.step(closure)
         criterion(model(x), y).backward()  # a diagnostic gradient, not the step's
 """),
+        Example("""
+def search(loader, model, architect, w_optim, alpha_optim):
+    for x, y in loader:
+        alpha_optim.zero_grad()
+        architect.unrolled_backward(x, y, w_optim)  # assigns alpha.grad itself
+        alpha_optim.step()
+        w_optim.zero_grad()
+        model.loss(x, y).backward()
+        w_optim.step()
+"""),
     ]
     invalid = [
         Example("""
@@ -144,9 +162,33 @@ def train(loader, encoder, decoder, criterion, encoder_optimizer, decoder_optimi
                 continue
             # On the way from the last backward, around the loop, to the first step: a clear that
             # always runs and clears this optimizer's gradients?
-            if any(e.kind == ZERO_GRAD and not e.guard and (i > backwards[-1] or i < first_step)
-                   and self.same_optimizer(e, events[first_step], owners) for i, e in enumerate(events)):
-                self.report(events[first_step].node, self.message.format(step=f"{owner}.step()"))
+            clears = [i for i, e in enumerate(events) if e.kind == ZERO_GRAD and not e.guard
+                      and (i > backwards[-1] or i < first_step) and self.same_optimizer(e, events[first_step], owners)]
+            if not clears:
+                continue
+            # A helper named for a backward between the clear and the step fills the gradients the
+            # step reads (pt.darts: `alpha_optim.zero_grad(); architect.unrolled_backward(...);
+            # alpha_optim.step()`, the helper assigning `alpha.grad` itself).
+            last_clear = max((i for i in clears if i < first_step), default=None)
+            after = self.position(events[last_clear].node).end if last_clear is not None else None
+            if after is not None and self._helper_backward_between(flow, after, self.position(events[first_step].node).start):
+                continue
+            self.report(events[first_step].node, self.message.format(step=f"{owner}.step()"))
+
+    def _helper_backward_between(self, flow, after, before) -> bool:
+        for node in walk(flow.loop.body, into_scopes=False):
+            if isinstance(node, cst.Call) and classify_call(node) is None:
+                name = method_name(node) or (cst_dotted_name(node.func) or "").rsplit(".", 1)[-1]
+                if _HELPER_BACKWARD.search(name or ""):
+                    pos = self.position(node)
+                    if (pos.start.line, pos.start.column) > (after.line, after.column) and \
+                            (pos.end.line, pos.end.column) <= (before.line, before.column):
+                        return True
+        return False
+
+
+# `unrolled_backward`, `backward_G`, `compute_backward`: a method named for a backward pass.
+_HELPER_BACKWARD = re.compile(r"(?:^|_)backward(?:_|$)", re.IGNORECASE)
 
 
 def _closure_step(call, owner: str) -> bool:

@@ -164,6 +164,42 @@ def test_rl401_and_rl201_follow_the_scripts_image_side_into_the_model_file_it_im
     assert len(run("RL201", GAN_MODELS, "models.py", **{"train.py": large})) == 1
 
 
+
+TABULAR_TRAIN = """
+import torch
+from bin.resnet import ResNet
+
+def main():
+    model = ResNet(d_in=8).cuda()
+    for x, y in loader:
+        optimizer.zero_grad()
+        criterion(model(x.cuda()), y.cuda()).backward()
+        optimizer.step()
+
+if __name__ == "__main__":
+    main()
+"""
+TABULAR_RESNET = ("import torch.nn as nn\n\nclass ResNet(nn.Module):\n    def __init__(self, d_in):\n"
+                  "        super().__init__()\n        self.layers = nn.ModuleList([nn.Linear(d_in, d_in), nn.BatchNorm1d(d_in)])\n"
+                  "\nif __name__ == '__main__':\n    model = ResNet(8).cuda()\n    for x, y in loader:\n"
+                  "        optimizer.zero_grad()\n        loss_fn(model(x.cuda()), y.cuda()).backward()\n        optimizer.step()\n")
+
+
+def test_rl401_judges_a_resnet_by_its_layers_where_it_is_defined():
+    # Yura52/tabular-dl-revisiting-models: an MLP-ResNet (Linear + BatchNorm1d) has no convolution
+    # for cuDNN to tune, neither in the file that defines it nor in a script that imports it
+    assert run("RL401", TABULAR_TRAIN, "bin/analysis.py", **{"bin/resnet.py": TABULAR_RESNET}) == ()
+    assert run("RL401", TABULAR_RESNET, "bin/resnet.py", **{"bin/analysis.py": TABULAR_TRAIN}) == ()
+    # the same names for a conv ResNet: both flagged
+    conv = TABULAR_RESNET.replace("nn.Linear(d_in, d_in), nn.BatchNorm1d(d_in)", "nn.Conv2d(d_in, d_in, 3), nn.BatchNorm2d(d_in)")
+    assert len(run("RL401", TABULAR_TRAIN, "bin/analysis.py", **{"bin/resnet.py": conv})) == 1
+    assert len(run("RL401", conv, "bin/resnet.py", **{"bin/analysis.py": TABULAR_TRAIN})) == 1
+    # a ResNet named by torchvision, or by an architecture string, still counts by its name
+    tv = TABULAR_TRAIN.replace("from bin.resnet import ResNet", "from torchvision.models import resnet50 as ResNet")
+    assert len(run("RL401", tv, "bin/analysis.py")) == 1
+    arch = TABULAR_TRAIN.replace("ResNet(d_in=8)", "build(arch='resnet50')").replace("from bin.resnet import ResNet\n", "")
+    assert len(run("RL401", arch, "bin/analysis.py")) == 1
+
 # -- RL103 reads the pin state of a loader a project function builds (the captioning tutorial's shape)
 FACTORY = """
 import torch
@@ -2626,6 +2662,23 @@ def test_rl501_follows_a_bound_path_named_by_the_projects_own_varying_scheme():
     # a scheme no save of the project writes: still reported
     assert len(run("RL501", load.replace("_baseline_epoch_", "_pretrained_"), "oe_tune.py", **{"baseline.py": save})) == 1
 
+
+
+def test_rl501_follows_a_bound_path_whose_whole_expression_a_save_writes():
+    # HRNet's test.py: `model_state_file = os.path.join(final_output_dir, 'final_state.pth')`, the
+    # expression train.py binds to the name it saves the final weights through
+    save = ("import os\nimport torch\n\ndef main():\n    final_output_dir = create_logger(cfg)\n"
+            "    train(model)\n    final_model_state_file = os.path.join(final_output_dir, 'final_state.pth')\n"
+            "    torch.save(model.module.state_dict(), final_model_state_file)\n")
+    load = ("import os\nimport torch\n\ndef main():\n    final_output_dir = create_logger(cfg)\n"
+            "    if cfg.TEST.MODEL_FILE:\n        model.load_state_dict(torch.load(cfg.TEST.MODEL_FILE), strict=False)\n"
+            "    else:\n        model_state_file = os.path.join(final_output_dir, 'final_state.pth')\n"
+            "        model.load_state_dict(torch.load(model_state_file))\n")
+    # the configured MODEL_FILE (released weights) is still reported, the run's own output is not
+    assert [f.position.start.line for f in run("RL501", load, "tools/test.py", **{"tools/train.py": save})] == [7]
+    # another file name in the same folder: nothing says the project wrote it
+    other = load.replace("'final_state.pth')\n        model", "'pretrained.pth')\n        model")
+    assert [f.position.start.line for f in run("RL501", other, "tools/test.py", **{"tools/train.py": save})] == [7, 10]
 
 def test_a_returned_loader_no_caller_reads_feeds_no_training():
     # TransReID's make_dataloader returns train_loader_normal (training images, shuffle=False) and
