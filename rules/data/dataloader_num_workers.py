@@ -10,7 +10,9 @@ from repolens.project.inputsizes import DATASET_SIDES
 # A file that moves its batches to a GPU (the rule's premise: a GPU waits while the main process loads).
 _CUDA = "import torch\ndevice = torch.device('cuda')\n"
 # In-memory datasets: indexing is a tensor slice, worker processes only add start-up and IPC cost.
-IN_MEMORY_DATASETS = frozenset({"TensorDataset", "StackDataset", "list", "tuple"})
+# `range`: `for perm in DataLoader(range(n), batch_size, shuffle=True)` batches indices only (the
+# OGB / PyG link-prediction examples index tensors already on the GPU with them).
+IN_MEMORY_DATASETS = frozenset({"TensorDataset", "StackDataset", "list", "tuple", "range"})
 
 
 class DataLoaderNumWorkers(BindingTracker, Rule):
@@ -45,7 +47,9 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     data (`RandomDataset`, `FakeData`, demo classes), and for datasets that hold their samples in
     memory: `TensorDataset`, a Python list (a list display or comprehension: dlwpt's
     `cifar2 = [(img, label) for img, label in cifar10 if label in [0, 2]]`, three judged findings,
-    none worth a change), torchvision's MNIST family, CIFAR, SVHN and STL10, and a project class
+    none worth a change), a `range` of indices (`for perm in DataLoader(range(n), batch_size,
+    shuffle=True)`, the OGB link-prediction examples' batching of edges already on the GPU: 15
+    findings in tuning batch 42), torchvision's MNIST family, CIFAR, SVHN and STL10, and a project class
     whose `__getitem__` reads no file (no `open`, `Image.open`, `cv2.imread`, `np.load`,
     `read_image`, `self.loader(path)`, `load_...`/`read_...` call, in it or in a method of the
     class it calls; a subclass without a `__getitem__` of its own counts as its base). The dataset
@@ -132,6 +136,11 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
                 "    train_loader = DataLoader(train_set, **kw)\n"),
         Example("import torch.utils.data as tud\n"
                 "train_loader = tud.DataLoader(tud.TensorDataset(x, y), shuffle=True)\n"),
+        # Batches of indices into tensors already on the GPU (the OGB link-prediction examples).
+        Example(_CUDA + "from torch.utils.data import DataLoader\n"
+                "for perm in DataLoader(range(pos_train_edge.size(0)), batch_size, shuffle=True):\n"
+                "    edge = pos_train_edge[perm].t()\n    loss = -torch.log(predictor(h[edge[0]], h[edge[1]])).mean()\n"
+                "    loss.backward()\n    optimizer.step()\n"),
         Example("from torch.utils.data import DataLoader\n"
                 "def train_dataloader(self):\n    return DataLoader(Blocks(self.tokens), batch_size=8)\n",
                 files={"blocks.py": "class Blocks(Dataset):\n    def __getitem__(self, i):\n"

@@ -201,13 +201,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     str(epoch) + '.pt'`, saved by outlier-exposure's `baseline.py`, `checkpoints.concatenated_name`),
     also when the load reads a name the function binds once to such a path (`model_name =
     os.path.join(args.load, ...)`, then `torch.load(model_name)`: 12 judged findings on the
-    snapshots its `oe_tune.py` and `baseline.py` reload, none worth a change). Since the
-    seventeenth, a name the function binds once to the very path expression a save writes counts
-    too (`model_state_file = os.path.join(final_output_dir, 'final_state.pth')` in HRNet's
-    `test.py`, the expression its `train.py` saves the final weights through: the run's own output
-    folder; two judged findings on the HRNet pose repositories, none worth a change). A save through
-    a helper's parameter (`save_checkpoint(states, is_best, output_dir)`) is not followed to its
-    callers' arguments.
+    snapshots its `oe_tune.py` and `baseline.py` reload, none worth a change). Reading a name
+    bound once to the very path expression a save writes (`model_state_file =
+    os.path.join(final_output_dir, 'final_state.pth')` in HRNet's `test.py`, the expression its
+    `train.py` saves through) was tried in the seventeenth session and withdrawn: it silenced two
+    tuned findings not worth a change, and one held-out finding judged worth acting on.
 
     ## Why is this bad?
     `torch.load` unpickles: a checkpoint can carry code that runs on load. A checkpoint downloaded
@@ -342,9 +340,13 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         except SyntaxError:
             return None
 
-    def _bound_value(self, path: cst.BaseExpression | None) -> ast.expr | None:
-        """The path a bare name is bound to, once, in the enclosing function (`model_file =
-        os.path.join(out_dir, "final_state.pth")` then `torch.load(model_file)`)."""
+    def _bound_path(self, path: cst.BaseExpression | None) -> ast.expr | None:
+        """`model_name = os.path.join(args.load, args.model + '_epoch_' + str(i) + '.pt')` then
+        `torch.load(model_name)`: the path a bare name is bound to, once, in the enclosing function,
+        when that path names a file by the project's own varying scheme (a `+`-built name with a
+        placeholder and a word of its own: outlier-exposure reloading the per-epoch snapshots its
+        scripts save, 20 judged findings, none worth a change). Only such names are followed:
+        reading any bound path was tried in the seventh session and withdrawn."""
         scope = self._scope()
         if not isinstance(path, cst.Name) or scope is None:
             return None
@@ -352,31 +354,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         if value is None:
             return None
         try:
-            return ast.parse(f"({code_of(value)})", mode="eval").body
+            expr = ast.parse(f"({code_of(value)})", mode="eval").body
         except SyntaxError:
             return None
-
-    def _bound_matches(self, path: cst.BaseExpression | None) -> bool:
-        """Does the path a bare name is bound to once in its function name a file the project saves?
-        Two readings only; reading any bound path by its file name was tried in the seventh session
-        and withdrawn (released weights carry the names training writes too):
-        - the project's own varying scheme (`model_name = os.path.join(args.load, args.model +
-          '_epoch_' + str(i) + '.pt')`: a `+`-built name with a placeholder and a word of its own:
-          outlier-exposure reloading the per-epoch snapshots its scripts save, 20 judged findings,
-          none worth a change);
-        - the whole path expression a save writes (`os.path.join(final_output_dir,
-          'final_state.pth')` bound in HRNet's `test.py`, saved through a name bound to the same
-          expression in its `train.py`: the run's own output folder; two judged findings on the
-          HRNet pose repositories, none worth a change)."""
-        expr = self._bound_value(path)
-        if expr is None:
-            return False
-        saved = self.facts.saved_files
         last = expr.args[-1] if isinstance(expr, ast.Call) and expr.args and not expr.keywords else expr
-        if concatenated_name(last) is not None:
-            return bool(path_keys(expr, self._scope_name()) & saved) or concatenation_matches(saved, expr)
-        whole = {k for k in path_keys(expr, self._scope_name()) if k.startswith("expr:")}
-        return bool(whole & saved)
+        return expr if concatenated_name(last) is not None else None
 
     def _handed_to_save(self, path: cst.BaseExpression) -> bool:
         """`torch.load(paths[i])` in a file that calls `train_model.remote(..., save_path=paths[i])`:
@@ -533,7 +515,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         saved = self.facts.saved_files
         if keys & saved or template_matches(saved, keys) or concatenation_matches(saved, expr):
             return "a file this project saves"
-        if self._bound_matches(path):
+        bound = self._bound_path(path)
+        if bound is not None and (path_keys(bound, self._scope_name()) & saved or concatenation_matches(saved, bound)):
             return "a file this project saves (under the name the path is bound to)"
         if path is not None and self._handed_to_save(path):
             return "a file this project's run writes (the same path is handed to a save_path= argument)"

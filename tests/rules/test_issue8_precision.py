@@ -2664,9 +2664,12 @@ def test_rl501_follows_a_bound_path_named_by_the_projects_own_varying_scheme():
 
 
 
-def test_rl501_follows_a_bound_path_whose_whole_expression_a_save_writes():
+def test_rl501_still_reports_a_bound_fixed_name_a_save_also_writes():
     # HRNet's test.py: `model_state_file = os.path.join(final_output_dir, 'final_state.pth')`, the
-    # expression train.py binds to the name it saves the final weights through
+    # expression train.py binds to the name it saves the final weights through. Reading that as the
+    # run's own file was tried and withdrawn (a held-out finding judged worth acting on was lost:
+    # released weights are put where training writes its own): only a bound `+`-built name that
+    # varies with the run is read (the test above)
     save = ("import os\nimport torch\n\ndef main():\n    final_output_dir = create_logger(cfg)\n"
             "    train(model)\n    final_model_state_file = os.path.join(final_output_dir, 'final_state.pth')\n"
             "    torch.save(model.module.state_dict(), final_model_state_file)\n")
@@ -2674,11 +2677,8 @@ def test_rl501_follows_a_bound_path_whose_whole_expression_a_save_writes():
             "    if cfg.TEST.MODEL_FILE:\n        model.load_state_dict(torch.load(cfg.TEST.MODEL_FILE), strict=False)\n"
             "    else:\n        model_state_file = os.path.join(final_output_dir, 'final_state.pth')\n"
             "        model.load_state_dict(torch.load(model_state_file))\n")
-    # the configured MODEL_FILE (released weights) is still reported, the run's own output is not
-    assert [f.position.start.line for f in run("RL501", load, "tools/test.py", **{"tools/train.py": save})] == [7]
-    # another file name in the same folder: nothing says the project wrote it
-    other = load.replace("'final_state.pth')\n        model", "'pretrained.pth')\n        model")
-    assert [f.position.start.line for f in run("RL501", other, "tools/test.py", **{"tools/train.py": save})] == [7, 10]
+    assert [f.position.start.line for f in run("RL501", load, "tools/test.py", **{"tools/train.py": save})] == [7, 10]
+
 
 def test_a_returned_loader_no_caller_reads_feeds_no_training():
     # TransReID's make_dataloader returns train_loader_normal (training images, shuffle=False) and
