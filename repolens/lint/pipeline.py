@@ -29,6 +29,7 @@ from repolens.lint.settings import SYNTAX_ERROR, LintSettings
 from repolens.lint.suppress import unsuppressed
 from repolens.lint.syntaxhints import syntax_hint
 from repolens.lint.targets import Target
+from repolens.lint.trainflow import is_unit_test
 
 FixMode = str  # "none" | "fix" | "diff"
 
@@ -126,6 +127,8 @@ def lint_source(code: str, rel: str, job: TextJob, active: Sequence[type[Rule]] 
         reports, problems = run_rules(module, context, active, job.options), []
     by_code = {r.code: r for r in active}
     kept = unsuppressed(reports, by_code, job.ignored, rel, code, lambda r: r.position.start.line)
+    if is_unit_test(rel, code):  # a unit test is no training run: its loaders and loops cost no GPU time
+        kept = [r for r in kept if not by_code[r.code].quiet_in_tests]
     if job.facts.dead_code:  # a helper nothing in the project names never runs: its loads cost nothing
         kept = [r for r in kept if not (by_code[r.code].quiet_in_dead_code
                                         and job.facts.in_dead_code(rel, r.position.start.line))]

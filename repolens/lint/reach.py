@@ -122,7 +122,8 @@ def only_counts(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
 def draws_one_batch(use: cst.Name, above: tuple[cst.CSTNode, ...], bound_in: tuple[cst.CSTNode, ...] = ()) -> bool:
     """This use of a loader takes one batch and no more, outside any other loop than those the
     loader is built in (`bound_in`: the binding's ancestors; a loop that builds a loader per task
-    and shows a batch of each still draws one batch per loader): `next(iter(loader))`,
+    and shows a batch of each still draws one batch per loader): `next(iter(loader))` (or
+    `iter(loader).next()`),
     or `for batch in loader:` (through `enumerate` / `tqdm`) whose body ends in an unconditional
     `break` and never `continue`s (a dataset module's peek at its first batch)."""
     enclosing = {id(a) for a in bound_in}
@@ -132,6 +133,12 @@ def draws_one_batch(use: cst.Name, above: tuple[cst.CSTNode, ...], bound_in: tup
         inner, outer = above[-2], above[-4]  # Call(iter) > Arg > Name; Call(next) > Arg > Call(iter)
         if isinstance(inner, cst.Call) and _called(inner) == "iter" and isinstance(outer, cst.Call) \
                 and _called(outer) == "next":
+            return True
+        # `iter(loader).next()` (old PyTorch's loader iterator, big_transfer's colab) or `.__next__()`
+        method = above[-3]
+        if isinstance(inner, cst.Call) and _called(inner) == "iter" and isinstance(method, cst.Attribute) \
+                and method.value is inner and method.attr.value in ("next", "__next__") \
+                and isinstance(outer, cst.Call) and outer.func is method:
             return True
     if len(loops) != 1:
         return False

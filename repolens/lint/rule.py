@@ -18,7 +18,12 @@ Subclass contract (checked by the registry):
   `quiet_in_dead_code`: the rule is about what a run does (a loader it builds, a loop it runs, a
   file it loads or saves), so it reports nothing in a helper nothing in the project names
   (`repolens.lint.deadcode`): no run performs that code. Rules about what a definition is (a model
-  class, a transform pipeline) leave it False.
+  class, a transform pipeline) leave it False;
+  `quiet_in_tests`: the rule is about what a training run costs or learns (a loader's speed or
+  order, a loop's steps), so it reports nothing in a unit test (`trainflow.is_unit_test`): a
+  test's one-batch loader over a 5-item subset is no training run (LLMs-from-scratch's tests,
+  judged wrong). Loads and saves stay reported there (RL501: a test that loads released weights
+  is judged worth hardening).
 """
 
 from __future__ import annotations
@@ -93,6 +98,7 @@ class Rule(cst.BatchableCSTVisitor):
     fix_safety: ClassVar[FixSafety | None] = None
     options: ClassVar[Mapping[str, Any]] = {}
     quiet_in_dead_code: ClassVar[bool] = False
+    quiet_in_tests: ClassVar[bool] = False
     valid: ClassVar[Sequence[Example]] = ()
     invalid: ClassVar[Sequence[Example]] = ()
 

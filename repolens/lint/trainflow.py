@@ -41,6 +41,19 @@ def is_test_path(path: str, source: str | None = None) -> bool:
     return bool(_TEST_NAME.search(path)) and (source is None or bool(_TEST_CODE.search(source)))
 
 
+_UNIT_TEST_IMPORT = re.compile(r"^[ \t]*(?:import|from) (?:pytest|unittest)\b", re.M)
+
+
+def is_unit_test(path: str, source: str) -> bool:
+    """A unit test for sure: a file under `tests/` (or a `conftest.py`), or one named like a test
+    that imports pytest or unittest. Stricter than `is_test_path`, whose `def test...` reading
+    also takes evaluation scripts (PointWeb's `tool/test_s3dis.py` with its `def test(model, ...)`):
+    what a rule stays silent on must not be a script users run on their data."""
+    if _TEST_DIR.search(path):
+        return True
+    return bool(_TEST_NAME.search(path)) and bool(_UNIT_TEST_IMPORT.search(source))
+
+
 # An LR range test (`lr_finder.py`, `find_lr.py`): a few hundred steps to pick a learning rate.
 _LR_RANGE_TEST = re.compile(r"(?:^|/)(?:lr_?finder|find_?lr|lr_?find|lr_?range(?:_?test)?)[^/]*\.py$", re.I)
 

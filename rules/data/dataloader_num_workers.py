@@ -12,7 +12,10 @@ _CUDA = "import torch\ndevice = torch.device('cuda')\n"
 # In-memory datasets: indexing is a tensor slice, worker processes only add start-up and IPC cost.
 # `range`: `for perm in DataLoader(range(n), batch_size, shuffle=True)` batches indices only (the
 # OGB / PyG link-prediction examples index tensors already on the GPU with them).
-IN_MEMORY_DATASETS = frozenset({"TensorDataset", "StackDataset", "list", "tuple", "range"})
+# A tensor itself (`DataLoader(torch.LongTensor(range(20)))`: GCNII's PPI graph indices) is indexed in memory too.
+IN_MEMORY_DATASETS = frozenset({"TensorDataset", "StackDataset", "list", "tuple", "range", "tensor", "as_tensor",
+                                "from_numpy", "arange", "randperm", "Tensor", "LongTensor", "FloatTensor",
+                                "IntTensor"})
 
 
 class DataLoaderNumWorkers(BindingTracker, Rule):
@@ -49,7 +52,8 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     `cifar2 = [(img, label) for img, label in cifar10 if label in [0, 2]]`, three judged findings,
     none worth a change), a `range` of indices (`for perm in DataLoader(range(n), batch_size,
     shuffle=True)`, the OGB link-prediction examples' batching of edges already on the GPU: 15
-    findings in tuning batch 42), torchvision's MNIST family, CIFAR, SVHN and STL10, and a project class
+    findings in tuning batch 42), a tensor (GCNII's `DataLoader(dataset=torch.LongTensor(range(20)),
+    batch_size=1, shuffle=True)` draws one of 20 PPI graph ids a step: judged wrong), torchvision's MNIST family, CIFAR, SVHN and STL10, and a project class
     whose `__getitem__` reads no file (no `open`, `Image.open`, `cv2.imread`, `np.load`,
     `read_image`, `self.loader(path)`, `load_...`/`read_...` call, in it or in a method of the
     class it calls; a subclass without a `__getitem__` of its own counts as its base). The dataset
@@ -103,6 +107,7 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
 
     code = "RL102"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "dataloader-num-workers"
     severity = Severity.WARNING
     tier = "default"
@@ -141,6 +146,11 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
                 "for perm in DataLoader(range(pos_train_edge.size(0)), batch_size, shuffle=True):\n"
                 "    edge = pos_train_edge[perm].t()\n    loss = -torch.log(predictor(h[edge[0]], h[edge[1]])).mean()\n"
                 "    loss.backward()\n    optimizer.step()\n"),
+        # A tensor of graph ids: each step picks one of the 20 PPI graphs already in memory (GCNII's ppi.py).
+        Example(_CUDA + "import torch.utils.data as Data\nidx = torch.LongTensor(range(20))\n"
+                "loader = Data.DataLoader(dataset=idx, batch_size=1, shuffle=True, num_workers=0)\n"
+                "for epoch in range(100):\n    for batch in loader:\n        loss = model(feats[batch]).sum()\n"
+                "        loss.backward()\n        optimizer.step()\n"),
         Example("from torch.utils.data import DataLoader\n"
                 "def train_dataloader(self):\n    return DataLoader(Blocks(self.tokens), batch_size=8)\n",
                 files={"blocks.py": "class Blocks(Dataset):\n    def __getitem__(self, i):\n"

@@ -104,6 +104,7 @@ class DataLoaderPinMemory(BindingTracker, Rule):
 
     code = "RL101"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "dataloader-pin-memory"
     severity = Severity.WARNING
     tier = "default"

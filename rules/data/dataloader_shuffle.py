@@ -109,6 +109,7 @@ class DataLoaderShuffle(BindingTracker, Rule):
 
     code = "RL108"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "dataloader-shuffle"
     severity = Severity.WARNING
     tier = "default"

@@ -175,6 +175,7 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
 
     code = "RL103"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "to-device-non-blocking"
     severity = Severity.INFO
     tier = "default"

@@ -74,6 +74,7 @@ class CudaSynchronizeInLoop(TrainingLoopRule):
 
     code = "RL405"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "cuda-synchronize-in-loop"
     severity = Severity.WARNING
     tier = "default"

@@ -50,6 +50,7 @@ class DebugApiLeftOn(Rule):
 
     code = "RL403"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "debug-api-left-on"
     severity = Severity.WARNING
     tier = "default"

@@ -85,6 +85,7 @@ class TensorFormatInLoop(TrainingLoopRule):
 
     code = "RL406"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "tensor-format-in-loop"
     severity = Severity.INFO
     tier = "advice"

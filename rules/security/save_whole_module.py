@@ -71,7 +71,9 @@ class SaveWholeModule(ScopedRule):
     function assigns items into, saved as it is or as a value of the checkpoint dict (`model =
     package['model']; model['state'] = best`: denoiser, judged wrong; liif's `model_spec =
     config['model']; model_spec['sd'] = model_.state_dict()` then `{'model': model_spec, ...}`:
-    judged wrong).
+    judged wrong), nor a dict value bound in the function to what no module is (deep_gcns_torch's
+    `model_cpu = {k: v.cpu() for k, v in model.state_dict().items()}`, then `{'state_dict':
+    model_cpu, ...}`: judged wrong four times).
 
     ## Why is this bad?
     `torch.save(model)` pickles the module object: loading it needs the exact class at the same
@@ -135,6 +137,11 @@ class SaveWholeModule(ScopedRule):
                 "# Save and load the entire model.\ntorch.save(resnet, 'model.ckpt')\nmodel = torch.load('model.ckpt')\n"
                 "# Save and load only the model parameters (recommended).\n"
                 "torch.save(resnet.state_dict(), 'params.ckpt')\nresnet.load_state_dict(torch.load('params.ckpt'))\n"),
+        # a state dict copied to the CPU under a module-like name (deep_gcns_torch's save_ckpt)
+        Example("import torch\ndef save_ckpt(model, optimizer, epoch, filename):\n"
+                "    model_cpu = {k: v.cpu() for k, v in model.state_dict().items()}\n"
+                "    state = {'epoch': epoch, 'model_state_dict': model_cpu, 'optimizer_state_dict': optimizer.state_dict()}\n"
+                "    torch.save(state, filename)\n", files=_LOADS),
         # data named for the model that made it (tabular-dl-revisiting-models: targets an MLP produced)
         Example("import torch\nx, y_tree, y_mlp = get_data(args)\n"
                 "torch.save({'x': x, 'y_tree': y_tree, 'y_mlp': y_mlp}, output / 'data.pt')\n", files=_LOADS),
@@ -231,6 +238,9 @@ class SaveWholeModule(ScopedRule):
         for v in values:
             if isinstance(v, cst.Name) and scope is not None and _items_assigned(scope, v.value):
                 continue  # `model_spec = config['model']; model_spec['sd'] = ...`: a mapping (liif: judged wrong)
+            if isinstance(v, cst.Name) and scope is not None \
+                    and any(self._not_a_module(bound) for bound in assigned_values(scope, v.value)):
+                continue  # `model_cpu = {k: v.cpu() for k, v in model.state_dict().items()}` (deep_gcns: judged wrong 4x)
             if isinstance(v, (cst.Name, cst.Attribute)) and _reads_as_module(v) and id(v) not in self._reported:
                 self._reported.add(id(v))
                 self.report(v, self.dict_message.format(name=self._shown(v)))

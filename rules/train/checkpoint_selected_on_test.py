@@ -113,6 +113,7 @@ class CheckpointSelectedOnTest(ScopedRule):
 
     code = "RL326"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "checkpoint-selected-on-test"
     severity = Severity.WARNING
     tier = "default"

@@ -67,6 +67,7 @@ class EvalWithoutNoGrad(Rule):
 
     code = "RL304"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "eval-without-no-grad"
     severity = Severity.WARNING
     tier = "default"

@@ -54,6 +54,7 @@ class GradAccumulationUnscaled(Rule):
 
     code = "RL317"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "grad-accumulation-unscaled"
     severity = Severity.WARNING
     tier = "default"

@@ -64,6 +64,7 @@ class LossAccumulatedWithGraph(Rule):
 
     code = "RL303"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "loss-accumulated-with-graph"
     severity = Severity.WARNING
     tier = "default"

@@ -102,6 +102,7 @@ class MissingEvalMode(Rule):
 
     code = "RL305"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "missing-eval-mode"
     severity = Severity.ERROR
     tier = "default"

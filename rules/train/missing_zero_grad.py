@@ -69,6 +69,7 @@ class MissingZeroGrad(TrainingLoopRule):
 
     code = "RL301"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "missing-zero-grad"
     severity = Severity.ERROR
     tier = "default"

@@ -71,6 +71,7 @@ class SchedulerBeforeOptimizer(Rule):
 
     code = "RL302"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "scheduler-before-optimizer"
     severity = Severity.WARNING
     tier = "default"

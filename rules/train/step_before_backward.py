@@ -59,6 +59,7 @@ class StepBeforeBackward(TrainingLoopRule):
 
     code = "RL324"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "step-before-backward"
     severity = Severity.ERROR
     tier = "default"

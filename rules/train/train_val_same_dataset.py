@@ -54,6 +54,7 @@ class TrainValSameDataset(BindingTracker, Rule):
 
     code = "RL325"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "train-val-same-dataset"
     severity = Severity.WARNING
     tier = "default"

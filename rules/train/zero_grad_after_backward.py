@@ -40,6 +40,7 @@ class ZeroGradAfterBackward(TrainingLoopRule):
 
     code = "RL323"
     quiet_in_dead_code = True
+    quiet_in_tests = True
     name = "zero-grad-after-backward"
     severity = Severity.ERROR
     tier = "default"

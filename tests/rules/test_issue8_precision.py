@@ -2700,3 +2700,65 @@ def test_a_returned_loader_no_caller_reads_feeds_no_training():
     # a caller that reads it: a training loader that never shuffles
     reads = {**others, "viz.py": "from datasets import make_dataloader\na, normal, b, n = make_dataloader(cfg)\nshow(normal)\n"}
     assert [f.position.start.line for f in run("RL108", source, "datasets/make_dataloader.py", **reads)] == [7]
+
+
+# -- tuning batch 42's wrong findings (graph, KGE and LLM-tutorial code) ---------------------------
+def test_rl101_leaves_a_loader_read_once_through_iter_next_method_alone():
+    # big_transfer's colab: one 50,000-image batch of 2x2 crops, read on the CPU to pick 5-shot indices
+    source = """
+import torch
+import torchvision as tv
+device = torch.device("cuda:0")
+trainset_tiny = tv.datasets.CIFAR10(root='./data', train=True, download=True, transform=preprocess_tiny)
+loader = torch.utils.data.DataLoader(trainset_tiny, batch_size=50000, shuffle=False, num_workers=2)
+images, labels = iter(loader).next()
+"""
+    assert run_pixels("RL101", source) == ()
+    trained = source.replace("images, labels = iter(loader).next()\n", """for x, t in loader:
+    x, t = x.to(device), t.to(device)
+    loss = crit(model(x), t)
+    loss.backward()
+    opti.step()
+""")
+    assert [r.position.start.line for r in run_pixels("RL101", trained)] == [6]
+
+
+def test_loader_rules_are_silent_in_unit_tests_but_not_in_scripts_named_test():
+    # LLMs-from-scratch's tests/test_ch05.py: one batch of a 1-item subset, fixed losses asserted
+    unit = """
+import pytest
+import torch
+from torch.utils.data import DataLoader, Subset
+def test_train_simple(tmp_path):
+    train_subset = Subset(train_dataset, range(1))
+    one_batch_train_loader = DataLoader(train_subset, batch_size=1)
+    for epoch in range(2):
+        for input_batch, target_batch in one_batch_train_loader:
+            loss = calc_loss_batch(input_batch.to(device), target_batch.to(device), model, device)
+            loss.backward()
+            optimizer.step()
+"""
+    assert run("RL108", unit, path="pkg/tests/test_ch05.py") == ()
+    assert run("RL108", unit.replace("import pytest\n", ""), path="test_ch05.py") != ()
+    assert run("RL108", unit, path="train.py") != ()
+
+
+def test_rl502_reads_a_dict_value_bound_to_a_comprehension_over_a_state_dict():
+    source = """
+import torch
+def save_ckpt(model, optimizer, loss, epoch, filename):
+    model_cpu = {k: v.cpu() for k, v in model.state_dict().items()}
+    state = {'epoch': epoch, 'model_state_dict': model_cpu, 'optimizer_state_dict': optimizer.state_dict()}
+    torch.save(state, filename)
+"""
+    loads = {"test.py": "import torch\nmodel.load_state_dict(torch.load(p)['model_state_dict'])\n"}
+    assert run("RL502", source, **loads) == ()
+    assert len(run("RL502", source.replace("{k: v.cpu() for k, v in model.state_dict().items()}", "model"), **loads)) == 1
+
+
+def test_rl214_takes_a_tuple_of_ids_as_data_and_a_tuple_of_sizes_as_a_shape():
+    assert run("RL214", "import torch\nsample = torch.LongTensor((head, relation, tail))\n") == ()
+    assert run("RL214", "import torch\nsample = torch.LongTensor((head + offset[h], relation, tail))\n") == ()
+    assert len(run("RL214", "import torch\nnoise = torch.FloatTensor((batch_size, nz))\n")) == 1
+    assert len(run("RL214", "import torch\nnoise = torch.FloatTensor((m, latent)).normal_(0, 1)\n")) == 1
+    assert len(run("RL214", "import torch\nmask = torch.cuda.FloatTensor((x.shape[0], keep))\n")) == 1
