@@ -7,6 +7,10 @@ from repolens.lint.roles import TRAIN, dataloader_role, dataset_class_name, is_s
 from repolens.lint.trainflow import is_test_path
 from repolens.project.inputsizes import DATASET_SIDES
 
+# A project whose own dataset opens an image per sample: a dataset the file does not show is taken
+# for one like it.
+_READS = {"datasets.py": "from PIL import Image\nclass Pairs(Dataset):\n    def __getitem__(self, i):\n"
+                         "        return Image.open(self.files[i])\n"}
 # A file that moves its batches to a GPU (the rule's premise: a GPU waits while the main process loads).
 _CUDA = "import torch\ndevice = torch.device('cuda')\n"
 # In-memory datasets: indexing is a tensor slice, worker processes only add start-up and IPC cost.
@@ -16,6 +20,16 @@ _CUDA = "import torch\ndevice = torch.device('cuda')\n"
 IN_MEMORY_DATASETS = frozenset({"TensorDataset", "StackDataset", "list", "tuple", "range", "tensor", "as_tensor",
                                 "from_numpy", "arange", "randperm", "Tensor", "LongTensor", "FloatTensor",
                                 "IntTensor"})
+
+
+# torchvision / torchaudio datasets that open and decode a file per sample (what workers parallelise).
+FILE_DATASETS = frozenset({
+    "ImageFolder", "DatasetFolder", "ImageNet", "CocoDetection", "CocoCaptions", "VOCDetection", "VOCSegmentation",
+    "SBDataset", "CelebA", "Cityscapes", "LSUN", "LSUNClass", "Places365", "Flowers102", "Food101", "StanfordCars",
+    "OxfordIIITPet", "Caltech101", "Caltech256", "Kitti", "WIDERFace", "LFWPeople", "LFWPairs", "DTD",
+    "FGVCAircraft", "SUN397", "INaturalist", "Country211", "GTSRB", "EuroSAT", "PCAM", "Kinetics", "UCF101",
+    "HMDB51", "ImageList", "LIBRISPEECH", "LJSPEECH", "VCTK_092", "SPEECHCOMMANDS", "YESNO", "GTZAN",
+    "COMMONVOICE", "LIBRITTS", "TEDLIUM"})
 
 
 class DataLoaderNumWorkers(BindingTracker, Rule):
@@ -67,8 +81,20 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     `load_and_cache_examples()`'s TensorDataset, JointBERT's `Trainer(args, train_dataset)`: 3
     judged findings, none worth a change). A notebook's own factory counts as its own even beside a
     `from helpers import *` (PyTorchStepByStep's `preprocessed_dataset()` and `tokenize_dataset()`
-    return TensorDatasets: two judged findings, not worth a change). Datasets it cannot see (a parameter no call is seen
-    for, another library's class, a Hugging Face dataset) are still reported.
+    return TensorDatasets: two judged findings, not worth a change).
+
+    The rule speaks only where the code shows that a sample costs a file read: a torchvision or
+    torchaudio dataset that decodes one (`ImageFolder`, `CocoDetection`, `LIBRISPEECH` ...) or a
+    project class whose `__getitem__` reads one. A dataset it cannot see (a parameter no call is
+    seen for, a factory it cannot follow, another library's class, a Hugging Face dataset) is taken
+    for one of the project's own when every dataset class of the project reads files (DANet's
+    `get_dataset("ade20k")` over its image datasets), and is left alone otherwise. On the tuned
+    repositories every RL102 finding judged worth a change was a loader that decodes images or
+    loads feature files per sample (ImageFolder, cv2/PIL/np.load in a project class); the ones
+    judged not worth it were mostly datasets the code did not show: tokenised features cached in
+    a TensorDataset, DGL graphs held in memory, a tutorial's tensors (tuned: 10 of 24 findings
+    worth acting on before this change). What is lost: a library dataset that does read files
+    per sample (a Hugging Face image dataset, a DGL dataset of files) is not reported.
 
     Judged on real code (issue #8): of 32 judged findings on in-memory data in the tuned set (GAN
     demos on MNIST/MNIST-M, tutorials on CIFAR), none was worth a change; the planted mistakes are
@@ -146,6 +172,11 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
                 "for perm in DataLoader(range(pos_train_edge.size(0)), batch_size, shuffle=True):\n"
                 "    edge = pos_train_edge[perm].t()\n    loss = -torch.log(predictor(h[edge[0]], h[edge[1]])).mean()\n"
                 "    loss.backward()\n    optimizer.step()\n"),
+        # A dataset the code does not show, in a project with no dataset of its own that reads files
+        # (token ids cached in a TensorDataset, a graph library's in-memory dataset): nothing says a
+        # sample costs a file read.
+        Example(_CUDA + "from torch.utils.data import DataLoader\n"
+                "train_loader = DataLoader(train_set, batch_size=64, shuffle=True)\n"),
         # A tensor of graph ids: each step picks one of the 20 PPI graphs already in memory (GCNII's ppi.py).
         Example(_CUDA + "import torch.utils.data as Data\nidx = torch.LongTensor(range(20))\n"
                 "loader = Data.DataLoader(dataset=idx, batch_size=1, shuffle=True, num_workers=0)\n"
@@ -185,7 +216,7 @@ loader = DataLoader(data, batch_size=200, shuffle=True)
 fit(net, loader)
 """),
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
-                "train_loader = DataLoader(train_set, batch_size=64, shuffle=True)\n"),
+                "train_loader = DataLoader(train_set, batch_size=64, shuffle=True)\n", files=_READS),
         Example(_CUDA + "import torch as t\nfrom torchvision import datasets\n"
                 "train_set = datasets.ImageFolder('data/train')\nloader = t.utils.data.DataLoader(train_set, num_workers=0)\n"),
         # A project dataset that opens an image per sample, in a helper method of the class.
@@ -194,21 +225,24 @@ fit(net, loader)
                 "    def __getitem__(self, i):\n        return self.tf(self._load(self.files[i]))\n"
                 "train_loader = DataLoader(Pairs(), batch_size=8, shuffle=True)\n"),
         Example(_CUDA + "from torch.utils.data import DataLoader as DL\n"
-                "class Data:\n    def train_dataloader(self):\n        return DL(self.ds, batch_size=8)\n"),
+                "class Data:\n    def train_dataloader(self):\n        return DL(self.ds, batch_size=8)\n", files=_READS),
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "loader_args = dict(batch_size=64, pin_memory=True)\n"
-                "train_loader = DataLoader(train_set, shuffle=True, **loader_args)\n"),
+                "train_loader = DataLoader(train_set, shuffle=True, **loader_args)\n", files=_READS),
     )
 
-    def _in_memory(self, cls: str | None) -> bool:
-        """The dataset holds its samples in memory: a sample costs a slice and maybe a transform of
-        a small image, not a file read. Unknown datasets (a parameter, another library's) are not."""
-        if cls is None:
-            return False
-        name = cls.rsplit(".", 1)[-1]
+    def _reads_per_sample(self, cls: str | None) -> bool:
+        """The dataset opens a file per sample, as the code shows: a torchvision / torchaudio dataset
+        that decodes one, or a class of the project whose `__getitem__` reads one. Unknown datasets
+        (a parameter no call is seen for, another library's class) are not taken to."""
         facts = self.facts
-        return (name in IN_MEMORY_DATASETS or name in DATASET_SIDES
-                or (name in facts.memory_dataset_classes and name not in facts.reading_dataset_classes))
+        if cls is None or cls.rsplit(".", 1)[-1] not in FILE_DATASETS | facts.reading_dataset_classes \
+                | facts.memory_dataset_classes | IN_MEMORY_DATASETS | DATASET_SIDES.keys():
+            # unseen (a parameter, a factory the model cannot follow, another library's class): the
+            # project's own datasets speak for it when they all read files (DANet's `get_dataset(name)`)
+            return bool(facts.reading_dataset_classes) and not facts.memory_dataset_classes - facts.reading_dataset_classes
+        name = cls.rsplit(".", 1)[-1]
+        return name in FILE_DATASETS or name in facts.reading_dataset_classes
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.is_name(node.func, *DATALOADER) or not self.facts.uses_cuda_at(self.context.path):
@@ -221,7 +255,7 @@ fit(net, loader)
             return
         if is_test_path(self.context.path, self.context.source):
             return  # a unit test's loader (DANet's `tests/unit_test/test_dataset.py` checks label ranges): no GPU waits on it
-        if is_synthetic_dataset(node, self) or self._in_memory(dataset_class_name(node, self)):
+        if is_synthetic_dataset(node, self) or not self._reads_per_sample(dataset_class_name(node, self)):
             return
         if star is not None:
             said = "num_workers=0" if "num_workers" in dict(star.keys) else "no num_workers"

@@ -6,7 +6,7 @@ from repolens.lint.gradoff import GradOffTracker
 from repolens.lint.helpers import (add_keyword, dotted, has_star_args, keyword_arg, last_segment, literal,
                                    positional_args, target_names, unwrap_iter)
 from repolens.lint.inputscale import LARGE, SMALL, TINY, loader_batch_scale, stated_batch_scale
-from repolens.lint.knowledge.dataloader import DATALOADER, UNPINNED_SUBCLASSES, dataloader_arg
+from repolens.lint.knowledge.dataloader import DATALOADER, UNPINNED_LOADER_MODELS, UNPINNED_SUBCLASSES, dataloader_arg
 from repolens.lint.options import off_by_default
 from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, mentions_evaluation, name_tokens, role_of_name
@@ -135,7 +135,9 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
     stays for loaders pinned in the file itself. A library's DataLoader subclass that keeps DataLoader's
     `pin_memory=False` default (torch_geometric's and DGL's graph loaders, MONAI's DataLoader) is
     not pinned unless its call says `pin_memory=True` (DGMC's examples: 4 judged findings, none worth
-    a change); loaders a project function builds and returns together (`train_loader, valid_loader,
+    a change; PyG's samplers and mini-batch loaders, `ClusterLoader`, `NeighborSampler`,
+    `GraphSAINTRandomWalkSampler`, and `Node2Vec(...).loader(...)`, are such subclasses: OGB's
+    examples, 18 judged findings, none worth a change); loaders a project function builds and returns together (`train_loader, valid_loader,
     ... = load_data(...)`, NRI: 4 not worth) take the pin state they share. What it cannot see: whether a loader built some other
     way in another file of a project that pins somewhere is pinned (a `self.dataloader` set
     elsewhere: it fires, with the "needs a pinned loader" message), and a training loop whose
@@ -419,7 +421,7 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
         qualified = model.qualify(written, here)
         pin_arg = keyword_arg(call, "pin_memory")
         pin = model.loader_factory_pin(qualified, here)
-        if pin is None and qualified in UNPINNED_SUBCLASSES:
+        if pin is None and (qualified in UNPINNED_SUBCLASSES or self._graph_model_loader(call)):
             # a library's DataLoader subclass with DataLoader's default: pinned only when asked
             pin = self._off(pin_arg) or (PINNED if pin_arg else UNPINNED)
         if pin is None and _loader_targets(node) and not self.is_name(call.func, *DATALOADER) \
@@ -427,6 +429,24 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
             # no function of this project: a library's loader factory, perhaps
             pin = self._off(pin_arg) or EXTERNAL
         return pin if pin != UNKNOWN else None
+
+    def _graph_model_loader(self, call: cst.Call) -> bool:
+        """`model.loader(...)` where `model = Node2Vec(...)` in this file: PyG's own random-walk
+        DataLoader, with DataLoader's `pin_memory=False` default."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "loader" and isinstance(func.value, cst.Name)):
+            return False
+        receiver = func.value.value
+        for n in walk(self.context.module) if self.context.module is not None else ():
+            # any binding of the name in the file (the module-level read-ahead comes before the visit's bindings)
+            if isinstance(n, cst.Assign) and any(dotted(t.target) == receiver for t in n.targets):
+                bound = n.value
+                while isinstance(bound, cst.Call) and isinstance(bound.func, cst.Attribute) \
+                        and bound.func.attr.value in ("to", "cuda"):
+                    bound = bound.func.value  # `Node2Vec(...).to(device)`
+                if isinstance(bound, cst.Call) and self.is_name(bound.func, *UNPINNED_LOADER_MODELS):
+                    return True
+        return False
 
     def _off(self, arg: cst.Arg | None) -> str | None:
         """PIN_FALSE when a `pin_memory=` argument turns pinning off: a literal False, or a

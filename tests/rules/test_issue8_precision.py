@@ -17,7 +17,15 @@ def run(code: str, source: str, path: str = "train.py", **others: str):
 def run_pixels(code: str, source: str, path: str = "train.py", **others: str):
     """`run` in a project that reads images (a dataset module opens them with PIL): the batches
     RL101 and RL103 are about are pixels (`ProjectModel.reads_images`), not token ids."""
-    return run(code, source, path, **{"pixels.py": "from PIL import Image\nimg = Image.open(path)\n", **others})
+    return run(code, source, path, **{"pixels.py": PIXELS, **others})
+
+
+# A dataset class that opens an image per sample: the project reads pixels (RL101, RL103), and a
+# dataset the code does not show is taken for one like it (RL102).
+PIXELS = "from PIL import Image\nclass Pictures(Dataset):\n    def __getitem__(self, i):\n        return Image.open(self.paths[i])\n"
+# The same, as a module of its own, for tests whose subject is a loader's role: RL102 then speaks
+# on a dataset the code does not show.
+IMAGES = {"pictures.py": PIXELS}
 
 
 LOOP = """
@@ -830,6 +838,7 @@ def load_and_cache_examples(args, tokenizer, data_type="train"):
     dataset = TensorDataset(features.ids, features.mask, features.labels)
     return dataset
 """
+READS_IMAGES = "from PIL import Image\nclass Frames(Dataset):\n    def __getitem__(self, i):\n        return Image.open(self.paths[i])\n"
 NER_TRAIN = """
 import torch
 from torch.utils.data import DataLoader, RandomSampler
@@ -851,12 +860,16 @@ def main(args):
 
 def test_rl102_follows_a_parameter_to_the_dataset_every_call_passes():
     assert run("RL102", NER_TRAIN, **{"data.py": NER_DATA}) == ()
-    # a second call that passes a dataset read from image files: the calls disagree, so it is reported
+    # a second call that passes another dataset: the calls disagree, so the dataset is unseen, and is
+    # reported where the project's own dataset class reads files (not beside the TensorDataset alone:
+    # the model does not say which call's dataset reads, a known loss)
     images = NER_TRAIN + "\ndef other(args):\n    train(args, torchvision.datasets.ImageFolder(args.root), model)\n"
-    assert len(run("RL102", images, **{"data.py": NER_DATA})) == 1
-    # no call seen (an entry point of another tool): reported, as before
+    assert len(run("RL102", images, **{"data.py": NER_DATA, "images.py": READS_IMAGES})) == 1
+    # no call seen (an entry point of another tool): a dataset the code does not show, in a project
+    # whose datasets read no file, is left alone; beside a dataset class that opens images it is reported
     lone = NER_TRAIN.replace("    train(args, train_dataset, model)\n", "")
-    assert len(run("RL102", lone, **{"data.py": NER_DATA})) == 1
+    assert run("RL102", lone, **{"data.py": NER_DATA}) == ()
+    assert len(run("RL102", lone, **{"data.py": NER_DATA, "images.py": READS_IMAGES})) == 1
 
 
 # -- RL102 reads the dataset class a factory builds for each item it returns (MixMatch's get_cifar10)
@@ -1096,7 +1109,8 @@ def test_a_shuffled_loader_built_inside_an_evaluation_function_is_an_evaluation_
               "\ndef step(model, X, Y, optimizer):\n    model(X, Y)[1].backward()\n    optimizer.step()\n")
     assert run_pixels("RL102", source.format(name="evaluate")) == ()
     assert run_pixels("RL102", source.format(name="validate")) == ()
-    assert len(run_pixels("RL102", source.format(name="sample_batches"))) == 1  # shuffle=True still says train
+    # shuffle=True still says train (a dataset of the project that reads images: RL102 asks that a sample costs a read)
+    assert len(run_pixels("RL102", source.format(name="sample_batches"), **{"data.py": READS_IMAGES})) == 1
     # the same loader in a script that trains nothing and keeps it to itself: an evaluation sample
     scoring = source.format(name="sample_batches").split("\ndef step")[0]
     assert run_pixels("RL102", scoring) == ()
@@ -1186,7 +1200,7 @@ def test_a_loop_over_a_same_named_loader_in_another_function_gives_no_training_r
     """A notebook's training cell and its `test_acc()` / `estimate_fisher()` both call their loader
     `data_loader`: only a training loop (backward and a step) in the loader's own function makes it
     a training loader; a Fisher estimate's backward without a step trains nothing."""
-    lines = {r.position.start.line for code in ("RL102", "RL108") for r in run(code, TUTORIAL, "tutorial.py")}
+    lines = {r.position.start.line for code in ("RL102", "RL108") for r in run(code, TUTORIAL, "tutorial.py", **IMAGES)}
     source_lines = TUTORIAL.splitlines()
     assert lines == {i + 1 for i, l in enumerate(source_lines) if "iter(torch.utils.data.DataLoader" in l}
 
@@ -1207,7 +1221,7 @@ for epoch in range(epochs):
         optimizer.step()
 model.cuda()
 '''
-    assert [r.position.start.line for r in run("RL102", source, "stability_gap.py")] == [8]
+    assert [r.position.start.line for r in run("RL102", source, "stability_gap.py", **IMAGES)] == [8]
 
 
 def test_rl108_leaves_an_unshuffled_pass_over_the_training_set_that_trains_nothing_alone():
@@ -1284,7 +1298,7 @@ def train(dataset, model, optimizer, scaler):
         scaler.scale(loss).backward()
         optimizer.step_and_update_lr(scaler)
 '''
-    assert len(run("RL102", source, "train.py")) == 1
+    assert len(run("RL102", source, "train.py", **IMAGES)) == 1
 
 
 
@@ -1548,8 +1562,11 @@ def test_ade_labels():
     for img, target in train_loader:
         assert target.cuda().max() < 150
 '''
-    assert run("RL102", source, "tests/unit_test/test_dataset.py") == ()
-    assert len(run("RL102", source, "check_dataset.py")) == 1
+    ade = {"encoding/datasets/ade20k.py": "from PIL import Image\nclass ADE20KSegmentation(BaseDataset):\n"
+                                          "    def __getitem__(self, index):\n"
+                                          "        return Image.open(self.images[index]).convert('RGB')\n"}
+    assert run("RL102", source, "tests/unit_test/test_dataset.py", **ade) == ()
+    assert len(run("RL102", source, "check_dataset.py", **ade)) == 1
 
 
 def test_rl308_leaves_a_branch_no_shipped_config_selects():
@@ -1915,7 +1932,7 @@ def main(args, model, train_ds, optimizer):
 '''
     assert run("RL102", source, "trainer/train_agent.py") == ()
     iterated = source.replace("    for batch in loader:", "    for batch in loader_for_count:")
-    assert len(run("RL102", iterated, "trainer/train_agent.py")) == 1
+    assert len(run("RL102", iterated, "trainer/train_agent.py", **IMAGES)) == 1
 
 
 def test_rl502_knows_a_checkpoint_value_the_function_assigns_items_into_is_a_mapping():
@@ -1985,9 +2002,9 @@ for X_batch, y_batch in valloader:
 '''
     assert run("RL102", source, "test.py") == ()
     iterated = source.replace("in valloader:", "in dataloader:")
-    assert len(run("RL102", iterated, "test.py")) == 1
+    assert len(run("RL102", iterated, "test.py", **IMAGES)) == 1
     # A module-level loader another file imports may be iterated there.
-    assert len(run("RL102", source, "data.py", **{"train.py": "from data import dataloader\n"})) == 1
+    assert len(run("RL102", source, "data.py", **{"train.py": "from data import dataloader\n", **IMAGES})) == 1
 
 
 def test_a_loader_whose_batches_are_only_summarised_is_no_training_loader():
@@ -2762,3 +2779,31 @@ def test_rl214_takes_a_tuple_of_ids_as_data_and_a_tuple_of_sizes_as_a_shape():
     assert len(run("RL214", "import torch\nnoise = torch.FloatTensor((batch_size, nz))\n")) == 1
     assert len(run("RL214", "import torch\nnoise = torch.FloatTensor((m, latent)).normal_(0, 1)\n")) == 1
     assert len(run("RL214", "import torch\nmask = torch.cuda.FloatTensor((x.shape[0], keep))\n")) == 1
+
+
+OGB_NODE2VEC = """
+import torch
+from torch_geometric.nn import Node2Vec
+from torch_geometric.data import ClusterLoader
+device = torch.device('cuda')
+def main(args, data):
+    model = Node2Vec(data.edge_index, 128, 80, 20, 10, sparse=True).to(device)
+    loader = {loader}
+    optimizer = torch.optim.SparseAdam(list(model.parameters()), lr=0.01)
+    for epoch in range(1, args.epochs + 1):
+        for i, (pos_rw, neg_rw) in enumerate(loader):
+            optimizer.zero_grad()
+            loss = model.loss(pos_rw.to(device), neg_rw.to(device))
+            loss.backward()
+            optimizer.step()
+"""
+
+
+def test_rl103_knows_pyg_samplers_and_node2vec_loaders_do_not_pin():
+    # OGB's examples: 18 findings on PyG loaders that keep DataLoader's pin_memory=False (not worth)
+    for loader in ("model.loader(batch_size=128, shuffle=True, num_workers=4)",
+                   "ClusterLoader(cluster_data, batch_size=32, shuffle=True)"):
+        assert run("RL103", OGB_NODE2VEC.format(loader=loader)) == (), loader
+    assert len(run("RL103", OGB_NODE2VEC.format(loader="ClusterLoader(cluster_data, batch_size=32, pin_memory=True)"))) == 1
+    # another library's loader factory, whose pinning the rule cannot see, is still reported
+    assert len(run("RL103", OGB_NODE2VEC.format(loader="make_walks_loader(data, batch_size=128)"))) == 1

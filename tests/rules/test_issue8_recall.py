@@ -39,12 +39,17 @@ device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')  # RL102 a
 """
 
 
+# Pytorch-UNet's dataset opens an image and its mask per sample.
+UNET_DATA = {"utils/data_loading.py": "from PIL import Image\nclass BasicDataset(Dataset):\n"
+                                      "    def __getitem__(self, idx):\n        return Image.open(self.ids[idx])\n"}
+
+
 def test_rl102_reads_num_workers_through_the_loaders_kwargs_dict():
-    reports = run("RL102", UNET_LOADERS.format(workers=""))
+    reports = run("RL102", UNET_LOADERS.format(workers=""), **UNET_DATA)
     assert lines(reports) == [10]  # the training loader only; the validation loader is not judged
     assert "loader_args" in reports[0].message and "no num_workers" in reports[0].message
-    assert run("RL102", UNET_LOADERS.format(workers=", num_workers=os.cpu_count()")) == ()
-    assert lines(run("RL102", UNET_LOADERS.format(workers=", num_workers=0"))) == [10]
+    assert run("RL102", UNET_LOADERS.format(workers=", num_workers=os.cpu_count()"), **UNET_DATA) == ()
+    assert lines(run("RL102", UNET_LOADERS.format(workers=", num_workers=0"), **UNET_DATA)) == [10]
 
 
 def test_rl102_stays_silent_for_a_dict_it_cannot_read_whole():

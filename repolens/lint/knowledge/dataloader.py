@@ -13,10 +13,20 @@ from repolens.project.frameworks import DATALOADER  # noqa: F401  (the rules imp
 # Libraries' subclasses of DataLoader that keep its `pin_memory=False` default: a loader built from
 # one without `pin_memory=True` is not pinned (DGMC's torch_geometric loaders, the Annotated GAT's).
 # Their positional parameters differ from DataLoader's: only keywords are read from them.
-UNPINNED_SUBCLASSES = frozenset({"torch_geometric.data.DataLoader", "torch_geometric.loader.DataLoader",
-                                 "torch_geometric.data.DenseDataLoader", "torch_geometric.loader.DenseDataLoader",
-                                 "torch_geometric.loader.DataListLoader", "dgl.dataloading.GraphDataLoader",
+# PyG's samplers and mini-batch loaders are DataLoader subclasses too (old `torch_geometric.data`
+# paths and the current `torch_geometric.loader` ones): OGB's node2vec / Cluster-GCN / GraphSAINT /
+# NeighborSampler examples never pin (18 RL103 findings, judged not worth a change).
+_PYG_LOADERS = ("DataLoader", "DenseDataLoader", "DataListLoader", "ClusterLoader", "NeighborSampler",
+                "NeighborLoader", "LinkNeighborLoader", "HGTLoader", "GraphSAINTSampler", "GraphSAINTNodeSampler",
+                "GraphSAINTEdgeSampler", "GraphSAINTRandomWalkSampler", "ShaDowKHopSampler", "RandomNodeSampler",
+                "RandomNodeLoader")
+UNPINNED_SUBCLASSES = frozenset({*(f"torch_geometric.{m}.{c}" for m in ("data", "loader") for c in _PYG_LOADERS),
+                                 "dgl.dataloading.GraphDataLoader", "dgl.dataloading.DataLoader",
                                  "monai.data.DataLoader"})
+# Models whose `.loader(...)` method returns such a DataLoader (`model = Node2Vec(...)`, then
+# `loader = model.loader(batch_size=128, shuffle=True)`).
+UNPINNED_LOADER_MODELS = frozenset(f"torch_geometric.nn.{p}{c}" for p in ("", "models.")
+                                   for c in ("Node2Vec", "MetaPath2Vec"))
 
 # DataLoader's leading positional parameters, for calls that pass them by position.
 DATALOADER_POSITIONS = {"dataset": 0, "batch_size": 1, "shuffle": 2, "sampler": 3, "batch_sampler": 4,
