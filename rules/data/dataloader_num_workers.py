@@ -236,13 +236,16 @@ fit(net, loader)
         that decodes one, or a class of the project whose `__getitem__` reads one. Unknown datasets
         (a parameter no call is seen for, another library's class) are not taken to."""
         facts = self.facts
-        if cls is None or cls.rsplit(".", 1)[-1] not in FILE_DATASETS | facts.reading_dataset_classes \
-                | facts.memory_dataset_classes | IN_MEMORY_DATASETS | DATASET_SIDES.keys():
-            # unseen (a parameter, a factory the model cannot follow, another library's class): the
-            # project's own datasets speak for it when they all read files (DANet's `get_dataset(name)`)
-            return bool(facts.reading_dataset_classes) and not facts.memory_dataset_classes - facts.reading_dataset_classes
-        name = cls.rsplit(".", 1)[-1]
-        return name in FILE_DATASETS or name in facts.reading_dataset_classes
+        name = cls.rsplit(".", 1)[-1] if cls else None
+        if name in IN_MEMORY_DATASETS or name in DATASET_SIDES:
+            return False
+        if name in FILE_DATASETS or name in facts.reading_dataset_classes:
+            return True
+        if name in facts.memory_dataset_classes:
+            return False
+        # unseen (a parameter, a factory the model cannot follow, another library's class): the
+        # project's own datasets speak for it when they all read files (DANet's `get_dataset(name)`)
+        return bool(facts.reading_dataset_classes) and not facts.memory_dataset_classes - facts.reading_dataset_classes
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.is_name(node.func, *DATALOADER) or not self.facts.uses_cuda_at(self.context.path):
