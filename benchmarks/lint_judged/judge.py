@@ -130,8 +130,8 @@ TWENTYSECOND = HERE / "judgements_twentysecond.json"
 # Judged once (at repolens 20b52b4, at the start of the seventeenth session, before its changes) by second
 # judges on eight repositories nobody had linted, only totals and per-rule counts reported.
 TWENTYTHIRD = HERE / "judgements_twentythird.json"
-# Judged once (at repolens 8aca74c, in the twentieth session, after its changes) by second judges on seven
-# repositories nobody had linted, only totals and per-rule counts reported.
+# Linted at repolens 8aca74c (the twentieth session, after its changes) on seven repositories nobody had
+# linted; its findings await judging at first sight (counts only reported).
 TWENTYFOURTH = HERE / "judgements_twentyfourth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
@@ -160,7 +160,7 @@ HELD_OUT_SETS = {
     "twentyfirst": (TWENTYFIRST, "the twenty-first held-out set, judged at first sight at 7b6ec07"),
     "twentysecond": (TWENTYSECOND, "the twenty-second held-out set, judged at first sight at f6b0e6c"),
     "twentythird": (TWENTYTHIRD, "the twenty-third held-out set, judged at first sight at 20b52b4"),
-    "twentyfourth": (TWENTYFOURTH, "the twenty-fourth held-out set, judged at first sight at 8aca74c"),
+    "twentyfourth": (TWENTYFOURTH, "the twenty-fourth held-out set, linted at 8aca74c, not judged yet"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
