@@ -92,6 +92,49 @@ def _key(expr: ast.expr, scope: str) -> str:
     return "expr:" + ast.unparse(expr)
 
 
+# Folders a training run writes into and nobody downloads weights to: TensorBoard's `runs/`, the
+# `logs/` of most training scripts, Lightning's `lightning_logs/`, Hydra's `outputs/`, wandb's run folder.
+RUN_OUTPUT_FOLDERS = frozenset({"logs", "log", "runs", "lightning_logs", "outputs", "output", "wandb"})
+
+
+def _leading_text(expr: ast.expr) -> str | None:
+    """The literal a path starts with: `"logs/x/" + name` -> "logs/x/", `os.path.join("runs", n)` ->
+    "runs/", `f"logs/{p}/best.pth"` -> "logs/", `Path("outputs") / n` -> "outputs/"."""
+    expr = _unwrap(expr, {})
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return expr.value
+    if isinstance(expr, ast.JoinedStr):
+        first = expr.values[0] if expr.values else None
+        return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
+        return _leading_text(expr.left)
+    first: ast.expr | None = None
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
+        first = expr.left  # Path("outputs") / name
+    elif isinstance(expr, ast.Call) and _called(expr) == "joinpath" and isinstance(expr.func, ast.Attribute):
+        first = expr.func.value
+    elif isinstance(expr, ast.Call) and _called(expr) == "join" and expr.args and not (
+            isinstance(expr.func, ast.Attribute) and isinstance(expr.func.value, ast.Constant)):  # not "/".join
+        first = expr.args[0]  # os.path.join("runs", name)
+    if first is not None:
+        text = _leading_text(first)
+        return None if text is None else text.rstrip("/") + "/"
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "format":
+        return _leading_text(expr.func.value)
+    return None
+
+
+def run_output_folder(expr: ast.expr | None) -> str | None:
+    """The run-output folder a load's path starts with, written in the code (`torch.load("logs/logo/" +
+    weight_file[-1])`: Yet-Another-EfficientDet's tutorial notebooks reading what their own train.py
+    cell wrote), else None. A path that starts with a variable says nothing."""
+    text = _leading_text(expr) if expr is not None else None
+    if not text:
+        return None
+    parts = text.removeprefix("./").split("/")
+    return parts[0] if len(parts) > 1 and parts[0] in RUN_OUTPUT_FOLDERS else None
+
+
 def template_matches(saved: frozenset[str], keys: frozenset[str]) -> bool:
     """Does a literal file name among `keys` fill one of the name templates the project saves
     under (`"file:encoder_forecaster_{}.pth"` and `"file:encoder_forecaster_45000.pth"`)? Each

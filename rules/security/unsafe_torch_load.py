@@ -5,7 +5,7 @@ import libcst as cst
 from repolens.lint import Example, Expected, Rule, Severity
 from repolens.lint.bindings import BindingTracker, single_value
 from repolens.lint.checkpoints import (MODULE_METHODS, concatenated_name, concatenation_matches, path_keys,
-                                      template_matches)
+                                      run_output_folder, template_matches)
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
                                    literal, method_name, receiver)
 from repolens.lint.options import file_options
@@ -92,6 +92,12 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       keyword (`train_model.remote(..., save_path=paths[i])` then `torch.load(paths[cv_idx])`:
       Fast AutoAugment's search polling the folds it launched, 3 judged findings, none worth a
       change);
+    - a file under a folder a training run writes and nobody downloads weights to, named as a literal
+      at the start of the path (`logs/`, `log/`, `runs/`, `lightning_logs/`, `outputs/`, `output/`,
+      `wandb/`: `torch.load('logs/logo/' + weight_file[-1])` in Yet-Another-EfficientDet's tutorial
+      notebooks, reading what their own `train.py` cell just wrote: three judged findings, none worth
+      a change). `weights/`, `checkpoints/` and `pretrained/` are where READMEs tell users to put
+      downloads: not read this way (`repolens.lint.checkpoints.run_output_folder`);
     - a resume: the file (`resume.py`), the enclosing function (`restart_from_checkpoint`), an
       enclosing `if` test (`if args.resume:`; not its `else` branch) or the path says resume / restart
       / continue (`if args.auto_continue:`, pix2pix's `--continue_train`: ShuffleNet-Series, 7 not worth),
@@ -515,6 +521,9 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         saved = self.facts.saved_files
         if keys & saved or template_matches(saved, keys) or concatenation_matches(saved, expr):
             return "a file this project saves"
+        folder = run_output_folder(expr)
+        if folder is not None:
+            return f"a file under `{folder}/`, a folder a training run writes (no one downloads weights there)"
         bound = self._bound_path(path)
         if bound is not None and (path_keys(bound, self._scope_name()) & saved or concatenation_matches(saved, bound)):
             return "a file this project saves (under the name the path is bound to)"

@@ -87,6 +87,24 @@ def test_rl501_matches_a_file_name_template():
     assert lines("RL501", GAN) == [8]
 
 
+EFFDET_TUTORIAL = """
+import os
+import torch
+weight_file = sorted(os.listdir('logs/logo/'))
+model.load_state_dict(torch.load('logs/logo/' + weight_file[-1]))
+model.load_state_dict(torch.load(os.path.join('runs', args.name, 'best.pth')))
+model.load_state_dict(torch.load(f'weights/efficientdet-d{compound_coef}.pth'))
+model.load_state_dict(torch.load(args.logs + '/best.pth'))
+"""
+
+
+def test_rl501_silent_under_a_run_output_folder_but_not_under_weights():
+    # `logs/` and `runs/` are what a training run writes (Yet-Another-EfficientDet's tutorial notebooks
+    # reading their own train.py cell's checkpoint); `weights/` is where the README puts the released
+    # files, and a folder held in a variable says nothing
+    assert lines("RL501", EFFDET_TUTORIAL) == [7, 8]
+
+
 RESUME = """
 import torch
 def main(args):
