@@ -160,7 +160,7 @@ HELD_OUT_SETS = {
     "twentyfirst": (TWENTYFIRST, "the twenty-first held-out set, judged at first sight at 7b6ec07"),
     "twentysecond": (TWENTYSECOND, "the twenty-second held-out set, judged at first sight at f6b0e6c"),
     "twentythird": (TWENTYTHIRD, "the twenty-third held-out set, judged at first sight at 20b52b4"),
-    "twentyfourth": (TWENTYFOURTH, "the twenty-fourth held-out set, linted at 8aca74c, not judged yet"),
+    "twentyfourth": (TWENTYFOURTH, "the twenty-fourth held-out set, judged at first sight at 8aca74c"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
