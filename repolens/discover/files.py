@@ -4,7 +4,9 @@ In a git work tree the list is git's (tracked files, even those a `.gitignore` m
 untracked files that are not ignored); elsewhere `.gitignore` files (root and nested) are honoured
 by a walk of the folder. Either way the caller's exclude patterns apply, the folders no one wants
 analysed (VCS, virtual environments, caches) are skipped, symlink loops and unreadable folders
-are survived, and each problem is reported as one line instead of failing.
+are survived, and each problem is reported as one line instead of failing. A file under a path
+named with a template placeholder (`{{cookiecutter.name}}/`) is a project template, not code: it is
+listed with the other files.
 """
 
 from __future__ import annotations
@@ -54,6 +56,14 @@ def _kind(name: str) -> FileKind:
     if name.endswith(".ipynb"):
         return "notebook"
     return "other"
+
+
+def _template_path(rel: str) -> bool:
+    """A file of a project template (cookiecutter: `cookiecutter-template-{{cookiecutter.modelname}}/
+    modeling_{{cookiecutter.lowercase_modelname}}.py`): Jinja source that renders into Python, never
+    importable under this name. Listed with the other files, not analysed as code (transformers'
+    templates copied into microsoft/LoRA: ten syntax errors, judged wrong)."""
+    return any("{{" in part and "}}" in part for part in rel.split("/"))
 
 
 def _read_ignore_file(path: Path) -> list[str]:
@@ -120,7 +130,7 @@ class _Listing:
         if os.path.islink(full) and not os.path.exists(full):
             self.problems.append(f"broken symlink skipped: {rel}")
             return
-        kind = _kind(full.name)
+        kind = "other" if _template_path(rel) else _kind(full.name)
         if kind != "other":
             self.files.append(DiscoveredFile(full, rel, kind))
         elif self.include_others:

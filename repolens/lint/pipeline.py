@@ -27,7 +27,7 @@ from repolens.lint.rule import Report, Rule
 from repolens.lint.rulepass import active_rules, run_rules, run_rules_isolated
 from repolens.lint.settings import SYNTAX_ERROR, LintSettings
 from repolens.lint.suppress import unsuppressed
-from repolens.lint.syntaxhints import syntax_hint
+from repolens.lint.syntaxhints import is_template, syntax_hint
 from repolens.lint.targets import Target
 from repolens.lint.trainflow import is_unit_test
 
@@ -173,7 +173,7 @@ def _lint_target(target: Target, job: _Job) -> FileResult:
         findings: tuple[Finding, ...] = ()
         if settings.report_syntax_errors and ff is not None and ff.syntax_error is not None:
             line, col, msg = ff.syntax_error
-            if not settings.is_ignored(rel, SYNTAX_ERROR.code, SYNTAX_ERROR.name):
+            if not settings.is_ignored(rel, SYNTAX_ERROR.code, SYNTAX_ERROR.name) and not is_template(code, line):
                 findings = (_syntax_finding(settings, rel, line, col, msg, nb, code),)
         return replace(base, findings=findings, problems=tuple(problems))
     try:
@@ -184,7 +184,8 @@ def _lint_target(target: Target, job: _Job) -> FileResult:
             # CPython parsed the file (its errors returned above): libcst's position and wording
             line, col = exc.raw_line, exc.raw_column + 1
             msg = exc.message.split(": ", 1)[-1] if exc.message.startswith("parser error") else exc.message
-            findings = (_syntax_finding(settings, rel, line, col, msg, nb, code),)
+            if not is_template(code, line):
+                findings = (_syntax_finding(settings, rel, line, col, msg, nb, code),)
         return replace(base, findings=findings, problems=tuple(problems), parsed=True)
     except (RecursionError, MemoryError) as exc:
         if isinstance(exc, RecursionError) and not deepstack.in_deep_stack():

@@ -24,3 +24,15 @@ def syntax_hint(source: str, line: int) -> str | None:
         return None
     text = lines[line - 1]
     return next((hint for pattern, hint in _HINTS if pattern.search(text)), None)
+
+
+# A Jinja / cookiecutter tag at the start of a line: `{% if cookiecutter.x == "y" %}`, `{{ name }}_MAP = {`.
+_TEMPLATE_TAG = re.compile(r"^\s*(\{%|\{\{|\{#)")
+
+
+def is_template(source: str, line: int) -> bool:
+    """Does the file fail to parse because it is a Jinja template (a tag starts the offending line)?
+    Such a file is rendered into Python, never imported as it is: not a syntax error of the project
+    (transformers' `templates/adding_a_new_model` copied into microsoft/LoRA: judged wrong)."""
+    lines = source.splitlines()
+    return 1 <= line <= len(lines) and bool(_TEMPLATE_TAG.match(lines[line - 1]))

@@ -35,3 +35,15 @@ def test_one_python2_file_keeps_its_own_finding(tmp_path):
     (finding,) = lint(tmp_path)
     assert finding["path"] == "train.py" and "Missing parentheses in call to 'print'" in finding["message"]
     assert "files of this project" not in finding["message"]
+
+
+def test_project_templates_are_not_syntax_errors(tmp_path):
+    # transformers' cookiecutter templates, copied into microsoft/LoRA: ten RL000 findings judged wrong
+    folder = tmp_path / "templates" / "cookiecutter-template-{{cookiecutter.modelname}}"
+    folder.mkdir(parents=True)
+    (folder / "modeling_{{cookiecutter.lowercase_modelname}}.py").write_text(
+        'import torch\n{% if cookiecutter.is_encoder_decoder_model == "False" %}\nclass A:\n    pass\n{% endif %}\n')
+    # a Jinja template under an ordinary name: the tag starts the line that does not parse
+    (tmp_path / "render_me.py").write_text("import torch\n{{ cookiecutter.model_class }}_MAP = {}\n")
+    (tmp_path / "typo.py").write_text("import torch\ndef f(:\n    pass\n")
+    assert [f["path"] for f in lint(tmp_path)] == ["typo.py"]

@@ -69,3 +69,16 @@ def test_a_script_run_by_another_script_and_a_commented_out_mention(make_project
     sf = _support(root)
     assert [(u.path, u.line, u.how) for u in sf["scripts/a.sh"].used_by] == [("run_all.sh", 1, "run by a shell script")]
     assert sf["scripts/b.sh"].used_by == ()
+
+
+def test_a_project_template_is_listed_but_not_analysed_as_code(tmp_path):
+    from repolens.discover.files import discover
+
+    folder = tmp_path / "templates" / "{{cookiecutter.directory_name}}"
+    folder.mkdir(parents=True)
+    (folder / "run_{{cookiecutter.example_shortcut}}.py").write_text("{{cookiecutter.model_class}},\n")
+    (tmp_path / "train.py").write_text("import torch\n")
+    found = discover(tmp_path, include_others=True)
+    assert [f.rel for f in found.python_files] == ["train.py"]
+    assert "templates/{{cookiecutter.directory_name}}/run_{{cookiecutter.example_shortcut}}.py" in {
+        f.rel for f in found.others}
