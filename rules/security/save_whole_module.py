@@ -71,7 +71,9 @@ class SaveWholeModule(ScopedRule):
     function assigns items into, saved as it is or as a value of the checkpoint dict (`model =
     package['model']; model['state'] = best`: denoiser, judged wrong; liif's `model_spec =
     config['model']; model_spec['sd'] = model_.state_dict()` then `{'model': model_spec, ...}`:
-    judged wrong), nor a dict value bound in the function to what no module is (deep_gcns_torch's
+    judged wrong), nor an attribute the file reads by a string key (`self.gpt2_encoder["vocab"]`: the
+    vocabulary of microsoft/LoRA's copy of the DeBERTa tokenizer, saved whole; judged wrong once), nor
+    a dict value bound in the function to what no module is (deep_gcns_torch's
     `model_cpu = {k: v.cpu() for k, v in model.state_dict().items()}`, then `{'state_dict':
     model_cpu, ...}`: judged wrong four times).
 
@@ -142,6 +144,11 @@ class SaveWholeModule(ScopedRule):
                 "    model_cpu = {k: v.cpu() for k, v in model.state_dict().items()}\n"
                 "    state = {'epoch': epoch, 'model_state_dict': model_cpu, 'optimizer_state_dict': optimizer.state_dict()}\n"
                 "    torch.save(state, filename)\n", files=_LOADS),
+        # an attribute read by string keys is a mapping (microsoft/LoRA's DeBERTa tokenizer's vocabulary)
+        Example("import torch\nclass GPT2Tokenizer:\n    def __init__(self, vocab_file):\n"
+                "        self.gpt2_encoder = load_vocab(vocab_file)\n"
+                "        self.bpe = get_encoder(self.gpt2_encoder['encoder'], self.gpt2_encoder['vocab'])\n"
+                "    def save_pretrained(self, path):\n        torch.save(self.gpt2_encoder, path)\n", files=_LOADS),
         # data named for the model that made it (tabular-dl-revisiting-models: targets an MLP produced)
         Example("import torch\nx, y_tree, y_mlp = get_data(args)\n"
                 "torch.save({'x': x, 'y_tree': y_tree, 'y_mlp': y_mlp}, output / 'data.pt')\n", files=_LOADS),
@@ -191,6 +198,8 @@ class SaveWholeModule(ScopedRule):
                 return  # `save_checkpoint(info, model.module.state_dict(), ...)`: the parameter holds weights
             if _items_assigned(scope, value.value):
                 return  # `model = package["model"]; model["state"] = best`: a mapping (denoiser: judged wrong)
+        if isinstance(value, cst.Attribute) and self._read_by_key(value):
+            return  # `self.gpt2_encoder["vocab"]` elsewhere in the file: a mapping (LoRA's DeBERTa tokenizer; judged wrong)
         if isinstance(value, (cst.Name, cst.Attribute)) and _reads_as_module(value) \
                 and not self._also_saves_state_dict(value):
             self.report(node, self.message.format(name=self._shown(value)))
@@ -257,6 +266,18 @@ class SaveWholeModule(ScopedRule):
         return isinstance(bound, cst.Call) and (
             self.is_name(bound.func, "dict", "collections.OrderedDict", "torch.load")
             or last_segment(bound.func) in ("state_dict", "OrderedDict"))
+
+    def _read_by_key(self, value: cst.Attribute) -> bool:
+        """Is `self.x` read with a string key somewhere in the file (`self.gpt2_encoder["encoder"]`)?
+        Then it is a mapping, whatever its name says (an `nn.ModuleDict` is the one module read that
+        way, and it is saved through `state_dict()` like any other)."""
+        module = self.context.module
+        if module is None:
+            return False
+        shown = self._shown(value)
+        return any(isinstance(n, cst.Subscript) and len(n.slice) == 1 and isinstance(n.slice[0].slice, cst.Index)
+                   and isinstance(n.slice[0].slice.value, cst.SimpleString) and self._shown(n.value) == shown
+                   for n in walk(module))
 
     def _shown(self, value: cst.CSTNode) -> str:
         return self.context.module.code_for_node(value) if self.context.module is not None else last_segment(value) or ""
