@@ -269,8 +269,8 @@ class SaveWholeModule(ScopedRule):
 
     def _read_by_key(self, value: cst.Attribute) -> bool:
         """Is `self.x` read with a string key somewhere in the file (`self.gpt2_encoder["encoder"]`)?
-        Then it is a mapping, whatever its name says (an `nn.ModuleDict` is the one module read that
-        way, and it is saved through `state_dict()` like any other)."""
+        Then it is a mapping, whatever its name says. The cost: an `nn.ModuleDict`, the one module read
+        that way, saved whole under a module-like name would go unreported."""
         module = self.context.module
         if module is None:
             return False
