@@ -35,7 +35,11 @@ class LossAccumulatedWithGraph(Rule):
     activations its graph saved, so after one (the example below) what stays is the graph's nodes,
     host memory that grows by every step's graph until the epoch ends, not an epoch of GPU
     activations (UCTransNet's `Train_one_epoch.py`, a few steps per epoch: judged not worth a
-    change). Activations stay when the loss is not backpropagated before the next sum (`retain_graph
+    change). Measured (`benchmarks/rl303_graph_memory.py`, CPU, 20 Conv-BN-ReLU blocks): about 90 KB
+    of host memory per step, 87 MB over a thousand steps, none with `.detach()`; an epoch-long sum over
+    a larger model grows by that per step until the epoch ends. On the judged sets 2 of 15 such
+    findings were judged worth acting on (short epochs, small graphs), so how much this matters
+    depends on steps per reset, which the code does not say. Activations stay when the loss is not backpropagated before the next sum (`retain_graph
     =True`, a backward every N steps on another tensor), and a tensor-valued total is often logged
     or compared as if it were a number.
 
