@@ -99,14 +99,12 @@ RUN_OUTPUT_FOLDERS = frozenset({"logs", "log", "runs", "lightning_logs", "output
 
 def _leading_text(expr: ast.expr) -> str | None:
     """The literal a path starts with: `"logs/x/" + name` -> "logs/x/", `os.path.join("runs", n)` ->
-    "runs/", `f"logs/{p}/best.pth"` -> "logs/", `Path("outputs") / n` -> "outputs/"."""
+    "runs/", `f"logs/{p}/best.pth"` -> "logs/{}/best.pth", `Path("outputs") / n` -> "outputs/"."""
     expr = _unwrap(expr, {})
-    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-        return expr.value
-    if isinstance(expr, ast.JoinedStr):
-        first = expr.values[0] if expr.values else None
-        return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
+    template = _template(expr)  # a literal, `%`, `.format` or f-string ("logs/{}/best.pth")
+    if template is not None:
+        return template
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
         return _leading_text(expr.left)
     first: ast.expr | None = None
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
@@ -116,12 +114,10 @@ def _leading_text(expr: ast.expr) -> str | None:
     elif isinstance(expr, ast.Call) and _called(expr) == "join" and expr.args and not (
             isinstance(expr.func, ast.Attribute) and isinstance(expr.func.value, ast.Constant)):  # not "/".join
         first = expr.args[0]  # os.path.join("runs", name)
-    if first is not None:
-        text = _leading_text(first)
-        return None if text is None else text.rstrip("/") + "/"
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "format":
-        return _leading_text(expr.func.value)
-    return None
+    if first is None:
+        return None
+    text = _leading_text(first)
+    return None if text is None else text.rstrip("/") + "/"
 
 
 def run_output_folder(expr: ast.expr | None) -> str | None:

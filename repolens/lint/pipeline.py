@@ -89,15 +89,19 @@ def _finding(rule: Any, settings: LintSettings, rel: str, report: Report,
     )
 
 
-def _syntax_finding(settings: LintSettings, rel: str, line: int, column: int, message: str,
-                    nb: NotebookSource | None, code: str) -> Finding:
+def _syntax_findings(settings: LintSettings, rel: str, line: int, column: int, message: str,
+                     nb: NotebookSource | None, code: str) -> tuple[Finding, ...]:
+    """RL000 for a file that does not parse, unless it is not asked for or the file is a Jinja template."""
+    if not settings.report_syntax_errors or settings.is_ignored(rel, SYNTAX_ERROR.code, SYNTAX_ERROR.name) \
+            or is_template(code, line):
+        return ()
     hint = syntax_hint(code, line)  # read on the code as parsed, before a notebook's cell mapping
     cell = None
     if nb is not None:
         cell, line = nb.locate(line)
-    return Finding(path=rel, line=line, column=max(1, column), rule=SYNTAX_ERROR.code, name=SYNTAX_ERROR.name,
-                   severity=settings.severity_of(SYNTAX_ERROR), end_line=line, end_column=max(1, column) + 1,
-                   message=f"syntax error: {message}" + (f" ({hint})" if hint else ""), cell=cell)
+    return (Finding(path=rel, line=line, column=max(1, column), rule=SYNTAX_ERROR.code, name=SYNTAX_ERROR.name,
+                    severity=settings.severity_of(SYNTAX_ERROR), end_line=line, end_column=max(1, column) + 1,
+                    message=f"syntax error: {message}" + (f" ({hint})" if hint else ""), cell=cell),)
 
 
 # -- one text: parse, rules, suppressions, fixes (the engine and the test API both run these) -----
@@ -171,21 +175,16 @@ def _lint_target(target: Target, job: _Job) -> FileResult:
         # nothing can match: no parse. `ast` (facts pass) still tells whether the file parses; and
         # CPython's verdict decides: libcst accepts some forms CPython 3 refuses (`except E, e:`)
         findings: tuple[Finding, ...] = ()
-        if settings.report_syntax_errors and ff is not None and ff.syntax_error is not None:
+        if ff is not None and ff.syntax_error is not None:
             line, col, msg = ff.syntax_error
-            if not settings.is_ignored(rel, SYNTAX_ERROR.code, SYNTAX_ERROR.name) and not is_template(code, line):
-                findings = (_syntax_finding(settings, rel, line, col, msg, nb, code),)
+            findings = _syntax_findings(settings, rel, line, col, msg, nb, code)
         return replace(base, findings=findings, problems=tuple(problems))
     try:
         module, reports, rule_problems = lint_source(code, rel, text_job, active)
     except cst.ParserSyntaxError as exc:
-        findings = ()
-        if settings.report_syntax_errors and not settings.is_ignored(rel, SYNTAX_ERROR.code, SYNTAX_ERROR.name):
-            # CPython parsed the file (its errors returned above): libcst's position and wording
-            line, col = exc.raw_line, exc.raw_column + 1
-            msg = exc.message.split(": ", 1)[-1] if exc.message.startswith("parser error") else exc.message
-            if not is_template(code, line):
-                findings = (_syntax_finding(settings, rel, line, col, msg, nb, code),)
+        # CPython parsed the file (its errors returned above): libcst's position and wording
+        msg = exc.message.split(": ", 1)[-1] if exc.message.startswith("parser error") else exc.message
+        findings = _syntax_findings(settings, rel, exc.raw_line, exc.raw_column + 1, msg, nb, code)
         return replace(base, findings=findings, problems=tuple(problems), parsed=True)
     except (RecursionError, MemoryError) as exc:
         if isinstance(exc, RecursionError) and not deepstack.in_deep_stack():

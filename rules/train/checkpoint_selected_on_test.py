@@ -197,10 +197,10 @@ def test(epoch):
             self._check(node.value, metric)
 
     def _check(self, test: cst.CSTNode, metric: str) -> None:
-        if _is_test_name(metric) and _selects_on_validation_too(self.enclosing_scope):
-            return  # a test-best kept beside a validation-best: the protocol is there, the test pick an extra
         if _is_test_name(metric):
-            if not self._loops_over_validation_split() and not _measured_on_validation(self.enclosing_scope, metric):
+            # a test-best kept beside a validation-best is an extra figure: the protocol is there
+            if not _selects_on_validation_too(self.enclosing_scope) and not self._loops_over_validation_split() \
+                    and not _measured_on_validation(self.enclosing_scope, metric):
                 self.report(test, self.message.format(metric=metric, where=""))
             return
         for value in assigned_values(self.enclosing_scope, metric):
