@@ -25,6 +25,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --eighteenth  # the eighteenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --nineteenth  # the nineteenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --twentieth  # the twentieth held-out set
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --twentyfifth  # ... up to the twenty-fifth
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -133,6 +134,9 @@ TWENTYTHIRD = HERE / "judgements_twentythird.json"
 # Linted at repolens 8aca74c (the twentieth session, after its changes) on seven repositories nobody had
 # linted; its findings await judging at first sight (counts only reported).
 TWENTYFOURTH = HERE / "judgements_twentyfourth.json"
+# Linted at repolens f353454 (the start of the twenty-second session, before its changes) on eleven repositories
+# nobody had linted; judged at first sight by two second judges (counts only reported).
+TWENTYFIFTH = HERE / "judgements_twentyfifth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -161,6 +165,7 @@ HELD_OUT_SETS = {
     "twentysecond": (TWENTYSECOND, "the twenty-second held-out set, judged at first sight at f6b0e6c"),
     "twentythird": (TWENTYTHIRD, "the twenty-third held-out set, judged at first sight at 20b52b4"),
     "twentyfourth": (TWENTYFOURTH, "the twenty-fourth held-out set, judged at first sight at 8aca74c"),
+    "twentyfifth": (TWENTYFIFTH, "the twenty-fifth held-out set, judged at first sight at f353454"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
