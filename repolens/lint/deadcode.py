@@ -13,9 +13,20 @@ registered, RL211; a model class's init or activations, RL2xx; a transform pipel
 there: the helper may be called in the next commit, and the pre-commit hook sees it before anything
 names it. What is lost, said plainly: a loader helper committed before its caller gets no finding
 until something names it. The question is
-answered by name, conservatively: a definition is dead only when its name occurs nowhere in the
-project but at its own `def` / `class` lines: not in any other Python file or notebook, not in a
-string (`getattr(self, "name")`, `__all__`), a comment, a config, a shell script or a README.
+answered by name, conservatively: a definition is dead only when its name occurs nowhere that could
+run it: not at its own `def` / `class` line or inside itself (a recursive call), but anywhere else in
+a Python file or notebook that can reach it, in a string (`getattr(self, "name")`, `__all__`), a
+comment, a config, a shell script or a README. A file can reach a module-level function or class of
+module M when it is M, imports M (`ProjectModel.readers`: also by a dotted tail that several files
+end with, `from utils import x` beside two utils.py; also through a package `__init__.py` or a
+`from M import *` that hands M's names on to its own importers), or imports modules by names built
+at run time (`importlib.import_module(name)`: any file). A method can be reached from anywhere (an
+object travels), but only while its class lives. And a name written only inside dead definitions
+keeps nothing alive: what only a dead helper calls is dead too (stable-dreamfusion's
+`extract_model_state_dict`, called only by a `load_ckpt` nothing names). so-vits-svc's vendored
+HiFi-GAN copies define `load_checkpoint` and `load_model` in modules that only their siblings import;
+the training script calls the root utils.py's `load_checkpoint`, a file that cannot reach them: five
+RL501 findings judged "vendored, nothing calls it" in the twenty-fifth set.
 
 What is never called dead:
 - anything in a file no other project file imports, unless the file runs as a script
@@ -45,6 +56,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -80,22 +92,25 @@ def _candidate(name: str) -> bool:
     return len(name) >= 3 and not name.startswith("__") and not name.startswith("test")
 
 
-def definitions(tree: ast.Module, local_classes: Iterable[str] = ()) -> list[tuple[str, int, int]]:
-    """(name, first line, last line) of the module's functions, classes and methods that could be
-    dead by the rules above (framework methods, decorated definitions and dunders left out)."""
+def definitions(tree: ast.Module, local_classes: Iterable[str] = ()) -> list[tuple[str, int, int, int]]:
+    """(name, first line, last line, enclosing definition's index or -1) of the module's functions,
+    classes and methods that could be dead by the rules above (framework methods, decorated
+    definitions and dunders left out), each class before its methods."""
     local = set(local_classes)
-    out: list[tuple[str, int, int]] = []
+    out: list[tuple[str, int, int, int]] = []
 
-    def add(node: ast.AST) -> None:
-        out.append((node.name, node.lineno, node.end_lineno or node.lineno))  # type: ignore[attr-defined]
+    def add(node: ast.AST, parent: int) -> None:
+        out.append((node.name, node.lineno, node.end_lineno or node.lineno, parent))  # type: ignore[attr-defined]
 
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if _candidate(stmt.name) and not _decorated(stmt):
-                add(stmt)
+                add(stmt, -1)
         elif isinstance(stmt, ast.ClassDef):
+            parent = -1
             if _candidate(stmt.name) and not _decorated(stmt):
-                add(stmt)
+                parent = len(out)
+                add(stmt, -1)
             bases = {_base_name(b) for b in stmt.bases}
             if bases - PLAIN_BASES - local:
                 continue  # a framework's subclass: its methods are called by name
@@ -103,24 +118,55 @@ def definitions(tree: ast.Module, local_classes: Iterable[str] = ()) -> list[tup
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _candidate(item.name) \
                         and not _decorated(item) and item.name not in FRAMEWORK_METHODS \
                         and not _FRAMEWORK_METHOD.search(item.name):
-                    add(item)
+                    add(item, parent)
     return out
 
 
-def unreferenced(tree: ast.Module, text: str, defined: Mapping[str, int]
-                 ) -> tuple[tuple[tuple[str, int, int], ...], frozenset[str]]:
-    """The definitions whose name this file's text holds only at their own definitions, and every
-    other name the text holds (what the file can refer to in other files). `defined`: how many def
-    or class statements of the file, decorated or not, bear each name (the facts pass's walk
-    counts them): each is one occurrence of the name that refers to nothing."""
-    counts: dict[str, int] = {}
-    for word in IDENTIFIER.findall(text):
-        counts[word] = counts.get(word, 0) + 1
-    local_classes = [s.name for s in tree.body if isinstance(s, ast.ClassDef)]
+# A module that imports others by names built at run time may reach any file's functions.
+_DYNAMIC_IMPORT = re.compile(r"\bimport_module\(|\b__import__\(|\bspec_from_file_location\(|\bload_source\(|\brunpy\.")
+
+
+def imports_dynamically(text: str) -> bool:
+    return _DYNAMIC_IMPORT.search(text) is not None
+
+
+def summarise(tree: ast.Module, text: str, def_lines: Mapping[int, str]
+              ) -> tuple[tuple[tuple[str, int, int, int, str], ...], tuple[tuple[str, ...], ...], frozenset[str]]:
+    """Where the file names what: its candidate definitions as (name, first line, last line,
+    enclosing candidate's index or -1, kind: "class" or "function" at module level, else "method"), the identifiers written directly inside each
+    (not inside a candidate nested in it), and those written outside every candidate. `def_lines`:
+    line -> name of each def / class statement of the file (nested ones too); that one occurrence
+    of the name refers to nothing and is not counted."""
+    local_classes = [st.name for st in tree.body if isinstance(st, ast.ClassDef)]
     defs = definitions(tree, local_classes)
-    alone = tuple(d for d in defs if counts.get(d[0], 0) <= defined.get(d[0], 0))
-    quiet = {d[0] for d in alone}
-    return alone, frozenset(w for w in counts if w not in quiet)
+    lines = text.split("\n")
+    owner = [-1] * (len(lines) + 2)
+    for index, (_, first, last, _) in enumerate(defs):  # a class before its methods: they override it
+        owner[first:last + 1] = [index] * (last + 1 - first)
+    words: list[set[str]] = [set() for _ in defs]
+    free: set[str] = set()
+    # runs of lines with one owner, a def / class line always alone in its run
+    start = 1
+    total = len(lines)
+    while start <= total:
+        end = start
+        if start not in def_lines:
+            while end < total and owner[end + 1] == owner[start] and end + 1 not in def_lines:
+                end += 1
+        found = IDENTIFIER.findall("\n".join(lines[start - 1:end]))
+        if start in def_lines:
+            try:
+                found.remove(def_lines[start])
+            except ValueError:
+                pass
+        index = owner[start]
+        (words[index] if index >= 0 else free).update(found)
+        start = end + 1
+    kinds = {st.lineno: "class" if isinstance(st, ast.ClassDef) else "function" for st in tree.body
+             if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    return (tuple((name, first, last, parent, kinds.get(first, "method") if parent < 0 else "method")
+                  for name, first, last, parent in defs),
+            tuple(tuple(sorted(w)) for w in words), frozenset(free))
 
 
 # Whole-module command lines: every function of the file is a command, called by its name as typed.
@@ -134,20 +180,124 @@ def runs_as_script(tree: ast.Module, text: str) -> bool:
     return any(is_main_guard(stmt) for stmt in tree.body) and not _MODULE_CLI.search(text)
 
 
-def dead_spans(per_file: Iterable[tuple[str, tuple[tuple[str, int, int], ...], frozenset[str]]],
-               imported: Callable[[str], bool], library: bool,
-               elsewhere: Callable[[frozenset[str]], frozenset[str]] | None) -> frozenset[tuple[str, int, int]]:
-    """(file, first line, last line) of the dead definitions, from each file's (path, unreferenced
-    definitions, mentions). `imported(rel)`: does another project file import it. `elsewhere(names)`:
-    which of `names` the project's non-Python files hold."""
-    files = list(per_file)
-    mentioned = frozenset().union(*(m for _, _, m in files)) if files else frozenset()
-    candidates = [(rel, d) for rel, defs, _ in files if defs and imported(rel) for d in defs
-                  if d[0] not in mentioned and (not library or d[0].startswith("_"))]
-    if not candidates:
+@dataclass(frozen=True)
+class FileDefs:
+    """What `dead_spans` needs of one file (`summarise`'s answer, and how it is reached)."""
+    rel: str
+    defs: tuple[tuple[str, int, int, int, str], ...]
+    inside: tuple[tuple[str, ...], ...]
+    free: frozenset[str]
+    dynamic: bool = False  # imports modules by names built at run time: may reach any file
+
+
+def dead_spans(files: Iterable[FileDefs], imported: Callable[[str], bool], library: bool,
+               elsewhere: Callable[[frozenset[str]], frozenset[str]] | None,
+               readers: Callable[[str], frozenset[str]] | None = None,
+               exported: frozenset[str] = frozenset()) -> frozenset[tuple[str, int, int]]:
+    """(file, first line, last line) of the dead definitions. `imported(rel)`: does another project
+    file import it (or does it run as a script); `elsewhere(names)`: which of `names` the project's
+    non-Python files hold; `readers(rel)`: the files whose code can name a module-level definition
+    of `rel` (None: every file); `exported`: files whose public names a package hands on whole
+    (their public classes live: a model zoo's models, picked by name). A definition lives when its name is written (not at its own
+    def / class line, not inside itself) in a place that runs: outside every candidate definition,
+    or inside a living one, of a file that can name it; a method also needs its class alive. What
+    is named only from dead code is dead too (a helper only a dead loader calls)."""
+    files = [f for f in files]
+    if not any(f.defs for f in files):
         return frozenset()
-    named = elsewhere(frozenset(d[0] for _, d in candidates)) if elsewhere is not None else frozenset()
-    return frozenset((rel, d[1], d[2]) for rel, d in candidates if d[0] not in named)
+    universal = {f.rel for f in files if f.dynamic}
+    # one global index over every file's candidates
+    owner: list[int] = []  # file index of each definition
+    base: list[int] = []  # first global index of each file's definitions
+    names: list[str] = []
+    parent: list[int] = []
+    kind: list[str] = []
+    for fi, f in enumerate(files):
+        base.append(len(names))
+        for name, _, _, up, what in f.defs:
+            owner.append(fi)
+            names.append(name)
+            parent.append(base[fi] + up if up >= 0 else -1)
+            kind.append(what)
+    children: dict[int, list[int]] = {}
+    for g, up in enumerate(parent):
+        if up >= 0:
+            children.setdefault(up, []).append(g)
+    by_name: dict[str, list[int]] = {}
+    for g, name in enumerate(names):
+        by_name.setdefault(name, []).append(g)
+    named = [False] * len(names)
+    live = [False] * len(names)
+    queue: list[tuple[int, int]] = []  # (file index, definition or -1): text that runs
+
+    def make_live(g: int) -> None:
+        stack = [g]
+        while stack:
+            d = stack.pop()
+            if live[d] or not named[d] or (parent[d] >= 0 and not live[parent[d]]):
+                continue
+            live[d] = True
+            queue.append((owner[d], d))
+            stack.extend(children.get(d, ()))
+
+    def name(g: int) -> None:
+        if not named[g]:
+            named[g] = True
+            make_live(g)
+
+    def within(g: int, d: int) -> bool:  # is definition g d itself or inside it
+        while g >= 0:
+            if g == d:
+                return True
+            g = parent[g]
+        return False
+
+    reach: dict[str, frozenset[str]] = {}
+
+    def reaches(reader: str, fi: int) -> bool:
+        rel = files[fi].rel
+        if reader == rel or readers is None or reader in universal:
+            return True
+        got = reach.get(rel)
+        if got is None:
+            got = reach[rel] = readers(rel)
+        return reader in got
+
+    for fi, f in enumerate(files):
+        every = not imported(f.rel)  # a file nothing imports: all of it may run (a script, a notebook)
+        zoo = f.rel in exported
+        for g in range(base[fi], base[fi] + len(f.defs)):
+            if every or (not names[g].startswith("_") and (library or zoo and kind[g] == "class")):
+                named[g] = True
+        queue.append((fi, -1))
+        for g in range(base[fi], base[fi] + len(f.defs)):
+            make_live(g)
+    checked_texts = False
+    while True:
+        while queue:
+            fi, d = queue.pop()
+            reader = files[fi].rel
+            words = files[fi].free if d < 0 else files[fi].inside[d - base[fi]]
+            for word in words:
+                for g in by_name.get(word, ()):
+                    if named[g] or (owner[g] == fi and d >= 0 and within(d, g)):
+                        continue
+                    if kind[g] != "method" and not reaches(reader, owner[g]):
+                        continue
+                    name(g)
+        if checked_texts or elsewhere is None:
+            break
+        checked_texts = True  # configs (Hydra's `_target_`), scripts and docs name what runs too
+        waiting = frozenset(names[g] for g in range(len(names)) if not named[g])
+        for word in elsewhere(waiting) if waiting else ():
+            for g in by_name.get(word, ()):
+                name(g)
+    out: set[tuple[str, int, int]] = set()
+    for fi, f in enumerate(files):
+        for i, (_, first, last, _, _) in enumerate(f.defs):
+            if not live[base[fi] + i]:
+                out.add((f.rel, first, last))
+    return frozenset(out)
 
 
 def mentions_in_texts(texts: Mapping[str, str], names: frozenset[str]) -> frozenset[str]:

@@ -132,10 +132,13 @@ class FileFacts:
     # some torch.load result is used as a module here (`model = torch.load(f); model.eval()`) (RL502)
     loads_modules: bool = False
     loads_checkpoints: bool = False  # some call here is torch.load (RL502)
-    # definitions whose name the file holds only where they are defined, as (name, first line, last
-    # line), and every other identifier the file holds (`deadcode`: is a helper named anywhere?)
-    unreferenced_defs: tuple[tuple[str, int, int], ...] = ()
+    # `deadcode.summarise`: the definitions that could be dead, as (name, first line, last line,
+    # enclosing one's index or -1, kind), the identifiers written inside each, and those
+    # written outside all of them (is a helper named where it can run?)
+    dead_candidates: tuple[tuple[str, int, int, int, str], ...] = ()
+    candidate_mentions: tuple[tuple[str, ...], ...] = ()
     mentions: frozenset[str] = frozenset()
+    imports_dynamically: bool = False  # `importlib.import_module(name)`, `__import__` ... (`deadcode`)
     runs_as_script: bool = False  # a `__main__` guard, no whole-module CLI (`deadcode.runs_as_script`)
     # (first line, last line) of branches no run takes (`deadcode.never_taken`: `classify = False`
     # then `if classify:`)
@@ -419,7 +422,7 @@ class _Walk:
         self.built: set[str] = set()  # names called anywhere inside a class
         self.assigns: list[ast.Assign] = []
         self.tries: list[ast.Try] = []  # for the imports tried in them (`_optional_imports`)
-        self.defined: dict[str, int] = {}  # def / class statements per name (`deadcode.unreferenced`)
+        self.def_lines: dict[int, str] = {}  # line -> name of each def / class statement (`deadcode.summarise`)
         # calls of each `eval_mode_callees` scope (the module, each function; not class bodies or
         # lambdas), keyed by the scope's id
         self.scope_calls: dict[int, list[ast.Call]] = {}
@@ -487,7 +490,7 @@ class _Walk:
                     self.constant_ifs = True
             if isinstance(node, _DOCSTRING_OWNERS):
                 if cls is not ast.Module:
-                    self.defined[node.name] = self.defined.get(node.name, 0) + 1
+                    self.def_lines[node.lineno] = node.name
                 body = node.body
                 if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, Constant):
                     docstrings.add(id(body[0].value))
@@ -636,10 +639,11 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text, _own_names(info))}
     saved: tuple[frozenset[str], bool, frozenset[str]] = (frozenset(), False, frozenset())
     loads_modules = loads_checkpoints = False
-    unreferenced: tuple[tuple[tuple[str, int, int], ...], frozenset[str]] = ((), frozenset())
+    summary: tuple[tuple[tuple[str, int, int, int, str], ...], tuple[tuple[str, ...], ...], frozenset[str]] = \
+        ((), (), frozenset())
     if tree is not None:
         walked = _Walk(tree)
-        unreferenced = deadcode.unreferenced(tree, text, walked.defined)
+        summary = deadcode.summarise(tree, text, walked.def_lines)
         aliases = AliasTable()
         for node in walked.imports:  # in ast.walk order, as AliasTable.from_ast feeds them
             if isinstance(node, ast.Import):
@@ -712,9 +716,11 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         object_checkpoint_keys=saved[2],
         loads_modules=loads_modules,
         loads_checkpoints=loads_checkpoints,
-        unreferenced_defs=unreferenced[0],
-        mentions=unreferenced[1],
-        runs_as_script=deadcode.runs_as_script(tree, text) if unreferenced[0] else False,
+        dead_candidates=summary[0],
+        candidate_mentions=summary[1],
+        mentions=summary[2],
+        imports_dynamically=deadcode.imports_dynamically(text),
+        runs_as_script=deadcode.runs_as_script(tree, text) if summary[0] else False,
         never_taken=(deadcode.never_taken(tree) if walked is not None and _may_skip_branches(walked) else ())
         + (deadcode.needs_internal_package(tree) if walked is not None and deadcode.imports_internal_package(text) else ()),
         syntax_error=syntax_error,
@@ -734,8 +740,10 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
     model = ProjectModel([f.info for f in per_file if f.info is not None], environment, config_sizes,
                          released_weights, config_values)
     scripts = {f.path for f in per_file if f.runs_as_script}
-    dead = deadcode.dead_spans(((f.path, f.unreferenced_defs, f.mentions) for f in per_file),
-                               lambda rel: bool(model.importers.get(rel)) or rel in scripts, package, named_elsewhere) \
+    dead = deadcode.dead_spans((deadcode.FileDefs(f.path, f.dead_candidates, f.candidate_mentions, f.mentions,
+                                                  f.imports_dynamically) for f in per_file),
+                               lambda rel: bool(model.importers.get(rel)) or rel in scripts, package, named_elsewhere,
+                               model.readers, model.package_exports) \
         | {(f.path, first, last) for f in per_file for first, last in f.never_taken}
     return ProjectFacts(
         model=model,

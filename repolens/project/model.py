@@ -87,6 +87,7 @@ class ProjectModel:
         self._classes: dict[str, dict[str, ClassInfo]] = {}
         self._qualified_kind: dict[tuple[str, str], str] = {}
         self._gpu_near: dict[tuple[str, int], bool] = {}  # gpu_near, asked by several rules per loader
+        self._readers: dict[str, frozenset[str]] = {}
 
     # -- modules ----------------------------------------------------------------------------
     def module_rel(self, dotted: str, from_rel: str | None = None) -> str | None:
@@ -244,6 +245,65 @@ class ProjectModel:
                 if target is not None and target != rel:
                     out.setdefault(target, set()).add(rel)
         return out
+
+    @cached_property
+    def _tail_importers(self) -> dict[str, set[str]]:
+        """rel -> files with an import that names a module only by a dotted tail several repository
+        files end with (`from utils import x` in a folder with no utils.py, in a project whose
+        only utils.py files sit in two subfolders): run with another folder on sys.path, such an
+        import may read any of them, whichever `module_rel` picks."""
+        out: dict[str, set[str]] = {}
+        for rel, info in self.infos.items():
+            folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+            for mod in info.imports:
+                for dotted in (mod, mod.rsplit(".", 1)[0]) if "." in mod else (mod,):
+                    cands = self.by_suffix.get(dotted)
+                    if not cands or len(cands) < 2 or dotted in self.modules:
+                        continue
+                    own = f"{folder}/{dotted.replace('.', '/')}" if folder else dotted.replace(".", "/")
+                    if f"{own}.py" in self.infos or f"{own}/__init__.py" in self.infos:
+                        continue  # the script's own folder comes first on sys.path
+                    for cand in cands:
+                        if cand != rel:
+                            out.setdefault(cand, set()).add(rel)
+        return out
+
+    def readers(self, rel: str) -> frozenset[str]:
+        """The repository files whose code can name a module-level definition of `rel`: the file
+        itself, the files that import it (also by an ambiguous dotted tail), and, through a package
+        `__init__.py` or a `from m import *` that passes its names on, the files importing that.
+        A file that imports modules by names built at run time is not among them: the caller
+        (`deadcode.dead_spans`) counts such files as readers of every file."""
+        got = self._readers.get(rel)
+        if got is not None:
+            return got
+        out = {rel}
+        frontier = [rel]
+        while frontier:
+            current = frontier.pop()
+            module = self.infos[current].module if current in self.infos else None
+            for reader in self.importers.get(current, set()) | self._tail_importers.get(current, set()):
+                if reader in out:
+                    continue
+                out.add(reader)
+                info = self.infos.get(reader)
+                if reader.endswith("__init__.py") or (info is not None and module and module in info.star_imports):
+                    frontier.append(reader)  # it passes the names on to its own importers
+        got = self._readers[rel] = frozenset(out)
+        return got
+
+    @cached_property
+    def package_exports(self) -> frozenset[str]:
+        """The files whose public names a package `__init__.py` hands on whole (`from .duc_hdc import *`
+        in `models/__init__.py`): a model zoo offered to the package's users, who pick one by name."""
+        out: set[str] = set()
+        for rel, info in self.infos.items():
+            if rel.endswith("__init__.py"):
+                for star in info.star_imports:
+                    target = self._import_target(star, rel)
+                    if target is not None and target != rel:
+                        out.add(target)
+        return frozenset(out)
 
     def imported_files(self, rel: str, depth: int = 3) -> set[str]:
         """The repository files `rel` imports, and what those import, `depth` levels deep."""

@@ -33,6 +33,9 @@ COMMAND_LINE_NEEDLES = ("add_argument", "argparse", "sys.argv", "click.", "fire.
 RUN_STATE_WORDS = frozenset({"optimizer", "optim", "opt", "scheduler", "sched", "scaler", "criterion"})
 # Conversions that only make sense for data: a loaded tensor turned into an array is a sample.
 DATA_METHODS = frozenset({"numpy", "tolist"})
+# Tensor reshapes and casts between a load and its conversion (`torch.load(p)[0].transpose(-1, -2).numpy()`).
+VIEW_METHODS = frozenset({"transpose", "squeeze", "unsqueeze", "permute", "reshape", "view", "flatten", "contiguous",
+                          "detach", "cpu", "float", "double", "half", "long", "int", "t"})
 
 
 class UnsafeTorchLoad(BindingTracker, Rule):
@@ -150,7 +153,9 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       pickled class `weights_only=True` refuses, so the released checkpoints cannot be loaded
       that way (9 judged findings on latent-diffusion, none worth acting on);
     - data, not weights: a load inside a Dataset class, or converted to an array right away
-      (`torch.load(p).numpy()`);
+      (`torch.load(p).numpy()`, also through indexing, reshapes and casts:
+      `torch.load(p)[0].transpose(-1, -2).numpy()`, so-vits-svc's precomputed HuBERT features, two
+      findings judged not worth acting on in the twenty-fifth set);
     - a checkpoint conversion: the load's function (or script) also `torch.save`s and builds, loads
       into or trains no model (`scripts/separate_state_dict.py` stripping `_orig_mod.` from a
       training checkpoint's keys, 3D-ResNets' `remove_dataparallel.py`): three judged findings, none
@@ -601,8 +606,17 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if method_name(node) == "load_state_dict" and node.args and isinstance(node.args[0].value, cst.Call):
             self._load_state_dict_of[id(node.args[0].value)] = node
-        if method_name(node) in DATA_METHODS and isinstance(receiver(node), cst.Call):
-            self._data.add(id(receiver(node)))
+        if method_name(node) in DATA_METHODS:
+            source = receiver(node)
+            while True:  # through indexing, reshapes and casts to the call whose result is converted
+                if isinstance(source, cst.Subscript):
+                    source = source.value
+                elif isinstance(source, cst.Call) and method_name(source) in VIEW_METHODS:
+                    source = receiver(source)
+                else:
+                    break
+            if isinstance(source, cst.Call):
+                self._data.add(id(source))
         if method_name(node) == "get" and isinstance(receiver(node), cst.Call) and node.args:
             key = literal(node.args[0].value)  # `torch.load(f).get("wandb_id")`
             if isinstance(key, str):

@@ -119,7 +119,7 @@ def __getattr__(name):
 def test_block():
     pass
 """
-    names = [name for name, _, _ in deadcode.definitions(ast.parse(source))]
+    names = [name for name, _, _, _ in deadcode.definitions(ast.parse(source))]
     assert names == ["Net", "Block", "load_param"]
 
 
@@ -157,3 +157,121 @@ def test_a_rule_about_what_a_run_does_is_quiet_in_dead_code_and_one_about_a_defi
     run_rules = {r.code for r in load_builtin_rules() if r.quiet_in_dead_code}
     assert {"RL101", "RL102", "RL103", "RL108", "RL304", "RL501"} <= run_rules
     assert not run_rules & {"RL201", "RL202", "RL211", "RL106"}
+
+
+# so-vits-svc: the training script resumes through the root utils.py's `load_checkpoint`; the vendored
+# HiFi-GAN copy under vdecoder/ has a `load_checkpoint` of its own, in a module only its sibling
+# models.py imports (for `init_weights`), so no file that can name it calls it. Judged "vendored
+# load_checkpoint that nothing calls" (twenty-fifth set, three such RL501 findings).
+VENDORED_UTILS = """\
+import torch
+
+
+def init_weights(m):
+    m.weight.data.normal_(0.0, 0.01)
+
+
+def load_checkpoint(filepath, device):
+    return torch.load(filepath, map_location=device)
+"""
+ROOT_UTILS = """\
+import torch
+
+
+def load_checkpoint(path, model):
+    model.load_state_dict(torch.load(path)["model"])
+"""
+SVC = {
+    "vdecoder/__init__.py": "",
+    "vdecoder/hifigan/__init__.py": "",
+    "vdecoder/hifigan/utils.py": VENDORED_UTILS,
+    "vdecoder/hifigan/models.py": "from .utils import init_weights\n\n\nclass Generator:\n    pass\n",
+    "models.py": "from vdecoder.hifigan.models import Generator\n",
+    "utils.py": ROOT_UTILS,
+    "train.py": "import utils\nimport models\n\nutils.load_checkpoint(args.resume, models.Generator())\n",
+}
+
+
+def _lines(code: str, path: str, sources: dict[str, str]) -> list[int]:
+    return [r.position.start.line for r in _reports(code, path, sources)]
+
+
+def test_a_name_written_only_where_the_module_cannot_be_reached_does_not_keep_it_alive():
+    assert _lines("RL501", "vdecoder/hifigan/utils.py", SVC) == []
+    assert _lines("RL501", "utils.py", SVC) == [5]
+    # A file that imports the vendored module and calls its function keeps it alive.
+    direct = {**SVC, "export.py": "from vdecoder.hifigan import utils as hu\nhu.load_checkpoint('g.pt', 'cpu')\n"}
+    assert _lines("RL501", "vdecoder/hifigan/utils.py", direct) == [9]
+
+
+def test_readers_through_a_package_that_passes_names_on_and_through_run_time_imports():
+    """`from .utils import *` in a package's __init__ hands the names to the package's importers;
+    a file importing modules by names built at run time may reach any of them."""
+    star = {**SVC, "vdecoder/hifigan/__init__.py": "from .utils import *\n",
+            "infer.py": "from vdecoder.hifigan import load_checkpoint\nload_checkpoint('g.pt', 'cpu')\n"}
+    assert _lines("RL501", "vdecoder/hifigan/utils.py", star) == [9]
+    dynamic = {**SVC, "plugins.py": "import importlib\nm = importlib.import_module(name)\nm.load_checkpoint('g.pt', 'cpu')\n"}
+    assert _lines("RL501", "vdecoder/hifigan/utils.py", dynamic) == [9]
+
+
+def test_an_import_by_an_ambiguous_tail_may_read_any_file_ending_so():
+    """With two utils.py in subfolders and none beside the script, `from utils import x` reads
+    whichever folder is on sys.path at run time."""
+    files = {"a/utils.py": VENDORED_UTILS, "b/utils.py": VENDORED_UTILS.replace("init_weights", "init_b"),
+             "a/model.py": "from .utils import init_weights\n", "a/__init__.py": "", "b/__init__.py": "",
+             "b/model.py": "from .utils import init_b\n",
+             "tools/test.py": "import sys\nsys.path.insert(0, 'b')\nfrom utils import load_checkpoint\n"
+                              "load_checkpoint('g.pt', 'cpu')\n"}
+    assert _lines("RL501", "a/utils.py", files) == [9]
+    assert _lines("RL501", "b/utils.py", files) == [9]
+
+
+# stable-dreamfusion's taichi_modules/utils.py: `load_ckpt` is named nowhere, and the loading helper
+# it calls, `extract_model_state_dict`, nowhere else: what only dead code calls is dead too.
+TAICHI_UTILS = """\
+import torch
+
+
+def packbits(x):
+    return x
+
+
+def extract_model_state_dict(ckpt_path):
+    checkpoint = torch.load(ckpt_path, map_location='cpu')
+    return checkpoint['state_dict']
+
+
+def load_ckpt(model, ckpt_path):
+    model.load_state_dict(extract_model_state_dict(ckpt_path))
+"""
+
+
+def test_what_only_dead_code_names_is_dead_too():
+    files = {"taichi_modules/__init__.py": "from .utils import packbits\n", "taichi_modules/utils.py": TAICHI_UTILS,
+             "nerf/renderer.py": "from taichi_modules import packbits\n"}
+    assert _lines("RL501", "taichi_modules/utils.py", files) == []
+    called = {**files, "main.py": "from taichi_modules.utils import load_ckpt\nload_ckpt(model, opt.ckpt)\n"}
+    assert _lines("RL501", "taichi_modules/utils.py", called) == [9]
+    # A recursive call is no caller: the function still only names itself.
+    recursive = TAICHI_UTILS.replace("    return checkpoint['state_dict']\n",
+                                     "    return extract_model_state_dict(ckpt_path) if not checkpoint else checkpoint\n")
+    assert _lines("RL501", "taichi_modules/utils.py", {**files, "taichi_modules/utils.py": recursive}) == []
+
+
+def test_a_model_zoo_a_package_hands_on_whole_stays_in_view():
+    """ZijunDeng's pytorch-semantic-segmentation: models/__init__.py star-imports every model file and
+    the training scripts star-import the package; a model class no script builds yet is one a user
+    picks by name (its pretrained-backbone loads were judged worth acting on). Its own `super(Cls, self)`
+    is no caller."""
+    fcn32 = ("import torch\nfrom torch import nn\n\n\nclass FCN32VGG(nn.Module):\n    def __init__(self):\n"
+             "        super(FCN32VGG, self).__init__()\n        self.vgg.load_state_dict(torch.load(vgg_path))\n")
+    files = {"models/__init__.py": "from .fcn32s import *\nfrom .fcn8s import *\n", "models/fcn32s.py": fcn32,
+             "models/fcn8s.py": "class FCN8s:\n    pass\n", "train/train.py": "from models import *\nnet = FCN8s()\n"}
+    assert _lines("RL501", "models/fcn32s.py", files) == [8]
+    named = {**files, "models/__init__.py": "from .fcn32s import FCN32\nfrom .fcn8s import *\n"}
+    assert _lines("RL501", "models/fcn32s.py", named) == []
+    # A helper function handed on the same way is no model to pick: MPRNet's utils/__init__.py
+    # star-imports model_utils, whose `load_checkpoint_multigpu` nothing calls (judged not worth).
+    helpers = {"utils/__init__.py": "from .model_utils import *\n", "utils/model_utils.py": MODEL_UTILS,
+               "test.py": "import torch\nfrom utils import load_checkpoint\nload_checkpoint(model, args.weights)\n"}
+    assert _lines("RL501", "utils/model_utils.py", helpers) == [5]

@@ -172,6 +172,16 @@ def test_rl501_silent_on_pickled_models_and_data_files():
     assert lines("RL501", SCRIPTS) == [16, 17]
 
 
+def test_rl501_silent_on_features_reshaped_then_converted_to_arrays():
+    """so-vits-svc reads its own precomputed HuBERT features: `torch.load(name)[0].transpose(-1, -2).numpy()`
+    (twenty-fifth set, judged not worth acting on). A load whose result stays a tensor still fires."""
+    src = ("import torch\n"
+           "phone = torch.load(name)[0].transpose(-1, -2).numpy()\n"
+           "feats = torch.load(path, map_location='cpu').squeeze(0).cpu().numpy().T\n"
+           "state = torch.load(path)[0].transpose(-1, -2)\n")
+    assert lines("RL501", src) == [4]
+
+
 TRANSLATOR_TRAIN = """
 import torch
 def train(model, opt):
