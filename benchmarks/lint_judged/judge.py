@@ -135,7 +135,7 @@ TWENTYTHIRD = HERE / "judgements_twentythird.json"
 # linted; its findings await judging at first sight (counts only reported).
 TWENTYFOURTH = HERE / "judgements_twentyfourth.json"
 # Linted at repolens f353454 (the start of the twenty-second session, before its changes) on eleven repositories
-# nobody had linted; judged at first sight by two second judges (counts only reported).
+# nobody had linted; judged at first sight by two second judges (counts only reported), then read.
 TWENTYFIFTH = HERE / "judgements_twentyfifth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
@@ -165,7 +165,9 @@ HELD_OUT_SETS = {
     "twentysecond": (TWENTYSECOND, "the twenty-second held-out set, judged at first sight at f6b0e6c"),
     "twentythird": (TWENTYTHIRD, "the twenty-third held-out set, judged at first sight at 20b52b4"),
     "twentyfourth": (TWENTYFOURTH, "the twenty-fourth held-out set, judged at first sight at 8aca74c"),
-    "twentyfifth": (TWENTYFIFTH, "the twenty-fifth held-out set, judged at first sight at f353454"),
+    # read in the twenty-second session right after its first-sight judgement: no longer held out
+    "twentyfifth": (TWENTYFIFTH, "the twenty-fifth set, judged at first sight at f353454; read and tuned on since "
+                                 "the twenty-second session, so no longer held out"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 

@@ -17,16 +17,21 @@ answered by name, conservatively: a definition is dead only when its name occurs
 run it: not at its own `def` / `class` line or inside itself (a recursive call), but anywhere else in
 a Python file or notebook that can reach it, in a string (`getattr(self, "name")`, `__all__`), a
 comment, a config, a shell script or a README. A file can reach a module-level function or class of
-module M when it is M, imports M (`ProjectModel.readers`: also by a dotted tail that several files
-end with, `from utils import x` beside two utils.py; also through a package `__init__.py` or a
-`from M import *` that hands M's names on to its own importers), or imports modules by names built
-at run time (`importlib.import_module(name)`: any file). A method can be reached from anywhere (an
-object travels), but only while its class lives. And a name written only inside dead definitions
-keeps nothing alive: what only a dead helper calls is dead too (stable-dreamfusion's
-`extract_model_state_dict`, called only by a `load_ckpt` nothing names). so-vits-svc's vendored
-HiFi-GAN copies define `load_checkpoint` and `load_model` in modules that only their siblings import;
-the training script calls the root utils.py's `load_checkpoint`, a file that cannot reach them: five
-RL501 findings judged "vendored, nothing calls it" in the twenty-fifth set.
+module M when it is M, imports M or any module of M's name (`ProjectModel.readers`: `import utils`
+may read another folder's utils.py when that folder comes first on sys.path; also through a
+package `__init__.py` or a `from M import *` that hands M's names on to its own importers), or
+imports modules by names built at run time (`importlib.import_module(name)`: any file). A method
+can be reached from anywhere (an object travels), but only while its class lives; and the public
+classes of a module a package `__init__.py` star-imports stay alive (a model zoo, picked by name:
+ZijunDeng's segmentation models). A name written only inside dead definitions keeps nothing alive:
+what only a dead helper calls is dead too (stable-dreamfusion's `extract_model_state_dict`, called
+only by a `load_ckpt` nothing names; ControlNet's `LatentFinetuneDiffusion`). Judged on real code:
+the tuned set lost four RL501 findings, all judged not worth a change (motion-diffusion-model's
+second `build_models`, in a module whose only importer never names it; PIDNet's reference models),
+and no finding judged worth acting on, tuned or held out. Reading imports by exact module only was
+tried first: it also silenced so-vits-svc's vendored HiFi-GAN `load_checkpoint`s (named only in
+files that import the root utils.py), but a held-out set lost an RL501 finding judged worth acting
+on, so an import of a module of the same name counts.
 
 What is never called dead:
 - anything in a file no other project file imports, unless the file runs as a script
@@ -133,10 +138,10 @@ def imports_dynamically(text: str) -> bool:
 def summarise(tree: ast.Module, text: str, def_lines: Mapping[int, str]
               ) -> tuple[tuple[tuple[str, int, int, int, str], ...], tuple[tuple[str, ...], ...], frozenset[str]]:
     """Where the file names what: its candidate definitions as (name, first line, last line,
-    enclosing candidate's index or -1, kind: "class" or "function" at module level, else "method"), the identifiers written directly inside each
-    (not inside a candidate nested in it), and those written outside every candidate. `def_lines`:
-    line -> name of each def / class statement of the file (nested ones too); that one occurrence
-    of the name refers to nothing and is not counted."""
+    enclosing candidate's index or -1, kind: "class" or "function" at module level, else
+    "method"), the identifiers written directly inside each (not inside a candidate nested in it),
+    and those written outside every candidate. `def_lines`: line -> name of each def / class
+    statement of the file (nested ones too); that one occurrence of the name refers to nothing."""
     local_classes = [st.name for st in tree.body if isinstance(st, ast.ClassDef)]
     defs = definitions(tree, local_classes)
     lines = text.split("\n")
@@ -145,23 +150,20 @@ def summarise(tree: ast.Module, text: str, def_lines: Mapping[int, str]
         owner[first:last + 1] = [index] * (last + 1 - first)
     words: list[set[str]] = [set() for _ in defs]
     free: set[str] = set()
-    # runs of lines with one owner, a def / class line always alone in its run
-    start = 1
-    total = len(lines)
-    while start <= total:
-        end = start
-        if start not in def_lines:
-            while end < total and owner[end + 1] == owner[start] and end + 1 not in def_lines:
-                end += 1
-        found = IDENTIFIER.findall("\n".join(lines[start - 1:end]))
-        if start in def_lines:
-            try:
-                found.remove(def_lines[start])
-            except ValueError:
-                pass
+    # runs of lines with one owner; each def / class line alone in its run
+    cuts = {1, len(lines) + 1}
+    for _, first, last, _ in defs:
+        cuts.update((first, last + 1))
+    for line in def_lines:
+        cuts.update((line, line + 1))
+    bounds = sorted(c for c in cuts if 1 <= c <= len(lines) + 1)
+    for start, end in zip(bounds, bounds[1:]):
+        found = IDENTIFIER.findall("\n".join(lines[start - 1:end - 1]))
+        name = def_lines.get(start)
+        if name is not None and name in found:
+            found.remove(name)
         index = owner[start]
         (words[index] if index >= 0 else free).update(found)
-        start = end + 1
     kinds = {st.lineno: "class" if isinstance(st, ast.ClassDef) else "function" for st in tree.body
              if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     return (tuple((name, first, last, parent, kinds.get(first, "method") if parent < 0 else "method")
@@ -198,11 +200,12 @@ def dead_spans(files: Iterable[FileDefs], imported: Callable[[str], bool], libra
     file import it (or does it run as a script); `elsewhere(names)`: which of `names` the project's
     non-Python files hold; `readers(rel)`: the files whose code can name a module-level definition
     of `rel` (None: every file); `exported`: files whose public names a package hands on whole
-    (their public classes live: a model zoo's models, picked by name). A definition lives when its name is written (not at its own
-    def / class line, not inside itself) in a place that runs: outside every candidate definition,
-    or inside a living one, of a file that can name it; a method also needs its class alive. What
-    is named only from dead code is dead too (a helper only a dead loader calls)."""
-    files = [f for f in files]
+    (their public classes live: a model zoo's models, picked by name). A definition lives when its
+    name is written (not at its own def / class line, not inside itself) in a place that runs:
+    outside every candidate definition, or inside a living one, of a file that can name it; a
+    method also needs its class alive. What is named only from dead code is dead too (a helper
+    only a dead loader calls)."""
+    files = list(files)
     if not any(f.defs for f in files):
         return frozenset()
     universal = {f.rel for f in files if f.dynamic}
@@ -240,7 +243,7 @@ def dead_spans(files: Iterable[FileDefs], imported: Callable[[str], bool], libra
             queue.append((owner[d], d))
             stack.extend(children.get(d, ()))
 
-    def name(g: int) -> None:
+    def mark_named(g: int) -> None:
         if not named[g]:
             named[g] = True
             make_live(g)
@@ -284,14 +287,14 @@ def dead_spans(files: Iterable[FileDefs], imported: Callable[[str], bool], libra
                         continue
                     if kind[g] != "method" and not reaches(reader, owner[g]):
                         continue
-                    name(g)
+                    mark_named(g)
         if checked_texts or elsewhere is None:
             break
         checked_texts = True  # configs (Hydra's `_target_`), scripts and docs name what runs too
         waiting = frozenset(names[g] for g in range(len(names)) if not named[g])
         for word in elsewhere(waiting) if waiting else ():
             for g in by_name.get(word, ()):
-                name(g)
+                mark_named(g)
     out: set[tuple[str, int, int]] = set()
     for fi, f in enumerate(files):
         for i, (_, first, last, _, _) in enumerate(f.defs):

@@ -247,30 +247,29 @@ class ProjectModel:
         return out
 
     @cached_property
-    def _tail_importers(self) -> dict[str, set[str]]:
-        """rel -> files with an import that names a module only by a dotted tail several repository
-        files end with (`from utils import x` in a folder with no utils.py, in a project whose
-        only utils.py files sit in two subfolders): run with another folder on sys.path, such an
-        import may read any of them, whichever `module_rel` picks."""
+    def _name_importers(self) -> dict[str, set[str]]:
+        """rel -> files with an import of a module named like it (`import utils`, `from models import
+        x`, whichever utils.py or models/__init__.py `module_rel` picks): run with another folder
+        first on sys.path (`sys.path.insert(0, ...)`, a script run from elsewhere), such an import
+        may read this file instead."""
+        by_name: dict[str, list[str]] = {}
+        for rel in self.infos:
+            parts = rel[:-3].split("/") if rel.endswith(".py") else []
+            if parts and parts[-1] == "__init__":
+                parts = parts[:-1]
+            if parts:
+                by_name.setdefault(parts[-1], []).append(rel)
         out: dict[str, set[str]] = {}
         for rel, info in self.infos.items():
-            folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
             for mod in info.imports:
-                for dotted in (mod, mod.rsplit(".", 1)[0]) if "." in mod else (mod,):
-                    cands = self.by_suffix.get(dotted)
-                    if not cands or len(cands) < 2 or dotted in self.modules:
-                        continue
-                    own = f"{folder}/{dotted.replace('.', '/')}" if folder else dotted.replace(".", "/")
-                    if f"{own}.py" in self.infos or f"{own}/__init__.py" in self.infos:
-                        continue  # the script's own folder comes first on sys.path
-                    for cand in cands:
-                        if cand != rel:
-                            out.setdefault(cand, set()).add(rel)
+                for cand in by_name.get(mod.rsplit(".", 1)[-1], ()):
+                    if cand != rel:
+                        out.setdefault(cand, set()).add(rel)
         return out
 
     def readers(self, rel: str) -> frozenset[str]:
         """The repository files whose code can name a module-level definition of `rel`: the file
-        itself, the files that import it (also by an ambiguous dotted tail), and, through a package
+        itself, the files that import it or a module of its name (`_name_importers`), and, through a package
         `__init__.py` or a `from m import *` that passes its names on, the files importing that.
         A file that imports modules by names built at run time is not among them: the caller
         (`deadcode.dead_spans`) counts such files as readers of every file."""
@@ -282,7 +281,7 @@ class ProjectModel:
         while frontier:
             current = frontier.pop()
             module = self.infos[current].module if current in self.infos else None
-            for reader in self.importers.get(current, set()) | self._tail_importers.get(current, set()):
+            for reader in self.importers.get(current, set()) | self._name_importers.get(current, set()):
                 if reader in out:
                     continue
                 out.add(reader)
