@@ -5,8 +5,6 @@ from repolens.lint.inputscale import small_images
 from repolens.lint.trainflow import TrainingEntrypointRule, is_lr_range_test
 
 _MAIN = """
-from torchvision import transforms
-
 def main():
     model = nn.Conv2d(3, 8, 3).cuda()
     for x, y in loader:
@@ -36,13 +34,12 @@ class CudnnBenchmark(TrainingEntrypointRule):
     is seconds per run. On the judged GAN demos the 128-256 px scripts were worth the line, the
     28-64 px ones were not (a judgement, not a certainty). A size given only at run time is not seen.
     With no size stated, a reinforcement-learning script (84 px Atari frames at batch 32) is left
-    alone the same way. So is every entrypoint of a project that reads, decodes or transforms no
-    image (`ProjectModel.reads_images`): its convolutions run over text, audio, point clouds or
-    features, mostly of lengths that change per batch, where the autotuner re-runs for every new
-    shape (BiDAF's character CNN over bucketed words: judged wrong in the twenty-fifth set; WaveRNN's
-    small MelResNet beside two GRUs and CPC's linear probe: judged not worth it). The cost, said
-    plainly: CPC's pretraining over fixed 20,480-sample audio windows, judged worth the line, is
-    silent too, and so is a conv-net fed images from arrays (HDF5, LMDB) with no image library.
+    alone the same way. Tried and withdrawn (twenty-second session): silence in every project that
+    reads no image (text, audio, point clouds, whose shapes often vary per batch; BiDAF's character
+    CNN over bucketed words was judged wrong). It also silenced CPC's audio pretraining over fixed
+    20,480-sample windows (tuned) and a held-out finding, both judged worth acting on, for three
+    not-worth findings and one wrong: the rule cannot tell a fixed-length audio window from a
+    variable-length sentence.
     Nor is an LR range test script (`lr_finder.py`, `find_lr.py`): minutes of a sweep.
 
     Only code counts as a convolution: a comment that names one ("initialise the patch embedding
@@ -114,9 +111,6 @@ class CudnnBenchmark(TrainingEntrypointRule):
                 path="language_model/main.py", files={"cnn/main.py": "import torch.nn as nn\nnet = nn.Conv2d(3, 8, 3)\n"}),
         # No convolutions: a transformer language model.
         Example("import torch.nn as nn\n" + _MAIN.replace("nn.Conv2d(3, 8, 3)", "nn.Linear(8, 8)")),
-        # A project that reads no image: a QA model whose only conv is a character CNN over
-        # variable-length words (BiDAF); its batches change shape every step.
-        Example("import torch\nimport torch.nn as nn\n" + _MAIN.replace("from torchvision import transforms\n", "")),
         # A ResNet by name only: a tabular MLP-ResNet (Linear + BatchNorm1d blocks).
         Example("import torch\nfrom models.resnet import ResNet\n" + _MAIN.replace("nn.Conv2d(3, 8, 3)", "ResNet()"),
                 path="train.py", files={"models/resnet.py": "import torch.nn as nn\nclass ResNet(nn.Module):\n"
@@ -128,7 +122,7 @@ class CudnnBenchmark(TrainingEntrypointRule):
         Example("import torch\nfrom models.resnet import ResNet18\n" + _MAIN.replace("nn.Conv2d(3, 8, 3)", "ResNet18()"),
                 path="train.py", files={"models/resnet.py": "import torch.nn as nn\nclass ResNet18(nn.Module):\n"
                                                             "    def __init__(self):\n        self.c = nn.Conv2d(3, 8, 3)\n"}),
-        Example("import torch\nfrom torchvision import models, transforms\nmodel = models.resnet18().to('cuda')\n"
+        Example("import torch\nfrom torchvision import models\nmodel = models.resnet18().to('cuda')\n"
                 "for x, y in loader:\n    opt.zero_grad()\n    model(x.cuda()).sum().backward()\n    opt.step()\n",
                 path="train_resnet.py"),
     ]
@@ -136,7 +130,6 @@ class CudnnBenchmark(TrainingEntrypointRule):
     def missing(self) -> bool:
         signals = self.facts.train_signals
         return (self.facts.uses_cuda and "cudnn" not in signals and self._trains_a_conv_net()
-                and self.facts.model.reads_images.value  # text, audio, points: shapes vary per batch
                 and not small_images(self)  # <= 64 px (MNIST, demo GANs): the autotuner saves nothing measurable
                 and not is_lr_range_test(self.context.path))  # minutes of a sweep
 

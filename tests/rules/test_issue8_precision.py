@@ -196,19 +196,17 @@ TABULAR_RESNET = ("import torch.nn as nn\n\nclass ResNet(nn.Module):\n    def __
 def test_rl401_judges_a_resnet_by_its_layers_where_it_is_defined():
     # Yura52/tabular-dl-revisiting-models: an MLP-ResNet (Linear + BatchNorm1d) has no convolution
     # for cuDNN to tune, neither in the file that defines it nor in a script that imports it
-    assert run_pixels("RL401", TABULAR_TRAIN, "bin/analysis.py", **{"bin/resnet.py": TABULAR_RESNET}) == ()
-    assert run_pixels("RL401", TABULAR_RESNET, "bin/resnet.py", **{"bin/analysis.py": TABULAR_TRAIN}) == ()
+    assert run("RL401", TABULAR_TRAIN, "bin/analysis.py", **{"bin/resnet.py": TABULAR_RESNET}) == ()
+    assert run("RL401", TABULAR_RESNET, "bin/resnet.py", **{"bin/analysis.py": TABULAR_TRAIN}) == ()
     # the same names for a conv ResNet: both flagged
     conv = TABULAR_RESNET.replace("nn.Linear(d_in, d_in), nn.BatchNorm1d(d_in)", "nn.Conv2d(d_in, d_in, 3), nn.BatchNorm2d(d_in)")
-    assert len(run_pixels("RL401", TABULAR_TRAIN, "bin/analysis.py", **{"bin/resnet.py": conv})) == 1
-    assert len(run_pixels("RL401", conv, "bin/resnet.py", **{"bin/analysis.py": TABULAR_TRAIN})) == 1
+    assert len(run("RL401", TABULAR_TRAIN, "bin/analysis.py", **{"bin/resnet.py": conv})) == 1
+    assert len(run("RL401", conv, "bin/resnet.py", **{"bin/analysis.py": TABULAR_TRAIN})) == 1
     # a ResNet named by torchvision, or by an architecture string, still counts by its name
     tv = TABULAR_TRAIN.replace("from bin.resnet import ResNet", "from torchvision.models import resnet50 as ResNet")
-    assert len(run_pixels("RL401", tv, "bin/analysis.py")) == 1
+    assert len(run("RL401", tv, "bin/analysis.py")) == 1
     arch = TABULAR_TRAIN.replace("ResNet(d_in=8)", "build(arch='resnet50')").replace("from bin.resnet import ResNet\n", "")
-    assert len(run_pixels("RL401", arch, "bin/analysis.py")) == 1
-    # the conv ResNet in a project that reads no image (tabular rows, text, audio): left alone
-    assert run("RL401", TABULAR_TRAIN, "bin/analysis.py", **{"bin/resnet.py": conv}) == ()
+    assert len(run("RL401", arch, "bin/analysis.py")) == 1
 
 # -- RL103 reads the pin state of a loader a project function builds (the captioning tutorial's shape)
 FACTORY = """
@@ -700,11 +698,11 @@ def test_entrypoint_rules_leave_a_port_to_another_framework_alone():
               "        loss = criterion(model(x), y)\n        loss.backward()\n        opt.step()\n"
               "        opt.clear_grad()\n\nif __name__ == '__main__':\n    main()\n")
     gpu = {"gpu.py": "import torch\nmodel = torch.nn.Conv2d(3, 8, 3).cuda()\n"}
-    assert run_pixels("RL401", paddle, "paddle/train.py", **gpu) == ()
+    assert run("RL401", paddle, "paddle/train.py", **gpu) == ()
     torch_port = paddle.replace("import paddle\nimport paddle.nn as nn\n", "import torch\nimport torch.nn as nn\n") \
         .replace("nn.Conv2D", "nn.Conv2d").replace("paddle.optimizer.Adam(parameters=", "torch.optim.Adam(") \
         .replace("opt.clear_grad()", "opt.zero_grad()").replace("model(x)", "model(x.cuda())")
-    assert len(run_pixels("RL401", torch_port, "train.py", **gpu)) == 1
+    assert len(run("RL401", torch_port, "train.py", **gpu)) == 1
 
 
 # -- RL103 on small batches: a solver iterates a loader it was handed (Image_Segmentation's shape)

@@ -3,7 +3,6 @@
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, random_split
-from torchvision import transforms  # the images full_ds reads (RL401 needs an image project)
 
 
 class Net(nn.Module):
