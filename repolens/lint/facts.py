@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import Callable, Iterable, Mapping, Sequence
 
-from repolens.lint import checkpoints, deadcode, trainfacts
+from repolens.lint import checkpoints, deadcode, optionalargs, trainfacts
 from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
 from repolens.project import frameworks
 from repolens.project.configfiles import read_config_text, values_by_key
@@ -123,6 +123,12 @@ class FileFacts:
     no_grad_callees: frozenset[str] = frozenset()
     resume_callees: frozenset[str] = frozenset()  # called under `if args.resume:` (trainfacts.resume_callees_of)
     plain_callees: frozenset[str] = frozenset()  # called anywhere else in the file
+    # `optionalargs.scan`: calls made only when an optional argument is given ("M|q|owner|index"),
+    # the names called otherwise, the names the file gives, and call widths ("Name:n")
+    guarded_calls: frozenset[str] = frozenset()
+    unguarded_callees: frozenset[str] = frozenset()
+    given_names: frozenset[str] = frozenset()
+    call_widths: frozenset[str] = frozenset()
     # files this file writes with torch.save, as `checkpoints.path_keys` (RL501: a load of one of
     # them reads the project's own output), and whether one save is a list/tuple bundle of objects
     saved_files: frozenset[str] = frozenset()
@@ -176,6 +182,9 @@ class ProjectFacts:
     # functions some file calls when resuming (`if opt.resume:`) and no file calls otherwise: what they
     # load is the run's own checkpoint (RL501)
     resume_only_callees: frozenset[str] = frozenset()
+    # functions that run only when an optional argument is given that nothing in the project gives
+    # (`optionalargs.never_given`: latent-diffusion's `init_from_ckpt` with no `ckpt_path` anywhere)
+    never_given_callees: frozenset[str] = frozenset()
     weight_loading_files: tuple[str, ...] = ()  # files that load weights or apply a function to modules (RL202)
     batchnorm_files: tuple[str, ...] = ()  # files that name a BatchNorm layer (RL210)
     attribute_reads: frozenset[str] = frozenset()  # attribute names read anywhere (RL204)
@@ -430,6 +439,10 @@ class _Walk:
         # what `if` statements test: bare names (`if classify:`), and whether one tests a constant
         # (`if False:`): `deadcode.never_taken` runs only where one could be a branch no run takes
         self.tested_names: set[str] = set()
+        # attributes read off anything but `self` (`opt.ckpt_path`) and string keys of dict literals:
+        # names the file may give a function's optional parameter (`optionalargs`)
+        self.given: set[str] = set()
+        self.tests_given = False  # some `if` tests whether a name is given (`if q is not None:`, `exists(q)`)
         self.constant_ifs = False
         self._run(tree)
 
@@ -442,7 +455,7 @@ class _Walk:
         Store, ClassDef, Lambda = ast.Store, ast.ClassDef, ast.Lambda
         reads, calls, scope_calls, built = self.reads, self.calls, self.scope_calls, self.built
         alias_values: set[int] = set()  # `self.valid` in `self.test = self.valid`: read as an alias only
-        loads = self.loads
+        loads, given = self.loads, self.given
         while queue:
             node, in_class, scope = popleft()
             cls = type(node)
@@ -451,6 +464,8 @@ class _Walk:
                     reads.add(node.attr)
                     # an option of the run's settings (`args.test`) is no loader kept as `self.test`
                     receiver = node.value
+                    if not (type(receiver) is ast.Name and receiver.id == "self"):
+                        given.add(node.attr)
                     if id(node) not in alias_values and not (type(receiver) is ast.Name
                                                              and receiver.id in checkpoints.SETTINGS_NAMES):
                         loads.add(node.attr)
@@ -486,8 +501,13 @@ class _Walk:
                 test = node.test
                 if type(test) is ast.Name:
                     self.tested_names.add(test.id)
+                    self.tests_given = True
                 elif type(test) is Constant:
                     self.constant_ifs = True
+                elif type(test) is ast.Compare or type(test) is Call:
+                    self.tests_given = True
+            elif cls is ast.Dict:
+                given.update(k.value for k in node.keys if type(k) is Constant and isinstance(k.value, str))
             if isinstance(node, _DOCSTRING_OWNERS):
                 if cls is not ast.Module:
                     self.def_lines[node.lineno] = node.name
@@ -674,6 +694,9 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
             text, [(c.name, c.lineno, c.end_lineno or c.lineno) for c in walked.classes])
         train["eval_mode_callees"] = trainfacts.eval_mode_callees_of(walked.scope_calls.values())
         train["model_passes"] = trainfacts.model_passes_of(walked.functions, walked.scope_calls)
+        optional = optionalargs.scan(tree, walked.calls, walked.given, walked.tests_given)
+        train.update(guarded_calls=optional.guarded, unguarded_callees=optional.unguarded,
+                     given_names=optional.given, call_widths=optional.wide)
         if "no_grad" in text or "inference_mode" in text or "set_grad_enabled" in text:
             train["no_grad_callees"] = trainfacts.no_grad_callees_of(tree)
         if "resum" in text or "restart" in text:
@@ -765,6 +788,9 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         if per_file else frozenset(),
         no_grad_callees=frozenset().union(*(f.no_grad_callees for f in per_file)) if per_file else frozenset(),
         resume_only_callees=_resume_only(per_file),
+        never_given_callees=optionalargs.never_given(
+            (optionalargs.OptionalArgs(f.guarded_calls, f.unguarded_callees, f.given_names, f.call_widths)
+             for f in per_file), model.config_values),
         weight_loading_files=tuple(f.path for f in per_file if f.loads_weights),
         batchnorm_files=tuple(f.path for f in per_file if f.uses_batchnorm),
         attribute_reads=frozenset().union(*(f.attribute_reads for f in per_file)) if per_file else frozenset(),

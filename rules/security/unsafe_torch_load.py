@@ -152,6 +152,13 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       `pytorch-lightning==1.4.2`): those releases key the callbacks' state by the callback class, a
       pickled class `weights_only=True` refuses, so the released checkpoints cannot be loaded
       that way (9 judged findings on latent-diffusion, none worth acting on);
+    - a load in a function that runs only when an optional argument is given that nothing in the
+      project gives (`ProjectFacts.never_given_callees`, `repolens.lint.optionalargs`):
+      latent-diffusion's `init_from_ckpt(path)`, called by `__init__` only under
+      `if ckpt_path is not None:`, in a project whose code and configs never pass `ckpt_path`
+      (ControlNet, stable-dreamfusion: six findings judged not worth acting on). Any keyword,
+      dict key, option (`opt.ckpt_path`) or config key of that name, or a construction with
+      enough positional arguments to reach it, counts as given;
     - data, not weights: a load inside a Dataset class, or converted to an array right away
       (`torch.load(p).numpy()`, also through indexing, reshapes and casts:
       `torch.load(p)[0].transpose(-1, -2).numpy()`, so-vits-svc's precomputed HuBERT features, two
@@ -640,6 +647,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return
         if self._tensor_buffer(node):
             return
+        if self.function_stack and self.function_stack[-1] in self.facts.never_given_callees:
+            return  # its function runs only with an argument nothing in the project gives (`optionalargs`)
         if not self.settings.get("include_project_files"):
             path = argument(node, "f", 0)
             if self._project_file(node, path.value if path is not None else None):

@@ -362,3 +362,43 @@ def test_rl401_silent_on_a_transformer_whose_only_conv_is_its_patch_embedding():
     assert lines("RL401", TRAIN_LOOP, **{"models.py": VIT}) == []
     conv_stem = VIT.replace("kernel_size=patch_size, stride=patch_size", "kernel_size=3, stride=1, padding=1")
     assert lines("RL401", TRAIN_LOOP, **{"models.py": conv_stem}) == [5]
+
+
+# latent-diffusion's autoencoder, as ControlNet and stable-dreamfusion vendor it: `init_from_ckpt` runs
+# only when `ckpt_path` is given, and neither project's code nor configs give it (judged not worth).
+LDM_AUTOENCODER = """
+import torch
+import pytorch_lightning as pl
+
+
+class AutoencoderKL(pl.LightningModule):
+    def __init__(self, ddconfig, lossconfig, embed_dim, ckpt_path=None, ignore_keys=[]):
+        super().__init__()
+        if ckpt_path is not None:
+            self.init_from_ckpt(ckpt_path, ignore_keys=ignore_keys)
+
+    def init_from_ckpt(self, path, ignore_keys=list()):
+        sd = torch.load(path, map_location="cpu")["state_dict"]
+        self.load_state_dict(sd, strict=False)
+
+
+class LatentDiffusion(pl.LightningModule):
+    def __init__(self, first_stage_config, *args, **kwargs):
+        ckpt_path = kwargs.pop("ckpt_path", None)
+        super().__init__(*args, **kwargs)
+        if ckpt_path is not None:
+            self.init_from_ckpt(ckpt_path)
+"""
+CONFIG = "model:\n  target: ldm.models.autoencoder.AutoencoderKL\n  params:\n    embed_dim: 4\n"
+
+
+def test_rl501_silent_on_a_load_that_runs_only_with_an_argument_nothing_gives():
+    files = {"configs/v15.yaml": CONFIG, "train.py": "model = instantiate_from_config(config.model)\n"}
+    assert lines("RL501", LDM_AUTOENCODER, path="ldm/models/autoencoder.py", **files) == []
+    # given by a config key, a keyword, an option, or a construction long enough to reach it: reported
+    given = [{"configs/v15.yaml": CONFIG + "    ckpt_path: models/first_stage.ckpt\n"},
+             {"train.py": "model = AutoencoderKL(dd, loss, 4, ignore_keys=[], ckpt_path=args.first_stage)\n"},
+             {"train.py": "model = AutoencoderKL(dd, loss, 4, opt.ckpt_path)\n"},
+             {"train.py": "model = AutoencoderKL(dd, loss, 4)\nmodel.init_from_ckpt(args.weights)\n"}]
+    for extra in given:
+        assert lines("RL501", LDM_AUTOENCODER, path="ldm/models/autoencoder.py", **{**files, **extra}) == [13], extra
