@@ -156,9 +156,12 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       project gives (`ProjectFacts.never_given_callees`, `repolens.lint.optionalargs`):
       latent-diffusion's `init_from_ckpt(path)`, called by `__init__` only under
       `if ckpt_path is not None:`, in a project whose code and configs never pass `ckpt_path`
-      (ControlNet, stable-dreamfusion: six findings judged not worth acting on). Any keyword,
-      dict key, option (`opt.ckpt_path`) or config key of that name, or a construction with
-      enough positional arguments to reach it, counts as given;
+      (ControlNet: two tuned findings, both judged not worth acting on). Any keyword, dict key,
+      option (`opt.ckpt_path`) or config key of that name, or a construction with enough
+      positional arguments to reach it, counts as given. One level only, and by the function's
+      name: stable-dreamfusion's copy also calls `init_from_ckpt` from
+      `load_classifier(self, ckpt_path, pool)`, whose argument is required, so its four such
+      loads (judged not worth it) still fire;
     - data, not weights: a load inside a Dataset class, or converted to an array right away
       (`torch.load(p).numpy()`, also through indexing, reshapes and casts:
       `torch.load(p)[0].transpose(-1, -2).numpy()`, so-vits-svc's precomputed HuBERT features, two
