@@ -439,8 +439,9 @@ class _Walk:
         # what `if` statements test: bare names (`if classify:`), and whether one tests a constant
         # (`if False:`): `deadcode.never_taken` runs only where one could be a branch no run takes
         self.tested_names: set[str] = set()
-        # attributes read off anything but `self` (`opt.ckpt_path`) and string keys of dict literals:
-        # names the file may give a function's optional parameter (`optionalargs`)
+        # attributes read off anything but `self` (`opt.ckpt_path`), string keys of dict literals and
+        # command-line options (`"--ckpt-path"`): names the file may give a function's optional
+        # parameter (`optionalargs`)
         self.given: set[str] = set()
         self.tests_given = False  # some `if` tests whether a name is given (`if q is not None:`, `exists(q)`)
         self.constant_ifs = False
@@ -482,6 +483,8 @@ class _Walk:
                 if isinstance(value, str) and id(node) not in docstrings:
                     if len(value) < 200 and _IDENTIFIER_PATH.match(value):
                         reads.update(value.split("."))
+                    elif value.startswith("--") and len(value) < 64:  # an option: `Model(**vars(args))` gives it
+                        given.add(value[2:].replace("-", "_"))
             elif cls is JoinedStr:
                 if node.values and isinstance(node.values[0], Constant):
                     head = str(node.values[0].value).rsplit(".", 1)[-1]

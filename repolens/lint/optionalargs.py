@@ -13,7 +13,8 @@ argument is q, inside `if q is not None:` / `if q:` / `if exists(q):`, where q i
 parameter of the calling function, default None, at `index` of its `owner`'s signature, or a name
 bound by `kwargs.pop("q", None)` / `kwargs.get("q")`), the names called anywhere else, and what
 the file gives: keyword arguments other than `q=q` or `q=None`, string keys of dict literals
-(`**{"ckpt_path": p}`), attributes read off anything but `self` (`opt.ckpt_path`) and positional
+(`**{"ckpt_path": p}`), attributes read off anything but `self` (`opt.ckpt_path`), command-line
+options (`"--ckpt-path"`: `Model(**vars(args))` passes them on) and positional
 call widths (`Name:n`: a call of a class or function with n positional arguments, which may fill
 an optional parameter by position). Per project (`never_given`): the functions every call of which
 is guarded so, by parameters nothing gives, none named by a config file's key either.

@@ -158,7 +158,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       `if ckpt_path is not None:`, in a project whose code and configs never pass `ckpt_path`
       (ControlNet: two tuned findings, both judged not worth acting on). Any keyword, dict key,
       option (`opt.ckpt_path`) or config key of that name, or a construction with enough
-      positional arguments to reach it, counts as given. One level only, and by the function's
+      positional arguments to reach it, counts as given, and so does a command-line option
+      (`--ckpt-path`, which `**vars(args)` may pass on). One level only, and by the function's
       name: stable-dreamfusion's copy also calls `init_from_ckpt` from
       `load_classifier(self, ckpt_path, pool)`, whose argument is required, so its four such
       loads (judged not worth it) still fire;

@@ -399,6 +399,7 @@ def test_rl501_silent_on_a_load_that_runs_only_with_an_argument_nothing_gives():
     given = [{"configs/v15.yaml": CONFIG + "    ckpt_path: models/first_stage.ckpt\n"},
              {"train.py": "model = AutoencoderKL(dd, loss, 4, ignore_keys=[], ckpt_path=args.first_stage)\n"},
              {"train.py": "model = AutoencoderKL(dd, loss, 4, opt.ckpt_path)\n"},
-             {"train.py": "model = AutoencoderKL(dd, loss, 4)\nmodel.init_from_ckpt(args.weights)\n"}]
+             {"train.py": "model = AutoencoderKL(dd, loss, 4)\nmodel.init_from_ckpt(args.weights)\n"},
+             {"train.py": "parser.add_argument('--ckpt-path')\nmodel = AutoencoderKL(**vars(parser.parse_args()))\n"}]
     for extra in given:
         assert lines("RL501", LDM_AUTOENCODER, path="ldm/models/autoencoder.py", **{**files, **extra}) == [13], extra
