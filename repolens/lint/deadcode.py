@@ -62,6 +62,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from sys import intern
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -168,7 +169,8 @@ def summarise(tree: ast.Module, text: str, def_lines: Mapping[int, str]
              if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     return (tuple((name, first, last, parent, kinds.get(first, "method") if parent < 0 else "method")
                   for name, first, last, parent in defs),
-            tuple(tuple(sorted(w)) for w in words), frozenset(free))
+            # interned: the same names recur in every file, and the project's facts keep them all
+            tuple(tuple(sorted(map(intern, w))) for w in words), frozenset(map(intern, free)))
 
 
 # Whole-module command lines: every function of the file is a command, called by its name as typed.
