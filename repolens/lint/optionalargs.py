@@ -26,6 +26,8 @@ import ast
 from dataclasses import dataclass
 from typing import Iterable
 
+from repolens.lint.trainfacts import callee_name
+
 _GUARDS = frozenset({"exists", "bool"})
 
 
@@ -35,11 +37,6 @@ class OptionalArgs:
     unguarded: frozenset[str] = frozenset()  # names of functions called outside such guards
     given: frozenset[str] = frozenset()  # parameter names something gives
     wide: frozenset[str] = frozenset()  # "Name:n": calls with n >= 2 positional arguments
-
-
-def _called(call: ast.Call) -> str | None:
-    func = call.func
-    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
 
 
 def _tested(test: ast.expr) -> str | None:
@@ -99,7 +96,7 @@ def scan(tree: ast.Module, calls: Iterable[ast.Call], given_names: Iterable[str]
     given: set[str] = set(given_names)
     wide: set[str] = set()
     for call in calls:
-        name = _called(call)
+        name = callee_name(call)
         if name and id(call) not in inside:
             unguarded.add(name)
         for kw in call.keywords:
@@ -127,7 +124,7 @@ def _guarded_in(function: ast.FunctionDef | ast.AsyncFunctionDef, owner: str, gu
         for stmt in node.body:
             for call in ast.walk(stmt):
                 if isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.Name) \
-                        and call.args[0].id == q and (name := _called(call)):
+                        and call.args[0].id == q and (name := callee_name(call)):
                     guarded.add(f"{name}|{q}|{owner}|{optional[q]}")
                     inside.add(id(call))
 

@@ -121,7 +121,8 @@ def stochastic_classes_of(text: str, classes: list[tuple[str, int, int]]) -> fro
     return frozenset(out)
 
 
-def _called_name(call: ast.Call) -> str | None:
+def callee_name(call: ast.Call) -> str | None:
+    """The name a call calls: `f(...)`, `x.f(...)` -> f; None for anything else (`fs[0](...)`)."""
     func = call.func
     if isinstance(func, ast.Name):
         return func.id
@@ -174,7 +175,7 @@ def no_grad_callees_of(tree: ast.Module) -> frozenset[str]:
         else:
             continue
         for stmt in body:
-            out.update(name for n in ast.walk(stmt) if isinstance(n, ast.Call) and (name := _called_name(n)))
+            out.update(name for n in ast.walk(stmt) if isinstance(n, ast.Call) and (name := callee_name(n)))
     return frozenset(out)
 
 
@@ -209,7 +210,7 @@ def _says_resume(text: str) -> bool:
 
 def called_names(calls: list[ast.Call]) -> frozenset[str]:
     """The names the calls call (`f(...)`, `x.f(...)` -> f)."""
-    return frozenset(name for c in calls if (name := _called_name(c)))
+    return frozenset(name for c in calls if (name := callee_name(c)))
 
 
 def resume_callees_of(tree: ast.Module, calls: list[ast.Call]) -> tuple[frozenset[str], frozenset[str]]:
@@ -247,7 +248,7 @@ def model_passes_of(functions, scope_calls) -> frozenset[str]:  # type: ignore[n
             continue
         for call in scope_calls.get(id(function), ()):
             values = [*call.args, *(k.value for k in call.keywords)]
-            name = _called_name(call)
+            name = callee_name(call)
             if name and any(isinstance(v, ast.Name) and v.id in models for v in values):
                 out.add(f"{function.name}>{name}")
     return frozenset(out)
@@ -285,7 +286,7 @@ def eval_mode_callees_of(scope_calls) -> frozenset[str]:  # type: ignore[no-unty
             if _is_mode_switch(call):
                 switched = True
             elif switched:
-                name = _called_name(call)
+                name = callee_name(call)
                 if name:
                     out.add(name)
     return frozenset(out)
