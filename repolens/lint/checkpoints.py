@@ -18,6 +18,7 @@ import re
 from typing import Mapping
 
 from repolens.lint.astscope import own_nodes
+from repolens.lint.trainfacts import callee_name
 from repolens.lint.words import name_tokens
 from repolens.project.moduleinfo import SAME_OBJECT_METHODS
 
@@ -42,21 +43,12 @@ _SAME_MODULE = SAME_OBJECT_METHODS | {"deepcopy"}
 _JOINS = frozenset({"join", "joinpath"})
 
 
-def _called(node: ast.expr) -> str:
-    func = node.func if isinstance(node, ast.Call) else None
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""
-
-
 def _unwrap(expr: ast.expr, opened: Mapping[str, ast.expr]) -> ast.expr:
     """`open(X, "rb")`, `str(X)`, a name bound by `with open(X) as f` -> X."""
     for _ in range(4):
         if isinstance(expr, ast.Name) and expr.id in opened:
             expr = opened[expr.id]
-        elif isinstance(expr, ast.Call) and _called(expr) in _PATH_WRAPPERS and expr.args:
+        elif isinstance(expr, ast.Call) and callee_name(expr) in _PATH_WRAPPERS and expr.args:
             expr = expr.args[0]
         else:
             break
@@ -109,9 +101,9 @@ def _leading_text(expr: ast.expr) -> str | None:
     first: ast.expr | None = None
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
         first = expr.left  # Path("outputs") / name
-    elif isinstance(expr, ast.Call) and _called(expr) == "joinpath" and isinstance(expr.func, ast.Attribute):
+    elif isinstance(expr, ast.Call) and callee_name(expr) == "joinpath" and isinstance(expr.func, ast.Attribute):
         first = expr.func.value
-    elif isinstance(expr, ast.Call) and _called(expr) == "join" and expr.args and not (
+    elif isinstance(expr, ast.Call) and callee_name(expr) == "join" and expr.args and not (
             isinstance(expr.func, ast.Attribute) and isinstance(expr.func.value, ast.Constant)):  # not "/".join
         first = expr.args[0]  # os.path.join("runs", name)
     if first is None:
@@ -215,7 +207,7 @@ def path_keys(expr: ast.expr, scope: str, opened: Mapping[str, ast.expr] | None 
     last: ast.expr | None = None
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
         last = expr.right
-    elif isinstance(expr, ast.Call) and _called(expr) in _JOINS and expr.args:
+    elif isinstance(expr, ast.Call) and callee_name(expr) in _JOINS and expr.args:
         last = expr.args[-1]
     if last is not None:
         keys.add(_key(_unwrap(last, {}), scope))
@@ -229,7 +221,7 @@ def path_names(nodes: list[ast.AST]) -> dict[str, ast.expr]:
     for node in nodes:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
-            joined = isinstance(value, ast.Call) and _called(value) in _JOINS
+            joined = isinstance(value, ast.Call) and callee_name(value) in _JOINS
             if joined or _template(value) is not None or isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
                 out[node.targets[0].id] = value
     return out
@@ -242,7 +234,7 @@ def opened_files(nodes: list[ast.AST]) -> dict[str, ast.expr]:
         if isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 if isinstance(item.optional_vars, ast.Name) and isinstance(item.context_expr, ast.Call) \
-                        and _called(item.context_expr) == "open" and item.context_expr.args:
+                        and callee_name(item.context_expr) == "open" and item.context_expr.args:
                     out[item.optional_vars.id] = item.context_expr.args[0]
     return out
 
@@ -287,7 +279,7 @@ def _pickles_object(value: ast.expr, bound: Mapping[str, ast.expr]) -> bool:
 def _plain_dict(value: ast.expr | None) -> bool:
     """A dict display or comprehension, `dict(...)` or `vars(args)`: settings as a dict, which
     `weights_only=True` loads (its values are the command line's strings and numbers)."""
-    return isinstance(value, (ast.Dict, ast.DictComp)) or (isinstance(value, ast.Call) and _called(value) in ("dict", "vars"))
+    return isinstance(value, (ast.Dict, ast.DictComp)) or (isinstance(value, ast.Call) and callee_name(value) in ("dict", "vars"))
 
 
 def _numpy_call(call: ast.Call) -> bool:

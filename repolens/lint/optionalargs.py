@@ -26,7 +26,7 @@ import ast
 from dataclasses import dataclass
 from typing import Iterable
 
-from repolens.lint.trainfacts import callee_name
+from repolens.lint.trainfacts import callee_name, called_names
 
 _GUARDS = frozenset({"exists", "bool"})
 
@@ -53,9 +53,10 @@ def _tested(test: ast.expr) -> str | None:
     return None
 
 
-def _optional(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, int]:
+def _optional(function: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST]) -> dict[str, int]:
     """The function's parameters that default to None, with their position (-1 keyword-only), and
-    the names it binds by `kwargs.pop("q", None)` / `kwargs.get("q")` (-1)."""
+    the names it binds by `kwargs.pop("q", None)` / `kwargs.get("q")` (-1); `nodes`: the function's
+    nodes, walked once by the caller."""
     args = function.args
     positional = [*args.posonlyargs, *args.args]
     out: dict[str, int] = {}
@@ -65,7 +66,7 @@ def _optional(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, int
     for a, d in zip(args.kwonlyargs, args.kw_defaults):
         if isinstance(d, ast.Constant) and d.value is None:
             out[a.arg] = -1
-    for stmt in ast.walk(function):
+    for stmt in nodes:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
                 and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute) \
                 and stmt.value.func.attr in ("pop", "get") and stmt.value.args \
@@ -92,13 +93,12 @@ def scan(tree: ast.Module, calls: Iterable[ast.Call], given_names: Iterable[str]
                     if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         owner = stmt.name if function.name == "__init__" else function.name
                         _guarded_in(function, owner, guarded, inside)
-    unguarded: set[str] = set()
+    calls = list(calls)
+    unguarded = called_names([c for c in calls if id(c) not in inside])
     given: set[str] = set(given_names)
     wide: set[str] = set()
     for call in calls:
         name = callee_name(call)
-        if name and id(call) not in inside:
-            unguarded.add(name)
         for kw in call.keywords:
             value = kw.value
             if kw.arg and not (isinstance(value, ast.Name) and value.id == kw.arg) \
@@ -107,15 +107,16 @@ def scan(tree: ast.Module, calls: Iterable[ast.Call], given_names: Iterable[str]
         if name and call.args:
             starred = any(isinstance(a, ast.Starred) for a in call.args)
             wide.add(f"{name}:{99 if starred else len(call.args)}")
-    return OptionalArgs(frozenset(guarded), frozenset(unguarded), frozenset(given), frozenset(wide))
+    return OptionalArgs(frozenset(guarded), unguarded, frozenset(given), frozenset(wide))
 
 
 def _guarded_in(function: ast.FunctionDef | ast.AsyncFunctionDef, owner: str, guarded: set[str],
                 inside: set[int]) -> None:
-    optional = _optional(function)
+    nodes = list(ast.walk(function))
+    optional = _optional(function, nodes)
     if not optional:
         return
-    for node in ast.walk(function):
+    for node in nodes:
         if not isinstance(node, ast.If):
             continue
         q = _tested(node.test)
