@@ -25,7 +25,7 @@ hand judgements kept in `benchmarks/lint_judged/judgements.json`.
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --eighteenth  # the eighteenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --nineteenth  # the nineteenth held-out set
     REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --twentieth  # the twentieth held-out set
-    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --twentysixth  # ... up to the twenty-sixth
+    REPOLENS_REALREPOS=CACHE python benchmarks/lint_judged/judge.py --twentyseventh  # ... up to the twenty-seventh
 
 Each finding is keyed by what survives line shifts and rule-message edits: repository, rule, path, the
 source line's text with whitespace collapsed, and which occurrence of that (rule, path, text) it is.
@@ -140,6 +140,9 @@ TWENTYFIFTH = HERE / "judgements_twentyfifth.json"
 # Linted at repolens 20cbb81 (the twenty-second session, after its dead-code and RL501 changes) on eleven
 # repositories nobody had linted; judged at first sight by two second judges (counts only reported).
 TWENTYSIXTH = HERE / "judgements_twentysixth.json"
+# Linted at repolens 919862d (the start of the twenty-third session, before its changes) on twelve repositories
+# nobody had linted; judged at first sight by two second judges (counts only reported).
+TWENTYSEVENTH = HERE / "judgements_twentyseventh.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -172,6 +175,7 @@ HELD_OUT_SETS = {
     "twentyfifth": (TWENTYFIFTH, "the twenty-fifth set, judged at first sight at f353454; read and tuned on since "
                                  "the twenty-second session, so no longer held out"),
     "twentysixth": (TWENTYSIXTH, "the twenty-sixth held-out set, judged at first sight at 20cbb81"),
+    "twentyseventh": (TWENTYSEVENTH, "the twenty-seventh held-out set, judged at first sight at 919862d"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
