@@ -72,7 +72,11 @@ def _loader_image(rule, call: cst.Call) -> tuple[int, int] | None:  # type: igno
 
 def loader_batch_size(rule, call: cst.Call) -> int | None:  # type: ignore[no-untyped-def]
     """A DataLoader's batch size: a literal, or a name (`opt.batch_size`, `batch_size`) whose default
-    the file states (an argparse option, a config key of that name). DataLoader's default is 1."""
+    the file states (an argparse option, a config key of that name). DataLoader's default is 1.
+    A plain name no stated size is called by (a helper's parameter: glow-pytorch's
+    `sample_data(path, batch_size, image_size)`, called with `args.batch`, whose option
+    `--batch` defaults to 16) is taken for the largest batch size stated for the file, as for a
+    loader the file does not build (`stated_batch_scale`)."""
     arg = dataloader_arg(call, "batch_size")
     if arg is None:
         return 1 if dataloader_arg(call, "batch_sampler") is None else None
@@ -82,7 +86,10 @@ def loader_batch_size(rule, call: cst.Call) -> int | None:  # type: ignore[no-un
     name = last_segment(value)
     if not name:
         return None
-    values = {s.value for _, s in rule.facts.model.stated_sizes("batch", rule.context.path) if s.name == name}
+    stated = rule.facts.model.stated_sizes("batch", rule.context.path)
+    values = {s.value for _, s in stated if s.name == name}
+    if not values and isinstance(value, cst.Name) and stated:
+        return max(s.value for _, s in stated)
     return values.pop() if len(values) == 1 else None
 
 

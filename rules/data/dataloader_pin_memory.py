@@ -121,6 +121,19 @@ class DataLoaderPinMemory(BindingTracker, Rule):
                 "train_loader = torch.utils.data.DataLoader(datasets.MNIST('data', train=True), batch_size=64, shuffle=True)\n"),
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "loader = DataLoader(ds, batch_size=32, pin_memory=True)\n"),
+        # A helper's parameter: the file states one batch size (--batch 16) and 64 px images,
+        # 0.75 MiB per batch (glow-pytorch's sample_data).
+        Example("import argparse\nimport torch\nfrom torchvision import datasets, transforms\n"
+                "from torch.utils.data import DataLoader\nparser = argparse.ArgumentParser()\n"
+                "parser.add_argument('--batch', default=16, type=int)\n"
+                "parser.add_argument('--img_size', default=64, type=int)\n"
+                "def sample_data(path, batch_size, image_size):\n"
+                "    dataset = datasets.ImageFolder(path, transform=transforms.Resize(image_size))\n"
+                "    loader = DataLoader(dataset, shuffle=True, batch_size=batch_size, num_workers=4)\n"
+                "    loader = iter(loader)\n    while True:\n        yield next(loader)\n"
+                "def train(args, model, optimizer):\n"
+                "    for image, _ in sample_data(args.path, args.batch, args.img_size):\n"
+                "        model(image.cuda()).mean().backward()\n        optimizer.step()\n"),
         # No worker processes: the main thread would pin each batch itself (RL102 asks for workers).
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "train_loader = DataLoader(train_set, batch_size=256, shuffle=True)\n"),
