@@ -70,37 +70,44 @@ def _loader_image(rule, call: cst.Call) -> tuple[int, int] | None:  # type: igno
     return _stated_image(rule)
 
 
-def loader_batch_size(rule, call: cst.Call) -> int | None:  # type: ignore[no-untyped-def]
-    """A DataLoader's batch size: a literal, or a name (`opt.batch_size`, `batch_size`) whose default
-    the file states (an argparse option, a config key of that name). DataLoader's default is 1.
-    A plain name no stated size is called by (a helper's parameter: glow-pytorch's
-    `sample_data(path, batch_size, image_size)`, called with `args.batch`, whose option
-    `--batch` defaults to 16) is taken for the largest batch size stated for the file, as for a
-    loader the file does not build (`stated_batch_scale`)."""
+def loader_batch_size(rule, call: cst.Call) -> tuple[int | None, bool]:  # type: ignore[no-untyped-def]
+    """A DataLoader's batch size, and whether it is read exactly: a literal, or a name
+    (`opt.batch_size`, `batch_size`) whose default the file states once (an argparse option, a
+    config key of that name). DataLoader's default is 1. Not exactly, an upper bound or a guess:
+    the largest of the values configs state for that name, and for a plain name no stated size is
+    called by (a helper's parameter: glow-pytorch's `sample_data(path, batch_size, image_size)`,
+    called with `args.batch`, whose option `--batch` defaults to 16) the batch size the file
+    states, when it states one value."""
     arg = dataloader_arg(call, "batch_size")
     if arg is None:
-        return 1 if dataloader_arg(call, "batch_sampler") is None else None
+        return (1 if dataloader_arg(call, "batch_sampler") is None else None), True
     value = arg.value
     if isinstance(value, cst.Integer):
-        return int(value.value)
+        return int(value.value), True
     name = last_segment(value)
     if not name:
-        return None
+        return None, True
     stated = rule.facts.model.stated_sizes("batch", rule.context.path)
     values = {s.value for _, s in stated if s.name == name}
-    if not values and isinstance(value, cst.Name) and stated:
-        return max(s.value for _, s in stated)
-    return values.pop() if len(values) == 1 else None
+    if len(values) == 1:
+        return values.pop(), True
+    if not values and isinstance(value, cst.Name):
+        values = {s.value for _, s in stated}
+        return (values.pop() if len(values) == 1 else None), False
+    return (max(values) if values else None), False
 
 
 def loader_batch_scale(rule, call: cst.Call) -> int:  # type: ignore[no-untyped-def]
     """How large the loader's batches are by the sizes stated for it (TINY, SMALL, LARGE). With no
     image size stated: SMALL for a loader that feeds a reinforcement-learning agent (environment
-    states), else LARGE (unknown)."""
+    states), else LARGE (unknown). A batch size not read exactly only ever makes the answer
+    smaller than with no batch size known: a larger stated one may be another loader's."""
     image = _loader_image(rule, call)
     if image is None:
         return _unsized_scale(rule)
-    return _batch_scale(*image, loader_batch_size(rule, call))
+    batch, exact = loader_batch_size(rule, call)
+    scale = _batch_scale(*image, batch)
+    return scale if exact else min(scale, _batch_scale(*image, None))
 
 
 def _unsized_scale(rule) -> int:  # type: ignore[no-untyped-def]
