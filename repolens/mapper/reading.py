@@ -161,10 +161,42 @@ def named_builder(project: MapContext, entry: str) -> tuple[str, str, int, str] 
     return None
 
 
+def commanded_module(project: MapContext, entry: str, commands: list[str]) -> tuple[str, str, int, str] | None:
+    """(rel, class, line, why) of the model the entrypoint imports by a name given on its command
+    line, when the README's command names it: `x = import_module('models.' + args.model)` in
+    run.py and `python run.py --model bert` in the README read models/bert.py, not the largest of
+    its siblings (Chinese-Text-Classification's bert_DPCNN). The first command that names a
+    module wins; the module's largest nn.Module is the core."""
+    info = project.model.infos.get(entry)
+    if info is None or not info.dynamic_imports:
+        return None
+    for command in commands:
+        for word in command.split()[1:]:
+            if not re.fullmatch(r"[A-Za-z_]\w*", word):
+                continue
+            for dyn in info.dynamic_imports:
+                rel = project.model.module_rel(dyn.prefix + word + dyn.suffix, entry)
+                if rel is None or rel == entry:
+                    continue
+                mods = [c for c in project.model.classes(rel).values()
+                        if project.model.class_kind(rel, c.name) == "module" and not _NOT_CORE.search(c.name)]
+                if mods:
+                    biggest = max(mods, key=lambda c: (hierarchy_lines(project, rel, c.name), -c.line))
+                    return rel, biggest.name, biggest.line, f"`{command}` imports {rel} by name ({entry}:{dyn.line})"
+    return None
+
+
 def core_file(project: MapContext, roles: dict[str, FileRole], reached: list[Reached],
-              entry: str | None = None) -> tuple[str, str | None, int | None] | tuple[str, str, int, str] | None:
-    """(rel, class, line) of the model the entrypoint builds, else of the model a registry builds
-    from a name the entrypoint writes (with a 4th item: why), else of the largest nn.Module file."""
+              entry: str | None = None, commands: list[str] | None = None,
+              ) -> tuple[str, str | None, int | None] | tuple[str, str, int, str] | None:
+    """(rel, class, line) of the model the README's command for the entrypoint names (a module it
+    imports by that name, with a 4th item: why), else of the model the entrypoint builds, else of
+    the model a registry builds from a name the entrypoint writes (with a why), else of the largest
+    nn.Module file."""
+    # The README's own command first: a call graph through `import_module` reaches every sibling.
+    commanded = commanded_module(project, entry, commands) if entry and commands else None
+    if commanded is not None:
+        return commanded
     found = reached_core(project, reached)
     if found is not None:
         return found
@@ -197,7 +229,9 @@ def reading_order(project: MapContext, roles: dict[str, FileRole], entrypoints: 
     reached: list[Reached] = []
     if main is not None:
         edges, reached = call_graph(project, main.path)
-    core = core_file(project, roles, reached, main.path if main else None)
+    commands = [e.command for e in entrypoints if main is not None and e.path == main.path
+                and e.kind == "readme-command" and e.command]
+    core = core_file(project, roles, reached, main.path if main else None, commands)
     if main is not None:
         role = roles[main.path].role if main.path in roles else "script"
         what = {"train": "the training entrypoint", "eval": "the evaluation entrypoint"}.get(role, "the entrypoint")
@@ -249,6 +283,8 @@ def reading_order(project: MapContext, roles: dict[str, FileRole], entrypoints: 
             why = (f"defines {core[1]}, the core model: {pick.via} builds it through {d.name} "
                    f"at {pick.via.split(':')[0]}:{pick.line}" if core[1] != d.name
                    else f"defines {d.name}, the core model that {pick.via} builds at {pick.via.split(':')[0]}:{pick.line}")
+            if len(core) > 3:
+                why += f"; {core[3]}"  # which of the modules it may build, by the README's command
         steps.append(ReadingStep(rel, why, line, symbol, core=is_core))
         if len(steps) >= MAX_STEPS:
             break

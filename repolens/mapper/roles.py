@@ -65,8 +65,8 @@ for _role, _names in {
              "checkpoint checkpoints dist distributed visualize visualization vis viz plot plotting plots "
              "tmux slurm sbatch submitit launcher "
              "registry timer files file env ops tools callbacks summary profiler",
-    "config": "config configs cfg settings defaults hparams hyperparameters options opts args arguments "
-              "constants configurator configuration",
+    "config": "config configs cfg settings defaults hparams hyperparameters hyperparams params options opts "
+              "args arguments argument constants configurator configuration",
     "script": "setup export exporter convert download onnx deploy launch run install release "
               "conf upload compile app cli",
 }.items():
@@ -216,6 +216,10 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
             sc.add("data", 1.5, f"class {c.name}({base}): an environment wrapper")
         elif "__getitem__" in c.methods and "__len__" in c.methods:
             sc.add("data", 1.5, f"class {c.name} defines __getitem__ and __len__")
+        elif "__next__" in c.methods and "__len__" in c.methods:
+            # a hand-written batch iterator (Chinese-Text-Classification's DatasetIterater, DrQA's
+            # BatchGen): it does a DataLoader's job
+            sc.add("data", 1.5, f"class {c.name} iterates batches (__next__ and __len__)")
         elif "__call__" in c.methods and re.search(r"transform|augment|random|resize|crop|flip|normalize|collate",
                                                    c.name, re.I):
             sc.add("data", 1.2, f"class {c.name} is a callable transform")
@@ -252,7 +256,7 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
         # `Model.val()`): what it launches says little about what it is.
         sc.add("train", 0.5, "launches training and evaluation (a facade)")
     elif "train_launch" in f:
-        sc.add("train", 2.0, "launches training (trainer.fit() / runner.train())")
+        sc.add("train", 2.0, "launches training (trainer.fit(), runner.train(), trainer.train_epoch())")
     if "eval_launch" in f and "train_launch" not in f:
         sc.add("eval", 2.0, "launches evaluation (trainer.test() / runner.test())")
     if bench and s.top_other + (1 if "main_guard" in f else 0) > 0:
@@ -294,6 +298,12 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
             # module: weigh it by how much code it covers.
             weight -= (0.8 if "backward" in f else 1.2) * (1.0 - 2 * no_grad_share)
             ev[0] = f"runs under torch.no_grad() in {_scope_names(s, 'no_grad')} ({no_grad_share:.0%} of the file)"
+        if ev == ["runs under torch.no_grad()"] and runnable and "backward" not in f and "load" not in f \
+                and "predict_call" not in f and not kinds["module"] and not _repo_modules_built(s, project):
+            # A script that loads no weights and builds no model of the project computes something
+            # under no_grad (diffwave's preprocess.py turning audio into spectrograms): no evaluation.
+            weight *= 0.5
+            ev[0] = "runs under torch.no_grad() (no model loaded or built)"
         sc.add("eval", weight, " and ".join(ev))
         if "no_grad" not in f and not kinds["module"] and "backward" not in f:
             built = _repo_modules_built(s, project)
@@ -360,6 +370,11 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
         sc.add("config", 3.0, f"{s.top_assigns} plain assignments and little else")
     elif s.parsed and s.top_assigns and s.top_assigns == stmts and not s.classes:
         sc.add("config", 1.5 + 0.3 * s.top_assigns, f"only plain assignments ({s.top_assigns})")
+    if s.settings_table >= 8 and not kinds["module"] and not runnable:
+        sc.add("config", 2.0, f"a table of {s.settings_table} literal settings (hyperparameters)")
+    if s.options_declared >= 8 and not runnable and "backward" not in f:
+        # the options module a training script imports (AtlasNet's argument_parser.py)
+        sc.add("config", 2.0, f"declares {s.options_declared} command-line options")
     if runnable:
         what = "a __main__ guard" if "main_guard" in f else "module-level script code"
         cli = " with argparse" if ("argparse" in f or "cli" in f) else ""
@@ -495,7 +510,8 @@ _DISPLAY_USES = ("matplotlib", "PIL.ImageDraw", "PIL.ImageFont", "seaborn", "vis
 def _data_definitions(s: FileSummary, project: MapContext) -> tuple[list[str], int, int]:
     """(names, lines, all lines) of the file's top-level definitions that prepare data: they read
     images or annotations or transform them (through the data libraries), are named for data
-    (`create_data_lists`), are a Dataset or transform class, or serve only such definitions."""
+    (`create_data_lists`), are a Dataset, transform or batch-iterator class, or serve only such
+    definitions."""
     own = s.info.module if s.info is not None else ""
     defs: dict[str, tuple[int, set[str]]] = {}  # top-level name -> (lines, what it uses)
     for fn in s.functions:
@@ -507,8 +523,12 @@ def _data_definitions(s: FileSummary, project: MapContext) -> tuple[list[str], i
             lines = fn.end_line - fn.line + 1
         defs[top] = (lines, uses | {q for q, _ in fn.uses})
     data: set[str] = set()
+    iterators = {c.name for c in s.classes if "__next__" in c.methods and "__len__" in c.methods}  # batch iterators
     for name, (_, uses) in defs.items():
         kind = project.model.class_kind(s.rel, name) if name in {c.name for c in s.classes} else ""
+        if name in iterators:
+            data.add(name)
+            continue
         if _DISPLAY_TOKENS.intersection(_tokens(name)[1:]) or any(
                 q.startswith(_DISPLAY_USES) for q in uses):
             continue  # drawing boxes on an image, saving a grid: visualisation (utils), not data

@@ -27,6 +27,7 @@ _COMMAND_STRING = re.compile(r"(?:^|[\s;&|(])python[\d.]*\s+(?:-u\s+)?([\w./-]+\
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,80}")
 _NAME_LITERALS = 200
 _TRAIN_FUNCTION = re.compile(r"^_?train(?:_\w+)?$")
+_EVAL_FUNCTION = re.compile(r"^_?(?:test|val|valid|validate|eval|evaluate)_(?:epoch|one_epoch|step)$")
 _RUNNER_RECEIVER = re.compile(r"trainer|runner|engine|learner|^fabric$|^agent$|^algo$", re.I)
 _TEXT_FEATURES = {
     "backward": re.compile(r"\.backward\("),
@@ -76,6 +77,11 @@ class FileSummary:
     top_defs: int = 0
     top_other: int = 0
     top_computed: int = 0  # module-level assignments of computed values
+    # the most literal settings one module-level assignment holds (`params = AttrDict(batch_size=16,
+    # ...)`, `cfg = {"lr": 3e-4, ...}`), and how many command-line options the file declares
+    # (`parser.add_argument(...)`): a hyperparameter table or an options module is configuration
+    settings_table: int = 0
+    options_declared: int = 0
     test_functions: int = 0
     docstring: str = ""
     main_guard_line: int | None = None
@@ -126,6 +132,7 @@ class _Collector(ast.NodeVisitor):
         self.scoped: dict[str, list[str]] = {}  # feature -> functions that hold it
         self.command_scripts: list[str] = []
         self.name_literals: list[tuple[str, int]] = []
+        self.options_declared = 0  # `parser.add_argument(...)` calls
         self._literal_names: set[str] = set()
         self._scope: list[str] = []
         self._uses: list[dict[str, int]] = [{}]  # module-level first
@@ -278,9 +285,12 @@ class _Collector(ast.NodeVisitor):
                 self.features.add("launcher")
             if recv and _RUNNER_RECEIVER.search(recv):
                 # Framework-driven programs: Lightning's trainer.fit(), mmengine's runner.train().
-                if last in ("fit", "train") or last == "update" and recv.lower() in ("agent", "algo"):
+                # also a runner's own epoch or step (`trainer.train_epoch()`, AtlasNet's and BYOL's
+                # scripts drive their Trainer class one epoch at a time)
+                if last in ("fit", "train") or _TRAIN_FUNCTION.match(last) \
+                        or last == "update" and recv.lower() in ("agent", "algo"):
                     self.features.add("train_launch")
-                elif last in ("test", "validate", "val", "evaluate", "predict"):
+                elif last in ("test", "validate", "val", "evaluate", "predict") or _EVAL_FUNCTION.match(last):
                     self.features.add("eval_launch")
             if q.startswith("torch.optim.") and "lr_scheduler" not in q:
                 self.features.add("optimizer")
@@ -290,6 +300,8 @@ class _Collector(ast.NodeVisitor):
                 self.features.add("dataloader")
             elif q.endswith("ArgumentParser") or q in ("fire.Fire", "hydra.main", "typer.Typer", "click.command"):
                 self.features.add("cli")
+            elif last == "add_argument":
+                self.options_declared += 1
             elif q in ("torch.save",) or last in ("save_checkpoint",):
                 self.features.add("save")
             elif q in ("torch.load", "torch.hub.load_state_dict_from_url") or last == "load_state_dict":
@@ -341,6 +353,22 @@ def _names_a_support_file(text: str) -> bool:
 _CONTAINER_CALLS = frozenset({"dict", "list", "tuple", "set", "frozenset", "float", "int", "str", "bool", "Path"})
 
 
+def _literal_settings(value: ast.expr) -> int:
+    """How many literal settings a value holds: the keys of a dict literal, or the keyword arguments
+    of a call (`AttrDict(batch_size=16, lr=2e-4)`, `dict(...)`, `EasyDict({...})`), whose values are
+    constants or containers of constants (`[0.0001, 0.001]`)."""
+    def constant(v: ast.expr) -> bool:
+        return all(isinstance(n, (ast.Constant, ast.List, ast.Tuple, ast.UnaryOp, ast.USub, ast.Load, ast.BinOp,
+                                  ast.Mult, ast.Add, ast.Sub, ast.Div, ast.Pow))
+                   for n in ast.walk(v))
+    if isinstance(value, ast.Dict):
+        return sum(1 for k, v in zip(value.keys, value.values) if k is not None and constant(v))
+    if isinstance(value, ast.Call):
+        own = sum(1 for kw in value.keywords if kw.arg and constant(kw.value))
+        return max([own] + [_literal_settings(a) for a in value.args if isinstance(a, ast.Dict)])
+    return 0
+
+
 def _is_plain_value(node: ast.AST | None) -> bool:
     """Literals, names, attribute chains, containers and `dict(a=1)`: a configuration value.
 
@@ -374,9 +402,11 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
     table = AliasTable()  # the record's aliases are absolute already: no package to resolve against
     for name, qualified in info.aliases:
         table.add_local(name, qualified)
-    top_assigns = top_defs = top_other = top_computed = 0
+    top_assigns = top_defs = top_other = top_computed = settings_table = 0
     main_line = training_loop = None
     for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            settings_table = max(settings_table, _literal_settings(stmt.value))
         if training_loop is None and isinstance(stmt, (ast.For, ast.While)) and _calls_backward(stmt):
             training_loop = stmt.lineno  # a tutorial's `for epoch in ...:` at module level
         if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)):
@@ -428,6 +458,7 @@ def summarize_source(rel: str, code: str, kind: str = "python", problem: str | N
         rel=rel, kind=kind, lines=lines, parsed=True, problem=problem, info=info,
         functions=tuple(functions), features=frozenset(features),
         calls=tuple(sorted(coll.calls)), path_literals=tuple(coll.path_literals),
+        settings_table=settings_table, options_declared=coll.options_declared,
         relative_paths=tuple(coll.relative_paths), top_assigns=top_assigns, top_defs=top_defs, top_other=top_other,
         top_computed=top_computed,
         test_functions=test_functions, docstring=doc.strip().splitlines()[0][:200] if doc.strip() else "",

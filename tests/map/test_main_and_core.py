@@ -232,3 +232,63 @@ def test_core_model_through_a_registry_name_written_as_a_string(make_project):
     core = [s for s in m.reading_order if s.core]
     assert [(s.path, s.symbol) for s in core] == [("models.py", "DistilledVisionTransformer")]
     assert "main.py:12 names deit_base_patch16_224" in core[0].why
+
+
+def test_core_model_imported_by_the_name_the_readme_command_gives(make_project):
+    # Chinese-Text-Classification's run.py imports `models.<--model>`; the README runs `--model bert`:
+    # models/bert.py is the core, not the largest of its siblings (bert_DPCNN).
+    dpcnn_layers = "".join(f"        self.conv{i} = nn.Conv2d(250, 250, (3, 1))\n" for i in range(12))
+    root = make_project({
+        "README.md": """
+            # Text classification
+
+            ```
+            python run.py --model bert
+            python run.py --model bert_DPCNN
+            ```
+        """,
+        "run.py": """
+            import argparse
+            from importlib import import_module
+
+            import torch
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument('--model', type=str, required=True)
+            args = parser.parse_args()
+
+            if __name__ == '__main__':
+                x = import_module('models.' + args.model)
+                model = x.Model(x.Config())
+                opt = torch.optim.Adam(model.parameters())
+                for batch, labels in []:
+                    opt.zero_grad()
+                    torch.nn.functional.cross_entropy(model(batch), labels).backward()
+                    opt.step()
+        """,
+        "models/__init__.py": "",
+        "models/bert.py": """
+            import torch.nn as nn
+
+
+            class Config:
+                hidden_size = 768
+
+
+            class Model(nn.Module):
+                def __init__(self, config):
+                    super().__init__()
+                    self.fc = nn.Linear(config.hidden_size, 10)
+
+                def forward(self, x):
+                    return self.fc(x)
+        """,
+        "models/bert_DPCNN.py": "import torch.nn as nn\n\n\nclass Config:\n    hidden_size = 768\n\n\n"
+                                "class Model(nn.Module):\n    def __init__(self, config):\n        super().__init__()\n"
+                                + dpcnn_layers + "        self.fc = nn.Linear(250, 10)\n\n"
+                                "    def forward(self, x):\n        return self.fc(self.conv0(x))\n",
+    })
+    m = build_map(str(root))
+    core = [s for s in m.reading_order if s.core]
+    assert [(s.path, s.symbol) for s in core] == [("models/bert.py", "Model")]
+    assert "`python run.py --model bert` imports models/bert.py by name" in core[0].why

@@ -541,3 +541,123 @@ def test_helpers_that_only_training_code_imports_are_train(make_project):
     })
     assert files["resample.py"].role == "train"
     assert any("used only by training code" in s for s in files["resample.py"].signals)
+
+
+# Patterns from the blind-labelled repositories of the twenty-third session (AtlasNet, BYOL-PyTorch,
+# diffwave, Chinese-Text-Classification), each mislabelled before.
+
+def test_a_script_that_drives_a_trainer_one_epoch_at_a_time_is_train(make_project):
+    files = _files(make_project, {
+        "train.py": textwrap.dedent("""
+            import torch
+            import trainer as trainer_module
+            from options import parser
+
+            opt = parser()
+            trainer = trainer_module.Trainer(opt)
+            trainer.build_dataset()
+            trainer.build_network()
+            trainer.build_optimizer()
+            for epoch in range(opt.nepoch):
+                trainer.train_epoch()
+                with torch.no_grad():
+                    trainer.test_epoch()
+                trainer.save_network()
+        """),
+        "trainer.py": "class Trainer:\n    def __init__(self, opt):\n        self.opt = opt\n",
+        "options.py": "import argparse\n\ndef parser():\n    return argparse.ArgumentParser().parse_args()\n",
+    })
+    assert files["train.py"].role == "train"
+    assert any("train_epoch" in s for s in files["train.py"].signals)
+
+
+def test_a_module_of_settings_or_of_options_is_config(make_project):
+    options = "\n".join(f"    p.add_argument('--opt{i}', type=int, default={i})" for i in range(10))
+    files = _files(make_project, {
+        "params.py": textwrap.dedent("""
+            class AttrDict(dict):
+                def __init__(self, *args, **kwargs):
+                    super().__init__(*args, **kwargs)
+                    self.__dict__ = self
+
+            params = AttrDict(
+                batch_size=16, learning_rate=2e-4, max_grad_norm=None, sample_rate=22050, n_mels=80,
+                n_fft=1024, hop_samples=256, residual_layers=30, residual_channels=64,
+                inference_noise_schedule=[0.0001, 0.001, 0.01, 0.05, 0.2, 0.5],
+            )
+        """),
+        "argument_parser.py": "import argparse\n\ndef parser():\n    p = argparse.ArgumentParser()\n"
+                              + options + "\n    return p.parse_args()\n",
+        "model.py": "from params import params\nfrom argument_parser import parser\n",
+    })
+    assert files["params.py"].role == "config"
+    assert files["argument_parser.py"].role == "config"
+    assert any("10 command-line options" in s for s in files["argument_parser.py"].signals)
+
+
+def test_a_preprocessing_script_under_no_grad_without_a_model_is_data(make_project):
+    files = _files(make_project, {
+        "preprocess.py": textwrap.dedent("""
+            import argparse
+            import torch
+            import torchaudio
+            import torchaudio.transforms as TT
+
+            def transform(filename):
+                audio, sr = torchaudio.load(filename)
+                mel = TT.MelSpectrogram(sample_rate=sr, n_fft=1024, n_mels=80)
+                with torch.no_grad():
+                    spectrogram = mel(audio)
+                    torch.save(spectrogram, f"{filename}.spec.pt")
+
+            if __name__ == "__main__":
+                parser = argparse.ArgumentParser()
+                parser.add_argument("dir")
+                transform(parser.parse_args().dir)
+        """),
+    })
+    assert files["preprocess.py"].role == "data"
+
+
+def test_a_utils_py_that_holds_a_batch_iterator_is_data(make_project):
+    files = _files(make_project, {
+        "utils.py": textwrap.dedent("""
+            import torch
+
+            def build_dataset(path, vocab, pad_size=32):
+                contents = []
+                with open(path) as f:
+                    for line in f:
+                        text, label = line.strip().split("\\t")
+                        ids = [vocab.get(w, 0) for w in text][:pad_size]
+                        contents.append((ids + [0] * (pad_size - len(ids)), int(label)))
+                return contents
+
+            class DatasetIterater(object):
+                def __init__(self, batches, batch_size, device):
+                    self.batches, self.batch_size, self.device = batches, batch_size, device
+                    self.n_batches = len(batches) // batch_size
+                    self.index = 0
+
+                def __next__(self):
+                    if self.index >= self.n_batches:
+                        self.index = 0
+                        raise StopIteration
+                    batch = self.batches[self.index * self.batch_size:(self.index + 1) * self.batch_size]
+                    self.index += 1
+                    x = torch.LongTensor([b[0] for b in batch]).to(self.device)
+                    y = torch.LongTensor([b[1] for b in batch]).to(self.device)
+                    return x, y
+
+                def __iter__(self):
+                    return self
+
+                def __len__(self):
+                    return self.n_batches
+
+            def get_time_dif(start_time):
+                import time
+                return time.time() - start_time
+        """),
+    })
+    assert files["utils.py"].role == "data"
