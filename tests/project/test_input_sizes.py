@@ -144,3 +144,11 @@ def test_an_option_named_batch_is_the_batch_size_but_a_variable_named_batch_is_n
             'parser.add_argument("--batch", default=16, type=int, help="batch size")\n'
             'parser.add_argument("--img_size", default=64, type=int, help="image size")\nbatch = 3\n')
     assert _sizes(glow) == [("batch", 16, "batch"), ("image", 64, "img_size")]
+
+
+def test_module_level_image_side_constants_are_stated_within_a_plausible_range():
+    # znxlwm's CelebA DCGAN states its side as `img_size = 64` at the top of the script.
+    assert ("image", 64, "img_size") in _sizes("img_size = 64\nbatch_size = 128\n")
+    assert ("batch", 128, "batch_size") in _sizes("img_size = 64\nbatch_size = 128\n")
+    # a flag or a count that happens to match the name is not a side
+    assert _sizes("image_size = 1\nimg_res = 100000\n") == []
