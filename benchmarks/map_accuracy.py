@@ -13,7 +13,8 @@ at another commit than the labelled one is skipped too.
 
 Scores per project: role agreement over the labelled files; entrypoint recall; "main first": the
 labelled main entrypoint is the first step of the map's reading order that is not a document (README,
-paper); "core": the step the map marks as core is the labelled file, and, when the label names a class
+paper; for a collection of sub-projects, whose root order holds only documents, the first
+sub-project's order, as the map shows it); "core": the step the map marks as core is the labelled file, and, when the label names a class
 (`file.py:Class`) and the map names a symbol, that class; "order": the share of the expert's reading
 order (6-10 files) that appears in the map's first 10 code steps. Held-out projects (never tuned on)
 are summarised apart from the others.
@@ -29,6 +30,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -100,7 +102,14 @@ def score(labels: dict, *, jobs: int | None = None) -> dict:
         "disagreements": wrong,
         "missed_entrypoints": missed,
     }
-    code_steps = [s.path for s in repo_map.reading_order if not is_document(s.path)]
+    steps = list(repo_map.reading_order)
+    if not any(not is_document(s.path) for s in steps) and repo_map.subprojects:
+        # A collection (PVT's classification/, detection/, segmentation/): the map reads its first
+        # sub-project first, with that sub-project's own reading order; score that one.
+        first = repo_map.subprojects[0]
+        steps = [replace(s, path=f"{first.path}/{s.path}") for s in first.map.reading_order]
+        result["collection"] = first.path
+    code_steps = [s.path for s in steps if not is_document(s.path)]
     result["heldout"] = bool(labels.get("heldout"))
     main = labels.get("main_entrypoint")
     if main:
@@ -109,7 +118,7 @@ def score(labels: dict, *, jobs: int | None = None) -> dict:
     core = labels.get("core")
     if core:
         core_path, _, core_class = core.partition(":")
-        marked = [s for s in repo_map.reading_order if s.core]
+        marked = [s for s in steps if s.core]
         result["core_got"] = f"{marked[0].path}:{marked[0].symbol or ''}" if marked else None
         result["core_ok"] = any(s.path == core_path and (not core_class or not s.symbol or s.symbol == core_class)
                                 for s in marked)

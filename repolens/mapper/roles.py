@@ -57,7 +57,7 @@ for _role, _names in {
             "augmentation augmentations preprocess preprocessing prepare collate sampler samplers tokenizer "
             "tokenization reader mixup cutmix imagenet cifar mnist coco voc build_dataset bpe",
     "train": "train trainer training finetune pretrain fit optim optimizer optimizers scheduler schedulers "
-             "lr_scheduler engine solver tuner tune tuning loop early_stopping",
+             "lr_scheduler engine solver tuner tune tuning loop early_stopping runner",
     "eval": "eval evaluate evaluation evaluator val validate validation validator infer inference predict "
             "predictor prediction demo sample sampling generate generation benchmark bench test tester "
             "track tracker tracking serve server serving pipeline translate translator",
@@ -172,7 +172,7 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
     if stem == "__main__":
         sc.add("script", 1.0, "package __main__")
     bench = [t for t in _tokens(stem) if t in ("bench", "benchmark", "benchmarks", "profile", "profiling",
-                                              "throughput", "speed")]
+                                              "throughput", "speed", "flops")]
 
     # Classes, resolved through aliases and through subclasses elsewhere in the repo.
     in_transforms = any(t in ("transforms", "transform", "augment", "augmentation", "augmentations")
@@ -676,6 +676,10 @@ def assign_roles(project: MapContext) -> dict[str, FileRole]:
             # one with imports of its own needs a clear majority.
             if n < 0.6 * sum(sib.values()) and not (empty and (not rest or n > rest[0][1])):
                 role = None
+        if role is None and not init and not exported and rel.rsplit("/", 1)[-1] == "hubconf.py":
+            # torch.hub's entry file exists to hand out the project's models, even where its star
+            # import names a module that is gone (PVT's classification/hubconf.py, copied from DeiT)
+            role, why = "model", "hubconf.py: torch.hub's entry to the project's models"
         if role is None and exported:
             # A package exporting a mix (a task's trainer, validator and predictor): its folder says.
             for folder_name in reversed([p.lower() for p in rel.split("/")[:-1]]):

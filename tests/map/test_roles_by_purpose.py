@@ -661,3 +661,39 @@ def test_a_utils_py_that_holds_a_batch_iterator_is_data(make_project):
         """),
     })
     assert files["utils.py"].role == "data"
+
+
+def test_hubconf_runner_and_flops_scripts_of_a_detection_and_classification_repository(make_project):
+    # PVT: a hubconf.py copied from DeiT whose star import names a module that is gone, mmcv's
+    # epoch-based runner copied into the project, and a FLOPs-counting script.
+    files = _files(make_project, {
+        "classification/hubconf.py": "from models import *\n\ndependencies = ['torch', 'torchvision', 'timm']\n",
+        "classification/pvt.py": "import torch.nn as nn\n\n\nclass PVT(nn.Module):\n"
+                                 "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 8)\n",
+        "detection/mmcv_custom/runner/epoch_based_runner.py": textwrap.dedent("""
+            import mmcv
+            from mmcv.runner import EpochBasedRunner
+
+            class EpochBasedRunnerAmp(EpochBasedRunner):
+                def save_checkpoint(self, out_dir, filename_tmpl='epoch_{}.pth'):
+                    mmcv.mkdir_or_exist(out_dir)
+
+                def resume(self, checkpoint, resume_optimizer=True):
+                    self.load_checkpoint(checkpoint)
+        """),
+        "classification/get_flops.py": textwrap.dedent("""
+            import argparse
+            import torch
+            from fvcore.nn import FlopCountAnalysis
+            import pvt
+
+            if __name__ == '__main__':
+                parser = argparse.ArgumentParser()
+                parser.add_argument('model')
+                model = getattr(pvt, parser.parse_args().model)()
+                print(FlopCountAnalysis(model, torch.randn(1, 3, 224, 224)).total())
+        """),
+    })
+    assert files["classification/hubconf.py"].role == "model"
+    assert files["detection/mmcv_custom/runner/epoch_based_runner.py"].role == "train"
+    assert files["classification/get_flops.py"].role == "eval"
