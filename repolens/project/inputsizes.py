@@ -46,7 +46,7 @@ DATASET_SIDES: Mapping[str, int] = {
 GREY_DATASETS = frozenset({"MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST", "USPS"})
 # torchvision transforms that set the image side, by their first argument (`size`).
 SIZING_TRANSFORMS = frozenset({"Resize", "RandomResizedCrop", "CenterCrop", "RandomCrop", "RandomSizedCrop", "Scale"})
-_NEEDLES = tuple(sorted(SIZING_TRANSFORMS | set(DATASET_SIDES)))
+_NEEDLES = tuple(sorted(SIZING_TRANSFORMS | set(DATASET_SIDES) | {"resize"}))
 # Config files looked at for stated sizes: where projects keep them, and how many at most.
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_CONFIG_FILES = 200
@@ -128,7 +128,7 @@ def sizes_in_module(tree: ast.Module, aliases: AliasTable, text: str | None = No
     if text is None or _SETTING_ASSIGN.search(text):
         out.extend(_settings_sizes(tree))
     if (text is None or any(name in text for name in _NEEDLES)) \
-            and any(v.startswith("torchvision") for v in aliases.names.values()):  # most files: nothing to look at
+            and any(v.startswith(("torchvision", "PIL", "cv2")) for v in aliases.names.values()):  # most files: nothing to look at
         _torchvision_sizes(tree, constants, aliases, out)
     return tuple(out)
 
@@ -186,7 +186,26 @@ def _torchvision_size(node: ast.Call, names: Mapping[str, int], aliases: AliasTa
         value = _int_of(_literal(_bound(size, names)))
         if value:
             return StatedSize("image", value, node.lineno, f"{last}({value})")
+    if qualified == "cv2.resize" or (last == "resize" and _pil_resize(node, aliases)):
+        # `cv2.resize(img, (w, h))`, PIL's `image.resize((28, 28), resample=Image.LANCZOS)`: the side a
+        # dataset resizes its images to (LearningToCompare's Omniglot loader, 28 px)
+        size = (node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "dsize"), None)) \
+            if qualified == "cv2.resize" else (node.args[0] if node.args else None)
+        if isinstance(size, (ast.Tuple, ast.List)) and len(size.elts) == 2:
+            value = _int_of(_literal(_bound(size, names)))
+            if value and MIN_SIDE <= value <= MAX_SIDE:
+                return StatedSize("image", value, node.lineno, f"{last}({value})")
     return None
+
+
+def _pil_resize(node: ast.Call, aliases: AliasTable) -> bool:
+    """`x.resize((w, h), resample=...)` or `x.resize((w, h), Image.BILINEAR)` in a file that imports
+    PIL: an image's resize (a NumPy array's takes no resampling filter)."""
+    if not isinstance(node.func, ast.Attribute) or not any(v.startswith("PIL") for v in aliases.names.values()):
+        return False
+    if any(k.arg == "resample" for k in node.keywords):
+        return True
+    return len(node.args) > 1 and (aliases.resolve(ast_dotted_name(node.args[1])) or "").startswith("PIL.")
 
 
 def _with_defaults(fn: ast.FunctionDef | ast.AsyncFunctionDef, constants: Mapping[str, int]) -> dict[str, int]:

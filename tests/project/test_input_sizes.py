@@ -152,3 +152,14 @@ def test_module_level_image_side_constants_are_stated_within_a_plausible_range()
     assert ("batch", 128, "batch_size") in _sizes("img_size = 64\nbatch_size = 128\n")
     # a flag or a count that happens to match the name is not a side
     assert _sizes("image_size = 1\nimg_res = 100000\n") == []
+
+
+def test_pil_and_opencv_resizes_state_an_image_side():
+    # LearningToCompare's Omniglot loader resizes with PIL; a cv2 pipeline with cv2.resize
+    pil = ("from PIL import Image\n"
+           "def load(path):\n    image = Image.open(path).convert('L')\n"
+           "    return image.resize((28, 28), resample=Image.LANCZOS)\n")
+    assert _sizes(pil) == [("image", 28, "")]
+    assert _sizes("import cv2\nimg = cv2.resize(cv2.imread(p), (256, 128))\n") == [("image", 256, "")]
+    # a NumPy array's resize takes no resampling filter: not read as an image side
+    assert _sizes("from PIL import Image\nimport numpy as np\na = np.zeros(4)\na.resize((100, 128))\n") == []
