@@ -34,8 +34,7 @@ PATCH_NAME = re.compile(r"^patch_?size$", re.I)
 DATA_SECTION = re.compile(r"(?:^|[._])data(?:set)?(?:_?params|_?config|_?args)?(?:$|[._])", re.I)
 BATCH_NAME = re.compile(r"^(?:train_|per_device_train_|global_|total_|micro_|per_gpu_train_)?batch_?size$|^bs$|^batchsize$",
                         re.I)
-# An image side stated as a module constant: named for the image itself, in a plausible range.
-IMAGE_CONSTANT = re.compile(r"^(?:img|image|im)_?(?:size|side|res|resolution)$", re.I)
+# A side read off a PIL / OpenCV resize is believed in this range (not a flag or a count).
 MIN_SIDE, MAX_SIDE = 8, 4096
 # torchvision's in-memory datasets and their image side.
 DATASET_SIDES: Mapping[str, int] = {
@@ -98,8 +97,7 @@ def _literal(node: ast.expr | None) -> object:
 
 def sizes_in_module(tree: ast.Module, aliases: AliasTable, text: str | None = None) -> tuple[StatedSize, ...]:
     """Sizes a Python file states: its argparse defaults, sizes it sets on its settings object
-    (`args.image_size = 64`), its module-level batch-size and image-size constants (`batch_size = 64`,
-    `img_size = 64`), the torchvision datasets it builds and the sizes of its torchvision
+    (`args.image_size = 64`), its module-level batch-size constants (`batch_size = 64`), the torchvision datasets it builds and the sizes of its torchvision
     resize/crop transforms (a literal, or a name bound to one: a module constant `re_size = 64`, a
     parameter default `def make_dataset(..., resize=64)`). `text`, when given, lets the walks be
     skipped where the names they look for do not occur (most files)."""
@@ -120,11 +118,6 @@ def sizes_in_module(tree: ast.Module, aliases: AliasTable, text: str | None = No
                 constants[name] = value
                 if BATCH_NAME.match(name):
                     out.append(StatedSize("batch", value, stmt.lineno, f"{name} = {value}", name))
-                elif IMAGE_CONSTANT.match(name) and MIN_SIDE <= value <= MAX_SIDE:
-                    # `img_size = 64` at the top of a GAN script (znxlwm's CelebA DCGAN): the side
-                    # an `--img_size` default would state (not a crop constant: LynnHo's DCGAN crops
-                    # 108 px and resizes to 64, so `crop_size = 108` is no input side)
-                    out.append(StatedSize("image", value, stmt.lineno, f"{name} = {value}", name))
     if text is None or _SETTING_ASSIGN.search(text):
         out.extend(_settings_sizes(tree))
     if (text is None or any(name in text for name in _NEEDLES)) \

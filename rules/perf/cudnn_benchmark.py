@@ -103,8 +103,6 @@ class CudnnBenchmark(TrainingEntrypointRule):
         # A conv net on MNIST: the algorithm choice is worth seconds per run.
         Example("import torch.nn as nn\nfrom torchvision import datasets\n"
                 "loader = datasets.MNIST('data', train=True, download=True)\n" + _MAIN),
-        # A 64 px GAN whose script states its side as a module constant (znxlwm's CelebA DCGAN).
-        Example("import torch.nn as nn\nimg_size = 64\n" + _MAIN),
         # Set in another file; or reproducibility chosen instead.
         Example("import torch.nn as nn\n" + _MAIN, path="train.py",
                 files={"utils/env.py": "import torch\ntorch.backends.cudnn.deterministic = True\n"}),

@@ -146,12 +146,10 @@ def test_an_option_named_batch_is_the_batch_size_but_a_variable_named_batch_is_n
     assert _sizes(glow) == [("batch", 16, "batch"), ("image", 64, "img_size")]
 
 
-def test_module_level_image_side_constants_are_stated_within_a_plausible_range():
-    # znxlwm's CelebA DCGAN states its side as `img_size = 64` at the top of the script.
-    assert ("image", 64, "img_size") in _sizes("img_size = 64\nbatch_size = 128\n")
-    assert ("batch", 128, "batch_size") in _sizes("img_size = 64\nbatch_size = 128\n")
-    # a flag or a count that happens to match the name is not a side
-    assert _sizes("image_size = 1\nimg_res = 100000\n") == []
+def test_module_level_image_side_constants_are_not_read_as_stated_sizes():
+    # Tried and withdrawn (twenty-third session): `img_size = 64` at the top of a script read as
+    # a stated side lost an RL401 finding judged worth acting on in a held-out set.
+    assert _sizes("img_size = 64\n") == []
 
 
 def test_pil_and_opencv_resizes_state_an_image_side():
