@@ -40,7 +40,10 @@ def main_entrypoint(entrypoints: list[Entrypoint], roles: dict[str, FileRole],
         # trains the UNet that the sampling scripts build too, is the project's training script.
         model, built = central
         own = [(i, e) for i, e in candidates if roles[e.path].role == "train" and built.get(e.path) == model]
-        candidates = own or candidates
+        # Only over scripts the README does not document: when it documents those too (torch-ngp's
+        # five main_*.py), the order it gives them in is the authors' own (main_nerf.py first).
+        if not any(e.kind == "readme-command" for _, e in own):
+            candidates = own or candidates
     best = min(candidates, key=key)[1]
     if best.kind == "main-guard" and roles.get(best.path) and roles[best.path].role in ("model", "test", "utils"):
         return None  # a model's smoke test is no entry to a project
@@ -57,8 +60,9 @@ _NOT_CORE = re.compile(r"(?:loss|criterion|wrapper|head|ema)$", re.I)
 
 def hierarchy_lines(project: MapContext, rel: str, name: str, _seen: set[tuple[str, str]] | None = None,
                     depth: int = 0) -> int:
-    """Lines of a Module class and of the repository Module classes it builds, transitively: a
-    network over its blocks (UNet over Up/Down), whatever file each part sits in. A factory of the
+    """Lines of a Module class, of its repository base classes and of the repository Module classes
+    it builds, transitively: a network over its blocks (UNet over Up/Down) and over the base it
+    extends, whatever file each part sits in. A factory of the
     class's file that returns it builds for it: `build_transformer` makes the encoder and decoder
     blocks and hands them to `Transformer(encoder, decoder, ...)`, which is the network, not a block."""
     seen = _seen if _seen is not None else set()
@@ -67,6 +71,12 @@ def hierarchy_lines(project: MapContext, rel: str, name: str, _seen: set[tuple[s
         return 0
     seen.add((rel, name))
     total = cls.end_line - cls.line + 1
+    for base in cls.bases:
+        # a subclass is all its project base is too (torch-ngp's NeRFNetwork(NeRFRenderer): the
+        # network, not the renderer base it is built on, is what a script trains)
+        d = project.model.module_class(base, rel)
+        if d is not None:
+            total += hierarchy_lines(project, d.rel, d.name, seen, depth + 1)
     s = project.summaries.get(rel)
     info = project.model.infos.get(rel)
     factories = {fn for fn, callee in (info.returns if info is not None else ())

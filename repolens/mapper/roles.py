@@ -57,7 +57,7 @@ for _role, _names in {
             "augmentation augmentations preprocess preprocessing prepare collate sampler samplers tokenizer "
             "tokenization reader mixup cutmix imagenet cifar mnist coco voc build_dataset bpe",
     "train": "train trainer training finetune pretrain fit optim optimizer optimizers scheduler schedulers "
-             "lr_scheduler engine solver tuner tune tuning loop early_stopping runner",
+             "lr_scheduler engine solver tuner tune tuning loop early_stopping",
     "eval": "eval evaluate evaluation evaluator val validate validation validator infer inference predict "
             "predictor prediction demo sample sampling generate generation benchmark bench test tester "
             "track tracker tracking serve server serving pipeline translate translator",

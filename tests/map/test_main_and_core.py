@@ -292,3 +292,70 @@ def test_core_model_imported_by_the_name_the_readme_command_gives(make_project):
     core = [s for s in m.reading_order if s.core]
     assert [(s.path, s.symbol) for s in core] == [("models/bert.py", "Model")]
     assert "`python run.py --model bert` imports models/bert.py by name" in core[0].why
+
+
+_RENDERER = """
+    import torch.nn as nn
+
+
+    class NeRFRenderer(nn.Module):
+        def __init__(self):
+            super().__init__()
+""" + "".join(f"""
+        def step{i}(self, rays):
+            out = rays * {i}
+            out = out + 1
+            return out
+""" for i in range(12))
+
+
+def _ngp_main(module: str) -> str:
+    return f"""
+        import argparse
+        import torch
+        from {module} import NeRFNetwork
+
+        if __name__ == '__main__':
+            parser = argparse.ArgumentParser()
+            parser.add_argument('path')
+            model = NeRFNetwork()
+            opt = torch.optim.Adam(model.parameters())
+            for rays in []:
+                opt.zero_grad()
+                model(rays).mean().backward()
+                opt.step()
+    """
+
+
+def _network(extra: int) -> str:
+    body = "".join(f"        self.layer{i} = nn.Linear(8, 8)\n" for i in range(extra))
+    return ("import torch.nn as nn\nfrom nerf.renderer import NeRFRenderer\n\n\nclass NeRFNetwork(NeRFRenderer):\n"
+            "    def __init__(self):\n        super().__init__()\n" + body)
+
+
+def test_documented_training_scripts_keep_the_readmes_order_and_a_network_outranks_its_base(make_project):
+    # torch-ngp: five documented main_*.py, two of which train variants of one TensoRF network; the
+    # README leads with main_nerf.py, whose NeRFNetwork extends the large NeRFRenderer base.
+    root = make_project({
+        "readme.md": """
+            # torch-ngp
+
+            ```
+            python main_nerf.py data/fox --workspace trial_nerf
+            python main_tensoRF.py data/fox --workspace trial_tensoRF
+            python main_CCNeRF.py data/fox --workspace trial_cc
+            ```
+        """,
+        "nerf/__init__.py": "",
+        "nerf/renderer.py": _RENDERER,
+        "nerf/network.py": _network(3),
+        "tensoRF/__init__.py": "",
+        "tensoRF/network_cc.py": _network(30),
+        "main_nerf.py": _ngp_main("nerf.network"),
+        "main_tensoRF.py": _ngp_main("tensoRF.network_cc"),
+        "main_CCNeRF.py": _ngp_main("tensoRF.network_cc"),
+    })
+    m = build_map(str(root))
+    code = [s for s in m.reading_order if s.path.endswith(".py")]
+    assert code[0].path == "main_nerf.py"
+    assert [(s.path, s.symbol) for s in m.reading_order if s.core] == [("nerf/network.py", "NeRFNetwork")]
