@@ -6,6 +6,13 @@ from __future__ import annotations
 
 from repolens.mapper import build_map
 
+
+def _first_code_and_core(root) -> tuple[str, list[tuple[str, str | None]]]:
+    """The first code step of the map's reading order, and the (path, symbol) of its core steps."""
+    m = build_map(str(root))
+    code = [s for s in m.reading_order if s.path.endswith(".py")]
+    return code[0].path, [(s.path, s.symbol) for s in m.reading_order if s.core]
+
 _UNET = """
     import torch.nn as nn
 
@@ -130,10 +137,9 @@ def test_the_training_script_of_the_model_most_scripts_build_comes_first(make_pr
         "scripts/image_sample.py": _sample("create_model"),
         "scripts/image_nll.py": _sample("create_model"),
     })
-    m = build_map(str(root))
-    code = [s for s in m.reading_order if s.path.endswith(".py")]
-    assert code[0].path == "scripts/image_train.py"
-    assert [(s.path, s.symbol) for s in m.reading_order if s.core] == [("guided/unet.py", "UNetModel")]
+    first, core = _first_code_and_core(root)
+    assert first == "scripts/image_train.py"
+    assert core == [("guided/unet.py", "UNetModel")]
 
 
 def test_a_documented_training_script_keeps_first_place_when_it_trains_that_model(make_project):
@@ -153,9 +159,7 @@ def test_a_documented_training_script_keeps_first_place_when_it_trains_that_mode
         "scripts/classifier_train.py": _train("create_classifier"),
         "scripts/image_sample.py": _sample("create_model"),
     })
-    m = build_map(str(root))
-    code = [s for s in m.reading_order if s.path.endswith(".py")]
-    assert code[0].path == "scripts/image_train.py"
+    assert _first_code_and_core(root)[0] == "scripts/image_train.py"
 
 
 def test_core_model_through_a_registry_name_written_as_a_string(make_project):
@@ -355,7 +359,6 @@ def test_documented_training_scripts_keep_the_readmes_order_and_a_network_outran
         "main_tensoRF.py": _ngp_main("tensoRF.network_cc"),
         "main_CCNeRF.py": _ngp_main("tensoRF.network_cc"),
     })
-    m = build_map(str(root))
-    code = [s for s in m.reading_order if s.path.endswith(".py")]
-    assert code[0].path == "main_nerf.py"
-    assert [(s.path, s.symbol) for s in m.reading_order if s.core] == [("nerf/network.py", "NeRFNetwork")]
+    first, core = _first_code_and_core(root)
+    assert first == "main_nerf.py"
+    assert core == [("nerf/network.py", "NeRFNetwork")]
