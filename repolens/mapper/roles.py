@@ -216,9 +216,7 @@ def score_file(s: FileSummary, project: MapContext) -> _Score:
             sc.add("data", 1.5, f"class {c.name}({base}): an environment wrapper")
         elif "__getitem__" in c.methods and "__len__" in c.methods:
             sc.add("data", 1.5, f"class {c.name} defines __getitem__ and __len__")
-        elif "__next__" in c.methods and "__len__" in c.methods:
-            # a hand-written batch iterator (Chinese-Text-Classification's DatasetIterater, DrQA's
-            # BatchGen): it does a DataLoader's job
+        elif _iterates_batches(c):
             sc.add("data", 1.5, f"class {c.name} iterates batches (__next__ and __len__)")
         elif "__call__" in c.methods and re.search(r"transform|augment|random|resize|crop|flip|normalize|collate",
                                                    c.name, re.I):
@@ -507,6 +505,12 @@ _DISPLAY_TOKENS = frozenset("draw show save plot plots visualize visualise vis d
 _DISPLAY_USES = ("matplotlib", "PIL.ImageDraw", "PIL.ImageFont", "seaborn", "visdom")
 
 
+def _iterates_batches(c) -> bool:  # type: ignore[no-untyped-def]
+    """A hand-written batch iterator (`__next__` and `__len__`: Chinese-Text-Classification's
+    DatasetIterater, DrQA's BatchGen): it does a DataLoader's job."""
+    return "__next__" in c.methods and "__len__" in c.methods
+
+
 def _data_definitions(s: FileSummary, project: MapContext) -> tuple[list[str], int, int]:
     """(names, lines, all lines) of the file's top-level definitions that prepare data: they read
     images or annotations or transform them (through the data libraries), are named for data
@@ -523,7 +527,7 @@ def _data_definitions(s: FileSummary, project: MapContext) -> tuple[list[str], i
             lines = fn.end_line - fn.line + 1
         defs[top] = (lines, uses | {q for q, _ in fn.uses})
     data: set[str] = set()
-    iterators = {c.name for c in s.classes if "__next__" in c.methods and "__len__" in c.methods}  # batch iterators
+    iterators = {c.name for c in s.classes if _iterates_batches(c)}
     for name, (_, uses) in defs.items():
         kind = project.model.class_kind(s.rel, name) if name in {c.name for c in s.classes} else ""
         if name in iterators:
