@@ -75,9 +75,10 @@ def loader_batch_size(rule, call: cst.Call) -> tuple[int | None, bool]:  # type:
     (`opt.batch_size`, `batch_size`) whose default the file states once (an argparse option, a
     config key of that name). DataLoader's default is 1. Not exactly, an upper bound or a guess:
     the largest of the values configs state for that name, and for a plain name no stated size is
-    called by (a helper's parameter: glow-pytorch's `sample_data(path, batch_size, image_size)`,
-    called with `args.batch`, whose option `--batch` defaults to 16) the batch size the file
-    states, when it states one value."""
+    called by (a helper's parameter) its literal default (`def get_data_loader(..., batch_size=16)`),
+    else the batch size the file states, when it states one value (glow-pytorch's
+    `sample_data(path, batch_size, image_size)`, called with `args.batch`, whose option `--batch`
+    defaults to 16)."""
     arg = dataloader_arg(call, "batch_size")
     if arg is None:
         return (1 if dataloader_arg(call, "batch_sampler") is None else None), True
@@ -92,9 +93,25 @@ def loader_batch_size(rule, call: cst.Call) -> tuple[int | None, bool]:  # type:
     if len(values) == 1:
         return values.pop(), True
     if not values and isinstance(value, cst.Name):
+        default = _parameter_default(rule, value.value)
+        if default is not None:
+            return default, False  # a factory's `batch_size=16` default (udacity's get_data_loader)
         values = {s.value for _, s in stated}
         return (values.pop() if len(values) == 1 else None), False
     return (max(values) if values else None), False
+
+
+def _parameter_default(rule, name: str) -> int | None:  # type: ignore[no-untyped-def]
+    """The literal int default of the enclosing function's parameter `name` (`def get_data_loader(...,
+    batch_size=16)`), for a rule that tracks its functions (`BindingTracker`)."""
+    nodes = getattr(rule, "function_nodes", None)
+    if not nodes:
+        return None
+    params = nodes[-1].params
+    for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+        if p.name.value == name:
+            return int(p.default.value) if isinstance(p.default, cst.Integer) else None
+    return None
 
 
 def loader_batch_scale(rule, call: cst.Call) -> int:  # type: ignore[no-untyped-def]

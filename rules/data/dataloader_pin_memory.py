@@ -134,6 +134,15 @@ class DataLoaderPinMemory(BindingTracker, Rule):
                 "def train(args, model, optimizer):\n"
                 "    for image, _ in sample_data(args.path, args.batch, args.img_size):\n"
                 "        model(image.cuda()).mean().backward()\n        optimizer.step()\n"),
+        # A loader factory's defaults: 16 images of 128 px, 3 MiB per batch (udacity's CycleGAN exercise).
+        Example("import torch\nfrom torchvision import datasets, transforms\nfrom torch.utils.data import DataLoader\n"
+                "def get_data_loader(image_dir, image_size=128, batch_size=16, num_workers=4):\n"
+                "    transform = transforms.Compose([transforms.Resize(image_size), transforms.ToTensor()])\n"
+                "    train_loader = DataLoader(datasets.ImageFolder(image_dir, transform), batch_size=batch_size,\n"
+                "                              shuffle=True, num_workers=num_workers)\n"
+                "    return train_loader\n"
+                "def train(G, optimizer, loader):\n"
+                "    for images, _ in loader:\n        G(images.cuda()).mean().backward()\n        optimizer.step()\n"),
         # No worker processes: the main thread would pin each batch itself (RL102 asks for workers).
         Example(_CUDA + "from torch.utils.data import DataLoader\n"
                 "train_loader = DataLoader(train_set, batch_size=256, shuffle=True)\n"),
