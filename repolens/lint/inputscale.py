@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from repolens.lint.helpers import last_segment
+from repolens.lint.helpers import last_segment, literal
 from repolens.lint.knowledge.dataloader import dataloader_arg
 from repolens.lint.roles import dataset_class_name
 from repolens.project.inputsizes import DATASET_SIDES, GREY_DATASETS
@@ -84,7 +84,8 @@ def loader_batch_size(rule, call: cst.Call) -> tuple[int | None, bool]:  # type:
         return (1 if dataloader_arg(call, "batch_sampler") is None else None), True
     value = arg.value
     if isinstance(value, cst.Integer):
-        return int(value.value), True
+        number = literal(value)  # `0x40` and `1_024` are ints too
+        return (number if isinstance(number, int) else None), True
     name = last_segment(value)
     if not name:
         return None, True
@@ -110,7 +111,8 @@ def _parameter_default(rule, name: str) -> int | None:  # type: ignore[no-untype
     params = nodes[-1].params
     for p in (*params.posonly_params, *params.params, *params.kwonly_params):
         if p.name.value == name:
-            return int(p.default.value) if isinstance(p.default, cst.Integer) else None
+            value = literal(p.default) if isinstance(p.default, cst.Integer) else None
+            return value if isinstance(value, int) and value > 0 else None
     return None
 
 
