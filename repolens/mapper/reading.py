@@ -62,32 +62,27 @@ def hierarchy_lines(project: MapContext, rel: str, name: str, _seen: set[tuple[s
                     depth: int = 0) -> int:
     """Lines of a Module class, of its repository base classes and of the repository Module classes
     it builds, transitively: a network over its blocks (UNet over Up/Down) and over the base it
-    extends, whatever file each part sits in. A factory of the
-    class's file that returns it builds for it: `build_transformer` makes the encoder and decoder
-    blocks and hands them to `Transformer(encoder, decoder, ...)`, which is the network, not a block."""
+    extends (torch-ngp's NeRFNetwork(NeRFRenderer): the network, not the renderer base, is what a
+    script trains), whatever file each part sits in. A factory of the class's file that returns it
+    builds for it: `build_transformer` makes the encoder and decoder blocks and hands them to
+    `Transformer(encoder, decoder, ...)`, which is the network, not a block."""
     seen = _seen if _seen is not None else set()
     cls = project.model.classes(rel).get(name)
     if cls is None or (rel, name) in seen or depth > 5:
         return 0
     seen.add((rel, name))
-    total = cls.end_line - cls.line + 1
-    for base in cls.bases:
-        # a subclass is all its project base is too (torch-ngp's NeRFNetwork(NeRFRenderer): the
-        # network, not the renderer base it is built on, is what a script trains)
-        d = project.model.module_class(base, rel)
-        if d is not None:
-            total += hierarchy_lines(project, d.rel, d.name, seen, depth + 1)
     s = project.summaries.get(rel)
     info = project.model.infos.get(rel)
     factories = {fn for fn, callee in (info.returns if info is not None else ())
                  if "." not in fn and callee.rsplit(".", 1)[-1] == name}
-    for func in (s.functions if s else ()):
-        if not (func.name.startswith(name + ".") or func.name in factories):
-            continue
-        for qualified, _ in func.uses:
-            d = project.model.module_class(qualified, rel)
-            if d is not None:
-                total += hierarchy_lines(project, d.rel, d.name, seen, depth + 1)
+    parts = [*cls.bases, *(qualified for func in (s.functions if s else ())
+                           if func.name.startswith(name + ".") or func.name in factories
+                           for qualified, _ in func.uses)]
+    total = cls.end_line - cls.line + 1
+    for qualified in parts:
+        d = project.model.module_class(qualified, rel)
+        if d is not None:
+            total += hierarchy_lines(project, d.rel, d.name, seen, depth + 1)
     return total
 
 
