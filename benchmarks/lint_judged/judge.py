@@ -143,6 +143,9 @@ TWENTYSIXTH = HERE / "judgements_twentysixth.json"
 # Linted at repolens 919862d (the start of the twenty-third session, before its changes) on twelve repositories
 # nobody had linted; judged at first sight by two second judges (counts only reported).
 TWENTYSEVENTH = HERE / "judgements_twentyseventh.json"
+# Linted at repolens 5db6505 (the start of the twenty-fourth session, before its changes) on twelve
+# repositories nobody had linted; judged at first sight by two second judges (counts only reported).
+TWENTYEIGHTH = HERE / "judgements_twentyeighth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -176,6 +179,7 @@ HELD_OUT_SETS = {
                                  "the twenty-second session, so no longer held out"),
     "twentysixth": (TWENTYSIXTH, "the twenty-sixth held-out set, judged at first sight at 20cbb81"),
     "twentyseventh": (TWENTYSEVENTH, "the twenty-seventh held-out set, judged at first sight at 919862d"),
+    "twentyeighth": (TWENTYEIGHTH, "the twenty-eighth held-out set, judged at first sight at 5db6505"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 

@@ -31,6 +31,14 @@ MAINTAINER_WORDS = frozenset({"convert", "conversion", "converter", "publish"})
 COMMAND_LINE_NEEDLES = ("add_argument", "argparse", "sys.argv", "click.", "fire.Fire", "flags.DEFINE", "typer")
 # Words of an object whose state only a run has: what `x.load_state_dict(torch.load(p))` restores.
 RUN_STATE_WORDS = frozenset({"optimizer", "optim", "opt", "scheduler", "sched", "scaler", "criterion"})
+# Words of a checkpoint key that holds a run's progress or its optimizer state, not weights
+# (`ckpt["epoch"]`, `ckpt["optimizer"]`, `opt["n_total_iter"]`). Not "criterion": CPC's
+# `cpcCriterion` is a learned module its released checkpoints carry.
+RUN_KEY_WORDS = frozenset({"optimizer", "optim", "opt", "scheduler", "sched", "scaler", "amp", "epoch", "epochs",
+                           "iter", "iters", "iteration", "iterations", "itrs", "step", "steps"})
+# A key named for the best result so far is a metric (`best_acc1`, `best_metrics`) unless it names
+# weights too (`state_dict_best`, `best_state`: the best epoch's model).
+WEIGHT_KEY_WORDS = frozenset({"state", "dict", "model", "net", "weights", "params"})
 # Conversions that only make sense for data: a loaded tensor turned into an array is a sample.
 DATA_METHODS = frozenset({"numpy", "tolist"})
 # Tensor reshapes and casts between a load and its conversion (`torch.load(p)[0].transpose(-1, -2).numpy()`).
@@ -121,7 +129,14 @@ class UnsafeTorchLoad(BindingTracker, Rule):
     - the state of a run's optimizer, LR scheduler, grad scaler or loss
       (`optimizer.load_state_dict(torch.load(p))`, `center_criterion.load_state_dict(...)`): what a
       run resumes, never released weights (reid-strong-baseline's and self-critical's resume
-      branches: five judged findings, none worth a change);
+      branches: five judged findings, none worth a change), and a load read only under keys of a
+      run's progress or optimizer state and used no other way (`checkpoint = torch.load(weights)`,
+      then only `checkpoint["epoch"]`, `checkpoint["optimizer"]`, `ckpt["best_acc1"]`; not a key that
+      names weights too, `state_dict_best`, nor "criterion": CPC's `cpcCriterion` is a learned
+      module): MPRNet's `load_start_epoch` / `load_optim` and deep_gcns_torch's
+      `load_pretrained_optimizer`, seven tuned findings, none worth a change; one judged worth acting
+      on is lost, Image-Super-Resolution-via-Iterative-Refinement's `_opt.pth`, which its authors
+      ship beside the released weights;
     - a load unpacked into several names where the project saves a list/tuple bundle
       (`model, criterion, optimizer = torch.load(f)`), assigned to a name the code then uses as
       a module, or whose item the code uses as one (`model = torch.load(f)`, `model.eval()`;
@@ -488,6 +503,34 @@ class UnsafeTorchLoad(BindingTracker, Rule):
                         keys.add(key)
         return frozenset(keys)
 
+    def _reads_only_run_state(self, node: cst.Call) -> bool:
+        """Is the load's result read only under keys of a run's progress and optimizer state
+        (`checkpoint = torch.load(weights)`, then `checkpoint["epoch"]` and nothing else), never
+        under a key that holds weights nor handed on whole? Then the file is read to resume a run:
+        MPRNet's `load_start_epoch` and `load_optim`, deep_gcns_torch's
+        `load_pretrained_optimizer` (eight judged findings, none worth a change)."""
+        keys = set(self._subscripted.get(id(node), frozenset()))
+        target = self._targets.get(id(node))
+        scope = self._scope()
+        if isinstance(target, cst.Name) and scope is not None:
+            # ids: libcst nodes compare equal by value, and every `checkpoint` Name looks alike
+            attrs = {id(n.attr) for n in nodes(scope) if isinstance(n, cst.Attribute)}  # `self.opt` is no `opt`
+            uses = {id(n) for n in nodes(scope) if isinstance(n, cst.Name) and n.value == target.value
+                    and n is not target and id(n) not in attrs}
+            reads = {id(n.value) for n in nodes(scope) if isinstance(n, cst.Subscript) and _subscript_keys(n)} | \
+                    {id(receiver(n)) for n in calls(scope) if method_name(n) == "get" and n.args
+                     and isinstance(literal(n.args[0].value), str)} | \
+                    {id(receiver(n)) for n in calls(scope) if method_name(n) == "keys" and not n.args} | \
+                    {id(n.comparisons[0].comparator) for n in nodes(scope) if isinstance(n, cst.Comparison)
+                     and isinstance(n.comparisons[0].operator, (cst.In, cst.NotIn))
+                     and isinstance(literal(n.left), str)}  # `if "optimizer" in checkpoint:`
+            if not uses or not uses <= reads:
+                return False  # handed on whole, or read under a key not written in the code
+            keys = set(self._keys_read(node))
+        elif id(node) not in self._subscripted:
+            return False
+        return bool(keys) and all(_run_state_key(k) for k in keys)
+
     def _object_format(self, node: cst.Call) -> bool:
         """Is this load, or another load of the same path expression in the same scope, read under
         a key where the project's checkpoints pickle an object? (`run_id = torch.load(w).get("wandb_id")`
@@ -549,6 +592,8 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             return "by default a file this project saves (the command-line option's default)"
         if self._restores_run_state(node):
             return "the state of an optimizer, scheduler or loss: what a run resumes, never released weights"
+        if self._reads_only_run_state(node):
+            return "read only for a run's progress and optimizer state (epoch, optimizer): what a run resumes"
         target = self._targets.get(id(node))
         if isinstance(target, (cst.Tuple, cst.List)) and self.facts.saves_bundles:
             return "a bundle of objects this project saves"
@@ -668,6 +713,13 @@ class UnsafeTorchLoad(BindingTracker, Rule):
 # Keys of a Lightning checkpoint file (`trainer.save_checkpoint`, ModelCheckpoint).
 LIGHTNING_KEYS = frozenset({"state_dict", "global_step", "epoch", "callbacks", "optimizer_states", "lr_schedulers",
                             "hyper_parameters", "pytorch-lightning_version"})
+
+
+def _run_state_key(key: str) -> bool:
+    """`epoch`, `optimizer_state_dict`, `n_total_iter`, `best_acc1`: a key of a run's progress or
+    optimizer state; `state_dict_best`, `model`: weights."""
+    tokens = set(name_tokens(key))
+    return bool(tokens & RUN_KEY_WORDS) or ("best" in tokens and not tokens & WEIGHT_KEY_WORDS)
 
 
 def _subscript_keys(node: cst.Subscript) -> frozenset[str]:

@@ -1144,21 +1144,23 @@ def test_inference_mode_false_turns_nothing_off_for_the_callers_fact():
 def test_rl501_leaves_a_helper_called_only_when_resuming_alone():
     """Uformer's utils: `load_optim` and `load_start_epoch` are called only under `if opt.resume:`
     (they read the run's own checkpoint: judged not worth a change); `load_checkpoint` is called there
-    and by the test script on the released weights (judged worth): still reported."""
+    and by the test script on the released weights (judged worth): still reported. (Uformer's helpers
+    read only "optimizer" and "epoch", which is a resume by itself since the twenty-fourth session:
+    here the resume-only helper reads weights.)"""
     utils = ("import torch\n\ndef load_checkpoint(model, weights):\n    checkpoint = torch.load(weights)\n"
              "    model.load_state_dict(checkpoint['state_dict'])\n\n"
-             "def load_optim(optimizer, weights):\n    checkpoint = torch.load(weights)\n"
-             "    optimizer.load_state_dict(checkpoint['optimizer'])\n")
+             "def load_ema(ema, weights):\n    checkpoint = torch.load(weights)\n"
+             "    ema.load_state_dict(checkpoint['ema'])\n")
     train = ("import utils\nif opt.resume:\n    utils.load_checkpoint(model, opt.pretrain_weights)\n"
-             "    utils.load_optim(optimizer, opt.pretrain_weights)\n")
+             "    utils.load_ema(ema, opt.pretrain_weights)\n")
     test = "import utils\nutils.load_checkpoint(model, args.weights)\n"
     found = run("RL501", utils, "utils.py", **{"train.py": train, "test.py": test})
     assert [f.position.start.line for f in found] == [4]
     # called plainly somewhere too: no longer a resume-only helper
-    found = run("RL501", utils, "utils.py", **{"train.py": train, "test.py": test + "utils.load_optim(opt, w)\n"})
+    found = run("RL501", utils, "utils.py", **{"train.py": train, "test.py": test + "utils.load_ema(ema, w)\n"})
     assert [f.position.start.line for f in found] == [4, 8]
     facts = collect_facts({"utils.py": utils, "train.py": train, "test.py": test})
-    assert facts.resume_only_callees == {"load_optim"}
+    assert facts.resume_only_callees == {"load_ema"}
 
 
 
@@ -2164,6 +2166,38 @@ center_criterion.load_state_dict(torch.load(path_to_center_param))
 lr_scheduler.load_state_dict(torch.load(path_to_scheduler))
 """
     assert [r.position.start.line for r in run("RL501", source)] == [3]
+
+
+def test_rl501_leaves_a_load_read_only_for_the_runs_progress_and_optimizer_state():
+    """MPRNet's `load_start_epoch` and `load_optim` read a checkpoint only under "epoch" or
+    "optimizer": a resume. A load whose weights are read (`state_dict_best` too), or that is
+    handed on whole, stays reported."""
+    source = """
+import torch
+def load_start_epoch(weights):
+    checkpoint = torch.load(weights)
+    return checkpoint["epoch"]
+def load_optim(optimizer, weights):
+    checkpoint = torch.load(weights)
+    optimizer.load_state_dict(checkpoint['optimizer'])
+    best = checkpoint.get("best_acc1")
+    if 'scheduler' in checkpoint.keys() and "scaler" in checkpoint:
+        self.scheduler.load_state_dict(checkpoint['scheduler'])
+def next_epoch(weights):
+    return torch.load(weights)["epoch"] + 1
+def load_checkpoint(model, weights):
+    checkpoint = torch.load(weights)
+    model.load_state_dict(checkpoint['state_dict'])
+    return checkpoint['epoch']
+def load_best(model, weights):
+    checkpoint = torch.load(weights)
+    model.load_state_dict(checkpoint['state_dict_best'])
+def handed_on(model, weights):
+    checkpoint = torch.load(weights)
+    load_state(model, checkpoint)
+    return checkpoint['iter']
+"""
+    assert [r.position.start.line for r in run("RL501", source)] == [15, 19, 22]
 
 
 def test_rl501_still_reports_a_replicate_predictors_load():
