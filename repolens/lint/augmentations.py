@@ -49,13 +49,27 @@ def _p_is_fixed(call: cst.Call) -> bool:
     return arg is not None and literal(arg.value) in (0, 1, 0.0, 1.0)
 
 
+# Words of a project transform that draws one of the values it is given (DETR's `RandomResize(sizes)`).
+_CHOOSES_FROM = ("Resize", "Rescale", "Scale", "Choice", "Select")
+
+
+def _one_choice(name: str, call: cst.Call) -> bool:
+    """`RandomResize([800], max_size=1333)`: a project transform that draws from the values it is
+    given, given one. DETR-style evaluation pipelines resize this way on purpose (ByteTrack's
+    vendored MOTR: two judged wrong). A `RandomCrop([512])` still draws a position: not read so."""
+    first = call.args[0].value if call.args and call.args[0].keyword is None else None
+    return any(w in name for w in _CHOOSES_FROM) and isinstance(first, (cst.List, cst.Tuple)) \
+        and len(first.elements) == 1 and not isinstance(first.elements[0], cst.StarredElement)
+
+
 def transform_kind(rule: Any, node: cst.BaseExpression) -> tuple[str, list[cst.Call]]:
     """RANDOM / FIXED / UNKNOWN for one pipeline element, with the random calls found in it."""
     if not isinstance(node, cst.Call):
         return UNKNOWN, []
     lib, name = _library(rule, node)
     if lib is None:
-        if name and name in rule.facts.random_transform_classes and _named_random(name) and not _p_is_fixed(node):
+        if name and name in rule.facts.random_transform_classes and _named_random(name) and not _p_is_fixed(node) \
+                and not _one_choice(name, node):
             return RANDOM, [node]  # the project's own random transform (its call draws random numbers)
         return UNKNOWN, []
     if name == "Compose":

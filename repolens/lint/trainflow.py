@@ -84,9 +84,18 @@ def grad_off_decorated(rule: Any, fn: cst.FunctionDef) -> bool:
 
 def sets_grad_off(rule: Any, node: cst.CSTNode) -> bool:
     """A `torch.set_grad_enabled(False)` statement (not a `with`) anywhere in `node`'s own scope,
-    or inputs made with `Variable(x, volatile=True)`: PyTorch < 0.4's way of turning autograd off
-    for everything computed from them (code written for that torch is not missing a no_grad)."""
-    return any(isinstance(n, cst.Expr) and is_grad_off(rule, n.value) or _volatile(n) for n in nodes(node))
+    or one given a flag (`torch.set_grad_enabled(split == 'train')`: the run turns autograd off for
+    its evaluation split; pytorch-made's `run_epoch`, judged wrong), or inputs made with
+    `Variable(x, volatile=True)`: PyTorch < 0.4's way of turning autograd off for everything
+    computed from them (code written for that torch is not missing a no_grad)."""
+    return any(isinstance(n, cst.Expr) and (is_grad_off(rule, n.value) or sets_grad_by_flag(rule, n.value))
+               or _volatile(n) for n in nodes(node))
+
+
+def sets_grad_by_flag(rule: Any, expr: cst.BaseExpression) -> bool:
+    """`torch.set_grad_enabled(phase == "train")`: autograd on or off as a run-time flag says."""
+    return isinstance(expr, cst.Call) and rule.is_name(expr.func, *SET_GRAD_ENABLED) and bool(expr.args) \
+        and not isinstance(literal(expr.args[0].value), bool)
 
 
 def _volatile(node: cst.CSTNode) -> bool:

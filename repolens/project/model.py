@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from repolens.project import frameworks
 from repolens.project.environment import Declaration, minimum_version, pinned_below
@@ -340,23 +340,30 @@ class ProjectModel:
         self._class_kind[key] = kind
         return kind
 
-    def methods_with_bases(self, rel: str, name: str) -> frozenset[str]:
-        """The methods the class `name` defined in `rel` has, its project bases' included (a
-        Dataset subclass inherits `shuffleSamples()` from its base: RL108)."""
-        out: set[str] = set()
+    def _lineage(self, rel: str, name: str) -> Iterator[ClassInfo]:
+        """The class `name` defined in `rel`, then its project bases, nearest first (twelve at most)."""
         todo, seen = [(rel, name)], set()
         while todo and len(seen) <= 12:
-            key = todo.pop()
+            key = todo.pop(0)
             cls = self.classes(key[0]).get(key[1]) if key not in seen else None
             seen.add(key)
             if cls is None:
                 continue
-            out.update(cls.methods)
+            yield cls
             for base in cls.bases:
                 defn = self.resolve(base, key[0])
                 if defn is not None and defn.kind == "class":
                     todo.append((defn.rel, defn.name))
-        return frozenset(out)
+
+    def methods_with_bases(self, rel: str, name: str) -> frozenset[str]:
+        """The methods the class `name` defined in `rel` has, its project bases' included (a
+        Dataset subclass inherits `shuffleSamples()` from its base: RL108)."""
+        return frozenset(m for cls in self._lineage(rel, name) for m in cls.methods)
+
+    def draws_at_random(self, rel: str, name: str) -> bool:
+        """Does the `__getitem__` the class `name` of `rel` has (its own or its nearest project
+        base's) ignore its index and draw at random: a dataset whose items are fresh samples?"""
+        return next((cls.draws_at_random for cls in self._lineage(rel, name) if "__getitem__" in cls.methods), False)
 
     def _base_kind(self, rel: str, base: str, seen: frozenset[tuple[str, str]]) -> str:
         kind = frameworks.external_kind(base)

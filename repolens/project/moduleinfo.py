@@ -33,6 +33,9 @@ class ClassInfo:
     field_count: int = 0  # annotated class-level fields (dataclass-style configs)
     decorators: tuple[str, ...] = ()
     doc: str = ""  # first line of the docstring: the author's own word on what the class is for
+    # its `__getitem__` never reads the index it is given and draws at random: every item is a
+    # fresh sample (a captcha generator), so no order exists for a sampler to shuffle
+    draws_at_random: bool = False
 
 
 @dataclass(frozen=True)
@@ -852,9 +855,27 @@ class _Builder:
         decorators = tuple(filter(None, (self.qualify(d.func if isinstance(d, ast.Call) else d)
                                          for d in node.decorator_list)))
         doc = (ast.get_docstring(node, clean=False) or "").strip()
+        getitem = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__getitem__"), None)
         return ClassInfo(node.name, node.lineno, node.end_lineno or node.lineno,
                          tuple(_base_names(node.bases)), methods, field_count, decorators,
-                         doc.split("\n", 1)[0][:160])
+                         doc.split("\n", 1)[0][:160], getitem is not None and _draws_at_random(getitem))
+
+
+# Calls that draw at random (`random.choice`, `np.random.randint`, `torch.rand`, `rng.normal`).
+_RANDOM_CALL = re.compile(r"(?:^|\.)(?:random|rand\w*|choices?|sample|uniform|normal|permutation|shuffle)$")
+
+
+def _draws_at_random(getitem: ast.FunctionDef) -> bool:
+    """`def __getitem__(self, index)` whose body never reads `index` and calls a random draw: each
+    item is generated afresh (ypwhs/captcha_break's `CaptchaDataset` renders a random string)."""
+    params = getitem.args.posonlyargs + getitem.args.args
+    if len(params) != 2 or getitem.args.vararg is not None:
+        return False
+    index = params[1].arg
+    body = [n for stmt in getitem.body for n in ast.walk(stmt)]
+    if any(isinstance(n, ast.Name) and n.id == index for n in body):
+        return False
+    return any(isinstance(n, ast.Call) and _RANDOM_CALL.search(ast_dotted_name(n.func) or "") for n in body)
 
 
 def _base_names(bases: list[ast.expr]) -> list[str]:
@@ -871,7 +892,8 @@ def _base_names(bases: list[ast.expr]) -> list[str]:
 
 def _requalify(c: ClassInfo, table: AliasTable) -> ClassInfo:
     bases = tuple(filter(None, (table.resolve(b) for b in c.bases)))
-    return ClassInfo(c.name, c.line, c.end_line, bases, c.methods, c.field_count, c.decorators, c.doc)
+    return ClassInfo(c.name, c.line, c.end_line, bases, c.methods, c.field_count, c.decorators, c.doc,
+                     c.draws_at_random)
 
 
 _BUILTINS = frozenset(dir(builtins))

@@ -9,6 +9,7 @@ from repolens.lint.knowledge.dataloader import DATALOADER, dataloader_arg
 from repolens.lint.reach import iterating_loop, uses_after
 from repolens.lint.roles import (EVAL, TRAIN, dataloader_role, dataset_class_name, handed_to_evaluation,
                                  is_synthetic_dataset, passed_to, role_of_name)
+from repolens.project.model import Definition
 from repolens.project.moduleinfo import trains_in
 
 # Datasets that stream: DataLoader refuses shuffle=True for them (the dataset orders itself).
@@ -56,7 +57,9 @@ class DataLoaderShuffle(BindingTracker, Rule):
     split arguments, loader factory name), never by the `shuffle` argument itself.
     It stays silent for a non-literal `shuffle`, for calls that pass `*args` / `**kwargs`, for
     datasets that stream (IterableDataset subclasses of the project, `WebDataset`, datapipes:
-    shuffling is theirs to do, and `shuffle=True` is an error there), for synthetic data, and for a
+    shuffling is theirs to do, and `shuffle=True` is an error there), for synthetic data (by name, or a
+    dataset class of the project whose `__getitem__` ignores its index and draws at random:
+    captcha_break's generator of random captchas, three judged wrong), and for a
     dataset of the project that orders itself: its class has a `shuffle*` method (dlwpt's LUNA
     datasets), or the loop gives the loader's dataset a random attribute the project's code reads
     (`train_loader_out.dataset.offset = np.random.randint(n)` each epoch, outlier-exposure's
@@ -156,6 +159,13 @@ train_loader_out = torch.utils.data.DataLoader(TinyImages(), batch_size=256, shu
 """ + _OFFSET_EACH_EPOCH, files={"tinyimages.py": "import torch\n\nclass TinyImages(torch.utils.data.Dataset):\n"
                               "    def __init__(self):\n        self.offset = 0\n\n"
                               "    def __getitem__(self, index):\n        return self.load((index + self.offset) % 79302016)\n"}),
+        # a dataset that renders a fresh random captcha per item, whatever the index: no order to shuffle
+        Example("import torch\nfrom captcha_set import CaptchaDataset\n"
+                "train_loader = torch.utils.data.DataLoader(CaptchaDataset(chars, 10000), batch_size=128, num_workers=4)\n",
+                files={"captcha_set.py": "import random\nfrom torch.utils.data import Dataset\n\n"
+                                         "class CaptchaDataset(Dataset):\n    def __getitem__(self, index):\n"
+                                         "        text = ''.join(random.choice(self.chars) for _ in range(4))\n"
+                                         "        return self.render(text), text\n"}),
         # a sample grid drawn from the validation set: shuffling gives a varied grid
         Example("import torch\nval_loader = torch.utils.data.DataLoader(val_set, batch_size=16, shuffle=True)\n"
                 "grid = next(iter(val_loader))\n"),
@@ -170,6 +180,13 @@ import torchvision.datasets as dset
 
 train_loader_out = torch.utils.data.DataLoader(dset.ImageFolder("imagenet22k"), batch_size=256, shuffle=False)
 """ + _OFFSET_EACH_EPOCH, files={"tinyimages.py": "class TinyImages:\n    def __getitem__(self, index):\n        return index + self.offset\n"}),
+        # the index picks the sample (random augmentation on top of it): the order is the loader's
+        Example("import torch\nfrom captcha_set import CaptchaDataset\n"
+                "train_loader = torch.utils.data.DataLoader(CaptchaDataset(chars, 10000), batch_size=128, num_workers=4)\n",
+                files={"captcha_set.py": "import random\nfrom torch.utils.data import Dataset\n\n"
+                                         "class CaptchaDataset(Dataset):\n    def __getitem__(self, index):\n"
+                                         "        text = self.texts[index] if random.random() < 0.5 else self.texts[index][::-1]\n"
+                                         "        return self.render(text), text\n"}),
         Example("import torch.utils.data as tud\nfrom torchvision import datasets\n"
                 "loader = tud.DataLoader(datasets.MNIST('.', train=True), batch_size=64, shuffle=False)\n"),
     )
@@ -195,7 +212,7 @@ train_loader_out = torch.utils.data.DataLoader(dset.ImageFolder("imagenet22k"), 
             return  # True, or decided at run time
         if dataloader_arg(node, "sampler") is not None or dataloader_arg(node, "batch_sampler") is not None:
             return
-        if self._streams(node) or self._reshuffles_itself(node):
+        if self._streams(node) or self._reshuffles_itself(node) or self._draws_at_random(node):
             return
         assert role == TRAIN
         if shuffle is not None and self._deliberate_pass(node):
@@ -243,12 +260,10 @@ train_loader_out = torch.utils.data.DataLoader(dset.ImageFolder("imagenet22k"), 
         dataset."""
         if SELF_SHUFFLE.search(self.context.source):
             return True  # `train_dl.dataset.shuffleSamples()`, the dataset's class chosen at run time
-        cls = dataset_class_name(node, self)
-        model, here = self.facts.model, self.context.path
-        found = model.resolve(model.qualify(cls, here), here) if cls else None
-        if found is None or found.kind != "class":
+        found = self._dataset_class(node)
+        if found is None:
             return False
-        if any(m.lower().startswith("shuffle") for m in model.methods_with_bases(found.rel, found.name)):
+        if any(m.lower().startswith("shuffle") for m in self.facts.model.methods_with_bases(found.rel, found.name)):
             return True
         # `train_loader_out.dataset.offset = np.random.randint(len(...))` each epoch, on a dataset of
         # the project whose code reads `offset` (outlier-exposure's TinyImages: `__getitem__` indexes
@@ -257,6 +272,20 @@ train_loader_out = torch.utils.data.DataLoader(dset.ImageFolder("imagenet22k"), 
         name = self.binding_of(node)
         return any(m.group(1) == name and self.facts.loads_attribute(m.group(2))
                    for m in RANDOM_ATTRIBUTE.finditer(self.context.source))
+
+    def _draws_at_random(self, node: cst.Call) -> bool:
+        """The dataset's class (of the project) generates each item at random and ignores the index
+        (`ProjectModel.draws_at_random`): captcha_break's `CaptchaDataset` renders a new random
+        string per `__getitem__`, so there is no order to shuffle (three judged wrong)."""
+        found = self._dataset_class(node)
+        return found is not None and self.facts.model.draws_at_random(found.rel, found.name)
+
+    def _dataset_class(self, node: cst.Call) -> Definition | None:
+        """The project class the loader's dataset is an instance of, when known."""
+        cls = dataset_class_name(node, self)
+        model, here = self.facts.model, self.context.path
+        found = model.resolve(model.qualify(cls, here), here) if cls else None
+        return found if found is not None and found.kind == "class" else None
 
     def _streams(self, node: cst.Call) -> bool:
         cls = dataset_class_name(node, self)

@@ -22,7 +22,7 @@ SCALING_CALLS = frozenset({"ToTensor", "Normalize", "ConvertImageDtype", "conver
 # the project is visible and none scales (ProjectFacts.transforms_never_scale).
 PIPELINE_TOKENS = frozenset({"transform", "transforms", "tfm", "tfms", "aug", "augment", "augmentation",
                              "augmentations", "pipeline"})
-MAYBE_SCALING_TOKENS = frozenset({"preprocess", "preprocessing", "processor", "normalize", "norm",
+MAYBE_SCALING_TOKENS = frozenset({"preprocess", "preprocessing", "preproc", "processor", "normalize", "norm",
                                   "standardize", "scale", "rescale", "prepare"})
 MODEL_TOKENS = frozenset({"model", "net", "network", "backbone", "encoder", "classifier", "detector", "forward"})
 
@@ -57,8 +57,8 @@ class UnnormalizedImageInput(Rule):
     uint8 tensors on purpose and scale them on the GPU in the training step.
 
     The analysis is a conservative data flow inside one function. It stays silent as soon as the
-    function calls anything that may normalize (a name with preprocess / norm / processor / scale
-    in it; a transform such as `self.transform(img)` too, unless every transform pipeline of the
+    function calls anything that may normalize (a name with preprocess / preproc / norm / processor / scale
+    in it: YOLOX's `preproc(img, size, mean, std)` in ByteTrack's demo, judged wrong before it was read; a transform such as `self.transform(img)` too, unless every transform pipeline of the
     project is a visible `Compose([...])` of transforms that never rescale, such as crops and
     flips), divides, subtracts a mean or multiplies by a float,
     or when the tensor goes somewhere it cannot see (returned from an ordinary function, stored,
@@ -99,6 +99,10 @@ class UnnormalizedImageInput(Rule):
                 "    x = torch.from_numpy(img).permute(2, 0, 1).float() / 255.0\n    return model(x[None])\n"),
         Example("from PIL import Image\nimport torch\nclass DS:\n    def __getitem__(self, i):\n"
                 "        img = Image.open(self.paths[i])\n        return self.transform(img)\n"),
+        # YOLOX's demo: a project helper named for preprocessing scales it
+        Example("import cv2, torch\nfrom yolox.data.data_augment import preproc\ndef infer(model, path):\n"
+                "    img = cv2.imread(path)\n    img, ratio = preproc(img, (608, 1088), MEAN, STD)\n"
+                "    x = torch.from_numpy(img).unsqueeze(0).float().cuda()\n    return model(x)\n"),
         # The tensor goes somewhere we cannot see: the caller may scale it.
         Example("import cv2, torch\ndef load(path):\n    return torch.from_numpy(cv2.imread(path))\n"),
         # A uint8 dataset in a project that scales on the GPU elsewhere.

@@ -6,7 +6,7 @@ from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import dotted, literal, method_name, receiver
 from repolens.lint.inputscale import small_images
 from repolens.lint.trainflow import (grad_off_decorated, grad_off_with, is_eval_switch, is_test_path, is_train_switch,
-                                     sets_grad_off)
+                                     sets_grad_by_flag, sets_grad_off)
 from repolens.lint.traverse import children_of, nodes, walk
 
 
@@ -16,7 +16,8 @@ class EvalWithoutNoGrad(Rule):
     Flags a function that puts a model in eval mode (`model.eval()`, `model.train(False)`) and
     then, in a loop, calls that model outside `torch.no_grad()` / `torch.inference_mode()`.
     The function is skipped when it is decorated with `@torch.no_grad()` /
-    `@torch.inference_mode()`, calls `torch.set_grad_enabled(False)`, makes its inputs with
+    `@torch.inference_mode()`, calls `torch.set_grad_enabled(False)` or `torch.set_grad_enabled(flag)`
+    (`split == 'train'`: pytorch-made's `run_epoch`, judged wrong), makes its inputs with
     `Variable(x, volatile=True)` (PyTorch < 0.4's no-grad, which the code was written for:
     kuangliu's pytorch-retinanet, practical-pytorch; judged wrong and not worth), computes gradients on
     purpose in that loop (`backward`, `autograd.grad`, `requires_grad`: saliency maps,
@@ -91,6 +92,17 @@ def main(model, paths):
     for path in paths:
         img_E = model(load(path).cuda())
         save(img_E, path)
+"""),
+        # autograd switched by the split (pytorch-made's run_epoch)
+        Example("""
+import torch
+
+
+def run_epoch(model, split, loader):
+    torch.set_grad_enabled(split == 'train')
+    model.train() if split == 'train' else model.eval()
+    for xb in loader:
+        xbhat = model(xb.cuda())
 """),
         # PyTorch 0.3 code: volatile inputs are its no_grad (kuangliu's pytorch-retinanet).
         Example("""
@@ -192,7 +204,7 @@ class Trainer:
         first = own.index(switches[0])
         if _freezes_parts_for_training(own, first, models):
             return
-        shielded = {id(d) for w in own if isinstance(w, cst.With) and grad_off_with(self, w) for d in walk(w)}
+        shielded = {id(d) for w in own if isinstance(w, cst.With) and self._shields(w) for d in walk(w)}
         for loop in (n for n in own[first:] if isinstance(n, (cst.For, cst.While)) and id(n) not in shielded):
             if _computes_gradients(list(nodes(loop.body))):
                 continue  # gradients on purpose: saliency, adversarial evaluation
@@ -212,13 +224,18 @@ class Trainer:
             self._scale = self.facts.uses_cuda_at(self.context.path) and not small_images(self)
         return self._scale
 
+    def _shields(self, node: cst.With) -> bool:
+        """`with torch.no_grad():`, or `with torch.set_grad_enabled(phase == "train"):` (the
+        transfer-learning tutorial's loop over both phases: autograd is off in its evaluation phase)."""
+        return grad_off_with(self, node) or any(sets_grad_by_flag(self, item.item) for item in node.items)
+
     def _first_model_call(self, body: cst.CSTNode, models: set[str]) -> cst.Call | None:
         stack: list[cst.CSTNode] = [body]
         while stack:
             n = stack.pop()
             if isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 continue
-            if isinstance(n, cst.With) and grad_off_with(self, n):
+            if isinstance(n, cst.With) and self._shields(n):
                 continue
             if isinstance(n, cst.Call):
                 name = dotted(n.func)
