@@ -165,11 +165,16 @@ class ProjectModel:
                 if found is not None:
                     return found
             return None
-        split = self.split_symbol(qualified, from_rel)
-        if split is None and from_rel in self.infos and not self.infos[from_rel].module and "." not in qualified:
-            # a file no import can name (a notebook, `train-v2.py`): its own definitions are bare
-            # names (the sentiment tutorial's `get_data_loader`, defined and called in one notebook)
-            split = (from_rel, qualified)
+        # a file no import can name (a notebook, `train-v2.py`): its own definitions are bare names
+        # (the sentiment tutorial's `get_data_loader`, defined and called in one notebook), and win
+        # over a module of the same name elsewhere (captcha_break's notebooks define the
+        # `CaptchaDataset` that `Winpy/CaptchaDataset.py` also names)
+        found = self.infos.get(from_rel or "")
+        own = found if found is not None and not found.module and "." not in qualified else None
+        split = (own.rel, qualified) if own is not None and self._defines(own, qualified) \
+            else self.split_symbol(qualified, from_rel)
+        if split is None and own is not None:
+            split = (own.rel, qualified)
         if split is None:
             return None
         rel, rest = split

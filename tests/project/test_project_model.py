@@ -500,3 +500,18 @@ def test_unread_returned_item_needs_every_caller_to_leave_the_item_unread():
                 "    loaders = make_dataloader(cfg)\n"}
     for files in (reads, indexed, nested, in_class):
         assert not collect_facts(files).model.unread_returned_item("datasets/make_dataloader.py", "make_dataloader", 1)
+
+
+def test_a_notebooks_own_class_wins_over_a_module_of_the_same_name():
+    """captcha_break's notebooks define `CaptchaDataset` in a cell, and `Winpy/CaptchaDataset.py`
+    is a module of that name: the notebook's bare name is its own class (RL108 reads its
+    `__getitem__`, which ignores the index and draws a random captcha)."""
+    getitem = ("import random\nfrom torch.utils.data import Dataset\n\nclass CaptchaDataset(Dataset):\n"
+               "    def __getitem__(self, index):\n        return ''.join(random.choice('ab') for _ in range(4))\n")
+    model = collect_facts({"ctc_pytorch.ipynb": getitem + "train_set = CaptchaDataset()\n",
+                           "Winpy/CaptchaDataset.py": getitem.replace("random.choice('ab')", "self.texts[index]")}).model
+    found = model.resolve(model.qualify("CaptchaDataset", "ctc_pytorch.ipynb"), "ctc_pytorch.ipynb")
+    assert (found.rel, found.kind) == ("ctc_pytorch.ipynb", "class")
+    assert model.draws_at_random(found.rel, found.name)
+    # the module's class reads its index: no random generator
+    assert not model.draws_at_random("Winpy/CaptchaDataset.py", "CaptchaDataset")
