@@ -75,8 +75,8 @@ class RandomAugmentationInEval(BindingTracker, Rule):
     only when asked to (timm's `ResizeKeepRatio(random_scale_prob=0.)`) is not, nor is one that draws
     from the values it is given, given one (DETR-style `RandomResize([800], max_size=1333)`, the
     usual evaluation resize of DETR-derived trackers: ByteTrack's vendored MOTR, two judged wrong;
-    read for names with Resize, Rescale, Scale, Choice or Select). It is an evaluation pipeline when its name says so
-    (`val_transform`, `test_tfms`, `{"val": ...}`), when it is built in a function so named
+    read for names with Resize, Rescale, Scale, Choice or Select). It is an evaluation pipeline when
+    its name says so (`val_transform`, `test_tfms`, `{"val": ...}`), when it is built in a function so named
     (`get_val_transforms`), when it is built on the evaluation side of a train flag or split test
     (`def build_transform(is_train): if is_train: ... return ...` then the evaluation list; the
     `else` of `if split == "train":`), or when it is the transform of a dataset with `train=False`,

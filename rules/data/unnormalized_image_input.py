@@ -57,10 +57,11 @@ class UnnormalizedImageInput(Rule):
     uint8 tensors on purpose and scale them on the GPU in the training step.
 
     The analysis is a conservative data flow inside one function. It stays silent as soon as the
-    function calls anything that may normalize (a name with preprocess / preproc / norm / processor / scale
-    in it: YOLOX's `preproc(img, size, mean, std)` in ByteTrack's demo, judged wrong before it was read; a transform such as `self.transform(img)` too, unless every transform pipeline of the
-    project is a visible `Compose([...])` of transforms that never rescale, such as crops and
-    flips), divides, subtracts a mean or multiplies by a float,
+    function calls anything that may normalize (a name with preprocess / preproc / norm / processor /
+    scale in it: YOLOX's `preproc(img, size, mean, std)` in ByteTrack's demo, judged wrong; a
+    transform such as `self.transform(img)` too, unless every transform pipeline of the project is
+    a visible `Compose([...])` of transforms that never rescale, such as crops and flips), divides,
+    subtracts a mean or multiplies by a float,
     or when the tensor goes somewhere it cannot see (returned from an ordinary function, stored,
     passed to a helper). Pipelines such as `Compose([PILToTensor()])` are not analysed.
 
