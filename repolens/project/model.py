@@ -169,8 +169,8 @@ class ProjectModel:
         # (the sentiment tutorial's `get_data_loader`, defined and called in one notebook), and win
         # over a module of the same name elsewhere (captcha_break's notebooks define the
         # `CaptchaDataset` that `Winpy/CaptchaDataset.py` also names)
-        found = self.infos.get(from_rel or "")
-        own = found if found is not None and not found.module and "." not in qualified else None
+        here = self.infos.get(from_rel or "")
+        own = here if here is not None and not here.module and "." not in qualified else None
         split = (own.rel, qualified) if own is not None and self._defines(own, qualified) \
             else self.split_symbol(qualified, from_rel)
         if split is None and own is not None:

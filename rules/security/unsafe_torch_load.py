@@ -493,40 +493,56 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             target = next((a.targets[0].target for a in nodes(scope) if isinstance(a, cst.Assign)
                            and len(a.targets) == 1 and a.value is node), None)
         if isinstance(target, cst.Name):
-            name = target.value
-            for n in nodes(scope):
-                if isinstance(n, cst.Subscript) and dotted(n.value) == name:
-                    keys |= _subscript_keys(n)
-                elif isinstance(n, cst.Call) and method_name(n) == "get" and dotted(receiver(n)) == name and n.args:
-                    key = literal(n.args[0].value)
-                    if isinstance(key, str):
-                        keys.add(key)
+            keys |= self._name_reads(scope, target)[0]
         return frozenset(keys)
+
+    def _name_reads(self, scope: cst.CSTNode, target: cst.Name) -> tuple[frozenset[str], bool]:
+        """The literal keys the name a load is bound to is read under in `scope` (`ckpt["model"]`,
+        `ckpt.get("ema")`, `ckpt["ema" if c else "model"]`), and whether every use of the name is
+        such a read, a `.keys()` or a membership test (`"optimizer" in ckpt`): never handed on whole.
+        Nodes are told apart by id: libcst nodes compare equal by value."""
+        name = target.value
+        keys: set[str] = set()
+        uses: set[int] = set()
+        covered: set[int] = set()
+        attrs: set[int] = set()  # `self.opt` is no `opt`
+        for n in nodes(scope):
+            if isinstance(n, cst.Attribute):
+                attrs.add(id(n.attr))
+            elif isinstance(n, cst.Name) and n.value == name and n is not target:
+                uses.add(id(n))
+            elif isinstance(n, cst.Subscript) and dotted(n.value) == name:
+                found = _subscript_keys(n)
+                keys |= found
+                if found:
+                    covered.add(id(n.value))
+            elif isinstance(n, cst.Call) and dotted(receiver(n)) == name:
+                key = literal(n.args[0].value) if method_name(n) == "get" and n.args else None
+                if isinstance(key, str):
+                    keys.add(key)
+                    covered.add(id(receiver(n)))
+                elif method_name(n) == "keys" and not n.args:
+                    covered.add(id(receiver(n)))
+            elif isinstance(n, cst.Comparison) and isinstance(n.comparisons[0].operator, (cst.In, cst.NotIn)) \
+                    and isinstance(literal(n.left), str) and dotted(n.comparisons[0].comparator) == name:
+                covered.add(id(n.comparisons[0].comparator))  # `if "optimizer" in checkpoint:`
+        uses -= attrs
+        return frozenset(keys), bool(uses) and uses <= covered
 
     def _reads_only_run_state(self, node: cst.Call) -> bool:
         """Is the load's result read only under keys of a run's progress and optimizer state
         (`checkpoint = torch.load(weights)`, then `checkpoint["epoch"]` and nothing else), never
         under a key that holds weights nor handed on whole? Then the file is read to resume a run:
         MPRNet's `load_start_epoch` and `load_optim`, deep_gcns_torch's
-        `load_pretrained_optimizer` (eight judged findings, none worth a change)."""
+        `load_pretrained_optimizer` (seven judged findings, none worth a change)."""
         keys = set(self._subscripted.get(id(node), frozenset()))
         target = self._targets.get(id(node))
         scope = self._scope()
         if isinstance(target, cst.Name) and scope is not None:
-            # ids: libcst nodes compare equal by value, and every `checkpoint` Name looks alike
-            attrs = {id(n.attr) for n in nodes(scope) if isinstance(n, cst.Attribute)}  # `self.opt` is no `opt`
-            uses = {id(n) for n in nodes(scope) if isinstance(n, cst.Name) and n.value == target.value
-                    and n is not target and id(n) not in attrs}
-            reads = {id(n.value) for n in nodes(scope) if isinstance(n, cst.Subscript) and _subscript_keys(n)} | \
-                    {id(receiver(n)) for n in calls(scope) if method_name(n) == "get" and n.args
-                     and isinstance(literal(n.args[0].value), str)} | \
-                    {id(receiver(n)) for n in calls(scope) if method_name(n) == "keys" and not n.args} | \
-                    {id(n.comparisons[0].comparator) for n in nodes(scope) if isinstance(n, cst.Comparison)
-                     and isinstance(n.comparisons[0].operator, (cst.In, cst.NotIn))
-                     and isinstance(literal(n.left), str)}  # `if "optimizer" in checkpoint:`
-            if not uses or not uses <= reads:
+            read, only_keyed = self._name_reads(scope, target)
+            if not only_keyed:
                 return False  # handed on whole, or read under a key not written in the code
-            keys = set(self._keys_read(node))
+            keys |= read
         elif id(node) not in self._subscripted:
             return False
         return bool(keys) and all(_run_state_key(k) for k in keys)
