@@ -146,6 +146,9 @@ TWENTYSEVENTH = HERE / "judgements_twentyseventh.json"
 # Linted at repolens 5db6505 (the start of the twenty-fourth session, before its changes) on twelve
 # repositories nobody had linted; judged at first sight by two second judges (counts only reported).
 TWENTYEIGHTH = HERE / "judgements_twentyeighth.json"
+# Linted at repolens 60b5568 (the start of the twenty-fifth session, before its changes) on twelve
+# repositories nobody had linted; judged at first sight by two second judges (counts only reported).
+TWENTYNINTH = HERE / "judgements_twentyninth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -179,7 +182,10 @@ HELD_OUT_SETS = {
                                  "the twenty-second session, so no longer held out"),
     "twentysixth": (TWENTYSIXTH, "the twenty-sixth held-out set, judged at first sight at 20cbb81"),
     "twentyseventh": (TWENTYSEVENTH, "the twenty-seventh held-out set, judged at first sight at 919862d"),
-    "twentyeighth": (TWENTYEIGHTH, "the twenty-eighth held-out set, judged at first sight at 5db6505"),
+    # read in the twenty-fourth session right after its first-sight judgement: no longer held out
+    "twentyeighth": (TWENTYEIGHTH, "the twenty-eighth set, judged at first sight at 5db6505; read and tuned on "
+                                   "since the twenty-fourth session, so no longer held out"),
+    "twentyninth": (TWENTYNINTH, "the twenty-ninth held-out set, judged at first sight at 60b5568"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
