@@ -7,14 +7,14 @@ the base of the rules that read them (`TrainingLoopRule`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import libcst as cst
 
 from repolens.lint.knowledge.optimizers import is_optimizer_name
-from repolens.lint.knowledge.training import BACKWARD, STEP, ZERO_GRAD, classify_call, is_grad_reset
+from repolens.lint.knowledge.training import (BACKWARD, STEP, TRAINING_STEP_METHOD, ZERO_GRAD, classify_call,
+                                             is_grad_reset)
 from repolens.lint.roles import TRAIN, role_of_name
 from repolens.lint.rule import Rule
 from repolens.lint.traverse import SCOPES, children_of, walk
@@ -83,12 +83,7 @@ def trains(loop: cst.For | cst.While, function_stack: Sequence[str]) -> bool:
     if flow.of(BACKWARD, nested=True) or flow.of(STEP, nested=True):
         return True
     return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
-               and _TRAINING_CALL.search(n.func.attr.value) for n in walk(loop.body))
-
-
-# Method names that say "one training step" (`optimize_parameters`, `train_step`, `fit_batch`).
-_TRAINING_CALL = re.compile(r"^(?:optimi[sz]e(?:_parameters)?|train_(?:step|batch|iter|one_batch)|training_step"
-                            r"|fit_batch|update_parameters|learn)$")
+               and TRAINING_STEP_METHOD.search(n.func.attr.value) for n in walk(loop.body))
 
 
 class TrainingLoopRule(Rule):

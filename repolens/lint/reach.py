@@ -13,8 +13,11 @@ from typing import Iterator
 
 import libcst as cst
 
-from repolens.lint.helpers import dotted, turns_grad_off
+from repolens.lint.helpers import dotted, method_name, turns_grad_off
+from repolens.lint.knowledge.optimizers import is_optimizer_name
+from repolens.lint.knowledge.training import BACKWARD, STEP, TRAINING_STEP_METHOD, classify_call
 from repolens.lint.traverse import children_of
+from repolens.lint.words import name_tokens
 
 
 def _with_ancestors(node: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]]:
@@ -186,6 +189,39 @@ def only_summarises(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
         else:
             return False
     return True
+
+
+# Calls that write what a loop computed to disk: an extraction pass's output.
+_WRITE_FUNCTIONS = frozenset({"np.save", "numpy.save", "np.savez", "numpy.savez", "np.savez_compressed",
+                              "numpy.savez_compressed", "torch.save", "pickle.dump"})
+_WRITE_METHODS = frozenset({"write", "put", "create_dataset"})
+
+
+def only_extracts(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
+    """This use of a loader iterates it in a `for` whose body writes each batch's result to disk
+    (`np.save`, `torch.save`, `pickle.dump`, a file's or LMDB's `write` / `put`, h5py's
+    `create_dataset`) and trains nothing: no backward, no optimizer step, no method named for a
+    training step, no call named for training or handed an optimizer. U-ViT's
+    `extract_imagenet_feature.py` encodes the training split once with `shuffle=False` and saves
+    the latents per sample (RL108 judged wrong): the order of an extraction pass does not matter.
+    The caller checks that no enclosing function is named for training."""
+    at = iterating_loop(use, above)
+    if at is None:
+        return False
+    writes = False
+    for n, _ in _with_ancestors(above[at].body):
+        if not isinstance(n, cst.Call):
+            continue
+        if classify_call(n) is not None and classify_call(n)[0] in (BACKWARD, STEP):  # type: ignore[index]
+            return False
+        method = method_name(n)
+        name = method or (n.func.value if isinstance(n.func, cst.Name) else None)
+        if method and TRAINING_STEP_METHOD.search(method) or name and any(t.startswith("train") for t in name_tokens(name)):
+            return False
+        if any(isinstance(a.value, cst.Name) and is_optimizer_name(a.value.value) for a in n.args):
+            return False
+        writes = writes or dotted(n.func) in _WRITE_FUNCTIONS or method in _WRITE_METHODS
+    return writes
 
 
 def iterated_without_grad(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:

@@ -17,7 +17,7 @@ from repolens.lint.bindings import BindingTracker
 from repolens.lint.helpers import call_name, is_main_guard, keyword_arg, last_segment, literal, method_name
 from repolens.lint.knowledge.dataloader import dataloader_arg
 from repolens.lint.reach import (ancestors_of, draws_one_batch, iterated_without_grad, iterating_loop, never_read,
-                                 only_counts, only_summarises, uses_after)
+                                 only_counts, only_extracts, only_summarises, uses_after)
 from repolens.lint.traverse import calls, functions_by_name, walk
 from repolens.lint.words import name_tokens
 from repolens.project.moduleinfo import trains_in
@@ -198,7 +198,9 @@ def trains_nothing(tracker: BindingTracker, call: cst.Call) -> bool:
     `datagen.test()` prints and saves its first batch), or only counted (`len(loader)`: minimind's
     `loader_for_count` sizes the LR schedule, the training loader is another: RL102 judged wrong),
     or only summarised (a loop of `torch.mean` / `append` / `print`: AST's normalisation
-    statistics, RL108 judged wrong), or never read while the scope iterates another loader (Medical-Transformer's `test.py` builds
+    statistics, RL108 judged wrong), or only extracted outside any function named for training (a
+    loop that saves each batch's result and trains nothing: U-ViT's latent extraction, RL108 judged
+    wrong), or never read while the scope iterates another loader (Medical-Transformer's `test.py` builds
     a training loader and loops only over `valloader`: RL102 judged wrong; a module-level name only
     in a file no other file imports), or returned by its factory to callers that never read it
     (`returned_unread`). It trains nothing, whatever it loads."""
@@ -214,8 +216,10 @@ def trains_nothing(tracker: BindingTracker, call: cst.Call) -> bool:
         return scope is not module or facts is not None and not facts.model.importers.get(tracker.context.path)
     uses = uses_after(scope, call, name, until_rebound=True)
     bound_in = ancestors_of(scope, call)
+    in_training = any(role_of_name(f) == TRAIN for f in tracker.function_stack)
     return bool(uses) and all(draws_one_batch(use, above, bound_in) or only_counts(use, above)
-                              or only_summarises(use, above) for use, above in uses)
+                              or only_summarises(use, above) or not in_training and only_extracts(use, above)
+                              for use, above in uses)
 
 
 def returned_unread(tracker: BindingTracker, scope: cst.CSTNode, name: str) -> bool:

@@ -77,7 +77,11 @@ class DataLoaderShuffle(BindingTracker, Rule):
     loader rebuilt per task in a loop to show a batch of each, up to the name's next binding),
     nor one whose batches a loop only summarises (every call in it a torch / NumPy reduction, an
     `append`, a `print`: AST's `get_norm_stats.py` averaging a `train_loader` with `shuffle=False`
-    for its normalisation constants, judged wrong), nor one never read in a scope that iterates
+    for its normalisation constants, judged wrong), nor one whose batches a loop, in no function
+    named for training, only turns into files (`np.save`, `torch.save`, `pickle.dump`, a `write`
+    / `put`) with no backward, optimizer step or training call: an extraction pass, whose order
+    does not matter (U-ViT's `extract_imagenet_feature.py` encoding the training split once to
+    latents, judged wrong in the twenty-ninth set), nor one never read in a scope that iterates
     another loader (Medical-Transformer's `test.py`: judged wrong for RL102), nor one its
     module-level factory returns as an item of a tuple that no caller in the project reads
     (TransReID's `make_dataloader` returns `train_loader_normal`, which neither train.py nor

@@ -2033,6 +2033,38 @@ print(np.mean(mean), np.mean(std))
     assert len(run("RL108", modelled, "get_norm_stats.py")) == 1
 
 
+def test_a_loader_whose_batches_are_only_extracted_to_disk_is_no_training_loader():
+    """U-ViT's `extract_imagenet_feature.py` encodes the training split once with `shuffle=False`
+    and saves each sample's latent with `np.save` (RL108 judged wrong: the order of an extraction
+    pass does not matter). A loop that also steps an optimizer, calls a training helper, or sits in
+    a function named for training is still a training loop."""
+    source = '''
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+def main():
+    train_dataset_loader = DataLoader(ImageNet("train"), batch_size=256, shuffle=False, num_workers=8,
+                                      pin_memory=True)
+    model = get_model("autoencoder.pth").to("cuda")
+    idx = 0
+    for batch in tqdm(train_dataset_loader):
+        img, label = batch
+        moments = model(img.to("cuda")).detach().cpu().numpy()
+        for moment, lb in zip(moments, label.numpy()):
+            np.save(f"features/{idx}.npy", (moment, lb))
+            idx += 1
+'''
+    assert run("RL108", source, "extract_feature.py") == ()
+    stepped = source.replace("            idx += 1\n", "            idx += 1\n        optimizer.step()\n")
+    assert len(run("RL108", stepped, "extract_feature.py")) == 1
+    helper = source.replace("        img, label = batch\n", "        img, label = batch\n        train_batch(model, img)\n")
+    assert len(run("RL108", helper, "extract_feature.py")) == 1
+    named = source.replace("def main():", "def train_features():")
+    assert len(run("RL108", named, "extract_feature.py")) == 1
+    unsaved = source.replace("np.save(", "print(")
+    assert len(run("RL108", unsaved, "extract_feature.py")) == 1
+
+
 def test_rl202_sees_a_norm_layer_passed_as_a_class():
     """Medical-Transformer's `medt_net(norm_layer=None)` sets `norm_layer = nn.BatchNorm2d` and builds
     `norm_layer(width)` (torchvision's ResNet idiom): a BatchNorm network (7 RL202 findings judged

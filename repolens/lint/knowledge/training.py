@@ -12,6 +12,10 @@ from repolens.pyindex.aliases import cst_dotted_name
 
 BACKWARD, STEP, ZERO_GRAD = "backward", "step", "zero_grad"
 _ZERO_GRAD_NAME = re.compile(r"zero_?grad|clear_?grad|reset_?grad", re.IGNORECASE)
+# Method names that say "one training step" (`optimize_parameters`, `train_step`, `fit_batch`):
+# pix2pix-style models hide the backward and the optimizer step there.
+TRAINING_STEP_METHOD = re.compile(r"^(?:optimi[sz]e(?:_parameters)?|train_(?:step|batch|iter|one_batch)"
+                                  r"|training_step|fit_batch|update_parameters|learn)$")
 
 
 def classify_call(call: cst.Call) -> tuple[str, str | None] | None:
