@@ -149,6 +149,9 @@ TWENTYEIGHTH = HERE / "judgements_twentyeighth.json"
 # Linted at repolens 60b5568 (the start of the twenty-fifth session, before its changes) on twelve
 # repositories nobody had linted; judged at first sight by two second judges (counts only reported).
 TWENTYNINTH = HERE / "judgements_twentyninth.json"
+# Linted at the twenty-fifth session's final code on twelve repositories nobody had linted; judged at
+# first sight by two second judges (counts only reported).
+THIRTIETH = HERE / "judgements_thirtieth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -185,7 +188,11 @@ HELD_OUT_SETS = {
     # read in the twenty-fourth session right after its first-sight judgement: no longer held out
     "twentyeighth": (TWENTYEIGHTH, "the twenty-eighth set, judged at first sight at 5db6505; read and tuned on "
                                    "since the twenty-fourth session, so no longer held out"),
-    "twentyninth": (TWENTYNINTH, "the twenty-ninth held-out set, judged at first sight at 60b5568"),
+    # read in the twenty-fifth session right after its first-sight judgement: no longer held out
+    "twentyninth": (TWENTYNINTH, "the twenty-ninth set, judged at first sight at 60b5568; read and tuned on since "
+                                 "the twenty-fifth session, so no longer held out"),
+    "thirtieth": (THIRTIETH, "the thirtieth held-out set, judged at first sight at the twenty-fifth session's "
+                             "final code"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 

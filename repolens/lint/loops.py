@@ -13,8 +13,8 @@ from typing import Sequence
 import libcst as cst
 
 from repolens.lint.knowledge.optimizers import is_optimizer_name
-from repolens.lint.knowledge.training import (BACKWARD, STEP, TRAINING_STEP_METHOD, ZERO_GRAD, classify_call,
-                                             is_grad_reset)
+from repolens.lint.knowledge.training import (BACKWARD, STEP, ZERO_GRAD, classify_call, is_grad_reset,
+                                             runs_training_step)
 from repolens.lint.roles import TRAIN, role_of_name
 from repolens.lint.rule import Rule
 from repolens.lint.traverse import SCOPES, children_of, walk
@@ -79,11 +79,7 @@ def trains(loop: cst.For | cst.While, function_stack: Sequence[str]) -> bool:
     `trainer.train_step(batch)`: pix2pix-style models hide the backward there)."""
     if any(role_of_name(f) == TRAIN for f in function_stack):
         return True
-    flow = loop_flow(loop)
-    if flow.of(BACKWARD, nested=True) or flow.of(STEP, nested=True):
-        return True
-    return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
-               and TRAINING_STEP_METHOD.search(n.func.attr.value) for n in walk(loop.body))
+    return any(isinstance(n, cst.Call) and runs_training_step(n) for n in walk(loop.body))
 
 
 class TrainingLoopRule(Rule):

@@ -15,7 +15,7 @@ import libcst as cst
 
 from repolens.lint.helpers import dotted, method_name, turns_grad_off
 from repolens.lint.knowledge.optimizers import is_optimizer_name
-from repolens.lint.knowledge.training import BACKWARD, STEP, TRAINING_STEP_METHOD, classify_call
+from repolens.lint.knowledge.training import runs_training_step
 from repolens.lint.traverse import children_of
 from repolens.lint.words import name_tokens
 
@@ -212,13 +212,10 @@ def only_extracts(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
     for n, _ in _with_ancestors(above[at].body):
         if not isinstance(n, cst.Call):
             continue
-        if classify_call(n) is not None and classify_call(n)[0] in (BACKWARD, STEP):  # type: ignore[index]
-            return False
         method = method_name(n)
         name = method or (n.func.value if isinstance(n.func, cst.Name) else None)
-        if method and TRAINING_STEP_METHOD.search(method) or name and any(t.startswith("train") for t in name_tokens(name)):
-            return False
-        if any(isinstance(a.value, cst.Name) and is_optimizer_name(a.value.value) for a in n.args):
+        if runs_training_step(n) or name and any(t.startswith("train") for t in name_tokens(name)) \
+                or any(isinstance(a.value, cst.Name) and is_optimizer_name(a.value.value) for a in n.args):
             return False
         writes = writes or dotted(n.func) in _WRITE_FUNCTIONS or method in _WRITE_METHODS
     return writes

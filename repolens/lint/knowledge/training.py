@@ -42,6 +42,15 @@ def classify_call(call: cst.Call) -> tuple[str, str | None] | None:
     return None
 
 
+def runs_training_step(call: cst.Call) -> bool:
+    """A backward pass, an optimizer step, or a method named for one whole training step."""
+    kind = classify_call(call)
+    if kind is not None and kind[0] in (BACKWARD, STEP):
+        return True
+    name = method_name(call)
+    return name is not None and bool(TRAINING_STEP_METHOD.search(name))
+
+
 def is_grad_reset(node: cst.CSTNode) -> bool:
     """`p.grad = None`, `p.grad.zero_()`, `p.grad.data.zero_()`, `p.grad.detach_()`."""
     if isinstance(node, cst.Assign):
