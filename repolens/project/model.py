@@ -370,6 +370,15 @@ class ProjectModel:
         base's) ignore its index and draw at random: a dataset whose items are fresh samples?"""
         return next((cls.draws_at_random for cls in self._lineage(rel, name) if "__getitem__" in cls.methods), False)
 
+    def indexes_items_by(self, attr: str) -> bool:
+        """Does the `__getitem__` of some class of the project read `self.<attr>`: is `attr` what a
+        dataset of the project picks its items from (a list a loop may shuffle in place)?"""
+        return attr in self._item_attributes
+
+    @cached_property
+    def _item_attributes(self) -> frozenset[str]:
+        return frozenset(a for info in self.infos.values() for cls in info.classes for a in cls.item_attributes)
+
     def _base_kind(self, rel: str, base: str, seen: frozenset[tuple[str, str]]) -> str:
         kind = frameworks.external_kind(base)
         if kind:

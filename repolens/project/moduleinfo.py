@@ -36,6 +36,9 @@ class ClassInfo:
     # its `__getitem__` never reads the index it is given and draws at random: every item is a
     # fresh sample (a captcha generator), so no order exists for a sampler to shuffle
     draws_at_random: bool = False
+    # the `self.<attr>` its `__getitem__` reads: what picks or holds the items (mcan-vqa's
+    # `self.ans_list`, which its training loop shuffles in place each epoch: RL108)
+    item_attributes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -858,7 +861,14 @@ class _Builder:
         getitem = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__getitem__"), None)
         return ClassInfo(node.name, node.lineno, node.end_lineno or node.lineno,
                          tuple(_base_names(node.bases)), methods, field_count, decorators,
-                         doc.split("\n", 1)[0][:160], getitem is not None and _draws_at_random(getitem))
+                         doc.split("\n", 1)[0][:160], getitem is not None and _draws_at_random(getitem),
+                         _self_attributes(getitem) if getitem is not None else ())
+
+
+def _self_attributes(fn: ast.FunctionDef) -> tuple[str, ...]:
+    """The `self.<attr>` names a method reads, sorted."""
+    return tuple(sorted({n.attr for n in ast.walk(fn) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)
+                         and isinstance(n.value, ast.Name) and n.value.id == "self"}))
 
 
 # Calls that draw at random (`random.choice`, `np.random.randint`, `torch.rand`, `rng.normal`).
@@ -893,7 +903,7 @@ def _base_names(bases: list[ast.expr]) -> list[str]:
 def _requalify(c: ClassInfo, table: AliasTable) -> ClassInfo:
     bases = tuple(filter(None, (table.resolve(b) for b in c.bases)))
     return ClassInfo(c.name, c.line, c.end_line, bases, c.methods, c.field_count, c.decorators, c.doc,
-                     c.draws_at_random)
+                     c.draws_at_random, c.item_attributes)
 
 
 _BUILTINS = frozenset(dir(builtins))

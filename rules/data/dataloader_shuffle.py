@@ -31,6 +31,9 @@ def _trains_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
 
 # A loader's dataset reshuffled by the project's own method (`train_dl.dataset.shuffleSamples()`).
 SELF_SHUFFLE = re.compile(r"\.dataset\.shuffle\w*\(", re.I)
+# `shuffle_list(dataset.ans_list)`, `random.shuffle(train_loader.dataset.samples)`: a list some
+# dataset holds, shuffled in place, with the object's name and the attribute's.
+SHUFFLED_ATTRIBUTE = re.compile(r"\bshuffle\w*\(\s*([\w.]+)\.(\w+)\s*[,)]", re.I)
 # outlier-exposure's training loop: each epoch starts the outlier loader's dataset at a random offset
 _OFFSET_EACH_EPOCH = """
 
@@ -63,8 +66,11 @@ class DataLoaderShuffle(BindingTracker, Rule):
     dataset of the project that orders itself: its class has a `shuffle*` method (dlwpt's LUNA
     datasets), or the loop gives the loader's dataset a random attribute the project's code reads
     (`train_loader_out.dataset.offset = np.random.randint(n)` each epoch, outlier-exposure's
-    80-million-image TinyImages indexing from `self.offset`: six judged wrong). The same line on a
-    library dataset (`ImageFolder`, which has no `offset`) is still reported: nothing reorders it.
+    80-million-image TinyImages indexing from `self.offset`: six judged wrong), or the file
+    shuffles in place a list the loader's dataset holds and a dataset `__getitem__` of the project
+    reads (`shuffle_list(dataset.ans_list)` before every epoch: mcan-vqa's "external" shuffle mode,
+    judged wrong in the thirtieth set). The same line on a library dataset (`ImageFolder`, which
+    has no `offset`) is still reported: nothing reorders it.
 
     An evaluation loader with `shuffle=True` is not reported: a metric averaged over the whole set
     does not depend on the order, and on real code such loaders mostly feed a sample grid or a few
@@ -170,6 +176,15 @@ train_loader_out = torch.utils.data.DataLoader(TinyImages(), batch_size=256, shu
                                          "class CaptchaDataset(Dataset):\n    def __getitem__(self, index):\n"
                                          "        text = ''.join(random.choice(self.chars) for _ in range(4))\n"
                                          "        return self.render(text), text\n"}),
+        # a list the dataset indexes, shuffled in place before every epoch (mcan-vqa's external mode)
+        Example("import torch\nfrom data_utils import shuffle_list\n"
+                "def train(net, dataset, optim):\n"
+                "    train_loader = torch.utils.data.DataLoader(dataset, batch_size=64, shuffle=False)\n"
+                "    for epoch in range(13):\n        shuffle_list(dataset.ans_list)\n"
+                "        for x, y in train_loader:\n            optim.zero_grad()\n            net(x).sum().backward()\n"
+                "            optim.step()\n",
+                files={"vqa_set.py": "from torch.utils.data import Dataset\n\nclass DataSet(Dataset):\n"
+                                     "    def __getitem__(self, idx):\n        return self.ans_list[idx]\n"}),
         # a sample grid drawn from the validation set: shuffling gives a varied grid
         Example("import torch\nval_loader = torch.utils.data.DataLoader(val_set, batch_size=16, shuffle=True)\n"
                 "grid = next(iter(val_loader))\n"),
@@ -193,6 +208,13 @@ train_loader_out = torch.utils.data.DataLoader(dset.ImageFolder("imagenet22k"), 
                                          "        return self.render(text), text\n"}),
         Example("import torch.utils.data as tud\nfrom torchvision import datasets\n"
                 "loader = tud.DataLoader(datasets.MNIST('.', train=True), batch_size=64, shuffle=False)\n"),
+        # a list shuffled in place that no code of the project reads: the loader's order stays fixed
+        Example("import torch\nfrom data_utils import shuffle_list\n"
+                "def train(net, dataset, optim):\n"
+                "    train_loader = torch.utils.data.DataLoader(dataset, batch_size=64, shuffle=False)\n"
+                "    for epoch in range(13):\n        shuffle_list(dataset.ans_list)\n"
+                "        for x, y in train_loader:\n            optim.zero_grad()\n            net(x).sum().backward()\n"
+                "            optim.step()\n"),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -261,9 +283,18 @@ train_loader_out = torch.utils.data.DataLoader(dset.ImageFolder("imagenet22k"), 
         """The dataset's class (or a project base of it) has a `shuffle*` method: the project orders
         the samples itself, per epoch (dlwpt's LUNA datasets, `train_dl.dataset.shuffleSamples()`
         at the start of each epoch: four findings judged wrong), or the file calls one on a loader's
-        dataset."""
+        dataset, or shuffles in place a list the loader's dataset holds and some `__getitem__` of the
+        project reads (`shuffle_list(dataset.ans_list)` before every epoch: mcan-vqa's "external"
+        shuffle mode, whose `__getitem__` indexes `self.ans_list`; judged wrong;
+        `ProjectModel.indexes_items_by`)."""
         if SELF_SHUFFLE.search(self.context.source):
             return True  # `train_dl.dataset.shuffleSamples()`, the dataset's class chosen at run time
+        name = self.binding_of(node)
+        dataset = dataloader_arg(node, "dataset")
+        owners = {code_of(dataset.value) if dataset is not None else "", f"{name}.dataset"} - {"", "None.dataset"}
+        if any(m.group(1) in owners and self.facts.model.indexes_items_by(m.group(2))
+               for m in SHUFFLED_ATTRIBUTE.finditer(self.context.source)):
+            return True
         found = self._dataset_class(node)
         if found is None:
             return False
@@ -273,7 +304,6 @@ train_loader_out = torch.utils.data.DataLoader(dset.ImageFolder("imagenet22k"), 
         # the project whose code reads `offset` (outlier-exposure's TinyImages: `__getitem__` indexes
         # from `self.offset`): the order starts somewhere new every epoch. A library class
         # (ImageFolder) has no such attribute, and its loader is still reported.
-        name = self.binding_of(node)
         return any(m.group(1) == name and self.facts.loads_attribute(m.group(2))
                    for m in RANDOM_ATTRIBUTE.finditer(self.context.source))
 

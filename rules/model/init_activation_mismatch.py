@@ -47,6 +47,12 @@ class InitActivationMismatch(ScopedRule):
     their standard init (Grad-TTS's `MultiHeadAttention`, in a file whose feed-forward uses ReLU:
     six findings judged wrong).
 
+    One finding per init routine (the function the calls sit in, a class's `__init__` or an
+    `init_weights(m)`), at its first such call, saying how many there are: changing the scheme
+    is one decision, and one line per layer (self-ensemble-visual-domain-adapt's two VGG-style
+    classes, `xavier_normal(self.conv1_1.weight)` ... eight calls each: sixteen findings in the
+    thirtieth set) said the same thing eight times.
+
     ## Why is this bad?
     Each scheme keeps the variance of activations constant through depth for one kind of
     nonlinearity: Xavier for symmetric, saturating ones (Tanh), He for ReLU, which zeroes half of
@@ -166,6 +172,7 @@ class Net(torch.nn.Module):
         self._kinds: set[str] | None = None
         self._parents: dict[int, cst.CSTNode] = {}
         self._applied: dict[str, set[str]] = {}
+        self._reported: set[int] = set()  # the init routines (functions, or the module) already reported
 
     def _activation_kinds(self) -> set[str]:
         if self._kinds is None:
@@ -266,17 +273,34 @@ class Net(torch.nn.Module):
             if CONFIGURABLE.search(self.context.source):
                 return
             kinds = self._activation_kinds()
+        routine = self.function_stack[-1] if self.function_stack else self.context.module
+        if id(routine) in self._reported:
+            return  # one finding per init routine: changing its scheme is one decision
+        if self._mismatch(node, is_xavier, kinds):
+            self._reported.add(id(routine))
+            same = sum(1 for n in walk(routine) if isinstance(n, cst.Call) and self._mismatch(n, is_xavier, kinds))
+            where = f" ({same} such calls in this function)" if same > 1 and self.function_stack else ""
+            if is_xavier:
+                self.report(node, self.message.format(init="Xavier init of conv weights" + where, acts="ReLU-family",
+                                                      advice="`nn.init.kaiming_normal_(w, nonlinearity=\"relu\")`"))
+            else:
+                self.report(node, self.message.format(init="He (Kaiming) init with the ReLU gain" + where,
+                                                      acts="Tanh/Sigmoid", advice="`nn.init.xavier_normal_(w)`"))
+
+    def _mismatch(self, node: cst.Call, is_xavier: bool, kinds: set[str]) -> bool:
+        """Does this init call (of the kind being reported) use the scheme meant for the other
+        nonlinearity on conv (He: also linear) weights?"""
+        if not node.args or not self.is_name(node.func, *(XAVIER if is_xavier else KAIMING)):
+            return False
         target = code_of(node.args[0].value).lower()
         test = self._enclosing_test(node)
-        if is_xavier and kinds == {"relu"} and ("conv" in target or "Conv" in test):
-            self.report(node, self.message.format(init="Xavier init of conv weights", acts="ReLU-family",
-                                                  advice="`nn.init.kaiming_normal_(w, nonlinearity=\"relu\")`"))
-        elif is_kaiming and kinds == {"saturating"} and (
-                "conv" in target or "Conv" in test or "Linear" in test or "fc" in target or "linear" in target):
-            gain = argument(node, "nonlinearity", 3)
-            if gain is None or literal(gain.value) in ("relu", "leaky_relu"):
-                self.report(node, self.message.format(init="He (Kaiming) init with the ReLU gain",
-                                                      acts="Tanh/Sigmoid", advice="`nn.init.xavier_normal_(w)`"))
+        if is_xavier:
+            return kinds == {"relu"} and ("conv" in target or "Conv" in test)
+        if kinds != {"saturating"} or not ("conv" in target or "Conv" in test or "Linear" in test or "fc" in target
+                                           or "linear" in target):
+            return False
+        gain = argument(node, "nonlinearity", 3)
+        return gain is None or literal(gain.value) in ("relu", "leaky_relu")
 
     def _attention_class(self) -> bool:
         """The init sits in a class that computes a softmax and uses no ReLU-family activation of its

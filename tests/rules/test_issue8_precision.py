@@ -2065,6 +2065,26 @@ def main():
     assert len(run("RL108", unsaved, "extract_feature.py")) == 1
 
 
+def test_rl203_reports_an_init_routine_once():
+    """self-ensemble-visual-domain-adapt's VGG-style classes call `xavier_normal` on each of eight
+    convs in `__init__` (ReLU, no normalisation): one finding per routine, at its first call,
+    counting the others; another class's routine gets its own."""
+    convs = "\n".join(f"        self.conv{i} = nn.Conv2d(64, 64, 3)" for i in range(3))
+    inits = "\n".join(f"        nn.init.xavier_normal_(self.conv{i}.weight)" for i in range(3))
+    body = f'''
+    def __init__(self):
+        super().__init__()
+{convs}
+{inits}
+    def forward(self, x):
+        return F.relu(self.conv2(F.relu(self.conv1(F.relu(self.conv0(x))))))
+'''
+    source = f"import torch.nn as nn\nimport torch.nn.functional as F\nclass A(nn.Module):{body}class B(nn.Module):{body}"
+    found = run("RL203", source, "network_architectures.py")
+    assert [f.position.start.line for f in found] == [9, 20]
+    assert all("(3 such calls in this function)" in f.message for f in found)
+
+
 def test_rl202_sees_a_norm_layer_passed_as_a_class():
     """Medical-Transformer's `medt_net(norm_layer=None)` sets `norm_layer = nn.BatchNorm2d` and builds
     `norm_layer(width)` (torchvision's ResNet idiom): a BatchNorm network (7 RL202 findings judged
