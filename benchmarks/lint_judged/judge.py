@@ -152,6 +152,9 @@ TWENTYNINTH = HERE / "judgements_twentyninth.json"
 # Linted at the twenty-fifth session's final code on twelve repositories nobody had linted; judged at
 # first sight by two second judges (counts only reported).
 THIRTIETH = HERE / "judgements_thirtieth.json"
+# Linted at the twenty-fifth session's final code, after the changes the thirtieth set's reading
+# brought, on twelve more repositories nobody had linted; judged at first sight by second judges.
+THIRTY_FIRST = HERE / "judgements_thirtyfirst.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -191,8 +194,11 @@ HELD_OUT_SETS = {
     # read in the twenty-fifth session right after its first-sight judgement: no longer held out
     "twentyninth": (TWENTYNINTH, "the twenty-ninth set, judged at first sight at 60b5568; read and tuned on since "
                                  "the twenty-fifth session, so no longer held out"),
-    "thirtieth": (THIRTIETH, "the thirtieth held-out set, judged at first sight at the twenty-fifth session's "
-                             "final code"),
+    # read in the twenty-fifth session right after its first-sight judgement: no longer held out
+    "thirtieth": (THIRTIETH, "the thirtieth set, judged at first sight at 012c191; read and tuned on since the "
+                             "twenty-fifth session, so no longer held out"),
+    "thirtyfirst": (THIRTY_FIRST, "the thirty-first held-out set, judged at first sight at the twenty-fifth "
+                                  "session's final code"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
