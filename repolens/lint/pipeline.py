@@ -182,8 +182,13 @@ def _lint_target(target: Target, job: _Job) -> FileResult:
     try:
         module, reports, rule_problems = lint_source(code, rel, text_job, active)
     except cst.ParserSyntaxError as exc:
-        # CPython parsed the file (its errors returned above): libcst's position and wording
         msg = exc.message.split(": ", 1)[-1] if exc.message.startswith("parser error") else exc.message
+        if ff is not None:
+            # CPython parsed the file (its errors returned above), so it is valid Python that libcst's
+            # tokenizer refuses (a tab-indented block inside a space-indented one, hendrycks/ss-ood's
+            # train_ss.py: RL000 judged wrong): the rules could not check it, which is ours to say
+            problems.append(f"{rel}:{exc.raw_line}: not checked: Python parses this file but libcst does not ({msg})")
+            return replace(base, problems=tuple(problems), parsed=True)
         findings = _syntax_findings(settings, rel, exc.raw_line, exc.raw_column + 1, msg, nb, code)
         return replace(base, findings=findings, problems=tuple(problems), parsed=True)
     except (RecursionError, MemoryError) as exc:

@@ -225,10 +225,29 @@ def iterated_without_grad(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool
     """This use of a loader is iterated by a `for` inside `with torch.no_grad():` (or
     `inference_mode()`): an accuracy pass, no training step (dlwpt's notebooks rebind
     `train_loader = DataLoader(cifar2, shuffle=False)` to score the training set: six RL108
-    findings judged wrong)."""
+    findings judged wrong), or in a function that turned gradients off with a
+    `torch.set_grad_enabled(False)` statement before the loop (hendrycks' `get_C_hat_transpose()`
+    scoring the trusted training subset in a fixed order: two RL108 findings judged wrong)."""
     at = iterating_loop(use, above)
-    return at is not None and any(isinstance(a, cst.With) and any(turns_grad_off(item.item) for item in a.items)
-                                  for a in above[:at])
+    if at is None:
+        return False
+    if any(isinstance(a, cst.With) and any(turns_grad_off(item.item) for item in a.items) for a in above[:at]):
+        return True
+    fn = next((i for i in range(at - 1, -1, -1) if isinstance(above[i], cst.FunctionDef)), None)
+    if fn is None or fn + 2 >= len(above) or not isinstance(above[fn + 1], cst.IndentedBlock):
+        return False
+    holder = above[fn + 2]  # the function's statement that holds the loop
+    body = above[fn + 1].body  # type: ignore[attr-defined]
+    before = body[:next((i for i, stmt in enumerate(body) if stmt is holder), 0)]
+    return any(isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and _turns_grad_off_for_good(small.value)
+               for stmt in before if isinstance(stmt, cst.SimpleStatementLine) for small in stmt.body)
+
+
+def _turns_grad_off_for_good(call: cst.Call) -> bool:
+    """`torch.set_grad_enabled(False)` as a statement: gradients stay off from there on."""
+    name = dotted(call.func) or ""
+    return name.rsplit(".", 1)[-1] == "set_grad_enabled" and len(call.args) == 1 \
+        and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "False"
 
 
 def iterating_loop(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> int | None:

@@ -100,7 +100,10 @@ class DataLoaderShuffle(BindingTracker, Rule):
     `update_fisher`, continual-learning; judged wrong). A loader named `train_loader` with
     `shuffle=False` is still reported (pytorch-vqvae: judged worth a change four times), unless
     every use hands it to a function named for evaluation (DeepCluster's `evaluate(train_loader,
-    model, ...)` scoring the training split at batch 1: judged wrong).
+    model, ...)` scoring the training split at batch 1: judged wrong) or iterates it with gradients
+    off: under `with torch.no_grad():`, or in a function that said `torch.set_grad_enabled(False)`
+    before the loop (hendrycks' `get_C_hat_transpose()` scoring the trusted training subset in the
+    order of its labels: two judged wrong in the thirty-first set; `reach.iterated_without_grad`).
 
     ## Why is this bad?
     Without shuffling every epoch sees the samples in the same order, often sorted by class or

@@ -47,3 +47,15 @@ def test_project_templates_are_not_syntax_errors(tmp_path):
     (tmp_path / "render_me.py").write_text("import torch\n{{ cookiecutter.model_class }}_MAP = {}\n")
     (tmp_path / "typo.py").write_text("import torch\ndef f(:\n    pass\n")
     assert [f["path"] for f in lint(tmp_path)] == ["typo.py"]
+
+
+def test_a_file_python_parses_but_libcst_does_not_is_no_syntax_error(tmp_path):
+    # hendrycks/ss-ood's train_ss.py: a tab-indented block inside a space-indented `if`, which CPython
+    # accepts and libcst's tokenizer refuses (RL000 judged wrong): a problem of ours, said on stderr
+    (tmp_path / "train_ss.py").write_text("import torch\nif True:\n    x = torch.zeros(1)\n    if x:\n"
+                                          "\t    y = torch.load('w.pth')\n\t    z = 3\n    w = 4\n")
+    (tmp_path / "typo.py").write_text("import torch\ndef f(:\n    pass\n")
+    proc = subprocess.run([sys.executable, "-m", "repolens", "lint", str(tmp_path), "--format", "json", "--no-cache"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert [f["path"] for f in json.loads(proc.stdout) if f["rule"] == "RL000"] == ["typo.py"]
+    assert "train_ss.py:1: not checked: Python parses this file but libcst does not" in proc.stderr

@@ -2065,6 +2065,29 @@ def main():
     assert len(run("RL108", unsaved, "extract_feature.py")) == 1
 
 
+def test_a_training_subset_scored_after_set_grad_enabled_false_is_no_training_loader():
+    """hendrycks' `train_glc.py` scores its trusted training subset in a fixed order in
+    `get_C_hat_transpose()`, which begins `torch.set_grad_enabled(False)` (RL108 judged wrong
+    twice: the probabilities must line up with the labels). Without that statement, or with it
+    after the loop, the loader is still a training loader."""
+    source = '''
+import torch
+train_gold_deterministic_loader = torch.utils.data.DataLoader(gold, batch_size=128, shuffle=False, num_workers=4)
+
+def get_C_hat_transpose():
+    torch.set_grad_enabled(False)
+    probs = []
+    for data, target in train_gold_deterministic_loader:
+        probs.extend(net(data.cuda()).softmax(1).cpu().numpy())
+    return probs
+'''
+    assert run("RL108", source, "train_glc.py") == ()
+    graded = source.replace("    torch.set_grad_enabled(False)\n", "")
+    assert len(run("RL108", graded, "train_glc.py")) == 1
+    after = graded.replace("    return probs", "    torch.set_grad_enabled(False)\n    return probs")
+    assert len(run("RL108", after, "train_glc.py")) == 1
+
+
 def test_rl203_reports_an_init_routine_once():
     """self-ensemble-visual-domain-adapt's VGG-style classes call `xavier_normal` on each of eight
     convs in `__init__` (ReLU, no normalisation): one finding per routine, at its first call,
