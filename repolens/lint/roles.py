@@ -200,10 +200,10 @@ def trains_nothing(tracker: BindingTracker, call: cst.Call) -> bool:
     or only summarised (a loop of `torch.mean` / `append` / `print`: AST's normalisation
     statistics, RL108 judged wrong), or only extracted outside any function named for training (a
     loop that saves each batch's result and trains nothing: U-ViT's latent extraction, RL108 judged
-    wrong), or never read while the scope iterates another loader (Medical-Transformer's `test.py` builds
-    a training loader and loops only over `valloader`: RL102 judged wrong; a module-level name only
-    in a file no other file imports), or returned by its factory to callers that never read it
-    (`returned_unread`). It trains nothing, whatever it loads."""
+    wrong), or never read while the scope iterates another loader (Medical-Transformer's `test.py`
+    builds a training loader and loops only over `valloader`: RL102 judged wrong; a module-level
+    name only in a file no other file imports), or returned by its factory to callers that never
+    read it (`returned_unread`). It trains nothing, whatever it loads."""
     local = _local_binding(tracker, call)
     if local is None:
         return False

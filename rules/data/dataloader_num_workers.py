@@ -50,10 +50,10 @@ class DataLoaderNumWorkers(BindingTracker, Rule):
     sample of each OOD set, four judged wrong; `roles.scored_in_this_script`). Loaders with no such evidence, or evidence of evaluation, or that the code only
     takes one batch from or only counts (`len(loader_for_count)` sizing a schedule: minimind, judged
     wrong; `roles.trains_nothing`), only summarises (a loop of `torch.mean` / `append` / `print`:
-    AST's normalisation statistics) or only saves to files (an extraction pass) or never reads while the scope iterates another loader
-    (Medical-Transformer's `test.py` builds a training loader and loops only over `valloader`:
-    judged wrong), or that its factory returns to callers that never read it (`roles.returned_unread`),
-    are not checked.
+    AST's normalisation statistics), only saves to files (an extraction pass) or never reads while
+    the scope iterates another loader (Medical-Transformer's `test.py` builds a training loader and
+    loops only over `valloader`: judged wrong), or that its factory returns to callers that never
+    read it (`roles.returned_unread`), are not checked.
 
     A call that passes `**name` is judged through that dict when the project model read it whole
     (`loader_args = dict(batch_size=bs, pin_memory=True)` then `DataLoader(train_set, **loader_args)`):

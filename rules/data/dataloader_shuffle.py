@@ -294,7 +294,9 @@ train_loader_out = torch.utils.data.DataLoader(dset.ImageFolder("imagenet22k"), 
             return True  # `train_dl.dataset.shuffleSamples()`, the dataset's class chosen at run time
         name = self.binding_of(node)
         dataset = dataloader_arg(node, "dataset")
-        owners = {code_of(dataset.value) if dataset is not None else "", f"{name}.dataset"} - {"", "None.dataset"}
+        owners = {code_of(dataset.value)} if dataset is not None else set()
+        if name:
+            owners.add(f"{name}.dataset")
         if any(m.group(1) in owners and self.facts.model.indexes_items_by(m.group(2))
                for m in SHUFFLED_ATTRIBUTE.finditer(self.context.source)):
             return True
