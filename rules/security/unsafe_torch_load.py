@@ -484,17 +484,23 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         """The literal keys the load's result is read under: `torch.load(f)["model"]`, or through the
         name it is assigned to, in its scope (`ckpt["model"]`, `ckpt.get("ema")`,
         `ckpt["ema" if ckpt.get("ema") else "model"]`)."""
-        keys = set(self._subscripted.get(id(node), frozenset()))
+        return self._reads(node)[0]
+
+    def _reads(self, node: cst.Call) -> tuple[frozenset[str], bool | None]:
+        """(`_keys_read`, whether the name the load is bound to is only ever read under keys:
+        `_name_reads`; None when the load is bound to no plain name in a scope)."""
+        keys = self._subscripted.get(id(node), frozenset())
         scope = self._scope()
         if scope is None:
-            return frozenset(keys)
+            return keys, None
         target = self._targets.get(id(node))
         if target is None:  # a load further down the scope, not visited yet
             target = next((a.targets[0].target for a in nodes(scope) if isinstance(a, cst.Assign)
                            and len(a.targets) == 1 and a.value is node), None)
-        if isinstance(target, cst.Name):
-            keys |= self._name_reads(scope, target)[0]
-        return frozenset(keys)
+        if not isinstance(target, cst.Name):
+            return keys, None
+        read, only_keyed = self._name_reads(scope, target)
+        return keys | read, only_keyed
 
     def _name_reads(self, scope: cst.CSTNode, target: cst.Name) -> tuple[frozenset[str], bool]:
         """The literal keys the name a load is bound to is read under in `scope` (`ckpt["model"]`,
@@ -535,15 +541,10 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         under a key that holds weights nor handed on whole? Then the file is read to resume a run:
         MPRNet's `load_start_epoch` and `load_optim`, deep_gcns_torch's
         `load_pretrained_optimizer` (seven judged findings, none worth a change)."""
-        keys = set(self._subscripted.get(id(node), frozenset()))
-        target = self._targets.get(id(node))
-        scope = self._scope()
-        if isinstance(target, cst.Name) and scope is not None:
-            read, only_keyed = self._name_reads(scope, target)
-            if not only_keyed:
-                return False  # handed on whole, or read under a key not written in the code
-            keys |= read
-        elif id(node) not in self._subscripted:
+        keys, only_keyed = self._reads(node)
+        if only_keyed is False:
+            return False  # handed on whole, or read under a key not written in the code
+        if only_keyed is None and id(node) not in self._subscripted:
             return False
         return bool(keys) and all(_run_state_key(k) for k in keys)
 
