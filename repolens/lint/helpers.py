@@ -287,3 +287,10 @@ def turns_grad_off(expr: cst.BaseExpression, qualified: bool = False) -> bool:
         return literal(expr.args[0].value) is not False  # inference_mode(False) turns it off
     return True
 
+
+def disables_grad(call: cst.Call, qualified: bool = False) -> bool:
+    """`torch.set_grad_enabled(False)`, by the called name's last part; `qualified`: the caller
+    resolved the name to torch's (an alias). As a statement, gradients stay off from there on."""
+    last = (cst_dotted_name(call.func) or "").rsplit(".", 1)[-1]
+    return (qualified or last == "set_grad_enabled") and bool(call.args) and literal(call.args[0].value) is False
+

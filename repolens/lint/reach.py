@@ -13,11 +13,11 @@ from typing import Iterator
 
 import libcst as cst
 
-from repolens.lint.helpers import dotted, method_name, turns_grad_off
+from repolens.lint.helpers import disables_grad, dotted, method_name, turns_grad_off
 from repolens.lint.knowledge.optimizers import is_optimizer_name
 from repolens.lint.knowledge.training import runs_training_step
 from repolens.lint.traverse import children_of
-from repolens.lint.words import name_tokens
+from repolens.lint.words import TRAIN, role_of_name
 
 
 def _with_ancestors(node: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]]:
@@ -214,7 +214,7 @@ def only_extracts(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
             continue
         method = method_name(n)
         name = method or (n.func.value if isinstance(n.func, cst.Name) else None)
-        if runs_training_step(n) or name and any(t.startswith("train") for t in name_tokens(name)) \
+        if runs_training_step(n) or role_of_name(name) == TRAIN \
                 or any(isinstance(a.value, cst.Name) and is_optimizer_name(a.value.value) for a in n.args):
             return False
         writes = writes or dotted(n.func) in _WRITE_FUNCTIONS or method in _WRITE_METHODS
@@ -239,15 +239,8 @@ def iterated_without_grad(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool
     holder = above[fn + 2]  # the function's statement that holds the loop
     body = above[fn + 1].body  # type: ignore[attr-defined]
     before = body[:next((i for i, stmt in enumerate(body) if stmt is holder), 0)]
-    return any(isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and _turns_grad_off_for_good(small.value)
+    return any(isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and disables_grad(small.value)
                for stmt in before if isinstance(stmt, cst.SimpleStatementLine) for small in stmt.body)
-
-
-def _turns_grad_off_for_good(call: cst.Call) -> bool:
-    """`torch.set_grad_enabled(False)` as a statement: gradients stay off from there on."""
-    name = dotted(call.func) or ""
-    return name.rsplit(".", 1)[-1] == "set_grad_enabled" and len(call.args) == 1 \
-        and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "False"
 
 
 def iterating_loop(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> int | None:

@@ -19,33 +19,13 @@ from repolens.lint.knowledge.dataloader import dataloader_arg
 from repolens.lint.reach import (ancestors_of, draws_one_batch, iterated_without_grad, iterating_loop, never_read,
                                  only_counts, only_extracts, only_summarises, uses_after)
 from repolens.lint.traverse import calls, functions_by_name, walk
-from repolens.lint.words import name_tokens
+from repolens.lint.words import EVAL, EVAL_WORD, TRAIN, TRAIN_WORD, name_tokens, role_of_name
 from repolens.project.moduleinfo import trains_in
 from repolens.pyindex.aliases import cst_dotted_name
 
 
-_SUFFIX = r"(?:set|sets|loader|loaders|data|dataset|datasets|ds|dl|transforms?|tfms?|tf|augs?|split|iter)?"
-_TRAIN = re.compile(rf"^(?:train|training|trainval|trn){_SUFFIX}$")
-_EVAL = re.compile(rf"^(?:val|valid|validation|test|testing|eval|evaluation|holdout|infer|inference"
-                   rf"|predict|prediction){_SUFFIX}$")
-TRAIN, EVAL = "train", "eval"
-
 SPLIT_KEYWORDS = ("split", "subset", "image_set", "mode", "phase", "stage", "set_name", "partition")
 TRAIN_FLAG_KEYWORDS = ("train", "is_train", "is_training", "training")
-
-
-def role_of_name(name: str | None) -> str | None:
-    """TRAIN for `train_loader`, `trainset`, `x_train`; EVAL for `val_tfms`, `testloader`; else None.
-
-    None when both kinds appear (`train_val_split`) or a token says test-time augmentation.
-    """
-    if not name:
-        return None
-    tokens = name_tokens(name)
-    if "tta" in tokens:  # test-time augmentation: random at evaluation on purpose
-        return None
-    roles = {TRAIN for t in tokens if _TRAIN.match(t)} | {EVAL for t in tokens if _EVAL.match(t)}
-    return roles.pop() if len(roles) == 1 else None
 
 
 def role_of_split_value(value: Any) -> str | None:
@@ -151,7 +131,7 @@ def dataloader_role(tracker: BindingTracker, call: cst.Call, *, shuffle_says_tra
             return role
     for fn in reversed(tracker.function_stack):
         tokens = set(name_tokens(fn))
-        if tokens & _FACTORY_TOKENS or any(_TRAIN.match(t) or _EVAL.match(t) for t in tokens if t.endswith(("loader", "set"))):
+        if tokens & _FACTORY_TOKENS or any(TRAIN_WORD.match(t) or EVAL_WORD.match(t) for t in tokens if t.endswith(("loader", "set"))):
             role = role_of_name(fn)
             if role:
                 return role

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import libcst as cst
 
-from repolens.lint.helpers import is_main_guard, literal, method_name, target_names, turns_grad_off
+from repolens.lint.helpers import disables_grad, is_main_guard, literal, method_name, target_names, turns_grad_off
 from repolens.lint.knowledge.training import BACKWARD, STEP
 from repolens.lint.loops import loop_flow
 from repolens.lint.roles import is_eval_function_name, name_tokens
@@ -73,9 +73,7 @@ def is_grad_off(rule: Any, expr: cst.BaseExpression | None) -> bool:
     # project wrappers count too: ultralytics' `smart_inference_mode()`, `torch_no_grad` helpers
     if turns_grad_off(expr, rule.is_name(func, *GRAD_OFF)):
         return True
-    if isinstance(expr, cst.Call) and rule.is_name(func, *SET_GRAD_ENABLED) and expr.args:
-        return literal(expr.args[0].value) is False
-    return False
+    return isinstance(expr, cst.Call) and rule.is_name(func, *SET_GRAD_ENABLED) and disables_grad(expr, qualified=True)
 
 
 def grad_off_decorated(rule: Any, fn: cst.FunctionDef) -> bool:
