@@ -4,6 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Severity
 from repolens.lint.losses import LossInputRule
+from repolens.lint.words import name_tokens
 
 SOFTMAX_FUNCS = frozenset({"torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax",
                            "torch.Tensor.softmax"})
@@ -23,6 +24,12 @@ class SoftmaxBeforeCrossEntropy(LossInputRule):
     `log_softmax` output is not flagged by default: `log_softmax` is idempotent, so
     `cross_entropy(log_softmax(x))` equals `cross_entropy(x)` exactly (a redundant op, not a bug).
     Set the option `include_log_softmax = true` to flag it as well.
+
+    Nor is a softmax in the branch of a flag named for it (`if double_softmax:`, `if
+    args.double_softmax:`): the user asks for the double softmax by name, an ablation the project
+    offers on purpose (self-ensemble-visual-domain-adapt's `--double_softmax`, "apply softmax twice
+    to compute supervised loss", off by default: judged not worth a change). Its `else:` branch, or
+    `if not double_softmax:`, is still read.
 
     ## Why is this bad?
     `CrossEntropyLoss` applies `log_softmax` itself and expects raw logits. Feeding it
@@ -71,6 +78,23 @@ class SoftmaxBeforeCrossEntropy(LossInputRule):
     LOSS_MODULES = frozenset({"torch.nn.CrossEntropyLoss", "torch.nn.modules.loss.CrossEntropyLoss"})
 
     valid = [
+        # self-ensemble-visual-domain-adapt: an opt-in ablation, `--double_softmax` (click, off by default)
+        Example("""
+import click
+import torch.nn as nn
+import torch.nn.functional as F
+
+@click.option('--double_softmax', is_flag=True, default=False, help='apply softmax twice to compute supervised loss')
+def experiment(double_softmax):
+    classification_criterion = nn.CrossEntropyLoss()
+    for X_src, y_src in loader:
+        src_logits_out = student_net(X_src)
+        if double_softmax:
+            clf_loss = classification_criterion(F.softmax(src_logits_out, dim=1), y_src)
+        else:
+            clf_loss = classification_criterion(src_logits_out, y_src)
+        clf_loss.backward()
+"""),
         Example("""
 import torch.nn as nn
 import torch.nn.functional as F
@@ -109,6 +133,17 @@ def distill(model, x, target_probs):
 """),
     ]
     invalid = [
+        # The flag's else branch: no flag asks for this softmax.
+        Example("""
+import torch.nn.functional as F
+
+def step(model, x, y, double_softmax=False):
+    logits = model(x)
+    if double_softmax:
+        return F.cross_entropy(logits, y)
+    else:
+        return F.cross_entropy(F.softmax(logits, dim=1), y)
+"""),
         # The loss type is a command-line choice; on the cross-entropy path the logits get a softmax.
         Example("""
 import torch
@@ -166,12 +201,42 @@ def step(logits, y):
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        self._opted_in: set[int] = set()  # the bodies of `if <flag named for the softmax>:`
+        self._opt_in_depth = 0
         if self.settings.get("include_log_softmax"):
             self.PRODUCER_FUNCS = SOFTMAX_FUNCS | LOG_SOFTMAX_FUNCS
             self.PRODUCER_METHODS = frozenset({"softmax", "log_softmax"})
             self.PRODUCER_MODULES = SOFTMAX_MODULES | LOG_SOFTMAX_MODULES
 
+    def visit_If(self, node: cst.If) -> None:
+        if _names_softmax(node.test):
+            self._opted_in.add(id(node.body))
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._enter(node, 1)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._enter(original_node, -1)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._enter(node, 1)
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._enter(original_node, -1)
+
+    def _enter(self, body: cst.BaseSuite, step: int) -> None:
+        if id(body) in self._opted_in:
+            self._opt_in_depth += step
+
     def visit_Call(self, node: cst.Call) -> None:
+        if self._opt_in_depth:
+            return  # the branch of `if double_softmax:`: asked for by name
         prediction = self.loss_input(node)
         if prediction is not None and self.producer(prediction) is not None:
             self.report(node)
+
+
+def _names_softmax(test: cst.BaseExpression) -> bool:
+    """`double_softmax`, `args.double_softmax`, `self.use_softmax`: a flag named for the softmax."""
+    name = test.attr.value if isinstance(test, cst.Attribute) else test.value if isinstance(test, cst.Name) else ""
+    return "softmax" in name_tokens(name)
