@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from typing import Callable, Iterable, Mapping, Sequence
 
 from repolens.lint import checkpoints, deadcode, optionalargs, trainfacts
+from repolens.lint.knowledge.optimizers import optimizers_built
 from repolens.lint.knowledge.transforms import NON_SCALING_TRANSFORMS
 from repolens.project import frameworks
 from repolens.project.configfiles import read_config_text, values_by_key
@@ -133,6 +134,9 @@ class FileFacts:
     # them reads the project's own output), and whether one save is a list/tuple bundle of objects
     saved_files: frozenset[str] = frozenset()
     saves_bundles: bool = False
+    # torch.optim classes the file constructs, "+wd" for a coupled weight decay, "SGD" where it is
+    # named (`knowledge.optimizers.optimizers_built`; RL317: is the optimizer scale-free?)
+    optimizers: frozenset[str] = frozenset()
     # keys of saved dicts that also pickle an object: `torch.save({"model": model, "epoch": e})` -> model, epoch
     object_checkpoint_keys: frozenset[str] = frozenset()
     # some torch.load result is used as a module here (`model = torch.load(f); model.eval()`) (RL502)
@@ -198,6 +202,7 @@ class ProjectFacts:
     conv_files: tuple[str, ...] = ()  # files with the "conv" train signal (RL401: does this entrypoint train one?)
     saved_files: frozenset[str] = frozenset()  # what torch.save writes anywhere (RL501, `checkpoints.path_keys`)
     saves_bundles: bool = False  # some torch.save writes a list/tuple of objects (RL501)
+    optimizers: frozenset[str] = frozenset()  # what FileFacts.optimizers holds anywhere (RL317)
     object_checkpoint_keys: frozenset[str] = frozenset()  # keys of checkpoints that pickle objects (RL501)
     loads_modules: bool = False  # some file uses a loaded checkpoint as a module: whole modules by design (RL502)
     loads_checkpoints: bool = False  # some file calls torch.load: the project reads back what it saves (RL502)
@@ -706,6 +711,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
             train["resume_callees"], train["plain_callees"] = trainfacts.resume_callees_of(tree, walked.calls)
         else:  # every call here is a plain one: a function also called here is no resume-only one
             train["plain_callees"] = trainfacts.called_names(walked.calls)
+        if "optim" in text or "sgd" in text or "SGD" in text:
+            train["optimizers"] = optimizers_built(walked.calls, aliases.resolve, text)
         if "save" in text:  # the scope walk only where some call is torch.save (most files have none)
             is_save = lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_SAVE  # noqa: E731
             if any(is_save(c) for c in walked.calls):
@@ -805,6 +812,7 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         conv_files=tuple(f.path for f in per_file if "conv" in f.train_signals),
         saved_files=frozenset().union(*(f.saved_files for f in per_file)) if per_file else frozenset(),
         saves_bundles=any(f.saves_bundles for f in per_file),
+        optimizers=frozenset().union(*(f.optimizers for f in per_file)) if per_file else frozenset(),
         object_checkpoint_keys=frozenset().union(*(f.object_checkpoint_keys for f in per_file)) if per_file else frozenset(),
         loads_modules=any(f.loads_modules for f in per_file),
         loads_checkpoints=any(f.loads_checkpoints for f in per_file),

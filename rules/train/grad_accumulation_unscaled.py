@@ -4,6 +4,7 @@ import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
 from repolens.lint.helpers import code_of, method_name, receiver, target_names
+from repolens.lint.knowledge.optimizers import only_scale_free
 from repolens.lint.knowledge.training import BACKWARD, STEP
 from repolens.lint.loops import loop_flow
 from repolens.lint.traverse import nodes, walk
@@ -23,6 +24,18 @@ class GradAccumulationUnscaled(Rule):
     darknet's convention, as in pytorch-YOLOv4, where the loss is summed over every image of the
     accumulated batch and the per-image learning rate makes the step a mean; dividing the loss
     too would shrink the step by the accumulation count).
+
+    Nor where the step cannot tell: every optimizer the project builds divides the gradient by a
+    running measure of its own size (Adam, AdamW, RMSprop, Adagrad, ...: a gradient N times larger
+    gives the same step, up to eps), none with a coupled weight decay (`Adam(weight_decay=1e-4)`
+    adds the decay to the gradient, so scaling it changes the decay's weight; AdamW's is decoupled),
+    SGD named nowhere, the loop clips no gradient (a clip threshold sees the N-times norm) and
+    divides none of the losses it backpropagates (a divided loss beside an undivided one mixes two
+    scales, which no optimizer undoes: BERT-NER-Pytorch's adversarial `loss_adv`). The Annotated
+    Transformer's commented-out division under Adam, MiniGPT-4's `accum_grad_iters` under AdamW:
+    two judged findings, both not worth a change for that reason. An optimizer the project builds
+    outside `torch.optim` (apex, bitsandbytes) is not seen; one chosen by a name that is not "sgd"
+    (`getattr(torch.optim, cfg.name)`) is not either.
 
     ## Why is this bad?
     `backward()` adds gradients up. Accumulating N micro-batches without dividing each loss by N
@@ -65,6 +78,19 @@ class GradAccumulationUnscaled(Rule):
     needles = ("%",)
 
     valid = [
+        # The Annotated Transformer: Adam without weight decay takes the same step from an N-times gradient
+        Example("""
+import torch
+
+def run(model, loader, loss_compute, accum_iter):
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.5, betas=(0.9, 0.98), eps=1e-9)
+    for i, batch in enumerate(loader):
+        loss, loss_node = loss_compute(model(batch.src), batch.tgt_y, batch.ntokens)
+        loss_node.backward()
+        if i % accum_iter == 0:
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+"""),
         Example("""
 def train(model, loader, optimizer, criterion, accum):
     for i, (x, y) in enumerate(loader):
@@ -130,6 +156,37 @@ def train(model, train_loader, criterion, config, device):
 """),
     ]
     invalid = [
+        # Adam with a coupled weight decay: the undivided gradient shrinks the decay's weight
+        Example("""
+import torch
+
+def train(model, loader, criterion, accum_steps):
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
+    for i, (x, y) in enumerate(loader):
+        loss = criterion(model(x), y)
+        loss.backward()
+        if (i + 1) % accum_steps == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+"""),
+        # BERT-NER-Pytorch: under AdamW, `loss` is divided and the adversarial loss is not
+        Example("""
+import torch
+
+def train(model, loader, fgm, args):
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr)
+    for step, batch in enumerate(loader):
+        loss = model(**batch)[0]
+        loss = loss / args.gradient_accumulation_steps
+        loss.backward()
+        fgm.attack()
+        loss_adv = model(**batch)[0]
+        loss_adv.backward()
+        fgm.restore()
+        if (step + 1) % args.gradient_accumulation_steps == 0:
+            optimizer.step()
+            model.zero_grad()
+"""),
         Example("""
 def train(model, loader, optimizer, criterion, accum_steps):
     for i, (x, y) in enumerate(loader):
@@ -159,6 +216,8 @@ def train(model, loader, opt, scaler, cfg):
 
     def visit_Module(self, node: cst.Module) -> None:
         self._lr_per_sample = any(isinstance(n, cst.Call) and self._lr_divided_by_batch(n) for n in walk(node))
+        facts = getattr(self, "facts", None)
+        self._scale_free = facts is not None and only_scale_free(facts.optimizers)
 
     def _lr_divided_by_batch(self, call: cst.Call) -> bool:
         """`optim.SGD(params, lr=base_lr / batch)`: the learning rate is per sample."""
@@ -188,6 +247,10 @@ def train(model, loader, opt, scaler, cfg):
             return
         guard = next(modulo_ifs[g] for g in step.guard if g in modulo_ifs)
         divisor = _modulo(guard.test)
+        if self._scale_free and "clip_grad" not in code_of(loop.body) and not any(
+                (loss := _backpropagated_name(e.node)) is not None and self._scaled(loop.body, loss, divisor, known=True)
+                for e in backwards):
+            return  # one scale throughout, and the optimizer's step does not depend on it
         for event in backwards:
             if id(guard) in event.guard:
                 continue  # backward only on the stepping iterations: no accumulation
@@ -200,7 +263,9 @@ def train(model, loader, opt, scaler, cfg):
             return
 
     @staticmethod
-    def _scaled(body: cst.CSTNode, loss: str, divisor: str) -> bool:
+    def _scaled(body: cst.CSTNode, loss: str, divisor: str, known: bool = False) -> bool:
+        """Is `loss` divided (or multiplied) in `body`? A loss the body does not compute counts as
+        scaled (unknown: not reported), unless `known` asks for a division that is seen."""
         bound = False
         for n in nodes(body):
             if isinstance(n, cst.AugAssign) and code_of(n.target) == loss:
@@ -213,7 +278,7 @@ def train(model, loader, opt, scaler, cfg):
                     bound = True
                     if _divides(n.value, divisor):
                         return True
-        return not bound  # a loss this loop does not compute: unknown
+        return not bound and not known  # a loss this loop does not compute: unknown
 
 
 def _consumed_every_iteration(flow, backward, guard: int) -> bool:
