@@ -155,6 +155,9 @@ THIRTIETH = HERE / "judgements_thirtieth.json"
 # Linted at the twenty-fifth session's final code, after the changes the thirtieth set's reading
 # brought, on twelve more repositories nobody had linted; judged at first sight by second judges.
 THIRTY_FIRST = HERE / "judgements_thirtyfirst.json"
+# Linted at the twenty-sixth session's first code (253454a) on thirteen repositories nobody had linted;
+# judged at first sight by second judges (counts only reported).
+THIRTY_SECOND = HERE / "judgements_thirtysecond.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -197,8 +200,10 @@ HELD_OUT_SETS = {
     # read in the twenty-fifth session right after its first-sight judgement: no longer held out
     "thirtieth": (THIRTIETH, "the thirtieth set, judged at first sight at 012c191; read and tuned on since the "
                              "twenty-fifth session, so no longer held out"),
-    "thirtyfirst": (THIRTY_FIRST, "the thirty-first held-out set, judged at first sight at the twenty-fifth "
-                                  "session's final code"),
+    # read in the twenty-fifth session right after its first-sight judgement: no longer held out
+    "thirtyfirst": (THIRTY_FIRST, "the thirty-first set, judged at first sight at the twenty-fifth session's final "
+                                  "code; read and tuned on since then, so no longer held out"),
+    "thirtysecond": (THIRTY_SECOND, "the thirty-second held-out set, judged at first sight at 253454a"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
