@@ -478,9 +478,20 @@ class ProjectModel:
         False, `.pin_memory()`, or a DataLoader given `**kwargs` that may carry it, anywhere. When
         not, every host-to-device copy reads pageable memory: `non_blocking=True` cannot overlap it
         (graphtransformer's DGL batches, stat453's course helpers: 21 RL103 findings on unpinned
-        loaders, judged not worth a change)."""
-        evidence = tuple(f"{rel}:{e.line}: {e.detail}" for rel, info in self.infos.items() for e in info.pins)
+        loaders, judged not worth a change). A loader built from a function's `**` parameter pins
+        when some call of that function may pass `pin_memory` in: a `**dict` of its own, or a call
+        not seen (mammoth's `create_seeded_dataloader`, called forty times with keywords and never
+        with `pin_memory`: eleven RL103 findings on loaders that are not pinned, judged not worth;
+        a caller that writes `pin_memory=True` is evidence in its own file)."""
+        evidence = tuple(f"{rel}:{e.line}: " + (f"`DataLoader(..., **kwargs)` of {e.detail}()"
+                                                 if e.what == "kwargs-parameter" else e.detail)
+                         for rel, info in self.infos.items() for e in info.pins
+                         if e.what != "kwargs-parameter" or self._may_pass_pin(rel, e.detail))
         return Fact(bool(evidence), evidence)
+
+    def _may_pass_pin(self, rel: str, function: str) -> bool:
+        sites = self._call_sites.get((rel, function))
+        return not sites or any("*" in site for site in sites)
 
     @cached_property
     def reads_images(self) -> Fact:

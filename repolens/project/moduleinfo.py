@@ -288,23 +288,47 @@ _LOADER_STAR = re.compile(r"\bDataLoader\((?:[^()]|\([^()]*\))*?\*\*\s*([A-Za-z_
 
 def _pin_evidence(text: str, dicts: list[KwargsDict]) -> tuple[Evidence, ...]:
     """Where this file may pin host memory. A DataLoader given `**name` counts unless `name` is
-    a dict this file builds completely without a `pin_memory` key (MedicalZooPytorch's `params`):
-    the keyword may travel in there. Text-level and generous: the fact it feeds says "nothing in
-    the project pins", which must not be said of a project that might. A plain DataLoader call
-    without pin_memory is no evidence (it counted once, because RL101's fix pins it; RL103 reads
-    the file's own text instead, so `--fix` still converges in one pass on a file: `pins_in_text`)."""
+    a dict this file builds completely without a `pin_memory` key (MedicalZooPytorch's `params`)
+    or with a literal False one (CSI's `kwargs = {'pin_memory': False, 'num_workers': 4}`): the
+    keyword may travel in there. When `name` is the `**` parameter of a module-level function of
+    the file (mammoth's `create_seeded_dataloader(args, dataset, **dataloader_args)`), the
+    evidence is that function's ("kwargs-parameter"): its callers decide (`ProjectModel.pins_memory`).
+    Text-level and generous: the fact it feeds says "nothing in the project pins", which must not
+    be said of a project that might. A plain DataLoader call without pin_memory is no evidence (it
+    counted once, because RL101's fix pins it; RL103 reads the file's own text instead, so `--fix`
+    still converges in one pass on a file: `pins_in_text`)."""
     if "pin_memory" not in text and "DataLoader(" not in text:
         return ()
     out = []
     m = _PIN_WORD.search(text)
     if m:
         out.append(Evidence("pin_memory", _line_of(text, m.start()), f"`{m.group(0)}`"))
-    known = {d.name for d in dicts if d.complete and not any(k == "pin_memory" for k, _ in d.keys)}
+    known = {d.name for d in dicts if d.complete and "pin_memory" not in d.conditional
+             and all(v.strip() == "False" for k, v in d.keys if k == "pin_memory")}
     for star in _LOADER_STAR.finditer(text):
-        if star.group(1) not in known:
-            out.append(Evidence("kwargs", _line_of(text, star.start()), f"`DataLoader(..., **{star.group(1)})`"))
+        name = star.group(1)
+        if name in known:
+            continue
+        owner = _star_parameter_owner(text, name, star.start())
+        if owner is None:
+            out.append(Evidence("kwargs", _line_of(text, star.start()), f"`DataLoader(..., **{name})`"))
             break
+        out.append(Evidence("kwargs-parameter", _line_of(text, star.start()), owner))
     return tuple(out)
+
+
+def _star_parameter_owner(text: str, name: str, at: int) -> str | None:
+    """The module-level function whose `**name` parameter the DataLoader call at `at` passes on:
+    the last `def` before it at the left margin, when its parameters end in `**name`."""
+    defs = [d for d in re.finditer(r"^(?:async\s+)?def\s+(\w+)\s*\(", text[:at], re.M)]
+    if not defs:
+        return None
+    last = defs[-1]
+    params = re.match(r"(?:[^()]|\([^()]*\))*?\)", text[last.end():at], re.S)
+    if params is None or re.search(rf"\*\*\s*{re.escape(name)}\s*(?::[^,)]*)?,?\s*\)$", params.group(0)) is None:
+        return None
+    indented = re.search(r"^[ \t]+\S", text[last.end():at], re.M)  # the call must sit inside that def
+    return last.group(1) if indented else None
 
 
 def pins_in_text(text: str) -> bool:

@@ -109,8 +109,11 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
     overlap needs a pinned loader).
 
     A loader a project function builds and returns (`loader = get_loader(...)`, in this file or
-    another) has the pin state of the `DataLoader(...)` that function returns, read by the project
-    model: unpinned there, this rule is silent here. A loop over a name that the file binds to
+    another, or `self.build_loader()`, a method of this file) has the pin state of the
+    `DataLoader(...)` that function returns, read by the project model: unpinned there, this rule
+    is silent here. A loader from a method of `self` or of an object it holds
+    (`self.buffer.get_dataloader(...)`) is the project's own, never a library's factory that may
+    pin by itself: in a project that pins nothing it is not pinned (mammoth's `spr.py`). A loop over a name that the file binds to
     `DataLoader(...)` calls elsewhere, all alike, or over a parameter that the file's calls pass
     such loaders to, has their pin state (the `loader` parameter of `train(epoch, loader, ...)`
     that `main()`, which built `loader = DataLoader(...)`, calls: vq-vae-2;
@@ -122,7 +125,9 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
     DataLoader call or a library factory's (`create_loader(..., pin_memory=args.pin_mem)`:
     T2T-ViT). So is a project that pins nothing anywhere
     (`ProjectModel.pins_memory`: no `pin_memory` but a literal False, no `.pin_memory()`, no
-    DataLoader given `**kwargs` that may carry it; graphtransformer's DGL batches and stat453's
+    DataLoader given `**kwargs` that may carry it: a dict whose `pin_memory` is False does not (CSI,
+    twelve judged not worth), nor a function's `**` parameter that no call fills from a dict of
+    its own (mammoth's `create_seeded_dataloader`, nine); graphtransformer's DGL batches and stat453's
     course helpers, 21 judged not worth; until the eleventh session a plain `DataLoader(...)` counted
     as pinning, because RL101's fix pins it): wherever its loader comes from (a parameter
     of `train(args, model, trainloader, ...)` fed by a caller in another file, as in
@@ -421,14 +426,24 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
         qualified = model.qualify(written, here)
         pin_arg = keyword_arg(call, "pin_memory")
         pin = model.loader_factory_pin(qualified, here)
+        own = written.split(".", 1)[0] in ("self", "cls")
+        if pin is None and own and written.count(".") == 1:
+            pin = self._own_method_pin(written.split(".", 1)[1])
         if pin is None and (qualified in UNPINNED_SUBCLASSES or self._graph_model_loader(call)):
             # a library's DataLoader subclass with DataLoader's default: pinned only when asked
             pin = self._off(pin_arg) or (PINNED if pin_arg else UNPINNED)
         if pin is None and _loader_targets(node) and not self.is_name(call.func, *DATALOADER) \
-                and model.resolve(qualified, here) is None:
+                and not own and model.resolve(qualified, here) is None:
             # no function of this project: a library's loader factory, perhaps
             pin = self._off(pin_arg) or EXTERNAL
         return pin if pin != UNKNOWN else None
+
+    def _own_method_pin(self, method: str) -> str | None:
+        """`self.build_features_dataset()`: the pin state of the DataLoader a method of this file
+        by that name builds and returns (`ModuleInfo.loader_factories`), when they agree."""
+        info = self.facts.model.infos.get(self.context.path)
+        states = {state for fn, state in (info.loader_factories if info else ()) if fn.endswith("." + method)}
+        return states.pop() if len(states) == 1 else None
 
     def _graph_model_loader(self, call: cst.Call) -> bool:
         """`model.loader(...)` where `model = Node2Vec(...)` in this file: PyG's own random-walk

@@ -262,6 +262,78 @@ def test_rl103_fires_in_a_training_loop_over_a_loader_named_loader():
     assert lines("RL103", no_training, **PIXELS) == []
 
 
+# CSI: the loop is in another file; the loaders take `**kwargs` from a dict that turns pinning off.
+CSI_TRAIN = """
+import torch
+from torch.utils.data import DataLoader
+from training.sup.simclr import train
+kwargs = {'pin_memory': False, 'num_workers': 4}
+train_loader = DataLoader(train_set, shuffle=True, batch_size=P.batch_size, **kwargs)
+model = model.to(torch.device('cuda'))
+for epoch in range(100):
+    train(P, epoch, model, criterion, optimizer, scheduler, train_loader)
+"""
+CSI_LOOP = """
+import torch
+def train(P, epoch, model, criterion, optimizer, scheduler, loader):
+    for n, (images, labels) in enumerate(loader):
+        images = images.to(device)
+        labels = labels.to(device)
+        loss = criterion(model(images), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def test_rl103_silent_where_a_kwargs_dict_turns_pinning_off():
+    loop = {"path": "training/sup/simclr.py", "train.py": CSI_TRAIN, **PIXELS}
+    assert lines("RL103", CSI_LOOP, **loop) == []
+    # the same dict with pinning on: the loop's copies are worth non_blocking
+    pinned = {**loop, "train.py": CSI_TRAIN.replace("'pin_memory': False", "'pin_memory': True")}
+    assert lines("RL103", CSI_LOOP, **pinned) == [5, 6]
+
+
+# mammoth: every loader comes from a helper that passes its own `**dataloader_args` on, and no
+# call of the helper gives it pin_memory; a model's loop over one, or over a method's loader.
+MAMMOTH_CONF = """
+from torch.utils.data import DataLoader
+def create_seeded_dataloader(args, dataset, non_verbose=False, **dataloader_args):
+    dataloader_args['num_workers'] = args.num_workers
+    return DataLoader(dataset, **dataloader_args)
+"""
+MAMMOTH_MODEL = """
+import torch
+from utils.conf import create_seeded_dataloader
+class Joint:
+    def build_features(self):
+        return torch.utils.data.DataLoader(FeaturesDataset(self.features), batch_size=32, shuffle=True)
+
+    def end_task(self, dataset):
+        dataloader = create_seeded_dataloader(self.args, dataset, batch_size=self.args.batch_size, shuffle=True)
+        for inputs, labels in dataloader:
+            inputs, labels = inputs.to(self.device), labels.to(self.device)
+            loss = self.loss(self.net(inputs), labels)
+            loss.backward()
+            self.opt.step()
+        data_loader = self.build_features()
+        for features, labels in data_loader:
+            features = features.to(self.device)
+            loss = self.loss(self.head(features), labels)
+            loss.backward()
+            self.opt.step()
+"""
+
+
+def test_rl103_silent_on_loaders_of_a_helper_no_call_pins():
+    gpu = "import torch\nnet = net.to(torch.device('cuda'))\n"
+    project = {"path": "models/joint.py", "utils/conf.py": MAMMOTH_CONF, "main.py": gpu, **PIXELS}
+    assert lines("RL103", MAMMOTH_MODEL, **project) == []
+    # a caller that hands the helper a dict of its own may pin through it: the project may pin
+    given = {**project, "main.py": gpu + "from utils.conf import create_seeded_dataloader\nkw = load_settings()\nloader = create_seeded_dataloader(args, ds, **kw)\n"}
+    assert lines("RL103", MAMMOTH_MODEL, **given) == [11]  # not the loop over the unpinned method's loader
+
+
 # -- RL201: feature maps, not MLP heads ---------------------------------------------------------------
 ENCODER = """
 import torch.nn as nn
