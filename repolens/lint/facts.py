@@ -93,6 +93,9 @@ class FileFacts:
     # (`ExtRandomHorizontalFlip`), and pipelines that call each transform of a list in turn (`ExtCompose`)
     random_transforms: frozenset[str] = frozenset()
     compose_transforms: frozenset[str] = frozenset()
+    # classes whose `__call__` applies a transform it holds several times (`for i in range(n):
+    # out.append(self.transform(x))`): multi-view wrappers, a test-time ensemble at evaluation (RL106)
+    repeat_transforms: frozenset[str] = frozenset()
     # Compose([...]) pipelines made only of NON_SCALING_TRANSFORMS, and all other transform
     # pipelines or factories (which may scale)
     non_scaling_pipelines: int = 0
@@ -177,12 +180,13 @@ class ProjectFacts:
     memory_dataset_classes: frozenset[str] = frozenset()  # __getitem__ reads no file (RL102)
     random_transform_classes: frozenset[str] = frozenset()  # project transforms that draw random numbers (RL106)
     compose_transform_classes: frozenset[str] = frozenset()  # project Compose-like pipelines (RL106)
+    repeat_transform_classes: frozenset[str] = frozenset()  # project multi-view transform wrappers (RL106)
     non_scaling_pipelines: int = 0  # transform pipelines that provably keep pixel values (RL104)
     other_pipelines: int = 0  # transform pipelines / factories that may scale
     train_signals: frozenset[str] = frozenset()  # trainfacts tags present anywhere (RL311-RL313, RL319, RL320, RL401)
     stochastic_classes: frozenset[str] = frozenset()  # classes holding Dropout / BatchNorm (RL305)
     eval_mode_callees: frozenset[str] = frozenset()  # functions some caller runs after `.eval()` (RL305)
-    no_grad_callees: frozenset[str] = frozenset()  # functions some caller runs with gradients off (RL304)
+    no_grad_callees: frozenset[str] = frozenset()  # functions some caller runs with gradients off, and those they hand the model to (RL304)
     # functions some file calls when resuming (`if opt.resume:`) and no file calls otherwise: what they
     # load is the run's own checkpoint (RL501)
     resume_only_callees: frozenset[str] = frozenset()
@@ -369,6 +373,34 @@ def _composes(cls: ast.ClassDef) -> bool:
                    for stmt in loop.body for n in ast.walk(stmt)):
                 return True
     return False
+
+
+def _repeats(cls: ast.ClassDef) -> bool:
+    """A multi-view wrapper: its `__call__` calls the same `self.<attr>(...)` twice, or once inside
+    a loop or a comprehension (CSI's `MultiDataTransformList`, `sample_num` random views per image;
+    SupContrast's `TwoCropTransform`)."""
+    for m in _methods(cls):
+        if m.name != "__call__":
+            continue
+        seen: set[str] = set()
+        # loops that repeat, not those stepping through a pipeline's list (`for t in self.transforms:`)
+        repeating = [n for n in ast.walk(m) if isinstance(n, ast.While) or isinstance(n, ast.For) and not _self_attr(n.iter)
+                     or isinstance(n, (ast.ListComp, ast.GeneratorExp)) and not any(_self_attr(g.iter) for g in n.generators)]
+        for n in ast.walk(m):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) \
+                    and n.func.value.id == "self":
+                if n.func.attr in seen:
+                    return True
+                seen.add(n.func.attr)
+        for loop in repeating:
+            if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+                   and n.func.value.id == "self" for n in ast.walk(loop)):
+                return True
+    return False
+
+
+def _self_attr(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
 def _scales_outside_decoders(text: str, spans: list[tuple[int, int]] | None) -> bool:
@@ -662,6 +694,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     memory: set[str] = set()
     random_transforms: set[str] = set()
     compose_transforms: set[str] = set()
+    repeat_transforms: set[str] = set()
     pipelines = (0, 0)
     walked: _Walk | None = None
     train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text, _own_names(info))}
@@ -695,6 +728,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
                 random_transforms.add(node.name)
             if calls_self and _composes(node):
                 compose_transforms.add(node.name)
+            if calls_self and _repeats(node):
+                repeat_transforms.add(node.name)
         memory |= _inherits_memory(inheriting, memory)
         if "Compose" in text or "transform" in text:
             pipelines = _pipelines(walked.calls, aliases, text)
@@ -733,6 +768,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         memory_datasets=frozenset(memory),
         random_transforms=frozenset(random_transforms),
         compose_transforms=frozenset(compose_transforms),
+        repeat_transforms=frozenset(repeat_transforms),
         imports=frozenset(imports),
         optional_imports=_optional_imports(walked) & frozenset(imports) if walked and walked.tries else frozenset(),
         loads_weights=_has(text, "weights", _WEIGHTS_TEXT),
@@ -789,6 +825,7 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         memory_dataset_classes=frozenset().union(*(f.memory_datasets for f in per_file)) if per_file else frozenset(),
         random_transform_classes=frozenset().union(*(f.random_transforms for f in per_file)) if per_file else frozenset(),
         compose_transform_classes=frozenset().union(*(f.compose_transforms for f in per_file)) if per_file else frozenset(),
+        repeat_transform_classes=frozenset().union(*(f.repeat_transforms for f in per_file)) if per_file else frozenset(),
         non_scaling_pipelines=sum(f.non_scaling_pipelines for f in per_file),
         other_pipelines=sum(f.other_pipelines for f in per_file),
         train_signals=frozenset().union(*(f.train_signals for f in per_file)) if per_file else frozenset(),
@@ -796,7 +833,9 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         eval_mode_callees=trainfacts.passed_on(frozenset().union(*(f.eval_mode_callees for f in per_file)),
                                                  frozenset().union(*(f.model_passes for f in per_file)))
         if per_file else frozenset(),
-        no_grad_callees=frozenset().union(*(f.no_grad_callees for f in per_file)) if per_file else frozenset(),
+        no_grad_callees=trainfacts.passed_on(frozenset().union(*(f.no_grad_callees for f in per_file)),
+                                             frozenset().union(*(f.model_passes for f in per_file)))
+        if per_file else frozenset(),
         resume_only_callees=_resume_only(per_file),
         never_given_callees=optionalargs.never_given(
             (optionalargs.OptionalArgs(f.guarded_calls, f.unguarded_callees, f.given_names, f.call_widths)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from typing import Sequence
+from typing import Iterable, Sequence
 
 # tag -> what in a file's text shows it. Deliberately broad: a tag present anywhere in the
 # project silences the rule that asks for it (a rule is wrong when it claims something missing).
@@ -237,27 +237,39 @@ MODEL_PARAM_TOKENS = ("model", "net", "network", "encoder", "decoder", "classifi
 
 def model_passes_of(functions, scope_calls) -> frozenset[str]:  # type: ignore[no-untyped-def]
     """"caller>callee" for each function that hands one of its model parameters to another
-    function (`def test_mode(model, L): ... test_split_fn(model, L)`), from the facts pass's
-    function nodes and the calls of each function's own scope."""
+    function (`def test_mode(model, L): ... test_split_fn(model, L)`), also from a closure it
+    defines (CSI's `get_ood_score_func(P, model, ...)` returns `def score_func(x): return
+    compute_ood_score(P, model, ...)`), from the facts pass's function nodes and the calls of each
+    function's own scope."""
     out: set[str] = set()
     for function in functions:
-        args = function.args
-        models = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
-                  if any(t in a.arg.lower() for t in MODEL_PARAM_TOKENS)}
+        models = _parameters(function, MODEL_PARAM_TOKENS)
         if not models:
             continue
-        for call in scope_calls.get(id(function), ()):
-            values = [*call.args, *(k.value for k in call.keywords)]
-            name = callee_name(call)
-            if name and any(isinstance(v, ast.Name) and v.id in models for v in values):
-                out.add(f"{function.name}>{name}")
+        scopes = [(function, models)] + [(inner, models - _parameters(inner)) for inner in ast.walk(function)
+                                         if inner is not function and isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for scope, names in scopes:
+            for call in scope_calls.get(id(scope), ()):
+                values = [*call.args, *(k.value for k in call.keywords)]
+                name = callee_name(call)
+                if name and any(isinstance(v, ast.Name) and v.id in names for v in values):
+                    out.add(f"{function.name}>{name}")
     return frozenset(out)
 
 
+def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef, tokens: Iterable[str] | None = None) -> set[str]:
+    """The function's parameter names (those holding one of `tokens`, when given)."""
+    args = function.args
+    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    return names if tokens is None else {n for n in names if any(t in n.lower() for t in tokens)}
+
+
 def passed_on(callees: frozenset[str], passes: frozenset[str]) -> frozenset[str]:
-    """`callees` (functions run after `.eval()`) with every function they hand the model on to, and
-    so on: SCUNet's scripts call `test_mode(model, ...)` after `model.eval()`, and `test_mode` tiles
-    the image through `test_split_fn(model, ...)` (RL305 judged wrong twice there)."""
+    """`callees` (functions run after `.eval()`, or with gradients off) with every function they hand
+    the model on to, and so on: SCUNet's scripts call `test_mode(model, ...)` after `model.eval()`,
+    and `test_mode` tiles the image through `test_split_fn(model, ...)` (RL305 judged wrong twice
+    there); CSI's eval.py runs `eval_ood_detection(P, model, ...)` under `torch.no_grad()`, which
+    scores through `compute_ood_score(P, model, ...)` (RL304 judged wrong)."""
     edges: dict[str, set[str]] = {}
     for edge in passes:
         caller, _, callee = edge.partition(">")

@@ -57,6 +57,37 @@ def main(args, writer, train, test):
 """
 
 
+_CSI_EVAL = """
+from torchvision import transforms
+from views import MultiDataTransformList
+def get_simclr_eval_transform_imagenet(sample_num, resize_scale):
+    transform = transforms.Compose([
+        transforms.Resize(256),
+        transforms.RandomResizedCrop(224, scale=resize_scale),
+        transforms.RandomHorizontalFlip(),
+        transforms.ToTensor(),
+    ])
+    clean = transforms.Compose([transforms.Resize(256), transforms.CenterCrop(224), transforms.ToTensor()])
+    return MultiDataTransformList(transform, clean, sample_num)
+"""
+_MULTI_VIEW = """
+class MultiDataTransformList:
+    def __init__(self, transform, clean_transform, sample_num):
+        self.transform, self.clean_transform, self.sample_num = transform, clean_transform, sample_num
+
+    def __call__(self, sample):
+        return [self.transform(sample) for _ in range(self.sample_num)], self.clean_transform(sample)
+"""
+_SINGLE_VIEW = """
+class SingleView:
+    def __init__(self, transform, clean_transform, sample_num):
+        self.transform, self.clean_transform = transform, clean_transform
+
+    def __call__(self, sample):
+        return self.transform(sample), self.clean_transform(sample)
+"""
+
+
 class RandomAugmentationInEval(BindingTracker, Rule):
     """
     ## What it does
@@ -100,8 +131,12 @@ class RandomAugmentationInEval(BindingTracker, Rule):
     counts (but not an option of the run's settings, `args.test`, nor a string such as
     `split='test'`); a loader read only through `getattr(x, "valid")` is not seen, and its
     dataset is left alone.
+    Nor is a pipeline the function hands to a project class that applies it several times per
+    sample (a `__call__` that calls it in a loop: CSI's `MultiDataTransformList(transform,
+    clean_transform, sample_num)` averages an OOD score over random views: two judged wrong).
     Known limitation: test-time augmentation written with random transforms under an ordinary
-    evaluation name is flagged; name it `tta_*` or suppress the line.
+    evaluation name, and averaged by the evaluation loop itself, is flagged; name it `tta_*` or
+    suppress the line.
 
     ## Why is this bad?
     Validation and test metrics must be reproducible and measure the model on the data as it
@@ -130,6 +165,8 @@ class RandomAugmentationInEval(BindingTracker, Rule):
     valid = (
         Example("import torchvision.transforms as T\n"
                 "val_transform = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor()])\n"),
+        # CSI: random views averaged into one OOD score per image, by a wrapper that applies them n times
+        Example(_CSI_EVAL, files={"views.py": _MULTI_VIEW}),
         Example("from torchvision import transforms\n"
                 "train_transform = transforms.Compose([transforms.RandomResizedCrop(224), transforms.ToTensor()])\n"),
         Example("from torchvision.transforms import v2\n"
@@ -157,6 +194,10 @@ class RandomAugmentationInEval(BindingTracker, Rule):
                 files=_EXT_TRANSFORMS),
     )
     invalid = (
+        # the same pipeline given to a wrapper that applies it once: one random view per image
+        Example(_CSI_EVAL.replace("MultiDataTransformList", "SingleView"), files={"views.py": _SINGLE_VIEW},
+                expect=[(7, "random augmentation RandomResizedCrop in an evaluation pipeline"),
+                        (8, "random augmentation RandomHorizontalFlip in an evaluation pipeline")]),
         Example("import torchvision.transforms as T\n"
                 "val_transform = T.Compose([T.RandomResizedCrop(224), T.ToTensor()])\n"),
         Example("from torchvision import transforms, datasets\n"
@@ -225,12 +266,26 @@ class RandomAugmentationInEval(BindingTracker, Rule):
 
     def _report_pipeline(self, compose: cst.Call, where: str) -> bool:
         kind, randoms = pipeline_kind(self, compose, self._elements(compose))
-        if kind != RANDOM or id(compose) in self._reported:
+        if kind != RANDOM or id(compose) in self._reported or self._repeated(compose):
             return False
         self._reported.add(id(compose))
         for node in randoms:
             self.report(node, f"random augmentation {call_name(node)} in {where}: validation/test metrics become random")
         return True
+
+    def _repeated(self, compose: cst.Call) -> bool:
+        """The pipeline is handed, in the function that builds it, to a project class that applies
+        it several times per sample (`ProjectFacts.repeat_transform_classes`: CSI's
+        `MultiDataTransformList(transform, clean_transform, sample_num)`): a test-time ensemble of
+        random views, deliberate at evaluation."""
+        repeaters = self.facts.repeat_transform_classes
+        scope = self._scopes[-1][0] if self._scopes else self.context.module
+        if not repeaters or scope is None:
+            return False
+        name = self.binding_of(compose)
+        return any(isinstance(n, cst.Call) and (call_name(n) or "").rsplit(".", 1)[-1] in repeaters
+                   and any(a.value is compose or isinstance(a.value, cst.Name) and a.value.value == name for a in n.args)
+                   for n in nodes(scope))
 
     def _feeds_no_metric(self, dataset: cst.Call) -> bool:
         """The dataset only feeds loaders no metric is computed on, so a random crop makes nothing

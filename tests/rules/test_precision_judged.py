@@ -475,3 +475,42 @@ def test_rl501_silent_on_a_load_that_runs_only_with_an_argument_nothing_gives():
              {"train.py": "parser.add_argument('--ckpt-path')\nmodel = AutoencoderKL(**vars(parser.parse_args()))\n"}]
     for extra in given:
         assert lines("RL501", LDM_AUTOENCODER, path="ldm/models/autoencoder.py", **{**files, **extra}) == [13], extra
+
+
+# -- RL304: an evaluation helper reached from a caller's torch.no_grad(), through a closure ---------
+CSI_EVALS = """
+import torch
+def eval_ood_detection(P, model, id_loader, ood_scores):
+    for ood_score in ood_scores:
+        score_func = get_ood_score_func(P, model, ood_score)
+        scores_id = get_scores(id_loader, score_func)
+    return scores_id
+
+def get_ood_score_func(P, model, ood_score):
+    def score_func(x):
+        return compute_ood_score(P, model, ood_score, x)
+    return score_func
+
+def compute_ood_score(P, model, ood_score, x):
+    model.eval()
+    x = x.cuda()
+    total = 0
+    for i in range(4):
+        outputs = model(torch.rot90(x, i, (2, 3)))
+        total += outputs
+    return total
+"""
+CSI_EVAL_SCRIPT = """
+import torch
+from evals import eval_ood_detection
+model.eval()
+with torch.no_grad():
+    auroc = eval_ood_detection(P, model, test_loader, P.ood_score)
+"""
+
+
+def test_rl304_silent_where_the_caller_turned_gradients_off_through_a_closure():
+    assert lines("RL304", CSI_EVALS, path="evals.py", **{"eval.py": CSI_EVAL_SCRIPT}) == []
+    # the same script without no_grad: the model's forward keeps its graph
+    plain = CSI_EVAL_SCRIPT.replace("with torch.no_grad():\n    ", "")
+    assert lines("RL304", CSI_EVALS, path="evals.py", **{"eval.py": plain}) == [19]
