@@ -70,7 +70,10 @@ class MissingEvalMode(Rule):
        of the file built only of layers whose output ignores the mode (Linear, Conv, activations,
        pooling; no Dropout, BatchNorm, recurrent layer or `self.training`: pytorch-beginner's MLP
        and CNN, 2 judged not worth a change; its LSTM, whose cuDNN backward refuses eval mode, is
-       reported).
+       reported), nor for a frozen feature extractor: every call of the switched model in the loop
+       binds its result to names the loop `.detach()`es (CSI's linear evaluation: `_, aux =
+       model(images); feats = aux['penultimate'].detach()`, and only the linear head's optimizer
+       steps: 2 judged wrong).
     3. A training loop that calls an evaluation function of this file (as in 1, but one that some
        other caller does call after `.eval()`) with the model and no `.eval()` before the call in
        the loop: this call site evaluates in training mode.
@@ -115,6 +118,18 @@ class MissingEvalMode(Rule):
 
     _GPT = "import torch\nimport torch.nn as nn\n\nclass GPT(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.drop = nn.Dropout(0.1)\n\n"
     valid = [
+        # CSI's linear evaluation: the encoder only extracts features, detached; the head trains
+        Example(_GPT + """
+def train_linear(model, linear, loader, linear_optim, criterion):
+    for images, labels in loader:
+        model.eval()
+        _, outputs_aux = model(images, penultimate=True)
+        penultimate = outputs_aux['penultimate'].detach()
+        loss = criterion(linear(penultimate), labels)
+        linear_optim.zero_grad()
+        loss.backward()
+        linear_optim.step()
+"""),
         # The inferer wraps the switched model (MONAI's `partial(sliding_window_inference, predictor=model)`).
         Example(_GPT + "def val_epoch(model: GPT, loader, model_inferer=None):\n    model.eval()\n"
                 "    for batch in loader:\n        logits = model_inferer(batch)\n"),
@@ -161,6 +176,17 @@ def evaluate(model: Plain, loader):
 """),
     ]
     invalid = [
+        # the same loop without the detach: the encoder trains in eval mode
+        Example(_GPT + """
+def train_linear(model, linear, loader, linear_optim, criterion):
+    for images, labels in loader:
+        model.eval()
+        _, outputs_aux = model(images, penultimate=True)
+        loss = criterion(linear(outputs_aux['penultimate']), labels)
+        linear_optim.zero_grad()
+        loss.backward()
+        linear_optim.step()
+"""),
         Example(_GPT + """
 def evaluate(model: GPT, loader, device):
     total = 0.0
@@ -325,7 +351,8 @@ def main(model, loader, val_loader, opt, test_only):
                 if any(is_eval_switch(c) for c in bodies):
                     switch = switch or n
         if switch is not None and id(switch) not in self._reported and not self._separate_copy(switch, loop) \
-                and not self._frozen_copy(switch) and not self._mode_free(switch):
+                and not self._frozen_copy(switch) and not self._mode_free(switch) \
+                and not _feature_extractor(switch_owner(switch), loop):
             self._reported.add(id(switch))
             self.report(switch, self.restore_message.format(switch=_code(switch)))
 
@@ -435,3 +462,37 @@ def _is_backward(call: cst.Call) -> bool:
 
 def _code(call: cst.Call) -> str:
     return cst.Module([]).code_for_node(call).split("\n", 1)[0]
+
+
+def _feature_extractor(owner: str | None, loop: cst.For | cst.While) -> bool:
+    """The switched model only extracts features for another to train on: every call of it in the
+    loop binds its result to names that the loop detaches before use (`_, aux = model(images);
+    feats = aux['penultimate'].detach()`: CSI's linear evaluation, whose optimizer holds only the
+    linear head's parameters; two judged wrong). Its gradient is cut, so it never trains, and eval
+    mode is what a frozen extractor wants."""
+    if not owner:
+        return False
+    assigns = [n for n in walk(loop.body) if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call)
+               and dotted(n.value.func) == owner]
+    calls = [n for n in walk(loop.body) if isinstance(n, cst.Call) and dotted(n.func) == owner]
+    if not calls or {id(c) for c in calls} != {id(a.value) for a in assigns}:
+        return False  # a call whose result is used as it comes, not bound and detached
+    bound = {name for a in assigns for t in a.targets for name in _target_names(t.target)}
+    detached = {_root(n.func.value) for n in walk(loop.body)
+                if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "detach"}
+    return bound <= detached | {"_"}
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for e in target.elements for name in _target_names(e.value)]
+    return ["?"]  # an attribute or item: not followed
+
+
+def _root(expr: cst.BaseExpression) -> str | None:
+    """`aux` for `aux['penultimate']`, `aux.feats`, `aux`."""
+    while isinstance(expr, (cst.Subscript, cst.Attribute)):
+        expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
