@@ -183,23 +183,58 @@ def trains_nothing(tracker: BindingTracker, call: cst.Call) -> bool:
     wrong), or never read while the scope iterates another loader (Medical-Transformer's `test.py`
     builds a training loader and loops only over `valloader`: RL102 judged wrong; a module-level
     name only in a file no other file imports), or returned by its factory to callers that never
-    read it (`returned_unread`). It trains nothing, whatever it loads."""
+    read it (`returned_unread`), or returned by a factory of a file nothing imports whose every
+    caller binds it to a name that feeds nothing in the same sense (proxylessnas' gaze
+    preprocessing pickles each batch of `get_dataloader(...)`: RL108 judged wrong). It trains
+    nothing, whatever it loads."""
     local = _local_binding(tracker, call)
     if local is None:
         return False
     scope, name = local
     if returned_unread(tracker, scope, name):
         return True
+    module = tracker.context.module  # type: ignore[attr-defined]
+    facts = getattr(tracker, "facts", None)
     if never_read(scope, name):
-        module = tracker.context.module  # type: ignore[attr-defined]
-        facts = getattr(tracker, "facts", None)
         return scope is not module or facts is not None and not facts.model.importers.get(tracker.context.path)
+    in_training = any(role_of_name(f) == TRAIN for f in tracker.function_stack)
+    if _feeds_nothing(scope, call, name, in_training):
+        return True
+    # a factory's loader (`return train_loader`) whose every caller, in this file that nothing
+    # imports, binds it to a name that feeds nothing (proxylessnas' `preprocess_xgaze.py` pickles
+    # each batch of `get_dataloader(...)`: RL108 judged wrong)
+    if not isinstance(scope, cst.FunctionDef) or module is None or facts is None \
+            or facts.model.importers.get(tracker.context.path) or not any(stmt is scope for stmt in module.body) \
+            or not any(isinstance(n, cst.Return) and isinstance(n.value, cst.Name) and n.value.value == name
+                       for n in walk(scope.body)):
+        return False
+    callers = [(outer, n.value, n.targets[0].target.value) for outer, n in _assignments(module)
+               if isinstance(n.value, cst.Call) and isinstance(n.value.func, cst.Name)
+               and n.value.func.value == scope.name.value and len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name)]
+    called = sum(1 for n in walk(module) if isinstance(n, cst.Call) and isinstance(n.func, cst.Name)
+                 and n.func.value == scope.name.value)
+    return bool(callers) and called == len(callers) and all(
+        _feeds_nothing(outer, value, bound, role_of_name(getattr(getattr(outer, "name", None), "value", None)) == TRAIN)
+        for outer, value, bound in callers)
+
+
+def _feeds_nothing(scope: cst.CSTNode, call: cst.CSTNode, name: str, in_training: bool) -> bool:
+    """Every read of `name` (bound to the loader `call` in `scope`) draws one batch, counts,
+    summarises, or, outside training, extracts."""
     uses = uses_after(scope, call, name, until_rebound=True)
     bound_in = ancestors_of(scope, call)
-    in_training = any(role_of_name(f) == TRAIN for f in tracker.function_stack)
     return bool(uses) and all(draws_one_batch(use, above, bound_in) or only_counts(use, above)
                               or only_summarises(use, above) or not in_training and only_extracts(use, above)
                               for use, above in uses)
+
+
+def _assignments(module: cst.Module) -> list[tuple[cst.CSTNode, cst.Assign]]:
+    """Each assignment of the module with its scope: the module, or the module-level function it is in."""
+    out: list[tuple[cst.CSTNode, cst.Assign]] = []
+    for stmt in module.body:
+        scope = stmt if isinstance(stmt, cst.FunctionDef) else module
+        out += [(scope, n) for n in walk(stmt) if isinstance(n, cst.Assign)]
+    return out
 
 
 def returned_unread(tracker: BindingTracker, scope: cst.CSTNode, name: str) -> bool:

@@ -514,3 +514,32 @@ def test_rl304_silent_where_the_caller_turned_gradients_off_through_a_closure():
     # the same script without no_grad: the model's forward keeps its graph
     plain = CSI_EVAL_SCRIPT.replace("with torch.no_grad():\n    ", "")
     assert lines("RL304", CSI_EVALS, path="evals.py", **{"eval.py": plain}) == [19]
+
+
+# -- RL108: a factory's training loader that its only caller turns into files --------------------
+XGAZE = """
+import pickle
+import torch
+from torch.utils.data import DataLoader
+
+def get_dataloader(data_dir, batch_size, num_workers=8, is_shuffle=True):
+    train_set = GazeDataset(dataset_path=data_dir, sub_folder='train', is_shuffle=is_shuffle)
+    train_loader = DataLoader(train_set, batch_size=batch_size, num_workers=num_workers, drop_last=False)
+    return train_loader
+
+if __name__ == "__main__":
+    train_loader = get_dataloader(RAW_DATASET_PATH, 16, 16, False)
+    for databatch in train_loader:
+        left, right, face, gaze = databatch
+        for l, f, g in zip(left.numpy(), face.numpy(), gaze.numpy()):
+            with open(f"{g[0]}.pkl", "wb") as fh:
+                pickle.dump([l, f, g], fh)
+"""
+
+
+def test_rl108_silent_on_a_factory_loader_its_only_caller_extracts():
+    assert lines("RL108", XGAZE, path="utils/preprocess_xgaze.py") == []
+    # the caller trains on it: an unshuffled training loader
+    training = XGAZE[:XGAZE.index("    for databatch")] + (
+        "    for x, y in train_loader:\n        loss = model(x).sum()\n        loss.backward()\n        optimizer.step()\n")
+    assert lines("RL108", training, path="utils/preprocess_xgaze.py") == [8]
