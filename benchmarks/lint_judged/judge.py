@@ -158,6 +158,9 @@ THIRTY_FIRST = HERE / "judgements_thirtyfirst.json"
 # Linted at the twenty-sixth session's first code (253454a) on thirteen repositories nobody had linted;
 # judged at first sight by second judges (counts only reported).
 THIRTY_SECOND = HERE / "judgements_thirtysecond.json"
+# Linted at 27c08bd, after the changes the thirty-second set's reading brought, on twelve more
+# repositories nobody had linted; judged at first sight by second judges (counts only reported).
+THIRTY_THIRD = HERE / "judgements_thirtythird.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -203,7 +206,10 @@ HELD_OUT_SETS = {
     # read in the twenty-fifth session right after its first-sight judgement: no longer held out
     "thirtyfirst": (THIRTY_FIRST, "the thirty-first set, judged at first sight at the twenty-fifth session's final "
                                   "code; read and tuned on since then, so no longer held out"),
-    "thirtysecond": (THIRTY_SECOND, "the thirty-second held-out set, judged at first sight at 253454a"),
+    # read in the twenty-sixth session right after its first-sight judgement: no longer held out
+    "thirtysecond": (THIRTY_SECOND, "the thirty-second set, judged at first sight at 253454a; read and tuned on "
+                                    "since the twenty-sixth session, so no longer held out"),
+    "thirtythird": (THIRTY_THIRD, "the thirty-third held-out set, judged at first sight at 27c08bd"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
