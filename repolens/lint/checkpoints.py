@@ -18,7 +18,7 @@ import re
 from typing import Mapping
 
 from repolens.lint.astscope import own_nodes
-from repolens.lint.trainfacts import callee_name
+from repolens.lint.trainfacts import MODEL_PARAM_TOKENS, callee_name
 from repolens.lint.words import name_tokens
 from repolens.project.moduleinfo import SAME_OBJECT_METHODS
 
@@ -353,10 +353,18 @@ def _loaded_base(expr: ast.expr) -> ast.expr:
             return expr
 
 
+def _model_attribute(target: ast.expr) -> bool:
+    """`self.model`, `self.net`, `self.generator`: an attribute named for a model."""
+    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self" \
+        and any(t in MODEL_PARAM_TOKENS for t in name_tokens(target.attr))
+
+
 def loads_whole_modules(tree: ast.Module, is_load) -> bool:  # type: ignore[no-untyped-def]
-    """Does some scope of this file use what `torch.load` returned as a module: call it, or call a
+    """Does some scope of this file use what `torch.load` returned as a module: call it, call a
     method only a module has (`model = torch.load(f)` then `model.eval()`; yolov7's
-    `torch.load(w)["model"].float().fuse().eval()`)? Then the project saves and loads whole
+    `torch.load(w)["model"].float().fuse().eval()`), or restore it as an attribute named for a
+    model (Bayesian-Neural-Networks' `BaseNet.load`: `self.model = state_dict['model']`, beside
+    `self.optimizer = state_dict['optimizer']`)? Then the project saves and loads whole
     modules by design. Names are followed within one scope (and from module level into the
     functions that do not rebind them), through items and `.to()`-like calls
     (`model = checkpoint["model"].to(device)`)."""
@@ -382,6 +390,8 @@ def loads_whole_modules(tree: ast.Module, is_load) -> bool:  # type: ignore[no-u
         for node in own:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 scopes.append((node.body, frozenset(loaded) if body is tree.body else frozenset()))
+            elif isinstance(node, ast.Assign) and any(_model_attribute(t) for t in node.targets) and from_load(node.value):
+                return True  # `self.model = state_dict['model']`: the object restored as the model
             elif isinstance(node, ast.Call):
                 func = node.func
                 if isinstance(func, ast.Attribute) and func.attr in MODULE_METHODS and from_load(func.value):

@@ -54,7 +54,9 @@ class SaveWholeModule(ScopedRule):
     Not in a project that loads whole modules back (`ProjectFacts.loads_modules`: some file calls
     what `torch.load` returned, or a method only a module has on it: `model = torch.load(f)` then
     `model.eval()`, YOLOv7's `torch.load(w)["model"].float().fuse().eval()`, a char-RNN tutorial's
-    `rnn = torch.load(path)` then `rnn(x, hidden)`): there the whole-module pickle is the project's
+    `rnn = torch.load(path)` then `rnn(x, hidden)`, or restores it as an attribute named for a model,
+    `self.model = state_dict['model']`: Bayesian-Neural-Networks' `BaseNet.load`, eleven findings
+    on its copies judged not worth in the thirty-third set): there the whole-module pickle is the project's
     format, saved and read by design, and changing one save breaks its loaders. On the judged
     repositories those findings split 4 worth a change (sgrvinod's tutorials and awd-lstm-lm, for
     portability and torch >= 2.6) to 5 not (YOLOv7, practical-pytorch: the format is deliberate),

@@ -543,3 +543,27 @@ def test_rl108_silent_on_a_factory_loader_its_only_caller_extracts():
     training = XGAZE[:XGAZE.index("    for databatch")] + (
         "    for x, y in train_loader:\n        loss = model(x).sum()\n        loss.backward()\n        optimizer.step()\n")
     assert lines("RL108", training, path="utils/preprocess_xgaze.py") == [8]
+
+
+# -- RL502: a project whose loader restores the pickled module as its model -------------------------
+BASE_NET = """
+import torch
+
+class BaseNet:
+    def save(self, filename):
+        torch.save({'epoch': self.epoch, 'lr': self.lr, 'model': self.model, 'optimizer': self.optimizer}, filename)
+
+    def load(self, filename):
+        state_dict = torch.load(filename)
+        self.epoch = state_dict['epoch']
+        self.model = state_dict['model']
+        self.optimizer = state_dict['optimizer']
+        return self.epoch
+"""
+
+
+def test_rl502_silent_where_the_loader_restores_the_module_as_the_model():
+    assert lines("RL502", BASE_NET, path="src/base_net.py") == []
+    # a loader that reads the weights into the model it built: the pickled module breaks it
+    weights = BASE_NET.replace("self.model = state_dict['model']", "self.model.load_state_dict(state_dict['model'])")
+    assert lines("RL502", weights, path="src/base_net.py") == [6]
