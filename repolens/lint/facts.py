@@ -96,6 +96,9 @@ class FileFacts:
     # classes whose `__call__` applies a transform it holds several times (`for i in range(n):
     # out.append(self.transform(x))`): multi-view wrappers, a test-time ensemble at evaluation (RL106)
     repeat_transforms: frozenset[str] = frozenset()
+    # classes whose `__init__` turns `requires_grad` off on every parameter (pytorch-fid's
+    # `InceptionV3(requires_grad=False)`): a forward of one records no graph (RL304)
+    frozen_classes: frozenset[str] = frozenset()
     # Compose([...]) pipelines made only of NON_SCALING_TRANSFORMS, and all other transform
     # pipelines or factories (which may scale)
     non_scaling_pipelines: int = 0
@@ -181,6 +184,7 @@ class ProjectFacts:
     random_transform_classes: frozenset[str] = frozenset()  # project transforms that draw random numbers (RL106)
     compose_transform_classes: frozenset[str] = frozenset()  # project Compose-like pipelines (RL106)
     repeat_transform_classes: frozenset[str] = frozenset()  # project multi-view transform wrappers (RL106)
+    frozen_classes: frozenset[str] = frozenset()  # classes that freeze all their parameters (RL304)
     non_scaling_pipelines: int = 0  # transform pipelines that provably keep pixel values (RL104)
     other_pipelines: int = 0  # transform pipelines / factories that may scale
     train_signals: frozenset[str] = frozenset()  # trainfacts tags present anywhere (RL311-RL313, RL319, RL320, RL401)
@@ -397,6 +401,40 @@ def _repeats(cls: ast.ClassDef) -> bool:
                    and n.func.value.id == "self" for n in ast.walk(loop)):
                 return True
     return False
+
+
+def _freezes_itself(cls: ast.ClassDef) -> bool:
+    """Its `__init__` turns `requires_grad` off on every parameter: `self.requires_grad_(False)`, or
+    `for param in self.parameters(): param.requires_grad = flag` with `flag` False or a parameter of
+    `__init__` that defaults to False (pytorch-fid's `InceptionV3`, vendored by many GAN projects)."""
+    init = next((m for m in _methods(cls) if m.name == "__init__"), None)
+    if init is None:
+        return False
+    args = init.args
+    defaults = dict(zip([a.arg for a in args.args][len(args.args) - len(args.defaults):], args.defaults))
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+
+    def off(value: ast.expr) -> bool:
+        if isinstance(value, ast.Name) and value.id in defaults:
+            value = defaults[value.id]
+        return isinstance(value, ast.Constant) and value.value is False
+
+    for n in init.body:
+        if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Attribute) \
+                and n.value.func.attr == "requires_grad_" and _self_name(n.value.func.value) and n.value.args \
+                and off(n.value.args[0]):
+            return True
+        if isinstance(n, ast.For) and isinstance(n.iter, ast.Call) and isinstance(n.iter.func, ast.Attribute) \
+                and n.iter.func.attr == "parameters" and _self_name(n.iter.func.value) and isinstance(n.target, ast.Name):
+            if any(isinstance(s, ast.Assign) and off(s.value) and any(
+                    isinstance(t, ast.Attribute) and t.attr == "requires_grad" and isinstance(t.value, ast.Name)
+                    and t.value.id == n.target.id for t in s.targets) for s in n.body):
+                return True
+    return False
+
+
+def _self_name(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "self"
 
 
 def _self_attr(node: ast.expr) -> bool:
@@ -695,6 +733,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     random_transforms: set[str] = set()
     compose_transforms: set[str] = set()
     repeat_transforms: set[str] = set()
+    frozen: set[str] = set()
     pipelines = (0, 0)
     walked: _Walk | None = None
     train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text, _own_names(info))}
@@ -717,6 +756,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
                 if node.module and node.level == 0:
                     imports.add(node.module.split(".")[0])
         draws, calls_self = "rand" in text, "__call__" in text  # most files hold neither: skip the walks
+        freezes = "requires_grad" in text
         inheriting: list[ast.ClassDef] = []
         for node in walked.classes:
             reads = _getitem_reads(node)
@@ -730,6 +770,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
                 compose_transforms.add(node.name)
             if calls_self and _repeats(node):
                 repeat_transforms.add(node.name)
+            if freezes and _freezes_itself(node):
+                frozen.add(node.name)
         memory |= _inherits_memory(inheriting, memory)
         if "Compose" in text or "transform" in text:
             pipelines = _pipelines(walked.calls, aliases, text)
@@ -769,6 +811,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         random_transforms=frozenset(random_transforms),
         compose_transforms=frozenset(compose_transforms),
         repeat_transforms=frozenset(repeat_transforms),
+        frozen_classes=frozenset(frozen),
         imports=frozenset(imports),
         optional_imports=_optional_imports(walked) & frozenset(imports) if walked and walked.tries else frozenset(),
         loads_weights=_has(text, "weights", _WEIGHTS_TEXT),
@@ -826,6 +869,7 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         random_transform_classes=frozenset().union(*(f.random_transforms for f in per_file)) if per_file else frozenset(),
         compose_transform_classes=frozenset().union(*(f.compose_transforms for f in per_file)) if per_file else frozenset(),
         repeat_transform_classes=frozenset().union(*(f.repeat_transforms for f in per_file)) if per_file else frozenset(),
+        frozen_classes=frozenset().union(*(f.frozen_classes for f in per_file)) if per_file else frozenset(),
         non_scaling_pipelines=sum(f.non_scaling_pipelines for f in per_file),
         other_pipelines=sum(f.other_pipelines for f in per_file),
         train_signals=frozenset().union(*(f.train_signals for f in per_file)) if per_file else frozenset(),

@@ -5,6 +5,7 @@ import libcst as cst
 from repolens.lint import Example, Severity
 from repolens.lint.layers import layer_sequence, nn_layer
 from repolens.lint.scoped import ScopedRule
+from repolens.pyindex.aliases import cst_dotted_name
 
 ACTIVATIONS = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "SELU", "CELU", "GELU", "SiLU",
                          "Mish", "Sigmoid", "Tanh", "Hardtanh", "Hardswish", "Hardsigmoid", "Softplus", "Softsign",
@@ -17,6 +18,10 @@ class DoubleActivation(ScopedRule):
     Flags an activation layer (`nn.ReLU`, `GELU`, `Sigmoid`, `Tanh`...) placed directly after
     another one in the argument list of `nn.Sequential(...)` (or of `super().__init__(...)` in
     an `nn.Sequential` subclass, or a list literal that is unpacked into one).
+
+    A `Hardtanh` given its bounds (`nn.Hardtanh(min_val=0.01, max_val=7.)`) is a clamp of a range, not
+    a second nonlinearity: ffjord's VAE heads keep a Softplus variance within [0.01, 7] that way
+    (judged wrong in the thirty-third set).
 
     ## Why is this bad?
     A second nonlinearity right after the first is almost always a slip of an edit: `ReLU` after
@@ -50,6 +55,8 @@ class DoubleActivation(ScopedRule):
     needles = ("Sequential",)
 
     valid = [
+        Example("import torch.nn as nn\n"
+                "q_z_var = nn.Sequential(nn.Linear(256, 64), nn.Softplus(), nn.Hardtanh(min_val=0.01, max_val=7.))\n"),
         Example("""
 import torch.nn as nn
 
@@ -93,5 +100,13 @@ def build():
             return
         for prev, item in zip(layers, layers[1:]):
             first, second = nn_layer(self, prev), nn_layer(self, item)
-            if first in ACTIVATIONS and second in ACTIVATIONS:
+            if first in ACTIVATIONS and second in ACTIVATIONS and not _clamp(item):
                 self.report(item, self.message.format(first=first, second=second))
+
+
+def _clamp(layer: cst.CSTNode) -> bool:
+    """`nn.Hardtanh(min_val=0.01, max_val=7.)`: a Hardtanh given its bounds clamps a range (a
+    variance kept in [0.01, 7] after a Softplus: ffjord's VAE heads, judged wrong); it is no
+    second nonlinearity."""
+    return isinstance(layer, cst.Call) and (cst_dotted_name(layer.func) or "").rsplit(".", 1)[-1] == "Hardtanh" \
+        and bool(layer.args)

@@ -24,7 +24,9 @@ class EvalWithoutNoGrad(Rule):
     adversarial evaluation), when it turns `requires_grad` off on every parameter of the model
     (`model.requires_grad_(False)`, or `v.requires_grad = False` over `model.named_parameters()`:
     SCUNet's test scripts; judged wrong three times: with no parameter and no input
-    needing a gradient autograd records nothing), or when some file of the project calls it (by name) inside a no-grad
+    needing a gradient autograd records nothing; likewise a model every call fills with an instance
+    of a class whose `__init__` freezes all its parameters: pytorch-fid's `InceptionV3`, vendored
+    in ncsnv2's FID code, judged wrong), or when some file of the project calls it (by name) inside a no-grad
     block or a no-grad function (`ProjectFacts.no_grad_callees`: a `test()` method the training
     script runs under `with torch.no_grad():`; before the sixth session only this file's callers
     were seen, a limit the docs named). A function of the same name called that way elsewhere
@@ -199,7 +201,7 @@ class Trainer:
         if not switches or sets_grad_off(self, node.body):
             return
         models = {dotted(n.func.value) for n in switches} - {None}
-        if _freezes(own, models):
+        if _freezes(own, models) or self._frozen_class(node, models):
             return  # every parameter has requires_grad=False and the inputs need none: autograd records nothing
         first = own.index(switches[0])
         if _freezes_parts_for_training(own, first, models):
@@ -214,6 +216,46 @@ class Trainer:
                     return
                 self.report(call, self.message.format(model=dotted(call.func)))
                 return
+
+    def _frozen_class(self, fn: cst.FunctionDef, models: set[str]) -> bool:
+        """Every evaluated model is a parameter filled, at each call, with an instance of a class
+        that freezes all its parameters in `__init__` (`ProjectFacts.frozen_classes`): pytorch-fid's
+        `get_activations(files, model)`, whose model `calculate_fid_given_paths` builds as
+        `InceptionV3([block_idx])` and hands down through two functions of the file (ncsnv2, judged
+        wrong). What builds the argument is read by the project model; a parameter passed on is
+        followed up through this file's module-level callers, three calls at most."""
+        frozen = self.facts.frozen_classes
+        module = self.context.module
+        if not frozen or not models or module is None:
+            return False
+        own = {stmt.name.value: stmt for stmt in module.body if isinstance(stmt, cst.FunctionDef)}
+
+        def filled_frozen(function: str, param: str, depth: int) -> bool:
+            fdef = own.get(function)
+            params = [p.name.value for p in fdef.params.params] if fdef is not None else []
+            if param not in params:
+                return False
+            index = params.index(param)
+            built = self.facts.model.argument_builder(self.context.path, function, index, param)
+            if built is not None:
+                return built.rsplit(".", 1)[-1] in frozen
+            if depth == 0:
+                return False
+            handed: list[tuple[str, str]] = []  # (calling function, its parameter passed on)
+            for name, caller in own.items():
+                caller_params = {p.name.value for p in caller.params.params}
+                for call in walk(caller.body):
+                    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == function):
+                        continue
+                    given = [a.value for a in call.args if a.keyword is None]
+                    value = given[index] if index < len(given) else next(
+                        (a.value for a in call.args if a.keyword is not None and a.keyword.value == param), None)
+                    if not (isinstance(value, cst.Name) and value.value in caller_params):
+                        return False
+                    handed.append((name, value.value))
+            return bool(handed) and all(filled_frozen(g, q, depth - 1) for g, q in handed)
+
+        return all(filled_frozen(fn.name.value, m, 3) for m in models)
 
     def _at_scale(self) -> bool:
         """Is the wasted graph worth a line here? Not in a file that never reaches a GPU (a CPU

@@ -567,3 +567,60 @@ def test_rl502_silent_where_the_loader_restores_the_module_as_the_model():
     # a loader that reads the weights into the model it built: the pickled module breaks it
     weights = BASE_NET.replace("self.model = state_dict['model']", "self.model.load_state_dict(state_dict['model'])")
     assert lines("RL502", weights, path="src/base_net.py") == [6]
+
+
+# -- RL304: pytorch-fid's activations: the model is an InceptionV3 that freezes its parameters -----
+INCEPTION = """
+import torch.nn as nn
+class InceptionV3(nn.Module):
+    def __init__(self, output_blocks=(3,), resize_input=True, requires_grad=False):
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Conv2d(3, 64, 3)])
+        for param in self.parameters():
+            param.requires_grad = requires_grad
+"""
+FID = """
+import numpy as np
+import torch
+from inception import InceptionV3
+
+def get_activations(files, model, batch_size=50, cuda=False):
+    model.eval()
+    for i in range(0, len(files), batch_size):
+        batch = torch.from_numpy(np.stack(files[i:i + batch_size]))
+        if cuda:
+            batch = batch.cuda()
+        pred = model(batch)[0]
+
+def calculate_activation_statistics(files, model, batch_size=50, cuda=False):
+    return get_activations(files, model, batch_size, cuda)
+
+def calculate_fid_given_paths(paths, batch_size, cuda):
+    model = {build}
+    return [calculate_activation_statistics(p, model, batch_size, cuda) for p in paths]
+"""
+
+
+def test_rl304_silent_on_a_model_whose_class_freezes_its_parameters():
+    assert lines("RL304", FID.format(build="InceptionV3([3])"), path="fid_score.py", **{"inception.py": INCEPTION}) == []
+    # a model that trains its parameters: its forward keeps a graph
+    trained = INCEPTION.replace("requires_grad=False", "requires_grad=True")
+    assert lines("RL304", FID.format(build="InceptionV3([3])"), path="fid_score.py", **{"inception.py": trained}) == [12]
+
+
+# -- loader roles: a peek at one batch through the iterator protocol's own methods ----------------
+FFJORD_VIZ = """
+import torch
+from torchvision.datasets import ImageFolder
+train_set = ImageFolder("data/celeba")
+train_loader = torch.utils.data.DataLoader(dataset=train_set, batch_size=64, shuffle=True)
+data_samples, _ = train_loader{peek}
+z = model(data_samples[:4].cuda())
+"""
+
+
+def test_loader_roles_a_dunder_peek_at_one_batch_trains_nothing():
+    assert lines("RL102", FFJORD_VIZ.format(peek=".__iter__().__next__()"), **PIXELS) == []
+    # a loop over every batch is a pass over the training set
+    loop = FFJORD_VIZ.format(peek=".dataset[0]") + "for x, y in train_loader:\n    model(x.cuda()).sum().backward()\n    opt.step()\n"
+    assert lines("RL102", loop, **PIXELS) == [5]
