@@ -382,24 +382,18 @@ def _composes(cls: ast.ClassDef) -> bool:
 def _repeats(cls: ast.ClassDef) -> bool:
     """A multi-view wrapper: its `__call__` calls the same `self.<attr>(...)` twice, or once inside
     a loop or a comprehension (CSI's `MultiDataTransformList`, `sample_num` random views per image;
-    SupContrast's `TwoCropTransform`)."""
+    SupContrast's `TwoCropTransform`); a loop stepping through a pipeline's list (`for t in
+    self.transforms:`) repeats nothing."""
     for m in _methods(cls):
         if m.name != "__call__":
             continue
-        seen: set[str] = set()
-        # loops that repeat, not those stepping through a pipeline's list (`for t in self.transforms:`)
-        repeating = [n for n in ast.walk(m) if isinstance(n, ast.While) or isinstance(n, ast.For) and not _self_attr(n.iter)
-                     or isinstance(n, (ast.ListComp, ast.GeneratorExp)) and not any(_self_attr(g.iter) for g in n.generators)]
-        for n in ast.walk(m):
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) \
-                    and n.func.value.id == "self":
-                if n.func.attr in seen:
-                    return True
-                seen.add(n.func.attr)
-        for loop in repeating:
-            if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
-                   and n.func.value.id == "self" for n in ast.walk(loop)):
-                return True
+        called = [n.func.attr for n in ast.walk(m) if isinstance(n, ast.Call) and _is_self_attribute(n.func)]
+        if len(called) != len(set(called)):
+            return True
+        repeating = [n for n in ast.walk(m) if isinstance(n, ast.While) or isinstance(n, ast.For) and not _is_self_attribute(n.iter)
+                     or isinstance(n, (ast.ListComp, ast.GeneratorExp)) and not any(_is_self_attribute(g.iter) for g in n.generators)]
+        if any(isinstance(n, ast.Call) and _is_self_attribute(n.func) for loop in repeating for n in ast.walk(loop)):
+            return True
     return False
 
 
@@ -421,24 +415,16 @@ def _freezes_itself(cls: ast.ClassDef) -> bool:
 
     for n in init.body:
         if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Attribute) \
-                and n.value.func.attr == "requires_grad_" and _self_name(n.value.func.value) and n.value.args \
+                and n.value.func.attr == "requires_grad_" and _is_self_attribute(n.value.func) and n.value.args \
                 and off(n.value.args[0]):
             return True
         if isinstance(n, ast.For) and isinstance(n.iter, ast.Call) and isinstance(n.iter.func, ast.Attribute) \
-                and n.iter.func.attr == "parameters" and _self_name(n.iter.func.value) and isinstance(n.target, ast.Name):
+                and n.iter.func.attr == "parameters" and _is_self_attribute(n.iter.func) and isinstance(n.target, ast.Name):
             if any(isinstance(s, ast.Assign) and off(s.value) and any(
                     isinstance(t, ast.Attribute) and t.attr == "requires_grad" and isinstance(t.value, ast.Name)
                     and t.value.id == n.target.id for t in s.targets) for s in n.body):
                 return True
     return False
-
-
-def _self_name(node: ast.expr) -> bool:
-    return isinstance(node, ast.Name) and node.id == "self"
-
-
-def _self_attr(node: ast.expr) -> bool:
-    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
 def _scales_outside_decoders(text: str, spans: list[tuple[int, int]] | None) -> bool:
