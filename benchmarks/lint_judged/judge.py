@@ -161,6 +161,9 @@ THIRTY_SECOND = HERE / "judgements_thirtysecond.json"
 # Linted at 27c08bd, after the changes the thirty-second set's reading brought, on twelve more
 # repositories nobody had linted; judged at first sight by second judges (counts only reported).
 THIRTY_THIRD = HERE / "judgements_thirtythird.json"
+# Linted at 8290da6, after the changes the thirty-third set's reading brought, on eleven more
+# repositories nobody had linted; judged at first sight by second judges (counts only reported).
+THIRTY_FOURTH = HERE / "judgements_thirtyfourth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -209,7 +212,10 @@ HELD_OUT_SETS = {
     # read in the twenty-sixth session right after its first-sight judgement: no longer held out
     "thirtysecond": (THIRTY_SECOND, "the thirty-second set, judged at first sight at 253454a; read and tuned on "
                                     "since the twenty-sixth session, so no longer held out"),
-    "thirtythird": (THIRTY_THIRD, "the thirty-third held-out set, judged at first sight at 27c08bd"),
+    # read in the twenty-sixth session right after its first-sight judgement: no longer held out
+    "thirtythird": (THIRTY_THIRD, "the thirty-third set, judged at first sight at 27c08bd; read and tuned on "
+                                  "since the twenty-sixth session, so no longer held out"),
+    "thirtyfourth": (THIRTY_FOURTH, "the thirty-fourth held-out set, judged at first sight at 8290da6"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
