@@ -5,7 +5,7 @@ import re
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import call_name, dotted
+from repolens.lint.helpers import call_name, dotted, root_name, target_names
 from repolens.lint.roles import is_eval_function_name, name_tokens
 from repolens.lint.trainflow import (called_name, is_eval_switch,
                                      is_test_path, is_train_switch, is_training_loop, loops_in, switch_owner,
@@ -477,22 +477,9 @@ def _feature_extractor(owner: str | None, loop: cst.For | cst.While) -> bool:
     calls = [n for n in walk(loop.body) if isinstance(n, cst.Call) and dotted(n.func) == owner]
     if not calls or {id(c) for c in calls} != {id(a.value) for a in assigns}:
         return False  # a call whose result is used as it comes, not bound and detached
-    bound = {name for a in assigns for t in a.targets for name in _target_names(t.target)}
-    detached = {_root(n.func.value) for n in walk(loop.body)
+    bound = {name for a in assigns for t in a.targets for name in target_names(t.target)}
+    if any(not target_names(t.target) for a in assigns for t in a.targets):
+        return False  # `self.feats = model(x)`: an attribute, not followed
+    detached = {root_name(n.func.value) for n in walk(loop.body)
                 if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "detach"}
     return bound <= detached | {"_"}
-
-
-def _target_names(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [name for e in target.elements for name in _target_names(e.value)]
-    return ["?"]  # an attribute or item: not followed
-
-
-def _root(expr: cst.BaseExpression) -> str | None:
-    """`aux` for `aux['penultimate']`, `aux.feats`, `aux`."""
-    while isinstance(expr, (cst.Subscript, cst.Attribute)):
-        expr = expr.value
-    return expr.value if isinstance(expr, cst.Name) else None
