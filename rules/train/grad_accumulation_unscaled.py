@@ -10,6 +10,20 @@ from repolens.lint.loops import loop_flow
 from repolens.lint.traverse import nodes, walk
 
 
+# An accumulation loop whose loss is never divided; `build` may construct the optimizer.
+_UNSCALED = """
+import torch
+
+def train(model, loader, criterion, accum_steps{param}):
+{build}    for i, (x, y) in enumerate(loader):
+        loss = criterion(model(x), y)
+        loss.backward()
+        if (i + 1) % accum_steps == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+"""
+
+
 class GradAccumulationUnscaled(Rule):
     """
     ## What it does
@@ -157,18 +171,8 @@ def train(model, train_loader, criterion, config, device):
     ]
     invalid = [
         # Adam with a coupled weight decay: the undivided gradient shrinks the decay's weight
-        Example("""
-import torch
-
-def train(model, loader, criterion, accum_steps):
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
-    for i, (x, y) in enumerate(loader):
-        loss = criterion(model(x), y)
-        loss.backward()
-        if (i + 1) % accum_steps == 0:
-            optimizer.step()
-            optimizer.zero_grad()
-"""),
+        Example(_UNSCALED.format(param="", build="    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, "
+                                                  "weight_decay=1e-4)\n")),
         # BERT-NER-Pytorch: under AdamW, `loss` is divided and the adversarial loss is not
         Example("""
 import torch
@@ -187,15 +191,7 @@ def train(model, loader, fgm, args):
             optimizer.step()
             model.zero_grad()
 """),
-        Example("""
-def train(model, loader, optimizer, criterion, accum_steps):
-    for i, (x, y) in enumerate(loader):
-        loss = criterion(model(x), y)
-        loss.backward()
-        if (i + 1) % accum_steps == 0:
-            optimizer.step()
-            optimizer.zero_grad()
-"""),
+        Example(_UNSCALED.format(param=", optimizer", build="")),
         Example("""
 import torch
 
