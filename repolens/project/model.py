@@ -698,6 +698,16 @@ class ProjectModel:
         # only when they agree
         return None if not states else states.pop() if len(states) == 1 else "unknown"
 
+    def method_loader_pin(self, method: str, rel: str | None = None) -> str | None:
+        """The pin state of the DataLoaders that the project's methods named `method` build and
+        return (`TorchvisionDataset.loaders`, called as `dataset.loaders(...)` on an object whose
+        class the code does not show), when they agree; only those of `rel` when given (a `self`
+        call: the class at hand). None when no such method, or they disagree."""
+        infos = self.infos.values() if rel is None else [self.infos[rel]] if rel in self.infos else []
+        states = {state for info in infos for fn, state in info.loader_factories
+                  if "." in fn and fn.rsplit(".", 1)[1] == method}
+        return states.pop() if len(states) == 1 else None
+
     def returned_call(self, qualified: str, from_rel: str | None = None) -> str | None:
         """What the project function `qualified` returns a call of (the qualified callee:
         `load_and_cache_examples()` ending in `dataset = TensorDataset(...); return dataset`); None

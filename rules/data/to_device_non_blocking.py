@@ -109,7 +109,9 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
     overlap needs a pinned loader).
 
     A loader a project function builds and returns (`loader = get_loader(...)`, in this file or
-    another, or `self.build_loader()`, a method of this file) has the pin state of the
+    another, `self.build_loader()`, a method of this file, or `dataset.loaders(...)`, a method of
+    that name of the project's classes, when they agree: Deep-SVDD's `TorchvisionDataset.loaders`,
+    two judged not worth) has the pin state of the
     `DataLoader(...)` that function returns, read by the project model: unpinned there, this rule
     is silent here. A loader from a method of `self` or of an object it holds
     (`self.buffer.get_dataloader(...)`) is the project's own, never a library's factory that may
@@ -427,8 +429,11 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
         pin_arg = keyword_arg(call, "pin_memory")
         pin = model.loader_factory_pin(qualified, here)
         own = written.split(".", 1)[0] in ("self", "cls")
-        if pin is None and own and written.count(".") == 1:
-            pin = self._own_method_pin(written.split(".", 1)[1])
+        if pin is None and "." in written:
+            # a method of a project class: `self.build_loader()` (this file's), `dataset.loaders()`
+            method = written.rsplit(".", 1)[1]
+            pin = model.method_loader_pin(method, here) if own and written.count(".") == 1 else None
+            pin = pin or model.method_loader_pin(method)
         if pin is None and (qualified in UNPINNED_SUBCLASSES or self._graph_model_loader(call)):
             # a library's DataLoader subclass with DataLoader's default: pinned only when asked
             pin = self._off(pin_arg) or (PINNED if pin_arg else UNPINNED)
@@ -437,13 +442,6 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
             # no function of this project: a library's loader factory, perhaps
             pin = self._off(pin_arg) or EXTERNAL
         return pin if pin != UNKNOWN else None
-
-    def _own_method_pin(self, method: str) -> str | None:
-        """`self.build_features_dataset()`: the pin state of the DataLoader a method of this file
-        by that name builds and returns (`ModuleInfo.loader_factories`), when they agree."""
-        info = self.facts.model.infos.get(self.context.path)
-        states = {state for fn, state in (info.loader_factories if info else ()) if fn.endswith("." + method)}
-        return states.pop() if len(states) == 1 else None
 
     def _graph_model_loader(self, call: cst.Call) -> bool:
         """`model.loader(...)` where `model = Node2Vec(...)` in this file: PyG's own random-walk

@@ -624,3 +624,35 @@ def test_loader_roles_a_dunder_peek_at_one_batch_trains_nothing():
     # a loop over every batch is a pass over the training set
     loop = FFJORD_VIZ.format(peek=".dataset[0]") + "for x, y in train_loader:\n    model(x.cuda()).sum().backward()\n    opt.step()\n"
     assert lines("RL102", loop, **PIXELS) == [5]
+
+
+# Deep-SVDD: the trainer asks a dataset object for its loaders; the project's class builds them unpinned.
+SVDD_DATASET = """
+from torch.utils.data import DataLoader
+class TorchvisionDataset:
+    def loaders(self, batch_size, shuffle_train=True, num_workers=0):
+        train_loader = DataLoader(dataset=self.train_set, batch_size=batch_size, shuffle=shuffle_train,
+                                  num_workers=num_workers{pin})
+        test_loader = DataLoader(dataset=self.test_set, batch_size=batch_size, num_workers=num_workers{pin})
+        return train_loader, test_loader
+"""
+SVDD_TRAINER = """
+import torch
+class DeepSVDDTrainer:
+    def train(self, dataset, net):
+        net = net.to(self.device)
+        train_loader, _ = dataset.loaders(batch_size=self.batch_size, num_workers=self.n_jobs_dataloader)
+        for inputs, _, _ in train_loader:
+            inputs = inputs.to(self.device)
+            loss = torch.mean(torch.sum((net(inputs) - self.c) ** 2, dim=1))
+            loss.backward()
+            self.optimizer.step()
+"""
+
+
+def test_rl103_reads_the_pin_state_of_a_project_method_called_on_an_object():
+    project = {"path": "optim/deepSVDD_trainer.py", **PIXELS, "main.py": "import torch\nnet = net.to(torch.device('cuda'))\n"}
+    unpinned = {**project, "base/torchvision_dataset.py": SVDD_DATASET.format(pin="")}
+    assert lines("RL103", SVDD_TRAINER, **unpinned) == []
+    pinned = {**project, "base/torchvision_dataset.py": SVDD_DATASET.format(pin=", pin_memory=True")}
+    assert lines("RL103", SVDD_TRAINER, **pinned) == [8]
