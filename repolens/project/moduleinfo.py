@@ -327,8 +327,10 @@ def _star_parameter_owner(text: str, name: str, at: int) -> str | None:
     params = re.match(r"(?:[^()]|\([^()]*\))*?\)", text[last.end():at], re.S)
     if params is None or re.search(rf"\*\*\s*{re.escape(name)}\s*(?::[^,)]*)?,?\s*\)$", params.group(0)) is None:
         return None
-    indented = re.search(r"^[ \t]+\S", text[last.end():at], re.M)  # the call must sit inside that def
-    return last.group(1) if indented else None
+    # the call must sit inside that def: no line at the left margin between its signature and the call
+    body = text[last.end() + params.end():at]
+    inside = re.search(r"^[^\s#]", body[body.find("\n") + 1:], re.M) is None if "\n" in body else False
+    return last.group(1) if inside else None
 
 
 def pins_in_text(text: str) -> bool:
