@@ -29,8 +29,10 @@ class EvalWithoutNoGrad(Rule):
     in ncsnv2's FID code, judged wrong), or when some file of the project calls it (by name) inside a no-grad
     block or a no-grad function (`ProjectFacts.no_grad_callees`: a `test()` method the training
     script runs under `with torch.no_grad():`; before the sixth session only this file's callers
-    were seen, a limit the docs named). A function of the same name called that way elsewhere
-    silences it too. A training step that puts frozen parts of the model in eval mode is no
+    were seen, a limit the docs named), or a function such a callee hands the model on to, also
+    from a closure it returns (CSI's eval.py runs `eval_ood_detection(P, model, ...)` under
+    `torch.no_grad()`, which scores through `compute_ood_score(P, model, ...)`: judged wrong). A
+    function of the same name called that way elsewhere silences it too. A training step that puts frozen parts of the model in eval mode is no
     evaluation: after the first eval switch the function calls `backward` and an optimizer `step`
     and switches nothing back to training (continual-learning's `train_a_batch`:
     `self.convE.eval()` keeps a frozen encoder's BatchNorm fixed; judged wrong, eighth session).
