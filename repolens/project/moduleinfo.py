@@ -286,13 +286,14 @@ _PIN_WORD = re.compile(r"pin_memory(?!['\"]?\s*[=:]\s*False\b)")
 _LOADER_STAR = re.compile(r"\bDataLoader\((?:[^()]|\([^()]*\))*?\*\*\s*([A-Za-z_][\w.]*)")
 
 
-def _pin_evidence(text: str, dicts: list[KwargsDict]) -> tuple[Evidence, ...]:
+def _pin_evidence(text: str, dicts: list[KwargsDict], passed_on: Mapping[tuple[str, int], str]) -> tuple[Evidence, ...]:
     """Where this file may pin host memory. A DataLoader given `**name` counts unless `name` is
     a dict this file builds completely without a `pin_memory` key (MedicalZooPytorch's `params`)
     or with a literal False one (CSI's `kwargs = {'pin_memory': False, 'num_workers': 4}`): the
     keyword may travel in there. When `name` is the `**` parameter of a module-level function of
-    the file (mammoth's `create_seeded_dataloader(args, dataset, **dataloader_args)`), the
-    evidence is that function's ("kwargs-parameter"): its callers decide (`ProjectModel.pins_memory`).
+    the file that the call sits in (`passed_on`, from `_star_parameters`: mammoth's
+    `create_seeded_dataloader(args, dataset, **dataloader_args)`), the evidence is that
+    function's ("kwargs-parameter"): its callers decide (`ProjectModel.pins_memory`).
     Text-level and generous: the fact it feeds says "nothing in the project pins", which must not
     be said of a project that might. A plain DataLoader call without pin_memory is no evidence (it
     counted once, because RL101's fix pins it; RL103 reads the file's own text instead, so `--fix`
@@ -309,28 +310,27 @@ def _pin_evidence(text: str, dicts: list[KwargsDict]) -> tuple[Evidence, ...]:
         name = star.group(1)
         if name in known:
             continue
-        owner = _star_parameter_owner(text, name, star.start())
+        line = _line_of(text, star.start())
+        owner = passed_on.get((name, line))
         if owner is None:
-            out.append(Evidence("kwargs", _line_of(text, star.start()), f"`DataLoader(..., **{name})`"))
+            out.append(Evidence("kwargs", line, f"`DataLoader(..., **{name})`"))
             break
-        out.append(Evidence("kwargs-parameter", _line_of(text, star.start()), owner))
+        out.append(Evidence("kwargs-parameter", line, owner))
     return tuple(out)
 
 
-def _star_parameter_owner(text: str, name: str, at: int) -> str | None:
-    """The module-level function whose `**name` parameter the DataLoader call at `at` passes on:
-    the last `def` before it at the left margin, when its parameters end in `**name`."""
-    defs = [d for d in re.finditer(r"^(?:async\s+)?def\s+(\w+)\s*\(", text[:at], re.M)]
-    if not defs:
-        return None
-    last = defs[-1]
-    params = re.match(r"(?:[^()]|\([^()]*\))*?\)", text[last.end():at], re.S)
-    if params is None or re.search(rf"\*\*\s*{re.escape(name)}\s*(?::[^,)]*)?,?\s*\)$", params.group(0)) is None:
-        return None
-    # the call must sit inside that def: no line at the left margin between its signature and the call
-    body = text[last.end() + params.end():at]
-    inside = re.search(r"^[^\s#]", body[body.find("\n") + 1:], re.M) is None if "\n" in body else False
-    return last.group(1) if inside else None
+def _star_parameters(body: list[ast.stmt]) -> dict[tuple[str, int], str]:
+    """(name, line) of each call inside a module-level function that passes the function's own `**`
+    parameter on (`return DataLoader(dataset, **dataloader_args)`) -> the function's name."""
+    out: dict[tuple[str, int], str] = {}
+    for stmt, _ in _statements(body):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.args.kwarg is not None:
+            kwarg = stmt.args.kwarg.arg
+            for n in ast.walk(stmt):
+                if isinstance(n, ast.Call) and any(k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwarg
+                                                   for k in n.keywords):
+                    out[(kwarg, n.lineno)] = stmt.name
+    return out
 
 
 def pins_in_text(text: str) -> bool:
@@ -873,7 +873,8 @@ class _Builder:
             sizes=sizes_in_module(tree, self.table, self.text),
             hooks=hooks[0],
             downloads=tuple(Evidence("weights", line, what) for line, what in code_downloads(self.text)),
-            pins=_pin_evidence(self.text, self.kwargs_dicts),
+            pins=_pin_evidence(self.text, self.kwargs_dicts,
+                               _star_parameters(tree.body) if "DataLoader(" in self.text and "**" in self.text else {}),
             images=_image_evidence(self.text),
             hooked=hooks[1],
         )
