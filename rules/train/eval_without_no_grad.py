@@ -3,7 +3,7 @@
 import libcst as cst
 
 from repolens.lint import Example, Rule, Severity
-from repolens.lint.helpers import dotted, literal, method_name, receiver
+from repolens.lint.helpers import argument, dotted, has_star_args, literal, method_name, receiver
 from repolens.lint.inputscale import small_images
 from repolens.lint.trainflow import (grad_off_decorated, grad_off_with, is_eval_switch, is_test_path, is_train_switch,
                                      sets_grad_by_flag, sets_grad_off)
@@ -249,12 +249,10 @@ class Trainer:
                 for call in walk(caller.body):
                     if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == function):
                         continue
-                    given = [a.value for a in call.args if a.keyword is None]
-                    value = given[index] if index < len(given) else next(
-                        (a.value for a in call.args if a.keyword is not None and a.keyword.value == param), None)
-                    if not (isinstance(value, cst.Name) and value.value in caller_params):
+                    arg = None if has_star_args(call) else argument(call, param, index)
+                    if arg is None or not (isinstance(arg.value, cst.Name) and arg.value.value in caller_params):
                         return False
-                    handed.append((name, value.value))
+                    handed.append((name, arg.value.value))
             return bool(handed) and all(filled_frozen(g, q, depth - 1) for g, q in handed)
 
         return all(filled_frozen(fn.name.value, m, 3) for m in models)
