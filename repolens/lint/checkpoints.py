@@ -25,6 +25,8 @@ from repolens.project.moduleinfo import SAME_OBJECT_METHODS
 # Calls that wrap a path without changing which file it names.
 _PATH_WRAPPERS = frozenset({"open", "str", "Path", "fspath", "PurePath", "abspath", "expanduser", "realpath"})
 _PLACEHOLDER = re.compile(r"%[-+ #0-9.]*[a-zA-Z]|\{[^}]*\}")
+# The extensions a checkpoint's name ends in, stacked or not (`"{}.pth.tar"`).
+_CHECKPOINT_SUFFIXES = re.compile(r"(\.(pth|pt|tar|ckpt|bin|pkl|pickle|model|t7|npy|npz|h5|state))+$")
 # Names of a run's settings object (an argparse Namespace, a config object) saved in a checkpoint.
 SETTINGS_NAMES = frozenset({"args", "opt", "opts", "config", "cfg", "settings", "hparams", "options"})
 # Last-name words that say "a model object"; words that say "already weights / a dict" (RL502, RL501).
@@ -172,6 +174,22 @@ def concatenated_name(expr: ast.expr) -> str | None:
     if "{}" in stem and stem.replace("{}", "").strip("_-. "):
         return name
     return None
+
+
+def varying_name(expr: ast.expr) -> str | None:
+    """The file name a path writes by the project's own scheme: one that varies with the run and has
+    a word of its own, built by `+` (`concatenated_name`) or from a template (`'gen_{}.pth'.format(
+    epoch)`, `"G_%d.pth" % epoch`, `f"model_{step}.pt"`: STTN's per-epoch snapshots). Released
+    weights carry fixed names; a fixed name says nothing about who wrote the file."""
+    name = concatenated_name(expr)
+    if name is not None:
+        return name
+    template = _template(expr)
+    if template is None:
+        return None
+    name = _file_name(template)
+    stem = _CHECKPOINT_SUFFIXES.sub("", name)  # "{}.pth.tar" is "{}": a step number, no word of its own
+    return name if _PLACEHOLDER.search(stem) and _PLACEHOLDER.sub("", stem).strip("_-. ") else None
 
 
 def concatenation_matches(saved: frozenset[str], expr: ast.expr | None) -> bool:

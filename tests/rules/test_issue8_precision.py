@@ -2790,6 +2790,43 @@ def test_rl501_follows_a_bound_path_named_by_the_projects_own_varying_scheme():
 
 
 
+def test_rl501_follows_a_bound_template_and_a_name_bound_the_same_way_before_each_load():
+    # STTN's trainer: `gen_path = os.path.join(save_dir, 'gen_{}.pth'.format(epoch))` in save(),
+    # the same template bound in load() to resume from the latest epoch (3 judged not worth)
+    trainer = ("import os\nimport torch\n\nclass Trainer:\n"
+               "    def load(self):\n"
+               "        gen_path = os.path.join(self.model_path, 'gen_{}.pth'.format(str(self.latest).zfill(5)))\n"
+               "        data = torch.load(gen_path, map_location='cpu')\n"
+               "        self.netG.load_state_dict(data['netG'])\n\n"
+               "    def save(self, it):\n"
+               "        gen_path = os.path.join(self.save_dir, 'gen_{}.pth'.format(str(it).zfill(5)))\n"
+               "        torch.save({'netG': self.netG.state_dict()}, gen_path)\n")
+    assert run("RL501", trainer, "core/trainer.py") == ()
+    # the template must name a file of its own: `'{}.pth'.format(name)` has no word, so it is reported
+    nameless = trainer.replace("'gen_{}.pth'", "'{}.pth'")
+    assert len(run("RL501", nameless, "core/trainer.py")) == 1
+    # a step number and extensions are no word: Comprehensive-Transformer-TTS restores
+    # `"{}.pth.tar".format(args.restore_step)`, also the name of the weights its README releases
+    steps = trainer.replace("'gen_{}.pth'", "'{}.pth.tar'")
+    assert len(run("RL501", steps, "core/trainer.py")) == 1
+    # a bound template no save writes (a released `pretrained_{}.pth`) is reported
+    released = trainer.replace("'gen_{}.pth'.format(str(self.latest)", "'pretrained_{}.pth'.format(str(self.latest)")
+    assert len(run("RL501", released, "core/trainer.py")) == 1
+    # ss-ood's train_glc.py binds `model_name` to the same `+`-built snapshot name before each of
+    # its two restores (what train_ss.py saves): every binding names that file, so both are silent
+    save = ("import os\nimport torch\n\nfor epoch in range(10):\n"
+            "    torch.save(net.state_dict(), os.path.join(args.save, args.dataset + '_wrn_baseline_epoch_' + str(epoch) + '.pt'))\n")
+    restore = ("    for i in range(999, -1, -1):\n"
+               "        model_name = os.path.join(args.load, args.dataset + '_wrn_baseline_epoch_' + str(i) + '.pt')\n"
+               "        if os.path.isfile(model_name):\n"
+               "            net.load_state_dict(torch.load(model_name))\n")
+    glc = "import os\nimport torch\n\nif args.load:\n" + restore + "train()\nif args.load:\n" + restore
+    assert run("RL501", glc, "train_glc.py", **{"train_ss.py": save}) == ()
+    # one binding to something else (a path the user passes) and the name's file is unknown
+    other = glc.replace("train()\n", "model_name = args.weights\nnet.load_state_dict(torch.load(model_name))\n")
+    assert len(run("RL501", other, "train_glc.py", **{"train_ss.py": save})) == 3
+
+
 def test_rl501_still_reports_a_bound_fixed_name_a_save_also_writes():
     # HRNet's test.py: `model_state_file = os.path.join(final_output_dir, 'final_state.pth')`, the
     # expression train.py binds to the name it saves the final weights through. Reading that as the
