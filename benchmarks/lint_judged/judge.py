@@ -164,6 +164,9 @@ THIRTY_THIRD = HERE / "judgements_thirtythird.json"
 # Linted at 8290da6, after the changes the thirty-third set's reading brought, on eleven more
 # repositories nobody had linted; judged at first sight by second judges (counts only reported).
 THIRTY_FOURTH = HERE / "judgements_thirtyfourth.json"
+# Linted at 5c73a49, the twenty-seventh session's start, on eleven more repositories nobody had
+# linted; judged at first sight by second judges (counts only reported).
+THIRTY_FIFTH = HERE / "judgements_thirtyfifth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -216,6 +219,7 @@ HELD_OUT_SETS = {
     "thirtythird": (THIRTY_THIRD, "the thirty-third set, judged at first sight at 27c08bd; read and tuned on "
                                   "since the twenty-sixth session, so no longer held out"),
     "thirtyfourth": (THIRTY_FOURTH, "the thirty-fourth held-out set, judged at first sight at 8290da6"),
+    "thirtyfifth": (THIRTY_FIFTH, "the thirty-fifth held-out set, judged at first sight at 5c73a49"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
