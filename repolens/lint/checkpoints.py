@@ -232,6 +232,90 @@ def path_keys(expr: ast.expr, scope: str, opened: Mapping[str, ast.expr] | None 
     return frozenset(keys)
 
 
+def callers_pass_saved(tree: ast.Module, rel: str, function: str, param: str, index: int | None,
+                       saved: frozenset[str]) -> bool:
+    """Does every call of the module-level `function` in this file pass, for its parameter `param`
+    (at position `index`, None for keyword-only), a bare name that a `torch.save` of the calling
+    scope writes? (`load_from_path(r_path=w_enc_path, ...)` in the `main()` that saves
+    `torch.save(save_dict, w_enc_path)`: suncet's and msn's fine-tuning scripts reloading their own
+    checkpoint.) False when the file makes no such call, or one passes anything else."""
+    seen = False
+    scopes: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
+    while scopes:
+        name, body = scopes.pop()
+        for node in own_nodes(body):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                scopes.append((f"{name}.{node.name}" if name else node.name, node.body))
+            elif isinstance(node, ast.ClassDef):
+                scopes.append((name, node.body))
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function:
+                arg = next((k.value for k in node.keywords if k.arg == param), None)
+                if arg is None and index is not None and index < len(node.args) \
+                        and not any(isinstance(a, ast.Starred) for a in node.args[:index + 1]):
+                    arg = node.args[index]
+                if not isinstance(arg, ast.Name) or not path_keys(arg, f"{rel}:{name}") & saved:
+                    return False
+                seen = True
+    return seen
+
+
+# Calls that make a folder that lives only as long as this run.
+_TEMP_DIRS = frozenset({"TemporaryDirectory", "mkdtemp"})
+# Calls that name files under the folder (or a list of them) they are given first.
+_UNDER = frozenset({"join", "joinpath", "glob", "iglob", "Path", "str", "sorted", "list", "enumerate", "reversed",
+                    "tqdm"})
+_FETCH_WORDS = ("download", "urlretrieve", "urlopen", "requests.", "wget", "load_url")
+
+
+def in_temporary_directory(function: ast.FunctionDef | ast.AsyncFunctionDef, expr: ast.expr) -> bool:
+    """Does `expr` name a file under a temporary folder this function made (`with
+    tempfile.TemporaryDirectory() as tmp`, `tmp = tempfile.mkdtemp()`), through names bound once,
+    loop targets and path-building calls (`os.path.join(tmp, ...)`, `glob.glob(pattern)`, `for f in
+    files`)? Such a file is one this run wrote minutes ago (FastChat's `apply_delta_low_cpu_mem`
+    reloading the shards it split into two temporary folders: 3 judged findings, none worth a
+    change). Not when the function downloads anything: a file fetched into a temporary folder is
+    still from elsewhere."""
+    if any(word in ast.unparse(function) for word in _FETCH_WORDS):
+        return False
+    temporary: set[str] = set()
+    bound: dict[str, list[ast.expr]] = {}
+    for node in own_nodes(function.body):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name) and isinstance(item.context_expr, ast.Call) \
+                        and callee_name(item.context_expr) in _TEMP_DIRS:
+                    temporary.add(item.optional_vars.id)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            bound.setdefault(node.targets[0].id, []).append(node.value)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            targets = node.target.elts if isinstance(node.target, ast.Tuple) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    bound.setdefault(target.id, []).append(node.iter)
+
+    def under(e: ast.expr, depth: int) -> bool:
+        if depth > 8:
+            return False
+        if isinstance(e, ast.Name):
+            if e.id in temporary:
+                return True
+            values = bound.get(e.id, [])
+            if len(values) == 1 and isinstance(values[0], ast.Call) and callee_name(values[0]) in _TEMP_DIRS:
+                return True
+            return len(values) == 1 and under(values[0], depth + 1)
+        if isinstance(e, ast.Subscript):
+            return under(e.value, depth + 1)
+        if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Div):
+            return under(e.left, depth + 1)
+        if isinstance(e, ast.Call) and callee_name(e) in _UNDER:
+            if callee_name(e) == "joinpath" and isinstance(e.func, ast.Attribute):
+                return under(e.func.value, depth + 1)
+            return bool(e.args) and under(e.args[0], depth + 1)
+        return False
+
+    return under(expr, 0)
+
+
 def path_names(nodes: list[ast.AST]) -> dict[str, ast.expr]:
     """`latest = osp.join(weights_to, "latest.pt")` in a scope: latest -> the path it names (its
     last such binding), so that `torch.save(checkpoint, latest)` writes "latest.pt"."""

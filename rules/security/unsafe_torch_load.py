@@ -1,11 +1,13 @@
 import ast
+import textwrap
 
 import libcst as cst
 
 from repolens.lint import Example, Expected, Rule, Severity
 from repolens.lint.bindings import BindingTracker, assigned_values
-from repolens.lint.checkpoints import (MODULE_METHODS, concatenation_matches, path_keys, run_output_folder,
-                                      template_matches, varying_name)
+from repolens.lint.checkpoints import (MODULE_METHODS, callers_pass_saved, concatenation_matches,
+                                      in_temporary_directory, path_keys, run_output_folder, template_matches,
+                                      varying_name)
 from repolens.lint.helpers import (add_keyword, argument, call_name, code_of, dotted, has_star_args, keyword_arg,
                                    literal, method_name, receiver)
 from repolens.lint.options import file_options
@@ -102,7 +104,18 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       name (or of an item of the list it names) that the file also hands to a `save_path=`-like
       keyword (`train_model.remote(..., save_path=paths[i])` then `torch.load(paths[cv_idx])`:
       Fast AutoAugment's search polling the folds it launched, 3 judged findings, none worth a
-      change);
+      change), and a load of a parameter of a module-level function that every call of it in
+      the file fills with a name its own scope saves to (`load_from_path(r_path=w_enc_path)` in
+      the `main()` that runs `torch.save(save_dict, w_enc_path)`: suncet's and msn's fine-tuning
+      scripts resuming, 3 judged findings, none worth a change; `checkpoints.callers_pass_saved`;
+      a function with no call in its file, or one call passing anything else, is reported);
+    - a file under a temporary folder the enclosing function made (`with
+      tempfile.TemporaryDirectory() as tmp`, `tempfile.mkdtemp()`), through names bound once, loop
+      names and path-building calls (`glob.glob(os.path.join(tmp, "*.bin"))`, `for f in
+      tqdm(files)`): FastChat's `apply_delta_low_cpu_mem` reloading the shards it split minutes
+      before, 3 judged findings, none worth a change. Not when the function downloads anything
+      (`download`, `urlretrieve`, `requests.`, `load_url` in its code): a file fetched into a
+      temporary folder still comes from elsewhere (`checkpoints.in_temporary_directory`);
     - a file under a folder a training run writes and nobody downloads weights to, named as a literal
       at the start of the path (`logs/`, `log/`, `runs/`, `lightning_logs/`, `outputs/`, `output/`,
       `wandb/`: `torch.load('logs/logo/' + weight_file[-1])` in Yet-Another-EfficientDet's tutorial
@@ -414,6 +427,40 @@ class UnsafeTorchLoad(BindingTracker, Rule):
             out.append(expr)
         return out
 
+    def _temporary(self, path: cst.BaseExpression) -> bool:
+        """A path under a temporary folder the enclosing function made (`checkpoints.in_temporary_directory`)."""
+        scope = self._scope()
+        if not isinstance(scope, cst.FunctionDef) or "mkdtemp" not in self.context.source \
+                and "TemporaryDirectory" not in self.context.source:
+            return False
+        try:
+            function = ast.parse(textwrap.dedent(code_of(scope))).body[0]
+            expr = ast.parse(f"({code_of(path)})", mode="eval").body
+        except SyntaxError:
+            return False
+        return isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and in_temporary_directory(function, expr)
+
+    def _callers_save(self, path: cst.BaseExpression) -> bool:
+        """`torch.load(r_path)` in a module-level `def load_from_path(r_path, ...)` that never
+        rebinds it, where every call of the function in this file passes a name its own scope
+        hands to `torch.save` (`checkpoints.callers_pass_saved`: suncet's and msn's fine-tuning
+        scripts resuming from the `w_enc_path` they save to)."""
+        scope = self._scope()
+        if not isinstance(path, cst.Name) or len(self.function_stack) != 1 or self.class_stack \
+                or not isinstance(scope, cst.FunctionDef) or len(assigned_values(scope, path.value)) != 1:
+            return False
+        params = scope.params
+        positional = [*params.posonly_params, *params.params]
+        index = next((i for i, p in enumerate(positional) if p.name.value == path.value), None)
+        if index is None and not any(p.name.value == path.value for p in params.kwonly_params):
+            return False
+        try:
+            tree = ast.parse(self.context.source)
+        except SyntaxError:
+            return False
+        return callers_pass_saved(tree, self.context.path, scope.name.value, path.value, index,
+                                  self.facts.saved_files)
+
     def _handed_to_save(self, path: cst.BaseExpression) -> bool:
         """`torch.load(paths[i])` in a file that calls `train_model.remote(..., save_path=paths[i])`:
         the name (or the list it indexes) is where a training function of the project writes its
@@ -620,6 +667,10 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         bound = self._bound_paths(path)
         if bound and all(path_keys(b, self._scope_name()) & saved or concatenation_matches(saved, b) for b in bound):
             return "a file this project saves (under the name the path is bound to)"
+        if path is not None and self._temporary(path):
+            return "a file under a temporary folder this function made: this run wrote it"
+        if path is not None and self._callers_save(path):
+            return "a file this project saves (every call of its function passes a path the caller saves to)"
         if path is not None and self._handed_to_save(path):
             return "a file this project's run writes (the same path is handed to a save_path= argument)"
         if path is not None and self._option_default_keys(path) & self.facts.saved_files:

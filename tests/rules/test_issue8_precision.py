@@ -2827,6 +2827,57 @@ def test_rl501_follows_a_bound_template_and_a_name_bound_the_same_way_before_eac
     assert len(run("RL501", other, "train_glc.py", **{"train_ss.py": save})) == 3
 
 
+def test_rl501_reads_a_parameter_every_caller_fills_with_a_path_it_saves_to():
+    # suncet's / msn's fine-tuning scripts: main() saves to `w_enc_path` and, to resume, passes the
+    # same name to `load_from_path(r_path, ...)` (3 judged findings, none worth a change)
+    script = ("import os\nimport torch\n\ndef main(args):\n"
+              "    w_enc_path = os.path.join(args.folder, f'{args.tag}-fine-tune.pth.tar')\n"
+              "    if args.resume:\n"
+              "        start = load_from_path(r_path=w_enc_path, encoder=encoder)\n"
+              "    for epoch in range(10):\n"
+              "        torch.save({'encoder': encoder.state_dict()}, w_enc_path)\n\n"
+              "def load_from_path(r_path, encoder):\n"
+              "    checkpoint = torch.load(r_path, map_location='cpu')\n"
+              "    encoder.load_state_dict(checkpoint['encoder'])\n"
+              "    return checkpoint['epoch']\n")
+    assert run("RL501", script, "fine_tune.py") == ()
+    # by position too
+    assert run("RL501", script.replace("load_from_path(r_path=w_enc_path, encoder=encoder)",
+                                       "load_from_path(w_enc_path, encoder)"), "fine_tune.py") == ()
+    # one caller passes what the user names (released weights): the file is unknown, reported
+    other = script + "\ndef evaluate(args):\n    load_from_path(args.pretrained, encoder)\n"
+    assert len(run("RL501", other, "fine_tune.py")) == 1
+    # no caller in the file: a helper other code may call with anything, reported
+    helper = script[script.index("def load_from_path"):]
+    assert len(run("RL501", "import torch\n\n" + helper, "fine_tune.py")) == 1
+
+
+def test_rl501_reads_a_file_under_a_temporary_folder_the_function_made_as_this_runs_own():
+    # FastChat's apply_delta_low_cpu_mem: split the shards into two temporary folders, then reload
+    # them through glob patterns and loop names (3 judged findings, none worth a change)
+    code = ("import glob, os, tempfile\nimport torch\nfrom tqdm import tqdm\n\n"
+            "def apply_delta(base, delta):\n"
+            "    with tempfile.TemporaryDirectory() as tmp_base, tempfile.TemporaryDirectory() as tmp_delta:\n"
+            "        split_files(base, tmp_base)\n        split_files(delta, tmp_delta)\n"
+            "        base_pattern = os.path.join(tmp_base, 'pytorch_model-*.bin')\n"
+            "        base_files = glob.glob(base_pattern)\n"
+            "        delta_files = glob.glob(os.path.join(tmp_delta, 'pytorch_model-*.bin'))\n"
+            "        delta_state_dict = torch.load(delta_files[0])\n"
+            "        for i, base_file in tqdm(enumerate(base_files)):\n"
+            "            state_dict = torch.load(base_file)\n"
+            "            merge(state_dict, delta_state_dict)\n")
+    # `include_project_files` aside, a project that publishes weights would report them
+    published = {"README.md": "Download the weights from https://huggingface.co/lmsys/vicuna-7b-delta-v1.1\n"}
+    assert run("RL501", code, "fastchat/model/apply_delta.py", **published) == ()
+    # the same function fetching into its temporary folder: a downloaded file, reported
+    fetched = code.replace("split_files(base, tmp_base)", "urlretrieve(base, os.path.join(tmp_base, 'pytorch_model-0.bin'))")
+    assert len(run("RL501", fetched, "fastchat/model/apply_delta.py", **published)) == 2
+    # a folder the user names: reported
+    named = code.replace("tempfile.TemporaryDirectory() as tmp_base, tempfile.TemporaryDirectory() as tmp_delta",
+                         "open(base) as tmp_base, open(delta) as tmp_delta")
+    assert len(run("RL501", named, "fastchat/model/apply_delta.py", **published)) == 2
+
+
 def test_rl501_still_reports_a_bound_fixed_name_a_save_also_writes():
     # HRNet's test.py: `model_state_file = os.path.join(final_output_dir, 'final_state.pth')`, the
     # expression train.py binds to the name it saves the final weights through. Reading that as the
