@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from repolens.lint.astscope import own_nodes
 from repolens.lint.trainfacts import MODEL_PARAM_TOKENS, callee_name
@@ -232,6 +232,21 @@ def path_keys(expr: ast.expr, scope: str, opened: Mapping[str, ast.expr] | None 
     return frozenset(keys)
 
 
+def scopes(tree: ast.Module) -> Iterator[tuple[str, list[ast.AST]]]:
+    """Each scope of a file, as the keys name it ("" for the module, "train.inner" for a nested
+    function; methods by their own names), with its own nodes (not those of nested scopes)."""
+    stack: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
+    while stack:
+        name, body = stack.pop()
+        own = list(own_nodes(body))
+        for node in own:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                stack.append((f"{name}.{node.name}" if name else node.name, node.body))
+            elif isinstance(node, ast.ClassDef):
+                stack.append((name, node.body))  # methods are scoped by their own names
+        yield name, own
+
+
 def callers_pass_saved(tree: ast.Module, rel: str, function: str, param: str, index: int | None,
                        saved: frozenset[str]) -> bool:
     """Does every call of the module-level `function` in this file pass, for its parameter `param`
@@ -240,15 +255,9 @@ def callers_pass_saved(tree: ast.Module, rel: str, function: str, param: str, in
     `torch.save(save_dict, w_enc_path)`: suncet's and msn's fine-tuning scripts reloading their own
     checkpoint.) False when the file makes no such call, or one passes anything else."""
     seen = False
-    scopes: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
-    while scopes:
-        name, body = scopes.pop()
-        for node in own_nodes(body):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                scopes.append((f"{name}.{node.name}" if name else node.name, node.body))
-            elif isinstance(node, ast.ClassDef):
-                scopes.append((name, node.body))
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function:
+    for name, own in scopes(tree):
+        for node in own:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function:
                 arg = next((k.value for k in node.keywords if k.arg == param), None)
                 if arg is None and index is not None and index < len(node.args) \
                         and not any(isinstance(a, ast.Starred) for a in node.args[:index + 1]):
@@ -414,18 +423,11 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
     keys: set[str] = set()
     settings: set[str] = set()
     bundle = False
-    scopes: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
-    while scopes:
-        name, body = scopes.pop()
-        own = list(own_nodes(body))
+    for name, own in scopes(tree):
         opened = opened_files(own)
         paths = path_names(own)
         for node in own:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                scopes.append((f"{name}.{node.name}" if name else node.name, node.body))
-            elif isinstance(node, ast.ClassDef):
-                scopes.append((name, node.body))  # methods are scoped by their own names
-            elif isinstance(node, ast.Call) and node.args and is_save(node):
+            if isinstance(node, ast.Call) and node.args and is_save(node):
                 target = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "f"), None)
                 if target is not None:
                     keys |= path_keys(target, f"{rel}:{name}", opened)

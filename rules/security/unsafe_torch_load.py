@@ -347,6 +347,7 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         self._targets: dict[int, cst.BaseExpression] = {}  # id(assigned value) -> its target
         self._data: set[int] = set()  # loads whose result is converted to an array (`torch.load(p).numpy()`)
         self._load_state_dict_of: dict[int, cst.Call] = {}  # id(load) -> the `x.load_state_dict(load)` it feeds
+        self._tree: ast.Module | None = None  # the file as `ast`, for `callers_pass_saved`
 
     # -- where the load sits -------------------------------------------------------------------
     def visit_With(self, node: cst.With) -> None:
@@ -454,11 +455,12 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         index = next((i for i, p in enumerate(positional) if p.name.value == path.value), None)
         if index is None and not any(p.name.value == path.value for p in params.kwonly_params):
             return False
-        try:
-            tree = ast.parse(self.context.source)
-        except SyntaxError:
-            return False
-        return callers_pass_saved(tree, self.context.path, scope.name.value, path.value, index,
+        if self._tree is None:  # parsed once per file, only for loads of a parameter
+            try:
+                self._tree = ast.parse(self.context.source)
+            except SyntaxError:
+                self._tree = ast.Module(body=[], type_ignores=[])
+        return callers_pass_saved(self._tree, self.context.path, scope.name.value, path.value, index,
                                   self.facts.saved_files)
 
     def _handed_to_save(self, path: cst.BaseExpression) -> bool:
