@@ -273,7 +273,10 @@ _TEMP_DIRS = frozenset({"TemporaryDirectory", "mkdtemp"})
 # Calls that name files under the folder (or a list of them) they are given first.
 _UNDER = frozenset({"join", "joinpath", "glob", "iglob", "Path", "str", "sorted", "list", "enumerate", "reversed",
                     "tqdm"})
-_FETCH_WORDS = ("download", "urlretrieve", "urlopen", "requests.", "wget", "load_url")
+# A function that fetches or unpacks anything fills its temporary folder from elsewhere (NeMo's
+# `restore_from` unpacks the user's `.nemo` archive into one, then loads the weights inside).
+_FROM_ELSEWHERE = ("download", "urlretrieve", "urlopen", "requests.", "wget", "load_url", "unpack", "extractall",
+                   "tarfile", "zipfile")
 
 
 def in_temporary_directory(function: ast.FunctionDef | ast.AsyncFunctionDef, expr: ast.expr) -> bool:
@@ -282,9 +285,9 @@ def in_temporary_directory(function: ast.FunctionDef | ast.AsyncFunctionDef, exp
     loop targets and path-building calls (`os.path.join(tmp, ...)`, `glob.glob(pattern)`, `for f in
     files`)? Such a file is one this run wrote minutes ago (FastChat's `apply_delta_low_cpu_mem`
     reloading the shards it split into two temporary folders: 3 judged findings, none worth a
-    change). Not when the function downloads anything: a file fetched into a temporary folder is
-    still from elsewhere."""
-    if any(word in ast.unparse(function) for word in _FETCH_WORDS):
+    change). Not when the function downloads or unpacks anything: a file fetched or extracted into
+    a temporary folder is still from elsewhere."""
+    if any(word in ast.unparse(function) for word in _FROM_ELSEWHERE):
         return False
     temporary: set[str] = set()
     bound: dict[str, list[ast.expr]] = {}

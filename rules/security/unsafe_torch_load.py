@@ -113,9 +113,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       tempfile.TemporaryDirectory() as tmp`, `tempfile.mkdtemp()`), through names bound once, loop
       names and path-building calls (`glob.glob(os.path.join(tmp, "*.bin"))`, `for f in
       tqdm(files)`): FastChat's `apply_delta_low_cpu_mem` reloading the shards it split minutes
-      before, 3 judged findings, none worth a change. Not when the function downloads anything
-      (`download`, `urlretrieve`, `requests.`, `load_url` in its code): a file fetched into a
-      temporary folder still comes from elsewhere (`checkpoints.in_temporary_directory`);
+      before, 3 judged findings, none worth a change. Not when the function downloads or unpacks
+      anything (`download`, `urlretrieve`, `requests.`, `load_url`, `unpack`, `extractall`,
+      `tarfile`, `zipfile` in its code): a file fetched into a temporary folder, or extracted from
+      the user's archive (NeMo's `restore_from` of a `.nemo` file), still comes from elsewhere
+      (`checkpoints.in_temporary_directory`);
     - a file under a folder a training run writes and nobody downloads weights to, named as a literal
       at the start of the path (`logs/`, `log/`, `runs/`, `lightning_logs/`, `outputs/`, `output/`,
       `wandb/`: `torch.load('logs/logo/' + weight_file[-1])` in Yet-Another-EfficientDet's tutorial

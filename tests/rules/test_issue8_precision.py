@@ -2872,6 +2872,9 @@ def test_rl501_reads_a_file_under_a_temporary_folder_the_function_made_as_this_r
     # the same function fetching into its temporary folder: a downloaded file, reported
     fetched = code.replace("split_files(base, tmp_base)", "urlretrieve(base, os.path.join(tmp_base, 'pytorch_model-0.bin'))")
     assert len(run("RL501", fetched, "fastchat/model/apply_delta.py", **published)) == 2
+    # the user's archive unpacked into it (NeMo's restore_from): from elsewhere, reported
+    unpacked = code.replace("split_files(base, tmp_base)", "shutil.unpack_archive(base, tmp_base)")
+    assert len(run("RL501", unpacked, "fastchat/model/apply_delta.py", **published)) == 2
     # a folder the user names: reported
     named = code.replace("tempfile.TemporaryDirectory() as tmp_base, tempfile.TemporaryDirectory() as tmp_delta",
                          "open(base) as tmp_base, open(delta) as tmp_delta")
