@@ -251,20 +251,50 @@ def callers_pass_saved(tree: ast.Module, rel: str, function: str, param: str, in
                        saved: frozenset[str]) -> bool:
     """Does every call of the module-level `function` in this file pass, for its parameter `param`
     (at position `index`, None for keyword-only), a bare name that a `torch.save` of the calling
-    scope writes? (`load_from_path(r_path=w_enc_path, ...)` in the `main()` that saves
+    scope writes, or a name bound only to such names or to files joined into a folder the scope
+    saves into? (`load_from_path(r_path=w_enc_path, ...)` in the `main()` that saves
     `torch.save(save_dict, w_enc_path)`: suncet's and msn's fine-tuning scripts reloading their own
-    checkpoint.) False when the file makes no such call, or one passes anything else."""
+    checkpoint; `load_path = os.path.join(folder, r_file) if r_file is not None else latest_path`
+    where `latest_path = os.path.join(folder, ...)` is saved: their pretraining resume.) False when
+    the file makes no such call, or one passes anything else."""
     seen = False
     for name, own in scopes(tree):
-        for node in own:
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function:
-                arg = next((k.value for k in node.keywords if k.arg == param), None)
-                if arg is None and index is not None and index < len(node.args) \
-                        and not any(isinstance(a, ast.Starred) for a in node.args[:index + 1]):
-                    arg = node.args[index]
-                if not isinstance(arg, ast.Name) or not path_keys(arg, f"{rel}:{name}") & saved:
-                    return False
-                seen = True
+        calls = [node for node in own if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                 and node.func.id == function]
+        if not calls:
+            continue
+        scope = f"{rel}:{name}"
+        paths = path_names(own)
+        # the folders this scope saves into: `latest_path = os.path.join(folder, ...)`, then
+        # `torch.save(state, latest_path)`
+        folders = {ast.unparse(value.args[0]) for key, value in paths.items()
+                   if isinstance(value, ast.Call) and callee_name(value) in _JOINS and value.args
+                   and path_keys(ast.Name(id=key), scope) & saved}
+
+        def own_file(value: ast.expr) -> bool:
+            """A name this scope saves to, a file joined into a folder it saves into, or either."""
+            if isinstance(value, ast.Name):
+                return bool(path_keys(value, scope) & saved)
+            if isinstance(value, ast.IfExp):
+                return own_file(value.body) and own_file(value.orelse)
+            return isinstance(value, ast.Call) and callee_name(value) in _JOINS and bool(value.args) \
+                and ast.unparse(value.args[0]) in folders
+
+        for call in calls:
+            arg = next((k.value for k in call.keywords if k.arg == param), None)
+            if arg is None and index is not None and index < len(call.args) \
+                    and not any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
+                arg = call.args[index]
+            if not isinstance(arg, ast.Name):
+                return False
+            # or a name bound to such paths (`load_path = None`, then `load_path = os.path.join(folder,
+            # r_file) if r_file is not None else latest_path`: suncet's and msn's pretraining resume)
+            bindings = [n.value for n in own if isinstance(n, ast.Assign)
+                        and any(isinstance(t, ast.Name) and t.id == arg.id for t in n.targets)
+                        and not (isinstance(n.value, ast.Constant) and n.value.value is None)]
+            if not (own_file(arg) or bindings and all(own_file(b) for b in bindings)):
+                return False
+            seen = True
     return seen
 
 

@@ -107,8 +107,11 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       change), and a load of a parameter of a module-level function that every call of it in
       the file fills with a name its own scope saves to (`load_from_path(r_path=w_enc_path)` in
       the `main()` that runs `torch.save(save_dict, w_enc_path)`: suncet's and msn's fine-tuning
-      scripts resuming, 3 judged findings, none worth a change; `checkpoints.callers_pass_saved`;
-      a function with no call in its file, or one call passing anything else, is reported);
+      scripts resuming, 3 judged findings, none worth a change; also a name the caller binds only
+      to such names or to files joined into a folder it saves into, `load_path =
+      os.path.join(folder, r_file) if r_file is not None else latest_path`: suncet's pretraining
+      resume, 2; `checkpoints.callers_pass_saved`; a function with no call in its file, or one call
+      passing anything else, is reported);
     - a file under a temporary folder the enclosing function made (`with
       tempfile.TemporaryDirectory() as tmp`, `tempfile.mkdtemp()`), through names bound once, loop
       names and path-building calls (`glob.glob(os.path.join(tmp, "*.bin"))`, `for f in

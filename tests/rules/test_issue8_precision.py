@@ -2832,7 +2832,7 @@ def test_rl501_reads_a_parameter_every_caller_fills_with_a_path_it_saves_to():
     # same name to `load_from_path(r_path, ...)` (3 judged findings, none worth a change)
     script = ("import os\nimport torch\n\ndef main(args):\n"
               "    w_enc_path = os.path.join(args.folder, f'{args.tag}-fine-tune.pth.tar')\n"
-              "    if args.resume:\n"
+              "    if args.load_model:\n"
               "        start = load_from_path(r_path=w_enc_path, encoder=encoder)\n"
               "    for epoch in range(10):\n"
               "        torch.save({'encoder': encoder.state_dict()}, w_enc_path)\n\n"
@@ -2847,6 +2847,17 @@ def test_rl501_reads_a_parameter_every_caller_fills_with_a_path_it_saves_to():
     # one caller passes what the user names (released weights): the file is unknown, reported
     other = script + "\ndef evaluate(args):\n    load_from_path(args.pretrained, encoder)\n"
     assert len(run("RL501", other, "fine_tune.py")) == 1
+    # suncet's pretraining resume: `load_path` is None, or a file of the folder the run saves into,
+    # or the latest checkpoint it saves (2 judged findings, none worth a change)
+    resume = script.replace(
+        "    if args.load_model:\n        start = load_from_path(r_path=w_enc_path, encoder=encoder)\n",
+        "    load_path = None\n    if args.load_model:\n"
+        "        load_path = os.path.join(args.folder, args.r_file) if args.r_file else w_enc_path\n"
+        "        start = load_from_path(r_path=load_path, encoder=encoder)\n")
+    assert run("RL501", resume, "fine_tune.py") == ()
+    # a file from another folder in one branch (`args.pretrained`): reported
+    pretrained = resume.replace("os.path.join(args.folder, args.r_file)", "args.pretrained")
+    assert len(run("RL501", pretrained, "fine_tune.py")) == 1
     # no caller in the file: a helper other code may call with anything, reported
     helper = script[script.index("def load_from_path"):]
     assert len(run("RL501", "import torch\n\n" + helper, "fine_tune.py")) == 1
