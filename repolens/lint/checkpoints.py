@@ -255,7 +255,7 @@ def callers_pass_saved(tree: ast.Module, rel: str, function: str, param: str, in
     saves into? (`load_from_path(r_path=w_enc_path, ...)` in the `main()` that saves
     `torch.save(save_dict, w_enc_path)`: suncet's and msn's fine-tuning scripts reloading their own
     checkpoint; `load_path = os.path.join(folder, r_file) if r_file is not None else latest_path`
-    where `latest_path = os.path.join(folder, ...)` is saved: their pretraining resume.) False when
+    where `latest_path = os.path.join(folder, ...)` is saved: suncet's pretraining resume.) False when
     the file makes no such call, or one passes anything else."""
     seen = False
     for name, own in scopes(tree):
@@ -288,7 +288,8 @@ def callers_pass_saved(tree: ast.Module, rel: str, function: str, param: str, in
             if not isinstance(arg, ast.Name):
                 return False
             # or a name bound to such paths (`load_path = None`, then `load_path = os.path.join(folder,
-            # r_file) if r_file is not None else latest_path`: suncet's and msn's pretraining resume)
+            # r_file) if r_file is not None else latest_path`: suncet's pretraining resume; msn's
+            # saves `latest_path` in a nested closure, which the save keys do not resolve)
             bindings = [n.value for n in own if isinstance(n, ast.Assign)
                         and any(isinstance(t, ast.Name) and t.id == arg.id for t in n.targets)
                         and not (isinstance(n.value, ast.Constant) and n.value.value is None)]
