@@ -255,7 +255,7 @@ def callers_pass_saved(tree: ast.Module, rel: str, function: str, param: str, in
     saves into? (`load_from_path(r_path=w_enc_path, ...)` in the `main()` that saves
     `torch.save(save_dict, w_enc_path)`: suncet's and msn's fine-tuning scripts reloading their own
     checkpoint; `load_path = os.path.join(folder, r_file) if r_file is not None else latest_path`
-    where `latest_path = os.path.join(folder, ...)` is saved: suncet's pretraining resume.) False when
+    where `latest_path = os.path.join(folder, ...)` is saved: their pretraining resume.) False when
     the file makes no such call, or one passes anything else."""
     seen = False
     for name, own in scopes(tree):
@@ -288,8 +288,7 @@ def callers_pass_saved(tree: ast.Module, rel: str, function: str, param: str, in
             if not isinstance(arg, ast.Name):
                 return False
             # or a name bound to such paths (`load_path = None`, then `load_path = os.path.join(folder,
-            # r_file) if r_file is not None else latest_path`: suncet's pretraining resume; msn's
-            # saves `latest_path` in a nested closure, which the save keys do not resolve)
+            # r_file) if r_file is not None else latest_path`: suncet's and msn's pretraining resume)
             bindings = [n.value for n in own if isinstance(n, ast.Assign)
                         and any(isinstance(t, ast.Name) and t.id == arg.id for t in n.targets)
                         and not (isinstance(n.value, ast.Constant) and n.value.value is None)]
@@ -449,17 +448,40 @@ def _object_checkpoint_keys(saved: ast.expr, own: list[ast.AST]) -> set[str]:
     return {key for key, v in items if _pickles_object(v, bound)}
 
 
+def _bound_here(own: list[ast.AST], outer: list[ast.AST], function: str) -> set[str]:
+    """The names the nested function `function` binds itself: its parameters (read off its `def`
+    among the outer scope's nodes), assigned, loop or `with` targets, `global` / `nonlocal` names."""
+    out: set[str] = set()
+    for node in outer:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
+            out.update(a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg))
+    for node in own:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            out.update(node.names)
+    return out
+
+
 def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bool, frozenset[str]]:  # type: ignore[no-untyped-def]
     """(keys of every file `torch.save` writes in this file, whether one saves a list/tuple bundle,
-    keys of saved dicts that also pickle an object: the run's settings or a module).
+    keys of saved dicts that also pickle an object: the run's settings or a module). A save in a
+    nested function of a name it does not bind itself is also a save of the enclosing function's
+    name and of the path bound to it there (a closure).
 
     `is_save(call)`: is this call `torch.save` (the caller resolves the file's import aliases)."""
     keys: set[str] = set()
     settings: set[str] = set()
     bundle = False
-    for name, own in scopes(tree):
+    every = list(scopes(tree))
+    by_name: dict[str, list[ast.AST]] = {}  # the enclosing function of a closure, by scope name
+    for name, own in every:  # methods of two classes may share a scope name: both count
+        by_name.setdefault(name, []).extend(own)
+    for name, own in every:
         opened = opened_files(own)
         paths = path_names(own)
+        outer = name.rsplit(".", 1)[0] if "." in name else None
+        bound = _bound_here(own, by_name[outer], name.rsplit(".", 1)[1]) if outer in by_name else set()
         for node in own:
             if isinstance(node, ast.Call) and node.args and is_save(node):
                 target = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "f"), None)
@@ -467,6 +489,13 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
                     keys |= path_keys(target, f"{rel}:{name}", opened)
                     if isinstance(target, ast.Name) and target.id in paths:  # and the path it was given
                         keys |= path_keys(paths[target.id], f"{rel}:{name}", opened)
+                    # a closure saving a name of the function around it (msn's `save_checkpoint()`
+                    # inside `main()`, `torch.save(save_dict, latest_path)`): that function's file
+                    if isinstance(target, ast.Name) and target.id not in bound and outer in by_name:
+                        outer_paths = path_names(by_name[outer])
+                        if target.id in outer_paths:
+                            keys |= path_keys(target, f"{rel}:{outer}")
+                            keys |= path_keys(outer_paths[target.id], f"{rel}:{outer}")
                 bundle = bundle or isinstance(node.args[0], (ast.List, ast.Tuple))
                 settings |= _object_checkpoint_keys(node.args[0], own)
     return frozenset(keys), bundle, frozenset(settings)

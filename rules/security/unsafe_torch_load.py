@@ -110,8 +110,10 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       scripts resuming, 3 judged findings, none worth a change; also a name the caller binds only
       to such names or to files joined into a folder it saves into, `load_path =
       os.path.join(folder, r_file) if r_file is not None else latest_path`: suncet's pretraining
-      resume, 2; `checkpoints.callers_pass_saved`; a function with no call in its file, or one call
-      passing anything else, is reported);
+      resume, 2; also when the caller saves through a nested closure, `def save_checkpoint():
+      torch.save(state, latest_path)` inside the `main()` that binds `latest_path`: msn's copy of
+      it, 1; `checkpoints.callers_pass_saved`, `saved_files`; a function with no call in its file,
+      or one call passing anything else, is reported);
     - a file under a temporary folder the enclosing function made (`with
       tempfile.TemporaryDirectory() as tmp`, `tempfile.mkdtemp()`), through names bound once, loop
       names and path-building calls (`glob.glob(os.path.join(tmp, "*.bin"))`, `for f in

@@ -2862,6 +2862,32 @@ def test_rl501_reads_a_parameter_every_caller_fills_with_a_path_it_saves_to():
     helper = script[script.index("def load_from_path"):]
     assert len(run("RL501", "import torch\n\n" + helper, "fine_tune.py")) == 1
 
+def test_rl501_reads_a_save_in_a_closure_as_a_save_of_the_enclosing_functions_name():
+    # msn's pretraining: main() binds `latest_path`, a nested save_checkpoint() saves to it, and the
+    # resume passes it (through `load_path`) to load_checkpoint (1 judged finding, not worth a change)
+    code = ("import os\nimport torch\n\ndef main(args):\n"
+            "    latest_path = os.path.join(args.folder, f'{args.tag}-latest.pth.tar')\n"
+            "    load_path = None\n    if args.load_model:\n"
+            "        load_path = os.path.join(args.folder, args.r_file) if args.r_file else latest_path\n"
+            "        start = load_checkpoint(r_path=load_path)\n\n"
+            "    def save_checkpoint(epoch):\n"
+            "        torch.save({'epoch': epoch}, latest_path)\n\n"
+            "    for epoch in range(10):\n        save_checkpoint(epoch)\n\n"
+            "def load_checkpoint(r_path):\n"
+            "    checkpoint = torch.load(r_path, map_location='cpu')\n"
+            "    return checkpoint['encoder']\n")
+    assert run("RL501", code, "msn_train.py") == ()
+    # the closure's own parameter of that name is another file: the enclosing name is not saved
+    shadowed = code.replace("def save_checkpoint(epoch):", "def save_checkpoint(epoch, latest_path=None):")
+    assert len(run("RL501", shadowed, "msn_train.py")) == 1
+    # two scopes of one name (methods of two classes) both count: each class's save of its own
+    # literal file still silences the load of that file
+    two = ("import torch\n\nclass A:\n    def save(self):\n        torch.save(self.sd, 'a_teacher.pth')\n\n"
+           "class B:\n    def save(self):\n        torch.save(self.sd, 'b_student.pth')\n\n"
+           "a = torch.load('a_teacher.pth')\nb = torch.load('b_student.pth')\n")
+    assert run("RL501", two, "models.py") == ()
+
+
 
 def test_rl501_reads_a_file_under_a_temporary_folder_the_function_made_as_this_runs_own():
     # FastChat's apply_delta_low_cpu_mem: split the shards into two temporary folders, then reload
