@@ -167,6 +167,9 @@ THIRTY_FOURTH = HERE / "judgements_thirtyfourth.json"
 # Linted at 5c73a49, the twenty-seventh session's start, on eleven more repositories nobody had
 # linted; judged at first sight by second judges (counts only reported).
 THIRTY_FIFTH = HERE / "judgements_thirtyfifth.json"
+# Linted at ba25e9d, the twenty-eighth session's start, on eleven more repositories nobody had
+# linted; judged at first sight by second judges (counts only reported).
+THIRTY_SIXTH = HERE / "judgements_thirtysixth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -222,6 +225,7 @@ HELD_OUT_SETS = {
     # read in the twenty-seventh session right after its first-sight judgement: no longer held out
     "thirtyfifth": (THIRTY_FIFTH, "the thirty-fifth set, judged at first sight at 5c73a49; read and tuned on "
                                   "since the twenty-seventh session, so no longer held out"),
+    "thirtysixth": (THIRTY_SIXTH, "the thirty-sixth held-out set, judged at first sight at ba25e9d"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
