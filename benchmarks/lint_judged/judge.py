@@ -221,7 +221,9 @@ HELD_OUT_SETS = {
     # read in the twenty-sixth session right after its first-sight judgement: no longer held out
     "thirtythird": (THIRTY_THIRD, "the thirty-third set, judged at first sight at 27c08bd; read and tuned on "
                                   "since the twenty-sixth session, so no longer held out"),
-    "thirtyfourth": (THIRTY_FOURTH, "the thirty-fourth held-out set, judged at first sight at 8290da6"),
+    # read in the twenty-eighth session, once a newer held-out set (the thirty-sixth) had replaced it
+    "thirtyfourth": (THIRTY_FOURTH, "the thirty-fourth set, judged at first sight at 8290da6; read and tuned on "
+                                    "since the twenty-eighth session, so no longer held out"),
     # read in the twenty-seventh session right after its first-sight judgement: no longer held out
     "thirtyfifth": (THIRTY_FIFTH, "the thirty-fifth set, judged at first sight at 5c73a49; read and tuned on "
                                   "since the twenty-seventh session, so no longer held out"),

@@ -21,6 +21,7 @@ from repolens.lint.astscope import own_nodes
 from repolens.lint.trainfacts import MODEL_PARAM_TOKENS, callee_name
 from repolens.lint.words import name_tokens
 from repolens.project.moduleinfo import SAME_OBJECT_METHODS
+from repolens.pyindex.aliases import ast_dotted_name
 
 # Calls that wrap a path without changing which file it names.
 _PATH_WRAPPERS = frozenset({"open", "str", "Path", "fspath", "PurePath", "abspath", "expanduser", "realpath"})
@@ -499,6 +500,88 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
                 bundle = bundle or isinstance(node.args[0], (ast.List, ast.Tuple))
                 settings |= _object_checkpoint_keys(node.args[0], own)
     return frozenset(keys), bundle, frozenset(settings)
+
+
+def saving_parameters(tree: ast.Module, rel: str, keys: frozenset[str]) -> frozenset[str]:
+    """The parameters this file's module-level functions and classes save to, as
+    "callable:param:index" (`index`: the position a caller fills, -1 for keyword-only): a function
+    whose own scope writes `torch.save(state, model_save_dir)` to its parameter (Pyraformer's
+    `train(model, optimizer, scheduler, opt, model_save_dir)`), or a class whose `__init__` keeps a
+    parameter (`self.ckpt = ckpt`) that its code saves to (`torch.save(..., self.ckpt)`: OpenNRE's
+    `SentenceRE(..., ckpt=ckpt)`). `keys`: this file's `saved_files` keys."""
+    out: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for param, index in _parameters(node, skip=0):
+                if f"name:{rel}:{node.name}:{param}" in keys:
+                    out.add(f"{node.name}:{param}:{index}")
+        elif isinstance(node, ast.ClassDef):
+            init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+            if init is None:
+                continue
+            params = dict(_parameters(init, skip=1))
+            for stmt in ast.walk(init):
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Name) \
+                        and stmt.value.id in params and isinstance(stmt.targets[0], ast.Attribute) \
+                        and isinstance(stmt.targets[0].value, ast.Name) and stmt.targets[0].value.id == "self" \
+                        and f"expr:self.{stmt.targets[0].attr}" in keys:
+                    out.add(f"{node.name}:{stmt.value.id}:{params[stmt.value.id]}")
+    return frozenset(out)
+
+
+def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef, skip: int) -> list[tuple[str, int]]:
+    """(name, the position a caller fills, -1 for keyword-only) of a function's parameters, the
+    first `skip` positional ones (`self`) left out."""
+    positional = [*function.args.posonlyargs, *function.args.args][skip:]
+    return [(a.arg, i) for i, a in enumerate(positional)] + [(a.arg, -1) for a in function.args.kwonlyargs]
+
+
+def handed_names(tree: ast.Module) -> frozenset[str]:
+    """"scope<TAB>callee as written<TAB>keyword or ''<TAB>position or -1<TAB>name" for each bare name
+    a call of this file passes: what `saving_parameters` of the callee may say is a file it saves
+    (`handed_to_savers`)."""
+    out: set[str] = set()
+    for scope, own in scopes(tree):
+        for node in own:
+            callee = ast_dotted_name(node.func) if isinstance(node, ast.Call) else None
+            if not callee:
+                continue
+            for i, arg in enumerate(node.args):  # type: ignore[attr-defined]
+                if isinstance(arg, ast.Starred):
+                    break
+                if isinstance(arg, ast.Name):
+                    out.add(f"{scope}\t{callee}\t\t{i}\t{arg.id}")
+            for keyword in node.keywords:  # type: ignore[attr-defined]
+                if keyword.arg and isinstance(keyword.value, ast.Name):
+                    out.add(f"{scope}\t{callee}\t{keyword.arg}\t-1\t{keyword.value.id}")
+    return frozenset(out)
+
+
+def handed_to_savers(handed: Mapping[str, frozenset[str]], saving: Mapping[str, frozenset[str]],
+                     resolve) -> frozenset[str]:  # type: ignore[no-untyped-def]
+    """Keys (`path_keys` of a bare name) of the names each file hands to a project function or
+    class that saves to that parameter (`saving_parameters`): the file that hands `ckpt` to
+    `SentenceRE(..., ckpt=ckpt)` and then loads `torch.load(ckpt)` reads what the framework wrote
+    (OpenNRE's examples), and so does a function whose callers pass the name they hand to
+    `train(..., model_save_dir)` (Pyraformer's `evaluate`). `handed`: rel -> `handed_names`;
+    `saving`: rel -> `saving_parameters`; `resolve(callee, rel)`: the (rel, name) a callee as
+    written in `rel` stands for, or None."""
+    keys: set[str] = set()
+    owners = {entry.split(":", 1)[0] for params in saving.values() for entry in params}
+    for rel, entries in handed.items():
+        for entry in entries:
+            scope, callee, keyword, index, name = entry.split("\t")
+            if callee.rsplit(".", 1)[-1] not in owners:  # resolve only what may name a saver (not `as` aliases)
+                continue
+            found = resolve(callee, rel)
+            params = saving.get(found[0]) if found is not None else None
+            if not params:
+                continue
+            for saved in params:
+                owner, param, position = saved.rsplit(":", 2)
+                if owner == found[1] and (param == keyword if keyword else position == index):
+                    keys.add(f"name:{rel}:{scope}:{name}")
+    return frozenset(keys)
 
 
 # Methods only a module answers: a loaded checkpoint that receives one holds a pickled module, which

@@ -140,6 +140,10 @@ class FileFacts:
     # them reads the project's own output), and whether one save is a list/tuple bundle of objects
     saved_files: frozenset[str] = frozenset()
     saves_bundles: bool = False
+    # parameters its functions and classes save to (`checkpoints.saving_parameters`), and the bare
+    # names its calls pass in a file that loads checkpoints (`checkpoints.handed_names`)
+    saving_parameters: frozenset[str] = frozenset()
+    handed_names: frozenset[str] = frozenset()
     # torch.optim classes the file constructs, "+wd" for a coupled weight decay, "SGD" where it is
     # named (`knowledge.optimizers.optimizers_built`; RL317: is the optimizer scale-free?)
     optimizers: frozenset[str] = frozenset()
@@ -725,6 +729,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
     train: dict[str, frozenset[str]] = {"train_signals": trainfacts.signals_of(text, _own_names(info))}
     saved: tuple[frozenset[str], bool, frozenset[str]] = (frozenset(), False, frozenset())
     loads_modules = loads_checkpoints = False
+    saving: frozenset[str] = frozenset()
+    handed: frozenset[str] = frozenset()
     summary: tuple[tuple[tuple[str, int, int, int, str], ...], tuple[tuple[str, ...], ...], frozenset[str]] = \
         ((), (), frozenset())
     if tree is not None:
@@ -780,11 +786,13 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
             is_save = lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_SAVE  # noqa: E731
             if any(is_save(c) for c in walked.calls):
                 saved = checkpoints.saved_files(tree, path, is_save)
+                saving = checkpoints.saving_parameters(tree, path, saved[0])
         if "load" in text:
             is_load = lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_LOAD  # noqa: E731
             if any(is_load(c) for c in walked.calls):
                 loads_checkpoints = True
                 loads_modules = checkpoints.loads_whole_modules(tree, is_load)
+                handed = checkpoints.handed_names(tree)
     return FileFacts(
         path=path,
         info=info,
@@ -811,6 +819,8 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         **train,
         saved_files=saved[0],
         saves_bundles=saved[1],
+        saving_parameters=saving,
+        handed_names=handed,
         object_checkpoint_keys=saved[2],
         loads_modules=loads_modules,
         loads_checkpoints=loads_checkpoints,
@@ -879,7 +889,8 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
         built_in_classes=frozenset().union(*(f.built_in_classes for f in per_file)) if per_file else frozenset(),
         initialised_classes=frozenset().union(*(f.initialised_classes for f in per_file)) if per_file else frozenset(),
         conv_files=tuple(f.path for f in per_file if "conv" in f.train_signals),
-        saved_files=frozenset().union(*(f.saved_files for f in per_file)) if per_file else frozenset(),
+        saved_files=(frozenset().union(*(f.saved_files for f in per_file)) | _handed_to_savers(per_file, model))
+        if per_file else frozenset(),
         saves_bundles=any(f.saves_bundles for f in per_file),
         optimizers=frozenset().union(*(f.optimizers for f in per_file)) if per_file else frozenset(),
         object_checkpoint_keys=frozenset().union(*(f.object_checkpoint_keys for f in per_file)) if per_file else frozenset(),
@@ -890,6 +901,19 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
 
 def _is_self_attribute(node: ast.AST) -> bool:
     return type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == "self"  # type: ignore[attr-defined]
+
+
+def _handed_to_savers(per_file: Sequence[FileFacts], model: ProjectModel) -> frozenset[str]:
+    """`checkpoints.handed_to_savers` over the project: callees resolved by the project model."""
+    saving = {f.path: f.saving_parameters for f in per_file if f.saving_parameters}
+    if not saving:
+        return frozenset()
+
+    def resolve(callee: str, rel: str) -> tuple[str, str] | None:
+        found = model.resolve(model.qualify(callee, rel), rel)
+        return (found.rel, found.name) if found is not None and found.kind != "variable" else None
+
+    return checkpoints.handed_to_savers({f.path: f.handed_names for f in per_file if f.handed_names}, saving, resolve)
 
 
 def _resume_only(per_file: Sequence[FileFacts]) -> frozenset[str]:

@@ -7,8 +7,8 @@ few megabytes, changed nothing a user would notice, while the same rules on 128-
 worth the line. What cannot be seen: sizes passed on the command line at run time, or computed.
 Where no size is stated the rules keep speaking, except for reinforcement learning: a loader in a
 script that steps a gym-style environment carries environment states (vectors, 84 px frames),
-whose batches are small; and, for RL101's pinning, a project that reads no image at all
-(`ProjectModel.reads_images`): its batches are token ids, audio, point clouds or features.
+whose batches are small; and, for RL101's pinning, a loader with no image reading near it
+(`ProjectModel.images_near`): its batches are token ids, audio, point clouds or features.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ SMALL_BATCH_BYTES = 4 << 20
 # copy with compute (`non_blocking`) saves less than one kernel launch per step (64 MNIST digits,
 # 200 KB; 64 CIFAR images, 768 KB, are above it).
 TINY_BATCH_BYTES = 512 << 10
+# A sample of a loader far from any image reading, taken generously (128 float32 features; a
+# sequence of token ids is smaller): only a batch of thousands of them passes SMALL_BATCH_BYTES.
+FEATURE_SAMPLE_BYTES = 512
 # With no batch size known, a side this small keeps even a 512-sample batch near SMALL_BATCH_BYTES.
 TINY_IMAGE_SIDE = 32
 # How large a loader's batches are, ordered: TINY <= TINY_BATCH_BYTES < SMALL <= SMALL_BATCH_BYTES < LARGE
@@ -136,12 +139,18 @@ def _unsized_scale(rule) -> int:  # type: ignore[no-untyped-def]
 
 def small_batches(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
     """The loader's batches are small enough that pinning them saves nothing measurable: a stated
-    size says so, the loader feeds a reinforcement-learning agent, or the project reads no image
-    at all (`ProjectModel.reads_images`): its batches are token ids, audio clips, point clouds or
-    features, small next to image batches (64 x 20 int64 tokens are 10 KB: BERT-pytorch's
-    pretraining loader, judged not worth pinning). RL101's question only: whether `non_blocking`
-    is worth the word on such a loader (RL103) was judged both ways on audio and point clouds."""
-    return not rule.facts.model.reads_images.value or loader_batch_scale(rule, call) <= SMALL
+    size says so, the loader feeds a reinforcement-learning agent, or no file near the loader's
+    reads images (`ProjectModel.images_near`): its batches are token ids, graph edges, audio
+    clips, point clouds or features, small next to image batches (64 x 20 int64 tokens are 10 KB:
+    BERT-pytorch's pretraining loader; ogb's knowledge-graph loaders, 0.5 MB of ids: judged not
+    worth pinning), unless the batch size stated for it is so large that even such samples add
+    up (`FEATURE_SAMPLE_BYTES` each: ogb's MAG240M loader of 100,000 papers' 768 features, judged
+    worth it). RL101's question only: whether `non_blocking` is worth the word on such a loader
+    (RL103) was judged both ways on audio and point clouds."""
+    if not rule.facts.model.images_near(rule.context.path):
+        batch, exact = loader_batch_size(rule, call)
+        return not (exact and batch is not None and batch * FEATURE_SAMPLE_BYTES > SMALL_BATCH_BYTES)
+    return loader_batch_scale(rule, call) <= SMALL
 
 
 def stated_batch_scale(rule) -> int:  # type: ignore[no-untyped-def]

@@ -86,7 +86,7 @@ class ProjectModel:
         self._aliases: dict[str, dict[str, str]] = {}
         self._classes: dict[str, dict[str, ClassInfo]] = {}
         self._qualified_kind: dict[tuple[str, str], str] = {}
-        self._gpu_near: dict[tuple[str, int], bool] = {}  # gpu_near, asked by several rules per loader
+        self._evidence_near: dict[tuple[str, str, int], bool] = {}  # gpu_near, images_near: asked per loader
         self._readers: dict[str, frozenset[str]] = {}
 
     # -- modules ----------------------------------------------------------------------------
@@ -107,6 +107,13 @@ class ProjectModel:
                     return candidate
         if dotted in self.modules:
             return self.modules[dotted]
+        # A relative import made absolute from a package whose folders are no identifiers
+        # (`from .voc import ...` in `chapter9_Computer-Vision/segmentation/data/`): such files
+        # have no module name, but the dotted name is still their path.
+        path = dotted.replace(".", "/")
+        for candidate in (f"{path}.py", f"{path}/__init__.py"):
+            if candidate in self.infos:
+                return candidate
         cands = self.by_suffix.get(dotted)
         if cands:
             return min(cands, key=lambda r: (r.count("/"), r))
@@ -452,6 +459,7 @@ class ProjectModel:
                 sorted(info.returns),  # returned_call: the dataset class a factory builds and returns
                 _call_shapes(info.arguments),  # argument_builder: what the call sites pass (not where)
                 bool(info.devices),  # gpu_near: a file's GPU use changes its neighbours' answers
+                bool(info.images),  # images_near: so does its image reading
             ])
         sizes = sorted((rel, s.kind, s.value, s.channels) for rel, info in self.infos.items() for s in info.sizes)
         sizes += sorted((rel, s.kind, s.value, s.channels) for rel, s in self.config_sizes)
@@ -510,15 +518,30 @@ class ProjectModel:
         finding judged worth acting on."""
         if rel not in self.infos:
             return self.gpu.value
-        known = self._gpu_near.get((rel, hops))
+        return self._near("devices", rel, hops)
+
+    def images_near(self, rel: str, hops: int = 2) -> bool:
+        """Image reading in `rel` or within `hops` imports of it, either way, siblings included
+        (as `gpu_near`): the dataset module a training script imports, the script that imports a
+        data module. A loader far from any image reading in a project that reads images elsewhere
+        batches token ids, graph edges or fingerprints (ogb's knowledge-graph and fingerprint
+        examples, a course's char-RNN chapter next to its CNN chapters). A file the model does not
+        know is given the project's answer."""
+        if rel not in self.infos:
+            return self.reads_images.value
+        return self._near("images", rel, hops)
+
+    def _near(self, field: str, rel: str, hops: int) -> bool:
+        """Whether a file within `hops` imports of `rel` (either way) has evidence in `field`."""
+        known = self._evidence_near.get((field, rel, hops))
         if known is None:
-            known = self._gpu_near[(rel, hops)] = self._gpu_within(rel, hops)
+            known = self._evidence_near[(field, rel, hops)] = self._within(field, rel, hops)
         return known
 
-    def _gpu_within(self, rel: str, hops: int) -> bool:
+    def _within(self, field: str, rel: str, hops: int) -> bool:
         seen, frontier = {rel}, [rel]
         for _ in range(hops + 1):
-            if any(self.infos[f].devices for f in frontier):
+            if any(getattr(self.infos[f], field) for f in frontier):
                 return True
             nxt = []
             for f in frontier:

@@ -10,7 +10,7 @@ from repolens.lint.loops import trains
 from repolens.lint.roles import EVAL, TRAIN, dataloader_role, in_self_test, is_synthetic_dataset, role_of_name
 from repolens.lint.traverse import calls_in, walk
 
-# A CUDA project that reads images (the batches RL101 is about are pixels: `ProjectModel.reads_images`).
+# A CUDA file that reads images (the batches RL101 is about are pixels: `ProjectModel.images_near`).
 _CUDA = "import torch\nfrom torchvision import transforms\ndevice = torch.device('cuda')\n"
 
 
@@ -58,13 +58,17 @@ class DataLoaderPinMemory(BindingTracker, Rule):
     held-out loader its judge found worth the change: the mark stays at 4 MiB. A size given only at run time is not seen. With no image size stated, a loader
     in a reinforcement-learning script (one importing gym, gymnasium, dm_control ... itself or
     through a project module) carries states or 84 px frames and is left alone too (GAIL's expert
-    loader: not worth a change). A project that reads, decodes or transforms no image anywhere
-    (no `Image.open`, `cv2.imread`, torchvision datasets, transforms or io, imageio, scikit-image,
-    kornia, albumentations or medical-volume reader; showing or saving pictures does not count:
-    `ProjectModel.reads_images`) batches token ids, audio clips, point clouds or features, a few
-    kilobytes per batch, and its loaders are left alone too (BERT-pytorch's pretraining loader,
-    64 x 20 int64 tokens: not worth a change). A project that reads its images some other way
-    (arrays from HDF5 or LMDB and no image library at all) is taken for one that reads none.
+    loader: not worth a change). A loader whose file, and every file within two imports of it
+    (either way, as for GPU evidence), reads, decodes or transforms no image (no `Image.open`,
+    `cv2.imread`, torchvision datasets, transforms or io, imageio, scikit-image, kornia,
+    albumentations or medical-volume reader; showing or saving pictures does not count:
+    `ProjectModel.images_near`) batches token ids, graph edges, audio clips, point clouds or
+    features, a few kilobytes per batch, and is left alone too (BERT-pytorch's pretraining loader,
+    64 x 20 int64 tokens; ogb's knowledge-graph examples, 0.5 MB of ids, in a repository whose
+    other examples read images: not worth a change), unless its stated batch size is so large that
+    even 512-byte samples pass the 4 MiB mark (ogb's MAG240M loader, 100,000 papers' features per
+    batch: worth it). A project that reads its images some other way (arrays from HDF5 or LMDB
+    and no image library at all) is taken for one that reads none.
 
     A loader with no worker processes (no `num_workers`, whose default is 0, or a literal 0, also
     in a `**dict` the project model read) is left to RL102: without workers the DataLoader pins

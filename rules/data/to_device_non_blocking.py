@@ -99,8 +99,8 @@ class ToDeviceNonBlocking(GradOffTracker, BindingTracker, Rule):
     most 512 KB as float32, counting one channel for the greyscale torchvision datasets (64
     MNIST digits are 200 KB): such a copy takes tens of microseconds, less than the launches of
     the step's first kernels (six judged MNIST/FashionMNIST training loops over pinned loaders,
-    none worth a change; judges had disagreed on them before). A project that reads no image anywhere (RL101's
-    `reads_images`) is not taken for small batches here: audio clips and point clouds of a few
+    none worth a change; judges had disagreed on them before). A loader with no image reading near it (RL101's
+    `images_near`) is not taken for small batches here: audio clips and point clouds of a few
     megabytes, from a loader pinned elsewhere, were judged worth the word.
 
     One finding per statement: `x, y = x.to(device), y.to(device)` is one line to change, and its

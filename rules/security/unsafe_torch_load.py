@@ -113,7 +113,14 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       resume, 2; also when the caller saves through a nested closure, `def save_checkpoint():
       torch.save(state, latest_path)` inside the `main()` that binds `latest_path`: msn's copy of
       it, 1; `checkpoints.callers_pass_saved`, `saved_files`; a function with no call in its file,
-      or one call passing anything else, is reported);
+      or one call passing anything else, is reported). A name the scope hands to a project
+      function or class that saves to that parameter counts as saved by the scope
+      (`SentenceRE(model=model, ckpt=ckpt)`, whose `__init__` keeps `self.ckpt = ckpt` and whose
+      training saves `torch.save(..., self.ckpt)`, then `torch.load(ckpt)`: OpenNRE's six
+      examples, judged not worth a change; `train(model, opt, model_save_dir)` saving to its
+      parameter, where `evaluate(model, opt, model_save_dir)` loads it: Pyraformer's, 2 per
+      copy; callees resolved by the project model, `checkpoints.saving_parameters`,
+      `handed_to_savers`);
     - a file under a temporary folder the enclosing function made (`with
       tempfile.TemporaryDirectory() as tmp`, `tempfile.mkdtemp()`), through names bound once, loop
       names and path-building calls (`glob.glob(os.path.join(tmp, "*.bin"))`, `for f in

@@ -52,6 +52,7 @@ from torch.utils.data import DataLoader
 state = torch.load("best.pt")
 finetune_loader = DataLoader(train_set, batch_size=8, num_workers=4)  # a training loader: RL101 in a CUDA script
 net = Net().cuda()
+from train import TRAIN_TRANSFORM  # noqa: E402  the same pixels: image reading near the loader (RL101)
 '''
 SOURCES = {"train.py": TRAIN, "scripts/eval.py": EVAL}
 

@@ -215,9 +215,11 @@ def test_pinning_in_another_file_invalidates_the_cached_results(project):
 
 
 def test_an_image_reader_in_another_file_invalidates_the_cached_results(project):
-    # RL101 takes the batches of a project that reads no images for token ids (ProjectModel.reads_images):
-    # a file that starts reading images changes an unchanged loader's findings
-    write(project / "train.py", "import torch\nfrom torch.utils.data import DataLoader\ndevice = torch.device('cuda')\n"
+    # RL101 takes the batches of a loader with no image reading near it for token ids
+    # (ProjectModel.images_near): a file it imports that starts reading images changes an unchanged
+    # loader's findings
+    write(project / "train.py", "import torch\nfrom torch.utils.data import DataLoader\nfrom data import train_set\n"
+                                "device = torch.device('cuda')\n"
                                 "train_loader = DataLoader(train_set, batch_size=64, shuffle=True, num_workers=4)\n")
     data = write(project / "data.py", "import json\n")
     assert [f.path for f in run(project, selection={"select": ["RL101"]}).findings] == []

@@ -58,7 +58,8 @@ NOTEBOOK = {
                     "train_dl = DataLoader(dataset, batch_size=2, shuffle=True, num_workers=2)\n",
                     "for x in train_dl:\n",
                     "    x = x.cuda(non_blocking=True)\n",
-                    "    model(x).sum().backward()\n"]},
+                    "    model(x).sum().backward()\n",
+                    "from torchvision import transforms  # an image notebook: its batches are pixels\n"]},
     ],
     "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5,
 }

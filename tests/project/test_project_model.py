@@ -515,3 +515,19 @@ def test_a_notebooks_own_class_wins_over_a_module_of_the_same_name():
     assert model.draws_at_random(found.rel, found.name)
     # the module's class reads its index: no random generator
     assert not model.draws_at_random("Winpy/CaptchaDataset.py", "CaptchaDataset")
+
+
+def test_a_relative_import_in_a_folder_whose_name_is_no_identifier_reaches_its_file():
+    # code-of-learn-deep-learning-with-pytorch's `chapter9_Computer-Vision/segmentation/data/__init__.py`
+    # does `from .voc import VocSegDataset`: the folder has no module name, the dotted path is its path
+    folder = "chapter9_Computer-Vision/segmentation"
+    model = ProjectModel([
+        module_info(f"{folder}/main.py", "from data import VocSegDataset\n"),
+        module_info(f"{folder}/data/__init__.py", "from .voc import VocSegDataset\n"),
+        module_info(f"{folder}/data/voc.py", "from PIL import Image\nclass VocSegDataset:\n"
+                                             "    def __getitem__(self, i):\n        return Image.open(i)\n"),
+        module_info("chapter10_Natural-Language-Process/char_rnn/main.py", "import torch\n"),
+    ])
+    assert model.imported_files(f"{folder}/main.py") == {f"{folder}/data/__init__.py", f"{folder}/data/voc.py"}
+    assert model.images_near(f"{folder}/main.py")  # the dataset it imports opens images
+    assert model.reads_images.value and not model.images_near("chapter10_Natural-Language-Process/char_rnn/main.py")

@@ -207,3 +207,13 @@ def test_a_nested_projects_readme_is_not_the_outer_projects(tmp_path):
     (tmp_path / "Pyraformer" / "README.md").write_text(PYRAFORMER_README)
     result = CliRunner().invoke(app, ["lint", str(tmp_path), "--format", "json", "--no-cache", "--select", "RL501"])
     assert [f["path"] for f in json.loads(result.stdout)] == ["Pyraformer/long_range_main.py"]
+
+
+def test_a_readme_in_org_mode_or_asciidoc_is_read(tmp_path):
+    # poincare-embeddings documents itself in README.org: training writes the embeddings, none are released
+    (tmp_path / "embed.py").write_text("import torch\n")
+    assert released_weights_at(tmp_path) is None
+    (tmp_path / "README.org").write_text("* Poincare Embeddings\n#+BEGIN_SRC sh\n./train-mammals.sh\n#+END_SRC\n")
+    assert released_weights_at(tmp_path) == ()
+    (tmp_path / "README.org").write_text("* Models\n[[https://dl.fbaipublicfiles.com/poincare/mammals.pth][mammals.pth]]\n")
+    assert released_weights_at(tmp_path) == ("README.org:2: links https://dl.fbaipublicfiles.com/poincare/mammals.pth",)

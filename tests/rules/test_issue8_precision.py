@@ -15,8 +15,10 @@ def run(code: str, source: str, path: str = "train.py", **others: str):
 
 
 def run_pixels(code: str, source: str, path: str = "train.py", **others: str):
-    """`run` in a project that reads images (a dataset module opens them with PIL): the batches
-    RL101 and RL103 are about are pixels (`ProjectModel.reads_images`), not token ids."""
+    """`run` in a project that reads images near the linted file (a dataset module opens them
+    with PIL, and the linted file imports it, last, so its lines keep their numbers): the batches
+    RL101 and RL103 are about are pixels (`ProjectModel.images_near`), not token ids."""
+    source = f"{source.rstrip()}\nimport pixels\n"
     return run(code, source, path, **{"pixels.py": PIXELS, **others})
 
 
@@ -816,7 +818,7 @@ def test_rl101_fix_keeps_the_closing_parenthesis_on_its_own_line_and_rl103_follo
     from repolens.lint.settings import resolve_settings
     from repolens.lint.targets import collect_targets
 
-    (tmp_path / "train.py").write_text(TRAIN_PARAM.format(pin=""), encoding="utf-8")
+    (tmp_path / "train.py").write_text(TRAIN_PARAM.format(pin="") + "import datasets\n", encoding="utf-8")
     (tmp_path / "datasets.py").write_text("from PIL import Image\nimg = Image.open(path)\n", encoding="utf-8")  # the batches are pixels
     settings = resolve_settings(LintConfig(root=tmp_path), select=["RL101", "RL103"])
     lint_targets(collect_targets([tmp_path], tmp_path).targets, settings, fix_mode="fix", unsafe_fixes=False,
@@ -1085,6 +1087,23 @@ def test_rl101_leaves_the_loaders_of_a_project_that_reads_no_images_alone():
     # drawing or saving pictures is not reading them (PointNet shows its point clouds with OpenCV)
     shows = collect_facts({"show3d.py": "import cv2\ncv2.namedWindow('show3d')\ncv2.imshow('show3d', show)\n"})
     assert not shows.model.reads_images.value
+
+
+def test_rl101_asks_whether_images_are_read_near_the_loader_not_anywhere_in_the_repository():
+    # ogb's knowledge-graph example: batches of ids (0.5 MB), in a repository whose other examples
+    # read images; the loader's file and its neighbours read none (judged not worth pinning)
+    kg = ("import torch\nfrom torch.utils.data import DataLoader\nimport argparse\n"
+          "parser = argparse.ArgumentParser()\nparser.add_argument('--batch_size', type=int, default={batch})\n"
+          "args = parser.parse_args()\ndevice = torch.device('cuda')\n"
+          "train_loader = DataLoader(train_triples, batch_size=args.batch_size, shuffle=True, num_workers=4)\n"
+          "for x in train_loader:\n    model(x.to(device)).backward()\n")
+    elsewhere = {"vision/train.py": "from PIL import Image\nimg = Image.open(path)\n"}
+    assert run("RL101", kg.format(batch=1024), "kg/run.py", **elsewhere) == ()
+    # MAG240M's SIGN loader: 100,000 papers' features per batch, hundreds of MB (judged worth it)
+    assert len(run("RL101", kg.format(batch=100000), "kg/run.py", **elsewhere)) == 1
+    # the same loader importing the module that reads the images
+    near = kg.format(batch=1024) + "import vision.train\n"
+    assert len(run("RL101", near, "kg/run.py", **elsewhere)) == 1
 
 
 def test_rl501_still_reports_a_load_helper_that_also_restores_the_optimizer():
@@ -2160,7 +2179,7 @@ def train_epoch(model, optimizer, device, data_loader, epoch):
     assert run("RL103", trainer, "train/train_sbm.py", **{"main.py": main}) == ()
     assert run_pixels("RL103", trainer, "train/train_sbm.py", **{"main.py": main}) == ()
     from repolens.lint.check import fix_text
-    one_file = LOOP.format(pin="")
+    one_file = LOOP.format(pin="") + "import pixels\n"
     both = [RULES["RL101"], RULES["RL103"]]
     facts = collect_facts({"train.py": one_file, "pixels.py": "from PIL import Image\nimg = Image.open(path)\n"})
     fixed = fix_text(one_file, "train.py", both, facts)
@@ -3044,3 +3063,54 @@ def test_rl103_knows_pyg_samplers_and_node2vec_loaders_do_not_pin():
     assert len(run("RL103", OGB_NODE2VEC.format(loader="ClusterLoader(cluster_data, batch_size=32, pin_memory=True)"))) == 1
     # another library's loader factory, whose pinning the rule cannot see, is still reported
     assert len(run("RL103", OGB_NODE2VEC.format(loader="make_walks_loader(data, batch_size=128)"))) == 1
+
+
+# -- RL501: a name handed to a project function or class that saves to that parameter -------------
+OPENNRE_FRAMEWORK = """
+import torch
+class SentenceRE:
+    def __init__(self, model, ckpt, batch_size=32):
+        self.model = model
+        self.ckpt = ckpt
+    def train_model(self):
+        torch.save({'state_dict': self.model.state_dict()}, self.ckpt)
+"""
+OPENNRE_EXAMPLE = """
+import torch
+import opennre
+ckpt = 'ckpt/{}.pth.tar'.format(args.ckpt)
+framework = opennre.framework.SentenceRE(model=model, ckpt=ckpt)
+framework.train_model()
+framework.load_state_dict(torch.load(ckpt)['state_dict'])
+encoder.load_state_dict(torch.load(args.pretrained))
+"""
+PYRAFORMER = """
+import torch
+def train(model, opt, model_save_dir):
+    torch.save({'model': model.state_dict()}, model_save_dir)
+def evaluate(model, opt, model_save_dir):
+    checkpoint = torch.load(model_save_dir)["model"]
+def main():
+    model_save_dir = 'models/{}/'.format(opt.dataset)
+    model_save_dir += 'best_model.pth'
+    if opt.eval:
+        evaluate(model, opt, model_save_dir)
+    else:
+        train(model, opt, model_save_dir)
+"""
+
+
+def test_rl501_reads_a_name_handed_to_a_project_class_or_function_that_saves_to_it():
+    # OpenNRE's examples hand `ckpt` to the framework, which saves its best model there, then load it
+    package = {"opennre/__init__.py": "from . import framework\n",
+               "opennre/framework/__init__.py": "from .sentence_re import SentenceRE\n"}
+    lines = [r.position.start.line for r in run("RL501", OPENNRE_EXAMPLE, "example/train_supervised_cnn.py",
+                                                    **package, **{"opennre/framework/sentence_re.py": OPENNRE_FRAMEWORK})]
+    assert lines == [8]  # the user's pretrained encoder is still reported
+    keeps = OPENNRE_FRAMEWORK.replace("torch.save({'state_dict': self.model.state_dict()}, self.ckpt)", "print(self.ckpt)")
+    assert [r.position.start.line for r in run("RL501", OPENNRE_EXAMPLE, "example/train_supervised_cnn.py",
+                                               **package, **{"opennre/framework/sentence_re.py": keeps})] == [7, 8]
+    # Pyraformer: `evaluate()`'s only caller passes the path it hands to `train()`, which saves there
+    assert run("RL501", PYRAFORMER, "single_step_main.py") == ()
+    no_save = PYRAFORMER.replace("    torch.save({'model': model.state_dict()}, model_save_dir)", "    pass")
+    assert [r.position.start.line for r in run("RL501", no_save, "single_step_main.py")] == [6]

@@ -209,7 +209,8 @@ def test_rl501_silent_on_the_projects_checkpoint_format_that_pickles_its_setting
 
 
 # -- RL103: only where non_blocking makes the copy overlap, in a training loop -----------------------
-# The projects read images (a dataset module opens them with PIL): batches of pixels, not token ids.
+# The projects read images (a dataset module opens them with PIL, and the training script imports
+# it): batches of pixels, not token ids.
 PIXELS = {"datasets.py": "from PIL import Image\nimg = Image.open(path)\n"}
 SEGMENTATION = """
 import torch
@@ -229,6 +230,7 @@ def main(opts):
         loss = criterion(model(images), labels)
         loss.backward()
         optimizer.step()
+import datasets
 """
 
 
