@@ -139,7 +139,7 @@ def _unsized_scale(rule) -> int:  # type: ignore[no-untyped-def]
 
 def small_batches(rule, call: cst.Call) -> bool:  # type: ignore[no-untyped-def]
     """The loader's batches are small enough that pinning them saves nothing measurable: a stated
-    size says so, the loader feeds a reinforcement-learning agent, or no file near the loader's
+    size says so, the loader feeds a reinforcement-learning agent, or no file near the loader
     reads images (`ProjectModel.images_near`): its batches are token ids, graph edges, audio
     clips, point clouds or features, small next to image batches (64 x 20 int64 tokens are 10 KB:
     BERT-pytorch's pretraining loader; ogb's knowledge-graph loaders, 0.5 MB of ids: judged not

@@ -34,8 +34,8 @@ _TORCH_ZOO = re.compile(r"^https?://download\.pytorch\.org/models/", re.I)
 _DOWNLOAD_CALLS = re.compile(r"\b(?:load_state_dict_from_url|download_url_to_file|hf_hub_download|snapshot_download"
                              r"|model_zoo\.load_url|load_url)\(")
 # Documents read: READMEs, model-zoo pages and shell scripts (`scripts/download_weights.sh`).
-_DOC_NAME = re.compile(r"^(?:readme|model_zoo|modelzoo|models|pretrained|getting_started)[\w.-]*\.(?:md|markdown|rst|txt|org|adoc)$|^readme$"
-                       r"|^[\w.-]+\.sh$", re.I)
+_DOC_NAME = re.compile(r"^(?:readme|model_zoo|modelzoo|models|pretrained|getting_started)[\w.-]*"
+                       r"\.(?:md|markdown|rst|txt|org|adoc)$|^readme$|^[\w.-]+\.sh$", re.I)
 MAX_DOC_BYTES = 1 << 20
 MAX_DOCS = 50
 MAX_DOC_DEPTH = 3
