@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from repolens.lint.astscope import own_nodes
 from repolens.lint.trainfacts import MODEL_PARAM_TOKENS, callee_name
 from repolens.lint.words import name_tokens
-from repolens.project.moduleinfo import SAME_OBJECT_METHODS
+from repolens.project.moduleinfo import SAME_OBJECT_METHODS, Binding
 from repolens.pyindex.aliases import ast_dotted_name
 
 # Calls that wrap a path without changing which file it names.
@@ -502,13 +502,14 @@ def saved_files(tree: ast.Module, rel: str, is_save) -> tuple[frozenset[str], bo
     return frozenset(keys), bundle, frozenset(settings)
 
 
-def saving_parameters(tree: ast.Module, rel: str, keys: frozenset[str]) -> frozenset[str]:
+def saving_parameters(tree: ast.Module, rel: str, keys: frozenset[str], bindings: Iterable[Binding]) -> frozenset[str]:
     """The parameters this file's module-level functions and classes save to, as
     "callable:param:index" (`index`: the position a caller fills, -1 for keyword-only): a function
     whose own scope writes `torch.save(state, model_save_dir)` to its parameter (Pyraformer's
     `train(model, optimizer, scheduler, opt, model_save_dir)`), or a class whose `__init__` keeps a
-    parameter (`self.ckpt = ckpt`) that its code saves to (`torch.save(..., self.ckpt)`: OpenNRE's
-    `SentenceRE(..., ckpt=ckpt)`). `keys`: this file's `saved_files` keys."""
+    parameter (`self.ckpt = ckpt`, as the project model records it: `ModuleInfo.bindings`) that its
+    code saves to (`torch.save(..., self.ckpt)`: OpenNRE's `SentenceRE(..., ckpt=ckpt)`). `keys`:
+    this file's `saved_files` keys."""
     out: set[str] = set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -520,12 +521,11 @@ def saving_parameters(tree: ast.Module, rel: str, keys: frozenset[str]) -> froze
             if init is None:
                 continue
             params = dict(_parameters(init, skip=1))
-            for stmt in ast.walk(init):
-                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Name) \
-                        and stmt.value.id in params and isinstance(stmt.targets[0], ast.Attribute) \
-                        and isinstance(stmt.targets[0].value, ast.Name) and stmt.targets[0].value.id == "self" \
-                        and f"expr:self.{stmt.targets[0].attr}" in keys:
-                    out.add(f"{node.name}:{stmt.value.id}:{params[stmt.value.id]}")
+            for b in bindings:
+                param = b.value.removeprefix("param:")
+                if b.owner == node.name and b.value.startswith("param:") and param in params \
+                        and init.lineno <= b.line <= (init.end_lineno or init.lineno) and f"expr:self.{b.attr}" in keys:
+                    out.add(f"{node.name}:{param}:{params[param]}")
     return frozenset(out)
 
 

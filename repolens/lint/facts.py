@@ -786,7 +786,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
             is_save = lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_SAVE  # noqa: E731
             if any(is_save(c) for c in walked.calls):
                 saved = checkpoints.saved_files(tree, path, is_save)
-                saving = checkpoints.saving_parameters(tree, path, saved[0])
+                saving = checkpoints.saving_parameters(tree, path, saved[0], info.bindings if info is not None else ())
         if "load" in text:
             is_load = lambda c: aliases.resolve(ast_dotted_name(c.func)) in TORCH_LOAD  # noqa: E731
             if any(is_load(c) for c in walked.calls):
