@@ -170,6 +170,9 @@ THIRTY_FIFTH = HERE / "judgements_thirtyfifth.json"
 # Linted at ba25e9d, the twenty-eighth session's start, on eleven more repositories nobody had
 # linted; judged at first sight by second judges (counts only reported).
 THIRTY_SIXTH = HERE / "judgements_thirtysixth.json"
+# Linted at 025fb21, the twenty-ninth session's start, on eleven more repositories nobody had
+# linted; judged at first sight by second judges (counts only reported).
+THIRTY_SEVENTH = HERE / "judgements_thirtyseventh.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -228,6 +231,7 @@ HELD_OUT_SETS = {
     "thirtyfifth": (THIRTY_FIFTH, "the thirty-fifth set, judged at first sight at 5c73a49; read and tuned on "
                                   "since the twenty-seventh session, so no longer held out"),
     "thirtysixth": (THIRTY_SIXTH, "the thirty-sixth held-out set, judged at first sight at ba25e9d"),
+    "thirtyseventh": (THIRTY_SEVENTH, "the thirty-seventh held-out set, judged at first sight at 025fb21"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
