@@ -204,11 +204,21 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       (`--ckpt-path`, which `**vars(args)` may pass on). One level only, and by the function's
       name: stable-dreamfusion's copy also calls `init_from_ckpt` from
       `load_classifier(self, ckpt_path, pool)`, whose argument is required, so its four such
-      loads (judged not worth it) still fire;
+      loads (judged not worth it) still fire. The same holds for a load in the body of an `if`
+      that tests such a parameter of its own function, with any false default (`if pretrained:`,
+      `if os.path.isfile(pretrained):` in `init_weights(self, pretrained='')`), where the project
+      calls that function and nothing gives the parameter (HRNet's classifier, AdaptSegNet's
+      `DeeplabVGG`: two judged not worth in the thirty-sixth set), unless the function rebinds the
+      parameter first; not in a package, whose public functions are its users' to call (BasicSR's
+      and EDVR's `SPyNetTOF(load_path=None)`: three judged worth acting on). Such a branch is dead
+      code for every rule (`deadcode`'s spans);
     - data, not weights: a load inside a Dataset class, or converted to an array right away
       (`torch.load(p).numpy()`, also through indexing, reshapes and casts:
       `torch.load(p)[0].transpose(-1, -2).numpy()`, so-vits-svc's precomputed HuBERT features, two
-      findings judged not worth acting on in the twenty-fifth set);
+      findings judged not worth acting on in the twenty-fifth set), or bound to a name for a data
+      loader (`trainloader = torch.load(args.trainloader)`: loss-landscape reloads the DataLoader
+      its `main.py` pickled with random labels; four such loads judged not worth acting on in the
+      thirty-sixth set: a DataLoader is an object `weights_only=True` refuses, and data);
     - a checkpoint conversion: the load's function (or script) also `torch.save`s and builds, loads
       into or trains no model (`scripts/separate_state_dict.py` stripping `_orig_mod.` from a
       training checkpoint's keys, 3D-ResNets' `remove_dataparallel.py`): three judged findings, none
@@ -709,6 +719,9 @@ class UnsafeTorchLoad(BindingTracker, Rule):
         if id(node) in self._data or any(self.class_kind(c) in (frameworks.DATASET, frameworks.ITERABLE_DATASET)
                                          for c in self.class_stack):
             return "data, not weights"
+        if isinstance(target, cst.Name) and any(t.endswith("loader") for t in name_tokens(target.value)) \
+                and not set(name_tokens(target.value)) & WEIGHT_KEY_WORDS:
+            return "a pickled data loader: data, and an object weights_only=True cannot load"
         if self._converts_checkpoint(node):
             return "a checkpoint conversion: it rewrites a file the user already trains with"
         if self._maintainer_script():

@@ -19,7 +19,9 @@ class LossAccumulatedWithGraph(Rule):
     `total += loss * n`, `total = total + loss`) where `loss` is what the same loop body calls
     `backward()` on (`loss.backward()`, `scaler.scale(loss).backward()`,
     `accelerator.backward(loss)`), bound in the loop body, and not turned into a number or
-    detached before the sum (`.item()`, `.detach()`, `float()`, `.data`). Sums into the
+    detached before the sum (`.item()`, `.detach()`, `float()`, `.data`, also inside a chain:
+    facenet-pytorch's `loss_batch = loss_batch.detach().cpu()`, judged wrong when it was flagged in
+    the thirty-sixth set). Sums into the
     backpropagated tensor itself (`loss += reg`) and accumulators reset on every iteration are
     not flagged; one reset only under a condition (`if step % log_every == 0: running_loss = 0`)
     still sums the graphs of every step in between, and is flagged.
@@ -104,6 +106,17 @@ def train(model, loader, optimizer):
         seen += loss
         batch_sum = 0
         batch_sum += loss
+"""),
+        Example("""
+def pass_epoch(model, loss_fn, loader, optimizer):
+    loss = 0
+    for x, y in loader:
+        loss_batch = loss_fn(model(x), y)
+        loss_batch.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        loss_batch = loss_batch.detach().cpu()
+        loss += loss_batch
 """),
     ]
     invalid = [
@@ -235,11 +248,19 @@ def _loss_operand(value, losses):
 
 
 def _detached(value) -> bool:
-    if isinstance(value, cst.Attribute) and value.attr.value == "data":
-        return True
-    if isinstance(value, cst.Call):
-        if method_name(value) in DETACHING_METHODS:
-            return True
-        if dotted(value.func) in DETACHING_FUNCS:
-            return True
-    return False
+    """`loss.item()`, `float(loss)`, `loss.data`, and chains through one of them:
+    `loss.detach().cpu()` (facenet-pytorch's `loss_batch = loss_batch.detach().cpu()` before its
+    sum), `loss.cpu().data.numpy()`."""
+    while True:
+        if isinstance(value, cst.Attribute):
+            if value.attr.value == "data":
+                return True
+            value = value.value
+        elif isinstance(value, cst.Call):
+            if method_name(value) in DETACHING_METHODS or dotted(value.func) in DETACHING_FUNCS:
+                return True
+            if not isinstance(value.func, cst.Attribute):
+                return False
+            value = value.func.value
+        else:
+            return False

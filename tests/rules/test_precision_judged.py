@@ -479,6 +479,64 @@ def test_rl501_silent_on_a_load_that_runs_only_with_an_argument_nothing_gives():
         assert lines("RL501", LDM_AUTOENCODER, path="ldm/models/autoencoder.py", **{**files, **extra}) == [13], extra
 
 
+# HRNet's classifier (thirty-sixth set, read): the load sits under `if os.path.isfile(pretrained):`
+# in `init_weights(self, pretrained='')`, and the project's only caller passes nothing (judged not
+# worth: it never runs). AdaptSegNet's `DeeplabVGG(..., pretrained=False)` loads under
+# `if pretrained:`, and no construction passes it.
+HRNET_CLS = """
+import os
+import torch
+import torch.nn as nn
+
+
+class HighResolutionNet(nn.Module):
+    def init_weights(self, pretrained='',):
+        if os.path.isfile(pretrained):
+            pretrained_dict = torch.load(pretrained)
+            self.load_state_dict(pretrained_dict)
+
+
+class DeeplabVGG(nn.Module):
+    def __init__(self, num_classes, vgg16_caffe_path=None, pretrained=False):
+        super().__init__()
+        if pretrained:
+            self.load_state_dict(torch.load(vgg16_caffe_path))
+
+
+def get_cls_net(config, **kwargs):
+    model = HighResolutionNet(config, **kwargs)
+    model.init_weights()
+    return model
+"""
+
+
+def test_rl501_silent_on_a_load_under_a_test_of_a_parameter_nothing_gives():
+    files = {"tools/train.py": "model = get_cls_net(config)\nseg = DeeplabVGG(num_classes=19)\n"}
+    assert lines("RL501", HRNET_CLS, path="lib/models/cls_hrnet.py", **files) == []
+    # given by a position (that callee only), or by name anywhere (a keyword, an option read off the
+    # settings, a config key: every parameter so named counts as given): reported
+    given = [({"tools/test.py": "model.init_weights(cfg.MODEL.PRETRAINED)\n"}, [10]),
+             ({"tools/test.py": "seg = DeeplabVGG(19, 'vgg.pth', True)\n"}, [18]),
+             ({"tools/test.py": "seg = DeeplabVGG(19, pretrained=True)\n"}, [10, 18]),
+             ({"tools/test.py": "seg = DeeplabVGG(19, pretrained=args.pretrained)\n"}, [10, 18]),
+             ({"tools/test.py": "seg = DeeplabVGG(**cfg)\n", "cfg.yaml": "pretrained: true\n"}, [10, 18])]
+    for extra, expected in given:
+        assert lines("RL501", HRNET_CLS, path="lib/models/cls_hrnet.py", **{**files, **extra}) == expected, extra
+    # a function the project never calls takes its arguments elsewhere (`fire.Fire(DeeplabVGG)`, a
+    # library's user): reported
+    assert lines("RL501", HRNET_CLS, path="lib/models/cls_hrnet.py",
+                 **{"tools/train.py": "model = get_cls_net(config)\nfire.Fire(DeeplabVGG)\n"}) == [18]
+    # a package's public functions are its users' to call with the parameter (BasicSR's
+    # `SPyNetTOF(load_path=None)`: three such loads judged worth acting on)
+    package = {**files, "setup.py": "from setuptools import setup\nsetup(name='hrnet', packages=['lib'])\n"}
+    assert lines("RL501", HRNET_CLS, path="lib/models/cls_hrnet.py", **package) == [10, 18]
+    # the function binds the parameter again (`pretrained = pretrained or DEFAULT`): the test decides nothing
+    rebound = HRNET_CLS.replace("        if os.path.isfile(pretrained):",
+                                "        pretrained = pretrained or os.environ.get('HRNET_WEIGHTS', '')\n"
+                                "        if os.path.isfile(pretrained):")
+    assert lines("RL501", rebound, path="lib/models/cls_hrnet.py", **files) == [11]
+
+
 # -- RL304: an evaluation helper reached from a caller's torch.no_grad(), through a closure ---------
 CSI_EVALS = """
 import torch
@@ -658,3 +716,18 @@ def test_rl103_reads_the_pin_state_of_a_project_method_called_on_an_object():
     assert lines("RL103", SVDD_TRAINER, **unpinned) == []
     pinned = {**project, "base/torchvision_dataset.py": SVDD_DATASET.format(pin=", pin_memory=True")}
     assert lines("RL103", SVDD_TRAINER, **pinned) == [8]
+
+
+# loss-landscape (thirty-sixth set, read) reloads the DataLoader its cifar10/main.py pickled with
+# random labels: an object weights_only=True refuses, and data (four loads judged not worth).
+def test_rl501_silent_on_a_load_bound_to_a_data_loader_name():
+    source = ("import torch\n"
+              "def get_data_loaders(args):\n"
+              "    if args.trainloader and args.testloader:\n"
+              "        trainloader = torch.load(args.trainloader)\n"
+              "        test_loader = torch.load(args.testloader)\n"
+              "        return trainloader, test_loader\n")
+    assert lines("RL501", source, path="cifar10/dataloader.py") == []
+    # a loader's saved state or a model named so is weights: reported
+    named = source.replace("trainloader = torch", "loader_state = torch").replace("test_loader = torch", "model_loader = torch")
+    assert lines("RL501", named, path="cifar10/dataloader.py") == [4, 5]
