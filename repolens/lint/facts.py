@@ -136,7 +136,6 @@ class FileFacts:
     unguarded_callees: frozenset[str] = frozenset()
     given_names: frozenset[str] = frozenset()
     call_widths: frozenset[str] = frozenset()
-    guarded_branches: frozenset[str] = frozenset()  # "owner|q|index|first|last": bodies run only if q is given
     # files this file writes with torch.save, as `checkpoints.path_keys` (RL501: a load of one of
     # them reads the project's own output), and whether one save is a list/tuple bundle of objects
     saved_files: frozenset[str] = frozenset()
@@ -774,7 +773,7 @@ def file_facts(path: str, text: str, tree: ast.AST | None = None, prefix: str = 
         train["model_passes"] = trainfacts.model_passes_of(walked.functions, walked.scope_calls)
         optional = optionalargs.scan(tree, walked.calls, walked.given, walked.tests_given)
         train.update(guarded_calls=optional.guarded, unguarded_callees=optional.unguarded,
-                     given_names=optional.given, call_widths=optional.wide, guarded_branches=optional.branches)
+                     given_names=optional.given, call_widths=optional.wide)
         if "no_grad" in text or "inference_mode" in text or "set_grad_enabled" in text:
             train["no_grad_callees"] = trainfacts.no_grad_callees_of(tree)
         if "resum" in text or "restart" in text:
@@ -853,8 +852,7 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
                                                   f.imports_dynamically) for f in per_file),
                                lambda rel: bool(model.importers.get(rel)) or rel in scripts, package, named_elsewhere,
                                model.readers, model.package_exports) \
-        | {(f.path, first, last) for f in per_file for first, last in f.never_taken} \
-        | optionalargs.never_given_spans(((f.path, _optional_args(f)) for f in per_file), model.config_values, package)
+        | {(f.path, first, last) for f in per_file for first, last in f.never_taken}
     return ProjectFacts(
         model=model,
         dead_code=dead,
@@ -879,7 +877,9 @@ def merge_facts(per_file: Iterable[FileFacts], environment: Mapping[str, Declara
                                              frozenset().union(*(f.model_passes for f in per_file)))
         if per_file else frozenset(),
         resume_only_callees=_resume_only(per_file),
-        never_given_callees=optionalargs.never_given((_optional_args(f) for f in per_file), model.config_values),
+        never_given_callees=optionalargs.never_given(
+            (optionalargs.OptionalArgs(f.guarded_calls, f.unguarded_callees, f.given_names, f.call_widths)
+             for f in per_file), model.config_values),
         weight_loading_files=tuple(f.path for f in per_file if f.loads_weights),
         batchnorm_files=tuple(f.path for f in per_file if f.uses_batchnorm),
         attribute_reads=frozenset().union(*(f.attribute_reads for f in per_file)) if per_file else frozenset(),
@@ -914,11 +914,6 @@ def _handed_to_savers(per_file: Sequence[FileFacts], model: ProjectModel) -> fro
         return (found.rel, found.name) if found is not None and found.kind != "variable" else None
 
     return checkpoints.handed_to_savers({f.path: f.handed_names for f in per_file if f.handed_names}, saving, resolve)
-
-
-def _optional_args(f: FileFacts) -> optionalargs.OptionalArgs:
-    return optionalargs.OptionalArgs(f.guarded_calls, f.unguarded_callees, f.given_names, f.call_widths,
-                                     f.guarded_branches)
 
 
 def _resume_only(per_file: Sequence[FileFacts]) -> frozenset[str]:

@@ -204,14 +204,15 @@ class UnsafeTorchLoad(BindingTracker, Rule):
       (`--ckpt-path`, which `**vars(args)` may pass on). One level only, and by the function's
       name: stable-dreamfusion's copy also calls `init_from_ckpt` from
       `load_classifier(self, ckpt_path, pool)`, whose argument is required, so its four such
-      loads (judged not worth it) still fire. The same holds for a load in the body of an `if`
-      that tests such a parameter of its own function, with any false default (`if pretrained:`,
-      `if os.path.isfile(pretrained):` in `init_weights(self, pretrained='')`), where the project
-      calls that function and nothing gives the parameter (HRNet's classifier, AdaptSegNet's
-      `DeeplabVGG`: two judged not worth in the thirty-sixth set), unless the function rebinds the
-      parameter first; not in a package, whose public functions are its users' to call (BasicSR's
-      and EDVR's `SPyNetTOF(load_path=None)`: three judged worth acting on). Such a branch is dead
-      code for every rule (`deadcode`'s spans);
+      loads (judged not worth it) still fire. Read too and withdrawn (twenty-ninth session): a load
+      in the body of an `if` that tests such a parameter of its own function, with any false
+      default (`if os.path.isfile(pretrained):` in `init_weights(self, pretrained='')`, `if
+      pretrained:` in `DeeplabVGG(..., pretrained=False)`), where the project calls that function
+      and nothing gives the parameter, taken for dead code: it silenced HRNet's classifier and
+      AdaptSegNet's loads (two judged not worth in the thirty-sixth set) and nothing tuned, even
+      kept to functions a package does not publish (BasicSR's and EDVR's `SPyNetTOF(load_path=None)`,
+      three judged worth acting on, were lost otherwise), but a held-out set lost a finding judged
+      worth acting on;
     - data, not weights: a load inside a Dataset class, or converted to an array right away
       (`torch.load(p).numpy()`, also through indexing, reshapes and casts:
       `torch.load(p)[0].transpose(-1, -2).numpy()`, so-vits-svc's precomputed HuBERT features, two
