@@ -516,6 +516,187 @@ def test_rl501_reports_a_load_under_a_parameter_nothing_gives_reading_withdrawn(
     assert lines("RL501", HRNET_CLS, path="lib/models/cls_hrnet.py", **files) == [10, 18]
 
 
+# -- RL304: an evaluation helper reached from a caller's torch.no_grad(), through a closure ---------
+CSI_EVALS = """
+import torch
+def eval_ood_detection(P, model, id_loader, ood_scores):
+    for ood_score in ood_scores:
+        score_func = get_ood_score_func(P, model, ood_score)
+        scores_id = get_scores(id_loader, score_func)
+    return scores_id
+
+def get_ood_score_func(P, model, ood_score):
+    def score_func(x):
+        return compute_ood_score(P, model, ood_score, x)
+    return score_func
+
+def compute_ood_score(P, model, ood_score, x):
+    model.eval()
+    x = x.cuda()
+    total = 0
+    for i in range(4):
+        outputs = model(torch.rot90(x, i, (2, 3)))
+        total += outputs
+    return total
+"""
+CSI_EVAL_SCRIPT = """
+import torch
+from evals import eval_ood_detection
+model.eval()
+with torch.no_grad():
+    auroc = eval_ood_detection(P, model, test_loader, P.ood_score)
+"""
+
+
+def test_rl304_silent_where_the_caller_turned_gradients_off_through_a_closure():
+    assert lines("RL304", CSI_EVALS, path="evals.py", **{"eval.py": CSI_EVAL_SCRIPT}) == []
+    # the same script without no_grad: the model's forward keeps its graph
+    plain = CSI_EVAL_SCRIPT.replace("with torch.no_grad():\n    ", "")
+    assert lines("RL304", CSI_EVALS, path="evals.py", **{"eval.py": plain}) == [19]
+
+
+# -- RL108: a factory's training loader that its only caller turns into files --------------------
+XGAZE = """
+import pickle
+import torch
+from torch.utils.data import DataLoader
+
+def get_dataloader(data_dir, batch_size, num_workers=8, is_shuffle=True):
+    train_set = GazeDataset(dataset_path=data_dir, sub_folder='train', is_shuffle=is_shuffle)
+    train_loader = DataLoader(train_set, batch_size=batch_size, num_workers=num_workers, drop_last=False)
+    return train_loader
+
+if __name__ == "__main__":
+    train_loader = get_dataloader(RAW_DATASET_PATH, 16, 16, False)
+    for databatch in train_loader:
+        left, right, face, gaze = databatch
+        for l, f, g in zip(left.numpy(), face.numpy(), gaze.numpy()):
+            with open(f"{g[0]}.pkl", "wb") as fh:
+                pickle.dump([l, f, g], fh)
+"""
+
+
+def test_rl108_silent_on_a_factory_loader_its_only_caller_extracts():
+    assert lines("RL108", XGAZE, path="utils/preprocess_xgaze.py") == []
+    # the caller trains on it: an unshuffled training loader
+    training = XGAZE[:XGAZE.index("    for databatch")] + (
+        "    for x, y in train_loader:\n        loss = model(x).sum()\n        loss.backward()\n        optimizer.step()\n")
+    assert lines("RL108", training, path="utils/preprocess_xgaze.py") == [8]
+
+
+# -- RL502: a project whose loader restores the pickled module as its model -------------------------
+BASE_NET = """
+import torch
+
+class BaseNet:
+    def save(self, filename):
+        torch.save({'epoch': self.epoch, 'lr': self.lr, 'model': self.model, 'optimizer': self.optimizer}, filename)
+
+    def load(self, filename):
+        state_dict = torch.load(filename)
+        self.epoch = state_dict['epoch']
+        self.model = state_dict['model']
+        self.optimizer = state_dict['optimizer']
+        return self.epoch
+"""
+
+
+def test_rl502_silent_where_the_loader_restores_the_module_as_the_model():
+    assert lines("RL502", BASE_NET, path="src/base_net.py") == []
+    # a loader that reads the weights into the model it built: the pickled module breaks it
+    weights = BASE_NET.replace("self.model = state_dict['model']", "self.model.load_state_dict(state_dict['model'])")
+    assert lines("RL502", weights, path="src/base_net.py") == [6]
+
+
+# -- RL304: pytorch-fid's activations: the model is an InceptionV3 that freezes its parameters -----
+INCEPTION = """
+import torch.nn as nn
+class InceptionV3(nn.Module):
+    def __init__(self, output_blocks=(3,), resize_input=True, requires_grad=False):
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Conv2d(3, 64, 3)])
+        for param in self.parameters():
+            param.requires_grad = requires_grad
+"""
+FID = """
+import numpy as np
+import torch
+from inception import InceptionV3
+
+def get_activations(files, model, batch_size=50, cuda=False):
+    model.eval()
+    for i in range(0, len(files), batch_size):
+        batch = torch.from_numpy(np.stack(files[i:i + batch_size]))
+        if cuda:
+            batch = batch.cuda()
+        pred = model(batch)[0]
+
+def calculate_activation_statistics(files, model, batch_size=50, cuda=False):
+    return get_activations(files, model, batch_size, cuda)
+
+def calculate_fid_given_paths(paths, batch_size, cuda):
+    model = {build}
+    return [calculate_activation_statistics(p, model, batch_size, cuda) for p in paths]
+"""
+
+
+def test_rl304_silent_on_a_model_whose_class_freezes_its_parameters():
+    assert lines("RL304", FID.format(build="InceptionV3([3])"), path="fid_score.py", **{"inception.py": INCEPTION}) == []
+    # a model that trains its parameters: its forward keeps a graph
+    trained = INCEPTION.replace("requires_grad=False", "requires_grad=True")
+    assert lines("RL304", FID.format(build="InceptionV3([3])"), path="fid_score.py", **{"inception.py": trained}) == [12]
+
+
+# -- loader roles: a peek at one batch through the iterator protocol's own methods ----------------
+FFJORD_VIZ = """
+import torch
+from torchvision.datasets import ImageFolder
+train_set = ImageFolder("data/celeba")
+train_loader = torch.utils.data.DataLoader(dataset=train_set, batch_size=64, shuffle=True)
+data_samples, _ = train_loader{peek}
+z = model(data_samples[:4].cuda())
+"""
+
+
+def test_loader_roles_a_dunder_peek_at_one_batch_trains_nothing():
+    assert lines("RL102", FFJORD_VIZ.format(peek=".__iter__().__next__()"), **PIXELS) == []
+    # a loop over every batch is a pass over the training set
+    loop = FFJORD_VIZ.format(peek=".dataset[0]") + "for x, y in train_loader:\n    model(x.cuda()).sum().backward()\n    opt.step()\n"
+    assert lines("RL102", loop, **PIXELS) == [5]
+
+
+# Deep-SVDD: the trainer asks a dataset object for its loaders; the project's class builds them unpinned.
+SVDD_DATASET = """
+from torch.utils.data import DataLoader
+class TorchvisionDataset:
+    def loaders(self, batch_size, shuffle_train=True, num_workers=0):
+        train_loader = DataLoader(dataset=self.train_set, batch_size=batch_size, shuffle=shuffle_train,
+                                  num_workers=num_workers{pin})
+        test_loader = DataLoader(dataset=self.test_set, batch_size=batch_size, num_workers=num_workers{pin})
+        return train_loader, test_loader
+"""
+SVDD_TRAINER = """
+import torch
+class DeepSVDDTrainer:
+    def train(self, dataset, net):
+        net = net.to(self.device)
+        train_loader, _ = dataset.loaders(batch_size=self.batch_size, num_workers=self.n_jobs_dataloader)
+        for inputs, _, _ in train_loader:
+            inputs = inputs.to(self.device)
+            loss = torch.mean(torch.sum((net(inputs) - self.c) ** 2, dim=1))
+            loss.backward()
+            self.optimizer.step()
+"""
+
+
+def test_rl103_reads_the_pin_state_of_a_project_method_called_on_an_object():
+    project = {"path": "optim/deepSVDD_trainer.py", **PIXELS, "main.py": "import torch\nnet = net.to(torch.device('cuda'))\n"}
+    unpinned = {**project, "base/torchvision_dataset.py": SVDD_DATASET.format(pin="")}
+    assert lines("RL103", SVDD_TRAINER, **unpinned) == []
+    pinned = {**project, "base/torchvision_dataset.py": SVDD_DATASET.format(pin=", pin_memory=True")}
+    assert lines("RL103", SVDD_TRAINER, **pinned) == [8]
+
+
 # loss-landscape (thirty-sixth set, read) reloads the DataLoader its cifar10/main.py pickled with
 # random labels: an object weights_only=True refuses, and data (four loads judged not worth).
 def test_rl501_silent_on_a_load_bound_to_a_data_loader_name():
