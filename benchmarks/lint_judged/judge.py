@@ -230,7 +230,9 @@ HELD_OUT_SETS = {
     # read in the twenty-seventh session right after its first-sight judgement: no longer held out
     "thirtyfifth": (THIRTY_FIFTH, "the thirty-fifth set, judged at first sight at 5c73a49; read and tuned on "
                                   "since the twenty-seventh session, so no longer held out"),
-    "thirtysixth": (THIRTY_SIXTH, "the thirty-sixth held-out set, judged at first sight at ba25e9d"),
+    # read in the twenty-ninth session, once a newer held-out set (the thirty-seventh) had replaced it
+    "thirtysixth": (THIRTY_SIXTH, "the thirty-sixth set, judged at first sight at ba25e9d; read and tuned on "
+                                  "since the twenty-ninth session, so no longer held out"),
     "thirtyseventh": (THIRTY_SEVENTH, "the thirty-seventh held-out set, judged at first sight at 025fb21"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")

@@ -303,6 +303,21 @@ class ProjectModel:
         got = self._readers[rel] = frozenset(out)
         return got
 
+    def importers_train(self, rel: str) -> bool | None:
+        """Could `rel`, or a file that imports it (also through a package `__init__.py` that does,
+        or by a module name built at run time), train (`ModuleInfo.trains`: it calls `.backward(`
+        or anything named for training)? None when no file imports it. loss-landscape's
+        `dataloader.py` is imported only by the scripts that plot the loss surface and its Hessian
+        around a trained model: False."""
+        importers = set(self.importers.get(rel, ()))
+        for reader in list(importers):
+            if reader.endswith("__init__.py"):
+                importers |= self.importers.get(reader, set())
+        if not importers:
+            return None
+        dynamic = {r for r, info in self.infos.items() if info.dynamic_imports}
+        return any(self.infos[r].trains for r in importers | dynamic | {rel} if r in self.infos)
+
     @cached_property
     def package_exports(self) -> frozenset[str]:
         """The files whose public names a package `__init__.py` hands on whole (`from .duc_hdc import *`
@@ -460,6 +475,7 @@ class ProjectModel:
                 _call_shapes(info.arguments),  # argument_builder: what the call sites pass (not where)
                 bool(info.devices),  # gpu_near: a file's GPU use changes its neighbours' answers
                 bool(info.images),  # images_near: so does its image reading
+                info.trains,  # importers_train: whether an importer may train
             ])
         sizes = sorted((rel, s.kind, s.value, s.channels) for rel, info in self.infos.items() for s in info.sizes)
         sizes += sorted((rel, s.kind, s.value, s.channels) for rel, s in self.config_sizes)

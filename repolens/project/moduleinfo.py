@@ -76,6 +76,20 @@ class KwargsDict:
 OPTIMIZER_STEP = re.compile(r"step\w*\(")
 
 
+# A call, and the words of a name that say training: `train(`, `model.train(`, `trainer.fit(`,
+# `do_train(`, `run_epoch(`, `Trainer(` (not `crunch(`: a word of the name, split at underscores).
+_CALL = re.compile(r"(?<!def )(?<![\w])([A-Za-z_]\w*)\s*\(")
+_TRAINING_WORDS = frozenset({"train", "training", "trainer", "fit", "epoch", "epochs", "run"})
+
+
+def may_train(text: str) -> bool:
+    """Could this file train a model: does it call `.backward(` or anything named for training?
+    A file that does neither (loss-landscape's `plot_surface.py`, which only evaluates the loss
+    around a trained model) trains with none of the loaders it gets."""
+    return ".backward(" in text or any(not _TRAINING_WORDS.isdisjoint(m.group(1).lower().split("_"))
+                                       for m in _CALL.finditer(text))
+
+
 def trains_in(text: str) -> bool:
     """The source of a loop trains: it calls `.backward(` and steps an optimizer. A loop that only
     calls backward reads gradients (a Fisher estimate, a saliency map, an FGSM attack)."""
@@ -157,6 +171,9 @@ class ModuleInfo:
     pins: tuple[Evidence, ...] = ()  # host memory this file may pin (`_pin_evidence`)
     images: tuple[Evidence, ...] = ()  # the file reads or transforms images or volumes (`_image_evidence`)
     hooked: tuple[str, ...] = ()  # modules whose own hooks this file sets, by last name; "*": any (`_hooks`)
+    # the file may train: it calls `.backward(`, or something named for training (`train(...)`,
+    # `trainer.fit(...)`, `run_epoch(...)`, `Trainer(...)`); True where unknown (`may_train`)
+    trains: bool = True
 
     def alias_table(self) -> dict[str, str]:
         return dict(self.aliases)
@@ -877,6 +894,7 @@ class _Builder:
                                _star_parameters(tree.body) if "DataLoader(" in self.text and "**" in self.text else {}),
             images=_image_evidence(self.text),
             hooked=hooks[1],
+            trains=may_train(self.text),
         )
 
     def _class(self, node: ast.ClassDef) -> ClassInfo:

@@ -103,7 +103,11 @@ class DataLoaderShuffle(BindingTracker, Rule):
     model, ...)` scoring the training split at batch 1: judged wrong) or iterates it with gradients
     off: under `with torch.no_grad():`, or in a function that said `torch.set_grad_enabled(False)`
     before the loop (hendrycks' `get_C_hat_transpose()` scoring the trusted training subset in the
-    order of its labels: two judged wrong in the thirty-first set; `reach.iterated_without_grad`).
+    order of its labels: two judged wrong in the thirty-first set; `reach.iterated_without_grad`),
+    or that its module-level factory only returns, where neither the factory's file nor any file
+    that imports it calls `.backward(` or anything named for training (`ProjectModel.importers_train`:
+    loss-landscape's `load_dataset()`, imported only by the scripts that plot the loss surface and
+    its Hessian around a trained model; judged wrong in the thirty-sixth set).
 
     ## Why is this bad?
     Without shuffling every epoch sees the samples in the same order, often sorted by class or
@@ -254,15 +258,23 @@ train_loader_out = torch.utils.data.DataLoader(dset.ImageFolder("imagenet22k"), 
         estimate, features, statistics). Only the dataset said "train"; the loader's own name does
         not, the author wrote `shuffle=False`, and no training loop or training function takes it.
         A loader named for training counts too when every use hands it to an evaluation function
-        (DeepCluster's `evaluate(train_loader, model, ...)`: the training split scored at batch 1)."""
+        (DeepCluster's `evaluate(train_loader, model, ...)`: the training split scored at batch 1),
+        or when its module-level factory only returns it and neither its file nor any file that
+        imports it could train (`ProjectModel.importers_train`: loss-landscape's `load_dataset()`,
+        imported by the scripts that plot the loss surface and its Hessian around a trained model)."""
         name = self.binding_of(node)
         module = self.context.module
         if not name or "." in name or module is None:
             return False
+        scope = self.current_scope(module)
         # up to the name's next binding: a notebook rebinds `train_loader` with shuffle=True to train
-        uses = uses_after(self.current_scope(module), node, name, until_rebound=True)
+        uses = uses_after(scope, node, name, until_rebound=True)
         if role_of_name(name) == TRAIN:
-            return bool(uses) and all(handed_to_evaluation(use, above) for use, above in uses)
+            if bool(uses) and all(handed_to_evaluation(use, above) for use, above in uses):
+                return True
+            return bool(uses) and all(any(isinstance(a, cst.Return) for a in above) for _, above in uses) \
+                and isinstance(scope, cst.FunctionDef) and any(stmt is scope for stmt in module.body) \
+                and self.facts.model.importers_train(self.context.path) is False
         return bool(uses) and not any(_trains_with(use, above) for use, above in uses)
 
     def _through_dict(self, node: cst.Call) -> None:

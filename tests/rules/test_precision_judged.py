@@ -710,3 +710,41 @@ def test_rl501_silent_on_a_load_bound_to_a_data_loader_name():
     # a loader's saved state or a model named so is weights: reported
     named = source.replace("trainloader = torch", "loader_state = torch").replace("test_loader = torch", "model_loader = torch")
     assert lines("RL501", named, path="cifar10/dataloader.py") == [4, 5]
+
+
+# loss-landscape (thirty-sixth set, read): `load_dataset()` builds `train_loader` with an explicit
+# `shuffle=False` and returns it; only the scripts that evaluate the loss surface around a trained
+# model call it (RL108 judged wrong: a fixed order is what they want).
+LOSS_LANDSCAPE_LOADERS = """
+import torch
+import torchvision
+
+
+def load_dataset(datapath='cifar10/data', batch_size=128, threads=2):
+    trainset = torchvision.datasets.CIFAR10(root=datapath, train=True, download=True)
+    train_loader = torch.utils.data.DataLoader(trainset, batch_size=batch_size, shuffle=False, num_workers=threads)
+    testset = torchvision.datasets.CIFAR10(root=datapath, train=False, download=False)
+    test_loader = torch.utils.data.DataLoader(testset, batch_size=batch_size, shuffle=False, num_workers=threads)
+    return train_loader, test_loader
+"""
+PLOT_SURFACE = """
+import dataloader
+import evaluation
+
+def crunch(net, dataloader, criterion):
+    return evaluation.eval_loss(net, criterion, dataloader)
+
+trainloader, testloader = dataloader.load_dataset('cifar10/data', 128, 2)
+crunch(net, trainloader, criterion)
+"""
+
+
+def test_rl108_silent_on_a_factory_loader_whose_importers_train_nothing():
+    assert lines("RL108", LOSS_LANDSCAPE_LOADERS, path="dataloader.py", **{"plot_surface.py": PLOT_SURFACE}) == []
+    # an importer that trains (a backward, or a call named for training): reported
+    for caller in ("for x, y in trainloader:\n    criterion(net(x), y).backward()\n    opt.step()\n",
+                   "trainer.fit(net, trainloader)\n", "run_epoch(net, trainloader, opt)\n"):
+        assert lines("RL108", LOSS_LANDSCAPE_LOADERS, path="dataloader.py",
+                     **{"plot_surface.py": PLOT_SURFACE, "train.py": PLOT_SURFACE + caller}) == [8], caller
+    # no importer (a library's loader, a script of its own): reported
+    assert lines("RL108", LOSS_LANDSCAPE_LOADERS, path="dataloader.py") == [8]
