@@ -80,14 +80,17 @@ OPTIMIZER_STEP = re.compile(r"step\w*\(")
 # `do_train(`, `run_epoch(`, `Trainer(` (not `crunch(`: a word of the name, split at underscores).
 _CALL = re.compile(r"(?<!def )(?<![\w])([A-Za-z_]\w*)\s*\(")
 _TRAINING_WORDS = frozenset({"train", "training", "trainer", "fit", "epoch", "epochs", "run"})
+_TRAINING_HINT = re.compile(r"train|fit|epoch|run", re.I)  # none of them in the text: no call to read
 
 
 def may_train(text: str) -> bool:
     """Could this file train a model: does it call `.backward(` or anything named for training?
     A file that does neither (loss-landscape's `plot_surface.py`, which only evaluates the loss
     around a trained model) trains with none of the loaders it gets."""
-    return ".backward(" in text or any(not _TRAINING_WORDS.isdisjoint(m.group(1).lower().split("_"))
-                                       for m in _CALL.finditer(text))
+    if ".backward(" in text:
+        return True
+    return _TRAINING_HINT.search(text) is not None and any(
+        not _TRAINING_WORDS.isdisjoint(m.group(1).lower().split("_")) for m in _CALL.finditer(text))
 
 
 def trains_in(text: str) -> bool:
@@ -476,9 +479,13 @@ def _project_callee(b: "_Builder", call: ast.Call) -> str | None:
     if not isinstance(call.func, (ast.Name, ast.Attribute)) or isinstance(call.func, ast.Name) and call.func.id in _BUILTINS:
         return None
     callee = b.qualify(call.func)
-    if not callee or callee.partition(".")[0] in _LIBRARY_ROOTS or isinstance(call.func, ast.Attribute) \
-            and callee == ast_dotted_name(call.func):  # `self.f()`, `x.append()`: no import behind it
+    if not callee or callee.partition(".")[0] in _LIBRARY_ROOTS:
         return None
+    if isinstance(call.func, ast.Attribute) and callee == ast_dotted_name(call.func):
+        # `self.f()`, `x.append()`: no import behind it; but `import dataloader` then
+        # `dataloader.load_dataset(...)` qualifies to what is written too, through an import
+        if not b.table.is_bound(callee):
+            return None
     return callee
 
 

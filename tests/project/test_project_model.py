@@ -531,3 +531,26 @@ def test_a_relative_import_in_a_folder_whose_name_is_no_identifier_reaches_its_f
     assert model.imported_files(f"{folder}/main.py") == {f"{folder}/data/__init__.py", f"{folder}/data/voc.py"}
     assert model.images_near(f"{folder}/main.py")  # the dataset it imports opens images
     assert model.reads_images.value and not model.images_near("chapter10_Natural-Language-Process/char_rnn/main.py")
+
+
+def test_may_train_and_importers_train():
+    """A file trains when it calls `.backward(` or anything named for training (a word of the
+    callee's name: `run_epoch(`, `trainer.fit(`, `Trainer(`, not `crunch(` nor a `def train(`);
+    `importers_train` asks it of a file and of every file that imports it (loss-landscape's
+    `dataloader.py`, imported only by the scripts that plot the loss surface)."""
+    from repolens.project.moduleinfo import may_train
+    assert not may_train("def train(model):\n    pass\ncrunch(net, loader)\n")
+    for text in ("loss.backward()\n", "run_epoch(net, loader)\n", "trainer.fit(net)\n", "t = Trainer(net)\n",
+                 "model.train()\n"):
+        assert may_train(text), text
+    files = {"dataloader.py": "def load_dataset():\n    return 1, 2\n",
+             "plot_surface.py": "import dataloader\na, b = dataloader.load_dataset()\ncrunch(a)\n",
+             "alone.py": "def f():\n    return 1\n"}
+    model = ProjectModel([module_info(rel, text) for rel, text in files.items()])
+    assert model.importers_train("dataloader.py") is False
+    assert model.importers_train("alone.py") is None  # nothing imports it: unknown
+    files["train.py"] = "from dataloader import load_dataset\nfor x in load_dataset():\n    loss(x).backward()\n"
+    model = ProjectModel([module_info(rel, text) for rel, text in files.items()])
+    assert model.importers_train("dataloader.py") is True
+    # the call through a module imported under its own name is a recorded call site
+    assert ("dataloader.load_dataset", "2:7", "", "") in model.infos["plot_surface.py"].arguments
