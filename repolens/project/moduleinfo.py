@@ -76,21 +76,30 @@ class KwargsDict:
 OPTIMIZER_STEP = re.compile(r"step\w*\(")
 
 
-# A call, and the words of a name that say training: `train(`, `model.train(`, `trainer.fit(`,
-# `do_train(`, `run_epoch(`, `Trainer(` (not `crunch(`: a word of the name, split at underscores).
-_CALL = re.compile(r"(?<!def )(?<![\w])([A-Za-z_]\w*)\s*\(")
-_TRAINING_WORDS = frozenset({"train", "training", "trainer", "fit", "epoch", "epochs", "run"})
+# A call (not a `def` or `class` line), and the words of a name that say training: `train(`,
+# `model.train(`, `trainer.fit(`, `do_train(`, `run_epoch(`, `Trainer(` (not `crunch(`: a word of
+# the name, split at underscores).
+_CALL = re.compile(r"(?<!def )(?<!class )(?<![\w])([A-Za-z_]\w*)\s*\(")
+_TRAINING_WORDS = frozenset({"train", "training", "fit", "epoch", "run"})
+# a file that builds a `Trainer(` or calls `run_epochs(` trains too, though it hands its loader on later
+_FILE_TRAINING_WORDS = _TRAINING_WORDS | {"trainer", "epochs"}
 _TRAINING_HINT = re.compile(r"train|fit|epoch|run", re.I)  # none of them in the text: no call to read
 
 
+def named_for_training(name: str, words: frozenset[str] = _TRAINING_WORDS) -> bool:
+    """Does a callee's name say it trains (`train_epoch`, `fit`, `run`)? A function given a loader
+    under such a name may train on it (RL108's `_trains_with`)."""
+    return not words.isdisjoint(name.lower().split("_"))
+
+
 def may_train(text: str) -> bool:
-    """Could this file train a model: does it call `.backward(` or anything named for training?
-    A file that does neither (loss-landscape's `plot_surface.py`, which only evaluates the loss
-    around a trained model) trains with none of the loaders it gets."""
+    """Could this file train a model: does it call `.backward(` or anything named for training
+    (`Trainer(` too)? A file that does neither (loss-landscape's `plot_surface.py`, which only
+    evaluates the loss around a trained model) trains with none of the loaders it gets."""
     if ".backward(" in text:
         return True
-    return _TRAINING_HINT.search(text) is not None and any(
-        not _TRAINING_WORDS.isdisjoint(m.group(1).lower().split("_")) for m in _CALL.finditer(text))
+    return _TRAINING_HINT.search(text) is not None and any(named_for_training(m.group(1), _FILE_TRAINING_WORDS)
+                                                           for m in _CALL.finditer(text))
 
 
 def trains_in(text: str) -> bool:

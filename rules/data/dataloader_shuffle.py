@@ -10,14 +10,12 @@ from repolens.lint.reach import iterating_loop, uses_after
 from repolens.lint.roles import (EVAL, TRAIN, dataloader_role, dataset_class_name, handed_to_evaluation,
                                  is_synthetic_dataset, passed_to, role_of_name)
 from repolens.project.model import Definition
-from repolens.project.moduleinfo import trains_in
+from repolens.project.moduleinfo import named_for_training, trains_in
 
 # Datasets that stream: DataLoader refuses shuffle=True for them (the dataset orders itself).
 STREAMING_HINTS = ("Iterable", "Stream", "WebDataset", "DataPipe", "IterDataPipe")
 
 
-# Words of a callee that takes the loader to train on it (`train(model, loader)`, `fit(loader)`).
-_TRAINING_CALLEES = re.compile(r"(?:^|_)(?:train|training|fit|epoch|run)(?:_|$)", re.I)
 
 
 def _trains_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
@@ -26,7 +24,8 @@ def _trains_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
     at = iterating_loop(use, above)
     if at is not None and trains_in(code_of(above[at].body)):  # type: ignore[attr-defined]
         return True
-    return any(passed_to(above, depth) and _TRAINING_CALLEES.search(call_name(a) or "") for depth, a in enumerate(above))
+    return any(passed_to(above, depth) and named_for_training(call_name(a) or "")
+               for depth, a in enumerate(above))
 
 
 # A loader's dataset reshuffled by the project's own method (`train_dl.dataset.shuffleSamples()`).
