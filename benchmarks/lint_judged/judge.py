@@ -173,6 +173,9 @@ THIRTY_SIXTH = HERE / "judgements_thirtysixth.json"
 # Linted at 025fb21, the twenty-ninth session's start, on eleven more repositories nobody had
 # linted; judged at first sight by second judges (counts only reported).
 THIRTY_SEVENTH = HERE / "judgements_thirtyseventh.json"
+# Linted at 76a7498, the twenty-ninth session's final rule code, on eight more repositories nobody
+# had linted; judged at first sight by second judges (counts only reported).
+THIRTY_EIGHTH = HERE / "judgements_thirtyeighth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -234,6 +237,7 @@ HELD_OUT_SETS = {
     "thirtysixth": (THIRTY_SIXTH, "the thirty-sixth set, judged at first sight at ba25e9d; read and tuned on "
                                   "since the twenty-ninth session, so no longer held out"),
     "thirtyseventh": (THIRTY_SEVENTH, "the thirty-seventh held-out set, judged at first sight at 025fb21"),
+    "thirtyeighth": (THIRTY_EIGHTH, "the thirty-eighth held-out set, judged at first sight at 76a7498"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
