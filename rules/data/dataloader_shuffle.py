@@ -16,8 +16,6 @@ from repolens.project.moduleinfo import named_for_training, trains_in
 STREAMING_HINTS = ("Iterable", "Stream", "WebDataset", "DataPipe", "IterDataPipe")
 
 
-
-
 def _trains_with(use: cst.Name, above: tuple[cst.CSTNode, ...]) -> bool:
     """This use of a loader trains on it: a `for` over it whose body calls `.backward(` and a
     `step(`, or an argument of a call named for training (`train_epoch(model, loader)`)."""
@@ -268,13 +266,15 @@ train_loader_out = torch.utils.data.DataLoader(dset.ImageFolder("imagenet22k"), 
         scope = self.current_scope(module)
         # up to the name's next binding: a notebook rebinds `train_loader` with shuffle=True to train
         uses = uses_after(scope, node, name, until_rebound=True)
-        if role_of_name(name) == TRAIN:
-            if bool(uses) and all(handed_to_evaluation(use, above) for use, above in uses):
-                return True
-            return bool(uses) and all(any(isinstance(a, cst.Return) for a in above) for _, above in uses) \
-                and isinstance(scope, cst.FunctionDef) and any(stmt is scope for stmt in module.body) \
-                and self.facts.model.importers_train(self.context.path) is False
-        return bool(uses) and not any(_trains_with(use, above) for use, above in uses)
+        if not uses:
+            return False
+        if role_of_name(name) != TRAIN:
+            return not any(_trains_with(use, above) for use, above in uses)
+        if all(handed_to_evaluation(use, above) for use, above in uses):
+            return True
+        return all(any(isinstance(a, cst.Return) for a in above) for _, above in uses) \
+            and isinstance(scope, cst.FunctionDef) and any(stmt is scope for stmt in module.body) \
+            and self.facts.model.importers_train(self.context.path) is False
 
     def _through_dict(self, node: cst.Call) -> None:
         """`DataLoader(ds, **kw)`: judged through the dict the project model read, when it did."""
