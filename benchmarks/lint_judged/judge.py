@@ -176,6 +176,12 @@ THIRTY_SEVENTH = HERE / "judgements_thirtyseventh.json"
 # Linted at 76a7498, the twenty-ninth session's final rule code, on eight more repositories nobody
 # had linted; judged at first sight by second judges (counts only reported).
 THIRTY_EIGHTH = HERE / "judgements_thirtyeighth.json"
+# Linted at 4ca8a81, the thirtieth session's start, on twelve more repositories nobody had
+# linted; judged at first sight by second judges (counts only reported).
+THIRTY_NINTH = HERE / "judgements_thirtyninth.json"
+# The same, on one more repository (TransMorph, whose many copied training scripts gave 58 findings,
+# more than the other twelve together), kept a set of its own so that it does not outweigh them.
+FORTIETH = HERE / "judgements_fortieth.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -238,6 +244,9 @@ HELD_OUT_SETS = {
                                   "since the twenty-ninth session, so no longer held out"),
     "thirtyseventh": (THIRTY_SEVENTH, "the thirty-seventh held-out set, judged at first sight at 025fb21"),
     "thirtyeighth": (THIRTY_EIGHTH, "the thirty-eighth held-out set, judged at first sight at 76a7498"),
+    "thirtyninth": (THIRTY_NINTH, "the thirty-ninth held-out set, judged at first sight at 4ca8a81"),
+    "fortieth": (FORTIETH, "the fortieth held-out set (one repository with many copied scripts), judged at "
+                           "first sight at 4ca8a81"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
