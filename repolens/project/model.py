@@ -536,6 +536,22 @@ class ProjectModel:
             return self.gpu.value
         return self._near("devices", rel, hops)
 
+    def gpu_reached(self, rel: str) -> bool:
+        """GPU evidence in `rel` or in a project file it imports (three levels): the code a script
+        runs, not its siblings. `gpu_near` also counts the files that import `rel` and the siblings
+        of a shared helper, right for a data module (the script importing it decides its device)
+        but not for an entrypoint: pytorch-cnn-visualizations' CPU-only scripts share a helper
+        module with the one script that moves its model to CUDA. A file the model does not know is
+        given the project's answer. Where the script or its imports name a device they do not
+        choose (`device = torch.device(cfg.training.device)`, set in a YAML config: diffusion_policy's
+        Hydra workspaces), the project's evidence nearby decides, as `gpu_near`."""
+        if rel not in self.infos:
+            return self.gpu.value
+        runs = [self.infos[f] for f in {rel} | self.imported_files(rel) if f in self.infos]
+        if any(info.devices for info in runs):
+            return True
+        return any(info.names_device for info in runs) and self.gpu_near(rel)
+
     def images_near(self, rel: str, hops: int = 2) -> bool:
         """Image reading in `rel` or within `hops` imports of it, either way, siblings included
         (as `gpu_near`): the dataset module a training script imports, the script that imports a

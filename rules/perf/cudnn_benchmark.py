@@ -26,6 +26,11 @@ class CudnnBenchmark(TrainingEntrypointRule):
     mentions `torch.backends.cudnn.benchmark`. A project that sets `cudnn.deterministic = True` or
     `torch.use_deterministic_algorithms(True)` has chosen reproducibility and is not flagged;
     neither is one that sets `benchmark` to any value anywhere (the whole project is searched).
+    The GPU must be this entrypoint's too: evidence in its own file or in a project file it imports,
+    or, where those name a device they do not choose (`torch.device(cfg.training.device)`), in
+    a file near it (`ProjectModel.gpu_reached`). pytorch-cnn-visualizations' CPU-only scripts,
+    which share a helper module with the one script that moves its model to CUDA, had four
+    findings judged wrong (thirty-eighth set, read in the thirtieth session).
     The convolutions must be this entrypoint's: in its own file, or in a project file it imports
     by name (`from model import Net`, `import models.resnet`); an LSTM or VAE script in a
     tutorial repository whose other scripts train conv-nets is not flagged. Nor is an entrypoint
@@ -109,6 +114,12 @@ class CudnnBenchmark(TrainingEntrypointRule):
         # This script trains an LSTM; the conv-net is another script's.
         Example("import torch\nimport torch.nn as nn\n" + _MAIN.replace("nn.Conv2d(3, 8, 3)", "nn.LSTM(8, 8)"),
                 path="language_model/main.py", files={"cnn/main.py": "import torch.nn as nn\nnet = nn.Conv2d(3, 8, 3)\n"}),
+        # A CPU script beside a GPU one: they share a helper module, but nothing this script runs
+        # (its file, the files it imports) puts anything on a device.
+        Example("import torch\nimport torch.nn as nn\nfrom misc import save_image\n" + _MAIN.replace(".cuda()", ""),
+                path="deep_dream.py", files={"misc.py": "def save_image(x):\n    pass\n",
+                                             "class_samples.py": "import torch\nfrom misc import save_image\n"
+                                                                 "model = model.cuda()\n"}),
         # No convolutions: a transformer language model.
         Example("import torch.nn as nn\n" + _MAIN.replace("nn.Conv2d(3, 8, 3)", "nn.Linear(8, 8)")),
         # A ResNet by name only: a tabular MLP-ResNet (Linear + BatchNorm1d blocks).
@@ -122,6 +133,13 @@ class CudnnBenchmark(TrainingEntrypointRule):
         Example("import torch\nfrom models.resnet import ResNet18\n" + _MAIN.replace("nn.Conv2d(3, 8, 3)", "ResNet18()"),
                 path="train.py", files={"models/resnet.py": "import torch.nn as nn\nclass ResNet18(nn.Module):\n"
                                                             "    def __init__(self):\n        self.c = nn.Conv2d(3, 8, 3)\n"}),
+        # The device comes from a config (`device: cuda:0` in YAML): the GPU evidence is elsewhere.
+        Example("import torch\nimport torch.nn as nn\nfrom common import save\n"
+                + _MAIN.replace("nn.Conv2d(3, 8, 3).cuda()", "nn.Conv2d(3, 8, 3).to(torch.device(cfg.device))")
+                .replace(".cuda()", ""),
+                path="workspace/train_unet.py", files={"common.py": "def save(x):\n    pass\n",
+                                                       "eval.py": "import torch\nfrom common import save\n"
+                                                                  "x = x.cuda()\n"}),
         Example("import torch\nfrom torchvision import models\nmodel = models.resnet18().to('cuda')\n"
                 "for x, y in loader:\n    opt.zero_grad()\n    model(x.cuda()).sum().backward()\n    opt.step()\n",
                 path="train_resnet.py"),
@@ -129,7 +147,7 @@ class CudnnBenchmark(TrainingEntrypointRule):
 
     def missing(self) -> bool:
         signals = self.facts.train_signals
-        return (self.facts.uses_cuda and "cudnn" not in signals and self._trains_a_conv_net()
+        return (self.facts.model.gpu_reached(self.context.path) and "cudnn" not in signals and self._trains_a_conv_net()
                 and not small_images(self)  # <= 64 px (MNIST, demo GANs): the autotuner saves nothing measurable
                 and not is_lr_range_test(self.context.path))  # minutes of a sweep
 

@@ -507,6 +507,21 @@ def test_gpu_evidence_is_read_near_the_file_not_anywhere_in_the_repository():
     assert facts.model.gpu_near("a.py")  # two imports away
 
 
+def test_gpu_reached_is_what_a_script_runs_not_what_its_siblings_run():
+    # pytorch-cnn-visualizations: CPU scripts and one CUDA script share a helper module
+    files = {"deep_dream.py": "from misc import save\nimport torch\n", "misc.py": "def save(x):\n    pass\n",
+             "samples.py": "from misc import save\nmodel = model.cuda()\n"}
+    facts = collect_facts(files)
+    assert facts.model.gpu_near("deep_dream.py") and not facts.model.gpu_reached("deep_dream.py")
+    assert facts.model.gpu_reached("samples.py")
+    # a script whose import moves the model to the GPU
+    facts = collect_facts({**files, "deep_dream.py": "from trainer import fit\n", "trainer.py": "m.cuda()\n"})
+    assert facts.model.gpu_reached("deep_dream.py")
+    # a script that names a device chosen elsewhere (a YAML config): the evidence near it decides
+    facts = collect_facts({**files, "deep_dream.py": "from misc import save\nmodel.to(torch.device(cfg.device))\n"})
+    assert facts.model.gpu_reached("deep_dream.py")
+
+
 def test_rl202_knows_a_model_initialised_by_a_method_that_copies_pretrained_weights():
     fcn = ("import torch.nn as nn\n\nclass fcn32s(nn.Module):\n    def __init__(self, n_classes=21):\n"
            "        super().__init__()\n        self.features = nn.Sequential(\n"
