@@ -543,6 +543,8 @@ class _Walk:
                     name = ast_dotted_name(node.func)
                     if name:
                         built.add(name.rsplit(".", 1)[-1])
+                        if name.endswith("partial") and node.args and ast_dotted_name(node.args[0]):
+                            built.add(ast_dotted_name(node.args[0]).rsplit(".", 1)[-1])  # `partial(RRDB, nf=nf)`
             elif cls is Constant:
                 value = node.value
                 if isinstance(value, str) and id(node) not in docstrings:
@@ -654,9 +656,11 @@ def _initialised_classes(calls: list[ast.Call], assigns: list[ast.Assign]) -> fr
     for a in assigns:
         cls = _constructed_class(a.value)
         if cls:
-            # `model = Seq2Seq(enc, dec)`: initialising model initialises what enc and dec hold
+            # `model = Seq2Seq(enc, dec)`: initialising model initialises what enc and dec hold, and
+            # what it wraps (`model = nn.DataParallel(STM())`, then `model.load_state_dict(...)`)
             built = _construction(a.value)
-            parts = {c for arg in built.args for c in bound.get(_last(arg), ())} if isinstance(built, ast.Call) else set()
+            parts = {c for arg in built.args for c in (*bound.get(_last(arg), ()), _constructed_class(arg))} \
+                if isinstance(built, ast.Call) else set()
             for t in a.targets:
                 if _last(t):
                     bound.setdefault(_last(t), set()).update({cls, *parts})

@@ -135,6 +135,9 @@ def _summarise(rule, node: cst.ClassDef) -> ClassSummary:  # type: ignore[no-unt
                     summary.norms = True
                 if isinstance(last, str):
                     summary.built.append(last)
+                    if last == "partial" and n.args and isinstance(n.args[0].value, (cst.Name, cst.Attribute)):
+                        block = n.args[0].value  # `functools.partial(RRDB, nf=nf)`, built by `make_layer`
+                        summary.built.append(block.attr.value if isinstance(block, cst.Attribute) else block.value)
                 if not summary.inits and _is_init_call(rule, n):
                     summary.inits = True
             elif isinstance(n, cst.AssignTarget) and isinstance(n.target, cst.Attribute) \

@@ -58,13 +58,15 @@ class MissingWeightInit(ScopedRule):
       wrong), no call of a function whose name says init (`init_net(...)`, `trunc_normal_(...)`);
     - none applied to an instance anywhere in the project: `net = Net(); net.apply(weights_init)`,
       `init_net(net)`, `net.load_state_dict(...)`, `Net(pretrained=True)`, `Net.from_pretrained(...)`
-      (`ProjectFacts.initialised_classes`), or an initialising method the class defines and some
+      (`ProjectFacts.initialised_classes`), also through a wrapper (`model = nn.DataParallel(STM())`,
+      then `model.load_state_dict(...)`: STM's released weights, judged wrong), or an initialising method the class defines and some
       file calls on an instance of a class chosen at run time (pytorch-semseg's
       `model.init_vgg16_params(vgg16)`, copying a pretrained VGG16 into its FCNs).
 
     The answer is per class: another class of the file or project that initialises its own
     weights does not silence it. A class built inside any other class is taken as a block and
-    left alone, including a model held by a non-Module class (`self.model = Net()` in a
+    left alone, also when built through `functools.partial` (ESRGAN's `RRDB` in `RRDBNet`, judged
+    wrong as a model of its own), including a model held by a non-Module class (`self.model = Net()` in a
     `Trainer`): the per-file facts do not tell a Module container from a trainer (a recall gap). A class whose base or blocks come from another file or library is
     left alone (the other file may initialise them), and so is a class whose activation is chosen
     at run time (`act_layer=` parameter, `ACT2FN`). It fires once per model class.
@@ -203,6 +205,13 @@ class RNet(nn.Module):
         Example(_DEEP.replace("nn.ReLU()", "nn.GELU()")),
         # Loaded pretrained in another file.
         Example(_DEEP, path="model.py", files={"eval.py": "from model import Net\nm = Net.from_pretrained('x')\n"}),
+        # The released weights loaded into a wrapped instance (STM's eval_DAVIS.py).
+        Example(_DEEP, path="model.py", files={"eval.py": "import torch\nfrom model import Net\n"
+                                                          "model = nn.DataParallel(Net())\n"
+                                                          "model.load_state_dict(torch.load('stm.pth'))\n"}),
+        # A block another model builds through functools.partial (ESRGAN's RRDB in RRDBNet).
+        Example(_DEEP + "\nclass Body(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n"
+                "        block = functools.partial(Net, width=64)\n        self.body = make_layer(block, n)\n"),
         # A class that cannot be built: its __init__ calls `pepx`, the block is `PEPX` (MedicalZooPytorch).
         Example("""
 import torch.nn as nn
