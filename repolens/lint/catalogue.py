@@ -105,6 +105,8 @@ A project written in Python 2 (two or more files with `print x`, `exec code`, `e
 backquotes or `0777`) gets one finding, at a training script among those files, that counts them
 and names the others (`repolens.lint.python2`): the fix is porting the project, not a line, and
 one finding per file (two-stream-action-recognition: eight) was judged not worth acting on.
+A file the project also ships ported, the same path under a folder named for a newer Python or
+PyTorch (`pytorch_0.4/`, `V100_python1.0/`) that parses, is not reported (AdaptSegNet, PC-DARTS).
 
 ## Why is this bad?
 No other rule can check a file that does not parse, and Python cannot import it either.

@@ -32,7 +32,7 @@ from repolens.lint.facts import (FileFacts, ProjectFacts, facts_from_json, facts
                                  merge_facts, project_facts_digest)
 from repolens.lint.model import FileResult, Finding, Severity
 from repolens.lint.parse import file_stat, load_target
-from repolens.lint.python2 import collapse_python2
+from repolens.lint.python2 import collapse_python2, drop_ported
 from repolens.lint.scopes import project_scopes
 from repolens.lint.settings import LintSettings
 from repolens.lint.targets import Target
@@ -242,8 +242,10 @@ def lint_targets(
     if facts_store is not None:
         facts_store.save()
 
-    # a Python 2 project's syntax errors are one fact, said once (per-file results stay cached as they are)
-    findings = sorted(collapse_python2([f for r in results for f in r.findings]), key=finding_sort_key)
+    # a Python 2 project's syntax errors are one fact, said once, and none where the project ships
+    # the file ported (per-file results stay cached as they are)
+    findings = [f for r in results for f in r.findings]
+    findings = sorted(collapse_python2(drop_ported(findings, (r.rel for r in results))), key=finding_sort_key)
     problems = tuple(p for r in sorted(results, key=lambda r: r.rel) for p in r.problems)
     return LintRun(
         root=settings.root,

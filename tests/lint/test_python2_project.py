@@ -37,6 +37,19 @@ def test_one_python2_file_keeps_its_own_finding(tmp_path):
     assert "files of this project" not in finding["message"]
 
 
+def test_a_file_the_project_ships_ported_is_not_reported(tmp_path):
+    # PC-DARTS: Python 2 scripts at the top, their Python 3 ports under V100_python1.0/
+    (tmp_path / "train.py").write_text("import torch\nprint 'epoch', 1\n")
+    (tmp_path / "train_search.py").write_text("import torch\nprint 'search', 1\n")
+    (tmp_path / "V100_python1.0").mkdir()
+    (tmp_path / "V100_python1.0" / "train.py").write_text("import torch\nprint('epoch', 1)\n")
+    (tmp_path / "py3").mkdir()
+    (tmp_path / "py3" / "train_search.py").write_text("import torch\nprint 'still', 2\n")  # a port that fails too
+    (finding,) = lint(tmp_path)  # train.py is left out; the two train_search.py are one Python 2 fact
+    assert finding["message"].startswith("syntax error: 2 files of this project are Python 2 code")
+    assert "train_search.py" in finding["message"] and "train.py" not in finding["message"].replace("py3/train_search.py", "")
+
+
 def test_project_templates_are_not_syntax_errors(tmp_path):
     # transformers' cookiecutter templates, copied into microsoft/LoRA: ten RL000 findings judged wrong
     folder = tmp_path / "templates" / "cookiecutter-template-{{cookiecutter.modelname}}"
