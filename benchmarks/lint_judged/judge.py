@@ -182,6 +182,10 @@ THIRTY_NINTH = HERE / "judgements_thirtyninth.json"
 # The same, on one more repository (TransMorph, whose many copied training scripts gave 58 findings,
 # more than the other twelve together), kept a set of its own so that it does not outweigh them.
 FORTIETH = HERE / "judgements_fortieth.json"
+# Linted at d222d32 (the thirtieth session's code after its first three changes) on one more
+# repository nobody had linted: a transfer-learning library whose many example training scripts
+# gave 130 findings; a set of its own, as TransMorph's.
+FORTY_FIRST = HERE / "judgements_fortyfirst.json"
 HELD_OUT_SETS = {
     "heldout": (HELDOUT, "the held-out set, never tuned on"),
     "fresh": (FRESH, "the second held-out set, judged once on repositories nobody had linted"),
@@ -247,6 +251,8 @@ HELD_OUT_SETS = {
     "thirtyninth": (THIRTY_NINTH, "the thirty-ninth held-out set, judged at first sight at 4ca8a81"),
     "fortieth": (FORTIETH, "the fortieth held-out set (one repository with many copied scripts), judged at "
                            "first sight at 4ca8a81"),
+    "fortyfirst": (FORTY_FIRST, "the forty-first held-out set (a library with many example scripts), judged at "
+                                "first sight at d222d32"),
 }
 VERDICTS = ("right-worth", "right-not-worth", "wrong")
 
