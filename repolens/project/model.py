@@ -315,8 +315,12 @@ class ProjectModel:
                 importers |= self.importers.get(reader, set())
         if not importers:
             return None
-        dynamic = {r for r, info in self.infos.items() if info.dynamic_imports}
-        return any(self.infos[r].trains for r in importers | dynamic | {rel} if r in self.infos)
+        return self._dynamic_importer_trains or any(self.infos[r].trains for r in importers | {rel} if r in self.infos)
+
+    @cached_property
+    def _dynamic_importer_trains(self) -> bool:
+        """Does a file that imports modules by a name built at run time train (it may import any file)?"""
+        return any(info.trains for info in self.infos.values() if info.dynamic_imports)
 
     @cached_property
     def package_exports(self) -> frozenset[str]:
