@@ -246,8 +246,11 @@ HELD_OUT_SETS = {
     # read in the twenty-ninth session, once a newer held-out set (the thirty-seventh) had replaced it
     "thirtysixth": (THIRTY_SIXTH, "the thirty-sixth set, judged at first sight at ba25e9d; read and tuned on "
                                   "since the twenty-ninth session, so no longer held out"),
-    "thirtyseventh": (THIRTY_SEVENTH, "the thirty-seventh held-out set, judged at first sight at 025fb21"),
-    "thirtyeighth": (THIRTY_EIGHTH, "the thirty-eighth held-out set, judged at first sight at 76a7498"),
+    # read in the thirtieth session, once newer held-out sets (the thirty-ninth to forty-first) had replaced them
+    "thirtyseventh": (THIRTY_SEVENTH, "the thirty-seventh set, judged at first sight at 025fb21; read and tuned on "
+                                      "since the thirtieth session, so no longer held out"),
+    "thirtyeighth": (THIRTY_EIGHTH, "the thirty-eighth set, judged at first sight at 76a7498; read and tuned on "
+                                    "since the thirtieth session, so no longer held out"),
     "thirtyninth": (THIRTY_NINTH, "the thirty-ninth held-out set, judged at first sight at 4ca8a81"),
     "fortieth": (FORTIETH, "the fortieth held-out set (one repository with many copied scripts), judged at "
                            "first sight at 4ca8a81"),
