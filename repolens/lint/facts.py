@@ -542,8 +542,9 @@ class _Walk:
                 if in_class:
                     name = ast_dotted_name(node.func)
                     if name:
-                        built.add(name.rsplit(".", 1)[-1])
-                        if name.endswith("partial") and node.args and ast_dotted_name(node.args[0]):
+                        last = name.rsplit(".", 1)[-1]
+                        built.add(last)
+                        if last == "partial" and node.args and ast_dotted_name(node.args[0]):
                             built.add(ast_dotted_name(node.args[0]).rsplit(".", 1)[-1])  # `partial(RRDB, nf=nf)`
             elif cls is Constant:
                 value = node.value

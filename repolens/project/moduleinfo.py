@@ -246,7 +246,6 @@ _GPU_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("cuda", re.compile(r"""init_process_group\(\s*(?:backend\s*=\s*)?["']nccl["']"""), "uses NCCL"),
 )
 _GPU_NEEDLES = ("cuda", "accelerat", "gpu", "device_count", "nccl")
-_NAMES_DEVICE = re.compile(r"device")
 # APIs that exist only from a torch release on: using them says the project needs that release.
 TORCH_API_MINIMUM: dict[str, tuple[int, int]] = {
     "torch.accelerator": (2, 6),
@@ -905,7 +904,7 @@ class _Builder:
             returns=tuple(self.returns), returned_items=tuple(self.returned_items), arguments=tuple(self.arguments),
             unpacks=tuple(self.unpacks), other_calls=tuple(self.other_calls), loader_factories=tuple(self.loader_factories),
             dynamic_imports=tuple(self.dynamic_imports),
-            devices=_gpu_evidence(self.text), names_device=_NAMES_DEVICE.search(self.text) is not None,
+            devices=_gpu_evidence(self.text), names_device="device" in self.text,
             torch_apis=_api_evidence(self.text, aliases),
             sizes=sizes_in_module(tree, self.table, self.text),
             hooks=hooks[0],
@@ -1017,4 +1016,4 @@ def module_info(rel: str, text: str, tree: ast.Module | None = None, prefix: str
 def unparsed_info(rel: str, text: str, classes: tuple[ClassInfo, ...] = (), prefix: str = "") -> ModuleInfo:
     """What is known of a file that does not parse: its place and text evidence (no structure)."""
     return ModuleInfo(rel=rel, module=module_name(rel, prefix), package=package_of(rel, prefix), parsed=False,
-                      classes=classes, devices=_gpu_evidence(text), names_device=_NAMES_DEVICE.search(text) is not None)
+                      classes=classes, devices=_gpu_evidence(text), names_device="device" in text)

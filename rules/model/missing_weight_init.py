@@ -58,16 +58,18 @@ class MissingWeightInit(ScopedRule):
       wrong), no call of a function whose name says init (`init_net(...)`, `trunc_normal_(...)`);
     - none applied to an instance anywhere in the project: `net = Net(); net.apply(weights_init)`,
       `init_net(net)`, `net.load_state_dict(...)`, `Net(pretrained=True)`, `Net.from_pretrained(...)`
-      (`ProjectFacts.initialised_classes`), also through a wrapper (`model = nn.DataParallel(STM())`,
-      then `model.load_state_dict(...)`: STM's released weights, judged wrong), or an initialising method the class defines and some
-      file calls on an instance of a class chosen at run time (pytorch-semseg's
-      `model.init_vgg16_params(vgg16)`, copying a pretrained VGG16 into its FCNs).
+      (`ProjectFacts.initialised_classes`), also through a wrapper (`model =
+      nn.DataParallel(STM())`, then `model.load_state_dict(...)`: STM's released weights, judged
+      wrong), or an initialising method the class defines and some file calls on an instance of a
+      class chosen at run time (pytorch-semseg's `model.init_vgg16_params(vgg16)`, copying a
+      pretrained VGG16 into its FCNs).
 
     The answer is per class: another class of the file or project that initialises its own
     weights does not silence it. A class built inside any other class is taken as a block and
     left alone, also when built through `functools.partial` (ESRGAN's `RRDB` in `RRDBNet`, judged
-    wrong as a model of its own), including a model held by a non-Module class (`self.model = Net()` in a
-    `Trainer`): the per-file facts do not tell a Module container from a trainer (a recall gap). A class whose base or blocks come from another file or library is
+    wrong as a model of its own), including a model held by a non-Module class (`self.model =
+    Net()` in a `Trainer`): the per-file facts do not tell a Module container from a trainer (a
+    recall gap). A class whose base or blocks come from another file or library is
     left alone (the other file may initialise them), and so is a class whose activation is chosen
     at run time (`act_layer=` parameter, `ACT2FN`). It fires once per model class.
 
