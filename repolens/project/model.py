@@ -546,15 +546,16 @@ class ProjectModel:
         of a shared helper, right for a data module (the script importing it decides its device)
         but not for an entrypoint: pytorch-cnn-visualizations' CPU-only scripts share a helper
         module with the one script that moves its model to CUDA. A file the model does not know is
-        given the project's answer. Where the script or its imports name a device they do not
-        choose (`device = torch.device(cfg.training.device)`, set in a YAML config: diffusion_policy's
-        Hydra workspaces), the project's evidence nearby decides, as `gpu_near`."""
+        given the project's answer. Where the script or its imports move things to a device held in
+        a name (`device = torch.device(cfg.training.device)`, set in a YAML config: diffusion_policy's
+        Hydra workspaces; `ModuleInfo.moves_to_named_device`), the project's evidence nearby decides,
+        as `gpu_near`."""
         if rel not in self.infos:
             return self.gpu.value
         runs = [self.infos[f] for f in {rel} | self.imported_files(rel) if f in self.infos]
         if any(info.devices for info in runs):
             return True
-        return any(info.names_device for info in runs) and self.gpu_near(rel)
+        return any(info.moves_to_named_device for info in runs) and self.gpu_near(rel)
 
     def images_near(self, rel: str, hops: int = 2) -> bool:
         """Image reading in `rel` or within `hops` imports of it, either way, siblings included

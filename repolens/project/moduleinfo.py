@@ -176,9 +176,11 @@ class ModuleInfo:
     loader_factories: tuple[tuple[str, str], ...] = ()
     dynamic_imports: tuple[DynamicImport, ...] = ()
     devices: tuple[Evidence, ...] = ()  # evidence of GPU use
-    # the text names a device (`device`, `.to(device)`, `torch.device(cfg.device)`): a file that never
-    # does runs on whatever its imports choose, on the CPU when they choose nothing (`gpu_reached`)
-    names_device: bool = False
+    # the text moves something to a device held in a name (`.to(device)`, `.to(self.device)`,
+    # `torch.device(cfg.training.device)`): chosen elsewhere, at run time or in a config. A file that
+    # does not (nor `.cuda()`) runs on what its imports choose, the CPU when they choose nothing
+    # (`gpu_reached`); `torch.device('cpu')` and `device=x.device` choose nothing new
+    moves_to_named_device: bool = False
     torch_apis: tuple[Evidence, ...] = ()  # APIs that imply a torch version (what = "2.6")
     sizes: tuple[StatedSize, ...] = ()  # image sides and batch sizes the file states (inputsizes)
     hooks: tuple[Evidence, ...] = ()  # machinery that works through nn.Module hooks (see _HOOKS)
@@ -246,6 +248,7 @@ _GPU_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("cuda", re.compile(r"""init_process_group\(\s*(?:backend\s*=\s*)?["']nccl["']"""), "uses NCCL"),
 )
 _GPU_NEEDLES = ("cuda", "accelerat", "gpu", "device_count", "nccl")
+_NAMED_DEVICE = re.compile(r"""\.to\(\s*[\w.\[\]'"]*device\b|torch\.device\(\s*[A-Za-z_]""")
 # APIs that exist only from a torch release on: using them says the project needs that release.
 TORCH_API_MINIMUM: dict[str, tuple[int, int]] = {
     "torch.accelerator": (2, 6),
@@ -904,7 +907,7 @@ class _Builder:
             returns=tuple(self.returns), returned_items=tuple(self.returned_items), arguments=tuple(self.arguments),
             unpacks=tuple(self.unpacks), other_calls=tuple(self.other_calls), loader_factories=tuple(self.loader_factories),
             dynamic_imports=tuple(self.dynamic_imports),
-            devices=_gpu_evidence(self.text), names_device="device" in self.text,
+            devices=_gpu_evidence(self.text), moves_to_named_device=_NAMED_DEVICE.search(self.text) is not None,
             torch_apis=_api_evidence(self.text, aliases),
             sizes=sizes_in_module(tree, self.table, self.text),
             hooks=hooks[0],
@@ -1016,4 +1019,4 @@ def module_info(rel: str, text: str, tree: ast.Module | None = None, prefix: str
 def unparsed_info(rel: str, text: str, classes: tuple[ClassInfo, ...] = (), prefix: str = "") -> ModuleInfo:
     """What is known of a file that does not parse: its place and text evidence (no structure)."""
     return ModuleInfo(rel=rel, module=module_name(rel, prefix), package=package_of(rel, prefix), parsed=False,
-                      classes=classes, devices=_gpu_evidence(text), names_device="device" in text)
+                      classes=classes, devices=_gpu_evidence(text), moves_to_named_device=_NAMED_DEVICE.search(text) is not None)
