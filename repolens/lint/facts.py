@@ -644,11 +644,12 @@ def _construction(expr: ast.AST | None) -> ast.AST | None:
 
 
 def _constructed_class(expr: ast.AST | None) -> str:
-    """`Net(...)`, `Net(...).to(device)`, `Net(...).cuda()` -> "Net" (a Capitalised callee), else ""."""
+    """`Net(...)`, `Net(...).to(device)`, `Net(...).cuda()` -> "Net", else "". Any callee: a class
+    may be named in lower case (CycleMorph's `registUnetGenerator`, initialised by `init_weights(netG)`),
+    and a function's name among the initialised classes names no class."""
     expr = _construction(expr)
     if isinstance(expr, ast.Call):
-        name = _last(expr.func)
-        return name if name[:1].isupper() else ""
+        return _last(expr.func)
     return ""
 
 

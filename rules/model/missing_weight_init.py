@@ -60,7 +60,8 @@ class MissingWeightInit(ScopedRule):
       `init_net(net)`, `net.load_state_dict(...)`, `Net(pretrained=True)`, `Net.from_pretrained(...)`
       (`ProjectFacts.initialised_classes`), also through a wrapper (`model =
       nn.DataParallel(STM())`, then `model.load_state_dict(...)`: STM's released weights, judged
-      wrong), or an initialising method the class defines and some file calls on an instance of a
+      wrong) and for a class named in lower case (CycleMorph's `registUnetGenerator`, built and
+      initialised by `define_G`: judged wrong), or an initialising method the class defines and some file calls on an instance of a
       class chosen at run time (pytorch-semseg's `model.init_vgg16_params(vgg16)`, copying a
       pretrained VGG16 into its FCNs).
 
@@ -211,6 +212,12 @@ class RNet(nn.Module):
         Example(_DEEP, path="model.py", files={"eval.py": "import torch\nfrom model import Net\n"
                                                           "model = nn.DataParallel(Net())\n"
                                                           "model.load_state_dict(torch.load('stm.pth'))\n"}),
+        # A class named in lower case, initialised by the factory that builds it (CycleMorph's define_G).
+        Example(_DEEP.replace("class Net(", "class registNet("),
+                path="networks.py",
+                files={"models.py": "from networks import registNet\ndef define_G(init_type):\n"
+                                    "    netG = registNet()\n    init_weights(netG, init_type=init_type)\n"
+                                    "    return netG\n"}),
         # A block another model builds through functools.partial (ESRGAN's RRDB in RRDBNet).
         Example(_DEEP + "\nclass Body(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n"
                 "        block = functools.partial(Net, width=64)\n        self.body = make_layer(block, n)\n"),
