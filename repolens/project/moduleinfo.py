@@ -414,6 +414,10 @@ def _gpu_evidence(text: str) -> tuple[Evidence, ...]:
     return tuple(out)
 
 
+def _moves_to_named_device(text: str) -> bool:
+    return "device" in text and _NAMED_DEVICE.search(text) is not None  # most files never name one
+
+
 def _api_evidence(text: str, aliases: Mapping[str, str]) -> tuple[Evidence, ...]:
     if "torch" not in text and "safe_globals" not in text:
         return ()
@@ -907,7 +911,7 @@ class _Builder:
             returns=tuple(self.returns), returned_items=tuple(self.returned_items), arguments=tuple(self.arguments),
             unpacks=tuple(self.unpacks), other_calls=tuple(self.other_calls), loader_factories=tuple(self.loader_factories),
             dynamic_imports=tuple(self.dynamic_imports),
-            devices=_gpu_evidence(self.text), moves_to_named_device=_NAMED_DEVICE.search(self.text) is not None,
+            devices=_gpu_evidence(self.text), moves_to_named_device=_moves_to_named_device(self.text),
             torch_apis=_api_evidence(self.text, aliases),
             sizes=sizes_in_module(tree, self.table, self.text),
             hooks=hooks[0],
@@ -1019,4 +1023,4 @@ def module_info(rel: str, text: str, tree: ast.Module | None = None, prefix: str
 def unparsed_info(rel: str, text: str, classes: tuple[ClassInfo, ...] = (), prefix: str = "") -> ModuleInfo:
     """What is known of a file that does not parse: its place and text evidence (no structure)."""
     return ModuleInfo(rel=rel, module=module_name(rel, prefix), package=package_of(rel, prefix), parsed=False,
-                      classes=classes, devices=_gpu_evidence(text), moves_to_named_device=_NAMED_DEVICE.search(text) is not None)
+                      classes=classes, devices=_gpu_evidence(text), moves_to_named_device=_moves_to_named_device(text))
